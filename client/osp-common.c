@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "osp-common.h"
+#include "osp-error.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+G_DEFINE_QUARK(osp-error-quark, osp_error)
+
+OspSecret *osp_secret_new(size_t len)
+{
+  OspSecret *s = g_malloc0(sizeof(*s) + len);
+
+  s->len = len;
+  return s;
+}
+
+OspSecret *osp_secret_new_from(const void *data, size_t len)
+{
+  OspSecret *s = osp_secret_new(len);
+
+  if (len)
+    memcpy(s->data, data, len);
+  return s;
+}
+
+OspSecret *osp_secret_dup(const OspSecret *s)
+{
+  return s ? osp_secret_new_from(s->data, s->len) : NULL;
+}
+
+void osp_secret_free(OspSecret *s)
+{
+  if (!s)
+    return;
+  OPENSSL_cleanse(s->data, s->len);
+  g_free(s);
+}
+
+void osp_str_wipe_free(char *s)
+{
+  if (!s)
+    return;
+  OPENSSL_cleanse(s, strlen(s));
+  g_free(s);
+}
+
+static const char *const reason_codes[OSP_ERROR_N_CODES] = {
+  [OSP_ERROR_FAILED] = "local-error",
+  [OSP_ERROR_CONFIG] = "bad-config",
+  [OSP_ERROR_BAD_GROUP_SECRET] = "bad-group-secret",
+  [OSP_ERROR_BAD_CREDENTIALS] = "bad-credentials",
+  [OSP_ERROR_NO_PROPOSAL] = "no-proposal",
+  [OSP_ERROR_WEAK_PROPOSAL] = "weak-proposal",
+  [OSP_ERROR_GATEWAY_UNREACHABLE] = "gateway-unreachable",
+  [OSP_ERROR_GATEWAY_REJECTED] = "gateway-rejected",
+  [OSP_ERROR_PROTOCOL] = "protocol-error",
+  [OSP_ERROR_PEER_DEAD] = "peer-dead",
+  [OSP_ERROR_DISCONNECTED] = "gateway-disconnected",
+  [OSP_ERROR_SECRETS_REQUIRED] = "secrets-required",
+  [OSP_ERROR_CANCELLED] = "cancelled",
+  [OSP_ERROR_SCRIPT] = "script-failed",
+};
+
+const char *osp_error_reason_code(int code)
+{
+  if (code < 0 || code >= OSP_ERROR_N_CODES)
+    return reason_codes[OSP_ERROR_FAILED];
+  return reason_codes[code];
+}
+
+int osp_error_exit_status(int code)
+{
+  switch (code) {
+  case OSP_ERROR_BAD_GROUP_SECRET:
+  case OSP_ERROR_BAD_CREDENTIALS:
+    return 2;
+  default:
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — types shared by every engine module. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/* A borrowed run of bytes; used to feed several pieces to one PRF/hash call
+ * without concatenating them first. */
+typedef struct {
+  const uint8_t *p;
+  size_t len;
+} OspSlice;
+
+#define OSP_SLICE(ptr, n) ((OspSlice){ (const uint8_t *)(ptr), (n) })
+
+/* Key material: one allocation, wiped with OPENSSL_cleanse() on free. */
+typedef struct {
+  size_t len;
+  uint8_t data[];
+} OspSecret;
+
+OspSecret *osp_secret_new(size_t len);
+OspSecret *osp_secret_new_from(const void *data, size_t len);
+OspSecret *osp_secret_dup(const OspSecret *s);
+void osp_secret_free(OspSecret *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspSecret, osp_secret_free)
+
+/* Wipe and free a NUL-terminated string that held a password. NULL-safe. */
+void osp_str_wipe_free(char *s);
+
+static inline uint16_t osp_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint32_t osp_get32(const uint8_t *p)
+{
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline void osp_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void osp_put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+G_END_DECLS

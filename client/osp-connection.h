@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — one VPN connection driven by the GLib main loop: the public face
+ * of the engine for ospreyd, nm-osprey-service and tests.
+ *
+ * Events out (callbacks, always from the main loop), secrets in.  The
+ * connection owns its sockets, TUN device and timers; it runs the network
+ * script unless the caller takes over network configuration
+ * (OspConnectionFlags.no_script, for NetworkManager). */
+#pragma once
+
+#include "osp-common.h"
+#include "osp-netcfg.h"
+#include "osp-profile.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OSP_STATE_DISCONNECTED = 0, /* initial and final */
+  OSP_STATE_CONNECTING,       /* resolving, phase 1 */
+  OSP_STATE_AUTHENTICATING,   /* XAUTH: may wait for secrets */
+  OSP_STATE_CONFIGURING,      /* Mode Config, quick mode, network script */
+  OSP_STATE_CONNECTED,        /* tunnel carries traffic */
+  OSP_STATE_RECONNECTING,     /* lost; waiting to try again */
+  OSP_STATE_DISCONNECTING,    /* Delete sent, script "disconnect" running */
+  OSP_STATE_FAILED,           /* final: see the error */
+} OspState;
+
+const char *osp_state_name(OspState s); /* "connecting", ... stable API */
+
+/* What a secret request asks for; each has a stable key name for D-Bus. */
+typedef enum {
+  OSP_SECRET_GROUP_SECRET,   /* "group-secret" */
+  OSP_SECRET_USERNAME,       /* "username" */
+  OSP_SECRET_PASSWORD,       /* "password" */
+  OSP_SECRET_PASSCODE,       /* "passcode": token code (XAUTH PASSCODE) */
+  OSP_SECRET_NEXT_PIN,       /* "next-pin": new PIN asked by the token server */
+  OSP_SECRET_ANSWER,         /* "answer": answer to a challenge */
+  OSP_SECRET_N_KINDS
+} OspSecretKind;
+
+const char *osp_secret_kind_name(OspSecretKind k);
+int osp_secret_kind_from_name(const char *name); /* -1 if unknown */
+
+typedef struct {
+  guint id;                      /* pass back to osp_connection_provide_secrets */
+  OspSecretKind kinds[OSP_SECRET_N_KINDS];
+  size_t n_kinds;
+  const char *message;           /* text from the gateway (XAUTH MESSAGE), may be NULL */
+  bool retry;                    /* the previous answer was rejected */
+} OspSecretRequest;
+
+typedef struct OspConnection OspConnection;
+
+typedef struct {
+  /* every state change, once; reason is set for FAILED and RECONNECTING
+   * (and for DISCONNECTED when the gateway ended it) */
+  void (*state_changed)(OspConnection *c, OspState old_state, OspState new_state,
+                        const GError *reason, gpointer user_data);
+  /* the engine needs secrets; answer with provide_secrets or cancel */
+  void (*secrets_needed)(OspConnection *c, const OspSecretRequest *req, gpointer user_data);
+  /* login banner from the gateway */
+  void (*banner)(OspConnection *c, const char *banner, gpointer user_data);
+  /* IP configuration applied (or to apply when no_script) */
+  void (*ip_config)(OspConnection *c, const OspIpConfig *cfg, gpointer user_data);
+} OspConnectionCallbacks;
+
+typedef struct {
+  bool no_script;   /* do not run the vpnc-script; the caller configures the network */
+  bool reconnect;   /* reconnect with backoff after a loss instead of failing */
+} OspConnectionFlags;
+
+OspConnection *osp_connection_new(const OspProfile *profile, const OspConnectionFlags *flags,
+                                  const OspConnectionCallbacks *cb, gpointer user_data);
+void osp_connection_free(OspConnection *c); /* tears down without network I/O if still up */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspConnection, osp_connection_free)
+
+/* Starts connecting (asynchronous); FALSE only for errors found at once
+ * (invalid profile, cannot open a socket). */
+gboolean osp_connection_start(OspConnection *c, GError **error);
+/* values[k] for each kind asked for (NULL for kinds not answered) */
+void osp_connection_provide_secrets(OspConnection *c, guint request_id,
+                                    const char *const values[OSP_SECRET_N_KINDS]);
+void osp_connection_cancel_secrets(OspConnection *c, guint request_id);
+/* Sends Delete, runs the script with "disconnect", removes the TUN device;
+ * ends in DISCONNECTED.  Safe in any state. */
+void osp_connection_disconnect(OspConnection *c);
+
+OspState osp_connection_get_state(const OspConnection *c);
+const GError *osp_connection_get_error(const OspConnection *c); /* last failure or NULL */
+const OspIpConfig *osp_connection_get_ip_config(const OspConnection *c); /* NULL before */
+const char *osp_connection_get_banner(const OspConnection *c);
+const char *osp_connection_get_gateway(const OspConnection *c); /* resolved address */
+gint64 osp_connection_get_since(const OspConnection *c); /* g_get_real_time() of CONNECTED, 0 */
+
+typedef struct {
+  uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
+  uint64_t rx_errors; /* auth failures + replays + malformed */
+  unsigned rekeys;
+} OspConnectionStats;
+void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret);
+
+G_END_DECLS

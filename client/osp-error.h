@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the user-visible failure classes.
+ *
+ * One code per failure a user must be able to tell apart.  The daemon maps
+ * these one to one to D-Bus errors (net.ospreyvpn.Osprey1.Error.<Name>), the
+ * CLI and ospreyd --foreground to exit statuses (2 for the authentication
+ * failures, as vpnc, 1 for the rest), the GUI to sentences.  The reason codes
+ * returned by osp_error_reason_code() are stable API: scripts parse them. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define OSP_ERROR (osp_error_quark())
+GQuark osp_error_quark(void);
+
+typedef enum {
+  OSP_ERROR_FAILED,              /* local-error: anything on this machine */
+  OSP_ERROR_CONFIG,              /* bad-config: profile invalid or incomplete */
+  OSP_ERROR_BAD_GROUP_SECRET,    /* bad-group-secret: phase 1 auth failed */
+  OSP_ERROR_BAD_CREDENTIALS,     /* bad-credentials: XAUTH rejected user/password */
+  OSP_ERROR_NO_PROPOSAL,         /* no-proposal: no common proposal with the gateway */
+  OSP_ERROR_WEAK_PROPOSAL,       /* weak-proposal: gateway chose an algorithm the profile refuses */
+  OSP_ERROR_GATEWAY_UNREACHABLE, /* gateway-unreachable: no answer / ICMP error / DNS failure */
+  OSP_ERROR_GATEWAY_REJECTED,    /* gateway-rejected: other error notify from the gateway */
+  OSP_ERROR_PROTOCOL,            /* protocol-error: gateway sent something we cannot use */
+  OSP_ERROR_PEER_DEAD,           /* peer-dead: DPD declared the gateway dead */
+  OSP_ERROR_DISCONNECTED,        /* gateway-disconnected: gateway deleted our SA */
+  OSP_ERROR_SECRETS_REQUIRED,    /* secrets-required: a secret was needed and not given */
+  OSP_ERROR_CANCELLED,           /* cancelled: the user stopped the attempt */
+  OSP_ERROR_SCRIPT,              /* script-failed: the network script failed */
+  OSP_ERROR_N_CODES
+} OspErrorCode;
+
+/* Stable machine-readable reason code, e.g. "bad-group-secret". */
+const char *osp_error_reason_code(int code);
+/* The exit status vpnc would have used: 2 auth failure, 1 otherwise. */
+int osp_error_exit_status(int code);
+
+G_END_DECLS

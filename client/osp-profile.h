@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — a connection profile: the settings of one VPN, read from vpnc
+ * .conf files, Cisco .pcf files or Osprey's own keyfile format, with the
+ * validation every source shares. */
+#pragma once
+
+#include "osp-common.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OSP_VENDOR_CISCO = 0,
+  OSP_VENDOR_NETSCREEN,
+  OSP_VENDOR_FORTIGATE,
+} OspVendor;
+
+typedef enum {
+  OSP_NATT_AUTO = 0,  /* vpnc "natt": use NAT-T when NAT is detected */
+  OSP_NATT_NONE,      /* "none": never */
+  OSP_NATT_FORCE,     /* "force-natt": always encapsulate in UDP 4500 */
+  OSP_NATT_CISCO_UDP, /* "cisco-udp": accepted in config, refused at connect for now */
+} OspNattMode;
+
+/* vpnc "Perfect Forward Secrecy": nopfs, dh1, dh2, dh5, server (default),
+ * plus dh14..dh21 here. */
+#define OSP_PFS_SERVER (-1)
+#define OSP_PFS_NONE 0
+
+/* vpnc "IKE DH Group": dh1/dh2/dh5 (+ dh14..dh21 here); 0 = auto: try a
+ * strong group first and fall back. */
+#define OSP_DH_AUTO 0
+
+typedef struct {
+  char *name;                /* profile name (keyfile base name); may be NULL for a bare .conf */
+  char *description;
+  char *gateway;             /* "IPSec gateway": host name or IPv4 address (required) */
+  char *group_id;            /* "IPSec ID" (required) */
+  char *group_secret;        /* "IPSec secret" (or decoded obfuscated/enc_ form); NULL = ask */
+  char *username;            /* "Xauth username"; NULL = ask */
+  char *password;            /* "Xauth password"; NULL = ask */
+  char *domain;              /* "Domain" (XAUTH domain) */
+  int id_type;               /* ID payload type: OSP_ID_KEY_ID default, FQDN, USER_FQDN, IPV4_ADDR */
+  OspVendor vendor;          /* "Vendor" */
+  char *app_version;         /* "Application version" */
+  int dh_group;              /* "IKE DH Group" → group number, OSP_DH_AUTO */
+  int pfs_group;             /* "Perfect Forward Secrecy" → OSP_PFS_SERVER, OSP_PFS_NONE or group */
+  bool enable_single_des;    /* "Enable Single DES" */
+  bool enable_weak_encryption;     /* "Enable weak encryption" (3DES) */
+  bool enable_weak_authentication; /* "Enable weak authentication" (MD5) */
+  OspNattMode natt_mode;     /* "NAT Traversal Mode" */
+  uint16_t local_port;       /* "Local Port"; 500 default, 0 = random */
+  uint16_t cisco_udp_port;   /* "Cisco UDP Encapsulation Port"; 10000 default */
+  char *ifname;              /* "Interface name" (may be a template "tun%d"); NULL = tun%d */
+  unsigned mtu;              /* "Interface MTU"; 0 = computed */
+  unsigned dpd_idle;         /* "DPD idle timeout (our side)" seconds; 0 = off; default 300 */
+  char *script;              /* "Script"; NULL = the built-in default */
+  char *password_helper;     /* "Password helper": program that prints the password */
+  unsigned ike_lifetime;     /* seconds proposed for the IKE SA; default 28800 */
+  unsigned ipsec_lifetime;   /* seconds proposed for the IPsec SA; default 3600 */
+  char *target_networks;     /* "Target networks": space separated a.b.c.d/len; overrides split */
+  bool keep_credentials;     /* keep XAUTH credentials in memory for rekey/reconnect */
+  bool no_split;             /* ignore split-include from the gateway (full tunnel) */
+  unsigned dpd_timeout;      /* seconds without an answer before the peer is dead; default 30 */
+} OspProfile;
+
+OspProfile *osp_profile_new(void);   /* all defaults set */
+void osp_profile_free(OspProfile *p); /* wipes secrets */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspProfile, osp_profile_free)
+OspProfile *osp_profile_copy(const OspProfile *p);
+
+/* Checks required fields and value ranges; OSP_ERROR_CONFIG naming the
+ * setting.  "Enable no encryption" is refused here by the parsers. */
+gboolean osp_profile_validate(const OspProfile *p, GError **error);
+
+/* vpnc .conf: "Keyword value" lines, '#' comments, later files override
+ * earlier ones like vpnc.  Unknown keywords: a warning (in *ret_warnings if
+ * not NULL, one line each), not an error; keywords vpnc has that do not
+ * apply (e.g. "Noninteractive") are accepted silently.  Values containing
+ * control characters are refused. */
+OspProfile *osp_profile_parse_vpnc(const char *text, gsize len, GPtrArray *ret_warnings,
+                                   GError **error);
+gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
+                                GPtrArray *ret_warnings, GError **error);
+OspProfile *osp_profile_load_vpnc(const char *path, GPtrArray *ret_warnings, GError **error);
+
+/* Cisco .pcf: INI [main], CRLF or LF, '!' prefix stripped, encodings
+ * other than UTF-8 (Latin-1) converted, enc_GroupPwd/enc_UserPassword
+ * decoded.  AuthType other than 1 is refused with OSP_ERROR_CONFIG. */
+OspProfile *osp_profile_parse_pcf(const char *text, gsize len, GPtrArray *ret_warnings,
+                                  GError **error);
+OspProfile *osp_profile_load_pcf(const char *path, GPtrArray *ret_warnings, GError **error);
+
+/* Sniffs .pcf vs vpnc .conf by content and extension. */
+OspProfile *osp_profile_load_any(const char *path, GPtrArray *ret_warnings, GError **error);
+
+/* Osprey keyfile (osprey.conf(5)): group [profile], keys named after the
+ * struct fields with '-' for '_' (gateway, group-id, username, ...).
+ * Secrets (group-secret, password) are written only when with_secrets. */
+OspProfile *osp_profile_from_keyfile(GKeyFile *kf, GError **error);
+GKeyFile *osp_profile_to_keyfile(const OspProfile *p, bool with_secrets);
+
+/* vpnc .conf text (for export), without secrets unless with_secrets */
+char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets);
+
+/* Cisco's obfuscation of group and user passwords (.pcf enc_GroupPwd,
+ * vpnc's "IPSec obfuscated secret"): hex in, plaintext out (NUL-terminated,
+ * free with osp_str_wipe_free).  -EBADMSG on bad hex, bad length, bad
+ * SHA-1 check or bad padding. */
+int osp_cisco_decrypt(const char *hex, char **ret_plain);
+
+G_END_DECLS
