@@ -1,2 +1,982 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — OspConnection: the sans-I/O session wired to sockets, the TUN
+ * device, the network script and the GLib main loop, plus the ESP
+ * datapath between the TUN device and the gateway. */
+#include "osp-connection.h"
+#include "osp-config.h"
+#include "osp-error.h"
+#include "osp-esp.h"
 #include "osp-session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <netdb.h>
+#include <netinet/ip.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define NATT_PORT 4500
+#define KEEPALIVE_S 20
+#define MAX_SAS 8
+#define BATCH 64
+#define PKT_BUF 65536
+#define RECONNECT_MAX_S 60
+
+typedef struct {
+  OspEspSa *in;
+  OspEspSa *out;
+  bool udp;
+  gint64 created;
+} SaPair;
+
+struct OspConnection {
+  OspProfile *profile;
+  OspConnectionFlags flags;
+  const OspConnectionCallbacks *cb;
+  gpointer user;
+
+  OspState state;
+  GError *error;
+  OspSession *session;
+  bool session_closed;
+  GSource *teardown_src;
+  GError *close_error;
+
+  struct sockaddr_in peer;
+  char *gateway_str;
+  int ike_fd, natt_fd, esp_fd, tun_fd;
+  GSource *ike_src, *natt_src, *esp_src, *tun_src;
+  GSource *timer;
+  guint keepalive_id, reconnect_id;
+  GCancellable *resolve_cancel;
+
+  OspIpConfig *ipcfg;
+  bool script_connected;
+  char *banner;
+  gint64 since;
+  int dh_group_hint;
+  unsigned reconnect_attempt;
+  unsigned rekeys;
+
+  SaPair sas[MAX_SAS];
+  size_t n_sas;
+  OspConnectionStats closed_stats; /* counters of SAs already gone */
+  gint64 last_tx;
+
+  uint8_t *buf; /* PKT_BUF + headroom for the datapath */
+};
+
+static const char *const state_names[] = {
+  [OSP_STATE_DISCONNECTED] = "disconnected", [OSP_STATE_CONNECTING] = "connecting",
+  [OSP_STATE_AUTHENTICATING] = "authenticating", [OSP_STATE_CONFIGURING] = "configuring",
+  [OSP_STATE_CONNECTED] = "connected", [OSP_STATE_RECONNECTING] = "reconnecting",
+  [OSP_STATE_DISCONNECTING] = "disconnecting", [OSP_STATE_FAILED] = "failed",
+};
+
+const char *osp_state_name(OspState s)
+{
+  return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "unknown";
+}
+
+static const char *const secret_names[OSP_SECRET_N_KINDS] = {
+  "group-secret", "username", "password", "passcode", "next-pin", "answer",
+};
+
+const char *osp_secret_kind_name(OspSecretKind k)
+{
+  return (unsigned)k < OSP_SECRET_N_KINDS ? secret_names[k] : NULL;
+}
+
+int osp_secret_kind_from_name(const char *name)
+{
+  int i;
+
+  for (i = 0; name && i < OSP_SECRET_N_KINDS; i++)
+    if (strcmp(name, secret_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* The only place the connection's state changes. */
+static void enter_state(OspConnection *c, OspState next, const GError *reason)
+{
+  OspState old = c->state;
+
+  if (old == next)
+    return;
+  g_debug("connection %s: %s -> %s%s%s", c->profile->name ? c->profile->name : c->profile->gateway,
+          osp_state_name(old), osp_state_name(next), reason ? ": " : "",
+          reason ? reason->message : "");
+  c->state = next;
+  if (c->cb->state_changed)
+    c->cb->state_changed(c, old, next, reason, c->user);
+}
+
+static void set_error(OspConnection *c, const GError *error)
+{
+  g_clear_error(&c->error);
+  if (error)
+    c->error = g_error_copy(error);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static gboolean timer_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+  return cb(data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
+
+static void rearm(OspConnection *c)
+{
+  gint64 d;
+
+  if (!c->session || c->session_closed || !c->timer)
+    return;
+  d = osp_session_next_deadline(c->session);
+  g_source_set_ready_time(c->timer, d == G_MAXINT64 ? -1 : d);
+}
+
+static gboolean on_timer(gpointer data)
+{
+  OspConnection *c = data;
+
+  g_source_set_ready_time(c->timer, -1);
+  if (c->session && !c->session_closed)
+    osp_session_timeout(c->session, g_get_monotonic_time());
+  rearm(c);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *data, size_t len)
+{
+  struct sockaddr_in to = c->peer;
+
+  to.sin_port = htons(port);
+  if (sendto(fd, data, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN)
+    g_debug("send to gateway failed: %s", g_strerror(errno));
+  c->last_tx = g_get_monotonic_time();
+}
+
+static void session_send(gpointer user, const uint8_t *data, size_t len, bool natt)
+{
+  OspConnection *c = user;
+
+  if (natt) {
+    g_autofree uint8_t *pkt = g_malloc(len + 4);
+
+    memset(pkt, 0, 4); /* non-ESP marker (RFC 3948 2.2) */
+    memcpy(pkt + 4, data, len);
+    sendto_gateway(c, c->natt_fd, NATT_PORT, pkt, len + 4);
+    return;
+  }
+  sendto_gateway(c, c->ike_fd, ntohs(c->peer.sin_port), data, len);
+}
+
+/* ---- the ESP datapath ------------------------------------------------- */
+
+static SaPair *newest_pair(OspConnection *c)
+{
+  return c->n_sas ? &c->sas[c->n_sas - 1] : NULL;
+}
+
+static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
+{
+  size_t i;
+
+  for (i = c->n_sas; i-- > 0;)
+    if (osp_esp_sa_spi(c->sas[i].in) == spi_in)
+      return &c->sas[i];
+  return NULL;
+}
+
+static void esp_input(OspConnection *c, uint8_t *esp, size_t len)
+{
+  SaPair *p = pair_by_spi(c, osp_esp_packet_spi(esp, len));
+  uint8_t *pkt;
+  size_t pkt_len;
+  uint8_t nh;
+
+  if (!p || c->tun_fd < 0)
+    return;
+  if (osp_esp_decrypt(p->in, esp, len, &pkt, &pkt_len, &nh) < 0)
+    return;
+  if (c->session)
+    osp_session_traffic_seen(c->session, g_get_monotonic_time());
+  if (nh != IPPROTO_IPIP || pkt_len == 0)
+    return; /* padding/dummy packets (next header 59) and non-IPv4 are dropped */
+  if (write(c->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
+    g_debug("tun write failed: %s", g_strerror(errno));
+}
+
+static gboolean on_tun(gint fd, GIOCondition cond, gpointer data)
+{
+  OspConnection *c = data;
+  uint8_t *pkt = c->buf + OSP_ESP_HEADROOM;
+  int i;
+
+  for (i = 0; i < BATCH; i++) {
+    SaPair *p = newest_pair(c);
+    ssize_t n = read(fd, pkt, PKT_BUF - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
+    uint8_t *esp;
+    size_t esp_len;
+
+    if (n <= 0)
+      break;
+    if (!p || (pkt[0] >> 4) != 4)
+      continue;
+    if (osp_esp_encrypt(p->out, pkt, (size_t)n, IPPROTO_IPIP, &esp, &esp_len) < 0)
+      continue;
+    if (p->udp)
+      sendto_gateway(c, c->natt_fd, NATT_PORT, esp, esp_len);
+    else
+      sendto_gateway(c, c->esp_fd, 0, esp, esp_len);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void report_unreachable(OspConnection *c)
+{
+  if (c->session && !c->session_closed) {
+    osp_session_peer_unreachable(c->session, g_get_monotonic_time());
+    rearm(c);
+  }
+}
+
+static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
+{
+  OspConnection *c = data;
+  int i;
+
+  for (i = 0; i < 16 && c->session && !c->session_closed; i++) {
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
+
+    if (n < 0) {
+      if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
+        report_unreachable(c);
+      break;
+    }
+    if (from.sin_addr.s_addr != c->peer.sin_addr.s_addr)
+      continue;
+    osp_session_input(c->session, c->buf, (size_t)n, g_get_monotonic_time());
+  }
+  rearm(c);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
+{
+  OspConnection *c = data;
+  int i;
+
+  for (i = 0; i < BATCH && c->session && !c->session_closed; i++) {
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
+
+    if (n < 0) {
+      if (errno == ECONNREFUSED || errno == EHOSTUNREACH)
+        report_unreachable(c);
+      break;
+    }
+    if (from.sin_addr.s_addr != c->peer.sin_addr.s_addr || n == 1)
+      continue; /* foreign, or a NAT keepalive (RFC 3948 2.3) */
+    if (n >= 4 && osp_get32(c->buf) == 0) {
+      osp_session_input(c->session, c->buf + 4, (size_t)n - 4, g_get_monotonic_time());
+      continue;
+    }
+    esp_input(c, c->buf, (size_t)n);
+  }
+  rearm(c);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_esp(gint fd, GIOCondition cond, gpointer data)
+{
+  OspConnection *c = data;
+  int i;
+
+  for (i = 0; i < BATCH; i++) {
+    ssize_t n = recv(fd, c->buf, PKT_BUF, 0);
+    size_t ihl;
+
+    if (n <= 0)
+      break;
+    /* a raw IPPROTO_ESP socket delivers the IP header too */
+    ihl = (size_t)(c->buf[0] & 0x0f) * 4;
+    if ((size_t)n < ihl + 8 || memcmp(c->buf + 12, &c->peer.sin_addr, 4) != 0)
+      continue;
+    esp_input(c, c->buf + ihl, (size_t)n - ihl);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_keepalive(gpointer data)
+{
+  OspConnection *c = data;
+  static const uint8_t ka = 0xff;
+
+  if (c->session && osp_session_natt_active(c->session) &&
+      g_get_monotonic_time() - c->last_tx >= (KEEPALIVE_S - 1) * G_USEC_PER_SEC)
+    sendto_gateway(c, c->natt_fd, NATT_PORT, &ka, 1);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- sockets and TUN -------------------------------------------------- */
+
+static GSource *watch(int fd, GUnixFDSourceFunc fn, OspConnection *c)
+{
+  GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+
+  g_source_set_callback(src, (GSourceFunc)(void (*)(void))fn, c, NULL);
+  g_source_attach(src, NULL);
+  return src;
+}
+
+static void unwatch(GSource **src)
+{
+  if (*src) {
+    g_source_destroy(*src);
+    g_source_unref(*src);
+    *src = NULL;
+  }
+}
+
+static void close_fd(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
+
+static int udp_socket(uint16_t port, GError **error)
+{
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int on = 1;
+
+  if (fd < 0) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot open a UDP socket: %s"),
+                g_strerror(errno));
+    return -1;
+  }
+  /* ICMP errors (port unreachable) are reported through recv */
+  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+  if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot use local UDP port %u: %s"), port,
+                g_strerror(errno));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void close_io(OspConnection *c)
+{
+  unwatch(&c->ike_src);
+  unwatch(&c->natt_src);
+  unwatch(&c->esp_src);
+  unwatch(&c->tun_src);
+  close_fd(&c->ike_fd);
+  close_fd(&c->natt_fd);
+  close_fd(&c->esp_fd);
+  close_fd(&c->tun_fd);
+}
+
+static gboolean open_sockets(OspConnection *c, GError **error)
+{
+  uint16_t lp = c->profile->local_port;
+
+  c->ike_fd = udp_socket(lp, error);
+  if (c->ike_fd < 0)
+    return FALSE;
+  /* NAT-T floats both ports to 4500 when we own 500; otherwise any port */
+  c->natt_fd = udp_socket(lp == 500 ? NATT_PORT : 0, NULL);
+  if (c->natt_fd < 0)
+    c->natt_fd = udp_socket(0, error);
+  if (c->natt_fd < 0)
+    return FALSE;
+  c->esp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
+  if (c->esp_fd < 0)
+    g_debug("no raw ESP socket (%s): ESP only over NAT-T", g_strerror(errno));
+  c->ike_src = watch(c->ike_fd, on_ike, c);
+  c->natt_src = watch(c->natt_fd, on_natt, c);
+  if (c->esp_fd >= 0)
+    c->esp_src = watch(c->esp_fd, on_esp, c);
+  return TRUE;
+}
+
+/* ---- IP configuration ------------------------------------------------- */
+
+static OspIpConfig *ip_config_copy(const OspIpConfig *s)
+{
+  OspIpConfig *d = osp_ip_config_new();
+
+  d->gateway = s->gateway;
+  d->tundev = g_strdup(s->tundev);
+  d->mtu = s->mtu;
+  d->address = s->address;
+  d->netmask = s->netmask;
+  g_array_append_vals(d->dns, s->dns->data, s->dns->len);
+  g_array_append_vals(d->nbns, s->nbns->data, s->nbns->len);
+  d->default_domain = g_strdup(s->default_domain);
+  d->split_dns = g_strdup(s->split_dns);
+  d->banner = g_strdup(s->banner);
+  g_array_append_vals(d->split_inc, s->split_inc->data, s->split_inc->len);
+  g_array_append_vals(d->split_exc, s->split_exc->data, s->split_exc->len);
+  d->backup_servers = g_strdup(s->backup_servers);
+  d->save_password = s->save_password;
+  d->pfs_group = s->pfs_group;
+  d->address_expiry = s->address_expiry;
+  return d;
+}
+
+/* "Target networks" from the profile replace the gateway's split list. */
+static void apply_target_networks(OspConnection *c)
+{
+  g_auto(GStrv) nets = NULL;
+  size_t i;
+
+  if (!c->profile->target_networks || !*c->profile->target_networks)
+    return;
+  g_array_set_size(c->ipcfg->split_inc, 0);
+  nets = g_strsplit_set(c->profile->target_networks, " ,", -1);
+  for (i = 0; nets[i]; i++) {
+    OspSplitNet n = { 0 };
+    char *slash = strchr(nets[i], '/');
+    int len = slash ? atoi(slash + 1) : 32;
+
+    if (slash)
+      *slash = 0;
+    if (!*nets[i] || inet_pton(AF_INET, nets[i], &n.addr) != 1 || len < 0 || len > 32)
+      continue;
+    n.mask.s_addr = len ? htonl(~0u << (32 - len)) : 0;
+    g_array_append_val(c->ipcfg->split_inc, n);
+  }
+}
+
+static unsigned tunnel_mtu(OspConnection *c, const OspChildSa *sa)
+{
+  size_t over = 20 + (sa->udp_encap ? 8 : 0) + osp_esp_max_overhead(sa->enc, sa->auth);
+
+  if (c->profile->mtu)
+    return c->profile->mtu;
+  return (unsigned)((1500 - over) & ~3u);
+}
+
+static gboolean run_script(OspConnection *c, const char *reason, GError **error)
+{
+  const char *script = c->profile->script ? c->profile->script : OSP_DEFAULT_SCRIPT;
+
+  if (c->flags.no_script)
+    return TRUE;
+  return osp_script_run(script, reason, c->ipcfg, error);
+}
+
+static void fail_now(OspConnection *c, const GError *error);
+
+static void bring_up(OspConnection *c, const OspChildSa *sa)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  int fd;
+
+  c->ipcfg->mtu = tunnel_mtu(c, sa);
+  if (!run_script(c, "pre-init", &error)) {
+    fail_now(c, error);
+    return;
+  }
+  fd = osp_tun_open(c->profile->ifname, &name);
+  if (fd < 0) {
+    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
+                                      _("Cannot create the tunnel device: %s"), g_strerror(-fd));
+    fail_now(c, e);
+    return;
+  }
+  c->tun_fd = fd;
+  g_free(c->ipcfg->tundev);
+  c->ipcfg->tundev = g_steal_pointer(&name);
+  apply_target_networks(c);
+  if (!run_script(c, "connect", &error)) {
+    fail_now(c, error);
+    return;
+  }
+  c->script_connected = !c->flags.no_script;
+  c->tun_src = watch(c->tun_fd, on_tun, c);
+  if (c->cb->ip_config)
+    c->cb->ip_config(c, c->ipcfg, c->user);
+  c->since = g_get_real_time();
+  c->reconnect_attempt = 0;
+  c->dh_group_hint = osp_session_dh_group(c->session);
+  enter_state(c, OSP_STATE_CONNECTED, NULL);
+}
+
+/* ---- session callbacks ------------------------------------------------ */
+
+static void session_progress(gpointer user, OspState state)
+{
+  OspConnection *c = user;
+
+  if (c->state != OSP_STATE_CONNECTED && c->state != OSP_STATE_DISCONNECTING)
+    enter_state(c, state, NULL);
+}
+
+static void session_secrets(gpointer user, const OspSecretRequest *req)
+{
+  OspConnection *c = user;
+
+  if (c->cb->secrets_needed) {
+    c->cb->secrets_needed(c, req, c->user);
+    return;
+  }
+  osp_session_cancel_secrets(c->session, req->id, g_get_monotonic_time());
+}
+
+static void session_ip_config(gpointer user, const OspIpConfig *cfg)
+{
+  OspConnection *c = user;
+
+  osp_ip_config_free(c->ipcfg);
+  c->ipcfg = ip_config_copy(cfg);
+  if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
+    g_free(c->banner);
+    c->banner = g_strdup(cfg->banner);
+    if (c->cb->banner)
+      c->cb->banner(c, c->banner, c->user);
+  }
+}
+
+static void pair_free(SaPair *p)
+{
+  osp_esp_sa_free(p->in);
+  osp_esp_sa_free(p->out);
+  memset(p, 0, sizeof(*p));
+}
+
+static void account_closed(OspConnection *c, const SaPair *p)
+{
+  const OspEspStats *in = osp_esp_sa_stats(p->in), *out = osp_esp_sa_stats(p->out);
+
+  c->closed_stats.rx_packets += in->packets;
+  c->closed_stats.rx_bytes += in->bytes;
+  c->closed_stats.rx_errors += in->auth_failures + in->replay_drops;
+  c->closed_stats.tx_packets += out->packets;
+  c->closed_stats.tx_bytes += out->bytes;
+}
+
+static void session_child_up(gpointer user, const OspChildSa *sa)
+{
+  OspConnection *c = user;
+  SaPair p = { 0 };
+  int r;
+
+  r = osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data,
+                     sa->enc_key_in->len, sa->auth,
+                     sa->auth_key_in ? sa->auth_key_in->data : NULL,
+                     sa->auth_key_in ? sa->auth_key_in->len : 0, &p.in);
+  if (r == 0)
+    r = osp_esp_sa_new(sa->spi_out, sa->enc, sa->key_bits, sa->enc_key_out->data,
+                       sa->enc_key_out->len, sa->auth,
+                       sa->auth_key_out ? sa->auth_key_out->data : NULL,
+                       sa->auth_key_out ? sa->auth_key_out->len : 0, &p.out);
+  if (r < 0) {
+    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
+                                      _("Cannot set up the negotiated ESP algorithms: %s"),
+                                      g_strerror(-r));
+    pair_free(&p);
+    fail_now(c, e);
+    return;
+  }
+  p.udp = sa->udp_encap;
+  p.created = g_get_monotonic_time();
+  if (c->n_sas == MAX_SAS) {
+    account_closed(c, &c->sas[0]);
+    pair_free(&c->sas[0]);
+    memmove(&c->sas[0], &c->sas[1], sizeof(SaPair) * (MAX_SAS - 1));
+    c->n_sas--;
+  }
+  c->sas[c->n_sas++] = p;
+  if (c->state == OSP_STATE_CONNECTED) {
+    c->rekeys++;
+    return;
+  }
+  bring_up(c, sa);
+}
+
+static void session_child_down(gpointer user, uint32_t spi_in)
+{
+  OspConnection *c = user;
+  SaPair *p = pair_by_spi(c, spi_in);
+  size_t i;
+
+  if (!p)
+    return;
+  i = (size_t)(p - c->sas);
+  account_closed(c, p);
+  pair_free(p);
+  memmove(&c->sas[i], &c->sas[i + 1], sizeof(SaPair) * (c->n_sas - i - 1));
+  c->n_sas--;
+}
+
+static void teardown(OspConnection *c);
+
+static gboolean teardown_idle(gpointer data)
+{
+  OspConnection *c = data;
+
+  g_source_unref(c->teardown_src);
+  c->teardown_src = NULL;
+  teardown(c);
+  return G_SOURCE_REMOVE;
+}
+
+/* The session must not be freed from inside its own callback: teardown
+ * runs from the main loop right after. */
+static void session_closed(gpointer user, const GError *error)
+{
+  OspConnection *c = user;
+
+  c->session_closed = true;
+  g_clear_error(&c->close_error);
+  if (error)
+    c->close_error = g_error_copy(error);
+  if (!c->teardown_src) {
+    c->teardown_src = g_idle_source_new();
+    g_source_set_priority(c->teardown_src, G_PRIORITY_HIGH);
+    g_source_set_callback(c->teardown_src, teardown_idle, c, NULL);
+    g_source_attach(c->teardown_src, NULL);
+  }
+}
+
+static const OspSessionOps session_ops = {
+  .send = session_send,
+  .progress = session_progress,
+  .secrets_needed = session_secrets,
+  .ip_config = session_ip_config,
+  .child_sa_up = session_child_up,
+  .child_sa_down = session_child_down,
+  .closed = session_closed,
+};
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+OspConnection *osp_connection_new(const OspProfile *profile, const OspConnectionFlags *flags,
+                                  const OspConnectionCallbacks *cb, gpointer user_data)
+{
+  OspConnection *c = g_new0(OspConnection, 1);
+
+  c->profile = osp_profile_copy(profile);
+  if (flags)
+    c->flags = *flags;
+  c->cb = cb;
+  c->user = user_data;
+  c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = -1;
+  c->buf = g_malloc(PKT_BUF + OSP_ESP_HEADROOM + OSP_ESP_TAILROOM);
+  return c;
+}
+
+static bool is_final(int code)
+{
+  switch (code) {
+  case OSP_ERROR_CONFIG:
+  case OSP_ERROR_BAD_GROUP_SECRET:
+  case OSP_ERROR_BAD_CREDENTIALS:
+  case OSP_ERROR_NO_PROPOSAL:
+  case OSP_ERROR_WEAK_PROPOSAL:
+  case OSP_ERROR_SECRETS_REQUIRED:
+  case OSP_ERROR_CANCELLED:
+  case OSP_ERROR_SCRIPT:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static gboolean begin(OspConnection *c, GError **error);
+
+static gboolean on_reconnect(gpointer data)
+{
+  OspConnection *c = data;
+  g_autoptr(GError) error = NULL;
+
+  c->reconnect_id = 0;
+  if (!begin(c, &error)) {
+    set_error(c, error);
+    enter_state(c, OSP_STATE_FAILED, error);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Releases everything of the current attempt; then DISCONNECTED, FAILED or
+ * RECONNECTING. */
+static void teardown(OspConnection *c)
+{
+  g_autoptr(GError) error = g_steal_pointer(&c->close_error);
+  g_autoptr(GError) script_error = NULL;
+  bool was_up = c->state == OSP_STATE_CONNECTED || c->state == OSP_STATE_DISCONNECTING;
+  bool user_ended = c->state == OSP_STATE_DISCONNECTING;
+  size_t i;
+
+  if (c->script_connected && !run_script(c, "disconnect", &script_error))
+    g_warning("%s", script_error->message);
+  c->script_connected = false;
+  close_io(c);
+  for (i = 0; i < c->n_sas; i++) {
+    account_closed(c, &c->sas[i]);
+    pair_free(&c->sas[i]);
+  }
+  c->n_sas = 0;
+  if (c->timer) {
+    g_source_destroy(c->timer);
+    g_source_unref(c->timer);
+    c->timer = NULL;
+  }
+  if (c->keepalive_id)
+    g_source_remove(c->keepalive_id);
+  c->keepalive_id = 0;
+  osp_session_free(c->session);
+  c->session = NULL;
+  c->session_closed = false;
+  c->since = 0;
+
+  if (!error || user_ended) {
+    enter_state(c, OSP_STATE_DISCONNECTED, NULL);
+    return;
+  }
+  set_error(c, error);
+  if (c->flags.reconnect && !is_final(error->code) && (was_up || c->reconnect_attempt > 0)) {
+    unsigned delay = MIN(1u << MIN(c->reconnect_attempt, 6u), RECONNECT_MAX_S);
+    guint ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
+
+    c->reconnect_attempt++;
+    enter_state(c, OSP_STATE_RECONNECTING, error);
+    c->reconnect_id = g_timeout_add(ms, on_reconnect, c);
+    return;
+  }
+  enter_state(c, OSP_STATE_FAILED, error);
+}
+
+static void fail_now(OspConnection *c, const GError *error)
+{
+  if (c->session && !c->session_closed) {
+    if (c->state == OSP_STATE_CONNECTED || c->state == OSP_STATE_CONFIGURING)
+      osp_session_delete(c->session); /* tell the gateway; closed(NULL) follows */
+  }
+  session_closed(c, error);
+}
+
+static void resolved(GObject *src, GAsyncResult *res, gpointer data);
+
+static gboolean begin(OspConnection *c, GError **error)
+{
+  struct in_addr a;
+
+  if (inet_pton(AF_INET, c->profile->gateway, &a) == 1) {
+    OspSessionParams params = { 0 };
+    struct sockaddr_in local;
+    socklen_t ll = sizeof(local);
+
+    memset(&c->peer, 0, sizeof(c->peer));
+    c->peer.sin_family = AF_INET;
+    c->peer.sin_addr = a;
+    c->peer.sin_port = htons(500);
+    g_free(c->gateway_str);
+    c->gateway_str = g_strdup(c->profile->gateway);
+    if (!open_sockets(c, error)) {
+      close_io(c);
+      return FALSE;
+    }
+    /* learn the local address the route to the gateway uses (for NAT-D) */
+    {
+      int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+      memset(&local, 0, sizeof(local));
+      if (probe >= 0 && connect(probe, (struct sockaddr *)&c->peer, sizeof(c->peer)) == 0)
+        getsockname(probe, (struct sockaddr *)&local, &ll);
+      if (probe >= 0)
+        close(probe);
+      ll = sizeof(params.local);
+      getsockname(c->ike_fd, (struct sockaddr *)&params.local, &ll);
+      params.local.sin_addr = local.sin_addr;
+      ll = sizeof(local);
+      if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
+        params.natt_port = ntohs(local.sin_port);
+    }
+    params.peer = c->peer;
+    params.dh_group_hint = c->dh_group_hint;
+    c->session = osp_session_new(c->profile, &params, &session_ops, c);
+    c->timer = g_source_new(&timer_funcs, sizeof(GSource));
+    g_source_set_callback(c->timer, on_timer, c, NULL);
+    g_source_attach(c->timer, NULL);
+    c->keepalive_id = g_timeout_add_seconds(KEEPALIVE_S, on_keepalive, c);
+    enter_state(c, OSP_STATE_CONNECTING, NULL);
+    osp_session_start(c->session, g_get_monotonic_time());
+    rearm(c);
+    return TRUE;
+  }
+  /* a host name: resolve first, without blocking the main loop */
+  enter_state(c, OSP_STATE_CONNECTING, NULL);
+  g_clear_object(&c->resolve_cancel);
+  c->resolve_cancel = g_cancellable_new();
+  g_resolver_lookup_by_name_with_flags_async(g_resolver_get_default(), c->profile->gateway,
+                                             G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY,
+                                             c->resolve_cancel, resolved, c);
+  return TRUE;
+}
+
+static void resolved(GObject *src, GAsyncResult *res, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autolist(GInetAddress) addrs = g_resolver_lookup_by_name_with_flags_finish(
+    G_RESOLVER(src), res, &error);
+  OspConnection *c;
+  g_autofree char *ip = NULL;
+
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  c = data;
+  if (!addrs) {
+    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
+                                      _("Cannot resolve the gateway %s: %s"),
+                                      c->profile->gateway, error->message);
+    set_error(c, e);
+    enter_state(c, OSP_STATE_FAILED, e);
+    return;
+  }
+  ip = g_inet_address_to_string(addrs->data);
+  g_free(c->profile->gateway);
+  c->profile->gateway = g_steal_pointer(&ip);
+  if (!begin(c, &error)) {
+    set_error(c, error);
+    enter_state(c, OSP_STATE_FAILED, error);
+  }
+}
+
+gboolean osp_connection_start(OspConnection *c, GError **error)
+{
+  if (c->state != OSP_STATE_DISCONNECTED && c->state != OSP_STATE_FAILED) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("The connection is already active."));
+    return FALSE;
+  }
+  if (!osp_profile_validate(c->profile, error))
+    return FALSE;
+  if (c->profile->natt_mode == OSP_NATT_CISCO_UDP) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("NAT Traversal Mode cisco-udp is not supported yet; use natt or force-natt."));
+    return FALSE;
+  }
+  g_clear_error(&c->error);
+  c->reconnect_attempt = 0;
+  return begin(c, error);
+}
+
+void osp_connection_provide_secrets(OspConnection *c, guint request_id,
+                                    const char *const values[OSP_SECRET_N_KINDS])
+{
+  if (!c->session || c->session_closed)
+    return;
+  osp_session_provide_secrets(c->session, request_id, values, g_get_monotonic_time());
+  rearm(c);
+}
+
+void osp_connection_cancel_secrets(OspConnection *c, guint request_id)
+{
+  if (!c->session || c->session_closed)
+    return;
+  osp_session_cancel_secrets(c->session, request_id, g_get_monotonic_time());
+}
+
+void osp_connection_disconnect(OspConnection *c)
+{
+  if (c->reconnect_id) {
+    g_source_remove(c->reconnect_id);
+    c->reconnect_id = 0;
+  }
+  if (c->resolve_cancel)
+    g_cancellable_cancel(c->resolve_cancel);
+  if (!c->session) {
+    enter_state(c, OSP_STATE_DISCONNECTED, NULL);
+    return;
+  }
+  if (c->state == OSP_STATE_DISCONNECTING)
+    return;
+  enter_state(c, OSP_STATE_DISCONNECTING, NULL);
+  if (!c->session_closed)
+    osp_session_delete(c->session);
+}
+
+void osp_connection_free(OspConnection *c)
+{
+  size_t i;
+
+  if (!c)
+    return;
+  if (c->reconnect_id)
+    g_source_remove(c->reconnect_id);
+  if (c->resolve_cancel)
+    g_cancellable_cancel(c->resolve_cancel);
+  g_clear_object(&c->resolve_cancel);
+  if (c->teardown_src) {
+    g_source_destroy(c->teardown_src);
+    g_source_unref(c->teardown_src);
+  }
+  if (c->script_connected) {
+    g_autoptr(GError) e = NULL;
+
+    run_script(c, "disconnect", &e);
+  }
+  close_io(c);
+  for (i = 0; i < c->n_sas; i++)
+    pair_free(&c->sas[i]);
+  if (c->timer) {
+    g_source_destroy(c->timer);
+    g_source_unref(c->timer);
+  }
+  if (c->keepalive_id)
+    g_source_remove(c->keepalive_id);
+  osp_session_free(c->session);
+  osp_ip_config_free(c->ipcfg);
+  g_clear_error(&c->error);
+  g_clear_error(&c->close_error);
+  g_free(c->banner);
+  g_free(c->gateway_str);
+  g_free(c->buf);
+  osp_profile_free(c->profile);
+  g_free(c);
+}
+
+OspState osp_connection_get_state(const OspConnection *c) { return c->state; }
+const GError *osp_connection_get_error(const OspConnection *c) { return c->error; }
+const OspIpConfig *osp_connection_get_ip_config(const OspConnection *c)
+{
+  return c->state == OSP_STATE_CONNECTED ? c->ipcfg : NULL;
+}
+const char *osp_connection_get_banner(const OspConnection *c) { return c->banner; }
+const char *osp_connection_get_gateway(const OspConnection *c) { return c->gateway_str; }
+gint64 osp_connection_get_since(const OspConnection *c) { return c->since; }
+
+void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
+{
+  size_t i;
+
+  *ret = c->closed_stats;
+  for (i = 0; i < c->n_sas; i++) {
+    const OspEspStats *in = osp_esp_sa_stats(c->sas[i].in), *out = osp_esp_sa_stats(c->sas[i].out);
+
+    ret->rx_packets += in->packets;
+    ret->rx_bytes += in->bytes;
+    ret->rx_errors += in->auth_failures + in->replay_drops;
+    ret->tx_packets += out->packets;
+    ret->tx_bytes += out->bytes;
+  }
+  ret->rekeys = c->rekeys;
+}

@@ -1,2 +1,523 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the IP configuration a gateway gives us, and handing it to the
+ * vpnc-script the way vpnc 0.5.3 does (vpnc.c do_config_to_env(),
+ * setup_tunnel(), config_tunnel(), run_script()).
+ *
+ * Environment knob (documented here because it is the only one):
+ *   OSP_SCRIPT_TIMEOUT_MS  milliseconds to wait for the script before it is
+ *                          killed (default 60000).  Meant for the unit tests;
+ *                          harmless elsewhere. */
 #include "osp-netcfg.h"
+#include "osp-error.h"
+
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "osprey"
+#endif
+#include <glib/gi18n-lib.h>
+#include <glib-unix.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SCRIPT_TIMEOUT_MS_DEFAULT 60000
+/* The script echoes the gateway's banner; keep only this much of each
+ * stream (the tail, which holds the line an error message wants). */
+#define SCRIPT_OUTPUT_MAX (256 * 1024)
+
+OspIpConfig *osp_ip_config_new(void)
+{
+  OspIpConfig *c = g_new0(OspIpConfig, 1);
+
+  c->dns = g_array_new(FALSE, TRUE, sizeof(struct in_addr));
+  c->nbns = g_array_new(FALSE, TRUE, sizeof(struct in_addr));
+  c->split_inc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+  c->split_exc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+  c->pfs_group = -1;
+  return c;
+}
+
+void osp_ip_config_free(OspIpConfig *c)
+{
+  if (!c)
+    return;
+  g_free(c->tundev);
+  g_clear_pointer(&c->dns, g_array_unref);
+  g_clear_pointer(&c->nbns, g_array_unref);
+  g_free(c->default_domain);
+  g_free(c->split_dns);
+  g_free(c->banner);
+  g_clear_pointer(&c->split_inc, g_array_unref);
+  g_clear_pointer(&c->split_exc, g_array_unref);
+  g_free(c->backup_servers);
+  g_free(c);
+}
+
+int osp_netmask_len(struct in_addr mask)
+{
+  uint32_t m = ntohl(mask.s_addr);
+  uint32_t host = ~m;
+
+  /* contiguous iff the host part is 2^k - 1 */
+  if (host & (host + 1))
+    return -1;
+  return __builtin_popcount(m);
+}
+
+/* vpnc's mask_to_masklen(): shifts left until the mask is empty, so a
+ * non-contiguous mask yields the position of its lowest set bit.  The
+ * script feeds this to `ip route` as the prefix length; we reproduce it
+ * rather than invent a value vpnc never produced. */
+static int vpnc_masklen(struct in_addr mask)
+{
+  uint32_t m = ntohl(mask.s_addr);
+  int len = 0;
+
+  for (; m; m <<= 1)
+    len++;
+  return len;
+}
+
+/* ---- the environment ---------------------------------------------------- */
+
+/* Names the script reads, whatever their value in our own environment:
+ * removed from the inherited environment so that a stale CISCO_SPLIT_INC or
+ * INTERNAL_IP6_ADDRESS (from a parent vpnc, a shell, a test) can never leak
+ * into the script and add routes we did not ask for. */
+static gboolean is_contract_name(const char *entry)
+{
+  static const char *const exact[] = { "reason", "VPNGATEWAY", "VPNPID", "TUNDEV" };
+  static const char *const prefix[] = { "INTERNAL_IP4_", "INTERNAL_IP6_", "CISCO_" };
+  size_t n = strcspn(entry, "=");
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS(exact); i++)
+    if (strlen(exact[i]) == n && strncmp(entry, exact[i], n) == 0)
+      return TRUE;
+  for (i = 0; i < G_N_ELEMENTS(prefix); i++)
+    if (n > strlen(prefix[i]) && strncmp(entry, prefix[i], strlen(prefix[i])) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void env_add(GPtrArray *env, const char *name, const char *value)
+{
+  g_ptr_array_add(env, g_strconcat(name, "=", value, NULL));
+}
+
+G_GNUC_PRINTF(3, 4)
+static void env_addf(GPtrArray *env, const char *name, const char *fmt, ...)
+{
+  va_list ap;
+  char *value;
+
+  va_start(ap, fmt);
+  value = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  env_add(env, name, value);
+  g_free(value);
+}
+
+static void env_add_ip(GPtrArray *env, const char *name, struct in_addr a)
+{
+  char buf[INET_ADDRSTRLEN];
+
+  env_add(env, name, inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+/* vpnc's addenv(): repeated attributes become one space-separated list */
+static void env_add_ip_list(GPtrArray *env, const char *name, const GArray *list)
+{
+  GString *s;
+  char buf[INET_ADDRSTRLEN];
+  guint i;
+
+  if (!list || list->len == 0)
+    return;
+  s = g_string_new(NULL);
+  for (i = 0; i < list->len; i++) {
+    if (i)
+      g_string_append_c(s, ' ');
+    g_string_append(s, inet_ntop(AF_INET, &g_array_index(list, struct in_addr, i), buf, sizeof(buf)));
+  }
+  env_add(env, name, s->str);
+  g_string_free(s, TRUE);
+}
+
+/* CISCO_SPLIT_INC / CISCO_SPLIT_EXC and their _%d_ members, formatted as
+ * vpnc's ISAKMP_MODECFG_ATTRIB_CISCO_SPLIT_INC case.  An empty list sets
+ * nothing: vpnc would export "0" for an empty attribute, and the script then
+ * installs no default route at all; we treat empty as "full tunnel". */
+static void env_add_split(GPtrArray *env, const char *base, const GArray *list)
+{
+  char name[64];
+  guint i;
+
+  if (!list || list->len == 0)
+    return;
+  env_addf(env, base, "%u", list->len);
+  for (i = 0; i < list->len; i++) {
+    const OspSplitNet *n = &g_array_index(list, OspSplitNet, i);
+
+    g_snprintf(name, sizeof(name), "%s_%u_ADDR", base, i);
+    env_add_ip(env, name, n->addr);
+    g_snprintf(name, sizeof(name), "%s_%u_MASK", base, i);
+    env_add_ip(env, name, n->mask);
+    g_snprintf(name, sizeof(name), "%s_%u_MASKLEN", base, i);
+    env_addf(env, name, "%d", vpnc_masklen(n->mask));
+    g_snprintf(name, sizeof(name), "%s_%u_PROTOCOL", base, i);
+    env_addf(env, name, "%u", (unsigned)n->protocol);
+    g_snprintf(name, sizeof(name), "%s_%u_SPORT", base, i);
+    env_addf(env, name, "%u", (unsigned)n->sport);
+    g_snprintf(name, sizeof(name), "%s_%u_DPORT", base, i);
+    env_addf(env, name, "%u", (unsigned)n->dport);
+  }
+}
+
+char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_env)
+{
+  g_auto(GStrv) own_env = NULL;
+  char **base;
+  GPtrArray *env;
+  gboolean pre_init;
+  guint i;
+
+  g_return_val_if_fail(reason != NULL, NULL);
+
+  if (!base_env)
+    own_env = g_get_environ();
+  base = base_env ? base_env : own_env;
+
+  env = g_ptr_array_new();
+  for (i = 0; base[i]; i++)
+    if (!is_contract_name(base[i]))
+      g_ptr_array_add(env, g_strdup(base[i]));
+
+  env_add(env, "reason", reason);
+  /* OpenConnect >= 9 exports its pid; the script then keys its state files
+   * (/var/run/vpnc/defaultroute.$VPNPID, resolv.conf-backup.$VPNPID) on it
+   * instead of guessing from `ps`.  Hence connect and disconnect must come
+   * from the same process. */
+  env_addf(env, "VPNPID", "%ld", (long)getpid());
+
+  /* vpnc runs pre-init before the tunnel exists and before Mode Config:
+   * nothing else is known yet. */
+  pre_init = strcmp(reason, "pre-init") == 0;
+
+  if (cfg && cfg->gateway.s_addr != 0)
+    env_add_ip(env, "VPNGATEWAY", cfg->gateway);
+  if (cfg && cfg->tundev && *cfg->tundev)
+    env_add(env, "TUNDEV", cfg->tundev);
+
+  if (cfg && !pre_init) {
+    /* setup_tunnel(): only a configured MTU in 1..65535 is exported;
+     * otherwise the script derives one from the route to the gateway. */
+    if (cfg->mtu > 0 && cfg->mtu <= 65535)
+      env_addf(env, "INTERNAL_IP4_MTU", "%u", cfg->mtu);
+    if (cfg->address.s_addr != 0)
+      env_add_ip(env, "INTERNAL_IP4_ADDRESS", cfg->address);
+    /* A netmask that was not sent leaves all three unset, as vpnc does; the
+     * script then gives the tunnel a /32 (255.255.255.255) peer address and
+     * adds no network route. */
+    if (cfg->netmask.s_addr != 0) {
+      struct in_addr net = { .s_addr = cfg->address.s_addr & cfg->netmask.s_addr };
+
+      env_add_ip(env, "INTERNAL_IP4_NETMASK", cfg->netmask);
+      env_addf(env, "INTERNAL_IP4_NETMASKLEN", "%d", vpnc_masklen(cfg->netmask));
+      env_add_ip(env, "INTERNAL_IP4_NETADDR", net);
+    }
+    env_add_ip_list(env, "INTERNAL_IP4_DNS", cfg->dns);
+    env_add_ip_list(env, "INTERNAL_IP4_NBNS", cfg->nbns);
+
+    /* Strings from the gateway go through verbatim.  They reach the script
+     * as environment values (we exec, nothing evaluates them), and a C
+     * string cannot carry a NUL: the Mode Config parser decides what an
+     * embedded NUL becomes.  What the script does with them is its own
+     * affair: it prints CISCO_BANNER quoted, but expands CISCO_DEF_DOMAIN and
+     * CISCO_SPLIT_DNS unquoted (word splitting, globbing), writes the domain
+     * into resolv.conf as is (a newline in it adds a line), and its SUSE
+     * modify_resolvconf path passes the domain through `eval`. */
+    if (cfg->default_domain)
+      env_add(env, "CISCO_DEF_DOMAIN", cfg->default_domain);
+    if (cfg->banner)
+      env_add(env, "CISCO_BANNER", cfg->banner);
+    if (cfg->split_dns)
+      env_add(env, "CISCO_SPLIT_DNS", cfg->split_dns);
+    env_add_split(env, "CISCO_SPLIT_INC", cfg->split_inc);
+    env_add_split(env, "CISCO_SPLIT_EXC", cfg->split_exc);
+  }
+
+  g_ptr_array_add(env, NULL);
+  return (char **)g_ptr_array_free(env, FALSE);
+}
+
+/* ---- running the script ------------------------------------------------- */
+
+typedef struct {
+  int fd;
+  GString *buf;
+  gsize dropped;
+  GSource *source;
+} ScriptStream;
+
+typedef struct {
+  ScriptStream out[2]; /* stdout, stderr */
+  gboolean exited;
+  int wait_status;
+  gboolean timed_out;
+} ScriptRun;
+
+static unsigned script_timeout_ms(void)
+{
+  const char *s = g_getenv("OSP_SCRIPT_TIMEOUT_MS");
+  guint64 v;
+
+  if (s && g_ascii_string_to_unsigned(s, 10, 1, G_MAXINT, &v, NULL))
+    return (unsigned)v;
+  return SCRIPT_TIMEOUT_MS_DEFAULT;
+}
+
+/* Runs in the child between fork and exec: async-signal-safe calls only.
+ * Its own process group lets a timeout kill the script together with
+ * whatever it started (ip, sed, a hook's sleep); a clean signal state gives
+ * it the defaults system() would. */
+static void script_child_setup(gpointer data)
+{
+  sigset_t none;
+
+  (void)data;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  setpgid(0, 0);
+}
+
+/* Reads what is there; FALSE at end of file or on a hard error. */
+static gboolean stream_read(ScriptStream *st)
+{
+  char chunk[4096];
+  ssize_t n;
+
+  for (;;) {
+    n = read(st->fd, chunk, sizeof(chunk));
+    if (n > 0) {
+      g_string_append_len(st->buf, chunk, n);
+      if (st->buf->len > SCRIPT_OUTPUT_MAX) {
+        gsize cut = st->buf->len - SCRIPT_OUTPUT_MAX / 2;
+
+        st->dropped += cut;
+        g_string_erase(st->buf, 0, cut);
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return TRUE;
+    return FALSE;
+  }
+}
+
+static gboolean on_stream(int fd, GIOCondition cond, gpointer data)
+{
+  ScriptStream *st = data;
+
+  (void)fd;
+  (void)cond;
+  if (stream_read(st))
+    return G_SOURCE_CONTINUE;
+  st->source = NULL;
+  return G_SOURCE_REMOVE;
+}
+
+static void on_child_exit(GPid pid, int status, gpointer data)
+{
+  ScriptRun *run = data;
+
+  (void)pid;
+  run->exited = TRUE;
+  run->wait_status = status;
+}
+
+static gboolean on_timeout(gpointer data)
+{
+  ScriptRun *run = data;
+
+  run->timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void stream_log(const ScriptStream *st, const char *reason, const char *what)
+{
+  g_auto(GStrv) lines = NULL;
+  guint i;
+
+  if (st->dropped)
+    g_debug("vpnc-script %s %s: [%" G_GSIZE_FORMAT " bytes not kept]", reason, what, st->dropped);
+  if (st->buf->len == 0)
+    return;
+  lines = g_strsplit(st->buf->str, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    g_autofree char *valid = NULL;
+
+    if (!lines[i][0] && !lines[i + 1])
+      break; /* the empty piece after the final newline */
+    valid = g_utf8_make_valid(lines[i], -1);
+    g_debug("vpnc-script %s %s: %s", reason, what, valid);
+  }
+}
+
+/* The last non-empty line, valid UTF-8 without control characters and at
+ * most SCRIPT_ERROR_LINE_MAX characters, or NULL. */
+#define SCRIPT_ERROR_LINE_MAX 300
+static char *last_line(const GString *s)
+{
+  const char *end = s->str + s->len;
+  const char *start;
+  char *line;
+  char *p;
+
+  while (end > s->str && g_ascii_isspace(end[-1]))
+    end--;
+  if (end == s->str)
+    return NULL;
+  start = end;
+  while (start > s->str && start[-1] != '\n')
+    start--;
+  line = g_utf8_make_valid(start, end - start);
+  for (p = line; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  if (g_utf8_strlen(line, -1) > SCRIPT_ERROR_LINE_MAX) {
+    char *cut = g_utf8_substring(line, 0, SCRIPT_ERROR_LINE_MAX);
+
+    g_free(line);
+    line = g_strconcat(cut, "…", NULL);
+    g_free(cut);
+  }
+  return line;
+}
+
+static void set_script_error(GError **error, const char *script, const char *reason,
+                             const ScriptRun *run, unsigned timeout_ms)
+{
+  g_autofree char *what = NULL;
+  g_autofree char *line = last_line(run->out[1].buf);
+
+  if (run->timed_out)
+    what = g_strdup_printf(_("did not finish within %g s and was stopped"), timeout_ms / 1000.0);
+  else if (WIFEXITED(run->wait_status))
+    what = g_strdup_printf(_("failed with exit status %d"), WEXITSTATUS(run->wait_status));
+  else if (WIFSIGNALED(run->wait_status))
+    what = g_strdup_printf(_("was killed by signal %d (%s)"), WTERMSIG(run->wait_status),
+                           g_strsignal(WTERMSIG(run->wait_status)));
+  else
+    what = g_strdup_printf(_("ended with wait status 0x%x"), (unsigned)run->wait_status);
+
+  if (line)
+    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT,
+                /* TRANSLATORS: network script "path" (reason) <what happened>: <its last error line> */
+                _("Network script “%s” (%s) %s: %s"), script, reason, what, line);
+  else
+    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Network script “%s” (%s) %s"),
+                script, reason, what);
+}
+
+gboolean osp_script_run(const char *script, const char *reason, const OspIpConfig *cfg,
+                        GError **error)
+{
+  /* vpnc: system(config[CONFIG_SCRIPT]), i.e. /bin/sh -c, so "Script" may
+   * carry arguments or be a small shell command. */
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+  g_auto(GStrv) envp = NULL;
+  g_autoptr(GError) spawn_error = NULL;
+  GMainContext *ctx;
+  GSource *child_source;
+  GSource *timeout_source;
+  ScriptRun run = { 0 };
+  unsigned timeout_ms = script_timeout_ms();
+  GPid pid;
+  gboolean ok;
+  int i;
+
+  g_return_val_if_fail(script != NULL, FALSE);
+  g_return_val_if_fail(reason != NULL, FALSE);
+  g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+  envp = osp_script_env(reason, cfg, NULL);
+  g_debug("running vpnc-script %s: %s", reason, script);
+
+  if (!g_spawn_async_with_pipes(NULL, (char **)argv, envp,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
+                                script_child_setup, NULL, &pid, NULL,
+                                &run.out[0].fd, &run.out[1].fd, &spawn_error)) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Could not run network script “%s” (%s): %s"),
+                script, reason, spawn_error->message);
+    return FALSE;
+  }
+  /* also from this side, so that an early timeout cannot miss the group */
+  setpgid(pid, pid);
+
+  /* A private context: the caller's main loop keeps its sources to itself
+   * while we wait, and we keep ours. */
+  ctx = g_main_context_new();
+  for (i = 0; i < 2; i++) {
+    run.out[i].buf = g_string_new(NULL);
+    g_unix_set_fd_nonblocking(run.out[i].fd, TRUE, NULL);
+    run.out[i].source = g_unix_fd_source_new(run.out[i].fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(run.out[i].source, G_SOURCE_FUNC(on_stream), &run.out[i], NULL);
+    g_source_attach(run.out[i].source, ctx);
+    g_source_unref(run.out[i].source); /* ctx holds it until removed */
+  }
+  child_source = g_child_watch_source_new(pid);
+  g_source_set_callback(child_source, G_SOURCE_FUNC(on_child_exit), &run, NULL);
+  g_source_attach(child_source, ctx);
+  timeout_source = g_timeout_source_new(timeout_ms);
+  g_source_set_callback(timeout_source, on_timeout, &run, NULL);
+  g_source_attach(timeout_source, ctx);
+
+  while (!run.exited && !run.timed_out)
+    g_main_context_iteration(ctx, TRUE);
+
+  if (!run.exited) {
+    /* The whole group: the shell and what it is waiting for. */
+    if (kill(-pid, SIGKILL) < 0)
+      kill(pid, SIGKILL);
+    while (!run.exited)
+      g_main_context_iteration(ctx, TRUE);
+  }
+
+  /* Take what the script wrote before it ended, but do not wait for end of
+   * file: something it left running may hold the pipes open. */
+  for (i = 0; i < 2; i++) {
+    if (run.out[i].source) {
+      stream_read(&run.out[i]);
+      g_source_destroy(run.out[i].source);
+    }
+    close(run.out[i].fd);
+  }
+  g_source_destroy(timeout_source);
+  g_source_unref(timeout_source);
+  g_source_destroy(child_source);
+  g_source_unref(child_source);
+  g_main_context_unref(ctx);
+  g_spawn_close_pid(pid);
+
+  stream_log(&run.out[0], reason, "stdout");
+  stream_log(&run.out[1], reason, "stderr");
+
+  ok = !run.timed_out && WIFEXITED(run.wait_status) && WEXITSTATUS(run.wait_status) == 0;
+  if (ok)
+    g_debug("vpnc-script %s: done", reason);
+  else
+    set_script_error(error, script, reason, &run, timeout_ms);
+
+  for (i = 0; i < 2; i++)
+    g_string_free(run.out[i].buf, TRUE);
+  return ok;
+}

@@ -1,2 +1,668 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "osp-session.h"
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the IKEv1 session: dispatch of incoming datagrams to the
+ * exchange that owns them, CBC framing and IVs, hashes of encrypted
+ * exchanges, retransmission, timers and the one place state changes. */
+#include "osp-session-private.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#define RT_FIRST_US (1 * G_USEC_PER_SEC)
+#define RT_MAX_US (8 * G_USEC_PER_SEC)
+
+static const char *const state_names[] = {
+  [S_IDLE] = "idle",
+  [S_WANT_GROUP_SECRET] = "want-group-secret",
+  [S_AM1_SENT] = "am1-sent",
+  [S_XAUTH_WAIT] = "xauth-wait",
+  [S_XAUTH_SECRETS] = "xauth-secrets",
+  [S_XAUTH_REPLIED] = "xauth-replied",
+  [S_CFG_SENT] = "cfg-sent",
+  [S_QM1_SENT] = "qm1-sent",
+  [S_ESTABLISHED] = "established",
+  [S_CLOSED] = "closed",
+};
+
+static OspState public_state(SessionState st)
+{
+  switch (st) {
+  case S_IDLE:
+  case S_WANT_GROUP_SECRET:
+  case S_AM1_SENT:
+    return OSP_STATE_CONNECTING;
+  case S_XAUTH_WAIT:
+  case S_XAUTH_SECRETS:
+  case S_XAUTH_REPLIED:
+    return OSP_STATE_AUTHENTICATING;
+  case S_CFG_SENT:
+  case S_QM1_SENT:
+    return OSP_STATE_CONFIGURING;
+  case S_ESTABLISHED:
+    return OSP_STATE_CONNECTED;
+  case S_CLOSED:
+    return OSP_STATE_DISCONNECTED;
+  }
+  return OSP_STATE_FAILED;
+}
+
+/* The only place the session's state changes. */
+void osp_session_enter(OspSession *s, SessionState next)
+{
+  SessionState old = s->state;
+  OspState pub_old = public_state(old), pub_new = public_state(next);
+
+  if (old == next)
+    return;
+  g_debug("session: %s -> %s", state_names[old], state_names[next]);
+  s->state = next;
+  if (pub_old != pub_new && next != S_CLOSED && next != S_ESTABLISHED && s->ops->progress)
+    s->ops->progress(s->user, pub_new);
+}
+
+OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *params,
+                            const OspSessionOps *ops, gpointer user)
+{
+  static const int fallback[] = { 14, 2, 5 };
+  OspSession *s = g_new0(OspSession, 1);
+  size_t i;
+
+  s->profile = osp_profile_copy(profile);
+  s->params = *params;
+  s->ops = ops;
+  s->user = user;
+  s->state = S_IDLE;
+  s->last_reply = NULL;
+  if (profile->dh_group != OSP_DH_AUTO) {
+    s->groups[s->n_groups++] = profile->dh_group;
+  } else {
+    if (params->dh_group_hint > 0 && osp_dh_group_supported(params->dh_group_hint))
+      s->groups[s->n_groups++] = params->dh_group_hint;
+    for (i = 0; i < G_N_ELEMENTS(fallback); i++)
+      if (fallback[i] != params->dh_group_hint)
+        s->groups[s->n_groups++] = fallback[i];
+  }
+  s->ipcfg = osp_ip_config_new();
+  s->rt.next = G_MAXINT64;
+  s->dpd_next = G_MAXINT64;
+  return s;
+}
+
+static void retransmit_clear(Retransmit *rt)
+{
+  if (rt->pkt)
+    g_byte_array_unref(rt->pkt);
+  rt->pkt = NULL;
+  rt->next = G_MAXINT64;
+}
+
+void osp_session_free(OspSession *s)
+{
+  size_t i;
+
+  if (!s)
+    return;
+  osp_phase1_clear(s);
+  osp_quick_clear(s);
+  for (i = 0; i < OSP_MAX_CHILDREN; i++)
+    osp_child_sa_wipe(&s->children[i].sa);
+  retransmit_clear(&s->rt);
+  if (s->last_reply)
+    g_byte_array_unref(s->last_reply);
+  if (s->xauth_attrs)
+    g_byte_array_unref(s->xauth_attrs);
+  osp_secret_free(s->skeyid);
+  osp_secret_free(s->skeyid_d);
+  osp_secret_free(s->skeyid_a);
+  osp_secret_free(s->skeyid_e);
+  osp_secret_free(s->enc_key);
+  osp_ip_config_free(s->ipcfg);
+  g_free(s->req_message);
+  osp_profile_free(s->profile);
+  OPENSSL_cleanse(s, sizeof(*s));
+  g_free(s);
+}
+
+void osp_session_fail(OspSession *s, int code, const char *fmt, ...)
+{
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+
+  if (s->state == S_CLOSED)
+    return;
+  va_start(ap, fmt);
+  error = g_error_new_valist(OSP_ERROR, code, fmt, ap);
+  va_end(ap);
+  g_debug("session: failed (%s): %s", osp_error_reason_code(code), error->message);
+  retransmit_clear(&s->rt);
+  osp_session_enter(s, S_CLOSED);
+  s->ops->closed(s->user, error);
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void transmit(OspSession *s, GByteArray *pkt)
+{
+  s->ops->send(s->user, pkt->data, pkt->len, s->natt);
+}
+
+void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries)
+{
+  transmit(s, pkt);
+  if (max_tries == 0) {
+    g_byte_array_unref(pkt);
+    return;
+  }
+  osp_session_arm_retransmit(s, pkt, max_tries);
+}
+
+void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tries)
+{
+  retransmit_clear(&s->rt);
+  s->rt.pkt = pkt;
+  s->rt.tries = 1;
+  s->rt.max_tries = max_tries;
+  s->rt.interval = RT_FIRST_US;
+  s->rt.next = s->now + s->rt.interval;
+}
+
+void osp_session_send_reply(OspSession *s, GByteArray *pkt)
+{
+  if (s->last_reply)
+    g_byte_array_unref(s->last_reply);
+  s->last_reply = pkt;
+  transmit(s, pkt);
+}
+
+void osp_session_stop_retransmit(OspSession *s)
+{
+  retransmit_clear(&s->rt);
+}
+
+void osp_session_hdr(OspSession *s, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc)
+{
+  memset(h, 0, sizeof(*h));
+  memcpy(h->icookie, s->icookie, 8);
+  memcpy(h->rcookie, s->rcookie, 8);
+  h->version = OSP_ISAKMP_VERSION;
+  h->exchange = exchange;
+  h->flags = enc ? OSP_FLAG_ENC : 0;
+  h->msgid = msgid;
+}
+
+uint32_t osp_session_new_msgid(OspSession *s)
+{
+  uint32_t id = 0;
+
+  while (id == 0)
+    osp_random(&id, sizeof(id));
+  return id;
+}
+
+/* ---- IVs (RFC 2409 appendix B) ---------------------------------------- */
+
+static uint8_t *iv_slot(OspSession *s, uint32_t msgid)
+{
+  size_t i, victim = 0;
+
+  if (msgid == 0)
+    return s->p1_iv;
+  for (i = 0; i < OSP_IV_SLOTS; i++)
+    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
+      return s->ivs[i].iv;
+  for (i = 0; i < OSP_IV_SLOTS; i++)
+    if (!s->ivs[i].used) {
+      victim = i;
+      break;
+    }
+  if (i == OSP_IV_SLOTS)
+    victim = msgid % OSP_IV_SLOTS;
+  s->ivs[victim].used = true;
+  s->ivs[victim].msgid = msgid;
+  /* first message of an exchange: hash(last phase-1 block | M-ID) */
+  osp_ike_phase2_iv(s->hash, s->p1_iv, s->block_len, msgid, s->ivs[victim].iv);
+  return s->ivs[victim].iv;
+}
+
+void osp_session_commit_iv(OspSession *s, uint32_t msgid, const uint8_t iv[16])
+{
+  memcpy(iv_slot(s, msgid), iv, s->block_len);
+}
+
+void osp_session_forget_iv(OspSession *s, uint32_t msgid)
+{
+  size_t i;
+
+  for (i = 0; i < OSP_IV_SLOTS; i++)
+    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
+      s->ivs[i].used = false;
+}
+
+int osp_session_encrypt(OspSession *s, OspMsg *m, uint32_t msgid)
+{
+  GByteArray *b = m->buf;
+  size_t plen, pad;
+  uint8_t *iv;
+  int r;
+
+  plen = b->len - OSP_ISAKMP_HDR_LEN;
+  pad = (s->block_len - plen % s->block_len) % s->block_len;
+  if (pad) {
+    static const uint8_t zeros[16];
+    g_byte_array_append(b, zeros, (guint)pad);
+    plen += pad;
+  }
+  osp_put32(b->data + 24, b->len);
+  iv = iv_slot(s, msgid);
+  r = osp_cbc_encrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv,
+                      b->data + OSP_ISAKMP_HDR_LEN, plen, b->data + OSP_ISAKMP_HDR_LEN);
+  if (r < 0)
+    return r;
+  memcpy(iv, b->data + b->len - s->block_len, s->block_len);
+  return 0;
+}
+
+int osp_session_decrypt(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len,
+                        uint8_t **ret_plain, uint8_t ret_next_iv[16])
+{
+  size_t plen = h->length - OSP_ISAKMP_HDR_LEN;
+  uint8_t *plain;
+  int r;
+
+  if (!s->enc_key || plen == 0 || plen % s->block_len != 0)
+    return -EBADMSG;
+  plain = g_malloc(plen);
+  r = osp_cbc_decrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv_slot(s, h->msgid),
+                      data + OSP_ISAKMP_HDR_LEN, plen, plain);
+  if (r < 0) {
+    g_free(plain);
+    return r;
+  }
+  memcpy(ret_next_iv, data + OSP_ISAKMP_HDR_LEN + plen - s->block_len, s->block_len);
+  *ret_plain = plain;
+  return 0;
+}
+
+/* ---- hashes of encrypted exchanges ------------------------------------ */
+
+int osp_session_hash_msgid(OspSession *s, uint32_t msgid, const uint8_t *rest, size_t rest_len,
+                           const uint8_t *prefix, size_t prefix_len, uint8_t *out)
+{
+  uint8_t mid[4];
+  OspSlice parts[3];
+
+  osp_put32(mid, msgid);
+  parts[0] = OSP_SLICE(mid, 4);
+  parts[1] = OSP_SLICE(prefix, prefix_len);
+  parts[2] = OSP_SLICE(rest, rest_len);
+  return osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 3, out);
+}
+
+int osp_session_seal(OspSession *s, OspMsg *m, uint32_t msgid, const uint8_t *prefix,
+                     size_t prefix_len)
+{
+  size_t hlen = osp_hash_len(s->hash);
+  size_t rest = OSP_ISAKMP_HDR_LEN + OSP_ISAKMP_GEN_HDR_LEN + hlen;
+  GByteArray *b = osp_msg_finish(m);
+  int r;
+
+  r = osp_session_hash_msgid(s, msgid, b->data + rest, b->len - rest, prefix, prefix_len,
+                             b->data + OSP_ISAKMP_HDR_LEN + OSP_ISAKMP_GEN_HDR_LEN);
+  if (r < 0)
+    return r;
+  return osp_session_encrypt(s, m, msgid);
+}
+
+bool osp_session_check_hash(OspSession *s, uint32_t msgid, const OspPayload *pl, size_t n,
+                            const uint8_t *plain, const uint8_t *prefix, size_t prefix_len)
+{
+  size_t hlen = osp_hash_len(s->hash);
+  uint8_t want[64];
+  const uint8_t *rest, *end;
+
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen)
+    return false;
+  rest = pl[0].body + pl[0].len;
+  end = pl[n - 1].body + pl[n - 1].len;
+  if (osp_session_hash_msgid(s, msgid, rest, (size_t)(end - rest), prefix, prefix_len, want) < 0)
+    return false;
+  return CRYPTO_memcmp(want, pl[0].body, hlen) == 0;
+}
+
+/* ---- secrets ---------------------------------------------------------- */
+
+void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
+                             const char *message, bool retry)
+{
+  OspSecretRequest *req = &s->pending_req;
+
+  memset(req, 0, sizeof(*req));
+  req->id = ++s->secret_request_id;
+  memcpy(req->kinds, kinds, n * sizeof(*kinds));
+  req->n_kinds = n;
+  g_free(s->req_message);
+  s->req_message = g_strdup(message);
+  req->message = s->req_message;
+  req->retry = retry;
+  s->ops->secrets_needed(s->user, req);
+}
+
+void osp_session_provide_secrets(OspSession *s, guint request_id,
+                                 const char *const values[OSP_SECRET_N_KINDS], gint64 now_us)
+{
+  s->now = now_us;
+  if (request_id != s->secret_request_id)
+    return;
+  s->secret_request_id++; /* answered: a second answer is ignored */
+  switch (s->state) {
+  case S_WANT_GROUP_SECRET:
+    if (!values[OSP_SECRET_GROUP_SECRET]) {
+      osp_session_fail(s, OSP_ERROR_SECRETS_REQUIRED, _("No group secret was given."));
+      return;
+    }
+    g_free(s->profile->group_secret);
+    s->profile->group_secret = g_strdup(values[OSP_SECRET_GROUP_SECRET]);
+    osp_phase1_start(s);
+    return;
+  case S_XAUTH_SECRETS:
+    osp_xauth_secrets(s, values);
+    return;
+  case S_IDLE:
+  case S_AM1_SENT:
+  case S_XAUTH_WAIT:
+  case S_XAUTH_REPLIED:
+  case S_CFG_SENT:
+  case S_QM1_SENT:
+  case S_ESTABLISHED:
+  case S_CLOSED:
+    return;
+  }
+}
+
+void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us)
+{
+  s->now = now_us;
+  if (request_id != s->secret_request_id)
+    return;
+  osp_session_fail(s, OSP_ERROR_CANCELLED, _("The request for secrets was cancelled."));
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+int osp_session_error_from_notify(uint16_t type)
+{
+  switch (type) {
+  case OSP_N_NO_PROPOSAL_CHOSEN:
+  case OSP_N_BAD_PROPOSAL_SYNTAX:
+  case OSP_N_INVALID_TRANSFORM_ID:
+  case OSP_N_ATTRIBUTES_NOT_SUPPORTED:
+    return OSP_ERROR_NO_PROPOSAL;
+  case OSP_N_AUTHENTICATION_FAILED:
+  case OSP_N_INVALID_ID_INFORMATION:
+  case OSP_N_INVALID_HASH_INFORMATION:
+  case OSP_N_INVALID_KEY_INFORMATION:
+  case OSP_N_INVALID_SIGNATURE:
+    return OSP_ERROR_BAD_GROUP_SECRET;
+  default:
+    return OSP_ERROR_GATEWAY_REJECTED;
+  }
+}
+
+static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
+{
+  uint8_t d[20];
+  OspSlice part = OSP_SLICE(data, len);
+
+  osp_hash(OSP_HASH_SHA1, &part, 1, d);
+  if (memcmp(d, s->last_in_digest, sizeof(d)) == 0)
+    return true;
+  memcpy(s->last_in_digest, d, sizeof(d));
+  return false;
+}
+
+void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 now_us)
+{
+  OspIsakmpHdr h;
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  size_t n = 0;
+  const char *why = NULL;
+  g_autofree uint8_t *plain = NULL;
+  uint8_t next_iv[16];
+  size_t plen;
+
+  s->now = now_us;
+  if (s->state == S_CLOSED || s->state == S_IDLE)
+    return;
+  if (osp_isakmp_hdr_parse(data, len, &h, &why) < 0) {
+    g_debug("dropped datagram: %s", why);
+    return;
+  }
+  /* a message of an earlier session (other cookies) never touches this one */
+  if (memcmp(h.icookie, s->icookie, 8) != 0) {
+    g_debug("dropped datagram with foreign cookie");
+    return;
+  }
+  if (s->state == S_AM1_SENT) {
+    osp_phase1_input(s, &h, data, h.length);
+    return;
+  }
+  if (memcmp(h.rcookie, s->rcookie, 8) != 0) {
+    g_debug("dropped datagram with wrong responder cookie");
+    return;
+  }
+  if (is_duplicate(s, data, h.length)) {
+    if (s->last_reply) {
+      g_debug("duplicate datagram: answering again");
+      s->ops->send(s->user, s->last_reply->data, s->last_reply->len, s->natt);
+    }
+    return;
+  }
+  if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {
+    g_debug("dropped unencrypted datagram after phase 1 (exchange %u)", h.exchange);
+    return;
+  }
+  if (osp_session_decrypt(s, &h, data, h.length, &plain, next_iv) < 0) {
+    g_debug("dropped datagram that does not decrypt");
+    return;
+  }
+  plen = h.length - OSP_ISAKMP_HDR_LEN;
+  if (osp_payloads_parse(h.next_payload, plain, plen, pl, G_N_ELEMENTS(pl), &n, &why) < 0) {
+    g_debug("dropped datagram: %s", why);
+    memset(s->last_in_digest, 0, sizeof(s->last_in_digest));
+    return;
+  }
+  switch (h.exchange) {
+  case OSP_EXCH_INFO:
+    if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
+      g_debug("dropped informational with bad hash");
+      return;
+    }
+    osp_session_forget_iv(s, h.msgid);
+    osp_info_input(s, &h, pl, n);
+    return;
+  case OSP_EXCH_TRANSACTION:
+    if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
+      g_debug("dropped transaction with bad hash");
+      return;
+    }
+    osp_session_commit_iv(s, h.msgid, next_iv);
+    osp_xauth_input(s, &h, pl, n, plain);
+    return;
+  case OSP_EXCH_QUICK:
+    /* quick mode checks its own hash: HASH(2) covers Ni_b */
+    if (s->qm.active && h.msgid == s->qm.msgid)
+      osp_session_commit_iv(s, h.msgid, next_iv);
+    osp_quick_input(s, &h, pl, n, plain);
+    return;
+  default:
+    g_debug("dropped exchange type %u", h.exchange);
+    return;
+  }
+}
+
+void osp_session_peer_unreachable(OspSession *s, gint64 now_us)
+{
+  s->now = now_us;
+  if (s->state == S_AM1_SENT && s->rt.tries >= 2)
+    osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
+                     _("The gateway %s does not answer on the IKE port (port unreachable)."),
+                     s->profile->gateway);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+gint64 osp_session_next_deadline(const OspSession *s)
+{
+  gint64 d = s->rt.next;
+  size_t i;
+
+  if (s->state == S_CLOSED)
+    return G_MAXINT64;
+  d = MIN(d, s->dpd_next);
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    if (!s->children[i].live)
+      continue;
+    d = MIN(d, s->children[i].rekey_at);
+    d = MIN(d, s->children[i].expire_at);
+  }
+  return d;
+}
+
+static void retransmit_timer(OspSession *s)
+{
+  if (s->rt.tries >= s->rt.max_tries) {
+    retransmit_clear(&s->rt);
+    if (s->state == S_AM1_SENT && s->group_idx + 1 < s->n_groups) {
+      g_debug("no answer with DH group %d; trying group %d", s->dh_group,
+              s->groups[s->group_idx + 1]);
+      s->group_idx++;
+      osp_phase1_start(s);
+      return;
+    }
+    osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
+                     _("The gateway %s did not answer (timed out)."), s->profile->gateway);
+    return;
+  }
+  g_debug("retransmitting (try %u)", s->rt.tries + 1);
+  transmit(s, s->rt.pkt);
+  s->rt.tries++;
+  s->rt.interval = MIN(s->rt.interval * 2, RT_MAX_US);
+  s->rt.next = s->now + s->rt.interval;
+}
+
+static void child_timers(OspSession *s)
+{
+  size_t i;
+
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *c = &s->children[i];
+
+    if (!c->live)
+      continue;
+    if (s->now >= c->expire_at) {
+      uint32_t spi_in = c->sa.spi_in;
+      uint8_t spi[4];
+
+      c->live = false;
+      osp_put32(spi, spi_in);
+      if (s->established_p1)
+        osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
+      s->ops->child_sa_down(s->user, spi_in);
+      continue;
+    }
+    if (s->now >= c->rekey_at) {
+      c->rekey_at = G_MAXINT64;
+      if (!s->qm.active && s->state == S_ESTABLISHED)
+        osp_quick_start(s, true);
+    }
+  }
+}
+
+void osp_session_timeout(OspSession *s, gint64 now_us)
+{
+  s->now = now_us;
+  if (s->state == S_CLOSED)
+    return;
+  if (now_us >= s->rt.next)
+    retransmit_timer(s);
+  if (s->state == S_CLOSED)
+    return;
+  if (now_us >= s->dpd_next)
+    osp_dpd_timer(s);
+  if (s->state == S_CLOSED)
+    return;
+  child_timers(s);
+}
+
+void osp_session_traffic_seen(OspSession *s, gint64 now_us)
+{
+  s->last_rx = now_us;
+}
+
+void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gint64 now_us)
+{
+  size_t i;
+
+  s->now = now_us;
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *c = &s->children[i];
+
+    if (c->live && c->sa.spi_in == spi_in && c->sa.lifetime_kb &&
+        bytes / 1024 >= (uint64_t)c->sa.lifetime_kb * 9 / 10 && c->rekey_at > now_us)
+      c->rekey_at = now_us;
+  }
+}
+
+void osp_session_start(OspSession *s, gint64 now_us)
+{
+  static const OspSecretKind group_secret = OSP_SECRET_GROUP_SECRET;
+
+  s->now = now_us;
+  s->last_rx = now_us;
+  osp_session_enter(s, S_WANT_GROUP_SECRET);
+  if (!s->profile->group_secret) {
+    osp_session_ask_secrets(s, &group_secret, 1, NULL, false);
+    return;
+  }
+  osp_phase1_start(s);
+}
+
+void osp_session_delete(OspSession *s)
+{
+  size_t i;
+
+  if (s->state == S_CLOSED)
+    return;
+  if (s->established_p1) {
+    for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+      uint8_t spi[4];
+
+      if (!s->children[i].live)
+        continue;
+      osp_put32(spi, s->children[i].sa.spi_in);
+      osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
+      s->children[i].live = false;
+    }
+    {
+      uint8_t cookies[16];
+
+      memcpy(cookies, s->icookie, 8);
+      memcpy(cookies + 8, s->rcookie, 8);
+      osp_info_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
+    }
+  }
+  retransmit_clear(&s->rt);
+  osp_session_enter(s, S_CLOSED);
+  s->ops->closed(s->user, NULL);
+}
+
+bool osp_session_natt_active(const OspSession *s)
+{
+  return s->natt;
+}
+
+int osp_session_dh_group(const OspSession *s)
+{
+  return s->established_p1 ? s->dh_group : 0;
+}

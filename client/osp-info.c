@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — informational exchanges: notifications, Delete (RFC 2408
+ * 3.14, 3.15) and dead peer detection (RFC 3706):
+ *
+ *   HDR*, HASH(1), N/D  -->      (one message, fresh message ID)
+ */
+#include "osp-session-private.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define DPD_RETRY_US (5 * G_USEC_PER_SEC)
+
+static void send_info(OspSession *s, uint8_t type, const GByteArray *body)
+{
+  size_t hlen = osp_hash_len(s->hash);
+  uint8_t zero[64] = { 0 };
+  uint32_t msgid = osp_session_new_msgid(s);
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_session_hdr(s, &h, OSP_EXCH_INFO, msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
+  osp_msg_add_payload(&m, type, body->data, body->len);
+  osp_session_seal(s, &m, msgid, NULL, 0);
+  osp_session_forget_iv(s, msgid);
+  osp_session_send(s, g_byte_array_ref(m.buf), 0);
+  osp_msg_clear(&m);
+}
+
+void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
+                          uint8_t spi_size, const uint8_t *data, size_t data_len)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_notify(b, protocol, type, spi, spi_size, data, data_len);
+  send_info(s, OSP_PL_NOTIFY, b);
+}
+
+void osp_info_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_delete(b, protocol, spi, spi_size);
+  send_info(s, OSP_PL_DELETE, b);
+}
+
+static void send_dpd(OspSession *s, uint16_t type, uint32_t seq)
+{
+  uint8_t cookies[16], data[4];
+
+  memcpy(cookies, s->icookie, 8);
+  memcpy(cookies + 8, s->rcookie, 8);
+  osp_put32(data, seq);
+  osp_info_send_notify(s, OSP_PROTO_ISAKMP, type, cookies, 16, data, 4);
+}
+
+void osp_dpd_timer(OspSession *s)
+{
+  gint64 idle = (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+  gint64 timeout = (gint64)s->profile->dpd_timeout * G_USEC_PER_SEC;
+
+  if (s->state != S_ESTABLISHED || idle <= 0) {
+    s->dpd_next = G_MAXINT64;
+    return;
+  }
+  if (s->dpd_sent == 0 && s->now - s->last_rx < idle) {
+    s->dpd_next = s->last_rx + idle;
+    return;
+  }
+  if (s->dpd_sent && s->now - s->dpd_sent >= timeout) {
+    osp_session_fail(s, OSP_ERROR_PEER_DEAD,
+                     _("The gateway stopped answering (dead peer detection, %u s)."),
+                     s->profile->dpd_timeout);
+    return;
+  }
+  if (s->dpd_sent == 0) {
+    s->dpd_sent = s->now;
+    if (s->dpd_seq == 0) {
+      osp_random(&s->dpd_seq, sizeof(s->dpd_seq));
+      s->dpd_seq &= 0x7fffffff; /* RFC 3706 5.5: random start, high bit clear */
+    }
+  }
+  s->dpd_seq++;
+  g_debug("dpd: R-U-THERE %u", s->dpd_seq);
+  send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd_seq);
+  s->dpd_next = s->now + MIN(DPD_RETRY_US, timeout);
+}
+
+static void dpd_ack(OspSession *s, const OspNotify *nt)
+{
+  if (nt->data_len != 4 || !s->dpd_sent || osp_get32(nt->data) != s->dpd_seq)
+    return;
+  s->dpd_sent = 0;
+  s->last_rx = s->now;
+  s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+}
+
+static void error_notify(OspSession *s, const OspNotify *nt)
+{
+  int code = osp_session_error_from_notify(nt->type);
+
+  switch (s->state) {
+  case S_QM1_SENT:
+    if (code == OSP_ERROR_NO_PROPOSAL && s->profile->pfs_group == OSP_PFS_SERVER &&
+        !s->qm_pfs_fallback_tried && s->qm.pfs_group == 0) {
+      /* the gateway requires PFS without announcing it in Mode Config */
+      g_debug("quick mode: no proposal chosen without PFS; retrying with PFS");
+      s->qm_pfs_fallback_tried = true;
+      osp_quick_start(s, false);
+      return;
+    }
+    osp_session_fail(s, code == OSP_ERROR_NO_PROPOSAL ? OSP_ERROR_NO_PROPOSAL
+                                                      : OSP_ERROR_GATEWAY_REJECTED,
+                     code == OSP_ERROR_NO_PROPOSAL
+                       ? _("The gateway accepted none of the proposed IPsec algorithms (%s).")
+                       : _("The gateway refused the IPsec SA (%s)."),
+                     osp_notify_name(nt->type));
+    return;
+  case S_XAUTH_WAIT:
+  case S_XAUTH_SECRETS:
+  case S_XAUTH_REPLIED:
+    if (nt->type == OSP_N_AUTHENTICATION_FAILED) {
+      osp_session_fail(s, OSP_ERROR_BAD_CREDENTIALS,
+                       _("The gateway rejected the username or password (%s)."),
+                       osp_notify_name(nt->type));
+      return;
+    }
+    osp_session_fail(s, code, _("The gateway ended the login (%s)."), osp_notify_name(nt->type));
+    return;
+  case S_CFG_SENT:
+    osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED,
+                     _("The gateway refused the configuration request (%s)."),
+                     osp_notify_name(nt->type));
+    return;
+  case S_ESTABLISHED:
+    if (s->qm.active && code == OSP_ERROR_NO_PROPOSAL) {
+      osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
+                       _("The gateway refused to rekey the IPsec SA (%s)."),
+                       osp_notify_name(nt->type));
+      return;
+    }
+    g_debug("info: notify %s ignored", osp_notify_name(nt->type));
+    return;
+  case S_IDLE:
+  case S_WANT_GROUP_SECRET:
+  case S_AM1_SENT:
+  case S_CLOSED:
+    return;
+  }
+}
+
+static void delete_payload(OspSession *s, const OspDelete *d)
+{
+  size_t i, k;
+
+  if (d->protocol == OSP_PROTO_ISAKMP && d->spi_size == 16) {
+    for (i = 0; i < d->n_spis; i++)
+      if (memcmp(d->spis + 16 * i, s->icookie, 8) == 0 &&
+          memcmp(d->spis + 16 * i + 8, s->rcookie, 8) == 0) {
+        s->established_p1 = false;
+        osp_session_fail(s, OSP_ERROR_DISCONNECTED, _("The gateway ended the connection."));
+        return;
+      }
+    return;
+  }
+  if (d->protocol != OSP_PROTO_IPSEC_ESP || d->spi_size != 4)
+    return;
+  for (i = 0; i < d->n_spis; i++) {
+    uint32_t spi = osp_get32(d->spis + 4 * i);
+
+    for (k = 0; k < OSP_MAX_CHILDREN; k++) {
+      ChildSlot *c = &s->children[k];
+
+      if (c->live && c->sa.spi_out == spi) {
+        g_debug("info: gateway deleted IPsec SA %08x", spi);
+        c->live = false;
+        s->ops->child_sa_down(s->user, c->sa.spi_in);
+      }
+    }
+  }
+  for (k = 0; k < OSP_MAX_CHILDREN; k++)
+    if (s->children[k].live)
+      return;
+  /* no IPsec SA left while the IKE SA lives: negotiate a new one */
+  if (s->state == S_ESTABLISHED && !s->qm.active)
+    osp_quick_start(s, true);
+}
+
+void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  const char *why = NULL;
+  size_t i;
+
+  s->last_rx = s->now;
+  for (i = 1; i < n && s->state != S_CLOSED; i++) {
+    if (pl[i].type == OSP_PL_NOTIFY) {
+      OspNotify nt;
+
+      if (osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0)
+        continue;
+      switch (nt.type) {
+      case OSP_N_DPD_R_U_THERE:
+        if (nt.data_len == 4)
+          send_dpd(s, OSP_N_DPD_R_U_THERE_ACK, osp_get32(nt.data));
+        break;
+      case OSP_N_DPD_R_U_THERE_ACK:
+        dpd_ack(s, &nt);
+        break;
+      default:
+        if (nt.type < 16384)
+          error_notify(s, &nt);
+        else
+          g_debug("info: status notify %s", osp_notify_name(nt.type));
+        break;
+      }
+    } else if (pl[i].type == OSP_PL_DELETE) {
+      OspDelete d;
+
+      if (osp_delete_parse(pl[i].body, pl[i].len, &d, &why) == 0)
+        delete_payload(s, &d);
+    }
+  }
+}

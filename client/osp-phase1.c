@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — phase 1, aggressive mode with pre-shared key and XAUTH
+ * (RFC 2409 section 5.4, draft-beaulieu-ike-xauth-02):
+ *
+ *   Initiator                         Responder
+ *   HDR, SA, KE, Ni, IDii, VIDs  -->
+ *                                <--  HDR, SA, KE, Nr, IDir, HASH_R, VIDs, [NAT-D, NAT-D]
+ *   HDR*, HASH_I, [NAT-D, NAT-D] -->
+ */
+#include "osp-session-private.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#define AUTH_XAUTH_INIT_PSK 65001
+#define AUTH_PSK 1
+
+enum { A_ENC = 1, A_HASH = 2, A_AUTH = 3, A_GROUP = 4, A_LIFE_TYPE = 11, A_LIFE_DUR = 12,
+       A_KEY_LEN = 14 };
+
+/* Our phase-1 transforms, strongest first.  Weak ones are offered last so
+ * that a gateway that insists on them is named in the error rather than
+ * answered with a bare NO-PROPOSAL-CHOSEN; they are accepted only when the
+ * profile enables them. */
+typedef struct {
+  OspCipher cipher;
+  unsigned key_bits;
+  OspHash hash;
+} P1Transform;
+
+static const P1Transform p1_transforms[] = {
+  { OSP_CIPHER_AES_CBC, 256, OSP_HASH_SHA256 }, { OSP_CIPHER_AES_CBC, 256, OSP_HASH_SHA1 },
+  { OSP_CIPHER_AES_CBC, 128, OSP_HASH_SHA256 }, { OSP_CIPHER_AES_CBC, 128, OSP_HASH_SHA1 },
+  { OSP_CIPHER_AES_CBC, 256, OSP_HASH_SHA512 }, { OSP_CIPHER_AES_CBC, 256, OSP_HASH_SHA384 },
+  { OSP_CIPHER_AES_CBC, 192, OSP_HASH_SHA1 },   { OSP_CIPHER_3DES, 0, OSP_HASH_SHA1 },
+  { OSP_CIPHER_3DES, 0, OSP_HASH_MD5 },         { OSP_CIPHER_AES_CBC, 128, OSP_HASH_MD5 },
+  { OSP_CIPHER_AES_CBC, 256, OSP_HASH_MD5 },    { OSP_CIPHER_DES, 0, OSP_HASH_SHA1 },
+  { OSP_CIPHER_DES, 0, OSP_HASH_MD5 },
+};
+
+typedef struct {
+  const char *hex;
+  const char *what;
+} VendorId;
+
+static const uint8_t vid_xauth[] = { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 };
+static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+                                   0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+static const uint8_t vid_unity[] = { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9,
+                                     0x70, 0x2d, 0x9f, 0xe2, 0x74, 0xcc, 0x01, 0x00 };
+/* NAT-T: RFC 3947 first, then the drafts gateways still speak */
+static const uint8_t vid_natt[][16] = {
+  { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f },
+  { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8, 0x7c, 0xfd, 0xb2, 0xfc, 0x68, 0xb6, 0xa4, 0x48 },
+  { 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e, 0x08, 0x63, 0x81, 0xb5, 0xec, 0x42, 0x7b, 0x1f },
+  { 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f, 0x2c, 0x17, 0x9d, 0x92, 0x15, 0x52, 0x9d, 0x56 },
+  { 0x44, 0x85, 0x15, 0x2d, 0x18, 0xb6, 0xbb, 0xcd, 0x0b, 0xe8, 0xa8, 0x46, 0x95, 0x79, 0xdd, 0xcc },
+  { 0x16, 0xf6, 0xca, 0x16, 0xe4, 0xa4, 0x06, 0x6d, 0x83, 0x82, 0x1a, 0x0f, 0x0a, 0xae, 0xa8, 0x62 },
+};
+
+static bool transform_allowed(const OspProfile *p, const P1Transform *t)
+{
+  if (t->cipher == OSP_CIPHER_DES)
+    return p->enable_single_des;
+  return true;
+}
+
+/* Which setting must change for the gateway's choice to be accepted, or NULL. */
+static const char *weak_setting(const OspProfile *p, OspCipher cipher, OspHash hash)
+{
+  if (cipher == OSP_CIPHER_3DES && !p->enable_weak_encryption)
+    return "Enable weak encryption";
+  if (hash == OSP_HASH_MD5 && !p->enable_weak_authentication)
+    return "Enable weak authentication";
+  return NULL;
+}
+
+static void build_sa(OspSession *s, GByteArray *b)
+{
+  size_t i, n = 0, prop, total = 0;
+
+  for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
+    if (transform_allowed(s->profile, &p1_transforms[i]))
+      total++;
+  osp_sa_begin(b, 1, 1);
+  prop = osp_proposal_begin(b, 1, OSP_PROTO_ISAKMP, NULL, 0);
+  for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
+    const P1Transform *t = &p1_transforms[i];
+    size_t off;
+
+    if (!transform_allowed(s->profile, t))
+      continue;
+    n++;
+    off = osp_transform_begin(b, (uint8_t)n, 1 /* KEY_IKE */);
+    osp_put_attr_basic(b, A_ENC, t->cipher);
+    if (t->key_bits)
+      osp_put_attr_basic(b, A_KEY_LEN, (uint16_t)t->key_bits);
+    osp_put_attr_basic(b, A_HASH, t->hash);
+    osp_put_attr_basic(b, A_AUTH, AUTH_XAUTH_INIT_PSK);
+    osp_put_attr_basic(b, A_GROUP, (uint16_t)s->dh_group);
+    osp_put_attr_basic(b, A_LIFE_TYPE, 1);
+    osp_put_attr_uint(b, A_LIFE_DUR, s->profile->ike_lifetime);
+    osp_transform_end(b, off, n == total);
+  }
+  osp_proposal_end(b, prop, (uint8_t)n, true);
+}
+
+void osp_phase1_clear(OspSession *s)
+{
+  osp_dh_free(s->dh);
+  s->dh = NULL;
+  if (s->sai_b)
+    g_byte_array_unref(s->sai_b);
+  if (s->idii_b)
+    g_byte_array_unref(s->idii_b);
+  s->sai_b = s->idii_b = NULL;
+}
+
+static void build_id(OspSession *s, GByteArray *b)
+{
+  const OspProfile *p = s->profile;
+
+  if (p->id_type == OSP_ID_IPV4_ADDR) {
+    struct in_addr a;
+
+    if (inet_pton(AF_INET, p->group_id, &a) != 1)
+      a = s->params.local.sin_addr;
+    osp_put_id(b, OSP_ID_IPV4_ADDR, 17, 500, &a, 4);
+    return;
+  }
+  osp_put_id(b, (uint8_t)p->id_type, 17, 500, p->group_id, strlen(p->group_id));
+}
+
+void osp_phase1_start(OspSession *s)
+{
+  OspIsakmpHdr h;
+  OspMsg m;
+  const uint8_t *pub;
+  size_t pub_len, i;
+  int r;
+
+  osp_phase1_clear(s);
+  s->dh_group = s->groups[s->group_idx];
+  if (!osp_dh_group_supported(s->dh_group)) {
+    osp_session_fail(s, OSP_ERROR_CONFIG, _("Diffie-Hellman group %d is not supported."),
+                     s->dh_group);
+    return;
+  }
+  osp_random(s->icookie, 8);
+  memset(s->rcookie, 0, 8);
+  osp_random(s->ni, sizeof(s->ni));
+  r = osp_dh_new(s->dh_group, &s->dh);
+  if (r < 0) {
+    osp_session_fail(s, OSP_ERROR_FAILED, _("Could not create a Diffie-Hellman key: %s"),
+                     g_strerror(-r));
+    return;
+  }
+  pub = osp_dh_public(s->dh, &pub_len);
+
+  s->sai_b = g_byte_array_new();
+  build_sa(s, s->sai_b);
+  s->idii_b = g_byte_array_new();
+  build_id(s, s->idii_b);
+
+  osp_session_hdr(s, &h, OSP_EXCH_AGGRESSIVE, 0, false);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_SA, s->sai_b->data, s->sai_b->len);
+  osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
+  osp_msg_add_payload(&m, OSP_PL_NONCE, s->ni, sizeof(s->ni));
+  osp_msg_add_payload(&m, OSP_PL_ID, s->idii_b->data, s->idii_b->len);
+  osp_msg_add_payload(&m, OSP_PL_VID, vid_xauth, sizeof(vid_xauth));
+  osp_msg_add_payload(&m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
+  osp_msg_add_payload(&m, OSP_PL_VID, vid_unity, sizeof(vid_unity));
+  if (s->profile->natt_mode != OSP_NATT_NONE)
+    for (i = 0; i < G_N_ELEMENTS(vid_natt); i++)
+      osp_msg_add_payload(&m, OSP_PL_VID, vid_natt[i], 16);
+  g_debug("phase 1: aggressive mode with %s, %zu transforms", osp_dh_group_name(s->dh_group),
+          G_N_ELEMENTS(p1_transforms));
+  osp_session_enter(s, S_AM1_SENT);
+  /* with more groups left to try, fall back after a shorter silence */
+  osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
+                   s->group_idx + 1 < s->n_groups ? 3 : 5);
+  osp_msg_clear(&m);
+}
+
+/* An error notify before phase 1 completes (unauthenticated). */
+static void phase1_notify(OspSession *s, const OspNotify *nt)
+{
+  if (nt->type == OSP_N_NO_PROPOSAL_CHOSEN && s->group_idx + 1 < s->n_groups &&
+      s->profile->dh_group == OSP_DH_AUTO) {
+    g_debug("gateway refused DH group %d; trying group %d", s->dh_group,
+            s->groups[s->group_idx + 1]);
+    s->group_idx++;
+    osp_phase1_start(s);
+    return;
+  }
+  switch (osp_session_error_from_notify(nt->type)) {
+  case OSP_ERROR_NO_PROPOSAL:
+    osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
+                     _("The gateway accepted none of the proposed IKE algorithms (%s)."),
+                     osp_notify_name(nt->type));
+    return;
+  case OSP_ERROR_BAD_GROUP_SECRET:
+    osp_session_fail(s, OSP_ERROR_BAD_GROUP_SECRET,
+                     _("The gateway rejected the group name or group secret (%s)."),
+                     osp_notify_name(nt->type));
+    return;
+  default:
+    osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED, _("The gateway refused the connection (%s)."),
+                     osp_notify_name(nt->type));
+    return;
+  }
+}
+
+typedef struct {
+  int cipher, hash, auth, group, life_type;
+  unsigned key_bits;
+  uint32_t life;
+} P1Choice;
+
+static int parse_choice(const OspSa *sa, P1Choice *c, const char **why)
+{
+  const OspTransform *t;
+  const uint8_t *p;
+  size_t left;
+  OspAttr a;
+  int r;
+
+  memset(c, 0, sizeof(*c));
+  if (sa->n_proposals != 1 || sa->proposals[0].n_transforms != 1) {
+    *why = "gateway chose more than one phase-1 transform";
+    return -EBADMSG;
+  }
+  t = &sa->proposals[0].transforms[0];
+  p = t->attrs;
+  left = t->attrs_len;
+  while ((r = osp_attr_next(&p, &left, &a, why)) > 0) {
+    uint32_t v = 0;
+
+    if (osp_attr_uint(&a, &v) < 0)
+      continue;
+    switch (a.type) {
+    case A_ENC: c->cipher = (int)v; break;
+    case A_HASH: c->hash = (int)v; break;
+    case A_AUTH: c->auth = (int)v; break;
+    case A_GROUP: c->group = (int)v; break;
+    case A_KEY_LEN: c->key_bits = v; break;
+    case A_LIFE_TYPE: c->life_type = (int)v; break;
+    case A_LIFE_DUR: if (c->life_type == 1) c->life = v; break;
+    default: break;
+    }
+  }
+  return r;
+}
+
+static bool choice_offered(const OspSession *s, const P1Choice *c)
+{
+  size_t i;
+
+  if (c->group != s->dh_group || c->auth != AUTH_XAUTH_INIT_PSK)
+    return false;
+  for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
+    const P1Transform *t = &p1_transforms[i];
+
+    if (transform_allowed(s->profile, t) && (int)t->cipher == c->cipher &&
+        (int)t->hash == c->hash && t->key_bits == c->key_bits)
+      return true;
+  }
+  return false;
+}
+
+/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 section 3.2) */
+static void natd_hash(OspSession *s, const struct sockaddr_in *sa, uint8_t *out)
+{
+  OspSlice parts[4] = {
+    OSP_SLICE(s->icookie, 8), OSP_SLICE(s->rcookie, 8),
+    OSP_SLICE(&sa->sin_addr.s_addr, 4), OSP_SLICE(&sa->sin_port, 2),
+  };
+
+  osp_hash(s->hash, parts, 4, out);
+}
+
+static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
+{
+  size_t i, k;
+
+  for (i = 0; i < n; i++) {
+    if (pl[i].type != OSP_PL_VID)
+      continue;
+    if (pl[i].len >= sizeof(vid_xauth) && memcmp(pl[i].body, vid_xauth, sizeof(vid_xauth)) == 0)
+      s->peer_xauth = true;
+    if (pl[i].len >= 14 && memcmp(pl[i].body, vid_dpd, 14) == 0)
+      s->peer_dpd = true;
+    if (pl[i].len >= 14 && memcmp(pl[i].body, vid_unity, 14) == 0)
+      s->peer_unity = true;
+    for (k = 0; k < G_N_ELEMENTS(vid_natt); k++)
+      if (pl[i].len == 16 && memcmp(pl[i].body, vid_natt[k], 16) == 0) {
+        int level = k == 0 ? 2 : 1;
+
+        if (level > s->natt_draft)
+          s->natt_draft = level;
+      }
+  }
+  if (s->profile->natt_mode == OSP_NATT_NONE)
+    s->natt_draft = 0;
+  s->natd_type = s->natt_draft == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT;
+}
+
+/* RFC 3947 3.2: the first NAT-D is the hash of the receiver (us, as the
+ * gateway saw us), the rest are the sender's own addresses. */
+static bool detect_nat(OspSession *s, const OspPayload *pl, size_t n)
+{
+  uint8_t ours[64], theirs[64];
+  size_t hlen = osp_hash_len(s->hash), i, seen = 0;
+  bool we_match = false, they_match = false;
+
+  natd_hash(s, &s->params.local, ours);
+  natd_hash(s, &s->params.peer, theirs);
+  for (i = 0; i < n; i++) {
+    if (pl[i].type != OSP_PL_NAT_D && pl[i].type != OSP_PL_NAT_D_DRAFT)
+      continue;
+    if (pl[i].len != hlen)
+      continue;
+    if (seen++ == 0)
+      we_match = CRYPTO_memcmp(pl[i].body, ours, hlen) == 0;
+    else if (CRYPTO_memcmp(pl[i].body, theirs, hlen) == 0)
+      they_match = true;
+  }
+  if (seen == 0)
+    return false;
+  /* a gateway that must encapsulate (e.g. strongSwan with kernel-libipsec)
+   * sends a random hash for itself to force the float: that is a NAT too */
+  g_debug("NAT-T: %s behind NAT, gateway %s behind NAT", we_match ? "not" : "we are",
+          they_match ? "not" : "is");
+  return !we_match || !they_match;
+}
+
+static int derive_keys(OspSession *s, const uint8_t *nr, size_t nr_len, const uint8_t *ke,
+                       size_t ke_len)
+{
+  g_autoptr(OspSecret) gxy = NULL;
+  size_t klen, pub_len;
+  const uint8_t *pub;
+  int r;
+
+  r = osp_dh_compute(s->dh, ke, ke_len, &gxy);
+  if (r < 0)
+    return r;
+  r = osp_skeyid_psk(s->hash, (const uint8_t *)s->profile->group_secret,
+                     strlen(s->profile->group_secret), OSP_SLICE(s->ni, sizeof(s->ni)),
+                     OSP_SLICE(nr, nr_len), &s->skeyid);
+  if (r < 0)
+    return r;
+  r = osp_skeyid_derive(s->hash, s->skeyid, gxy, s->icookie, s->rcookie, &s->skeyid_d,
+                        &s->skeyid_a, &s->skeyid_e);
+  if (r < 0)
+    return r;
+  klen = osp_cipher_key_len(s->cipher, s->key_bits);
+  r = osp_ike_enc_key(s->hash, s->skeyid_e, klen, &s->enc_key);
+  if (r < 0)
+    return r;
+  pub = osp_dh_public(s->dh, &pub_len);
+  return osp_ike_phase1_iv(s->hash, OSP_SLICE(pub, pub_len), OSP_SLICE(ke, ke_len),
+                           s->block_len, s->p1_iv);
+}
+
+static bool check_hash_r(OspSession *s, const OspPayload *ke, const OspPayload *id,
+                         const OspPayload *hash)
+{
+  /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+  size_t pub_len, hlen = osp_hash_len(s->hash);
+  const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
+  uint8_t want[64];
+  OspSlice parts[6] = {
+    OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len), OSP_SLICE(s->rcookie, 8),
+    OSP_SLICE(s->icookie, 8),     OSP_SLICE(s->sai_b->data, s->sai_b->len),
+    OSP_SLICE(id->body, id->len),
+  };
+
+  if (hash->len != hlen)
+    return false;
+  if (osp_prf(s->hash, s->skeyid->data, s->skeyid->len, parts, 6, want) < 0)
+    return false;
+  return CRYPTO_memcmp(want, hash->body, hlen) == 0;
+}
+
+static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
+{
+  /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
+  size_t pub_len, hlen = osp_hash_len(s->hash);
+  const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
+  uint8_t hash_i[64], nd[64];
+  OspSlice parts[6] = {
+    OSP_SLICE(pub, pub_len),  OSP_SLICE(ke->body, ke->len),
+    OSP_SLICE(s->icookie, 8), OSP_SLICE(s->rcookie, 8),
+    OSP_SLICE(s->sai_b->data, s->sai_b->len), OSP_SLICE(s->idii_b->data, s->idii_b->len),
+  };
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_prf(s->hash, s->skeyid->data, s->skeyid->len, parts, 6, hash_i);
+  osp_session_hdr(s, &h, OSP_EXCH_AGGRESSIVE, 0, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, hash_i, hlen);
+  if (s->natt_draft) {
+    /* hashes of the addresses this message travels between: after the
+     * float, the NAT-T ports */
+    struct sockaddr_in peer = s->params.peer, local = s->params.local;
+
+    if (s->natt) {
+      peer.sin_port = htons(4500);
+      local.sin_port = htons(s->params.natt_port);
+    }
+    natd_hash(s, &peer, nd);
+    osp_msg_add_payload(&m, s->natd_type, nd, hlen);
+    if (s->profile->natt_mode == OSP_NATT_FORCE && !nat)
+      osp_random(nd, hlen); /* claim a NAT so the gateway floats too */
+    else
+      natd_hash(s, &local, nd);
+    osp_msg_add_payload(&m, s->natd_type, nd, hlen);
+  }
+  osp_msg_finish(&m);
+  osp_session_encrypt(s, &m, 0);
+  /* retransmitted until the gateway starts XAUTH, and resent when the
+   * gateway repeats message 2 */
+  osp_session_send(s, g_byte_array_ref(m.buf), 4);
+  if (s->last_reply)
+    g_byte_array_unref(s->last_reply);
+  s->last_reply = g_byte_array_ref(m.buf);
+  osp_msg_clear(&m);
+  OPENSSL_cleanse(hash_i, sizeof(hash_i));
+}
+
+void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len)
+{
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  const OspPayload *sa_pl, *ke, *nr, *id, *hash;
+  g_autofree OspSa *sa = NULL;
+  const char *why = NULL, *weak;
+  P1Choice c;
+  size_t n = 0, i;
+  bool nat;
+  int r;
+
+  if (h->flags & OSP_FLAG_ENC) {
+    g_debug("phase 1: dropped encrypted message before keys exist");
+    return;
+  }
+  if (osp_payloads_parse(h->next_payload, data + OSP_ISAKMP_HDR_LEN, len - OSP_ISAKMP_HDR_LEN, pl,
+                         G_N_ELEMENTS(pl), &n, &why) < 0) {
+    g_debug("phase 1: dropped malformed message: %s", why);
+    return;
+  }
+  if (h->exchange == OSP_EXCH_INFO) {
+    for (i = 0; i < n; i++) {
+      OspNotify nt;
+
+      if (pl[i].type == OSP_PL_NOTIFY && osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) == 0 &&
+          nt.type < 16384) {
+        phase1_notify(s, &nt);
+        return;
+      }
+    }
+    return;
+  }
+  if (h->exchange != OSP_EXCH_AGGRESSIVE)
+    return;
+  sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  ke = osp_payload_find(pl, n, OSP_PL_KE);
+  nr = osp_payload_find(pl, n, OSP_PL_NONCE);
+  id = osp_payload_find(pl, n, OSP_PL_ID);
+  hash = osp_payload_find(pl, n, OSP_PL_HASH);
+  if (!sa_pl || !ke || !nr || !id || !hash) {
+    g_debug("phase 1: dropped message 2 lacking a payload");
+    return;
+  }
+  if (nr->len < 8 || nr->len > 256) {
+    g_debug("phase 1: dropped message 2 with a nonce of %zu bytes", nr->len);
+    return;
+  }
+  sa = g_new0(OspSa, 1);
+  if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 || parse_choice(sa, &c, &why) < 0) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid proposal: %s."), why);
+    return;
+  }
+  if (!choice_offered(s, &c)) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+                     _("The gateway chose IKE algorithms that were not proposed."));
+    return;
+  }
+  weak = weak_setting(s->profile, (OspCipher)c.cipher, (OspHash)c.hash);
+  if (weak) {
+    osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
+                     _("The gateway insists on %s with %s for IKE, which is weak; set \"%s\" in "
+                       "the profile to allow it."),
+                     osp_cipher_name((OspCipher)c.cipher, c.key_bits),
+                     osp_hash_name((OspHash)c.hash), weak);
+    return;
+  }
+  if (ke->len != osp_dh_public_len(s->dh_group)) {
+    g_debug("phase 1: dropped message 2 with a KE of %zu bytes", ke->len);
+    return;
+  }
+  s->cipher = (OspCipher)c.cipher;
+  s->key_bits = c.key_bits;
+  s->hash = (OspHash)c.hash;
+  s->block_len = osp_cipher_block_len(s->cipher);
+  s->ike_lifetime = c.life ? c.life : s->profile->ike_lifetime;
+  memcpy(s->rcookie, h->rcookie, 8);
+
+  r = derive_keys(s, nr->body, nr->len, ke->body, ke->len);
+  if (r < 0) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
+                     g_strerror(-r));
+    return;
+  }
+  if (!check_hash_r(s, ke, id, hash)) {
+    osp_session_fail(s, OSP_ERROR_BAD_GROUP_SECRET,
+                     _("The gateway could not be authenticated with the group secret: the group "
+                       "secret (IPSec secret) is probably wrong."));
+    return;
+  }
+  osp_session_stop_retransmit(s);
+  note_vendor_ids(s, pl, n);
+  nat = s->natt_draft && detect_nat(s, pl, n);
+  g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, NAT-T %s%s",
+          osp_cipher_name(s->cipher, s->key_bits), osp_hash_name(s->hash),
+          osp_dh_group_name(s->dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
+          s->peer_unity ? "yes" : "no", s->natt_draft == 2 ? "RFC 3947" : s->natt_draft ? "draft" : "no",
+          nat ? " (NAT detected)" : "");
+  if (s->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
+    s->natt = true; /* message 3 already goes to port 4500 */
+  {
+    /* remember message 2 so a repetition is answered with message 3 */
+    uint8_t d[20];
+    OspSlice part = OSP_SLICE(data, len);
+
+    osp_hash(OSP_HASH_SHA1, &part, 1, d);
+    memcpy(s->last_in_digest, d, sizeof(d));
+  }
+  send_am3(s, ke, nat);
+  s->established_p1 = true;
+  osp_dh_free(s->dh);
+  s->dh = NULL;
+  osp_session_enter(s, S_XAUTH_WAIT);
+}

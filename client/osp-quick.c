@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — quick mode (RFC 2409 section 5.5), initiator, with and without
+ * PFS, with UDP encapsulation modes of RFC 3947 and its drafts:
+ *
+ *   HDR*, HASH(1), SA, Ni, [KE], IDci, IDcr  -->
+ *                               <--  HDR*, HASH(2), SA, Nr, [KE], IDci, IDcr, [RESPONDER-LIFETIME]
+ *   HDR*, HASH(3)  -->
+ */
+#include "osp-session-private.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_ENCAP = 4, Q_AUTH = 5, Q_KEY_LEN = 6 };
+enum { ENCAP_TUNNEL = 1, ENCAP_UDP_TUNNEL = 3, ENCAP_UDP_TUNNEL_DRAFT = 61443 };
+
+typedef struct {
+  OspEspEnc enc;
+  unsigned key_bits;
+  OspEspAuth auth;
+} EspTransform;
+
+static const EspTransform esp_transforms[] = {
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA256 },
+  { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA256 },
+  { OSP_ESP_AES_GCM_16, 256, OSP_ESP_AUTH_NONE },
+  { OSP_ESP_AES_GCM_16, 128, OSP_ESP_AUTH_NONE },
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA1 },
+  { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA1 },
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA512 },
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA384 },
+  { OSP_ESP_AES_CBC, 192, OSP_ESP_AUTH_HMAC_SHA1 },
+  { OSP_ESP_3DES, 0, OSP_ESP_AUTH_HMAC_SHA1 },
+  { OSP_ESP_3DES, 0, OSP_ESP_AUTH_HMAC_MD5 },
+  { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_MD5 },
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_MD5 },
+  { OSP_ESP_DES, 0, OSP_ESP_AUTH_HMAC_SHA1 },
+  { OSP_ESP_DES, 0, OSP_ESP_AUTH_HMAC_MD5 },
+};
+
+static bool esp_allowed(const OspProfile *p, const EspTransform *t)
+{
+  return t->enc != OSP_ESP_DES || p->enable_single_des;
+}
+
+void osp_child_sa_wipe(OspChildSa *sa)
+{
+  osp_secret_free(sa->enc_key_in);
+  osp_secret_free(sa->auth_key_in);
+  osp_secret_free(sa->enc_key_out);
+  osp_secret_free(sa->auth_key_out);
+  sa->enc_key_in = sa->auth_key_in = sa->enc_key_out = sa->auth_key_out = NULL;
+}
+
+void osp_quick_clear(OspSession *s)
+{
+  osp_dh_free(s->qm.dh);
+  if (s->qm.msg1)
+    g_byte_array_unref(s->qm.msg1);
+  if (s->qm.active)
+    osp_session_forget_iv(s, s->qm.msgid);
+  memset(&s->qm, 0, sizeof(s->qm));
+}
+
+static uint16_t encap_mode(const OspSession *s)
+{
+  if (!s->natt)
+    return ENCAP_TUNNEL;
+  return s->natt_draft == 2 ? ENCAP_UDP_TUNNEL : ENCAP_UDP_TUNNEL_DRAFT;
+}
+
+static void build_sa(OspSession *s, GByteArray *b)
+{
+  uint8_t spi[4];
+  size_t i, n = 0, total = 0, prop;
+
+  for (i = 0; i < G_N_ELEMENTS(esp_transforms); i++)
+    if (esp_allowed(s->profile, &esp_transforms[i]))
+      total++;
+  osp_put32(spi, s->qm.spi_in);
+  osp_sa_begin(b, 1, 1);
+  prop = osp_proposal_begin(b, 1, OSP_PROTO_IPSEC_ESP, spi, 4);
+  for (i = 0; i < G_N_ELEMENTS(esp_transforms); i++) {
+    const EspTransform *t = &esp_transforms[i];
+    size_t off;
+
+    if (!esp_allowed(s->profile, t))
+      continue;
+    n++;
+    off = osp_transform_begin(b, (uint8_t)n, (uint8_t)t->enc);
+    osp_put_attr_basic(b, Q_LIFE_TYPE, 1);
+    osp_put_attr_uint(b, Q_LIFE_DUR, s->profile->ipsec_lifetime);
+    if (s->qm.pfs_group)
+      osp_put_attr_basic(b, Q_GROUP, (uint16_t)s->qm.pfs_group);
+    osp_put_attr_basic(b, Q_ENCAP, encap_mode(s));
+    if (t->auth != OSP_ESP_AUTH_NONE)
+      osp_put_attr_basic(b, Q_AUTH, (uint16_t)t->auth);
+    if (t->key_bits)
+      osp_put_attr_basic(b, Q_KEY_LEN, (uint16_t)t->key_bits);
+    osp_transform_end(b, off, n == total);
+  }
+  osp_proposal_end(b, prop, (uint8_t)n, true);
+}
+
+static int pfs_group_for(OspSession *s)
+{
+  int p = s->profile->pfs_group;
+
+  if (p == OSP_PFS_NONE)
+    return 0;
+  if (p != OSP_PFS_SERVER)
+    return p;
+  if (s->ipcfg->pfs_group > 0)
+    return s->ipcfg->pfs_group;
+  return s->qm_pfs_fallback_tried ? s->dh_group : 0;
+}
+
+void osp_quick_start(OspSession *s, bool rekey)
+{
+  size_t hlen = osp_hash_len(s->hash);
+  uint8_t zero[64] = { 0 };
+  g_autoptr(GByteArray) sa = g_byte_array_new();
+  uint8_t any[8] = { 0 };
+  OspIsakmpHdr h;
+  OspMsg m;
+  int r;
+
+  osp_quick_clear(s);
+  s->qm.active = true;
+  s->qm.is_rekey = rekey;
+  s->qm.msgid = osp_session_new_msgid(s);
+  do
+    osp_random(&s->qm.spi_in, 4);
+  while (s->qm.spi_in < 256); /* SPIs 1-255 are reserved (RFC 4303 2.1) */
+  osp_random(s->qm.ni, sizeof(s->qm.ni));
+  s->qm.pfs_group = pfs_group_for(s);
+  if (s->qm.pfs_group) {
+    r = osp_dh_new(s->qm.pfs_group, &s->qm.dh);
+    if (r < 0) {
+      osp_session_fail(s, OSP_ERROR_NO_PROPOSAL, _("PFS group %d is not supported."),
+                       s->qm.pfs_group);
+      return;
+    }
+  }
+  build_sa(s, sa);
+
+  osp_session_hdr(s, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
+  osp_msg_add_payload(&m, OSP_PL_SA, sa->data, sa->len);
+  osp_msg_add_payload(&m, OSP_PL_NONCE, s->qm.ni, sizeof(s->qm.ni));
+  if (s->qm.dh) {
+    size_t pub_len;
+    const uint8_t *pub = osp_dh_public(s->qm.dh, &pub_len);
+
+    osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
+  }
+  /* IDci: our internal address; IDcr: everything (the gateway narrows) */
+  osp_msg_begin_payload(&m, OSP_PL_ID);
+  osp_put_id(m.buf, OSP_ID_IPV4_ADDR, 0, 0, &s->ipcfg->address, 4);
+  osp_msg_end_payload(&m);
+  osp_msg_begin_payload(&m, OSP_PL_ID);
+  osp_put_id(m.buf, OSP_ID_IPV4_ADDR_SUBNET, 0, 0, any, 8);
+  osp_msg_end_payload(&m);
+  osp_session_seal(s, &m, s->qm.msgid, NULL, 0);
+  g_debug("quick mode: %s, PFS %s", rekey ? "rekey" : "initial",
+          s->qm.pfs_group ? osp_dh_group_name(s->qm.pfs_group) : "off");
+  if (!rekey)
+    osp_session_enter(s, S_QM1_SENT);
+  osp_session_send(s, g_byte_array_ref(m.buf), 6);
+  osp_msg_clear(&m);
+}
+
+typedef struct {
+  int enc, auth, group, encap;
+  unsigned key_bits;
+  uint32_t life_s, life_kb;
+} QmChoice;
+
+static void parse_life(const uint8_t *attrs, size_t len, QmChoice *c)
+{
+  const uint8_t *p = attrs;
+  size_t left = len;
+  int type = 0;
+  const char *why;
+  OspAttr a;
+
+  while (osp_attr_next(&p, &left, &a, &why) > 0) {
+    uint32_t v = 0;
+
+    if (osp_attr_uint(&a, &v) < 0)
+      continue;
+    switch (a.type) {
+    case Q_LIFE_TYPE: type = (int)v; break;
+    case Q_LIFE_DUR:
+      if (type == 1)
+        c->life_s = v;
+      else if (type == 2)
+        c->life_kb = v;
+      break;
+    case Q_GROUP: c->group = (int)v; break;
+    case Q_ENCAP: c->encap = (int)v; break;
+    case Q_AUTH: c->auth = (int)v; break;
+    case Q_KEY_LEN: c->key_bits = v; break;
+    default: break;
+    }
+  }
+}
+
+static const EspTransform *choice_offered(OspSession *s, const QmChoice *c)
+{
+  size_t i;
+
+  for (i = 0; i < G_N_ELEMENTS(esp_transforms); i++) {
+    const EspTransform *t = &esp_transforms[i];
+
+    if (esp_allowed(s->profile, t) && (int)t->enc == c->enc && (int)t->auth == c->auth &&
+        t->key_bits == c->key_bits)
+      return t;
+  }
+  return NULL;
+}
+
+static const char *weak_setting(const OspProfile *p, OspEspEnc enc, OspEspAuth auth)
+{
+  if (enc == OSP_ESP_3DES && !p->enable_weak_encryption)
+    return "Enable weak encryption";
+  if (auth == OSP_ESP_AUTH_HMAC_MD5 && !p->enable_weak_authentication)
+    return "Enable weak authentication";
+  return NULL;
+}
+
+static int keymat(OspSession *s, const OspSecret *gqm, uint32_t spi, const uint8_t *nr,
+                  size_t nr_len, size_t enc_len, size_t auth_len, OspSecret **ret_enc,
+                  OspSecret **ret_auth)
+{
+  g_autoptr(OspSecret) km = NULL;
+  uint8_t spi_b[4];
+  int r;
+
+  osp_put32(spi_b, spi);
+  r = osp_keymat(s->hash, s->skeyid_d, gqm, OSP_PROTO_IPSEC_ESP, spi_b,
+                 OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)), OSP_SLICE(nr, nr_len), enc_len + auth_len,
+                 &km);
+  if (r < 0)
+    return r;
+  *ret_enc = osp_secret_new_from(km->data, enc_len);
+  *ret_auth = osp_secret_new_from(km->data + enc_len, auth_len);
+  return 0;
+}
+
+static void send_hash3(OspSession *s, const uint8_t *nr, size_t nr_len)
+{
+  /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
+  size_t hlen = osp_hash_len(s->hash);
+  uint8_t zero = 0, mid[4], hash3[64];
+  OspSlice parts[4];
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_put32(mid, s->qm.msgid);
+  parts[0] = OSP_SLICE(&zero, 1);
+  parts[1] = OSP_SLICE(mid, 4);
+  parts[2] = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni));
+  parts[3] = OSP_SLICE(nr, nr_len);
+  osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 4, hash3);
+  osp_session_hdr(s, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, hash3, hlen);
+  osp_msg_finish(&m);
+  osp_session_encrypt(s, &m, s->qm.msgid);
+  osp_session_send_reply(s, g_byte_array_ref(m.buf));
+  osp_msg_clear(&m);
+}
+
+static ChildSlot *child_slot(OspSession *s)
+{
+  size_t i, oldest = 0;
+
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    if (!s->children[i].live)
+      return &s->children[i];
+    if (s->children[i].established < s->children[oldest].established)
+      oldest = i;
+  }
+  s->children[oldest].live = false;
+  s->ops->child_sa_down(s->user, s->children[oldest].sa.spi_in);
+  return &s->children[oldest];
+}
+
+void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                     const uint8_t *plain)
+{
+  const OspPayload *sa_pl, *nr, *ke;
+  g_autofree OspSa *sa = NULL;
+  g_autoptr(OspSecret) gqm = NULL;
+  const EspTransform *t;
+  const char *why = NULL, *weak;
+  QmChoice c;
+  ChildSlot *slot;
+  OspChildSa *child;
+  size_t i, enc_len, auth_len;
+  int r;
+
+  if (!s->qm.active || h->msgid != s->qm.msgid) {
+    g_debug("quick mode: dropped message for an unknown exchange (gateway-initiated quick "
+            "mode is not supported yet)");
+    return;
+  }
+  if (!osp_session_check_hash(s, h->msgid, pl, n, plain, s->qm.ni, sizeof(s->qm.ni))) {
+    g_debug("quick mode: dropped message 2 with bad HASH(2)");
+    return;
+  }
+  sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  nr = osp_payload_find(pl, n, OSP_PL_NONCE);
+  ke = osp_payload_find(pl, n, OSP_PL_KE);
+  if (!sa_pl || !nr || nr->len < 8 || nr->len > 256) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway's quick mode answer lacks a payload."));
+    return;
+  }
+  sa = g_new0(OspSa, 1);
+  if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 || sa->n_proposals != 1 ||
+      sa->proposals[0].n_transforms != 1 || sa->proposals[0].protocol != OSP_PROTO_IPSEC_ESP ||
+      sa->proposals[0].spi_size != 4) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid IPsec proposal: %s."),
+                     why ? why : "not one ESP transform with a 4-byte SPI");
+    return;
+  }
+  memset(&c, 0, sizeof(c));
+  c.enc = sa->proposals[0].transforms[0].id;
+  parse_life(sa->proposals[0].transforms[0].attrs, sa->proposals[0].transforms[0].attrs_len, &c);
+  t = choice_offered(s, &c);
+  if (!t || c.group != s->qm.pfs_group || c.encap != encap_mode(s)) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+                     _("The gateway chose IPsec algorithms that were not proposed."));
+    return;
+  }
+  weak = weak_setting(s->profile, t->enc, t->auth);
+  if (weak) {
+    osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
+                     _("The gateway insists on %s with %s for IPsec, which is weak; set \"%s\" in "
+                       "the profile to allow it."),
+                     osp_esp_enc_name(t->enc, t->key_bits), osp_esp_auth_name(t->auth), weak);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    OspNotify nt;
+
+    if (pl[i].type == OSP_PL_NOTIFY && osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) == 0 &&
+        nt.type == OSP_N_RESPONDER_LIFETIME)
+      parse_life(nt.data, nt.data_len, &c); /* RFC 2407 4.6.3.1 */
+  }
+  if (s->qm.dh) {
+    if (!ke || osp_dh_compute(s->qm.dh, ke->body, ke->len, &gqm) < 0) {
+      osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway's PFS key exchange is invalid."));
+      return;
+    }
+  }
+
+  slot = child_slot(s);
+  osp_child_sa_wipe(&slot->sa);
+  memset(slot, 0, sizeof(*slot));
+  child = &slot->sa;
+  child->spi_in = s->qm.spi_in;
+  child->spi_out = osp_get32(sa->proposals[0].spi);
+  child->enc = t->enc;
+  child->key_bits = t->key_bits;
+  child->auth = t->auth;
+  child->udp_encap = s->natt;
+  child->pfs_group = s->qm.pfs_group;
+  child->lifetime_s = c.life_s ? MIN(c.life_s, s->profile->ipsec_lifetime) : s->profile->ipsec_lifetime;
+  child->lifetime_kb = c.life_kb;
+  enc_len = osp_esp_enc_key_len(t->enc, t->key_bits);
+  auth_len = osp_esp_auth_key_len(t->auth);
+  r = keymat(s, gqm, child->spi_in, nr->body, nr->len, enc_len, auth_len, &child->enc_key_in,
+             &child->auth_key_in);
+  if (r == 0)
+    r = keymat(s, gqm, child->spi_out, nr->body, nr->len, enc_len, auth_len, &child->enc_key_out,
+               &child->auth_key_out);
+  if (r < 0) {
+    osp_session_fail(s, OSP_ERROR_FAILED, _("Deriving IPsec keys failed: %s"), g_strerror(-r));
+    return;
+  }
+  osp_session_stop_retransmit(s);
+  send_hash3(s, nr->body, nr->len);
+
+  slot->live = true;
+  slot->established = s->now;
+  slot->expire_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC;
+  /* soft lifetime: 85-90% of the hard one, jittered so both ends do not
+   * start at once */
+  slot->rekey_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
+  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us%s", child->spi_in, child->spi_out,
+          osp_esp_enc_name(t->enc, t->key_bits), osp_esp_auth_name(t->auth), child->lifetime_s,
+          child->udp_encap ? ", UDP-encapsulated" : "");
+  s->ops->child_sa_up(s->user, child);
+  osp_child_sa_wipe(child);
+
+  if (s->qm.is_rekey) {
+    /* old SAs stay a moment so packets in flight still decrypt, then go */
+    for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+      ChildSlot *o = &s->children[i];
+
+      if (o != slot && o->live) {
+        o->expire_at = MIN(o->expire_at, s->now + 3 * G_USEC_PER_SEC);
+        o->rekey_at = G_MAXINT64;
+      }
+    }
+  }
+  osp_quick_clear(s);
+  if (s->state != S_ESTABLISHED) {
+    osp_session_enter(s, S_ESTABLISHED);
+    s->last_rx = s->now;
+    if (s->peer_dpd && s->profile->dpd_idle > 0)
+      s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+  }
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — session internals shared by the per-exchange files
+ * (osp-phase1.c, osp-xauth.c, osp-quick.c, osp-info.c). */
+#pragma once
+
+#include "osp-crypto.h"
+#include "osp-error.h"
+#include "osp-isakmp.h"
+#include "osp-session.h"
+
+/* States are named after the last message sent or the event awaited. */
+typedef enum {
+  S_IDLE,
+  S_WANT_GROUP_SECRET,   /* asked for the group secret before phase 1 */
+  S_AM1_SENT,            /* aggressive mode message 1 sent */
+  S_XAUTH_WAIT,          /* phase 1 done, waiting for the XAUTH REQUEST */
+  S_XAUTH_SECRETS,       /* asked the user */
+  S_XAUTH_REPLIED,       /* REPLY sent, waiting for SET status */
+  S_CFG_SENT,            /* Mode Config REQUEST sent (pull) */
+  S_QM1_SENT,            /* quick mode message 1 sent */
+  S_ESTABLISHED,
+  S_CLOSED,
+} SessionState;
+
+#define OSP_NONCE_LEN 32
+#define OSP_MAX_MSG 65535
+#define OSP_MAX_CHILDREN 4
+#define OSP_IV_SLOTS 8
+
+/* A sent message that may need retransmitting. */
+typedef struct {
+  GByteArray *pkt;
+  bool natt;
+  gint64 next;       /* next retransmission, G_MAXINT64 = none */
+  unsigned tries;
+  unsigned max_tries;
+  gint64 interval;   /* current backoff interval */
+} Retransmit;
+
+/* CBC IV per exchange (RFC 2409 appendix B): keyed by message ID. */
+typedef struct {
+  uint32_t msgid;
+  bool used;
+  uint8_t iv[16];
+} IvSlot;
+
+typedef struct {
+  OspChildSa sa;           /* keys wiped once handed out */
+  bool live;
+  gint64 established;
+  gint64 rekey_at;
+  gint64 expire_at;
+} ChildSlot;
+
+/* Negotiation of one quick mode */
+typedef struct {
+  bool active;
+  uint32_t msgid;
+  uint32_t spi_in;
+  uint8_t ni[OSP_NONCE_LEN];
+  OspDh *dh;               /* PFS */
+  int pfs_group;
+  GByteArray *msg1;        /* for retransmission identification */
+  uint8_t last_in_hash[20];
+  bool is_rekey;
+} QuickMode;
+
+struct OspSession {
+  OspProfile *profile;
+  OspSessionParams params;
+  const OspSessionOps *ops;
+  gpointer user;
+  SessionState state;
+  gint64 now;
+
+  /* phase 1 */
+  uint8_t icookie[8], rcookie[8];
+  int groups[4];
+  size_t n_groups, group_idx;
+  int dh_group;              /* group of the current attempt */
+  OspDh *dh;
+  uint8_t ni[OSP_NONCE_LEN];
+  GByteArray *sai_b;         /* our SA payload body (for HASH_I/HASH_R) */
+  GByteArray *idii_b;        /* our ID payload body */
+  OspHash hash;
+  OspCipher cipher;
+  unsigned key_bits;
+  size_t block_len;
+  OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key;
+  uint8_t p1_iv[16];         /* last phase-1 CBC block */
+  uint32_t ike_lifetime;
+  bool established_p1;
+
+  /* what the gateway announced */
+  bool peer_dpd, peer_unity, peer_xauth;
+  int natt_draft;            /* 0 none, 1 drafts (payload 130, encap 61443), 2 RFC 3947 */
+  bool natt;                 /* floated to 4500 */
+  uint8_t natd_type;
+
+  IvSlot ivs[OSP_IV_SLOTS];
+
+  /* XAUTH / Mode Config */
+  guint secret_request_id;
+  OspSecretRequest pending_req;
+  char *req_message;
+  uint16_t xauth_id;
+  uint32_t xauth_msgid;
+  uint8_t xauth_kinds_mask;
+  GByteArray *xauth_attrs;   /* attribute types asked for (uint16 each) */
+  bool xauth_retry;
+  uint32_t cfg_msgid;
+  uint16_t cfg_id;
+  OspIpConfig *ipcfg;
+  bool cfg_done;
+
+  /* quick mode and children */
+  QuickMode qm;
+  ChildSlot children[OSP_MAX_CHILDREN];
+  bool qm_pfs_fallback_tried;
+
+  /* DPD */
+  uint32_t dpd_seq;
+  gint64 last_rx;
+  gint64 dpd_sent;           /* when the first unanswered R-U-THERE went out, 0 none */
+  gint64 dpd_next;
+
+  Retransmit rt;
+  uint8_t last_in_digest[20];   /* SHA-1 of the last accepted datagram */
+  GByteArray *last_reply;       /* our answer to it, resent on duplicates */
+  bool last_reply_natt;
+};
+
+/* ---- osp-session.c: shared machinery ---- */
+void osp_session_enter(OspSession *s, SessionState next);
+void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* sends and arms retransmission (max_tries 0 = send once and leave the
+ * current retransmission alone); takes the reference */
+void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries);
+/* retransmits pkt (already sent once) until stopped; takes the reference */
+void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tries);
+void osp_session_send_reply(OspSession *s, GByteArray *pkt);
+void osp_session_stop_retransmit(OspSession *s);
+/* Encrypts m (header + payloads) in place with the IV of msgid (phase 1 IV
+ * when msgid is 0) and advances that IV.  m->buf is padded first. */
+int osp_session_encrypt(OspSession *s, OspMsg *m, uint32_t msgid);
+/* Copy of the decrypted payload area of an encrypted datagram; advances
+ * the IV of its msgid only when commit is called. */
+int osp_session_decrypt(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len,
+                        uint8_t **ret_plain, uint8_t ret_next_iv[16]);
+void osp_session_commit_iv(OspSession *s, uint32_t msgid, const uint8_t iv[16]);
+void osp_session_forget_iv(OspSession *s, uint32_t msgid);
+uint32_t osp_session_new_msgid(OspSession *s);
+void osp_session_hdr(OspSession *s, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc);
+/* HASH(1) of informational/transaction/QM: prf(SKEYID_a, M-ID | rest) */
+int osp_session_hash_msgid(OspSession *s, uint32_t msgid, const uint8_t *rest, size_t rest_len,
+                           const uint8_t *prefix, size_t prefix_len, uint8_t *out);
+/* Finishes an encrypted message whose first payload is a zero HASH of
+ * osp_hash_len(): computes prf(SKEYID_a, M-ID | [prefix |] payloads after the hash). */
+int osp_session_seal(OspSession *s, OspMsg *m, uint32_t msgid, const uint8_t *prefix,
+                     size_t prefix_len);
+/* Checks the HASH payload (first payload) of a decrypted message. */
+bool osp_session_check_hash(OspSession *s, uint32_t msgid, const OspPayload *pl, size_t n,
+                            const uint8_t *plain, const uint8_t *prefix, size_t prefix_len);
+void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
+                             const char *message, bool retry);
+int osp_session_error_from_notify(uint16_t type);
+
+/* ---- per-exchange files ---- */
+void osp_phase1_start(OspSession *s);
+void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len);
+void osp_phase1_clear(OspSession *s);
+
+void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                     const uint8_t *plain);
+void osp_xauth_secrets(OspSession *s, const char *const values[OSP_SECRET_N_KINDS]);
+void osp_modecfg_start(OspSession *s);
+
+void osp_quick_start(OspSession *s, bool rekey);
+void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                     const uint8_t *plain);
+void osp_quick_clear(OspSession *s);
+void osp_child_sa_wipe(OspChildSa *sa);
+
+void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);
+void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
+                          uint8_t spi_size, const uint8_t *data, size_t data_len);
+void osp_info_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size);
+void osp_dpd_timer(OspSession *s);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the IKEv1 initiator as a sans-I/O state machine.
+ *
+ * Datagrams and the current time go in; datagrams, a timer deadline and
+ * events come out through OspSessionOps.  No sockets, no main loop, no
+ * clock: everything is testable from byte strings.  OspConnection wraps it
+ * with sockets, the TUN device and GLib timers.
+ *
+ * Error contract (as iwd's auth-proto): a datagram that fails a check
+ * (unknown cookies, bad hash, malformed, unexpected) is dropped silently
+ * and logged at debug level; only an authenticated failure, a gateway
+ * notify we can attribute to this session, or a timeout ends the session. */
+#pragma once
+
+#include "osp-common.h"
+#include "osp-connection.h"
+#include "osp-esp.h"
+#include "osp-netcfg.h"
+#include "osp-profile.h"
+
+#include <netinet/in.h>
+
+G_BEGIN_DECLS
+
+typedef struct OspSession OspSession;
+
+/* Keys and algorithms of one negotiated IPsec SA pair. */
+typedef struct {
+  uint32_t spi_in;    /* ours: the gateway sends with it (host order) */
+  uint32_t spi_out;   /* the gateway's: we send with it (host order) */
+  OspEspEnc enc;
+  unsigned key_bits;
+  OspEspAuth auth;
+  OspSecret *enc_key_in, *auth_key_in;
+  OspSecret *enc_key_out, *auth_key_out;
+  uint32_t lifetime_s;    /* negotiated (after RESPONDER-LIFETIME) */
+  uint32_t lifetime_kb;   /* 0 = none */
+  bool udp_encap;         /* ESP in UDP 4500 (NAT-T) instead of IP protocol 50 */
+  int pfs_group;          /* 0 = none */
+} OspChildSa;
+
+typedef struct {
+  /* Send one IKE datagram.  natt: to the gateway's port 4500 with the
+   * non-ESP marker prepended by the I/O layer; else to port 500. */
+  void (*send)(gpointer user, const uint8_t *data, size_t len, bool natt);
+  /* Progress: CONNECTING, AUTHENTICATING, CONFIGURING. */
+  void (*progress)(gpointer user, OspState state);
+  void (*secrets_needed)(gpointer user, const OspSecretRequest *req);
+  /* Mode Config done: the IP configuration (owned by the session). */
+  void (*ip_config)(gpointer user, const OspIpConfig *cfg);
+  /* A new IPsec SA pair is ready (initial or rekey).  The callee copies
+   * what it needs; keys are wiped after the call. */
+  void (*child_sa_up)(gpointer user, const OspChildSa *sa);
+  /* An IPsec SA pair is gone (expired after rekey, or deleted by the gateway). */
+  void (*child_sa_down)(gpointer user, uint32_t spi_in);
+  /* The session ended: error is NULL after a clean osp_session_delete(). */
+  void (*closed)(gpointer user, const GError *error);
+} OspSessionOps;
+
+/* Parameters the I/O layer knows and the protocol needs. */
+typedef struct {
+  struct sockaddr_in local;   /* our address and IKE port as bound */
+  struct sockaddr_in peer;    /* the gateway, port 500 */
+  uint16_t natt_port;         /* our local NAT-T port (host order) */
+  int dh_group_hint;          /* a group that worked before with this profile, 0 = none */
+} OspSessionParams;
+
+/* The profile is copied.  Secrets missing from it are asked for through
+ * secrets_needed. */
+OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *params,
+                            const OspSessionOps *ops, gpointer user);
+void osp_session_free(OspSession *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspSession, osp_session_free)
+
+/* Starts phase 1 (may first ask for the group secret). */
+void osp_session_start(OspSession *s, gint64 now_us);
+/* A datagram from the gateway (without the non-ESP marker). */
+void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 now_us);
+/* The I/O layer reports ICMP unreachable / ECONNREFUSED from the gateway. */
+void osp_session_peer_unreachable(OspSession *s, gint64 now_us);
+/* Deadline of the next timer (monotonic µs), G_MAXINT64 if none. */
+gint64 osp_session_next_deadline(const OspSession *s);
+void osp_session_timeout(OspSession *s, gint64 now_us);
+/* Inbound ESP traffic seen (resets DPD idleness). */
+void osp_session_traffic_seen(OspSession *s, gint64 now_us);
+/* An inbound ESP SA has carried this many kilobytes (for lifetime in kB). */
+void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gint64 now_us);
+
+void osp_session_provide_secrets(OspSession *s, guint request_id,
+                                 const char *const values[OSP_SECRET_N_KINDS], gint64 now_us);
+void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us);
+
+/* Sends Delete for the IPsec SAs and the IKE SA, then closes (closed with
+ * NULL error).  Synchronous: the datagrams are sent before it returns. */
+void osp_session_delete(OspSession *s);
+
+bool osp_session_natt_active(const OspSession *s);
+int osp_session_dh_group(const OspSession *s); /* group phase 1 succeeded with, 0 before */
+
+G_END_DECLS

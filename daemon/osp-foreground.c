@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "osp-foreground.h"
+#include "osp-connection.h"
+#include "osp-error.h"
+
+#include <arpa/inet.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+typedef struct {
+  GMainLoop *loop;
+  OspConnection *conn;
+  OspProfile *profile;
+  gboolean password_stdin;
+  int verbosity;
+  int exit_status;
+  bool stopping;
+} Foreground;
+
+static void say(const Foreground *fg, int level, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void say(const Foreground *fg, int level, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list ap;
+
+  if (fg->verbosity < level)
+    return;
+  va_start(ap, fmt);
+  msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "ospreyd: %s\n", msg);
+}
+
+/* A line from stdin or the terminal, without echo when it is a secret. */
+static char *read_secret(const char *prompt, gboolean from_stdin, bool hide)
+{
+  struct termios old, quiet;
+  bool tty = !from_stdin && isatty(STDIN_FILENO);
+  char line[1024];
+  size_t len;
+
+  if (!from_stdin && !tty)
+    return NULL;
+  if (tty) {
+    fprintf(stderr, "%s", prompt);
+    fflush(stderr);
+    if (hide && tcgetattr(STDIN_FILENO, &old) == 0) {
+      quiet = old;
+      quiet.c_lflag &= ~(tcflag_t)ECHO;
+      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    } else {
+      hide = false;
+    }
+  }
+  if (!fgets(line, sizeof(line), stdin))
+    line[0] = 0;
+  if (tty && hide) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    fputc('\n', stderr);
+  }
+  len = strcspn(line, "\r\n");
+  line[len] = 0;
+  if (feof(stdin) && len == 0) {
+    explicit_bzero(line, sizeof(line));
+    return NULL;
+  }
+  {
+    char *r = g_strdup(line);
+
+    explicit_bzero(line, sizeof(line));
+    return r;
+  }
+}
+
+/* vpnc's "Password helper": a program whose first output line is the password. */
+static char *run_password_helper(const char *helper)
+{
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "/bin/sh", "-c", helper, NULL };
+  int status = 0;
+  char *nl;
+
+  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                    &status, &error) ||
+      !g_spawn_check_wait_status(status, NULL)) {
+    return NULL;
+  }
+  nl = strchr(out, '\n');
+  if (nl)
+    *nl = 0;
+  return g_strdup(out);
+}
+
+static const char *kind_prompt(OspSecretKind k)
+{
+  switch (k) {
+  case OSP_SECRET_GROUP_SECRET: return _("Group secret: ");
+  case OSP_SECRET_USERNAME: return _("Username: ");
+  case OSP_SECRET_PASSWORD: return _("Password: ");
+  case OSP_SECRET_PASSCODE: return _("Token code: ");
+  case OSP_SECRET_NEXT_PIN: return _("New PIN: ");
+  case OSP_SECRET_ANSWER: return _("Answer: ");
+  case OSP_SECRET_N_KINDS: break;
+  }
+  return "? ";
+}
+
+static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer data)
+{
+  Foreground *fg = data;
+  char *values[OSP_SECRET_N_KINDS] = { NULL };
+  size_t i;
+  int k;
+
+  if (req->message && *req->message)
+    fprintf(stderr, "%s\n", req->message);
+  for (i = 0; i < req->n_kinds; i++) {
+    OspSecretKind kind = req->kinds[i];
+
+    if (kind == OSP_SECRET_PASSWORD && fg->profile->password_helper && !req->retry)
+      values[kind] = run_password_helper(fg->profile->password_helper);
+    if (!values[kind])
+      values[kind] = read_secret(kind_prompt(kind), fg->password_stdin,
+                                 kind != OSP_SECRET_USERNAME);
+    if (!values[kind]) {
+      say(fg, 0, _("%sno answer (use a terminal or --password-stdin)"), kind_prompt(kind));
+      for (k = 0; k < OSP_SECRET_N_KINDS; k++)
+        osp_str_wipe_free(values[k]);
+      osp_connection_cancel_secrets(c, req->id);
+      return;
+    }
+  }
+  osp_connection_provide_secrets(c, req->id, (const char *const *)values);
+  for (k = 0; k < OSP_SECRET_N_KINDS; k++)
+    osp_str_wipe_free(values[k]);
+}
+
+static void on_banner(OspConnection *c, const char *banner, gpointer data)
+{
+  fprintf(stderr, "%s\n", banner);
+}
+
+static void on_ip_config(OspConnection *c, const OspIpConfig *cfg, gpointer data)
+{
+  Foreground *fg = data;
+  char ip[INET_ADDRSTRLEN];
+
+  inet_ntop(AF_INET, &cfg->address, ip, sizeof(ip));
+  say(fg, 0, _("connected to %s as %s on %s (MTU %u)"), osp_connection_get_gateway(c), ip,
+      cfg->tundev, cfg->mtu);
+}
+
+static void on_state(OspConnection *c, OspState old, OspState state, const GError *reason,
+                     gpointer data)
+{
+  Foreground *fg = data;
+
+  say(fg, 1, "%s -> %s", osp_state_name(old), osp_state_name(state));
+  switch (state) {
+  case OSP_STATE_FAILED:
+    /* one line naming the failure class, with a stable reason code */
+    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(reason->code),
+            reason->message);
+    fg->exit_status = osp_error_exit_status(reason->code);
+    g_main_loop_quit(fg->loop);
+    return;
+  case OSP_STATE_DISCONNECTED:
+    if (reason) {
+      fprintf(stderr, "ospreyd: disconnected [%s]: %s\n", osp_error_reason_code(reason->code),
+              reason->message);
+      fg->exit_status = osp_error_exit_status(reason->code);
+    } else {
+      say(fg, 0, _("disconnected"));
+    }
+    g_main_loop_quit(fg->loop);
+    return;
+  case OSP_STATE_RECONNECTING:
+    say(fg, 0, _("connection lost (%s); reconnecting"), reason ? reason->message : "?");
+    return;
+  case OSP_STATE_CONNECTING:
+  case OSP_STATE_AUTHENTICATING:
+  case OSP_STATE_CONFIGURING:
+  case OSP_STATE_CONNECTED:
+  case OSP_STATE_DISCONNECTING:
+    return;
+  }
+}
+
+static gboolean on_signal(gpointer data)
+{
+  Foreground *fg = data;
+
+  if (fg->stopping) {
+    /* a second signal: stop without waiting */
+    g_main_loop_quit(fg->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  fg->stopping = true;
+  say(fg, 1, _("disconnecting"));
+  osp_connection_disconnect(fg->conn);
+  return G_SOURCE_CONTINUE;
+}
+
+static const OspConnectionCallbacks callbacks = {
+  .state_changed = on_state,
+  .secrets_needed = on_secrets,
+  .banner = on_banner,
+  .ip_config = on_ip_config,
+};
+
+int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin)
+{
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspProfile) profile = NULL;
+  OspConnectionFlags flags = { 0 };
+  Foreground fg = { 0 };
+  guint sig_int, sig_term;
+  size_t i;
+
+  if (verbosity >= 2)
+    g_log_set_debug_enabled(TRUE);
+  profile = osp_profile_load_any(config_path, warnings, &error);
+  for (i = 0; i < warnings->len; i++)
+    fprintf(stderr, "ospreyd: %s: %s\n", config_path, (char *)warnings->pdata[i]);
+  if (!profile) {
+    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(error->code),
+            error->message);
+    return 1;
+  }
+  fg.loop = g_main_loop_new(NULL, FALSE);
+  fg.profile = profile;
+  fg.password_stdin = password_stdin;
+  fg.verbosity = verbosity;
+  fg.conn = osp_connection_new(profile, &flags, &callbacks, &fg);
+  sig_int = g_unix_signal_add(SIGINT, on_signal, &fg);
+  sig_term = g_unix_signal_add(SIGTERM, on_signal, &fg);
+  say(&fg, 0, _("connecting to %s"), profile->gateway);
+  if (!osp_connection_start(fg.conn, &error)) {
+    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(error->code),
+            error->message);
+    fg.exit_status = osp_error_exit_status(error->code);
+  } else {
+    g_main_loop_run(fg.loop);
+  }
+  g_source_remove(sig_int);
+  g_source_remove(sig_term);
+  osp_connection_free(fg.conn);
+  g_main_loop_unref(fg.loop);
+  return fg.exit_status;
+}

@@ -1,0 +1,805 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Unit tests for osp-netcfg: the vpnc-script environment, compared
+ * variable by variable with what vpnc 0.5.3's do_config_to_env() and
+ * setup_tunnel() export, and running a script (status, stderr, timeout).
+ *
+ * The script used here is env-dump.sh, which copies the environment it got
+ * from execve() to $OSP_TEST_ENV_DUMP.  Addresses come from the
+ * documentation and benchmarking ranges only.
+ *
+ * `test-netcfg --run-script [REASON...]` is not a test: it is the helper
+ * netcfg-real-script.sh runs inside a network namespace to drive the real
+ * vpnc-script.  It builds an OspIpConfig from OSP_NC_* variables and runs
+ * each REASON (or each line read from stdin) in this one process, so that
+ * connect and disconnect share VPNPID, which keys the script's state files.
+ * It answers "ok REASON" or "fail REASON: message" per line on stdout. */
+#include "osp-netcfg.h"
+#include "osp-error.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct in_addr ip(const char *s)
+{
+  struct in_addr a;
+
+  g_assert_cmpint(inet_pton(AF_INET, s, &a), ==, 1);
+  return a;
+}
+
+static void add_ip(GArray *list, const char *s)
+{
+  struct in_addr a = ip(s);
+
+  g_array_append_val(list, a);
+}
+
+static void add_net(GArray *list, const char *addr, const char *mask, uint16_t protocol,
+                    uint16_t sport, uint16_t dport)
+{
+  OspSplitNet n = { ip(addr), ip(mask), protocol, sport, dport };
+
+  g_array_append_val(list, n);
+}
+
+/* A gateway that sends everything Mode Config and Unity can carry. */
+static OspIpConfig *full_config(void)
+{
+  OspIpConfig *c = osp_ip_config_new();
+
+  c->gateway = ip("192.0.2.1");
+  c->tundev = g_strdup("osptun7");
+  c->mtu = 1380;
+  c->address = ip("198.18.5.77");
+  c->netmask = ip("255.255.255.0");
+  add_ip(c->dns, "198.51.100.53");
+  add_ip(c->dns, "198.51.100.54");
+  add_ip(c->nbns, "198.51.100.137");
+  c->default_domain = g_strdup("corp.example");
+  c->banner = g_strdup("Welcome to \"Example Corp\"\n"
+                       "It's 'quoted': $HOME `id` $(id) \\n; rm -rf /\n"
+                       "\tend\n");
+  c->split_dns = g_strdup("a.example,b.example");
+  add_net(c->split_inc, "203.0.113.0", "255.255.255.0", 0, 0, 0);
+  add_net(c->split_inc, "198.18.0.0", "255.254.0.0", 6, 1024, 443);
+  add_net(c->split_exc, "192.0.2.128", "255.255.255.128", 17, 0, 53);
+  return c;
+}
+
+static gboolean is_contract_name(const char *name)
+{
+  return g_str_equal(name, "reason") || g_str_equal(name, "VPNGATEWAY") ||
+         g_str_equal(name, "VPNPID") || g_str_equal(name, "TUNDEV") ||
+         g_str_has_prefix(name, "INTERNAL_IP") || g_str_has_prefix(name, "CISCO_");
+}
+
+/* name -> value of a NUL-separated environment dump */
+static GHashTable *read_dump(const char *path)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  gsize len;
+  gsize off = 0;
+
+  g_file_get_contents(path, &data, &len, &error);
+  g_assert_no_error(error);
+  while (off < len) {
+    const char *entry = data + off;
+    const char *eq = strchr(entry, '=');
+
+    g_assert_nonnull(eq);
+    g_assert_false(g_hash_table_contains(h, entry)); /* no duplicate names */
+    g_hash_table_insert(h, g_strndup(entry, eq - entry), g_strdup(eq + 1));
+    off += strlen(entry) + 1;
+  }
+  return h;
+}
+
+static GHashTable *strv_to_table(char **env)
+{
+  GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  guint i;
+
+  for (i = 0; env[i]; i++) {
+    const char *eq = strchr(env[i], '=');
+    char *name;
+
+    g_assert_nonnull(eq);
+    name = g_strndup(env[i], eq - env[i]);
+    g_assert_false(g_hash_table_contains(h, name));
+    g_hash_table_insert(h, name, g_strdup(eq + 1));
+  }
+  return h;
+}
+
+/* Every contract variable in `got` is in `expected` (NULL-terminated
+ * name, value pairs) with that exact value, and every expected one is there. */
+static void assert_contract(GHashTable *got, const char *const *expected)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  guint n_expected = 0;
+  guint i;
+
+  for (i = 0; expected[i]; i += 2) {
+    const char *value = g_hash_table_lookup(got, expected[i]);
+
+    if (!value)
+      g_error("%s is missing", expected[i]);
+    if (!g_str_equal(value, expected[i + 1]))
+      g_error("%s is \"%s\", expected \"%s\"", expected[i], value, expected[i + 1]);
+    n_expected++;
+  }
+  g_hash_table_iter_init(&it, got);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    gboolean listed = FALSE;
+
+    if (!is_contract_name(k))
+      continue;
+    for (i = 0; expected[i]; i += 2)
+      listed = listed || g_str_equal(k, expected[i]);
+    if (!listed)
+      g_error("unexpected %s=%s", (const char *)k, (const char *)v);
+  }
+  g_assert_cmpuint(n_expected, >, 0);
+}
+
+typedef struct {
+  char *dir;
+  char *dump;
+  char *script; /* shell-quoted path of env-dump.sh */
+  char *pid_str;
+} Fixture;
+
+static void fixture_setup(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_test_build_filename(G_TEST_DIST, "env-dump.sh", NULL);
+
+  f->dir = g_dir_make_tmp("osp-netcfg-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->dump = g_build_filename(f->dir, "env", NULL);
+  f->script = g_shell_quote(path);
+  f->pid_str = g_strdup_printf("%ld", (long)getpid());
+  g_setenv("OSP_TEST_ENV_DUMP", f->dump, TRUE);
+  g_setenv("OSP_TEST_PASSTHROUGH", "kept as is", TRUE);
+}
+
+static void fixture_teardown(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *p = g_build_filename(f->dir, name, NULL);
+
+    g_unlink(p);
+  }
+  g_rmdir(f->dir);
+  g_unsetenv("OSP_TEST_ENV_DUMP");
+  g_unsetenv("OSP_TEST_PASSTHROUGH");
+  g_free(f->dir);
+  g_free(f->dump);
+  g_free(f->script);
+  g_free(f->pid_str);
+}
+
+/* ---- OspIpConfig, osp_netmask_len --------------------------------------- */
+
+static void test_ip_config_new_free(void)
+{
+  g_autoptr(OspIpConfig) c = osp_ip_config_new();
+
+  g_assert_nonnull(c->dns);
+  g_assert_nonnull(c->nbns);
+  g_assert_nonnull(c->split_inc);
+  g_assert_nonnull(c->split_exc);
+  g_assert_cmpuint(g_array_get_element_size(c->dns), ==, sizeof(struct in_addr));
+  g_assert_cmpuint(g_array_get_element_size(c->nbns), ==, sizeof(struct in_addr));
+  g_assert_cmpuint(g_array_get_element_size(c->split_inc), ==, sizeof(OspSplitNet));
+  g_assert_cmpuint(g_array_get_element_size(c->split_exc), ==, sizeof(OspSplitNet));
+  g_assert_cmpuint(c->dns->len + c->nbns->len + c->split_inc->len + c->split_exc->len, ==, 0);
+  g_assert_cmpint(c->pfs_group, ==, -1);
+  g_assert_cmpuint(c->mtu, ==, 0);
+  g_assert_cmpuint(c->netmask.s_addr, ==, 0);
+  g_assert_null(c->banner);
+  osp_ip_config_free(NULL);
+  osp_ip_config_free(full_config());
+}
+
+static void test_netmask_len(void)
+{
+  static const struct {
+    const char *mask;
+    int len;
+  } t[] = {
+#define T(m, l) { m, l }
+    T("0.0.0.0", 0),
+    T("128.0.0.0", 1),
+    T("255.0.0.0", 8),
+    T("255.254.0.0", 15),
+    T("255.255.0.0", 16),
+    T("255.255.255.0", 24),
+    T("255.255.255.128", 25),
+    T("255.255.255.252", 30),
+    T("255.255.255.254", 31),
+    T("255.255.255.255", 32),
+    T("0.0.0.255", -1),
+    T("255.0.255.0", -1),
+    T("255.255.255.253", -1),
+    T("127.255.255.255", -1),
+    T("0.0.0.1", -1),
+#undef T
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS(t); i++) {
+    int got = osp_netmask_len(ip(t[i].mask));
+
+    if (got != t[i].len)
+      g_error("case %u: osp_netmask_len(%s) = %d, expected %d", i, t[i].mask, got, t[i].len);
+  }
+}
+
+/* ---- the environment ---------------------------------------------------- */
+
+static void test_env_connect_full(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(OspIpConfig) c = full_config();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) env = NULL;
+  const char *expected[] = {
+    "reason", "connect",
+    "VPNPID", f->pid_str,
+    "VPNGATEWAY", "192.0.2.1",
+    "TUNDEV", "osptun7",
+    "INTERNAL_IP4_MTU", "1380",
+    "INTERNAL_IP4_ADDRESS", "198.18.5.77",
+    "INTERNAL_IP4_NETMASK", "255.255.255.0",
+    "INTERNAL_IP4_NETMASKLEN", "24",
+    "INTERNAL_IP4_NETADDR", "198.18.5.0",
+    "INTERNAL_IP4_DNS", "198.51.100.53 198.51.100.54",
+    "INTERNAL_IP4_NBNS", "198.51.100.137",
+    "CISCO_DEF_DOMAIN", "corp.example",
+    "CISCO_BANNER", c->banner,
+    "CISCO_SPLIT_DNS", "a.example,b.example",
+    "CISCO_SPLIT_INC", "2",
+    "CISCO_SPLIT_INC_0_ADDR", "203.0.113.0",
+    "CISCO_SPLIT_INC_0_MASK", "255.255.255.0",
+    "CISCO_SPLIT_INC_0_MASKLEN", "24",
+    "CISCO_SPLIT_INC_0_PROTOCOL", "0",
+    "CISCO_SPLIT_INC_0_SPORT", "0",
+    "CISCO_SPLIT_INC_0_DPORT", "0",
+    "CISCO_SPLIT_INC_1_ADDR", "198.18.0.0",
+    "CISCO_SPLIT_INC_1_MASK", "255.254.0.0",
+    "CISCO_SPLIT_INC_1_MASKLEN", "15",
+    "CISCO_SPLIT_INC_1_PROTOCOL", "6",
+    "CISCO_SPLIT_INC_1_SPORT", "1024",
+    "CISCO_SPLIT_INC_1_DPORT", "443",
+    "CISCO_SPLIT_EXC", "1",
+    "CISCO_SPLIT_EXC_0_ADDR", "192.0.2.128",
+    "CISCO_SPLIT_EXC_0_MASK", "255.255.255.128",
+    "CISCO_SPLIT_EXC_0_MASKLEN", "25",
+    "CISCO_SPLIT_EXC_0_PROTOCOL", "17",
+    "CISCO_SPLIT_EXC_0_SPORT", "0",
+    "CISCO_SPLIT_EXC_0_DPORT", "53",
+    NULL,
+  };
+
+  g_assert_true(osp_script_run(f->script, "connect", c, &error));
+  g_assert_no_error(error);
+  env = read_dump(f->dump);
+  assert_contract(env, expected);
+  g_assert_cmpstr(g_hash_table_lookup(env, "OSP_TEST_PASSTHROUGH"), ==, "kept as is");
+  g_assert_cmpstr(g_hash_table_lookup(env, "PATH"), ==, g_getenv("PATH"));
+
+  /* disconnect carries the same configuration, as vpnc's environment did */
+  g_unlink(f->dump);
+  expected[1] = "disconnect";
+  g_assert_true(osp_script_run(f->script, "disconnect", c, &error));
+  g_assert_no_error(error);
+  g_hash_table_unref(env);
+  env = read_dump(f->dump);
+  assert_contract(env, expected);
+}
+
+/* The script was handed a command line, not a path: /bin/sh -c semantics. */
+static void test_env_script_with_arguments(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) env = NULL;
+  g_autofree char *cmd = g_strdup_printf("EXTRA_FROM_CMDLINE=yes %s ignored-argument", f->script);
+
+  g_assert_true(osp_script_run(cmd, "reconnect", NULL, &error));
+  g_assert_no_error(error);
+  env = read_dump(f->dump);
+  g_assert_cmpstr(g_hash_table_lookup(env, "reason"), ==, "reconnect");
+  g_assert_cmpstr(g_hash_table_lookup(env, "EXTRA_FROM_CMDLINE"), ==, "yes");
+}
+
+static void test_env_pre_init_null(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) env = NULL;
+  const char *expected[] = { "reason", "pre-init", "VPNPID", f->pid_str, NULL };
+
+  g_assert_true(osp_script_run(f->script, "pre-init", NULL, &error));
+  g_assert_no_error(error);
+  env = read_dump(f->dump);
+  assert_contract(env, expected);
+  g_assert_cmpstr(g_hash_table_lookup(env, "OSP_TEST_PASSTHROUGH"), ==, "kept as is");
+}
+
+/* pre-init with a configuration: only what vpnc could know by then */
+static void test_env_pre_init_cfg(void)
+{
+  g_autoptr(OspIpConfig) c = full_config();
+  g_autofree char *pid = g_strdup_printf("%ld", (long)getpid());
+  const char *base[] = { "HOME=/nonexistent", NULL };
+  const char *expected[] = {
+    "reason", "pre-init", "VPNPID", pid, "VPNGATEWAY", "192.0.2.1", "TUNDEV", "osptun7", NULL,
+  };
+  g_auto(GStrv) envv = osp_script_env("pre-init", c, (char **)base);
+  g_autoptr(GHashTable) env = strv_to_table(envv);
+
+  assert_contract(env, expected);
+  g_assert_cmpuint(g_hash_table_size(env), ==, 5);
+  g_assert_cmpstr(g_hash_table_lookup(env, "HOME"), ==, "/nonexistent");
+}
+
+/* A stale contract variable in our own environment must not reach the
+ * script: with CISCO_SPLIT_INC=5 left over, the script would add five
+ * routes from whatever CISCO_SPLIT_INC_n_* it also finds. */
+static void test_env_no_leak(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  static const char *const stale[][2] = {
+    { "CISCO_SPLIT_INC", "5" },
+    { "CISCO_SPLIT_INC_4_ADDR", "192.0.2.0" },
+    { "CISCO_SPLIT_EXC", "1" },
+    { "CISCO_BANNER", "old banner" },
+    { "CISCO_IPV6_SPLIT_INC", "1" },
+    { "INTERNAL_IP4_DNS", "x" },
+    { "INTERNAL_IP4_NETMASK", "255.0.0.0" },
+    { "INTERNAL_IP6_ADDRESS", "2001:db8::1" },
+    { "VPNGATEWAY", "198.51.100.99" },
+    { "VPNPID", "1" },
+    { "TUNDEV", "stale0" },
+    { "reason", "stale" },
+  };
+  g_autoptr(OspIpConfig) c = osp_ip_config_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) env = NULL;
+  const char *expected[] = {
+    "reason", "connect",
+    "VPNPID", f->pid_str,
+    "VPNGATEWAY", "203.0.113.10",
+    "TUNDEV", "tun0",
+    "INTERNAL_IP4_ADDRESS", "198.18.9.9",
+    NULL,
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS(stale); i++)
+    g_setenv(stale[i][0], stale[i][1], TRUE);
+  c->gateway = ip("203.0.113.10");
+  c->tundev = g_strdup("tun0");
+  c->address = ip("198.18.9.9");
+  g_assert_true(osp_script_run(f->script, "connect", c, &error));
+  for (i = 0; i < G_N_ELEMENTS(stale); i++)
+    g_unsetenv(stale[i][0]);
+  g_assert_no_error(error);
+  env = read_dump(f->dump);
+  assert_contract(env, expected);
+  g_assert_cmpstr(g_hash_table_lookup(env, "OSP_TEST_PASSTHROUGH"), ==, "kept as is");
+}
+
+/* osp_script_env() on an explicit base: contract names replaced, the rest
+ * kept in order. */
+static void test_env_base(void)
+{
+  const char *base[] = {
+    "A=1", "CISCO_SPLIT_INC=5", "B=x=y", "reason=old", "INTERNAL_IP4_DNS=x", "C=", NULL,
+  };
+  g_autoptr(OspIpConfig) c = osp_ip_config_new();
+  g_auto(GStrv) env = NULL;
+
+  c->address = ip("198.18.1.2");
+  add_ip(c->dns, "198.51.100.1");
+  env = osp_script_env("connect", c, (char **)base);
+  g_assert_cmpstr(env[0], ==, "A=1");
+  g_assert_cmpstr(env[1], ==, "B=x=y");
+  g_assert_cmpstr(env[2], ==, "C=");
+  g_assert_cmpstr(env[3], ==, "reason=connect");
+  g_assert_true(g_strv_contains((const char *const *)env, "INTERNAL_IP4_DNS=198.51.100.1"));
+  g_assert_true(g_strv_contains((const char *const *)env, "INTERNAL_IP4_ADDRESS=198.18.1.2"));
+  g_assert_false(g_strv_contains((const char *const *)env, "CISCO_SPLIT_INC=5"));
+  g_assert_false(g_strv_contains((const char *const *)env, "INTERNAL_IP4_DNS=x"));
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_INC"));
+  g_assert_null(g_environ_getenv(env, "VPNGATEWAY")); /* gateway not set */
+  g_assert_null(g_environ_getenv(env, "TUNDEV"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_MTU"));
+}
+
+/* No netmask sent: vpnc exports none of NETMASK, NETMASKLEN, NETADDR (the
+ * script then uses a /32).  A non-contiguous mask gets vpnc's
+ * mask_to_masklen() value, the position of the lowest set bit. */
+static void test_env_netmask(void)
+{
+  const char *base[] = { NULL };
+  g_autoptr(OspIpConfig) c = osp_ip_config_new();
+  g_auto(GStrv) env = NULL;
+
+  c->address = ip("198.18.200.33");
+  c->mtu = 70000; /* vpnc ignores an MTU outside 0..65535 */
+  env = osp_script_env("connect", c, (char **)base);
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_ADDRESS"), ==, "198.18.200.33");
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_NETMASK"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_NETMASKLEN"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_NETADDR"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_MTU"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_DNS"));
+  g_assert_null(g_environ_getenv(env, "INTERNAL_IP4_NBNS"));
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_INC"));
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_EXC"));
+  g_assert_null(g_environ_getenv(env, "CISCO_BANNER"));
+  g_assert_null(g_environ_getenv(env, "CISCO_DEF_DOMAIN"));
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_DNS"));
+  g_clear_pointer(&env, g_strfreev);
+
+  c->netmask = ip("255.255.0.255");
+  add_net(c->split_inc, "198.18.0.0", "255.255.0.255", 0, 0, 0);
+  env = osp_script_env("connect", c, (char **)base);
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_NETMASK"), ==, "255.255.0.255");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_NETMASKLEN"), ==, "32");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_NETADDR"), ==, "198.18.0.33");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC_0_MASKLEN"), ==, "32");
+  g_clear_pointer(&env, g_strfreev);
+
+  g_array_set_size(c->split_inc, 0);
+  c->netmask = ip("255.255.255.255");
+  c->mtu = 65535;
+  env = osp_script_env("connect", c, (char **)base);
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_NETMASKLEN"), ==, "32");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_NETADDR"), ==, "198.18.200.33");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP4_MTU"), ==, "65535");
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_INC"));
+  g_clear_pointer(&env, g_strfreev);
+
+  /* empty strings from the gateway are still "sent", as in vpnc */
+  c->default_domain = g_strdup("");
+  env = osp_script_env("connect", c, (char **)base);
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_DEF_DOMAIN"), ==, "");
+  g_clear_pointer(&env, g_strfreev);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static void test_run_fail_status(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(osp_script_run("echo some output; echo earlier-line >&2; "
+                                "printf 'route: no such device\\n\\n' >&2; exit 3",
+                                "connect", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_test_message("%s", error->message);
+  g_assert_nonnull(strstr(error->message, "status 3"));
+  g_assert_nonnull(strstr(error->message, "route: no such device"));
+  g_assert_null(strstr(error->message, "earlier-line:"));
+  g_assert_true(g_str_has_suffix(error->message, ": route: no such device"));
+  g_assert_nonnull(strstr(error->message, "(connect)"));
+}
+
+static void test_run_fail_no_stderr(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(osp_script_run("exit 1", "disconnect", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_assert_true(g_str_has_suffix(error->message, "status 1"));
+}
+
+static void test_run_not_found(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(osp_script_run("/nonexistent/osprey/vpnc-script", "pre-init", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_test_message("%s", error->message);
+  g_assert_nonnull(strstr(error->message, "status 127"));
+  g_assert_nonnull(strstr(error->message, "/nonexistent/osprey/vpnc-script"));
+}
+
+static void test_run_fail_signal(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(osp_script_run("echo dying >&2; kill -TERM $$", "connect", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_test_message("%s", error->message);
+  g_assert_nonnull(strstr(error->message, "signal 15"));
+  g_assert_nonnull(strstr(error->message, "dying"));
+}
+
+/* stdin is /dev/null: `read` sees end of file at once */
+static void test_run_stdin(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(osp_script_run("if read line; then exit 9; fi; exit 0", "connect", NULL, &error));
+  g_assert_no_error(error);
+}
+
+/* More output than a pipe holds, and more than we keep. */
+static void test_run_much_output(void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false(osp_script_run("head -c 2000000 /dev/zero | tr '\\0' x; "
+                                "head -c 600000 /dev/zero | tr '\\0' y >&2; "
+                                "echo >&2; echo the-end >&2; exit 4",
+                                "connect", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_assert_true(g_str_has_suffix(error->message, ": the-end"));
+  g_clear_error(&error);
+
+  /* a huge last line is cut for the error message */
+  g_assert_false(osp_script_run("head -c 100000 /dev/zero | tr '\\0' z >&2; exit 4",
+                                "connect", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_assert_cmpuint(strlen(error->message), <, 600);
+  g_assert_true(g_str_has_suffix(error->message, "zzz…"));
+}
+
+static gboolean process_gone(pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%ld/stat", (long)pid);
+  g_autofree char *stat = NULL;
+  const char *p;
+
+  if (!g_file_get_contents(path, &stat, NULL, NULL))
+    return TRUE;
+  p = strrchr(stat, ')');
+  return p && p[1] == ' ' && p[2] == 'Z'; /* a zombie nobody reaped yet */
+}
+
+static pid_t read_pid(const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  g_autofree char *s = NULL;
+  guint64 v = 0;
+
+  g_assert_true(g_file_get_contents(path, &s, NULL, NULL));
+  g_strstrip(s);
+  g_assert_true(g_ascii_string_to_unsigned(s, 10, 2, G_MAXINT, &v, NULL));
+  return (pid_t)v;
+}
+
+/* A script that hangs is killed after OSP_SCRIPT_TIMEOUT_MS, with what it
+ * started (the whole process group). */
+static void test_run_timeout(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *qdir = g_shell_quote(f->dir);
+  g_autofree char *cmd = g_strdup_printf("cd %s || exit 1; sleep 30 & echo $! > sleep.pid; "
+                                         "echo waiting >&2; wait", qdir);
+  gint64 start, elapsed;
+  pid_t sleep_pid;
+  int i;
+
+  g_setenv("OSP_SCRIPT_TIMEOUT_MS", "300", TRUE);
+  start = g_get_monotonic_time();
+  g_assert_false(osp_script_run(cmd, "connect", NULL, &error));
+  elapsed = g_get_monotonic_time() - start;
+  g_unsetenv("OSP_SCRIPT_TIMEOUT_MS");
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
+  g_test_message("%s (after %" G_GINT64_FORMAT " ms)", error->message, elapsed / 1000);
+  g_assert_nonnull(strstr(error->message, "0.3 s"));
+  g_assert_nonnull(strstr(error->message, "waiting"));
+  g_assert_cmpint(elapsed, >=, 250 * 1000);
+  g_assert_cmpint(elapsed, <, 10 * G_USEC_PER_SEC);
+
+  sleep_pid = read_pid(f->dir, "sleep.pid");
+  /* SIGKILL was sent to the group before we returned; the sleep becomes a
+   * zombie or disappears as soon as the kernel has torn it down. */
+  for (i = 0; i < 500 && !process_gone(sleep_pid); i++)
+    g_usleep(10 * 1000);
+  if (!process_gone(sleep_pid)) {
+    kill(sleep_pid, SIGKILL); /* ours: do not leave it behind */
+    g_error("sleep %ld survived the timeout", (long)sleep_pid);
+  }
+}
+
+/* A script that exits while something it started still holds stdout and
+ * stderr: we return when the script ends, not when the pipes close. */
+static void test_run_background_child(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *qdir = g_shell_quote(f->dir);
+  g_autofree char *cmd = g_strdup_printf("cd %s || exit 1; sleep 30 & echo $! > sleep.pid; "
+                                         "echo started; exit 0", qdir);
+  gint64 start, elapsed;
+  pid_t sleep_pid;
+
+  start = g_get_monotonic_time();
+  g_assert_true(osp_script_run(cmd, "connect", NULL, &error));
+  elapsed = g_get_monotonic_time() - start;
+  g_assert_no_error(error);
+  sleep_pid = read_pid(f->dir, "sleep.pid");
+  kill(sleep_pid, SIGKILL);
+  g_assert_cmpint(elapsed, <, 10 * G_USEC_PER_SEC);
+}
+
+/* ---- helper mode for netcfg-real-script.sh ------------------------------ */
+
+static gboolean parse_ip_env(const char *var, struct in_addr *out, GError **error)
+{
+  const char *s = g_getenv(var);
+
+  if (!s || !*s)
+    return TRUE;
+  if (inet_pton(AF_INET, s, out) != 1) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad address %s", var, s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean parse_ip_list_env(const char *var, GArray *list, GError **error)
+{
+  g_auto(GStrv) words = g_strsplit(g_getenv(var) ? g_getenv(var) : "", " ", -1);
+  guint i;
+
+  for (i = 0; words[i]; i++) {
+    struct in_addr a;
+
+    if (!*words[i])
+      continue;
+    if (inet_pton(AF_INET, words[i], &a) != 1) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad address %s", var, words[i]);
+      return FALSE;
+    }
+    g_array_append_val(list, a);
+  }
+  return TRUE;
+}
+
+/* "a.b.c.d/len a.b.c.d/len ..." */
+static gboolean parse_nets_env(const char *var, GArray *list, GError **error)
+{
+  g_auto(GStrv) words = g_strsplit(g_getenv(var) ? g_getenv(var) : "", " ", -1);
+  guint i;
+
+  for (i = 0; words[i]; i++) {
+    g_auto(GStrv) parts = NULL;
+    OspSplitNet n = { 0 };
+    guint64 len;
+
+    if (!*words[i])
+      continue;
+    parts = g_strsplit(words[i], "/", 2);
+    if (!parts[1] || inet_pton(AF_INET, parts[0], &n.addr) != 1 ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 0, 32, &len, NULL)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad network %s", var, words[i]);
+      return FALSE;
+    }
+    n.mask.s_addr = len ? htonl(0xffffffffu << (32 - len)) : 0;
+    g_array_append_val(list, n);
+  }
+  return TRUE;
+}
+
+static OspIpConfig *config_from_env(GError **error)
+{
+  g_autoptr(OspIpConfig) c = osp_ip_config_new();
+  const char *s;
+
+  if (!parse_ip_env("OSP_NC_GATEWAY", &c->gateway, error) ||
+      !parse_ip_env("OSP_NC_ADDRESS", &c->address, error) ||
+      !parse_ip_env("OSP_NC_NETMASK", &c->netmask, error) ||
+      !parse_ip_list_env("OSP_NC_DNS", c->dns, error) ||
+      !parse_ip_list_env("OSP_NC_NBNS", c->nbns, error) ||
+      !parse_nets_env("OSP_NC_SPLIT_INC", c->split_inc, error) ||
+      !parse_nets_env("OSP_NC_SPLIT_EXC", c->split_exc, error))
+    return NULL;
+  c->tundev = g_strdup(g_getenv("OSP_NC_TUNDEV"));
+  c->default_domain = g_strdup(g_getenv("OSP_NC_DOMAIN"));
+  c->banner = g_strdup(g_getenv("OSP_NC_BANNER"));
+  c->split_dns = g_strdup(g_getenv("OSP_NC_SPLIT_DNS"));
+  s = g_getenv("OSP_NC_MTU");
+  if (s)
+    c->mtu = (unsigned)g_ascii_strtoull(s, NULL, 10);
+  return g_steal_pointer(&c);
+}
+
+static gboolean run_one(const char *script, const char *reason, const OspIpConfig *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (osp_script_run(script, reason, g_str_equal(reason, "pre-init") ? NULL : c, &error)) {
+    printf("ok %s\n", reason);
+    fflush(stdout);
+    return TRUE;
+  }
+  printf("fail %s: %s\n", reason, error->message);
+  fflush(stdout);
+  return FALSE;
+}
+
+static int run_script_mode(int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspIpConfig) c = config_from_env(&error);
+  const char *script = g_getenv("OSP_NC_SCRIPT");
+  char line[256];
+  gboolean ok = TRUE;
+  int i;
+
+  /* stdout carries the answers; GLib would print debug messages there */
+  g_log_writer_default_set_use_stderr(TRUE);
+  if (!script || !*script)
+    script = "/usr/share/vpnc-scripts/vpnc-script";
+  if (!c) {
+    printf("fail config: %s\n", error->message);
+    return 2;
+  }
+  if (argc > 2) {
+    for (i = 2; i < argc; i++)
+      ok = run_one(script, argv[i], c) && ok;
+    return ok ? 0 : 1;
+  }
+  while (fgets(line, sizeof(line), stdin)) {
+    g_strstrip(line);
+    if (!*line)
+      continue;
+    if (g_str_equal(line, "quit"))
+      break;
+    ok = run_one(script, line, c) && ok;
+  }
+  return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc > 1 && g_str_equal(argv[1], "--run-script"))
+    return run_script_mode(argc, argv);
+
+  g_test_init(&argc, &argv, NULL);
+
+  g_test_add_func("/netcfg/ip-config/new-free", test_ip_config_new_free);
+  g_test_add_func("/netcfg/netmask-len", test_netmask_len);
+  g_test_add("/netcfg/env/connect-full", Fixture, NULL, fixture_setup, test_env_connect_full,
+             fixture_teardown);
+  g_test_add("/netcfg/env/script-with-arguments", Fixture, NULL, fixture_setup,
+             test_env_script_with_arguments, fixture_teardown);
+  g_test_add("/netcfg/env/pre-init-null", Fixture, NULL, fixture_setup, test_env_pre_init_null,
+             fixture_teardown);
+  g_test_add_func("/netcfg/env/pre-init-cfg", test_env_pre_init_cfg);
+  g_test_add("/netcfg/env/no-leak", Fixture, NULL, fixture_setup, test_env_no_leak,
+             fixture_teardown);
+  g_test_add_func("/netcfg/env/base", test_env_base);
+  g_test_add_func("/netcfg/env/netmask", test_env_netmask);
+  g_test_add_func("/netcfg/run/fail-status", test_run_fail_status);
+  g_test_add_func("/netcfg/run/fail-no-stderr", test_run_fail_no_stderr);
+  g_test_add_func("/netcfg/run/not-found", test_run_not_found);
+  g_test_add_func("/netcfg/run/fail-signal", test_run_fail_signal);
+  g_test_add_func("/netcfg/run/stdin", test_run_stdin);
+  g_test_add_func("/netcfg/run/much-output", test_run_much_output);
+  g_test_add("/netcfg/run/timeout", Fixture, NULL, fixture_setup, test_run_timeout,
+             fixture_teardown);
+  g_test_add("/netcfg/run/background-child", Fixture, NULL, fixture_setup,
+             test_run_background_child, fixture_teardown);
+
+  return g_test_run();
+}
