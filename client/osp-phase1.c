@@ -68,16 +68,6 @@ static bool transform_allowed(const OspProfile *p, const P1Transform *t)
   return true;
 }
 
-/* Which setting must change for the gateway's choice to be accepted, or NULL. */
-static const char *weak_setting(const OspProfile *p, OspCipher cipher, OspHash hash)
-{
-  if (cipher == OSP_CIPHER_3DES && !p->enable_weak_encryption)
-    return "Enable weak encryption";
-  if (hash == OSP_HASH_MD5 && !p->enable_weak_authentication)
-    return "Enable weak authentication";
-  return NULL;
-}
-
 static void build_sa(OspSession *s, GByteArray *b)
 {
   size_t i, n = 0, prop, total = 0;
@@ -491,10 +481,10 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
                      _("The gateway chose IKE algorithms that were not proposed."));
     return;
   }
-  weak = weak_setting(s->profile, (OspCipher)c.cipher, (OspHash)c.hash);
+  weak = osp_session_weak_settings(s->profile, c.cipher == OSP_CIPHER_3DES, c.hash == OSP_HASH_MD5);
   if (weak) {
     osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
-                     _("The gateway insists on %s with %s for IKE, which is weak; set \"%s\" in "
+                     _("The gateway insists on %s with %s for IKE, which is weak; set %s in "
                        "the profile to allow it."),
                      osp_cipher_name((OspCipher)c.cipher, c.key_bits),
                      osp_hash_name((OspHash)c.hash), weak);

@@ -223,15 +223,6 @@ static const EspTransform *choice_offered(OspSession *s, const QmChoice *c)
   return NULL;
 }
 
-static const char *weak_setting(const OspProfile *p, OspEspEnc enc, OspEspAuth auth)
-{
-  if (enc == OSP_ESP_3DES && !p->enable_weak_encryption)
-    return "Enable weak encryption";
-  if (auth == OSP_ESP_AUTH_HMAC_MD5 && !p->enable_weak_authentication)
-    return "Enable weak authentication";
-  return NULL;
-}
-
 static int keymat(OspSession *s, const OspSecret *gqm, uint32_t spi, const uint8_t *nr,
                   size_t nr_len, size_t enc_len, size_t auth_len, OspSecret **ret_enc,
                   OspSecret **ret_auth)
@@ -337,10 +328,11 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
                      _("The gateway chose IPsec algorithms that were not proposed."));
     return;
   }
-  weak = weak_setting(s->profile, t->enc, t->auth);
+  weak = osp_session_weak_settings(s->profile, t->enc == OSP_ESP_3DES,
+                                   t->auth == OSP_ESP_AUTH_HMAC_MD5);
   if (weak) {
     osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
-                     _("The gateway insists on %s with %s for IPsec, which is weak; set \"%s\" in "
+                     _("The gateway insists on %s with %s for IPsec, which is weak; set %s in "
                        "the profile to allow it."),
                      osp_esp_enc_name(t->enc, t->key_bits), osp_esp_auth_name(t->auth), weak);
     return;

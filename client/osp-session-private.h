@@ -164,6 +164,9 @@ bool osp_session_check_hash(OspSession *s, uint32_t msgid, const OspPayload *pl,
 void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
                              const char *message, bool retry);
 int osp_session_error_from_notify(uint16_t type);
+/* The profile settings (quoted, joined with "and") that must be enabled
+ * to accept 3DES / MD5, or NULL when nothing is missing.  Static string. */
+const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool uses_md5);
 
 /* ---- per-exchange files ---- */
 void osp_phase1_start(OspSession *s);

@@ -409,6 +409,20 @@ int osp_session_error_from_notify(uint16_t type)
   }
 }
 
+const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool uses_md5)
+{
+  bool enc = uses_3des && !p->enable_weak_encryption;
+  bool auth = uses_md5 && !p->enable_weak_authentication;
+
+  if (enc && auth)
+    return "\"Enable weak encryption\" and \"Enable weak authentication\"";
+  if (enc)
+    return "\"Enable weak encryption\"";
+  if (auth)
+    return "\"Enable weak authentication\"";
+  return NULL;
+}
+
 static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 {
   uint8_t d[20];

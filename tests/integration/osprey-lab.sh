@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration tests: ospreyd --foreground against the real strongSwan
+# gateway of tests/lab/lab.sh.  One scenario per run:
+#
+#   osprey-lab.sh OSPREYD SCENARIO
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, strongSwan missing).  Every
+# scenario checks the host's /etc/resolv.conf is untouched afterwards.
+set -u
+
+OSPREYD=$(readlink -f "$1")
+SCENARIO=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lab/lab.sh"
+
+fail() { echo "FAIL [$SCENARIO]: $*" >&2; [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/osprey.log" ] && sed 's/^/  osprey| /' "$LAB_DIR/osprey.log" >&2; exit 1; }
+note() { echo "[$SCENARIO] $*"; }
+
+cleanup()
+{
+  [ -n "${OSP_PID:-}" ] && kill "$OSP_PID" 2>/dev/null && wait "$OSP_PID" 2>/dev/null
+  local ok=0
+  lab_check_host_resolv || ok=1
+  lab_down
+  [ $ok = 0 ] || { echo "FAIL [$SCENARIO]: host /etc/resolv.conf changed" >&2; exit 1; }
+}
+
+# osprey_start [vpnc conf lines...]: writes the lab's vpnc .conf plus the
+# extra lines and starts ospreyd in the client namespace.
+osprey_start()
+{
+  local conf=$LAB_DIR/osprey.conf line
+  lab_write_vpnc_conf "$conf"
+  for line in "$@"; do
+    if [[ $line == -* ]]; then
+      sed -i "/^${line#-} /d" "$conf"
+    else
+      echo "$line" >>"$conf"
+    fi
+  done
+  OSP_START=$(date +%s.%N)
+  lab_spawn_client "$LAB_DIR/osprey.log" "$OSPREYD" --foreground -v --config "$conf" </dev/null
+  OSP_PID=$LAB_SPAWN_PID
+}
+
+# osprey_expect_exit STATUS REASON: waits for ospreyd to end by itself.
+osprey_expect_exit()
+{
+  local want=$1 reason=$2 rc i
+  for i in $(seq 1 600); do
+    kill -0 "$OSP_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$OSP_PID" 2>/dev/null && fail "ospreyd still running after 60 s"
+  wait "$OSP_PID"; rc=$?
+  OSP_PID=
+  [ "$rc" = "$want" ] || fail "exit status $rc, expected $want"
+  grep -q "failed \[$reason\]" "$LAB_DIR/osprey.log" || fail "no 'failed [$reason]' line"
+  note "exit $rc: $(grep 'failed \[' "$LAB_DIR/osprey.log" | head -1)"
+  lab_exec_client ip link show tun0 >/dev/null 2>&1 && fail "tun0 left behind"
+  return 0
+}
+
+osprey_expect_up()
+{
+  lab_wait_tunnel 20 || fail "no ping through the tunnel within 20 s"
+  note "tunnel up after $(echo "$(date +%s.%N) - $OSP_START" | bc) s"
+}
+
+# osprey_stop: SIGTERM, exit 0, tunnel, routes and DNS gone.
+osprey_stop()
+{
+  local rc
+  kill -TERM "$OSP_PID"
+  wait "$OSP_PID"; rc=$?
+  OSP_PID=
+  [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+  grep -q "disconnected" "$LAB_DIR/osprey.log" || fail "no disconnect logged"
+  lab_exec_client ip link show tun0 >/dev/null 2>&1 && fail "tun0 left behind"
+  lab_exec_client ip route | grep -q "198.51.100" && fail "route to the protected net left behind"
+  grep -q "$LAB_DNS" "/etc/netns/$LAB_NS_CL/resolv.conf" && fail "VPN DNS left in resolv.conf"
+  grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
+  return 0
+}
+
+check_dns_and_banner()
+{
+  local rc=/etc/netns/$LAB_NS_CL/resolv.conf
+  grep -q "nameserver $LAB_DNS" "$rc" || fail "DNS $LAB_DNS not in the namespace's resolv.conf"
+  grep -q "corp.example" "$rc" || fail "default domain not in resolv.conf"
+  grep -q "Authorized users only." "$LAB_DIR/osprey.log" || fail "banner not shown"
+  note "DNS, domain and banner delivered"
+}
+
+check_tcp()
+{
+  local out
+  out=$(lab_exec_client iperf3 -c "$LAB_PROTECTED_HOST" -n 8M -J 2>&1) || fail "iperf3 through the tunnel failed: $out"
+  echo "$out" | grep -q '"bytes":[[:space:]]*8388608' || fail "iperf3 did not move 8 MiB"
+  note "TCP transfer of 8 MiB through the tunnel"
+}
+
+trap cleanup EXIT
+case $SCENARIO in
+  modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat) LAB_SERVICES=1 ;;
+esac
+case $SCENARIO in
+  modern-only) LAB_IKE_PROPOSALS=aes256-sha256-modp2048 LAB_ESP_PROPOSALS=aes256-sha256 ;;
+  legacy-weak|legacy-refused)
+    LAB_IKE_PROPOSALS=3des-md5-modp1024 LAB_ESP_PROPOSALS=3des-md5 ;;
+  legacy-aes)
+    LAB_IKE_PROPOSALS=aes128-sha1-modp1024,aes128-md5-modp1024,3des-sha1-modp1024
+    LAB_ESP_PROPOSALS=aes128-sha1,3des-md5 ;;
+  pfs) LAB_ESP_PROPOSALS=aes256-sha256-modp2048 ;;
+  ecp) LAB_IKE_PROPOSALS=aes256-sha384-ecp384 LAB_ESP_PROPOSALS=aes256gcm16 ;;
+  no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-ecp384 ;;
+  full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
+  nat) LAB_NAT=1 ;;
+esac
+lab_up >/dev/null || exit $?
+
+case $SCENARIO in
+  modern)
+    osprey_start
+    osprey_expect_up
+    check_dns_and_banner
+    lab_exec_client ip route | grep -q "198.51.100.0/24 dev tun0" || fail "no split route via tun0"
+    lab_exec_client ip route | grep -q "^default via 192.0.2.1 dev eth0" || fail "default route changed in split mode"
+    check_tcp
+    osprey_stop ;;
+  modern-only)
+    osprey_start
+    osprey_expect_up
+    grep -q "IKE_SA lab\[1\] established" "$(lab_gateway_log)" || fail "gateway log shows no IKE SA"
+    osprey_stop ;;
+  legacy-weak)
+    osprey_start "Enable weak encryption" "Enable weak authentication" "IKE DH Group dh2"
+    osprey_expect_up
+    check_tcp
+    osprey_stop ;;
+  legacy-refused)
+    osprey_start "IKE DH Group dh2"
+    osprey_expect_exit 1 weak-proposal
+    grep -q "\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
+  legacy-aes)
+    # auto DH: group 14 is refused, the fallback finds group 2
+    osprey_start
+    osprey_expect_up
+    grep -q "MODP_1024" "$(lab_gateway_log)" || fail "gateway did not negotiate MODP-1024"
+    check_tcp
+    osprey_stop ;;
+  pfs)
+    osprey_start
+    osprey_expect_up
+    grep -q "MODP_2048" "$(lab_gateway_log)" || fail "no PFS group in the gateway's log"
+    check_tcp
+    osprey_stop ;;
+  ecp)
+    osprey_start "IKE DH Group dh20"
+    osprey_expect_up
+    check_tcp
+    osprey_stop ;;
+  full-tunnel)
+    osprey_start
+    osprey_expect_up
+    lab_exec_client ip route | grep -q "dev tun0" || fail "no route via tun0"
+    lab_exec_client ip route get 203.0.113.77 | grep -q "dev tun0" || fail "other traffic not through the tunnel"
+    lab_exec_client ip route get 192.0.2.1 | grep -q "dev eth0" || fail "gateway not reachable outside the tunnel"
+    osprey_stop ;;
+  nat)
+    osprey_start
+    osprey_expect_up
+    grep -q "192.0.2.2\[4500\]" "$(lab_gateway_log)" || fail "gateway saw no NAT-T (port 4500)"
+    check_tcp
+    osprey_stop ;;
+  wrong-group-secret)
+    osprey_start "-IPSec secret" "IPSec secret not-the-secret"
+    osprey_expect_exit 2 bad-group-secret ;;
+  wrong-password)
+    osprey_start "-Xauth password" "Xauth password wrong-password"
+    osprey_expect_exit 2 bad-credentials ;;
+  no-proposal)
+    osprey_start
+    osprey_expect_exit 1 no-proposal ;;
+  gateway-down)
+    lab_gateway_stop
+    osprey_start
+    osprey_expect_exit 1 gateway-unreachable ;;
+  *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
+esac
+note "pass"
+exit 0
