@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Session state machine driven from byte strings and a fake clock: what
+ * goes out, what is ignored, how failures are classified. */
+#include "osp-error.h"
+#include "osp-isakmp.h"
+#include "osp-session.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+typedef struct {
+  GPtrArray *sent;        /* GByteArray each */
+  int closed;
+  int closed_code;        /* -1 = clean */
+  int secrets_asked;
+  guint last_req_id;
+  OspSecretKind last_kind;
+} Capture;
+
+static void cap_send(gpointer user, const uint8_t *data, size_t len, bool natt)
+{
+  Capture *c = user;
+  GByteArray *b = g_byte_array_new();
+
+  g_byte_array_append(b, data, (guint)len);
+  g_ptr_array_add(c->sent, b);
+}
+
+static void cap_progress(gpointer user, OspState st) {}
+static void cap_secrets(gpointer user, const OspSecretRequest *req)
+{
+  Capture *c = user;
+
+  c->secrets_asked++;
+  c->last_req_id = req->id;
+  c->last_kind = req->kinds[0];
+}
+static void cap_ipcfg(gpointer user, const OspIpConfig *cfg) {}
+static void cap_up(gpointer user, const OspChildSa *sa) {}
+static void cap_down(gpointer user, uint32_t spi) {}
+static void cap_closed(gpointer user, const GError *error)
+{
+  Capture *c = user;
+
+  c->closed++;
+  c->closed_code = error ? error->code : -1;
+}
+
+static const OspSessionOps ops = {
+  cap_send, cap_progress, cap_secrets, cap_ipcfg, cap_up, cap_down, cap_closed,
+};
+
+static OspProfile *lab_profile(void)
+{
+  OspProfile *p = osp_profile_new();
+
+  p->gateway = g_strdup("192.0.2.1");
+  p->group_id = g_strdup("osprey-lab");
+  p->group_secret = g_strdup("secret");
+  p->username = g_strdup("alice");
+  p->password = g_strdup("pw");
+  return p;
+}
+
+static OspSession *new_session(const OspProfile *p, Capture *c)
+{
+  OspSessionParams params = { 0 };
+
+  memset(c, 0, sizeof(*c));
+  c->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+  params.local.sin_family = AF_INET;
+  params.local.sin_port = htons(500);
+  inet_pton(AF_INET, "192.0.2.2", &params.local.sin_addr);
+  params.peer.sin_family = AF_INET;
+  params.peer.sin_port = htons(500);
+  inet_pton(AF_INET, "192.0.2.1", &params.peer.sin_addr);
+  params.natt_port = 4500;
+  return osp_session_new(p, &params, &ops, c);
+}
+
+static GByteArray *last_sent(Capture *c)
+{
+  g_assert_cmpuint(c->sent->len, >, 0);
+  return c->sent->pdata[c->sent->len - 1];
+}
+
+/* KE length of the last aggressive-mode message 1 sent = its DH group */
+static size_t am1_ke_len(Capture *c, OspIsakmpHdr *ret_h)
+{
+  GByteArray *m = last_sent(c);
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  const OspPayload *ke;
+  size_t n = 0;
+
+  g_assert_cmpint(osp_isakmp_hdr_parse(m->data, m->len, ret_h, NULL), ==, 0);
+  g_assert_cmpint(ret_h->exchange, ==, OSP_EXCH_AGGRESSIVE);
+  g_assert_cmpint(osp_payloads_parse(ret_h->next_payload, m->data + 28, m->len - 28, pl,
+                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  ke = osp_payload_find(pl, n, OSP_PL_KE);
+  g_assert_nonnull(ke);
+  return ke->len;
+}
+
+static void test_message1(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  GByteArray *m;
+  OspIsakmpHdr h;
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  const OspPayload *id_pl, *sa_pl;
+  OspId id;
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  size_t n = 0, i, vids = 0;
+  static const uint8_t zero[8];
+
+  osp_session_start(s, 0);
+  g_assert_cmpuint(c.sent->len, ==, 1);
+  m = last_sent(&c);
+  g_assert_cmpint(osp_isakmp_hdr_parse(m->data, m->len, &h, NULL), ==, 0);
+  g_assert_cmpint(h.exchange, ==, OSP_EXCH_AGGRESSIVE);
+  g_assert_true(memcmp(h.icookie, zero, 8) != 0);
+  g_assert_true(memcmp(h.rcookie, zero, 8) == 0);
+  g_assert_cmpint(h.flags, ==, 0);
+  g_assert_cmpint(osp_payloads_parse(h.next_payload, m->data + 28, m->len - 28, pl,
+                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  g_assert_cmpint(pl[0].type, ==, OSP_PL_SA);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 256); /* auto: MODP-2048 first */
+  id_pl = osp_payload_find(pl, n, OSP_PL_ID);
+  g_assert_nonnull(id_pl);
+  g_assert_cmpint(osp_id_parse(id_pl->body, id_pl->len, &id, NULL), ==, 0);
+  g_assert_cmpint(id.type, ==, OSP_ID_KEY_ID);
+  g_assert_cmpmem(id.data, id.len, "osprey-lab", 10);
+  for (i = 0; i < n; i++)
+    vids += pl[i].type == OSP_PL_VID;
+  g_assert_cmpuint(vids, >=, 4); /* XAUTH, DPD, Unity, NAT-T */
+  sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  g_assert_cmpint(osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL), ==, 0);
+  g_assert_cmpuint(sa->n_proposals, ==, 1);
+  /* single DES is not offered unless enabled */
+  for (i = 0; i < sa->proposals[0].n_transforms; i++) {
+    const OspTransform *t = &sa->proposals[0].transforms[i];
+    const uint8_t *ap = t->attrs;
+    size_t left = t->attrs_len;
+    OspAttr a;
+
+    while (osp_attr_next(&ap, &left, &a, NULL) > 0) {
+      if (a.type == 1)
+        g_assert_cmpuint(a.value, !=, 1);
+      if (a.type == 4)
+        g_assert_cmpuint(a.value, ==, 14);
+      if (a.type == 3)
+        g_assert_cmpuint(a.value, ==, 65001);
+    }
+  }
+}
+
+/* Silence: group 14 three tries, then 2, then 5, then unreachable. */
+static void test_silence_fallback(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  OspIsakmpHdr h1, h2;
+  gint64 now = 0;
+  int guard = 0;
+
+  osp_session_start(s, now);
+  g_assert_cmpuint(am1_ke_len(&c, &h1), ==, 256);
+  while (c.sent->len < 3) {
+    now = osp_session_next_deadline(s);
+    osp_session_timeout(s, now);
+  }
+  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 256);
+  g_assert_cmpmem(h1.icookie, 8, h2.icookie, 8); /* retransmissions, same message */
+  now = osp_session_next_deadline(s);
+  osp_session_timeout(s, now);
+  g_assert_cmpuint(c.sent->len, ==, 4);
+  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 128); /* MODP-1024 */
+  g_assert_true(memcmp(h1.icookie, h2.icookie, 8) != 0);
+  while (!c.closed && guard++ < 100) {
+    now = osp_session_next_deadline(s);
+    g_assert_cmpint(now, !=, G_MAXINT64);
+    osp_session_timeout(s, now);
+  }
+  g_assert_cmpint(c.closed, ==, 1);
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
+  g_assert_cmpint(osp_session_next_deadline(s), ==, G_MAXINT64);
+}
+
+static GByteArray *notify_msg(const uint8_t icookie[8], uint16_t type)
+{
+  OspIsakmpHdr h = { 0 };
+  OspMsg m;
+  g_autoptr(GByteArray) body = g_byte_array_new();
+  GByteArray *out;
+
+  memcpy(h.icookie, icookie, 8);
+  h.version = OSP_ISAKMP_VERSION;
+  h.exchange = OSP_EXCH_INFO;
+  osp_put_notify(body, OSP_PROTO_ISAKMP, type, NULL, 0, NULL, 0);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_NOTIFY, body->data, body->len);
+  out = g_byte_array_ref(osp_msg_finish(&m));
+  osp_msg_clear(&m);
+  return out;
+}
+
+static void test_no_proposal_falls_back(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  g_autoptr(GByteArray) np = NULL;
+  OspIsakmpHdr h;
+
+  osp_session_start(s, 0);
+  am1_ke_len(&c, &h);
+  np = notify_msg(h.icookie, OSP_N_NO_PROPOSAL_CHOSEN);
+  osp_session_input(s, np->data, np->len, 1000);
+  g_assert_cmpuint(c.sent->len, ==, 2);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 128);
+  g_assert_cmpint(c.closed, ==, 0);
+}
+
+static void test_no_proposal_fixed_group(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = NULL;
+  g_autoptr(GByteArray) np = NULL;
+  OspIsakmpHdr h;
+
+  p->dh_group = 5;
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 192);
+  np = notify_msg(h.icookie, OSP_N_NO_PROPOSAL_CHOSEN);
+  osp_session_input(s, np->data, np->len, 1000);
+  g_assert_cmpint(c.closed, ==, 1);
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_NO_PROPOSAL);
+}
+
+static void test_invalid_id_is_group(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  g_autoptr(GByteArray) np = NULL;
+  OspIsakmpHdr h;
+
+  osp_session_start(s, 0);
+  am1_ke_len(&c, &h);
+  np = notify_msg(h.icookie, OSP_N_INVALID_ID_INFORMATION);
+  osp_session_input(s, np->data, np->len, 1000);
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_BAD_GROUP_SECRET);
+}
+
+/* A message of an earlier session (other cookie) never touches this one. */
+static void test_stale_cookie_ignored(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  static const uint8_t other[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+  g_autoptr(GByteArray) np = notify_msg(other, OSP_N_AUTHENTICATION_FAILED);
+
+  osp_session_start(s, 0);
+  osp_session_input(s, np->data, np->len, 1000);
+  g_assert_cmpint(c.closed, ==, 0);
+  g_assert_cmpuint(c.sent->len, ==, 1);
+}
+
+static void test_garbage_ignored(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  uint8_t buf[600];
+  GRand *r = g_rand_new_with_seed(42);
+  OspIsakmpHdr h;
+  int i;
+  size_t k;
+
+  osp_session_start(s, 0);
+  am1_ke_len(&c, &h);
+  for (i = 0; i < 2000; i++) {
+    size_t len = g_rand_int_range(r, 0, sizeof(buf));
+
+    for (k = 0; k < len; k++)
+      buf[k] = (uint8_t)g_rand_int(r);
+    if (len >= 28 && i % 2) {
+      memcpy(buf, h.icookie, 8); /* get past the cookie check */
+      buf[17] = 0x10;
+      buf[18] = OSP_EXCH_AGGRESSIVE;
+      buf[19] = 0;
+      osp_put32(buf + 24, (uint32_t)len);
+    }
+    osp_session_input(s, buf, len, 1000 + i);
+  }
+  g_rand_free(r);
+  g_assert_cmpint(c.closed, ==, 0);
+}
+
+static void test_group_secret_asked(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = NULL;
+  const char *values[OSP_SECRET_N_KINDS] = { NULL };
+
+  g_clear_pointer(&p->group_secret, g_free);
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  g_assert_cmpint(c.secrets_asked, ==, 1);
+  g_assert_cmpint(c.last_kind, ==, OSP_SECRET_GROUP_SECRET);
+  g_assert_cmpuint(c.sent->len, ==, 0);
+  /* a stale answer (other request id) is ignored */
+  values[OSP_SECRET_GROUP_SECRET] = "x";
+  osp_session_provide_secrets(s, c.last_req_id + 7, values, 10);
+  g_assert_cmpuint(c.sent->len, ==, 0);
+  osp_session_provide_secrets(s, c.last_req_id, values, 10);
+  g_assert_cmpuint(c.sent->len, ==, 1);
+}
+
+static void test_group_secret_cancelled(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = NULL;
+
+  g_clear_pointer(&p->group_secret, g_free);
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  osp_session_cancel_secrets(s, c.last_req_id, 10);
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_CANCELLED);
+}
+
+static void test_port_unreachable(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+
+  osp_session_start(s, 0);
+  /* one ICMP error right away may be a stale one: not yet fatal */
+  osp_session_peer_unreachable(s, 10);
+  g_assert_cmpint(c.closed, ==, 0);
+  osp_session_timeout(s, osp_session_next_deadline(s));
+  osp_session_peer_unreachable(s, 2000000);
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
+}
+
+static void test_delete_before_established(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+
+  osp_session_start(s, 0);
+  osp_session_delete(s);
+  g_assert_cmpint(c.closed, ==, 1);
+  g_assert_cmpint(c.closed_code, ==, -1);
+  g_assert_cmpuint(c.sent->len, ==, 1); /* nothing to delete at the gateway yet */
+  osp_session_delete(s);
+  g_assert_cmpint(c.closed, ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/session/message1", test_message1);
+  g_test_add_func("/session/silence-fallback", test_silence_fallback);
+  g_test_add_func("/session/no-proposal-falls-back", test_no_proposal_falls_back);
+  g_test_add_func("/session/no-proposal-fixed-group", test_no_proposal_fixed_group);
+  g_test_add_func("/session/invalid-id-is-group", test_invalid_id_is_group);
+  g_test_add_func("/session/stale-cookie-ignored", test_stale_cookie_ignored);
+  g_test_add_func("/session/garbage-ignored", test_garbage_ignored);
+  g_test_add_func("/session/group-secret-asked", test_group_secret_asked);
+  g_test_add_func("/session/group-secret-cancelled", test_group_secret_cancelled);
+  g_test_add_func("/session/port-unreachable", test_port_unreachable);
+  g_test_add_func("/session/delete-before-established", test_delete_before_established);
+  return g_test_run();
+}
