@@ -108,7 +108,7 @@ typedef struct {
   size_t len;
 } OspAttr;
 
-/* Iterator: *p/*left advance past one attribute.  Returns 1 when an
+/* Iterator: *p and *left advance past one attribute.  Returns 1 when an
  * attribute was read, 0 at the end (left == 0), -EBADMSG when truncated. */
 int osp_attr_next(const uint8_t **p, size_t *left, OspAttr *ret, const char **ret_reason);
 /* variable attribute value as an unsigned integer (1..4 bytes, or basic);
