@@ -2,6 +2,7 @@
  * Osprey — OspConnection: the sans-I/O session wired to sockets, the TUN
  * device, the network script and the GLib main loop, plus the ESP
  * datapath between the TUN device and the gateway. */
+#define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include "osp-connection.h"
 #include "osp-config.h"
 #include "osp-error.h"
@@ -22,8 +23,10 @@
 #define NATT_PORT 4500
 #define KEEPALIVE_S 20
 #define MAX_SAS 8
-#define BATCH 64
+#define BATCH 32
+#define SLOT 8192   /* one datagram of a batch, with ESP head- and tailroom */
 #define PKT_BUF 65536
+#define SOCK_BUF (4 * 1024 * 1024)
 #define RECONNECT_MAX_S 60
 
 typedef struct {
@@ -67,7 +70,10 @@ struct OspConnection {
   OspConnectionStats closed_stats; /* counters of SAs already gone */
   gint64 last_tx;
 
-  uint8_t *buf; /* PKT_BUF + headroom for the datapath */
+  uint8_t *buf;  /* PKT_BUF for IKE on port 500 */
+  uint8_t *slots; /* BATCH * SLOT for the datapath */
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
 };
 
 static const char *const state_names[] = {
@@ -216,28 +222,47 @@ static void esp_input(OspConnection *c, uint8_t *esp, size_t len)
     g_debug("tun write failed: %s", g_strerror(errno));
 }
 
+/* Reads a batch from the TUN device, encrypts each packet in place and
+ * sends the batch with one sendmmsg(). */
 static gboolean on_tun(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
-  uint8_t *pkt = c->buf + OSP_ESP_HEADROOM;
-  int i;
+  SaPair *p = newest_pair(c);
+  struct sockaddr_in to = c->peer;
+  int round, n, i;
 
-  for (i = 0; i < BATCH; i++) {
-    SaPair *p = newest_pair(c);
-    ssize_t n = read(fd, pkt, PKT_BUF - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
-    uint8_t *esp;
-    size_t esp_len;
+  for (round = 0; round < 4; round++) {
+    n = 0;
+    for (i = 0; i < BATCH; i++) {
+      uint8_t *pkt = c->slots + (size_t)i * SLOT + OSP_ESP_HEADROOM;
+      ssize_t r = read(fd, pkt, SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
+      uint8_t *esp;
+      size_t esp_len;
 
-    if (n <= 0)
+      if (r <= 0)
+        break;
+      if (!p || (pkt[0] >> 4) != 4)
+        continue;
+      if (osp_esp_encrypt(p->out, pkt, (size_t)r, IPPROTO_IPIP, &esp, &esp_len) < 0)
+        continue;
+      c->iov[n].iov_base = esp;
+      c->iov[n].iov_len = esp_len;
+      memset(&c->msgs[n].msg_hdr, 0, sizeof(c->msgs[n].msg_hdr));
+      c->msgs[n].msg_hdr.msg_iov = &c->iov[n];
+      c->msgs[n].msg_hdr.msg_iovlen = 1;
+      c->msgs[n].msg_hdr.msg_name = &to;
+      c->msgs[n].msg_hdr.msg_namelen = sizeof(to);
+      n++;
+    }
+    if (n > 0) {
+      to.sin_port = p->udp ? htons(NATT_PORT) : 0;
+      if (sendmmsg(p->udp ? c->natt_fd : c->esp_fd, c->msgs, (unsigned)n, MSG_DONTWAIT) < 0 &&
+          errno != EAGAIN)
+        g_debug("send to gateway failed: %s", g_strerror(errno));
+      c->last_tx = g_get_monotonic_time();
+    }
+    if (i < BATCH)
       break;
-    if (!p || (pkt[0] >> 4) != 4)
-      continue;
-    if (osp_esp_encrypt(p->out, pkt, (size_t)n, IPPROTO_IPIP, &esp, &esp_len) < 0)
-      continue;
-    if (p->udp)
-      sendto_gateway(c, c->natt_fd, NATT_PORT, esp, esp_len);
-    else
-      sendto_gateway(c, c->esp_fd, 0, esp, esp_len);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -276,25 +301,39 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
 static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
-  int i;
+  struct sockaddr_in from[BATCH];
+  int round, n, i;
 
-  for (i = 0; i < BATCH && c->session && !c->session_closed; i++) {
-    struct sockaddr_in from;
-    socklen_t fl = sizeof(from);
-    ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
-
+  for (round = 0; round < 4 && c->session && !c->session_closed; round++) {
+    for (i = 0; i < BATCH; i++) {
+      c->iov[i].iov_base = c->slots + (size_t)i * SLOT;
+      c->iov[i].iov_len = SLOT;
+      memset(&c->msgs[i].msg_hdr, 0, sizeof(c->msgs[i].msg_hdr));
+      c->msgs[i].msg_hdr.msg_iov = &c->iov[i];
+      c->msgs[i].msg_hdr.msg_iovlen = 1;
+      c->msgs[i].msg_hdr.msg_name = &from[i];
+      c->msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+    }
+    n = recvmmsg(fd, c->msgs, BATCH, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (errno == ECONNREFUSED || errno == EHOSTUNREACH)
         report_unreachable(c);
       break;
     }
-    if (from.sin_addr.s_addr != c->peer.sin_addr.s_addr || n == 1)
-      continue; /* foreign, or a NAT keepalive (RFC 3948 2.3) */
-    if (n >= 4 && osp_get32(c->buf) == 0) {
-      osp_session_input(c->session, c->buf + 4, (size_t)n - 4, g_get_monotonic_time());
-      continue;
+    for (i = 0; i < n && c->session && !c->session_closed; i++) {
+      uint8_t *p = c->iov[i].iov_base;
+      size_t len = c->msgs[i].msg_len;
+
+      if (from[i].sin_addr.s_addr != c->peer.sin_addr.s_addr || len == 1 ||
+          (c->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+        continue; /* foreign, a NAT keepalive (RFC 3948 2.3), or too big */
+      if (len >= 4 && osp_get32(p) == 0)
+        osp_session_input(c->session, p + 4, len - 4, g_get_monotonic_time());
+      else
+        esp_input(c, p, len);
     }
-    esp_input(c, c->buf, (size_t)n);
+    if (n < BATCH)
+      break;
   }
   rearm(c);
   return G_SOURCE_CONTINUE;
@@ -358,6 +397,19 @@ static void close_fd(int *fd)
   *fd = -1;
 }
 
+/* Room for bursts: a full window of ESP traffic must not be dropped
+ * between two main-loop iterations.  FORCE works as root, the plain
+ * option up to the system limit otherwise. */
+static void grow_buffers(int fd)
+{
+  int size = SOCK_BUF;
+
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static int udp_socket(uint16_t port, GError **error)
 {
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -371,6 +423,7 @@ static int udp_socket(uint16_t port, GError **error)
   }
   /* ICMP errors (port unreachable) are reported through recv */
   setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+  grow_buffers(fd);
   if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot use local UDP port %u: %s"), port,
                 g_strerror(errno));
@@ -406,6 +459,8 @@ static gboolean open_sockets(OspConnection *c, GError **error)
   if (c->natt_fd < 0)
     return FALSE;
   c->esp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
+  if (c->esp_fd >= 0)
+    grow_buffers(c->esp_fd);
   if (c->esp_fd < 0)
     g_debug("no raw ESP socket (%s): ESP only over NAT-T", g_strerror(errno));
   c->ike_src = watch(c->ike_fd, on_ike, c);
@@ -680,7 +735,8 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
   c->cb = cb;
   c->user = user_data;
   c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = -1;
-  c->buf = g_malloc(PKT_BUF + OSP_ESP_HEADROOM + OSP_ESP_TAILROOM);
+  c->buf = g_malloc(PKT_BUF);
+  c->slots = g_malloc((size_t)BATCH * SLOT);
   return c;
 }
 
@@ -950,6 +1006,7 @@ void osp_connection_free(OspConnection *c)
   g_free(c->banner);
   g_free(c->gateway_str);
   g_free(c->buf);
+  g_free(c->slots);
   osp_profile_free(c->profile);
   g_free(c);
 }
