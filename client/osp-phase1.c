@@ -533,6 +533,15 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   }
   send_am3(s, ke, nat);
   s->established_p1 = true;
+  {
+    /* tell the gateway no older SA of ours is alive (RFC 2407 4.6.3.3),
+     * so it drops what a crash or a lost network left behind */
+    uint8_t cookies[16];
+
+    memcpy(cookies, s->icookie, 8);
+    memcpy(cookies + 8, s->rcookie, 8);
+    osp_info_send_notify(s, OSP_PROTO_ISAKMP, OSP_N_INITIAL_CONTACT, cookies, 16, NULL, 0);
+  }
   osp_dh_free(s->dh);
   s->dh = NULL;
   osp_session_enter(s, S_XAUTH_WAIT);

@@ -41,7 +41,10 @@ osprey_start()
     fi
   done
   OSP_START=$(date +%s.%N)
-  lab_spawn_client "$LAB_DIR/osprey.log" "$OSPREYD" --foreground -v --config "$conf" </dev/null
+  # a background job's stdin is /dev/null: redirect inside (sh execs, the PID stays)
+  # shellcheck disable=SC2086
+  lab_spawn_client "$LAB_DIR/osprey.log" sh -c 'in=$1; shift; exec "$@" <"$in"' sh \
+    "${OSPREY_STDIN:-/dev/null}" "$OSPREYD" --foreground -v ${OSPREY_EXTRA_ARGS:-} --config "$conf"
   OSP_PID=$LAB_SPAWN_PID
 }
 
@@ -174,6 +177,13 @@ case $SCENARIO in
     osprey_expect_up
     grep -q "192.0.2.2\[4500\]" "$(lab_gateway_log)" || fail "gateway saw no NAT-T (port 4500)"
     check_tcp
+    osprey_stop ;;
+  password-stdin)
+    # secrets missing from the profile are read from standard input
+    printf 'alice-password\n' >"$LAB_DIR/secret"
+    OSPREY_EXTRA_ARGS=--password-stdin OSPREY_STDIN=$LAB_DIR/secret osprey_start "-Xauth password"
+    osprey_expect_up
+    grep -q "INITIAL_CONTACT" "$(lab_gateway_log)" || fail "gateway saw no INITIAL-CONTACT"
     osprey_stop ;;
   wrong-group-secret)
     osprey_start "-IPSec secret" "IPSec secret not-the-secret"
