@@ -1316,7 +1316,13 @@ OspProfile *osp_profile_parse_vpnc(const char *text, gsize len, GPtrArray *ret_w
   return g_steal_pointer(&p);
 }
 
-OspProfile *osp_profile_load_vpnc(const char *path, GPtrArray *ret_warnings, GError **error)
+typedef OspProfile *(*ParseFn)(const char *text, gsize len, GPtrArray *ret_warnings,
+                               GError **error);
+
+/* Reads path, parses it with parse, wipes the buffer (it may hold secrets)
+ * and names the file in the error. */
+static OspProfile *load_with(const char *path, ParseFn parse, GPtrArray *ret_warnings,
+                             GError **error)
 {
   gsize len = 0;
   char *contents = read_profile_file(path, &len, error);
@@ -1324,11 +1330,16 @@ OspProfile *osp_profile_load_vpnc(const char *path, GPtrArray *ret_warnings, GEr
 
   if (!contents)
     return NULL;
-  p = osp_profile_parse_vpnc(contents, len, ret_warnings, error);
+  p = parse(contents, len, ret_warnings, error);
   wipe_buffer(contents, len);
   if (!p)
     g_prefix_error(error, "%s: ", path);
   return p;
+}
+
+OspProfile *osp_profile_load_vpnc(const char *path, GPtrArray *ret_warnings, GError **error)
+{
+  return load_with(path, osp_profile_parse_vpnc, ret_warnings, error);
 }
 
 /* vpnc --print-config quotes values with edge blanks or edge quotes */
@@ -1609,17 +1620,7 @@ OspProfile *osp_profile_parse_pcf(const char *text, gsize len, GPtrArray *ret_wa
 
 OspProfile *osp_profile_load_pcf(const char *path, GPtrArray *ret_warnings, GError **error)
 {
-  gsize len = 0;
-  char *contents = read_profile_file(path, &len, error);
-  OspProfile *p;
-
-  if (!contents)
-    return NULL;
-  p = osp_profile_parse_pcf(contents, len, ret_warnings, error);
-  wipe_buffer(contents, len);
-  if (!p)
-    g_prefix_error(error, "%s: ", path);
-  return p;
+  return load_with(path, osp_profile_parse_pcf, ret_warnings, error);
 }
 
 /* ------------------------------------------------------------------ */
