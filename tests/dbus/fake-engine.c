@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * A scripted stand-in for OspConnection (client/osp-connection.h), linked
+ * into ospreyd-fake so that the D-Bus tests exercise the daemon's
+ * connection, secret and route logic without any network I/O.
+ *
+ * Behaviour, chosen by the profile:
+ *   gateway 192.0.2.66   fails with gateway-unreachable while connecting
+ *   gateway 192.0.2.99   stays "connecting" until disconnected
+ *   any other gateway    connects: asks for the secrets the profile lacks
+ *                        (group-secret, username, password); password
+ *                        "good" is accepted, others are retried twice with
+ *                        retry=TRUE and then fail with bad-credentials;
+ *                        group secret "bad" fails with bad-group-secret;
+ *                        a banner; then the IP configuration: the
+ *                        gateway's split networks are taken from the
+ *                        "domain" setting ("split=198.51.100.0/24,..."),
+ *                        else full tunnel; then "connected".
+ * Every step runs from the main loop, 10 ms apart. */
+#include "osp-connection.h"
+#include "osp-error.h"
+#include "osp-foreground.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#define STEP_MS 10
+
+static const char *const state_names[] = {
+  [OSP_STATE_DISCONNECTED] = "disconnected",     [OSP_STATE_CONNECTING] = "connecting",
+  [OSP_STATE_AUTHENTICATING] = "authenticating", [OSP_STATE_CONFIGURING] = "configuring",
+  [OSP_STATE_CONNECTED] = "connected",           [OSP_STATE_RECONNECTING] = "reconnecting",
+  [OSP_STATE_DISCONNECTING] = "disconnecting",   [OSP_STATE_FAILED] = "failed",
+};
+
+static const char *const secret_names[OSP_SECRET_N_KINDS] = {
+  "group-secret", "username", "password", "passcode", "next-pin", "answer",
+};
+
+const char *osp_state_name(OspState s)
+{
+  return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "unknown";
+}
+
+const char *osp_secret_kind_name(OspSecretKind k)
+{
+  return (unsigned)k < OSP_SECRET_N_KINDS ? secret_names[k] : NULL;
+}
+
+int osp_secret_kind_from_name(const char *name)
+{
+  for (int i = 0; name && i < OSP_SECRET_N_KINDS; i++)
+    if (strcmp(name, secret_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin)
+{
+  g_printerr("ospreyd-fake: no foreground mode\n");
+  return 1;
+}
+
+struct OspConnection {
+  OspProfile *profile;
+  OspConnectionCallbacks cb;
+  gpointer user;
+  OspState state;
+  GError *error;
+  OspIpConfig *ipcfg;
+  char *banner;
+  gint64 since;
+  guint step_id;
+  guint request_id;
+  gboolean waiting;
+  unsigned tries;
+  OspSecretRequest req;
+};
+
+static void enter(OspConnection *c, OspState next, GError *reason)
+{
+  OspState old = c->state;
+
+  if (reason) {
+    g_clear_error(&c->error);
+    c->error = reason;
+  }
+  c->state = next;
+  if (c->cb.state_changed)
+    c->cb.state_changed(c, old, next, reason, c->user);
+}
+
+static void later(OspConnection *c, GSourceFunc f)
+{
+  if (c->step_id)
+    g_source_remove(c->step_id);
+  c->step_id = g_timeout_add(STEP_MS, f, c);
+}
+
+static gboolean step_connected(gpointer data)
+{
+  OspConnection *c = data;
+
+  c->step_id = 0;
+  c->since = g_get_real_time();
+  enter(c, OSP_STATE_CONNECTED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void add_split(OspIpConfig *cfg, const char *spec)
+{
+  g_auto(GStrv) nets = g_strsplit(spec, ",", -1);
+
+  for (char **n = nets; *n; n++) {
+    char *slash = strchr(*n, '/');
+    OspSplitNet s = { 0 };
+    int len = 32;
+
+    if (slash) {
+      *slash = '\0';
+      len = atoi(slash + 1);
+    }
+    if (inet_pton(AF_INET, *n, &s.addr) != 1 || len < 1 || len > 32)
+      continue;
+    s.mask.s_addr = htonl(0xffffffffu << (32 - len));
+    g_array_append_val(cfg->split_inc, s);
+  }
+}
+
+static gboolean step_configure(gpointer data)
+{
+  OspConnection *c = data;
+  struct in_addr a;
+
+  c->step_id = 0;
+  enter(c, OSP_STATE_CONFIGURING, NULL);
+  c->ipcfg = osp_ip_config_new();
+  inet_pton(AF_INET, "198.18.0.2", &a);
+  c->ipcfg->address = a;
+  inet_pton(AF_INET, "255.255.255.255", &c->ipcfg->netmask);
+  inet_pton(AF_INET, "192.0.2.1", &c->ipcfg->gateway);
+  c->ipcfg->tundev = g_strdup("tun-fake0");
+  c->ipcfg->mtu = 1400;
+  inet_pton(AF_INET, "198.18.0.53", &a);
+  g_array_append_val(c->ipcfg->dns, a);
+  c->ipcfg->default_domain = g_strdup("example.test");
+  c->ipcfg->split_dns = g_strdup("corp.example.test,lab.example.test");
+  if (c->profile->domain && g_str_has_prefix(c->profile->domain, "split="))
+    add_split(c->ipcfg, c->profile->domain + strlen("split="));
+  if (c->cb.ip_config)
+    c->cb.ip_config(c, c->ipcfg, c->user);
+  if (c->state == OSP_STATE_CONFIGURING)
+    later(c, step_connected);
+  return G_SOURCE_REMOVE;
+}
+
+static void ask(OspConnection *c, gboolean retry)
+{
+  c->req.id = ++c->request_id;
+  c->req.n_kinds = 0;
+  c->req.retry = retry;
+  c->req.message = retry ? "Wrong password, try again" : "Enter your credentials";
+  if (!c->profile->group_secret)
+    c->req.kinds[c->req.n_kinds++] = OSP_SECRET_GROUP_SECRET;
+  if (!c->profile->username)
+    c->req.kinds[c->req.n_kinds++] = OSP_SECRET_USERNAME;
+  if (!c->profile->password || retry)
+    c->req.kinds[c->req.n_kinds++] = OSP_SECRET_PASSWORD;
+  c->waiting = TRUE;
+  c->cb.secrets_needed(c, &c->req, c->user);
+}
+
+static gboolean step_check(gpointer data)
+{
+  OspConnection *c = data;
+
+  c->step_id = 0;
+  if (c->profile->group_secret && strcmp(c->profile->group_secret, "bad") == 0) {
+    enter(c, OSP_STATE_FAILED,
+          g_error_new_literal(OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET, "Bad group secret"));
+    return G_SOURCE_REMOVE;
+  }
+  if (strcmp(c->profile->password, "good") != 0) {
+    if (++c->tries >= 3) {
+      enter(c, OSP_STATE_FAILED,
+            g_error_new_literal(OSP_ERROR, OSP_ERROR_BAD_CREDENTIALS,
+                                "The gateway rejected the credentials"));
+      return G_SOURCE_REMOVE;
+    }
+    ask(c, TRUE);
+    return G_SOURCE_REMOVE;
+  }
+  g_free(c->banner);
+  c->banner = g_strdup("Authorized users only");
+  if (c->cb.banner)
+    c->cb.banner(c, c->banner, c->user);
+  later(c, step_configure);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean step_authenticate(gpointer data)
+{
+  OspConnection *c = data;
+  const char *gw = c->profile->gateway;
+
+  c->step_id = 0;
+  if (strcmp(gw, "192.0.2.66") == 0) {
+    enter(c, OSP_STATE_FAILED,
+          g_error_new_literal(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
+                              "No answer from the gateway"));
+    return G_SOURCE_REMOVE;
+  }
+  if (strcmp(gw, "192.0.2.99") == 0)
+    return G_SOURCE_REMOVE;
+  enter(c, OSP_STATE_AUTHENTICATING, NULL);
+  if (!c->profile->group_secret || !c->profile->username || !c->profile->password)
+    ask(c, FALSE);
+  else
+    later(c, step_check);
+  return G_SOURCE_REMOVE;
+}
+
+OspConnection *osp_connection_new(const OspProfile *profile, const OspConnectionFlags *flags,
+                                  const OspConnectionCallbacks *cb, gpointer user_data)
+{
+  OspConnection *c = g_new0(OspConnection, 1);
+
+  c->profile = osp_profile_copy(profile);
+  c->cb = *cb;
+  c->user = user_data;
+  c->state = OSP_STATE_DISCONNECTED;
+  return c;
+}
+
+void osp_connection_free(OspConnection *c)
+{
+  if (!c)
+    return;
+  if (c->step_id)
+    g_source_remove(c->step_id);
+  osp_profile_free(c->profile);
+  g_clear_pointer(&c->ipcfg, osp_ip_config_free);
+  g_clear_error(&c->error);
+  g_free(c->banner);
+  g_free(c);
+}
+
+gboolean osp_connection_start(OspConnection *c, GError **error)
+{
+  if (!c->profile->gateway) {
+    g_set_error_literal(error, OSP_ERROR, OSP_ERROR_CONFIG, "No gateway");
+    return FALSE;
+  }
+  enter(c, OSP_STATE_CONNECTING, NULL);
+  later(c, step_authenticate);
+  return TRUE;
+}
+
+void osp_connection_provide_secrets(OspConnection *c, guint request_id,
+                                    const char *const values[OSP_SECRET_N_KINDS])
+{
+  if (!c->waiting || request_id != c->req.id)
+    return;
+  for (size_t i = 0; i < c->req.n_kinds; i++) {
+    OspSecretKind k = c->req.kinds[i];
+    char **field = k == OSP_SECRET_GROUP_SECRET ? &c->profile->group_secret
+                   : k == OSP_SECRET_USERNAME   ? &c->profile->username
+                                                : &c->profile->password;
+
+    if (!values[k]) {
+      osp_connection_cancel_secrets(c, request_id);
+      return;
+    }
+    g_free(*field);
+    *field = g_strdup(values[k]);
+  }
+  c->waiting = FALSE;
+  later(c, step_check);
+}
+
+void osp_connection_cancel_secrets(OspConnection *c, guint request_id)
+{
+  if (!c->waiting || request_id != c->req.id)
+    return;
+  c->waiting = FALSE;
+  enter(c, OSP_STATE_FAILED,
+        g_error_new_literal(OSP_ERROR, OSP_ERROR_SECRETS_REQUIRED, "Secrets were not given"));
+}
+
+static gboolean step_disconnected(gpointer data)
+{
+  OspConnection *c = data;
+
+  c->step_id = 0;
+  enter(c, OSP_STATE_DISCONNECTED, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void osp_connection_disconnect(OspConnection *c)
+{
+  if (c->state == OSP_STATE_DISCONNECTED || c->state == OSP_STATE_FAILED ||
+      c->state == OSP_STATE_DISCONNECTING)
+    return;
+  c->waiting = FALSE;
+  c->since = 0;
+  enter(c, OSP_STATE_DISCONNECTING, NULL);
+  later(c, step_disconnected);
+}
+
+OspState osp_connection_get_state(const OspConnection *c)
+{
+  return c->state;
+}
+
+const GError *osp_connection_get_error(const OspConnection *c)
+{
+  return c->error;
+}
+
+const OspIpConfig *osp_connection_get_ip_config(const OspConnection *c)
+{
+  return c->ipcfg;
+}
+
+const char *osp_connection_get_banner(const OspConnection *c)
+{
+  return c->banner;
+}
+
+const char *osp_connection_get_gateway(const OspConnection *c)
+{
+  return c->state == OSP_STATE_DISCONNECTED ? NULL : c->profile->gateway;
+}
+
+gint64 osp_connection_get_since(const OspConnection *c)
+{
+  return c->since;
+}
+
+void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
+{
+  memset(ret, 0, sizeof(*ret));
+  if (c->state == OSP_STATE_CONNECTED) {
+    ret->tx_packets = 3;
+    ret->tx_bytes = 300;
+    ret->rx_packets = 2;
+    ret->rx_bytes = 200;
+  }
+}
