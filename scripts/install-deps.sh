@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Installs the Debian 12 packages Osprey needs to build, test and run the
+# lab.  Shared by .ci/run, scripts/test-all.sh and scripts/demo.sh.
+# Does nothing (and needs no root) when everything is already installed.
+# Never starts services: a temporary policy-rc.d refuses them while apt runs.
+#
+#   sudo bash scripts/install-deps.sh            # install what is missing
+#   bash scripts/install-deps.sh --list          # print the package list
+#   bash scripts/install-deps.sh --check         # exit 1 if something is missing
+set -u
+
+# Build: compiler, meson, libraries (gdbus-codegen comes with libglib2.0-dev).
+deps_build=(
+  gcc libc6-dev pkgconf meson ninja-build python3
+  libglib2.0-dev libglib2.0-dev-bin libssl-dev libpolkit-gobject-1-dev
+  gettext
+  clang libclang-rt-14-dev       # fuzz targets, sanitizers
+)
+# Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
+deps_test=(
+  dbus python3-dbus python3-gi libxml2-utils bc
+  strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+  libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
+  iproute2 nftables iputils-ping iperf3 socat util-linux
+  vpnc vpnc-scripts              # the reference client (and the vpnc-script Osprey runs)
+)
+# shellcheck disable=SC2206 # OSPREY_EXTRA_DEPS: space-separated package names
+packages=("${deps_build[@]}" "${deps_test[@]}" ${OSPREY_EXTRA_DEPS:-})
+
+installed()
+{
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+case ${1:-} in
+  --list)
+    printf '%s\n' "${packages[@]}"
+    exit 0
+    ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  installed "$p" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+if [ "${1:-}" = --check ]; then
+  echo "install-deps: missing: ${missing[*]}"
+  exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root: sudo bash $0" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: no apt-get: install by hand: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# installed by osprey scripts/install-deps.sh while apt runs\nexit 101\n' >"$policy"
+  chmod 0755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
+ok=0
+for attempt in 1 2 3; do
+  if apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    ok=1
+    break
+  fi
+  echo "install-deps: apt failed (attempt $attempt), retrying" >&2
+  sleep $((attempt * 5))
+done
+if [ $ok != 1 ]; then
+  echo "install-deps: could not install ${missing[*]}" >&2
+  exit 1
+fi
+still=()
+for p in "${missing[@]}"; do
+  installed "$p" || still+=("$p")
+done
+if [ ${#still[@]} -gt 0 ]; then
+  echo "install-deps: still missing after apt-get: ${still[*]}" >&2
+  exit 1
+fi
+echo "install-deps: done"
