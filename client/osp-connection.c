@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include "osp-connection.h"
 #include "osp-config.h"
+#include "osp-crypto.h"
 #include "osp-error.h"
 #include "osp-esp.h"
 #include "osp-session.h"
@@ -370,6 +371,50 @@ static gboolean on_keepalive(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- what worked before ----------------------------------------------- */
+
+/* Aggressive mode carries one KE, so a group that worked with this
+ * gateway and group name is tried first next time.  Kept in a keyfile in
+ * $OSPREY_STATE_DIR (default /var/lib/osprey); losing it costs one
+ * fallback round trip, nothing more. */
+static char *state_path(void)
+{
+  const char *dir = g_getenv("OSPREY_STATE_DIR");
+
+  return g_build_filename(dir && *dir ? dir : "/var/lib/osprey", "dh-groups", NULL);
+}
+
+static char *state_key(const OspConnection *c)
+{
+  return g_strdup_printf("%s %s", c->profile->gateway, c->profile->group_id);
+}
+
+static int remembered_group(const OspConnection *c)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autofree char *path = state_path(), *key = state_key(c);
+  int g;
+
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+    return 0;
+  g = g_key_file_get_integer(kf, "dh-group", key, NULL);
+  return osp_dh_group_supported(g) ? g : 0;
+}
+
+static void remember_group(const OspConnection *c, int group)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autofree char *path = state_path(), *key = state_key(c), *dir = g_path_get_dirname(path);
+  g_autoptr(GError) error = NULL;
+
+  if (group <= 0 || c->profile->dh_group != OSP_DH_AUTO || remembered_group(c) == group)
+    return;
+  g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL);
+  g_key_file_set_integer(kf, "dh-group", key, group);
+  if (g_mkdir_with_parents(dir, 0755) < 0 || !g_key_file_save_to_file(kf, path, &error))
+    g_debug("cannot remember the DH group in %s: %s", path, error ? error->message : "mkdir failed");
+}
+
 /* ---- sockets and TUN -------------------------------------------------- */
 
 static GSource *watch(int fd, GUnixFDSourceFunc fn, OspConnection *c)
@@ -572,6 +617,7 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   c->since = g_get_real_time();
   c->reconnect_attempt = 0;
   c->dh_group_hint = osp_session_dh_group(c->session);
+  remember_group(c, c->dh_group_hint);
   enter_state(c, OSP_STATE_CONNECTED, NULL);
 }
 
@@ -868,7 +914,7 @@ static gboolean begin(OspConnection *c, GError **error)
         params.natt_port = ntohs(local.sin_port);
     }
     params.peer = c->peer;
-    params.dh_group_hint = c->dh_group_hint;
+    params.dh_group_hint = c->dh_group_hint ? c->dh_group_hint : remembered_group(c);
     c->session = osp_session_new(c->profile, &params, &session_ops, c);
     c->timer = g_source_new(&timer_funcs, sizeof(GSource));
     g_source_set_callback(c->timer, on_timer, c, NULL);

@@ -40,6 +40,7 @@ osprey_start()
       echo "$line" >>"$conf"
     fi
   done
+  export OSPREY_STATE_DIR=$LAB_DIR  # what worked before: per test, not the host's
   OSP_START=$(date +%s.%N)
   # a background job's stdin is /dev/null: redirect inside (sh execs, the PID stays)
   # shellcheck disable=SC2086
@@ -153,7 +154,16 @@ case $SCENARIO in
     osprey_expect_up
     grep -q "MODP_1024" "$(lab_gateway_log)" || fail "gateway did not negotiate MODP-1024"
     check_tcp
-    osprey_stop ;;
+    osprey_stop
+    refused=$(grep -c "no proposal found" "$(lab_gateway_log)")
+    [ "$refused" -ge 1 ] || fail "group 14 was not tried (and refused) first"
+    # the group that worked is remembered: the next attempt starts with it
+    osprey_start
+    osprey_expect_up
+    osprey_stop
+    [ "$(grep -c "no proposal found" "$(lab_gateway_log)")" = "$refused" ] ||
+      fail "the second connect did not start with the remembered DH group"
+    note "second connect started with the remembered group" ;;
   pfs)
     osprey_start
     osprey_expect_up
