@@ -34,7 +34,6 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
-  gint64 created;
 } SaPair;
 
 struct OspConnection {
@@ -204,7 +203,9 @@ static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
   return NULL;
 }
 
-static void esp_input(OspConnection *c, uint8_t *esp, size_t len)
+/* Decrypts one ESP packet to the TUN device; true if it authenticated
+ * (the caller then tells the session, once per batch, that the peer lives). */
+static bool esp_input(OspConnection *c, uint8_t *esp, size_t len)
 {
   SaPair *p = pair_by_spi(c, osp_esp_packet_spi(esp, len));
   uint8_t *pkt;
@@ -212,15 +213,20 @@ static void esp_input(OspConnection *c, uint8_t *esp, size_t len)
   uint8_t nh;
 
   if (!p || c->tun_fd < 0)
-    return;
+    return false;
   if (osp_esp_decrypt(p->in, esp, len, &pkt, &pkt_len, &nh) < 0)
-    return;
-  if (c->session)
-    osp_session_traffic_seen(c->session, g_get_monotonic_time());
+    return false;
   if (nh != IPPROTO_IPIP || pkt_len == 0)
-    return; /* padding/dummy packets (next header 59) and non-IPv4 are dropped */
+    return true; /* padding/dummy packets (next header 59) and non-IPv4 are dropped */
   if (write(c->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
     g_debug("tun write failed: %s", g_strerror(errno));
+  return true;
+}
+
+static void peer_alive(OspConnection *c)
+{
+  if (c->session && !c->session_closed)
+    osp_session_traffic_seen(c->session, g_get_monotonic_time());
 }
 
 /* Reads a batch from the TUN device, encrypts each packet in place and
@@ -303,6 +309,7 @@ static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
   struct sockaddr_in from[BATCH];
+  bool alive = false;
   int round, n, i;
 
   for (round = 0; round < 4 && c->session && !c->session_closed; round++) {
@@ -331,11 +338,13 @@ static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
       if (len >= 4 && osp_get32(p) == 0)
         osp_session_input(c->session, p + 4, len - 4, g_get_monotonic_time());
       else
-        esp_input(c, p, len);
+        alive |= esp_input(c, p, len);
     }
     if (n < BATCH)
       break;
   }
+  if (alive)
+    peer_alive(c);
   rearm(c);
   return G_SOURCE_CONTINUE;
 }
@@ -343,6 +352,7 @@ static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
 static gboolean on_esp(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
+  bool alive = false;
   int i;
 
   for (i = 0; i < BATCH; i++) {
@@ -355,8 +365,10 @@ static gboolean on_esp(gint fd, GIOCondition cond, gpointer data)
     ihl = (size_t)(c->buf[0] & 0x0f) * 4;
     if ((size_t)n < ihl + 8 || memcmp(c->buf + 12, &c->peer.sin_addr, 4) != 0)
       continue;
-    esp_input(c, c->buf + ihl, (size_t)n - ihl);
+    alive |= esp_input(c, c->buf + ihl, (size_t)n - ihl);
   }
+  if (alive)
+    peer_alive(c);
   return G_SOURCE_CONTINUE;
 }
 
@@ -698,7 +710,6 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
     return;
   }
   p.udp = sa->udp_encap;
-  p.created = g_get_monotonic_time();
   if (c->n_sas == MAX_SAS) {
     account_closed(c, &c->sas[0]);
     pair_free(&c->sas[0]);

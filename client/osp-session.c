@@ -73,7 +73,6 @@ OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *p
   s->ops = ops;
   s->user = user;
   s->state = S_IDLE;
-  s->last_reply = NULL;
   if (profile->dh_group != OSP_DH_AUTO) {
     s->groups[s->n_groups++] = profile->dh_group;
   } else {
