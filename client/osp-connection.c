@@ -34,6 +34,7 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  uint64_t soft_bytes;  /* rekey when either direction carried this much; 0 = no limit */
 } SaPair;
 
 struct OspConnection {
@@ -203,6 +204,29 @@ static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
   return NULL;
 }
 
+/* Lifetimes in kilobytes (RFC 2407 4.5): tell the session once an SA
+ * carried 90% of its volume; it starts the rekey.  Checked per batch. */
+static void check_volume(OspConnection *c)
+{
+  size_t i;
+
+  for (i = 0; i < c->n_sas; i++) {
+    SaPair *p = &c->sas[i];
+    uint64_t in, out;
+
+    if (!p->soft_bytes)
+      continue;
+    in = osp_esp_sa_stats(p->in)->bytes;
+    out = osp_esp_sa_stats(p->out)->bytes;
+    if (MAX(in, out) >= p->soft_bytes && c->session && !c->session_closed) {
+      p->soft_bytes = 0;
+      osp_session_child_bytes(c->session, osp_esp_sa_spi(p->in), MAX(in, out),
+                              g_get_monotonic_time());
+      rearm(c);
+    }
+  }
+}
+
 /* Decrypts one ESP packet to the TUN device; true if it authenticated
  * (the caller then tells the session, once per batch, that the peer lives). */
 static bool esp_input(OspConnection *c, uint8_t *esp, size_t len)
@@ -267,10 +291,13 @@ static gboolean on_tun(gint fd, GIOCondition cond, gpointer data)
           errno != EAGAIN)
         g_debug("send to gateway failed: %s", g_strerror(errno));
       c->last_tx = g_get_monotonic_time();
+      if (c->session && !c->session_closed && osp_session_traffic_sent(c->session, c->last_tx))
+        rearm(c);
     }
     if (i < BATCH)
       break;
   }
+  check_volume(c);
   return G_SOURCE_CONTINUE;
 }
 
@@ -343,8 +370,10 @@ static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
     if (n < BATCH)
       break;
   }
-  if (alive)
+  if (alive) {
     peer_alive(c);
+    check_volume(c);
+  }
   rearm(c);
   return G_SOURCE_CONTINUE;
 }
@@ -367,8 +396,10 @@ static gboolean on_esp(gint fd, GIOCondition cond, gpointer data)
       continue;
     alive |= esp_input(c, c->buf + ihl, (size_t)n - ihl);
   }
-  if (alive)
+  if (alive) {
     peer_alive(c);
+    check_volume(c);
+  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -710,6 +741,7 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
     return;
   }
   p.udp = sa->udp_encap;
+  p.soft_bytes = (uint64_t)sa->lifetime_kb * 1024 * 9 / 10;
   if (c->n_sas == MAX_SAS) {
     account_closed(c, &c->sas[0]);
     pair_free(&c->sas[0]);
@@ -992,11 +1024,26 @@ gboolean osp_connection_start(OspConnection *c, GError **error)
   return begin(c, error);
 }
 
+/* Reusable secrets (not one-time passcodes) stay for the next session of
+ * this connection (reconnect, re-authentication) when the profile allows. */
+static void keep_secret(char **field, const char *value)
+{
+  if (!value)
+    return;
+  osp_str_wipe_free(*field);
+  *field = g_strdup(value);
+}
+
 void osp_connection_provide_secrets(OspConnection *c, guint request_id,
                                     const char *const values[OSP_SECRET_N_KINDS])
 {
   if (!c->session || c->session_closed)
     return;
+  if (c->profile->keep_credentials) {
+    keep_secret(&c->profile->group_secret, values[OSP_SECRET_GROUP_SECRET]);
+    keep_secret(&c->profile->username, values[OSP_SECRET_USERNAME]);
+    keep_secret(&c->profile->password, values[OSP_SECRET_PASSWORD]);
+  }
   osp_session_provide_secrets(c->session, request_id, values, g_get_monotonic_time());
   rearm(c);
 }

@@ -57,6 +57,12 @@ static void send_dpd(OspSession *s, uint16_t type, uint32_t seq)
   osp_info_send_notify(s, OSP_PROTO_ISAKMP, type, cookies, 16, data, 4);
 }
 
+/* we sent ESP and heard nothing back for a while */
+static bool stalled(const OspSession *s)
+{
+  return s->stalled_since > s->last_rx && s->now - s->stalled_since >= OSP_DPD_STALL_US;
+}
+
 void osp_dpd_timer(OspSession *s)
 {
   gint64 idle = (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
@@ -66,8 +72,10 @@ void osp_dpd_timer(OspSession *s)
     s->dpd_next = G_MAXINT64;
     return;
   }
-  if (s->dpd_sent == 0 && s->now - s->last_rx < idle) {
+  if (s->dpd_sent == 0 && s->now - s->last_rx < idle && !stalled(s)) {
     s->dpd_next = s->last_rx + idle;
+    if (s->stalled_since > s->last_rx)
+      s->dpd_next = MIN(s->dpd_next, s->stalled_since + OSP_DPD_STALL_US);
     return;
   }
   if (s->dpd_sent && s->now - s->dpd_sent >= timeout) {
@@ -77,6 +85,7 @@ void osp_dpd_timer(OspSession *s)
     return;
   }
   if (s->dpd_sent == 0) {
+    g_debug("dpd: %s", stalled(s) ? "traffic sent, nothing received" : "idle");
     s->dpd_sent = s->now;
     if (s->dpd_seq == 0) {
       osp_random(&s->dpd_seq, sizeof(s->dpd_seq));
@@ -94,6 +103,7 @@ static void dpd_ack(OspSession *s, const OspNotify *nt)
   if (nt->data_len != 4 || !s->dpd_sent || osp_get32(nt->data) != s->dpd_seq)
     return;
   s->dpd_sent = 0;
+  s->stalled_since = 0;
   s->last_rx = s->now;
   s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
 }

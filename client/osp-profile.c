@@ -25,8 +25,8 @@
  * Osprey's own keywords in vpnc syntax (vpnc warns about them and goes on):
  *   "Profile name <text>", "Description <text>"
  *   "ID type <key-id/fqdn/user-fqdn/ipv4>"  type of the "IPSec ID" payload
- *   "IKE lifetime <60-86400>"      seconds proposed for the IKE SA (28800)
- *   "IPSec lifetime <60-86400>"    seconds proposed for the IPsec SA (3600)
+ *   "IKE lifetime <10-86400>"      seconds proposed for the IKE SA (28800)
+ *   "IPSec lifetime <10-86400>"    seconds proposed for the IPsec SA (3600)
  *   "DPD timeout <5-3600>"         seconds without answer until dead (30)
  *   "Target networks <a.b.c.d/len ...>"  routed into the tunnel instead of
  *                                  the gateway's split list (blank or comma
@@ -37,7 +37,7 @@
  *
  * Bounds (vpnc's where it has them): ports 0-65535 (0 = random); "Interface
  * MTU" 0 (automatic) or 576-9000 (vpnc: 0-65535); "DPD idle timeout (our
- * side)" 0 (off) or 10-86400; "DPD timeout" 5-3600; lifetimes 60-86400;
+ * side)" 0 (off) or 10-86400; "DPD timeout" 5-3600; lifetimes 10-86400 (short ones for tests);
  * "Interface name" 1-15 bytes, no '/', ':' or blank, '%' only as one "%d";
  * every text value at most 4096 bytes of UTF-8 without control characters
  * (CVE-2018-10900: a newline smuggled into a value became a second setting).
@@ -79,7 +79,7 @@
 #define DPD_IDLE_MAX 86400
 #define DPD_TIMEOUT_MIN 5
 #define DPD_TIMEOUT_MAX 3600
-#define LIFETIME_MIN 60
+#define LIFETIME_MIN 10
 #define LIFETIME_MAX 86400
 #define IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 

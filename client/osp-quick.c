@@ -223,22 +223,91 @@ static const EspTransform *choice_offered(OspSession *s, const QmChoice *c)
   return NULL;
 }
 
-static int keymat(OspSession *s, const OspSecret *gqm, uint32_t spi, const uint8_t *nr,
-                  size_t nr_len, size_t enc_len, size_t auth_len, OspSecret **ret_enc,
-                  OspSecret **ret_auth)
+/* KEYMAT = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
+ * expanded (RFC 2409 5.5); Ni is the nonce of whoever started the exchange */
+static int keymat(OspSession *s, const OspSecret *gqm, uint32_t spi, OspSlice ni, OspSlice nr,
+                  size_t enc_len, size_t auth_len, OspSecret **ret_enc, OspSecret **ret_auth)
 {
   g_autoptr(OspSecret) km = NULL;
   uint8_t spi_b[4];
   int r;
 
   osp_put32(spi_b, spi);
-  r = osp_keymat(s->hash, s->skeyid_d, gqm, OSP_PROTO_IPSEC_ESP, spi_b,
-                 OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)), OSP_SLICE(nr, nr_len), enc_len + auth_len,
-                 &km);
+  r = osp_keymat(s->hash, s->skeyid_d, gqm, OSP_PROTO_IPSEC_ESP, spi_b, ni, nr,
+                 enc_len + auth_len, &km);
   if (r < 0)
     return r;
   *ret_enc = osp_secret_new_from(km->data, enc_len);
   *ret_auth = osp_secret_new_from(km->data + enc_len, auth_len);
+  return 0;
+}
+
+/* What a finished quick mode agreed on, from either side. */
+typedef struct {
+  uint32_t spi_in, spi_out;
+  const EspTransform *t;
+  uint32_t life_s, life_kb;
+  int pfs_group;
+  const OspSecret *gqm;
+  OspSlice ni, nr;
+} QmResult;
+
+static ChildSlot *child_slot(OspSession *s);
+
+/* Derives the keys of the new SA pair, hands it to the I/O layer and
+ * schedules its rekey; SAs it replaces stay 3 s for packets in flight. */
+static int install_child(OspSession *s, const QmResult *q)
+{
+  ChildSlot *slot = child_slot(s);
+  OspChildSa *child = &slot->sa;
+  size_t i, enc_len = osp_esp_enc_key_len(q->t->enc, q->t->key_bits);
+  size_t auth_len = osp_esp_auth_key_len(q->t->auth);
+  bool replaces = false;
+  int r;
+
+  osp_child_sa_wipe(&slot->sa);
+  memset(slot, 0, sizeof(*slot));
+  child->spi_in = q->spi_in;
+  child->spi_out = q->spi_out;
+  child->enc = q->t->enc;
+  child->key_bits = q->t->key_bits;
+  child->auth = q->t->auth;
+  child->udp_encap = s->natt;
+  child->pfs_group = q->pfs_group;
+  child->lifetime_s = q->life_s ? MIN(q->life_s, s->profile->ipsec_lifetime)
+                                : s->profile->ipsec_lifetime;
+  child->lifetime_kb = q->life_kb;
+  r = keymat(s, q->gqm, child->spi_in, q->ni, q->nr, enc_len, auth_len, &child->enc_key_in,
+             &child->auth_key_in);
+  if (r == 0)
+    r = keymat(s, q->gqm, child->spi_out, q->ni, q->nr, enc_len, auth_len, &child->enc_key_out,
+               &child->auth_key_out);
+  if (r < 0) {
+    osp_child_sa_wipe(child);
+    return r;
+  }
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *o = &s->children[i];
+
+    if (o != slot && o->live) {
+      o->expire_at = MIN(o->expire_at, s->now + 3 * G_USEC_PER_SEC);
+      o->rekey_at = G_MAXINT64;
+      replaces = true;
+    }
+  }
+  slot->live = true;
+  slot->established = s->now;
+  slot->expire_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC;
+  /* soft lifetime: 85-90% of the hard one, jittered so both ends do not
+   * start at once */
+  slot->rekey_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC *
+                              (85 + g_random_int_range(0, 6)) / 100;
+  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us%s%s", child->spi_in,
+          child->spi_out, osp_esp_enc_name(q->t->enc, q->t->key_bits),
+          osp_esp_auth_name(q->t->auth), child->lifetime_s,
+          child->udp_encap ? ", UDP-encapsulated" : "", replaces ? ", replaces the old SA" : "");
+  s->ops->child_sa_up(s->user, child);
+  osp_child_sa_wipe(child);
   return 0;
 }
 
@@ -290,9 +359,8 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   const EspTransform *t;
   const char *why = NULL, *weak;
   QmChoice c;
-  ChildSlot *slot;
-  OspChildSa *child;
-  size_t i, enc_len, auth_len;
+  QmResult q;
+  size_t i;
   int r;
 
   if (!s->qm.active || h->msgid != s->qm.msgid) {
@@ -351,55 +419,16 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     }
   }
 
-  slot = child_slot(s);
-  osp_child_sa_wipe(&slot->sa);
-  memset(slot, 0, sizeof(*slot));
-  child = &slot->sa;
-  child->spi_in = s->qm.spi_in;
-  child->spi_out = osp_get32(sa->proposals[0].spi);
-  child->enc = t->enc;
-  child->key_bits = t->key_bits;
-  child->auth = t->auth;
-  child->udp_encap = s->natt;
-  child->pfs_group = s->qm.pfs_group;
-  child->lifetime_s = c.life_s ? MIN(c.life_s, s->profile->ipsec_lifetime) : s->profile->ipsec_lifetime;
-  child->lifetime_kb = c.life_kb;
-  enc_len = osp_esp_enc_key_len(t->enc, t->key_bits);
-  auth_len = osp_esp_auth_key_len(t->auth);
-  r = keymat(s, gqm, child->spi_in, nr->body, nr->len, enc_len, auth_len, &child->enc_key_in,
-             &child->auth_key_in);
-  if (r == 0)
-    r = keymat(s, gqm, child->spi_out, nr->body, nr->len, enc_len, auth_len, &child->enc_key_out,
-               &child->auth_key_out);
+  osp_session_stop_retransmit(s);
+  send_hash3(s, nr->body, nr->len);
+  q = (QmResult){ .spi_in = s->qm.spi_in, .spi_out = osp_get32(sa->proposals[0].spi), .t = t,
+                  .life_s = c.life_s, .life_kb = c.life_kb, .pfs_group = s->qm.pfs_group,
+                  .gqm = gqm, .ni = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)),
+                  .nr = OSP_SLICE(nr->body, nr->len) };
+  r = install_child(s, &q);
   if (r < 0) {
     osp_session_fail(s, OSP_ERROR_FAILED, _("Deriving IPsec keys failed: %s"), g_strerror(-r));
     return;
-  }
-  osp_session_stop_retransmit(s);
-  send_hash3(s, nr->body, nr->len);
-
-  slot->live = true;
-  slot->established = s->now;
-  slot->expire_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC;
-  /* soft lifetime: 85-90% of the hard one, jittered so both ends do not
-   * start at once */
-  slot->rekey_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
-  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us%s", child->spi_in, child->spi_out,
-          osp_esp_enc_name(t->enc, t->key_bits), osp_esp_auth_name(t->auth), child->lifetime_s,
-          child->udp_encap ? ", UDP-encapsulated" : "");
-  s->ops->child_sa_up(s->user, child);
-  osp_child_sa_wipe(child);
-
-  if (s->qm.is_rekey) {
-    /* old SAs stay a moment so packets in flight still decrypt, then go */
-    for (i = 0; i < OSP_MAX_CHILDREN; i++) {
-      ChildSlot *o = &s->children[i];
-
-      if (o != slot && o->live) {
-        o->expire_at = MIN(o->expire_at, s->now + 3 * G_USEC_PER_SEC);
-        o->rekey_at = G_MAXINT64;
-      }
-    }
   }
   osp_quick_clear(s);
   if (s->state != S_ESTABLISHED) {
@@ -408,4 +437,221 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     if (s->peer_dpd && s->profile->dpd_idle > 0)
       s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
   }
+}
+
+/* ---- quick mode started by the gateway (it rekeys) ---------------------
+ *
+ *                              <--  HDR*, HASH(1), SA, Ni, [KE], [IDci, IDcr]
+ *   HDR*, HASH(2), SA, Nr, [KE], [IDci, IDcr]  -->
+ *                              <--  HDR*, HASH(3)
+ */
+
+#define PEER_QM_WAIT_US (30 * G_USEC_PER_SEC)
+
+void osp_quick_peer_clear(OspSession *s)
+{
+  if (s->pqm.ni)
+    g_byte_array_unref(s->pqm.ni);
+  osp_secret_free(s->pqm.gqm);
+  if (s->pqm.active)
+    osp_session_forget_iv(s, s->pqm.msgid);
+  memset(&s->pqm, 0, sizeof(s->pqm));
+}
+
+/* The first transform of the gateway's offer that we would have proposed
+ * ourselves; *ret_prop and *ret_tr point into sa. */
+static const EspTransform *choose_transform(OspSession *s, const OspSa *sa, bool has_ke,
+                                            QmChoice *ret_c, const OspProposal **ret_prop,
+                                            const OspTransform **ret_tr)
+{
+  size_t i, k;
+
+  for (i = 0; i < sa->n_proposals; i++) {
+    const OspProposal *p = &sa->proposals[i];
+
+    if (p->protocol != OSP_PROTO_IPSEC_ESP || p->spi_size != 4)
+      continue;
+    for (k = 0; k < p->n_transforms; k++) {
+      const EspTransform *t;
+      QmChoice c = { .enc = p->transforms[k].id };
+
+      parse_life(p->transforms[k].attrs, p->transforms[k].attrs_len, &c);
+      t = choice_offered(s, &c);
+      if (!t || c.encap != encap_mode(s) || (c.group != 0) != has_ke ||
+          (c.group && !osp_dh_group_supported(c.group)) ||
+          osp_session_weak_settings(s->profile, t->enc == OSP_ESP_3DES,
+                                    t->auth == OSP_ESP_AUTH_HMAC_MD5))
+        continue;
+      *ret_c = c;
+      *ret_prop = p;
+      *ret_tr = &p->transforms[k];
+      return t;
+    }
+  }
+  return NULL;
+}
+
+/* HASH(2), SA (the chosen transform as offered, our SPI), Nr, [KE], [IDs] */
+static void send_peer_qm2(OspSession *s, uint32_t msgid, const OspProposal *prop,
+                          const OspTransform *tr, const OspDh *dh, const OspPayload *idci,
+                          const OspPayload *idcr)
+{
+  size_t hlen = osp_hash_len(s->hash), off, po;
+  uint8_t zero[64] = { 0 }, spi[4];
+  g_autoptr(GByteArray) sa = g_byte_array_new();
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_put32(spi, s->pqm.spi_in);
+  osp_sa_begin(sa, 1, 1);
+  po = osp_proposal_begin(sa, prop->num, OSP_PROTO_IPSEC_ESP, spi, 4);
+  off = osp_transform_begin(sa, tr->num, tr->id);
+  g_byte_array_append(sa, tr->attrs, (guint)tr->attrs_len);
+  osp_transform_end(sa, off, true);
+  osp_proposal_end(sa, po, 1, true);
+
+  osp_session_hdr(s, &h, OSP_EXCH_QUICK, msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
+  osp_msg_add_payload(&m, OSP_PL_SA, sa->data, sa->len);
+  osp_msg_add_payload(&m, OSP_PL_NONCE, s->pqm.nr, sizeof(s->pqm.nr));
+  if (dh) {
+    size_t pub_len;
+    const uint8_t *pub = osp_dh_public(dh, &pub_len);
+
+    osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
+  }
+  if (idci && idcr) {
+    osp_msg_add_payload(&m, OSP_PL_ID, idci->body, idci->len);
+    osp_msg_add_payload(&m, OSP_PL_ID, idcr->body, idcr->len);
+  }
+  /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr | [KE] | [IDci | IDcr]) */
+  osp_session_seal(s, &m, msgid, s->pqm.ni->data, s->pqm.ni->len);
+  osp_session_send_reply(s, g_byte_array_ref(m.buf));
+  osp_msg_clear(&m);
+}
+
+static void refuse_peer_qm(OspSession *s, const char *why)
+{
+  g_message("The gateway started an IPsec rekey that was refused: %s", why);
+  osp_info_send_notify(s, OSP_PROTO_IPSEC_ESP, OSP_N_NO_PROPOSAL_CHOSEN, NULL, 0, NULL, 0);
+}
+
+static void peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                     const uint8_t *plain, const uint8_t next_iv[16])
+{
+  const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
+  const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
+  const OspPayload *idci = NULL, *idcr = NULL;
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  g_autoptr(OspDh) dh = NULL;
+  const OspProposal *prop = NULL;
+  const OspTransform *tr = NULL;
+  const EspTransform *t;
+  const char *why = NULL;
+  QmChoice c = { 0 };
+  size_t i;
+
+  if (!osp_session_check_hash(s, h->msgid, pl, n, plain, NULL, 0)) {
+    g_debug("quick mode (gateway's): dropped message 1 with bad HASH(1)");
+    osp_session_forget_iv(s, h->msgid);
+    return;
+  }
+  osp_session_commit_iv(s, h->msgid, next_iv);
+  s->last_rx = s->now;
+  for (i = 1; i < n; i++)
+    if (pl[i].type == OSP_PL_ID) {
+      if (!idci)
+        idci = &pl[i];
+      else if (!idcr)
+        idcr = &pl[i];
+    }
+  if (!sa_pl || !ni || ni->len < 8 || ni->len > 256 || (idci && !idcr) ||
+      osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0) {
+    osp_session_forget_iv(s, h->msgid);
+    refuse_peer_qm(s, why ? why : "a payload is missing");
+    return;
+  }
+  t = choose_transform(s, sa, ke != NULL, &c, &prop, &tr);
+  if (!t) {
+    osp_session_forget_iv(s, h->msgid);
+    refuse_peer_qm(s, "none of the offered ESP transforms is acceptable");
+    return;
+  }
+  osp_quick_peer_clear(s);
+  s->pqm.active = true;
+  s->pqm.msgid = h->msgid;
+  s->pqm.transform = (size_t)(t - esp_transforms);
+  s->pqm.spi_out = osp_get32(prop->spi);
+  s->pqm.life_s = c.life_s;
+  s->pqm.life_kb = c.life_kb;
+  s->pqm.pfs_group = c.group;
+  s->pqm.ni = g_byte_array_new();
+  g_byte_array_append(s->pqm.ni, ni->body, (guint)ni->len);
+  s->pqm.give_up = s->now + PEER_QM_WAIT_US;
+  do
+    osp_random(&s->pqm.spi_in, 4);
+  while (s->pqm.spi_in < 256);
+  osp_random(s->pqm.nr, sizeof(s->pqm.nr));
+  if (c.group && (osp_dh_new(c.group, &dh) < 0 ||
+                  osp_dh_compute(dh, ke->body, ke->len, &s->pqm.gqm) < 0)) {
+    osp_quick_peer_clear(s);
+    refuse_peer_qm(s, "its PFS key exchange is invalid");
+    return;
+  }
+  g_debug("quick mode (gateway's): accepting %s %s, PFS %s", osp_esp_enc_name(t->enc, t->key_bits),
+          osp_esp_auth_name(t->auth), c.group ? osp_dh_group_name(c.group) : "off");
+  send_peer_qm2(s, h->msgid, prop, tr, dh, idci, idcr);
+}
+
+static void peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                     const uint8_t next_iv[16])
+{
+  size_t hlen = osp_hash_len(s->hash);
+  uint8_t zero = 0, mid[4], want[64];
+  OspSlice parts[4];
+  QmResult q;
+  int r;
+
+  /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
+  osp_put32(mid, h->msgid);
+  parts[0] = OSP_SLICE(&zero, 1);
+  parts[1] = OSP_SLICE(mid, 4);
+  parts[2] = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len);
+  parts[3] = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr));
+  osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 4, want);
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
+      CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
+    g_debug("quick mode (gateway's): dropped message 3 with bad HASH(3)");
+    return;
+  }
+  osp_session_commit_iv(s, h->msgid, next_iv);
+  s->last_rx = s->now;
+  q = (QmResult){ .spi_in = s->pqm.spi_in, .spi_out = s->pqm.spi_out,
+                  .t = &esp_transforms[s->pqm.transform], .life_s = s->pqm.life_s,
+                  .life_kb = s->pqm.life_kb, .pfs_group = s->pqm.pfs_group, .gqm = s->pqm.gqm,
+                  .ni = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
+                  .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)) };
+  r = install_child(s, &q);
+  osp_quick_peer_clear(s);
+  if (r < 0) {
+    osp_session_fail(s, OSP_ERROR_FAILED, _("Deriving IPsec keys failed: %s"), g_strerror(-r));
+    return;
+  }
+  /* the gateway rekeyed: a rekey of ours in flight is now redundant but harmless */
+}
+
+void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                          const uint8_t *plain, const uint8_t next_iv[16])
+{
+  if (s->state != S_ESTABLISHED) {
+    g_debug("quick mode (gateway's): dropped, not established yet");
+    return;
+  }
+  if (s->pqm.active && h->msgid == s->pqm.msgid) {
+    peer_qm3(s, h, pl, n, next_iv);
+    return;
+  }
+  peer_qm1(s, h, pl, n, plain, next_iv);
 }

@@ -26,6 +26,7 @@ typedef enum {
 #define OSP_MAX_MSG 65535
 #define OSP_MAX_CHILDREN 4
 #define OSP_IV_SLOTS 8
+#define OSP_DPD_STALL_US (5 * G_USEC_PER_SEC) /* traffic out, nothing back: ask */
 
 /* A sent message that may need retransmitting. */
 typedef struct {
@@ -64,6 +65,20 @@ typedef struct {
   uint8_t last_in_hash[20];
   bool is_rekey;
 } QuickMode;
+
+/* A quick mode the gateway started (it rekeys): we answer as responder. */
+typedef struct {
+  bool active;
+  uint32_t msgid;
+  uint32_t spi_in, spi_out;
+  GByteArray *ni;          /* the gateway's nonce */
+  uint8_t nr[OSP_NONCE_LEN];
+  OspSecret *gqm;          /* PFS shared secret, NULL without PFS */
+  size_t transform;        /* index of the chosen ESP transform */
+  uint32_t life_s, life_kb;
+  int pfs_group;
+  gint64 give_up;          /* forget it when HASH(3) has not come by then */
+} PeerQuickMode;
 
 struct OspSession {
   OspProfile *profile;
@@ -115,6 +130,7 @@ struct OspSession {
 
   /* quick mode and children */
   QuickMode qm;
+  PeerQuickMode pqm;
   ChildSlot children[OSP_MAX_CHILDREN];
   bool qm_pfs_fallback_tried;
 
@@ -123,6 +139,7 @@ struct OspSession {
   gint64 last_rx;
   gint64 dpd_sent;           /* when the first unanswered R-U-THERE went out, 0 none */
   gint64 dpd_next;
+  gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
 
   Retransmit rt;
   uint8_t last_in_digest[20];   /* SHA-1 of the last accepted datagram */
@@ -182,6 +199,10 @@ void osp_quick_start(OspSession *s, bool rekey);
 void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
                      const uint8_t *plain);
 void osp_quick_clear(OspSession *s);
+/* a quick mode message with a message ID we did not start */
+void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                          const uint8_t *plain, const uint8_t next_iv[16]);
+void osp_quick_peer_clear(OspSession *s);
 void osp_child_sa_wipe(OspChildSa *sa);
 
 void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);

@@ -104,6 +104,7 @@ void osp_session_free(OspSession *s)
     return;
   osp_phase1_clear(s);
   osp_quick_clear(s);
+  osp_quick_peer_clear(s);
   for (i = 0; i < OSP_MAX_CHILDREN; i++)
     osp_child_sa_wipe(&s->children[i].sa);
   retransmit_clear(&s->rt);
@@ -503,10 +504,13 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     osp_xauth_input(s, &h, pl, n, plain);
     return;
   case OSP_EXCH_QUICK:
-    /* quick mode checks its own hash: HASH(2) covers Ni_b */
-    if (s->qm.active && h.msgid == s->qm.msgid)
+    /* quick mode checks its own hashes: HASH(2) covers Ni_b */
+    if (s->qm.active && h.msgid == s->qm.msgid) {
       osp_session_commit_iv(s, h.msgid, next_iv);
-    osp_quick_input(s, &h, pl, n, plain);
+      osp_quick_input(s, &h, pl, n, plain);
+      return;
+    }
+    osp_quick_peer_input(s, &h, pl, n, plain, next_iv);
     return;
   default:
     g_debug("dropped exchange type %u", h.exchange);
@@ -533,6 +537,8 @@ gint64 osp_session_next_deadline(const OspSession *s)
   if (s->state == S_CLOSED)
     return G_MAXINT64;
   d = MIN(d, s->dpd_next);
+  if (s->pqm.active)
+    d = MIN(d, s->pqm.give_up);
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
     if (!s->children[i].live)
       continue;
@@ -603,6 +609,10 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     return;
   if (now_us >= s->dpd_next)
     osp_dpd_timer(s);
+  if (s->pqm.active && now_us >= s->pqm.give_up) {
+    g_debug("quick mode (gateway's): no HASH(3) came; forgotten");
+    osp_quick_peer_clear(s);
+  }
   if (s->state == S_CLOSED)
     return;
   child_timers(s);
@@ -611,6 +621,22 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
 void osp_session_traffic_seen(OspSession *s, gint64 now_us)
 {
   s->last_rx = now_us;
+  s->dpd_sent = 0; /* authenticated traffic proves the gateway lives */
+}
+
+bool osp_session_traffic_sent(OspSession *s, gint64 now_us)
+{
+  gint64 at;
+
+  if (s->state != S_ESTABLISHED || s->dpd_next == G_MAXINT64 || s->stalled_since > s->last_rx ||
+      s->dpd_sent)
+    return false;
+  s->stalled_since = now_us;
+  at = now_us + OSP_DPD_STALL_US;
+  if (at >= s->dpd_next)
+    return false;
+  s->dpd_next = at;
+  return true;
 }
 
 void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gint64 now_us)

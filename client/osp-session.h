@@ -83,6 +83,10 @@ gint64 osp_session_next_deadline(const OspSession *s);
 void osp_session_timeout(OspSession *s, gint64 now_us);
 /* Inbound ESP traffic seen (resets DPD idleness). */
 void osp_session_traffic_seen(OspSession *s, gint64 now_us);
+/* Outbound ESP traffic sent: when nothing comes back for a few seconds the
+ * gateway is asked at once whether it lives (RFC 3706 section 5.5: worry
+ * only when traffic flows one way).  True when the deadline moved. */
+bool osp_session_traffic_sent(OspSession *s, gint64 now_us);
 /* An inbound ESP SA has carried this many kilobytes (for lifetime in kB). */
 void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gint64 now_us);
 

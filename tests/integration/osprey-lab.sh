@@ -98,6 +98,17 @@ check_dns_and_banner()
   note "DNS, domain and banner delivered"
 }
 
+# ping_steady SECONDS: a ping every 0.1 s for that long must lose nothing.
+ping_steady()
+{
+  local n=$(( $1 * 10 )) out
+  out=$(lab_exec_client ping -q -i 0.1 -W 2 -c "$n" "$LAB_PROTECTED_HOST" 2>&1)
+  echo "$out" | grep -q " 0% packet loss" || fail "packets lost across rekeys: $(echo "$out" | grep loss)"
+  note "$n pings, none lost"
+}
+
+count_log() { grep -c "$1" "$(lab_gateway_log)"; }
+
 check_tcp()
 {
   local out
@@ -122,6 +133,7 @@ case $SCENARIO in
   no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-ecp384 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
   nat) LAB_NAT=1 ;;
+  rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -208,6 +220,26 @@ case $SCENARIO in
     lab_gateway_stop
     osprey_start
     osprey_expect_exit 1 gateway-unreachable ;;
+  rekey-gateway)
+    # the gateway starts quick mode every 2-6 s (rekey_time 6 s, life 10 s)
+    osprey_start
+    osprey_expect_up
+    ping_steady 25
+    est=$(count_log "CHILD_SA lab{[0-9]*} established")
+    [ "$est" -ge 4 ] || fail "only $est IPsec SAs established; the gateway's rekeys were not answered"
+    note "$((est - 1)) rekeys started by the gateway"
+    osprey_stop ;;
+  rekey-client)
+    # we start quick mode at 85-90% of a 12 s lifetime; the old SA goes 3 s later
+    osprey_start "IPSec lifetime 12"
+    osprey_expect_up
+    ping_steady 30
+    est=$(count_log "CHILD_SA lab{[0-9]*} established")
+    [ "$est" -ge 3 ] || fail "only $est IPsec SAs established; no rekeys"
+    del=$(count_log "received DELETE for ESP CHILD_SA")
+    [ "$del" -ge 2 ] || fail "the old SAs were not deleted after rekeys ($del deletes)"
+    note "$((est - 1)) rekeys, $del old SAs deleted"
+    osprey_stop ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"

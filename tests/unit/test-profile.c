@@ -471,7 +471,7 @@ static const struct {
   { VPNC, "DPD idle timeout (our side) 86401", "DPD idle timeout (our side)" },
   { VPNC, "DPD timeout 4", "DPD timeout" },
   { VPNC, "DPD timeout 3601", "DPD timeout" },
-  { VPNC, "IKE lifetime 59", "IKE lifetime" },
+  { VPNC, "IKE lifetime 9", "IKE lifetime" },
   { VPNC, "IKE lifetime 86401", "IKE lifetime" },
   { VPNC, "IPSec lifetime 100000", "IPSec lifetime" },
   { VPNC, "ID type der-asn1-dn", "ID type" },
@@ -1062,7 +1062,7 @@ static void test_validate(void)
     case 4: q->mtu = 100; needle = "Interface MTU"; break;
     case 5: q->dpd_idle = 5; needle = "DPD idle timeout (our side)"; break;
     case 6: q->dpd_timeout = 0; needle = "DPD timeout"; break;
-    case 7: q->ike_lifetime = 10; needle = "IKE lifetime"; break;
+    case 7: q->ike_lifetime = 9; needle = "IKE lifetime"; break;
     case 8: q->ipsec_lifetime = 90000; needle = "IPSec lifetime"; break;
     case 9: q->dh_group = 3; needle = "IKE DH Group"; break;
     case 10: q->pfs_group = -5; needle = "Perfect Forward Secrecy"; break;
