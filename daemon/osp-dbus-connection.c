@@ -106,7 +106,7 @@ gboolean osp_connect_options_parse(GVariant *options, OspConnectOptions *ret, GE
 
   ret->secrets = secrets_table_new();
   ret->interactive = TRUE;
-  ret->reconnect = FALSE;
+  ret->reconnect = TRUE;
   if (g_variant_n_children(options) > 16)
     goto invalid_count;
   g_variant_iter_init(&it, options);

@@ -213,12 +213,13 @@ static const OspConnectionCallbacks callbacks = {
   .ip_config = on_ip_config,
 };
 
-int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin)
+int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,
+                       gboolean reconnect)
 {
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(OspProfile) profile = NULL;
-  OspConnectionFlags flags = { 0 };
+  OspConnectionFlags flags = { .reconnect = reconnect };
   Foreground fg = { 0 };
   guint sig_int, sig_term;
   size_t i;

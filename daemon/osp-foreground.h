@@ -6,4 +6,5 @@
 
 #include <glib.h>
 
-int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin);
+int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,
+                       gboolean reconnect);

@@ -111,6 +111,7 @@ static gboolean is_system_bus(GDBusConnection *bus)
 int main(int argc, char **argv)
 {
   gboolean foreground = FALSE, session_bus = FALSE, password_stdin = FALSE, version = FALSE;
+  gboolean reconnect = FALSE;
   g_autofree char *config_path = NULL, *profiles_dir = NULL, *secrets_dir = NULL;
   g_autofree char *bus_address = NULL, *test_authz = NULL;
   const GOptionEntry entries[] = {
@@ -120,6 +121,8 @@ int main(int argc, char **argv)
       N_("Configuration (vpnc .conf, .pcf or Osprey profile) for --foreground"), N_("FILE") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
       N_("With --foreground: read the password from standard input"), NULL },
+    { "reconnect", 0, 0, G_OPTION_ARG_NONE, &reconnect,
+      N_("With --foreground: reconnect after the tunnel is lost instead of exiting"), NULL },
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_verbose,
       N_("Log more (repeat for the engine's debug messages)"), NULL },
     { "profiles-dir", 0, 0, G_OPTION_ARG_FILENAME, &profiles_dir,
@@ -170,10 +173,10 @@ int main(int argc, char **argv)
       g_printerr("ospreyd: %s\n", _("--foreground and --config go together"));
       return 2;
     }
-    return osp_foreground_run(config_path, verbosity, password_stdin);
+    return osp_foreground_run(config_path, verbosity, password_stdin, reconnect);
   }
-  if (password_stdin) {
-    g_printerr("ospreyd: %s\n", _("--password-stdin only applies to --foreground"));
+  if (password_stdin || reconnect) {
+    g_printerr("ospreyd: %s\n", _("--password-stdin and --reconnect only apply to --foreground"));
     return 2;
   }
   if (session_bus && bus_address) {

@@ -54,7 +54,8 @@ int osp_secret_kind_from_name(const char *name)
   return -1;
 }
 
-int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin)
+int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,
+                       gboolean reconnect)
 {
   g_printerr("ospreyd-fake: no foreground mode\n");
   return 1;

@@ -134,6 +134,7 @@ case $SCENARIO in
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
   nat) LAB_NAT=1 ;;
   rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
+  dpd-answer) LAB_DPD=2s LAB_DPD_TIMEOUT=8s ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -239,6 +240,53 @@ case $SCENARIO in
     del=$(count_log "received DELETE for ESP CHILD_SA")
     [ "$del" -ge 2 ] || fail "the old SAs were not deleted after rekeys ($del deletes)"
     note "$((est - 1)) rekeys, $del old SAs deleted"
+    osprey_stop ;;
+  dpd-answer)
+    # the gateway asks every 2 s of silence and gives up after 8 s
+    osprey_start
+    osprey_expect_up
+    sleep 16
+    lab_exec_client ping -q -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "tunnel dead after 16 s idle"
+    n=$(count_log "parsed INFORMATIONAL_V1 request [0-9]* \[ HASH N(DPD_ACK) \]")
+    [ "$n" -ge 2 ] || { grep -i "dpd\|R_U_THERE" "$(lab_gateway_log)" | tail -5 >&2; fail "the gateway saw $n answers to its R-U-THERE"; }
+    grep -q "enforcing DPD action\|timed out" "$(lab_gateway_log)" && fail "the gateway declared us dead"
+    note "$n R-U-THERE answered"
+    osprey_stop ;;
+  dpd-dead)
+    # our side: 10 s idle, 6 s without answer; the gateway dies without a word
+    osprey_start "DPD idle timeout (our side) 10" "DPD timeout 6"
+    osprey_expect_up
+    lab_gateway_kill
+    t0=$(date +%s.%N)
+    osprey_expect_exit 1 peer-dead
+    took=$(echo "$(date +%s.%N) - $t0" | bc)
+    [ "$(echo "$took < 25" | bc)" = 1 ] || fail "dead peer noticed only after $took s"
+    lab_exec_client ip route | grep -q "198.51.100" && fail "route into the dead tunnel left behind"
+    grep -q "$LAB_DNS" "/etc/netns/$LAB_NS_CL/resolv.conf" && fail "VPN DNS left in resolv.conf"
+    note "dead peer declared after $took s (bound: idle 10 + timeout 6 s)" ;;
+  dpd-stall)
+    # traffic goes out, nothing comes back: ask at once, not after the idle time
+    osprey_start "DPD idle timeout (our side) 300" "DPD timeout 6"
+    osprey_expect_up
+    lab_gateway_kill
+    t0=$(date +%s.%N)
+    lab_exec_client ping -q -c 5 -W 1 "$LAB_PROTECTED_HOST" >/dev/null 2>&1
+    osprey_expect_exit 1 peer-dead
+    took=$(echo "$(date +%s.%N) - $t0" | bc)
+    [ "$(echo "$took < 20" | bc)" = 1 ] || fail "stalled traffic noticed only after $took s"
+    note "dead peer declared $took s after traffic stalled (idle time 300 s)" ;;
+  reconnect)
+    # the gateway crashes and comes back; the tunnel comes back by itself
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start "DPD idle timeout (our side) 10" "DPD timeout 6"
+    osprey_expect_up
+    lab_gateway_kill
+    sleep 3
+    lab_gateway_start || fail "gateway did not restart"
+    t0=$(date +%s.%N)
+    lab_wait_tunnel 90 || fail "no traffic 90 s after the gateway came back"
+    note "traffic again $(echo "$(date +%s.%N) - $t0" | bc) s after the gateway came back"
+    grep -q "reconnecting" "$LAB_DIR/osprey.log" || fail "no reconnecting state reported"
+    grep -q "peer-dead\|stopped answering" "$LAB_DIR/osprey.log" || fail "the reason was not reported"
     osprey_stop ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac

@@ -501,6 +501,18 @@ lab_gateway_stop()
   rm -f "$LAB_VICI"
 }
 
+# lab_gateway_kill: SIGKILL charon (a crash or power loss: no Delete sent).
+lab_gateway_kill()
+{
+  local pid
+  _lab_names
+  pid=$(lab_pid charon) || return 0
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  for _ in $(seq 50); do _lab_alive "$pid" || break; sleep 0.1; done
+  rm -f "$LAB_DIR/pids/charon" "$LAB_VICI"
+}
+
 lab_gateway_restart()
 {
   lab_gateway_stop
