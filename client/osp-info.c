@@ -72,7 +72,7 @@ void osp_dpd_timer(OspSession *s)
     s->dpd_next = G_MAXINT64;
     return;
   }
-  if (s->dpd_sent == 0 && s->now - s->last_rx < idle && !stalled(s)) {
+  if (s->dpd_sent == 0 && s->now - s->last_rx < idle && !stalled(s) && !s->dpd_suspect) {
     s->dpd_next = s->last_rx + idle;
     if (s->stalled_since > s->last_rx)
       s->dpd_next = MIN(s->dpd_next, s->stalled_since + OSP_DPD_STALL_US);
@@ -85,7 +85,9 @@ void osp_dpd_timer(OspSession *s)
     return;
   }
   if (s->dpd_sent == 0) {
-    g_debug("dpd: %s", stalled(s) ? "traffic sent, nothing received" : "idle");
+    g_debug("dpd: %s", s->dpd_suspect ? "suspicious packet"
+                       : stalled(s) ? "traffic sent, nothing received" : "idle");
+    s->dpd_suspect = false;
     s->dpd_sent = s->now;
     if (s->dpd_seq == 0) {
       osp_random(&s->dpd_seq, sizeof(s->dpd_seq));
@@ -108,9 +110,34 @@ static void dpd_ack(OspSession *s, const OspNotify *nt)
   s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
 }
 
+/* Complaints about one message (a retransmission the gateway could not
+ * decrypt, a datagram damaged on the way): the exchange goes on, and
+ * retransmission or its timeout decides. */
+static bool about_one_message(uint16_t type)
+{
+  switch (type) {
+  case OSP_N_INVALID_PAYLOAD_TYPE:
+  case OSP_N_INVALID_COOKIE:
+  case OSP_N_INVALID_EXCHANGE_TYPE:
+  case OSP_N_INVALID_FLAGS:
+  case OSP_N_INVALID_MESSAGE_ID:
+  case OSP_N_PAYLOAD_MALFORMED:
+  case OSP_N_UNEQUAL_PAYLOAD_LENGTHS:
+    return true;
+  default:
+    return false;
+  }
+}
+
 static void error_notify(OspSession *s, const OspNotify *nt)
 {
   int code = osp_session_error_from_notify(nt->type);
+
+  if (about_one_message(nt->type)) {
+    g_message("The gateway could not process a message (%s); going on.",
+              osp_notify_name(nt->type));
+    return;
+  }
 
   switch (s->state) {
   case S_QM1_SENT:
@@ -162,9 +189,53 @@ static void error_notify(OspSession *s, const OspNotify *nt)
   }
 }
 
+/* The gateway no longer has the IPsec SA we send with (Delete, or an
+ * authenticated INVALID-SPI): drop the pair; with none left while the IKE
+ * SA lives, negotiate a new one. */
+static void child_gone(OspSession *s, uint32_t spi_out, const char *how)
+{
+  size_t k;
+
+  for (k = 0; k < OSP_MAX_CHILDREN; k++) {
+    ChildSlot *c = &s->children[k];
+
+    if (c->live && c->sa.spi_out == spi_out) {
+      g_message("The gateway %s the IPsec SA %08x.", how, spi_out);
+      c->live = false;
+      s->ops->child_sa_down(s->user, c->sa.spi_in);
+    }
+  }
+  for (k = 0; k < OSP_MAX_CHILDREN; k++)
+    if (s->children[k].live)
+      return;
+  if (s->state == S_ESTABLISHED && !s->qm.active)
+    osp_quick_start(s, true);
+}
+
+static void invalid_spi(OspSession *s, const OspNotify *nt)
+{
+  if (nt->protocol == OSP_PROTO_IPSEC_ESP && nt->spi_size == 4)
+    child_gone(s, osp_get32(nt->spi), "does not know");
+  else if (nt->protocol == OSP_PROTO_IPSEC_ESP && nt->data_len == 4)
+    child_gone(s, osp_get32(nt->data), "does not know");
+}
+
+/* Something unauthenticated suggests the gateway lost our SAs (it starts
+ * a new phase 1 towards us, or complains in the clear): ask it now whether
+ * it still knows us; dead peer detection decides, so a forged packet
+ * costs one R-U-THERE and nothing else. */
+void osp_dpd_check_now(OspSession *s)
+{
+  if (s->state != S_ESTABLISHED || s->dpd_sent || s->dpd_next == G_MAXINT64)
+    return;
+  g_debug("dpd: the gateway may have lost our SAs; asking now");
+  s->dpd_suspect = true;
+  s->dpd_next = s->now;
+}
+
 static void delete_payload(OspSession *s, const OspDelete *d)
 {
-  size_t i, k;
+  size_t i;
 
   if (d->protocol == OSP_PROTO_ISAKMP && d->spi_size == 16) {
     for (i = 0; i < d->n_spis; i++)
@@ -178,25 +249,8 @@ static void delete_payload(OspSession *s, const OspDelete *d)
   }
   if (d->protocol != OSP_PROTO_IPSEC_ESP || d->spi_size != 4)
     return;
-  for (i = 0; i < d->n_spis; i++) {
-    uint32_t spi = osp_get32(d->spis + 4 * i);
-
-    for (k = 0; k < OSP_MAX_CHILDREN; k++) {
-      ChildSlot *c = &s->children[k];
-
-      if (c->live && c->sa.spi_out == spi) {
-        g_debug("info: gateway deleted IPsec SA %08x", spi);
-        c->live = false;
-        s->ops->child_sa_down(s->user, c->sa.spi_in);
-      }
-    }
-  }
-  for (k = 0; k < OSP_MAX_CHILDREN; k++)
-    if (s->children[k].live)
-      return;
-  /* no IPsec SA left while the IKE SA lives: negotiate a new one */
-  if (s->state == S_ESTABLISHED && !s->qm.active)
-    osp_quick_start(s, true);
+  for (i = 0; i < d->n_spis; i++)
+    child_gone(s, osp_get32(d->spis + 4 * i), "deleted");
 }
 
 void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
@@ -218,6 +272,12 @@ void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, 
         break;
       case OSP_N_DPD_R_U_THERE_ACK:
         dpd_ack(s, &nt);
+        break;
+      case OSP_N_INVALID_SPI:
+        invalid_spi(s, &nt);
+        break;
+      case OSP_N_INITIAL_CONTACT:
+        g_debug("info: INITIAL-CONTACT inside the IKE SA ignored");
         break;
       default:
         if (nt.type < 16384)

@@ -414,9 +414,11 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   }
   osp_msg_finish(&m);
   osp_session_encrypt(s, &m, 0);
-  /* retransmitted until the gateway starts XAUTH, and resent when the
-   * gateway repeats message 2 */
-  osp_session_send(s, g_byte_array_ref(m.buf), 4);
+  /* retransmitted until the gateway starts XAUTH (or sends anything
+   * authenticated), and resent when the gateway repeats message 2; the
+   * wait covers the gateway's own retransmissions of its REQUEST (about a
+   * minute) */
+  osp_session_send(s, g_byte_array_ref(m.buf), OSP_GATEWAY_TURN_TRIES);
   if (s->last_reply)
     g_byte_array_unref(s->last_reply);
   s->last_reply = g_byte_array_ref(m.buf);

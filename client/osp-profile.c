@@ -254,8 +254,10 @@ static gboolean parse_uint(const char *setting, const char *v, guint64 max, guin
                            GError **error)
 {
   if (!g_ascii_string_to_unsigned(v, 10, 0, max, ret, NULL)) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not a number from 0 to %" G_GUINT64_FORMAT),
-                setting, v, max);
+    g_autofree char *max_s = g_strdup_printf("%" G_GUINT64_FORMAT, max);
+
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not a number from 0 to %s"),
+                setting, v, max_s);
     return FALSE;
   }
   return TRUE;

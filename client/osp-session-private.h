@@ -26,6 +26,9 @@ typedef enum {
 #define OSP_MAX_MSG 65535
 #define OSP_MAX_CHILDREN 4
 #define OSP_IV_SLOTS 8
+/* tries (1, 2, 4, then every 8 s: about 63 s) while the gateway's turn
+ * is awaited; it retransmits its requests for about that long */
+#define OSP_GATEWAY_TURN_TRIES 10
 #define OSP_DPD_STALL_US (5 * G_USEC_PER_SEC) /* traffic out, nothing back: ask */
 
 /* A sent message that may need retransmitting. */
@@ -139,6 +142,7 @@ struct OspSession {
   gint64 last_rx;
   gint64 dpd_sent;           /* when the first unanswered R-U-THERE went out, 0 none */
   gint64 dpd_next;
+  bool dpd_suspect;          /* ask at once (see osp_dpd_check_now) */
   gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
 
   Retransmit rt;
@@ -157,6 +161,9 @@ void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries);
 void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tries);
 void osp_session_send_reply(OspSession *s, GByteArray *pkt);
 void osp_session_stop_retransmit(OspSession *s);
+/* keeps the deadline of the current retransmission (the session still
+ * times out) but sends nothing more; pkt NULL in arm_retransmit does the same */
+void osp_session_wait_quietly(OspSession *s);
 /* Encrypts m (header + payloads) in place with the IV of msgid (phase 1 IV
  * when msgid is 0) and advances that IV.  m->buf is padded first. */
 int osp_session_encrypt(OspSession *s, OspMsg *m, uint32_t msgid);
@@ -210,3 +217,4 @@ void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const 
                           uint8_t spi_size, const uint8_t *data, size_t data_len);
 void osp_info_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size);
 void osp_dpd_timer(OspSession *s);
+void osp_dpd_check_now(OspSession *s);

@@ -180,6 +180,13 @@ void osp_session_stop_retransmit(OspSession *s)
   retransmit_clear(&s->rt);
 }
 
+void osp_session_wait_quietly(OspSession *s)
+{
+  if (s->rt.pkt)
+    g_byte_array_unref(s->rt.pkt);
+  s->rt.pkt = NULL;
+}
+
 void osp_session_hdr(OspSession *s, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc)
 {
   memset(h, 0, sizeof(*h));
@@ -423,6 +430,16 @@ const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool 
   return NULL;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (p[i])
+      return false;
+  return true;
+}
+
 static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 {
   uint8_t d[20];
@@ -455,6 +472,10 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   /* a message of an earlier session (other cookies) never touches this one */
   if (memcmp(h.icookie, s->icookie, 8) != 0) {
     g_debug("dropped datagram with foreign cookie");
+    /* the gateway starts a phase 1 towards us: did it reboot? */
+    if (all_zero(h.rcookie, 8) &&
+        (h.exchange == OSP_EXCH_AGGRESSIVE || h.exchange == OSP_EXCH_MAIN))
+      osp_dpd_check_now(s);
     return;
   }
   if (s->state == S_AM1_SENT) {
@@ -474,6 +495,8 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   }
   if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {
     g_debug("dropped unencrypted datagram after phase 1 (exchange %u)", h.exchange);
+    if (h.exchange == OSP_EXCH_INFO)
+      osp_dpd_check_now(s); /* e.g. INVALID-SPI in the clear: ask */
     return;
   }
   if (osp_session_decrypt(s, &h, data, h.length, &plain, next_iv) < 0) {
@@ -493,6 +516,10 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
       return;
     }
     osp_session_forget_iv(s, h.msgid);
+    /* the gateway has the IKE SA, so it has message 3 of aggressive mode:
+     * resending it would only be answered with PAYLOAD-MALFORMED */
+    if (s->state == S_XAUTH_WAIT)
+      osp_session_wait_quietly(s);
     osp_info_input(s, &h, pl, n);
     return;
   case OSP_EXCH_TRANSACTION:
@@ -563,8 +590,10 @@ static void retransmit_timer(OspSession *s)
                      _("The gateway %s did not answer (timed out)."), s->profile->gateway);
     return;
   }
-  g_debug("retransmitting (try %u)", s->rt.tries + 1);
-  transmit(s, s->rt.pkt);
+  if (s->rt.pkt) {
+    g_debug("retransmitting (try %u)", s->rt.tries + 1);
+    transmit(s, s->rt.pkt);
+  }
   s->rt.tries++;
   s->rt.interval = MIN(s->rt.interval * 2, RT_MAX_US);
   s->rt.next = s->now + s->rt.interval;

@@ -56,7 +56,7 @@ static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
     osp_session_send(s, g_byte_array_ref(m.buf), 6);
   else
     osp_session_send_reply(s, g_byte_array_ref(m.buf));
-  OPENSSL_cleanse(m.buf->data, m.buf->len);
+  /* m.buf is ciphertext and stays referenced for retransmission: not wiped */
   osp_msg_clear(&m);
 }
 
@@ -109,8 +109,11 @@ static void xauth_reply(OspSession *s, const char *const values[OSP_SECRET_N_KIN
   }
   send_cfg(s, s->xauth_msgid, OSP_CFG_REPLY, s->xauth_id, attrs, false);
   OPENSSL_cleanse(attrs->data, attrs->len);
-  /* wait for the SET: retransmit our REPLY meanwhile */
-  osp_session_arm_retransmit(s, g_byte_array_ref(s->last_reply), 6);
+  /* wait for the SET.  Our REPLY is an answer: when it is lost the gateway
+   * repeats its REQUEST and the REPLY goes again; resending it unasked
+   * makes gateways (strongSwan) answer PAYLOAD-MALFORMED and lose the IV
+   * of this exchange */
+  osp_session_arm_retransmit(s, NULL, OSP_GATEWAY_TURN_TRIES);
   osp_session_enter(s, S_XAUTH_REPLIED);
 }
 

@@ -22,6 +22,9 @@ cleanup()
 {
   [ -n "${OSP_PID:-}" ] && kill "$OSP_PID" 2>/dev/null && wait "$OSP_PID" 2>/dev/null
   local ok=0
+  # OSPREY_KEEP_LOGS=DIR: keep the gateway's and our logs for a look afterwards
+  [ -n "${OSPREY_KEEP_LOGS:-}" ] && [ -n "${LAB_DIR:-}" ] &&
+    cp "$LAB_DIR/charon.log" "$LAB_DIR/osprey.log" "$OSPREY_KEEP_LOGS/" 2>/dev/null
   lab_check_host_resolv || ok=1
   lab_down
   [ $ok = 0 ] || { echo "FAIL [$SCENARIO]: host /etc/resolv.conf changed" >&2; exit 1; }
@@ -87,6 +90,15 @@ osprey_stop()
   grep -q "$LAB_DNS" "/etc/netns/$LAB_NS_CL/resolv.conf" && fail "VPN DNS left in resolv.conf"
   grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
   return 0
+}
+
+# osprey_stop_quietly: SIGTERM and wait, whatever the state.
+osprey_stop_quietly()
+{
+  [ -n "${OSP_PID:-}" ] || return 0
+  kill -TERM "$OSP_PID" 2>/dev/null
+  wait "$OSP_PID" 2>/dev/null
+  OSP_PID=
 }
 
 check_dns_and_banner()
@@ -288,6 +300,42 @@ case $SCENARIO in
     grep -q "reconnecting" "$LAB_DIR/osprey.log" || fail "no reconnecting state reported"
     grep -q "peer-dead\|stopped answering" "$LAB_DIR/osprey.log" || fail "the reason was not reported"
     osprey_stop ;;
+  delete-child)
+    # the gateway deletes the IPsec SA: a new one, same tunnel, no reconnect
+    osprey_start
+    osprey_expect_up
+    lab_swanctl --terminate --child lab >/dev/null 2>&1 || fail "swanctl could not terminate the CHILD_SA"
+    lab_wait_tunnel 15 || fail "no traffic after the gateway deleted the IPsec SA"
+    [ "$(count_log "CHILD_SA lab{[0-9]*} established")" -ge 2 ] || fail "no new IPsec SA"
+    grep -q "reconnecting" "$LAB_DIR/osprey.log" && fail "reconnected instead of renegotiating"
+    note "IPsec SA deleted by the gateway, a new one negotiated"
+    osprey_stop ;;
+  delete-ike)
+    # the gateway ends the IKE SA: reconnect (kept credentials), traffic again
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    lab_swanctl --terminate --ike lab >/dev/null 2>&1 || fail "swanctl could not terminate the IKE_SA"
+    sleep 1
+    lab_wait_tunnel 30 || fail "no traffic after the gateway deleted the IKE SA"
+    grep -q "reconnecting" "$LAB_DIR/osprey.log" || fail "no reconnecting state"
+    [ "$(count_log "IKE_SA lab\[[0-9]*\] established")" -ge 2 ] || fail "no second IKE SA"
+    note "IKE SA deleted by the gateway, reconnected"
+    osprey_stop ;;
+  loss)
+    # 20% of UDP dropped each way at the gateway: retransmissions carry the handshakes
+    lab_set_loss 20
+    ok=0
+    for i in 1 2 3; do
+      osprey_start "IKE DH Group dh14"
+      if lab_wait_tunnel 90; then ok=$((ok + 1)); else
+        note "attempt $i failed:"; grep -v "DEBUG" "$LAB_DIR/osprey.log" | tail -n 5 >&2
+        grep "session:\|retransmitting\|duplicate" "$LAB_DIR/osprey.log" | tail -n 12 >&2
+      fi
+      osprey_stop_quietly
+    done
+    lab_set_loss 0
+    note "$ok of 3 connects through 20% loss"
+    [ "$ok" = 3 ] || fail "only $ok of 3 connects succeeded with 20% loss" ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"
