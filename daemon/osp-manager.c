@@ -1371,7 +1371,7 @@ void osp_manager_reload(OspManager *m)
         g_key_file_has_key(kf, OSP_PROFILE_GROUP, "password", NULL))
       g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "PROFILE", *n, "MESSAGE",
                        "%s: the profile file holds secrets; move them to the secrets store "
-                       "(osprey set-secrets)",
+                       "(osprey secrets)",
                        *n);
     e = g_hash_table_lookup(m->profiles, *n);
     if (e)

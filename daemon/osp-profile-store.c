@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * ospreyd — profile keyfiles and the root-only secrets store. */
 #include "osp-profile-store.h"
+#include "osp-dbus-settings.h"
 #include "osp-common.h"
 #include "osp-error.h"
 #include "osp-manager.h"
@@ -276,54 +277,9 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
   return ok;
 }
 
-/* ---- the settings dictionary ---------------------------------------------- */
-
-typedef struct {
-  const char *key;
-  char type; /* 's', 'b', 'u' */
-} SettingDef;
-
-/* The keys of osprey.conf(5) [profile] that the bus may set; see the
- * settings dictionary in net.ospreyvpn.Osprey1.xml. */
-static const SettingDef setting_defs[] = {
-  { "description", 's' },
-  { "gateway", 's' },
-  { "group-id", 's' },
-  { "username", 's' },
-  { "domain", 's' },
-  { "id-type", 's' },
-  { "vendor", 's' },
-  { "app-version", 's' },
-  { "dh-group", 's' },
-  { "pfs", 's' },
-  { "natt-mode", 's' },
-  { "enable-single-des", 'b' },
-  { "enable-weak-encryption", 'b' },
-  { "enable-weak-authentication", 'b' },
-  { "local-port", 'u' },
-  { "cisco-udp-port", 'u' },
-  { "interface-name", 's' },
-  { "mtu", 'u' },
-  { "dpd-idle", 'u' },
-  { "dpd-timeout", 'u' },
-  { "ike-lifetime", 'u' },
-  { "ipsec-lifetime", 'u' },
-  { "script", 's' },
-  { "password-helper", 's' },
-  { "target-networks", 's' },
-  { "keep-credentials", 'b' },
-  { "no-split", 'b' },
-};
+/* ---- the settings dictionary (keys: data/osp-dbus-settings.h) ------------ */
 
 const char *const osp_secret_setting_keys[] = { "group-secret", "password", NULL };
-
-static const SettingDef *setting_def(const char *key)
-{
-  for (size_t i = 0; i < G_N_ELEMENTS(setting_defs); i++)
-    if (strcmp(setting_defs[i].key, key) == 0)
-      return &setting_defs[i];
-  return NULL;
-}
 
 static gboolean is_secret_key(const char *key)
 {
@@ -354,7 +310,7 @@ gboolean osp_settings_apply(GKeyFile *kf, GVariant *settings, GError **error)
   g_variant_iter_init(&it, settings);
   while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
     g_autoptr(GVariant) v = value;
-    const SettingDef *def = setting_def(key);
+    const OspDBusSettingKey *def = osp_dbus_setting_key(key);
 
     if (is_secret_key(key)) {
       g_set_error(error, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_INVALID_ARGUMENTS,
@@ -414,7 +370,7 @@ GVariant *osp_settings_to_variant(GKeyFile *kf)
 
   g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
   for (char **k = keys; k && *k; k++) {
-    const SettingDef *def = setting_def(*k);
+    const OspDBusSettingKey *def = osp_dbus_setting_key(*k);
     g_autoptr(GError) error = NULL;
 
     /* the name is the file's, not a setting */
@@ -442,5 +398,5 @@ GVariant *osp_settings_to_variant(GKeyFile *kf)
 
 gboolean osp_setting_is_known(const char *key)
 {
-  return setting_def(key) != NULL;
+  return osp_dbus_setting_key(key) != NULL;
 }

@@ -114,7 +114,8 @@ int main(int argc, char **argv)
   gboolean reconnect = FALSE;
   g_autofree char *config_path = NULL, *profiles_dir = NULL, *secrets_dir = NULL;
   g_autofree char *bus_address = NULL, *test_authz = NULL;
-  const GOptionEntry entries[] = {
+  g_autofree char *profiles_help = NULL, *secrets_help = NULL;
+  GOptionEntry entries[] = {
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
       N_("Run one connection from --config without D-Bus, until interrupted"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -126,9 +127,9 @@ int main(int argc, char **argv)
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_verbose,
       N_("Log more (repeat for the engine's debug messages)"), NULL },
     { "profiles-dir", 0, 0, G_OPTION_ARG_FILENAME, &profiles_dir,
-      N_("Profiles directory (default " OSP_SYSCONFDIR "/osprey/profiles)"), N_("DIR") },
+      NULL /* set below */, N_("DIR") },
     { "secrets-dir", 0, 0, G_OPTION_ARG_FILENAME, &secrets_dir,
-      N_("Root-only secrets store (default " OSP_SYSCONFDIR "/osprey/secrets)"), N_("DIR") },
+      NULL /* set below */, N_("DIR") },
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus (tests)"),
       NULL },
     { "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
@@ -152,6 +153,17 @@ int main(int argc, char **argv)
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   textdomain(GETTEXT_PACKAGE);
 
+  /* descriptions with the build's paths: translated here, after setlocale */
+  profiles_help = g_strdup_printf(_("Profiles directory (default %s)"),
+                                  OSP_SYSCONFDIR "/osprey/profiles");
+  secrets_help = g_strdup_printf(_("Root-only secrets store (default %s)"),
+                                 OSP_SYSCONFDIR "/osprey/secrets");
+  for (size_t i = 0; entries[i].long_name; i++) {
+    if (strcmp(entries[i].long_name, "profiles-dir") == 0)
+      entries[i].description = profiles_help;
+    else if (strcmp(entries[i].long_name, "secrets-dir") == 0)
+      entries[i].description = secrets_help;
+  }
   ctx = g_option_context_new(NULL);
   g_option_context_set_summary(ctx, _("The Osprey VPN service."));
   g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey — the bus, ospreyd's presence, and the mapping of D-Bus errors to
+ * one line on stderr and the exit statuses listed in osprey.h. */
+#include "osprey.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The error list of data/net.ospreyvpn.Osprey1.xml: name, reason code. */
+static const struct {
+  const char *name;
+  const char *reason;
+  int status;
+} daemon_errors[] = {
+  { "Failed", "local-error", OSP_EXIT_FAILED },
+  { "Config", "bad-config", OSP_EXIT_FAILED },
+  { "BadGroupSecret", "bad-group-secret", OSP_EXIT_AUTH },
+  { "BadCredentials", "bad-credentials", OSP_EXIT_AUTH },
+  { "NoProposal", "no-proposal", OSP_EXIT_FAILED },
+  { "WeakProposal", "weak-proposal", OSP_EXIT_FAILED },
+  { "GatewayUnreachable", "gateway-unreachable", OSP_EXIT_FAILED },
+  { "GatewayRejected", "gateway-rejected", OSP_EXIT_FAILED },
+  { "Protocol", "protocol-error", OSP_EXIT_FAILED },
+  { "PeerDead", "peer-dead", OSP_EXIT_FAILED },
+  { "Disconnected", "gateway-disconnected", OSP_EXIT_FAILED },
+  { "SecretsRequired", "secrets-required", OSP_EXIT_FAILED },
+  { "Cancelled", "cancelled", OSP_EXIT_FAILED },
+  { "Script", "script-failed", OSP_EXIT_FAILED },
+  { "InvalidArguments", "invalid-arguments", OSP_EXIT_USAGE },
+  { "NotAuthorized", "not-authorized", OSP_EXIT_NOT_AUTHORIZED },
+  { "NotFound", "not-found", OSP_EXIT_FAILED },
+  { "AlreadyExists", "already-exists", OSP_EXIT_FAILED },
+  { "AlreadyActive", "already-active", OSP_EXIT_FAILED },
+  { "RouteConflict", "route-conflict", OSP_EXIT_FAILED },
+  { "LimitExceeded", "limit-exceeded", OSP_EXIT_FAILED },
+};
+
+/* Errors of the bus itself that mean "ospreyd is not there". */
+static const char *const absent_errors[] = {
+  "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
+  "org.freedesktop.DBus.Error.NoReply",        "org.freedesktop.DBus.Error.Disconnected",
+  "org.freedesktop.DBus.Error.NoServer",       "org.freedesktop.DBus.Error.TimedOut",
+};
+
+static void print_error_json(const char *name, const char *reason, const char *message)
+{
+  g_autoptr(GString) s = g_string_new(NULL);
+
+  osp_json_open(s, '{');
+  osp_json_key(s, "error");
+  osp_json_open(s, '{');
+  osp_json_member_string(s, "name", name ? name : "");
+  osp_json_member_string(s, "reason", reason ? reason : "");
+  osp_json_member_string(s, "message", message);
+  osp_json_close(s, '}');
+  osp_json_close(s, '}');
+  osp_cli_print_json(s);
+}
+
+static int fail_literal(OspCli *cli, int status, const char *reason, const char *dbus_name,
+                        const char *message)
+{
+  g_autofree char *clean = osp_cli_sanitize(message, TRUE);
+
+  g_printerr("osprey: %s\n", clean);
+  if (cli->json)
+    print_error_json(dbus_name, reason, clean);
+  return status;
+}
+
+int osp_cli_fail(OspCli *cli, int status, const char *reason, const char *dbus_name,
+                 const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start(ap, format);
+  message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  return fail_literal(cli, status, reason, dbus_name, message);
+}
+
+int osp_cli_usage(OspCli *cli, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start(ap, format);
+  message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  return fail_literal(cli, OSP_EXIT_USAGE, "usage", NULL, message);
+}
+
+void osp_cli_warn(OspCli *cli, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *clean = NULL;
+  va_list ap;
+
+  va_start(ap, format);
+  message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  clean = osp_cli_sanitize(message, TRUE);
+  g_printerr(_("osprey: warning: %s\n"), clean);
+}
+
+static int fail_daemon_absent(OspCli *cli, const char *dbus_name)
+{
+  return osp_cli_fail(cli, OSP_EXIT_NO_DAEMON, "daemon-unavailable", dbus_name, "%s",
+                      _("ospreyd is not running (start it with: systemctl start ospreyd)."));
+}
+
+static int fail_daemon_error(OspCli *cli, const char *remote, const char *message,
+                             const char *profile)
+{
+  const char *name = remote + strlen(OSP_CLI_ERROR_PREFIX);
+
+  for (size_t i = 0; i < G_N_ELEMENTS(daemon_errors); i++) {
+    if (strcmp(daemon_errors[i].name, name) != 0)
+      continue;
+    if (strcmp(name, "NotFound") == 0 && profile)
+      return osp_cli_fail(cli, OSP_EXIT_NO_PROFILE, "not-found", remote,
+                          _("There is no profile named \"%s\"."), profile);
+    if (strcmp(name, "NotAuthorized") == 0)
+      return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
+                          _("Not authorized: %s."), message);
+    return osp_cli_fail(cli, daemon_errors[i].status, daemon_errors[i].reason, remote, "%s [%s]",
+                        message, daemon_errors[i].reason);
+  }
+  return fail_literal(cli, OSP_EXIT_FAILED, "local-error", remote, message);
+}
+
+int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error(error);
+  g_autoptr(GError) copy = g_error_copy(error);
+  const char *message = copy->message;
+
+  g_dbus_error_strip_remote_error(copy);
+  message = copy->message;
+  if (remote && g_str_has_prefix(remote, OSP_CLI_ERROR_PREFIX))
+    return fail_daemon_error(cli, remote, message, profile);
+  if (remote && g_strv_contains(absent_errors, remote))
+    return fail_daemon_absent(cli, remote);
+  if (remote && g_str_has_prefix(remote, "org.freedesktop.DBus.Error.Spawn"))
+    return osp_cli_fail(cli, OSP_EXIT_NO_DAEMON, "daemon-unavailable", remote,
+                        _("ospreyd could not be started: %s"), message);
+  if (remote && strcmp(remote, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+    return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "access-denied", remote,
+                        _("The D-Bus policy does not let you talk to ospreyd (is "
+                          "net.ospreyvpn.Osprey1.conf installed in the bus configuration?): %s"),
+                        message);
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
+      g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return fail_daemon_absent(cli, remote);
+  return fail_literal(cli, OSP_EXIT_FAILED, "local-error", remote, message);
+}
+
+static GDBusConnection *bus_new(const char *address, GError **error)
+{
+  if (address && *address)
+    return g_dbus_connection_new_for_address_sync(
+        address,
+        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+        NULL, NULL, error);
+  return g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+}
+
+/* Connects to the bus and makes sure ospreyd answers (starting it if the
+ * bus can activate it).  Returns an exit status. */
+int osp_cli_open_bus(OspCli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) pong = NULL;
+
+  cli->bus = bus_new(cli->bus_address, &error);
+  if (!cli->bus)
+    return osp_cli_fail(cli, OSP_EXIT_NO_DAEMON, "bus-unavailable", NULL,
+                        _("Cannot connect to the D-Bus system bus (is dbus running?): %s"),
+                        error->message);
+  g_dbus_connection_set_exit_on_close(cli->bus, FALSE);
+  pong = g_dbus_connection_call_sync(cli->bus, OSP_CLI_BUS_NAME, OSP_CLI_MANAGER_PATH,
+                                     "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                     G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &error);
+  if (!pong)
+    return osp_cli_fail_error(cli, error, NULL);
+  cli->manager = osp_dbus_manager_proxy_new_sync(
+      cli->bus, G_DBUS_PROXY_FLAGS_NONE, OSP_CLI_BUS_NAME, OSP_CLI_MANAGER_PATH, NULL, &error);
+  if (!cli->manager)
+    return osp_cli_fail_error(cli, error, NULL);
+  cli->daemon_owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(cli->manager));
+  if (!cli->daemon_owner)
+    return fail_daemon_absent(cli, NULL);
+  return OSP_EXIT_OK;
+}
+
+OspDBusProfile *osp_cli_get_profile(OspCli *cli, const char *name, int *ret_status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  OspDBusProfile *profile;
+
+  if (!osp_dbus_manager_call_get_profile_sync(cli->manager, name, G_DBUS_CALL_FLAGS_NONE, -1, &path,
+                                              NULL, &error)) {
+    *ret_status = osp_cli_fail_error(cli, error, name);
+    return NULL;
+  }
+  profile = osp_dbus_profile_proxy_new_sync(cli->bus, G_DBUS_PROXY_FLAGS_NONE, OSP_CLI_BUS_NAME,
+                                            path, NULL, &error);
+  if (!profile)
+    *ret_status = osp_cli_fail_error(cli, error, name);
+  return profile;
+}
+
+OspDBusConnection *osp_cli_get_connection(OspCli *cli, const char *path, GError **error)
+{
+  return osp_dbus_connection_proxy_new_sync(cli->bus, G_DBUS_PROXY_FLAGS_NONE, OSP_CLI_BUS_NAME,
+                                            path, NULL, error);
+}
+
+GDBusObjectManager *osp_cli_object_manager(OspCli *cli, int *ret_status)
+{
+  g_autoptr(GError) error = NULL;
+  GDBusObjectManager *om = osp_dbus_object_manager_client_new_sync(
+      cli->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, OSP_CLI_BUS_NAME,
+      OSP_CLI_MANAGER_PATH, NULL, &error);
+
+  if (!om)
+    *ret_status = osp_cli_fail_error(cli, error, NULL);
+  return om;
+}
+
+static void on_daemon_appeared(GDBusConnection *bus, const char *name, const char *owner,
+                               gpointer user_data)
+{
+  OspCli *cli = user_data;
+
+  if (g_strcmp0(owner, cli->daemon_owner) == 0)
+    return;
+  g_free(cli->daemon_owner);
+  cli->daemon_owner = g_strdup(owner);
+}
+
+static void on_daemon_vanished(GDBusConnection *bus, const char *name, gpointer user_data)
+{
+  OspCli *cli = user_data;
+
+  g_clear_pointer(&cli->daemon_owner, g_free);
+  if (cli->follow_restarts)
+    return;
+  if (cli->daemon_gone)
+    cli->daemon_gone(cli->daemon_gone_data);
+  osp_cli_finish(cli, osp_cli_fail(cli, OSP_EXIT_NO_DAEMON, "daemon-unavailable", NULL, "%s",
+                                   _("ospreyd stopped while osprey was waiting (it crashed or "
+                                     "was restarted; see journalctl -u ospreyd).")));
+}
+
+/* Follows the owner of ospreyd's name: a waiting command ends with exit
+ * status 4 when it goes away, rather than waiting forever. */
+void osp_cli_watch_daemon(OspCli *cli)
+{
+  if (cli->watch_id)
+    return;
+  cli->watch_id =
+      g_bus_watch_name_on_connection(cli->bus, OSP_CLI_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                     on_daemon_appeared, on_daemon_vanished, cli, NULL);
+}
+
+/* Runs the main loop until osp_cli_finish(), which may already have been
+ * called. */
+int osp_cli_run_loop(OspCli *cli)
+{
+  if (!cli->done)
+    g_main_loop_run(cli->loop);
+  cli->done = FALSE;
+  return cli->status;
+}
+
+void osp_cli_finish(OspCli *cli, int status)
+{
+  cli->status = status;
+  cli->done = TRUE;
+  g_main_loop_quit(cli->loop);
+}
+
+static int compare_connections(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(osp_dbus_connection_get_name(*(OspDBusConnection **)a),
+                   osp_dbus_connection_get_name(*(OspDBusConnection **)b));
+}
+
+/* The connection objects (of @name, or all), sorted by name. */
+GPtrArray *osp_cli_list_connections(GDBusObjectManager *om, const char *name, gboolean active_only)
+{
+  GList *objects = g_dbus_object_manager_get_objects(om);
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+
+  for (GList *l = objects; l; l = l->next) {
+    OspDBusConnection *c = osp_dbus_object_get_connection(OSP_DBUS_OBJECT(l->data));
+
+    if (c && (!name || g_strcmp0(osp_dbus_connection_get_name(c), name) == 0) &&
+        !(active_only && osp_cli_state_is_final(osp_dbus_connection_get_state(c))))
+      g_ptr_array_add(out, c);
+    else if (c)
+      g_object_unref(c);
+  }
+  g_list_free_full(objects, g_object_unref);
+  g_ptr_array_sort(out, compare_connections);
+  return out;
+}
+
+static int compare_profiles(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(osp_dbus_profile_get_name(*(OspDBusProfile **)a),
+                   osp_dbus_profile_get_name(*(OspDBusProfile **)b));
+}
+
+GPtrArray *osp_cli_list_profiles(GDBusObjectManager *om)
+{
+  GList *objects = g_dbus_object_manager_get_objects(om);
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+
+  for (GList *l = objects; l; l = l->next) {
+    OspDBusProfile *p = osp_dbus_object_get_profile(OSP_DBUS_OBJECT(l->data));
+
+    if (p)
+      g_ptr_array_add(out, p);
+  }
+  g_list_free_full(objects, g_object_unref);
+  g_ptr_array_sort(out, compare_profiles);
+  return out;
+}
+
+char *osp_cli_connection_names(GPtrArray *conns)
+{
+  GString *s = g_string_new(NULL);
+
+  for (guint i = 0; i < conns->len; i++)
+    g_string_append_printf(s, "%s%s", i ? ", " : "", osp_dbus_connection_get_name(conns->pdata[i]));
+  return g_string_free(s, FALSE);
+}
+
+gboolean osp_cli_state_is_final(const char *state)
+{
+  return g_strcmp0(state, "disconnected") == 0 || g_strcmp0(state, "failed") == 0;
+}
+
+int osp_cli_reason_exit_status(const char *reason)
+{
+  if (g_strcmp0(reason, "bad-credentials") == 0 || g_strcmp0(reason, "bad-group-secret") == 0)
+    return OSP_EXIT_AUTH;
+  if (g_strcmp0(reason, "not-authorized") == 0)
+    return OSP_EXIT_NOT_AUTHORIZED;
+  return OSP_EXIT_FAILED;
+}
+
+/* Reads a file with the caller's own permissions (the daemon never opens
+ * files for clients), at most @max bytes. */
+char *osp_cli_read_file(OspCli *cli, const char *path, gsize max, gsize *ret_len, int *ret_status)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents(path, &data, &len, &error)) {
+    *ret_status = osp_cli_fail(cli, OSP_EXIT_FAILED, "local-error", NULL, "%s", error->message);
+    return NULL;
+  }
+  if (len > max) {
+    g_free(data);
+    *ret_status = osp_cli_fail(cli, OSP_EXIT_FAILED, "local-error", NULL,
+                               _("%s is too large (at most %zu bytes)."), path, max);
+    return NULL;
+  }
+  *ret_len = len;
+  return data;
+}

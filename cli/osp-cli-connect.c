@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey connect / disconnect: start a connection (a stored profile or vpnc
+ * configuration files), answer the daemon's secret requests, and follow
+ * Connection.State through PropertiesChanged until it is "connected" or
+ * has ended.  No polling: every step comes from a signal. */
+#include "osp-cli-agent.h"
+
+#include <glib-unix.h>
+#include <string.h>
+
+#define MAX_CONFIG_BYTES (1024 * 1024)
+
+static gboolean opt_no_wait, opt_password_stdin, opt_reconnect, opt_no_reconnect, opt_no_ask,
+    opt_config;
+static char *opt_secrets_file, *opt_name;
+static int opt_timeout;
+
+static const GOptionEntry connect_entries[] = {
+  { "config", 0, 0, G_OPTION_ARG_NONE, &opt_config,
+    N_("The arguments are vpnc configuration files (a bare NAME is /etc/vpnc/NAME.conf), "
+       "connected without importing them"),
+    NULL },
+  { "name", 0, 0, G_OPTION_ARG_STRING, &opt_name,
+    N_("With --config: the connection's name (default: the first file's base name)"), N_("NAME") },
+  { "no-wait", 0, 0, G_OPTION_ARG_NONE, &opt_no_wait,
+    N_("Return once the attempt started, without waiting for the tunnel"), NULL },
+  { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &opt_password_stdin,
+    N_("Read the password from the first line of standard input"), NULL },
+  { "secrets-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_secrets_file,
+    N_("Read secrets from FILE: KIND=VALUE lines (group-secret, username, password, passcode)"),
+    N_("FILE") },
+  { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
+    N_("Give up after SECS seconds (exit status 5); 0 waits as long as the daemon tries"),
+    N_("SECS") },
+  { "reconnect", 0, 0, G_OPTION_ARG_NONE, &opt_reconnect,
+    N_("Reconnect automatically when the tunnel is lost (the default)"), NULL },
+  { "no-reconnect", 0, 0, G_OPTION_ARG_NONE, &opt_no_reconnect,
+    N_("Fail when the tunnel is lost instead of reconnecting"), NULL },
+  { "no-ask", 0, 0, G_OPTION_ARG_NONE, &opt_no_ask,
+    N_("Never ask for secrets: fail if one is missing"), NULL },
+  { NULL }
+};
+
+typedef struct {
+  OspCli *cli;
+  char *name;
+  OspDBusConnection *conn;
+  OspCliAgent *agent;
+  guint timeout_id;
+  guint sigint_id;
+  guint sigterm_id;
+  gboolean cancelling;
+} Wait;
+
+static void wait_clear(Wait *w)
+{
+  g_clear_handle_id(&w->timeout_id, g_source_remove);
+  g_clear_handle_id(&w->sigint_id, g_source_remove);
+  g_clear_handle_id(&w->sigterm_id, g_source_remove);
+  if (w->conn)
+    g_signal_handlers_disconnect_by_data(w->conn, w);
+  g_clear_object(&w->conn);
+  g_clear_pointer(&w->agent, osp_cli_agent_free);
+  g_free(w->name);
+}
+
+static void report_connected(Wait *w)
+{
+  g_autoptr(GVariant) ip = osp_dbus_connection_dup_ip_config(w->conn);
+  const char *address = NULL, *device = NULL;
+  g_autoptr(GString) s = NULL;
+
+  if (!osp_cli_agent_banner_shown(w->agent))
+    osp_cli_print_banner(w->cli, osp_dbus_connection_get_banner(w->conn));
+  if (w->cli->json) {
+    s = g_string_new(NULL);
+    osp_cli_connection_to_json(s, w->conn, NULL);
+    osp_cli_print_json(s);
+    return;
+  }
+  if (w->cli->quiet)
+    return;
+  if (ip) {
+    g_variant_lookup(ip, "address", "&s", &address);
+    g_variant_lookup(ip, "device", "&s", &device);
+  }
+  if (address && device)
+    g_print(_("Connected to %s (%s via %s).\n"), w->name, address, device);
+  else
+    g_print(_("Connected to %s.\n"), w->name);
+}
+
+static const char *last_error_name(Wait *w)
+{
+  GVariant *last = osp_dbus_connection_get_last_error(w->conn);
+  const char *name = NULL;
+
+  if (last)
+    g_variant_get(last, "(&s&s&s)", &name, NULL, NULL);
+  return name && *name ? name : NULL;
+}
+
+/* One line on stderr, and the exit status, for a connection that ended
+ * before it was "connected". */
+static int report_failure(Wait *w)
+{
+  const char *reason = osp_dbus_connection_get_state_reason(w->conn);
+  const char *detail = osp_dbus_connection_get_state_message(w->conn);
+  gboolean unanswered =
+      g_strcmp0(reason, "cancelled") == 0 || g_strcmp0(reason, "secrets-required") == 0;
+  const char *text;
+
+  if (w->cancelling)
+    return osp_cli_fail(w->cli, OSP_EXIT_FAILED, "cancelled", NULL,
+                        _("The attempt to connect %s was stopped."), w->name);
+  if (unanswered && osp_cli_agent_given_rejected(w->agent))
+    return osp_cli_fail(w->cli, OSP_EXIT_AUTH, "bad-credentials",
+                        OSP_CLI_ERROR_PREFIX "BadCredentials",
+                        _("Could not connect to %s: the gateway rejected the secrets given on "
+                          "the command line [bad-credentials]."),
+                        w->name);
+  if (unanswered && osp_cli_agent_unanswered(w->agent))
+    return osp_cli_fail(w->cli, OSP_EXIT_FAILED, "secrets-required", last_error_name(w),
+                        _("Could not connect to %s: secrets are needed (%s) and there is no "
+                          "terminal to ask for them; use --password-stdin or --secrets-file "
+                          "[secrets-required]."),
+                        w->name, osp_cli_agent_unanswered(w->agent));
+  if (!reason || !*reason)
+    return osp_cli_fail(w->cli, OSP_EXIT_FAILED, "gateway-disconnected", NULL,
+                        _("The connection %s ended before it was established."), w->name);
+  text = osp_cli_reason_text(reason);
+  if (!text)
+    text = detail;
+  if (detail && *detail && g_strcmp0(text, detail) != 0)
+    return osp_cli_fail(w->cli, osp_cli_reason_exit_status(reason), reason, last_error_name(w),
+                        _("Could not connect to %s: %s [%s]: %s"), w->name, text, reason, detail);
+  return osp_cli_fail(w->cli, osp_cli_reason_exit_status(reason), reason, last_error_name(w),
+                      _("Could not connect to %s: %s [%s]."), w->name, text, reason);
+}
+
+static void check_state(Wait *w)
+{
+  const char *state = osp_dbus_connection_get_state(w->conn);
+
+  if (g_strcmp0(state, "connected") == 0 && !w->cancelling) {
+    report_connected(w);
+    osp_cli_finish(w->cli, OSP_EXIT_OK);
+  } else if (osp_cli_state_is_final(state)) {
+    osp_cli_agent_stop_prompt(w->agent);
+    osp_cli_finish(w->cli, report_failure(w));
+  }
+}
+
+static void on_state_notify(GObject *obj, GParamSpec *pspec, gpointer user_data)
+{
+  check_state(user_data);
+}
+
+static void disconnect_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Wait *w = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!osp_dbus_connection_call_disconnect_finish(OSP_DBUS_CONNECTION(source), res, &error))
+    osp_cli_finish(w->cli, osp_cli_fail_error(w->cli, error, NULL));
+}
+
+static void stop_attempt(Wait *w)
+{
+  osp_cli_agent_stop_prompt(w->agent);
+  osp_dbus_connection_call_disconnect(w->conn, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                      OSP_CLI_AUTH_TIMEOUT_MS, NULL, disconnect_done, w);
+}
+
+/* Ctrl-C stops the attempt and waits for the daemon to confirm; a second
+ * one leaves at once. */
+static gboolean on_interrupt(gpointer user_data)
+{
+  Wait *w = user_data;
+
+  if (w->cancelling) {
+    osp_cli_finish(w->cli, osp_cli_fail(w->cli, OSP_EXIT_FAILED, "cancelled", NULL,
+                                        _("The attempt to connect %s was stopped."), w->name));
+    return G_SOURCE_CONTINUE;
+  }
+  w->cancelling = TRUE;
+  stop_attempt(w);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_timeout(gpointer user_data)
+{
+  Wait *w = user_data;
+
+  w->timeout_id = 0;
+  osp_cli_agent_stop_prompt(w->agent);
+  /* Fire and forget: the call leaves with the final flush. */
+  osp_dbus_connection_call_disconnect(w->conn, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
+  osp_cli_finish(w->cli, osp_cli_fail(w->cli, OSP_EXIT_TIMEOUT, "timeout", NULL,
+                                      _("Timed out after %d seconds connecting %s; the attempt "
+                                        "was stopped."),
+                                      opt_timeout, w->name));
+  return G_SOURCE_REMOVE;
+}
+
+static void on_daemon_gone(gpointer user_data)
+{
+  Wait *w = user_data;
+
+  osp_cli_agent_stop_prompt(w->agent);
+}
+
+static int follow(Wait *w, const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  OspCli *cli = w->cli;
+
+  w->conn = osp_cli_get_connection(cli, path, &error);
+  if (!w->conn)
+    return osp_cli_fail_error(cli, error, NULL);
+  g_signal_connect(w->conn, "notify::state", G_CALLBACK(on_state_notify), w);
+  cli->daemon_gone = on_daemon_gone;
+  cli->daemon_gone_data = w;
+  osp_cli_watch_daemon(cli);
+  w->sigint_id = g_unix_signal_add(SIGINT, on_interrupt, w);
+  w->sigterm_id = g_unix_signal_add(SIGTERM, on_interrupt, w);
+  if (opt_timeout > 0)
+    w->timeout_id = g_timeout_add_seconds((guint)opt_timeout, on_timeout, w);
+  check_state(w);
+  osp_cli_run_loop(cli);
+  cli->daemon_gone = NULL;
+  return cli->status;
+}
+
+static GVariant *connect_options(GHashTable *given)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+  if (g_hash_table_size(given))
+    g_variant_builder_add(&b, "{sv}", "secrets", osp_cli_secrets_variant(given));
+  if (opt_no_ask)
+    g_variant_builder_add(&b, "{sv}", "interactive", g_variant_new_boolean(FALSE));
+  if (opt_reconnect || opt_no_reconnect)
+    g_variant_builder_add(&b, "{sv}", "reconnect", g_variant_new_boolean(opt_reconnect));
+  return g_variant_builder_end(&b);
+}
+
+/* vpnc's rule: a name without "/" is looked up in /etc/vpnc, as NAME and
+ * then NAME.conf; osprey also accepts a file of that name in the current
+ * directory. */
+static char *resolve_config(const char *arg)
+{
+  g_autofree char *plain = NULL, *conf = NULL;
+
+  if (strchr(arg, '/'))
+    return g_strdup(arg);
+  plain = g_build_filename("/etc/vpnc", arg, NULL);
+  conf = g_strconcat(plain, ".conf", NULL);
+  if (g_file_test(plain, G_FILE_TEST_IS_REGULAR))
+    return g_steal_pointer(&plain);
+  if (g_file_test(conf, G_FILE_TEST_IS_REGULAR) || !g_file_test(arg, G_FILE_TEST_EXISTS))
+    return g_steal_pointer(&conf);
+  return g_strdup(arg);
+}
+
+/* The connection name from a file name: base name without extension, with
+ * the characters profile names may not hold replaced by "_". */
+static char *name_from_path(const char *path)
+{
+  char *name = g_path_get_basename(path);
+  char *dot = strrchr(name, '.');
+
+  if (dot && dot != name)
+    *dot = '\0';
+  g_strcanon(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.@", '_');
+  if (name[0] == '.')
+    name[0] = '_';
+  if (strlen(name) > 64)
+    name[64] = '\0';
+  return name;
+}
+
+static GVariant *read_configs(OspCli *cli, int argc, char **argv, int *ret_status)
+{
+  static const char *const fallback[] = { "/etc/vpnc/default.conf", NULL };
+  const char *const *args = argc ? (const char *const *)argv : fallback;
+  GVariantBuilder b;
+  gsize total = 0;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE("aay"));
+  for (; *args; args++) {
+    g_autofree char *path = resolve_config(*args);
+    gsize len = 0;
+    char *data = osp_cli_read_file(cli, path, MAX_CONFIG_BYTES - total, &len, ret_status);
+
+    if (!data) {
+      g_variant_builder_clear(&b);
+      return NULL;
+    }
+    total += len;
+    g_variant_builder_add_value(
+        &b, g_variant_new_from_data(G_VARIANT_TYPE_BYTESTRING, data, len, TRUE, g_free, data));
+  }
+  return g_variant_builder_end(&b);
+}
+
+static char *start_config(OspCli *cli, int argc, char **argv, GVariant *options, char **ret_name,
+                          int *ret_status)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *configs = read_configs(cli, argc, argv, ret_status);
+  char *path = NULL;
+
+  if (!configs) {
+    g_variant_unref(g_variant_ref_sink(options));
+    return NULL;
+  }
+  *ret_name =
+      opt_name ? g_strdup(opt_name) : name_from_path(argc ? argv[0] : "/etc/vpnc/default.conf");
+  if (!osp_dbus_manager_call_connect_config_sync(cli->manager, *ret_name, configs, options,
+                                                 G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                                 OSP_CLI_AUTH_TIMEOUT_MS, &path, NULL, &error))
+    *ret_status = osp_cli_fail_error(cli, error, NULL);
+  return path;
+}
+
+static char *start_profile(OspCli *cli, const char *name, GVariant *options, int *ret_status)
+{
+  g_autoptr(OspDBusProfile) profile = osp_cli_get_profile(cli, name, ret_status);
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+
+  if (!profile) {
+    g_variant_unref(g_variant_ref_sink(options));
+    return NULL;
+  }
+  if (!osp_dbus_profile_call_connect_sync(profile, options,
+                                          G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                          OSP_CLI_AUTH_TIMEOUT_MS, &path, NULL, &error))
+    *ret_status = osp_cli_fail_error(cli, error, name);
+  return path;
+}
+
+static int check_connect_args(OspCli *cli, int argc)
+{
+  if (!opt_config && argc != 1)
+    return osp_cli_usage(cli, "%s", _("Name one profile to connect, or use --config FILE."));
+  if (opt_name && !opt_config)
+    return osp_cli_usage(cli, "%s", _("--name only applies to --config."));
+  if (opt_reconnect && opt_no_reconnect)
+    return osp_cli_usage(cli, "%s", _("--reconnect and --no-reconnect exclude each other."));
+  if (opt_timeout < 0)
+    return osp_cli_usage(cli, "%s", _("--timeout needs a number of seconds."));
+  return OSP_EXIT_OK;
+}
+
+static int gather_secrets(OspCli *cli, GHashTable *given)
+{
+  int status = OSP_EXIT_OK;
+
+  if (opt_secrets_file)
+    status = osp_cli_secrets_from_file(cli, opt_secrets_file, given);
+  if (status == OSP_EXIT_OK && opt_password_stdin)
+    status = osp_cli_password_from_stdin(cli, given);
+  return status;
+}
+
+static void report_started(OspCli *cli, const char *name, const char *path)
+{
+  g_autoptr(GString) s = NULL;
+
+  if (cli->json) {
+    s = g_string_new(NULL);
+    osp_json_open(s, '{');
+    osp_json_member_string(s, "name", name);
+    osp_json_member_string(s, "connection", path);
+    osp_json_close(s, '}');
+    osp_cli_print_json(s);
+  } else if (!cli->quiet) {
+    g_print(_("Connecting %s; follow it with: osprey status %s\n"), name, name);
+  }
+}
+
+static int cmd_connect(OspCli *cli, int argc, char **argv)
+{
+  g_autoptr(GHashTable) given = osp_cli_secrets_new();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  Wait w = { .cli = cli };
+  int status;
+
+  if ((status = check_connect_args(cli, argc)) != OSP_EXIT_OK ||
+      (status = gather_secrets(cli, given)) != OSP_EXIT_OK ||
+      (status = osp_cli_open_bus(cli)) != OSP_EXIT_OK)
+    return status;
+  if (!opt_no_wait) {
+    w.agent = osp_cli_agent_new(cli, given, !opt_no_ask, &error);
+    if (!w.agent)
+      osp_cli_warn(cli, _("Cannot register as secret agent, so secrets cannot be asked for: %s"),
+                   error->message);
+  }
+  if (opt_config) {
+    path = start_config(cli, argc, argv, connect_options(given), &w.name, &status);
+  } else {
+    w.name = g_strdup(argv[0]);
+    path = start_profile(cli, argv[0], connect_options(given), &status);
+  }
+  g_hash_table_remove_all(given); /* wipes them; the agent keeps the kinds */
+  if (path && opt_no_wait) {
+    report_started(cli, w.name, path);
+  } else if (path) {
+    osp_cli_agent_set_connection(w.agent, path);
+    status = follow(&w, path);
+  }
+  wait_clear(&w);
+  return status;
+}
+
+const OspCliCommand osp_cli_cmd_connect = {
+  "connect",
+  N_("PROFILE | --config FILE..."),
+  N_("Connect a profile or vpnc configuration files"),
+  connect_entries,
+  cmd_connect,
+};
+
+/* ------------------------------------------------------------------------ */
+
+static gboolean opt_all;
+
+static const GOptionEntry disconnect_entries[] = {
+  { "all", 'a', 0, G_OPTION_ARG_NONE, &opt_all, N_("Disconnect every active connection"), NULL },
+  { NULL }
+};
+
+typedef struct {
+  OspCli *cli;
+  guint pending;
+} Stop;
+
+static void on_stop_state(GObject *obj, GParamSpec *pspec, gpointer user_data)
+{
+  Stop *stop = user_data;
+
+  if (!osp_cli_state_is_final(osp_dbus_connection_get_state(OSP_DBUS_CONNECTION(obj))))
+    return;
+  g_signal_handlers_disconnect_by_data(obj, stop);
+  if (--stop->pending == 0)
+    osp_cli_finish(stop->cli, OSP_EXIT_OK);
+}
+
+static int nothing_to_stop(OspCli *cli, const char *name)
+{
+  g_autoptr(OspDBusProfile) profile = NULL;
+  int status = OSP_EXIT_OK;
+
+  if (!name)
+    return osp_cli_fail(cli, OSP_EXIT_FAILED, "not-active", NULL, "%s",
+                        _("There is no active connection."));
+  profile = osp_cli_get_profile(cli, name, &status);
+  if (!profile)
+    return status;
+  return osp_cli_fail(cli, OSP_EXIT_FAILED, "not-active", NULL, _("%s is not connected."), name);
+}
+
+static int stop_all(OspCli *cli, GPtrArray *conns)
+{
+  Stop stop = { cli, 0 };
+
+  osp_cli_watch_daemon(cli);
+  for (guint i = 0; i < conns->len; i++) {
+    OspDBusConnection *c = conns->pdata[i];
+    g_autoptr(GError) error = NULL;
+
+    g_signal_connect(c, "notify::state", G_CALLBACK(on_stop_state), &stop);
+    stop.pending++;
+    if (!osp_dbus_connection_call_disconnect_sync(c,
+                                                  G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                                  OSP_CLI_AUTH_TIMEOUT_MS, NULL, &error)) {
+      for (guint j = 0; j <= i; j++)
+        g_signal_handlers_disconnect_by_data(conns->pdata[j], &stop);
+      return osp_cli_fail_error(cli, error, osp_dbus_connection_get_name(c));
+    }
+    if (osp_cli_state_is_final(osp_dbus_connection_get_state(c)))
+      on_stop_state(G_OBJECT(c), NULL, &stop);
+  }
+  if (stop.pending)
+    osp_cli_run_loop(cli);
+  for (guint i = 0; i < conns->len; i++)
+    g_signal_handlers_disconnect_by_data(conns->pdata[i], &stop);
+  return cli->status;
+}
+
+static int cmd_disconnect(OspCli *cli, int argc, char **argv)
+{
+  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autoptr(GPtrArray) conns = NULL;
+  g_autofree char *names = NULL;
+  int status = OSP_EXIT_OK;
+
+  if (argc > 1 || (opt_all && argc))
+    return osp_cli_usage(cli, "%s", _("Name one profile to disconnect, or use --all."));
+  if ((status = osp_cli_open_bus(cli)) != OSP_EXIT_OK ||
+      !(om = osp_cli_object_manager(cli, &status)))
+    return status;
+  conns = osp_cli_list_connections(om, argc ? argv[0] : NULL, TRUE);
+  if (!conns->len)
+    return nothing_to_stop(cli, argc ? argv[0] : NULL);
+  names = osp_cli_connection_names(conns);
+  if (!argc && !opt_all && conns->len > 1)
+    return osp_cli_usage(cli, _("Several connections are active (%s); name one, or use --all."),
+                         names);
+  status = stop_all(cli, conns);
+  if (status == OSP_EXIT_OK && !cli->quiet && !cli->json)
+    g_print(_("Disconnected %s.\n"), names);
+  return status;
+}
+
+const OspCliCommand osp_cli_cmd_disconnect = {
+  "disconnect",
+  N_("[PROFILE | --all]"),
+  N_("Disconnect a profile (default: the only active connection)"),
+  disconnect_entries,
+  cmd_disconnect,
+};

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey — output: JSON built in a GString (RFC 8259 escaping), untrusted
+ * text made safe for a terminal, times and reasons in words. */
+#include "osprey.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A member or element needs a comma unless it is the first in its
+ * container or the value after a key. */
+static void separate(GString *s)
+{
+  if (s->len && !strchr("{[:", s->str[s->len - 1]))
+    g_string_append_c(s, ',');
+}
+
+void osp_json_open(GString *s, char bracket)
+{
+  separate(s);
+  g_string_append_c(s, bracket);
+}
+
+void osp_json_close(GString *s, char bracket)
+{
+  g_string_append_c(s, bracket);
+}
+
+static void append_escaped(GString *s, const char *value)
+{
+  g_string_append_c(s, '"');
+  for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+    switch (*p) {
+    case '"': g_string_append(s, "\\\""); break;
+    case '\\': g_string_append(s, "\\\\"); break;
+    case '\n': g_string_append(s, "\\n"); break;
+    case '\r': g_string_append(s, "\\r"); break;
+    case '\t': g_string_append(s, "\\t"); break;
+    default:
+      if (*p < 0x20 || *p == 0x7f)
+        g_string_append_printf(s, "\\u%04x", *p);
+      else
+        g_string_append_c(s, (char)*p);
+    }
+  }
+  g_string_append_c(s, '"');
+}
+
+void osp_json_string(GString *s, const char *value)
+{
+  separate(s);
+  if (!value) {
+    g_string_append(s, "null");
+    return;
+  }
+  if (g_utf8_validate(value, -1, NULL)) {
+    append_escaped(s, value);
+  } else {
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+
+    append_escaped(s, valid);
+  }
+}
+
+void osp_json_key(GString *s, const char *key)
+{
+  osp_json_string(s, key);
+  g_string_append_c(s, ':');
+}
+
+void osp_json_member_string(GString *s, const char *key, const char *value)
+{
+  osp_json_key(s, key);
+  osp_json_string(s, value);
+}
+
+void osp_json_member_int(GString *s, const char *key, gint64 value)
+{
+  osp_json_key(s, key);
+  g_string_append_printf(s, "%" G_GINT64_FORMAT, value);
+}
+
+void osp_json_member_bool(GString *s, const char *key, gboolean value)
+{
+  osp_json_key(s, key);
+  g_string_append(s, value ? "true" : "false");
+}
+
+void osp_json_member_strv(GString *s, const char *key, const char *const *values)
+{
+  osp_json_key(s, key);
+  osp_json_open(s, '[');
+  for (; values && *values; values++)
+    osp_json_string(s, *values);
+  osp_json_close(s, ']');
+}
+
+static void json_container(GString *s, GVariant *value)
+{
+  gboolean dict = g_variant_is_of_type(value, G_VARIANT_TYPE("a{s*}"));
+  GVariantIter it;
+  GVariant *child;
+
+  osp_json_open(s, dict ? '{' : '[');
+  g_variant_iter_init(&it, value);
+  while ((child = g_variant_iter_next_value(&it))) {
+    if (dict) {
+      g_autoptr(GVariant) key = g_variant_get_child_value(child, 0);
+      g_autoptr(GVariant) val = g_variant_get_child_value(child, 1);
+
+      osp_json_key(s, g_variant_get_string(key, NULL));
+      osp_json_variant(s, val);
+    } else {
+      osp_json_variant(s, child);
+    }
+    g_variant_unref(child);
+  }
+  osp_json_close(s, dict ? '}' : ']');
+}
+
+void osp_json_variant(GString *s, GVariant *value)
+{
+  g_autoptr(GVariant) inner = NULL;
+
+  switch (g_variant_classify(value)) {
+  case G_VARIANT_CLASS_BOOLEAN:
+    separate(s);
+    g_string_append(s, g_variant_get_boolean(value) ? "true" : "false");
+    return;
+  case G_VARIANT_CLASS_BYTE:
+    separate(s);
+    g_string_append_printf(s, "%u", g_variant_get_byte(value));
+    return;
+  case G_VARIANT_CLASS_INT16:
+    separate(s);
+    g_string_append_printf(s, "%d", g_variant_get_int16(value));
+    return;
+  case G_VARIANT_CLASS_UINT16:
+    separate(s);
+    g_string_append_printf(s, "%u", g_variant_get_uint16(value));
+    return;
+  case G_VARIANT_CLASS_INT32:
+    separate(s);
+    g_string_append_printf(s, "%d", g_variant_get_int32(value));
+    return;
+  case G_VARIANT_CLASS_UINT32:
+    separate(s);
+    g_string_append_printf(s, "%u", g_variant_get_uint32(value));
+    return;
+  case G_VARIANT_CLASS_HANDLE:
+    separate(s);
+    g_string_append_printf(s, "%d", g_variant_get_handle(value));
+    return;
+  case G_VARIANT_CLASS_INT64:
+    separate(s);
+    g_string_append_printf(s, "%" G_GINT64_FORMAT, g_variant_get_int64(value));
+    return;
+  case G_VARIANT_CLASS_UINT64:
+    separate(s);
+    g_string_append_printf(s, "%" G_GUINT64_FORMAT, g_variant_get_uint64(value));
+    return;
+  case G_VARIANT_CLASS_DOUBLE:
+    separate(s);
+    g_string_append_printf(s, "%.17g", g_variant_get_double(value));
+    return;
+  case G_VARIANT_CLASS_STRING:
+  case G_VARIANT_CLASS_OBJECT_PATH:
+  case G_VARIANT_CLASS_SIGNATURE: osp_json_string(s, g_variant_get_string(value, NULL)); return;
+  case G_VARIANT_CLASS_VARIANT:
+    inner = g_variant_get_variant(value);
+    osp_json_variant(s, inner);
+    return;
+  case G_VARIANT_CLASS_MAYBE:
+    inner = g_variant_get_maybe(value);
+    if (inner)
+      osp_json_variant(s, inner);
+    else
+      osp_json_string(s, NULL);
+    return;
+  case G_VARIANT_CLASS_ARRAY:
+  case G_VARIANT_CLASS_TUPLE:
+  case G_VARIANT_CLASS_DICT_ENTRY: json_container(s, value); return;
+  }
+}
+
+void osp_cli_print_json(GString *s)
+{
+  g_string_append_c(s, '\n');
+  fwrite(s->str, 1, s->len, stdout);
+  fflush(stdout);
+}
+
+/* Text from the gateway or the daemon (banners, prompts, messages) must
+ * not drive the terminal: control characters become "?" (newlines spaces
+ * when @one_line). */
+char *osp_cli_sanitize(const char *text, gboolean one_line)
+{
+  g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+  GString *s = g_string_sized_new(strlen(valid));
+
+  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+
+    if (c == '\n' || c == '\t')
+      g_string_append_c(s, one_line ? ' ' : (char)c);
+    else if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029)
+      g_string_append_c(s, '?');
+    else
+      g_string_append_unichar(s, c);
+  }
+  return g_string_free(s, FALSE);
+}
+
+char *osp_cli_format_time(gint64 usec)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
+
+  return t ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") : g_strdup("-");
+}
+
+char *osp_cli_variant_to_text(GVariant *value)
+{
+  if (g_variant_is_of_type(value, G_VARIANT_TYPE_VARIANT)) {
+    g_autoptr(GVariant) inner = g_variant_get_variant(value);
+
+    return osp_cli_variant_to_text(inner);
+  }
+  if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
+    return osp_cli_sanitize(g_variant_get_string(value, NULL), TRUE);
+  if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN))
+    return g_strdup(g_variant_get_boolean(value) ? "yes" : "no");
+  if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING_ARRAY)) {
+    g_autofree const char **v = g_variant_get_strv(value, NULL);
+    g_autofree char *joined = g_strjoinv(" ", (char **)v);
+
+    return osp_cli_sanitize(joined, TRUE);
+  }
+  return g_variant_print(value, FALSE);
+}
+
+static const struct {
+  const char *reason;
+  const char *text;
+} reasons[] = {
+  { "local-error", N_("an error on this machine") },
+  { "bad-config", N_("the profile is invalid or incomplete") },
+  { "bad-group-secret", N_("the gateway rejected the group password") },
+  { "bad-credentials", N_("the gateway rejected the user name or password") },
+  { "no-proposal", N_("the gateway accepted none of the proposed algorithms") },
+  { "weak-proposal", N_("the gateway chose an algorithm the profile refuses") },
+  { "gateway-unreachable", N_("the gateway does not answer") },
+  { "gateway-rejected", N_("the gateway refused the connection") },
+  { "protocol-error", N_("the gateway sent something unusable") },
+  { "peer-dead", N_("the gateway stopped answering") },
+  { "gateway-disconnected", N_("the gateway ended the connection") },
+  { "secrets-required", N_("a password was needed and none was given") },
+  { "cancelled", N_("the attempt was cancelled") },
+  { "script-failed", N_("the network script failed") },
+  { "invalid-arguments", N_("an argument was invalid") },
+  { "not-authorized", N_("you are not authorized") },
+  { "not-found", N_("the profile does not exist") },
+  { "already-exists", N_("a profile of that name exists") },
+  { "already-active", N_("the profile is already active") },
+  { "route-conflict", N_("its routes conflict with those of an active connection") },
+  { "limit-exceeded", N_("too many connections") },
+};
+
+/* A translated description of a StateReason, NULL for unknown codes. */
+const char *osp_cli_reason_text(const char *reason)
+{
+  for (size_t i = 0; reason && i < G_N_ELEMENTS(reasons); i++)
+    if (strcmp(reasons[i].reason, reason) == 0)
+      return _(reasons[i].text);
+  return NULL;
+}
+
+void osp_cli_print_banner(OspCli *cli, const char *banner)
+{
+  g_autofree char *clean = NULL;
+
+  if (cli->quiet || cli->json || !banner || !*banner)
+    return;
+  clean = osp_cli_sanitize(banner, FALSE);
+  g_print("%s%s", clean, g_str_has_suffix(clean, "\n") ? "" : "\n");
+}

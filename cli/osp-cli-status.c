@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey list / status / monitor: read-only views built from one
+ * GetManagedObjects() call, and for monitor the signals that follow. */
+#include "osprey.h"
+
+#include <glib-unix.h>
+#include <string.h>
+
+static GVariant *connection_ip(OspDBusConnection *c, const char *key, const char *type)
+{
+  GVariant *ip = osp_dbus_connection_get_ip_config(c);
+
+  return ip ? g_variant_lookup_value(ip, key, G_VARIANT_TYPE(type)) : NULL;
+}
+
+static guint64 connection_stat(OspDBusConnection *c, const char *key)
+{
+  GVariant *stats = osp_dbus_connection_get_stats(c);
+  guint64 v = 0;
+
+  if (stats)
+    g_variant_lookup(stats, key, "t", &v);
+  return v;
+}
+
+static void json_ip_string(GString *s, OspDBusConnection *c, const char *key)
+{
+  g_autoptr(GVariant) v = connection_ip(c, key, "s");
+
+  osp_json_member_string(s, key, v ? g_variant_get_string(v, NULL) : NULL);
+}
+
+static void json_log(GString *s, GVariant *log)
+{
+  GVariantIter it;
+  gint64 t;
+  const char *state, *message;
+
+  osp_json_key(s, "log");
+  osp_json_open(s, '[');
+  g_variant_iter_init(&it, log);
+  while (g_variant_iter_next(&it, "(x&s&s)", &t, &state, &message)) {
+    osp_json_open(s, '{');
+    osp_json_member_int(s, "time", t);
+    osp_json_member_string(s, "state", state);
+    osp_json_member_string(s, "message", message);
+    osp_json_close(s, '}');
+  }
+  osp_json_close(s, ']');
+}
+
+void osp_cli_connection_to_json(GString *s, OspDBusConnection *c, GVariant *log)
+{
+  g_autoptr(GVariant) prefix = connection_ip(c, "prefix", "u");
+  GVariant *v;
+
+  osp_json_open(s, '{');
+  osp_json_member_string(s, "name", osp_dbus_connection_get_name(c));
+  osp_json_member_string(s, "connection", g_dbus_proxy_get_object_path(G_DBUS_PROXY(c)));
+  osp_json_member_string(s, "state", osp_dbus_connection_get_state(c));
+  osp_json_member_string(s, "reason", osp_dbus_connection_get_state_reason(c));
+  osp_json_member_string(s, "message", osp_dbus_connection_get_state_message(c));
+  osp_json_member_string(s, "gateway", osp_dbus_connection_get_gateway(c));
+  json_ip_string(s, c, "address");
+  osp_json_member_int(s, "prefix", prefix ? g_variant_get_uint32(prefix) : 0);
+  json_ip_string(s, c, "device");
+  osp_json_member_int(s, "since", osp_dbus_connection_get_since(c));
+  osp_json_member_int(s, "tx-bytes", (gint64)connection_stat(c, "tx-bytes"));
+  osp_json_member_int(s, "rx-bytes", (gint64)connection_stat(c, "rx-bytes"));
+  osp_json_member_string(s, "banner", osp_dbus_connection_get_banner(c));
+  if ((v = osp_dbus_connection_get_ip_config(c))) {
+    osp_json_key(s, "ip-config");
+    osp_json_variant(s, v);
+  }
+  if ((v = osp_dbus_connection_get_stats(c))) {
+    osp_json_key(s, "stats");
+    osp_json_variant(s, v);
+  }
+  if (log)
+    json_log(s, log);
+  osp_json_close(s, '}');
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void print_field(const char *label, const char *value)
+{
+  g_autofree char *clean = osp_cli_sanitize(value, TRUE);
+
+  if (value && *value)
+    g_print("  %-12s %s\n", label, clean);
+}
+
+static void print_address(OspDBusConnection *c)
+{
+  g_autoptr(GVariant) address = connection_ip(c, "address", "s");
+  g_autoptr(GVariant) prefix = connection_ip(c, "prefix", "u");
+  g_autoptr(GVariant) device = connection_ip(c, "device", "s");
+  g_autofree char *text = NULL;
+
+  if (address)
+    text = g_strdup_printf("%s/%u", g_variant_get_string(address, NULL),
+                           prefix ? g_variant_get_uint32(prefix) : 32);
+  print_field(_("Address:"), text);
+  print_field(_("Device:"), device ? g_variant_get_string(device, NULL) : NULL);
+}
+
+static void print_log(GVariant *log)
+{
+  GVariantIter it;
+  gint64 t;
+  const char *state, *message;
+
+  g_print("  %s\n", _("Log:"));
+  g_variant_iter_init(&it, log);
+  while (g_variant_iter_next(&it, "(x&s&s)", &t, &state, &message)) {
+    g_autofree char *when = osp_cli_format_time(t);
+    g_autofree char *clean = osp_cli_sanitize(message, TRUE);
+
+    g_print("    %s  %-14s %s\n", when, state, clean);
+  }
+}
+
+static void print_connection(OspDBusConnection *c, GVariant *log)
+{
+  const char *reason = osp_dbus_connection_get_state_reason(c);
+  g_autofree char *since = NULL, *traffic = NULL, *tx = NULL, *rx = NULL, *banner = NULL;
+
+  g_print("%s: %s\n", osp_dbus_connection_get_name(c), osp_dbus_connection_get_state(c));
+  if (reason && *reason) {
+    g_autofree char *r =
+        g_strdup_printf("%s (%s)", reason, osp_dbus_connection_get_state_message(c));
+
+    print_field(_("Reason:"), r);
+  }
+  print_field(_("Gateway:"), osp_dbus_connection_get_gateway(c));
+  print_address(c);
+  if (osp_dbus_connection_get_since(c) > 0)
+    since = osp_cli_format_time(osp_dbus_connection_get_since(c));
+  print_field(_("Since:"), since);
+  tx = g_format_size(connection_stat(c, "tx-bytes"));
+  rx = g_format_size(connection_stat(c, "rx-bytes"));
+  traffic = g_strdup_printf(_("%s sent, %s received"), tx, rx);
+  if (since)
+    print_field(_("Traffic:"), traffic);
+  banner = osp_cli_sanitize(osp_dbus_connection_get_banner(c), TRUE);
+  print_field(_("Banner:"), banner);
+  if (log)
+    print_log(log);
+}
+
+static GVariant *get_log(OspCli *cli, const char *name)
+{
+  GVariant *log = NULL;
+
+  if (!osp_dbus_manager_call_get_log_sync(cli->manager, name, G_DBUS_CALL_FLAGS_NONE, -1, &log,
+                                          NULL, NULL))
+    return NULL;
+  return log;
+}
+
+static void show_connection(OspCli *cli, OspDBusConnection *c, gboolean verbose)
+{
+  g_autoptr(GVariant) log = verbose ? get_log(cli, osp_dbus_connection_get_name(c)) : NULL;
+  g_autoptr(GString) s = NULL;
+
+  if (cli->json) {
+    s = g_string_new(NULL);
+    osp_cli_connection_to_json(s, c, log);
+    osp_cli_print_json(s);
+  } else {
+    print_connection(c, log);
+  }
+}
+
+static int no_connection(OspCli *cli, const char *name)
+{
+  g_autoptr(OspDBusProfile) profile = NULL;
+  g_autoptr(GString) s = NULL;
+  int status = OSP_EXIT_OK;
+
+  if (!name) {
+    if (!cli->json && !cli->quiet)
+      g_print("%s\n", _("No active connections."));
+    return OSP_EXIT_OK;
+  }
+  if (!(profile = osp_cli_get_profile(cli, name, &status)))
+    return status;
+  if (cli->json) {
+    s = g_string_new(NULL);
+    osp_json_open(s, '{');
+    osp_json_member_string(s, "name", name);
+    osp_json_member_string(s, "state", "disconnected");
+    osp_json_close(s, '}');
+    osp_cli_print_json(s);
+  } else {
+    g_print("%s: %s\n", name, "disconnected");
+  }
+  return OSP_EXIT_OK;
+}
+
+static gboolean opt_verbose;
+
+static const GOptionEntry status_entries[] = { { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+                                                 N_("Also show the events of the last connection"),
+                                                 NULL },
+                                               { NULL } };
+
+static int cmd_status(OspCli *cli, int argc, char **argv)
+{
+  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autoptr(GPtrArray) conns = NULL;
+  const char *name = argc ? argv[0] : NULL;
+  int status = OSP_EXIT_OK;
+
+  if (argc > 1)
+    return osp_cli_usage(cli, "%s", _("Name at most one profile."));
+  if ((status = osp_cli_open_bus(cli)) != OSP_EXIT_OK ||
+      !(om = osp_cli_object_manager(cli, &status)))
+    return status;
+  conns = osp_cli_list_connections(om, name, name == NULL);
+  if (!conns->len)
+    return no_connection(cli, name);
+  for (guint i = 0; i < conns->len; i++)
+    show_connection(cli, conns->pdata[i], opt_verbose);
+  return OSP_EXIT_OK;
+}
+
+const OspCliCommand osp_cli_cmd_status = {
+  "status",       N_("[PROFILE] [-v]"), N_("Show the active connections, or one profile's"),
+  status_entries, cmd_status,
+};
+
+/* ------------------------------------------------------------------------ */
+
+static const char *profile_state(GDBusObjectManager *om, OspDBusProfile *p)
+{
+  const char *path = osp_dbus_profile_get_active_connection(p);
+  g_autoptr(GDBusInterface) iface = NULL;
+
+  if (!path || strcmp(path, "/") == 0)
+    return NULL;
+  iface = g_dbus_object_manager_get_interface(om, path, OSP_CLI_BUS_NAME ".Connection");
+  return iface ? osp_dbus_connection_get_state(OSP_DBUS_CONNECTION(iface)) : NULL;
+}
+
+static char *profile_setting(OspDBusProfile *p, const char *key)
+{
+  GVariant *settings = osp_dbus_profile_get_settings(p);
+  const char *v = NULL;
+
+  if (settings)
+    g_variant_lookup(settings, key, "&s", &v);
+  return osp_cli_sanitize(v ? v : "", TRUE);
+}
+
+static void list_json(GDBusObjectManager *om, OspDBusProfile *p)
+{
+  g_autoptr(GString) s = g_string_new(NULL);
+  g_autofree char *gateway = profile_setting(p, "gateway");
+  g_autofree char *description = profile_setting(p, "description");
+
+  osp_json_open(s, '{');
+  osp_json_member_string(s, "name", osp_dbus_profile_get_name(p));
+  osp_json_member_string(s, "gateway", gateway);
+  osp_json_member_string(s, "description", description);
+  osp_json_member_string(s, "state", profile_state(om, p));
+  osp_json_close(s, '}');
+  osp_cli_print_json(s);
+}
+
+static int column_width(GPtrArray *profiles, const char *header, gboolean gateway)
+{
+  int w = (int)g_utf8_strlen(header, -1);
+
+  for (guint i = 0; i < profiles->len; i++) {
+    g_autofree char *v = gateway ? profile_setting(profiles->pdata[i], "gateway")
+                                 : g_strdup(osp_dbus_profile_get_name(profiles->pdata[i]));
+
+    w = MAX(w, (int)g_utf8_strlen(v, -1));
+  }
+  return w;
+}
+
+static void list_table(GDBusObjectManager *om, GPtrArray *profiles)
+{
+  const char *hname = _("NAME"), *hgw = _("GATEWAY");
+  int wname = column_width(profiles, hname, FALSE), wgw = column_width(profiles, hgw, TRUE);
+
+  g_print("%-*s  %-*s  %s\n", wname, hname, wgw, hgw, _("STATE"));
+  for (guint i = 0; i < profiles->len; i++) {
+    OspDBusProfile *p = profiles->pdata[i];
+    g_autofree char *gateway = profile_setting(p, "gateway");
+    const char *state = profile_state(om, p);
+
+    g_print("%-*s  %-*s  %s\n", wname, osp_dbus_profile_get_name(p), wgw, gateway,
+            state ? state : "-");
+  }
+}
+
+static int cmd_list(OspCli *cli, int argc, char **argv)
+{
+  g_autoptr(GDBusObjectManager) om = NULL;
+  g_autoptr(GPtrArray) profiles = NULL;
+  int status = OSP_EXIT_OK;
+
+  if (argc)
+    return osp_cli_usage(cli, "%s", _("list takes no arguments."));
+  if ((status = osp_cli_open_bus(cli)) != OSP_EXIT_OK ||
+      !(om = osp_cli_object_manager(cli, &status)))
+    return status;
+  profiles = osp_cli_list_profiles(om);
+  if (cli->json) {
+    for (guint i = 0; i < profiles->len; i++)
+      list_json(om, profiles->pdata[i]);
+  } else if (!profiles->len) {
+    if (!cli->quiet)
+      g_print("%s\n", _("No profiles; import one with: osprey import FILE"));
+  } else {
+    list_table(om, profiles);
+  }
+  return OSP_EXIT_OK;
+}
+
+const OspCliCommand osp_cli_cmd_list = {
+  "list", "", N_("List the profiles and the state of their connections"), NULL, cmd_list,
+};
+
+/* ------------------------------------------------------------------------ */
+
+/* One line per event: a timestamp, then what happened. */
+static void event(OspCli *cli, const char *kind, const char *name, const char *state,
+                  const char *reason, const char *text)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+  g_autofree char *clean = osp_cli_sanitize(text, TRUE);
+  g_autoptr(GString) s = g_string_new(NULL);
+
+  if (cli->json) {
+    osp_json_open(s, '{');
+    osp_json_member_int(
+        s, "time", g_date_time_to_unix(now) * G_USEC_PER_SEC + g_date_time_get_microsecond(now));
+    osp_json_member_string(s, "event", kind);
+    osp_json_member_string(s, "name", name);
+    if (state)
+      osp_json_member_string(s, "state", state);
+    if (reason)
+      osp_json_member_string(s, "reason", reason);
+    if (text)
+      osp_json_member_string(s, "message", text);
+    osp_json_close(s, '}');
+    osp_cli_print_json(s);
+    return;
+  }
+  g_print("%s %s%s%s%s%s%s\n", stamp, name ? name : "", name ? ": " : "", clean,
+          reason && *reason ? " [" : "", reason ? reason : "", reason && *reason ? "]" : "");
+}
+
+static void connection_event(OspCli *cli, OspDBusConnection *c)
+{
+  const char *state = osp_dbus_connection_get_state(c);
+  const char *reason = osp_dbus_connection_get_state_reason(c);
+  const char *message = osp_dbus_connection_get_state_message(c);
+  g_autofree char *text = NULL;
+
+  if (!cli->json)
+    text = message && *message ? g_strdup_printf("%s (%s)", state, message) : g_strdup(state);
+  event(cli, "state", osp_dbus_connection_get_name(c), state, reason, cli->json ? message : text);
+}
+
+static void on_object_added(GDBusObjectManager *om, GDBusObject *obj, gpointer user_data)
+{
+  OspCli *cli = user_data;
+  g_autoptr(OspDBusProfile) p = osp_dbus_object_get_profile(OSP_DBUS_OBJECT(obj));
+  g_autoptr(OspDBusConnection) c = osp_dbus_object_get_connection(OSP_DBUS_OBJECT(obj));
+
+  if (p)
+    event(cli, "profile-added", osp_dbus_profile_get_name(p), NULL, NULL, _("profile added"));
+  if (c)
+    connection_event(cli, c);
+}
+
+static void on_object_removed(GDBusObjectManager *om, GDBusObject *obj, gpointer user_data)
+{
+  OspCli *cli = user_data;
+  g_autoptr(OspDBusProfile) p = osp_dbus_object_get_profile(OSP_DBUS_OBJECT(obj));
+
+  if (p)
+    event(cli, "profile-removed", osp_dbus_profile_get_name(p), NULL, NULL, _("profile removed"));
+}
+
+static void on_properties_changed(GDBusObjectManagerClient *om, GDBusObjectProxy *obj,
+                                  GDBusProxy *iface, GVariant *changed, const char *const *inv,
+                                  gpointer user_data)
+{
+  OspCli *cli = user_data;
+  g_autoptr(GVariant) settings = g_variant_lookup_value(changed, "Settings", NULL);
+  const char *banner = NULL;
+
+  if (OSP_DBUS_IS_PROFILE(iface) && settings) {
+    event(cli, "profile-changed", osp_dbus_profile_get_name(OSP_DBUS_PROFILE(iface)), NULL, NULL,
+          _("profile changed"));
+  }
+  if (!OSP_DBUS_IS_CONNECTION(iface))
+    return;
+  if (g_variant_lookup(changed, "State", "&s", NULL))
+    connection_event(cli, OSP_DBUS_CONNECTION(iface));
+  if (g_variant_lookup(changed, "Banner", "&s", &banner) && *banner) {
+    g_autofree char *text = g_strdup_printf(_("banner: %s"), banner);
+
+    event(cli, "banner", osp_dbus_connection_get_name(OSP_DBUS_CONNECTION(iface)), NULL, NULL,
+          cli->json ? banner : text);
+  }
+}
+
+static void on_owner_changed(GObject *om, GParamSpec *pspec, gpointer user_data)
+{
+  OspCli *cli = user_data;
+  g_autofree char *owner =
+      g_dbus_object_manager_client_get_name_owner(G_DBUS_OBJECT_MANAGER_CLIENT(om));
+
+  if (owner)
+    event(cli, "daemon-started", NULL, NULL, NULL, _("ospreyd started"));
+  else
+    event(cli, "daemon-stopped", NULL, NULL, NULL, _("ospreyd stopped"));
+}
+
+static gboolean on_monitor_interrupt(gpointer user_data)
+{
+  osp_cli_finish(user_data, OSP_EXIT_OK);
+  return G_SOURCE_CONTINUE;
+}
+
+static int cmd_monitor(OspCli *cli, int argc, char **argv)
+{
+  g_autoptr(GDBusObjectManager) om = NULL;
+  int status = OSP_EXIT_OK;
+  guint sigint, sigterm;
+
+  if (argc)
+    return osp_cli_usage(cli, "%s", _("monitor takes no arguments."));
+  if ((status = osp_cli_open_bus(cli)) != OSP_EXIT_OK ||
+      !(om = osp_cli_object_manager(cli, &status)))
+    return status;
+  g_signal_connect(om, "object-added", G_CALLBACK(on_object_added), cli);
+  g_signal_connect(om, "object-removed", G_CALLBACK(on_object_removed), cli);
+  g_signal_connect(om, "interface-proxy-properties-changed", G_CALLBACK(on_properties_changed),
+                   cli);
+  g_signal_connect(om, "notify::name-owner", G_CALLBACK(on_owner_changed), cli);
+  sigint = g_unix_signal_add(SIGINT, on_monitor_interrupt, cli);
+  sigterm = g_unix_signal_add(SIGTERM, on_monitor_interrupt, cli);
+  if (!cli->quiet && !cli->json)
+    g_printerr("%s\n", _("Monitoring ospreyd; press Ctrl-C to stop."));
+  status = osp_cli_run_loop(cli);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  g_signal_handlers_disconnect_by_data(om, cli);
+  return status;
+}
+
+const OspCliCommand osp_cli_cmd_monitor = {
+  "monitor", "",          N_("Print every change of state, banner and profile until interrupted"),
+  NULL,      cmd_monitor,
+};

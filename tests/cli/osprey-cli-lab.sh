@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The osprey command line against the real ospreyd and the strongSwan gateway
+# of tests/lab/lab.sh:
+#
+#   host                                      namespace osp-cl-ID         namespace osp-gw-ID
+#   dbus-daemon (system-like, private,        ospreyd --bus-address       charon (IKEv1 PSK
+#     $LAB_DIR/bus/socket, project policy) <-- --test-authz RULES   ---->  + XAUTH)
+#   osprey --bus-address ...  ------------->  (TUN, routes, DNS here)     198.51.100.1
+#
+#   osprey-cli-lab.sh OSPREYD OSPREY
+#
+# Exit 0 pass, 1 fail, 77 skip (not root, strongSwan missing).  Only the
+# PIDs started here are stopped; the host's /etc/resolv.conf is checked.
+set -u
+
+OSPREYD=$(readlink -f "$1")
+OSPREY=$(readlink -f "$2")
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA=$(cd "$HERE/../../data" && pwd)
+. "$HERE/../lab/lab.sh"
+
+BUS_PID=
+DAEMON_PID=
+
+note() { echo "[cli-lab] $*"; }
+fail()
+{
+  echo "FAIL [cli-lab]: $*" >&2
+  [ -f "$LAB_DIR/ospreyd.log" ] && sed 's/^/  ospreyd| /' "$LAB_DIR/ospreyd.log" | tail -40 >&2
+  exit 1
+}
+
+cleanup()
+{
+  local ok=0
+  [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null && wait "$BUS_PID" 2>/dev/null
+  lab_check_host_resolv || ok=1
+  lab_down
+  [ $ok = 0 ] || { echo "FAIL [cli-lab]: host /etc/resolv.conf changed" >&2; exit 1; }
+}
+
+# A system-like bus with the project's policy, as tests/dbus/test-ospreyd.py has.
+bus_start()
+{
+  local dir=$LAB_DIR/bus i
+  mkdir -p "$dir"
+  cat >"$dir/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <auth>EXTERNAL</auth>
+  <listen>unix:path=$dir/socket</listen>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$DATA/net.ospreyvpn.Osprey1.conf</include>
+</busconfig>
+EOF
+  dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
+  BUS_PID=$!
+  for i in $(seq 100); do
+    [ -S "$dir/socket" ] && break
+    sleep 0.05
+  done
+  [ -S "$dir/socket" ] || fail "dbus-daemon did not start"
+  export OSPREY_BUS_ADDRESS="unix:path=$dir/socket"
+}
+
+daemon_start()
+{
+  local i rc
+  mkdir -p "$LAB_DIR/profiles" "$LAB_DIR/secrets"
+  echo "* * yes" >"$LAB_DIR/rules"
+  export OSPREY_STATE_DIR=$LAB_DIR # what worked before: per test, not the host's
+  lab_spawn_client "$LAB_DIR/ospreyd.log" "$OSPREYD" -v --bus-address "$OSPREY_BUS_ADDRESS" \
+    --profiles-dir "$LAB_DIR/profiles" --secrets-dir "$LAB_DIR/secrets" \
+    --test-authz "$LAB_DIR/rules"
+  DAEMON_PID=$LAB_SPAWN_PID
+  for i in $(seq 100); do
+    "$OSPREY" -q list >/dev/null 2>&1
+    rc=$?
+    [ $rc != 4 ] && break
+    sleep 0.1
+  done
+  [ $rc = 0 ] || fail "osprey list: exit $rc once ospreyd should run"
+}
+
+expect_status()
+{
+  local name=$1 want=$2
+  "$OSPREY" --json status "$name" >"$LAB_DIR/status.json" || fail "osprey status $name failed"
+  python3 - "$LAB_DIR/status.json" "$want" <<'EOF' || fail "status of $name is not $want: $(cat "$LAB_DIR/status.json")"
+import json, sys
+st = json.loads(open(sys.argv[1]).read().splitlines()[0])
+assert st["state"] == sys.argv[2], st
+if st["state"] == "connected":
+    assert st["address"].startswith("198.18.1."), st
+    assert st["device"], st
+EOF
+}
+
+expect_down()
+{
+  lab_exec_client ip link show tun0 >/dev/null 2>&1 && fail "tun0 left behind"
+  lab_exec_client ip route | grep -q "198.51.100" && fail "route to the protected net left behind"
+  return 0
+}
+
+trap cleanup EXIT
+lab_up >/dev/null || exit $?
+bus_start
+daemon_start
+note "ospreyd up on a private bus in $LAB_NS_CL"
+
+# 1. import a vpnc .conf without its secrets; connect with --password-stdin
+#    and the group secret from a --secrets-file
+lab_write_vpnc_conf "$LAB_DIR/lab.conf"
+"$OSPREY" import "$LAB_DIR/lab.conf" --name lab --no-save-secrets || fail "import failed"
+printf 'group-secret=%s\n' "$LAB_GROUP_SECRET" >"$LAB_DIR/group.secret"
+chmod 600 "$LAB_DIR/group.secret"
+start=$(date +%s.%N)
+echo "$LAB_PASSWORD" | "$OSPREY" connect lab --password-stdin \
+  --secrets-file "$LAB_DIR/group.secret" --timeout 60 >"$LAB_DIR/connect.out" 2>&1
+rc=$?
+cat "$LAB_DIR/connect.out"
+[ $rc = 0 ] || fail "osprey connect: exit $rc"
+grep -q "^Connected to lab (198\.18\.1\.[0-9]* via tun0)\.$" "$LAB_DIR/connect.out" ||
+  fail "no 'Connected to lab (... via tun0).' line"
+grep -q "Authorized users only." "$LAB_DIR/connect.out" || fail "banner not shown"
+lab_wait_tunnel 20 || fail "no ping through the tunnel"
+note "osprey connect to first ping: $(echo "$(date +%s.%N) - $start" | bc) s"
+expect_status lab connected
+"$OSPREY" status -v lab | grep -q "Log:" || fail "status -v shows no log"
+"$OSPREY" disconnect || fail "osprey disconnect failed"
+expect_status lab disconnected
+expect_down
+note "connect, status, disconnect of an imported profile"
+
+# 2. wrong password: exit status 2, one line naming the reason
+echo wrong-password | "$OSPREY" connect lab --password-stdin \
+  --secrets-file "$LAB_DIR/group.secret" --timeout 60 >"$LAB_DIR/wrong.out" 2>&1
+rc=$?
+cat "$LAB_DIR/wrong.out"
+[ $rc = 2 ] || fail "wrong password: exit $rc, expected 2"
+grep -q "bad-credentials" "$LAB_DIR/wrong.out" || fail "wrong password: reason not named"
+expect_down
+
+# 3. vpnc-compatible: connect an unimported .conf (secrets inside)
+lab_write_vpnc_conf "$LAB_DIR/adhoc.conf"
+start=$(date +%s.%N)
+"$OSPREY" connect --config "$LAB_DIR/adhoc.conf" --timeout 60 || fail "connect --config failed"
+lab_wait_tunnel 20 || fail "no ping through the tunnel (--config)"
+note "osprey connect --config to first ping: $(echo "$(date +%s.%N) - $start" | bc) s"
+expect_status adhoc connected
+"$OSPREY" disconnect adhoc || fail "disconnect adhoc failed"
+expect_status adhoc disconnected
+expect_down
+note "connect --config of an unimported vpnc file"
+
+kill "$DAEMON_PID"
+wait "$DAEMON_PID"
+rc=$?
+DAEMON_PID=
+[ $rc = 0 ] || fail "ospreyd exit status $rc after SIGTERM"
+grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
+note "PASS"
+exit 0
