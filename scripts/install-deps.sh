@@ -16,6 +16,7 @@ deps_build=(
   gcc libc6-dev pkgconf meson ninja-build python3
   libglib2.0-dev libglib2.0-dev-bin libssl-dev libpolkit-gobject-1-dev
   gettext
+  scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
 )
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
