@@ -26,6 +26,7 @@ static const struct {
   { "SecretsRequired", "secrets-required", OSP_EXIT_FAILED },
   { "Cancelled", "cancelled", OSP_EXIT_FAILED },
   { "Script", "script-failed", OSP_EXIT_FAILED },
+  { "NetworkChanged", "network-changed", OSP_EXIT_FAILED },
   { "InvalidArguments", "invalid-arguments", OSP_EXIT_USAGE },
   { "NotAuthorized", "not-authorized", OSP_EXIT_NOT_AUTHORIZED },
   { "NotFound", "not-found", OSP_EXIT_FAILED },

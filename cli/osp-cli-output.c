@@ -255,6 +255,7 @@ static const struct {
   { "secrets-required", N_("a password was needed and none was given") },
   { "cancelled", N_("the attempt was cancelled") },
   { "script-failed", N_("the network script failed") },
+  { "network-changed", N_("the network changed under the tunnel") },
   { "invalid-arguments", N_("an argument was invalid") },
   { "not-authorized", N_("you are not authorized") },
   { "not-found", N_("the profile does not exist") },

@@ -60,6 +60,7 @@ static const char *const reason_codes[OSP_ERROR_N_CODES] = {
   [OSP_ERROR_SECRETS_REQUIRED] = "secrets-required",
   [OSP_ERROR_CANCELLED] = "cancelled",
   [OSP_ERROR_SCRIPT] = "script-failed",
+  [OSP_ERROR_NETWORK_CHANGED] = "network-changed",
 };
 
 const char *osp_error_reason_code(int code)

@@ -56,6 +56,9 @@ struct OspConnection {
   GSource *ike_src, *natt_src, *esp_src, *tun_src;
   GSource *timer;
   guint keepalive_id, reconnect_id;
+  gulong netmon_id;        /* GNetworkMonitor::network-changed while a session runs */
+  guint netcheck_id;       /* debounce of the above */
+  struct in_addr local;    /* our address towards the gateway when the session began */
   GCancellable *resolve_cancel;
 
   OspIpConfig *ipcfg;
@@ -414,6 +417,79 @@ static gboolean on_keepalive(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- network changes -------------------------------------------------- */
+
+/* The local address the kernel picks for packets to the gateway; 0.0.0.0
+ * when there is no route. */
+static struct in_addr route_source(const struct sockaddr_in *peer)
+{
+  struct sockaddr_in local = { 0 };
+  socklen_t ll = sizeof(local);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd >= 0 && (connect(fd, (const struct sockaddr *)peer, sizeof(*peer)) < 0 ||
+                  getsockname(fd, (struct sockaddr *)&local, &ll) < 0))
+    local.sin_addr.s_addr = 0;
+  if (fd >= 0)
+    close(fd);
+  return local.sin_addr;
+}
+
+static void fail_now(OspConnection *c, const GError *error);
+
+/* IKEv1 cannot move an IKE SA to another address: when the way to the
+ * gateway leaves from another address (or no longer exists), the tunnel is
+ * torn down (script "disconnect": no route or DNS into a dead tunnel) and,
+ * with reconnect, built again at once. */
+static gboolean on_netcheck(gpointer data)
+{
+  OspConnection *c = data;
+  struct in_addr now = route_source(&c->peer);
+  char was_s[INET_ADDRSTRLEN], now_s[INET_ADDRSTRLEN];
+  g_autoptr(GError) e = NULL;
+
+  c->netcheck_id = 0;
+  if (!c->session || c->session_closed || now.s_addr == c->local.s_addr)
+    return G_SOURCE_REMOVE;
+  inet_ntop(AF_INET, &c->local, was_s, sizeof(was_s));
+  inet_ntop(AF_INET, &now, now_s, sizeof(now_s));
+  if (now.s_addr)
+    e = g_error_new(OSP_ERROR, OSP_ERROR_NETWORK_CHANGED,
+                    _("The network changed: the way to the gateway now leaves from %s "
+                      "instead of %s."), now_s, was_s);
+  else
+    e = g_error_new(OSP_ERROR, OSP_ERROR_NETWORK_CHANGED,
+                    _("The network changed: there is no route to the gateway any more."));
+  g_message("%s", e->message);
+  c->reconnect_attempt = 0; /* not the gateway's fault: try again at once */
+  fail_now(c, e);
+  return G_SOURCE_REMOVE;
+}
+
+static void on_network_changed(GNetworkMonitor *monitor, gboolean available, gpointer data)
+{
+  OspConnection *c = data;
+
+  if (!c->netcheck_id)
+    c->netcheck_id = g_timeout_add(300, on_netcheck, c); /* routes change in bursts */
+}
+
+static void watch_network(OspConnection *c, bool on)
+{
+  GNetworkMonitor *mon = g_network_monitor_get_default();
+
+  if (on && !c->netmon_id)
+    c->netmon_id = g_signal_connect(mon, "network-changed", G_CALLBACK(on_network_changed), c);
+  if (!on && c->netmon_id) {
+    g_signal_handler_disconnect(mon, c->netmon_id);
+    c->netmon_id = 0;
+  }
+  if (!on && c->netcheck_id) {
+    g_source_remove(c->netcheck_id);
+    c->netcheck_id = 0;
+  }
+}
+
 /* ---- what worked before ----------------------------------------------- */
 
 /* Aggressive mode carries one KE, so a group that worked with this
@@ -624,8 +700,6 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
     return TRUE;
   return osp_script_run(script, reason, c->ipcfg, error);
 }
-
-static void fail_now(OspConnection *c, const GError *error);
 
 static void bring_up(OspConnection *c, const OspChildSa *sa)
 {
@@ -888,6 +962,7 @@ static void teardown(OspConnection *c)
   if (c->keepalive_id)
     g_source_remove(c->keepalive_id);
   c->keepalive_id = 0;
+  watch_network(c, false);
   osp_session_free(c->session);
   c->session = NULL;
   c->session_closed = false;
@@ -940,22 +1015,16 @@ static gboolean begin(OspConnection *c, GError **error)
       close_io(c);
       return FALSE;
     }
-    /* learn the local address the route to the gateway uses (for NAT-D) */
-    {
-      int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-      memset(&local, 0, sizeof(local));
-      if (probe >= 0 && connect(probe, (struct sockaddr *)&c->peer, sizeof(c->peer)) == 0)
-        getsockname(probe, (struct sockaddr *)&local, &ll);
-      if (probe >= 0)
-        close(probe);
-      ll = sizeof(params.local);
-      getsockname(c->ike_fd, (struct sockaddr *)&params.local, &ll);
-      params.local.sin_addr = local.sin_addr;
-      ll = sizeof(local);
-      if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
-        params.natt_port = ntohs(local.sin_port);
-    }
+    /* the local address the route to the gateway uses (for NAT-D, and
+     * to notice when the network changes) */
+    c->local = route_source(&c->peer);
+    ll = sizeof(params.local);
+    getsockname(c->ike_fd, (struct sockaddr *)&params.local, &ll);
+    params.local.sin_addr = c->local;
+    ll = sizeof(local);
+    if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
+      params.natt_port = ntohs(local.sin_port);
+    watch_network(c, true);
     params.peer = c->peer;
     params.dh_group_hint = c->dh_group_hint ? c->dh_group_hint : remembered_group(c);
     c->session = osp_session_new(c->profile, &params, &session_ops, c);
@@ -1103,6 +1172,7 @@ void osp_connection_free(OspConnection *c)
   }
   if (c->keepalive_id)
     g_source_remove(c->keepalive_id);
+  watch_network(c, false);
   osp_session_free(c->session);
   osp_ip_config_free(c->ipcfg);
   g_clear_error(&c->error);

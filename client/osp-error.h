@@ -30,6 +30,7 @@ typedef enum {
   OSP_ERROR_SECRETS_REQUIRED,    /* secrets-required: a secret was needed and not given */
   OSP_ERROR_CANCELLED,           /* cancelled: the user stopped the attempt */
   OSP_ERROR_SCRIPT,              /* script-failed: the network script failed */
+  OSP_ERROR_NETWORK_CHANGED,     /* network-changed: our address or route to the gateway changed */
   OSP_ERROR_N_CODES
 } OspErrorCode;
 

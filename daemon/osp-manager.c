@@ -68,6 +68,7 @@ static const GDBusErrorEntry engine_error_entries[] = {
   { OSP_ERROR_SECRETS_REQUIRED, "net.ospreyvpn.Osprey1.Error.SecretsRequired" },
   { OSP_ERROR_CANCELLED, "net.ospreyvpn.Osprey1.Error.Cancelled" },
   { OSP_ERROR_SCRIPT, "net.ospreyvpn.Osprey1.Error.Script" },
+  { OSP_ERROR_NETWORK_CHANGED, "net.ospreyvpn.Osprey1.Error.NetworkChanged" },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(engine_error_entries) == OSP_ERROR_N_CODES);
 G_STATIC_ASSERT(G_N_ELEMENTS(daemon_error_entries) == OSP_DAEMON_ERROR_N_CODES);

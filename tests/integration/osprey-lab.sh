@@ -147,6 +147,7 @@ case $SCENARIO in
   nat) LAB_NAT=1 ;;
   rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   dpd-answer) LAB_DPD=2s LAB_DPD_TIMEOUT=8s ;;
+  nat-change) LAB_NAT=1 ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -336,6 +337,38 @@ case $SCENARIO in
     lab_set_loss 0
     note "$ok of 3 connects through 20% loss"
     [ "$ok" = 3 ] || fail "only $ok of 3 connects succeeded with 20% loss" ;;
+  nat-change)
+    # the NAT router's outer address changes (its old mappings die with it):
+    # the gateway sees us from a new address and port
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start "DPD timeout 10"
+    osprey_expect_up
+    lab_exec_nat sysctl -qw net.ipv4.conf.all.promote_secondaries=1 net.ipv4.conf.out0.promote_secondaries=1
+    lab_exec_nat ip addr add 192.0.2.3/24 dev out0
+    lab_exec_nat ip addr del 192.0.2.2/24 dev out0
+    t0=$(date +%s.%N)
+    lab_wait_tunnel 60 || fail "no traffic 60 s after the NAT mapping changed"
+    note "traffic again $(echo "$(date +%s.%N) - $t0" | bc) s after the NAT mapping changed"
+    grep -q "192.0.2.3\[4500\]" "$(lab_gateway_log)" || fail "the gateway never saw the new address"
+    osprey_stop_quietly ;;
+  network-change)
+    # the laptop moves: a second path to the gateway (203.0.113.0/24), the
+    # first one goes away
+    ip -n "$LAB_NS_CL" link add eth1 type veth peer name eth1 netns "$LAB_NS_GW"
+    ip -n "$LAB_NS_GW" addr add 203.0.113.1/24 dev eth1
+    ip -n "$LAB_NS_CL" addr add 203.0.113.2/24 dev eth1
+    ip -n "$LAB_NS_GW" link set eth1 up
+    ip -n "$LAB_NS_CL" link set eth1 up
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    t0=$(date +%s.%N)
+    ip -n "$LAB_NS_CL" link set eth0 down
+    ip -n "$LAB_NS_CL" route replace default via 203.0.113.1 dev eth1
+    lab_wait_tunnel 40 || fail "no traffic 40 s after the network changed"
+    note "traffic again $(echo "$(date +%s.%N) - $t0" | bc) s after the network changed"
+    grep -q "network-changed\|The network changed" "$LAB_DIR/osprey.log" || fail "the change was not reported"
+    grep -q "203.0.113.2\[" "$(lab_gateway_log)" || fail "the gateway never saw the new address"
+    [ "$(grep -c "vpnc-script disconnect" "$LAB_DIR/osprey.log")" -ge 1 ] || fail "the old tunnel's routes and DNS were not removed"
+    osprey_stop_quietly ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"

@@ -719,7 +719,7 @@ lab_write_vpnc_conf()
 
 # lab_wait_tunnel [TIMEOUT_S] [HOST]: wait until HOST (default
 # 198.51.100.1) answers a ping from the client namespace.  Polls every 20 ms
-# for a route to HOST that avoids the outer interface (eth0), then pings with
+# for a route to HOST through a tunnel device (tun*), then pings with
 # a fresh process each time (a ping started before the tunnel keeps its old
 # source address and would never get an answer).
 lab_wait_tunnel()
@@ -728,9 +728,9 @@ lab_wait_tunnel()
   end=$((SECONDS + t))
   while :; do
     route=$(ip -n "$LAB_NS_CL" -o route get "$host" 2>/dev/null)
+    # only through a tunnel device: other paths may reach the protected net in the clear
     case $route in
-      "" | *" dev eth0 "*) ;;
-      *)
+      *" dev tun"*)
         if ip netns exec "$LAB_NS_CL" ping -q -n -c 1 -W 0.2 "$host" >/dev/null 2>&1; then
           return 0
         fi
