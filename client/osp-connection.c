@@ -30,10 +30,24 @@
 #define SOCK_BUF (4 * 1024 * 1024)
 #define RECONNECT_MAX_S 60
 
+/* One IKE SA's session and its role in the connection.  A connection has a
+ * current session; while the IKE SA is re-authenticated, a successor runs
+ * beside it and replaces it once its first IPsec SA is up. */
+typedef enum { ROLE_CURRENT, ROLE_NEXT, ROLE_RETIRED } Role;
+
+typedef struct {
+  struct OspConnection *c;
+  OspSession *session;
+  Role role;
+  bool closed;
+  struct in_addr address;   /* Mode Config address of a successor, to compare */
+} Link;
+
 typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  Link *owner;          /* the session that negotiated it */
   uint64_t soft_bytes;  /* rekey when either direction carried this much; 0 = no limit */
 } SaPair;
 
@@ -45,8 +59,12 @@ struct OspConnection {
 
   OspState state;
   GError *error;
-  OspSession *session;
+  OspSession *session;     /* = link->session */
+  Link *link;
   bool session_closed;
+  Link *next;              /* successor being authenticated, NULL */
+  Link *secrets_link;      /* the session whose secret request is pending */
+  GSource *next_drop_src;  /* frees a successor that failed */
   GSource *teardown_src;
   GError *close_error;
 
@@ -149,6 +167,8 @@ static void rearm(OspConnection *c)
   if (!c->session || c->session_closed || !c->timer)
     return;
   d = osp_session_next_deadline(c->session);
+  if (c->next && !c->next->closed)
+    d = MIN(d, osp_session_next_deadline(c->next->session));
   g_source_set_ready_time(c->timer, d == G_MAXINT64 ? -1 : d);
 }
 
@@ -159,6 +179,8 @@ static gboolean on_timer(gpointer data)
   g_source_set_ready_time(c->timer, -1);
   if (c->session && !c->session_closed)
     osp_session_timeout(c->session, g_get_monotonic_time());
+  if (c->next && !c->next->closed)
+    osp_session_timeout(c->next->session, g_get_monotonic_time());
   rearm(c);
   return G_SOURCE_CONTINUE;
 }
@@ -177,7 +199,7 @@ static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *
 
 static void session_send(gpointer user, const uint8_t *data, size_t len, bool natt)
 {
-  OspConnection *c = user;
+  OspConnection *c = ((Link *)user)->c;
 
   if (natt) {
     g_autofree uint8_t *pkt = g_malloc(len + 4);
@@ -312,6 +334,19 @@ static void report_unreachable(OspConnection *c)
   }
 }
 
+/* An IKE datagram for whichever session owns its cookies (each drops the
+ * others' silently).  The current session first: the successor's input
+ * may replace (and free) it. */
+static void ike_input(OspConnection *c, const uint8_t *data, size_t len)
+{
+  gint64 now = g_get_monotonic_time();
+
+  if (c->session && !c->session_closed)
+    osp_session_input(c->session, data, len, now);
+  if (c->next && !c->next->closed)
+    osp_session_input(c->next->session, data, len, now);
+}
+
 static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
@@ -329,7 +364,7 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
     }
     if (from.sin_addr.s_addr != c->peer.sin_addr.s_addr)
       continue;
-    osp_session_input(c->session, c->buf, (size_t)n, g_get_monotonic_time());
+    ike_input(c, c->buf, (size_t)n);
   }
   rearm(c);
   return G_SOURCE_CONTINUE;
@@ -366,7 +401,7 @@ static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
           (c->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
         continue; /* foreign, a NAT keepalive (RFC 3948 2.3), or too big */
       if (len >= 4 && osp_get32(p) == 0)
-        osp_session_input(c->session, p + 4, len - 4, g_get_monotonic_time());
+        ike_input(c, p + 4, len - 4);
       else
         alive |= esp_input(c, p, len);
     }
@@ -742,27 +777,36 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
 
 static void session_progress(gpointer user, OspState state)
 {
-  OspConnection *c = user;
+  Link *l = user;
+  OspConnection *c = l->c;
 
-  if (c->state != OSP_STATE_CONNECTED && c->state != OSP_STATE_DISCONNECTING)
+  if (l->role == ROLE_CURRENT && c->state != OSP_STATE_CONNECTED &&
+      c->state != OSP_STATE_DISCONNECTING)
     enter_state(c, state, NULL);
 }
 
 static void session_secrets(gpointer user, const OspSecretRequest *req)
 {
-  OspConnection *c = user;
+  Link *l = user;
+  OspConnection *c = l->c;
 
   if (c->cb->secrets_needed) {
+    c->secrets_link = l;
     c->cb->secrets_needed(c, req, c->user);
     return;
   }
-  osp_session_cancel_secrets(c->session, req->id, g_get_monotonic_time());
+  osp_session_cancel_secrets(l->session, req->id, g_get_monotonic_time());
 }
 
 static void session_ip_config(gpointer user, const OspIpConfig *cfg)
 {
-  OspConnection *c = user;
+  Link *l = user;
+  OspConnection *c = l->c;
 
+  if (l->role != ROLE_CURRENT) {
+    l->address = cfg->address; /* a successor keeps the configuration applied */
+    return;
+  }
   osp_ip_config_free(c->ipcfg);
   c->ipcfg = ip_config_copy(cfg);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
@@ -791,9 +835,16 @@ static void account_closed(OspConnection *c, const SaPair *p)
   c->closed_stats.tx_bytes += out->bytes;
 }
 
-static void session_child_up(gpointer user, const OspChildSa *sa)
+static void pair_remove(OspConnection *c, size_t i)
 {
-  OspConnection *c = user;
+  account_closed(c, &c->sas[i]);
+  pair_free(&c->sas[i]);
+  memmove(&c->sas[i], &c->sas[i + 1], sizeof(SaPair) * (c->n_sas - i - 1));
+  c->n_sas--;
+}
+
+static bool pair_new(OspConnection *c, Link *owner, const OspChildSa *sa)
+{
   SaPair p = { 0 };
   int r;
 
@@ -812,18 +863,27 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
                                       g_strerror(-r));
     pair_free(&p);
     fail_now(c, e);
-    return;
+    return false;
   }
   p.udp = sa->udp_encap;
   p.soft_bytes = (uint64_t)sa->lifetime_kb * 1024 * 9 / 10;
-  if (c->n_sas == MAX_SAS) {
-    account_closed(c, &c->sas[0]);
-    pair_free(&c->sas[0]);
-    memmove(&c->sas[0], &c->sas[1], sizeof(SaPair) * (MAX_SAS - 1));
-    c->n_sas--;
-  }
-  c->sas[c->n_sas++] = p;
-  if (c->state == OSP_STATE_CONNECTED) {
+  p.owner = owner;
+  if (c->n_sas == MAX_SAS)
+    pair_remove(c, 0);
+  c->sas[c->n_sas++] = p; /* the newest pair carries outbound traffic */
+  return true;
+}
+
+static void promote(OspConnection *c);
+
+static void session_child_up(gpointer user, const OspChildSa *sa)
+{
+  Link *l = user;
+  OspConnection *c = l->c;
+
+  if (l->role == ROLE_RETIRED || !pair_new(c, l, sa))
+    return;
+  if (c->state == OSP_STATE_CONNECTED || l->role == ROLE_NEXT) {
     c->rekeys++;
     return;
   }
@@ -832,17 +892,11 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
 
 static void session_child_down(gpointer user, uint32_t spi_in)
 {
-  OspConnection *c = user;
+  OspConnection *c = ((Link *)user)->c;
   SaPair *p = pair_by_spi(c, spi_in);
-  size_t i;
 
-  if (!p)
-    return;
-  i = (size_t)(p - c->sas);
-  account_closed(c, p);
-  pair_free(p);
-  memmove(&c->sas[i], &c->sas[i + 1], sizeof(SaPair) * (c->n_sas - i - 1));
-  c->n_sas--;
+  if (p)
+    pair_remove(c, (size_t)(p - c->sas));
 }
 
 static void teardown(OspConnection *c);
@@ -857,12 +911,38 @@ static gboolean teardown_idle(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void drop_next(OspConnection *c);
+
+static gboolean drop_next_idle(gpointer data)
+{
+  OspConnection *c = data;
+
+  g_source_unref(c->next_drop_src);
+  c->next_drop_src = NULL;
+  drop_next(c);
+  return G_SOURCE_REMOVE;
+}
+
 /* The session must not be freed from inside its own callback: teardown
- * runs from the main loop right after. */
+ * (or, for a successor, drop_next) runs from the main loop right after. */
 static void session_closed(gpointer user, const GError *error)
 {
-  OspConnection *c = user;
+  Link *l = user;
+  OspConnection *c = l->c;
 
+  l->closed = true;
+  if (l->role == ROLE_RETIRED)
+    return;
+  if (l->role == ROLE_NEXT) {
+    g_warning("Re-authenticating with the gateway failed: %s; the current IKE SA stays.",
+              error ? error->message : "stopped");
+    if (!c->next_drop_src) {
+      c->next_drop_src = g_idle_source_new();
+      g_source_set_callback(c->next_drop_src, drop_next_idle, c, NULL);
+      g_source_attach(c->next_drop_src, NULL);
+    }
+    return;
+  }
   c->session_closed = true;
   g_clear_error(&c->close_error);
   if (error)
@@ -875,6 +955,9 @@ static void session_closed(gpointer user, const GError *error)
   }
 }
 
+static void session_ike_expiring(gpointer user);
+static void session_reauthenticated(gpointer user);
+
 static const OspSessionOps session_ops = {
   .send = session_send,
   .progress = session_progress,
@@ -882,8 +965,110 @@ static const OspSessionOps session_ops = {
   .ip_config = session_ip_config,
   .child_sa_up = session_child_up,
   .child_sa_down = session_child_down,
+  .ike_expiring = session_ike_expiring,
+  .reauthenticated = session_reauthenticated,
   .closed = session_closed,
 };
+
+/* ---- sessions and re-authentication ------------------------------------ */
+
+static Link *link_new(OspConnection *c, const OspSessionParams *params, Role role)
+{
+  Link *l = g_new0(Link, 1);
+
+  l->c = c;
+  l->role = role;
+  l->session = osp_session_new(c->profile, params, &session_ops, l);
+  return l;
+}
+
+static void link_free(Link *l)
+{
+  if (!l)
+    return;
+  if (l->c->secrets_link == l)
+    l->c->secrets_link = NULL;
+  osp_session_free(l->session);
+  g_free(l);
+}
+
+/* What the sockets and the route say about both ends, for a new session. */
+static void session_params(OspConnection *c, OspSessionParams *params)
+{
+  struct sockaddr_in local;
+  socklen_t ll;
+
+  memset(params, 0, sizeof(*params));
+  ll = sizeof(params->local);
+  getsockname(c->ike_fd, (struct sockaddr *)&params->local, &ll);
+  params->local.sin_addr = c->local;
+  ll = sizeof(local);
+  if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
+    params->natt_port = ntohs(local.sin_port);
+  params->peer = c->peer;
+  params->dh_group_hint = c->dh_group_hint ? c->dh_group_hint : remembered_group(c);
+}
+
+static void drop_next(OspConnection *c)
+{
+  if (c->next_drop_src) {
+    g_source_destroy(c->next_drop_src);
+    g_source_unref(c->next_drop_src);
+    c->next_drop_src = NULL;
+  }
+  link_free(g_steal_pointer(&c->next));
+}
+
+/* The IKE SA is about to expire (or the gateway deleted it): authenticate a
+ * new one beside it, with the credentials kept for this connection (or
+ * asked again); the tunnel, its routes and DNS stay as they are. */
+static void session_ike_expiring(gpointer user)
+{
+  Link *l = user;
+  OspConnection *c = l->c;
+  OspSessionParams params;
+
+  if (l->role != ROLE_CURRENT || c->next || c->state != OSP_STATE_CONNECTED)
+    return;
+  g_message("Re-authenticating with the gateway (new IKE SA).");
+  session_params(c, &params);
+  params.reauth = true;
+  c->next = link_new(c, &params, ROLE_NEXT);
+  osp_session_start(c->next->session, g_get_monotonic_time());
+}
+
+/* The successor is authenticated: it takes over the IPsec SAs (the
+ * gateway does the same: IPsec SAs outlive their IKE SA in IKEv1) and
+ * becomes the current session; the old IKE SA is deleted. */
+static void promote(OspConnection *c)
+{
+  Link *old = c->link;
+  size_t i;
+
+  if (c->ipcfg && c->next->address.s_addr && c->next->address.s_addr != c->ipcfg->address.s_addr)
+    g_warning("The gateway gave the new IKE SA another address; keeping the one configured.");
+  c->link = g_steal_pointer(&c->next);
+  c->link->role = ROLE_CURRENT;
+  c->session = c->link->session;
+  c->session_closed = c->link->closed;
+  old->role = ROLE_RETIRED;
+  osp_session_adopt_children(c->session, old->session);
+  for (i = 0; i < c->n_sas; i++)
+    if (c->sas[i].owner == old)
+      c->sas[i].owner = c->link;
+  if (!old->closed)
+    osp_session_delete(old->session); /* only the IKE SA's Delete: no IPsec SA left */
+  link_free(old);
+  g_message("Re-authenticated with the gateway: the new IKE SA carries on.");
+}
+
+static void session_reauthenticated(gpointer user)
+{
+  Link *l = user;
+
+  if (l->role == ROLE_NEXT && l->c->state == OSP_STATE_CONNECTED)
+    promote(l->c);
+}
 
 /* ---- lifecycle -------------------------------------------------------- */
 
@@ -935,38 +1120,43 @@ static gboolean on_reconnect(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Releases everything of the current attempt; then DISCONNECTED, FAILED or
- * RECONNECTING. */
-static void teardown(OspConnection *c)
+static void clear_id(guint *id)
 {
-  g_autoptr(GError) error = g_steal_pointer(&c->close_error);
+  if (*id)
+    g_source_remove(*id);
+  *id = 0;
+}
+
+/* Releases everything of the current attempt: the script's network
+ * configuration, sockets, TUN device, SAs, timers and sessions. */
+static void release_attempt(OspConnection *c)
+{
   g_autoptr(GError) script_error = NULL;
-  bool was_up = c->state == OSP_STATE_CONNECTED || c->state == OSP_STATE_DISCONNECTING;
-  bool user_ended = c->state == OSP_STATE_DISCONNECTING;
-  size_t i;
 
   if (c->script_connected && !run_script(c, "disconnect", &script_error))
     g_warning("%s", script_error->message);
   c->script_connected = false;
   close_io(c);
-  for (i = 0; i < c->n_sas; i++) {
-    account_closed(c, &c->sas[i]);
-    pair_free(&c->sas[i]);
-  }
-  c->n_sas = 0;
-  if (c->timer) {
-    g_source_destroy(c->timer);
-    g_source_unref(c->timer);
-    c->timer = NULL;
-  }
-  if (c->keepalive_id)
-    g_source_remove(c->keepalive_id);
-  c->keepalive_id = 0;
+  while (c->n_sas)
+    pair_remove(c, c->n_sas - 1);
+  unwatch(&c->timer);
+  clear_id(&c->keepalive_id);
   watch_network(c, false);
-  osp_session_free(c->session);
+  drop_next(c);
+  link_free(g_steal_pointer(&c->link));
   c->session = NULL;
   c->session_closed = false;
   c->since = 0;
+}
+
+/* Ends the current attempt; then DISCONNECTED, FAILED or RECONNECTING. */
+static void teardown(OspConnection *c)
+{
+  g_autoptr(GError) error = g_steal_pointer(&c->close_error);
+  bool was_up = c->state == OSP_STATE_CONNECTED || c->state == OSP_STATE_DISCONNECTING;
+  bool user_ended = c->state == OSP_STATE_DISCONNECTING;
+
+  release_attempt(c);
 
   if (!error || user_ended) {
     enter_state(c, OSP_STATE_DISCONNECTED, NULL);
@@ -991,7 +1181,8 @@ static void fail_now(OspConnection *c, const GError *error)
     if (c->state == OSP_STATE_CONNECTED || c->state == OSP_STATE_CONFIGURING)
       osp_session_delete(c->session); /* tell the gateway; closed(NULL) follows */
   }
-  session_closed(c, error);
+  if (c->link)
+    session_closed(c->link, error);
 }
 
 static void resolved(GObject *src, GAsyncResult *res, gpointer data);
@@ -1001,9 +1192,7 @@ static gboolean begin(OspConnection *c, GError **error)
   struct in_addr a;
 
   if (inet_pton(AF_INET, c->profile->gateway, &a) == 1) {
-    OspSessionParams params = { 0 };
-    struct sockaddr_in local;
-    socklen_t ll = sizeof(local);
+    OspSessionParams params;
 
     memset(&c->peer, 0, sizeof(c->peer));
     c->peer.sin_family = AF_INET;
@@ -1018,16 +1207,10 @@ static gboolean begin(OspConnection *c, GError **error)
     /* the local address the route to the gateway uses (for NAT-D, and
      * to notice when the network changes) */
     c->local = route_source(&c->peer);
-    ll = sizeof(params.local);
-    getsockname(c->ike_fd, (struct sockaddr *)&params.local, &ll);
-    params.local.sin_addr = c->local;
-    ll = sizeof(local);
-    if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
-      params.natt_port = ntohs(local.sin_port);
     watch_network(c, true);
-    params.peer = c->peer;
-    params.dh_group_hint = c->dh_group_hint ? c->dh_group_hint : remembered_group(c);
-    c->session = osp_session_new(c->profile, &params, &session_ops, c);
+    session_params(c, &params);
+    c->link = link_new(c, &params, ROLE_CURRENT);
+    c->session = c->link->session;
     c->timer = g_source_new(&timer_funcs, sizeof(GSource));
     g_source_set_callback(c->timer, on_timer, c, NULL);
     g_source_attach(c->timer, NULL);
@@ -1103,25 +1286,38 @@ static void keep_secret(char **field, const char *value)
   *field = g_strdup(value);
 }
 
+/* The session that asked, if it still runs. */
+static OspSession *asking_session(OspConnection *c)
+{
+  Link *l = c->secrets_link;
+
+  if (!l || l->closed || (l != c->link && l != c->next))
+    return NULL;
+  return l->session;
+}
+
 void osp_connection_provide_secrets(OspConnection *c, guint request_id,
                                     const char *const values[OSP_SECRET_N_KINDS])
 {
-  if (!c->session || c->session_closed)
+  OspSession *s = asking_session(c);
+
+  if (!s)
     return;
   if (c->profile->keep_credentials) {
     keep_secret(&c->profile->group_secret, values[OSP_SECRET_GROUP_SECRET]);
     keep_secret(&c->profile->username, values[OSP_SECRET_USERNAME]);
     keep_secret(&c->profile->password, values[OSP_SECRET_PASSWORD]);
   }
-  osp_session_provide_secrets(c->session, request_id, values, g_get_monotonic_time());
+  osp_session_provide_secrets(s, request_id, values, g_get_monotonic_time());
   rearm(c);
 }
 
 void osp_connection_cancel_secrets(OspConnection *c, guint request_id)
 {
-  if (!c->session || c->session_closed)
-    return;
-  osp_session_cancel_secrets(c->session, request_id, g_get_monotonic_time());
+  OspSession *s = asking_session(c);
+
+  if (s)
+    osp_session_cancel_secrets(s, request_id, g_get_monotonic_time());
 }
 
 void osp_connection_disconnect(OspConnection *c)
@@ -1139,41 +1335,22 @@ void osp_connection_disconnect(OspConnection *c)
   if (c->state == OSP_STATE_DISCONNECTING)
     return;
   enter_state(c, OSP_STATE_DISCONNECTING, NULL);
+  if (c->next && !c->next->closed)
+    osp_session_delete(c->next->session);
   if (!c->session_closed)
     osp_session_delete(c->session);
 }
 
 void osp_connection_free(OspConnection *c)
 {
-  size_t i;
-
   if (!c)
     return;
-  if (c->reconnect_id)
-    g_source_remove(c->reconnect_id);
+  clear_id(&c->reconnect_id);
   if (c->resolve_cancel)
     g_cancellable_cancel(c->resolve_cancel);
   g_clear_object(&c->resolve_cancel);
-  if (c->teardown_src) {
-    g_source_destroy(c->teardown_src);
-    g_source_unref(c->teardown_src);
-  }
-  if (c->script_connected) {
-    g_autoptr(GError) e = NULL;
-
-    run_script(c, "disconnect", &e);
-  }
-  close_io(c);
-  for (i = 0; i < c->n_sas; i++)
-    pair_free(&c->sas[i]);
-  if (c->timer) {
-    g_source_destroy(c->timer);
-    g_source_unref(c->timer);
-  }
-  if (c->keepalive_id)
-    g_source_remove(c->keepalive_id);
-  watch_network(c, false);
-  osp_session_free(c->session);
+  unwatch(&c->teardown_src);
+  release_attempt(c);
   osp_ip_config_free(c->ipcfg);
   g_clear_error(&c->error);
   g_clear_error(&c->close_error);

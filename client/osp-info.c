@@ -233,6 +233,27 @@ void osp_dpd_check_now(OspSession *s)
   s->dpd_next = s->now;
 }
 
+static bool children_live(const OspSession *s)
+{
+  for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
+    if (s->children[k].live)
+      return true;
+  return false;
+}
+
+/* Without its IKE SA the session can neither rekey nor answer DPD: it only
+ * keeps its IPsec SAs until they expire or a successor replaces it. */
+static void retire_ike_sa(OspSession *s)
+{
+  for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
+    s->children[k].rekey_at = G_MAXINT64;
+  s->dpd_next = G_MAXINT64;
+  osp_session_stop_retransmit(s);
+  osp_quick_clear(s);
+  osp_quick_peer_clear(s);
+  osp_session_ike_expiring(s);
+}
+
 static void delete_payload(OspSession *s, const OspDelete *d)
 {
   size_t i;
@@ -242,6 +263,13 @@ static void delete_payload(OspSession *s, const OspDelete *d)
       if (memcmp(d->spis + 16 * i, s->icookie, 8) == 0 &&
           memcmp(d->spis + 16 * i + 8, s->rcookie, 8) == 0) {
         s->established_p1 = false;
+        if (s->state == S_ESTABLISHED && children_live(s) && s->ops->ike_expiring) {
+          /* IPsec SAs outlive their IKE SA in IKEv1: keep carrying
+           * traffic while a new IKE SA is authenticated */
+          g_message("The gateway deleted the IKE SA; its IPsec SAs live on.");
+          retire_ike_sa(s);
+          return;
+        }
         osp_session_fail(s, OSP_ERROR_DISCONNECTED, _("The gateway ended the connection."));
         return;
       }

@@ -535,9 +535,13 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   }
   send_am3(s, ke, nat);
   s->established_p1 = true;
-  {
+  /* re-authenticate at 85-90% of the lifetime, jittered */
+  s->ike_soft_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC *
+                              (85 + g_random_int_range(0, 6)) / 100;
+  if (!s->params.reauth) {
     /* tell the gateway no older SA of ours is alive (RFC 2407 4.6.3.3),
-     * so it drops what a crash or a lost network left behind */
+     * so it drops what a crash or a lost network left behind; not when
+     * this IKE SA replaces one whose IPsec SAs still carry traffic */
     uint8_t cookies[16];
 
     memcpy(cookies, s->icookie, 8);

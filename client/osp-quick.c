@@ -431,12 +431,8 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     return;
   }
   osp_quick_clear(s);
-  if (s->state != S_ESTABLISHED) {
-    osp_session_enter(s, S_ESTABLISHED);
-    s->last_rx = s->now;
-    if (s->peer_dpd && s->profile->dpd_idle > 0)
-      s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
-  }
+  if (s->state != S_ESTABLISHED)
+    osp_session_established_now(s);
 }
 
 /* ---- quick mode started by the gateway (it rekeys) ---------------------

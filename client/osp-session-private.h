@@ -107,6 +107,7 @@ struct OspSession {
   OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key;
   uint8_t p1_iv[16];         /* last phase-1 CBC block */
   uint32_t ike_lifetime;
+  gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
   bool established_p1;
 
   /* what the gateway announced */
@@ -153,6 +154,11 @@ struct OspSession {
 
 /* ---- osp-session.c: shared machinery ---- */
 void osp_session_enter(OspSession *s, SessionState next);
+/* the session carries traffic: timers of an established session start;
+ * a re-authentication reports reauthenticated */
+void osp_session_established_now(OspSession *s);
+/* reports ike_expiring once */
+void osp_session_ike_expiring(OspSession *s);
 void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* sends and arms retransmission (max_tries 0 = send once and leave the
  * current retransmission alone); takes the reference */

@@ -85,6 +85,7 @@ OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *p
   s->ipcfg = osp_ip_config_new();
   s->rt.next = G_MAXINT64;
   s->dpd_next = G_MAXINT64;
+  s->ike_soft_at = G_MAXINT64;
   return s;
 }
 
@@ -564,6 +565,8 @@ gint64 osp_session_next_deadline(const OspSession *s)
   if (s->state == S_CLOSED)
     return G_MAXINT64;
   d = MIN(d, s->dpd_next);
+  if (s->state == S_ESTABLISHED)
+    d = MIN(d, s->ike_soft_at);
   if (s->pqm.active)
     d = MIN(d, s->pqm.give_up);
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
@@ -638,6 +641,8 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     return;
   if (now_us >= s->dpd_next)
     osp_dpd_timer(s);
+  if (s->state == S_ESTABLISHED && now_us >= s->ike_soft_at)
+    osp_session_ike_expiring(s);
   if (s->pqm.active && now_us >= s->pqm.give_up) {
     g_debug("quick mode (gateway's): no HASH(3) came; forgotten");
     osp_quick_peer_clear(s);
@@ -723,6 +728,44 @@ void osp_session_delete(OspSession *s)
   retransmit_clear(&s->rt);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, NULL);
+}
+
+void osp_session_established_now(OspSession *s)
+{
+  osp_session_enter(s, S_ESTABLISHED);
+  s->last_rx = s->now;
+  if (s->peer_dpd && s->profile->dpd_idle > 0)
+    s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+  if (s->params.reauth && s->ops->reauthenticated)
+    s->ops->reauthenticated(s->user);
+}
+
+void osp_session_adopt_children(OspSession *s, OspSession *from)
+{
+  size_t i, k = 0;
+
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *c = &from->children[i];
+
+    if (!c->live)
+      continue;
+    while (k < OSP_MAX_CHILDREN && s->children[k].live)
+      k++;
+    if (k == OSP_MAX_CHILDREN)
+      break;
+    s->children[k] = *c;
+    if (c->rekey_at == G_MAXINT64) /* its rekey was given up with the old IKE SA */
+      s->children[k].rekey_at = MAX(s->now, c->expire_at - (c->expire_at - c->established) / 8);
+    memset(c, 0, sizeof(*c));
+  }
+}
+
+void osp_session_ike_expiring(OspSession *s)
+{
+  s->ike_soft_at = G_MAXINT64; /* once */
+  g_debug("session: the IKE SA needs replacing");
+  if (s->ops->ike_expiring)
+    s->ops->ike_expiring(s->user);
 }
 
 bool osp_session_natt_active(const OspSession *s)

@@ -53,6 +53,14 @@ typedef struct {
   void (*child_sa_up)(gpointer user, const OspChildSa *sa);
   /* An IPsec SA pair is gone (expired after rekey, or deleted by the gateway). */
   void (*child_sa_down)(gpointer user, uint32_t spi_in);
+  /* The IKE SA reaches its soft lifetime, or the gateway deleted it while
+   * the IPsec SAs live on: time to authenticate a new one (a session with
+   * params.reauth) while this one keeps carrying traffic.  Optional. */
+  void (*ike_expiring)(gpointer user);
+  /* A session with params.reauth is authenticated and configured: the
+   * caller moves the IPsec SAs of the session it replaces over
+   * (osp_session_adopt_children) and deletes that one. */
+  void (*reauthenticated)(gpointer user);
   /* The session ended: error is NULL after a clean osp_session_delete(). */
   void (*closed)(gpointer user, const GError *error);
 } OspSessionOps;
@@ -63,6 +71,7 @@ typedef struct {
   struct sockaddr_in peer;    /* the gateway, port 500 */
   uint16_t natt_port;         /* our local NAT-T port (host order) */
   int dh_group_hint;          /* a group that worked before with this profile, 0 = none */
+  bool reauth;                /* replaces a live IKE SA: no INITIAL-CONTACT */
 } OspSessionParams;
 
 /* The profile is copied.  Secrets missing from it are asked for through
@@ -99,6 +108,9 @@ void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us);
 void osp_session_delete(OspSession *s);
 
 bool osp_session_natt_active(const OspSession *s);
+/* Takes over the IPsec SAs of from (rekeying them when their time comes);
+ * from keeps none, so deleting it sends only the IKE SA's Delete. */
+void osp_session_adopt_children(OspSession *s, OspSession *from);
 int osp_session_dh_group(const OspSession *s); /* group phase 1 succeeded with, 0 before */
 
 G_END_DECLS

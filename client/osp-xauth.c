@@ -35,6 +35,16 @@ enum {
 #define MAX_TEXT_ATTR 8192
 
 /* Builds and sends HDR*, HASH, ATTR(type, id, attrs) on the given exchange. */
+/* Mode Config done: negotiate the first IPsec SA, or, when this IKE SA
+ * replaces one, take over its IPsec SAs instead (they live on). */
+static void configured(OspSession *s)
+{
+  if (s->params.reauth)
+    osp_session_established_now(s);
+  else
+    osp_quick_start(s, false);
+}
+
 static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
                      const GByteArray *attrs, bool expect_answer)
 {
@@ -359,7 +369,7 @@ void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     send_cfg(s, h->msgid, OSP_CFG_ACK, cfg.identifier, NULL, false);
     osp_session_forget_iv(s, h->msgid);
     if (apply_config(s, &cfg))
-      osp_quick_start(s, false);
+      configured(s);
     return;
   case OSP_CFG_REPLY:
     if (s->state != S_CFG_SENT || h->msgid != s->cfg_msgid)
@@ -367,7 +377,7 @@ void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     osp_session_stop_retransmit(s);
     osp_session_forget_iv(s, h->msgid);
     if (apply_config(s, &cfg))
-      osp_quick_start(s, false);
+      configured(s);
     return;
   default:
     g_debug("transaction: dropped attribute message of type %u", cfg.type);

@@ -148,6 +148,7 @@ case $SCENARIO in
   rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   dpd-answer) LAB_DPD=2s LAB_DPD_TIMEOUT=8s ;;
   nat-change) LAB_NAT=1 ;;
+  reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -368,6 +369,32 @@ case $SCENARIO in
     grep -q "network-changed\|The network changed" "$LAB_DIR/osprey.log" || fail "the change was not reported"
     grep -q "203.0.113.2\[" "$(lab_gateway_log)" || fail "the gateway never saw the new address"
     [ "$(grep -c "vpnc-script disconnect" "$LAB_DIR/osprey.log")" -ge 1 ] || fail "the old tunnel's routes and DNS were not removed"
+    osprey_stop_quietly ;;
+  reauth)
+    # an IKE lifetime of 20 s: a new IKE SA (aggressive mode, XAUTH with the
+    # kept credentials) every 17-18 s beside the old one; the tunnel stays
+    osprey_start "IKE lifetime 20"
+    osprey_expect_up
+    ping_steady 45
+    ike=$(count_log "IKE_SA lab\[[0-9]*\] established")
+    [ "$ike" -ge 3 ] || fail "only $ike IKE SAs: no re-authentication"
+    grep -q "reconnecting" "$LAB_DIR/osprey.log" && fail "reconnected instead of re-authenticating"
+    [ "$(grep -c "running vpnc-script connect" "$LAB_DIR/osprey.log")" = 1 ] || fail "the network was configured again"
+    [ "$(count_log "received DELETE for IKE_SA")" -ge 2 ] || fail "the old IKE SAs were not deleted"
+    [ "$(count_log "adopting 1 children")" -ge 2 ] || fail "the gateway did not keep the IPsec SA across re-authentications"
+    [ "$(count_log "CHILD_SA lab{[0-9]*} established")" = 1 ] || fail "IPsec SAs were negotiated again"
+    note "$((ike - 1)) re-authentications, the same IPsec SA, tunnel and routes untouched"
+    osprey_stop ;;
+  reauth-gateway)
+    # the gateway wants a new IKE SA after 15 s (it cannot start one towards
+    # an XAUTH client: it asks us by ending the old one)
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    sleep 25
+    lab_wait_tunnel 30 || fail "no traffic after the gateway's re-authentication time"
+    ike=$(count_log "IKE_SA lab\[[0-9]*\] established")
+    [ "$ike" -ge 2 ] || fail "no second IKE SA"
+    note "$ike IKE SAs; $(grep -c "connection lost" "$LAB_DIR/osprey.log") reconnect(s) after the gateway ended the IKE SA"
     osprey_stop_quietly ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac

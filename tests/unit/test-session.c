@@ -47,7 +47,9 @@ static void cap_closed(gpointer user, const GError *error)
 }
 
 static const OspSessionOps ops = {
-  cap_send, cap_progress, cap_secrets, cap_ipcfg, cap_up, cap_down, cap_closed,
+  .send = cap_send, .progress = cap_progress, .secrets_needed = cap_secrets,
+  .ip_config = cap_ipcfg, .child_sa_up = cap_up, .child_sa_down = cap_down,
+  .closed = cap_closed,
 };
 
 static OspProfile *lab_profile(void)
