@@ -419,9 +419,7 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
    * wait covers the gateway's own retransmissions of its REQUEST (about a
    * minute) */
   osp_session_send(s, g_byte_array_ref(m.buf), OSP_GATEWAY_TURN_TRIES);
-  if (s->last_reply)
-    g_byte_array_unref(s->last_reply);
-  s->last_reply = g_byte_array_ref(m.buf);
+  osp_session_keep_reply(s, g_byte_array_ref(m.buf));
   osp_msg_clear(&m);
   OPENSSL_cleanse(hash_i, sizeof(hash_i));
 }

@@ -29,6 +29,9 @@ typedef enum {
 /* tries (1, 2, 4, then every 8 s: about 63 s) while the gateway's turn
  * is awaited; it retransmits its requests for about that long */
 #define OSP_GATEWAY_TURN_TRIES 10
+/* a copy of a datagram made by the network arrives right after the
+ * original; a retransmission (our answer was lost) a second or more later */
+#define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
 #define OSP_DPD_STALL_US (5 * G_USEC_PER_SEC) /* traffic out, nothing back: ask */
 
 /* A sent message that may need retransmitting. */
@@ -148,8 +151,9 @@ struct OspSession {
 
   Retransmit rt;
   uint8_t last_in_digest[20];   /* SHA-1 of the last accepted datagram */
-  GByteArray *last_reply;       /* our answer to it, resent on duplicates */
-  bool last_reply_natt;
+  GByteArray *last_reply;       /* our last answer, resent when its request comes again */
+  uint8_t reply_digest[20];     /* SHA-1 of the datagram last_reply answers */
+  gint64 reply_sent;
 };
 
 /* ---- osp-session.c: shared machinery ---- */
@@ -166,6 +170,9 @@ void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries);
 /* retransmits pkt (already sent once) until stopped; takes the reference */
 void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tries);
 void osp_session_send_reply(OspSession *s, GByteArray *pkt);
+/* remembers pkt (already sent; takes the reference) as the answer to the
+ * datagram being processed */
+void osp_session_keep_reply(OspSession *s, GByteArray *pkt);
 void osp_session_stop_retransmit(OspSession *s);
 /* keeps the deadline of the current retransmission (the session still
  * times out) but sends nothing more; pkt NULL in arm_retransmit does the same */

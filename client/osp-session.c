@@ -168,11 +168,18 @@ void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tri
   s->rt.next = s->now + s->rt.interval;
 }
 
-void osp_session_send_reply(OspSession *s, GByteArray *pkt)
+void osp_session_keep_reply(OspSession *s, GByteArray *pkt)
 {
   if (s->last_reply)
     g_byte_array_unref(s->last_reply);
   s->last_reply = pkt;
+  memcpy(s->reply_digest, s->last_in_digest, sizeof(s->reply_digest));
+  s->reply_sent = s->now;
+}
+
+void osp_session_send_reply(OspSession *s, GByteArray *pkt)
+{
+  osp_session_keep_reply(s, pkt);
   transmit(s, pkt);
 }
 
@@ -441,6 +448,21 @@ static bool all_zero(const uint8_t *p, size_t n)
   return true;
 }
 
+/* The gateway sent the same datagram again: when it is the request our
+ * last answer was for and it comes as a retransmission (not a copy the
+ * network made), the answer goes again. */
+static void answer_duplicate(OspSession *s)
+{
+  if (!s->last_reply || memcmp(s->reply_digest, s->last_in_digest, sizeof(s->reply_digest)) ||
+      s->now - s->reply_sent < OSP_DUP_HOLDOFF_US) {
+    g_debug("duplicate datagram ignored");
+    return;
+  }
+  g_debug("duplicate datagram: answering again");
+  s->reply_sent = s->now;
+  transmit(s, s->last_reply);
+}
+
 static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 {
   uint8_t d[20];
@@ -488,10 +510,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     return;
   }
   if (is_duplicate(s, data, h.length)) {
-    if (s->last_reply) {
-      g_debug("duplicate datagram: answering again");
-      s->ops->send(s->user, s->last_reply->data, s->last_reply->len, s->natt);
-    }
+    answer_duplicate(s);
     return;
   }
   if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {

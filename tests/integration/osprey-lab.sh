@@ -149,6 +149,7 @@ case $SCENARIO in
   dpd-answer) LAB_DPD=2s LAB_DPD_TIMEOUT=8s ;;
   nat-change) LAB_NAT=1 ;;
   reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
+  duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -396,6 +397,17 @@ case $SCENARIO in
     [ "$ike" -ge 2 ] || fail "no second IKE SA"
     note "$ike IKE SAs; $(grep -c "connection lost" "$LAB_DIR/osprey.log") reconnect(s) after the gateway ended the IKE SA"
     osprey_stop_quietly ;;
+  duplicates)
+    # every datagram from the gateway arrives twice: handshakes, rekeys
+    # (gateway-initiated, every few seconds) and traffic are unharmed
+    lab_set_duplicate on || fail "cannot duplicate the gateway's datagrams"
+    osprey_start
+    osprey_expect_up
+    ping_steady 15
+    check_tcp
+    lab_set_duplicate off
+    [ "$(count_log "CHILD_SA lab{[0-9]*} established")" -ge 3 ] || fail "rekeys did not happen"
+    osprey_stop ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"

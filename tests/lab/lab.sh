@@ -577,6 +577,24 @@ table inet osprey_lab_loss {
 EOF
 }
 
+# lab_set_duplicate on|off: the gateway sends every UDP datagram to the
+# client twice (IKE messages and ESP in UDP alike); nft's dup statement.
+lab_set_duplicate()
+{
+  local to=$LAB_CL_ADDR
+  [ "$LAB_NAT" = 1 ] && to=192.0.2.2
+  ip netns exec "$LAB_NS_GW" nft delete table ip osprey_lab_dup 2>/dev/null
+  [ "$1" = on ] || return 0
+  ip netns exec "$LAB_NS_GW" nft -f - <<EOF
+table ip osprey_lab_dup {
+  chain out {
+    type filter hook output priority 0; policy accept;
+    oifname "eth0" meta l4proto udp ip daddr $to dup to $to device "eth0"
+  }
+}
+EOF
+}
+
 # ---------------------------------------------------------------------------
 # Up and down
 
