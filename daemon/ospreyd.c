@@ -83,11 +83,18 @@ static void on_name_lost(GDBusConnection *bus, const char *name, gpointer user_d
 }
 
 /* The test authorization backend must never serve the real system bus:
- * compare bus ids rather than trusting the address we were given. */
-static gboolean is_system_bus(GDBusConnection *bus)
+ * compare bus ids rather than trusting the address we were given.  A bus
+ * that activated us has set DBUS_SYSTEM_BUS_ADDRESS to its own address when
+ * it is of type system, so then compare with the well-known system bus. */
+static gboolean is_system_bus(GDBusConnection *bus, gboolean activated)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) system = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &error);
+  g_autoptr(GDBusConnection) system =
+      activated ? g_dbus_connection_new_for_address_sync(
+                      "unix:path=/var/run/dbus/system_bus_socket",
+                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                      NULL, NULL, NULL)
+                : g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, NULL);
   g_autoptr(GVariant) a = NULL, b = NULL;
   const char *ida, *idb;
 
@@ -115,6 +122,7 @@ int main(int argc, char **argv)
   g_autofree char *config_path = NULL, *profiles_dir = NULL, *secrets_dir = NULL;
   g_autofree char *bus_address = NULL, *test_authz = NULL;
   g_autofree char *profiles_help = NULL, *secrets_help = NULL;
+  const char *starter_address = NULL;
   GOptionEntry entries[] = {
     { "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
       N_("Run one connection from --config without D-Bus, until interrupted"), NULL },
@@ -196,14 +204,22 @@ int main(int argc, char **argv)
     return 2;
   }
 
-  if (test_authz && !session_bus && !bus_address) {
+  /* Started by bus activation (not through systemd): serve the bus that
+   * started us.  The system bus remains the default. */
+  if (!session_bus && !bus_address) {
+    starter_address = g_getenv("DBUS_STARTER_ADDRESS");
+    if (starter_address && !*starter_address)
+      starter_address = NULL;
+  }
+
+  if (test_authz && !session_bus && !bus_address && !starter_address) {
     g_printerr("ospreyd: %s\n", _("--test-authz is refused on the system bus"));
     return 2;
   }
 
   osp_dbus_errors_register();
-  if (bus_address)
-    bus = g_dbus_connection_new_for_address_sync(bus_address,
+  if (bus_address || starter_address)
+    bus = g_dbus_connection_new_for_address_sync(bus_address ? bus_address : starter_address,
                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                  NULL, NULL, &error);
@@ -216,14 +232,15 @@ int main(int argc, char **argv)
   g_dbus_connection_set_exit_on_close(bus, FALSE);
 
   if (test_authz) {
-    if (is_system_bus(bus)) {
+    if (is_system_bus(bus, starter_address != NULL)) {
       g_printerr("ospreyd: %s\n", _("--test-authz is refused on the system bus"));
       return 2;
     }
     authz = osp_authz_new_test(test_authz);
   } else {
     /* polkitd knows callers by their system bus names only. */
-    authz = osp_authz_new_polkit(!session_bus && !bus_address);
+    authz = osp_authz_new_polkit(!session_bus && !bus_address &&
+                                 (!starter_address || is_system_bus(bus, TRUE)));
   }
 
   config.profiles_dir = profiles_dir ? profiles_dir : OSP_SYSCONFDIR "/osprey/profiles";

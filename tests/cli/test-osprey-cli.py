@@ -95,7 +95,7 @@ class Cli(unittest.TestCase):
             return None
         return str(self.env.prop(path, T.CONNECTION, "State"))
 
-    def wait_connection(self, name, states, timeout=5):
+    def wait_connection(self, name, states, timeout=30):
         deadline = time.monotonic() + timeout
         while self.state(name) not in states:
             if time.monotonic() > deadline:
