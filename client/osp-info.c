@@ -87,6 +87,7 @@ void osp_dpd_timer(OspSession *s)
   if (s->dpd_sent == 0) {
     g_debug("dpd: %s", s->dpd_suspect ? "suspicious packet"
                        : stalled(s) ? "traffic sent, nothing received" : "idle");
+    s->dpd_for_stall = stalled(s);
     s->dpd_suspect = false;
     s->dpd_sent = s->now;
     if (s->dpd_seq == 0) {
@@ -107,6 +108,16 @@ static void dpd_ack(OspSession *s, const OspNotify *nt)
   s->dpd_sent = 0;
   s->stalled_since = 0;
   s->last_rx = s->now;
+  if (s->dpd_for_stall && ++s->stall_acks >= OSP_STALL_ACKS_MAX && !s->qm.active &&
+      !s->stall_repaired && s->state == S_ESTABLISHED) {
+    /* the gateway answers, yet our traffic gets nothing back: its end of
+     * the IPsec SA is missing (a lost quick mode message 3, a crash of its
+     * datapath); a new IPsec SA repairs that */
+    g_message("Traffic gets no answer although the gateway answers; negotiating a new IPsec SA.");
+    s->stall_acks = 0;
+    s->stall_repaired = true; /* once: traffic that is one-way by nature stays as it is */
+    osp_quick_start(s, true);
+  }
   s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
 }
 

@@ -32,6 +32,8 @@ typedef enum {
 /* a copy of a datagram made by the network arrives right after the
  * original; a retransmission (our answer was lost) a second or more later */
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
+/* R-U-THEREs about stalled traffic answered in a row before a new IPsec SA */
+#define OSP_STALL_ACKS_MAX 2
 #define OSP_DPD_STALL_US (5 * G_USEC_PER_SEC) /* traffic out, nothing back: ask */
 
 /* A sent message that may need retransmitting. */
@@ -147,6 +149,9 @@ struct OspSession {
   gint64 dpd_sent;           /* when the first unanswered R-U-THERE went out, 0 none */
   gint64 dpd_next;
   bool dpd_suspect;          /* ask at once (see osp_dpd_check_now) */
+  bool dpd_for_stall;        /* the R-U-THERE out asks because traffic got no answer */
+  unsigned stall_acks;       /* ... and the gateway answered it, in a row */
+  bool stall_repaired;       /* a new IPsec SA was tried since traffic last came back */
   gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
 
   Retransmit rt;

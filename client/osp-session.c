@@ -448,29 +448,28 @@ static bool all_zero(const uint8_t *p, size_t n)
   return true;
 }
 
-/* The gateway sent the same datagram again: when it is the request our
- * last answer was for and it comes as a retransmission (not a copy the
- * network made), the answer goes again. */
-static void answer_duplicate(OspSession *s)
-{
-  if (!s->last_reply || memcmp(s->reply_digest, s->last_in_digest, sizeof(s->reply_digest)) ||
-      s->now - s->reply_sent < OSP_DUP_HOLDOFF_US) {
-    g_debug("duplicate datagram ignored");
-    return;
-  }
-  g_debug("duplicate datagram: answering again");
-  s->reply_sent = s->now;
-  transmit(s, s->last_reply);
-}
-
+/* A datagram seen before is not processed again (its IV has moved on).
+ * When it is the request our last answer was for, and it comes as a
+ * retransmission (not a copy the network made), the answer goes again,
+ * whatever came in between. */
 static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 {
   uint8_t d[20];
   OspSlice part = OSP_SLICE(data, len);
 
   osp_hash(OSP_HASH_SHA1, &part, 1, d);
-  if (memcmp(d, s->last_in_digest, sizeof(d)) == 0)
+  if (s->last_reply && memcmp(d, s->reply_digest, sizeof(d)) == 0) {
+    if (s->now - s->reply_sent >= OSP_DUP_HOLDOFF_US) {
+      g_debug("retransmitted request: answering again");
+      s->reply_sent = s->now;
+      transmit(s, s->last_reply);
+    }
     return true;
+  }
+  if (memcmp(d, s->last_in_digest, sizeof(d)) == 0) {
+    g_debug("duplicate datagram ignored");
+    return true;
+  }
   memcpy(s->last_in_digest, d, sizeof(d));
   return false;
 }
@@ -509,10 +508,8 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     g_debug("dropped datagram with wrong responder cookie");
     return;
   }
-  if (is_duplicate(s, data, h.length)) {
-    answer_duplicate(s);
+  if (is_duplicate(s, data, h.length))
     return;
-  }
   if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {
     g_debug("dropped unencrypted datagram after phase 1 (exchange %u)", h.exchange);
     if (h.exchange == OSP_EXCH_INFO)
@@ -675,6 +672,8 @@ void osp_session_traffic_seen(OspSession *s, gint64 now_us)
 {
   s->last_rx = now_us;
   s->dpd_sent = 0; /* authenticated traffic proves the gateway lives */
+  s->stall_acks = 0;
+  s->stall_repaired = false;
 }
 
 bool osp_session_traffic_sent(OspSession *s, gint64 now_us)

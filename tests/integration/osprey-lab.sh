@@ -24,7 +24,7 @@ cleanup()
   local ok=0
   # OSPREY_KEEP_LOGS=DIR: keep the gateway's and our logs for a look afterwards
   [ -n "${OSPREY_KEEP_LOGS:-}" ] && [ -n "${LAB_DIR:-}" ] &&
-    cp "$LAB_DIR/charon.log" "$LAB_DIR/osprey.log" "$OSPREY_KEEP_LOGS/" 2>/dev/null
+    cp "$LAB_DIR/charon.log" "$LAB_DIR"/osprey*.log "$OSPREY_KEEP_LOGS/" 2>/dev/null
   lab_check_host_resolv || ok=1
   lab_down
   [ $ok = 0 ] || { echo "FAIL [$SCENARIO]: host /etc/resolv.conf changed" >&2; exit 1; }
@@ -331,6 +331,8 @@ case $SCENARIO in
     for i in 1 2 3; do
       osprey_start "IKE DH Group dh14"
       if lab_wait_tunnel 90; then ok=$((ok + 1)); else
+        cp "$LAB_DIR/osprey.log" "$LAB_DIR/osprey-attempt-$i.log"
+        cp "$(lab_gateway_log)" "$LAB_DIR/osprey-attempt-$i-charon.log"
         note "attempt $i failed:"; grep -v "DEBUG" "$LAB_DIR/osprey.log" | tail -n 5 >&2
         grep "session:\|retransmitting\|duplicate" "$LAB_DIR/osprey.log" | tail -n 12 >&2
       fi
