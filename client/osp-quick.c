@@ -302,9 +302,9 @@ static int install_child(OspSession *s, const QmResult *q)
    * start at once */
   slot->rekey_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC *
                               (85 + g_random_int_range(0, 6)) / 100;
-  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us%s%s", child->spi_in,
+  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us %ukB%s%s", child->spi_in,
           child->spi_out, osp_esp_enc_name(q->t->enc, q->t->key_bits),
-          osp_esp_auth_name(q->t->auth), child->lifetime_s,
+          osp_esp_auth_name(q->t->auth), child->lifetime_s, child->lifetime_kb,
           child->udp_encap ? ", UDP-encapsulated" : "", replaces ? ", replaces the old SA" : "");
   s->ops->child_sa_up(s->user, child);
   osp_child_sa_wipe(child);

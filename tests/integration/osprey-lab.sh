@@ -150,6 +150,7 @@ case $SCENARIO in
   nat-change) LAB_NAT=1 ;;
   reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
   duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
+  rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -409,6 +410,18 @@ case $SCENARIO in
     check_tcp
     lab_set_duplicate off
     [ "$(count_log "CHILD_SA lab{[0-9]*} established")" -ge 3 ] || fail "rekeys did not happen"
+    osprey_stop ;;
+  rekey-volume)
+    # the gateway's IPsec SAs live for 4 MB (it announces no lifetime in
+    # kilobytes, it deletes the SA when the volume is reached): a new one
+    # is negotiated at once and an 8 MiB transfer completes across it
+    osprey_start
+    osprey_expect_up
+    check_tcp
+    est=$(count_log "CHILD_SA lab{[0-9]*} established")
+    [ "$est" -ge 2 ] || fail "only $est IPsec SAs over 8 MiB with a 4 MB lifetime"
+    grep -q "closing expired CHILD_SA" "$(lab_gateway_log)" || fail "the gateway's SA did not expire by volume"
+    note "$((est - 1)) new IPsec SAs after the gateway's expired by volume"
     osprey_stop ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
