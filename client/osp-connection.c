@@ -671,29 +671,6 @@ static gboolean open_sockets(OspConnection *c, GError **error)
 
 /* ---- IP configuration ------------------------------------------------- */
 
-static OspIpConfig *ip_config_copy(const OspIpConfig *s)
-{
-  OspIpConfig *d = osp_ip_config_new();
-
-  d->gateway = s->gateway;
-  d->tundev = g_strdup(s->tundev);
-  d->mtu = s->mtu;
-  d->address = s->address;
-  d->netmask = s->netmask;
-  g_array_append_vals(d->dns, s->dns->data, s->dns->len);
-  g_array_append_vals(d->nbns, s->nbns->data, s->nbns->len);
-  d->default_domain = g_strdup(s->default_domain);
-  d->split_dns = g_strdup(s->split_dns);
-  d->banner = g_strdup(s->banner);
-  g_array_append_vals(d->split_inc, s->split_inc->data, s->split_inc->len);
-  g_array_append_vals(d->split_exc, s->split_exc->data, s->split_exc->len);
-  d->backup_servers = g_strdup(s->backup_servers);
-  d->save_password = s->save_password;
-  d->pfs_group = s->pfs_group;
-  d->address_expiry = s->address_expiry;
-  return d;
-}
-
 /* "Target networks" from the profile replace the gateway's split list. */
 static void apply_target_networks(OspConnection *c)
 {
@@ -808,7 +785,7 @@ static void session_ip_config(gpointer user, const OspIpConfig *cfg)
     return;
   }
   osp_ip_config_free(c->ipcfg);
-  c->ipcfg = ip_config_copy(cfg);
+  c->ipcfg = osp_ip_config_copy(cfg);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
     g_free(c->banner);
     c->banner = g_strdup(cfg->banner);

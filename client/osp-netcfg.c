@@ -42,6 +42,29 @@ OspIpConfig *osp_ip_config_new(void)
   return c;
 }
 
+OspIpConfig *osp_ip_config_copy(const OspIpConfig *s)
+{
+  OspIpConfig *d = osp_ip_config_new();
+
+  d->gateway = s->gateway;
+  d->tundev = g_strdup(s->tundev);
+  d->mtu = s->mtu;
+  d->address = s->address;
+  d->netmask = s->netmask;
+  g_array_append_vals(d->dns, s->dns->data, s->dns->len);
+  g_array_append_vals(d->nbns, s->nbns->data, s->nbns->len);
+  d->default_domain = g_strdup(s->default_domain);
+  d->split_dns = g_strdup(s->split_dns);
+  d->banner = g_strdup(s->banner);
+  g_array_append_vals(d->split_inc, s->split_inc->data, s->split_inc->len);
+  g_array_append_vals(d->split_exc, s->split_exc->data, s->split_exc->len);
+  d->backup_servers = g_strdup(s->backup_servers);
+  d->save_password = s->save_password;
+  d->pfs_group = s->pfs_group;
+  d->address_expiry = s->address_expiry;
+  return d;
+}
+
 void osp_ip_config_free(OspIpConfig *c)
 {
   if (!c)

@@ -36,6 +36,7 @@ typedef struct {
 } OspIpConfig;
 
 OspIpConfig *osp_ip_config_new(void);
+OspIpConfig *osp_ip_config_copy(const OspIpConfig *c); /* deep copy */
 void osp_ip_config_free(OspIpConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspIpConfig, osp_ip_config_free)
 

@@ -84,34 +84,11 @@ if [ "$(id -u)" != 0 ]; then
     <allow send_interface=\"net.ospreyvpn.Osprey1.Agent\"/>
   </policy>"
 fi
-cat >"$TMP/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <auth>EXTERNAL</auth>
-  <listen>$ADDRESS</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>$SRC/data/net.ospreyvpn.Osprey1.conf</include>
-  $USER_POLICY
-</busconfig>
-EOF
+conf=$(<"$SRC/tests/data/system-like-bus.conf.in")
+conf=${conf//@LISTEN@/$ADDRESS}
+conf=${conf//@POLICY@/$SRC/data/net.ospreyvpn.Osprey1.conf}
+conf=${conf//@EXTRA@/$USER_POLICY}
+printf '%s\n' "$conf" >"$TMP/bus.conf"
 echo '* * yes' >"$TMP/rules"
 
 dbus-daemon --config-file="$TMP/bus.conf" --nofork --print-address=1 \

@@ -45,35 +45,13 @@ cleanup()
 # A system-like bus with the project's policy, as tests/dbus/test-ospreyd.py has.
 bus_start()
 {
-  local dir=$LAB_DIR/bus i
+  local dir=$LAB_DIR/bus i conf
   mkdir -p "$dir"
-  cat >"$dir/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <auth>EXTERNAL</auth>
-  <listen>unix:path=$dir/socket</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <include>$DATA/net.ospreyvpn.Osprey1.conf</include>
-</busconfig>
-EOF
+  conf=$(<"$HERE/../data/system-like-bus.conf.in")
+  conf=${conf//@LISTEN@/unix:path=$dir/socket}
+  conf=${conf//@POLICY@/$DATA/net.ospreyvpn.Osprey1.conf}
+  conf=${conf//@EXTRA@/}
+  printf '%s\n' "$conf" >"$dir/bus.conf"
   dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
   BUS_PID=$!
   for i in $(seq 100); do

@@ -90,10 +90,8 @@ class TestActivation(unittest.TestCase):
             import pwd
             extra += T.USER_POLICY.format(user=pwd.getpwuid(os.getuid()).pw_name)
         with open(os.path.join(self.tmp, "bus.conf"), "w") as f:
-            f.write(T.BUS_CONF.format(socket=self.socket,
-                                      policy=os.path.join(T.DATA_DIR,
-                                                          "net.ospreyvpn.Osprey1.conf"),
-                                      extra=extra))
+            f.write(T.bus_conf(self.socket,
+                               os.path.join(T.DATA_DIR, "net.ospreyvpn.Osprey1.conf"), extra))
         # The activated daemon inherits the bus's stdout and stderr: its log.
         logf = open(self.bus_log, "w")
         env = {k: v for k, v in os.environ.items()

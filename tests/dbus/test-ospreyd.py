@@ -55,35 +55,16 @@ TEST_DATA = os.environ.get("OSPREY_TEST_DATA", "")
 
 ALLOW_ALL = "* * yes\n"
 
-BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <auth>EXTERNAL</auth>
-  <listen>unix:path={socket}</listen>
-  <!-- the defaults of the system bus (system.conf) -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <!-- the project's policy, as installed -->
-  <include>{policy}</include>
-  {extra}
-</busconfig>
-"""
+BUS_CONF_TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                                 "system-like-bus.conf.in")
+
+
+def bus_conf(socket, policy, extra=""):
+    """The configuration of a private system-like bus listening on socket."""
+    with open(BUS_CONF_TEMPLATE) as f:
+        text = f.read()
+    return (text.replace("@LISTEN@", "unix:path=" + socket).replace("@POLICY@", policy)
+            .replace("@EXTRA@", extra))
 
 # When the tests do not run as root, the daemon does not either: let the
 # test user stand in for root in the variant of the policy.
@@ -130,9 +111,8 @@ class Env:
             import pwd
             extra = USER_POLICY.format(user=pwd.getpwuid(os.getuid()).pw_name)
         with open(os.path.join(self.tmp, "bus.conf"), "w") as f:
-            f.write(BUS_CONF.format(socket=self.socket,
-                                    policy=os.path.join(DATA_DIR, "net.ospreyvpn.Osprey1.conf"),
-                                    extra=extra))
+            f.write(bus_conf(self.socket, os.path.join(DATA_DIR, "net.ospreyvpn.Osprey1.conf"),
+                             extra))
         self.bus_proc = subprocess.Popen(
             ["dbus-daemon", "--config-file=" + os.path.join(self.tmp, "bus.conf"), "--nofork",
              "--print-address=1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

@@ -770,6 +770,43 @@ static int run_script_mode(int argc, char **argv)
   return ok ? 0 : 1;
 }
 
+/* A deep copy: equal values, nothing shared. */
+static void test_ip_config_copy(void)
+{
+  g_autoptr(OspIpConfig) a = osp_ip_config_new();
+  g_autoptr(OspIpConfig) b = NULL;
+  struct in_addr dns;
+  OspSplitNet net = { 0 };
+
+  inet_pton(AF_INET, "198.18.1.10", &a->address);
+  inet_pton(AF_INET, "255.255.255.255", &a->netmask);
+  inet_pton(AF_INET, "198.51.100.53", &dns);
+  g_array_append_val(a->dns, dns);
+  inet_pton(AF_INET, "198.51.100.0", &net.addr);
+  inet_pton(AF_INET, "255.255.255.0", &net.mask);
+  g_array_append_val(a->split_inc, net);
+  a->tundev = g_strdup("tun0");
+  a->default_domain = g_strdup("corp.example");
+  a->banner = g_strdup("Welcome");
+  a->mtu = 1412;
+  a->pfs_group = 14;
+
+  b = osp_ip_config_copy(a);
+  g_assert_cmpuint(b->address.s_addr, ==, a->address.s_addr);
+  g_assert_cmpuint(b->netmask.s_addr, ==, a->netmask.s_addr);
+  g_assert_cmpuint(b->dns->len, ==, 1);
+  g_assert_cmpuint(g_array_index(b->dns, struct in_addr, 0).s_addr, ==, dns.s_addr);
+  g_assert_cmpuint(b->split_inc->len, ==, 1);
+  g_assert_cmpuint(b->nbns->len, ==, 0);
+  g_assert_cmpstr(b->tundev, ==, "tun0");
+  g_assert_cmpstr(b->default_domain, ==, "corp.example");
+  g_assert_cmpstr(b->banner, ==, "Welcome");
+  g_assert_cmpuint(b->mtu, ==, 1412);
+  g_assert_cmpint(b->pfs_group, ==, 14);
+  g_assert_true(b->tundev != a->tundev);
+  g_assert_true(b->dns != a->dns);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1 && g_str_equal(argv[1], "--run-script"))
@@ -778,6 +815,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
 
   g_test_add_func("/netcfg/ip-config/new-free", test_ip_config_new_free);
+  g_test_add_func("/netcfg/ip-config/copy", test_ip_config_copy);
   g_test_add_func("/netcfg/netmask-len", test_netmask_len);
   g_test_add("/netcfg/env/connect-full", Fixture, NULL, fixture_setup, test_env_connect_full,
              fixture_teardown);
