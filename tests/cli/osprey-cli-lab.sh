@@ -37,6 +37,7 @@ cleanup()
   local ok=0
   [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
   [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null && wait "$BUS_PID" 2>/dev/null
+  lab_vpnc_stop
   lab_check_host_resolv || ok=1
   lab_down
   [ $ok = 0 ] || { echo "FAIL [cli-lab]: host /etc/resolv.conf changed" >&2; exit 1; }
@@ -159,5 +160,17 @@ rc=$?
 DAEMON_PID=
 [ $rc = 0 ] || fail "ospreyd exit status $rc after SIGTERM"
 grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
+
+# 4. the same file with vpnc, for the figure (no assertion on time)
+if command -v vpnc >/dev/null; then
+  start=$(date +%s.%N)
+  lab_vpnc_start "$LAB_DIR/adhoc.conf"
+  if lab_wait_tunnel 20; then
+    note "vpnc to first ping: $(echo "$(date +%s.%N) - $start" | bc) s (same gateway, same file)"
+  else
+    note "vpnc did not connect"
+  fi
+  lab_vpnc_stop
+fi
 note "PASS"
 exit 0
