@@ -16,6 +16,8 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <netdb.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/ip.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -74,7 +76,8 @@ struct OspConnection {
   GSource *ike_src, *natt_src, *esp_src, *tun_src;
   GSource *timer;
   guint keepalive_id, reconnect_id;
-  gulong netmon_id;        /* GNetworkMonitor::network-changed while a session runs */
+  int nl_fd;               /* rtnetlink: address and route changes while a session runs */
+  GSource *nl_src;
   guint netcheck_id;       /* debounce of the above */
   struct in_addr local;    /* our address towards the gateway when the session began */
   GCancellable *resolve_cancel;
@@ -501,26 +504,45 @@ static gboolean on_netcheck(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void on_network_changed(GNetworkMonitor *monitor, gboolean available, gpointer data)
+/* Any address, route or link change: drain the notifications and look
+ * again shortly (they come in bursts). */
+static gboolean on_netlink(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
+  uint8_t buf[8192];
 
+  while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+    ;
   if (!c->netcheck_id)
-    c->netcheck_id = g_timeout_add(300, on_netcheck, c); /* routes change in bursts */
+    c->netcheck_id = g_timeout_add(300, on_netcheck, c);
+  return G_SOURCE_CONTINUE;
 }
 
+static GSource *watch(int fd, GUnixFDSourceFunc fn, OspConnection *c);
+static void unwatch(GSource **src);
+static void close_fd(int *fd);
+
+/* rtnetlink directly rather than GNetworkMonitor: no GIO modules loaded,
+ * nothing watched when no session runs. */
 static void watch_network(OspConnection *c, bool on)
 {
-  GNetworkMonitor *mon = g_network_monitor_get_default();
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+                            .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE };
 
-  if (on && !c->netmon_id)
-    c->netmon_id = g_signal_connect(mon, "network-changed", G_CALLBACK(on_network_changed), c);
-  if (!on && c->netmon_id) {
-    g_signal_handler_disconnect(mon, c->netmon_id);
-    c->netmon_id = 0;
+  if (on && c->nl_fd < 0) {
+    c->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (c->nl_fd >= 0 && bind(c->nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+      close_fd(&c->nl_fd);
+    if (c->nl_fd >= 0)
+      c->nl_src = watch(c->nl_fd, on_netlink, c);
+    else
+      g_debug("no rtnetlink socket (%s): network changes go unnoticed", g_strerror(errno));
   }
-  if (!on && c->netcheck_id) {
-    g_source_remove(c->netcheck_id);
+  if (!on) {
+    unwatch(&c->nl_src);
+    close_fd(&c->nl_fd);
+    if (c->netcheck_id)
+      g_source_remove(c->netcheck_id);
     c->netcheck_id = 0;
   }
 }
@@ -1059,7 +1081,7 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
     c->flags = *flags;
   c->cb = cb;
   c->user = user_data;
-  c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = -1;
+  c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = c->nl_fd = -1;
   c->buf = g_malloc(PKT_BUF);
   c->slots = g_malloc((size_t)BATCH * SLOT);
   return c;
