@@ -50,6 +50,7 @@ typedef struct {
   guint sigint_id;
   guint sigterm_id;
   gboolean cancelling;
+  gboolean timed_out;      /* the result is decided: exit 5 once Disconnect returns */
 } Wait;
 
 static void wait_clear(Wait *w)
@@ -142,6 +143,8 @@ static void check_state(Wait *w)
 {
   const char *state = osp_dbus_connection_get_state(w->conn);
 
+  if (w->timed_out)
+    return;
   if (g_strcmp0(state, "connected") == 0 && !w->cancelling) {
     report_connected(w);
     osp_cli_finish(w->cli, OSP_EXIT_OK);
@@ -188,18 +191,29 @@ static gboolean on_interrupt(gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void timeout_disconnect_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Wait *w = user_data;
+
+  /* whatever the answer: the timeout is what is reported */
+  osp_dbus_connection_call_disconnect_finish(OSP_DBUS_CONNECTION(source), res, NULL);
+  osp_cli_finish(w->cli, osp_cli_fail(w->cli, OSP_EXIT_TIMEOUT, "timeout", NULL,
+                                      _("Timed out after %d seconds connecting %s; the attempt "
+                                        "was stopped."),
+                                      opt_timeout, w->name));
+}
+
+/* The Disconnect is waited for: the daemon checks who calls it, and a
+ * caller that has already left cannot be checked. */
 static gboolean on_timeout(gpointer user_data)
 {
   Wait *w = user_data;
 
   w->timeout_id = 0;
+  w->timed_out = TRUE;
   osp_cli_agent_stop_prompt(w->agent);
-  /* Fire and forget: the call leaves with the final flush. */
-  osp_dbus_connection_call_disconnect(w->conn, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
-  osp_cli_finish(w->cli, osp_cli_fail(w->cli, OSP_EXIT_TIMEOUT, "timeout", NULL,
-                                      _("Timed out after %d seconds connecting %s; the attempt "
-                                        "was stopped."),
-                                      opt_timeout, w->name));
+  osp_dbus_connection_call_disconnect(w->conn, G_DBUS_CALL_FLAGS_NONE, OSP_CLI_STOP_TIMEOUT_MS,
+                                      NULL, timeout_disconnect_done, w);
   return G_SOURCE_REMOVE;
 }
 

@@ -28,6 +28,8 @@
 
 /* How long a method that may ask polkit interactively may take. */
 #define OSP_CLI_AUTH_TIMEOUT_MS (5 * 60 * 1000)
+/* how long a Disconnect that needs no authorization may take */
+#define OSP_CLI_STOP_TIMEOUT_MS (10 * 1000)
 
 enum {
   OSP_EXIT_OK = 0,
