@@ -66,8 +66,9 @@ struct OspConnection {
   bool session_closed;
   Link *next;              /* successor being authenticated, NULL */
   Link *secrets_link;      /* the session whose secret request is pending */
-  GSource *next_drop_src;  /* frees a successor that failed */
-  GSource *teardown_src;
+  GSource *deferred_src;   /* runs what may not run inside a session's callback: */
+  bool teardown_pending;   /* ... the end of the attempt */
+  bool drop_next_pending;  /* ... freeing a successor that failed */
   GError *close_error;
 
   struct sockaddr_in peer;
@@ -900,26 +901,32 @@ static void session_child_down(gpointer user, uint32_t spi_in)
 
 static void teardown(OspConnection *c);
 
-static gboolean teardown_idle(gpointer data)
+static void drop_next(OspConnection *c);
+
+static gboolean on_deferred(gpointer data)
 {
   OspConnection *c = data;
 
-  g_source_unref(c->teardown_src);
-  c->teardown_src = NULL;
-  teardown(c);
+  g_source_unref(c->deferred_src);
+  c->deferred_src = NULL;
+  if (c->drop_next_pending)
+    drop_next(c);
+  if (c->teardown_pending) {
+    c->teardown_pending = false;
+    teardown(c);
+  }
   return G_SOURCE_REMOVE;
 }
 
-static void drop_next(OspConnection *c);
-
-static gboolean drop_next_idle(gpointer data)
+static void defer(OspConnection *c, bool *what)
 {
-  OspConnection *c = data;
-
-  g_source_unref(c->next_drop_src);
-  c->next_drop_src = NULL;
-  drop_next(c);
-  return G_SOURCE_REMOVE;
+  *what = true;
+  if (c->deferred_src)
+    return;
+  c->deferred_src = g_idle_source_new();
+  g_source_set_priority(c->deferred_src, G_PRIORITY_HIGH);
+  g_source_set_callback(c->deferred_src, on_deferred, c, NULL);
+  g_source_attach(c->deferred_src, NULL);
 }
 
 /* The session must not be freed from inside its own callback: teardown
@@ -935,23 +942,14 @@ static void session_closed(gpointer user, const GError *error)
   if (l->role == ROLE_NEXT) {
     g_warning("Re-authenticating with the gateway failed: %s; the current IKE SA stays.",
               error ? error->message : "stopped");
-    if (!c->next_drop_src) {
-      c->next_drop_src = g_idle_source_new();
-      g_source_set_callback(c->next_drop_src, drop_next_idle, c, NULL);
-      g_source_attach(c->next_drop_src, NULL);
-    }
+    defer(c, &c->drop_next_pending);
     return;
   }
   c->session_closed = true;
   g_clear_error(&c->close_error);
   if (error)
     c->close_error = g_error_copy(error);
-  if (!c->teardown_src) {
-    c->teardown_src = g_idle_source_new();
-    g_source_set_priority(c->teardown_src, G_PRIORITY_HIGH);
-    g_source_set_callback(c->teardown_src, teardown_idle, c, NULL);
-    g_source_attach(c->teardown_src, NULL);
-  }
+  defer(c, &c->teardown_pending);
 }
 
 static void session_ike_expiring(gpointer user);
@@ -1010,11 +1008,7 @@ static void session_params(OspConnection *c, OspSessionParams *params)
 
 static void drop_next(OspConnection *c)
 {
-  if (c->next_drop_src) {
-    g_source_destroy(c->next_drop_src);
-    g_source_unref(c->next_drop_src);
-    c->next_drop_src = NULL;
-  }
+  c->drop_next_pending = false;
   link_free(g_steal_pointer(&c->next));
 }
 
@@ -1348,7 +1342,7 @@ void osp_connection_free(OspConnection *c)
   if (c->resolve_cancel)
     g_cancellable_cancel(c->resolve_cancel);
   g_clear_object(&c->resolve_cancel);
-  unwatch(&c->teardown_src);
+  unwatch(&c->deferred_src);
   release_attempt(c);
   osp_ip_config_free(c->ipcfg);
   g_clear_error(&c->error);

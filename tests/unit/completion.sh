@@ -31,8 +31,7 @@ chmod +x "$tmp/osprey"
 mkdir "$tmp/files"
 touch "$tmp/files/site.pcf" "$tmp/files/site.conf"
 
-n=0
-failed=0
+. "$(dirname "$0")/tap.sh"
 
 # check NAME EXPECTED WORDS...: completes the last word of WORDS (readline's
 # split: '=' is a word of its own); EXPECTED is the sorted, blank separated
@@ -50,12 +49,10 @@ check()
   _osprey osprey "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
   got=$(printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ')
   got=${got% }
-  n=$((n + 1))
   if matches "$got" "$expected"; then
-    echo "ok $n - $mode: $name"
+    result ok "$mode: $name"
   else
-    echo "not ok $n - $mode: $name: got \"$got\", expected \"$expected\""
-    failed=$((failed + 1))
+    result fail "$mode: $name: got \"$got\", expected \"$expected\""
   fi
 }
 
@@ -113,5 +110,4 @@ if [ -r "$bc" ]; then
   run_checks
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_end

@@ -34,18 +34,7 @@ else
   exit 77
 fi
 
-n=0
-failed=0
-result()
-{
-  n=$((n + 1))
-  if [ "$1" = ok ]; then
-    echo "ok $n - $2"
-  else
-    echo "not ok $n - $2"
-    failed=$((failed + 1))
-  fi
-}
+. "$(dirname "$0")/tap.sh"
 
 for page in "${pages[@]}"; do
   name=${page##*/}
@@ -95,5 +84,4 @@ while [ $# -ge 2 ]; do
   fi
 done
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_end

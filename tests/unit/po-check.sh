@@ -19,18 +19,7 @@ for tool in msgfmt msgattrib msggrep; do
   command -v $tool >/dev/null || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
 done
 
-n=0
-failed=0
-result()
-{
-  n=$((n + 1))
-  if [ "$1" = ok ]; then
-    echo "ok $n - $2"
-  else
-    echo "not ok $n - $2"
-    failed=$((failed + 1))
-  fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # messages in a catalog on stdin, the header excluded
 count() { grep -c '^msgid ' | awk '{ print ($1 > 0 ? $1 - 1 : 0) }'; }
@@ -114,5 +103,4 @@ if [ -n "$policy" ]; then
   fi
 fi
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_end
