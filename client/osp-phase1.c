@@ -418,7 +418,7 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
    * authenticated), and resent when the gateway repeats message 2; the
    * wait covers the gateway's own retransmissions of its REQUEST (about a
    * minute) */
-  osp_session_send(s, g_byte_array_ref(m.buf), OSP_GATEWAY_TURN_TRIES);
+  osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
   osp_session_keep_reply(s, g_byte_array_ref(m.buf));
   osp_msg_clear(&m);
   OPENSSL_cleanse(hash_i, sizeof(hash_i));

@@ -169,7 +169,7 @@ void osp_quick_start(OspSession *s, bool rekey)
           s->qm.pfs_group ? osp_dh_group_name(s->qm.pfs_group) : "off");
   if (!rekey)
     osp_session_enter(s, S_QM1_SENT);
-  osp_session_send(s, g_byte_array_ref(m.buf), 6);
+  osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
   osp_msg_clear(&m);
 }
 

@@ -26,9 +26,11 @@ typedef enum {
 #define OSP_MAX_MSG 65535
 #define OSP_MAX_CHILDREN 4
 #define OSP_IV_SLOTS 8
-/* tries (1, 2, 4, then every 8 s: about 63 s) while the gateway's turn
- * is awaited; it retransmits its requests for about that long */
-#define OSP_GATEWAY_TURN_TRIES 10
+/* tries (1, 2, 4, then every 8 s: about 63 s) after phase 1: our requests
+ * (Mode Config, quick mode) and the waits for the gateway's (it
+ * retransmits its own for about that long); on a lossy path a gateway
+ * busy with one exchange may answer the next only later */
+#define OSP_HANDSHAKE_TRIES 10
 /* a copy of a datagram made by the network arrives right after the
  * original; a retransmission (our answer was lost) a second or more later */
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)

@@ -63,7 +63,7 @@ static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
   osp_msg_end_payload(&m);
   osp_session_seal(s, &m, msgid, NULL, 0);
   if (expect_answer)
-    osp_session_send(s, g_byte_array_ref(m.buf), 6);
+    osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
   else
     osp_session_send_reply(s, g_byte_array_ref(m.buf));
   /* m.buf is ciphertext and stays referenced for retransmission: not wiped */
@@ -123,7 +123,7 @@ static void xauth_reply(OspSession *s, const char *const values[OSP_SECRET_N_KIN
    * repeats its REQUEST and the REPLY goes again; resending it unasked
    * makes gateways (strongSwan) answer PAYLOAD-MALFORMED and lose the IV
    * of this exchange */
-  osp_session_arm_retransmit(s, NULL, OSP_GATEWAY_TURN_TRIES);
+  osp_session_arm_retransmit(s, NULL, OSP_HANDSHAKE_TRIES);
   osp_session_enter(s, S_XAUTH_REPLIED);
 }
 
