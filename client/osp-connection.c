@@ -89,6 +89,7 @@ struct OspConnection {
   gint64 since;
   int dh_group_hint;
   unsigned reconnect_attempt;
+  bool handshake_retried;    /* this connect already started over once */
   unsigned rekeys;
 
   SaPair sas[MAX_SAS];
@@ -1156,6 +1157,15 @@ static void teardown(OspConnection *c)
     return;
   }
   set_error(c, error);
+  if (!was_up && !c->handshake_retried && error->code == OSP_ERROR_GATEWAY_UNREACHABLE &&
+      (c->state == OSP_STATE_AUTHENTICATING || c->state == OSP_STATE_CONFIGURING)) {
+    /* the gateway answered phase 1, then an exchange got lost for good
+     * (a lossy path): start over once before giving up */
+    g_message("%s Starting over.", error->message);
+    c->handshake_retried = true;
+    c->reconnect_id = g_timeout_add(500, on_reconnect, c);
+    return;
+  }
   if (c->flags.reconnect && !is_final(error->code) && (was_up || c->reconnect_attempt > 0)) {
     unsigned delay = MIN(1u << MIN(c->reconnect_attempt, 6u), RECONNECT_MAX_S);
     guint ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
@@ -1266,6 +1276,7 @@ gboolean osp_connection_start(OspConnection *c, GError **error)
   }
   g_clear_error(&c->error);
   c->reconnect_attempt = 0;
+  c->handshake_retried = false;
   return begin(c, error);
 }
 
