@@ -26,11 +26,11 @@ typedef enum {
 #define OSP_MAX_MSG 65535
 #define OSP_MAX_CHILDREN 4
 #define OSP_IV_SLOTS 8
-/* tries (1, 2, 4, then every 8 s: about 63 s) after phase 1: our requests
- * (Mode Config, quick mode) and the waits for the gateway's (it
- * retransmits its own for about that long); on a lossy path a gateway
- * busy with one exchange may answer the next only later */
-#define OSP_HANDSHAKE_TRIES 10
+/* tries (1, 2, 4, then every 8 s: 31 s in all) after phase 1: our
+ * requests (Mode Config, quick mode) and the waits for the gateway's.  A
+ * gateway gives up a half-open IKE SA after about as long (strongSwan: 30 s);
+ * after that only starting over helps (OspConnection does, once). */
+#define OSP_HANDSHAKE_TRIES 6
 /* a copy of a datagram made by the network arrives right after the
  * original; a retransmission (our answer was lost) a second or more later */
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
