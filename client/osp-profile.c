@@ -1714,7 +1714,16 @@ GKeyFile *osp_profile_to_keyfile(const OspProfile *p, bool with_secrets)
 
 typedef enum { FMT_VPNC, FMT_PCF, FMT_KEYFILE } ProfileFormat;
 
-static ProfileFormat sniff_format(const char *contents, gsize len, const char *path)
+static bool pcf_name(const char *name)
+{
+  return name && (g_str_has_suffix(name, ".pcf") || g_str_has_suffix(name, ".PCF"));
+}
+
+/* UTF-16 is .pcf; else the first line that is neither blank nor a comment
+ * decides: "[profile]" is Osprey's keyfile, another section header or
+ * "Key=value" is .pcf, vpnc keywords have blanks; the file name decides what
+ * the content leaves open. */
+static ProfileFormat sniff_format(const char *contents, gsize len, const char *name)
 {
   const uint8_t *u = (const uint8_t *)contents;
   const char *s = contents, *end = contents + len;
@@ -1724,7 +1733,6 @@ static ProfileFormat sniff_format(const char *contents, gsize len, const char *p
   if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
     s += 3;
 
-  /* the first line that is neither blank nor a comment decides */
   while (s < end) {
     const char *eol = s, *t;
     size_t n;
@@ -1738,9 +1746,8 @@ static ProfileFormat sniff_format(const char *contents, gsize len, const char *p
       if (*s == '[')
         return n >= 9 && g_ascii_strncasecmp(s, "[" KEYFILE_GROUP "]", 9) == 0 ? FMT_KEYFILE
                                                                                : FMT_PCF;
-      if (g_str_has_suffix(path, ".pcf") || g_str_has_suffix(path, ".PCF"))
+      if (pcf_name(name))
         return FMT_PCF;
-      /* "Key=value" with no blank in the key is .pcf; vpnc keywords have blanks */
       t = s + (*s == '!');
       while (t < eol && (g_ascii_isalnum(*t) || *t == '_'))
         t++;
@@ -1748,34 +1755,39 @@ static ProfileFormat sniff_format(const char *contents, gsize len, const char *p
     }
     s = eol + 1;
   }
-  return g_str_has_suffix(path, ".pcf") || g_str_has_suffix(path, ".PCF") ? FMT_PCF : FMT_VPNC;
+  return pcf_name(name) ? FMT_PCF : FMT_VPNC;
+}
+
+OspProfile *osp_profile_parse_any(const char *text, gsize len, const char *name,
+                                  GPtrArray *ret_warnings, GError **error)
+{
+  g_autoptr(GKeyFile) kf = NULL;
+  g_autoptr(GError) e = NULL;
+
+  switch (sniff_format(text, len, name)) {
+  case FMT_PCF:
+    return osp_profile_parse_pcf(text, len, ret_warnings, error);
+  case FMT_VPNC:
+    return osp_profile_parse_vpnc(text, len, ret_warnings, error);
+  case FMT_KEYFILE:
+    kf = g_key_file_new();
+    if (g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &e))
+      return osp_profile_from_keyfile(kf, error);
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, "%s", e->message);
+    return NULL;
+  }
+  return NULL;
 }
 
 OspProfile *osp_profile_load_any(const char *path, GPtrArray *ret_warnings, GError **error)
 {
-  g_autoptr(GKeyFile) kf = NULL;
-  g_autoptr(GError) e = NULL;
   gsize len = 0;
   char *contents = read_profile_file(path, &len, error);
-  OspProfile *p = NULL;
+  OspProfile *p;
 
   if (!contents)
     return NULL;
-  switch (sniff_format(contents, len, path)) {
-  case FMT_PCF:
-    p = osp_profile_parse_pcf(contents, len, ret_warnings, error);
-    break;
-  case FMT_VPNC:
-    p = osp_profile_parse_vpnc(contents, len, ret_warnings, error);
-    break;
-  case FMT_KEYFILE:
-    kf = g_key_file_new();
-    if (g_key_file_load_from_data(kf, contents, len, G_KEY_FILE_NONE, &e))
-      p = osp_profile_from_keyfile(kf, error);
-    else
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, "%s", e->message);
-    break;
-  }
+  p = osp_profile_parse_any(contents, len, path, ret_warnings, error);
   wipe_buffer(contents, len);
   if (!p)
     g_prefix_error(error, "%s: ", path);

@@ -92,6 +92,10 @@ OspProfile *osp_profile_load_pcf(const char *path, GPtrArray *ret_warnings, GErr
 
 /* Sniffs .pcf vs vpnc .conf by content and extension. */
 OspProfile *osp_profile_load_any(const char *path, GPtrArray *ret_warnings, GError **error);
+/* The same on bytes already read; name (may be NULL) is the file name,
+ * which decides when the contents do not (".pcf"). */
+OspProfile *osp_profile_parse_any(const char *text, gsize len, const char *name,
+                                  GPtrArray *ret_warnings, GError **error);
 
 /* Osprey keyfile (osprey.conf(5)): group [profile], keys named after the
  * struct fields with '-' for '_' (gateway, group-id, username, ...).

@@ -1006,65 +1006,6 @@ static gboolean handle_add_profile(OspDBusManager *iface, GDBusMethodInvocation 
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-typedef enum { FMT_VPNC, FMT_PCF, FMT_KEYFILE } ConfigFormat;
-
-/* As osp_profile_load_any() decides: UTF-16 is .pcf; else the first line
- * that is neither blank nor a comment: "[profile]" is Osprey's keyfile,
- * another section header or "Key=value" is .pcf, vpnc keywords have
- * blanks; the extension decides what the content leaves open. */
-static ConfigFormat sniff_format(const char *filename, const char *text, gsize len)
-{
-  const guint8 *u = (const guint8 *)text;
-  const char *s = text, *end = text + len;
-  gboolean pcf_name =
-      filename && (g_str_has_suffix(filename, ".pcf") || g_str_has_suffix(filename, ".PCF"));
-
-  if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff)))
-    return FMT_PCF;
-  if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
-    s += 3;
-  while (s < end) {
-    const char *eol = s, *t;
-
-    while (eol < end && *eol != '\n' && *eol != '\r')
-      eol++;
-    while (s < eol && (*s == ' ' || *s == '\t'))
-      s++;
-    if (s < eol && *s != '#' && *s != ';') {
-      if (*s == '[')
-        return eol - s >= 9 && g_ascii_strncasecmp(s, "[profile]", 9) == 0 ? FMT_KEYFILE : FMT_PCF;
-      if (pcf_name)
-        return FMT_PCF;
-      t = s + (*s == '!');
-      while (t < eol && (g_ascii_isalnum(*t) || *t == '_'))
-        t++;
-      return t < eol && *t == '=' ? FMT_PCF : FMT_VPNC;
-    }
-    s = eol + 1;
-  }
-  return pcf_name ? FMT_PCF : FMT_VPNC;
-}
-
-static OspProfile *parse_config(const char *filename, const char *text, gsize len,
-                                GPtrArray *warnings, GError **error)
-{
-  g_autoptr(GKeyFile) kf = NULL;
-  g_autoptr(GError) local = NULL;
-
-  switch (sniff_format(filename, text, len)) {
-  case FMT_PCF: return osp_profile_parse_pcf(text, len, warnings, error);
-  case FMT_VPNC: return osp_profile_parse_vpnc(text, len, warnings, error);
-  case FMT_KEYFILE:
-    kf = g_key_file_new();
-    if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, "Not a valid profile: %s", local->message);
-      return NULL;
-    }
-    return osp_profile_from_keyfile(kf, error);
-  }
-  return NULL;
-}
-
 typedef struct {
   gboolean save_secrets;
   gboolean replace;
@@ -1130,7 +1071,7 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   if (!can_add_profile(m, inv, name, opts.replace))
     return;
   text = g_variant_get_fixed_array(contents, &len, 1);
-  p = parse_config(filename, text, len, warnings, &error);
+  p = osp_profile_parse_any(text, len, filename, warnings, &error);
   if (!p || !osp_profile_validate(p, &error)) {
     return_error(inv, error);
     return;
@@ -1227,7 +1168,7 @@ static void connect_config_authorized(OspManager *m, GDBusMethodInvocation *inv,
     const char *text = g_variant_get_fixed_array(c, &len, 1);
 
     if (i == 0)
-      p = parse_config(NULL, text, len, warnings, &error);
+      p = osp_profile_parse_any(text, len, NULL, warnings, &error);
     else if (!osp_profile_merge_vpnc(p, text, len, warnings, &error))
       g_clear_pointer(&p, osp_profile_free);
     if (!p) {
