@@ -15,6 +15,7 @@ set -u
 deps_build=(
   gcc libc6-dev pkgconf meson ninja-build python3
   libglib2.0-dev libglib2.0-dev-bin libssl-dev libpolkit-gobject-1-dev
+  libdbus-1-dev                  # dbus-1.pc: where the system bus reads policy and services
   gettext
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
