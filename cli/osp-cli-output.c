@@ -2,6 +2,7 @@
  * osprey — output: JSON built in a GString (RFC 8259 escaping), untrusted
  * text made safe for a terminal, times and reasons in words. */
 #include "osprey.h"
+#include "osp-text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -189,25 +190,10 @@ void osp_cli_print_json(GString *s)
   fflush(stdout);
 }
 
-/* Text from the gateway or the daemon (banners, prompts, messages) must
- * not drive the terminal: control characters become "?" (newlines spaces
- * when @one_line). */
+/* The sanitiser ospreyd --foreground uses too (client/osp-text.c). */
 char *osp_cli_sanitize(const char *text, gboolean one_line)
 {
-  g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
-  GString *s = g_string_sized_new(strlen(valid));
-
-  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-
-    if (c == '\n' || c == '\t')
-      g_string_append_c(s, one_line ? ' ' : (char)c);
-    else if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029)
-      g_string_append_c(s, '?');
-    else
-      g_string_append_unichar(s, c);
-  }
-  return g_string_free(s, FALSE);
+  return osp_text_sanitize(text, one_line);
 }
 
 char *osp_cli_format_time(gint64 usec)

@@ -81,6 +81,132 @@ void osp_ip_config_free(OspIpConfig *c)
   g_free(c);
 }
 
+/* ---- the gateway's strings ---------------------------------------------- */
+
+/* RFC 1035 2.3.4 */
+#define DOMAIN_MAX 253
+#define LABEL_MAX 63
+
+gboolean osp_netcfg_is_domain(const char *name)
+{
+  size_t label = 0;
+  const char *p;
+
+  if (!name || !*name || strlen(name) > DOMAIN_MAX)
+    return FALSE;
+  for (p = name;; p++) {
+    if (*p == '.' || *p == 0) {
+      if (label == 0 || p[-1] == '-')
+        return FALSE;
+      if (*p == 0)
+        return TRUE;
+      label = 0;
+    } else if ((!g_ascii_isalnum(*p) && *p != '-' && *p != '_') || (*p == '-' && label == 0) ||
+               ++label > LABEL_MAX) {
+      return FALSE;
+    }
+  }
+}
+
+/* The stock vpnc-script expands CISCO_DEF_DOMAIN and CISCO_SPLIT_DNS
+ * unquoted, writes the domain into resolv.conf as is, passes it through
+ * `eval` on SUSE and to resolvectl as a routing domain ("~." would route
+ * every query into the tunnel): only host names go through. */
+static char *clean_domain(const char *name, unsigned *dropped)
+{
+  if (!name)
+    return NULL;
+  if (!*name || osp_netcfg_is_domain(name)) /* sent empty: exported empty, as vpnc does */
+    return g_strdup(name);
+  (*dropped)++;
+  return NULL;
+}
+
+/* The valid entries of a list the gateway separated by commas (or spaces,
+ * as repeated attributes are joined), in their order; the list itself when
+ * nothing was dropped. */
+static char *clean_split_dns(const char *list, unsigned *dropped)
+{
+  g_auto(GStrv) names = NULL;
+  g_autoptr(GString) kept = NULL;
+  unsigned before = *dropped;
+  const char *sep;
+  guint i;
+
+  if (!list)
+    return NULL;
+  sep = strpbrk(list, ", ");
+  names = g_strsplit_set(list, ", ", -1);
+  kept = g_string_new(NULL);
+  for (i = 0; names[i]; i++) {
+    if (!*names[i])
+      continue;
+    if (!osp_netcfg_is_domain(names[i])) {
+      (*dropped)++;
+      continue;
+    }
+    if (kept->len)
+      g_string_append_c(kept, sep ? *sep : ',');
+    g_string_append(kept, names[i]);
+  }
+  if (*dropped == before)
+    return g_strdup(list);
+  return kept->len ? g_string_free(g_steal_pointer(&kept), FALSE) : NULL;
+}
+
+/* The script prints the banner line by line: newlines (and tabs) are its
+ * layout; every other control character (ESC sequences, CR, C1, the Unicode
+ * line separators) could drive the terminal or a log reader. */
+static char *clean_banner(const char *banner, unsigned *changed)
+{
+  g_autofree char *valid = NULL;
+  GString *s;
+  unsigned n = 0;
+
+  if (!banner)
+    return NULL;
+  valid = g_utf8_make_valid(banner, -1);
+  s = g_string_sized_new(strlen(valid));
+  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+
+    if (c != '\n' && c != '\t' && (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029))
+      n++;
+    else
+      g_string_append_unichar(s, c);
+  }
+  if (n || strcmp(valid, banner) != 0)
+    (*changed)++;
+  return g_string_free(s, FALSE);
+}
+
+unsigned osp_ip_config_sanitize(OspIpConfig *c)
+{
+  unsigned domain = 0, split = 0, banner = 0;
+  char *v;
+
+  g_return_val_if_fail(c != NULL, 0);
+
+  v = clean_domain(c->default_domain, &domain);
+  g_free(c->default_domain);
+  c->default_domain = v;
+  v = clean_split_dns(c->split_dns, &split);
+  g_free(c->split_dns);
+  c->split_dns = v;
+  v = clean_banner(c->banner, &banner);
+  g_free(c->banner);
+  c->banner = v;
+
+  if (domain)
+    g_debug("mode config: default domain dropped (not a host name)");
+  if (split)
+    g_debug("mode config: %u split-DNS name(s) dropped (not host names), kept: %s", split,
+            c->split_dns ? c->split_dns : "none");
+  if (banner)
+    g_debug("mode config: control characters removed from the banner");
+  return domain + split + banner;
+}
+
 int osp_netmask_len(struct in_addr mask)
 {
   uint32_t m = ntohl(mask.s_addr);
@@ -207,6 +333,8 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
   g_auto(GStrv) own_env = NULL;
   char **base;
   GPtrArray *env;
+  g_autofree char *domain = NULL, *banner = NULL, *split_dns = NULL;
+  unsigned unused = 0;
   gboolean pre_init;
   guint i;
 
@@ -257,20 +385,19 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
     env_add_ip_list(env, "INTERNAL_IP4_DNS", cfg->dns);
     env_add_ip_list(env, "INTERNAL_IP4_NBNS", cfg->nbns);
 
-    /* Strings from the gateway go through verbatim.  They reach the script
-     * as environment values (we exec, nothing evaluates them), and a C
-     * string cannot carry a NUL: the Mode Config parser decides what an
-     * embedded NUL becomes.  What the script does with them is its own
-     * affair: it prints CISCO_BANNER quoted, but expands CISCO_DEF_DOMAIN and
-     * CISCO_SPLIT_DNS unquoted (word splitting, globbing), writes the domain
-     * into resolv.conf as is (a newline in it adds a line), and its SUSE
-     * modify_resolvconf path passes the domain through `eval`. */
-    if (cfg->default_domain)
-      env_add(env, "CISCO_DEF_DOMAIN", cfg->default_domain);
-    if (cfg->banner)
-      env_add(env, "CISCO_BANNER", cfg->banner);
-    if (cfg->split_dns)
-      env_add(env, "CISCO_SPLIT_DNS", cfg->split_dns);
+    /* Strings from the gateway reach the script as environment values (we
+     * exec, nothing evaluates them here), but the script expands some of
+     * them unquoted or evals them: the same rules as osp_ip_config_sanitize()
+     * apply, whatever the caller did. */
+    domain = clean_domain(cfg->default_domain, &unused);
+    banner = clean_banner(cfg->banner, &unused);
+    split_dns = clean_split_dns(cfg->split_dns, &unused);
+    if (domain)
+      env_add(env, "CISCO_DEF_DOMAIN", domain);
+    if (banner)
+      env_add(env, "CISCO_BANNER", banner);
+    if (split_dns)
+      env_add(env, "CISCO_SPLIT_DNS", split_dns);
     env_add_split(env, "CISCO_SPLIT_INC", cfg->split_inc);
     env_add_split(env, "CISCO_SPLIT_EXC", cfg->split_exc);
   }

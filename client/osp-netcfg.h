@@ -40,6 +40,21 @@ OspIpConfig *osp_ip_config_copy(const OspIpConfig *c); /* deep copy */
 void osp_ip_config_free(OspIpConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspIpConfig, osp_ip_config_free)
 
+/* Host-name syntax (RFC 1123 labels of letters, digits, '-' and, as found
+ * in the wild, '_'; 1-63 bytes each, no '-' at either end; at most 253 in
+ * all; no empty label, so neither "." nor "~." passes).  The only syntax a
+ * default domain or split-DNS entry may have: nothing a shell, resolv.conf
+ * or a resolver's routing-domain syntax reads as anything else. */
+gboolean osp_netcfg_is_domain(const char *name);
+
+/* Makes the gateway's strings fit for a vpnc-script and for display: a
+ * default domain that is not a host name is dropped, so are split-DNS entries
+ * that are not (the valid ones are kept), and the banner keeps its newlines
+ * and tabs but loses every other control character (C0, DEL, C1, ESC, CR, the
+ * Unicode line separators).  What was dropped is logged (debug).  Returns
+ * how many values were dropped or changed. */
+unsigned osp_ip_config_sanitize(OspIpConfig *c);
+
 /* prefix length of a contiguous netmask (network order), -1 if not contiguous */
 int osp_netmask_len(struct in_addr mask);
 
@@ -47,6 +62,8 @@ int osp_netmask_len(struct in_addr mask);
  * ("pre-init", "connect", "disconnect", "reconnect", "attempt-reconnect"),
  * appended to a copy of `base_env` (NULL = the process environment);
  * variables of the contract already present in base_env are replaced.
+ * The gateway's strings pass through osp_ip_config_sanitize()'s rules
+ * whatever the caller did.
  * cfg may be NULL for pre-init.  Returns a NULL-terminated strv. */
 char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_env);
 

@@ -38,7 +38,7 @@
  * Bounds (vpnc's where it has them): ports 0-65535 (0 = random); "Interface
  * MTU" 0 (automatic) or 576-9000 (vpnc: 0-65535); "DPD idle timeout (our
  * side)" 0 (off) or 10-86400; "DPD timeout" 5-3600; lifetimes 10-86400 (short ones for tests);
- * "Interface name" 1-15 bytes, no '/', ':' or blank, '%' only as one "%d";
+ * "Interface name" 1-15 bytes of [A-Za-z0-9_.-] and at most one "%d";
  * every text value at most 4096 bytes of UTF-8 without control characters
  * (CVE-2018-10900: a newline smuggled into a value became a second setting).
  *
@@ -374,17 +374,26 @@ static gboolean check_gateway(const char *setting, const char *v, GError **error
   return TRUE;
 }
 
-/* The kernel's dev_valid_name() and dev_alloc_name() rules. */
+/* Narrower than the kernel's dev_valid_name(): the name reaches the
+ * vpnc-script as TUNDEV, which it expands unquoted, so only
+ * [A-Za-z0-9_.-] and one "%d" (dev_alloc_name()'s template) pass. */
 static gboolean check_ifname(const char *setting, const char *v, GError **error)
 {
-  const char *pct = strchr(v, '%');
-  size_t n = strlen(v);
+  const char *pct = strstr(v, "%d");
+  size_t n = strlen(v), i;
 
-  if (n == 0 || n > IFNAME_MAX || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
-      strpbrk(v, "/: \t") || (pct && (pct[1] != 'd' || strchr(pct + 1, '%')))) {
+  for (i = 0; i < n; i++) {
+    if (pct && v + i == pct) {
+      i++;
+      continue;
+    }
+    if (!g_ascii_isalnum(v[i]) && v[i] != '_' && v[i] != '.' && v[i] != '-')
+      break;
+  }
+  if (n == 0 || n > IFNAME_MAX || i < n || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("%s: “%s” is not a valid interface name (1 to %d characters, no “/”, “:” or "
-                  "blank, at most one “%%d”)"),
+                _("%s: “%s” is not a valid interface name (1 to %d of A-Z, a-z, 0-9, “_”, “.” "
+                  "and “-”, with at most one “%%d”)"),
                 setting, v, IFNAME_MAX);
     return FALSE;
   }

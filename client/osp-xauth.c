@@ -308,6 +308,7 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
   }
   if (s->profile->no_split)
     g_array_set_size(c->split_inc, 0);
+  osp_ip_config_sanitize(c); /* before a script, the daemon or a terminal sees them */
   c->gateway = s->params.peer.sin_addr;
   s->cfg_done = true;
   {

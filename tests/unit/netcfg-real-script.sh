@@ -152,12 +152,23 @@ export OSP_NC_BANNER=$'Test banner: "quotes" and $(no expansion)\nsecond line'
 export OSP_NC_SPLIT_INC="198.18.0.0/15 203.0.113.0/24"
 export G_MESSAGES_DEBUG=all
 
-# One helper process for all reasons: the script keys its state files on
+# One helper process per configuration: the script keys its state files on
 # VPNPID, and the private /run lives as long as the helper.
-coproc HELPER { exec ip netns exec "$NS" bash "$SELF" --inner "$NS" "$BIN" 2>>"$TMP/helper.log"; }
-# shellcheck disable=SC2153  # HELPER_PID is set by coproc
-helper_pid=$HELPER_PID
-exec 3>&"${HELPER[1]}" 4<&"${HELPER[0]}"
+start_helper() {
+	coproc HELPER { exec ip netns exec "$NS" bash "$SELF" --inner "$NS" "$BIN" 2>>"$TMP/helper.log"; }
+	# shellcheck disable=SC2153  # HELPER_PID is set by coproc
+	helper_pid=$HELPER_PID
+	exec 3>&"${HELPER[1]}" 4<&"${HELPER[0]}"
+}
+
+stop_helper() {
+	echo quit >&3
+	exec 3>&- 4<&-
+	wait "$helper_pid" || fail "helper exited with status $?"
+	helper_pid=
+}
+
+start_helper
 
 run() {
 	local reply
@@ -202,9 +213,31 @@ ip -n "$NS" -4 addr show dev "$TUN" | grep -q 'inet ' && fail "tunnel address le
 ip -n "$NS" link show dev "$TUN" | grep -q '[<,]UP[,>]' && fail "tunnel still up"
 cmp -s "$TMP/resolv.orig" "/etc/netns/$NS/resolv.conf" || fail "namespace resolv.conf not restored"
 
-echo quit >&3
-exec 3>&-
-wait "$helper_pid" || fail "helper exited with status $?"
-helper_pid=
+stop_helper
+
+# ---- a hostile gateway: strings the script would take as more than data ----
+# A newline in the default domain adds lines to resolv.conf (here a name
+# server of the gateway's choosing), "~." as split DNS is resolved's "route
+# every query here", an escape sequence in the banner drives the terminal
+# the script prints it on.  The valid split-DNS name stays.
+export OSP_NC_DOMAIN=$'evil.example\nnameserver 203.0.113.66'
+export OSP_NC_SPLIT_DNS="~.,lab.example,\$(touch $TMP/ran)"
+export OSP_NC_BANNER=$'Hostile \e]0;owned\a\e[2Jbanner $(touch '"$TMP"$'/ran)\nline 2'
+: > "$TMP/helper.log"
+start_helper
+run pre-init
+run connect
+echo "-- resolv.conf after a hostile connect:"; ns_resolv
+ns_resolv | grep -q '203\.0\.113\.66' && fail "the gateway's newline added a name server"
+ns_resolv | grep -q 'evil' && fail "an invalid default domain reached resolv.conf"
+ns_resolv | grep -Eqx 'search before\.example ?' || fail "search line wrong after a hostile connect"
+ns_resolv | grep -qx 'nameserver 198\.18\.0\.53' || fail "DNS 198.18.0.53 missing (hostile)"
+grep -q $'\e' "$TMP/helper.log" && fail "an escape character reached the script's output"
+grep -qF 'Hostile ]0;owned[2Jbanner' "$TMP/helper.log" || fail "the banner did not reach the script"
+grep -q 'split-DNS name(s) dropped' "$TMP/helper.log" || fail "dropped split-DNS names not logged"
+[ -e "$TMP/ran" ] && fail "a command from the gateway ran"
+run disconnect
+cmp -s "$TMP/resolv.orig" "/etc/netns/$NS/resolv.conf" || fail "resolv.conf not restored (hostile)"
+stop_helper
 echo "PASS"
 exit 0

@@ -641,6 +641,152 @@ static void test_run_background_child(Fixture *f, G_GNUC_UNUSED gconstpointer da
   g_assert_cmpint(elapsed, <, 10 * G_USEC_PER_SEC);
 }
 
+/* ---- hostile strings from the gateway ----------------------------------- */
+
+/* Host-name syntax: all a default domain or a split-DNS name may be. */
+static void test_domain_syntax(void)
+{
+  g_autofree char *label63 = g_strnfill(63, 'a');
+  g_autofree char *label64 = g_strnfill(64, 'a');
+  g_autofree char *ok63 = g_strconcat(label63, ".example", NULL);
+  g_autofree char *bad64 = g_strconcat(label64, ".example", NULL);
+  g_autofree char *long254 = NULL;
+  const struct {
+    const char *name;
+    gboolean ok;
+  } cases[] = {
+    { "corp.example", TRUE },
+    { "a", TRUE },
+    { "xn--bcher-kva.example", TRUE },
+    { "_msdcs.corp.example", TRUE },
+    { "3com.example", TRUE },
+    { ok63, TRUE },
+    { bad64, FALSE },
+    { "", FALSE },
+    { ".", FALSE },
+    { "~.", FALSE },
+    { "~corp.example", FALSE },
+    { "x;touch /tmp/x", FALSE },
+    { "corp.example\nnameserver 203.0.113.66", FALSE },
+    { "corp.example\r", FALSE },
+    { "$(id)", FALSE },
+    { "`id`", FALSE },
+    { "*.example", FALSE },
+    { "a b", FALSE },
+    { "a..b", FALSE },
+    { ".a", FALSE },
+    { "a.", FALSE },
+    { "-a.example", FALSE },
+    { "a-.example", FALSE },
+    { "caf\xc3\xa9.example", FALSE },
+  };
+  GString *s = g_string_new(NULL);
+  size_t i;
+
+  while (s->len < 260)
+    g_string_append(s, "abcd.");
+  g_string_truncate(s, 253);
+  g_assert_true(osp_netcfg_is_domain(s->str));
+  g_string_append_c(s, 'x');
+  long254 = g_string_free(s, FALSE);
+  g_assert_false(osp_netcfg_is_domain(long254));
+  g_assert_false(osp_netcfg_is_domain(NULL));
+  for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_test_message("case %zu: %s", i, cases[i].name);
+    g_assert_cmpint(osp_netcfg_is_domain(cases[i].name), ==, cases[i].ok);
+  }
+}
+
+/* What a hostile gateway sends, and what is left of it. */
+static OspIpConfig *hostile_config(void)
+{
+  OspIpConfig *c = full_config();
+
+  g_free(c->default_domain);
+  c->default_domain = g_strdup("x;:>domain-ran");
+  g_free(c->split_dns);
+  c->split_dns = g_strdup("~.,corp.example,y;:>split-ran,lab.example,$(id)");
+  g_free(c->banner);
+  /* an OSC title sequence, CR LF, a C1 CSI, DEL, a line separator */
+  c->banner = g_strdup("Hello\x1b]0;owned\x07\r\nline 2\xc2\x9b" "2J\x7f\xe2\x80\xa8!\n\tend");
+  return c;
+}
+
+#define HOSTILE_BANNER_CLEAN "Hello]0;owned\nline 22J!\n\tend"
+
+static void test_sanitize_hostile(void)
+{
+  g_autoptr(OspIpConfig) c = hostile_config();
+  g_autoptr(OspIpConfig) good = full_config();
+  g_autofree char *banner = g_strdup(good->banner);
+
+  g_assert_cmpuint(osp_ip_config_sanitize(c), ==, 1 + 3 + 1);
+  g_assert_null(c->default_domain);
+  g_assert_cmpstr(c->split_dns, ==, "corp.example,lab.example");
+  g_assert_cmpstr(c->banner, ==, HOSTILE_BANNER_CLEAN);
+
+  /* nothing to do for a sane gateway: values unchanged */
+  g_assert_cmpuint(osp_ip_config_sanitize(good), ==, 0);
+  g_assert_cmpstr(good->default_domain, ==, "corp.example");
+  g_assert_cmpstr(good->split_dns, ==, "a.example,b.example");
+  g_assert_cmpstr(good->banner, ==, banner);
+
+  /* space-separated (repeated attributes joined) keeps its separator */
+  g_free(good->split_dns);
+  good->split_dns = g_strdup("corp.example ~. lab.example");
+  g_assert_cmpuint(osp_ip_config_sanitize(good), ==, 1);
+  g_assert_cmpstr(good->split_dns, ==, "corp.example lab.example");
+  /* nothing valid: not sent at all */
+  g_free(good->split_dns);
+  good->split_dns = g_strdup("~.");
+  g_free(good->default_domain);
+  good->default_domain = g_strdup("corp.example\nnameserver 203.0.113.66");
+  g_assert_cmpuint(osp_ip_config_sanitize(good), ==, 2);
+  g_assert_null(good->split_dns);
+  g_assert_null(good->default_domain);
+}
+
+/* The environment applies the same rules even to an unsanitised config. */
+static void test_env_hostile(void)
+{
+  g_autoptr(OspIpConfig) c = hostile_config();
+  const char *base[] = { "PATH=/usr/bin:/bin", NULL };
+  g_auto(GStrv) env = osp_script_env("connect", c, (char **)base);
+
+  g_assert_null(g_environ_getenv(env, "CISCO_DEF_DOMAIN"));
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_DNS"), ==, "corp.example,lab.example");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_BANNER"), ==, HOSTILE_BANNER_CLEAN);
+}
+
+/* A script that does with the values what the stock vpnc-script's SUSE
+ * path (`eval ... -d $CISCO_DEF_DOMAIN`) and its resolvectl path (unquoted
+ * split-DNS list) do: no command of the gateway's runs. */
+static void test_run_hostile_eval(void)
+{
+  g_autoptr(OspIpConfig) c = hostile_config();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("osp-netcfg-XXXXXX", NULL);
+  g_autofree char *cmd = NULL;
+  g_autofree char *domain_ran = g_build_filename(dir, "domain-ran", NULL);
+  g_autofree char *split_ran = g_build_filename(dir, "split-ran", NULL);
+  g_autofree char *seen = g_build_filename(dir, "seen", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_nonnull(dir);
+  cmd = g_strdup_printf("cd '%s' && eval \"true -d $CISCO_DEF_DOMAIN\" && "
+                        "for d in $(echo $CISCO_SPLIT_DNS | tr , ' '); do eval \"true $d\"; done; "
+                        "echo \"$CISCO_SPLIT_DNS\" > seen",
+                        dir);
+  g_assert_true(osp_script_run(cmd, "connect", c, &error));
+  g_assert_no_error(error);
+  g_assert_false(g_file_test(domain_ran, G_FILE_TEST_EXISTS));
+  g_assert_false(g_file_test(split_ran, G_FILE_TEST_EXISTS));
+  g_assert_true(g_file_get_contents(seen, &text, NULL, NULL));
+  g_assert_cmpstr(text, ==, "corp.example,lab.example\n");
+  g_unlink(seen);
+  g_rmdir(dir);
+}
+
 /* ---- helper mode for netcfg-real-script.sh ------------------------------ */
 
 static gboolean parse_ip_env(const char *var, struct in_addr *out, GError **error)
@@ -754,6 +900,7 @@ static int run_script_mode(int argc, char **argv)
     printf("fail config: %s\n", error->message);
     return 2;
   }
+  osp_ip_config_sanitize(c); /* as the session does with what the gateway sent */
   if (argc > 2) {
     for (i = 2; i < argc; i++)
       ok = run_one(script, argv[i], c) && ok;
@@ -828,6 +975,10 @@ int main(int argc, char **argv)
              fixture_teardown);
   g_test_add_func("/netcfg/env/base", test_env_base);
   g_test_add_func("/netcfg/env/netmask", test_env_netmask);
+  g_test_add_func("/netcfg/domain-syntax", test_domain_syntax);
+  g_test_add_func("/netcfg/sanitize/hostile", test_sanitize_hostile);
+  g_test_add_func("/netcfg/env/hostile", test_env_hostile);
+  g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/run/fail-status", test_run_fail_status);
   g_test_add_func("/netcfg/run/fail-no-stderr", test_run_fail_no_stderr);
   g_test_add_func("/netcfg/run/not-found", test_run_not_found);

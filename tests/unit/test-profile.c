@@ -449,6 +449,7 @@ static const struct {
   { VPNC, "Enable no encryption yes", "Enable no encryption" },
   { VPNC, "enable no encryption", "Enable no encryption" },
   { VPNC, "Interface mode tap", "Interface mode" },
+  { VPNC, "Interface name tun`reboot`", "Interface name" },
   { VPNC, "Interface mode tunnel", "Interface mode" },
   { VPNC, "IKE Authmode hybrid", "IKE Authmode" },
   { VPNC, "IKE Authmode cert", "IKE Authmode" },
@@ -529,6 +530,13 @@ static const struct {
   { KEYFILE, "[profile]\nid-type=der-asn1-dn\n", "id-type" },
   { KEYFILE, "[profile]\ntarget-networks=10.0.0.0/33\n", "target-networks" },
   { KEYFILE, "[profile]\ninterface-name=a/b\n", "interface-name" },
+  /* TUNDEV reaches the vpnc-script, which expands it unquoted */
+  { KEYFILE, "[profile]\ninterface-name=tun$(id)\n", "interface-name" },
+  { KEYFILE, "[profile]\ninterface-name=tun;x\n", "interface-name" },
+  { KEYFILE, "[profile]\ninterface-name=t*\n", "interface-name" },
+  { KEYFILE, "[profile]\ninterface-name=vpn%d%d\n", "interface-name" },
+  { KEYFILE, "[profile]\ninterface-name=vpn%s\n", "interface-name" },
+  { KEYFILE, "[profile]\ninterface-name=t\xc3\xa9\n", "interface-name" },
   { KEYFILE, "[profile]\ngateway=a b\n", "gateway" },
   { KEYFILE, "[profile]\nike-lifetime=1\n", "ike-lifetime" },
   { KEYFILE, "[other]\ngateway=vpn.example.com\n", "[profile]" },
@@ -1073,6 +1081,7 @@ static void test_validate(void)
     case 15: q->target_networks = g_strdup("garbage"); needle = "Target networks"; break;
     case 16: q->ifname = g_strdup("a:b"); needle = "Interface name"; break;
     case 17: q->description = g_strdup("\xff"); needle = "Description"; break;
+    case 18: q->ifname = g_strdup("tun`id`"); needle = "Interface name"; break;
     default: needle = NULL; break;
     }
     if (!needle)
