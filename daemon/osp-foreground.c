@@ -2,10 +2,12 @@
 #include "osp-foreground.h"
 #include "osp-connection.h"
 #include "osp-error.h"
+#include "osp-text.h"
 
 #include <arpa/inet.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -76,24 +78,29 @@ static char *read_secret(const char *prompt, gboolean from_stdin, bool hide)
   }
 }
 
-/* vpnc's "Password helper": a program whose first output line is the password. */
+/* The helper gets the default SIGPIPE back (we ignore it). */
+static void helper_child_setup(gpointer data)
+{
+  (void)data;
+  signal(SIGPIPE, SIG_DFL);
+}
+
+/* vpnc's "Password helper": a program whose first output line is the
+ * password.  Its whole output is a secret: wiped however it went. */
 static char *run_password_helper(const char *helper)
 {
-  g_autofree char *out = NULL;
+  char *out = NULL;
+  char *password = NULL;
   g_autoptr(GError) error = NULL;
   const char *argv[] = { "/bin/sh", "-c", helper, NULL };
   int status = 0;
-  char *nl;
 
-  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                    &status, &error) ||
-      !g_spawn_check_wait_status(status, NULL)) {
-    return NULL;
-  }
-  nl = strchr(out, '\n');
-  if (nl)
-    *nl = 0;
-  return g_strdup(out);
+  if (g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, helper_child_setup, NULL,
+                   &out, NULL, &status, &error) &&
+      g_spawn_check_wait_status(status, NULL))
+    password = g_strndup(out, strcspn(out, "\n"));
+  osp_str_wipe_free(out);
+  return password;
 }
 
 static const char *kind_prompt(OspSecretKind k)
@@ -117,8 +124,11 @@ static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer d
   size_t i;
   int k;
 
-  if (req->message && *req->message)
-    fprintf(stderr, "%s\n", req->message);
+  if (req->message && *req->message) {
+    g_autofree char *clean = osp_text_sanitize(req->message, FALSE);
+
+    fprintf(stderr, "%s\n", clean);
+  }
   for (i = 0; i < req->n_kinds; i++) {
     OspSecretKind kind = req->kinds[i];
 
@@ -140,9 +150,20 @@ static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer d
     osp_str_wipe_free(values[k]);
 }
 
+/* The banner and messages are the gateway's text: through the CLI's
+ * sanitiser, so that they cannot drive the terminal. */
 static void on_banner(OspConnection *c, const char *banner, gpointer data)
 {
-  fprintf(stderr, "%s\n", banner);
+  g_autofree char *clean = osp_text_sanitize(banner, FALSE);
+
+  fprintf(stderr, "%s%s", clean, g_str_has_suffix(clean, "\n") ? "" : "\n");
+}
+
+static void say_failure(const char *what, const GError *reason)
+{
+  g_autofree char *clean = osp_text_sanitize(reason->message, TRUE);
+
+  fprintf(stderr, "ospreyd: %s [%s]: %s\n", what, osp_error_reason_code(reason->code), clean);
 }
 
 static void on_ip_config(OspConnection *c, const OspIpConfig *cfg, gpointer data)
@@ -164,15 +185,13 @@ static void on_state(OspConnection *c, OspState old, OspState state, const GErro
   switch (state) {
   case OSP_STATE_FAILED:
     /* one line naming the failure class, with a stable reason code */
-    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(reason->code),
-            reason->message);
+    say_failure("failed", reason);
     fg->exit_status = osp_error_exit_status(reason->code);
     g_main_loop_quit(fg->loop);
     return;
   case OSP_STATE_DISCONNECTED:
     if (reason) {
-      fprintf(stderr, "ospreyd: disconnected [%s]: %s\n", osp_error_reason_code(reason->code),
-              reason->message);
+      say_failure("disconnected", reason);
       fg->exit_status = osp_error_exit_status(reason->code);
     } else {
       say(fg, 0, _("disconnected"));
@@ -221,7 +240,7 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   g_autoptr(OspProfile) profile = NULL;
   OspConnectionFlags flags = { .reconnect = reconnect };
   Foreground fg = { 0 };
-  guint sig_int, sig_term;
+  guint sig_int, sig_term, sig_hup;
   size_t i;
 
   if (verbosity >= 2)
@@ -229,9 +248,10 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   profile = osp_profile_load_any(config_path, warnings, &error);
   for (i = 0; i < warnings->len; i++)
     fprintf(stderr, "ospreyd: %s: %s\n", config_path, (char *)warnings->pdata[i]);
-  if (!profile) {
-    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(error->code),
-            error->message);
+  /* validated before anything is said about it: a file without a gateway
+   * must not become "connecting to (null)" */
+  if (!profile || !osp_profile_validate(profile, &error)) {
+    say_failure("failed", error);
     return 1;
   }
   fg.loop = g_main_loop_new(NULL, FALSE);
@@ -241,16 +261,18 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   fg.conn = osp_connection_new(profile, &flags, &callbacks, &fg);
   sig_int = g_unix_signal_add(SIGINT, on_signal, &fg);
   sig_term = g_unix_signal_add(SIGTERM, on_signal, &fg);
+  /* the terminal went away: as Ctrl-C, the full teardown */
+  sig_hup = g_unix_signal_add(SIGHUP, on_signal, &fg);
   say(&fg, 0, _("connecting to %s"), profile->gateway);
   if (!osp_connection_start(fg.conn, &error)) {
-    fprintf(stderr, "ospreyd: failed [%s]: %s\n", osp_error_reason_code(error->code),
-            error->message);
+    say_failure("failed", error);
     fg.exit_status = osp_error_exit_status(error->code);
   } else {
     g_main_loop_run(fg.loop);
   }
   g_source_remove(sig_int);
   g_source_remove(sig_term);
+  g_source_remove(sig_hup);
   osp_connection_free(fg.conn);
   g_main_loop_unref(fg.loop);
   return fg.exit_status;

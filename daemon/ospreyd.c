@@ -8,9 +8,12 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 typedef struct {
   GMainLoop *loop;
@@ -156,6 +159,15 @@ int main(int argc, char **argv)
   OspManagerConfig config;
   guint owner_id;
 
+  /* `ospreyd -f ... | tee log` and Ctrl-C: tee dies first, and a write to
+   * the pipe must fail with EPIPE rather than kill us before the teardown
+   * (script disconnect, Delete) is done. */
+  signal(SIGPIPE, SIG_IGN);
+  /* Group secrets, passwords and keys live in this process: no core dump,
+   * no ptrace or /proc/PID/mem by another process of the same user. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    g_warning("prctl(PR_SET_DUMPABLE): %s", g_strerror(errno));
+
   setlocale(LC_ALL, "");
   bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
@@ -255,7 +267,8 @@ int main(int argc, char **argv)
   g_unix_signal_add(SIGTERM, on_terminate, &d);
   g_unix_signal_add(SIGINT, on_terminate, &d);
   g_unix_signal_add(SIGHUP, on_hangup, &d);
-  g_signal_connect_swapped(bus, "closed", G_CALLBACK(g_main_loop_quit), d.loop);
+  /* the bus is gone: connections still go down cleanly */
+  g_signal_connect_swapped(bus, "closed", G_CALLBACK(on_terminate), &d);
   owner_id = g_bus_own_name_on_connection(bus, OSP_DBUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
                                           on_name_acquired, on_name_lost, &d, NULL);
   g_main_loop_run(d.loop);

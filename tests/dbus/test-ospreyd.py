@@ -126,12 +126,12 @@ class Env:
         with open(self.rules, "w") as f:
             f.write(rules)
 
-    def start_daemon(self, extra_args=()):
+    def start_daemon(self, extra_args=(), group=None):
         logf = open(self.log, "a")
         self.daemon = subprocess.Popen(
             [self.binary, "--bus-address", self.address, "--profiles-dir", self.profiles,
              "--secrets-dir", self.secrets, "--test-authz", self.rules, "-v"] + list(extra_args),
-            stdout=logf, stderr=logf)
+            stdout=logf, stderr=logf, group=group)
         logf.close()
         probe = dbus.bus.BusConnection(self.address)
         try:
@@ -615,6 +615,20 @@ class TestAuthz(Base):
         self.assertDBusError("NotAuthorized", prof.Connect, none)
         env.set_rules("net.ospreyvpn.osprey1.modify-system-profiles 12345 yes\n")
         self.assertDBusError("NotAuthorized", prof.Update, settings(username="v"), dbus.Array([], signature="s"))
+
+    def test_not_dumpable(self):
+        """No core dump, no ptrace by the same user: /proc/PID/ files of a
+        non-dumpable process belong to root:root whatever its ids, so run it
+        with another group (as root) and look at their owner."""
+        if os.getuid() != 0:
+            self.skipTest("needs root (to start ospreyd with another group)")
+        self.env.stop_daemon()
+        self.env.start_daemon(group=65534)
+        pid = self.env.daemon.pid
+        with open("/proc/%d/status" % pid) as f:
+            self.assertRegex(f.read(), r"\nGid:\s+65534\s")
+        st = os.stat("/proc/%d/status" % pid)
+        self.assertEqual((st.st_uid, st.st_gid), (0, 0), "ospreyd is dumpable")
 
     def test_test_backend_refused_on_system_bus(self):
         # --test-authz without a private bus address must be refused
@@ -1134,6 +1148,7 @@ class TestFiles(unittest.TestCase):
         with open(os.path.join(DATA_BUILD_DIR, "ospreyd.service")) as f:
             unit = f.read()
         for line in ("Type=dbus", "BusName=net.ospreyvpn.Osprey1", "ProtectSystem=strict",
+                     "LimitCORE=0",
                      "ProtectHome=yes", "PrivateTmp=yes", "NoNewPrivileges=yes",
                      "DeviceAllow=/dev/net/tun rw",
                      "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK"):

@@ -21,6 +21,7 @@ note() { echo "[$SCENARIO] $*"; }
 cleanup()
 {
   [ -n "${OSP_PID:-}" ] && kill "$OSP_PID" 2>/dev/null && wait "$OSP_PID" 2>/dev/null
+  [ -n "${READER_PID:-}" ] && kill "$READER_PID" 2>/dev/null && wait "$READER_PID" 2>/dev/null
   local ok=0
   # OSPREY_KEEP_LOGS=DIR: keep the gateway's and our logs for a look afterwards
   [ -n "${OSPREY_KEEP_LOGS:-}" ] && [ -n "${LAB_DIR:-}" ] &&
@@ -129,6 +130,39 @@ check_tcp()
   note "TCP transfer of 8 MiB through the tunnel"
 }
 
+# pipe_teardown SIGNAL: `ospreyd -f ... | tee log`, the reader gone first
+# (Ctrl-C reaches tee too), then SIGNAL to ospreyd.  Every later write of
+# ospreyd fails; the teardown must still run in full: exit 0, the gateway
+# gets the Delete, the namespace's resolv.conf and routes as before.
+pipe_teardown()
+{
+  local sig=$1 fifo=$LAB_DIR/osprey.fifo conf=$LAB_DIR/osprey.conf routes_before rc deletes
+  routes_before=$(lab_exec_client ip route)
+  deletes=$(count_log "received DELETE for IKE_SA")
+  rm -f "$fifo" "$LAB_DIR/osprey.log"
+  mkfifo "$fifo" || fail "mkfifo"
+  cat "$fifo" >"$LAB_DIR/osprey.log" &
+  READER_PID=$!
+  lab_write_vpnc_conf "$conf"
+  export OSPREY_STATE_DIR=$LAB_DIR
+  OSP_START=$(date +%s.%N)
+  lab_spawn_client "$fifo" "$OSPREYD" --foreground -v --config "$conf"
+  OSP_PID=$LAB_SPAWN_PID
+  osprey_expect_up
+  kill "$READER_PID"; wait "$READER_PID" 2>/dev/null; READER_PID=
+  kill "-$sig" "$OSP_PID"
+  wait "$OSP_PID"; rc=$?
+  OSP_PID=
+  [ "$rc" = 0 ] || fail "exit status $rc after the reader went away and SIG$sig (141: SIGPIPE)"
+  [ "$(count_log "received DELETE for IKE_SA")" -gt "$deletes" ] || fail "gateway saw no Delete (SIG$sig)"
+  lab_exec_client ip link show tun0 >/dev/null 2>&1 && fail "tun0 left behind (SIG$sig)"
+  [ "$(lab_exec_client ip route)" = "$routes_before" ] ||
+    fail "routes not restored (SIG$sig): $(lab_exec_client ip route)"
+  [ "$(cat "/etc/netns/$LAB_NS_CL/resolv.conf")" = "$(lab_ns_resolv_initial "$LAB_NS_CL")" ] ||
+    fail "the namespace's resolv.conf not restored (SIG$sig)"
+  note "reader gone, SIG$sig: exit 0, Delete sent, routes and resolv.conf restored"
+}
+
 trap cleanup EXIT
 case $SCENARIO in
   modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat) LAB_SERVICES=1 ;;
@@ -151,6 +185,9 @@ case $SCENARIO in
   reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
   duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
+  teardown)
+    # a banner with an OSC title sequence, a screen clear and a C1 CSI
+    LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
 esac
 lab_up >/dev/null || exit $?
 
@@ -411,6 +448,26 @@ case $SCENARIO in
     lab_set_duplicate off
     [ "$(count_log "CHILD_SA lab{[0-9]*} established")" -ge 3 ] || fail "rekeys did not happen"
     osprey_stop ;;
+  teardown)
+    # -c without a gateway: a clear error, not "(null)"
+    printf 'IPSec ID %s\nIPSec secret x\n' "$LAB_GROUP" >"$LAB_DIR/nogw.conf"
+    out=$(lab_exec_client timeout 20 "$OSPREYD" --foreground --config "$LAB_DIR/nogw.conf" 2>&1 </dev/null); rc=$?
+    [ "$rc" = 1 ] || fail "a file without a gateway: exit $rc"
+    echo "$out" | grep -q "(null)" && fail "a file without a gateway: $out"
+    echo "$out" | grep -q "failed \[bad-config\].*IPSec gateway" || fail "no clear error: $out"
+    note "no gateway: $out"
+    # the gateway's banner reaches the terminal sanitised, lines kept
+    osprey_start
+    osprey_expect_up
+    grep -q $'\e' "$LAB_DIR/osprey.log" && fail "an escape character from the gateway was printed"
+    grep -q $'\xc2\x9b' "$LAB_DIR/osprey.log" && fail "a C1 control from the gateway was printed"
+    grep -qx "Welcome]0;owned to the lab.\[2J" "$LAB_DIR/osprey.log" || fail "banner line 1 not shown sanitised"
+    grep -qx "Authorized users only.1m" "$LAB_DIR/osprey.log" || fail "banner line 2 not shown"
+    osprey_stop
+    note "banner printed without its control characters"
+    pipe_teardown INT
+    pipe_teardown HUP
+    pipe_teardown TERM ;;
   rekey-volume)
     # the gateway's IPsec SAs live for 4 MB (it announces no lifetime in
     # kilobytes, it deletes the SA when the volume is reached): a new one
