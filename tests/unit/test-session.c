@@ -4,6 +4,7 @@
 #include "osp-error.h"
 #include "osp-isakmp.h"
 #include "osp-session.h"
+#include "osp-test-gateway.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -54,29 +55,16 @@ static const OspSessionOps ops = {
 
 static OspProfile *lab_profile(void)
 {
-  OspProfile *p = osp_profile_new();
-
-  p->gateway = g_strdup("192.0.2.1");
-  p->group_id = g_strdup("osprey-lab");
-  p->group_secret = g_strdup("secret");
-  p->username = g_strdup("alice");
-  p->password = g_strdup("pw");
-  return p;
+  return osp_test_profile();
 }
 
 static OspSession *new_session(const OspProfile *p, Capture *c)
 {
-  OspSessionParams params = { 0 };
+  OspSessionParams params;
 
   memset(c, 0, sizeof(*c));
   c->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
-  params.local.sin_family = AF_INET;
-  params.local.sin_port = htons(500);
-  inet_pton(AF_INET, "192.0.2.2", &params.local.sin_addr);
-  params.peer.sin_family = AF_INET;
-  params.peer.sin_port = htons(500);
-  inet_pton(AF_INET, "192.0.2.1", &params.peer.sin_addr);
-  params.natt_port = 4500;
+  osp_test_rig_default_params(&params);
   return osp_session_new(p, &params, &ops, c);
 }
 

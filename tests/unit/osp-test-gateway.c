@@ -1,0 +1,1360 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey tests — the scripted IKEv1 gateway and the rig (see the header). */
+#include "osp-test-gateway.h"
+
+#include "osp-error.h"
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#define NONCE_LEN 32
+#define SEEN_MAX 32
+
+/* phase-1 attribute classes (RFC 2409 appendix A) */
+enum {
+  A_ENC = 1,
+  A_HASH = 2,
+  A_AUTH = 3,
+  A_GROUP = 4,
+  A_LIFE_TYPE = 11,
+  A_LIFE_DUR = 12,
+  A_KEY_LEN = 14
+};
+/* IPsec DOI attributes (RFC 2407 4.5) */
+enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_AUTH = 5, Q_KEY_LEN = 6 };
+enum { X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_STATUS = 16527 };
+enum {
+  C_IP4_ADDRESS = 1,
+  C_IP4_NETMASK = 2,
+  C_IP4_DNS = 3,
+  U_BANNER = 28672,
+  U_DEF_DOMAIN = 28674,
+  U_SPLIT_DNS = 28675,
+  U_SPLIT_INCLUDE = 28676
+};
+
+static const uint8_t vid_xauth[] = { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 };
+static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
+                                   0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
+static const uint8_t vid_unity[] = { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9,
+                                     0x70, 0x2d, 0x9f, 0xe2, 0x74, 0xcc, 0x01, 0x00 };
+
+/* A datagram seen before, and what the gateway sent while processing it. */
+typedef struct {
+  uint8_t digest[20];
+  GPtrArray *replies; /* GByteArray * */
+} Seen;
+
+/* A quick mode the client started. */
+typedef struct {
+  uint32_t msgid;
+  GByteArray *ni;
+  uint8_t nr[NONCE_LEN];
+  uint32_t spi_client, spi_gw;
+  int enc, auth, group;
+  unsigned key_bits;
+  OspSecret *gqm;
+} Qm;
+
+typedef struct {
+  OspDh *dh;
+  GByteArray *ke_i, *sai_b, *idii_b;
+  uint8_t p1_iv[16];
+  GHashTable *ivs;    /* msgid -> uint8_t[16] */
+  GArray *seen;       /* Seen */
+  GPtrArray *replies; /* what the datagram in processing made the gateway send */
+  uint32_t status_msgid, cfg_set_msgid;
+  GHashTable *qms; /* msgid -> Qm */
+} Priv;
+
+#define P(gw) ((Priv *)(gw)->priv)
+
+static void put_addr(GByteArray *b, uint16_t type, const char *ip)
+{
+  struct in_addr a;
+
+  g_assert_cmpint(inet_pton(AF_INET, ip, &a), ==, 1);
+  osp_put_attr_var(b, type, &a, 4);
+}
+
+static void qm_free(gpointer p)
+{
+  Qm *q = p;
+
+  if (q->ni)
+    g_byte_array_unref(q->ni);
+  osp_secret_free(q->gqm);
+  g_free(q);
+}
+
+static void seen_clear(gpointer p)
+{
+  Seen *s = p;
+
+  g_ptr_array_unref(s->replies);
+}
+
+static void child_free(gpointer p)
+{
+  OspTestGwChild *c = p;
+
+  osp_secret_free(c->keys_to_client);
+  osp_secret_free(c->keys_to_gw);
+  g_free(c);
+}
+
+OspTestGw *osp_test_gw_new(void)
+{
+  OspTestGw *gw = g_new0(OspTestGw, 1);
+  Priv *priv = g_new0(Priv, 1);
+  uint8_t split[14] = { 198, 51, 100, 0, 255, 255, 255, 0 };
+
+  gw->priv = priv;
+  gw->group_id = g_strdup("osprey-lab");
+  gw->group_secret = g_strdup("secret");
+  gw->username = g_strdup("alice");
+  gw->password = g_strdup("pw");
+  gw->xauth = true;
+  gw->xauth_attrs = g_byte_array_new();
+  osp_put_attr_basic(gw->xauth_attrs, X_TYPE, 0);
+  osp_put_attr_var(gw->xauth_attrs, X_USER_NAME, NULL, 0);
+  osp_put_attr_var(gw->xauth_attrs, X_USER_PASSWORD, NULL, 0);
+  gw->cfg_attrs = g_byte_array_new();
+  put_addr(gw->cfg_attrs, C_IP4_ADDRESS, "198.18.1.10");
+  put_addr(gw->cfg_attrs, C_IP4_NETMASK, "255.255.255.255");
+  put_addr(gw->cfg_attrs, C_IP4_DNS, "198.51.100.53");
+  osp_put_attr_var(gw->cfg_attrs, U_BANNER, "Osprey test gateway", 19);
+  osp_put_attr_var(gw->cfg_attrs, U_DEF_DOMAIN, "corp.example", 12);
+  osp_put_attr_var(gw->cfg_attrs, U_SPLIT_DNS, "corp.example", 12);
+  osp_put_attr_var(gw->cfg_attrs, U_SPLIT_INCLUDE, split, sizeof(split));
+  gw->vid_xauth = gw->vid_dpd = gw->vid_unity = true;
+  gw->answer_dpd = true;
+  g_queue_init(&gw->out);
+  gw->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+  gw->p1_offers = g_array_new(FALSE, TRUE, sizeof(OspTestGwP1Offer));
+  gw->children = g_ptr_array_new_with_free_func(child_free);
+  gw->notifies = g_array_new(FALSE, TRUE, sizeof(uint16_t));
+  gw->esp_deletes = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+  priv->ivs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  priv->qms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, qm_free);
+  priv->seen = g_array_new(FALSE, TRUE, sizeof(Seen));
+  g_array_set_clear_func(priv->seen, seen_clear);
+  return gw;
+}
+
+/* Forgets the IKE SA (a new message 1 starts another one). */
+static void ike_reset(OspTestGw *gw)
+{
+  Priv *p = P(gw);
+
+  osp_dh_free(p->dh);
+  p->dh = NULL;
+  g_clear_pointer(&p->ke_i, g_byte_array_unref);
+  g_clear_pointer(&p->sai_b, g_byte_array_unref);
+  g_clear_pointer(&p->idii_b, g_byte_array_unref);
+  g_clear_pointer(&gw->skeyid, osp_secret_free);
+  g_clear_pointer(&gw->skeyid_d, osp_secret_free);
+  g_clear_pointer(&gw->skeyid_a, osp_secret_free);
+  g_clear_pointer(&gw->skeyid_e, osp_secret_free);
+  g_clear_pointer(&gw->enc_key, osp_secret_free);
+  g_hash_table_remove_all(p->ivs);
+  g_hash_table_remove_all(p->qms);
+  memset(gw->rcookie, 0, 8);
+  gw->p1_done = gw->xauth_done = gw->cfg_done = false;
+  gw->p1_auth = 0;
+  gw->xauth_msgid = gw->cfg_msgid = p->status_msgid = p->cfg_set_msgid = 0;
+}
+
+void osp_test_gw_free(OspTestGw *gw)
+{
+  Priv *p;
+
+  if (!gw)
+    return;
+  p = P(gw);
+  ike_reset(gw);
+  g_hash_table_unref(p->ivs);
+  g_hash_table_unref(p->qms);
+  g_array_unref(p->seen);
+  g_free(p);
+  g_free(gw->group_id);
+  g_free(gw->group_secret);
+  g_free(gw->username);
+  g_free(gw->password);
+  g_byte_array_unref(gw->xauth_attrs);
+  g_byte_array_unref(gw->cfg_attrs);
+  g_queue_clear_full(&gw->out, (GDestroyNotify)g_byte_array_unref);
+  g_ptr_array_unref(gw->sent);
+  g_array_unref(gw->p1_offers);
+  g_ptr_array_unref(gw->children);
+  g_array_unref(gw->notifies);
+  g_array_unref(gw->esp_deletes);
+  g_free(gw->xauth_user);
+  g_free(gw->xauth_password);
+  g_free(gw->reject_reason);
+  g_free(gw);
+}
+
+static void reject(OspTestGw *gw, const char *why)
+{
+  gw->rejected++;
+  g_free(gw->reject_reason);
+  gw->reject_reason = g_strdup(why);
+  g_debug("test gateway: dropped the client's datagram: %s", why);
+}
+
+static uint32_t new_msgid(void)
+{
+  uint32_t id = 0;
+
+  while (id == 0)
+    osp_random(&id, sizeof(id));
+  return id;
+}
+
+static bool in_list(const int *list, int v)
+{
+  size_t i;
+
+  if (list[0] == 0)
+    return true;
+  for (i = 0; i < 8 && list[i]; i++)
+    if (list[i] == v)
+      return true;
+  return false;
+}
+
+/* ---- IVs and encryption (RFC 2409 appendix B) ------------------------ */
+
+static uint8_t *iv_of(OspTestGw *gw, uint32_t msgid)
+{
+  Priv *p = P(gw);
+  uint8_t *iv;
+
+  if (msgid == 0)
+    return p->p1_iv;
+  iv = g_hash_table_lookup(p->ivs, GUINT_TO_POINTER(msgid));
+  if (!iv) {
+    iv = g_malloc0(16);
+    osp_ike_phase2_iv(gw->hash, p->p1_iv, gw->block_len, msgid, iv);
+    g_hash_table_insert(p->ivs, GUINT_TO_POINTER(msgid), iv);
+  }
+  return iv;
+}
+
+/* Pads b (header + payloads) to the block size and encrypts it in place. */
+static void encrypt_msg(OspTestGw *gw, GByteArray *b, uint32_t msgid)
+{
+  static const uint8_t zeros[16];
+  size_t plen = b->len - OSP_ISAKMP_HDR_LEN;
+  size_t pad = (gw->block_len - plen % gw->block_len) % gw->block_len;
+  uint8_t *iv = iv_of(gw, msgid);
+
+  g_assert_nonnull(gw->enc_key);
+  g_byte_array_append(b, zeros, (guint)pad);
+  osp_put32(b->data + 24, b->len);
+  g_assert_cmpint(osp_cbc_encrypt(gw->cipher, gw->enc_key->data, gw->enc_key->len, iv,
+                                  b->data + OSP_ISAKMP_HDR_LEN, b->len - OSP_ISAKMP_HDR_LEN,
+                                  b->data + OSP_ISAKMP_HDR_LEN),
+                  ==, 0);
+  memcpy(iv, b->data + b->len - gw->block_len, gw->block_len);
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+OspTestGwPayload *osp_test_gw_msg_find(OspTestGwMsg *m, uint8_t type)
+{
+  guint i;
+
+  for (i = 0; i < m->payloads->len; i++) {
+    OspTestGwPayload *pl = m->payloads->pdata[i];
+
+    if (pl->type == type)
+      return pl;
+  }
+  return NULL;
+}
+
+void osp_test_gw_msg_add(OspTestGwMsg *m, uint8_t type, const void *body, size_t len)
+{
+  OspTestGwPayload *pl = g_new0(OspTestGwPayload, 1);
+
+  pl->type = type;
+  pl->body = g_byte_array_new();
+  if (len)
+    g_byte_array_append(pl->body, body, (guint)len);
+  g_ptr_array_add(m->payloads, pl);
+}
+
+static void payload_free(gpointer p)
+{
+  OspTestGwPayload *pl = p;
+
+  g_byte_array_unref(pl->body);
+  g_free(pl);
+}
+
+static OspTestGwMsg *msg_new(OspTestGwStep step, uint8_t exchange, uint32_t msgid, bool enc)
+{
+  OspTestGwMsg *m = g_new0(OspTestGwMsg, 1);
+
+  m->step = step;
+  m->exchange = exchange;
+  m->msgid = msgid;
+  m->flags = enc ? OSP_FLAG_ENC : 0;
+  m->payloads = g_ptr_array_new_with_free_func(payload_free);
+  m->trailer = g_byte_array_new();
+  return m;
+}
+
+static void msg_free(OspTestGwMsg *m)
+{
+  g_ptr_array_unref(m->payloads);
+  g_byte_array_unref(m->trailer);
+  g_free(m);
+}
+
+/* an encrypted exchange's message starts with a HASH to be computed */
+static OspTestGwMsg *msg_new_hashed(OspTestGw *gw, OspTestGwStep step, uint8_t exchange,
+                                    uint32_t msgid)
+{
+  OspTestGwMsg *m = msg_new(step, exchange, msgid, true);
+  uint8_t zero[64] = { 0 };
+
+  osp_test_gw_msg_add(m, OSP_PL_HASH, zero, osp_hash_len(gw->hash));
+  return m;
+}
+
+static void queue_out(OspTestGw *gw, GByteArray *b)
+{
+  Priv *p = P(gw);
+
+  g_queue_push_tail(&gw->out, g_byte_array_ref(b));
+  g_ptr_array_add(gw->sent, g_byte_array_ref(b));
+  if (p->replies)
+    g_ptr_array_add(p->replies, g_byte_array_ref(b));
+}
+
+/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+static void hash_r(OspTestGw *gw, OspTestGwMsg *m, uint8_t *out)
+{
+  Priv *p = P(gw);
+  OspTestGwPayload *ke = osp_test_gw_msg_find(m, OSP_PL_KE);
+  OspTestGwPayload *id = osp_test_gw_msg_find(m, OSP_PL_ID);
+  OspSlice parts[6] = {
+    OSP_SLICE(ke ? ke->body->data : NULL, ke ? ke->body->len : 0),
+    OSP_SLICE(p->ke_i->data, p->ke_i->len),
+    OSP_SLICE(gw->rcookie, 8),
+    OSP_SLICE(gw->icookie, 8),
+    OSP_SLICE(p->sai_b->data, p->sai_b->len),
+    OSP_SLICE(id ? id->body->data : NULL, id ? id->body->len : 0),
+  };
+
+  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, out), ==, 0);
+}
+
+/* Edits, hashes, encrypts and queues m (freed).  prefix: what HASH(2)
+ * covers before the payloads (Ni_b). */
+static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size_t prefix_len)
+{
+  size_t hlen = osp_hash_len(gw->hash), i, hash_off = 0;
+  OspIsakmpHdr h = { 0 };
+  OspMsg out;
+  GByteArray *b;
+  bool has_hash = false;
+
+  if (gw->edit)
+    gw->edit(gw, m, gw->edit_user);
+  if (m->drop) {
+    msg_free(m);
+    return;
+  }
+  memcpy(h.icookie, gw->icookie, 8);
+  memcpy(h.rcookie, gw->rcookie, 8);
+  h.version = OSP_ISAKMP_VERSION;
+  h.exchange = m->exchange;
+  h.flags = m->flags;
+  h.msgid = m->msgid;
+  osp_msg_init(&out, &h);
+  for (i = 0; i < m->payloads->len; i++) {
+    OspTestGwPayload *pl = m->payloads->pdata[i];
+
+    if (pl->type == OSP_PL_HASH && !has_hash) {
+      has_hash = true;
+      hash_off = out.buf->len + OSP_ISAKMP_GEN_HDR_LEN;
+    }
+    osp_msg_add_payload(&out, pl->type, pl->body->data, pl->body->len);
+  }
+  b = osp_msg_finish(&out);
+  if (has_hash && !m->keep_hash && gw->skeyid && b->len >= hash_off + hlen) {
+    if (m->step == OSP_TEST_GW_AM2) {
+      hash_r(gw, m, b->data + hash_off);
+    } else {
+      /* prf(SKEYID_a, M-ID | [prefix |] payloads after the HASH) */
+      uint8_t mid[4];
+      OspSlice parts[3];
+
+      osp_put32(mid, m->msgid);
+      parts[0] = OSP_SLICE(mid, 4);
+      parts[1] = OSP_SLICE(prefix, prefix_len);
+      parts[2] = OSP_SLICE(b->data + hash_off + hlen, b->len - hash_off - hlen);
+      g_assert_cmpint(
+          osp_prf(gw->hash, gw->skeyid_a->data, gw->skeyid_a->len, parts, 3, b->data + hash_off),
+          ==, 0);
+    }
+    if (m->corrupt_hash)
+      b->data[hash_off] ^= 0x01;
+  }
+  if (m->trailer->len)
+    g_byte_array_append(b, m->trailer->data, m->trailer->len);
+  osp_put32(b->data + 24, b->len);
+  if (m->flags & OSP_FLAG_ENC)
+    encrypt_msg(gw, b, m->msgid);
+  queue_out(gw, b);
+  osp_msg_clear(&out);
+  msg_free(m);
+}
+
+GByteArray *osp_test_gw_seal(OspTestGw *gw, uint8_t exchange, uint32_t msgid, uint8_t first_payload,
+                             const uint8_t *plain, size_t len)
+{
+  OspIsakmpHdr h = { 0 };
+  OspMsg m;
+  GByteArray *b;
+
+  memcpy(h.icookie, gw->icookie, 8);
+  memcpy(h.rcookie, gw->rcookie, 8);
+  h.exchange = exchange;
+  h.flags = OSP_FLAG_ENC;
+  h.msgid = msgid;
+  osp_msg_init(&m, &h);
+  m.buf->data[16] = first_payload;
+  if (len)
+    g_byte_array_append(m.buf, plain, (guint)len);
+  b = g_byte_array_ref(osp_msg_finish(&m));
+  osp_msg_clear(&m);
+  encrypt_msg(gw, b, msgid);
+  return b;
+}
+
+void osp_test_gw_info(OspTestGw *gw, uint8_t payload_type, const void *body, size_t len,
+                      bool encrypted)
+{
+  uint32_t msgid = encrypted ? new_msgid() : 0;
+  OspTestGwMsg *m = encrypted ? msg_new_hashed(gw, OSP_TEST_GW_INFO, OSP_EXCH_INFO, msgid)
+                              : msg_new(OSP_TEST_GW_INFO, OSP_EXCH_INFO, 0, false);
+
+  osp_test_gw_msg_add(m, payload_type, body, len);
+  send_msg(gw, m, NULL, 0);
+  /* one message per informational exchange: its IV is not needed again */
+  if (msgid)
+    g_hash_table_remove(P(gw)->ivs, GUINT_TO_POINTER(msgid));
+}
+
+static void cookies(const OspTestGw *gw, uint8_t out[16])
+{
+  memcpy(out, gw->icookie, 8);
+  memcpy(out + 8, gw->rcookie, 8);
+}
+
+void osp_test_gw_notify(OspTestGw *gw, uint16_t type, bool encrypted)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  uint8_t spi[16];
+
+  cookies(gw, spi);
+  osp_put_notify(b, OSP_PROTO_ISAKMP, type, spi, 16, NULL, 0);
+  osp_test_gw_info(gw, OSP_PL_NOTIFY, b->data, b->len, encrypted);
+}
+
+void osp_test_gw_delete_ike(OspTestGw *gw)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  uint8_t spi[16];
+
+  cookies(gw, spi);
+  osp_put_delete(b, OSP_PROTO_ISAKMP, spi, 16);
+  osp_test_gw_info(gw, OSP_PL_DELETE, b->data, b->len, true);
+}
+
+static void send_transaction(OspTestGw *gw, OspTestGwStep step, uint32_t msgid, uint8_t type,
+                             uint16_t id, const GByteArray *attrs)
+{
+  OspTestGwMsg *m = msg_new_hashed(gw, step, OSP_EXCH_TRANSACTION, msgid);
+  g_autoptr(GByteArray) body = g_byte_array_new();
+
+  osp_put_cfg_hdr(body, type, id);
+  if (attrs)
+    g_byte_array_append(body, attrs->data, attrs->len);
+  osp_test_gw_msg_add(m, OSP_PL_ATTR, body->data, body->len);
+  send_msg(gw, m, NULL, 0);
+}
+
+void osp_test_gw_transaction(OspTestGw *gw, uint8_t cfg_type, const GByteArray *attrs)
+{
+  send_transaction(gw, OSP_TEST_GW_TRANSACTION, new_msgid(), cfg_type,
+                   (uint16_t)g_random_int_range(1, 0xffff), attrs);
+}
+
+void osp_test_gw_resend(OspTestGw *gw, int index)
+{
+  guint i = index < 0 ? gw->sent->len + (guint)index : (guint)index;
+
+  g_assert_cmpuint(i, <, gw->sent->len);
+  g_queue_push_tail(&gw->out, g_byte_array_ref(gw->sent->pdata[i]));
+}
+
+/* ---- phase 1 ---------------------------------------------------------- */
+
+static void p1_refuse(OspTestGw *gw, uint16_t type)
+{
+  OspTestGwMsg *m = msg_new(OSP_TEST_GW_P1_NOTIFY, OSP_EXCH_INFO, 0, false);
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_notify(b, OSP_PROTO_ISAKMP, type, NULL, 0, NULL, 0);
+  osp_test_gw_msg_add(m, OSP_PL_NOTIFY, b->data, b->len);
+  send_msg(gw, m, NULL, 0);
+}
+
+static void parse_p1_offer(const OspTransform *t, OspTestGwP1Offer *o)
+{
+  const uint8_t *ap = t->attrs;
+  size_t left = t->attrs_len;
+  int life_type = 0;
+  OspAttr a;
+
+  memset(o, 0, sizeof(*o));
+  while (osp_attr_next(&ap, &left, &a, NULL) > 0) {
+    uint32_t v = 0;
+
+    if (osp_attr_uint(&a, &v) < 0)
+      continue;
+    switch (a.type) {
+    case A_ENC: o->cipher = (int)v; break;
+    case A_HASH: o->hash = (int)v; break;
+    case A_AUTH: o->auth = (int)v; break;
+    case A_GROUP: o->group = (int)v; break;
+    case A_KEY_LEN: o->key_bits = v; break;
+    case A_LIFE_TYPE: life_type = (int)v; break;
+    case A_LIFE_DUR:
+      if (life_type == 1)
+        o->life_s = v;
+      break;
+    default: break;
+    }
+  }
+}
+
+static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
+{
+  return osp_cipher_key_len((OspCipher)o->cipher, o->key_bits) > 0 &&
+         osp_hash_len((OspHash)o->hash) > 0 && osp_dh_group_supported(o->group) &&
+         (o->auth == 1 || o->auth == 65001) && in_list(gw->p1_groups, o->group) &&
+         in_list(gw->p1_ciphers, o->cipher) && in_list(gw->p1_hashes, o->hash) &&
+         in_list(gw->p1_auths, o->auth);
+}
+
+static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
+  const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
+  const OspPayload *id_pl = osp_payload_find(pl, n, OSP_PL_ID);
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  g_autoptr(OspSecret) gxy = NULL;
+  g_autoptr(GByteArray) sab = g_byte_array_new();
+  g_autoptr(GByteArray) idb = g_byte_array_new();
+  const OspTestGwP1Offer *chosen = NULL;
+  const OspTransform *chosen_t = NULL;
+  uint8_t nr[NONCE_LEN], zero[64] = { 0 };
+  struct in_addr gw_addr;
+  const uint8_t *pub;
+  size_t pub_len, i, t_off, p_off;
+  OspTestGwMsg *m;
+  OspId id;
+
+  if (!sa_pl || !ke || !ni || !id_pl || osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL) < 0 ||
+      sa->n_proposals < 1 || osp_id_parse(id_pl->body, id_pl->len, &id, NULL) < 0) {
+    reject(gw, "message 1 lacks a payload or is malformed");
+    return;
+  }
+  ike_reset(gw);
+  memcpy(gw->icookie, h->icookie, 8);
+  gw->n_am1++;
+  g_array_set_size(gw->p1_offers, 0);
+  for (i = 0; i < sa->proposals[0].n_transforms; i++) {
+    OspTestGwP1Offer o;
+
+    parse_p1_offer(&sa->proposals[0].transforms[i], &o);
+    g_array_append_val(gw->p1_offers, o);
+  }
+  for (i = 0; i < gw->p1_offers->len && !chosen; i++) {
+    const OspTestGwP1Offer *o = &g_array_index(gw->p1_offers, OspTestGwP1Offer, i);
+
+    if (p1_acceptable(gw, o) && ke->len == osp_dh_public_len(o->group)) {
+      chosen = o;
+      chosen_t = &sa->proposals[0].transforms[i];
+    }
+  }
+  if (!chosen) {
+    p1_refuse(gw, OSP_N_NO_PROPOSAL_CHOSEN);
+    return;
+  }
+  if (gw->group_id && (id.len != strlen(gw->group_id) || memcmp(id.data, gw->group_id, id.len))) {
+    p1_refuse(gw, OSP_N_INVALID_ID_INFORMATION);
+    return;
+  }
+  gw->hash = (OspHash)chosen->hash;
+  gw->cipher = (OspCipher)chosen->cipher;
+  gw->key_bits = chosen->key_bits;
+  gw->block_len = osp_cipher_block_len(gw->cipher);
+  gw->p1_auth = chosen->auth;
+  osp_random(gw->rcookie, 8);
+  osp_random(nr, sizeof(nr));
+  g_assert_cmpint(osp_dh_new(chosen->group, &p->dh), ==, 0);
+  if (osp_dh_compute(p->dh, ke->body, ke->len, &gxy) < 0) {
+    reject(gw, "message 1 has an invalid KE");
+    return;
+  }
+  p->ke_i = g_byte_array_new();
+  g_byte_array_append(p->ke_i, ke->body, (guint)ke->len);
+  p->sai_b = g_byte_array_new();
+  g_byte_array_append(p->sai_b, sa_pl->body, (guint)sa_pl->len);
+  p->idii_b = g_byte_array_new();
+  g_byte_array_append(p->idii_b, id_pl->body, (guint)id_pl->len);
+  pub = osp_dh_public(p->dh, &pub_len);
+  g_assert_cmpint(osp_skeyid_psk(gw->hash, (const uint8_t *)gw->group_secret,
+                                 strlen(gw->group_secret), OSP_SLICE(ni->body, ni->len),
+                                 OSP_SLICE(nr, sizeof(nr)), &gw->skeyid),
+                  ==, 0);
+  g_assert_cmpint(osp_skeyid_derive(gw->hash, gw->skeyid, gxy, gw->icookie, gw->rcookie,
+                                    &gw->skeyid_d, &gw->skeyid_a, &gw->skeyid_e),
+                  ==, 0);
+  g_assert_cmpint(osp_ike_enc_key(gw->hash, gw->skeyid_e,
+                                  osp_cipher_key_len(gw->cipher, gw->key_bits), &gw->enc_key),
+                  ==, 0);
+  g_assert_cmpint(osp_ike_phase1_iv(gw->hash, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len),
+                                    gw->block_len, p->p1_iv),
+                  ==, 0);
+
+  /* the chosen transform, alone */
+  osp_sa_begin(sab, 1, 1);
+  p_off = osp_proposal_begin(sab, sa->proposals[0].num, OSP_PROTO_ISAKMP, NULL, 0);
+  t_off = osp_transform_begin(sab, chosen_t->num, chosen_t->id);
+  osp_put_attr_basic(sab, A_ENC, (uint16_t)chosen->cipher);
+  if (chosen->key_bits)
+    osp_put_attr_basic(sab, A_KEY_LEN, (uint16_t)chosen->key_bits);
+  osp_put_attr_basic(sab, A_HASH, (uint16_t)chosen->hash);
+  osp_put_attr_basic(sab, A_AUTH, (uint16_t)chosen->auth);
+  osp_put_attr_basic(sab, A_GROUP, (uint16_t)chosen->group);
+  osp_put_attr_basic(sab, A_LIFE_TYPE, 1);
+  osp_put_attr_uint(sab, A_LIFE_DUR, gw->p1_lifetime ? gw->p1_lifetime : chosen->life_s);
+  osp_transform_end(sab, t_off, true);
+  osp_proposal_end(sab, p_off, 1, true);
+  inet_pton(AF_INET, "192.0.2.1", &gw_addr);
+  osp_put_id(idb, OSP_ID_IPV4_ADDR, 17, 500, &gw_addr, 4);
+
+  m = msg_new(OSP_TEST_GW_AM2, OSP_EXCH_AGGRESSIVE, 0, false);
+  osp_test_gw_msg_add(m, OSP_PL_SA, sab->data, sab->len);
+  osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
+  osp_test_gw_msg_add(m, OSP_PL_NONCE, nr, sizeof(nr));
+  osp_test_gw_msg_add(m, OSP_PL_ID, idb->data, idb->len);
+  osp_test_gw_msg_add(m, OSP_PL_HASH, zero, osp_hash_len(gw->hash)); /* HASH_R: send_msg */
+  if (gw->vid_xauth)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_xauth, sizeof(vid_xauth));
+  if (gw->vid_dpd)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
+  if (gw->vid_unity)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_unity, sizeof(vid_unity));
+  send_msg(gw, m, NULL, 0);
+}
+
+static void start_cfg_push(OspTestGw *gw)
+{
+  Priv *p = P(gw);
+
+  p->cfg_set_msgid = new_msgid();
+  send_transaction(gw, OSP_TEST_GW_CFG_SET, p->cfg_set_msgid, OSP_CFG_SET,
+                   (uint16_t)g_random_int_range(1, 0xffff), gw->cfg_attrs);
+}
+
+/* after phase 1 or XAUTH: what the gateway does next on its own */
+static void next_after_auth(OspTestGw *gw)
+{
+  if (!gw->xauth_done && gw->xauth && gw->p1_auth == 65001) {
+    gw->xauth_msgid = new_msgid();
+    send_transaction(gw, OSP_TEST_GW_XAUTH_REQUEST, gw->xauth_msgid, OSP_CFG_REQUEST,
+                     (uint16_t)g_random_int_range(1, 0xffff), gw->xauth_attrs);
+    return;
+  }
+  if (gw->cfg_push)
+    start_cfg_push(gw);
+}
+
+/* HDR*, HASH_I */
+static void p1_msg3(OspTestGw *gw, const OspPayload *pl, size_t n, const uint8_t next_iv[16])
+{
+  Priv *p = P(gw);
+  size_t pub_len, hlen = osp_hash_len(gw->hash);
+  const uint8_t *pub = osp_dh_public(p->dh, &pub_len);
+  uint8_t want[64];
+  /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
+  OspSlice parts[6] = {
+    OSP_SLICE(p->ke_i->data, p->ke_i->len),
+    OSP_SLICE(pub, pub_len),
+    OSP_SLICE(gw->icookie, 8),
+    OSP_SLICE(gw->rcookie, 8),
+    OSP_SLICE(p->sai_b->data, p->sai_b->len),
+    OSP_SLICE(p->idii_b->data, p->idii_b->len),
+  };
+
+  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, want), ==, 0);
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
+      CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
+    reject(gw, "message 3 with a bad HASH_I");
+    return;
+  }
+  memcpy(p->p1_iv, next_iv, gw->block_len);
+  gw->p1_done = true;
+  next_after_auth(gw);
+}
+
+/* ---- encrypted exchanges after phase 1 -------------------------------- */
+
+static bool check_hash(OspTestGw *gw, uint32_t msgid, const OspPayload *pl, size_t n,
+                       const uint8_t *prefix, size_t prefix_len)
+{
+  size_t hlen = osp_hash_len(gw->hash);
+  const uint8_t *rest, *end;
+  uint8_t want[64], mid[4];
+  OspSlice parts[3];
+
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen)
+    return false;
+  rest = pl[0].body + pl[0].len;
+  end = pl[n - 1].body + pl[n - 1].len;
+  osp_put32(mid, msgid);
+  parts[0] = OSP_SLICE(mid, 4);
+  parts[1] = OSP_SLICE(prefix, prefix_len);
+  parts[2] = OSP_SLICE(rest, (size_t)(end - rest));
+  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid_a->data, gw->skeyid_a->len, parts, 3, want), ==, 0);
+  return CRYPTO_memcmp(want, pl[0].body, hlen) == 0;
+}
+
+static void info_input(OspTestGw *gw, const OspPayload *pl, size_t n)
+{
+  size_t i;
+
+  for (i = 1; i < n; i++) {
+    if (pl[i].type == OSP_PL_NOTIFY) {
+      OspNotify nt;
+
+      if (osp_notify_parse(pl[i].body, pl[i].len, &nt, NULL) < 0)
+        continue;
+      g_array_append_val(gw->notifies, nt.type);
+      if (nt.type == OSP_N_DPD_R_U_THERE && nt.data_len == 4 && gw->answer_dpd) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        uint8_t spi[16];
+
+        cookies(gw, spi);
+        osp_put_notify(b, OSP_PROTO_ISAKMP, OSP_N_DPD_R_U_THERE_ACK, spi, 16, nt.data, 4);
+        osp_test_gw_info(gw, OSP_PL_NOTIFY, b->data, b->len, true);
+      } else if (nt.type == OSP_N_DPD_R_U_THERE_ACK) {
+        gw->dpd_acks++;
+      }
+    } else if (pl[i].type == OSP_PL_DELETE) {
+      OspDelete d;
+      uint16_t k;
+
+      if (osp_delete_parse(pl[i].body, pl[i].len, &d, NULL) < 0)
+        continue;
+      for (k = 0; k < d.n_spis; k++) {
+        const uint8_t *spi = d.spis + (size_t)k * d.spi_size;
+
+        if (d.protocol == OSP_PROTO_ISAKMP && d.spi_size == 16 &&
+            memcmp(spi, gw->icookie, 8) == 0 && memcmp(spi + 8, gw->rcookie, 8) == 0)
+          gw->ike_deletes++;
+        else if (d.protocol == OSP_PROTO_IPSEC_ESP && d.spi_size == 4) {
+          uint32_t v = osp_get32(spi);
+
+          g_array_append_val(gw->esp_deletes, v);
+        }
+      }
+    }
+  }
+}
+
+static bool attrs_match(const OspCfg *cfg, uint16_t type, const char *want, char **ret_got)
+{
+  const uint8_t *ap = cfg->attrs;
+  size_t left = cfg->attrs_len;
+  OspAttr a;
+
+  while (osp_attr_next(&ap, &left, &a, NULL) > 0)
+    if (a.type == type && !a.basic) {
+      g_free(*ret_got);
+      *ret_got = g_strndup((const char *)a.data, a.len);
+      return !want || strcmp(*ret_got, want) == 0;
+    }
+  return !want;
+}
+
+static void transaction_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *attr = osp_payload_find(pl, n, OSP_PL_ATTR);
+  OspCfg cfg;
+
+  if (!attr || osp_cfg_parse(attr->body, attr->len, &cfg, NULL) < 0) {
+    reject(gw, "transaction without a valid attribute payload");
+    return;
+  }
+  if (cfg.type == OSP_CFG_REPLY && h->msgid == gw->xauth_msgid) {
+    g_autoptr(GByteArray) st = g_byte_array_new();
+    bool ok = attrs_match(&cfg, X_USER_NAME, gw->username, &gw->xauth_user);
+
+    ok = attrs_match(&cfg, X_USER_PASSWORD, gw->password, &gw->xauth_password) && ok;
+    gw->xauth_msgid = 0;
+    p->status_msgid = new_msgid();
+    osp_put_attr_basic(st, X_STATUS, ok ? 1 : 0);
+    send_transaction(gw, OSP_TEST_GW_XAUTH_STATUS, p->status_msgid, OSP_CFG_SET,
+                     (uint16_t)g_random_int_range(1, 0xffff), st);
+    return;
+  }
+  if (cfg.type == OSP_CFG_ACK && h->msgid == p->status_msgid) {
+    p->status_msgid = 0;
+    gw->xauth_done = true;
+    next_after_auth(gw);
+    return;
+  }
+  if (cfg.type == OSP_CFG_ACK && h->msgid == p->cfg_set_msgid) {
+    p->cfg_set_msgid = 0;
+    gw->cfg_done = true;
+    return;
+  }
+  if (cfg.type == OSP_CFG_REQUEST) {
+    gw->cfg_msgid = h->msgid;
+    send_transaction(gw, OSP_TEST_GW_CFG_REPLY, h->msgid, OSP_CFG_REPLY, cfg.identifier,
+                     gw->cfg_attrs);
+    gw->cfg_done = true;
+    return;
+  }
+  reject(gw, "unexpected transaction message");
+}
+
+static void parse_qm_attrs(const OspTransform *t, Qm *q)
+{
+  const uint8_t *ap = t->attrs;
+  size_t left = t->attrs_len;
+  OspAttr a;
+
+  while (osp_attr_next(&ap, &left, &a, NULL) > 0) {
+    uint32_t v = 0;
+
+    if (osp_attr_uint(&a, &v) < 0)
+      continue;
+    switch (a.type) {
+    case Q_GROUP: q->group = (int)v; break;
+    case Q_AUTH: q->auth = (int)v; break;
+    case Q_KEY_LEN: q->key_bits = v; break;
+    default: break;
+    }
+  }
+}
+
+/* HDR*, HASH(1), SA, Ni, [KE], IDci, IDcr */
+static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
+  const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  g_autoptr(GByteArray) sab = g_byte_array_new();
+  g_autoptr(OspDh) dh = NULL;
+  const OspProposal *prop;
+  const OspTransform *t = NULL;
+  uint8_t spi[4];
+  size_t i, p_off, t_off;
+  OspTestGwMsg *m;
+  Qm *q;
+
+  if (!sa_pl || !ni || osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL) < 0 || sa->n_proposals < 1 ||
+      sa->proposals[0].spi_size != 4 || sa->proposals[0].protocol != OSP_PROTO_IPSEC_ESP) {
+    reject(gw, "quick mode message 1 lacks a payload or is malformed");
+    return;
+  }
+  prop = &sa->proposals[0];
+  q = g_new0(Qm, 1);
+  for (i = 0; i < prop->n_transforms; i++) {
+    Qm c = { 0 };
+
+    parse_qm_attrs(&prop->transforms[i], &c);
+    if (osp_esp_enc_key_len((OspEspEnc)prop->transforms[i].id, c.key_bits) > 0 &&
+        (c.auth != 0 || prop->transforms[i].id == OSP_ESP_AES_GCM_16)) {
+      t = &prop->transforms[i];
+      q->auth = c.auth;
+      q->key_bits = c.key_bits;
+      q->group = c.group;
+      break;
+    }
+  }
+  if (!t) {
+    qm_free(q);
+    reject(gw, "no acceptable ESP transform");
+    return;
+  }
+  q->msgid = h->msgid;
+  q->enc = t->id;
+  q->spi_client = osp_get32(prop->spi);
+  q->spi_gw = gw->qm_spi;
+  while (q->spi_gw < 256 && gw->qm_spi == 0)
+    osp_random(&q->spi_gw, 4);
+  q->ni = g_byte_array_new();
+  g_byte_array_append(q->ni, ni->body, (guint)ni->len);
+  osp_random(q->nr, sizeof(q->nr));
+  if (q->group) {
+    if (!ke || osp_dh_new(q->group, &dh) < 0 ||
+        osp_dh_compute(dh, ke->body, ke->len, &q->gqm) < 0) {
+      qm_free(q);
+      reject(gw, "quick mode PFS key exchange invalid");
+      return;
+    }
+  }
+  g_hash_table_replace(P(gw)->qms, GUINT_TO_POINTER(q->msgid), q);
+
+  osp_put32(spi, q->spi_gw);
+  osp_sa_begin(sab, 1, 1);
+  p_off = osp_proposal_begin(sab, prop->num, OSP_PROTO_IPSEC_ESP, spi, 4);
+  t_off = osp_transform_begin(sab, t->num, t->id);
+  g_byte_array_append(sab, t->attrs, (guint)t->attrs_len);
+  osp_transform_end(sab, t_off, true);
+  osp_proposal_end(sab, p_off, 1, true);
+
+  m = msg_new_hashed(gw, OSP_TEST_GW_QM2, OSP_EXCH_QUICK, h->msgid);
+  osp_test_gw_msg_add(m, OSP_PL_SA, sab->data, sab->len);
+  osp_test_gw_msg_add(m, OSP_PL_NONCE, q->nr, sizeof(q->nr));
+  if (dh) {
+    size_t pub_len;
+    const uint8_t *pub = osp_dh_public(dh, &pub_len);
+
+    osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
+  }
+  for (i = 1; i < n; i++)
+    if (pl[i].type == OSP_PL_ID)
+      osp_test_gw_msg_add(m, OSP_PL_ID, pl[i].body, pl[i].len);
+  if (gw->qm_life_s) {
+    g_autoptr(GByteArray) life = g_byte_array_new();
+    g_autoptr(GByteArray) nb = g_byte_array_new();
+
+    osp_put_attr_basic(life, Q_LIFE_TYPE, 1);
+    osp_put_attr_uint(life, Q_LIFE_DUR, gw->qm_life_s);
+    osp_put_notify(nb, OSP_PROTO_IPSEC_ESP, OSP_N_RESPONDER_LIFETIME, spi, 4, life->data,
+                   life->len);
+    osp_test_gw_msg_add(m, OSP_PL_NOTIFY, nb->data, nb->len);
+  }
+  /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr | [KE] | IDci | IDcr) */
+  send_msg(gw, m, q->ni->data, q->ni->len);
+}
+
+static OspSecret *keymat(OspTestGw *gw, const Qm *q, uint32_t spi, size_t need)
+{
+  OspSecret *km = NULL;
+  uint8_t spi_b[4];
+
+  osp_put32(spi_b, spi);
+  g_assert_cmpint(osp_keymat(gw->hash, gw->skeyid_d, q->gqm, OSP_PROTO_IPSEC_ESP, spi_b,
+                             OSP_SLICE(q->ni->data, q->ni->len), OSP_SLICE(q->nr, NONCE_LEN), need,
+                             &km),
+                  ==, 0);
+  return km;
+}
+
+/* HDR*, HASH(3): HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
+static void qm3_input(OspTestGw *gw, Qm *q, const OspPayload *pl, size_t n)
+{
+  size_t hlen = osp_hash_len(gw->hash), need;
+  uint8_t zero = 0, mid[4], want[64];
+  OspSlice parts[4];
+  OspTestGwChild *c;
+
+  osp_put32(mid, q->msgid);
+  parts[0] = OSP_SLICE(&zero, 1);
+  parts[1] = OSP_SLICE(mid, 4);
+  parts[2] = OSP_SLICE(q->ni->data, q->ni->len);
+  parts[3] = OSP_SLICE(q->nr, NONCE_LEN);
+  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid_a->data, gw->skeyid_a->len, parts, 4, want), ==, 0);
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
+      CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
+    reject(gw, "quick mode message 3 with a bad HASH(3)");
+    return;
+  }
+  c = g_new0(OspTestGwChild, 1);
+  c->spi_client = q->spi_client;
+  c->spi_gw = q->spi_gw;
+  c->enc = (OspEspEnc)q->enc;
+  c->key_bits = q->key_bits;
+  c->auth = (OspEspAuth)q->auth;
+  c->pfs_group = q->group;
+  need = osp_esp_enc_key_len(c->enc, c->key_bits) + osp_esp_auth_key_len(c->auth);
+  c->keys_to_client = keymat(gw, q, c->spi_client, need);
+  c->keys_to_gw = keymat(gw, q, c->spi_gw, need);
+  g_ptr_array_add(gw->children, c);
+  g_hash_table_remove(P(gw)->qms, GUINT_TO_POINTER(q->msgid));
+}
+
+static void encrypted_input(OspTestGw *gw, const OspIsakmpHdr *h, const uint8_t *data)
+{
+  size_t plen = h->length - OSP_ISAKMP_HDR_LEN, n = 0;
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  g_autofree uint8_t *plain = NULL;
+  uint8_t next_iv[16];
+  Qm *q;
+
+  if (!gw->enc_key || plen == 0 || plen % gw->block_len != 0) {
+    reject(gw, "encrypted datagram that cannot be decrypted");
+    return;
+  }
+  plain = g_malloc(plen);
+  g_assert_cmpint(osp_cbc_decrypt(gw->cipher, gw->enc_key->data, gw->enc_key->len,
+                                  iv_of(gw, h->msgid), data + OSP_ISAKMP_HDR_LEN, plen, plain),
+                  ==, 0);
+  memcpy(next_iv, data + h->length - gw->block_len, gw->block_len);
+  if (osp_payloads_parse(h->next_payload, plain, plen, pl, G_N_ELEMENTS(pl), &n, NULL) < 0) {
+    reject(gw, "encrypted datagram with malformed payloads");
+    return;
+  }
+  if (h->exchange == OSP_EXCH_AGGRESSIVE && h->msgid == 0) {
+    if (gw->p1_done) {
+      reject(gw, "message 3 again");
+      return;
+    }
+    p1_msg3(gw, pl, n, next_iv);
+    return;
+  }
+  if (!gw->p1_done) {
+    reject(gw, "encrypted datagram before phase 1 is done");
+    return;
+  }
+  q = g_hash_table_lookup(P(gw)->qms, GUINT_TO_POINTER(h->msgid));
+  if (h->exchange == OSP_EXCH_QUICK && q) {
+    memcpy(iv_of(gw, h->msgid), next_iv, gw->block_len);
+    qm3_input(gw, q, pl, n);
+    return;
+  }
+  if (!check_hash(gw, h->msgid, pl, n, NULL, 0)) {
+    reject(gw, "encrypted datagram with a bad HASH(1)");
+    return;
+  }
+  memcpy(iv_of(gw, h->msgid), next_iv, gw->block_len);
+  switch (h->exchange) {
+  case OSP_EXCH_INFO:
+    info_input(gw, pl, n);
+    g_hash_table_remove(P(gw)->ivs, GUINT_TO_POINTER(h->msgid));
+    return;
+  case OSP_EXCH_TRANSACTION: transaction_input(gw, h, pl, n); return;
+  case OSP_EXCH_QUICK: qm1_input(gw, h, pl, n); return;
+  default: reject(gw, "unknown exchange type"); return;
+  }
+}
+
+/* A retransmission (the same bytes again) gets the same answers again. */
+static Seen *seen_find(OspTestGw *gw, const uint8_t digest[20])
+{
+  Priv *p = P(gw);
+  guint i;
+
+  for (i = 0; i < p->seen->len; i++) {
+    Seen *s = &g_array_index(p->seen, Seen, i);
+
+    if (memcmp(s->digest, digest, 20) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+void osp_test_gw_input(OspTestGw *gw, const uint8_t *data, size_t len)
+{
+  Priv *p = P(gw);
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  OspSlice part = OSP_SLICE(data, len);
+  OspIsakmpHdr h;
+  Seen *seen, fresh = { { 0 } };
+  size_t n = 0;
+  guint i;
+
+  if (osp_isakmp_hdr_parse(data, len, &h, NULL) < 0) {
+    reject(gw, "bad ISAKMP header");
+    return;
+  }
+  osp_hash(OSP_HASH_SHA1, &part, 1, fresh.digest);
+  seen = seen_find(gw, fresh.digest);
+  if (seen) {
+    for (i = 0; i < seen->replies->len; i++)
+      g_queue_push_tail(&gw->out, g_byte_array_ref(seen->replies->pdata[i]));
+    return;
+  }
+  p->replies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+  if (h.exchange == OSP_EXCH_AGGRESSIVE && !(h.flags & OSP_FLAG_ENC)) {
+    if (osp_payloads_parse(h.next_payload, data + OSP_ISAKMP_HDR_LEN, h.length - OSP_ISAKMP_HDR_LEN,
+                           pl, G_N_ELEMENTS(pl), &n, NULL) < 0)
+      reject(gw, "message 1 with malformed payloads");
+    else
+      p1_msg1(gw, &h, pl, n);
+  } else if (memcmp(h.icookie, gw->icookie, 8) != 0 || memcmp(h.rcookie, gw->rcookie, 8) != 0) {
+    reject(gw, "unknown cookies");
+  } else if (!(h.flags & OSP_FLAG_ENC)) {
+    reject(gw, "unencrypted datagram after message 1");
+  } else {
+    encrypted_input(gw, &h, data);
+  }
+  fresh.replies = p->replies;
+  p->replies = NULL;
+  if (p->seen->len >= SEEN_MAX)
+    g_array_remove_index(p->seen, 0);
+  g_array_append_val(p->seen, fresh);
+}
+
+/* ---- the rig ----------------------------------------------------------- */
+
+OspProfile *osp_test_profile(void)
+{
+  OspProfile *p = osp_profile_new();
+
+  p->gateway = g_strdup("192.0.2.1");
+  p->group_id = g_strdup("osprey-lab");
+  p->group_secret = g_strdup("secret");
+  p->username = g_strdup("alice");
+  p->password = g_strdup("pw");
+  p->vendor = OSP_VENDOR_CISCO;
+  return p;
+}
+
+static void rig_send(gpointer user, const uint8_t *data, size_t len, bool natt)
+{
+  OspTestRig *r = user;
+  GByteArray *b = g_byte_array_sized_new((guint)len);
+
+  g_byte_array_append(b, data, (guint)len);
+  g_queue_push_tail(&r->to_gw, b);
+}
+
+static void rig_progress(gpointer user, OspState state)
+{
+  OspTestRig *r = user;
+
+  r->progress = state;
+}
+
+static void rig_secrets(gpointer user, const OspSecretRequest *req)
+{
+  OspTestRig *r = user;
+
+  r->n_secrets_needed++;
+  g_free(r->last_request_message);
+  r->last_request_message = g_strdup(req->message);
+  r->last_request = *req;
+  r->last_request.message = r->last_request_message;
+}
+
+static void rig_ip_config(gpointer user, const OspIpConfig *cfg)
+{
+  OspTestRig *r = user;
+
+  osp_ip_config_free(r->ipcfg);
+  r->ipcfg = osp_ip_config_copy(cfg);
+}
+
+static void rig_child_up(gpointer user, const OspChildSa *sa)
+{
+  OspTestRig *r = user;
+
+  r->n_child_up++;
+  r->last_child = *sa;
+  r->last_child.enc_key_in = r->last_child.auth_key_in = NULL;
+  r->last_child.enc_key_out = r->last_child.auth_key_out = NULL;
+}
+
+static void rig_child_down(gpointer user, uint32_t spi_in)
+{
+  OspTestRig *r = user;
+
+  r->n_child_down++;
+}
+
+static void rig_closed(gpointer user, const GError *error)
+{
+  OspTestRig *r = user;
+
+  g_assert_false(r->closed);
+  r->closed = true;
+  if (error)
+    r->error = g_error_copy(error);
+}
+
+static const OspSessionOps rig_ops = {
+  .send = rig_send,
+  .progress = rig_progress,
+  .secrets_needed = rig_secrets,
+  .ip_config = rig_ip_config,
+  .child_sa_up = rig_child_up,
+  .child_sa_down = rig_child_down,
+  .closed = rig_closed,
+};
+
+void osp_test_rig_default_params(OspSessionParams *ret)
+{
+  memset(ret, 0, sizeof(*ret));
+  ret->local.sin_family = AF_INET;
+  ret->local.sin_port = htons(500);
+  inet_pton(AF_INET, "192.0.2.2", &ret->local.sin_addr);
+  ret->peer.sin_family = AF_INET;
+  ret->peer.sin_port = htons(500);
+  inet_pton(AF_INET, "192.0.2.1", &ret->peer.sin_addr);
+  ret->natt_port = 4500;
+}
+
+OspTestRig *osp_test_rig_new(const OspProfile *profile, const OspSessionParams *params)
+{
+  OspTestRig *r = g_new0(OspTestRig, 1);
+  g_autoptr(OspProfile) def = profile ? NULL : osp_test_profile();
+  OspSessionParams pr;
+
+  if (params)
+    pr = *params;
+  else
+    osp_test_rig_default_params(&pr);
+  g_queue_init(&r->to_gw);
+  r->now = G_USEC_PER_SEC;
+  r->gw = osp_test_gw_new();
+  r->session = osp_session_new(profile ? profile : def, &pr, &rig_ops, r);
+  osp_session_start(r->session, r->now);
+  return r;
+}
+
+void osp_test_rig_free(OspTestRig *r)
+{
+  if (!r)
+    return;
+  osp_session_free(r->session);
+  osp_test_gw_free(r->gw);
+  g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
+  g_clear_error(&r->error);
+  osp_ip_config_free(r->ipcfg);
+  g_free(r->last_request_message);
+  if (r->moved)
+    g_byte_array_unref(r->moved);
+  g_free(r);
+}
+
+GByteArray *osp_test_rig_take_c2g(OspTestRig *r)
+{
+  g_assert_false(g_queue_is_empty(&r->to_gw));
+  return g_queue_pop_head(&r->to_gw);
+}
+
+GByteArray *osp_test_rig_take_g2c(OspTestRig *r)
+{
+  g_assert_false(g_queue_is_empty(&r->gw->out));
+  return g_queue_pop_head(&r->gw->out);
+}
+
+void osp_test_rig_to_client(OspTestRig *r, const GByteArray *pkt)
+{
+  osp_session_input(r->session, pkt->data, pkt->len, r->now);
+}
+
+void osp_test_rig_to_gw(OspTestRig *r, const GByteArray *pkt)
+{
+  osp_test_gw_input(r->gw, pkt->data, pkt->len);
+}
+
+/* the last datagram moved, kept until the next move */
+static const GByteArray *keep_last(OspTestRig *r, GByteArray *b)
+{
+  if (r->moved)
+    g_byte_array_unref(r->moved);
+  r->moved = b;
+  return b;
+}
+
+const GByteArray *osp_test_rig_c2g(OspTestRig *r)
+{
+  GByteArray *b = osp_test_rig_take_c2g(r);
+
+  osp_test_rig_to_gw(r, b);
+  return keep_last(r, b);
+}
+
+const GByteArray *osp_test_rig_g2c(OspTestRig *r)
+{
+  GByteArray *b = osp_test_rig_take_g2c(r);
+
+  osp_test_rig_to_client(r, b);
+  return keep_last(r, b);
+}
+
+void osp_test_rig_run(OspTestRig *r)
+{
+  unsigned guard = 0;
+
+  while (!g_queue_is_empty(&r->to_gw) || !g_queue_is_empty(&r->gw->out)) {
+    g_assert_cmpuint(++guard, <, 10000);
+    while (!g_queue_is_empty(&r->to_gw))
+      osp_test_rig_c2g(r);
+    while (!g_queue_is_empty(&r->gw->out))
+      osp_test_rig_g2c(r);
+  }
+}
+
+void osp_test_rig_advance(OspTestRig *r, gint64 us)
+{
+  gint64 end = r->now + us;
+  unsigned guard = 0;
+
+  for (;;) {
+    gint64 d = osp_session_next_deadline(r->session);
+
+    if (d > end)
+      break;
+    g_assert_cmpuint(++guard, <, 100000);
+    r->now = MAX(r->now, d);
+    osp_session_timeout(r->session, r->now);
+  }
+  r->now = end;
+}
+
+bool osp_test_rig_settle(OspTestRig *r, gint64 max_us)
+{
+  gint64 end = r->now + max_us;
+  unsigned guard = 0;
+
+  for (;;) {
+    gint64 d;
+
+    osp_test_rig_run(r);
+    if (r->closed || r->n_child_up > 0)
+      break;
+    d = osp_session_next_deadline(r->session);
+    if (d > end) {
+      r->now = end;
+      break;
+    }
+    g_assert_cmpuint(++guard, <, 100000);
+    r->now = MAX(r->now, d);
+    osp_session_timeout(r->session, r->now);
+  }
+  return !r->closed && r->n_child_up > 0;
+}
+
+void osp_test_rig_connect(OspTestRig *r)
+{
+  bool up = osp_test_rig_settle(r, 60 * G_USEC_PER_SEC);
+
+  if (!up && r->error)
+    g_error("the session failed: %s", r->error->message);
+  g_assert_true(up);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  g_assert_cmpuint(r->gw->children->len, ==, 1);
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey tests — a scripted IKEv1 gateway (responder) and a rig that
+ * connects it to a real OspSession, all in one process, without sockets.
+ *
+ * The gateway is built from client/'s own codec (osp-isakmp) and crypto
+ * (osp-crypto) and is sans-I/O: datagrams go in with osp_test_gw_input(),
+ * its answers queue up in gw->out.  It answers, as a responder:
+ *
+ *   I --- SA KE Ni IDii ------------------> R   aggressive mode (PSK)
+ *   I <-- SA KE Nr IDir HASH_R VIDs ------- R   OSP_TEST_GW_AM2
+ *   I --- HASH_I --------------------------> R
+ *   I <-- HASH ATTR(REQUEST user, pw) ----- R   OSP_TEST_GW_XAUTH_REQUEST
+ *   I --- HASH ATTR(REPLY user, pw) ------> R
+ *   I <-- HASH ATTR(SET status) ----------- R   OSP_TEST_GW_XAUTH_STATUS
+ *   I --- HASH ATTR(ACK status) ----------> R
+ *   I --- HASH ATTR(REQUEST address...) --> R   Mode Config pull (Cisco)
+ *   I <-- HASH ATTR(REPLY address...) ----- R   OSP_TEST_GW_CFG_REPLY
+ *         (or, with cfg_push: I <-- HASH ATTR(SET) -- R, OSP_TEST_GW_CFG_SET)
+ *   I --- HASH(1) SA Ni [KE] IDci IDcr ---> R   quick mode
+ *   I <-- HASH(2) SA Nr [KE] IDci IDcr ---- R   OSP_TEST_GW_QM2
+ *   I --- HASH(3) -------------------------> R
+ *
+ * plus informational exchanges (DPD answered, Delete and notifies
+ * recorded).  Every message it sends passes through the edit hook first,
+ * as a list of payloads: a test can change or add payloads and attributes,
+ * append padding, corrupt the hash, send it in the clear or drop it.  A
+ * retransmitted request gets the same answer again.  What the client sent
+ * is checked (hashes, cookies) and recorded for assertions.
+ *
+ * The rig (OspTestRig) owns a session and a gateway, queues the datagrams
+ * in both directions and keeps a fake clock: a test moves each datagram
+ * itself (deliver, drop, duplicate, reorder, replay) or runs the exchange
+ * to the end.  Failures in the gateway or the rig are test failures
+ * (g_assert), so a helper never returns an error. */
+#pragma once
+
+#include "osp-crypto.h"
+#include "osp-isakmp.h"
+#include "osp-session.h"
+
+G_BEGIN_DECLS
+
+/* ---- the gateway ------------------------------------------------------ */
+
+/* Which message the gateway is about to send (OspTestGwMsg.step). */
+typedef enum {
+  OSP_TEST_GW_AM2,       /* aggressive mode message 2 (clear) */
+  OSP_TEST_GW_P1_NOTIFY, /* refusal of message 1: notify in the clear */
+  OSP_TEST_GW_XAUTH_REQUEST,
+  OSP_TEST_GW_XAUTH_STATUS, /* SET with STATUS */
+  OSP_TEST_GW_CFG_REPLY,    /* answer to the client's Mode Config REQUEST */
+  OSP_TEST_GW_CFG_SET,      /* Mode Config push */
+  OSP_TEST_GW_QM2,
+  OSP_TEST_GW_INFO,        /* informational: DPD answers, osp_test_gw_info() */
+  OSP_TEST_GW_TRANSACTION, /* osp_test_gw_transaction() */
+} OspTestGwStep;
+
+typedef struct {
+  uint8_t type;
+  GByteArray *body; /* without the generic header */
+} OspTestGwPayload;
+
+/* A message under construction.  The edit hook may change every field;
+ * the gateway then computes the HASH payload (first payload of encrypted
+ * exchanges, HASH_R in message 2) over the final payloads, applies
+ * corrupt_hash, appends trailer and encrypts. */
+typedef struct {
+  OspTestGwStep step;
+  uint8_t exchange;
+  uint8_t flags; /* OSP_FLAG_ENC set: encrypted (all but message 2 and notifies in the clear) */
+  uint32_t msgid;
+  GPtrArray *payloads; /* OspTestGwPayload *, in order */
+  GByteArray *trailer; /* bytes after the last payload, inside the encryption */
+  bool corrupt_hash;   /* flip a bit of the computed hash */
+  bool keep_hash;      /* send the HASH payload as edited, not computed */
+  bool drop;           /* not sent (the gateway's state moves on as if it was) */
+} OspTestGwMsg;
+
+typedef struct OspTestGw OspTestGw;
+typedef void (*OspTestGwEdit)(OspTestGw *gw, OspTestGwMsg *m, gpointer user);
+
+/* payload access for edit hooks: first payload of type (NULL if none); add appends */
+OspTestGwPayload *osp_test_gw_msg_find(OspTestGwMsg *m, uint8_t type);
+void osp_test_gw_msg_add(OspTestGwMsg *m, uint8_t type, const void *body, size_t len);
+
+/* An IPsec SA pair the gateway completed (after HASH(3)). */
+typedef struct {
+  uint32_t spi_client; /* the client's inbound SPI: the gateway sends with it */
+  uint32_t spi_gw;     /* the gateway's inbound SPI: the client sends with it */
+  OspEspEnc enc;
+  unsigned key_bits;
+  OspEspAuth auth;
+  OspSecret *keys_to_client; /* enc key | auth key of spi_client (KEYMAT, RFC 2409 5.5) */
+  OspSecret *keys_to_gw;     /* enc key | auth key of spi_gw */
+  int pfs_group;
+} OspTestGwChild;
+
+/* A phase-1 transform the client offered (in its order). */
+typedef struct {
+  int cipher, hash, auth, group;
+  unsigned key_bits;
+  uint32_t life_s;
+} OspTestGwP1Offer;
+
+struct OspTestGw {
+  /* ---- configuration (defaults from osp_test_gw_new, change before use) */
+  char *group_id;            /* IDii the gateway accepts ("osprey-lab"); NULL = any */
+  char *group_secret;        /* the PSK ("secret") */
+  char *username, *password; /* XAUTH credentials accepted ("alice", "pw") */
+  bool xauth;                /* run XAUTH when the chosen auth is XAUTHInitPreShared (true) */
+  GByteArray *xauth_attrs;   /* attributes of the XAUTH REQUEST: TYPE, USER_NAME, USER_PASSWORD */
+  bool cfg_push;             /* send Mode Config SET after XAUTH instead of answering a REQUEST */
+  /* Mode Config attributes: 198.18.1.10/32, DNS 198.51.100.53, banner,
+   * domain and split DNS corp.example, split include 198.51.100.0/24 */
+  GByteArray *cfg_attrs;
+  int p1_groups[8];     /* DH groups accepted, 0-terminated; empty = any supported */
+  int p1_ciphers[8];    /* IKE ciphers accepted (OspCipher), 0-terminated; empty = any */
+  int p1_hashes[8];     /* IKE hashes accepted (OspHash); empty = any */
+  int p1_auths[8];      /* auth methods accepted (1 PSK, 65001 XAUTHInitPreShared); empty = any */
+  uint32_t p1_lifetime; /* life in message 2's SA; 0 = the client's */
+  bool vid_xauth, vid_dpd, vid_unity; /* vendor IDs in message 2 (all true) */
+  bool answer_dpd;                    /* R-U-THERE answered (true) */
+  uint32_t qm_spi;    /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
+  uint32_t qm_life_s; /* RESPONDER-LIFETIME (seconds) in message 2; 0 = none */
+  OspTestGwEdit edit; /* called on every message before it is sent; may be NULL */
+  gpointer edit_user;
+
+  /* ---- output */
+  GQueue out;      /* GByteArray * for the client, oldest first (the rig takes them) */
+  GPtrArray *sent; /* every datagram sent, in order (for replays) */
+
+  /* ---- what happened (read by tests) */
+  unsigned n_am1;                    /* message 1s answered (new attempts, not retransmissions) */
+  GArray *p1_offers;                 /* OspTestGwP1Offer of the last message 1 */
+  int p1_auth;                       /* auth method chosen, 0 before */
+  bool p1_done;                      /* HASH_I checked */
+  char *xauth_user, *xauth_password; /* from the client's REPLY */
+  bool xauth_done;                   /* the client ACKed a STATUS */
+  bool cfg_done;                     /* Mode Config answered or ACKed */
+  GPtrArray *children;               /* OspTestGwChild *, completed quick modes */
+  GArray *notifies;                  /* uint16_t notify types the client sent (authenticated) */
+  unsigned ike_deletes;              /* Deletes of this IKE SA received */
+  GArray *esp_deletes;               /* uint32_t SPIs of ESP Deletes received */
+  unsigned dpd_acks;                 /* R-U-THERE-ACKs received */
+  unsigned rejected;                 /* client datagrams dropped (bad hash, undecryptable, ...) */
+  char *reject_reason;               /* why the last one was dropped */
+
+  /* ---- keys of the current IKE SA (for fuzzers and forged messages) */
+  uint8_t icookie[8], rcookie[8];
+  OspHash hash;
+  OspCipher cipher;
+  unsigned key_bits;
+  size_t block_len;
+  OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key;
+  uint32_t xauth_msgid, cfg_msgid; /* exchanges in progress, 0 none */
+
+  /* internal */
+  gpointer priv;
+};
+
+OspTestGw *osp_test_gw_new(void);
+void osp_test_gw_free(OspTestGw *gw);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspTestGw, osp_test_gw_free)
+
+/* A datagram from the client (without the non-ESP marker). */
+void osp_test_gw_input(OspTestGw *gw, const uint8_t *data, size_t len);
+
+/* Messages the gateway starts.  encrypted false: in the clear, with the
+ * cookies of the current attempt (zero responder cookie before message 2).
+ * payload_type and body: one payload (Notify, Delete, ...). */
+void osp_test_gw_info(OspTestGw *gw, uint8_t payload_type, const void *body, size_t len,
+                      bool encrypted);
+/* a notify with protocol ISAKMP and the cookies as SPI (no data) */
+void osp_test_gw_notify(OspTestGw *gw, uint16_t type, bool encrypted);
+void osp_test_gw_delete_ike(OspTestGw *gw);
+/* an encrypted Transaction exchange (new message ID): HASH, ATTR(cfg_type,
+ * identifier, attrs) */
+void osp_test_gw_transaction(OspTestGw *gw, uint8_t cfg_type, const GByteArray *attrs);
+/* queues the index-th datagram sent again (negative: from the end, -1 the last) */
+void osp_test_gw_resend(OspTestGw *gw, int index);
+
+/* Encrypts raw payloads (first_payload chained in plain) as a datagram of
+ * this IKE SA with the IV of msgid (0: phase 1), advancing it; no HASH is
+ * computed: the bytes go as given (for fuzzers). */
+GByteArray *osp_test_gw_seal(OspTestGw *gw, uint8_t exchange, uint32_t msgid, uint8_t first_payload,
+                             const uint8_t *plain, size_t len);
+
+/* ---- the rig: gateway + session + fake clock --------------------------- */
+
+/* The profile the gateway's defaults accept: gateway 192.0.2.1, group
+ * "osprey-lab"/"secret", user "alice"/"pw", vendor Cisco (Mode Config pull). */
+OspProfile *osp_test_profile(void);
+
+typedef struct {
+  OspSession *session;
+  OspTestGw *gw;
+  gint64 now;   /* fake monotonic clock, µs; starts at 1 s */
+  GQueue to_gw; /* GByteArray * the client sent, not delivered yet */
+
+  /* what the session reported */
+  OspState progress; /* last progress() */
+  bool closed;
+  GError *error;      /* closed with an error, NULL for a clean close */
+  OspIpConfig *ipcfg; /* copy of the last ip_config(), NULL before */
+  unsigned n_child_up, n_child_down;
+  OspChildSa last_child; /* without keys */
+  unsigned n_secrets_needed;
+  OspSecretRequest last_request; /* message points to last_request_message */
+  char *last_request_message;
+  GByteArray *moved; /* internal: the last datagram c2g/g2c moved */
+} OspTestRig;
+
+/* The session parameters the rig uses by default: us 192.0.2.2:500, the
+ * gateway 192.0.2.1:500, NAT-T port 4500, no DH hint, not a reauth. */
+void osp_test_rig_default_params(OspSessionParams *ret);
+/* profile NULL = osp_test_profile(), params NULL = the defaults; both
+ * copied.  The session starts at once (message 1 is queued to_gw). */
+OspTestRig *osp_test_rig_new(const OspProfile *profile, const OspSessionParams *params);
+void osp_test_rig_free(OspTestRig *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspTestRig, osp_test_rig_free)
+
+/* Oldest client datagram: handed to the gateway (returned, owned by the
+ * rig until the next call), or taken out without delivering it (the caller
+ * owns it: drop, keep for a replay, reorder).  Both assert there is one. */
+const GByteArray *osp_test_rig_c2g(OspTestRig *r);
+GByteArray *osp_test_rig_take_c2g(OspTestRig *r);
+/* The same for the gateway's datagrams, delivered to the session. */
+const GByteArray *osp_test_rig_g2c(OspTestRig *r);
+GByteArray *osp_test_rig_take_g2c(OspTestRig *r);
+/* Delivers a datagram of the test's choosing to the session / the gateway. */
+void osp_test_rig_to_client(OspTestRig *r, const GByteArray *pkt);
+void osp_test_rig_to_gw(OspTestRig *r, const GByteArray *pkt);
+/* Delivers both ways until nothing is queued (at the current time). */
+void osp_test_rig_run(OspTestRig *r);
+/* Moves the clock by us, firing the session's timers due on the way. */
+void osp_test_rig_advance(OspTestRig *r, gint64 us);
+/* Runs the exchange, advancing the clock while nothing is queued, until the
+ * session is connected or closed, or max_us have passed.  True if connected. */
+bool osp_test_rig_settle(OspTestRig *r, gint64 max_us);
+/* osp_test_rig_settle() asserting the tunnel came up with its first SA. */
+void osp_test_rig_connect(OspTestRig *r);
+
+G_END_DECLS

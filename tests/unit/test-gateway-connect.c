@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * A real OspSession against the scripted gateway: the whole handshake step
+ * by step, then the same with the network or the gateway misbehaving. */
+#include "osp-test-gateway.h"
+
+#include "osp-error.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static void assert_exchange(const GByteArray *b, uint8_t exchange, bool encrypted)
+{
+  OspIsakmpHdr h;
+
+  g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &h, NULL), ==, 0);
+  g_assert_cmpint(h.exchange, ==, exchange);
+  g_assert_cmpint(!!(h.flags & OSP_FLAG_ENC), ==, encrypted);
+}
+
+/* Every message of a connect, in order, and what each side made of it. */
+static void test_step_by_step(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  OspTestGw *gw = r->gw;
+  char ip[INET_ADDRSTRLEN];
+
+  /* I --- SA KE Ni IDii VIDs ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_AGGRESSIVE, false);
+  g_assert_cmpuint(gw->n_am1, ==, 1);
+  g_assert_cmpint(gw->p1_offers->len, >, 0);
+  /* I <--- SA KE Nr IDir HASH_R VIDs --- R */
+  assert_exchange(osp_test_rig_g2c(r), OSP_EXCH_AGGRESSIVE, false);
+  /* I --- HASH_I ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_AGGRESSIVE, true);
+  g_assert_true(gw->p1_done);
+  /* I --- HASH N(INITIAL-CONTACT) ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_INFO, true);
+  g_assert_cmpuint(gw->notifies->len, ==, 1);
+  g_assert_cmpuint(g_array_index(gw->notifies, uint16_t, 0), ==, OSP_N_INITIAL_CONTACT);
+  /* I <--- HASH ATTR(REQUEST TYPE USER_NAME USER_PASSWORD) --- R */
+  assert_exchange(osp_test_rig_g2c(r), OSP_EXCH_TRANSACTION, true);
+  g_assert_cmpint(r->progress, ==, OSP_STATE_AUTHENTICATING);
+  /* I --- HASH ATTR(REPLY alice pw) ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_TRANSACTION, true);
+  g_assert_cmpstr(gw->xauth_user, ==, "alice");
+  g_assert_cmpstr(gw->xauth_password, ==, "pw");
+  /* I <--- HASH ATTR(SET STATUS=1) --- R */
+  osp_test_rig_g2c(r);
+  /* I --- HASH ATTR(ACK STATUS) ---> R */
+  osp_test_rig_c2g(r);
+  g_assert_true(gw->xauth_done);
+  /* I --- HASH ATTR(REQUEST address ...) ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_TRANSACTION, true);
+  g_assert_true(gw->cfg_done);
+  g_assert_cmpint(r->progress, ==, OSP_STATE_CONFIGURING);
+  /* I <--- HASH ATTR(REPLY address ...) --- R */
+  osp_test_rig_g2c(r);
+  g_assert_nonnull(r->ipcfg);
+  inet_ntop(AF_INET, &r->ipcfg->address, ip, sizeof(ip));
+  g_assert_cmpstr(ip, ==, "198.18.1.10");
+  g_assert_cmpstr(r->ipcfg->default_domain, ==, "corp.example");
+  g_assert_cmpstr(r->ipcfg->banner, ==, "Osprey test gateway");
+  g_assert_cmpuint(r->ipcfg->split_inc->len, ==, 1);
+  /* I --- HASH(1) SA Ni IDci IDcr ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_QUICK, true);
+  /* I <--- HASH(2) SA Nr IDci IDcr --- R */
+  assert_exchange(osp_test_rig_g2c(r), OSP_EXCH_QUICK, true);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  /* I --- HASH(3) ---> R */
+  assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_QUICK, true);
+  g_assert_cmpuint(gw->children->len, ==, 1);
+  g_assert_true(g_queue_is_empty(&r->to_gw));
+  g_assert_true(g_queue_is_empty(&gw->out));
+  g_assert_cmpuint(gw->rejected, ==, 0);
+
+  /* both ends derived the same keys for the same SPIs */
+  {
+    OspTestGwChild *c = gw->children->pdata[0];
+
+    g_assert_cmpuint(c->spi_client, ==, r->last_child.spi_in);
+    g_assert_cmpuint(c->spi_gw, ==, r->last_child.spi_out);
+    g_assert_cmpint(c->enc, ==, r->last_child.enc);
+    g_assert_cmpint(c->auth, ==, r->last_child.auth);
+  }
+  g_assert_false(r->closed);
+
+  /* I --- HASH D(ESP) ---> R, I --- HASH D(ISAKMP) ---> R */
+  osp_session_delete(r->session);
+  osp_test_rig_run(r);
+  g_assert_cmpuint(gw->esp_deletes->len, ==, 1);
+  g_assert_cmpuint(gw->ike_deletes, ==, 1);
+  g_assert_true(r->closed);
+  g_assert_null(r->error);
+}
+
+/* Both ends derive keys of the right size, one set per direction. */
+static void test_keys_agree(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  OspTestGwChild *c;
+  size_t enc_len;
+
+  osp_test_rig_connect(r);
+  c = r->gw->children->pdata[0];
+  enc_len = osp_esp_enc_key_len(c->enc, c->key_bits);
+  g_assert_cmpuint(c->keys_to_client->len, ==, enc_len + osp_esp_auth_key_len(c->auth));
+  g_assert_cmpuint(c->keys_to_gw->len, ==, c->keys_to_client->len);
+  /* different SPIs, different keys */
+  g_assert_true(memcmp(c->keys_to_client->data, c->keys_to_gw->data, c->keys_to_gw->len) != 0);
+}
+
+/* Message 2 lost: message 1 goes again and gets the same answer. */
+static void test_am2_dropped(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(GByteArray) lost = NULL;
+
+  /* I --- SA KE Ni IDii ---> R */
+  osp_test_rig_c2g(r);
+  /* I  x--- SA KE Nr IDir HASH_R --- R */
+  lost = osp_test_rig_take_g2c(r);
+  g_assert_true(g_queue_is_empty(&r->to_gw));
+  osp_test_rig_advance(r, 1 * G_USEC_PER_SEC);
+  /* I --- SA KE Ni IDii ---> R (again) */
+  g_assert_cmpuint(g_queue_get_length(&r->to_gw), ==, 1);
+  osp_test_rig_c2g(r);
+  g_assert_cmpuint(r->gw->n_am1, ==, 1); /* a retransmission, not a new attempt */
+  /* I <--- SA KE Nr IDir HASH_R --- R (the same bytes) */
+  g_assert_cmpmem(((GByteArray *)g_queue_peek_head(&r->gw->out))->data,
+                  ((GByteArray *)g_queue_peek_head(&r->gw->out))->len, lost->data, lost->len);
+  osp_test_rig_connect(r);
+}
+
+/* Every gateway datagram arrives twice: nothing breaks. */
+static void test_gateway_duplicates(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  unsigned guard = 0;
+
+  while (r->n_child_up == 0 && !r->closed && guard++ < 100) {
+    while (!g_queue_is_empty(&r->to_gw))
+      osp_test_rig_c2g(r);
+    while (!g_queue_is_empty(&r->gw->out)) {
+      const GByteArray *b = osp_test_rig_g2c(r);
+
+      osp_test_rig_to_client(r, b);
+    }
+  }
+  g_assert_false(r->closed);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+}
+
+/* The client's REPLY is lost: the gateway repeats its REQUEST, the REPLY
+ * goes again. */
+static void test_xauth_reply_lost(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(GByteArray) lost = NULL;
+
+  osp_test_rig_c2g(r);             /* I --- SA KE Ni IDii ---> R */
+  osp_test_rig_g2c(r);             /* I <--- SA KE Nr IDir HASH_R --- R */
+  osp_test_rig_c2g(r);             /* I --- HASH_I ---> R */
+  osp_test_rig_c2g(r);             /* I --- N(INITIAL-CONTACT) ---> R */
+  osp_test_rig_g2c(r);             /* I <--- ATTR(REQUEST) --- R */
+  lost = osp_test_rig_take_c2g(r); /* I --- ATTR(REPLY) ---x R */
+  osp_test_rig_advance(r, 2 * G_USEC_PER_SEC);
+  g_assert_true(g_queue_is_empty(&r->to_gw)); /* an answer is not resent unasked */
+  /* I <--- ATTR(REQUEST) --- R (retransmitted) */
+  osp_test_gw_resend(r->gw, -1);
+  osp_test_rig_g2c(r);
+  /* I --- ATTR(REPLY) ---> R (the same) */
+  g_assert_cmpmem(((GByteArray *)g_queue_peek_head(&r->to_gw))->data,
+                  ((GByteArray *)g_queue_peek_head(&r->to_gw))->len, lost->data, lost->len);
+  osp_test_rig_connect(r);
+}
+
+/* Mode Config pushed by the gateway (non-Cisco vendors). */
+static void test_cfg_push(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->vendor = OSP_VENDOR_NETSCREEN;
+  r = osp_test_rig_new(p, NULL);
+  r->gw->cfg_push = true;
+  /* ... I <--- HASH ATTR(SET STATUS=1) --- R, I --- HASH ATTR(ACK) ---> R */
+  /* I <--- HASH ATTR(SET address ...) --- R */
+  /* I --- HASH ATTR(ACK) ---> R */
+  osp_test_rig_connect(r);
+  g_assert_true(r->gw->cfg_done);
+  g_assert_nonnull(r->ipcfg);
+}
+
+/* Dead peer detection: the session asks after the idle time, the gateway
+ * answers, the session stays up. */
+static void test_dpd_answered(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  unsigned n;
+
+  p->dpd_idle = 10;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(r);
+  n = r->gw->notifies->len;
+  osp_test_rig_advance(r, 11 * G_USEC_PER_SEC);
+  /* I --- HASH N(R-U-THERE) ---> R */
+  osp_test_rig_c2g(r);
+  g_assert_cmpuint(r->gw->notifies->len, ==, n + 1);
+  g_assert_cmpuint(g_array_index(r->gw->notifies, uint16_t, n), ==, OSP_N_DPD_R_U_THERE);
+  /* I <--- HASH N(R-U-THERE-ACK) --- R */
+  osp_test_rig_g2c(r);
+  for (int i = 0; i < 8; i++) {
+    osp_test_rig_advance(r, 5 * G_USEC_PER_SEC);
+    osp_test_rig_run(r);
+  }
+  g_assert_false(r->closed);
+  g_assert_cmpuint(r->gw->notifies->len, >=, n + 4); /* about every 10 s */
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/gateway/connect/step-by-step", test_step_by_step);
+  g_test_add_func("/gateway/connect/keys-agree", test_keys_agree);
+  g_test_add_func("/gateway/connect/am2-dropped", test_am2_dropped);
+  g_test_add_func("/gateway/connect/gateway-duplicates", test_gateway_duplicates);
+  g_test_add_func("/gateway/connect/xauth-reply-lost", test_xauth_reply_lost);
+  g_test_add_func("/gateway/connect/cfg-push", test_cfg_push);
+  g_test_add_func("/gateway/connect/dpd-answered", test_dpd_answered);
+  return g_test_run();
+}
