@@ -111,6 +111,78 @@ static int fail_daemon_absent(OspCli *cli, const char *dbus_name)
                       _("ospreyd is not running (start it with: systemctl start ospreyd)."));
 }
 
+/* Edit distance with transpositions ("optimal string alignment"), case
+ * ignored, at most 64 characters compared. */
+static guint edit_distance(const char *a, const char *b)
+{
+  guint la = MIN((guint)strlen(a), 64), lb = MIN((guint)strlen(b), 64);
+  guint d[65][65];
+
+  for (guint i = 0; i <= la; i++)
+    d[i][0] = i;
+  for (guint j = 0; j <= lb; j++)
+    d[0][j] = j;
+  for (guint i = 1; i <= la; i++)
+    for (guint j = 1; j <= lb; j++) {
+      char ca = g_ascii_tolower(a[i - 1]), cb = g_ascii_tolower(b[j - 1]);
+
+      d[i][j] = MIN(MIN(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + (ca != cb));
+      if (i > 1 && j > 1 && ca == g_ascii_tolower(b[j - 2]) && g_ascii_tolower(a[i - 2]) == cb)
+        d[i][j] = MIN(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[la][lb];
+}
+
+/* The candidate closest to @word, if it is close enough to be a typo of
+ * it (a third of its letters wrong at most) or starts with it. */
+const char *osp_cli_closest(const char *word, const char *const *candidates)
+{
+  const char *best = NULL;
+  guint best_d = G_MAXUINT, limit = MAX(1, (guint)strlen(word) / 3);
+
+  for (; candidates && *candidates; candidates++) {
+    guint d = edit_distance(word, *candidates);
+
+    if (strlen(word) >= 2 && g_str_has_prefix(*candidates, word))
+      d = MIN(d, 1);
+    if (d <= limit && d < best_d) {
+      best = *candidates;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+/* The stored profile whose name is closest to @name, for "did you mean". */
+static char *closest_profile(OspCli *cli, const char *name)
+{
+  g_autoptr(GDBusObjectManager) om = osp_dbus_object_manager_client_new_sync(
+      cli->bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, OSP_CLI_BUS_NAME,
+      OSP_CLI_MANAGER_PATH, NULL, NULL);
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+  if (!om)
+    return NULL;
+  profiles = osp_cli_list_profiles(om);
+  for (guint i = 0; i < profiles->len; i++)
+    g_ptr_array_add(names, (gpointer)osp_dbus_profile_get_name(profiles->pdata[i]));
+  g_ptr_array_add(names, NULL);
+  return g_strdup(osp_cli_closest(name, (const char *const *)names->pdata));
+}
+
+static int fail_no_profile(OspCli *cli, const char *remote, const char *profile)
+{
+  g_autofree char *guess = cli->bus ? closest_profile(cli, profile) : NULL;
+
+  if (guess)
+    return osp_cli_fail(cli, OSP_EXIT_NO_PROFILE, "not-found", remote,
+                        _("There is no profile named \"%s\"; did you mean \"%s\"?"), profile,
+                        guess);
+  return osp_cli_fail(cli, OSP_EXIT_NO_PROFILE, "not-found", remote,
+                      _("There is no profile named \"%s\" (osprey list shows them)."), profile);
+}
+
 static int fail_daemon_error(OspCli *cli, const char *remote, const char *message,
                              const char *profile)
 {
@@ -120,8 +192,7 @@ static int fail_daemon_error(OspCli *cli, const char *remote, const char *messag
     if (strcmp(daemon_errors[i].name, name) != 0)
       continue;
     if (strcmp(name, "NotFound") == 0 && profile)
-      return osp_cli_fail(cli, OSP_EXIT_NO_PROFILE, "not-found", remote,
-                          _("There is no profile named \"%s\"."), profile);
+      return fail_no_profile(cli, remote, profile);
     if (strcmp(name, "NotAuthorized") == 0)
       return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
                           _("Not authorized: %s."), message);

@@ -101,6 +101,34 @@ static const char *last_error_name(Wait *w)
   return name && *name ? name : NULL;
 }
 
+/* One sentence, once: the daemon's message says what happened in the
+ * words of this failure ("The gateway rejected the credentials"); the
+ * general text of the reason is only the fallback for an empty message. */
+static int fail_reason(Wait *w, const char *reason, const char *detail)
+{
+  g_autofree char *text = g_strdup(detail && *detail ? detail : osp_cli_reason_text(reason));
+
+  if (!text || !*text) {
+    g_free(text);
+    text = g_strdup(reason);
+  }
+  while (g_str_has_suffix(text, "."))
+    text[strlen(text) - 1] = '\0';
+  /* "The gateway ..." reads on after the colon; "XAUTH ..." stays */
+  if (g_unichar_isupper(g_utf8_get_char(text)) &&
+      g_unichar_islower(g_utf8_get_char(g_utf8_next_char(text)))) {
+    gunichar lower = g_unichar_tolower(g_utf8_get_char(text));
+    g_autofree char *rest = g_strdup(g_utf8_next_char(text));
+    char first[8] = { 0 };
+
+    g_unichar_to_utf8(lower, first);
+    g_free(text);
+    text = g_strconcat(first, rest, NULL);
+  }
+  return osp_cli_fail(w->cli, osp_cli_reason_exit_status(reason), reason, last_error_name(w),
+                      _("Could not connect to %s: %s [%s]."), w->name, text, reason);
+}
+
 /* One line on stderr, and the exit status, for a connection that ended
  * before it was "connected". */
 static int report_failure(Wait *w)
@@ -109,7 +137,6 @@ static int report_failure(Wait *w)
   const char *detail = osp_dbus_connection_get_state_message(w->conn);
   gboolean unanswered =
       g_strcmp0(reason, "cancelled") == 0 || g_strcmp0(reason, "secrets-required") == 0;
-  const char *text;
 
   if (w->cancelling)
     return osp_cli_fail(w->cli, OSP_EXIT_FAILED, "cancelled", NULL,
@@ -129,14 +156,7 @@ static int report_failure(Wait *w)
   if (!reason || !*reason)
     return osp_cli_fail(w->cli, OSP_EXIT_FAILED, "gateway-disconnected", NULL,
                         _("The connection %s ended before it was established."), w->name);
-  text = osp_cli_reason_text(reason);
-  if (!text)
-    text = detail;
-  if (detail && *detail && g_strcmp0(text, detail) != 0)
-    return osp_cli_fail(w->cli, osp_cli_reason_exit_status(reason), reason, last_error_name(w),
-                        _("Could not connect to %s: %s [%s]: %s"), w->name, text, reason, detail);
-  return osp_cli_fail(w->cli, osp_cli_reason_exit_status(reason), reason, last_error_name(w),
-                      _("Could not connect to %s: %s [%s]."), w->name, text, reason);
+  return fail_reason(w, reason, detail);
 }
 
 static void check_state(Wait *w)

@@ -196,6 +196,34 @@ char *osp_cli_sanitize(const char *text, gboolean one_line)
   return osp_text_sanitize(text, one_line);
 }
 
+/* The number of terminal columns @text takes: wide (CJK) characters take
+ * two, combining marks none, as wcwidth() counts them.  Outside a UTF-8
+ * locale g_print() writes one "?" per character it cannot convert. */
+int osp_cli_text_width(const char *text)
+{
+  gboolean utf8 = g_get_charset(NULL);
+  int width = 0;
+
+  if (!utf8)
+    return (int)g_utf8_strlen(text ? text : "", -1);
+  for (const char *p = text ? text : ""; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+
+    if (g_unichar_iszerowidth(c))
+      continue;
+    width += g_unichar_iswide(c) ? 2 : 1;
+  }
+  return width;
+}
+
+/* Appends @text and the blanks that make it @width columns wide. */
+void osp_cli_append_padded(GString *s, const char *text, int width)
+{
+  g_string_append(s, text ? text : "");
+  for (int w = osp_cli_text_width(text); w < width; w++)
+    g_string_append_c(s, ' ');
+}
+
 char *osp_cli_format_time(gint64 usec)
 {
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);

@@ -122,6 +122,23 @@ static void report_import(OspCli *cli, const char *path, const char *const *warn
   }
 }
 
+/* "exists" says how to overwrite it */
+static int import_failed(OspCli *cli, const GError *error, const char *file)
+{
+  g_autofree char *quoted = g_shell_quote(file);
+  g_autofree char *name = opt_import_name ? g_shell_quote(opt_import_name) : NULL;
+  g_autofree char *remote = g_dbus_error_get_remote_error(error);
+  g_autoptr(GError) copy = g_error_copy(error);
+
+  if (g_strcmp0(remote, OSP_CLI_ERROR_PREFIX "AlreadyExists") != 0)
+    return osp_cli_fail_error(cli, error, NULL);
+  g_dbus_error_strip_remote_error(copy);
+  return osp_cli_fail(cli, OSP_EXIT_FAILED, "already-exists", remote,
+                      _("%s; to overwrite it: osprey import --replace %s%s%s%s [already-exists]."),
+                      copy->message, name ? "--name " : "", name ? name : "", name ? " " : "",
+                      quoted);
+}
+
 static int cmd_import(OspCli *cli, int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
@@ -145,7 +162,7 @@ static int cmd_import(OspCli *cli, int argc, char **argv)
           cli->manager, opt_import_name ? opt_import_name : "", base, contents, import_options(),
           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, OSP_CLI_AUTH_TIMEOUT_MS, &path,
           &warnings, NULL, &error))
-    return osp_cli_fail_error(cli, error, NULL);
+    return import_failed(cli, error, argv[0]);
   report_import(cli, path, (const char *const *)warnings);
   return OSP_EXIT_OK;
 }
@@ -214,6 +231,7 @@ static void show_text(OspDBusProfile *p)
   GVariant *settings = osp_dbus_profile_get_settings(p);
   const char *const *saved = osp_dbus_profile_get_saved_secrets(p);
   g_autofree char *secrets = saved && *saved ? g_strjoinv(", ", (char **)saved) : NULL;
+  g_autoptr(GString) line = NULL;
   GVariantIter it;
   const char *key;
   GVariant *value;
@@ -228,7 +246,9 @@ static void show_text(OspDBusProfile *p)
       g_variant_unref(value);
     }
   }
-  g_print("  %-28s %s\n", _("saved secrets:"), secrets ? secrets : _("none"));
+  line = g_string_new("  ");
+  osp_cli_append_padded(line, _("saved secrets:"), 29);
+  g_print("%s%s\n", line->str, secrets ? secrets : _("none"));
 }
 
 static void show_json(OspDBusProfile *p)

@@ -6,9 +6,18 @@
 #include <glib-unix.h>
 #include <string.h>
 
+/* The IP configuration of a connection that is still up: one that ended
+ * keeps the property, but its device and address are gone. */
+static GVariant *connection_ip_config(OspDBusConnection *c)
+{
+  if (osp_cli_state_is_final(osp_dbus_connection_get_state(c)))
+    return NULL;
+  return osp_dbus_connection_get_ip_config(c);
+}
+
 static GVariant *connection_ip(OspDBusConnection *c, const char *key, const char *type)
 {
-  GVariant *ip = osp_dbus_connection_get_ip_config(c);
+  GVariant *ip = connection_ip_config(c);
 
   return ip ? g_variant_lookup_value(ip, key, G_VARIANT_TYPE(type)) : NULL;
 }
@@ -68,7 +77,7 @@ void osp_cli_connection_to_json(GString *s, OspDBusConnection *c, GVariant *log)
   osp_json_member_int(s, "tx-bytes", (gint64)connection_stat(c, "tx-bytes"));
   osp_json_member_int(s, "rx-bytes", (gint64)connection_stat(c, "rx-bytes"));
   osp_json_member_string(s, "banner", osp_dbus_connection_get_banner(c));
-  if ((v = osp_dbus_connection_get_ip_config(c))) {
+  if ((v = connection_ip_config(c))) {
     osp_json_key(s, "ip-config");
     osp_json_variant(s, v);
   }
@@ -86,9 +95,12 @@ void osp_cli_connection_to_json(GString *s, OspDBusConnection *c, GVariant *log)
 static void print_field(const char *label, const char *value)
 {
   g_autofree char *clean = osp_cli_sanitize(value, TRUE);
+  g_autoptr(GString) line = g_string_new("  ");
 
-  if (value && *value)
-    g_print("  %-12s %s\n", label, clean);
+  if (!value || !*value)
+    return;
+  osp_cli_append_padded(line, label, 13);
+  g_print("%s%s\n", line->str, clean);
 }
 
 static void print_address(OspDBusConnection *c)
@@ -259,42 +271,63 @@ static void list_json(GDBusObjectManager *om, OspDBusProfile *p)
   g_autoptr(GString) s = g_string_new(NULL);
   g_autofree char *gateway = profile_setting(p, "gateway");
   g_autofree char *description = profile_setting(p, "description");
+  const char *state = profile_state(om, p);
 
   osp_json_open(s, '{');
   osp_json_member_string(s, "name", osp_dbus_profile_get_name(p));
   osp_json_member_string(s, "gateway", gateway);
   osp_json_member_string(s, "description", description);
-  osp_json_member_string(s, "state", profile_state(om, p));
+  osp_json_member_string(s, "state", state ? state : "disconnected");
   osp_json_close(s, '}');
   osp_cli_print_json(s);
 }
 
-static int column_width(GPtrArray *profiles, const char *header, gboolean gateway)
+/* The cells of `osprey list`: NAME, GATEWAY, DESCRIPTION (when a profile
+ * has one), STATE. */
+enum { COL_NAME, COL_GATEWAY, COL_DESCRIPTION, COL_STATE, N_COLUMNS };
+
+static char *list_cell(GDBusObjectManager *om, OspDBusProfile *p, int column)
 {
-  int w = (int)g_utf8_strlen(header, -1);
+  const char *state;
 
-  for (guint i = 0; i < profiles->len; i++) {
-    g_autofree char *v = gateway ? profile_setting(profiles->pdata[i], "gateway")
-                                 : g_strdup(osp_dbus_profile_get_name(profiles->pdata[i]));
-
-    w = MAX(w, (int)g_utf8_strlen(v, -1));
+  switch (column) {
+  case COL_NAME: return osp_cli_sanitize(osp_dbus_profile_get_name(p), TRUE);
+  case COL_GATEWAY: return profile_setting(p, "gateway");
+  case COL_DESCRIPTION: return profile_setting(p, "description");
+  default:
+    state = profile_state(om, p);
+    return g_strdup(state ? state : "disconnected");
   }
-  return w;
 }
 
+/* Columns are padded by the width text takes on the terminal, not by its
+ * bytes: "Büro" or a CJK description lines up. */
 static void list_table(GDBusObjectManager *om, GPtrArray *profiles)
 {
-  const char *hname = _("NAME"), *hgw = _("GATEWAY");
-  int wname = column_width(profiles, hname, FALSE), wgw = column_width(profiles, hgw, TRUE);
+  const char *headers[N_COLUMNS] = { _("NAME"), _("GATEWAY"), _("DESCRIPTION"), _("STATE") };
+  g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
+  int widths[N_COLUMNS];
+  gboolean described = FALSE;
 
-  g_print("%-*s  %-*s  %s\n", wname, hname, wgw, hgw, _("STATE"));
-  for (guint i = 0; i < profiles->len; i++) {
-    OspDBusProfile *p = profiles->pdata[i];
-    g_autofree char *gateway = profile_setting(p, "gateway");
-    const char *state = profile_state(om, p);
+  for (int c = 0; c < N_COLUMNS; c++) {
+    g_ptr_array_add(cells, g_strdup(headers[c]));
+    widths[c] = osp_cli_text_width(headers[c]);
+  }
+  for (guint i = 0; i < profiles->len; i++)
+    for (int c = 0; c < N_COLUMNS; c++) {
+      char *cell = list_cell(om, profiles->pdata[i], c);
 
-    g_print("%-*s  %-*s  %s\n", wname, osp_dbus_profile_get_name(p), wgw, gateway,
-            state ? state : "-");
+      widths[c] = MAX(widths[c], osp_cli_text_width(cell));
+      described |= c == COL_DESCRIPTION && *cell;
+      g_ptr_array_add(cells, cell);
+    }
+  for (guint row = 0; row <= profiles->len; row++) {
+    g_autoptr(GString) line = g_string_new(NULL);
+
+    for (int c = 0; c < COL_STATE; c++)
+      if (c != COL_DESCRIPTION || described)
+        osp_cli_append_padded(line, cells->pdata[row * N_COLUMNS + (guint)c], widths[c] + 2);
+    g_print("%s%s\n", line->str, (const char *)cells->pdata[row * N_COLUMNS + COL_STATE]);
   }
 }
 

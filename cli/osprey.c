@@ -22,11 +22,17 @@ static const GOptionEntry global_entries[] = {
   { NULL }
 };
 
+static int cmd_help(OspCli *cli, int argc, char **argv);
+
+static const OspCliCommand cmd_help_entry = {
+  "help", N_("[COMMAND]"), N_("Show the commands, or one command's options"), NULL, cmd_help,
+};
+
 static const OspCliCommand *const commands[] = {
   &osp_cli_cmd_list,   &osp_cli_cmd_status, &osp_cli_cmd_connect, &osp_cli_cmd_disconnect,
   &osp_cli_cmd_import, &osp_cli_cmd_export, &osp_cli_cmd_show,    &osp_cli_cmd_set,
   &osp_cli_cmd_edit,   &osp_cli_cmd_delete, &osp_cli_cmd_secrets, &osp_cli_cmd_monitor,
-  &osp_cli_cmd_logs,
+  &osp_cli_cmd_logs,   &cmd_help_entry,
 };
 
 static const char *exit_status_help(void)
@@ -52,7 +58,9 @@ static char *commands_help(void)
         g_strdup_printf("%s %s", commands[i]->name,
                         *commands[i]->parameters ? _(commands[i]->parameters) : "");
 
-    g_string_append_printf(s, "  %-42s %s\n", usage, _(commands[i]->summary));
+    g_string_append(s, "  ");
+    osp_cli_append_padded(s, usage, 43);
+    g_string_append_printf(s, "%s\n", _(commands[i]->summary));
   }
   g_string_append_c(s, '\n');
   g_string_append(s, exit_status_help());
@@ -84,10 +92,13 @@ static int command_index(int argc, char **argv)
   return 0;
 }
 
+/* The command's options and the global ones in groups of their own, so
+ * that the help shows them apart. */
 static GOptionContext *make_context(const OspCliCommand *cmd)
 {
   g_autofree char *params = NULL;
   GOptionContext *ctx;
+  GOptionGroup *group;
 
   if (cmd)
     params = g_strdup_printf("%s %s", cmd->name, _(cmd->parameters));
@@ -95,10 +106,21 @@ static GOptionContext *make_context(const OspCliCommand *cmd)
     params = g_strdup(_("COMMAND [ARGUMENTS...]"));
   ctx = g_option_context_new(params);
   g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries(ctx, global_entries, GETTEXT_PACKAGE);
+  if (cmd && cmd->entries) {
+    g_autofree char *title = g_strdup_printf(_("Options of osprey %s:"), cmd->name);
+    g_autofree char *help = g_strdup_printf(_("Show the options of %s"), cmd->name);
+
+    group = g_option_group_new(cmd->name, title, help, NULL, NULL);
+    g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);
+    g_option_group_add_entries(group, cmd->entries);
+    g_option_context_add_group(ctx, group);
+  }
+  group = g_option_group_new("global", _("Global options (before or after the command):"),
+                             _("Show the global options"), NULL, NULL);
+  g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);
+  g_option_group_add_entries(group, global_entries);
+  g_option_context_add_group(ctx, group);
   if (cmd) {
-    if (cmd->entries)
-      g_option_context_add_main_entries(ctx, cmd->entries, GETTEXT_PACKAGE);
     g_option_context_set_summary(ctx, _(cmd->summary));
     g_option_context_set_description(ctx, exit_status_help());
   } else {
@@ -109,6 +131,52 @@ static GOptionContext *make_context(const OspCliCommand *cmd)
     g_option_context_set_description(ctx, help);
   }
   return ctx;
+}
+
+/* -h and --help show every group: the command's options and the global
+ * ones, as --help-all does. */
+static void help_shows_all(int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+        strcmp(argv[i], "-?") == 0)
+      argv[i] = (char *)"--help-all";
+}
+
+static int print_help(const OspCliCommand *cmd)
+{
+  g_autoptr(GOptionContext) ctx = make_context(cmd);
+  g_autofree char *help = g_option_context_get_help(ctx, FALSE, NULL);
+
+  g_print("%s", help);
+  return OSP_EXIT_OK;
+}
+
+static int unknown_command(OspCli *cli, const char *word)
+{
+  const char *names[G_N_ELEMENTS(commands) + 1] = { NULL };
+  const char *guess;
+
+  for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+    names[i] = commands[i]->name;
+  guess = osp_cli_closest(word, names);
+  if (guess)
+    return osp_cli_usage(cli, _("Unknown command \"%s\"; did you mean \"%s\"?"), word, guess);
+  return osp_cli_usage(cli, _("Unknown command \"%s\"; see osprey help."), word);
+}
+
+/* osprey help [COMMAND] */
+static int cmd_help(OspCli *cli, int argc, char **argv)
+{
+  const OspCliCommand *cmd;
+
+  if (argc > 1)
+    return osp_cli_usage(cli, "%s", _("Name at most one command."));
+  if (!argc)
+    return print_help(NULL);
+  if (!(cmd = find_command(argv[0])))
+    return unknown_command(cli, argv[0]);
+  return print_help(cmd);
 }
 
 static void remove_arg(int *argc, char **argv, int index)
@@ -130,6 +198,7 @@ static int run(OspCli *cli, int argc, char **argv)
     if (strcmp(argv[idx - 1], "--") == 0)
       remove_arg(&argc, argv, idx - 1);
   }
+  help_shows_all(argc, argv);
   ctx = make_context(cmd);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return osp_cli_usage(cli, "%s", error->message);
@@ -141,9 +210,9 @@ static int run(OspCli *cli, int argc, char **argv)
     return OSP_EXIT_OK;
   }
   if (!word)
-    return osp_cli_usage(cli, "%s", _("No command given; see osprey --help."));
+    return osp_cli_usage(cli, "%s", _("No command given; see osprey help."));
   if (!cmd)
-    return osp_cli_usage(cli, _("Unknown command \"%s\"; see osprey --help."), word);
+    return unknown_command(cli, word);
   if (argc > 1 && strcmp(argv[1], "--") == 0)
     remove_arg(&argc, argv, 1);
   return cmd->run(cli, argc - 1, argv + 1);

@@ -72,6 +72,7 @@ int osp_cli_fail(OspCli *cli, int status, const char *reason, const char *dbus_n
                  const char *format, ...) G_GNUC_PRINTF(5, 6);
 int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile);
 int osp_cli_usage(OspCli *cli, const char *format, ...) G_GNUC_PRINTF(2, 3);
+const char *osp_cli_closest(const char *word, const char *const *candidates);
 void osp_cli_warn(OspCli *cli, const char *format, ...) G_GNUC_PRINTF(2, 3);
 OspDBusProfile *osp_cli_get_profile(OspCli *cli, const char *name, int *ret_status);
 OspDBusConnection *osp_cli_get_connection(OspCli *cli, const char *path, GError **error);
@@ -98,6 +99,8 @@ void osp_json_open(GString *s, char bracket);
 void osp_json_close(GString *s, char bracket);
 void osp_cli_print_json(GString *s);
 char *osp_cli_sanitize(const char *text, gboolean one_line);
+int osp_cli_text_width(const char *text);
+void osp_cli_append_padded(GString *s, const char *text, int width);
 char *osp_cli_format_time(gint64 usec);
 char *osp_cli_variant_to_text(GVariant *value);
 const char *osp_cli_reason_text(const char *reason);

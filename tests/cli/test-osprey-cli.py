@@ -116,6 +116,25 @@ class TestBasics(Cli):
         r = self.check(self.osprey("frob", "--json"), 64)
         self.assertEqual(json.loads(r.stdout)["error"]["reason"], "usage")
 
+    def test_help_and_did_you_mean(self):
+        r = self.check(self.osprey("conect", "w"), 64, 'did you mean "connect"?')
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.check(self.osprey("frobnicate"), 64, "see osprey help")
+        top = self.check(self.osprey("help"), 0, "Commands:", "help [COMMAND]").stdout
+        self.assertEqual(top, self.osprey("--help").stdout)
+        for r in (self.osprey("help", "connect"), self.osprey("connect", "--help"),
+                  self.osprey("connect", "-h")):
+            out = self.check(r, 0).stdout
+            cmd, glob = out.index("Options of osprey connect:"), out.index("Global options")
+            self.assertLess(cmd, out.index("--password-stdin"))
+            self.assertLess(out.index("--password-stdin"), glob)
+            self.assertLess(glob, out.index("--json"))
+            self.assertNotIn("--json", out[cmd:glob])
+        self.check(self.osprey("help", "stauts"), 64, 'did you mean "status"?')
+        self.add("work")
+        self.check(self.osprey("show", "wrok"), 6, 'did you mean "work"?')
+        self.check(self.osprey("connect", "zzz"), 6, "osprey list")
+
     def test_daemon_missing(self):
         self.env.stop_daemon()
         r = self.check(self.osprey("list"), 4, "ospreyd is not running")
@@ -139,17 +158,18 @@ class TestProfiles(Cli):
                        "Imported vpnc-basic")
         r = self.check(self.osprey("import", os.path.join(data, "cisco-example.pcf"),
                                    "--name", "cisco"), 0, "Imported cisco")
-        self.check(self.osprey("import", os.path.join(data, "vpnc-basic.conf")), 1,
-                   "[already-exists]")
+        r = self.check(self.osprey("import", os.path.join(data, "vpnc-basic.conf")), 1,
+                       "[already-exists]", "osprey import --replace ")
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         r = self.check(self.osprey("list"), 0, "NAME", "cisco", "vpnc-basic", "vpn.example.com")
         lines = r.stdout.splitlines()
         self.assertEqual(len(lines), 3, r.stdout)
-        self.assertTrue(lines[1].startswith("cisco ") and lines[1].rstrip().endswith("-"))
+        self.assertTrue(lines[1].startswith("cisco ") and lines[1].endswith(" disconnected"))
         r = self.check(self.osprey("list", "--json"), 0)
         rows = [json.loads(line) for line in r.stdout.splitlines()]
         self.assertEqual([x["name"] for x in rows], ["cisco", "vpnc-basic"])
         self.assertEqual(rows[0]["gateway"], "vpn.example.com")
-        self.assertIsNone(rows[0]["state"])
+        self.assertEqual(rows[0]["state"], "disconnected")
 
         r = self.check(self.osprey("show", "cisco"), 0, "gateway", "vpn.example.com",
                        "group-secret, password")
@@ -179,6 +199,26 @@ class TestProfiles(Cli):
 
         self.check(self.osprey("delete", "cisco"), 0, "Deleted cisco")
         self.assertNotIn("cisco", self.osprey("list").stdout)
+
+    def test_list_pads_by_display_width(self):
+        for name, desc in (("a", "B\u00fcro"), ("b", "\u6771\u4eac\u30aa\u30d5\u30a3\u30b9"),
+                           ("c", "Office"), ("d", "")):
+            self.add(name, description=desc) if desc else self.add(name)
+        for locale in ("C.UTF-8", "C"):  # C: one "?" per character it cannot show
+            self.check_columns(self.check(self.osprey("list", env={"LC_ALL": locale}), 0,
+                                          "DESCRIPTION").stdout.splitlines(), locale)
+
+    def check_columns(self, lines, locale):
+        self.assertEqual(len(lines), 5, lines)
+
+        def width(text):  # terminal columns, as wcwidth counts them
+            import unicodedata
+            return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        columns = {width(line[:line.rindex(" ") + 1]) for line in lines}
+        self.assertEqual(len(columns), 1, "STATE does not line up:\n" + "\n".join(lines))
+        self.assertTrue(lines[2].startswith("b "))
+        if locale != "C":
+            self.assertIn("\u6771\u4eac", lines[2])
 
     def test_import_warnings_and_secrets(self):
         conf = os.path.join(self.tmp, "w.conf")
@@ -266,7 +306,13 @@ class TestConnect(Cli):
         self.assertEqual(self.state("w"), "disconnected")
         self.check(self.osprey("disconnect"), 1, "no active connection")
         self.check(self.osprey("disconnect", "w"), 1, "not connected")
-        self.check(self.osprey("status", "w"), 0, "w: disconnected")
+        r = self.check(self.osprey("status", "w"), 0, "w: disconnected")
+        self.assertNotIn("tun-fake0", r.stdout)  # the old device and address are gone
+        self.assertNotIn("198.18.0.2", r.stdout)
+        st = json.loads(self.check(self.osprey("--json", "status", "w"), 0).stdout)
+        self.assertEqual((st["state"], st["address"], st["device"]), ("disconnected", None, None))
+        self.assertNotIn("ip-config", st)
+        self.check(self.osprey("list"), 0, "disconnected")
 
     def test_wrong_password_is_2(self):
         self.add("w", username="alice")
@@ -278,7 +324,10 @@ class TestConnect(Cli):
         self.assertEqual(json.loads(r.stdout)["error"]["reason"], "bad-credentials")
         self.add("g", username="alice")
         f = self.secrets_file("group-secret=bad\npassword=good\n")
-        self.check(self.osprey("connect", "g", "--secrets-file", f), 2, "bad-group-secret")
+        r = self.check(self.osprey("connect", "g", "--secrets-file", f), 2, "bad-group-secret")
+        # one sentence, once: not the reason's text and then the message again
+        self.assertEqual(r.stderr, "osprey: Could not connect to g: bad group secret "
+                         "[bad-group-secret].\n")
 
     def test_secrets_file_and_world_readable_warning(self):
         self.add("w")
