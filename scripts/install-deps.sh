@@ -19,6 +19,7 @@ deps_build=(
   gettext
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
+  libnm-dev                      # nm-osprey-service (-Dnm)
 )
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
 deps_test=(
@@ -27,6 +28,7 @@ deps_test=(
   libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
   iproute2 nftables iputils-ping iperf3 socat util-linux
   vpnc vpnc-scripts              # the reference client (and the vpnc-script Osprey runs)
+  network-manager udev network-manager-vpnc  # tests/nm: a real NetworkManager in a namespace
 )
 # shellcheck disable=SC2206 # OSPREY_EXTRA_DEPS: space-separated package names
 packages=("${deps_build[@]}" "${deps_test[@]}" ${OSPREY_EXTRA_DEPS:-})

@@ -169,13 +169,30 @@ for x in "${xdg[@]}"; do comp_dirs+=("$x/bash-completion/completions"); done
 d=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null) && comp_dirs+=("$d")
 expect completions/osprey "bash completion" "${comp_dirs[@]}"
 
+# --- NetworkManager (-Dnm): the .name file where NetworkManager reads VPN
+#     plugins, naming the installed service; the service's bus policy
+if [ -n "$(installed nm-osprey-service.name)" ]; then
+  vpn_dirs=(/usr/lib/NetworkManager/VPN /etc/NetworkManager/VPN)
+  d=$(pkg-config --variable=vpnservicedir libnm 2>/dev/null) && vpn_dirs+=("$d")
+  if expect nm-osprey-service.name "NetworkManager VPN plugin" "${vpn_dirs[@]}"; then
+    exec_path=$(sed -n 's/^program=//p' "$dest$(installed nm-osprey-service.name)")
+    if [ -x "$dest$exec_path" ]; then
+      result ok "NetworkManager runs the installed $exec_path"
+    else
+      result fail "the .name file names $exec_path, which is not installed"
+    fi
+  fi
+  expect nm-osprey-service.conf "nm-osprey-service bus policy" "${policy_dirs[@]}"
+fi
+
 # Every installed file is accounted for by a check above (or is documentation).
 while IFS= read -r f; do
   case $f in
     */ospreyd | */osprey | */net.ospreyvpn.Osprey1.conf | */net.ospreyvpn.Osprey1.service | \
       */net.ospreyvpn.osprey1.policy | */ospreyd.service | */man?/* | \
       */bash-completion/completions/osprey | */dbus-1/interfaces/* | */share/doc/osprey/* | \
-      */locale/*/LC_MESSAGES/osprey.mo) ;;
+      */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
+      */nm-osprey-service.conf) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
 done < <(cd "$dest" && find . -type f | sed 's|^\.||')

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the key table of Osprey's NetworkManager connections and the
+ * conversion between a vpn setting and the engine's profile.
+ *
+ * A setting becomes a profile by way of vpnc .conf text ("Keyword value"
+ * lines) read by client/'s reader, so each value gets exactly the checks
+ * and meaning it has in a vpnc file.  That is safe only because every key
+ * is in the table below and no key or value may hold a control character:
+ * a newline would start a second line, i.e. a setting of the attacker's
+ * choosing (CVE-2018-10900 in NetworkManager-vpnc).  The secrets do not go
+ * through the text: they are set on the profile as they are. */
+#include "nm-osprey-keys.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "osp-common.h"
+
+#define S NM_OSPREY_TYPE_STRING
+#define B NM_OSPREY_TYPE_BOOLEAN
+#define I NM_OSPREY_TYPE_IGNORED
+#define X NM_OSPREY_TYPE_SECRET
+
+const NmOspreyKey nm_osprey_keys[] = {
+  /* NetworkManager-vpnc's keys (vpnc's keywords) */
+  { "IPSec gateway", S, true, "gateway host name or IPv4 address (required)" },
+  { "IPSec ID", S, true, "group name (required)" },
+  { "Xauth username", S, true, "XAUTH user name" },
+  { "Domain", S, true, "XAUTH domain" },
+  { "IKE DH Group", S, true, "dh1, dh2, dh5, dh14-dh21 or auto (default)" },
+  { "Perfect Forward Secrecy", S, true, "nopfs, dh1, dh2, dh5, dh14-dh21 or server (default)" },
+  { "Vendor", S, true, "cisco, netscreen or fortigate" },
+  { "Application Version", S, true, "application version sent to the gateway" },
+  { "Enable Single DES", B, true, "allow single DES" },
+  { "Enable no encryption", B, true, "refused when yes" },
+  { "Enable weak authentication", B, true, "allow MD5" },
+  { "Enable weak encryption", B, true, "allow 3DES" },
+  { "NAT Traversal Mode", S, true, "natt (default), none, force-natt, cisco-udp" },
+  { "DPD idle timeout (our side)", S, true, "seconds of silence before we probe; 0 = off" },
+  { "Cisco UDP Encapsulation Port", S, true, "port for cisco-udp" },
+  { "Local Port", S, true, "local IKE port; 0 = random" },
+  { "IKE Authmode", S, true, "psk (cert and hybrid are refused)" },
+  { "CA-File", I, true, "not used (no certificate authentication)" },
+  { "Interface MTU", S, true, "tunnel MTU; 0 = computed" },
+  { "ipsec-secret-type", I, true, "NetworkManager-vpnc's old secret flag" },
+  { "xauth-password-type", I, true, "NetworkManager-vpnc's old secret flag" },
+  { "NAT-Keepalive packet interval", I, true, "NetworkManager-vpnc legacy key" },
+  /* Osprey's own, in the same form (osprey.conf(5) and client/osp-profile.c) */
+  { "ID type", S, false, "key-id (default), fqdn, user-fqdn or ipv4" },
+  { "IKE lifetime", S, false, "seconds proposed for the IKE SA" },
+  { "IPSec lifetime", S, false, "seconds proposed for the IPsec SA" },
+  { "DPD timeout", S, false, "seconds without an answer before the gateway is dead" },
+  { "Target networks", S, false, "a.b.c.d/len ... routed instead of the gateway's split list" },
+  { "No split tunnel", B, false, "ignore the gateway's split list: route everything" },
+  { "Keep credentials", B, false, "keep XAUTH credentials for re-authentication (yes)" },
+  /* secrets */
+  { "IPSec secret", X, true, "group password" },
+  { "Xauth password", X, true, "XAUTH password" },
+  { "Xauth passcode", X, false, "token code, asked when the gateway wants one" },
+  { "Xauth next PIN", X, false, "new PIN, asked when the token server wants one" },
+  { "Xauth answer", X, false, "answer to the gateway's challenge" },
+  { NULL, 0, false, NULL },
+};
+
+#undef S
+#undef B
+#undef I
+#undef X
+
+/* "<secret>-flags": NetworkManager's flags of each secret, kept in vpn.data */
+static const NmOspreyKey flags_key = { "*-flags", NM_OSPREY_TYPE_IGNORED, true,
+                                       "flags of a secret" };
+
+const NmOspreyKey *nm_osprey_key_lookup(const char *name)
+{
+  size_t n = strlen(name);
+
+  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++)
+    if (strcmp(k->name, name) == 0)
+      return k;
+  if (n > 6 && strcmp(name + n - 6, "-flags") == 0) {
+    g_autofree char *secret = g_strndup(name, n - 6);
+    const NmOspreyKey *k = nm_osprey_key_lookup(secret);
+
+    if (k && k->type == NM_OSPREY_TYPE_SECRET)
+      return &flags_key;
+  }
+  return NULL;
+}
+
+const char *nm_osprey_secret_key(OspSecretKind kind)
+{
+  switch (kind) {
+  case OSP_SECRET_GROUP_SECRET: return NM_OSPREY_KEY_SECRET;
+  case OSP_SECRET_USERNAME: return NM_OSPREY_KEY_XAUTH_USER;
+  case OSP_SECRET_PASSWORD: return NM_OSPREY_KEY_XAUTH_PASSWORD;
+  case OSP_SECRET_PASSCODE: return "Xauth passcode";
+  case OSP_SECRET_NEXT_PIN: return "Xauth next PIN";
+  case OSP_SECRET_ANSWER: return "Xauth answer";
+  case OSP_SECRET_N_KINDS: break;
+  }
+  return NULL;
+}
+
+static bool has_control(const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      return true;
+  return false;
+}
+
+static gboolean parse_bool(const char *v, bool *ret)
+{
+  static const char *const yes[] = { "yes", "true", "on", "1" };
+  static const char *const no[] = { "no", "false", "off", "0", "" };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(yes); i++)
+    if (g_ascii_strcasecmp(v, yes[i]) == 0)
+      return *ret = true, TRUE;
+  for (size_t i = 0; i < G_N_ELEMENTS(no); i++)
+    if (g_ascii_strcasecmp(v, no[i]) == 0)
+      return *ret = false, TRUE;
+  return FALSE;
+}
+
+static gboolean check_item(const char *key, const char *value, bool secret, GError **error)
+{
+  const NmOspreyKey *k = nm_osprey_key_lookup(key);
+  bool b;
+
+  if (has_control(key) || has_control(value)) {
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS,
+                _("The VPN setting \"%s\" contains a line break or another control character"),
+                key);
+    return FALSE;
+  }
+  if (!k || (secret != (k->type == NM_OSPREY_TYPE_SECRET) &&
+             strcmp(key, NM_OSPREY_KEY_XAUTH_USER) != 0)) {
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS,
+                secret ? _("Unknown VPN secret \"%s\"") : _("Unknown VPN setting \"%s\""), key);
+    return FALSE;
+  }
+  if (k->type == NM_OSPREY_TYPE_BOOLEAN && !parse_bool(value, &b)) {
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS,
+                _("The VPN setting \"%s\" takes yes or no, not \"%s\""), key, value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  bool secret;
+  GError *error;
+  GString *text;
+} Walk;
+
+static void walk_item(const char *key, const char *value, gpointer user_data)
+{
+  Walk *w = user_data;
+  const NmOspreyKey *k;
+  bool b = false;
+
+  if (w->error || !check_item(key, value, w->secret, &w->error) || !w->text)
+    return;
+  k = nm_osprey_key_lookup(key);
+  switch (k->type) {
+  case NM_OSPREY_TYPE_STRING: g_string_append_printf(w->text, "%s %s\n", key, value); break;
+  case NM_OSPREY_TYPE_BOOLEAN:
+    parse_bool(value, &b);
+    if (b) /* vpnc booleans take no value: present means yes */
+      g_string_append_printf(w->text, "%s\n", key);
+    break;
+  case NM_OSPREY_TYPE_IGNORED:
+  case NM_OSPREY_TYPE_SECRET: break;
+  }
+}
+
+static gboolean walk(NMSettingVpn *s_vpn, GString *text, GError **error)
+{
+  Walk w = { .text = text };
+
+  nm_setting_vpn_foreach_data_item(s_vpn, walk_item, &w);
+  w.secret = true;
+  w.text = NULL;
+  if (!w.error)
+    nm_setting_vpn_foreach_secret(s_vpn, walk_item, &w);
+  if (w.error) {
+    g_propagate_error(error, w.error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean nm_osprey_check_setting(NMSettingVpn *s_vpn, GError **error)
+{
+  return walk(s_vpn, NULL, error);
+}
+
+static char *secret_or_null(NMSettingVpn *s_vpn, const char *key)
+{
+  const char *v = nm_setting_vpn_get_secret(s_vpn, key);
+
+  return v && *v ? g_strdup(v) : NULL;
+}
+
+OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name, GError **error)
+{
+  g_autoptr(GString) text = g_string_new(NULL);
+  g_autoptr(OspProfile) p = NULL;
+  g_autoptr(GError) e = NULL;
+
+  if (!walk(s_vpn, text, error))
+    return NULL;
+  p = osp_profile_parse_vpnc(text->str, text->len, NULL, &e);
+  if (p) {
+    osp_str_wipe_free(p->group_secret);
+    p->group_secret = secret_or_null(s_vpn, NM_OSPREY_KEY_SECRET);
+    osp_str_wipe_free(p->password);
+    p->password = secret_or_null(s_vpn, NM_OSPREY_KEY_XAUTH_PASSWORD);
+    if (!p->username)
+      p->username = secret_or_null(s_vpn, NM_OSPREY_KEY_XAUTH_USER);
+    g_free(p->name);
+    p->name = g_strdup(name);
+  }
+  if (!p || !osp_profile_validate(p, &e)) {
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS, "%s", e->message);
+    return NULL;
+  }
+  return g_steal_pointer(&p);
+}
+
+/* The longest table key that starts the line and ends at a blank or the end. */
+static const NmOspreyKey *match_line(const char *line, size_t *ret_len)
+{
+  const NmOspreyKey *best = NULL;
+  size_t best_len = 0;
+
+  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++) {
+    size_t n = strlen(k->name);
+
+    if (n > best_len && g_ascii_strncasecmp(line, k->name, n) == 0 &&
+        (line[n] == '\0' || line[n] == ' ')) {
+      best = k;
+      best_len = n;
+    }
+  }
+  *ret_len = best_len;
+  return best;
+}
+
+void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
+                                    NMSettingSecretFlags secret_flags)
+{
+  g_autofree char *text = osp_profile_to_vpnc(p, false);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+  for (size_t i = 0; lines[i]; i++) {
+    size_t n;
+    const NmOspreyKey *k = match_line(lines[i], &n);
+    g_autofree char *value = NULL;
+
+    if (!k || k->type == NM_OSPREY_TYPE_SECRET || k->type == NM_OSPREY_TYPE_IGNORED)
+      continue; /* "Script", "Profile name" and the like have no place here */
+    value = g_strstrip(g_strdup(lines[i] + n));
+    if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+      memmove(value, value + 1, strlen(value) - 2);
+      value[strlen(value) - 2] = '\0';
+    }
+    if (k->type == NM_OSPREY_TYPE_BOOLEAN)
+      nm_setting_vpn_add_data_item(s_vpn, k->name, "yes");
+    else if (*value)
+      nm_setting_vpn_add_data_item(s_vpn, k->name, value);
+  }
+  if (p->group_secret) {
+    nm_setting_vpn_add_secret(s_vpn, NM_OSPREY_KEY_SECRET, p->group_secret);
+    nm_setting_set_secret_flags(NM_SETTING(s_vpn), NM_OSPREY_KEY_SECRET, secret_flags, NULL);
+  }
+  if (p->password) {
+    nm_setting_vpn_add_secret(s_vpn, NM_OSPREY_KEY_XAUTH_PASSWORD, p->password);
+    nm_setting_set_secret_flags(NM_SETTING(s_vpn), NM_OSPREY_KEY_XAUTH_PASSWORD, secret_flags,
+                                NULL);
+  }
+}

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * nm-osprey-service — NetworkManager's VPN service plugin for Osprey.
+ *
+ * NetworkManager starts this program (the .name file's "program") for each
+ * Osprey connection and drives it over D-Bus through libnm's
+ * NMVpnServicePlugin.  The engine runs in this process without the
+ * vpnc-script: it opens the TUN device and hands the IP configuration from
+ * Mode Config to NetworkManager (Config, then Ip4Config), which configures
+ * the device, routes and DNS.
+ *
+ *   NM: Connect(connection) ──► profile from vpn.data/vpn.secrets (checked)
+ *                              OspConnection (no_script) ── phase 1, XAUTH
+ *   NM ◄── SecretsRequired ─── XAUTH asks what we have not got (interactive)
+ *   NM: NewSecrets ──────────► osp_connection_provide_secrets
+ *   NM ◄── Config, Ip4Config ─ tunnel up (tundev, gateway, MTU, banner,
+ *                              address, DNS, domains, split routes)
+ *   NM ◄── Failure + stopped ─ login failed / connect failed / bad IP config,
+ *                              also when an established tunnel is lost, so
+ *                              that NetworkManager's own retry brings it back
+ * Rekeys and re-authentication happen inside the engine and never reach
+ * NetworkManager. */
+#include <NetworkManager.h>
+#include <arpa/inet.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nm-osprey-keys.h"
+#include "osp-config.h"
+#include "osp-error.h"
+
+#define NM_TYPE_OSPREY_PLUGIN (nm_osprey_plugin_get_type())
+G_DECLARE_FINAL_TYPE(NMOspreyPlugin, nm_osprey_plugin, NM, OSPREY_PLUGIN, NMVpnServicePlugin)
+
+struct _NMOspreyPlugin {
+  NMVpnServicePlugin parent;
+  OspConnection *conn;
+  NMConnection *secrets; /* the latest connection NM gave us, for its secrets */
+  guint given;           /* bit per OspSecretKind already answered from `secrets` */
+  bool interactive;      /* NM lets us ask for secrets (SecretsRequired) */
+  bool reported;         /* Config/Ip4Config sent: the tunnel is up for NM */
+  guint pending_request; /* engine request waiting for NewSecrets, 0 = none */
+  OspSecretKind pending_kinds[OSP_SECRET_N_KINDS];
+  size_t n_pending;
+  guint fail_idle;
+  NMVpnPluginFailure failure;
+  bool failing; /* inside report_failure() */
+};
+
+G_DEFINE_TYPE(NMOspreyPlugin, nm_osprey_plugin, NM_TYPE_VPN_SERVICE_PLUGIN)
+
+static GMainLoop *main_loop;
+
+/* ---- failures ------------------------------------------------------------ */
+
+static NMVpnPluginFailure failure_for(const GError *error)
+{
+  if (error && error->domain == OSP_ERROR) {
+    switch ((OspErrorCode)error->code) {
+    case OSP_ERROR_BAD_GROUP_SECRET:
+    case OSP_ERROR_BAD_CREDENTIALS:
+    case OSP_ERROR_SECRETS_REQUIRED: return NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED;
+    case OSP_ERROR_FAILED:
+    case OSP_ERROR_CONFIG:
+    case OSP_ERROR_NO_PROPOSAL:
+    case OSP_ERROR_WEAK_PROPOSAL:
+    case OSP_ERROR_GATEWAY_UNREACHABLE:
+    case OSP_ERROR_GATEWAY_REJECTED:
+    case OSP_ERROR_PROTOCOL:
+    case OSP_ERROR_PEER_DEAD:
+    case OSP_ERROR_DISCONNECTED:
+    case OSP_ERROR_CANCELLED:
+    case OSP_ERROR_SCRIPT:
+    case OSP_ERROR_NETWORK_CHANGED:
+    case OSP_ERROR_N_CODES: break;
+    }
+  }
+  return NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED;
+}
+
+static const char *failure_name(NMVpnPluginFailure f)
+{
+  switch (f) {
+  case NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED: return "login-failed";
+  case NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED: return "connect-failed";
+  case NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG: return "bad-ip-config";
+  }
+  return "?";
+}
+
+/* Reported from an idle: the engine's callback must return before the
+ * plugin's disconnect tears the connection down.  libnm's failure() stops
+ * the plugin, and stopping a plugin that has not sent its configuration yet
+ * adds a second Failure, "connect failed", which NetworkManager takes
+ * instead of ours (the last one wins): real_disconnect() sends ours again
+ * after it, before the plugin reports itself stopped. */
+static gboolean report_failure(gpointer data)
+{
+  NMOspreyPlugin *self = data;
+
+  self->fail_idle = 0;
+  self->failing = true;
+  nm_vpn_service_plugin_failure(NM_VPN_SERVICE_PLUGIN(self), self->failure);
+  self->failing = false;
+  return G_SOURCE_REMOVE;
+}
+
+static void resend_failure(NMOspreyPlugin *self)
+{
+  GDBusConnection *bus = nm_vpn_service_plugin_get_connection(NM_VPN_SERVICE_PLUGIN(self));
+  g_autoptr(GError) error = NULL;
+
+  if (bus && !g_dbus_connection_emit_signal(bus, NULL, NM_VPN_DBUS_PLUGIN_PATH,
+                                            NM_VPN_DBUS_PLUGIN_INTERFACE, "Failure",
+                                            g_variant_new("(u)", (guint32)self->failure), &error))
+    g_debug("Failure signal: %s", error->message);
+}
+
+static void fail(NMOspreyPlugin *self, NMVpnPluginFailure failure, const char *sentence)
+{
+  g_warning("%s (%s)", sentence, failure_name(failure));
+  if (self->fail_idle)
+    return;
+  self->failure = failure;
+  self->fail_idle = g_idle_add(report_failure, self);
+}
+
+/* ---- IP configuration to NetworkManager ---------------------------------- */
+
+static GVariant *addresses(const GArray *a)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE("au"));
+  for (guint i = 0; a && i < a->len; i++)
+    g_variant_builder_add(&b, "u", g_array_index(a, struct in_addr, i).s_addr);
+  return g_variant_builder_end(&b);
+}
+
+/* Split-DNS names, with the default domain first: NetworkManager sends
+ * queries for these names to the tunnel's DNS servers. */
+static GVariant *domains(const OspIpConfig *cfg)
+{
+  g_auto(GStrv) names = g_strsplit_set(cfg->split_dns ? cfg->split_dns : "", ", ", -1);
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE("as"));
+  if (cfg->default_domain && *cfg->default_domain)
+    g_variant_builder_add(&b, "s", cfg->default_domain);
+  for (size_t i = 0; names[i]; i++)
+    if (*names[i] && g_strcmp0(names[i], cfg->default_domain) != 0)
+      g_variant_builder_add(&b, "s", names[i]);
+  return g_variant_builder_end(&b);
+}
+
+/* Routes of the split-include list: [network, prefix, next hop, metric]. */
+static GVariant *routes(const GArray *split)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE("aau"));
+  for (guint i = 0; i < split->len; i++) {
+    const OspSplitNet *n = &g_array_index(split, OspSplitNet, i);
+    int len = osp_netmask_len(n->mask);
+    guint32 route[4] = { n->addr.s_addr & n->mask.s_addr, (guint32)len, 0, 0 };
+
+    if (len < 0) {
+      g_warning("split network with a non-contiguous mask ignored");
+      continue;
+    }
+    g_variant_builder_add_value(
+        &b, g_variant_new_fixed_array(G_VARIANT_TYPE_UINT32, route, 4, sizeof(guint32)));
+  }
+  return g_variant_builder_end(&b);
+}
+
+static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
+{
+  NMVpnServicePlugin *plugin = NM_VPN_SERVICE_PLUGIN(self);
+  GVariantBuilder config, ip4;
+  int prefix = cfg->netmask.s_addr ? osp_netmask_len(cfg->netmask) : 32;
+  bool split = cfg->split_inc && cfg->split_inc->len > 0;
+
+  if (!cfg->address.s_addr || prefix <= 0 || !cfg->tundev) {
+    fail(self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG,
+         _("The gateway gave no usable IPv4 address for the tunnel"));
+    return;
+  }
+  g_variant_builder_init(&config, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_TUNDEV,
+                        g_variant_new_string(cfg->tundev));
+  g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
+                        g_variant_new_uint32(cfg->gateway.s_addr));
+  if (cfg->mtu)
+    g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_MTU,
+                          g_variant_new_uint32(cfg->mtu));
+  if (cfg->banner && g_utf8_validate(cfg->banner, -1, NULL))
+    g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_BANNER,
+                          g_variant_new_string(cfg->banner));
+  g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP4, g_variant_new_boolean(TRUE));
+  g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP6,
+                        g_variant_new_boolean(FALSE));
+
+  g_variant_builder_init(&ip4, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ADDRESS,
+                        g_variant_new_uint32(cfg->address.s_addr));
+  g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_PREFIX,
+                        g_variant_new_uint32((guint32)prefix));
+  if (cfg->dns && cfg->dns->len)
+    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DNS, addresses(cfg->dns));
+  if (cfg->nbns && cfg->nbns->len)
+    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_NBNS, addresses(cfg->nbns));
+  if (cfg->default_domain && *cfg->default_domain)
+    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DOMAIN,
+                          g_variant_new_string(cfg->default_domain));
+  g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DOMAINS, domains(cfg));
+  if (split)
+    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ROUTES, routes(cfg->split_inc));
+  /* a split tunnel never takes the default route; a full tunnel does */
+  g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_NEVER_DEFAULT,
+                        g_variant_new_boolean(split));
+  if (cfg->split_exc && cfg->split_exc->len)
+    g_message("%u split-exclude networks from the gateway are not applied: NetworkManager "
+              "routes them through the tunnel",
+              cfg->split_exc->len);
+
+  g_message("tunnel %s up: %s/%d, %s", cfg->tundev, inet_ntoa(cfg->address), prefix,
+            split ? "split tunnel" : "full tunnel");
+  self->reported = true;
+  nm_vpn_service_plugin_set_config(plugin, g_variant_builder_end(&config));
+  nm_vpn_service_plugin_set_ip4_config(plugin, g_variant_builder_end(&ip4));
+}
+
+/* ---- engine callbacks ---------------------------------------------------- */
+
+static void on_state(OspConnection *c, OspState old_state, OspState new_state, const GError *reason,
+                     gpointer user_data)
+{
+  NMOspreyPlugin *self = user_data;
+
+  g_debug("engine %s -> %s", osp_state_name(old_state), osp_state_name(new_state));
+  switch (new_state) {
+  case OSP_STATE_FAILED:
+    /* after connect too: NetworkManager sees the VPN fail and retries
+     * (vpn.persistent, autoconnect) */
+    fail(self, self->reported ? NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED : failure_for(reason),
+         reason ? reason->message : _("The VPN connection failed"));
+    break;
+  case OSP_STATE_DISCONNECTED:
+    if (reason)
+      fail(self, NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED, reason->message);
+    break;
+  case OSP_STATE_CONNECTING:
+  case OSP_STATE_AUTHENTICATING:
+  case OSP_STATE_CONFIGURING:
+  case OSP_STATE_CONNECTED:
+  case OSP_STATE_RECONNECTING:
+  case OSP_STATE_DISCONNECTING: break;
+  }
+}
+
+static void on_banner(OspConnection *c, const char *banner, gpointer user_data)
+{
+  if (g_utf8_validate(banner, -1, NULL))
+    nm_vpn_service_plugin_set_login_banner(NM_VPN_SERVICE_PLUGIN(user_data), banner);
+}
+
+static void on_ip_config(OspConnection *c, const OspIpConfig *cfg, gpointer user_data)
+{
+  send_ip_config(user_data, cfg);
+}
+
+static NMSettingVpn *secrets_setting(NMOspreyPlugin *self)
+{
+  return self->secrets ? nm_connection_get_setting_vpn(self->secrets) : NULL;
+}
+
+/* Answers what the latest connection from NM holds and has not been given
+ * yet (a value the gateway rejected is not sent twice); true when all was
+ * answered. */
+static bool answer_from_secrets(NMOspreyPlugin *self, guint id, const OspSecretKind *kinds,
+                                size_t n)
+{
+  NMSettingVpn *s_vpn = secrets_setting(self);
+  const char *values[OSP_SECRET_N_KINDS] = { 0 };
+  guint given = self->given;
+
+  for (size_t i = 0; i < n; i++) {
+    const char *key = nm_osprey_secret_key(kinds[i]);
+    const char *v = NULL;
+
+    if (s_vpn && !(given & (1u << kinds[i]))) {
+      v = nm_setting_vpn_get_secret(s_vpn, key);
+      if (!v && kinds[i] == OSP_SECRET_USERNAME)
+        v = nm_setting_vpn_get_data_item(s_vpn, key);
+    }
+    if (!v || !*v)
+      return false;
+    values[kinds[i]] = v;
+    given |= 1u << kinds[i];
+  }
+  self->given = given;
+  osp_connection_provide_secrets(self->conn, id, values);
+  return true;
+}
+
+static void on_secrets_needed(OspConnection *c, const OspSecretRequest *req, gpointer user_data)
+{
+  NMOspreyPlugin *self = user_data;
+  const char *hints[OSP_SECRET_N_KINDS + 1] = { 0 };
+
+  if (answer_from_secrets(self, req->id, req->kinds, req->n_kinds))
+    return;
+  if (!self->interactive) {
+    osp_connection_cancel_secrets(c, req->id);
+    fail(self, NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED,
+         req->retry ? _("The gateway rejected the saved credentials")
+                    : _("The gateway asks for a secret the connection does not hold"));
+    return;
+  }
+  self->pending_request = req->id;
+  self->n_pending = req->n_kinds;
+  for (size_t i = 0; i < req->n_kinds; i++) {
+    self->pending_kinds[i] = req->kinds[i];
+    hints[i] = nm_osprey_secret_key(req->kinds[i]);
+  }
+  g_message("asking for %s", hints[0]);
+  nm_vpn_service_plugin_secrets_required(NM_VPN_SERVICE_PLUGIN(self),
+                                         req->message ? req->message : "", hints);
+}
+
+static const OspConnectionCallbacks callbacks = {
+  .state_changed = on_state,
+  .secrets_needed = on_secrets_needed,
+  .banner = on_banner,
+  .ip_config = on_ip_config,
+};
+
+/* ---- NMVpnServicePlugin -------------------------------------------------- */
+
+static void drop_connection(NMOspreyPlugin *self)
+{
+  g_clear_pointer(&self->conn, osp_connection_free);
+  g_clear_object(&self->secrets);
+  self->given = 0;
+  self->pending_request = 0;
+  self->reported = false;
+}
+
+static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool interactive,
+                      GError **error)
+{
+  NMSettingVpn *s_vpn = nm_connection_get_setting_vpn(connection);
+  OspConnectionFlags flags = { .no_script = true, .reconnect = false };
+  g_autoptr(OspProfile) profile = NULL;
+  g_autoptr(GError) e = NULL;
+
+  if (!s_vpn) {
+    g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+                        _("The connection has no VPN setting"));
+    return FALSE;
+  }
+  profile = nm_osprey_profile_from_setting(s_vpn, nm_connection_get_id(connection), error);
+  if (!profile) {
+    g_warning("%s", (*error)->message);
+    return FALSE;
+  }
+  drop_connection(self);
+  self->interactive = interactive;
+  self->secrets = nm_simple_connection_new_clone(connection);
+  /* what the profile carries counts as given: asked again means rejected */
+  if (profile->group_secret)
+    self->given |= 1u << OSP_SECRET_GROUP_SECRET;
+  if (profile->password)
+    self->given |= 1u << OSP_SECRET_PASSWORD;
+  if (profile->username)
+    self->given |= 1u << OSP_SECRET_USERNAME;
+  self->conn = osp_connection_new(profile, &flags, &callbacks, self);
+  if (!osp_connection_start(self->conn, &e)) {
+    g_warning("%s", e->message);
+    g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_LAUNCH_FAILED, e->message);
+    drop_connection(self);
+    return FALSE;
+  }
+  g_message("connecting to %s as %s", profile->gateway,
+            profile->username ? profile->username : "?");
+  return TRUE;
+}
+
+static gboolean real_connect(NMVpnServicePlugin *plugin, NMConnection *connection, GError **error)
+{
+  return start(NM_OSPREY_PLUGIN(plugin), connection, false, error);
+}
+
+static gboolean real_connect_interactive(NMVpnServicePlugin *plugin, NMConnection *connection,
+                                         GVariant *details, GError **error)
+{
+  return start(NM_OSPREY_PLUGIN(plugin), connection, true, error);
+}
+
+/* Asked before Connect: true (and "vpn") when a secret the engine surely
+ * needs is neither in the connection nor marked "not required". */
+static gboolean real_need_secrets(NMVpnServicePlugin *plugin, NMConnection *connection,
+                                  const char **setting_name, GError **error)
+{
+  NMSettingVpn *s_vpn = nm_connection_get_setting_vpn(connection);
+  static const char *const keys[] = { NM_OSPREY_KEY_SECRET, NM_OSPREY_KEY_XAUTH_PASSWORD };
+
+  if (!s_vpn) {
+    g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
+                        _("The connection has no VPN setting"));
+    return FALSE;
+  }
+  if (!nm_osprey_check_setting(s_vpn, error))
+    return FALSE;
+  for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+    NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
+    const char *v = nm_setting_vpn_get_secret(s_vpn, keys[i]);
+
+    nm_setting_get_secret_flags(NM_SETTING(s_vpn), keys[i], &flags, NULL);
+    if ((!v || !*v) && !(flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED)) {
+      *setting_name = NM_SETTING_VPN_SETTING_NAME;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static gboolean real_new_secrets(NMVpnServicePlugin *plugin, NMConnection *connection,
+                                 GError **error)
+{
+  NMOspreyPlugin *self = NM_OSPREY_PLUGIN(plugin);
+  guint id = self->pending_request;
+
+  if (!self->conn || !id) {
+    g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_WRONG_STATE,
+                        _("No secrets were asked for"));
+    return FALSE;
+  }
+  g_clear_object(&self->secrets);
+  self->secrets = nm_simple_connection_new_clone(connection);
+  self->given = 0;
+  self->pending_request = 0;
+  if (!answer_from_secrets(self, id, self->pending_kinds, self->n_pending)) {
+    osp_connection_cancel_secrets(self->conn, id);
+    fail(self, NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED, _("The secrets asked for were not given"));
+  }
+  return TRUE;
+}
+
+static gboolean real_disconnect(NMVpnServicePlugin *plugin, GError **error)
+{
+  NMOspreyPlugin *self = NM_OSPREY_PLUGIN(plugin);
+
+  if (self->failing && self->failure != NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED)
+    resend_failure(self);
+  if (self->conn) {
+    osp_connection_disconnect(self->conn);
+    g_message("disconnected");
+  }
+  return TRUE;
+}
+
+static void nm_osprey_plugin_init(NMOspreyPlugin *self)
+{
+}
+
+static void nm_osprey_plugin_dispose(GObject *object)
+{
+  NMOspreyPlugin *self = NM_OSPREY_PLUGIN(object);
+
+  if (self->fail_idle) {
+    g_source_remove(self->fail_idle);
+    self->fail_idle = 0;
+  }
+  drop_connection(self);
+  G_OBJECT_CLASS(nm_osprey_plugin_parent_class)->dispose(object);
+}
+
+static void nm_osprey_plugin_class_init(NMOspreyPluginClass *klass)
+{
+  NMVpnServicePluginClass *plugin_class = NM_VPN_SERVICE_PLUGIN_CLASS(klass);
+
+  G_OBJECT_CLASS(klass)->dispose = nm_osprey_plugin_dispose;
+  plugin_class->connect = real_connect;
+  plugin_class->connect_interactive = real_connect_interactive;
+  plugin_class->need_secrets = real_need_secrets;
+  plugin_class->new_secrets = real_new_secrets;
+  plugin_class->disconnect = real_disconnect;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+/* Waits for the Delete to leave and the TUN device to go before quitting. */
+static gboolean quit_when_down(gpointer data)
+{
+  NMOspreyPlugin *self = data;
+  static int ticks;
+
+  if (self->conn && osp_connection_get_state(self->conn) == OSP_STATE_DISCONNECTING && ++ticks < 30)
+    return G_SOURCE_CONTINUE;
+  g_main_loop_quit(main_loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void on_quit(NMVpnServicePlugin *plugin, gpointer data)
+{
+  g_timeout_add(100, quit_when_down, plugin);
+}
+
+int main(int argc, char **argv)
+{
+  g_autoptr(NMOspreyPlugin) plugin = NULL;
+  g_autoptr(GOptionContext) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bus_name = NULL;
+  gboolean persist = FALSE, debug = FALSE;
+  GOptionEntry entries[] = {
+    { "persist", 0, 0, G_OPTION_ARG_NONE, &persist, N_("Do not quit when the VPN ends"), NULL },
+    { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL },
+    { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, N_("D-Bus name to use"), N_("NAME") },
+    { NULL },
+  };
+
+  setlocale(LC_ALL, "");
+  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  textdomain(GETTEXT_PACKAGE);
+
+  ctx = g_option_context_new(NULL);
+  g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+  g_option_context_set_summary(ctx, _("The Osprey VPN service for NetworkManager."));
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    g_printerr("nm-osprey-service: %s\n", error->message);
+    return 1;
+  }
+  if (debug || getenv("NM_VPN_LOG_LEVEL"))
+    g_setenv("G_MESSAGES_DEBUG", "all", FALSE);
+
+  plugin =
+      g_initable_new(NM_TYPE_OSPREY_PLUGIN, NULL, &error, NM_VPN_SERVICE_PLUGIN_DBUS_SERVICE_NAME,
+                     bus_name ? bus_name : NM_OSPREY_SERVICE_TYPE,
+                     NM_VPN_SERVICE_PLUGIN_DBUS_WATCH_PEER, !debug, NULL);
+  if (!plugin) {
+    g_printerr("nm-osprey-service: %s\n", error->message);
+    return 1;
+  }
+  main_loop = g_main_loop_new(NULL, FALSE);
+  if (!persist)
+    g_signal_connect(plugin, "quit", G_CALLBACK(on_quit), NULL);
+  g_main_loop_run(main_loop);
+  g_clear_pointer(&main_loop, g_main_loop_unref);
+  return 0;
+}

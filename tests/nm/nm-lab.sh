@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# nm-osprey-service under a real NetworkManager against the lab's strongSwan
+# gateway (tests/lab/lab.sh, tests/nm/nm-ns.sh):
+#
+#   [osp-cl-ID + mount/UTS ns]                          [osp-gw-ID]
+#   NetworkManager ─ nm-osprey-service (this build) ──► charon 192.0.2.1
+#   nmcli con up/down lab-osprey                        198.51.100.1 (tunnel only)
+#
+#   nm-lab.sh NM_OSPREY_SERVICE POLICY
+#
+# Checks: con up with saved secrets; ping through the tunnel; routes, DNS and
+# domains as NetworkManager shows them; con down removes the device and the
+# route; a wrong password fails as a login failure; the gateway killed ->
+# NetworkManager leaves "activated" within 15 s; then the time from
+# `nmcli con up` to the first ping, Osprey and NetworkManager-vpnc.
+# TAP output.  Exit 77 (skip) when not root or a tool is missing.
+set -u
+
+SERVICE=$(readlink -f "$1")
+POLICY=$(readlink -f "$2")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lab/lab.sh"
+. "$HERE/nm-ns.sh"
+. "$HERE/../unit/tap.sh"
+
+cleanup()
+{
+  local rc=$?
+  nm_ns_stop
+  lab_check_host_resolv || { echo "not ok - HOST /etc/resolv.conf changed"; rc=1; }
+  lab_down
+  # no NetworkManager may run in the host's network namespace, ever
+  for pid in $(pgrep -x NetworkManager); do
+    if [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/1/ns/net)" ]; then
+      echo "not ok - NetworkManager PID $pid runs in the host's network namespace"
+      rc=1
+    fi
+  done
+  exit $rc
+}
+
+dump()
+{
+  echo "# --- service.log"
+  tail -n 30 "$NM_DIR/service.log" 2>/dev/null | sed 's/^/# /'
+  echo "# --- nm.log"
+  grep -i -E 'vpn|osprey' "$NM_DIR/nm.log" 2>/dev/null | tail -n 30 | sed 's/^/# /'
+}
+
+check() # check TEXT CMD...
+{
+  local text=$1
+  shift
+  if "$@"; then
+    result ok "$text"
+  else
+    result fail "$text"
+    dump
+  fi
+}
+
+lab_check_requirements || exit $?
+trap cleanup EXIT
+lab_up || exit 1
+rc=0
+nm_ns_start "$SERVICE" "$POLICY" /usr/lib/NetworkManager/VPN/nm-vpnc-service.name || rc=$?
+[ $rc = 0 ] || exit $rc
+
+add_osprey() # add_osprey NAME PASSWORD [EXTRA DATA]
+{
+  local data="IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER"
+  data="$data, IPSec secret-flags=0, Xauth password-flags=0${3:+, $3}"
+  nm_exec nmcli connection add type vpn con-name "$1" autoconnect no \
+    vpn-type org.freedesktop.NetworkManager.osprey vpn.data "$data" \
+    vpn.secrets "IPSec secret=$LAB_GROUP_SECRET, Xauth password=$2" >/dev/null
+}
+
+con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
+tun_route() { ip -n "$LAB_NS_CL" -o route get "$LAB_PROTECTED_HOST" 2>/dev/null | grep -o 'dev tun[0-9]*'; }
+
+# ---- up with saved secrets, a split tunnel
+check "connection added" add_osprey lab-osprey "$LAB_PASSWORD"
+check "nmcli con up with saved secrets" nm_exec nmcli --wait 40 connection up lab-osprey
+lab_wait_tunnel 10
+check "ping through the tunnel to $LAB_PROTECTED_HOST" \
+  ip netns exec "$LAB_NS_CL" ping -q -n -c 2 -W 2 "$LAB_PROTECTED_HOST"
+dev=$(tun_route)
+dev=${dev#dev }
+echo "# VPN device: $dev"
+ip4=$(nm_exec nmcli -g IP4.ADDRESS,IP4.ROUTE,IP4.DNS,IP4.DOMAIN connection show lab-osprey)
+echo "$ip4" | sed 's/^/# IP4: /'
+check "NM shows a pool address" grep -q '198\.18\.1\.' <<<"$ip4"
+check "NM shows the split route $LAB_PROTECTED_NET" grep -q "dst = $LAB_PROTECTED_NET" <<<"$ip4"
+check "NM shows DNS $LAB_DNS" grep -q "$LAB_DNS" <<<"$ip4"
+check "NM shows the default domain and split-DNS names" \
+  grep -q 'corp\.example.*lab\.example' <<<"$ip4"
+check "no default route through the split tunnel" \
+  bash -c "! ip -n '$LAB_NS_CL' route show default | grep -q tun"
+banner=$(nm_exec nmcli connection show --active lab-osprey | grep '^VPN.BANNER:')
+check "NM shows the gateway's banner" grep -q 'Osprey lab gateway' <<<"$banner"
+
+# ---- down
+check "nmcli con down" nm_exec nmcli connection down lab-osprey
+check "the tunnel device is gone" bash -c "! ip -n '$LAB_NS_CL' link show '$dev' 2>/dev/null"
+check "the route to $LAB_PROTECTED_NET is gone" bash -c "[ -z \"\$(ip -n '$LAB_NS_CL' route show '$LAB_PROTECTED_NET')\" ]"
+
+# ---- a wrong saved password: a login failure, with the engine's sentence
+check "connection with a wrong password added" add_osprey lab-wrong wrong-password
+out=$(nm_exec nmcli --wait 40 connection up lab-wrong 2>&1)
+echo "$out" | sed 's/^/# /'
+check "con up with a wrong password fails" test "$(con_state lab-wrong)" != activated
+last=$(grep '"lab-wrong"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
+check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last"
+check "the service logged the engine's sentence" grep -q -i 'XAUTH\|password\|credentials' \
+  "$NM_DIR/service.log"
+
+# ---- con up to the first ping, Osprey and NetworkManager-vpnc, same gateway
+# (3 rounds each, alternating)
+first_ping() # first_ping CONNECTION: seconds from `nmcli con up` to a ping answered
+{
+  local t0 t1 ok=0
+  t0=$(date +%s.%N)
+  nm_exec nmcli --wait 40 connection up "$1" >/dev/null && lab_wait_tunnel 10 && ok=1
+  t1=$(date +%s.%N)
+  nm_exec nmcli connection down "$1" >/dev/null 2>&1
+  [ $ok = 1 ] && echo "$t1 - $t0" | bc
+}
+have_vpnc=0
+if [ -x /usr/lib/NetworkManager/nm-vpnc-service ] && command -v vpnc >/dev/null; then
+  have_vpnc=1
+  nm_exec nmcli connection add type vpn con-name lab-vpnc autoconnect no \
+    vpn-type org.freedesktop.NetworkManager.vpnc \
+    vpn.data "IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER, IPSec secret-flags=0, Xauth password-flags=0, IKE DH Group=dh2, NAT Traversal Mode=natt, Local Port=0" \
+    vpn.secrets "IPSec secret=$LAB_GROUP_SECRET, Xauth password=$LAB_PASSWORD" >/dev/null
+fi
+osp_times=()
+vpnc_times=()
+for round in 1 2 3; do
+  t=$(first_ping lab-osprey) && osp_times+=("$t")
+  if [ $have_vpnc = 1 ]; then
+    t=$(first_ping lab-vpnc) && vpnc_times+=("$t")
+  fi
+done
+check "Osprey connected in each of the 3 rounds" test ${#osp_times[@]} = 3
+echo "# figure: nmcli con up to first ping, Osprey:             ${osp_times[*]} s"
+if [ $have_vpnc = 1 ]; then
+  echo "# figure: nmcli con up to first ping, NetworkManager-vpnc: ${vpnc_times[*]:-did not connect} s"
+fi
+
+# ---- the gateway dies: NM leaves "activated" within 15 s
+check "connection with a short DPD added" add_osprey lab-dpd "$LAB_PASSWORD" \
+  "DPD idle timeout (our side)=10, DPD timeout=5"
+check "nmcli con up (DPD 10 s + 5 s)" nm_exec nmcli --wait 40 connection up lab-dpd
+lab_wait_tunnel 10
+ip netns exec "$LAB_NS_CL" ping -q -n -i 0.5 -w 30 "$LAB_PROTECTED_HOST" >/dev/null 2>&1 &
+ping_pid=$!
+sleep 1
+lab_gateway_kill
+k0=$SECONDS
+while [ "$(con_state lab-dpd)" = activated ] && [ $((SECONDS - k0)) -lt 40 ]; do
+  sleep 0.2
+done
+gone=$((SECONDS - k0))
+kill "$ping_pid" 2>/dev/null
+wait "$ping_pid" 2>/dev/null
+echo "# gateway killed: NM left activated after ${gone} s"
+check "NM leaves activated within 15 s of the gateway's death" test "$gone" -le 15
+check "the route through the tunnel went with it" test -z "$(tun_route)"
+
+# ---- a full tunnel: the default route goes through it
+LAB_LOCAL_TS=0.0.0.0/0 lab_gateway_start || exit 1
+check "nmcli con up, full tunnel" nm_exec nmcli --wait 40 connection up lab-osprey
+ip4=$(nm_exec nmcli -g IP4.ROUTE connection show lab-osprey)
+echo "$ip4" | sed 's/^/# IP4.ROUTE: /'
+check "full tunnel: the default route goes through the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' route show default | grep -q 'dev tun'"
+check "full tunnel: the gateway itself is still reached outside it" \
+  bash -c "ip -n '$LAB_NS_CL' -o route get '$LAB_GW_ADDR' | grep -q 'dev eth0'"
+check "full tunnel: ping through the tunnel" lab_wait_tunnel 10
+check "nmcli con down, full tunnel" nm_exec nmcli connection down lab-osprey
+check "full tunnel: the default route is back on eth0" \
+  bash -c "ip -n '$LAB_NS_CL' route show default | grep -q 'dev eth0'"
+
+tap_end
