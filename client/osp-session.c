@@ -352,6 +352,7 @@ void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n
 {
   OspSecretRequest *req = &s->pending_req;
 
+  g_return_if_fail(n <= G_N_ELEMENTS(req->kinds));
   memset(req, 0, sizeof(*req));
   req->id = ++s->secret_request_id;
   memcpy(req->kinds, kinds, n * sizeof(*kinds));
@@ -395,11 +396,37 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
   }
 }
 
+/* Delete for the IPsec SAs and the IKE SA, so the gateway frees them now
+ * instead of when they time out. */
+static void send_deletes(OspSession *s)
+{
+  uint8_t cookies[16];
+  size_t i;
+
+  if (!s->established_p1)
+    return;
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    uint8_t spi[4];
+
+    if (!s->children[i].live)
+      continue;
+    osp_put32(spi, s->children[i].sa.spi_in);
+    osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
+    s->children[i].live = false;
+  }
+  memcpy(cookies, s->icookie, 8);
+  memcpy(cookies + 8, s->rcookie, 8);
+  osp_info_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
+}
+
 void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us)
 {
   s->now = now_us;
   if (request_id != s->secret_request_id)
     return;
+  /* after phase 1 the gateway holds an IKE SA for us: free it now rather
+   * than leave it half-open until the gateway gives up on it */
+  send_deletes(s);
   osp_session_fail(s, OSP_ERROR_CANCELLED, _("The request for secrets was cancelled."));
 }
 
@@ -721,28 +748,9 @@ void osp_session_start(OspSession *s, gint64 now_us)
 
 void osp_session_delete(OspSession *s)
 {
-  size_t i;
-
   if (s->state == S_CLOSED)
     return;
-  if (s->established_p1) {
-    for (i = 0; i < OSP_MAX_CHILDREN; i++) {
-      uint8_t spi[4];
-
-      if (!s->children[i].live)
-        continue;
-      osp_put32(spi, s->children[i].sa.spi_in);
-      osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
-      s->children[i].live = false;
-    }
-    {
-      uint8_t cookies[16];
-
-      memcpy(cookies, s->icookie, 8);
-      memcpy(cookies + 8, s->rcookie, 8);
-      osp_info_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
-    }
-  }
+  send_deletes(s);
   retransmit_clear(&s->rt);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, NULL);

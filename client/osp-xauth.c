@@ -152,6 +152,7 @@ static void xauth_request(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cf
   const char *why;
   OspAttr a;
   bool retry = s->state == S_XAUTH_REPLIED || s->state == S_XAUTH_SECRETS;
+  uint32_t seen = 0; /* XAUTH types met, bit (type - X_TYPE): a repeat is ignored */
 
   osp_session_stop_retransmit(s);
   if (s->xauth_attrs)
@@ -163,6 +164,13 @@ static void xauth_request(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cf
     uint8_t t[2];
     uint32_t v = 0;
 
+    if (a.type >= X_TYPE && a.type <= X_ANSWER) {
+      if (seen & (1u << (a.type - X_TYPE))) {
+        g_debug("xauth: repeated attribute %u ignored", a.type);
+        continue;
+      }
+      seen |= 1u << (a.type - X_TYPE);
+    }
     osp_put16(t, a.type);
     switch (a.type) {
     case X_TYPE:
@@ -194,8 +202,7 @@ static void xauth_request(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cf
     default:
       continue;
     }
-    if (s->xauth_attrs->len < 64)
-      g_byte_array_append(s->xauth_attrs, t, 2);
+    g_byte_array_append(s->xauth_attrs, t, 2);
   }
   if (n == 0) {
     xauth_reply(s, none);

@@ -136,6 +136,7 @@ OspTestGw *osp_test_gw_new(void)
   gw->children = g_ptr_array_new_with_free_func(child_free);
   gw->notifies = g_array_new(FALSE, TRUE, sizeof(uint16_t));
   gw->esp_deletes = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+  gw->xauth_reply = g_byte_array_new();
   priv->ivs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   priv->qms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, qm_free);
   priv->seen = g_array_new(FALSE, TRUE, sizeof(Seen));
@@ -192,6 +193,7 @@ void osp_test_gw_free(OspTestGw *gw)
   g_array_unref(gw->esp_deletes);
   g_free(gw->xauth_user);
   g_free(gw->xauth_password);
+  g_byte_array_unref(gw->xauth_reply);
   g_free(gw->reject_reason);
   g_free(gw);
 }
@@ -816,6 +818,8 @@ static void transaction_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPay
     bool ok = attrs_match(&cfg, X_USER_NAME, gw->username, &gw->xauth_user);
 
     ok = attrs_match(&cfg, X_USER_PASSWORD, gw->password, &gw->xauth_password) && ok;
+    g_byte_array_set_size(gw->xauth_reply, 0);
+    g_byte_array_append(gw->xauth_reply, cfg.attrs, (guint)cfg.attrs_len);
     gw->xauth_msgid = 0;
     p->status_msgid = new_msgid();
     osp_put_attr_basic(st, X_STATUS, ok ? 1 : 0);

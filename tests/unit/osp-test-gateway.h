@@ -135,6 +135,7 @@ struct OspTestGw {
   int p1_auth;                       /* auth method chosen, 0 before */
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */
+  GByteArray *xauth_reply;           /* attributes of the client's last XAUTH REPLY */
   bool xauth_done;                   /* the client ACKed a STATUS */
   bool cfg_done;                     /* Mode Config answered or ACKed */
   GPtrArray *children;               /* OspTestGwChild *, completed quick modes */
