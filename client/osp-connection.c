@@ -585,7 +585,10 @@ static void remember_group(const OspConnection *c, int group)
   g_autofree char *path = state_path(), *key = state_key(c), *dir = g_path_get_dirname(path);
   g_autoptr(GError) error = NULL;
 
-  if (group <= 0 || c->profile->dh_group != OSP_DH_AUTO || remembered_group(c) == group)
+  /* a weak group is never remembered: it is used only while the profile
+   * enables it, and the next connect walks the strong ones first again */
+  if (group <= 0 || c->profile->dh_group != OSP_DH_AUTO || osp_dh_group_weak(group) ||
+      remembered_group(c) == group)
     return;
   g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL);
   g_key_file_set_integer(kf, "dh-group", key, group);

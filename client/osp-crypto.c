@@ -395,6 +395,13 @@ bool osp_dh_group_supported(int group)
   return dh_group(group) != NULL;
 }
 
+bool osp_dh_group_weak(int group)
+{
+  const DhGroup *g = dh_group(group);
+
+  return g && !g->ec && g->pub_len < 256;
+}
+
 size_t osp_dh_public_len(int group)
 {
   const DhGroup *g = dh_group(group);

@@ -56,6 +56,9 @@ int osp_cbc_decrypt(OspCipher c, const uint8_t *key, size_t key_len, const uint8
  * left-padded to the field size; shared secret is the x coordinate only). */
 typedef struct OspDh OspDh;
 bool osp_dh_group_supported(int group);
+/* MODP groups below 2048 bits (1, 2, 5): within reach of precomputation
+ * (Logjam); used only when the profile asks for them. */
+bool osp_dh_group_weak(int group);
 size_t osp_dh_public_len(int group);  /* bytes of the KE payload data; 0 if unsupported */
 const char *osp_dh_group_name(int group); /* "MODP-2048", "ECP-256" */
 int osp_dh_new(int group, OspDh **ret);    /* generates the key pair */

@@ -21,10 +21,9 @@
 enum { A_ENC = 1, A_HASH = 2, A_AUTH = 3, A_GROUP = 4, A_LIFE_TYPE = 11, A_LIFE_DUR = 12,
        A_KEY_LEN = 14 };
 
-/* Our phase-1 transforms, strongest first.  Weak ones are offered last so
- * that a gateway that insists on them is named in the error rather than
- * answered with a bare NO-PROPOSAL-CHOSEN; they are accepted only when the
- * profile enables them. */
+/* Our phase-1 transforms, strongest first.  Only those the profile allows
+ * are offered: a gateway picks by its own policy order, so a weak transform
+ * in the offer may be chosen although a strong one would have done. */
 typedef struct {
   OspCipher cipher;
   unsigned key_bits;
@@ -41,60 +40,82 @@ static const P1Transform p1_transforms[] = {
   { OSP_CIPHER_DES, 0, OSP_HASH_MD5 },
 };
 
-typedef struct {
-  const char *hex;
-  const char *what;
-} VendorId;
-
-static const uint8_t vid_xauth[] = { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 };
-static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
-                                   0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
-static const uint8_t vid_unity[] = { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9,
-                                     0x70, 0x2d, 0x9f, 0xe2, 0x74, 0xcc, 0x01, 0x00 };
-/* NAT-T: RFC 3947 first, then the drafts gateways still speak */
-static const uint8_t vid_natt[][16] = {
-  { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f },
-  { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8, 0x7c, 0xfd, 0xb2, 0xfc, 0x68, 0xb6, 0xa4, 0x48 },
-  { 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e, 0x08, 0x63, 0x81, 0xb5, 0xec, 0x42, 0x7b, 0x1f },
-  { 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f, 0x2c, 0x17, 0x9d, 0x92, 0x15, 0x52, 0x9d, 0x56 },
-  { 0x44, 0x85, 0x15, 0x2d, 0x18, 0xb6, 0xbb, 0xcd, 0x0b, 0xe8, 0xa8, 0x46, 0x95, 0x79, 0xdd, 0xcc },
-  { 0x16, 0xf6, 0xca, 0x16, 0xe4, 0xa4, 0x06, 0x6d, 0x83, 0x82, 0x1a, 0x0f, 0x0a, 0xae, 0xa8, 0x62 },
+/* Vendor IDs, with the text whose MD5 they start with where they are one
+ * (test-phase1 checks each against it): with a wrong byte the gateway
+ * silently takes us for a client without the feature. */
+const OspVendorId osp_vendor_ids[OSP_VID_N] = {
+  [OSP_VID_XAUTH] = { "XAUTH", "draft-ietf-ipsra-isakmp-xauth-06.txt", 8, 8,
+                      { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 } },
+  /* RFC 3706: not a digest; the last two bytes are the version 1.0 */
+  [OSP_VID_DPD] = { "DPD", NULL, 16, 14,
+                    { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc,
+                      0x77, 0x57, 0x01, 0x00 } },
+  /* 14 bytes of the MD5, then the version 1.0 */
+  [OSP_VID_UNITY] = { "Cisco Unity", "CISCO-UNITY", 16, 14,
+                      { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9, 0x70, 0x2d, 0x9f, 0xe2,
+                        0x74, 0xcc, 0x01, 0x00 } },
+  /* NAT-T: RFC 3947 first, then the drafts gateways still speak */
+  [OSP_VID_NATT_RFC] = { "RFC 3947", "RFC 3947", 16, 16,
+                         { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2,
+                           0x0e, 0x95, 0x45, 0x2f } },
+  [OSP_VID_NATT_02] = { "NAT-T draft 02", "draft-ietf-ipsec-nat-t-ike-02", 16, 16,
+                        { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8, 0x7c, 0xfd, 0xb2, 0xfc,
+                          0x68, 0xb6, 0xa4, 0x48 } },
+  [OSP_VID_NATT_02N] = { "NAT-T draft 02 (with newline)", "draft-ietf-ipsec-nat-t-ike-02\n", 16, 16,
+                         { 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e, 0x08, 0x63, 0x81, 0xb5,
+                           0xec, 0x42, 0x7b, 0x1f } },
+  [OSP_VID_NATT_03] = { "NAT-T draft 03", "draft-ietf-ipsec-nat-t-ike-03", 16, 16,
+                        { 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f, 0x2c, 0x17, 0x9d, 0x92,
+                          0x15, 0x52, 0x9d, 0x56 } },
+  [OSP_VID_NATT_00] = { "NAT-T draft 00", "draft-ietf-ipsec-nat-t-ike-00", 16, 16,
+                        { 0x44, 0x85, 0x15, 0x2d, 0x18, 0xb6, 0xbb, 0xcd, 0x0b, 0xe8, 0xa8, 0x46,
+                          0x95, 0x79, 0xdd, 0xcc } },
+  [OSP_VID_NATT_01] = { "NAT-T draft 01", "draft-ietf-ipsec-nat-t-ike-01", 16, 16,
+                        { 0x16, 0xf6, 0xca, 0x16, 0xe4, 0xa4, 0x06, 0x6d, 0x83, 0x82, 0x1a, 0x0f,
+                          0x0a, 0xea, 0xa8, 0x62 } },
 };
 
 static bool transform_allowed(const OspProfile *p, const P1Transform *t)
 {
   if (t->cipher == OSP_CIPHER_DES)
     return p->enable_single_des;
-  return true;
+  return !osp_session_weak_settings(p, t->cipher == OSP_CIPHER_3DES, t->hash == OSP_HASH_MD5);
 }
 
+/* Each allowed transform once per authentication method: XAUTH first (the
+ * common case), then plain pre-shared key for groups without XAUTH, as vpnc
+ * offers them.  Some gateways (strongSwan) take the method of the first
+ * transform only: after an AUTHENTICATION-FAILED, PSK goes first. */
 static void build_sa(OspSession *s, GByteArray *b)
 {
-  size_t i, n = 0, prop, total = 0;
+  const uint16_t auths[2] = { s->psk_first ? AUTH_PSK : AUTH_XAUTH_INIT_PSK,
+                              s->psk_first ? AUTH_XAUTH_INIT_PSK : AUTH_PSK };
+  size_t i, a, n = 0, prop, total = 0;
 
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
     if (transform_allowed(s->profile, &p1_transforms[i]))
-      total++;
+      total += G_N_ELEMENTS(auths);
   osp_sa_begin(b, 1, 1);
   prop = osp_proposal_begin(b, 1, OSP_PROTO_ISAKMP, NULL, 0);
-  for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
-    const P1Transform *t = &p1_transforms[i];
-    size_t off;
+  for (a = 0; a < G_N_ELEMENTS(auths); a++)
+    for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
+      const P1Transform *t = &p1_transforms[i];
+      size_t off;
 
-    if (!transform_allowed(s->profile, t))
-      continue;
-    n++;
-    off = osp_transform_begin(b, (uint8_t)n, 1 /* KEY_IKE */);
-    osp_put_attr_basic(b, A_ENC, t->cipher);
-    if (t->key_bits)
-      osp_put_attr_basic(b, A_KEY_LEN, (uint16_t)t->key_bits);
-    osp_put_attr_basic(b, A_HASH, t->hash);
-    osp_put_attr_basic(b, A_AUTH, AUTH_XAUTH_INIT_PSK);
-    osp_put_attr_basic(b, A_GROUP, (uint16_t)s->dh_group);
-    osp_put_attr_basic(b, A_LIFE_TYPE, 1);
-    osp_put_attr_uint(b, A_LIFE_DUR, s->profile->ike_lifetime);
-    osp_transform_end(b, off, n == total);
-  }
+      if (!transform_allowed(s->profile, t))
+        continue;
+      n++;
+      off = osp_transform_begin(b, (uint8_t)n, 1 /* KEY_IKE */);
+      osp_put_attr_basic(b, A_ENC, t->cipher);
+      if (t->key_bits)
+        osp_put_attr_basic(b, A_KEY_LEN, (uint16_t)t->key_bits);
+      osp_put_attr_basic(b, A_HASH, t->hash);
+      osp_put_attr_basic(b, A_AUTH, auths[a]);
+      osp_put_attr_basic(b, A_GROUP, (uint16_t)s->dh_group);
+      osp_put_attr_basic(b, A_LIFE_TYPE, 1);
+      osp_put_attr_uint(b, A_LIFE_DUR, s->profile->ike_lifetime);
+      osp_transform_end(b, off, n == total);
+    }
   osp_proposal_end(b, prop, (uint8_t)n, true);
 }
 
@@ -161,34 +182,124 @@ void osp_phase1_start(OspSession *s)
   osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
   osp_msg_add_payload(&m, OSP_PL_NONCE, s->ni, sizeof(s->ni));
   osp_msg_add_payload(&m, OSP_PL_ID, s->idii_b->data, s->idii_b->len);
-  osp_msg_add_payload(&m, OSP_PL_VID, vid_xauth, sizeof(vid_xauth));
-  osp_msg_add_payload(&m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
-  osp_msg_add_payload(&m, OSP_PL_VID, vid_unity, sizeof(vid_unity));
-  if (s->profile->natt_mode != OSP_NATT_NONE)
-    for (i = 0; i < G_N_ELEMENTS(vid_natt); i++)
-      osp_msg_add_payload(&m, OSP_PL_VID, vid_natt[i], 16);
-  g_debug("phase 1: aggressive mode with %s, %zu transforms", osp_dh_group_name(s->dh_group),
-          G_N_ELEMENTS(p1_transforms));
+  for (i = 0; i < OSP_VID_N; i++)
+    if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
+      osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
+  g_debug("phase 1: aggressive mode with %s, %s first", osp_dh_group_name(s->dh_group),
+          s->psk_first ? "PSK" : "XAUTH");
   osp_session_enter(s, S_AM1_SENT);
-  /* with more groups left to try, fall back after a shorter silence */
+  /* with more groups left to try, fall back after a shorter silence (an
+   * answer to the first try within 3 s) */
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
-                   s->group_idx + 1 < s->n_groups ? 3 : 5);
+                   s->group_idx + 1 < s->n_groups ? 2 : 5);
   osp_msg_clear(&m);
+}
+
+/* DH groups of the automatic mode (RFC 3526 MODP of 2048 bits and more,
+ * RFC 5903 ECP): MODP-2048 first, which most IKEv1 gateways accept, then
+ * the ECP groups (cheapest to compute; what ECP-only gateways need), then
+ * the larger MODP groups.  Each refusal costs one round trip. */
+static const int strong_groups[] = { 14, 19, 20, 15, 21, 16 };
+/* only with "Enable weak DH group" (Logjam: precomputation breaks them) */
+static const int weak_groups[] = { 5, 2 };
+
+static void add_group(OspSession *s, int g)
+{
+  size_t i;
+
+  for (i = 0; i < s->n_groups; i++)
+    if (s->groups[i] == g)
+      return;
+  if (s->n_groups < G_N_ELEMENTS(s->groups) && osp_dh_group_supported(g))
+    s->groups[s->n_groups++] = g;
+}
+
+void osp_phase1_init_groups(OspSession *s)
+{
+  const OspProfile *p = s->profile;
+  int hint = s->params.dh_group_hint;
+  size_t i;
+
+  s->n_groups = s->group_idx = 0;
+  if (p->dh_group != OSP_DH_AUTO) {
+    s->groups[s->n_groups++] = p->dh_group; /* checked when phase 1 starts */
+    return;
+  }
+  /* the group that worked last time first; a weak one is never taken from
+   * there (the file may predate this rule, or be forged) */
+  if (hint > 0 && !osp_dh_group_weak(hint))
+    add_group(s, hint);
+  for (i = 0; i < G_N_ELEMENTS(strong_groups); i++)
+    add_group(s, strong_groups[i]);
+  if (p->enable_weak_dh_group)
+    for (i = 0; i < G_N_ELEMENTS(weak_groups); i++)
+      add_group(s, weak_groups[i]);
+}
+
+/* The automatic mode moves to the next group; false at the end of the list
+ * or with an explicit group. */
+static bool next_group(OspSession *s, const char *why)
+{
+  if (s->profile->dh_group != OSP_DH_AUTO || s->group_idx + 1 >= s->n_groups)
+    return false;
+  g_debug("%s with DH group %d; trying group %d", why, s->dh_group, s->groups[s->group_idx + 1]);
+  s->group_idx++;
+  osp_phase1_start(s);
+  return true;
+}
+
+bool osp_phase1_silence(OspSession *s)
+{
+  return next_group(s, "no answer");
+}
+
+/* The settings (quoted, joined with "and") that would let us offer more,
+ * for the error when the gateway took none of our offer; NULL if none. */
+static char *widening_settings(const OspProfile *p)
+{
+  const char *names[3];
+  size_t n = 0;
+
+  if (!p->enable_weak_encryption)
+    names[n++] = "\"Enable weak encryption\"";
+  if (!p->enable_weak_authentication)
+    names[n++] = "\"Enable weak authentication\"";
+  if (p->dh_group == OSP_DH_AUTO && !p->enable_weak_dh_group)
+    names[n++] = "\"Enable weak DH group\"";
+  if (n == 0)
+    return NULL;
+  if (n == 1)
+    return g_strdup(names[0]);
+  if (n == 2)
+    return g_strdup_printf("%s and %s", names[0], names[1]);
+  return g_strdup_printf("%s, %s and %s", names[0], names[1], names[2]);
 }
 
 /* An error notify before phase 1 completes (unauthenticated). */
 static void phase1_notify(OspSession *s, const OspNotify *nt)
 {
-  if (nt->type == OSP_N_NO_PROPOSAL_CHOSEN && s->group_idx + 1 < s->n_groups &&
-      s->profile->dh_group == OSP_DH_AUTO) {
-    g_debug("gateway refused DH group %d; trying group %d", s->dh_group,
-            s->groups[s->group_idx + 1]);
-    s->group_idx++;
+  g_autofree char *wider = NULL;
+
+  if (nt->type == OSP_N_NO_PROPOSAL_CHOSEN && next_group(s, "gateway refused the proposal"))
+    return;
+  if (nt->type == OSP_N_AUTHENTICATION_FAILED && !s->psk_first) {
+    /* a gateway that takes the method of our first transform (strongSwan)
+     * refuses XAUTH for a group without it: offer plain PSK first */
+    g_debug("gateway refused XAUTH authentication; offering plain PSK first");
+    s->psk_first = true;
     osp_phase1_start(s);
     return;
   }
   switch (osp_session_error_from_notify(nt->type)) {
   case OSP_ERROR_NO_PROPOSAL:
+    wider = widening_settings(s->profile);
+    if (wider) {
+      osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
+                       _("The gateway accepted none of the proposed IKE algorithms (%s). If it "
+                         "allows only weak ones, set %s in the profile."),
+                       osp_notify_name(nt->type), wider);
+      return;
+    }
     osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
                      _("The gateway accepted none of the proposed IKE algorithms (%s)."),
                      osp_notify_name(nt->type));
@@ -250,7 +361,7 @@ static bool choice_offered(const OspSession *s, const P1Choice *c)
 {
   size_t i;
 
-  if (c->group != s->dh_group || c->auth != AUTH_XAUTH_INIT_PSK)
+  if (c->group != s->dh_group || (c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK))
     return false;
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
     const P1Transform *t = &p1_transforms[i];
@@ -280,19 +391,22 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
   for (i = 0; i < n; i++) {
     if (pl[i].type != OSP_PL_VID)
       continue;
-    if (pl[i].len >= sizeof(vid_xauth) && memcmp(pl[i].body, vid_xauth, sizeof(vid_xauth)) == 0)
-      s->peer_xauth = true;
-    if (pl[i].len >= 14 && memcmp(pl[i].body, vid_dpd, 14) == 0)
-      s->peer_dpd = true;
-    if (pl[i].len >= 14 && memcmp(pl[i].body, vid_unity, 14) == 0)
-      s->peer_unity = true;
-    for (k = 0; k < G_N_ELEMENTS(vid_natt); k++)
-      if (pl[i].len == 16 && memcmp(pl[i].body, vid_natt[k], 16) == 0) {
-        int level = k == 0 ? 2 : 1;
+    for (k = 0; k < OSP_VID_N; k++) {
+      const OspVendorId *v = &osp_vendor_ids[k];
 
-        if (level > s->natt_draft)
-          s->natt_draft = level;
-      }
+      /* NAT-T IDs exactly; the others may carry another version */
+      if (pl[i].len < v->match_len || (k >= OSP_VID_NATT_RFC && pl[i].len != v->len) ||
+          memcmp(pl[i].body, v->bytes, v->match_len) != 0)
+        continue;
+      if (k == OSP_VID_XAUTH)
+        s->peer_xauth = true;
+      else if (k == OSP_VID_DPD)
+        s->peer_dpd = true;
+      else if (k == OSP_VID_UNITY)
+        s->peer_unity = true;
+      else
+        s->natt_draft = MAX(s->natt_draft, k == OSP_VID_NATT_RFC ? 2 : 1);
+    }
   }
   if (s->profile->natt_mode == OSP_NATT_NONE)
     s->natt_draft = 0;
@@ -429,7 +543,7 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
   const OspPayload *sa_pl, *ke, *nr, *id, *hash;
   g_autofree OspSa *sa = NULL;
-  const char *why = NULL, *weak;
+  const char *why = NULL;
   P1Choice c;
   size_t n = 0, i;
   bool nat;
@@ -479,15 +593,6 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   if (!choice_offered(s, &c)) {
     osp_session_fail(s, OSP_ERROR_PROTOCOL,
                      _("The gateway chose IKE algorithms that were not proposed."));
-    return;
-  }
-  weak = osp_session_weak_settings(s->profile, c.cipher == OSP_CIPHER_3DES, c.hash == OSP_HASH_MD5);
-  if (weak) {
-    osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
-                     _("The gateway insists on %s with %s for IKE, which is weak; set %s in "
-                       "the profile to allow it."),
-                     osp_cipher_name((OspCipher)c.cipher, c.key_bits),
-                     osp_hash_name((OspHash)c.hash), weak);
     return;
   }
   if (ke->len != osp_dh_public_len(s->dh_group)) {
@@ -548,5 +653,14 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   }
   osp_dh_free(s->dh);
   s->dh = NULL;
+  if (c.auth == AUTH_PSK) {
+    /* no XAUTH for this group: Mode Config as the gateway leads it */
+    g_debug("phase 1: plain pre-shared key, no XAUTH");
+    if (s->profile->vendor == OSP_VENDOR_CISCO)
+      osp_modecfg_start(s);
+    else
+      osp_session_enter(s, S_CFG_SENT); /* push: wait for the gateway's SET */
+    return;
+  }
   osp_session_enter(s, S_XAUTH_WAIT);
 }

@@ -558,6 +558,7 @@ static const ProfileField fields[] = {
   F("enable-weak-encryption", "Enable weak encryption", T_BOOL, enable_weak_encryption),
   F("enable-weak-authentication", "Enable weak authentication", T_BOOL,
     enable_weak_authentication),
+  F("enable-weak-dh-group", "Enable weak DH group", T_BOOL, enable_weak_dh_group),
   F("natt-mode", "NAT Traversal Mode", T_NATT, natt_mode),
   F("local-port", "Local Port", T_PORT, local_port),
   F("cisco-udp-port", "Cisco UDP Encapsulation Port", T_PORT, cisco_udp_port),

@@ -47,6 +47,7 @@ typedef struct {
   bool enable_single_des;    /* "Enable Single DES" */
   bool enable_weak_encryption;     /* "Enable weak encryption" (3DES) */
   bool enable_weak_authentication; /* "Enable weak authentication" (MD5) */
+  bool enable_weak_dh_group;       /* "Enable weak DH group": MODP-1536/1024 in the auto walk */
   OspNattMode natt_mode;     /* "NAT Traversal Mode" */
   uint16_t local_port;       /* "Local Port"; 500 default, 0 = random */
   uint16_t cisco_udp_port;   /* "Cisco UDP Encapsulation Port"; 10000 default */

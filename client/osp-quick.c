@@ -40,9 +40,13 @@ static const EspTransform esp_transforms[] = {
   { OSP_ESP_DES, 0, OSP_ESP_AUTH_HMAC_MD5 },
 };
 
+/* Only what the profile allows is offered (and accepted): a gateway picks
+ * by its own order, so an offered 3DES may win over a possible AES. */
 static bool esp_allowed(const OspProfile *p, const EspTransform *t)
 {
-  return t->enc != OSP_ESP_DES || p->enable_single_des;
+  if (t->enc == OSP_ESP_DES)
+    return p->enable_single_des;
+  return !osp_session_weak_settings(p, t->enc == OSP_ESP_3DES, t->auth == OSP_ESP_AUTH_HMAC_MD5);
 }
 
 void osp_child_sa_wipe(OspChildSa *sa)
@@ -357,7 +361,7 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   g_autofree OspSa *sa = NULL;
   g_autoptr(OspSecret) gqm = NULL;
   const EspTransform *t;
-  const char *why = NULL, *weak;
+  const char *why = NULL;
   QmChoice c;
   QmResult q;
   size_t i;
@@ -394,15 +398,6 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   if (!t || c.group != s->qm.pfs_group || c.encap != encap_mode(s)) {
     osp_session_fail(s, OSP_ERROR_PROTOCOL,
                      _("The gateway chose IPsec algorithms that were not proposed."));
-    return;
-  }
-  weak = osp_session_weak_settings(s->profile, t->enc == OSP_ESP_3DES,
-                                   t->auth == OSP_ESP_AUTH_HMAC_MD5);
-  if (weak) {
-    osp_session_fail(s, OSP_ERROR_WEAK_PROPOSAL,
-                     _("The gateway insists on %s with %s for IPsec, which is weak; set %s in "
-                       "the profile to allow it."),
-                     osp_esp_enc_name(t->enc, t->key_bits), osp_esp_auth_name(t->auth), weak);
     return;
   }
   for (i = 0; i < n; i++) {
@@ -474,9 +469,7 @@ static const EspTransform *choose_transform(OspSession *s, const OspSa *sa, bool
       parse_life(p->transforms[k].attrs, p->transforms[k].attrs_len, &c);
       t = choice_offered(s, &c);
       if (!t || c.encap != encap_mode(s) || (c.group != 0) != has_ke ||
-          (c.group && !osp_dh_group_supported(c.group)) ||
-          osp_session_weak_settings(s->profile, t->enc == OSP_ESP_3DES,
-                                    t->auth == OSP_ESP_AUTH_HMAC_MD5))
+          (c.group && !osp_dh_group_supported(c.group)))
         continue;
       *ret_c = c;
       *ret_prop = p;

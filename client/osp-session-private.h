@@ -100,8 +100,9 @@ struct OspSession {
 
   /* phase 1 */
   uint8_t icookie[8], rcookie[8];
-  int groups[4];
+  int groups[12];            /* DH groups to try, in order (osp_phase1_init_groups) */
   size_t n_groups, group_idx;
+  bool psk_first;            /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
   int dh_group;              /* group of the current attempt */
   OspDh *dh;
   uint8_t ni[OSP_NONCE_LEN];
@@ -216,6 +217,25 @@ const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool 
 void osp_phase1_start(OspSession *s);
 void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len);
 void osp_phase1_clear(OspSession *s);
+/* fills groups[]: the profile's group, or the automatic walk */
+void osp_phase1_init_groups(OspSession *s);
+/* no answer to message 1: true if the next DH group was tried instead */
+bool osp_phase1_silence(OspSession *s);
+
+/* Vendor IDs of message 1, in the order sent (the NAT-T ones only with
+ * NAT-T).  md5_of: the text whose MD5 the first match_len bytes are, NULL
+ * when the ID is no digest; a gateway's ID matches on match_len bytes. */
+typedef enum {
+  OSP_VID_XAUTH, OSP_VID_DPD, OSP_VID_UNITY, OSP_VID_NATT_RFC, OSP_VID_NATT_02, OSP_VID_NATT_02N,
+  OSP_VID_NATT_03, OSP_VID_NATT_00, OSP_VID_NATT_01, OSP_VID_N
+} OspVendorIdKind;
+typedef struct {
+  const char *name;
+  const char *md5_of;
+  size_t len, match_len;
+  uint8_t bytes[16];
+} OspVendorId;
+extern const OspVendorId osp_vendor_ids[OSP_VID_N];
 
 void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
                      const uint8_t *plain);

@@ -64,24 +64,14 @@ void osp_session_enter(OspSession *s, SessionState next)
 OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *params,
                             const OspSessionOps *ops, gpointer user)
 {
-  static const int fallback[] = { 14, 2, 5 };
   OspSession *s = g_new0(OspSession, 1);
-  size_t i;
 
   s->profile = osp_profile_copy(profile);
   s->params = *params;
   s->ops = ops;
   s->user = user;
   s->state = S_IDLE;
-  if (profile->dh_group != OSP_DH_AUTO) {
-    s->groups[s->n_groups++] = profile->dh_group;
-  } else {
-    if (params->dh_group_hint > 0 && osp_dh_group_supported(params->dh_group_hint))
-      s->groups[s->n_groups++] = params->dh_group_hint;
-    for (i = 0; i < G_N_ELEMENTS(fallback); i++)
-      if (fallback[i] != params->dh_group_hint)
-        s->groups[s->n_groups++] = fallback[i];
-  }
+  osp_phase1_init_groups(s);
   s->ipcfg = osp_ip_config_new();
   s->rt.next = G_MAXINT64;
   s->dpd_next = G_MAXINT64;
@@ -625,13 +615,8 @@ static void retransmit_timer(OspSession *s)
 {
   if (s->rt.tries >= s->rt.max_tries) {
     retransmit_clear(&s->rt);
-    if (s->state == S_AM1_SENT && s->group_idx + 1 < s->n_groups) {
-      g_debug("no answer with DH group %d; trying group %d", s->dh_group,
-              s->groups[s->group_idx + 1]);
-      s->group_idx++;
-      osp_phase1_start(s);
+    if (s->state == S_AM1_SENT && osp_phase1_silence(s))
       return;
-    }
     osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
                      _("The gateway %s did not answer (timed out)."), s->profile->gateway);
     return;

@@ -26,6 +26,7 @@ static const OspDBusSettingKey osp_dbus_setting_keys[] = {
   { "enable-single-des", 'b' },
   { "enable-weak-encryption", 'b' },
   { "enable-weak-authentication", 'b' },
+  { "enable-weak-dh-group", 'b' },
   { "local-port", 'u' },
   { "cisco-udp-port", 'u' },
   { "interface-name", 's' },

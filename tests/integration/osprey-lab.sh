@@ -165,7 +165,7 @@ pipe_teardown()
 
 trap cleanup EXIT
 case $SCENARIO in
-  modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat) LAB_SERVICES=1 ;;
+  modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat|proposal-order) LAB_SERVICES=1 ;;
 esac
 case $SCENARIO in
   modern-only) LAB_IKE_PROPOSALS=aes256-sha256-modp2048 LAB_ESP_PROPOSALS=aes256-sha256 ;;
@@ -176,7 +176,13 @@ case $SCENARIO in
     LAB_ESP_PROPOSALS=aes128-sha1,3des-md5 ;;
   pfs) LAB_ESP_PROPOSALS=aes256-sha256-modp2048 ;;
   ecp) LAB_IKE_PROPOSALS=aes256-sha384-ecp384 LAB_ESP_PROPOSALS=aes256gcm16 ;;
-  no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-ecp384 ;;
+  ecp-auto) LAB_IKE_PROPOSALS=aes256-sha256-ecp384 ;;
+  proposal-order)
+    # strongSwan picks by its own order: 3DES first would win if we offered it
+    LAB_IKE_PROPOSALS=3des-sha1-modp2048,aes256-sha256-modp2048
+    LAB_ESP_PROPOSALS=3des-sha1,aes128-sha1 ;;
+  psk-only) LAB_XAUTH=0 ;;
+  no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-modp8192 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
   nat) LAB_NAT=1 ;;
   rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
@@ -211,25 +217,65 @@ case $SCENARIO in
     check_tcp
     osprey_stop ;;
   legacy-refused)
+    # 3DES and MD5 are not offered unless enabled: nothing in common, and
+    # the error names the settings
     osprey_start "IKE DH Group dh2"
-    osprey_expect_exit 1 weak-proposal
+    osprey_expect_exit 1 no-proposal
     grep -q "\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
   legacy-aes)
-    # auto DH: group 14 is refused, the fallback finds group 2
+    # MODP-1024 only: the automatic walk tries the strong groups (each
+    # refused at once), fails and names the setting; with it, group 2
+    # works and is not remembered
     osprey_start
+    osprey_expect_exit 1 no-proposal
+    grep -q "\"Enable weak DH group\"" "$LAB_DIR/osprey.log" || fail "error does not name \"Enable weak DH group\""
+    refused=$(grep -c "no proposal found" "$(lab_gateway_log)")
+    [ "$refused" = 6 ] || fail "$refused strong groups refused, expected 6"
+    grep -q "with MODP-1024\|with MODP-1536" "$LAB_DIR/osprey.log" && fail "a weak group was offered without the setting"
+    osprey_start "Enable weak DH group"
     osprey_expect_up
-    grep -q "MODP_1024" "$(lab_gateway_log)" || fail "gateway did not negotiate MODP-1024"
+    grep -q "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" "$(lab_gateway_log)" || fail "gateway did not negotiate MODP-1024"
     check_tcp
     osprey_stop
+    grep -qs "=2$" "$LAB_DIR/dh-groups" && fail "the weak group was remembered: $(cat "$LAB_DIR/dh-groups")"
+    note "weak group used only with the setting, not remembered" ;;
+  ecp-auto)
+    # an ECP-only gateway is reached with default settings: MODP-2048 is
+    # refused, ECP-256 too, ECP-384 works and is remembered
+    osprey_start
+    osprey_expect_up
+    grep -q "ECP_384" "$(lab_gateway_log)" || fail "gateway did not negotiate ECP-384"
     refused=$(grep -c "no proposal found" "$(lab_gateway_log)")
-    [ "$refused" -ge 1 ] || fail "group 14 was not tried (and refused) first"
-    # the group that worked is remembered: the next attempt starts with it
+    [ "$refused" = 2 ] || fail "$refused groups refused before ECP-384, expected 2"
+    osprey_stop
+    grep -q "=20$" "$LAB_DIR/dh-groups" || fail "ECP-384 not remembered: $(cat "$LAB_DIR/dh-groups" 2>&1)"
     osprey_start
     osprey_expect_up
     osprey_stop
     [ "$(grep -c "no proposal found" "$(lab_gateway_log)")" = "$refused" ] ||
       fail "the second connect did not start with the remembered DH group"
-    note "second connect started with the remembered group" ;;
+    note "ECP-only gateway reached with defaults; the group is remembered" ;;
+  proposal-order)
+    osprey_start
+    osprey_expect_up
+    grep -q "selected proposal: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048" "$(lab_gateway_log)" ||
+      fail "the gateway did not select AES for IKE: $(grep "selected proposal" "$(lab_gateway_log)")"
+    grep -q "selected proposal: ESP:AES_CBC_128/HMAC_SHA1_96" "$(lab_gateway_log)" ||
+      fail "the gateway did not select AES for ESP: $(grep "selected proposal" "$(lab_gateway_log)")"
+    check_tcp
+    osprey_stop
+    note "AES chosen although the gateway lists 3DES first" ;;
+  psk-only)
+    # a group without XAUTH: plain pre-shared key, Mode Config, ping
+    osprey_start
+    osprey_expect_up
+    grep -q "plain pre-shared key, no XAUTH" "$LAB_DIR/osprey.log" || fail "no PSK-only phase 1 in our log"
+    count=$(count_log "parsed TRANSACTION .* \[ HASH CPRQ")
+    [ "$count" -ge 1 ] || fail "the gateway saw no Mode Config request"
+    grep -q "XAuth authentication of" "$(lab_gateway_log)" && fail "the gateway ran XAUTH"
+    check_dns_and_banner
+    osprey_stop
+    note "PSK-only group connected without XAUTH" ;;
   pfs)
     osprey_start
     osprey_expect_up

@@ -85,6 +85,7 @@ fi
 : "${LAB_IKE_PROPOSALS:=aes256-sha256-modp2048,aes128-sha1-modp1024,3des-md5-modp1024}"
 : "${LAB_ESP_PROPOSALS:=aes256-sha256,aes128-sha1,3des-md5}"
 : "${LAB_LOCAL_TS:=$LAB_PROTECTED_NET}"
+: "${LAB_XAUTH:=1}"           # 0: the group authenticates with the PSK only (no XAUTH round)
 : "${LAB_DPD:=}"              # dpd_delay in seconds (empty: gateway sends no DPD)
 : "${LAB_DPD_TIMEOUT:=}"      # dpd_timeout in seconds (IKEv1)
 : "${LAB_REKEY_TIME:=}"       # child (ESP) SA rekey_time, e.g. 60s
@@ -407,9 +408,11 @@ EOF
     echo "    remote {"
     echo "      auth = psk"
     echo "    }"
-    echo "    remote-xauth {"
-    echo "      auth = xauth"
-    echo "    }"
+    if [ "$LAB_XAUTH" != 0 ]; then
+      echo "    remote-xauth {"
+      echo "      auth = xauth"
+      echo "    }"
+    fi
     echo "    children {"
     echo "      lab {"
     echo "        local_ts = $LAB_LOCAL_TS"

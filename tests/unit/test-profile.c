@@ -41,6 +41,7 @@ static char *dump(const OspProfile *p)
   N(enable_single_des);
   N(enable_weak_encryption);
   N(enable_weak_authentication);
+  N(enable_weak_dh_group);
   N(natt_mode);
   N(local_port);
   N(cisco_udp_port);
@@ -347,6 +348,8 @@ static const struct {
   { "Enable weak authentication", "enable_weak_authentication", "1" },
   { "Enable weak authentication 1", "enable_weak_authentication", "1" },
   { "Enable weak authentication 0", "enable_weak_authentication", "0" },
+  { "Enable weak DH group", "enable_weak_dh_group", "1" },
+  { "Enable weak DH group no", "enable_weak_dh_group", "0" },
   { "Enable no encryption no", "enable_weak_encryption", "0" },
   { "Enable no encryption 0", "enable_weak_encryption", "0" },
   { "NAT Traversal Mode natt", "natt_mode", "0" },

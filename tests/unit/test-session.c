@@ -3,6 +3,7 @@
  * goes out, what is ignored, how failures are classified. */
 #include "osp-error.h"
 #include "osp-isakmp.h"
+#include "osp-session-private.h"
 #include "osp-session.h"
 #include "osp-test-gateway.h"
 
@@ -13,6 +14,7 @@ typedef struct {
   GPtrArray *sent;        /* GByteArray each */
   int closed;
   int closed_code;        /* -1 = clean */
+  char closed_message[512];
   int secrets_asked;
   guint last_req_id;
   OspSecretKind last_kind;
@@ -45,6 +47,7 @@ static void cap_closed(gpointer user, const GError *error)
 
   c->closed++;
   c->closed_code = error ? error->code : -1;
+  g_strlcpy(c->closed_message, error ? error->message : "", sizeof(c->closed_message));
 }
 
 static const OspSessionOps ops = {
@@ -58,14 +61,20 @@ static OspProfile *lab_profile(void)
   return osp_test_profile();
 }
 
-static OspSession *new_session(const OspProfile *p, Capture *c)
+static OspSession *new_session_hint(const OspProfile *p, Capture *c, int dh_group_hint)
 {
   OspSessionParams params;
 
   memset(c, 0, sizeof(*c));
   c->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
   osp_test_rig_default_params(&params);
+  params.dh_group_hint = dh_group_hint;
   return osp_session_new(p, &params, &ops, c);
+}
+
+static OspSession *new_session(const OspProfile *p, Capture *c)
+{
+  return new_session_hint(p, c, 0);
 }
 
 static GByteArray *last_sent(Capture *c)
@@ -91,6 +100,41 @@ static size_t am1_ke_len(Capture *c, OspIsakmpHdr *ret_h)
   return ke->len;
 }
 
+/* The transforms of the last message 1 whose attribute `type` is `value`
+ * (RFC 2409 appendix A classes); *ret_first: that attribute of the first. */
+static size_t am1_count(Capture *c, uint16_t type, uint32_t value, uint32_t *ret_first)
+{
+  GByteArray *m = last_sent(c);
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  const OspPayload *sa_pl;
+  size_t n = 0, i, count = 0;
+
+  g_assert_cmpint(osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl,
+                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  g_assert_nonnull(sa_pl);
+  g_assert_cmpint(osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL), ==, 0);
+  g_assert_cmpuint(sa->n_proposals, ==, 1);
+  for (i = 0; i < sa->proposals[0].n_transforms; i++) {
+    const OspTransform *t = &sa->proposals[0].transforms[i];
+    const uint8_t *ap = t->attrs;
+    size_t left = t->attrs_len;
+    OspAttr a;
+
+    while (osp_attr_next(&ap, &left, &a, NULL) > 0) {
+      if (a.type != type)
+        continue;
+      if (i == 0 && ret_first)
+        *ret_first = a.value;
+      count += a.value == value;
+    }
+  }
+  return count;
+}
+
+enum { A_ENC = 1, A_HASH = 2, A_AUTH = 3, A_GROUP = 4 };
+
 static void test_message1(void)
 {
   g_autoptr(OspProfile) p = lab_profile();
@@ -99,11 +143,11 @@ static void test_message1(void)
   GByteArray *m;
   OspIsakmpHdr h;
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
-  const OspPayload *id_pl, *sa_pl;
+  const OspPayload *id_pl;
   OspId id;
-  g_autofree OspSa *sa = g_new0(OspSa, 1);
   size_t n = 0, i, vids = 0;
   static const uint8_t zero[8];
+  uint32_t first = 0;
 
   osp_session_start(s, 0);
   g_assert_cmpuint(c.sent->len, ==, 1);
@@ -125,28 +169,84 @@ static void test_message1(void)
   for (i = 0; i < n; i++)
     vids += pl[i].type == OSP_PL_VID;
   g_assert_cmpuint(vids, >=, 4); /* XAUTH, DPD, Unity, NAT-T */
-  sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
-  g_assert_cmpint(osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL), ==, 0);
-  g_assert_cmpuint(sa->n_proposals, ==, 1);
-  /* single DES is not offered unless enabled */
-  for (i = 0; i < sa->proposals[0].n_transforms; i++) {
-    const OspTransform *t = &sa->proposals[0].transforms[i];
-    const uint8_t *ap = t->attrs;
-    size_t left = t->attrs_len;
-    OspAttr a;
+  /* only what the profile allows: no DES (1), 3DES (5), MD5 (hash 1) */
+  g_assert_cmpuint(am1_count(&c, A_ENC, 1, NULL), ==, 0);
+  g_assert_cmpuint(am1_count(&c, A_ENC, 5, NULL), ==, 0);
+  g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), ==, 0);
+  g_assert_cmpuint(am1_count(&c, A_ENC, 7, NULL), >, 0); /* AES */
+  g_assert_cmpuint(am1_count(&c, A_GROUP, 14, NULL), ==, am1_count(&c, A_ENC, 7, NULL));
+  /* XAUTH first, and plain PSK for groups without XAUTH, each transform twice */
+  g_assert_cmpuint(am1_count(&c, A_AUTH, 65001, &first), >, 0);
+  g_assert_cmpuint(first, ==, 65001);
+  g_assert_cmpuint(am1_count(&c, A_AUTH, 1, NULL), ==, am1_count(&c, A_AUTH, 65001, NULL));
+}
 
-    while (osp_attr_next(&ap, &left, &a, NULL) > 0) {
-      if (a.type == 1)
-        g_assert_cmpuint(a.value, !=, 1);
-      if (a.type == 4)
-        g_assert_cmpuint(a.value, ==, 14);
-      if (a.type == 3)
-        g_assert_cmpuint(a.value, ==, 65001);
-    }
+/* A gateway insists on 3DES first: with the settings on, it is offered. */
+static void test_weak_offered_when_enabled(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = NULL;
+
+  p->enable_weak_encryption = true;
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_count(&c, A_ENC, 5, NULL), >, 0);
+  g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), ==, 0);
+  g_clear_pointer(&s, osp_session_free);
+  p->enable_weak_authentication = true;
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), >, 0);
+  g_assert_cmpuint(am1_count(&c, A_ENC, 1, NULL), ==, 0); /* single DES has its own setting */
+}
+
+/* Every vendor ID that is a digest is the MD5 of its text (PROTOCOL.md),
+ * and message 1 carries them all. */
+static void test_vendor_ids(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  GByteArray *m;
+  size_t i, k, n = 0, digests = 0;
+
+  for (i = 0; i < OSP_VID_N; i++) {
+    const OspVendorId *v = &osp_vendor_ids[i];
+    uint8_t md5[16];
+    OspSlice part;
+
+    g_assert_cmpuint(v->match_len, <=, v->len);
+    if (!v->md5_of)
+      continue;
+    part = (OspSlice)OSP_SLICE(v->md5_of, strlen(v->md5_of));
+    g_assert_cmpint(osp_hash(OSP_HASH_MD5, &part, 1, md5), ==, 0);
+    g_test_message("%s: MD5(\"%s\")", v->name, v->md5_of);
+    g_assert_cmpmem(v->bytes, v->match_len, md5, v->match_len);
+    digests++;
+  }
+  g_assert_cmpuint(digests, ==, OSP_VID_N - 1); /* all but DPD's */
+  osp_session_start(s, 0);
+  m = last_sent(&c);
+  g_assert_cmpint(osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl,
+                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  for (i = 0; i < OSP_VID_N; i++) {
+    bool found = false;
+
+    for (k = 0; k < n; k++)
+      found |= pl[k].type == OSP_PL_VID && pl[k].len == osp_vendor_ids[i].len &&
+               memcmp(pl[k].body, osp_vendor_ids[i].bytes, pl[k].len) == 0;
+    g_assert_true(found);
   }
 }
 
-/* Silence: group 14 three tries, then 2, then 5, then unreachable. */
+/* KE lengths of the automatic walk: MODP-2048, ECP-256, ECP-384, MODP-3072,
+ * ECP-521, MODP-4096 */
+static const size_t strong_ke[] = { 256, 64, 96, 384, 132, 512 };
+
+/* Silence: two tries per group while more are left, the strong groups
+ * only, then unreachable. */
 static void test_silence_fallback(void)
 {
   g_autoptr(OspProfile) p = lab_profile();
@@ -154,26 +254,32 @@ static void test_silence_fallback(void)
   g_autoptr(OspSession) s = new_session(p, &c);
   OspIsakmpHdr h1, h2;
   gint64 now = 0;
+  size_t g = 0;
   int guard = 0;
 
   osp_session_start(s, now);
   g_assert_cmpuint(am1_ke_len(&c, &h1), ==, 256);
-  while (c.sent->len < 3) {
-    now = osp_session_next_deadline(s);
-    osp_session_timeout(s, now);
-  }
-  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 256);
-  g_assert_cmpmem(h1.icookie, 8, h2.icookie, 8); /* retransmissions, same message */
   now = osp_session_next_deadline(s);
   osp_session_timeout(s, now);
-  g_assert_cmpuint(c.sent->len, ==, 4);
-  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 128); /* MODP-1024 */
+  g_assert_cmpuint(c.sent->len, ==, 2);
+  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 256);
+  g_assert_cmpmem(h1.icookie, 8, h2.icookie, 8); /* retransmission, same message */
+  now = osp_session_next_deadline(s);
+  g_assert_cmpint(now, ==, 3 * G_USEC_PER_SEC);
+  osp_session_timeout(s, now);
+  g_assert_cmpuint(c.sent->len, ==, 3);
+  g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 64); /* ECP-256 */
   g_assert_true(memcmp(h1.icookie, h2.icookie, 8) != 0);
   while (!c.closed && guard++ < 100) {
+    size_t ke = am1_ke_len(&c, &h2);
+
+    if (ke != strong_ke[g])
+      g_assert_cmpuint(ke, ==, strong_ke[++g]); /* never a weak group */
     now = osp_session_next_deadline(s);
     g_assert_cmpint(now, !=, G_MAXINT64);
     osp_session_timeout(s, now);
   }
+  g_assert_cmpuint(g, ==, G_N_ELEMENTS(strong_ke) - 1);
   g_assert_cmpint(c.closed, ==, 1);
   g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
   g_assert_cmpint(osp_session_next_deadline(s), ==, G_MAXINT64);
@@ -197,21 +303,100 @@ static GByteArray *notify_msg(const uint8_t icookie[8], uint16_t type)
   return out;
 }
 
+/* The gateway answers the last message 1 with an error notify in the clear. */
+static void answer_am1(OspSession *s, Capture *c, uint16_t type, gint64 now)
+{
+  g_autoptr(GByteArray) np = NULL;
+  OspIsakmpHdr h;
+
+  am1_ke_len(c, &h);
+  np = notify_msg(h.icookie, type);
+  osp_session_input(s, np->data, np->len, now);
+}
+
+/* NO-PROPOSAL-CHOSEN in the clear (forged or not) moves to the next
+ * strong group at once; at the end of the walk the error names the setting
+ * that allows weak groups; nothing is remembered. */
 static void test_no_proposal_falls_back(void)
 {
   g_autoptr(OspProfile) p = lab_profile();
   Capture c;
   g_autoptr(OspSession) s = new_session(p, &c);
-  g_autoptr(GByteArray) np = NULL;
   OspIsakmpHdr h;
+  size_t g;
 
   osp_session_start(s, 0);
-  am1_ke_len(&c, &h);
-  np = notify_msg(h.icookie, OSP_N_NO_PROPOSAL_CHOSEN);
-  osp_session_input(s, np->data, np->len, 1000);
-  g_assert_cmpuint(c.sent->len, ==, 2);
+  for (g = 0; g < G_N_ELEMENTS(strong_ke); g++) {
+    g_assert_cmpuint(c.sent->len, ==, g + 1); /* one round trip each, no waiting */
+    g_assert_cmpuint(am1_ke_len(&c, &h), ==, strong_ke[g]);
+    g_assert_cmpint(c.closed, ==, 0);
+    g_assert_cmpint(osp_session_dh_group(s), ==, 0);
+    answer_am1(s, &c, OSP_N_NO_PROPOSAL_CHOSEN, 1000 + (gint64)g);
+  }
+  g_assert_cmpuint(c.sent->len, ==, G_N_ELEMENTS(strong_ke));
+  g_assert_cmpint(c.closed_code, ==, OSP_ERROR_NO_PROPOSAL);
+  g_assert_nonnull(strstr(c.closed_message, "\"Enable weak DH group\""));
+  g_assert_cmpint(osp_session_dh_group(s), ==, 0);
+}
+
+/* With "Enable weak DH group" the walk goes on to MODP-1536 and MODP-1024. */
+static void test_weak_dh_enabled(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = NULL;
+  OspIsakmpHdr h;
+  size_t g;
+
+  p->enable_weak_dh_group = true;
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  for (g = 0; g < G_N_ELEMENTS(strong_ke); g++)
+    answer_am1(s, &c, OSP_N_NO_PROPOSAL_CHOSEN, 1000 + (gint64)g);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 192);
+  answer_am1(s, &c, OSP_N_NO_PROPOSAL_CHOSEN, 2000);
   g_assert_cmpuint(am1_ke_len(&c, &h), ==, 128);
   g_assert_cmpint(c.closed, ==, 0);
+}
+
+/* The remembered group goes first, unless it is weak (old or forged file). */
+static void test_dh_hint(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  OspIsakmpHdr h;
+  OspSession *s;
+
+  s = new_session_hint(p, &c, 20);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 96);
+  osp_session_free(s);
+  g_ptr_array_unref(c.sent);
+  p->enable_weak_dh_group = true;
+  s = new_session_hint(p, &c, 2);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 256);
+  osp_session_free(s);
+  g_ptr_array_unref(c.sent);
+}
+
+/* AUTHENTICATION-FAILED to message 1: the gateway (strongSwan takes the
+ * method of the first transform) may serve a group without XAUTH. */
+static void test_auth_failed_psk_first(void)
+{
+  g_autoptr(OspProfile) p = lab_profile();
+  Capture c;
+  g_autoptr(OspSession) s = new_session(p, &c);
+  OspIsakmpHdr h;
+  uint32_t first = 0;
+
+  osp_session_start(s, 0);
+  answer_am1(s, &c, OSP_N_AUTHENTICATION_FAILED, 1000);
+  g_assert_cmpint(c.closed, ==, 0);
+  g_assert_cmpuint(c.sent->len, ==, 2);
+  g_assert_cmpuint(am1_ke_len(&c, &h), ==, 256); /* the same group */
+  g_assert_cmpuint(am1_count(&c, A_AUTH, 1, &first), >, 0);
+  g_assert_cmpuint(first, ==, 1);
 }
 
 static void test_no_proposal_fixed_group(void)
@@ -361,8 +546,13 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/session/message1", test_message1);
+  g_test_add_func("/session/weak-offered-when-enabled", test_weak_offered_when_enabled);
+  g_test_add_func("/session/vendor-ids", test_vendor_ids);
   g_test_add_func("/session/silence-fallback", test_silence_fallback);
   g_test_add_func("/session/no-proposal-falls-back", test_no_proposal_falls_back);
+  g_test_add_func("/session/weak-dh-enabled", test_weak_dh_enabled);
+  g_test_add_func("/session/dh-hint", test_dh_hint);
+  g_test_add_func("/session/auth-failed-psk-first", test_auth_failed_psk_first);
   g_test_add_func("/session/no-proposal-fixed-group", test_no_proposal_fixed_group);
   g_test_add_func("/session/invalid-id-is-group", test_invalid_id_is_group);
   g_test_add_func("/session/stale-cookie-ignored", test_stale_cookie_ignored);
