@@ -11,7 +11,7 @@
  * through the text: they are set on the profile as they are. */
 #include "nm-osprey-keys.h"
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "osp-common.h"

@@ -8,9 +8,12 @@
 #   NetworkManager ─ nm-osprey-service (this build) ──► charon 192.0.2.1
 #   nmcli con up/down lab-osprey                        198.51.100.1 (tunnel only)
 #
-#   nm-lab.sh NM_OSPREY_SERVICE POLICY
+#   nm-lab.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN
 #
-# Checks: con up with saved secrets; ping through the tunnel; routes, DNS and
+# Checks: `nmcli connection import type osprey` of .pcf files keeps the
+# group password (enc_GroupPwd decoded by the plugin), export and re-import
+# give the same connection, an imported lab .pcf connects; con up with saved
+# secrets; ping through the tunnel; routes, DNS and
 # domains as NetworkManager shows them; con down removes the device and the
 # route; a wrong password fails as a login failure; the gateway killed ->
 # NetworkManager leaves "activated" within 15 s; then the time from
@@ -20,7 +23,9 @@ set -u
 
 SERVICE=$(readlink -f "$1")
 POLICY=$(readlink -f "$2")
+NM_OSPREY_EDITOR_PLUGIN=$(readlink -f "$3")
 HERE=$(cd "$(dirname "$0")" && pwd)
+PROFILES=$(cd "$HERE/../data/profiles" && pwd)
 . "$HERE/../lab/lab.sh"
 . "$HERE/nm-ns.sh"
 . "$HERE/../unit/tap.sh"
@@ -79,6 +84,44 @@ add_osprey() # add_osprey NAME PASSWORD [EXTRA DATA]
 
 con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
 tun_route() { ip -n "$LAB_NS_CL" -o route get "$LAB_PROTECTED_HOST" 2>/dev/null | grep -o 'dev tun[0-9]*'; }
+
+# ---- import and export through the editor plugin (no GTK)
+uuid_of() { nm_exec nmcli -g connection.uuid connection show "$1" 2>/dev/null | head -n1; }
+out=$(nm_exec nmcli connection import type osprey file "$PROFILES/cisco-example.pcf" 2>&1)
+echo "$out" | sed 's/^/# /'
+check "nmcli connection import type osprey file cisco-example.pcf" grep -q 'successfully added' <<<"$out"
+imp=$(grep -o '([0-9a-f-]*)' <<<"$out" | tr -d '()')
+data=$(nm_exec nmcli -g vpn.data connection show "$imp")
+echo "# vpn.data: $data"
+check "import: gateway, group and user from the .pcf" \
+  grep -q 'IPSec ID = examplegroup, IPSec gateway = vpn.example.com, .*Xauth username = jdoe' <<<"$data"
+check "import: the group password kept (enc_GroupPwd decoded)" \
+  grep -q 'IPSec secret = GroupSecret1' <<<"$(nm_exec nmcli -s -g vpn.secrets connection show "$imp")"
+check "import: NM names it after the Description" \
+  test "$(nm_exec nmcli -g connection.id connection show "$imp")" = "Büro Zürich (Hauptsitz)"
+check "nmcli connection export" nm_exec nmcli connection export "$imp" "$NM_DIR/export.conf"
+check "export: a vpnc .conf with the gateway" grep -q '^IPSec gateway vpn.example.com' "$NM_DIR/export.conf"
+out=$(nm_exec nmcli connection import type osprey file "$NM_DIR/export.conf" 2>&1)
+imp2=$(grep -o '([0-9a-f-]*)' <<<"$out" | tr -d '()')
+# (nmcli export hands the plugin no secrets: they stay in NetworkManager)
+norm() { nm_exec nmcli -g vpn.data connection show "$1" | tr ',' '\n' | sed 's/^ *//' | grep -v -- '-flags = ' | sort; }
+check "export then import: the same vpn.data" \
+  test -n "$imp2" -a "$(norm "$imp")" = "$(norm "$imp2")"
+diff <(norm "$imp") <(norm "$imp2") | sed 's/^/# /'
+out=$(nm_exec nmcli connection import type osprey file "$PROFILES/cisco-cert.pcf" 2>&1)
+check "import of a certificate .pcf is refused with a reason" grep -q -i 'AuthType' <<<"$out"
+# a .pcf for the lab, group password obfuscated as the Cisco client stores it
+enc=$(python3 -c "
+import sys; sys.path.insert(0, '$PROFILES')
+import importlib.util as u
+s = u.spec_from_file_location('m', '$PROFILES/make-enc.py'); m = u.module_from_spec(s); s.loader.exec_module(m)
+print(m.obfuscate_padded(m.pad(b'$LAB_GROUP_SECRET'), m.label_h1('nm-lab')))")
+printf '[main]\r\nDescription=lab-pcf\r\nHost=%s\r\nAuthType=1\r\nGroupName=%s\r\nenc_GroupPwd=%s\r\nUsername=%s\r\nUserPassword=%s\r\nEnableNat=1\r\n' \
+  "$LAB_GW_ADDR" "$LAB_GROUP" "$enc" "$LAB_USER" "$LAB_PASSWORD" >"$NM_DIR/lab.pcf"
+check "import of the lab's .pcf" nm_exec nmcli connection import type osprey file "$NM_DIR/lab.pcf"
+check "the imported .pcf connects" nm_exec nmcli --wait 40 connection up lab-pcf
+check "ping through the imported connection" lab_wait_tunnel 10
+nm_exec nmcli connection down lab-pcf >/dev/null
 
 # ---- up with saved secrets, a split tunnel
 check "connection added" add_osprey lab-osprey "$LAB_PASSWORD"

@@ -181,6 +181,12 @@ if [ -n "$(installed nm-osprey-service.name)" ]; then
     else
       result fail "the .name file names $exec_path, which is not installed"
     fi
+    plugin_path=$(sed -n 's/^plugin=//p' "$dest$(installed nm-osprey-service.name)")
+    if [ -f "$dest$plugin_path" ]; then
+      result ok "NetworkManager's clients load the installed $plugin_path"
+    else
+      result fail "the .name file names the plugin $plugin_path, which is not installed"
+    fi
   fi
   expect nm-osprey-service.conf "nm-osprey-service bus policy" "${policy_dirs[@]}"
 fi
@@ -192,7 +198,7 @@ while IFS= read -r f; do
       */net.ospreyvpn.osprey1.policy | */ospreyd.service | */man?/* | \
       */bash-completion/completions/osprey | */dbus-1/interfaces/* | */share/doc/osprey/* | \
       */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
-      */nm-osprey-service.conf) ;;
+      */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
 done < <(cd "$dest" && find . -type f | sed 's|^\.||')
