@@ -735,9 +735,15 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
 {
   const char *script = c->profile->script ? c->profile->script : OSP_DEFAULT_SCRIPT;
 
+  g_autofree char *repaired = NULL;
+  gboolean ok;
+
   if (c->flags.no_script)
     return TRUE;
-  return osp_script_run(script, reason, c->ipcfg, error);
+  ok = osp_script_run_full(script, reason, c->ipcfg, &repaired, error);
+  if (repaired && c->cb->notice)
+    c->cb->notice(c, repaired, c->user);
+  return ok;
 }
 
 static void bring_up(OspConnection *c, const OspChildSa *sa)

@@ -62,6 +62,9 @@ typedef struct {
   void (*banner)(OspConnection *c, const char *banner, gpointer user_data);
   /* IP configuration applied (or to apply when no_script) */
   void (*ip_config)(OspConnection *c, const OspIpConfig *cfg, gpointer user_data);
+  /* something the user should know that is no failure (e.g. the network
+   * state a crashed client left was repaired); may be NULL */
+  void (*notice)(OspConnection *c, const char *text, gpointer user_data);
 } OspConnectionCallbacks;
 
 typedef struct {

@@ -3,10 +3,13 @@
  * vpnc-script the way vpnc 0.5.3 does (vpnc.c do_config_to_env(),
  * setup_tunnel(), config_tunnel(), run_script()).
  *
- * Environment knob (documented here because it is the only one):
+ * Environment knobs (documented here):
  *   OSP_SCRIPT_TIMEOUT_MS  milliseconds to wait for the script before it is
  *                          killed (default 60000).  Meant for the unit tests;
- *                          harmless elsewhere. */
+ *                          harmless elsewhere.
+ *   OSPREY_STATE_DIR       where Osprey keeps its copy of resolv.conf while
+ *                          a tunnel is up (default /var/lib/osprey), as for
+ *                          the DH groups of osp-connection.c. */
 #include "osp-netcfg.h"
 #include "osp-error.h"
 
@@ -21,6 +24,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -576,6 +580,203 @@ static void set_script_error(GError **error, const char *script, const char *rea
   else
     g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Network script “%s” (%s) %s"),
                 script, reason, what);
+}
+
+/* ---- stale state of a client that died ---------------------------------- */
+
+#define VPNC_MARK "#@VPNC_GENERATED@"
+#define VPNC_BACKUP_PREFIX "resolv.conf-backup."
+
+void osp_script_state_default(OspScriptState *ret)
+{
+  const char *dir = g_getenv("OSPREY_STATE_DIR");
+
+  ret->resolv_conf = "/etc/resolv.conf";
+  ret->script_dir = "/var/run/vpnc";
+  ret->own_dir = dir && *dir ? dir : "/var/lib/osprey";
+}
+
+/* the script's test: grep '^#@VPNC_GENERATED@' */
+static gboolean is_marked(const char *text)
+{
+  return g_str_has_prefix(text, VPNC_MARK) || strstr(text, "\n" VPNC_MARK) != NULL;
+}
+
+/* Keyed by the file's identity: each network namespace binds its own
+ * resolv.conf over /etc/resolv.conf, and their copies must not mix. */
+static char *own_copy_path(const OspScriptState *st)
+{
+  struct stat sb;
+  g_autofree char *name = NULL;
+
+  if (!st->own_dir || stat(st->resolv_conf, &sb) < 0)
+    return NULL;
+  name = g_strdup_printf("resolv.conf-%lx-%lx.before-vpn", (unsigned long)sb.st_dev,
+                         (unsigned long)sb.st_ino);
+  return g_build_filename(st->own_dir, name, NULL);
+}
+
+/* In place, as the script does (`cat backup > /etc/resolv.conf`): the file
+ * may be a bind mount (ip netns exec) that a rename would not reach. */
+static gboolean write_in_place(const char *path, const char *text)
+{
+  size_t len = strlen(text), done = 0;
+  int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  while (done < len) {
+    ssize_t n = write(fd, text + done, len - done);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += (size_t)n;
+  }
+  return close(fd) == 0 && done == len;
+}
+
+static gboolean pid_alive(guint64 pid)
+{
+  return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* The script's backups in st->script_dir: FALSE when a live process (or
+ * `self`) owns one, as its mark is then no debris; else TRUE and the newest
+ * backup of a process that is gone, if any, in *ret_orphan. */
+static gboolean scan_backups(const OspScriptState *st, pid_t self, char **ret_orphan)
+{
+  g_autoptr(GDir) dir = g_dir_open(st->script_dir, 0, NULL);
+  g_autofree char *newest = NULL;
+  gint64 newest_mtime = G_MININT64;
+  const char *name;
+
+  while (dir && (name = g_dir_read_name(dir))) {
+    g_autofree char *path = NULL;
+    struct stat sb;
+    guint64 pid;
+
+    if (!g_str_has_prefix(name, VPNC_BACKUP_PREFIX) ||
+        !g_ascii_string_to_unsigned(name + strlen(VPNC_BACKUP_PREFIX), 10, 1, G_MAXINT, &pid,
+                                    NULL))
+      continue;
+    if (pid == (guint64)self || pid_alive(pid)) {
+      g_debug("%s is marked for the live process %" G_GUINT64_FORMAT ": not touched",
+              st->resolv_conf, pid);
+      return FALSE;
+    }
+    path = g_build_filename(st->script_dir, name, NULL);
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (gint64)sb.st_mtime > newest_mtime) {
+      newest_mtime = sb.st_mtime;
+      g_free(newest);
+      newest = g_steal_pointer(&path);
+    }
+  }
+  *ret_orphan = g_steal_pointer(&newest);
+  return TRUE;
+}
+
+/* The unmarked contents of `path`, or NULL. */
+static char *read_original(const char *path)
+{
+  char *text = NULL;
+
+  if (path && g_file_get_contents(path, &text, NULL, NULL) && !is_marked(text))
+    return text;
+  g_free(text);
+  return NULL;
+}
+
+/* The marked file without the script's three header lines and without the
+ * name servers: in a file the script generated, every one is the dead
+ * tunnel's (it drops the original ones). */
+static char *without_mark(const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  GString *s = g_string_new(NULL);
+
+  for (guint i = 0; lines[i]; i++) {
+    if (g_str_has_prefix(lines[i], VPNC_MARK) ||
+        strcmp(lines[i], "# and will be overwritten by vpnc") == 0 ||
+        strcmp(lines[i], "# as long as the above mark is intact") == 0 ||
+        g_str_has_prefix(lines[i], "nameserver") ||
+        (!lines[i + 1] && !*lines[i]))
+      continue;
+    g_string_append(s, lines[i]);
+    g_string_append_c(s, '\n');
+  }
+  return g_string_free(s, FALSE);
+}
+
+char *osp_script_state_repair(const OspScriptState *st, pid_t self)
+{
+  g_autofree char *text = NULL, *own = own_copy_path(st), *backup = NULL, *source = NULL;
+  g_autofree char *original = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail(st != NULL && st->resolv_conf != NULL, NULL);
+
+  if (!g_file_get_contents(st->resolv_conf, &text, NULL, NULL))
+    return NULL;
+  if (!is_marked(text)) {
+    if (own && (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
+                !g_file_set_contents_full(own, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                          &error)))
+      g_debug("cannot keep a copy of %s in %s: %s", st->resolv_conf, st->own_dir,
+              error ? error->message : g_strerror(errno));
+    return NULL;
+  }
+  if (!scan_backups(st, self, &backup))
+    return NULL;
+
+  if ((original = read_original(backup))) {
+    source = g_strdup_printf(_("restored the original from the backup it left (%s)"), backup);
+  } else if ((original = read_original(own))) {
+    source = g_strdup_printf(_("restored the original from Osprey's copy (%s)"), own);
+  } else {
+    original = without_mark(text);
+    source = g_strdup(_("no copy of the original was left: removed the mark and the old "
+                        "tunnel's name servers, kept the other lines"));
+  }
+  if (!write_in_place(st->resolv_conf, original)) {
+    g_debug("cannot repair %s: %s", st->resolv_conf, g_strerror(errno));
+    return NULL;
+  }
+  if (backup)
+    unlink(backup);
+  g_debug("repaired %s: %s", st->resolv_conf, source);
+  return g_strdup_printf(_("%s was still rewritten by a VPN client that ended without "
+                           "disconnecting: %s"),
+                         st->resolv_conf, source);
+}
+
+void osp_script_state_forget(const OspScriptState *st)
+{
+  g_autofree char *own = own_copy_path(st);
+
+  if (own)
+    unlink(own);
+}
+
+gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
+                             char **ret_repaired, GError **error)
+{
+  OspScriptState st;
+  g_autofree char *repaired = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail(reason != NULL, FALSE);
+
+  osp_script_state_default(&st);
+  if (strcmp(reason, "connect") == 0)
+    repaired = osp_script_state_repair(&st, getpid());
+  ok = osp_script_run(script, reason, cfg, error);
+  if (ok && strcmp(reason, "disconnect") == 0)
+    osp_script_state_forget(&st);
+  if (ret_repaired)
+    *ret_repaired = g_steal_pointer(&repaired);
+  return ok;
 }
 
 gboolean osp_script_run(const char *script, const char *reason, const OspIpConfig *cfg,

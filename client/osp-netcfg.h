@@ -67,6 +67,37 @@ int osp_netmask_len(struct in_addr mask);
  * cfg may be NULL for pre-init.  Returns a NULL-terminated strv. */
 char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_env);
 
+/* Where the stock vpnc-script keeps its resolv.conf state (its generic
+ * path: modify_resolvconf_generic() marks /etc/resolv.conf with
+ * "#@VPNC_GENERATED@" and keeps the original in
+ * /var/run/vpnc/resolv.conf-backup.$VPNPID), and Osprey's own copy of the
+ * original, kept in the state directory while the tunnel is up. */
+typedef struct {
+  const char *resolv_conf; /* /etc/resolv.conf */
+  const char *script_dir;  /* /var/run/vpnc */
+  const char *own_dir;     /* $OSPREY_STATE_DIR, default /var/lib/osprey; NULL: no copy */
+} OspScriptState;
+
+/* The paths above (own_dir from the environment at the time of the call). */
+void osp_script_state_default(OspScriptState *ret);
+
+/* Before "connect" of process `self`: a VPN client that died without its
+ * disconnect (SIGKILL, power loss) leaves resolv.conf marked without the
+ * backup the script wants, and the stock script then exits 2 on every
+ * connect.  Restores the original (the dead client's backup, else Osprey's
+ * own copy, else the file without the mark) and returns a sentence saying
+ * what was repaired; NULL when there was nothing to repair, including when a
+ * live client owns the mark.  An unmarked resolv.conf is copied to own_dir
+ * for a later repair. */
+char *osp_script_state_repair(const OspScriptState *st, pid_t self);
+/* After a successful "disconnect": Osprey's copy is no longer needed. */
+void osp_script_state_forget(const OspScriptState *st);
+
+/* osp_script_run(), and for "connect" the repair above first (its sentence
+ * in *ret_repaired, or NULL), for "disconnect" the copy forgotten after. */
+gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
+                             char **ret_repaired, GError **error);
+
 /* Runs `script` (with /bin/sh -c semantics like vpnc: the value may carry
  * arguments) with that environment, waits for it, logs its output at debug
  * level.  0 on exit status 0, else FALSE with OSP_ERROR_SCRIPT saying the

@@ -559,6 +559,11 @@ static void on_banner(OspConnection *c, const char *banner, gpointer user_data)
     osp_agent_manager_display_banner(ec->host.agents, ec->sender, ec->uid, ec->path, banner);
 }
 
+static void on_notice(OspConnection *c, const char *text, gpointer user_data)
+{
+  conn_log(user_data, G_LOG_LEVEL_MESSAGE, "%s", text);
+}
+
 static gboolean disconnect_idle(gpointer user_data)
 {
   OspExportedConnection *ec = user_data;
@@ -601,6 +606,7 @@ static const OspConnectionCallbacks engine_callbacks = {
   .secrets_needed = on_secrets_needed,
   .banner = on_banner,
   .ip_config = on_ip_config,
+  .notice = on_notice,
 };
 
 /* Secrets given with Connect that the profile has a field for. */

@@ -166,6 +166,11 @@ static void say_failure(const char *what, const GError *reason)
   fprintf(stderr, "ospreyd: %s [%s]: %s\n", what, osp_error_reason_code(reason->code), clean);
 }
 
+static void on_notice(OspConnection *c, const char *text, gpointer data)
+{
+  say(data, 0, "%s", text);
+}
+
 static void on_ip_config(OspConnection *c, const OspIpConfig *cfg, gpointer data)
 {
   Foreground *fg = data;
@@ -230,6 +235,7 @@ static const OspConnectionCallbacks callbacks = {
   .secrets_needed = on_secrets,
   .banner = on_banner,
   .ip_config = on_ip_config,
+  .notice = on_notice,
 };
 
 int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,

@@ -514,6 +514,42 @@ case $SCENARIO in
     pipe_teardown INT
     pipe_teardown HUP
     pipe_teardown TERM ;;
+  stale-state)
+    # A client killed while up (SIGKILL; power loss is alike): resolv.conf
+    # stays marked #@VPNC_GENERATED@ and the script's backup is gone with
+    # the client's /run.  The stock script then exits 2 on every connect.
+    rc_file=/etc/netns/$LAB_NS_CL/resolv.conf
+    initial=$(lab_ns_resolv_initial "$LAB_NS_CL")
+    osprey_start
+    osprey_expect_up
+    kill -KILL "$OSP_PID"; wait "$OSP_PID" 2>/dev/null; OSP_PID=
+    head -n 1 "$rc_file" | grep -q '^#@VPNC_GENERATED@' || fail "resolv.conf was not left marked"
+    : >"$LAB_DIR/osprey.log"
+    osprey_start
+    osprey_expect_up
+    grep -q "ended without disconnecting: restored the original from Osprey's copy" "$LAB_DIR/osprey.log" ||
+      fail "the repair was not reported"
+    note "$(grep "ended without disconnecting" "$LAB_DIR/osprey.log")"
+    osprey_stop
+    [ "$(cat "$rc_file")" = "$initial" ] || fail "resolv.conf after disconnect is not the original: $(cat "$rc_file")"
+    note "after the disconnect resolv.conf is the original"
+    # vpnc killed the same way: no copy of Osprey's; the mark goes, the
+    # connect works
+    lab_write_vpnc_conf "$LAB_DIR/vpnc.conf"
+    lab_vpnc_start "$LAB_DIR/vpnc.conf"
+    lab_wait_tunnel 20 || fail "vpnc did not connect"
+    kill -KILL "$LAB_VPNC_PID"; wait "$LAB_VPNC_PID" 2>/dev/null; LAB_VPNC_PID=
+    lab_exec_client ip link del tun0 2>/dev/null
+    head -n 1 "$rc_file" | grep -q '^#@VPNC_GENERATED@' || fail "vpnc left resolv.conf unmarked"
+    : >"$LAB_DIR/osprey.log"
+    osprey_start
+    osprey_expect_up
+    grep -q "ended without disconnecting: no copy of the original" "$LAB_DIR/osprey.log" ||
+      fail "the repair after vpnc was not reported"
+    osprey_stop
+    grep -q '^#@VPNC_GENERATED@' "$rc_file" && fail "resolv.conf still marked after disconnect"
+    grep -qx "# osprey lab $LAB_NS_CL" "$rc_file" || fail "resolv.conf lost its other lines"
+    note "after a killed vpnc: mark removed, connect and disconnect work" ;;
   rekey-volume)
     # the gateway's IPsec SAs live for 4 MB (it announces no lifetime in
     # kilobytes, it deletes the SA when the volume is reached): a new one
