@@ -7,34 +7,11 @@
  * and the rest is its body, so the fuzzer reaches the body parsers without
  * first building an envelope.  Whatever a parser accepts is read in full
  * (so ASan sees any pointer it returns past the input) and its invariants
- * are checked; a failure without a reason string is a bug too.
- *
- * Built with -DOSP_FUZZ_STANDALONE it is a replay tool instead: it feeds
- * every file of the directories (or the files) named on the command line. */
+ * are checked; a failure without a reason string is a bug too. */
+#include "fuzz-util.h"
 #include "osp-isakmp.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(x) do { if (!(x)) { fprintf(stderr, "invariant failed: %s\n", #x); abort(); } } while (0)
-
-static volatile uint8_t sink;
-
-/* read every byte of a span the parser handed out, and check it lies inside */
-static void touch(const uint8_t *p, size_t len, const uint8_t *lo, size_t lo_len)
-{
-  uint8_t x = 0;
-
-  if (len == 0)
-    return;
-  CHECK(p >= lo && len <= lo_len && (size_t)(p - lo) <= lo_len - len);
-  for (size_t i = 0; i < len; i++)
-    x ^= p[i];
-  sink ^= x;
-}
 
 static void reason_set(int r, const char *reason)
 {
@@ -50,7 +27,7 @@ static void attrs_walk(const uint8_t *p, size_t len, const uint8_t *lo, size_t l
   int r;
 
   while ((r = osp_attr_next(&p, &len, &a, NULL)) > 0) {
-    touch(a.data, a.len, lo, lo_len);
+    fuzz_touch(a.data, a.len, lo, lo_len);
     (void)osp_attr_uint(&a, &v);
   }
   CHECK(r == 0);
@@ -78,13 +55,13 @@ static void fuzz_sa(const uint8_t *body, size_t len)
     size_t po;
 
     CHECK(pr->n_transforms >= 1 && pr->n_transforms <= OSP_MAX_TRANSFORMS);
-    touch(pr->spi, pr->spi_size, body, len);
+    fuzz_touch(pr->spi, pr->spi_size, body, len);
     po = osp_proposal_begin(b, pr->num, pr->protocol, pr->spi, pr->spi_size);
     for (size_t j = 0; j < pr->n_transforms; j++) {
       const OspTransform *t = &pr->transforms[j];
       size_t to;
 
-      touch(t->attrs, t->attrs_len, body, len);
+      fuzz_touch(t->attrs, t->attrs_len, body, len);
       attrs_walk(t->attrs, t->attrs_len, body, len);
       to = osp_transform_begin(b, t->num, t->id);
       if (t->attrs_len)
@@ -116,7 +93,7 @@ static void fuzz_bodies(const uint8_t *body, size_t len)
   r = osp_id_parse(body, len, &id, &reason);
   reason_set(r, reason);
   if (r == 0) {
-    touch(id.data, id.len, body, len);
+    fuzz_touch(id.data, id.len, body, len);
     CHECK(id.data + id.len == body + len);
   }
 
@@ -124,23 +101,23 @@ static void fuzz_bodies(const uint8_t *body, size_t len)
   r = osp_notify_parse(body, len, &nt, &reason);
   reason_set(r, reason);
   if (r == 0) {
-    touch(nt.spi, nt.spi_size, body, len);
-    touch(nt.data, nt.data_len, body, len);
+    fuzz_touch(nt.spi, nt.spi_size, body, len);
+    fuzz_touch(nt.data, nt.data_len, body, len);
     CHECK(nt.data + nt.data_len == body + len);
-    sink ^= (uint8_t)osp_notify_name(nt.type)[0];
+    fuzz_sink ^= (uint8_t)osp_notify_name(nt.type)[0];
   }
 
   reason = NULL;
   r = osp_delete_parse(body, len, &d, &reason);
   reason_set(r, reason);
   if (r == 0)
-    touch(d.spis, (size_t)d.n_spis * d.spi_size, body, len);
+    fuzz_touch(d.spis, (size_t)d.n_spis * d.spi_size, body, len);
 
   reason = NULL;
   r = osp_cfg_parse(body, len, &cfg, &reason);
   reason_set(r, reason);
   if (r == 0) {
-    touch(cfg.attrs, cfg.attrs_len, body, len);
+    fuzz_touch(cfg.attrs, cfg.attrs_len, body, len);
     attrs_walk(cfg.attrs, cfg.attrs_len, body, len);
   }
 
@@ -152,7 +129,7 @@ static void fuzz_bodies(const uint8_t *body, size_t len)
 
     reason = NULL;
     while ((r = osp_attr_next(&p, &left, &a, &reason)) > 0)
-      touch(a.data, a.len, body, len);
+      fuzz_touch(a.data, a.len, body, len);
     reason_set(r, reason);
   }
 }
@@ -176,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       reason_set(r, reason);
       if (r == 0)
         for (size_t i = 0; i < n; i++)
-          touch(pl[i].body, pl[i].len, data + 1, size - 1);
+          fuzz_touch(pl[i].body, pl[i].len, data + 1, size - 1);
       fuzz_bodies(data + 1, size - 1);
     }
     return 0;
@@ -190,67 +167,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   CHECK(n <= OSP_ISAKMP_MAX_PAYLOADS);
   for (size_t i = 0; i < n; i++) {
-    touch(pl[i].body, pl[i].len, data + OSP_ISAKMP_HDR_LEN, h.length - OSP_ISAKMP_HDR_LEN);
+    fuzz_touch(pl[i].body, pl[i].len, data + OSP_ISAKMP_HDR_LEN, h.length - OSP_ISAKMP_HDR_LEN);
     CHECK(osp_payload_find(pl, n, pl[i].type) <= &pl[i]);
     fuzz_bodies(pl[i].body, pl[i].len);
   }
   return 0;
 }
-
-#ifdef OSP_FUZZ_STANDALONE
-static int run_file(const char *path)
-{
-  g_autofree char *contents = NULL;
-  g_autofree uint8_t *buf = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_get_contents(path, &contents, &len, &error)) {
-    fprintf(stderr, "%s: %s\n", path, error->message);
-    return -1;
-  }
-  /* exact-size copy so that a sanitizer build sees any overread */
-  buf = g_memdup2(contents, len);
-  LLVMFuzzerTestOneInput(buf, len);
-  return 0;
-}
-
-int main(int argc, char **argv)
-{
-  unsigned n = 0;
-
-  if (argc < 2) {
-    fprintf(stderr, "usage: %s DIR|FILE...\n", argv[0]);
-    return 2;
-  }
-  for (int i = 1; i < argc; i++) {
-    if (g_file_test(argv[i], G_FILE_TEST_IS_DIR)) {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GDir) dir = g_dir_open(argv[i], 0, &error);
-      const char *name;
-
-      if (!dir) {
-        fprintf(stderr, "%s: %s\n", argv[i], error->message);
-        return 1;
-      }
-      while ((name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(argv[i], name, NULL);
-
-        if (run_file(path) < 0)
-          return 1;
-        n++;
-      }
-    } else {
-      if (run_file(argv[i]) < 0)
-        return 1;
-      n++;
-    }
-  }
-  if (n == 0) {
-    fprintf(stderr, "no inputs\n");
-    return 1;
-  }
-  printf("%u inputs ran\n", n);
-  return 0;
-}
-#endif
