@@ -90,6 +90,7 @@ static void start_prompt(OspCliAgent *a, GDBusMethodInvocation *inv, const char 
   const char *username = NULL;
 
   g_variant_lookup(details, "username", "&s", &username);
+  osp_cli_end_progress(a->cli);
   a->pending = inv;
   a->prompt = osp_cli_prompt_new(kinds, header, username, on_prompt_done, a, &error);
   if (a->prompt)
@@ -97,7 +98,9 @@ static void start_prompt(OspCliAgent *a, GDBusMethodInvocation *inv, const char 
   a->pending = NULL;
   g_free(a->unanswered);
   a->unanswered = g_strjoinv(", ", (char **)kinds);
-  return_cancelled(inv, error->message);
+  /* not the user's cancel: the daemon may ask the user's next agent */
+  g_dbus_method_invocation_return_dbus_error(inv, OSP_CLI_ERROR_PREFIX "SecretsRequired",
+                                             error->message);
 }
 
 static gboolean on_get_secrets(OspDBusAgent *skeleton, GDBusMethodInvocation *inv,
@@ -232,6 +235,11 @@ gboolean osp_cli_agent_given_rejected(OspCliAgent *a)
 const char *osp_cli_agent_unanswered(OspCliAgent *a)
 {
   return a ? a->unanswered : NULL;
+}
+
+gboolean osp_cli_agent_prompting(OspCliAgent *a)
+{
+  return a && a->prompt;
 }
 
 gboolean osp_cli_agent_banner_shown(OspCliAgent *a)

@@ -39,3 +39,4 @@ void osp_cli_agent_stop_prompt(OspCliAgent *agent);
 gboolean osp_cli_agent_given_rejected(OspCliAgent *agent);
 const char *osp_cli_agent_unanswered(OspCliAgent *agent);
 gboolean osp_cli_agent_banner_shown(OspCliAgent *agent);
+gboolean osp_cli_agent_prompting(OspCliAgent *agent);

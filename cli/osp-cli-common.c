@@ -2,6 +2,7 @@
  * osprey — the bus, ospreyd's presence, and the mapping of D-Bus errors to
  * one line on stderr and the exit statuses listed in osprey.h. */
 #include "osprey.h"
+#include "osp-dbus-settings.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,7 @@ static int fail_literal(OspCli *cli, int status, const char *reason, const char 
 {
   g_autofree char *clean = osp_cli_sanitize(message, TRUE);
 
+  osp_cli_end_progress(cli);
   g_printerr("osprey: %s\n", clean);
   if (cli->json)
     print_error_json(dbus_name, reason, clean);
@@ -102,6 +104,7 @@ void osp_cli_warn(OspCli *cli, const char *format, ...)
   message = g_strdup_vprintf(format, ap);
   va_end(ap);
   clean = osp_cli_sanitize(message, TRUE);
+  osp_cli_end_progress(cli);
   g_printerr(_("osprey: warning: %s\n"), clean);
 }
 
@@ -447,4 +450,27 @@ char *osp_cli_read_file(OspCli *cli, const char *path, gsize max, gsize *ret_len
   }
   *ret_len = len;
   return data;
+}
+
+/* --name follows the rule of profile names; a name that breaks it is
+ * refused here with the name the rule would make of it. */
+gboolean osp_cli_check_name(OspCli *cli, const char *name, int *ret_status)
+{
+  g_autofree char *fixed = NULL;
+
+  if (osp_dbus_profile_name_is_valid(name))
+    return TRUE;
+  fixed = osp_dbus_profile_name_make(name, FALSE);
+  if (fixed)
+    *ret_status = osp_cli_usage(cli,
+                                _("\"%s\" cannot be a name: use letters, digits, \"-\", \"_\", "
+                                  "\".\" and \"@\" (not first: \".\" or \"-\"), at most %d; "
+                                  "e.g. \"%s\"."),
+                                name, OSP_DBUS_PROFILE_NAME_MAX, fixed);
+  else
+    *ret_status = osp_cli_usage(cli,
+                                _("\"%s\" cannot be a name: use letters, digits, \"-\", \"_\", "
+                                  "\".\" and \"@\" (not first: \".\" or \"-\"), at most %d."),
+                                name, OSP_DBUS_PROFILE_NAME_MAX);
+  return FALSE;
 }

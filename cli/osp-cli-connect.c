@@ -4,14 +4,16 @@
  * Connection.State through PropertiesChanged until it is "connected" or
  * has ended.  No polling: every step comes from a signal. */
 #include "osp-cli-agent.h"
+#include "osp-dbus-settings.h"
 
 #include <glib-unix.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
 
 static gboolean opt_no_wait, opt_password_stdin, opt_reconnect, opt_no_reconnect, opt_no_ask,
-    opt_config;
+    opt_config, opt_verbose;
 static char *opt_secrets_file, *opt_name;
 static int opt_timeout;
 
@@ -38,6 +40,8 @@ static const GOptionEntry connect_entries[] = {
     N_("Fail when the tunnel is lost instead of reconnecting"), NULL },
   { "no-ask", 0, 0, G_OPTION_ARG_NONE, &opt_no_ask,
     N_("Never ask for secrets: fail if one is missing"), NULL },
+  { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
+    N_("Print a line for every step of the attempt (each state, each retry)"), NULL },
   { NULL }
 };
 
@@ -49,6 +53,8 @@ typedef struct {
   guint timeout_id;
   guint sigint_id;
   guint sigterm_id;
+  guint progress_id;
+  char *last_step; /* the state and message last printed with --verbose */
   gboolean cancelling;
   gboolean timed_out;      /* the result is decided: exit 5 once Disconnect returns */
 } Wait;
@@ -58,6 +64,9 @@ static void wait_clear(Wait *w)
   g_clear_handle_id(&w->timeout_id, g_source_remove);
   g_clear_handle_id(&w->sigint_id, g_source_remove);
   g_clear_handle_id(&w->sigterm_id, g_source_remove);
+  g_clear_handle_id(&w->progress_id, g_source_remove);
+  g_clear_pointer(&w->last_step, g_free);
+  osp_cli_end_progress(w->cli);
   if (w->conn)
     g_signal_handlers_disconnect_by_data(w->conn, w);
   g_clear_object(&w->conn);
@@ -71,6 +80,7 @@ static void report_connected(Wait *w)
   const char *address = NULL, *device = NULL;
   g_autoptr(GString) s = NULL;
 
+  osp_cli_end_progress(w->cli);
   if (!osp_cli_agent_banner_shown(w->agent))
     osp_cli_print_banner(w->cli, osp_dbus_connection_get_banner(w->conn));
   if (w->cli->json) {
@@ -174,9 +184,44 @@ static void check_state(Wait *w)
   }
 }
 
+/* --verbose: a line per step, i.e. per change of State or StateMessage
+ * (the daemon says there when it retries an unanswered gateway). */
+static void print_step(Wait *w)
+{
+  const char *state = osp_dbus_connection_get_state(w->conn);
+  const char *message = osp_dbus_connection_get_state_message(w->conn);
+  g_autofree char *step = g_strdup_printf("%s%s%s", state ? state : "", message && *message ? ": " : "",
+                                          message ? message : "");
+  g_autofree char *clean = NULL;
+
+  if (!opt_verbose || w->cli->quiet || g_strcmp0(step, w->last_step) == 0)
+    return;
+  g_free(w->last_step);
+  w->last_step = g_strdup(step);
+  clean = osp_cli_sanitize(step, TRUE);
+  g_printerr("osprey: %s: %s\n", w->name, clean);
+}
+
 static void on_state_notify(GObject *obj, GParamSpec *pspec, gpointer user_data)
 {
+  print_step(user_data);
   check_state(user_data);
+}
+
+/* On a terminal, a dot a second while the attempt goes on (a gateway that
+ * does not answer is retried for half a minute); not over a prompt. */
+static gboolean on_progress(gpointer user_data)
+{
+  Wait *w = user_data;
+
+  if (osp_cli_agent_prompting(w->agent) || w->cancelling || w->timed_out)
+    return G_SOURCE_CONTINUE;
+  if (!w->cli->progress_open) {
+    g_printerr(_("Connecting %s "), w->name);
+    w->cli->progress_open = TRUE;
+  }
+  g_printerr(".");
+  return G_SOURCE_CONTINUE;
 }
 
 static void disconnect_done(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -253,6 +298,10 @@ static int follow(Wait *w, const char *path)
   if (!w->conn)
     return osp_cli_fail_error(cli, error, NULL);
   g_signal_connect(w->conn, "notify::state", G_CALLBACK(on_state_notify), w);
+  g_signal_connect_swapped(w->conn, "notify::state-message", G_CALLBACK(print_step), w);
+  print_step(w);
+  if (!opt_verbose && !cli->quiet && !cli->json && isatty(STDERR_FILENO))
+    w->progress_id = g_timeout_add_seconds(1, on_progress, w);
   cli->daemon_gone = on_daemon_gone;
   cli->daemon_gone_data = w;
   osp_cli_watch_daemon(cli);
@@ -298,23 +347,6 @@ static char *resolve_config(const char *arg)
   return g_strdup(arg);
 }
 
-/* The connection name from a file name: base name without extension, with
- * the characters profile names may not hold replaced by "_". */
-static char *name_from_path(const char *path)
-{
-  char *name = g_path_get_basename(path);
-  char *dot = strrchr(name, '.');
-
-  if (dot && dot != name)
-    *dot = '\0';
-  g_strcanon(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.@", '_');
-  if (name[0] == '.')
-    name[0] = '_';
-  if (strlen(name) > 64)
-    name[64] = '\0';
-  return name;
-}
-
 static GVariant *read_configs(OspCli *cli, int argc, char **argv, int *ret_status)
 {
   static const char *const fallback[] = { "/etc/vpnc/default.conf", NULL };
@@ -339,23 +371,52 @@ static GVariant *read_configs(OspCli *cli, int argc, char **argv, int *ret_statu
   return g_variant_builder_end(&b);
 }
 
+static gboolean is_already_exists(const GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error(error);
+
+  return g_strcmp0(remote, OSP_CLI_ERROR_PREFIX "AlreadyExists") == 0;
+}
+
+/* A connection of configuration files is named by --name, or after the
+ * first file by the rule of profile names (osprey import's); a name taken
+ * by a stored profile gets "-config" (then a number) appended, so that
+ * `osprey connect --config work` works beside an imported "work". */
 static char *start_config(OspCli *cli, int argc, char **argv, GVariant *options, char **ret_name,
                           int *ret_status)
 {
-  g_autoptr(GError) error = NULL;
-  GVariant *configs = read_configs(cli, argc, argv, ret_status);
+  GVariant *floating = read_configs(cli, argc, argv, ret_status);
+  g_autoptr(GVariant) configs = floating ? g_variant_ref_sink(floating) : NULL;
+  g_autoptr(GVariant) opts = g_variant_ref_sink(options);
+  g_autofree char *base = NULL;
   char *path = NULL;
 
-  if (!configs) {
-    g_variant_unref(g_variant_ref_sink(options));
+  if (!configs)
     return NULL;
+  base = opt_name ? g_strdup(opt_name)
+                  : osp_dbus_profile_name_make(argc ? argv[0] : "/etc/vpnc/default.conf", TRUE);
+  if (!base)
+    base = g_strdup("config");
+  for (int attempt = 0; attempt < 10 && !path; attempt++) {
+    g_autoptr(GError) error = NULL;
+
+    g_free(*ret_name);
+    *ret_name = attempt == 0   ? g_strdup(base)
+                : attempt == 1 ? g_strdup_printf("%.56s-config", base)
+                               : g_strdup_printf("%.56s-config%d", base, attempt);
+    if (osp_dbus_manager_call_connect_config_sync(cli->manager, *ret_name, configs, opts,
+                                                  G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                                  OSP_CLI_AUTH_TIMEOUT_MS, &path, NULL, &error))
+      break;
+    if (opt_name || !is_already_exists(error)) {
+      *ret_status = osp_cli_fail_error(cli, error, NULL);
+      return NULL;
+    }
   }
-  *ret_name =
-      opt_name ? g_strdup(opt_name) : name_from_path(argc ? argv[0] : "/etc/vpnc/default.conf");
-  if (!osp_dbus_manager_call_connect_config_sync(cli->manager, *ret_name, configs, options,
-                                                 G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-                                                 OSP_CLI_AUTH_TIMEOUT_MS, &path, NULL, &error))
-    *ret_status = osp_cli_fail_error(cli, error, NULL);
+  if (!path)
+    *ret_status = osp_cli_fail(cli, OSP_EXIT_FAILED, "already-exists", NULL,
+                               _("Profiles named %s and %s-config exist; choose a name with --name."),
+                               base, base);
   return path;
 }
 
@@ -378,10 +439,14 @@ static char *start_profile(OspCli *cli, const char *name, GVariant *options, int
 
 static int check_connect_args(OspCli *cli, int argc)
 {
+  int status = OSP_EXIT_OK;
+
   if (!opt_config && argc != 1)
     return osp_cli_usage(cli, "%s", _("Name one profile to connect, or use --config FILE."));
   if (opt_name && !opt_config)
     return osp_cli_usage(cli, "%s", _("--name only applies to --config."));
+  if (opt_name && !osp_cli_check_name(cli, opt_name, &status))
+    return status;
   if (opt_reconnect && opt_no_reconnect)
     return osp_cli_usage(cli, "%s", _("--reconnect and --no-reconnect exclude each other."));
   if (opt_timeout < 0)

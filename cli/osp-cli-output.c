@@ -288,10 +288,20 @@ const char *osp_cli_reason_text(const char *reason)
   return NULL;
 }
 
+/* Ends the line of progress dots, so that what comes next starts a line. */
+void osp_cli_end_progress(OspCli *cli)
+{
+  if (!cli->progress_open)
+    return;
+  cli->progress_open = FALSE;
+  g_printerr("\n");
+}
+
 void osp_cli_print_banner(OspCli *cli, const char *banner)
 {
   g_autofree char *clean = NULL;
 
+  osp_cli_end_progress(cli);
   if (cli->quiet || cli->json || !banner || !*banner)
     return;
   clean = osp_cli_sanitize(banner, FALSE);

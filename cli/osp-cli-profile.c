@@ -151,6 +151,8 @@ static int cmd_import(OspCli *cli, int argc, char **argv)
 
   if (argc != 1)
     return osp_cli_usage(cli, "%s", _("Name one file to import."));
+  if (opt_import_name && !osp_cli_check_name(cli, opt_import_name, &status))
+    return status;
   if (!(data = osp_cli_read_file(cli, argv[0], MAX_IMPORT_BYTES, &len, &status)) ||
       (status = osp_cli_open_bus(cli)) != OSP_EXIT_OK) {
     g_free(data);
@@ -422,7 +424,7 @@ static int collect_changes(OspCli *cli, OspDBusProfile *p, const char *text,
   return OSP_EXIT_OK;
 }
 
-static int edit_file(OspCli *cli, OspDBusProfile *profile, const char *tmp)
+static int edit_once(OspCli *cli, OspDBusProfile *profile, const char *tmp)
 {
   g_autoptr(GPtrArray) reset = g_ptr_array_new_with_free_func(g_free);
   g_auto(GVariantBuilder) settings = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
@@ -431,8 +433,6 @@ static int edit_file(OspCli *cli, OspDBusProfile *profile, const char *tmp)
   guint changes = 0;
   int status;
 
-  if ((status = run_editor(cli, tmp)) != OSP_EXIT_OK)
-    return status;
   if (!g_file_get_contents(tmp, &edited, NULL, &error))
     return osp_cli_fail(cli, OSP_EXIT_FAILED, "local-error", NULL, "%s", error->message);
   if ((status = collect_changes(cli, profile, edited, &settings, reset, &changes)) != OSP_EXIT_OK)
@@ -443,6 +443,39 @@ static int edit_file(OspCli *cli, OspDBusProfile *profile, const char *tmp)
     return OSP_EXIT_OK;
   }
   return update_profile(cli, profile, &settings, reset);
+}
+
+/* "Edit again? [Y/n]" on the terminal: TRUE for yes (or just Enter). */
+static gboolean ask_edit_again(void)
+{
+  char answer[64];
+
+  fputs(_("Edit again? [Y/n] "), stdout);
+  fflush(stdout);
+  if (!fgets(answer, sizeof(answer), stdin))
+    return FALSE;
+  g_strstrip(answer);
+  /* TRANSLATORS: the answers to "Edit again? [Y/n]" that mean no, lower case */
+  return !*answer || !strchr(_("n"), g_ascii_tolower(answer[0]));
+}
+
+/* One bad value must not throw the other edits away: the same file goes
+ * back to the editor, with the error shown, for as long as the user wants. */
+static int edit_file(OspCli *cli, OspDBusProfile *profile, const char *tmp)
+{
+  int status;
+
+  for (;;) {
+    if ((status = run_editor(cli, tmp)) != OSP_EXIT_OK)
+      return status;
+    status = edit_once(cli, profile, tmp);
+    if (status != OSP_EXIT_USAGE && status != OSP_EXIT_FAILED)
+      return status;
+    if (!ask_edit_again()) {
+      g_printerr("%s\n", _("osprey: the profile is unchanged."));
+      return status;
+    }
+  }
 }
 
 static int cmd_edit(OspCli *cli, int argc, char **argv)

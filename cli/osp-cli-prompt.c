@@ -133,6 +133,7 @@ struct OspCliPrompt {
   GHashTable *answers;
   struct termios saved;
   gboolean echo_off;
+  gboolean asking; /* a question is on the terminal, unanswered */
   guint source_id;
   OspCliPromptFunc func;
   gpointer user_data;
@@ -184,6 +185,7 @@ static void ask_current(OspCliPrompt *p)
   const char *kind = p->kinds[p->index];
   struct termios t;
 
+  p->asking = TRUE;
   if (strcmp(kind, "username") == 0 && p->default_username) {
     g_autofree char *clean = osp_cli_sanitize(p->default_username, TRUE);
     g_autofree char *label = g_strdup_printf(_("Username [%s]: "), clean);
@@ -219,6 +221,7 @@ static gboolean take_line(OspCliPrompt *p)
   value[strcspn(value, "\r")] = '\0';
   wipe_line(p);
   echo_restore(p);
+  p->asking = FALSE;
   if (strcmp(kind, "username") == 0 && !*value && p->default_username) {
     g_free(value);
     value = g_strdup(p->default_username);
@@ -234,6 +237,7 @@ static void finish(OspCliPrompt *p, gboolean complete)
   echo_restore(p);
   if (!complete)
     tty_write(p->fd, "\n");
+  p->asking = FALSE;
   p->func(complete ? p->answers : NULL, p->user_data); /* may free p */
 }
 
@@ -303,6 +307,8 @@ void osp_cli_prompt_free(OspCliPrompt *p)
   if (p->source_id)
     g_source_remove(p->source_id);
   echo_restore(p);
+  if (p->asking) /* interrupted (Ctrl-C): what follows goes on a line of its own */
+    tty_write(p->fd, "\n");
   wipe_line(p);
   g_string_free(p->line, TRUE);
   g_hash_table_unref(p->answers);

@@ -52,6 +52,7 @@ typedef struct {
   GMainLoop *loop;
   int status;
   gboolean done; /* osp_cli_finish() was called */
+  gboolean progress_open; /* a line of progress dots on stderr awaits its end */
   guint watch_id;
   gboolean follow_restarts;           /* monitor: survive ospreyd restarts */
   void (*daemon_gone)(gpointer data); /* called before the loop quits on exit 4 */
@@ -85,6 +86,7 @@ int osp_cli_run_loop(OspCli *cli);
 void osp_cli_finish(OspCli *cli, int status);
 gboolean osp_cli_state_is_final(const char *state);
 int osp_cli_reason_exit_status(const char *reason);
+gboolean osp_cli_check_name(OspCli *cli, const char *name, int *ret_status);
 char *osp_cli_read_file(OspCli *cli, const char *path, gsize max, gsize *ret_len, int *ret_status);
 
 /* osp-cli-output.c: text and JSON */
@@ -105,6 +107,7 @@ char *osp_cli_format_time(gint64 usec);
 char *osp_cli_variant_to_text(GVariant *value);
 const char *osp_cli_reason_text(const char *reason);
 void osp_cli_print_banner(OspCli *cli, const char *banner);
+void osp_cli_end_progress(OspCli *cli);
 void osp_cli_connection_to_json(GString *s, OspDBusConnection *c, GVariant *log);
 
 /* the commands */

@@ -212,10 +212,14 @@ static void clear_partial(OspExportedConnection *ec)
     g_clear_pointer(&ec->partial[k], osp_str_wipe_free);
 }
 
+/* A user who cancels (Ctrl-C at a password prompt, Cancel in a dialog)
+ * ends the attempt: "disconnected" with reason "cancelled", not a failure. */
 static const char *shown_state(OspExportedConnection *ec)
 {
   if (ec->forced_error && (ec->state == OSP_STATE_DISCONNECTED || ec->state == OSP_STATE_FAILED))
-    return osp_state_name(OSP_STATE_FAILED);
+    return osp_state_name(g_error_matches(ec->forced_error, OSP_ERROR, OSP_ERROR_CANCELLED)
+                              ? OSP_STATE_DISCONNECTED
+                              : OSP_STATE_FAILED);
   return osp_state_name(ec->state);
 }
 

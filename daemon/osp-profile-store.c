@@ -20,53 +20,16 @@ struct OspProfileStore {
   char *secrets_dir;
 };
 
-static gboolean name_char_ok(char c)
-{
-  return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '@';
-}
-
 gboolean osp_profile_name_is_valid(const char *name)
 {
-  size_t len;
-
-  if (!name)
-    return FALSE;
-  len = strlen(name);
-  if (len == 0 || len > OSP_PROFILE_NAME_MAX || name[0] == '.' || name[0] == '-')
-    return FALSE;
-  for (size_t i = 0; i < len; i++)
-    if (!name_char_ok(name[i]))
-      return FALSE;
-  return TRUE;
+  return osp_dbus_profile_name_is_valid(name);
 }
 
 char *osp_profile_name_from_filename(const char *filename)
 {
-  g_autofree char *base = NULL;
-  gboolean utf8;
-  char *dot;
-  GString *s;
-
   if (!filename || !*filename)
     return NULL;
-  base = g_path_get_basename(filename);
-  dot = strrchr(base, '.');
-  if (dot && dot != base)
-    *dot = '\0';
-  utf8 = g_utf8_validate(base, -1, NULL);
-  s = g_string_new(NULL);
-  /* one '_' per character, not per byte, when the name is UTF-8 */
-  for (const char *p = base; *p && s->len < OSP_PROFILE_NAME_MAX;
-       p = utf8 ? g_utf8_next_char(p) : p + 1) {
-    if (s->len == 0 && (*p == '.' || *p == '-'))
-      continue;
-    g_string_append_c(s, name_char_ok(*p) ? *p : '_');
-  }
-  if (!osp_profile_name_is_valid(s->str)) {
-    g_string_free(s, TRUE);
-    return NULL;
-  }
-  return g_string_free(s, FALSE);
+  return osp_dbus_profile_name_make(filename, TRUE);
 }
 
 OspProfileStore *osp_profile_store_new(const char *profiles_dir, const char *secrets_dir)

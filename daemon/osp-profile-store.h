@@ -5,11 +5,13 @@
  * 0700), group [secrets], keys group-secret and password (mode 0600). */
 #pragma once
 
+#include "osp-dbus-settings.h"
+
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-#define OSP_PROFILE_NAME_MAX 64
+#define OSP_PROFILE_NAME_MAX OSP_DBUS_PROFILE_NAME_MAX
 #define OSP_PROFILE_GROUP "profile"
 #define OSP_PROFILES_MAX 1024
 #define OSP_SETTINGS_MAX 64         /* keys in one settings dictionary */

@@ -250,9 +250,40 @@ class TestProfiles(Cli):
         self.assertEqual((s["username"], s["dpd-idle"]), ("carol", 45))
 
 
+class TestEditAgain(Cli):
+    def test_edit_offers_to_edit_again(self):
+        self.add("e", username="alice")
+        count = os.path.join(self.tmp, "runs")
+        script = os.path.join(self.tmp, "ed.sh")
+        with open(script, "w") as f:
+            # first run: a good change and a bad value; second run: fixes the value only
+            f.write("#!/bin/sh\necho x >> %s\n"
+                    "if [ $(wc -l < %s) = 1 ]; then\n"
+                    "  sed -i -e 's/^username=.*/username=dave/' -e 's/^#dpd-idle=/dpd-idle=soon/' \"$1\"\n"
+                    "else\n  sed -i -e 's/^dpd-idle=soon/dpd-idle=45/' \"$1\"\nfi\n" % (count, count))
+        os.chmod(script, 0o755)
+        env = {"EDITOR": script, "VISUAL": ""}
+        out, status = run_in_pty([OSPREY, "edit", "e"], [("Edit again? [Y/n]", "")],
+                                 self.env.address, env)
+        self.assertEqual(status, 0, out)
+        self.assertIn("Invalid value", out)
+        self.assertIn("Updated e", out)
+        s = dict(self.env.prop(self.env.manager().GetProfile("e"), T.PROFILE, "Settings"))
+        self.assertEqual((s["username"], s["dpd-idle"]), ("dave", 45))  # nothing was lost
+        os.unlink(count)
+        self.check(self.osprey("set", "e", "username=alice", "dpd-idle="), 0)
+        out, status = run_in_pty([OSPREY, "edit", "e"], [("Edit again? [Y/n]", "n")],
+                                 self.env.address, env)
+        self.assertEqual(status, 64, out)
+        self.assertIn("unchanged", out)
+        s = dict(self.env.prop(self.env.manager().GetProfile("e"), T.PROFILE, "Settings"))
+        self.assertEqual(s["username"], "alice")
+
+
 def run_in_pty(argv, answers, address, extra_env=None, timeout=15):
     """Runs argv with a pty as controlling terminal; answers is a list of
-    (prompt, reply).  Returns (everything the terminal showed, exit status)."""
+    (prompt, reply); reply is a line (str) or keys (bytes).  Returns
+    (everything the terminal showed, exit status)."""
     env = dict(os.environ, OSPREY_BUS_ADDRESS=address, LC_ALL="C", **(extra_env or {}))
     pid, fd = pty.fork()
     if pid == 0:
@@ -276,7 +307,8 @@ def run_in_pty(argv, answers, address, extra_env=None, timeout=15):
         if answers and answers[0][0].encode() in out.split(b"\x00")[-1]:
             prompt, reply = answers.pop(0)
             out += b"\x00"  # marks what was answered already
-            os.write(fd, reply.encode() + b"\n")
+            # bytes are typed as they are (b"\x03" is Ctrl-C), text is a line
+            os.write(fd, reply if isinstance(reply, bytes) else reply.encode() + b"\n")
     else:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
@@ -416,6 +448,54 @@ class TestConnect(Cli):
         self.assertIn("alice", out)  # the user name is echoed
         self.assertNotIn("good", out)  # secrets are not
         self.assertNotIn("gs\r", out)
+
+    def test_ctrl_c_at_password_prompt(self):
+        self.add("w")
+        out, status = run_in_pty([OSPREY, "connect", "w"], [("Group password:", b"\x03")],
+                                 self.env.address)
+        self.assertEqual(status, 1, out)
+        self.assertRegex(out, r"Group password: (\^C)?\r?\nosprey: The attempt to connect w was "
+                         r"stopped\.")
+        self.wait_connection("w", ("disconnected", "failed"))
+        path = self.env.prop(self.env.manager().GetProfile("w"), T.PROFILE, "ActiveConnection")
+        self.assertEqual((self.state("w"), self.env.prop(path, T.CONNECTION, "StateReason")),
+                         ("disconnected", "cancelled"))
+
+    def test_progress_while_gateway_silent(self):
+        self.add("slow", gateway="192.0.2.99")
+        f = self.secrets_file()
+        out, status = run_in_pty([OSPREY, "connect", "slow", "--timeout", "3", "--secrets-file",
+                                  f], [], self.env.address)
+        self.assertEqual(status, 5, out)
+        self.assertRegex(out, r"Connecting slow \.\.+\r?\nosprey: Timed out")
+        self.wait_connection("slow", ("disconnected", "failed"))
+        r = self.check(self.osprey("connect", "slow", "--timeout", "1", "--secrets-file", f), 5)
+        self.assertNotIn("Connecting slow", r.stderr)  # no terminal, no dots
+        self.wait_connection("slow", ("disconnected", "failed"))
+        r = self.check(self.osprey("connect", "slow", "-v", "--timeout", "1", "--secrets-file", f),
+                       5, "osprey: slow: connecting\n")
+        self.assertEqual(r.stderr.splitlines()[-1].split(":")[1].strip(), "Timed out after 1 "
+                         "seconds connecting slow; the attempt was stopped.")
+
+    def test_config_names(self):
+        conf = os.path.join(self.tmp, "work.conf")
+        with open(conf, "w") as f:
+            f.write("IPSec gateway 192.0.2.1\nIPSec ID grp\nIPSec secret gs\n"
+                    "Xauth username alice\nXauth password good\n")
+        self.add("work")
+        # a stored "work" does not stand in the way of the file's connection
+        self.check(self.osprey("connect", "--config", conf), 0, "Connected to work-config")
+        self.check(self.osprey("status"), 0, "work-config: connected")
+        self.check(self.osprey("disconnect", "work-config"), 0)
+        # one rule for names: no blanks, said the same way for --name everywhere
+        for cmd in (["connect", "--config", conf, "--name", "my vpn"],
+                    ["import", conf, "--name", "my vpn"]):
+            r = self.check(self.osprey(*cmd), 64, '"my vpn" cannot be a name', 'e.g. "my_vpn"')
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        spaced = os.path.join(self.tmp, "my vpn.conf")
+        os.rename(conf, spaced)
+        self.check(self.osprey("import", spaced), 0, "Imported my_vpn")
+        self.check(self.osprey("connect", "--config", spaced), 0, "Connected to my_vpn-config")
 
     def test_ctrl_c_stops_attempt(self):
         self.add("slow", gateway="192.0.2.99")

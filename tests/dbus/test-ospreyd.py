@@ -807,7 +807,8 @@ class TestAgent(ConnBase):
         env.add("w", **basic())
         agent = Agent(env.bus, cancel=True)
         env.manager().RegisterAgent(dbus.ObjectPath(agent.path))
-        p = self.wait_state(self.connect("w"), "failed")
+        # the user's cancel ends the attempt, it is no failure
+        p = self.wait_state(self.connect("w"), "disconnected")
         self.assertEqual(p["StateReason"], "cancelled")
 
     def test_no_agent_and_not_interactive(self):
