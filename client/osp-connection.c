@@ -51,6 +51,7 @@ typedef struct {
   bool udp;
   Link *owner;          /* the session that negotiated it */
   uint64_t soft_bytes;  /* rekey when either direction carried this much; 0 = no limit */
+  bool seq_told;        /* the session knows the outbound counter runs out */
 } SaPair;
 
 struct OspConnection {
@@ -234,8 +235,9 @@ static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
   return NULL;
 }
 
-/* Lifetimes in kilobytes (RFC 2407 4.5): tell the session once an SA
- * carried 90% of its volume; it starts the rekey.  Checked per batch. */
+/* Lifetimes in kilobytes (RFC 2407 4.5) and the outbound counter (RFC
+ * 4303 3.3.3): tell the session once an SA carried 90% of its volume or
+ * its sequence numbers near 2^32; it starts the rekey.  Checked per batch. */
 static void check_volume(OspConnection *c)
 {
   size_t i;
@@ -244,6 +246,11 @@ static void check_volume(OspConnection *c)
     SaPair *p = &c->sas[i];
     uint64_t in, out;
 
+    if (!p->seq_told && osp_esp_sa_seq_exhausted(p->out) && c->session && !c->session_closed) {
+      p->seq_told = true;
+      osp_session_child_exhausted(c->session, osp_esp_sa_spi(p->in), g_get_monotonic_time());
+      rearm(c);
+    }
     if (!p->soft_bytes)
       continue;
     in = osp_esp_sa_stats(p->in)->bytes;

@@ -349,6 +349,11 @@ uint32_t osp_esp_sa_spi(const OspEspSa *sa)
   return sa->spi;
 }
 
+bool osp_esp_sa_seq_exhausted(const OspEspSa *sa)
+{
+  return sa->seq_out >= OSP_ESP_SEQ_REKEY;
+}
+
 const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa)
 {
   return &sa->stats;

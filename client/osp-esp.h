@@ -87,6 +87,12 @@ const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa);
  * -EOVERFLOW when the sequence number would wrap (rekey first). */
 int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
                     uint8_t **ret_esp, size_t *ret_len);
+/* Outbound sequence numbers from which the SA must be replaced: 2^24
+ * packets before they run out, seconds of traffic at any rate a rekey
+ * needs to complete. */
+#define OSP_ESP_SEQ_REKEY (UINT32_MAX - (1u << 24) + 1)
+/* true once the SA sent packet OSP_ESP_SEQ_REKEY */
+bool osp_esp_sa_seq_exhausted(const OspEspSa *sa);
 
 /* Inbound: `esp` is the ESP packet (from the SPI on).  Checks replay, the
  * ICV (constant time), decrypts in place, checks and strips padding.

@@ -603,7 +603,8 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   s->key_bits = c.key_bits;
   s->hash = (OspHash)c.hash;
   s->block_len = osp_cipher_block_len(s->cipher);
-  s->ike_lifetime = c.life ? c.life : s->profile->ike_lifetime;
+  s->ike_lifetime = osp_gateway_lifetime(c.life, s->profile->ike_lifetime,
+                                         OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   memcpy(s->rcookie, h->rcookie, 8);
 
   r = derive_keys(s, nr->body, nr->len, ke->body, ke->len);

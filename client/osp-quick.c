@@ -256,6 +256,35 @@ typedef struct {
   OspSlice ni, nr;
 } QmResult;
 
+uint32_t osp_gateway_lifetime(uint32_t theirs, uint32_t ours, uint32_t floor, const char *what)
+{
+  uint32_t v = ours && ours < theirs ? ours : theirs;
+  uint32_t low = ours && ours < floor ? ours : floor;
+
+  if (!theirs)
+    return ours;
+  if (v < low) {
+    g_debug("%s: the gateway's lifetime of %u is below %u, using %u", what, theirs, low, low);
+    return low;
+  }
+  return v;
+}
+
+void osp_session_child_exhausted(OspSession *s, uint32_t spi_in, gint64 now_us)
+{
+  size_t i;
+
+  s->now = now_us;
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *c = &s->children[i];
+
+    if (c->live && c->sa.spi_in == spi_in && c->rekey_at > now_us) {
+      g_debug("quick mode: SA %08x: outbound sequence numbers run out, rekeying", spi_in);
+      c->rekey_at = now_us;
+    }
+  }
+}
+
 static ChildSlot *child_slot(OspSession *s);
 
 /* Derives the keys of the new SA pair, hands it to the I/O layer and
@@ -278,9 +307,10 @@ static int install_child(OspSession *s, const QmResult *q)
   child->auth = q->t->auth;
   child->udp_encap = s->natt;
   child->pfs_group = q->pfs_group;
-  child->lifetime_s = q->life_s ? MIN(q->life_s, s->profile->ipsec_lifetime)
-                                : s->profile->ipsec_lifetime;
-  child->lifetime_kb = q->life_kb;
+  child->lifetime_s = osp_gateway_lifetime(q->life_s, s->profile->ipsec_lifetime,
+                                           OSP_MIN_IPSEC_LIFETIME_S, "IPsec SA (seconds)");
+  child->lifetime_kb = osp_gateway_lifetime(q->life_kb, 0, OSP_MIN_IPSEC_LIFETIME_KB,
+                                            "IPsec SA (kilobytes)");
   r = keymat(s, q->gqm, child->spi_in, q->ni, q->nr, enc_len, auth_len, &child->enc_key_in,
              &child->auth_key_in);
   if (r == 0)

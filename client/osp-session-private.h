@@ -31,6 +31,15 @@ typedef enum {
  * gateway gives up a half-open IKE SA after about as long (strongSwan: 30 s);
  * after that only starting over helps (OspConnection does, once). */
 #define OSP_HANDSHAKE_TRIES 6
+/* Lower bounds on the lifetimes a gateway chooses (a lifetime of 1 s would
+ * be a rekey storm).  At 60 s the rekey starts 6-9 s before the end (85-90%),
+ * which leaves a handshake three tries (1 + 2 + 4 s), and costs at most one
+ * handshake a minute.  100 MiB: a volume rekey at most every ~0.8 s at
+ * 1 Gbit/s (one quick mode round trip each); real gateways use gigabytes.
+ * Our own profile's lifetime may be shorter: it is not raised. */
+#define OSP_MIN_IKE_LIFETIME_S 60
+#define OSP_MIN_IPSEC_LIFETIME_S 60
+#define OSP_MIN_IPSEC_LIFETIME_KB (100 * 1024)
 /* a copy of a datagram made by the network arrives right after the
  * original; a retransmission (our answer was lost) a second or more later */
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
@@ -251,6 +260,10 @@ void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload
                           const uint8_t *plain, const uint8_t next_iv[16]);
 void osp_quick_peer_clear(OspSession *s);
 void osp_child_sa_wipe(OspChildSa *sa);
+/* The lifetime to use when the gateway chose `theirs` (0: it chose none)
+ * and we proposed `ours` (0: no limit): at most ours, at least the floor
+ * (or ours when that is lower); logged when raised.  what: for the log. */
+uint32_t osp_gateway_lifetime(uint32_t theirs, uint32_t ours, uint32_t floor, const char *what);
 
 void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);
 void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,

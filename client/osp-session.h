@@ -98,6 +98,9 @@ void osp_session_traffic_seen(OspSession *s, gint64 now_us);
 bool osp_session_traffic_sent(OspSession *s, gint64 now_us);
 /* An inbound ESP SA has carried this many kilobytes (for lifetime in kB). */
 void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gint64 now_us);
+/* The outbound sequence numbers of this SA pair near 2^32 (RFC 4303
+ * 3.3.3: they never cycle): a new SA now. */
+void osp_session_child_exhausted(OspSession *s, uint32_t spi_in, gint64 now_us);
 
 void osp_session_provide_secrets(OspSession *s, guint request_id,
                                  const char *const values[OSP_SECRET_N_KINDS], gint64 now_us);
