@@ -40,6 +40,7 @@ const char *osp_authz_action_id(OspAuthzAction action)
   case OSP_AUTHZ_DISCONNECT: return "net.ospreyvpn.osprey1.disconnect";
   case OSP_AUTHZ_MODIFY: return "net.ospreyvpn.osprey1.modify-system-profiles";
   case OSP_AUTHZ_CONNECT_CONFIG: return "net.ospreyvpn.osprey1.connect-config";
+  case OSP_AUTHZ_ROOT_COMMANDS: return "net.ospreyvpn.osprey1.set-root-commands";
   }
   return NULL;
 }

@@ -15,6 +15,7 @@ typedef enum {
   OSP_AUTHZ_DISCONNECT,     /* net.ospreyvpn.osprey1.disconnect */
   OSP_AUTHZ_MODIFY,         /* net.ospreyvpn.osprey1.modify-system-profiles */
   OSP_AUTHZ_CONNECT_CONFIG, /* net.ospreyvpn.osprey1.connect-config */
+  OSP_AUTHZ_ROOT_COMMANDS,  /* net.ospreyvpn.osprey1.set-root-commands */
 } OspAuthzAction;
 
 const char *osp_authz_action_id(OspAuthzAction action);

@@ -15,6 +15,7 @@
 #include "osp-profile.h"
 
 #include <arpa/inet.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define PROFILE_PATH_PREFIX OSP_DBUS_PATH "/Profile/"
@@ -300,6 +301,66 @@ static void authorize(OspManager *m, GDBusMethodInvocation *inv, OspAuthzAction 
   c->data = data;
   c->free_data = free_data;
   osp_authz_check(m->authz, inv, action, auth_done, c);
+}
+
+/* A profile's network script and password helper run as root: setting one
+ * is asked for on top of modify-system-profiles (set-root-commands). */
+typedef struct {
+  AuthorizedFunc func;
+  gpointer data;
+  GDestroyNotify free_data;
+} RootCommandsStep;
+
+static void root_commands_step_free(gpointer p)
+{
+  RootCommandsStep *t = p;
+
+  if (t->free_data && t->data)
+    t->free_data(t->data);
+  g_free(t);
+}
+
+static void root_commands_step(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
+                               gpointer data)
+{
+  RootCommandsStep *t = data;
+
+  authorize(m, inv, OSP_AUTHZ_ROOT_COMMANDS, t->func, g_steal_pointer(&t->data), t->free_data);
+}
+
+static void authorize_modify(OspManager *m, GDBusMethodInvocation *inv, gboolean root_commands,
+                             AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
+{
+  RootCommandsStep *t;
+
+  if (!root_commands) {
+    authorize(m, inv, OSP_AUTHZ_MODIFY, func, data, free_data);
+    return;
+  }
+  t = g_new0(RootCommandsStep, 1);
+  t->func = func;
+  t->data = data;
+  t->free_data = free_data;
+  authorize(m, inv, OSP_AUTHZ_MODIFY, root_commands_step, t, root_commands_step_free);
+}
+
+/* Does this a{sv} of settings set a command that runs as root? */
+static gboolean settings_set_root_command(GVariant *settings)
+{
+  static const char *const keys[] = { "script", "password-helper" };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+    g_autoptr(GVariant) v = g_variant_lookup_value(settings, keys[i], G_VARIANT_TYPE_STRING);
+
+    if (v && *g_variant_get_string(v, NULL))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean profile_sets_root_command(const OspProfile *p)
+{
+  return (p->script && *p->script) || (p->password_helper && *p->password_helper);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -761,7 +822,8 @@ static gboolean handle_profile_update(OspDBusProfile *iface, GDBusMethodInvocati
       return_invalid(inv, "Unknown setting \"%.64s\"", *r);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  authorize(e->m, inv, OSP_AUTHZ_MODIFY, update_authorized, g_strdup(e->name), g_free);
+  authorize_modify(e->m, inv, settings_set_root_command(settings), update_authorized,
+                   g_strdup(e->name), g_free);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1002,7 +1064,7 @@ static gboolean handle_add_profile(OspDBusManager *iface, GDBusMethodInvocation 
     return_error(inv, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  authorize(m, inv, OSP_AUTHZ_MODIFY, add_authorized, NULL, NULL);
+  authorize_modify(m, inv, settings_set_root_command(settings), add_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1097,6 +1159,15 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
     profile_set_keyfile(m, e, kf);
   else
     e = add_profile_entry(m, name, kf);
+  /* the importer should know what it let in (and was asked to authorize) */
+  if (p->script && *p->script)
+    g_ptr_array_add(warnings, g_strdup_printf(_("Script: “%s” runs as root (set-root-commands "
+                                                "authorization)"),
+                                              p->script));
+  if (p->password_helper && *p->password_helper)
+    g_ptr_array_add(warnings, g_strdup_printf(_("Password helper: “%s” runs as root "
+                                                "(set-root-commands authorization)"),
+                                              p->password_helper));
   g_ptr_array_add(warnings, NULL);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", name, "MESSAGE",
                    "%s: profile imported by uid %u (%u warnings)", name, uid, warnings->len - 1);
@@ -1111,7 +1182,9 @@ static gboolean handle_import_profile(OspDBusManager *iface, GDBusMethodInvocati
   OspManager *m = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *derived = NULL;
+  g_autoptr(OspProfile) p = NULL;
   ImportOptions opts;
+  gsize len;
 
   if (strlen(filename) > 4096) {
     return_invalid(inv, "File name too long");
@@ -1136,7 +1209,14 @@ static gboolean handle_import_profile(OspDBusManager *iface, GDBusMethodInvocati
   }
   if (!check_name(inv, derived))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  authorize(m, inv, OSP_AUTHZ_MODIFY, import_authorized, NULL, NULL);
+  /* parsed here only to know which authorization it needs; a file that
+   * does not parse fails in import_authorized() with its error */
+  {
+    const char *text = g_variant_get_fixed_array(contents, &len, 1);
+
+    p = osp_profile_parse_any(text, len, filename, NULL, NULL);
+  }
+  authorize_modify(m, inv, p && profile_sets_root_command(p), import_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

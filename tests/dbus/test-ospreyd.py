@@ -616,6 +616,45 @@ class TestAuthz(Base):
         env.set_rules("net.ospreyvpn.osprey1.modify-system-profiles 12345 yes\n")
         self.assertDBusError("NotAuthorized", prof.Update, settings(username="v"), dbus.Array([], signature="s"))
 
+    def test_root_commands(self):
+        """A profile's Script and Password helper run as root: adding,
+        importing or updating a profile that sets one needs
+        set-root-commands on top of modify-system-profiles."""
+        env = self.env
+        mgr = env.manager()
+        none = dbus.Dictionary({}, signature="sv")
+        keep = dbus.Array([], signature="s")
+        evil = b"IPSec gateway 192.0.2.1\nIPSec ID g\nScript /usr/local/bin/evil\n"
+        helper = b"IPSec gateway 192.0.2.1\nIPSec ID g\nPassword helper echo pw\n"
+        env.set_rules("net.ospreyvpn.osprey1.set-root-commands * no\n* * yes\n")
+        env.add("plain", **basic())  # no command: modify is enough
+        prof = env.profile(mgr.GetProfile("plain"))
+        self.assertDBusError("NotAuthorized", env.add, "s", **basic(script="/bin/true"))
+        self.assertDBusError("NotAuthorized", env.add, "h", **basic(password_helper="echo pw"))
+        self.assertDBusError("NotAuthorized", prof.Update, settings(script="/tmp/x"), keep)
+        self.assertDBusError("NotAuthorized", mgr.ImportProfile, "i", "i.conf",
+                             dbus.ByteArray(evil), none)
+        self.assertDBusError("NotAuthorized", mgr.ImportProfile, "j", "j.conf",
+                             dbus.ByteArray(helper), none)
+        for name in ("s", "h", "i", "j"):
+            self.assertFalse(os.path.exists(os.path.join(env.profiles, name + ".conf")), name)
+        self.assertNotIn("Script", prof.Export())
+        prof.Update(settings(username="u"), keep)
+        prof.Update(settings(script=""), keep)  # no command: nothing to ask
+        mgr.ImportProfile("k", "k.conf", dbus.ByteArray(b"IPSec gateway 192.0.2.1\nIPSec ID g\n"),
+                          none)
+        # set-root-commands alone is not enough either
+        env.set_rules("net.ospreyvpn.osprey1.modify-system-profiles * no\n* * yes\n")
+        self.assertDBusError("NotAuthorized", env.add, "s", **basic(script="/bin/true"))
+        # both allowed: it works, and the import says what will run as root
+        env.set_rules(ALLOW_ALL)
+        env.add("s", **basic(script="/bin/true"))
+        prof.Update(settings(password_helper="echo pw"), keep)
+        self.assertIn("Password helper echo pw", prof.Export())
+        _, warnings = mgr.ImportProfile("i", "i.conf", dbus.ByteArray(evil), none)
+        self.assertTrue(any("/usr/local/bin/evil" in w and "root" in w for w in warnings),
+                        warnings)
+
     def test_not_dumpable(self):
         """No core dump, no ptrace by the same user: /proc/PID/ files of a
         non-dumpable process belong to root:root whatever its ids, so run it
@@ -1116,14 +1155,18 @@ class TestFiles(unittest.TestCase):
         self.assertEqual(set(actions), {"net.ospreyvpn.osprey1.connect",
                                         "net.ospreyvpn.osprey1.disconnect",
                                         "net.ospreyvpn.osprey1.modify-system-profiles",
-                                        "net.ospreyvpn.osprey1.connect-config"})
-        for aid in ("net.ospreyvpn.osprey1.connect", "net.ospreyvpn.osprey1.disconnect"):
-            self.assertEqual(actions[aid].find("defaults/allow_active").text, "yes")
-        for aid in ("net.ospreyvpn.osprey1.modify-system-profiles",
-                    "net.ospreyvpn.osprey1.connect-config"):
+                                        "net.ospreyvpn.osprey1.connect-config",
+                                        "net.ospreyvpn.osprey1.set-root-commands"})
+        self.assertEqual(actions["net.ospreyvpn.osprey1.connect"].find("defaults/allow_active")
+                         .text, "yes")
+        # disconnect is asked for another user's connection only: admin
+        for aid, want in (("net.ospreyvpn.osprey1.disconnect", "auth_admin_keep"),
+                          ("net.ospreyvpn.osprey1.modify-system-profiles", "auth_admin_keep"),
+                          ("net.ospreyvpn.osprey1.connect-config", "auth_admin_keep"),
+                          ("net.ospreyvpn.osprey1.set-root-commands", "auth_admin")):
             d = actions[aid].find("defaults")
             for k in ("allow_any", "allow_inactive", "allow_active"):
-                self.assertEqual(d.find(k).text, "auth_admin_keep", aid)
+                self.assertEqual(d.find(k).text, want, aid)
         dtd = "/usr/share/polkit-1/policyconfig-1.dtd"
         if shutil.which("xmllint") and os.path.exists(dtd):
             subprocess.run(["xmllint", "--noout", "--dtdvalid", dtd,
