@@ -18,8 +18,8 @@ set -u
 OSPREYD=$(readlink -f "$1")
 OSPREY=$(readlink -f "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
-DATA=$(cd "$HERE/../../data" && pwd)
 . "$HERE/../lab/lab.sh"
+. "$HERE/../lab/lab-ospreyd.sh"
 
 BUS_PID=
 DAEMON_PID=
@@ -41,45 +41,6 @@ cleanup()
   lab_check_host_resolv || ok=1
   lab_down
   [ $ok = 0 ] || { echo "FAIL [cli-lab]: host /etc/resolv.conf changed" >&2; exit 1; }
-}
-
-# A system-like bus with the project's policy, as tests/dbus/test-ospreyd.py has.
-bus_start()
-{
-  local dir=$LAB_DIR/bus i conf
-  mkdir -p "$dir"
-  conf=$(<"$HERE/../data/system-like-bus.conf.in")
-  conf=${conf//@LISTEN@/unix:path=$dir/socket}
-  conf=${conf//@POLICY@/$DATA/net.ospreyvpn.Osprey1.conf}
-  conf=${conf//@EXTRA@/}
-  printf '%s\n' "$conf" >"$dir/bus.conf"
-  dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile >/dev/null 2>&1 &
-  BUS_PID=$!
-  for i in $(seq 100); do
-    [ -S "$dir/socket" ] && break
-    sleep 0.05
-  done
-  [ -S "$dir/socket" ] || fail "dbus-daemon did not start"
-  export OSPREY_BUS_ADDRESS="unix:path=$dir/socket"
-}
-
-daemon_start()
-{
-  local i rc
-  mkdir -p "$LAB_DIR/profiles" "$LAB_DIR/secrets"
-  echo "* * yes" >"$LAB_DIR/rules"
-  export OSPREY_STATE_DIR=$LAB_DIR # what worked before: per test, not the host's
-  lab_spawn_client "$LAB_DIR/ospreyd.log" "$OSPREYD" -v --bus-address "$OSPREY_BUS_ADDRESS" \
-    --profiles-dir "$LAB_DIR/profiles" --secrets-dir "$LAB_DIR/secrets" \
-    --test-authz "$LAB_DIR/rules"
-  DAEMON_PID=$LAB_SPAWN_PID
-  for i in $(seq 100); do
-    "$OSPREY" -q list >/dev/null 2>&1
-    rc=$?
-    [ $rc != 4 ] && break
-    sleep 0.1
-  done
-  [ $rc = 0 ] || fail "osprey list: exit $rc once ospreyd should run"
 }
 
 expect_status()
@@ -105,8 +66,10 @@ expect_down()
 
 trap cleanup EXIT
 lab_up >/dev/null || exit $?
-bus_start
-daemon_start
+lab_bus_start || fail "dbus-daemon did not start"
+BUS_PID=$LAB_BUS_PID
+lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "osprey list fails once ospreyd should run"
+DAEMON_PID=$LAB_OSPREYD_PID
 note "ospreyd up on a private bus in $LAB_NS_CL"
 
 # 1. import a vpnc .conf without its secrets; connect with --password-stdin
