@@ -20,6 +20,7 @@ deps_build=(
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
   libnm-dev                      # nm-osprey-service (-Dnm)
+  libgtk-3-dev libayatana-appindicator3-dev libsecret-1-dev   # gui/ osprey-tray
 )
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
 deps_test=(
@@ -29,6 +30,9 @@ deps_test=(
   iproute2 nftables iputils-ping iperf3 socat util-linux
   vpnc vpnc-scripts              # the reference client (and the vpnc-script Osprey runs)
   network-manager udev network-manager-vpnc  # tests/nm: a real NetworkManager in a namespace
+  # tests/gui: a private desktop (display, tray, accessibility, keyring, notifications)
+  xvfb trayer xdotool at-spi2-core python3-dogtail python3-pyatspi python3-dbusmock
+  gnome-keyring libsecret-tools imagemagick desktop-file-utils appstream
 )
 # shellcheck disable=SC2206 # OSPREY_EXTRA_DEPS: space-separated package names
 packages=("${deps_build[@]}" "${deps_test[@]}" ${OSPREY_EXTRA_DEPS:-})

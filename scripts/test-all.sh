@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Builds Osprey and runs every test:
-#   1. build-test/: -Dwerror=true -Dnm=enabled, `meson test` over all suites (unit, lab, ...;
+#   1. build-test/: -Dwerror=true -Dnm=enabled -Dgui=enabled, `meson test` over all suites (unit, lab, ...;
 #      the lab tests need root and are skipped without it)
 #   2. build-asan/: -Db_sanitize=address,undefined, the 'unit' suite
 # then prints "N passed, N failed[, N skipped]" counted from the two
@@ -114,8 +114,8 @@ trap 'rm -f "$stamp"' EXIT
 rm -f "$build/meson-logs/testlog.json" "$asan/meson-logs/testlog.json"
 
 # ---- 1: everything, warnings are errors
-step "configure $build (-Dwerror=true)"
-if setup "$build" -Dwerror=true -Dnm=enabled; then
+step "configure $build (-Dwerror=true -Dnm=enabled -Dgui=enabled)"
+if setup "$build" -Dwerror=true -Dnm=enabled -Dgui=enabled; then
   step "build $build"
   if meson compile -C "$build"; then
     step "test $build (all suites)"

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey-tray — the details window of a connection: state and since,
+ * gateway, the IP configuration, traffic counters and rates, the banner.
+ * Filled from the Connection object's properties; updated from their
+ * PropertiesChanged only while the window is shown (no timer). */
+#include "osp-tray.h"
+
+#include <string.h>
+
+struct _OspTrayDetails {
+  GtkWidget *window;
+  GtkWidget *grid;
+  char *profile;
+  GHashTable *values; /* field id -> value GtkLabel */
+  guint64 last_rx, last_tx;
+  gint64 last_time;
+  double rx_rate, tx_rate;
+};
+
+static const struct {
+  const char *id;
+  const char *label;
+} fields[] = {
+  { "state", N_("State") },
+  { "since", N_("Connected since") },
+  { "gateway", N_("Gateway") },
+  { "address", N_("Address in the VPN") },
+  { "device", N_("Interface") },
+  { "mtu", N_("MTU") },
+  { "dns", N_("DNS servers") },
+  { "domain", N_("Domain") },
+  { "split-dns", N_("Domains through the VPN") },
+  { "routes", N_("Networks through the VPN") },
+  { "received", N_("Received") },
+  { "sent", N_("Sent") },
+  { "rekeys", N_("Rekeys") },
+  { "errors", N_("Rejected packets") },
+  { "banner", N_("Banner") },
+};
+
+static void set_field(OspTrayDetails *d, const char *id, const char *value)
+{
+  GtkLabel *label = g_hash_table_lookup(d->values, id);
+  const char *text = value && *value ? value : "—";
+
+  gtk_label_set_text(label, text);
+  atk_object_set_description(gtk_widget_get_accessible(GTK_WIDGET(label)), text);
+}
+
+static void set_field_take(OspTrayDetails *d, const char *id, char *value)
+{
+  set_field(d, id, value);
+  g_free(value);
+}
+
+static char *strv_of(GVariant *ip, const char *key)
+{
+  g_autofree const char **v = NULL;
+  g_autoptr(GVariant) value = ip ? g_variant_lookup_value(ip, key, G_VARIANT_TYPE_STRING_ARRAY)
+                                 : NULL;
+  g_autofree char *joined = NULL;
+
+  if (!value)
+    return NULL;
+  v = g_variant_get_strv(value, NULL);
+  joined = g_strjoinv(", ", (char **)v);
+  return osp_tray_plain_text(joined, TRUE);
+}
+
+static char *string_of(GVariant *ip, const char *key)
+{
+  const char *s = NULL;
+
+  if (ip)
+    g_variant_lookup(ip, key, "&s", &s);
+  return s ? osp_tray_plain_text(s, TRUE) : NULL;
+}
+
+static guint64 stat_of(GVariant *stats, const char *key)
+{
+  guint64 v = 0;
+
+  if (stats)
+    g_variant_lookup(stats, key, "t", &v);
+  return v;
+}
+
+static char *traffic_text(guint64 bytes, guint64 packets, double rate)
+{
+  g_autofree char *size = g_format_size(bytes);
+  g_autofree char *per_s = g_format_size((guint64)rate);
+
+  /* TRANSLATORS: bytes, packets, rate, e.g. "1.2 MB in 900 packets, 3.4 kB/s" */
+  return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s in %" G_GUINT64_FORMAT " packet, %s/s",
+                                     "%s in %" G_GUINT64_FORMAT " packets, %s/s", (gulong)packets),
+                         size, packets, per_s);
+}
+
+static void update_rates(OspTrayDetails *d, guint64 rx, guint64 tx)
+{
+  gint64 now = g_get_monotonic_time();
+
+  if (d->last_time && now > d->last_time && rx >= d->last_rx && tx >= d->last_tx) {
+    double secs = (double)(now - d->last_time) / G_USEC_PER_SEC;
+
+    d->rx_rate = (double)(rx - d->last_rx) / secs;
+    d->tx_rate = (double)(tx - d->last_tx) / secs;
+  }
+  d->last_rx = rx;
+  d->last_tx = tx;
+  d->last_time = now;
+}
+
+static void fill(OspTray *t, OspDBusConnection *c)
+{
+  OspTrayDetails *d = t->details;
+  GVariant *ip = c ? osp_dbus_connection_get_ip_config(c) : NULL;
+  GVariant *stats = c ? osp_dbus_connection_get_stats(c) : NULL;
+  g_autofree char *since = NULL, *mtu = NULL, *routes = NULL, *rx = NULL, *tx = NULL;
+  g_autofree char *rekeys = NULL, *errors = NULL, *state = NULL;
+  g_autofree char *gateway = NULL, *banner = NULL;
+  guint32 mtu_value = 0;
+  gboolean full = FALSE;
+
+  if (c && osp_dbus_connection_get_since(c) > 0) {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(osp_dbus_connection_get_since(c) /
+                                                              G_USEC_PER_SEC);
+    g_autofree char *age = osp_tray_age_text(osp_dbus_connection_get_since(c), g_get_real_time());
+    g_autofree char *when = g_date_time_format(dt, "%x %X");
+
+    /* TRANSLATORS: a date and time, how long ago */
+    since = g_strdup_printf(_("%s (%s)"), when, age);
+  }
+  if (c) {
+    const char *sentence = osp_tray_reason_sentence(osp_dbus_connection_get_state_reason(c));
+
+    state = sentence ? g_strdup_printf("%s: %s", osp_tray_state_text(osp_dbus_connection_get_state(c)),
+                                       sentence)
+                     : g_strdup(osp_tray_state_text(osp_dbus_connection_get_state(c)));
+  } else {
+    state = g_strdup(osp_tray_state_text("disconnected"));
+  }
+  set_field(d, "state", state);
+  set_field(d, "since", since);
+  gateway = c ? osp_tray_plain_text(osp_dbus_connection_get_gateway(c), TRUE) : NULL;
+  set_field(d, "gateway", gateway);
+  set_field_take(d, "address", string_of(ip, "address"));
+  set_field_take(d, "device", string_of(ip, "device"));
+  if (ip && g_variant_lookup(ip, "mtu", "u", &mtu_value))
+    mtu = g_strdup_printf("%u", mtu_value);
+  set_field(d, "mtu", mtu);
+  set_field_take(d, "dns", strv_of(ip, "dns"));
+  set_field_take(d, "domain", string_of(ip, "domain"));
+  set_field_take(d, "split-dns", strv_of(ip, "split-dns"));
+  if (ip && g_variant_lookup(ip, "full-tunnel", "b", &full) && full)
+    routes = g_strdup(_("everything (full tunnel)"));
+  else
+    routes = strv_of(ip, "split-include");
+  set_field(d, "routes", routes);
+  update_rates(d, stat_of(stats, "rx-bytes"), stat_of(stats, "tx-bytes"));
+  rx = traffic_text(stat_of(stats, "rx-bytes"), stat_of(stats, "rx-packets"), d->rx_rate);
+  tx = traffic_text(stat_of(stats, "tx-bytes"), stat_of(stats, "tx-packets"), d->tx_rate);
+  set_field(d, "received", rx);
+  set_field(d, "sent", tx);
+  rekeys = g_strdup_printf("%" G_GUINT64_FORMAT, stat_of(stats, "rekeys"));
+  errors = g_strdup_printf("%" G_GUINT64_FORMAT, stat_of(stats, "rx-errors"));
+  set_field(d, "rekeys", rekeys);
+  set_field(d, "errors", errors);
+  banner = c ? osp_tray_plain_text(osp_dbus_connection_get_banner(c), FALSE) : NULL;
+  set_field(d, "banner", banner);
+}
+
+static OspDBusConnection *shown_connection(OspTray *t)
+{
+  g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(t, t->details->profile);
+
+  return p ? osp_tray_lookup_connection(t, osp_dbus_profile_get_active_connection(p)) : NULL;
+}
+
+void osp_tray_details_changed(OspTray *t, OspDBusConnection *c)
+{
+  OspTrayDetails *d = t->details;
+  g_autoptr(OspDBusConnection) shown = NULL;
+
+  if (!d || !gtk_widget_get_visible(d->window))
+    return;
+  shown = shown_connection(t);
+  if (!c || shown == c)
+    fill(t, shown);
+}
+
+/* The profile to show when none is named: one that is up, else one with a
+ * connection object, else the first. */
+static char *pick_profile(OspTray *t)
+{
+  g_autofree char *any = NULL, *first = NULL;
+  GList *objects = t->om ? g_dbus_object_manager_get_objects(t->om) : NULL;
+  char *up = NULL;
+
+  for (GList *l = objects; l && !up; l = l->next) {
+    g_autoptr(OspDBusProfile) p = osp_dbus_object_get_profile(OSP_DBUS_OBJECT(l->data));
+    g_autoptr(OspDBusConnection) c = NULL;
+
+    if (!p)
+      continue;
+    c = osp_tray_lookup_connection(t, osp_dbus_profile_get_active_connection(p));
+    if (!first)
+      first = g_strdup(osp_dbus_profile_get_name(p));
+    if (c && !any)
+      any = g_strdup(osp_dbus_profile_get_name(p));
+    if (c && strcmp(osp_dbus_connection_get_state(c), "connected") == 0)
+      up = g_strdup(osp_dbus_profile_get_name(p));
+  }
+  g_list_free_full(objects, g_object_unref);
+  if (up)
+    return up;
+  return any ? g_steal_pointer(&any) : g_steal_pointer(&first);
+}
+
+static gboolean on_delete(GtkWidget *w, GdkEvent *event, gpointer user_data)
+{
+  gtk_widget_hide(w);
+  return TRUE; /* kept for next time; hidden, it updates nothing */
+}
+
+static gboolean on_key(GtkWidget *w, GdkEventKey *event, gpointer user_data)
+{
+  if (event->keyval != GDK_KEY_Escape)
+    return FALSE;
+  gtk_widget_hide(w);
+  return TRUE;
+}
+
+static void build_window(OspTray *t)
+{
+  OspTrayDetails *d = g_new0(OspTrayDetails, 1);
+  GtkWidget *box, *scroll, *close;
+
+  t->details = d;
+  d->values = g_hash_table_new(g_str_hash, g_str_equal);
+  d->window = gtk_application_window_new(t->app);
+  gtk_window_set_default_size(GTK_WINDOW(d->window), 520, 460);
+  gtk_window_set_icon_name(GTK_WINDOW(d->window), "osprey-connected");
+  g_signal_connect(d->window, "delete-event", G_CALLBACK(on_delete), t);
+  box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+  gtk_container_add(GTK_CONTAINER(d->window), box);
+  scroll = gtk_scrolled_window_new(NULL, NULL);
+  gtk_widget_set_vexpand(scroll, TRUE);
+  gtk_container_add(GTK_CONTAINER(box), scroll);
+  close = gtk_button_new_with_mnemonic(_("_Close"));
+  atk_object_set_name(gtk_widget_get_accessible(close), _("Close"));
+  gtk_widget_set_halign(close, GTK_ALIGN_END);
+  g_object_set(close, "margin", 12, NULL);
+  g_signal_connect_swapped(close, "clicked", G_CALLBACK(gtk_widget_hide), d->window);
+  gtk_container_add(GTK_CONTAINER(box), close);
+  g_signal_connect(d->window, "key-press-event", G_CALLBACK(on_key), NULL);
+  d->grid = gtk_grid_new();
+  gtk_grid_set_row_spacing(GTK_GRID(d->grid), 6);
+  gtk_grid_set_column_spacing(GTK_GRID(d->grid), 18);
+  gtk_container_set_border_width(GTK_CONTAINER(d->grid), 18);
+  gtk_container_add(GTK_CONTAINER(scroll), d->grid);
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+    GtkWidget *name = gtk_label_new(_(fields[i].label));
+    GtkWidget *value = gtk_label_new("—");
+
+    gtk_label_set_xalign(GTK_LABEL(name), 1);
+    gtk_label_set_yalign(GTK_LABEL(name), 0);
+    gtk_style_context_add_class(gtk_widget_get_style_context(name), "dim-label");
+    gtk_label_set_xalign(GTK_LABEL(value), 0);
+    gtk_label_set_selectable(GTK_LABEL(value), TRUE);
+    gtk_label_set_line_wrap(GTK_LABEL(value), TRUE);
+    gtk_widget_set_hexpand(value, TRUE);
+    /* a screen reader reads "Gateway" for the value, its text as description */
+    atk_object_set_name(gtk_widget_get_accessible(value), _(fields[i].label));
+    gtk_label_set_mnemonic_widget(GTK_LABEL(name), value);
+    gtk_grid_attach(GTK_GRID(d->grid), name, 0, (int)i, 1, 1);
+    gtk_grid_attach(GTK_GRID(d->grid), value, 1, (int)i, 1, 1);
+    g_hash_table_insert(d->values, (gpointer)fields[i].id, value);
+  }
+  gtk_widget_show_all(box);
+}
+
+void osp_tray_details_show(OspTray *t, const char *profile_name)
+{
+  g_autofree char *title = NULL;
+  g_autoptr(OspDBusConnection) c = NULL;
+
+  if (!t->details)
+    build_window(t);
+  g_free(t->details->profile);
+  t->details->profile = profile_name ? g_strdup(profile_name) : pick_profile(t);
+  t->details->last_time = 0;
+  t->details->rx_rate = t->details->tx_rate = 0;
+  /* TRANSLATORS: window title; %s is a profile name */
+  title = g_strdup_printf(_("Osprey VPN details: %s"), t->details->profile ? t->details->profile : "");
+  gtk_window_set_title(GTK_WINDOW(t->details->window), title);
+  c = shown_connection(t);
+  fill(t, c);
+  gtk_window_present(GTK_WINDOW(t->details->window));
+}
+
+void osp_tray_details_free(OspTray *t)
+{
+  OspTrayDetails *d = t->details;
+
+  if (!d)
+    return;
+  t->details = NULL;
+  gtk_widget_destroy(d->window);
+  g_hash_table_unref(d->values);
+  g_free(d->profile);
+  g_free(d);
+}
