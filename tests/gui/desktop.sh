@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A private desktop session for the GUI tests, never the machine's:
+#
+#   Xvfb :N (its own display, found with -displayfd)
+#   dbus-daemon --session (its own session bus)
+#     at-spi-bus-launcher (the accessibility bus; at-spi2-registryd on it)
+#     gnome-keyring-daemon --unlock (a login keyring unlocked with a known password)
+#     python3-dbusmock notification_daemon (org.freedesktop.Notifications, calls logged)
+#     optional: trayer (an XEmbed system tray)
+#
+# Library: . tests/gui/desktop.sh; desktop_start DIR; ...; desktop_stop
+# Every process is recorded by PID in DESKTOP_PIDS and ended by PID, children
+# of the launchers included (their parent PID is ours).  HOME, XDG_* point
+# into DIR.
+set -u
+
+DESKTOP_PIDS=()
+DESKTOP_KEYRING_PASSWORD=osprey-test-keyring
+
+_desktop_fail() { echo "FAIL [desktop]: $*" >&2; return 1; }
+
+_desktop_wait_file()
+{
+  local f=$1 i
+  for i in $(seq 200); do
+    [ -s "$f" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# desktop_start DIR: starts the session and exports DISPLAY,
+# DBUS_SESSION_BUS_ADDRESS, HOME, XDG_RUNTIME_DIR, XDG_DATA_HOME,
+# XDG_CONFIG_HOME, XDG_CACHE_HOME; notifications are logged to
+# DIR/notifications.log.
+desktop_start()
+{
+  local dir=$1 i
+  mkdir -p "$dir/home" "$dir/runtime"
+  chmod 0700 "$dir/runtime"
+  export HOME=$dir/home XDG_RUNTIME_DIR=$dir/runtime
+  export XDG_DATA_HOME=$dir/home/.local/share XDG_CONFIG_HOME=$dir/home/.config
+  export XDG_CACHE_HOME=$dir/home/.cache
+  unset SESSION_MANAGER DESKTOP_AUTOSTART_ID AT_SPI_BUS_ADDRESS NO_AT_BRIDGE
+
+  Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$dir/display" >"$dir/xvfb.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  _desktop_wait_file "$dir/display" || _desktop_fail "Xvfb did not start" || return 1
+  export DISPLAY=:$(head -n1 "$dir/display")
+
+  dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$dir/session-bus" \
+    >"$dir/session-bus.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  _desktop_wait_file "$dir/session-bus" || _desktop_fail "session bus did not start" || return 1
+  DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$dir/session-bus")
+  export DBUS_SESSION_BUS_ADDRESS
+
+  /usr/libexec/at-spi-bus-launcher --launch-immediately --a11y=1 >"$dir/at-spi.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  for i in $(seq 100); do
+    gdbus call --session -d org.a11y.Bus -o /org/a11y/bus -m org.a11y.Bus.GetAddress \
+      >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+
+  printf '%s' "$DESKTOP_KEYRING_PASSWORD" >"$dir/keyring.pw"
+  gnome-keyring-daemon --foreground --unlock --components=secrets <"$dir/keyring.pw" \
+    >"$dir/keyring.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  for i in $(seq 100); do
+    gdbus call --session -d org.freedesktop.secrets -o /org/freedesktop/secrets \
+      -m org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+
+  /usr/bin/python3 -m dbusmock --template notification_daemon -l "$dir/notifications.log" \
+    >"$dir/dbusmock.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  for i in $(seq 100); do
+    gdbus call --session -d org.freedesktop.Notifications -o /org/freedesktop/Notifications \
+      -m org.freedesktop.Notifications.GetServerInformation >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  gdbus call --session -d org.freedesktop.Notifications -o /org/freedesktop/Notifications \
+    -m org.freedesktop.Notifications.GetServerInformation >/dev/null 2>&1 ||
+    _desktop_fail "no notification server" || return 1
+  DESKTOP_DIR=$dir
+}
+
+# desktop_tray: an XEmbed system tray (trayer) at the top left.
+desktop_tray()
+{
+  trayer --edge top --align left --widthtype pixel --width 64 --heighttype pixel --height 32 \
+    --SetDockType false --SetPartialStrut false >"$DESKTOP_DIR/trayer.log" 2>&1 &
+  DESKTOP_PIDS+=($!)
+  DESKTOP_TRAYER_PID=$!
+}
+
+# desktop_screenshot NAME: the whole screen as DIR/shots/NAME.png
+desktop_screenshot()
+{
+  mkdir -p "$DESKTOP_DIR/shots"
+  /usr/bin/import -display "$DISPLAY" -window root "$DESKTOP_DIR/shots/$1.png" 2>/dev/null
+}
+
+_desktop_kill_tree()
+{
+  local pid=$1 child
+  for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+    _desktop_kill_tree "$child"
+  done
+  kill "$pid" 2>/dev/null
+}
+
+desktop_stop()
+{
+  local i
+  for ((i = ${#DESKTOP_PIDS[@]} - 1; i >= 0; i--)); do
+    _desktop_kill_tree "${DESKTOP_PIDS[i]}"
+    wait "${DESKTOP_PIDS[i]}" 2>/dev/null
+  done
+  DESKTOP_PIDS=()
+}

@@ -1,0 +1,398 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Drives the real osprey-tray by accessible names (dogtail over AT-SPI) in
+the private desktop of tests/gui/tray-lab.sh, against the real ospreyd and
+the lab gateway.  One phase per call:
+
+  tray-driver.py xembed    menu in a real XEmbed tray (trayer) -> Connect ->
+                           password dialog (wrong, then right + Remember) ->
+                           banner -> connected, ping, details -> Disconnect;
+                           again from the keyring, banner -> Disconnect
+  tray-driver.py restart   after ospreyd restarted: the menu follows, the
+                           agent is registered again; a wrong stored password
+                           is rejected, cleared from the keyring, asked for
+  tray-driver.py sni       the StatusNotifierItem path (sni-host.py): item
+                           properties, dbusmenu layout, Connect/Disconnect
+                           through Event
+
+Environment from the orchestrator: LAB_SH, LAB_ID, LAB_NS_CL, LAB_PASSWORD,
+TRAY_LOG_DIR (notifications.log, shots/), OSPREY, OSPREY_TRAY (for sni).  Exits 0
+on success, 1 with a FAIL line naming the step.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from dogtail.config import config
+
+config.checkForA11y = False  # the session's AT-SPI bus is ours; no gsettings
+config.searchCutoffCount = 5
+config.defaultDelay = 0.2
+config.actionDelay = 0  # every wait below is for an outcome; this keeps timings honest
+config.logDebugToFile = False
+from dogtail import tree  # noqa: E402 (after the configuration)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DIR = os.environ["TRAY_LOG_DIR"]
+NS = os.environ["LAB_NS_CL"]
+PASSWORD = os.environ["LAB_PASSWORD"]
+PROTECTED = "198.51.100.1"
+RETRY_TEXT = "The gateway did not accept your answer. Try again."
+figures = []
+
+
+def note(msg):
+    print("[tray-driver] " + msg, flush=True)
+
+
+def fail(msg):
+    print("FAIL [tray-driver]: " + msg, flush=True)
+    screenshot("failure-" + sys.argv[1])
+    sys.exit(1)
+
+
+def wait_for(what, fn, timeout=30.0):
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            v = fn()
+        except Exception:  # objects come and go while the tray updates
+            v = None
+        if v:
+            return v
+        if time.monotonic() > end:
+            fail("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
+def screenshot(name):
+    os.makedirs(os.path.join(DIR, "shots"), exist_ok=True)
+    subprocess.run(["import", "-window", "root", os.path.join(DIR, "shots", name + ".png")],
+                   stderr=subprocess.DEVNULL, check=False)
+
+
+def app():
+    return wait_for("osprey-tray on the AT-SPI bus",
+                    lambda: tree.root.application("osprey-tray"), 30)
+
+
+def find(parent, name, role, showing=True):
+    for n in parent.findChildren(lambda x: x.name == name and x.roleName == role):
+        if not showing or n.showing:
+            return n
+    return None
+
+
+def dialog(title, timeout=30):
+    return wait_for("dialog " + repr(title), lambda: find(app(), title, "dialog"), timeout)
+
+
+def click(node):
+    node.doActionNamed("click")
+
+
+# ---- the XEmbed tray (trayer): the icon is the only one, top left
+
+def open_menu():
+    a = app()
+    if find(a, "Quit", "menu item"):
+        return a
+    out = subprocess.run(["xdotool", "search", "--class", "trayer"], capture_output=True,
+                         text=True).stdout.split()
+    for w in out:
+        geo = subprocess.run(["xdotool", "getwindowgeometry", w], capture_output=True,
+                             text=True).stdout
+        m = re.search(r"Position: (\d+),(\d+).*Geometry: (\d+)x(\d+)", geo, re.S)
+        if m and int(m.group(3)) > 20:
+            x, y = int(m.group(1)) + 16, int(m.group(2)) + 16
+            subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"], check=True)
+            break
+    wait_for("the menu", lambda: find(a, "Quit", "menu item"), 10)
+    return a
+
+
+def close_menu():
+    subprocess.run(["xdotool", "key", "Escape"], check=False)
+    wait_for("the menu to close", lambda: not find(app(), "Quit", "menu item"), 10)
+
+
+def menu_item(name, timeout=30):
+    """Opens the menu and returns the item once it is there (labels follow the daemon)."""
+    open_menu()
+    return wait_for("menu item " + repr(name), lambda: find(app(), name, "menu item"), timeout)
+
+
+def menu_click(name):
+    item = menu_item(name)
+    click(item)
+    return time.monotonic()
+
+
+# ---- notifications (python3-dbusmock's notification_daemon logs each Notify)
+
+def notifications():
+    out = []
+    try:
+        with open(os.path.join(DIR, "notifications.log"), encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r'\S+ Notify "([^"]*)" \d+ "[^"]*" "([^"]*)" "([^"]*)" \[([^]]*)\]',
+                             line)
+                if m:
+                    out.append({"summary": m.group(2), "body": m.group(3),
+                                "actions": m.group(4)})
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def wait_notification(summary, since, timeout=40):
+    def look():
+        for n in notifications()[since:]:
+            if n["summary"] == summary:
+                return n
+        return None
+    return wait_for("notification " + repr(summary), look, timeout)
+
+
+# ---- the lab
+
+def tunnel_up():
+    route = subprocess.run(["ip", "-n", NS, "-o", "route", "get", PROTECTED],
+                           capture_output=True, text=True).stdout
+    if " dev tun" not in route:
+        return False
+    return subprocess.run(["ip", "netns", "exec", NS, "ping", "-q", "-n", "-c", "1", "-W",
+                           "0.2", PROTECTED], stdout=subprocess.DEVNULL).returncode == 0
+
+
+def wait_tunnel(timeout=30):
+    end = time.monotonic() + timeout
+    while not tunnel_up():
+        if time.monotonic() > end:
+            fail("no ping through the tunnel to " + PROTECTED)
+        time.sleep(0.02)
+    return time.monotonic()
+
+
+def wait_tunnel_down():
+    wait_for("tun0 to go", lambda: subprocess.run(
+        ["ip", "-n", NS, "link", "show", "tun0"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL).returncode != 0, 30)
+
+
+def keyring(kind="password"):
+    r = subprocess.run(["secret-tool", "lookup", "xdg:schema", "net.ospreyvpn.Osprey.Secret",
+                        "profile", "lab", "kind", kind], capture_output=True, text=True)
+    return r.stdout if r.returncode == 0 else None
+
+
+def keyring_store(value, kind="password"):
+    subprocess.run(["secret-tool", "store", "--label", "test", "xdg:schema",
+                    "net.ospreyvpn.Osprey.Secret", "profile", "lab", "kind", kind],
+                   input=value, text=True, check=True)
+
+
+def text_of(node):
+    return node.text if node.text is not None else ""
+
+
+def password_dialog(expect_retry):
+    d = dialog("VPN login: lab")
+    if expect_retry:
+        wait_for("the rejection in the dialog", lambda: find(d, RETRY_TEXT, "label"), 10)
+    elif find(d, RETRY_TEXT, "label"):
+        fail("a first dialog says the answer was rejected")
+    # only the fields asked: the profile has the user name, so just the password
+    if find(d, "User name", "text", showing=False):
+        fail("the dialog asks for a user name the daemon did not ask for")
+    entry = find(d, "Password", "password text")
+    if entry is None:
+        fail("no Password field in the dialog")
+    return d, entry
+
+
+def phase_xembed():
+    a = app()
+    open_menu()
+    wait_for("'lab: Disconnected'", lambda: find(a, "lab: Disconnected", "menu item"), 20)
+    screenshot("menu")
+    n0 = len(notifications())
+
+    menu_click("Connect lab")
+    d, entry = password_dialog(expect_retry=False)
+    screenshot("password-dialog")
+    entry.text = "wrong-password"
+    click(find(d, "Connect", "push button"))
+    note("wrong password sent")
+    d, entry = password_dialog(expect_retry=True)
+    screenshot("password-rejected")
+    if keyring() is not None:
+        fail("a password is in the keyring though Remember was off")
+    entry.text = PASSWORD
+    remember = find(d, "Remember in the keyring", "check box")
+    if not remember.checked:
+        click(remember)
+    click(find(d, "Connect", "push button"))
+
+    b = dialog("Message from the gateway of lab")
+    if not any("Authorized users only." in n.name for n in b.findChildren(
+            lambda x: x.roleName == "label")):
+        fail("the banner dialog does not show the gateway's banner")
+    screenshot("banner")
+    click(find(b, "Accept", "push button"))
+    n = wait_notification("Connected to lab", n0)
+    if not re.search(r"198\.18\.1\.\d+", n["body"]):
+        fail("the connected notification names no address: " + n["body"])
+    wait_tunnel()
+    note("connected, ping through the tunnel, notification: " + n["body"])
+    if keyring() != PASSWORD:
+        fail("Remember did not put the password in the keyring")
+
+    menu_item("Disconnect lab")
+    wait_for("the age in the menu",
+             lambda: find(app(), "lab: Connected, less than a minute", "menu item"), 10)
+    click(find(app(), "Details…", "menu item"))
+    w = wait_for("the details window",
+                 lambda: find(app(), "Osprey VPN details: lab", "frame"), 20)
+    addr = wait_for("the address in the details",
+                    lambda: text_of(find(w, "Address in the VPN", "label")))
+    if not re.match(r"198\.18\.1\.\d+$", addr):
+        fail("details: address " + repr(addr))
+    if text_of(find(w, "Interface", "label")) != "tun0":
+        fail("details: interface")
+    if "198.51.100.0/24" not in text_of(find(w, "Networks through the VPN", "label")):
+        fail("details: split networks")
+
+    def received_packets():
+        m = re.search(r"in (\d+) packet", text_of(find(w, "Received", "label")))
+        return int(m.group(1)) if m else 0
+    before = received_packets()
+    subprocess.run(["ip", "netns", "exec", NS, "ping", "-q", "-c", "5", "-i", "0.2",
+                    PROTECTED], stdout=subprocess.DEVNULL, check=True)
+    wait_for("received packets to grow in the details",
+             lambda: received_packets() >= before + 5, 20)
+    screenshot("details")
+    note("details: %s, received packets %d -> %d" % (addr, before, received_packets()))
+    click(find(w, "Close", "push button"))
+    wait_for("the details window to close",
+             lambda: not find(app(), "Osprey VPN details: lab", "frame"), 10)
+
+    n1 = len(notifications())
+    menu_click("Disconnect lab")
+    wait_notification("Disconnected from lab", n1)
+    wait_tunnel_down()
+    menu_item("lab: Disconnected")
+    close_menu()
+    note("disconnected from the menu")
+
+    # again: the password comes from the keyring, no dialog; the banner's
+    # Disconnect ends the connection
+    n2 = len(notifications())
+    item = menu_item("Connect lab")
+    start, start_wall = time.monotonic(), time.time()
+    click(item)
+    first_ping = wait_tunnel()
+    status = json.loads(subprocess.run([os.environ["OSPREY"], "--json", "status", "lab"],
+                                       capture_output=True, text=True).stdout.splitlines()[0])
+    figures.append("Connect clicked (stored secret) to connected: %.3f s, to first ping: %.3f s" % (
+        status["since"] / 1e6 - start_wall, first_ping - start))
+    if find(app(), "VPN login: lab", "dialog"):
+        fail("a password dialog though the keyring has the password")
+    wait_notification("Connected to lab", n2)
+    b = dialog("Message from the gateway of lab")
+    click(find(b, "Disconnect", "push button"))
+    wait_notification("Disconnected from lab", n2)
+    wait_tunnel_down()
+    note("keyring answer, banner Disconnect")
+
+
+def phase_restart():
+    # the daemon restarted: the menu shows its profile again and the agent
+    # is registered with the new daemon (the keyring answers through it)
+    n0 = len(notifications())
+    menu_item("lab: Disconnected")
+    menu_click("Connect lab")
+    wait_tunnel()
+    click(find(dialog("Message from the gateway of lab"), "Accept", "push button"))
+    wait_notification("Connected to lab", n0)
+    menu_click("Disconnect lab")
+    wait_tunnel_down()
+    close_menu()
+    note("after the daemon's restart: connected through the re-registered agent")
+
+    # a stored password the gateway rejects is cleared and asked for
+    keyring_store("stale-password")
+    menu_click("Connect lab")
+    d, entry = password_dialog(expect_retry=True)
+    if keyring() is not None:
+        fail("the rejected password is still in the keyring")
+    screenshot("password-rejected-keyring")
+    click(find(d, "Cancel", "push button"))
+    wait_for("the dialog to close", lambda: not find(app(), "VPN login: lab", "dialog"), 10)
+    menu_item("lab: Disconnected")
+    close_menu()
+    note("a rejected stored password is cleared from the keyring and asked for")
+
+
+def phase_sni():
+    sys.path.insert(0, HERE)
+    import sni_host
+    host = sni_host.Host()
+    pid_file = os.path.join(DIR, "tray-sni.pid")
+    tray = subprocess.Popen([os.environ["OSPREY_TRAY"]], env=dict(os.environ, G_MESSAGES_DEBUG="osprey-tray"),
+                            stdout=open(os.path.join(DIR, "tray-sni.log"), "w"),
+                            stderr=subprocess.STDOUT)
+    with open(pid_file, "w") as f:
+        f.write(str(tray.pid))
+    try:
+        item = host.wait_item(20)
+        props = host.item_properties(item)
+        note("item: Id=%s Status=%s IconName=%s Title=%s" % (
+            props.get("Id"), props.get("Status"), props.get("IconName"), props.get("Title")))
+        if props.get("IconName") != "osprey-disconnected" or props.get("Status") != "Active":
+            fail("SNI item: %r" % props)
+        if "lab: Disconnected" not in props.get("Title", ""):
+            fail("SNI title: %r" % props.get("Title"))
+        labels = host.menu_labels(item, props["Menu"])
+        for want in ("lab: Disconnected", "Connect lab", "Details…", "Import…", "Quit"):
+            if want not in labels:
+                fail("dbusmenu layout lacks %r: %r" % (want, labels))
+        host.click(item, props["Menu"], "Connect lab")
+        # the keyring lost its password in the restart phase: asked again
+        d, entry = password_dialog(expect_retry=False)
+        entry.text = PASSWORD
+        click(find(d, "Connect", "push button"))
+        wait_tunnel()
+        host.wait_property(item, "IconName", "osprey-connected", 20)
+        props = host.item_properties(item)
+        if props.get("Status") != "Active" or "lab: Connected" not in props.get("Title", ""):
+            fail("SNI item once connected: %r" % props)
+        click(find(dialog("Message from the gateway of lab"), "Accept", "push button"))
+        host.wait_label(item, props["Menu"], "Disconnect lab", 10)
+        host.click(item, props["Menu"], "Disconnect lab")
+        wait_tunnel_down()
+        host.wait_property(item, "IconName", "osprey-disconnected", 20)
+        note("SNI: item properties, dbusmenu layout, Connect and Disconnect through Event")
+        host.click(item, props["Menu"], "Quit")
+        if tray.wait(10) != 0:
+            fail("osprey-tray exit status after Quit: %d" % tray.returncode)
+    finally:
+        if tray.poll() is None:
+            tray.terminate()
+            tray.wait(10)
+        os.unlink(pid_file)
+
+
+def main():
+    phases = {"xembed": phase_xembed, "restart": phase_restart, "sni": phase_sni}
+    phases[sys.argv[1]]()
+    for f in figures:
+        note("figure: " + f)
+    note("PASS " + sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()

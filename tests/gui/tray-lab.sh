@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# osprey-tray, for real: the tray app in a private desktop session, the real
+# ospreyd on the test's system-like bus, the strongSwan gateway of
+# tests/lab/lab.sh; tray-driver.py drives the GUI by accessible names.
+#
+#   private desktop (tests/gui/desktop.sh)       host
+#   Xvfb :N, session bus, AT-SPI bus,            dbus-daemon (system-like,
+#   gnome-keyring, notification server,            $LAB_DIR/bus/socket) <---+
+#   trayer (XEmbed tray)                                                     |
+#     osprey-tray ---- D-Bus -------------------------------------------->  |
+#     tray-driver.py (dogtail)                   namespace osp-cl-ID         |
+#                                                  ospreyd ------------------+
+#                                                  tun0 ---- IKE/ESP ----> osp-gw-ID charon
+#
+#   tray-lab.sh OSPREYD OSPREY OSPREY-TRAY
+#
+# Phases: xembed (menu in a real tray, password dialog, wrong password,
+# Remember, banner, details, Disconnect, keyring reuse), restart (ospreyd
+# restarted under the tray; a rejected stored password is cleared), sni (the
+# StatusNotifierItem path against a test watcher/host).  Screenshots in
+# $OSPREY_ARTIFACTS_DIR (default: the build's meson-logs/gui-shots when run
+# by meson, else $LAB_DIR/desktop/shots, kept).  Exit 0 pass, 1 fail,
+# 77 skip.  Every process started here is ended by PID.
+set -u
+
+OSPREYD=$(readlink -f "$1")
+OSPREY=$(readlink -f "$2")
+TRAY=$(readlink -f "$3")
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+. "$HERE/../lab/lab.sh"
+. "$HERE/../lab/lab-ospreyd.sh"
+. "$HERE/desktop.sh"
+
+BUS_PID=
+DAEMON_PID=
+TRAY_PID=
+
+note() { echo "[tray-lab] $*"; }
+fail()
+{
+  echo "FAIL [tray-lab]: $*" >&2
+  [ -f "$LAB_DIR/ospreyd.log" ] && grep -v DEBUG "$LAB_DIR/ospreyd.log" | tail -20 | sed 's/^/  ospreyd| /' >&2
+  [ -f "$LAB_DIR/desktop/tray.log" ] && tail -20 "$LAB_DIR/desktop/tray.log" | sed 's/^/  tray| /' >&2
+  exit 1
+}
+
+for tool in Xvfb xdotool trayer gnome-keyring-daemon secret-tool import dbus-daemon; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+done
+[ -x /usr/libexec/at-spi-bus-launcher ] || { echo "SKIP: at-spi2-core is not installed"; exit 77; }
+/usr/bin/python3 -c 'import dogtail, dbusmock' 2>/dev/null ||
+  { echo "SKIP: python3-dogtail or python3-dbusmock is not installed"; exit 77; }
+
+stop_pid()
+{
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+cleanup()
+{
+  local ok=0 pid
+  if [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/desktop/tray-sni.pid" ]; then
+    pid=$(cat "$LAB_DIR/desktop/tray-sni.pid")
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  fi
+  stop_pid "$TRAY_PID"
+  desktop_stop
+  stop_pid "$DAEMON_PID"
+  stop_pid "$BUS_PID"
+  if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR/desktop/shots" ]; then
+    mkdir -p "$ARTIFACTS" && cp "$LAB_DIR/desktop/shots/"*.png "$ARTIFACTS/" 2>/dev/null &&
+      echo "[tray-lab] screenshots in $ARTIFACTS"
+  fi
+  lab_check_host_resolv || ok=1
+  lab_down
+  [ $ok = 0 ] || { echo "FAIL [tray-lab]: host /etc/resolv.conf changed" >&2; exit 1; }
+}
+
+daemon_start()
+{
+  lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd does not answer"
+  DAEMON_PID=$LAB_OSPREYD_PID
+}
+
+tray_start()
+{
+  G_MESSAGES_DEBUG=osprey-tray "$TRAY" >>"$LAB_DIR/desktop/tray.log" 2>&1 &
+  TRAY_PID=$!
+}
+
+driver()
+{
+  TRAY_LOG_DIR=$LAB_DIR/desktop LAB_SH=$HERE/../lab/lab.sh LAB_ID=$LAB_ID LAB_NS_CL=$LAB_NS_CL \
+    LAB_PASSWORD=$LAB_PASSWORD OSPREY=$OSPREY OSPREY_TRAY=$TRAY \
+    timeout 300 /usr/bin/python3 "$HERE/tray-driver.py" "$1" || fail "phase $1"
+}
+
+trap cleanup EXIT
+lab_up >/dev/null || exit $?
+ARTIFACTS=${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:+$MESON_BUILD_ROOT/meson-logs/gui-shots}}
+: "${ARTIFACTS:=$LAB_DIR.shots}"
+rm -f "$ARTIFACTS"/*.png
+lab_bus_start || fail "the system-like dbus-daemon did not start"
+BUS_PID=$LAB_BUS_PID
+daemon_start
+# the profile keeps the user name and group secret; the password is asked
+lab_write_vpnc_conf "$LAB_DIR/lab.conf"
+sed -i '/^Xauth password/d' "$LAB_DIR/lab.conf"
+"$OSPREY" import "$LAB_DIR/lab.conf" --name lab >/dev/null || fail "import"
+note "ospreyd up on a private bus in $LAB_NS_CL, profile lab imported"
+
+desktop_start "$LAB_DIR/desktop" || fail "the private desktop did not start"
+export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share # the icons, uninstalled
+desktop_tray
+tray_start
+note "desktop on $DISPLAY, osprey-tray $TRAY_PID in trayer"
+
+driver xembed
+
+# ospreyd restarts under the running tray
+stop_pid "$DAEMON_PID"
+DAEMON_PID=
+daemon_start
+note "ospreyd restarted"
+driver restart
+grep -q "agent registered" "$LAB_DIR/desktop/tray.log" || fail "no agent registration logged"
+[ "$(grep -c "agent registered" "$LAB_DIR/desktop/tray.log")" -ge 2 ] ||
+  fail "the agent did not register again with the restarted ospreyd"
+
+# the StatusNotifierItem path: a watcher appears, a new tray uses it
+stop_pid "$TRAY_PID"
+TRAY_PID=
+driver sni
+note "PASS"
+exit 0
