@@ -191,6 +191,21 @@ if [ -n "$(installed nm-osprey-service.name)" ]; then
   expect nm-osprey-service.conf "nm-osprey-service bus policy" "${policy_dirs[@]}"
 fi
 
+# --- the tray (-Dgui): osprey-tray on the PATH, its icons in the hicolor
+#     theme of an XDG data directory, where GTK and the panels look
+if [ -n "$(installed bin/osprey-tray)" ]; then
+  expect bin/osprey-tray "osprey-tray on the standard PATH" "${std_path[@]}"
+  icon_dirs=()
+  for x in "${xdg[@]}"; do icon_dirs+=("$x/icons/hicolor/scalable/status"); done
+  for state in disconnected connecting connected error; do
+    expect "scalable/status/osprey-$state.svg" "tray icon" "${icon_dirs[@]}"
+    expect "symbolic/status/osprey-$state-symbolic.svg" "symbolic tray icon" \
+      "${icon_dirs[@]/%scalable\/status/symbolic/status}"
+  done
+  expect apps/net.ospreyvpn.OspreyTray.svg "application icon" \
+    "${icon_dirs[@]/%scalable\/status/scalable/apps}"
+fi
+
 # Every installed file is accounted for by a check above (or is documentation).
 while IFS= read -r f; do
   case $f in
@@ -198,7 +213,8 @@ while IFS= read -r f; do
       */net.ospreyvpn.osprey1.policy | */ospreyd.service | */man?/* | \
       */bash-completion/completions/osprey | */dbus-1/interfaces/* | */share/doc/osprey/* | \
       */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
-      */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so) ;;
+      */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so | \
+      */bin/osprey-tray | */icons/hicolor/*/osprey-*.svg | */icons/hicolor/*/net.ospreyvpn.OspreyTray.svg) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
 done < <(cd "$dest" && find . -type f | sed 's|^\.||')
