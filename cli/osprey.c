@@ -32,7 +32,7 @@ static const OspCliCommand *const commands[] = {
   &osp_cli_cmd_list,   &osp_cli_cmd_status, &osp_cli_cmd_connect, &osp_cli_cmd_disconnect,
   &osp_cli_cmd_import, &osp_cli_cmd_export, &osp_cli_cmd_show,    &osp_cli_cmd_set,
   &osp_cli_cmd_edit,   &osp_cli_cmd_delete, &osp_cli_cmd_secrets, &osp_cli_cmd_monitor,
-  &osp_cli_cmd_logs,   &cmd_help_entry,
+  &osp_cli_cmd_logs,   &osp_cli_cmd_nm_migrate, &cmd_help_entry,
 };
 
 static const char *exit_status_help(void)

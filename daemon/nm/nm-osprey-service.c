@@ -412,8 +412,10 @@ static gboolean real_need_secrets(NMVpnServicePlugin *plugin, NMConnection *conn
                         _("The connection has no VPN setting"));
     return FALSE;
   }
-  if (!nm_osprey_check_setting(s_vpn, error))
+  if (!nm_osprey_check_setting(s_vpn, error)) {
+    g_warning("%s", (*error)->message);
     return FALSE;
+  }
   for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
     NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
     const char *v = nm_setting_vpn_get_secret(s_vpn, keys[i]);

@@ -8,11 +8,13 @@
 #   NetworkManager ─ nm-osprey-service (this build) ──► charon 192.0.2.1
 #   nmcli con up/down lab-osprey                        198.51.100.1 (tunnel only)
 #
-#   nm-lab.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN
+#   nm-lab.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN OSPREY
 #
 # Checks: `nmcli connection import type osprey` of .pcf files keeps the
 # group password (enc_GroupPwd decoded by the plugin), export and re-import
-# give the same connection, an imported lab .pcf connects; con up with saved
+# give the same connection, an imported lab .pcf connects; a
+# NetworkManager-vpnc connection switched by `osprey nm-migrate` connects
+# unchanged; a newline in a value and a "Script" key are refused; con up with saved
 # secrets; ping through the tunnel; routes, DNS and
 # domains as NetworkManager shows them; con down removes the device and the
 # route; a wrong password fails as a login failure; the gateway killed ->
@@ -24,6 +26,7 @@ set -u
 SERVICE=$(readlink -f "$1")
 POLICY=$(readlink -f "$2")
 NM_OSPREY_EDITOR_PLUGIN=$(readlink -f "$3")
+OSPREY=$(readlink -f "$4")
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROFILES=$(cd "$HERE/../data/profiles" && pwd)
 . "$HERE/../lab/lab.sh"
@@ -191,6 +194,43 @@ echo "# figure: nmcli con up to first ping, Osprey:             ${osp_times[*]} 
 if [ $have_vpnc = 1 ]; then
   echo "# figure: nmcli con up to first ping, NetworkManager-vpnc: ${vpnc_times[*]:-did not connect} s"
 fi
+
+# ---- osprey nm-migrate: the NetworkManager-vpnc connection, unchanged but
+# for vpn.service-type, connects through Osprey
+if [ $have_vpnc = 1 ]; then
+  before=$(nm_exec nmcli -g vpn.data connection show lab-vpnc)
+  out=$(nm_exec "$OSPREY" nm-migrate --dry-run 2>&1)
+  echo "$out" | sed 's/^/# /'
+  check "nm-migrate --dry-run names the vpnc connection" grep -q 'lab-vpnc' <<<"$out"
+  check "nm-migrate --dry-run changes nothing" \
+    test "$(nm_exec nmcli -g vpn.service-type connection show lab-vpnc)" = org.freedesktop.NetworkManager.vpnc
+  out=$(nm_exec "$OSPREY" nm-migrate lab-osprey 2>&1)
+  st=$?
+  echo "$out" | sed 's/^/# /'
+  check "nm-migrate of a connection that is not vpnc's: exit 6" test $st = 6
+  check "nm-migrate lab-vpnc" nm_exec "$OSPREY" nm-migrate lab-vpnc
+  check "migrated: service type osprey" \
+    test "$(nm_exec nmcli -g vpn.service-type connection show lab-vpnc)" = org.freedesktop.NetworkManager.osprey
+  check "migrated: vpn.data unchanged" test "$(nm_exec nmcli -g vpn.data connection show lab-vpnc)" = "$before"
+  check "the migrated connection comes up" nm_exec nmcli --wait 40 connection up lab-vpnc
+  check "ping through the migrated connection" lab_wait_tunnel 10
+  nm_exec nmcli connection down lab-vpnc >/dev/null
+fi
+
+# ---- what NetworkManager-vpnc let through (CVE-2018-10900) is refused
+marker=$NM_DIR/script-ran
+bad_value() # bad_value NAME DATA: added, con up fails, nothing ran
+{
+  local data="IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER, $2"
+  nm_exec nmcli connection add type vpn con-name "$1" autoconnect no \
+    vpn-type org.freedesktop.NetworkManager.osprey vpn.data "$data" \
+    vpn.secrets "IPSec secret=$LAB_GROUP_SECRET, Xauth password=$LAB_PASSWORD" >/dev/null || return 2
+  ! nm_exec nmcli --wait 20 connection up "$1" >/dev/null 2>&1 && [ ! -e "$marker" ]
+}
+check "a newline in a value is refused" bad_value lab-newline $'Domain=x\nScript touch '"$marker"
+check "the service names the line break" grep -q 'Domain.*line break' "$NM_DIR/service.log"
+check "a Script key is refused" bad_value lab-script "Script=touch $marker"
+check "the service names the unknown key" grep -q 'Unknown VPN setting "Script"' "$NM_DIR/service.log"
 
 # ---- the gateway dies: NM leaves "activated" within 15 s
 check "connection with a short DPD added" add_osprey lab-dpd "$LAB_PASSWORD" \

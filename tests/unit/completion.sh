@@ -69,7 +69,7 @@ run_checks()
 {
   local o=$tmp/osprey
   check "commands" "connect" "$o" co
-  check "all commands" "connect delete disconnect edit export help import list logs monitor secrets set show status" "$o" ""
+  check "all commands" "connect delete disconnect edit export help import list logs monitor nm-migrate secrets set show status" "$o" ""
   check "help: commands" "secrets set show status" "$o" help s
   check "global options" "--json" "$o" --js
   check "command after a global option" "disconnect" "$o" --json dis
