@@ -163,8 +163,16 @@ int osp_attr_next(const uint8_t **p, size_t *left, OspAttr *ret, const char **re
 
   if (*left == 0)
     return 0;
-  if (*left < 4)
-    return bad(ret_reason, "attribute header truncated");
+  if (*left < 4) {
+    /* some gateways pad the attributes to a multiple of 4 with zeros:
+     * 1-3 zero bytes cannot be an attribute, they end the list */
+    for (size_t i = 0; i < *left; i++)
+      if (a[i])
+        return bad(ret_reason, "attribute header truncated");
+    *p = a + *left;
+    *left = 0;
+    return 0;
+  }
   tf = osp_get16(a);
   if (tf & 0x8000) {
     ret->type = tf & 0x7fff;

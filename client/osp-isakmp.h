@@ -109,7 +109,8 @@ typedef struct {
 } OspAttr;
 
 /* Iterator: *p and *left advance past one attribute.  Returns 1 when an
- * attribute was read, 0 at the end (left == 0), -EBADMSG when truncated. */
+ * attribute was read, 0 at the end (left == 0, or 1-3 zero bytes of
+ * padding left: they are consumed), -EBADMSG when truncated. */
 int osp_attr_next(const uint8_t **p, size_t *left, OspAttr *ret, const char **ret_reason);
 /* variable attribute value as an unsigned integer (1..4 bytes, or basic);
  * -EBADMSG if longer than 4 bytes or empty */

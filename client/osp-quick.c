@@ -403,7 +403,7 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     return;
   }
   if (!osp_session_check_hash(s, h->msgid, pl, n, plain, s->qm.ni, sizeof(s->qm.ni))) {
-    g_debug("quick mode: dropped message 2 with bad HASH(2)");
+    osp_session_reply_rejected(s, "quick mode message 2 with a bad HASH(2)");
     return;
   }
   sa_pl = osp_payload_find(pl, n, OSP_PL_SA);

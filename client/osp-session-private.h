@@ -167,6 +167,11 @@ struct OspSession {
   gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
 
   Retransmit rt;
+  /* What became of the gateway's answers while we wait: datagrams of this
+   * session that failed a check are dropped (maybe forged), but a timeout
+   * reports them rather than silence.  Cleared when an answer is accepted. */
+  char *rejected;            /* the sentence the timeout reports, NULL none */
+  int rejected_code;         /* its OspErrorCode */
   uint8_t last_in_digest[20];   /* SHA-1 of the last accepted datagram */
   GByteArray *last_reply;       /* our last answer, resent when its request comes again */
   uint8_t reply_digest[20];     /* SHA-1 of the datagram last_reply answers */
@@ -181,6 +186,12 @@ void osp_session_established_now(OspSession *s);
 /* reports ike_expiring once */
 void osp_session_ike_expiring(OspSession *s);
 void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* An unauthenticated or failing datagram of this session was dropped:
+ * logged, and kept as what a timeout reports (with code).  A
+ * bad-group-secret reason is not replaced by a weaker one. */
+void osp_session_rejected(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* osp_session_rejected() for a reply after phase 1 that failed a check */
+void osp_session_reply_rejected(OspSession *s, const char *why);
 /* sends and arms retransmission (max_tries 0 = send once and leave the
  * current retransmission alone); takes the reference */
 void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries);

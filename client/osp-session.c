@@ -110,6 +110,7 @@ void osp_session_free(OspSession *s)
   osp_secret_free(s->enc_key);
   osp_ip_config_free(s->ipcfg);
   g_free(s->req_message);
+  g_free(s->rejected);
   osp_profile_free(s->profile);
   OPENSSL_cleanse(s, sizeof(*s));
   g_free(s);
@@ -129,6 +130,30 @@ void osp_session_fail(OspSession *s, int code, const char *fmt, ...)
   retransmit_clear(&s->rt);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, error);
+}
+
+void osp_session_rejected(OspSession *s, int code, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET &&
+      code != OSP_ERROR_BAD_GROUP_SECRET) {
+    g_debug("session: dropped a datagram (%s already seen)", osp_error_reason_code(s->rejected_code));
+    return;
+  }
+  g_free(s->rejected);
+  va_start(ap, fmt);
+  s->rejected = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  s->rejected_code = code;
+  g_debug("session: dropped a datagram: %s", s->rejected);
+}
+
+void osp_session_reply_rejected(OspSession *s, const char *why)
+{
+  osp_session_rejected(s, OSP_ERROR_PROTOCOL,
+                       _("The gateway %s answered, but its replies were rejected: %s."),
+                       s->profile->gateway, why);
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -176,6 +201,7 @@ void osp_session_send_reply(OspSession *s, GByteArray *pkt)
 void osp_session_stop_retransmit(OspSession *s)
 {
   retransmit_clear(&s->rt);
+  g_clear_pointer(&s->rejected, g_free); /* the awaited answer came */
 }
 
 void osp_session_wait_quietly(OspSession *s)
@@ -528,25 +554,25 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   if (is_duplicate(s, data, h.length))
     return;
   if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {
-    g_debug("dropped unencrypted datagram after phase 1 (exchange %u)", h.exchange);
+    osp_session_reply_rejected(s, "an unencrypted message after phase 1");
     if (h.exchange == OSP_EXCH_INFO)
       osp_dpd_check_now(s); /* e.g. INVALID-SPI in the clear: ask */
     return;
   }
   if (osp_session_decrypt(s, &h, data, h.length, &plain, next_iv) < 0) {
-    g_debug("dropped datagram that does not decrypt");
+    osp_session_reply_rejected(s, "a message that does not decrypt");
     return;
   }
   plen = h.length - OSP_ISAKMP_HDR_LEN;
   if (osp_payloads_parse(h.next_payload, plain, plen, pl, G_N_ELEMENTS(pl), &n, &why) < 0) {
-    g_debug("dropped datagram: %s", why);
+    osp_session_reply_rejected(s, why);
     memset(s->last_in_digest, 0, sizeof(s->last_in_digest));
     return;
   }
   switch (h.exchange) {
   case OSP_EXCH_INFO:
     if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
-      g_debug("dropped informational with bad hash");
+      osp_session_reply_rejected(s, "an informational message with a bad hash");
       return;
     }
     osp_session_forget_iv(s, h.msgid);
@@ -558,7 +584,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     return;
   case OSP_EXCH_TRANSACTION:
     if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
-      g_debug("dropped transaction with bad hash");
+      osp_session_reply_rejected(s, "a transaction message with a bad hash");
       return;
     }
     osp_session_commit_iv(s, h.msgid, next_iv);
@@ -615,8 +641,17 @@ static void retransmit_timer(OspSession *s)
 {
   if (s->rt.tries >= s->rt.max_tries) {
     retransmit_clear(&s->rt);
-    if (s->state == S_AM1_SENT && osp_phase1_silence(s))
+    /* a gateway that judged our identity has accepted the group */
+    if (s->state == S_AM1_SENT &&
+        !(s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET) &&
+        osp_phase1_silence(s))
       return;
+    if (s->rejected) {
+      g_autofree char *why = g_steal_pointer(&s->rejected);
+
+      osp_session_fail(s, s->rejected_code, "%s", why);
+      return;
+    }
     osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
                      _("The gateway %s did not answer (timed out)."), s->profile->gateway);
     return;

@@ -270,6 +270,25 @@ static void add_split(GArray *list, const OspAttr *a)
   }
 }
 
+/* strongSwan sends one SPLIT_DNS attribute per domain, Cisco one list:
+ * all of them reach the script, joined with spaces as vpnc does
+ * ("corp.example lab.example") */
+static void add_split_dns(OspIpConfig *c, const OspAttr *a)
+{
+  g_autofree char *v = attr_text(a);
+  char *joined;
+
+  if (!*v || (c->split_dns && strlen(c->split_dns) + strlen(v) >= MAX_TEXT_ATTR))
+    return;
+  if (!c->split_dns) {
+    c->split_dns = g_steal_pointer(&v);
+    return;
+  }
+  joined = g_strconcat(c->split_dns, " ", v, NULL);
+  g_free(c->split_dns);
+  c->split_dns = joined;
+}
+
 static void add_addr(GArray *list, const OspAttr *a)
 {
   struct in_addr in;
@@ -300,7 +319,7 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     case U_BANNER: g_free(c->banner); c->banner = attr_text(&a); break;
     case U_SAVE_PASSWD: if (osp_attr_uint(&a, &v) == 0) c->save_password = v != 0; break;
     case U_DEF_DOMAIN: g_free(c->default_domain); c->default_domain = attr_text(&a); break;
-    case U_SPLIT_DNS: g_free(c->split_dns); c->split_dns = attr_text(&a); break;
+    case U_SPLIT_DNS: add_split_dns(c, &a); break;
     case U_SPLIT_INCLUDE: add_split(c->split_inc, &a); break;
     case U_SPLIT_EXCLUDE: add_split(c->split_exc, &a); break;
     case U_PFS: if (osp_attr_uint(&a, &v) == 0) c->pfs_group = (int)v; break;
@@ -356,7 +375,7 @@ void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   OspCfg cfg;
 
   if (!attr || osp_cfg_parse(attr->body, attr->len, &cfg, &why) < 0) {
-    g_debug("transaction: dropped message: %s", why ? why : "no attribute payload");
+    osp_session_reply_rejected(s, why ? why : "a transaction without an attribute payload");
     return;
   }
   switch (cfg.type) {

@@ -742,7 +742,35 @@ static const Malformed malformed[] = {
   { "attr-3-bytes", ATTR, "8001 00", 0 },
   { "attr-var-past-end", ATTR, "000c 0005 01020304", 0 },
   { "attr-var-length-ffff", ATTR, "000c ffff", 0 },
+  { "attr-padding-not-zero", ATTR, "8001 0001 0001", 0 },
 };
+
+/* Gateways that pad an attribute payload to a multiple of 4 with 1-3 zero
+ * bytes: the padding ends the list. */
+static void test_cfg_zero_padding(void)
+{
+  static const char *const padded[] = { "02 00 1234 0001 0001 0a 00 00 00",
+                                        "02 00 1234 0001 0002 0a0b 00 00",
+                                        "02 00 1234 0001 0003 0a0b0c 00" };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(padded); i++) {
+    g_autoptr(GByteArray) b = hex(padded[i]);
+    g_autofree uint8_t *buf = g_memdup2(b->data, b->len);
+    const uint8_t *p;
+    size_t left;
+    OspCfg cfg;
+    OspAttr a;
+
+    g_assert_cmpint(osp_cfg_parse(buf, b->len, &cfg, NULL), ==, 0);
+    p = cfg.attrs;
+    left = cfg.attrs_len;
+    g_assert_cmpint(osp_attr_next(&p, &left, &a, NULL), ==, 1);
+    g_assert_cmpuint(a.type, ==, 1);
+    g_assert_cmpuint(a.len, ==, i + 1);
+    g_assert_cmpint(osp_attr_next(&p, &left, &a, NULL), ==, 0);
+    g_assert_cmpuint(left, ==, 0);
+  }
+}
 
 static void test_malformed(gconstpointer data)
 {
@@ -900,6 +928,7 @@ int main(int argc, char **argv)
   g_test_add_func("/isakmp/notify/roundtrip", test_notify_roundtrip);
   g_test_add_func("/isakmp/delete/roundtrip", test_delete_roundtrip);
   g_test_add_func("/isakmp/cfg/roundtrip", test_cfg_roundtrip);
+  g_test_add_func("/isakmp/cfg/zero-padding", test_cfg_zero_padding);
   g_test_add_func("/isakmp/aggressive-msg1", test_aggressive_msg1);
   for (size_t i = 0; i < G_N_ELEMENTS(malformed); i++) {
     g_autofree char *path = g_strdup_printf("/isakmp/malformed/%s", malformed[i].name);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Mode Config against the scripted gateway: padded attribute payloads,
+ * replies that cannot be used, repeated split-DNS attributes. */
+#include "osp-test-gateway.h"
+
+#include "osp-error.h"
+
+#include <string.h>
+
+enum { U_SPLIT_DNS = 28675 };
+
+static void pad_cfg(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  const unsigned *pad = user;
+  static const uint8_t zeros[3];
+  OspTestGwPayload *attr;
+
+  if (m->step != OSP_TEST_GW_CFG_REPLY && m->step != OSP_TEST_GW_CFG_SET)
+    return;
+  attr = osp_test_gw_msg_find(m, OSP_PL_ATTR);
+  g_assert_nonnull(attr);
+  g_byte_array_append(attr->body, zeros, *pad);
+}
+
+/* The gateway pads the attribute payload with 1-3 zero bytes:
+ *   I --- HASH ATTR(REQUEST address ...) ---> R
+ *   I <--- HASH ATTR(REPLY address ... 00 00 00) --- R
+ * the reply is used as it is. */
+static void test_zero_padding(gconstpointer data)
+{
+  const unsigned *pad = data;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = pad_cfg;
+  r->gw->edit_user = (gpointer)pad;
+  osp_test_rig_connect(r);
+  g_assert_nonnull(r->ipcfg);
+  g_assert_cmpstr(r->ipcfg->default_domain, ==, "corp.example");
+}
+
+/* The same in a Mode Config SET (push). */
+static void test_zero_padding_push(void)
+{
+  static const unsigned pad = 2;
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->vendor = OSP_VENDOR_NETSCREEN;
+  r = osp_test_rig_new(p, NULL);
+  r->gw->cfg_push = true;
+  r->gw->edit = pad_cfg;
+  r->gw->edit_user = (gpointer)&pad;
+  osp_test_rig_connect(r);
+  g_assert_nonnull(r->ipcfg);
+}
+
+static void overrun_cfg(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  OspTestGwPayload *attr;
+
+  if (m->step != OSP_TEST_GW_CFG_REPLY)
+    return;
+  attr = osp_test_gw_msg_find(m, OSP_PL_ATTR);
+  /* a last attribute whose value runs past the payload */
+  osp_put_attr_var(attr->body, U_SPLIT_DNS, "x", 1);
+  attr->body->data[attr->body->len - 2] = 0x40;
+}
+
+/* Every REPLY is unusable: the session gives up as the gateway answers
+ * nothing usable, and says so (not "did not answer").
+ *   I --- HASH ATTR(REQUEST) ---> R
+ *   I <--- HASH ATTR(REPLY ... broken) --- R   dropped
+ *   I --- HASH ATTR(REQUEST) ---> R ...        (retransmitted until timeout) */
+static void test_rejected_reply_reported(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = overrun_cfg;
+  g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
+  g_assert_true(r->closed);
+  g_assert_true(r->gw->cfg_done); /* the gateway did answer */
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
+  g_assert_nonnull(strstr(r->error->message, "replies were rejected"));
+  g_assert_nonnull(strstr(r->error->message, "attribute value runs past the end"));
+}
+
+/* strongSwan sends one SPLIT_DNS attribute per domain: all of them count,
+ * joined as vpnc joins them for the script. */
+static void test_split_dns_repeated(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_auto(GStrv) env = NULL;
+
+  /* I <--- HASH ATTR(REPLY ... SPLIT_DNS corp.example SPLIT_DNS lab.example) --- R */
+  osp_put_attr_var(r->gw->cfg_attrs, U_SPLIT_DNS, "lab.example", 11);
+  osp_test_rig_connect(r);
+  g_assert_cmpstr(r->ipcfg->split_dns, ==, "corp.example lab.example");
+  env = osp_script_env("connect", r->ipcfg, NULL);
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_DNS"), ==, "corp.example lab.example");
+}
+
+/* One list with commas passes as it came. */
+static void test_split_dns_list(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  GByteArray *a = r->gw->cfg_attrs;
+
+  g_byte_array_set_size(a, 0);
+  osp_put_attr_var(a, 1, "\xc6\x12\x01\x0a", 4); /* 198.18.1.10 */
+  osp_put_attr_var(a, U_SPLIT_DNS, "corp.example,lab.example", 24);
+  osp_test_rig_connect(r);
+  g_assert_cmpstr(r->ipcfg->split_dns, ==, "corp.example,lab.example");
+}
+
+int main(int argc, char **argv)
+{
+  static const unsigned pads[] = { 1, 2, 3 };
+
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_data_func("/gateway/modecfg/zero-padding-1", &pads[0], test_zero_padding);
+  g_test_add_data_func("/gateway/modecfg/zero-padding-2", &pads[1], test_zero_padding);
+  g_test_add_data_func("/gateway/modecfg/zero-padding-3", &pads[2], test_zero_padding);
+  g_test_add_func("/gateway/modecfg/zero-padding-push", test_zero_padding_push);
+  g_test_add_func("/gateway/modecfg/rejected-reply-reported", test_rejected_reply_reported);
+  g_test_add_func("/gateway/modecfg/split-dns-repeated", test_split_dns_repeated);
+  g_test_add_func("/gateway/modecfg/split-dns-list", test_split_dns_list);
+  return g_test_run();
+}
