@@ -1116,6 +1116,8 @@ typedef struct {
   unsigned lineno;
   char *obf_secret;   /* decoded "IPSec obfuscated secret" */
   char *obf_password; /* decoded "Xauth obfuscated password" */
+  unsigned lines;     /* lines neither blank nor comments */
+  unsigned known;     /* of them, lines with a vpnc keyword */
 } VpncParse;
 
 static gboolean vpnc_apply_extra(OspProfile *p, VpncExtra what, const char *kw, const char *value,
@@ -1199,6 +1201,7 @@ static gboolean vpnc_line(OspProfile *p, char *line, bool *seen, VpncParse *st, 
   line = strip_blanks(line);
   if (*line == '\0' || *line == '#')
     return TRUE;
+  st->lines++;
 
   id = vpnc_match(line, &kwlen);
   if (id == N_VPNC_KEYWORDS) {
@@ -1212,6 +1215,7 @@ static gboolean vpnc_line(OspProfile *p, char *line, bool *seen, VpncParse *st, 
     return TRUE;
   }
   kw = vpnc_keyword(id);
+  st->known++;
 
   value = strip_blanks(line + kwlen);
   n = strlen(value);
@@ -1256,8 +1260,9 @@ static size_t field_index(size_t offset)
   return 0;
 }
 
-gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
-                                GPtrArray *ret_warnings, GError **error)
+/* @ret_foreign: set when the text has lines and none is vpnc's */
+static gboolean merge_vpnc(OspProfile *p, const char *text, gsize len, GPtrArray *ret_warnings,
+                           gboolean *ret_foreign, GError **error)
 {
   VpncParse st = { .warnings = ret_warnings };
   bool seen[N_VPNC_KEYWORDS] = { false };
@@ -1309,6 +1314,8 @@ gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
   *p = *w;
   *w = tmp;
   ok = TRUE;
+  if (ret_foreign)
+    *ret_foreign = st.lines > 0 && st.known == 0;
 
 out:
   osp_profile_free(w);
@@ -1316,6 +1323,12 @@ out:
   wipe_free(st.obf_password);
   wipe_buffer(buf, buf_len);
   return ok;
+}
+
+gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
+                                GPtrArray *ret_warnings, GError **error)
+{
+  return merge_vpnc(p, text, len, ret_warnings, NULL, error);
 }
 
 OspProfile *osp_profile_parse_vpnc(const char *text, gsize len, GPtrArray *ret_warnings,
@@ -1768,6 +1781,46 @@ static ProfileFormat sniff_format(const char *contents, gsize len, const char *n
   return pcf_name(name) ? FMT_PCF : FMT_VPNC;
 }
 
+/* A file read as vpnc's in which no line is a vpnc setting (and that is
+ * not empty) is no configuration at all: saying "IPSec gateway is
+ * missing" about a shell script or a picture would mislead. */
+static OspProfile *parse_any_vpnc(const char *text, gsize len, GPtrArray *ret_warnings,
+                                  GError **error)
+{
+  g_autoptr(OspProfile) p = osp_profile_new();
+  gboolean foreign = FALSE;
+
+  if (!merge_vpnc(p, text, len, ret_warnings, &foreign, error))
+    return NULL;
+  if (foreign) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("This is neither a vpnc configuration file (.conf), nor a Cisco .pcf file, "
+                  "nor an Osprey profile: none of its lines is a setting of any of them"));
+    return NULL;
+  }
+  return g_steal_pointer(&p);
+}
+
+/* A .pcf's missing settings in its own words (Host, GroupName), before
+ * osp_profile_validate() would name vpnc's. */
+static OspProfile *parse_any_pcf(const char *text, gsize len, GPtrArray *ret_warnings,
+                                 GError **error)
+{
+  g_autoptr(OspProfile) p = osp_profile_parse_pcf(text, len, ret_warnings, error);
+
+  if (p && (!p->gateway || !*p->gateway)) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("Host is missing: the .pcf file names no gateway (Host=...)"));
+    return NULL;
+  }
+  if (p && (!p->group_id || !*p->group_id)) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("GroupName is missing: the .pcf file names no group (GroupName=...)"));
+    return NULL;
+  }
+  return g_steal_pointer(&p);
+}
+
 OspProfile *osp_profile_parse_any(const char *text, gsize len, const char *name,
                                   GPtrArray *ret_warnings, GError **error)
 {
@@ -1776,9 +1829,9 @@ OspProfile *osp_profile_parse_any(const char *text, gsize len, const char *name,
 
   switch (sniff_format(text, len, name)) {
   case FMT_PCF:
-    return osp_profile_parse_pcf(text, len, ret_warnings, error);
+    return parse_any_pcf(text, len, ret_warnings, error);
   case FMT_VPNC:
-    return osp_profile_parse_vpnc(text, len, ret_warnings, error);
+    return parse_any_vpnc(text, len, ret_warnings, error);
   case FMT_KEYFILE:
     kf = g_key_file_new();
     if (g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &e))

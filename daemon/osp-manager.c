@@ -103,6 +103,29 @@ static void return_error(GDBusMethodInvocation *inv, const GError *error)
     g_dbus_method_invocation_return_error_literal(inv, OSP_ERROR, OSP_ERROR_FAILED, error->message);
 }
 
+/* A file that does not parse: the warnings of the lines read before
+ * ("line 1: unknown keyword ...") often say why, so they go with the error
+ * (at most 5 of them). */
+static void return_parse_error(GDBusMethodInvocation *inv, GError *error, GPtrArray *warnings)
+{
+  g_autoptr(GString) s = NULL;
+
+  if (!warnings || !warnings->len || !error || error->domain != OSP_ERROR) {
+    return_error(inv, error);
+    return;
+  }
+  s = g_string_new(error->message);
+  g_string_append(s, " (");
+  for (guint i = 0; i < MIN(warnings->len, 5); i++)
+    g_string_append_printf(s, "%s%s", i ? "; " : "", (const char *)warnings->pdata[i]);
+  if (warnings->len > 5)
+    g_string_append_printf(s, "; %u more", warnings->len - 5);
+  g_string_append_c(s, ')');
+  g_free(error->message);
+  error->message = g_string_free(g_steal_pointer(&s), FALSE);
+  return_error(inv, error);
+}
+
 #define return_invalid(inv, ...)                                 \
   g_dbus_method_invocation_return_error((inv), OSP_DAEMON_ERROR, \
                                         OSP_DAEMON_ERROR_INVALID_ARGUMENTS, __VA_ARGS__)
@@ -1135,7 +1158,7 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   text = g_variant_get_fixed_array(contents, &len, 1);
   p = osp_profile_parse_any(text, len, filename, warnings, &error);
   if (!p || !osp_profile_validate(p, &error)) {
-    return_error(inv, error);
+    return_parse_error(inv, error, warnings);
     return;
   }
   kf = osp_profile_to_keyfile(p, false);
@@ -1252,9 +1275,13 @@ static void connect_config_authorized(OspManager *m, GDBusMethodInvocation *inv,
     else if (!osp_profile_merge_vpnc(p, text, len, warnings, &error))
       g_clear_pointer(&p, osp_profile_free);
     if (!p) {
-      return_error(inv, error);
+      return_parse_error(inv, error, warnings);
       return;
     }
+  }
+  if (!osp_profile_validate(p, &error)) {
+    return_parse_error(inv, error, warnings);
+    return;
   }
   for (guint i = 0; i < warnings->len; i++)
     g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "PROFILE", name, "MESSAGE", "%s: %s", name,

@@ -220,6 +220,32 @@ class TestProfiles(Cli):
         if locale != "C":
             self.assertIn("\u6771\u4eac", lines[2])
 
+    def test_import_errors(self):
+        def write(name, text):
+            path = os.path.join(self.tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+        script = write("up.sh", "#!/bin/sh\necho hello\nip link set dev eth0 up\n")
+        r = self.check(self.osprey("import", script), 1, "neither a vpnc configuration file",
+                       "[bad-config]")
+        self.assertNotIn("IPSec gateway", r.stderr)
+        # a broken .pcf in .pcf words
+        r = self.check(self.osprey("import", write("a.pcf", "[main]\nGroupName=grp\n")), 1,
+                       "Host is missing")
+        self.assertNotIn("IPSec", r.stderr)
+        self.check(self.osprey("import", write("b.pcf", "[main]\nHost=192.0.2.1\n")), 1,
+                   "GroupName is missing")
+        # the warning that explains the failure comes with it, in --json too
+        typo = write("typo.conf", "IPSec gatway 192.0.2.1\nIPSec ID grp\n")
+        r = self.check(self.osprey("import", typo), 1, "IPSec gateway is missing",
+                       "line 1: unknown keyword")
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        r = self.check(self.osprey("--json", "import", typo), 1)
+        self.assertIn("line 1: unknown keyword", json.loads(r.stdout)["error"]["message"])
+        self.check(self.osprey("connect", "--config", typo), 1, "line 1: unknown keyword")
+        self.assertNotIn("typo", self.osprey("list").stdout)
+
     def test_import_warnings_and_secrets(self):
         conf = os.path.join(self.tmp, "w.conf")
         with open(conf, "w") as f:

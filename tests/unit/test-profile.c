@@ -996,6 +996,16 @@ static void test_file_keyfile(void)
   assert_field(p, "no_split", "1");
 }
 
+static void assert_load_any_fails(const char *path, const char *contents, const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(g_file_set_contents(path, contents, -1, NULL));
+  g_assert_null(osp_profile_load_any(path, NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, needle));
+}
+
 static void test_load_any(void)
 {
   static const struct {
@@ -1027,11 +1037,17 @@ static void test_load_any(void)
   }
 
   /* a .pcf without [main] and without its extension: by content */
-  g_assert_true(g_file_set_contents(tmp, "; comment\r\n!Host=sniffed.example\r\n", -1, NULL));
+  g_assert_true(g_file_set_contents(tmp, "; comment\r\n!Host=sniffed.example\r\nGroupName=g\r\n",
+                                    -1, NULL));
   q = osp_profile_load_any(tmp, NULL, &error);
   g_assert_no_error(error);
   assert_field(q, "gateway", "sniffed.example");
   g_clear_pointer(&q, osp_profile_free);
+
+  /* ... that lacks a setting: said in .pcf words, not vpnc's */
+  assert_load_any_fails(tmp, "!Host=sniffed.example\r\n", "GroupName is missing");
+  /* neither vpnc's nor a .pcf nor a profile */
+  assert_load_any_fails(tmp, "#!/bin/sh\necho hello\n", "neither a vpnc configuration file");
 
   /* a missing file */
   g_assert_cmpint(g_unlink(tmp), ==, 0);
