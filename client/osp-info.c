@@ -160,6 +160,14 @@ static void error_notify(OspSession *s, const OspNotify *nt)
       osp_quick_start(s, false);
       return;
     }
+    if (code == OSP_ERROR_NO_PROPOSAL && osp_session_weak_settings(s->profile, true, true)) {
+      /* 3DES and MD5 are offered only when enabled */
+      osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
+                       _("The gateway accepted none of the proposed IPsec algorithms (%s). If it "
+                         "allows only weak ones, set %s in the profile."),
+                       osp_notify_name(nt->type), osp_session_weak_settings(s->profile, true, true));
+      return;
+    }
     osp_session_fail(s, code == OSP_ERROR_NO_PROPOSAL ? OSP_ERROR_NO_PROPOSAL
                                                       : OSP_ERROR_GATEWAY_REJECTED,
                      code == OSP_ERROR_NO_PROPOSAL

@@ -171,6 +171,7 @@ case $SCENARIO in
   modern-only) LAB_IKE_PROPOSALS=aes256-sha256-modp2048 LAB_ESP_PROPOSALS=aes256-sha256 ;;
   legacy-weak|legacy-refused)
     LAB_IKE_PROPOSALS=3des-md5-modp1024 LAB_ESP_PROPOSALS=3des-md5 ;;
+  legacy-esp-refused) LAB_ESP_PROPOSALS=3des-md5 ;;
   legacy-aes)
     LAB_IKE_PROPOSALS=aes128-sha1-modp1024,aes128-md5-modp1024,3des-sha1-modp1024
     LAB_ESP_PROPOSALS=aes128-sha1,3des-md5 ;;
@@ -222,6 +223,11 @@ case $SCENARIO in
     osprey_start "IKE DH Group dh2"
     osprey_expect_exit 1 no-proposal
     grep -q "\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
+  legacy-esp-refused)
+    # phase 1 with AES; the IPsec SA only with 3DES/MD5, not offered
+    osprey_start
+    osprey_expect_exit 1 no-proposal
+    grep -q "IPsec algorithms.*\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
   legacy-aes)
     # MODP-1024 only: the automatic walk tries the strong groups (each
     # refused at once), fails and names the setting; with it, group 2

@@ -339,6 +339,31 @@ static void test_no_proposal_falls_back(void)
   g_assert_cmpint(osp_session_dh_group(s), ==, 0);
 }
 
+/* A forged NO-PROPOSAL-CHOSEN (in the clear) beats the gateway's message 2:
+ * the session moves on to the next strong group, and that is the group it
+ * connects with (and the one OspConnection would remember).
+ *   I --- SA(MODP-2048) KE Ni IDii ------> R
+ *   I <-- N(NO-PROPOSAL-CHOSEN) ---------- attacker
+ *   I --- SA(ECP-256) KE Ni IDii --------> R
+ *   I <-- SA KE Nr IDir HASH_R (MODP-2048) R   old cookie: dropped
+ *   I <-- SA KE Nr IDir HASH_R (ECP-256) - R   ... connected */
+static void test_forged_no_proposal(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  const GByteArray *m1 = g_queue_peek_head(&r->to_gw);
+  g_autoptr(GByteArray) np = NULL;
+  OspIsakmpHdr h;
+
+  g_assert_cmpint(osp_isakmp_hdr_parse(m1->data, m1->len, &h, NULL), ==, 0);
+  osp_test_rig_c2g(r);
+  np = notify_msg(h.icookie, OSP_N_NO_PROPOSAL_CHOSEN);
+  osp_test_rig_to_client(r, np);
+  osp_test_rig_connect(r);
+  g_assert_cmpuint(r->gw->n_am1, ==, 2);
+  g_assert_cmpint(osp_session_dh_group(r->session), ==, 19);
+  g_assert_false(osp_dh_group_weak(osp_session_dh_group(r->session)));
+}
+
 /* With "Enable weak DH group" the walk goes on to MODP-1536 and MODP-1024. */
 static void test_weak_dh_enabled(void)
 {
@@ -550,6 +575,7 @@ int main(int argc, char **argv)
   g_test_add_func("/session/vendor-ids", test_vendor_ids);
   g_test_add_func("/session/silence-fallback", test_silence_fallback);
   g_test_add_func("/session/no-proposal-falls-back", test_no_proposal_falls_back);
+  g_test_add_func("/session/forged-no-proposal", test_forged_no_proposal);
   g_test_add_func("/session/weak-dh-enabled", test_weak_dh_enabled);
   g_test_add_func("/session/dh-hint", test_dh_hint);
   g_test_add_func("/session/auth-failed-psk-first", test_auth_failed_psk_first);
