@@ -37,12 +37,25 @@ void osp_secret_free(OspSecret *s)
   g_free(s);
 }
 
+void osp_str_wipe(char *s)
+{
+  if (s)
+    OPENSSL_cleanse(s, strlen(s));
+}
+
 void osp_str_wipe_free(char *s)
 {
-  if (!s)
-    return;
-  OPENSSL_cleanse(s, strlen(s));
+  osp_str_wipe(s);
   g_free(s);
+}
+
+void osp_byte_array_reserve(GByteArray *b, guint extra)
+{
+  guint len = b->len;
+
+  /* shrinking keeps the allocation */
+  g_byte_array_set_size(b, len + extra);
+  g_byte_array_set_size(b, len);
 }
 
 static const char *const reason_codes[OSP_ERROR_N_CODES] = {

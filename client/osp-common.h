@@ -30,8 +30,15 @@ OspSecret *osp_secret_dup(const OspSecret *s);
 void osp_secret_free(OspSecret *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspSecret, osp_secret_free)
 
+/* Wipe a NUL-terminated string in place (it stays a string of that many
+ * NULs: empty).  NULL-safe. */
+void osp_str_wipe(char *s);
 /* Wipe and free a NUL-terminated string that held a password. NULL-safe. */
 void osp_str_wipe_free(char *s);
+/* Grows b's allocation now so that appending up to `extra` more bytes
+ * moves nothing: a realloc after a secret went in would leave a copy of it
+ * in freed memory that nobody wipes. */
+void osp_byte_array_reserve(GByteArray *b, guint extra);
 
 static inline uint16_t osp_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static inline uint32_t osp_get32(const uint8_t *p)

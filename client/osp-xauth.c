@@ -58,8 +58,11 @@ static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
   osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
   osp_msg_begin_payload(&m, OSP_PL_ATTR);
   osp_put_cfg_hdr(m.buf, type, id);
-  if (attrs)
+  if (attrs) {
+    /* a reply carries passwords: room for them and the padding first */
+    osp_byte_array_reserve(m.buf, attrs->len + 64);
     g_byte_array_append(m.buf, attrs->data, attrs->len);
+  }
   osp_msg_end_payload(&m);
   osp_session_seal(s, &m, msgid, NULL, 0);
   if (expect_answer)
@@ -92,29 +95,46 @@ static char *attr_text(const OspAttr *a)
 
 /* ---- XAUTH ------------------------------------------------------------ */
 
+/* The answer to one requested attribute; NULL when there is none. */
+static const char *xauth_value(const OspSession *s, uint16_t t,
+                               const char *const values[OSP_SECRET_N_KINDS])
+{
+  const OspProfile *p = s->profile;
+
+  switch (t) {
+  case X_USER_NAME:
+    return values[OSP_SECRET_USERNAME] ? values[OSP_SECRET_USERNAME] : p->username;
+  case X_USER_PASSWORD:
+    return values[OSP_SECRET_PASSWORD] ? values[OSP_SECRET_PASSWORD] : p->password;
+  case X_PASSCODE: return values[OSP_SECRET_PASSCODE];
+  case X_NEXT_PIN: return values[OSP_SECRET_NEXT_PIN];
+  case X_ANSWER: return values[OSP_SECRET_ANSWER];
+  case X_DOMAIN: return p->domain;
+  default: return NULL;
+  }
+}
+
 static void xauth_reply(OspSession *s, const char *const values[OSP_SECRET_N_KINDS])
 {
   g_autoptr(GByteArray) attrs = g_byte_array_new();
-  const OspProfile *p = s->profile;
+  guint need = 0;
   size_t i;
 
+  /* the answers are secrets: room for all of them first, so that the array
+   * never moves (a realloc would leave a copy nobody wipes) */
+  for (i = 0; i + 1 < s->xauth_attrs->len; i += 2) {
+    const char *v = xauth_value(s, osp_get16(s->xauth_attrs->data + i), values);
+
+    need += 4 + (v ? (guint)strlen(v) : 0);
+  }
+  osp_byte_array_reserve(attrs, need);
   for (i = 0; i + 1 < s->xauth_attrs->len; i += 2) {
     uint16_t t = osp_get16(s->xauth_attrs->data + i);
-    const char *v = NULL;
+    const char *v = xauth_value(s, t, values);
 
-    switch (t) {
-    case X_TYPE:
+    if (t == X_TYPE)
       osp_put_attr_basic(attrs, X_TYPE, 0);
-      continue;
-    case X_USER_NAME: v = values[OSP_SECRET_USERNAME] ? values[OSP_SECRET_USERNAME] : p->username; break;
-    case X_USER_PASSWORD: v = values[OSP_SECRET_PASSWORD] ? values[OSP_SECRET_PASSWORD] : p->password; break;
-    case X_PASSCODE: v = values[OSP_SECRET_PASSCODE]; break;
-    case X_NEXT_PIN: v = values[OSP_SECRET_NEXT_PIN]; break;
-    case X_ANSWER: v = values[OSP_SECRET_ANSWER]; break;
-    case X_DOMAIN: v = p->domain; break;
-    default: continue;
-    }
-    if (v)
+    else if (v)
       osp_put_attr_var(attrs, t, v, strlen(v));
   }
   send_cfg(s, s->xauth_msgid, OSP_CFG_REPLY, s->xauth_id, attrs, false);

@@ -7,6 +7,7 @@
 #include "osp-manager.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,28 +178,79 @@ GHashTable *osp_secrets_table_new(void)
   return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)osp_str_wipe_free);
 }
 
+/* The secrets file is GKeyFile syntax ("[secrets]", key=value, values
+ * escaped as g_key_file_set_string() does), but read and written here: a
+ * GKeyFile frees its copies of the values without wiping them. */
+
+/* GKeyFile's unescaping of a value, in place (it only shrinks); FALSE on
+ * an escape GKeyFile would refuse too. */
+static gboolean secret_unescape(char *v)
+{
+  char *out = v;
+
+  for (const char *p = v; *p; p++) {
+    if (*p != '\\') {
+      *out++ = *p;
+      continue;
+    }
+    switch (*++p) {
+    case 's': *out++ = ' '; break;
+    case 'n': *out++ = '\n'; break;
+    case 't': *out++ = '\t'; break;
+    case 'r': *out++ = '\r'; break;
+    case '\\': *out++ = '\\'; break;
+    default: return FALSE;
+    }
+  }
+  *out = 0;
+  return TRUE;
+}
+
+static void secrets_parse(char *text, GHashTable *table)
+{
+  gboolean in_group = FALSE;
+  char *save = NULL;
+
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq, *key, *value;
+
+    if (*line == '#' || *line == 0)
+      continue;
+    if (*line == '[') {
+      in_group = strcmp(line, "[" SECRETS_GROUP "]") == 0;
+      continue;
+    }
+    eq = strchr(line, '=');
+    if (!in_group || !eq)
+      continue;
+    *eq = 0;
+    key = g_strstrip(line);
+    value = eq + 1;
+    while (*value == ' ' || *value == '\t')
+      value++;
+    if (g_strv_contains(secret_keys, key) && *value && secret_unescape(value))
+      g_hash_table_replace(table, g_strdup(key), g_strdup(value));
+  }
+}
+
 GHashTable *osp_profile_store_load_secrets(OspProfileStore *store, const char *name, GError **error)
 {
   g_autofree char *path = secrets_path(store, name);
   g_autoptr(GHashTable) table = osp_secrets_table_new();
-  g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
+  char *text = NULL;
+  gsize len = 0;
 
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+  if (!g_file_get_contents(path, &text, &len, &local)) {
     if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       return g_steal_pointer(&table);
     g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, "Cannot load stored secrets of %s: %s", name,
                 local->message);
     return NULL;
   }
-  for (const char *const *k = secret_keys; *k; k++) {
-    char *v = g_key_file_get_string(kf, SECRETS_GROUP, *k, NULL);
-
-    if (v && *v)
-      g_hash_table_insert(table, g_strdup(*k), v);
-    else
-      osp_str_wipe_free(v);
-  }
+  secrets_parse(text, table);
+  OPENSSL_cleanse(text, len);
+  g_free(text);
   return g_steal_pointer(&table);
 }
 
@@ -206,9 +258,8 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
                                         GHashTable *secrets, GError **error)
 {
   g_autofree char *path = secrets_path(store, name);
-  g_autoptr(GKeyFile) kf = NULL;
-  char *data;
-  gsize len;
+  GString *data;
+  gsize need = sizeof("[" SECRETS_GROUP "]\n");
   gboolean ok;
 
   if (g_hash_table_size(secrets) == 0) {
@@ -225,18 +276,37 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
     set_io_error(error, errno, "protect", store->secrets_dir);
     return FALSE;
   }
-  kf = g_key_file_new();
+  /* sized once (escaping at most doubles a value): a GString that grows
+   * leaves copies behind */
   for (const char *const *k = secret_keys; *k; k++) {
     const char *v = g_hash_table_lookup(secrets, *k);
 
-    if (v && *v)
-      g_key_file_set_string(kf, SECRETS_GROUP, *k, v);
+    if (v)
+      need += strlen(*k) + 2 * strlen(v) + 2;
   }
-  data = g_key_file_to_data(kf, &len, NULL);
-  ok = g_file_set_contents_full(path, data, (gssize)len,
+  data = g_string_sized_new(need);
+  g_string_append(data, "[" SECRETS_GROUP "]\n");
+  for (const char *const *k = secret_keys; *k; k++) {
+    const char *v = g_hash_table_lookup(secrets, *k);
+
+    if (!v || !*v)
+      continue;
+    g_string_append_printf(data, "%s=", *k);
+    for (const char *p = v; *p; p++) {
+      if (*p == '\\')
+        g_string_append(data, "\\\\");
+      else if (*p == ' ' && p == v)
+        g_string_append(data, "\\s");
+      else
+        g_string_append_c(data, *p);
+    }
+    g_string_append_c(data, '\n');
+  }
+  ok = g_file_set_contents_full(path, data->str, (gssize)data->len,
                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0600,
                                 error);
-  osp_str_wipe_free(data);
+  OPENSSL_cleanse(data->str, data->allocated_len);
+  g_string_free(data, TRUE);
   return ok;
 }
 

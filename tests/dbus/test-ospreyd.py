@@ -317,6 +317,16 @@ class TestProfiles(Base):
         with open(os.path.join(env.profiles, "s.conf")) as f:
             everything += f.read()
         self.assertNotIn("s3cret", everything)
+        # read and written without GKeyFile (which leaves unwiped copies),
+        # in its syntax: escapes as GLib writes and reads them
+        odd = " P\\ s3cret \\s"
+        env.profile(path).SetSecrets(dbus.Dictionary({"password": odd}, signature="ss"))
+        kf = GLib.KeyFile()
+        with open(sf) as f:
+            text = f.read()
+        kf.load_from_data(text, len(text.encode()), GLib.KeyFileFlags.NONE)
+        self.assertEqual(kf.get_string("secrets", "password"), odd)
+        self.assertEqual(kf.get_string("secrets", "group-secret"), "G-s3cret")
         # an empty value removes a stored secret
         env.profile(path).SetSecrets(dbus.Dictionary({"password": ""}, signature="ss"))
         self.assertEqual(list(env.prop(path, PROFILE, "SavedSecrets")), ["group-secret"])
@@ -874,6 +884,17 @@ class TestAgent(ConnBase):
         self.wait_state(c, "disconnected")
         env.profile(path).SetSecrets(dbus.Dictionary({"group-secret": "g", "password": "good"},
                                                      signature="ss"))
+        c = self.connect("w")
+        self.wait_state(c, "connected")
+        self.assertEqual(agent.requests, dbus.Array([], signature="s"))
+        env.connection(c).Disconnect()
+        self.wait_state(c, "disconnected")
+        # a store written by GLib (escapes, a comment, spaces around "=")
+        kf = GLib.KeyFile()
+        kf.set_string("secrets", "group-secret", " g\\x")
+        kf.set_string("secrets", "password", "good")
+        with open(os.path.join(env.secrets, "w"), "w") as f:
+            f.write("# by hand\n" + kf.to_data()[0].replace("password=", "password = "))
         c = self.connect("w")
         self.wait_state(c, "connected")
         self.assertEqual(agent.requests, dbus.Array([], signature="s"))

@@ -352,6 +352,35 @@ static void test_kdf_vec(gconstpointer data)
   buf_clear(&km);
 }
 
+/* The wiping helpers: a wiped string is all NULs over its old length, and
+ * an array reserved ahead never moves (a move would leave an unwiped copy
+ * of what it held). */
+static void test_wipe_helpers(void)
+{
+  char *pw = g_strdup("hunter2-secret");
+  size_t n = strlen(pw);
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  const uint8_t *before;
+  uint8_t chunk[100];
+
+  osp_str_wipe(pw);
+  for (size_t i = 0; i <= n; i++)
+    g_assert_cmpint(pw[i], ==, 0);
+  osp_str_wipe(NULL);
+  osp_str_wipe_free(pw);
+  osp_str_wipe_free(NULL);
+
+  memset(chunk, 0xa5, sizeof(chunk));
+  g_byte_array_append(b, chunk, 3);
+  osp_byte_array_reserve(b, 64 * sizeof(chunk));
+  g_assert_cmpuint(b->len, ==, 3);
+  before = b->data;
+  for (int i = 0; i < 64; i++)
+    g_byte_array_append(b, chunk, sizeof(chunk));
+  g_assert_true(b->data == before);
+  g_assert_cmpuint(b->len, ==, 3 + 64 * sizeof(chunk));
+}
+
 static void test_kdf_invalid(void)
 {
   static const uint8_t cky[8], spi[4], blk[16];
@@ -655,6 +684,7 @@ int main(int argc, char **argv)
     g_test_add_data_func(path, &crypto_kdf_vecs[i], test_kdf_vec);
   }
   g_test_add_func("/crypto/kdf/invalid", test_kdf_invalid);
+  g_test_add_func("/crypto/wipe-helpers", test_wipe_helpers);
 
   for (i = 0; i < G_N_ELEMENTS(dh_all); i++) {
     g_autofree char *path = g_strdup_printf("/crypto/dh/agree/%s", osp_dh_group_name(dh_all[i]));
