@@ -275,7 +275,8 @@ static char *widening_settings(const OspProfile *p)
   return g_strdup_printf("%s, %s and %s", names[0], names[1], names[2]);
 }
 
-/* An error notify before phase 1 completes (unauthenticated). */
+/* An error notify before phase 1 completes: unauthenticated, so it may be
+ * forged; it only says what the timeout reports. */
 static void phase1_notify(OspSession *s, const OspNotify *nt)
 {
   g_autofree char *wider = NULL;
@@ -294,24 +295,24 @@ static void phase1_notify(OspSession *s, const OspNotify *nt)
   case OSP_ERROR_NO_PROPOSAL:
     wider = widening_settings(s->profile);
     if (wider) {
-      osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
-                       _("The gateway accepted none of the proposed IKE algorithms (%s). If it "
-                         "allows only weak ones, set %s in the profile."),
-                       osp_notify_name(nt->type), wider);
+      osp_session_rejected(s, OSP_ERROR_NO_PROPOSAL,
+                           _("The gateway accepted none of the proposed IKE algorithms (%s). If "
+                             "it allows only weak ones, set %s in the profile."),
+                           osp_notify_name(nt->type), wider);
       return;
     }
-    osp_session_fail(s, OSP_ERROR_NO_PROPOSAL,
-                     _("The gateway accepted none of the proposed IKE algorithms (%s)."),
-                     osp_notify_name(nt->type));
+    osp_session_rejected(s, OSP_ERROR_NO_PROPOSAL,
+                         _("The gateway accepted none of the proposed IKE algorithms (%s)."),
+                         osp_notify_name(nt->type));
     return;
   case OSP_ERROR_BAD_GROUP_SECRET:
-    osp_session_fail(s, OSP_ERROR_BAD_GROUP_SECRET,
-                     _("The gateway rejected the group name or group secret (%s)."),
-                     osp_notify_name(nt->type));
+    osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
+                         _("The gateway rejected the group name or group secret (%s)."),
+                         osp_notify_name(nt->type));
     return;
   default:
-    osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED, _("The gateway refused the connection (%s)."),
-                     osp_notify_name(nt->type));
+    osp_session_rejected(s, OSP_ERROR_GATEWAY_REJECTED,
+                         _("The gateway refused the connection (%s)."), osp_notify_name(nt->type));
     return;
   }
 }
@@ -450,6 +451,12 @@ static int derive_keys(OspSession *s, const uint8_t *nr, size_t nr_len, const ui
   const uint8_t *pub;
   int r;
 
+  /* keys of an earlier message 2 that did not authenticate */
+  g_clear_pointer(&s->skeyid, osp_secret_free);
+  g_clear_pointer(&s->skeyid_d, osp_secret_free);
+  g_clear_pointer(&s->skeyid_a, osp_secret_free);
+  g_clear_pointer(&s->skeyid_e, osp_secret_free);
+  g_clear_pointer(&s->enc_key, osp_secret_free);
   r = osp_dh_compute(s->dh, ke, ke_len, &gxy);
   if (r < 0)
     return r;
@@ -585,40 +592,47 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
     g_debug("phase 1: dropped message 2 with a nonce of %zu bytes", nr->len);
     return;
   }
+  /* Nothing here is authenticated before HASH_R checks out: whatever is
+   * wrong (maybe forged) is dropped, message 1 goes on being retransmitted
+   * and the timeout reports what was seen. */
   sa = g_new0(OspSa, 1);
   if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 || parse_choice(sa, &c, &why) < 0) {
-    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid proposal: %s."), why);
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid proposal: %s."),
+                         why);
     return;
   }
   if (!choice_offered(s, &c)) {
-    osp_session_fail(s, OSP_ERROR_PROTOCOL,
-                     _("The gateway chose IKE algorithms that were not proposed."));
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL,
+                         _("The gateway chose IKE algorithms that were not proposed."));
     return;
   }
   if (ke->len != osp_dh_public_len(s->dh_group)) {
-    g_debug("phase 1: dropped message 2 with a KE of %zu bytes", ke->len);
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL,
+                         _("The gateway's key exchange payload has the wrong size (%zu bytes)."),
+                         ke->len);
     return;
   }
   s->cipher = (OspCipher)c.cipher;
   s->key_bits = c.key_bits;
   s->hash = (OspHash)c.hash;
   s->block_len = osp_cipher_block_len(s->cipher);
-  s->ike_lifetime = osp_gateway_lifetime(c.life, s->profile->ike_lifetime,
-                                         OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   memcpy(s->rcookie, h->rcookie, 8);
 
   r = derive_keys(s, nr->body, nr->len, ke->body, ke->len);
   if (r < 0) {
-    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
-                     g_strerror(-r));
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
+                         g_strerror(-r));
     return;
   }
   if (!check_hash_r(s, ke, id, hash)) {
-    osp_session_fail(s, OSP_ERROR_BAD_GROUP_SECRET,
-                     _("The gateway could not be authenticated with the group secret: the group "
-                       "secret (IPSec secret) is probably wrong."));
+    osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
+                         _("The gateway answered, but its answer could not be authenticated with "
+                           "the group secret (bad HASH_R): the group secret (IPSec secret) is "
+                           "probably wrong."));
     return;
   }
+  s->ike_lifetime = osp_gateway_lifetime(c.life, s->profile->ike_lifetime,
+                                         OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
   nat = s->natt_draft && detect_nat(s, pl, n);

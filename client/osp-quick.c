@@ -385,7 +385,7 @@ static ChildSlot *child_slot(OspSession *s)
 }
 
 void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain)
+                     const uint8_t *plain, const uint8_t next_iv[16])
 {
   const OspPayload *sa_pl, *nr, *ke;
   g_autofree OspSa *sa = NULL;
@@ -406,6 +406,7 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     osp_session_reply_rejected(s, "quick mode message 2 with a bad HASH(2)");
     return;
   }
+  osp_session_commit_iv(s, h->msgid, next_iv);
   sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   nr = osp_payload_find(pl, n, OSP_PL_NONCE);
   ke = osp_payload_find(pl, n, OSP_PL_KE);

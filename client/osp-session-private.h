@@ -61,6 +61,7 @@ typedef struct {
 typedef struct {
   uint32_t msgid;
   bool used;
+  uint64_t age;              /* when it was made: the oldest goes when all are used */
   uint8_t iv[16];
 } IvSlot;
 
@@ -133,7 +134,10 @@ struct OspSession {
   bool natt;                 /* floated to 4500 */
   uint8_t natd_type;
 
+  /* a slot exists only for exchanges we started or whose message checked
+   * out: a datagram with an unknown message ID takes none */
   IvSlot ivs[OSP_IV_SLOTS];
+  uint64_t iv_clock;
 
   /* XAUTH / Mode Config */
   guint secret_request_id;
@@ -263,8 +267,9 @@ void osp_xauth_secrets(OspSession *s, const char *const values[OSP_SECRET_N_KIND
 void osp_modecfg_start(OspSession *s);
 
 void osp_quick_start(OspSession *s, bool rekey);
+/* next_iv: stored once HASH(2) checks out */
 void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain);
+                     const uint8_t *plain, const uint8_t next_iv[16]);
 void osp_quick_clear(OspSession *s);
 /* a quick mode message with a message ID we did not start */
 void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,

@@ -147,6 +147,10 @@ void osp_session_rejected(OspSession *s, int code, const char *fmt, ...)
   va_end(ap);
   s->rejected_code = code;
   g_debug("session: dropped a datagram: %s", s->rejected);
+  /* before phase 1 a real answer comes within a retransmission or two of
+   * message 1; then the timeout reports this one */
+  if (s->state == S_AM1_SENT && s->rt.max_tries > s->rt.tries + 2)
+    s->rt.max_tries = s->rt.tries + 2;
 }
 
 void osp_session_reply_rejected(OspSession *s, const char *why)
@@ -233,27 +237,59 @@ uint32_t osp_session_new_msgid(OspSession *s)
 
 /* ---- IVs (RFC 2409 appendix B) ---------------------------------------- */
 
+static IvSlot *iv_find(OspSession *s, uint32_t msgid)
+{
+  size_t i;
+
+  for (i = 0; i < OSP_IV_SLOTS; i++)
+    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
+      return &s->ivs[i];
+  return NULL;
+}
+
+/* The IV of msgid: its slot's, or for an exchange without one
+ * hash(last phase-1 block | M-ID).  Makes no slot. */
+static void iv_peek(OspSession *s, uint32_t msgid, uint8_t out[16])
+{
+  IvSlot *slot;
+
+  if (msgid == 0) {
+    memcpy(out, s->p1_iv, s->block_len);
+    return;
+  }
+  slot = iv_find(s, msgid);
+  if (slot)
+    memcpy(out, slot->iv, s->block_len);
+  else
+    osp_ike_phase2_iv(s->hash, s->p1_iv, s->block_len, msgid, out);
+}
+
+/* The IV of an exchange we send in or whose message checked out; made
+ * when missing, in place of the oldest slot when all are used. */
 static uint8_t *iv_slot(OspSession *s, uint32_t msgid)
 {
+  IvSlot *slot;
   size_t i, victim = 0;
 
   if (msgid == 0)
     return s->p1_iv;
-  for (i = 0; i < OSP_IV_SLOTS; i++)
-    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
-      return s->ivs[i].iv;
-  for (i = 0; i < OSP_IV_SLOTS; i++)
+  slot = iv_find(s, msgid);
+  if (slot)
+    return slot->iv;
+  for (i = 0; i < OSP_IV_SLOTS; i++) {
     if (!s->ivs[i].used) {
       victim = i;
       break;
     }
-  if (i == OSP_IV_SLOTS)
-    victim = msgid % OSP_IV_SLOTS;
-  s->ivs[victim].used = true;
-  s->ivs[victim].msgid = msgid;
-  /* first message of an exchange: hash(last phase-1 block | M-ID) */
-  osp_ike_phase2_iv(s->hash, s->p1_iv, s->block_len, msgid, s->ivs[victim].iv);
-  return s->ivs[victim].iv;
+    if (s->ivs[i].age < s->ivs[victim].age)
+      victim = i;
+  }
+  slot = &s->ivs[victim];
+  iv_peek(s, msgid, slot->iv);
+  slot->used = true;
+  slot->msgid = msgid;
+  slot->age = ++s->iv_clock;
+  return slot->iv;
 }
 
 void osp_session_commit_iv(OspSession *s, uint32_t msgid, const uint8_t iv[16])
@@ -298,13 +334,14 @@ int osp_session_decrypt(OspSession *s, const OspIsakmpHdr *h, const uint8_t *dat
                         uint8_t **ret_plain, uint8_t ret_next_iv[16])
 {
   size_t plen = h->length - OSP_ISAKMP_HDR_LEN;
-  uint8_t *plain;
+  uint8_t *plain, iv[16];
   int r;
 
   if (!s->enc_key || plen == 0 || plen % s->block_len != 0)
     return -EBADMSG;
   plain = g_malloc(plen);
-  r = osp_cbc_decrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv_slot(s, h->msgid),
+  iv_peek(s, h->msgid, iv);
+  r = osp_cbc_decrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv,
                       data + OSP_ISAKMP_HDR_LEN, plen, plain);
   if (r < 0) {
     g_free(plain);
@@ -591,10 +628,10 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     osp_xauth_input(s, &h, pl, n, plain);
     return;
   case OSP_EXCH_QUICK:
-    /* quick mode checks its own hashes: HASH(2) covers Ni_b */
+    /* quick mode checks its own hashes (HASH(2) covers Ni_b) and only
+     * then moves the IV on */
     if (s->qm.active && h.msgid == s->qm.msgid) {
-      osp_session_commit_iv(s, h.msgid, next_iv);
-      osp_quick_input(s, &h, pl, n, plain);
+      osp_quick_input(s, &h, pl, n, plain, next_iv);
       return;
     }
     osp_quick_peer_input(s, &h, pl, n, plain, next_iv);

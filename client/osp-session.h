@@ -7,9 +7,13 @@
  * with sockets, the TUN device and GLib timers.
  *
  * Error contract (as iwd's auth-proto): a datagram that fails a check
- * (unknown cookies, bad hash, malformed, unexpected) is dropped silently
- * and logged at debug level; only an authenticated failure, a gateway
- * notify we can attribute to this session, or a timeout ends the session. */
+ * (unknown cookies, bad hash, malformed, unexpected) is dropped and logged
+ * at debug level, and so is everything unauthenticated: before phase 1 is
+ * authenticated, notifies in the clear and message 2 itself.  What was
+ * dropped is remembered: a timeout then says the gateway answered and why
+ * its answers were refused ("bad HASH_R: the group secret is probably
+ * wrong") instead of calling it silent.  Only an authenticated failure or
+ * a timeout ends the session. */
 #pragma once
 
 #include "osp-common.h"

@@ -411,6 +411,20 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
   if (m->trailer->len)
     g_byte_array_append(b, m->trailer->data, m->trailer->len);
   osp_put32(b->data + 24, b->len);
+  if (m->decoy_first && has_hash) {
+    /* the same message with a bad hash, encrypted with the same IV */
+    g_autoptr(GByteArray) d = g_byte_array_sized_new(b->len);
+    uint8_t iv[16];
+
+    g_byte_array_append(d, b->data, b->len);
+    d->data[hash_off] ^= 0x01;
+    if (m->flags & OSP_FLAG_ENC) {
+      memcpy(iv, iv_of(gw, m->msgid), sizeof(iv));
+      encrypt_msg(gw, d, m->msgid);
+      memcpy(iv_of(gw, m->msgid), iv, sizeof(iv));
+    }
+    queue_out(gw, d);
+  }
   if (m->flags & OSP_FLAG_ENC)
     encrypt_msg(gw, b, m->msgid);
   queue_out(gw, b);

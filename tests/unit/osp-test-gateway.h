@@ -72,6 +72,7 @@ typedef struct {
   GPtrArray *payloads; /* OspTestGwPayload *, in order */
   GByteArray *trailer; /* bytes after the last payload, inside the encryption */
   bool corrupt_hash;   /* flip a bit of the computed hash */
+  bool decoy_first;    /* first a copy with a corrupted hash (same IV): a damaged or forged twin */
   bool keep_hash;      /* send the HASH payload as edited, not computed */
   bool drop;           /* not sent (the gateway's state moves on as if it was) */
 } OspTestGwMsg;

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Datagrams that are not what they claim, against a real session: forged
+ * or damaged answers before phase 1 is authenticated, quick-mode answers
+ * with a bad hash, and floods of unknown message IDs. */
+#include "osp-test-gateway.h"
+
+#include "osp-error.h"
+
+#include <string.h>
+
+/* edit hook: the messages of step *user come with a damaged twin first */
+static void decoy(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  const OspTestGwStep *step = user;
+
+  if (m->step == *step)
+    m->decoy_first = true;
+}
+
+/* A forged message 2 with a bad HASH_R arrives before the real one:
+ *   I --- SA KE Ni IDii ---> R
+ *   I <--- SA KE Nr IDir HASH_R* --- attacker   dropped, logged
+ *   I <--- SA KE Nr IDir HASH_R --- R           authenticates
+ * the attempt goes on. */
+static void test_forged_am2_first(void)
+{
+  static const OspTestGwStep step = OSP_TEST_GW_AM2;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = decoy;
+  r->gw->edit_user = (gpointer)&step;
+  osp_test_rig_c2g(r);
+  g_assert_cmpuint(g_queue_get_length(&r->gw->out), ==, 2);
+  osp_test_rig_g2c(r);
+  g_assert_false(r->closed);
+  g_assert_true(g_queue_is_empty(&r->to_gw)); /* no message 3 for it */
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(g_queue_get_length(&r->to_gw), ==, 2); /* HASH_I, INITIAL-CONTACT */
+  osp_test_rig_connect(r);
+}
+
+/* Notifies in the clear before message 2 (anyone can send them):
+ *   I --- SA KE Ni IDii ---> R
+ *   I <--- N(INVALID-HASH-INFORMATION) --- attacker   logged
+ *   I <--- N(INVALID-ID-INFORMATION) --- attacker     logged
+ *   I <--- SA KE Nr IDir HASH_R --- R */
+static void test_clear_notifies_first(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(GByteArray) am2 = NULL;
+
+  osp_test_rig_c2g(r);
+  am2 = osp_test_rig_take_g2c(r);
+  osp_test_gw_notify(r->gw, OSP_N_INVALID_HASH_INFORMATION, false);
+  osp_test_gw_notify(r->gw, OSP_N_INVALID_ID_INFORMATION, false);
+  osp_test_gw_notify(r->gw, OSP_N_PAYLOAD_MALFORMED, false);
+  osp_test_rig_g2c(r);
+  osp_test_rig_g2c(r);
+  osp_test_rig_g2c(r);
+  g_assert_false(r->closed);
+  osp_test_rig_to_client(r, am2);
+  osp_test_rig_connect(r);
+}
+
+/* A gateway with another group secret: every message 2 fails HASH_R.  The
+ * attempt ends when message 1 has been retransmitted enough, with the
+ * reason the answers support, and without trying other DH groups (the
+ * gateway took ours).
+ *   I --- SA KE Ni IDii ---> R,  I <--- SA KE Nr IDir HASH_R* --- R  (again and again) */
+static void test_wrong_secret_on_timeout(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  gint64 start = r->now;
+
+  g_free(r->gw->group_secret);
+  r->gw->group_secret = g_strdup("not the secret");
+  osp_test_rig_c2g(r);
+  osp_test_rig_g2c(r);
+  g_assert_false(r->closed);
+  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+  g_assert_true(r->closed);
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET);
+  g_assert_nonnull(strstr(r->error->message, "HASH_R"));
+  g_assert_cmpuint(r->gw->n_am1, ==, 1);
+  g_assert_false(r->gw->p1_done);
+  g_test_message("wrong group secret reported after %.1f s",
+                 (double)(r->now - start) / G_USEC_PER_SEC);
+  g_assert_cmpint(r->now - start, <=, 10 * G_USEC_PER_SEC);
+}
+
+/* The gateway's answers are lost; a forged INVALID-ID-INFORMATION comes.
+ * It is the only evidence, reported when message 1 has been retransmitted
+ * enough, not at once.
+ *   I --- SA KE Ni IDii ---> R,   I x<--- SA KE Nr ... --- R
+ *   I <--- N(INVALID-ID-INFORMATION) --- attacker */
+static void test_lost_answers_forged_notify(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->dh_group = 14;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_c2g(r);
+  g_queue_clear_full(&r->gw->out, (GDestroyNotify)g_byte_array_unref);
+  osp_test_gw_notify(r->gw, OSP_N_INVALID_ID_INFORMATION, false);
+  osp_test_rig_g2c(r);
+  g_assert_false(r->closed);
+  while (!r->closed) {
+    osp_test_rig_advance(r, G_USEC_PER_SEC);
+    g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
+  }
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET);
+  g_assert_nonnull(strstr(r->error->message, "INVALID-ID-INFORMATION"));
+}
+
+/* Runs the handshake until the gateway's quick mode message 2 is the next
+ * datagram for the client (not delivered). */
+static void run_until_qm2(OspTestRig *r)
+{
+  unsigned guard = 0;
+
+  for (;;) {
+    const GByteArray *next;
+    OspIsakmpHdr h;
+
+    g_assert_cmpuint(++guard, <, 100);
+    g_assert_false(r->closed);
+    while (!g_queue_is_empty(&r->to_gw))
+      osp_test_rig_c2g(r);
+    next = g_queue_peek_head(&r->gw->out);
+    g_assert_nonnull(next);
+    g_assert_cmpint(osp_isakmp_hdr_parse(next->data, next->len, &h, NULL), ==, 0);
+    if (h.exchange == OSP_EXCH_QUICK)
+      return;
+    osp_test_rig_g2c(r);
+  }
+}
+
+/* A damaged copy of quick mode message 2 (its last cipher block changed)
+ * comes before the real one: its bad HASH(2) must not move the IV on.
+ *   I --- HASH(1) SA Ni IDci IDcr ---> R
+ *   I <--- HASH(2)* ... --- (damaged)   dropped, IV unchanged
+ *   I <--- HASH(2) SA Nr IDci IDcr --- R */
+static void test_qm2_damaged_copy_first(void)
+{
+  static const OspTestGwStep step = OSP_TEST_GW_QM2;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = decoy;
+  r->gw->edit_user = (gpointer)&step;
+  run_until_qm2(r);
+  g_assert_cmpuint(g_queue_get_length(&r->gw->out), ==, 2);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_child_up, ==, 0);
+  g_assert_false(r->closed);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  osp_test_rig_connect(r);
+}
+
+/* Encrypted datagrams of this IKE SA (its cookies) with message IDs no
+ * exchange has, as many as there are IV slots and more: they fail their
+ * checks and must not take the IV slot of an exchange in progress. */
+static void flood_unknown_msgids(OspTestRig *r)
+{
+  static const uint8_t junk[32] = { 0, 0, 0, 20 }; /* a HASH payload of 16 zero bytes */
+  uint32_t id;
+
+  for (id = 1; id <= 40; id++) {
+    g_autoptr(GByteArray) b =
+        osp_test_gw_seal(r->gw, OSP_EXCH_INFO, id, OSP_PL_HASH, junk, sizeof(junk));
+
+    osp_test_rig_to_client(r, b);
+    b->data[18] = OSP_EXCH_QUICK; /* the same as a quick mode (header not authenticated) */
+    osp_test_rig_to_client(r, b);
+  }
+  g_assert_false(r->closed);
+}
+
+/*   I --- HASH(1) SA Ni IDci IDcr ---> R
+ *   I <--- HASH* ... (M-ID 1..40, informational and quick mode) --- junk
+ *   I <--- HASH(2) SA Nr IDci IDcr --- R */
+static void test_unknown_msgids_during_quick_mode(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  run_until_qm2(r);
+  flood_unknown_msgids(r);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  osp_test_rig_connect(r);
+}
+
+/* The same while the user types the password: the REPLY must still be
+ * encrypted with the IV of the XAUTH exchange.
+ *   I <--- HASH ATTR(REQUEST) --- R
+ *   I <--- HASH ... (M-ID 1..40) --- garbage
+ *   I --- HASH ATTR(REPLY) ---> R   decrypts at the gateway */
+static void test_unknown_msgids_during_xauth(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  const char *values[OSP_SECRET_N_KINDS] = { NULL };
+
+  g_clear_pointer(&p->password, g_free);
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_run(r);
+  g_assert_cmpuint(r->n_secrets_needed, ==, 1);
+  flood_unknown_msgids(r);
+  values[OSP_SECRET_PASSWORD] = "pw";
+  osp_session_provide_secrets(r->session, r->last_request.id, values, r->now);
+  osp_test_rig_c2g(r);
+  g_assert_cmpstr(r->gw->xauth_password, ==, "pw");
+  osp_test_rig_connect(r);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/gateway/hostile/forged-am2-first", test_forged_am2_first);
+  g_test_add_func("/gateway/hostile/clear-notifies-first", test_clear_notifies_first);
+  g_test_add_func("/gateway/hostile/wrong-secret-on-timeout", test_wrong_secret_on_timeout);
+  g_test_add_func("/gateway/hostile/lost-answers-forged-notify", test_lost_answers_forged_notify);
+  g_test_add_func("/gateway/hostile/qm2-damaged-copy-first", test_qm2_damaged_copy_first);
+  g_test_add_func("/gateway/hostile/unknown-msgids-during-quick-mode",
+                  test_unknown_msgids_during_quick_mode);
+  g_test_add_func("/gateway/hostile/unknown-msgids-during-xauth", test_unknown_msgids_during_xauth);
+  return g_test_run();
+}
