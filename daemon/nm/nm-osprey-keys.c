@@ -12,9 +12,11 @@
 #include "nm-osprey-keys.h"
 
 #include <glib/gi18n-lib.h>
+#include <locale.h>
 #include <string.h>
 
 #include "osp-common.h"
+#include "osp-config.h"
 
 #define S NM_OSPREY_TYPE_STRING
 #define B NM_OSPREY_TYPE_BOOLEAN
@@ -281,4 +283,12 @@ void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
     nm_setting_set_secret_flags(NM_SETTING(s_vpn), NM_OSPREY_KEY_XAUTH_PASSWORD, secret_flags,
                                 NULL);
   }
+}
+
+void nm_osprey_init_program(void)
+{
+  setlocale(LC_ALL, "");
+  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  textdomain(GETTEXT_PACKAGE);
 }

@@ -63,4 +63,7 @@ OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name
 void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
                                     NMSettingSecretFlags secret_flags);
 
+/* A program's locale and Osprey's message catalog (the service, the dialog). */
+void nm_osprey_init_program(void);
+
 G_END_DECLS

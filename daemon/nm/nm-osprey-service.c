@@ -22,7 +22,6 @@
 #include <NetworkManager.h>
 #include <arpa/inet.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -525,10 +524,7 @@ int main(int argc, char **argv)
     { NULL },
   };
 
-  setlocale(LC_ALL, "");
-  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-  textdomain(GETTEXT_PACKAGE);
+  nm_osprey_init_program();
 
   ctx = g_option_context_new(NULL);
   g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);

@@ -70,6 +70,7 @@ supports-multiple-connections=true
 plugin=${NM_OSPREY_EDITOR_PLUGIN:-$NM_DIR/none.so}
 
 [GNOME]
+auth-dialog=${NM_OSPREY_AUTH_DIALOG:-$NM_DIR/none}
 supports-external-ui-mode=true
 supports-hints=true
 EOF

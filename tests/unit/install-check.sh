@@ -187,6 +187,12 @@ if [ -n "$(installed nm-osprey-service.name)" ]; then
     else
       result fail "the .name file names the plugin $plugin_path, which is not installed"
     fi
+    dialog_path=$(sed -n 's/^auth-dialog=//p' "$dest$(installed nm-osprey-service.name)")
+    if [ -x "$dest$dialog_path" ]; then
+      result ok "NetworkManager's agents run the installed $dialog_path"
+    else
+      result fail "the .name file names the auth dialog $dialog_path, which is not installed"
+    fi
   fi
   expect nm-osprey-service.conf "nm-osprey-service bus policy" "${policy_dirs[@]}"
 fi
@@ -214,6 +220,7 @@ while IFS= read -r f; do
       */bash-completion/completions/osprey | */dbus-1/interfaces/* | */share/doc/osprey/* | \
       */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
       */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so | \
+      */nm-osprey-auth-dialog | \
       */bin/osprey-tray | */icons/hicolor/*/osprey-*.svg | */icons/hicolor/*/net.ospreyvpn.OspreyTray.svg) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
