@@ -658,8 +658,17 @@ static int udp_socket(uint16_t port, GError **error)
   setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
   grow_buffers(fd);
   if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot use local UDP port %u: %s"), port,
-                g_strerror(errno));
+    int err = errno;
+
+    if (err == EADDRINUSE)
+      g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED,
+                  _("Local UDP port %u is in use, most likely by another ospreyd or vpnc (or "
+                    "another IKE client) that is running: stop it, or set the profile's Local "
+                    "Port (local-port; 0 picks a free port)"),
+                  port);
+    else
+      g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot use local UDP port %u: %s"), port,
+                  g_strerror(err));
     close(fd);
     return -1;
   }

@@ -13,6 +13,45 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* vpnc's command line options, where they map (vpnc(8)): a script that ran
+ * `vpnc OPTIONS FILE` runs `ospreyd --foreground OPTIONS FILE`. */
+static int vpnc_local_port = -1, vpnc_debug = -1;
+static char *vpnc_script, *vpnc_pid_file;
+static gboolean vpnc_no_detach, vpnc_non_inter;
+
+static const GOptionEntry vpnc_entries[] = {
+  { "local-port", 0, 0, G_OPTION_ARG_INT, &vpnc_local_port,
+    N_("vpnc's: the local IKE port (the profile's Local Port; 0 picks a free one)"), N_("PORT") },
+  { "script", 0, 0, G_OPTION_ARG_STRING, &vpnc_script,
+    N_("vpnc's: the network script instead of the profile's Script"), N_("COMMAND") },
+  { "debug", 0, 0, G_OPTION_ARG_INT, &vpnc_debug,
+    N_("vpnc's: 0 quiet, 1 as -v, 2 and more as -vv"), N_("LEVEL") },
+  { "pid-file", 0, 0, G_OPTION_ARG_FILENAME, &vpnc_pid_file,
+    N_("vpnc's: write the process id to FILE while connected or connecting"), N_("FILE") },
+  { "non-inter", 0, 0, G_OPTION_ARG_NONE, &vpnc_non_inter,
+    N_("vpnc's: never ask at the terminal; a missing secret fails"), NULL },
+  { "no-detach", 0, 0, G_OPTION_ARG_NONE, &vpnc_no_detach,
+    N_("vpnc's: accepted and ignored (--foreground never detaches)"), NULL },
+  { NULL }
+};
+
+GOptionGroup *osp_foreground_vpnc_options(void)
+{
+  GOptionGroup *group =
+      g_option_group_new("vpnc", _("vpnc's options, with --foreground:"),
+                         _("Show the vpnc options of --foreground"), NULL, NULL);
+
+  g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);
+  g_option_group_add_entries(group, vpnc_entries);
+  return group;
+}
+
+gboolean osp_foreground_vpnc_options_given(void)
+{
+  return vpnc_local_port != -1 || vpnc_debug != -1 || vpnc_script || vpnc_pid_file ||
+         vpnc_no_detach || vpnc_non_inter;
+}
+
 typedef struct {
   GMainLoop *loop;
   OspConnection *conn;
@@ -134,7 +173,7 @@ static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer d
 
     if (kind == OSP_SECRET_PASSWORD && fg->profile->password_helper && !req->retry)
       values[kind] = run_password_helper(fg->profile->password_helper);
-    if (!values[kind])
+    if (!values[kind] && (!vpnc_non_inter || fg->password_stdin))
       values[kind] = read_secret(kind_prompt(kind), fg->password_stdin,
                                  kind != OSP_SECRET_USERNAME);
     if (!values[kind]) {
@@ -249,16 +288,38 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   guint sig_int, sig_term, sig_hup;
   size_t i;
 
+  if (vpnc_debug >= 0)
+    verbosity = MIN(vpnc_debug, 2);
+  if (verbosity == 1 && !g_getenv("G_MESSAGES_DEBUG"))
+    g_setenv("G_MESSAGES_DEBUG", G_LOG_DOMAIN, TRUE);
   if (verbosity >= 2)
     g_log_set_debug_enabled(TRUE);
+  if (vpnc_local_port < -1 || vpnc_local_port > 65535) {
+    fprintf(stderr, "ospreyd: %s\n", _("--local-port takes 0 to 65535"));
+    return 2;
+  }
   profile = osp_profile_load_any(config_path, warnings, &error);
   for (i = 0; i < warnings->len; i++)
     fprintf(stderr, "ospreyd: %s: %s\n", config_path, (char *)warnings->pdata[i]);
   /* validated before anything is said about it: a file without a gateway
    * must not become "connecting to (null)" */
+  if (profile && vpnc_local_port >= 0)
+    profile->local_port = (uint16_t)vpnc_local_port;
+  if (profile && vpnc_script) {
+    g_free(profile->script);
+    profile->script = g_strdup(vpnc_script);
+  }
   if (!profile || !osp_profile_validate(profile, &error)) {
     say_failure("failed", error);
     return 1;
+  }
+  if (vpnc_pid_file) {
+    g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
+
+    if (!g_file_set_contents(vpnc_pid_file, pid, -1, &error)) {
+      fprintf(stderr, "ospreyd: %s\n", error->message);
+      return 1;
+    }
   }
   fg.loop = g_main_loop_new(NULL, FALSE);
   fg.profile = profile;
@@ -281,5 +342,7 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   g_source_remove(sig_hup);
   osp_connection_free(fg.conn);
   g_main_loop_unref(fg.loop);
+  if (vpnc_pid_file)
+    unlink(vpnc_pid_file);
   return fg.exit_status;
 }

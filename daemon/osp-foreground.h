@@ -6,5 +6,10 @@
 
 #include <glib.h>
 
+/* vpnc's options that map (--local-port, --script, --debug, --pid-file,
+ * --non-inter, --no-detach), parsed into the foreground run. */
+GOptionGroup *osp_foreground_vpnc_options(void);
+gboolean osp_foreground_vpnc_options_given(void);
+
 int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,
                        gboolean reconnect);

@@ -187,8 +187,16 @@ int main(int argc, char **argv)
   ctx = g_option_context_new(NULL);
   g_option_context_set_summary(ctx, _("The Osprey VPN service."));
   g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group(ctx, osp_foreground_vpnc_options());
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     g_printerr("ospreyd: %s\n", error->message);
+    return 2;
+  }
+  /* vpnc's way: the configuration file as an argument */
+  if (argc == 2 && foreground && !config_path) {
+    config_path = g_strdup(argv[1]);
+  } else if (argc > 1) {
+    g_printerr("ospreyd: %s\n", _("Give one configuration file, with --foreground"));
     return 2;
   }
   if (version) {
@@ -207,8 +215,8 @@ int main(int argc, char **argv)
     }
     return osp_foreground_run(config_path, verbosity, password_stdin, reconnect);
   }
-  if (password_stdin || reconnect) {
-    g_printerr("ospreyd: %s\n", _("--password-stdin and --reconnect only apply to --foreground"));
+  if (password_stdin || reconnect || osp_foreground_vpnc_options_given()) {
+    g_printerr("ospreyd: %s\n", _("--password-stdin, --reconnect and vpnc's options only apply to --foreground"));
     return 2;
   }
   if (session_bus && bus_address) {

@@ -23,6 +23,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 BUS_PID=
 DAEMON_PID=
+FG_PID=
+HOLDER_PID=
 
 note() { echo "[cli-lab] $*"; }
 fail()
@@ -36,6 +38,8 @@ cleanup()
 {
   local ok=0
   [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  [ -n "$FG_PID" ] && kill "$FG_PID" 2>/dev/null && wait "$FG_PID" 2>/dev/null
+  [ -n "$HOLDER_PID" ] && kill "$HOLDER_PID" 2>/dev/null && wait "$HOLDER_PID" 2>/dev/null
   [ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null && wait "$BUS_PID" 2>/dev/null
   lab_vpnc_stop
   lab_check_host_resolv || ok=1
@@ -124,7 +128,49 @@ DAEMON_PID=
 [ $rc = 0 ] || fail "ospreyd exit status $rc after SIGTERM"
 grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
 
-# 4. the same file with vpnc, for the figure (no assertion on time)
+# 4. vpnc's command line: `vpnc OPTIONS FILE` is `ospreyd --foreground OPTIONS FILE`
+#    (--no-detach a no-op, --script and --local-port override the file)
+cat >"$LAB_DIR/script.sh" <<EOF
+#!/bin/sh
+echo "\$reason" >>"$LAB_DIR/script.log"
+exec "$LAB_VPNC_SCRIPT" "\$@"
+EOF
+chmod 755 "$LAB_DIR/script.sh"
+lab_spawn_client "$LAB_DIR/fg.log" "$OSPREYD" --foreground --no-detach --non-inter --debug 1 \
+  --local-port 0 --script "$LAB_DIR/script.sh" --pid-file "$LAB_DIR/fg.pid" "$LAB_DIR/adhoc.conf"
+FG_PID=$LAB_SPAWN_PID
+lab_wait_tunnel 20 || fail "no ping through the tunnel of ospreyd --foreground with vpnc's options"
+[ "$(cat "$LAB_DIR/fg.pid")" = "$FG_PID" ] || fail "--pid-file: $(cat "$LAB_DIR/fg.pid"), not $FG_PID"
+grep -qx connect "$LAB_DIR/script.log" || fail "--script was not run: $(cat "$LAB_DIR/fg.log")"
+lab_exec_client ss -uanp | grep -q ":500 .*ospreyd" && fail "--local-port 0 still took port 500"
+kill "$FG_PID"
+wait "$FG_PID"
+rc=$?
+FG_PID=
+[ $rc = 0 ] || fail "ospreyd --foreground: exit $rc after SIGTERM: $(cat "$LAB_DIR/fg.log")"
+grep -qx disconnect "$LAB_DIR/script.log" || fail "--script did not see the disconnect"
+[ -e "$LAB_DIR/fg.pid" ] && fail "--pid-file left behind"
+expect_down
+note "ospreyd --foreground with vpnc's options"
+
+# 5. port 500 in use: the error names the likely cause and the setting
+lab_spawn_client "$LAB_DIR/holder.log" python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 500)); time.sleep(60)'
+HOLDER_PID=$LAB_SPAWN_PID
+for _ in $(seq 100); do lab_exec_client ss -uan | grep -q ":500 " && break; sleep 0.05; done
+lab_exec_client "$OSPREYD" --foreground --non-inter "$LAB_DIR/adhoc.conf" >"$LAB_DIR/busy.out" 2>&1
+rc=$?
+kill "$HOLDER_PID"
+wait "$HOLDER_PID" 2>/dev/null
+HOLDER_PID=
+cat "$LAB_DIR/busy.out"
+[ $rc = 1 ] || fail "port 500 in use: exit $rc, expected 1"
+grep -q "another ospreyd or vpnc" "$LAB_DIR/busy.out" || fail "port 500 in use: no likely cause"
+grep -q "Local Port" "$LAB_DIR/busy.out" || fail "port 500 in use: the setting is not named"
+expect_down
+note "port 500 in use names the cause"
+
+# 6. the same file with vpnc, for the figure (no assertion on time)
 if command -v vpnc >/dev/null; then
   start=$(date +%s.%N)
   lab_vpnc_start "$LAB_DIR/adhoc.conf"

@@ -54,6 +54,16 @@ int osp_secret_kind_from_name(const char *name)
   return -1;
 }
 
+GOptionGroup *osp_foreground_vpnc_options(void)
+{
+  return g_option_group_new("vpnc", "", "", NULL, NULL);
+}
+
+gboolean osp_foreground_vpnc_options_given(void)
+{
+  return FALSE;
+}
+
 int osp_foreground_run(const char *config_path, int verbosity, gboolean password_stdin,
                        gboolean reconnect)
 {
