@@ -200,9 +200,17 @@ lab_up >/dev/null || exit $?
 
 case $SCENARIO in
   modern)
-    osprey_start
+    # the stock script, behind a wrapper that keeps the split-DNS list it got
+    # (strongSwan sends one SPLIT_DNS attribute per domain: vpnc joins them)
+    # shellcheck disable=SC2016 # $reason and $CISCO_SPLIT_DNS are the wrapper's
+    printf '#!/bin/sh\n[ "$reason" = connect ] && printf "%%s" "$CISCO_SPLIT_DNS" >%s/split-dns\nexec %s\n' \
+      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+    osprey_start -Script "Script $LAB_DIR/script"
     osprey_expect_up
     check_dns_and_banner
+    [ "$(cat "$LAB_DIR/split-dns" 2>/dev/null)" = "${LAB_SPLIT_DNS//,/ }" ] ||
+      fail "the script got CISCO_SPLIT_DNS='$(cat "$LAB_DIR/split-dns" 2>/dev/null)', not '${LAB_SPLIT_DNS//,/ }'"
+    note "CISCO_SPLIT_DNS=\"$(cat "$LAB_DIR/split-dns")\""
     lab_exec_client ip route | grep -q "198.51.100.0/24 dev tun0" || fail "no split route via tun0"
     lab_exec_client ip route | grep -q "^default via 192.0.2.1 dev eth0" || fail "default route changed in split mode"
     check_tcp
