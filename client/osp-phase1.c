@@ -77,8 +77,8 @@ const OspVendorId osp_vendor_ids[OSP_VID_N] = {
 
 static bool transform_allowed(const OspProfile *p, const P1Transform *t)
 {
-  if (t->cipher == OSP_CIPHER_DES)
-    return p->enable_single_des;
+  if (t->cipher == OSP_CIPHER_DES && !p->enable_single_des)
+    return false;
   return !osp_session_weak_settings(p, t->cipher == OSP_CIPHER_3DES, t->hash == OSP_HASH_MD5);
 }
 

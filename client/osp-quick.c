@@ -44,8 +44,8 @@ static const EspTransform esp_transforms[] = {
  * by its own order, so an offered 3DES may win over a possible AES. */
 static bool esp_allowed(const OspProfile *p, const EspTransform *t)
 {
-  if (t->enc == OSP_ESP_DES)
-    return p->enable_single_des;
+  if (t->enc == OSP_ESP_DES && !p->enable_single_des)
+    return false;
   return !osp_session_weak_settings(p, t->enc == OSP_ESP_3DES, t->auth == OSP_ESP_AUTH_HMAC_MD5);
 }
 

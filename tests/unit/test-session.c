@@ -199,6 +199,13 @@ static void test_weak_offered_when_enabled(void)
   osp_session_start(s, 0);
   g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), >, 0);
   g_assert_cmpuint(am1_count(&c, A_ENC, 1, NULL), ==, 0); /* single DES has its own setting */
+  g_clear_pointer(&s, osp_session_free);
+  p->enable_weak_authentication = false;
+  p->enable_single_des = true;
+  s = new_session(p, &c);
+  osp_session_start(s, 0);
+  g_assert_cmpuint(am1_count(&c, A_ENC, 1, NULL), >, 0);
+  g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), ==, 0); /* DES-SHA1, not DES-MD5 */
 }
 
 /* Every vendor ID that is a digest is the MD5 of its text (PROTOCOL.md),
