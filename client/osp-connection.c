@@ -52,6 +52,12 @@ typedef struct {
   Link *owner;          /* the session that negotiated it */
   uint64_t soft_bytes;  /* rekey when either direction carried this much; 0 = no limit */
   bool seq_told;        /* the session knows the outbound counter runs out */
+  OspEspEnc enc;        /* what was negotiated, for osp_connection_get_sa_info */
+  unsigned key_bits;
+  OspEspAuth auth;
+  int pfs_group;
+  uint32_t lifetime_kb;
+  gint64 expires;       /* real time */
 } SaPair;
 
 struct OspConnection {
@@ -892,6 +898,12 @@ static bool pair_new(OspConnection *c, Link *owner, const OspChildSa *sa)
     return false;
   }
   p.udp = sa->udp_encap;
+  p.enc = sa->enc;
+  p.key_bits = sa->key_bits;
+  p.auth = sa->auth;
+  p.pfs_group = sa->pfs_group;
+  p.lifetime_kb = sa->lifetime_kb;
+  p.expires = sa->lifetime_s ? g_get_real_time() + (gint64)sa->lifetime_s * G_USEC_PER_SEC : 0;
   p.soft_bytes = (uint64_t)sa->lifetime_kb * 1024 * 9 / 10;
   p.owner = owner;
   if (c->n_sas == MAX_SAS)
@@ -1416,4 +1428,28 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
     ret->tx_bytes += out->bytes;
   }
   ret->rekeys = c->rekeys;
+}
+
+void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret)
+{
+  gint64 expires;
+
+  memset(ret, 0, sizeof(*ret));
+  if (c->session &&
+      osp_session_ike_info(c->session, &ret->ike_cipher, &ret->ike_integrity, &expires)) {
+    ret->ike_dh_group = osp_dh_group_name(osp_session_dh_group(c->session));
+    ret->ike_expires = g_get_real_time() + (expires - g_get_monotonic_time());
+    ret->natt = osp_session_natt_active(c->session);
+  }
+  if (c->n_sas > 0) {
+    const SaPair *p = &c->sas[c->n_sas - 1];
+
+    ret->esp_cipher = osp_esp_enc_name(p->enc, p->key_bits);
+    ret->esp_integrity = osp_esp_auth_name(p->auth);
+    ret->esp_pfs_group = p->pfs_group ? osp_dh_group_name(p->pfs_group) : NULL;
+    ret->esp_spi_in = osp_esp_sa_spi(p->in);
+    ret->esp_spi_out = osp_esp_sa_spi(p->out);
+    ret->esp_expires = p->expires;
+    ret->esp_lifetime_kb = p->lifetime_kb;
+  }
 }

@@ -102,4 +102,20 @@ typedef struct {
 } OspConnectionStats;
 void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret);
 
+/* What is negotiated now, for details windows and `osprey status -v`:
+ * algorithm names (static strings), lifetimes and SPIs, never keys.  The
+ * IPsec part is that of the newest SA pair, which carries outbound
+ * traffic.  Times on the g_get_real_time() scale, 0 when unknown or none. */
+typedef struct {
+  const char *ike_cipher, *ike_integrity, *ike_dh_group; /* NULL before phase 1 */
+  gint64 ike_expires;
+  bool natt;                                 /* IKE and ESP in UDP 4500 */
+  const char *esp_cipher, *esp_integrity;    /* NULL before the first IPsec SA */
+  const char *esp_pfs_group;                 /* NULL: no PFS */
+  uint32_t esp_spi_in, esp_spi_out;
+  gint64 esp_expires;
+  uint32_t esp_lifetime_kb;                  /* 0: no volume limit */
+} OspConnectionSaInfo;
+void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret);
+
 G_END_DECLS

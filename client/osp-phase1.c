@@ -653,6 +653,7 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   }
   send_am3(s, ke, nat);
   s->established_p1 = true;
+  s->ike_expires_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC;
   /* re-authenticate at 85-90% of the lifetime, jittered */
   s->ike_soft_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC *
                               (85 + g_random_int_range(0, 6)) / 100;

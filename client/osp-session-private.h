@@ -126,6 +126,7 @@ struct OspSession {
   uint8_t p1_iv[16];         /* last phase-1 CBC block */
   uint32_t ike_lifetime;
   gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
+  gint64 ike_expires_at;     /* end of the negotiated lifetime (for display) */
   bool established_p1;
 
   /* what the gateway announced */

@@ -860,3 +860,14 @@ int osp_session_dh_group(const OspSession *s)
 {
   return s->established_p1 ? s->dh_group : 0;
 }
+
+bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const char **ret_hash,
+                          gint64 *ret_expires)
+{
+  if (!s->established_p1)
+    return false;
+  *ret_cipher = osp_cipher_name(s->cipher, s->key_bits);
+  *ret_hash = osp_hash_name(s->hash);
+  *ret_expires = s->ike_expires_at;
+  return true;
+}

@@ -119,5 +119,9 @@ bool osp_session_natt_active(const OspSession *s);
  * from keeps none, so deleting it sends only the IKE SA's Delete. */
 void osp_session_adopt_children(OspSession *s, OspSession *from);
 int osp_session_dh_group(const OspSession *s); /* group phase 1 succeeded with, 0 before */
+/* Phase 1's cipher and hash by name and the end of its lifetime (monotonic
+ * µs); false before phase 1 is done. */
+bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const char **ret_hash,
+                          gint64 *ret_expires);
 
 G_END_DECLS
