@@ -259,12 +259,52 @@ static GVariant *stats_variant(OspExportedConnection *ec)
   return g_variant_builder_end(&b);
 }
 
+static gboolean final_state(OspState s);
+
+/* whole seconds, so that a value recomputed every tick stays the same */
+static gint64 whole_seconds(gint64 usec)
+{
+  return usec / G_USEC_PER_SEC * G_USEC_PER_SEC;
+}
+
+static GVariant *crypto_variant(OspExportedConnection *ec)
+{
+  OspConnectionSaInfo sa = { 0 };
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+  if (ec->conn && !final_state(ec->state))
+    osp_connection_get_sa_info(ec->conn, &sa);
+  if (sa.ike_cipher && sa.ike_integrity && sa.ike_dh_group) {
+    g_variant_builder_add(&b, "{sv}", "ike-cipher", g_variant_new_string(sa.ike_cipher));
+    g_variant_builder_add(&b, "{sv}", "ike-integrity", g_variant_new_string(sa.ike_integrity));
+    g_variant_builder_add(&b, "{sv}", "ike-dh-group", g_variant_new_string(sa.ike_dh_group));
+    g_variant_builder_add(&b, "{sv}", "ike-expires",
+                          g_variant_new_int64(whole_seconds(sa.ike_expires)));
+    g_variant_builder_add(&b, "{sv}", "nat-t", g_variant_new_boolean(sa.natt));
+  }
+  if (sa.esp_cipher && sa.esp_integrity) {
+    g_variant_builder_add(&b, "{sv}", "esp-cipher", g_variant_new_string(sa.esp_cipher));
+    g_variant_builder_add(&b, "{sv}", "esp-integrity", g_variant_new_string(sa.esp_integrity));
+    g_variant_builder_add(&b, "{sv}", "esp-pfs-group",
+                          g_variant_new_string(sa.esp_pfs_group ? sa.esp_pfs_group : ""));
+    g_variant_builder_add(&b, "{sv}", "esp-spi-in", g_variant_new_uint32(sa.esp_spi_in));
+    g_variant_builder_add(&b, "{sv}", "esp-spi-out", g_variant_new_uint32(sa.esp_spi_out));
+    if (sa.esp_expires)
+      g_variant_builder_add(&b, "{sv}", "esp-expires",
+                            g_variant_new_int64(whole_seconds(sa.esp_expires)));
+    g_variant_builder_add(&b, "{sv}", "esp-lifetime-kb", g_variant_new_uint32(sa.esp_lifetime_kb));
+  }
+  return g_variant_builder_end(&b);
+}
+
 static gboolean stats_tick(gpointer user_data)
 {
   OspExportedConnection *ec = user_data;
 
   /* The skeleton compares values: unchanged counters emit nothing. */
   osp_dbus_connection_set_stats(ec->iface, stats_variant(ec));
+  osp_dbus_connection_set_crypto(ec->iface, crypto_variant(ec));
   return G_SOURCE_CONTINUE;
 }
 
@@ -388,6 +428,7 @@ static void on_state_changed(OspConnection *c, OspState old_state, OspState new_
     }
   }
   osp_dbus_connection_set_stats(ec->iface, stats_variant(ec));
+  osp_dbus_connection_set_crypto(ec->iface, crypto_variant(ec));
   osp_dbus_connection_set_gateway(ec->iface, gw ? gw : "");
   if (shown) {
     g_autofree char *name = g_dbus_error_encode_gerror(shown);
@@ -666,6 +707,7 @@ OspExportedConnection *osp_exported_connection_new(const OspExportedConnectionHo
   osp_dbus_connection_set_gateway(ec->iface, "");
   osp_dbus_connection_set_ip_config(ec->iface, ip_config_variant(NULL));
   osp_dbus_connection_set_stats(ec->iface, stats_variant(ec));
+  osp_dbus_connection_set_crypto(ec->iface, crypto_variant(ec));
   osp_dbus_connection_set_since(ec->iface, 0);
   g_signal_connect(ec->iface, "handle-disconnect", G_CALLBACK(handle_disconnect), ec);
   ec->object = osp_dbus_object_skeleton_new(ec->path);

@@ -347,6 +347,22 @@ gint64 osp_connection_get_since(const OspConnection *c)
   return c->since;
 }
 
+void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret)
+{
+  memset(ret, 0, sizeof(*ret));
+  if (c->state != OSP_STATE_CONNECTED)
+    return;
+  ret->ike_cipher = "AES-256";
+  ret->ike_integrity = "SHA2-256";
+  ret->ike_dh_group = "MODP-2048";
+  ret->ike_expires = c->since + (gint64)28800 * G_USEC_PER_SEC;
+  ret->esp_cipher = "AES-256-CBC";
+  ret->esp_integrity = "HMAC-SHA2-256-128";
+  ret->esp_spi_in = 0x11111111;
+  ret->esp_spi_out = 0x22222222;
+  ret->esp_expires = c->since + (gint64)3600 * G_USEC_PER_SEC;
+}
+
 void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
 {
   memset(ret, 0, sizeof(*ret));
