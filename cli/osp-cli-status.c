@@ -85,6 +85,10 @@ void osp_cli_connection_to_json(GString *s, OspDBusConnection *c, GVariant *log)
     osp_json_key(s, "stats");
     osp_json_variant(s, v);
   }
+  if ((v = osp_dbus_connection_get_crypto(c))) {
+    osp_json_key(s, "crypto");
+    osp_json_variant(s, v);
+  }
   if (log)
     json_log(s, log);
   osp_json_close(s, '}');
@@ -133,7 +137,90 @@ static void print_log(GVariant *log)
   }
 }
 
-static void print_connection(OspDBusConnection *c, GVariant *log)
+static char *ip_list(OspDBusConnection *c, const char *key)
+{
+  g_autoptr(GVariant) v = connection_ip(c, key, "as");
+  g_autofree const char **list = v ? g_variant_get_strv(v, NULL) : NULL;
+
+  return list && list[0] ? g_strjoinv(" ", (char **)list) : NULL;
+}
+
+static const char *crypto_string(OspDBusConnection *c, const char *key)
+{
+  GVariant *crypto = osp_dbus_connection_get_crypto(c);
+  const char *v = NULL;
+
+  if (crypto)
+    g_variant_lookup(crypto, key, "&s", &v);
+  return v;
+}
+
+/* "7 h 59 min left" from an absolute time in microseconds, NULL for none */
+static char *time_left(OspDBusConnection *c, const char *key)
+{
+  GVariant *crypto = osp_dbus_connection_get_crypto(c);
+  gint64 at = 0, left;
+
+  if (!crypto || !g_variant_lookup(crypto, key, "x", &at) || at <= 0)
+    return NULL;
+  left = MAX(at - g_get_real_time(), 0) / G_USEC_PER_SEC;
+  return g_strdup_printf(_("%d h %02d min left"), (int)(left / 3600), (int)(left % 3600 / 60));
+}
+
+/* status -v: the network configuration and what was negotiated */
+static void print_details(OspDBusConnection *c)
+{
+  GVariant *crypto = osp_dbus_connection_get_crypto(c);
+  g_autofree char *dns = ip_list(c, "dns"), *split_dns = ip_list(c, "split-dns");
+  g_autofree char *routes = ip_list(c, "split-include"), *mtu = NULL, *ike = NULL, *esp = NULL;
+  g_autofree char *spis = NULL, *ike_left = time_left(c, "ike-expires");
+  g_autofree char *esp_left = time_left(c, "esp-expires"), *counters = NULL;
+  g_autoptr(GVariant) domain = connection_ip(c, "domain", "s");
+  g_autoptr(GVariant) mtu_v = connection_ip(c, "mtu", "u");
+  const char *pfs = crypto_string(c, "esp-pfs-group");
+  guint32 spi_in = 0, spi_out = 0;
+  gboolean natt = FALSE;
+
+  print_field(_("DNS:"), dns);
+  print_field(_("Domain:"), domain ? g_variant_get_string(domain, NULL) : NULL);
+  print_field(_("Split DNS:"), split_dns);
+  print_field(_("Routes:"), routes ? routes : (connection_ip_config(c) ? _("all traffic") : NULL));
+  if (mtu_v)
+    mtu = g_strdup_printf("%u", g_variant_get_uint32(mtu_v));
+  print_field(_("MTU:"), mtu);
+  if (crypto_string(c, "ike-cipher")) {
+    g_variant_lookup(crypto, "nat-t", "b", &natt);
+    /* TRANSLATORS: cipher, integrity, DH group, time left */
+    ike = g_strdup_printf(_("%s, %s, %s, %s"), crypto_string(c, "ike-cipher"),
+                          crypto_string(c, "ike-integrity"), crypto_string(c, "ike-dh-group"),
+                          ike_left ? ike_left : "-");
+    print_field(_("IKE SA:"), ike);
+    print_field(_("NAT-T:"), natt ? _("yes (UDP 4500)") : _("no"));
+  }
+  if (crypto_string(c, "esp-cipher")) {
+    g_autofree char *pfs_text =
+        pfs && *pfs ? g_strdup_printf(_("PFS %s"), pfs) : g_strdup(_("no PFS"));
+
+    /* TRANSLATORS: cipher, integrity, PFS, time left */
+    esp = g_strdup_printf(_("%s, %s, %s, %s"), crypto_string(c, "esp-cipher"),
+                          crypto_string(c, "esp-integrity"), pfs_text, esp_left ? esp_left : "-");
+    print_field(_("IPsec SA:"), esp);
+    g_variant_lookup(crypto, "esp-spi-in", "u", &spi_in);
+    g_variant_lookup(crypto, "esp-spi-out", "u", &spi_out);
+    spis = g_strdup_printf(_("in 0x%08x, out 0x%08x"), spi_in, spi_out);
+    print_field(_("SPIs:"), spis);
+  }
+  if (osp_dbus_connection_get_since(c) > 0) {
+    counters = g_strdup_printf(_("%lu sent, %lu received, %lu rejected; %lu rekeys"),
+                               (gulong)connection_stat(c, "tx-packets"),
+                               (gulong)connection_stat(c, "rx-packets"),
+                               (gulong)connection_stat(c, "rx-errors"),
+                               (gulong)connection_stat(c, "rekeys"));
+    print_field(_("Packets:"), counters);
+  }
+}
+
+static void print_connection(OspDBusConnection *c, GVariant *log, gboolean verbose)
 {
   const char *reason = osp_dbus_connection_get_state_reason(c);
   g_autofree char *since = NULL, *traffic = NULL, *tx = NULL, *rx = NULL, *banner = NULL;
@@ -157,6 +244,8 @@ static void print_connection(OspDBusConnection *c, GVariant *log)
     print_field(_("Traffic:"), traffic);
   banner = osp_cli_sanitize(osp_dbus_connection_get_banner(c), TRUE);
   print_field(_("Banner:"), banner);
+  if (verbose)
+    print_details(c);
   if (log)
     print_log(log);
 }
@@ -181,7 +270,7 @@ static void show_connection(OspCli *cli, OspDBusConnection *c, gboolean verbose)
     osp_cli_connection_to_json(s, c, log);
     osp_cli_print_json(s);
   } else {
-    print_connection(c, log);
+    print_connection(c, log, verbose);
   }
 }
 

@@ -94,7 +94,16 @@ grep -q "Authorized users only." "$LAB_DIR/connect.out" || fail "banner not show
 lab_wait_tunnel 20 || fail "no ping through the tunnel"
 note "osprey connect to first ping: $(echo "$(date +%s.%N) - $start" | bc) s"
 expect_status lab connected
-"$OSPREY" status -v lab | grep -q "Log:" || fail "status -v shows no log"
+"$OSPREY" status -v lab >"$LAB_DIR/status-v.out" || fail "osprey status -v failed"
+grep -q "Log:" "$LAB_DIR/status-v.out" || fail "status -v shows no log"
+# what was negotiated (the lab's first proposals), never keys
+grep -Eq "^  IKE SA: +AES-256, SHA2-256, MODP-2048, 7 h 59 min left$" "$LAB_DIR/status-v.out" ||
+  fail "status -v: no IKE SA line: $(cat "$LAB_DIR/status-v.out")"
+grep -Eq "^  IPsec SA: +AES-256-CBC, HMAC-SHA2-256-128, no PFS, 0 h 59 min left$" \
+  "$LAB_DIR/status-v.out" || fail "status -v: no IPsec SA line"
+grep -Eq "^  SPIs: +in 0x[0-9a-f]{8}, out 0x[0-9a-f]{8}$" "$LAB_DIR/status-v.out" ||
+  fail "status -v: no SPIs"
+grep -Eq "^  Routes: +198\.51\.100\.0/24$" "$LAB_DIR/status-v.out" || fail "status -v: no routes"
 "$OSPREY" disconnect || fail "osprey disconnect failed"
 expect_status lab disconnected
 expect_down
