@@ -15,6 +15,7 @@ struct _OspTrayDetails {
   guint64 last_rx, last_tx;
   gint64 last_time;
   double rx_rate, tx_rate;
+  guint tick_id; /* lifetimes left and rates, only while the window is shown */
 };
 
 static const struct {
@@ -31,6 +32,10 @@ static const struct {
   { "domain", N_("Domain") },
   { "split-dns", N_("Domains through the VPN") },
   { "routes", N_("Networks through the VPN") },
+  { "ike", N_("IKE SA") },
+  { "natt", N_("NAT traversal") },
+  { "esp", N_("IPsec SA") },
+  { "spis", N_("SPIs") },
   { "received", N_("Received") },
   { "sent", N_("Sent") },
   { "rekeys", N_("Rekeys") },
@@ -91,15 +96,21 @@ static char *traffic_text(guint64 bytes, guint64 packets, double rate)
   g_autofree char *per_s = g_format_size((guint64)rate);
 
   /* TRANSLATORS: bytes, packets, rate, e.g. "1.2 MB in 900 packets, 3.4 kB/s" */
-  return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s in %" G_GUINT64_FORMAT " packet, %s/s",
-                                     "%s in %" G_GUINT64_FORMAT " packets, %s/s", (gulong)packets),
-                         size, packets, per_s);
+  return g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "%s in %lu packet, %s/s",
+                                     "%s in %lu packets, %s/s", (gulong)packets),
+                         size, (gulong)packets, per_s);
 }
 
 static void update_rates(OspTrayDetails *d, guint64 rx, guint64 tx)
 {
   gint64 now = g_get_monotonic_time();
 
+  if (d->last_time && rx == d->last_rx && tx == d->last_tx) {
+    /* the daemon signals counters every 2 s while they change */
+    if (now - d->last_time > 3 * G_USEC_PER_SEC)
+      d->rx_rate = d->tx_rate = 0;
+    return;
+  }
   if (d->last_time && now > d->last_time && rx >= d->last_rx && tx >= d->last_tx) {
     double secs = (double)(now - d->last_time) / G_USEC_PER_SEC;
 
@@ -109,6 +120,59 @@ static void update_rates(OspTrayDetails *d, guint64 rx, guint64 tx)
   d->last_rx = rx;
   d->last_tx = tx;
   d->last_time = now;
+}
+
+static const char *crypto_string(GVariant *crypto, const char *key)
+{
+  const char *v = NULL;
+
+  if (crypto)
+    g_variant_lookup(crypto, key, "&s", &v);
+  return v;
+}
+
+/* "AES-256, SHA2-256, MODP-2048, 7 h 59 min left" */
+static char *sa_text(GVariant *crypto, const char *cipher, const char *integrity,
+                     const char *group, const char *expires_key)
+{
+  g_autofree char *left = NULL;
+  gint64 at = 0;
+
+  if (!crypto_string(crypto, cipher))
+    return NULL;
+  if (g_variant_lookup(crypto, expires_key, "x", &at) && at > 0) {
+    gint64 s = MAX(at - g_get_real_time(), 0) / G_USEC_PER_SEC;
+
+    /* TRANSLATORS: lifetime left of a security association */
+    left = g_strdup_printf(_("%d h %02d min %02d s left"), (int)(s / 3600), (int)(s % 3600 / 60),
+                           (int)(s % 60));
+  }
+  /* TRANSLATORS: cipher, integrity, DH group (or PFS), lifetime left */
+  return g_strdup_printf(_("%s, %s, %s, %s"), crypto_string(crypto, cipher),
+                         crypto_string(crypto, integrity), group, left ? left : "—");
+}
+
+static void fill_crypto(OspTrayDetails *d, GVariant *crypto)
+{
+  const char *pfs = crypto_string(crypto, "esp-pfs-group");
+  g_autofree char *pfs_text = NULL, *spis = NULL;
+  guint32 spi_in = 0, spi_out = 0;
+  gboolean natt = FALSE;
+
+  set_field_take(d, "ike", sa_text(crypto, "ike-cipher", "ike-integrity",
+                                   crypto_string(crypto, "ike-dh-group"), "ike-expires"));
+  if (crypto && g_variant_lookup(crypto, "nat-t", "b", &natt))
+    set_field(d, "natt", natt ? _("yes, UDP 4500") : _("no"));
+  else
+    set_field(d, "natt", NULL);
+  /* TRANSLATORS: %s is a DH group, e.g. MODP-2048 */
+  pfs_text = pfs && *pfs ? g_strdup_printf(_("PFS %s"), pfs) : g_strdup(_("no PFS"));
+  set_field_take(d, "esp", sa_text(crypto, "esp-cipher", "esp-integrity", pfs_text, "esp-expires"));
+  if (crypto && g_variant_lookup(crypto, "esp-spi-in", "u", &spi_in) &&
+      g_variant_lookup(crypto, "esp-spi-out", "u", &spi_out))
+    /* TRANSLATORS: the SPIs of the IPsec SA pair, inbound and outbound */
+    spis = g_strdup_printf(_("in 0x%08x, out 0x%08x"), spi_in, spi_out);
+  set_field(d, "spis", spis);
 }
 
 static void fill(OspTray *t, OspDBusConnection *c)
@@ -157,6 +221,7 @@ static void fill(OspTray *t, OspDBusConnection *c)
   else
     routes = strv_of(ip, "split-include");
   set_field(d, "routes", routes);
+  fill_crypto(d, c ? osp_dbus_connection_get_crypto(c) : NULL);
   update_rates(d, stat_of(stats, "rx-bytes"), stat_of(stats, "tx-bytes"));
   rx = traffic_text(stat_of(stats, "rx-bytes"), stat_of(stats, "rx-packets"), d->rx_rate);
   tx = traffic_text(stat_of(stats, "tx-bytes"), stat_of(stats, "tx-packets"), d->tx_rate);
@@ -217,6 +282,30 @@ static char *pick_profile(OspTray *t)
   return any ? g_steal_pointer(&any) : g_steal_pointer(&first);
 }
 
+static gboolean on_tick(gpointer user_data)
+{
+  OspTray *t = user_data;
+  g_autoptr(OspDBusConnection) c = shown_connection(t);
+
+  fill(t, c);
+  return G_SOURCE_CONTINUE;
+}
+
+static void on_map(GtkWidget *w, gpointer user_data)
+{
+  OspTray *t = user_data;
+
+  if (!t->details->tick_id)
+    t->details->tick_id = g_timeout_add_seconds(1, on_tick, t);
+}
+
+static void on_unmap(GtkWidget *w, gpointer user_data)
+{
+  OspTray *t = user_data;
+
+  g_clear_handle_id(&t->details->tick_id, g_source_remove);
+}
+
 static gboolean on_delete(GtkWidget *w, GdkEvent *event, gpointer user_data)
 {
   gtk_widget_hide(w);
@@ -242,6 +331,8 @@ static void build_window(OspTray *t)
   gtk_window_set_default_size(GTK_WINDOW(d->window), 520, 460);
   gtk_window_set_icon_name(GTK_WINDOW(d->window), "osprey-connected");
   g_signal_connect(d->window, "delete-event", G_CALLBACK(on_delete), t);
+  g_signal_connect(d->window, "map", G_CALLBACK(on_map), t);
+  g_signal_connect(d->window, "unmap", G_CALLBACK(on_unmap), t);
   box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
   gtk_container_add(GTK_CONTAINER(d->window), box);
   scroll = gtk_scrolled_window_new(NULL, NULL);
@@ -306,6 +397,8 @@ void osp_tray_details_free(OspTray *t)
   if (!d)
     return;
   t->details = NULL;
+  g_clear_handle_id(&d->tick_id, g_source_remove);
+  g_signal_handlers_disconnect_by_data(d->window, t);
   gtk_widget_destroy(d->window);
   g_hash_table_unref(d->values);
   g_free(d->profile);

@@ -265,6 +265,20 @@ def phase_xembed():
         fail("details: interface")
     if "198.51.100.0/24" not in text_of(find(w, "Networks through the VPN", "label")):
         fail("details: split networks")
+    # the lab's first proposals: aes256-sha256-modp2048 and aes256-sha256
+    ike = text_of(find(w, "IKE SA", "label"))
+    if not re.match(r"AES-256, SHA2-256, MODP-2048, 7 h 59 min \d\d s left$", ike):
+        fail("details: IKE SA " + repr(ike))
+    esp = text_of(find(w, "IPsec SA", "label"))
+    if not re.match(r"AES-256-CBC, HMAC-SHA2-256-128, no PFS, 0 h 59 min \d\d s left$", esp):
+        fail("details: IPsec SA " + repr(esp))
+    spis = text_of(find(w, "SPIs", "label"))
+    if not re.match(r"in 0x[0-9a-f]{8}, out 0x[0-9a-f]{8}$", spis):
+        fail("details: SPIs " + repr(spis))
+    # charon with kernel-libipsec forces UDP encapsulation (a random NAT-D hash)
+    if text_of(find(w, "NAT traversal", "label")) != "yes, UDP 4500":
+        fail("details: NAT-T " + repr(text_of(find(w, "NAT traversal", "label"))))
+    note("details: IKE %s; IPsec %s; %s" % (ike, esp, spis))
 
     def received_packets():
         m = re.search(r"in (\d+) packet", text_of(find(w, "Received", "label")))
