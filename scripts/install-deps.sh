@@ -19,7 +19,7 @@ deps_build=(
   gettext
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
-  libnm-dev                      # nm-osprey-service (-Dnm)
+  libnm-dev libgtk-4-dev         # nm-osprey-service (-Dnm), its GTK 3 and GTK 4 editors
   libgtk-3-dev libayatana-appindicator3-dev libsecret-1-dev   # gui/ osprey-tray
 )
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
@@ -30,6 +30,7 @@ deps_test=(
   iproute2 nftables iputils-ping iperf3 socat util-linux
   vpnc vpnc-scripts              # the reference client (and the vpnc-script Osprey runs)
   network-manager udev network-manager-vpnc  # tests/nm: a real NetworkManager in a namespace
+  gir1.2-nm-1.0 gir1.2-gtk-3.0 gir1.2-gtk-4.0  # tests/nm: the editors, loaded from Python
   # tests/gui: a private desktop (display, tray, accessibility, keyring, notifications)
   xvfb trayer xdotool at-spi2-core python3-dogtail python3-pyatspi python3-dbusmock
   gnome-keyring libsecret-tools imagemagick desktop-file-utils appstream

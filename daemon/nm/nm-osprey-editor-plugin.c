@@ -7,7 +7,9 @@
  * client/'s profile readers (enc_GroupPwd decoded here, no cisco-decrypt
  * helper) and exports vpnc .conf, so `nmcli connection import type osprey
  * file work.pcf` works on a machine without a desktop. */
+#define _GNU_SOURCE 1 /* dladdr */
 #include <NetworkManager.h>
+#include <dlfcn.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -125,11 +127,45 @@ static NMVpnEditorPluginCapability get_capabilities(NMVpnEditorPlugin *plugin)
   return NM_VPN_EDITOR_PLUGIN_CAPABILITY_IMPORT | NM_VPN_EDITOR_PLUGIN_CAPABILITY_EXPORT;
 }
 
+/* The GTK editor matching the GTK this process runs (GTK 3 in
+ * nm-connection-editor, GTK 4 in GNOME Settings), from this module's
+ * directory: the editors link GTK, this module does not. */
 static NMVpnEditor *get_editor(NMVpnEditorPlugin *plugin, NMConnection *connection, GError **error)
 {
-  g_set_error_literal(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_FAILED,
-                      _("The Osprey connection editor is not installed"));
-  return NULL;
+  const char *name = NULL;
+  g_autofree char *dir = NULL, *path = NULL;
+  Dl_info self;
+  void *gtk, *module;
+  NmOspreyEditorNew editor_new;
+
+  if ((gtk = dlopen("libgtk-4.so.1", RTLD_LAZY | RTLD_NOLOAD))) {
+    name = "libnm-gtk4-vpn-plugin-osprey-editor.so";
+  } else if ((gtk = dlopen("libgtk-3.so.0", RTLD_LAZY | RTLD_NOLOAD))) {
+    name = "libnm-vpn-plugin-osprey-editor.so";
+  } else {
+    g_set_error_literal(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_FAILED,
+                        _("The Osprey connection editor needs GTK 3 or GTK 4"));
+    return NULL;
+  }
+  dlclose(gtk);
+  if (!dladdr((void *)get_editor, &self) || !self.dli_fname) {
+    g_set_error_literal(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_FAILED,
+                        _("Cannot find the Osprey connection editor"));
+    return NULL;
+  }
+  dir = g_path_get_dirname(self.dli_fname);
+  path = g_build_filename(dir, name, NULL);
+  module = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+  editor_new = module ? (NmOspreyEditorNew)dlsym(module, "nm_osprey_editor_new") : NULL;
+  if (!editor_new) {
+    g_set_error(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_FAILED,
+                _("Cannot load the Osprey connection editor %s: %s"), path, dlerror());
+    if (module)
+      dlclose(module);
+    return NULL;
+  }
+  /* the module stays loaded: its GTypes cannot be unregistered */
+  return editor_new(connection, error);
 }
 
 static void get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)

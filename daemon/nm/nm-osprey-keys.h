@@ -63,6 +63,11 @@ OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name
 void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
                                     NMSettingSecretFlags secret_flags);
 
+/* The entry point of the GTK editor modules (gui/nm), found with dlsym() by
+ * the editor plugin. */
+typedef NMVpnEditor *(*NmOspreyEditorNew)(NMConnection *connection, GError **error);
+NMVpnEditor *nm_osprey_editor_new(NMConnection *connection, GError **error);
+
 /* A program's locale and Osprey's message catalog (the service, the dialog). */
 void nm_osprey_init_program(void);
 

@@ -220,7 +220,7 @@ while IFS= read -r f; do
       */bash-completion/completions/osprey | */dbus-1/interfaces/* | */share/doc/osprey/* | \
       */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
       */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so | \
-      */nm-osprey-auth-dialog | \
+      */nm-osprey-auth-dialog | */NetworkManager/libnm-*vpn-plugin-osprey-editor.so | \
       */bin/osprey-tray | */icons/hicolor/*/osprey-*.svg | */icons/hicolor/*/net.ospreyvpn.OspreyTray.svg) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
