@@ -55,7 +55,8 @@ static const Config configs[] = {
 
 static uint8_t enc_key[36], auth_key[64];
 static EVP_CIPHER *evp_ciphers[G_N_ELEMENTS(configs)];
-static EVP_MAC *evp_hmac;
+static EVP_CIPHER_CTX *evp_ctx;
+static EVP_MAC_CTX *evp_mac;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -66,7 +67,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   for (size_t i = 0; i < G_N_ELEMENTS(configs); i++)
     if (configs[i].cipher)
       CHECK((evp_ciphers[i] = EVP_CIPHER_fetch(NULL, configs[i].cipher, NULL)));
-  CHECK((evp_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)));
+  {
+    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+    CHECK(hmac && (evp_mac = EVP_MAC_CTX_new(hmac)) && (evp_ctx = EVP_CIPHER_CTX_new()));
+    EVP_MAC_free(hmac);
+  }
   return 0;
 }
 
@@ -118,7 +124,7 @@ static size_t seal(const Config *c, uint32_t spi, uint32_t seq, const uint8_t *i
 {
   uint8_t *ct = out + HDR + c->iv_len;
   EVP_CIPHER *cipher = evp_ciphers[c - configs];
-  EVP_CIPHER_CTX *ctx = NULL;
+  EVP_CIPHER_CTX *ctx = evp_ctx;
   int outl = 0;
 
   osp_put32(out, spi);
@@ -129,8 +135,6 @@ static size_t seal(const Config *c, uint32_t spi, uint32_t seq, const uint8_t *i
      * it is, to be refused for its length */
     memcpy(ct, part, part_len);
   } else {
-    ctx = EVP_CIPHER_CTX_new();
-    CHECK(ctx);
     if (c->enc == OSP_ESP_AES_GCM_16) {
       uint8_t nonce[12];
       size_t klen = osp_esp_enc_key_len(c->enc, c->bits);
@@ -151,12 +155,11 @@ static size_t seal(const Config *c, uint32_t spi, uint32_t seq, const uint8_t *i
       CHECK(EVP_CIPHER_CTX_set_padding(ctx, 0));
       CHECK(EVP_EncryptUpdate(ctx, ct, &outl, part, (int)part_len) && outl == (int)part_len);
     }
-    EVP_CIPHER_CTX_free(ctx);
   }
   if (c->digest) {
     uint8_t mac[EVP_MAX_MD_SIZE];
     size_t mlen = 0;
-    EVP_MAC_CTX *mctx = EVP_MAC_CTX_new(evp_hmac);
+    EVP_MAC_CTX *mctx = evp_mac;
     OSSL_PARAM params[2];
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)c->digest, 0);
@@ -165,7 +168,6 @@ static size_t seal(const Config *c, uint32_t spi, uint32_t seq, const uint8_t *i
     CHECK(EVP_MAC_update(mctx, out, HDR + c->iv_len + part_len));
     CHECK(EVP_MAC_final(mctx, mac, &mlen, sizeof(mac)) && mlen >= c->icv_len);
     memcpy(ct + part_len, mac, c->icv_len);
-    EVP_MAC_CTX_free(mctx);
   }
   return HDR + c->iv_len + part_len + c->icv_len;
 }

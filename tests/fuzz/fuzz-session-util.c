@@ -46,7 +46,30 @@ static void on_secrets(gpointer user, const OspSecretRequest *req)
   f->req_id = req->id;
 }
 
-/* what the vpnc-script gets from a Mode Config answer */
+/* host names only (letters, digits, '-', '_', dots; lists: ',' or ' '
+ * between them): what the stock vpnc-script can expand unquoted */
+static bool names_only(const char *s, bool list)
+{
+  for (; s && *s; s++)
+    if (!g_ascii_isalnum(*s) && !strchr("-_.", *s) && !(list && strchr(", ", *s)))
+      return false;
+  return true;
+}
+
+/* no control characters; the banner keeps its newlines and tabs */
+static bool printable(const char *s, bool layout)
+{
+  for (const char *p = s; p && *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+
+    if (g_unichar_iscntrl(c) && !(layout && (c == '\n' || c == '\t')))
+      return false;
+  }
+  return true;
+}
+
+/* what the vpnc-script gets from a Mode Config answer (issue 8: gateway
+ * strings checked before the script sees them) */
 static void on_ip_config(gpointer user, const OspIpConfig *cfg)
 {
   FuzzSession *f = user;
@@ -54,11 +77,19 @@ static void on_ip_config(gpointer user, const OspIpConfig *cfg)
   g_auto(GStrv) env = osp_script_env("connect", cfg, empty);
 
   CHECK(cfg->address.s_addr != 0);
+  CHECK(names_only(cfg->default_domain, false) && names_only(cfg->split_dns, true));
+  CHECK(!cfg->banner || (g_utf8_validate(cfg->banner, -1, NULL) && printable(cfg->banner, true)));
   for (char **e = env; *e; e++) {
     const char *eq = strchr(*e, '=');
 
     CHECK(eq && eq > *e);
     CHECK(g_utf8_validate(*e, -1, NULL));
+    if (g_str_has_prefix(*e, "CISCO_DEF_DOMAIN="))
+      CHECK(names_only(eq + 1, false));
+    else if (g_str_has_prefix(*e, "CISCO_SPLIT_DNS="))
+      CHECK(names_only(eq + 1, true));
+    else
+      CHECK(printable(eq + 1, g_str_has_prefix(*e, "CISCO_BANNER=")));
   }
   f->ip_configs++;
 }
