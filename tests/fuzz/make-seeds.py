@@ -161,3 +161,39 @@ put('session', 'established-delete', bytes([6, 0]) + enc_msg(0, 7, 12, delete_es
     + enc_msg(0, 8, 12, delete_ike))
 put('session', 'established-timers', bytes([6, 4]) + b'\x06\x01' + b'\x05\xff\xff' * 8)
 put('session', 'xauth-wait-notify-clear', bytes([1, 0]) + b'\x11\x00\x28' + bytes(40))
+
+
+def transform(num, tid, attrs, nxt=0):
+    body = bytes([num, tid, 0, 0]) + attrs
+    return bytes([nxt, 0]) + struct.pack('>H', 4 + len(body)) + body
+
+
+def proposal(num, proto, spi, transforms, nxt=0):
+    body = bytes([num, proto, len(spi), len(transforms)]) + spi + b''.join(transforms)
+    return bytes([nxt, 0]) + struct.pack('>H', 4 + len(body)) + body
+
+
+def chain(*pls):
+    out = b''
+    for i, (t, body) in enumerate(pls):
+        nxt = pls[i + 1][0] if i + 1 < len(pls) else 0
+        out += bytes([nxt, 0]) + struct.pack('>H', 4 + len(body)) + body
+    return out
+
+
+esp_attrs = attr_basic(1, 1) + attr_basic(2, 600) + attr_basic(4, 1) + attr_basic(5, 2) + attr_basic(6, 128)
+sa_esp = struct.pack('>II', 1, 1) + proposal(1, 3, bytes([0xab, 0xcd, 0x00, 0x01]),
+                                                [transform(1, 12, esp_attrs)])
+idci = bytes([1, 0, 0, 0]) + bytes([198, 18, 1, 10])
+idcr = bytes([4, 0, 0, 0]) + bytes(8)
+qm1 = chain((1, sa_esp), (10, bytes([0x33] * 16)), (5, idci), (5, idcr))
+put('session', 'peer-rekey', bytes([6, 0]) + enc_msg(2, 7, 1, qm1) + enc_msg(2, 3, 0, b''))
+lifetime = struct.pack('>IBBH', 1, 3, 4, 24576) + bytes([0x5e, 0xc0, 0x0d, 0x01]) + attr_basic(1, 1) + attr_basic(2, 1)
+put('session', 'responder-lifetime', bytes([6, 0]) + enc_msg(0, 7, 11, payload(11, lifetime)))
+put('session', 'xauth-via-session', bytes([1, 0]) + enc_msg(1, 5, 14, payload(14, bytes([1, 0, 0, 7]) + request))
+    + b'\x03' + enc_msg(1, 5, 14, payload(14, bytes([3, 0, 0, 8]) + attr_basic(16527, 1))))
+put('session', 'qm1-sent-timeout', bytes([5, 0]) + b'\x05\xff\xff' * 6)
+# issue 8: seven PASSCODEs (or any repeat) overflowed kinds[] in xauth_request()
+put('cfg', 'request-passcode-x7', bytes([0, 0]) + cfg_msg(1, 7, 5, attr_var(16521) + attr_var(16523) * 7) + b'\x01')
+put('cfg', 'request-every-kind-x2', bytes([0, 0]) + cfg_msg(1, 7, 5, b''.join(
+    attr_var(t) * 2 for t in (16521, 16522, 16523, 16528, 16529))) + b'\x01')
