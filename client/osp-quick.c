@@ -422,6 +422,12 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
                      why ? why : "not one ESP transform with a 4-byte SPI");
     return;
   }
+  if (osp_get32(sa->proposals[0].spi) < 256) {
+    /* 0 is never an SPI and 1-255 are reserved (RFC 4303 2.1) */
+    osp_session_fail(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid IPsec proposal: %s."),
+                     "a reserved SPI");
+    return;
+  }
   memset(&c, 0, sizeof(c));
   c.enc = sa->proposals[0].transforms[0].id;
   parse_life(sa->proposals[0].transforms[0].attrs, sa->proposals[0].transforms[0].attrs_len, &c);
@@ -491,7 +497,7 @@ static const EspTransform *choose_transform(OspSession *s, const OspSa *sa, bool
   for (i = 0; i < sa->n_proposals; i++) {
     const OspProposal *p = &sa->proposals[i];
 
-    if (p->protocol != OSP_PROTO_IPSEC_ESP || p->spi_size != 4)
+    if (p->protocol != OSP_PROTO_IPSEC_ESP || p->spi_size != 4 || osp_get32(p->spi) < 256)
       continue;
     for (k = 0; k < p->n_transforms; k++) {
       const EspTransform *t;

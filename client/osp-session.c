@@ -180,6 +180,7 @@ void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries)
 void osp_session_arm_retransmit(OspSession *s, GByteArray *pkt, unsigned max_tries)
 {
   retransmit_clear(&s->rt);
+  g_clear_pointer(&s->rejected, g_free); /* what came before is not about this wait */
   s->rt.pkt = pkt;
   s->rt.tries = 1;
   s->rt.max_tries = max_tries;

@@ -214,8 +214,47 @@ static void test_unknown_msgids_during_xauth(void)
   osp_test_rig_connect(r);
 }
 
+/* The gateway answers quick mode with a reserved SPI (0 is never one,
+ * 1-255 are reserved): authenticated, so the attempt fails, and no IPsec
+ * SA is made with it.
+ *   I <--- HASH(2) SA(SPI 1) Nr IDci IDcr --- R */
+static void test_reserved_spi(gconstpointer data)
+{
+  const uint32_t *spi = data;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->qm_spi = *spi;
+  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+  g_assert_cmpuint(r->n_child_up, ==, 0);
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
+  g_assert_nonnull(strstr(r->error->message, "reserved SPI"));
+}
+
+/* Junk dropped long ago is not what a later wait reports: a rekey that
+ * gets no answer at all times out as unanswered.
+ *   I <--- HASH* (junk, M-ID 1..40) --- ?        dropped
+ *   ... an hour later: I --- HASH(1) SA Ni ---x R  (the gateway is gone) */
+static void test_old_junk_not_reported(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  unsigned guard = 0;
+
+  p->dpd_idle = 0;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(r);
+  flood_unknown_msgids(r);
+  while (!r->closed && guard++ < 4000) {
+    osp_test_rig_advance(r, 5 * G_USEC_PER_SEC);
+    g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
+  }
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE);
+}
+
 int main(int argc, char **argv)
 {
+  static const uint32_t spis[] = { 1, 255 };
+
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/hostile/forged-am2-first", test_forged_am2_first);
   g_test_add_func("/gateway/hostile/clear-notifies-first", test_clear_notifies_first);
@@ -225,5 +264,8 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/hostile/unknown-msgids-during-quick-mode",
                   test_unknown_msgids_during_quick_mode);
   g_test_add_func("/gateway/hostile/unknown-msgids-during-xauth", test_unknown_msgids_during_xauth);
+  g_test_add_data_func("/gateway/hostile/reserved-spi-1", &spis[0], test_reserved_spi);
+  g_test_add_data_func("/gateway/hostile/reserved-spi-255", &spis[1], test_reserved_spi);
+  g_test_add_func("/gateway/hostile/old-junk-not-reported", test_old_junk_not_reported);
   return g_test_run();
 }
