@@ -533,6 +533,14 @@ class TestBadinput(Base):
         self.assertDBusError("InvalidArguments", prof.Update, settings(), ["x"] * 100)
         self.assertDBusError("InvalidArguments", prof.Update,
                              settings(description="d" * 100000), dbus.Array([], signature="s"))
+        # the network script expands TUNDEV unquoted: [A-Za-z0-9_.-] and one %d
+        for bad in ("tun$(id)", "tun;x", "t`id`", "vpn%d%d", "a b"):
+            e = self.assertDBusError("Config", prof.Update, settings(interface_name=bad),
+                                     dbus.Array([], signature="s"))
+            self.assertIn("not a valid interface name", e.get_dbus_message())
+            self.assertDBusError("Config", env.add, "if", **basic(interface_name=bad))
+        prof.Update(settings(interface_name="vpn-%d"), dbus.Array([], signature="s"))
+        self.assertIn("Interface name vpn-%d", prof.Export())
         self.assertDBusError("InvalidArguments", prof.SetSecrets,
                              dbus.Dictionary({"username": "u"}, signature="ss"))
         self.assertDBusError("InvalidArguments", prof.SetSecrets,
