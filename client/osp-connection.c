@@ -30,6 +30,12 @@
 #define SLOT 8192   /* one datagram of a batch, with ESP head- and tailroom */
 #define PKT_BUF 65536
 #define SOCK_BUF (4 * 1024 * 1024)
+/* Waits between reconnect tries: 1, 2, 4, 8 s, and no more than 8 s for the
+ * first three minutes (a crashed or rebooted gateway is usually back by
+ * then, and its return is noticed within one wait and one handshake);
+ * after that doubling up to a minute, sparing a gateway that stays down. */
+#define RECONNECT_FAST_S 8
+#define RECONNECT_FAST_FOR_US (180 * G_USEC_PER_SEC)
 #define RECONNECT_MAX_S 60
 
 /* One IKE SA's session and its role in the connection.  A connection has a
@@ -96,6 +102,7 @@ struct OspConnection {
   gint64 since;
   int dh_group_hint;
   unsigned reconnect_attempt;
+  gint64 lost_at;            /* when the reconnect tries began (monotonic) */
   bool handshake_retried;    /* this connect already started over once */
   unsigned rekeys;
 
@@ -464,6 +471,10 @@ static gboolean on_keepalive(gpointer data)
   OspConnection *c = data;
   static const uint8_t ka = 0xff;
 
+  if (c->state == OSP_STATE_CONNECTED && c->session && !osp_session_natt_active(c->session)) {
+    c->keepalive_id = 0; /* no NAT on the way: an idle tunnel needs no wakeups */
+    return G_SOURCE_REMOVE;
+  }
   if (c->session && osp_session_natt_active(c->session) &&
       g_get_monotonic_time() - c->last_tx >= (KEEPALIVE_S - 1) * G_USEC_PER_SEC)
     sendto_gateway(c, c->natt_fd, NATT_PORT, &ka, 1);
@@ -1204,9 +1215,15 @@ static void teardown(OspConnection *c)
     return;
   }
   if (c->flags.reconnect && !is_final(error->code) && (was_up || c->reconnect_attempt > 0)) {
-    unsigned delay = MIN(1u << MIN(c->reconnect_attempt, 6u), RECONNECT_MAX_S);
-    guint ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
+    unsigned delay;
+    guint ms;
 
+    if (c->reconnect_attempt == 0)
+      c->lost_at = g_get_monotonic_time();
+    delay = MIN(1u << MIN(c->reconnect_attempt, 6u),
+                g_get_monotonic_time() - c->lost_at < RECONNECT_FAST_FOR_US ? RECONNECT_FAST_S
+                                                                            : RECONNECT_MAX_S);
+    ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
     c->reconnect_attempt++;
     enter_state(c, OSP_STATE_RECONNECTING, error);
     c->reconnect_id = g_timeout_add(ms, on_reconnect, c);

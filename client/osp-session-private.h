@@ -45,7 +45,9 @@ typedef enum {
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
 /* R-U-THEREs about stalled traffic answered in a row before a new IPsec SA */
 #define OSP_STALL_ACKS_MAX 2
-#define OSP_DPD_STALL_US (5 * G_USEC_PER_SEC) /* traffic out, nothing back: ask */
+/* traffic out, nothing back for this long: ask (doubled for each answered
+ * question while the traffic stays one-way; see osp_dpd_stall_us) */
+#define OSP_DPD_STALL_US (2 * G_USEC_PER_SEC)
 
 /* A sent message that may need retransmitting. */
 typedef struct {
@@ -168,6 +170,9 @@ struct OspSession {
   bool dpd_suspect;          /* ask at once (see osp_dpd_check_now) */
   bool dpd_for_stall;        /* the R-U-THERE out asks because traffic got no answer */
   unsigned stall_acks;       /* ... and the gateway answered it, in a row */
+  unsigned stall_answered;   /* ... the same, until traffic comes back (for the backoff) */
+  unsigned dpd_sends;        /* R-U-THEREs unanswered since dpd_sent */
+  unsigned dpd_stall_sends;  /* ... of them sent while traffic got no answer */
   bool stall_repaired;       /* a new IPsec SA was tried since traffic last came back */
   gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
 
@@ -287,4 +292,6 @@ void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const 
                           uint8_t spi_size, const uint8_t *data, size_t data_len);
 void osp_info_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size);
 void osp_dpd_timer(OspSession *s);
+/* how long sent traffic may go unanswered before the gateway is asked */
+gint64 osp_dpd_stall_us(const OspSession *s);
 void osp_dpd_check_now(OspSession *s);

@@ -758,6 +758,7 @@ void osp_session_traffic_seen(OspSession *s, gint64 now_us)
   s->last_rx = now_us;
   s->dpd_sent = 0; /* authenticated traffic proves the gateway lives */
   s->stall_acks = 0;
+  s->stall_answered = 0;
   s->stall_repaired = false;
 }
 
@@ -765,11 +766,10 @@ bool osp_session_traffic_sent(OspSession *s, gint64 now_us)
 {
   gint64 at;
 
-  if (s->state != S_ESTABLISHED || s->dpd_next == G_MAXINT64 || s->stalled_since > s->last_rx ||
-      s->dpd_sent)
+  if (s->state != S_ESTABLISHED || s->dpd_next == G_MAXINT64 || s->stalled_since > s->last_rx)
     return false;
   s->stalled_since = now_us;
-  at = now_us + OSP_DPD_STALL_US;
+  at = now_us + osp_dpd_stall_us(s);
   if (at >= s->dpd_next)
     return false;
   s->dpd_next = at;

@@ -4,16 +4,20 @@
 # Integration tests: ospreyd --foreground against the real strongSwan
 # gateway of tests/lab/lab.sh.  One scenario per run:
 #
-#   osprey-lab.sh OSPREYD SCENARIO
+#   osprey-lab.sh OSPREYD SCENARIO [OSPREY]
 #
+# OSPREY (the command line) is needed by the scenarios that drive ospreyd
+# over D-Bus (*-dbus).
 # Exit 0 pass, 1 fail, 77 skip (not root, strongSwan missing).  Every
 # scenario checks the host's /etc/resolv.conf is untouched afterwards.
 set -u
 
 OSPREYD=$(readlink -f "$1")
 SCENARIO=$2
+OSPREY=${3:+$(readlink -f "$3")}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lab/lab.sh"
+. "$HERE/../lab/lab-ospreyd.sh"
 
 fail() { echo "FAIL [$SCENARIO]: $*" >&2; [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/osprey.log" ] && sed 's/^/  osprey| /' "$LAB_DIR/osprey.log" >&2; exit 1; }
 note() { echo "[$SCENARIO] $*"; }
@@ -22,6 +26,10 @@ cleanup()
 {
   [ -n "${OSP_PID:-}" ] && kill "$OSP_PID" 2>/dev/null && wait "$OSP_PID" 2>/dev/null
   [ -n "${READER_PID:-}" ] && kill "$READER_PID" 2>/dev/null && wait "$READER_PID" 2>/dev/null
+  traffic_stop
+  ospreyd_stop 2>/dev/null
+  [ -n "${LAB_BUS_PID:-}" ] && kill "$LAB_BUS_PID" 2>/dev/null && wait "$LAB_BUS_PID" 2>/dev/null
+  lab_vpnc_stop
   local ok=0
   # OSPREY_KEEP_LOGS=DIR: keep the gateway's and our logs for a look afterwards
   [ -n "${OSPREY_KEEP_LOGS:-}" ] && [ -n "${LAB_DIR:-}" ] &&
@@ -118,6 +126,83 @@ ping_steady()
   out=$(lab_exec_client ping -q -i 0.1 -W 2 -c "$n" "$LAB_PROTECTED_HOST" 2>&1)
   echo "$out" | grep -q " 0% packet loss" || fail "packets lost across rekeys: $(echo "$out" | grep loss)"
   note "$n pings, none lost"
+}
+
+# ospreyd_stop: SIGTERM the ospreyd of lab_ospreyd_start and wait; returns
+# its exit status.
+ospreyd_stop()
+{
+  local rc
+  [ -n "${LAB_OSPREYD_PID:-}" ] || return 0
+  kill "$LAB_OSPREYD_PID" 2>/dev/null
+  wait "$LAB_OSPREYD_PID"
+  rc=$?
+  LAB_OSPREYD_PID=
+  return $rc
+}
+
+# traffic_start: a ping every 0.2 s through the tunnel, in the background,
+# until traffic_stop.
+traffic_start()
+{
+  lab_spawn_client "$LAB_DIR/ping.log" ping -n -i 0.2 -W 1 "$LAB_PROTECTED_HOST"
+  TRAFFIC_PID=$LAB_SPAWN_PID
+}
+
+traffic_stop()
+{
+  [ -n "${TRAFFIC_PID:-}" ] && kill "$TRAFFIC_PID" 2>/dev/null && wait "$TRAFFIC_PID" 2>/dev/null
+  TRAFFIC_PID=
+}
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+
+# wait_until SECS CMD...: true once CMD succeeds (tried every 0.1 s), false
+# when SECS pass first.
+wait_until()
+{
+  local end
+  end=$(echo "$(now) + $1" | bc)
+  shift
+  until "$@"; do
+    [ "$(echo "$(now) < $end" | bc)" = 1 ] || return 1
+    sleep 0.1
+  done
+}
+
+log_has() { grep -q "$1" "$LAB_DIR/osprey.log"; }
+
+# dbus_state NAME: the state of NAME's connection, as osprey reports it.
+dbus_state()
+{
+  "$OSPREY" --json status "$1" 2>/dev/null |
+    python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["state"])' 2>/dev/null
+}
+dbus_state_is_not() { [ "$(dbus_state "$1")" != "$2" ]; }
+
+# vpnc_crash_figure: vpnc with "DPD idle timeout (our side) 10" and the same
+# traffic (the gateway running), it crashes: how long vpnc takes to notice (a figure
+# only, printed; the gateway is left down).
+vpnc_crash_figure()
+{
+  local conf=$LAB_DIR/vpnc.conf t0
+  command -v vpnc >/dev/null || { note "vpnc missing: no figure for it"; return 0; }
+  lab_write_vpnc_conf "$conf"
+  echo "DPD idle timeout (our side) 10" >>"$conf"
+  lab_vpnc_start "$conf"
+  lab_wait_tunnel 20 || { note "vpnc did not connect: no figure for it"; lab_vpnc_stop; return 0; }
+  traffic_start
+  sleep 2
+  lab_gateway_kill
+  t0=$(now)
+  if wait_until 90 eval '! kill -0 "$LAB_VPNC_PID" 2>/dev/null'; then
+    note "vpnc (DPD idle 10 s) ended $(since "$t0") s after the crash: $(grep -v "^$" "$LAB_DIR/vpnc.log" | tail -1)"
+  else
+    note "vpnc had not noticed the crash after 90 s"
+  fi
+  traffic_stop
+  lab_vpnc_stop
 }
 
 count_log() { grep -c "$1" "$(lab_gateway_log)"; }
@@ -402,6 +487,52 @@ case $SCENARIO in
     grep -q "reconnecting" "$LAB_DIR/osprey.log" || fail "no reconnecting state reported"
     grep -q "peer-dead\|stopped answering" "$LAB_DIR/osprey.log" || fail "the reason was not reported"
     osprey_stop ;;
+  dpd-crash)
+    # defaults, a ping every 0.2 s: the gateway crashes (no Delete) and
+    # comes back 45 s later (a reboot: the tries in between have backed
+    # off).  Noticed within 10 s of the crash, traffic again within 15 s of
+    # its return (asserted with room: 12 s and 20 s).
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    traffic_start
+    sleep 2
+    lab_gateway_kill
+    crash=$(now)
+    wait_until 12 log_has "connection lost" || fail "the crash was not noticed within 12 s"
+    note "crash noticed after $(since "$crash") s"
+    log_has "peer-dead\|stopped answering" || fail "the reason was not reported"
+    sleep "$(echo "45 - $(since "$crash")" | bc)"
+    lab_gateway_start || fail "gateway did not restart"
+    t0=$(now)
+    lab_wait_tunnel 20 || fail "no traffic 20 s after the gateway came back"
+    note "traffic again $(since "$t0") s after the gateway came back"
+    traffic_stop
+    osprey_stop
+    vpnc_crash_figure ;;
+  dpd-crash-dbus)
+    # the same with ospreyd on D-Bus (reconnecting is its default)
+    [ -x "$OSPREY" ] || fail "no osprey command line given"
+    lab_bus_start || fail "dbus-daemon did not start"
+    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+    lab_write_vpnc_conf "$LAB_DIR/crash.conf"
+    "$OSPREY" connect --config "$LAB_DIR/crash.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
+      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
+    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    traffic_start
+    sleep 2
+    lab_gateway_kill
+    t0=$(now)
+    wait_until 12 dbus_state_is_not crash connected || fail "still connected 12 s after the crash"
+    note "crash noticed after $(since "$t0") s: $(dbus_state crash)"
+    lab_gateway_start || fail "gateway did not restart"
+    t0=$(now)
+    lab_wait_tunnel 20 || fail "no traffic 20 s after the gateway came back ($(dbus_state crash))"
+    note "traffic again $(since "$t0") s after the gateway came back"
+    [ "$(dbus_state crash)" = connected ] || fail "state $(dbus_state crash) with traffic flowing"
+    traffic_stop
+    "$OSPREY" disconnect crash >/dev/null || fail "osprey disconnect failed"
+    ospreyd_stop || fail "ospreyd exit status $? after SIGTERM"
+    grep -q "reconnecting" "$LAB_DIR/ospreyd.log" || fail "no reconnecting state in ospreyd's log" ;;
   delete-child)
     # the gateway deletes the IPsec SA: a new one, same tunnel, no reconnect
     osprey_start
