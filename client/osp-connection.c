@@ -277,22 +277,44 @@ static void check_volume(OspConnection *c)
   }
 }
 
-/* Decrypts one ESP packet to the TUN device; true if it authenticated
- * (the caller then tells the session, once per batch, that the peer lives). */
+static uint64_t policy_drops(const OspConnection *c)
+{
+  uint64_t n = c->closed_stats.rx_dropped;
+
+  for (size_t i = 0; i < c->n_sas; i++)
+    n += osp_esp_sa_stats(c->sas[i].in)->policy_drops;
+  return n;
+}
+
+/* Decrypts one ESP packet to the TUN device, if it is an IP packet for us;
+ * true if it authenticated (the caller then tells the session, once per
+ * batch, that the peer lives). */
 static bool esp_input(OspConnection *c, uint8_t *esp, size_t len)
 {
   SaPair *p = pair_by_spi(c, osp_esp_packet_spi(esp, len));
+  OspEspPolicy us = { 0 };
   uint8_t *pkt;
   size_t pkt_len;
-  uint8_t nh;
+  int r;
 
-  if (!p || c->tun_fd < 0)
+  if (!p || c->tun_fd < 0 || !c->ipcfg)
     return false;
-  if (osp_esp_decrypt(p->in, esp, len, &pkt, &pkt_len, &nh) < 0)
+  us.addr4 = c->ipcfg->address;
+  r = osp_esp_input(p->in, esp, len, &us, &pkt, &pkt_len);
+  if (r == -EPROTONOSUPPORT || r == -EPROTO || r == -EADDRNOTAVAIL) {
+    uint64_t n = policy_drops(c);
+
+    if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, ...: a flood does not flood the log */
+      g_debug("dropped a decrypted packet (%s); %" G_GUINT64_FORMAT " so far",
+              r == -EADDRNOTAVAIL ? "not addressed to us"
+              : r == -EPROTO      ? "broken IP header"
+                                  : "neither IPv4 nor IPv6",
+              n);
+    return true;
+  }
+  if (r < 0)
     return false;
-  if (nh != IPPROTO_IPIP || pkt_len == 0)
-    return true; /* padding/dummy packets (next header 59) and non-IPv4 are dropped */
-  if (write(c->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
+  if (pkt_len && write(c->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
     g_debug("tun write failed: %s", g_strerror(errno));
   return true;
 }
@@ -874,6 +896,7 @@ static void account_closed(OspConnection *c, const SaPair *p)
   c->closed_stats.rx_packets += in->packets;
   c->closed_stats.rx_bytes += in->bytes;
   c->closed_stats.rx_errors += in->auth_failures + in->replay_drops;
+  c->closed_stats.rx_dropped += in->policy_drops;
   c->closed_stats.tx_packets += out->packets;
   c->closed_stats.tx_bytes += out->bytes;
 }
@@ -1444,6 +1467,7 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
     ret->tx_packets += out->packets;
     ret->tx_bytes += out->bytes;
   }
+  ret->rx_dropped = policy_drops(c);
   ret->rekeys = c->rekeys;
 }
 

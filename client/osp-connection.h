@@ -98,6 +98,7 @@ gint64 osp_connection_get_since(const OspConnection *c); /* g_get_real_time() of
 typedef struct {
   uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
   uint64_t rx_errors; /* auth failures + replays + malformed */
+  uint64_t rx_dropped; /* authentic, but not an IP packet for us (RFC 4301 5.2) */
   unsigned rekeys;
 } OspConnectionStats;
 void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret);

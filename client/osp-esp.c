@@ -751,6 +751,66 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
   return 0;
 }
 
+/* ---- inbound policy (RFC 4301 5.2) ------------------------------------ */
+
+#define ESP_NEXT_NONE 59 /* dummy packet (RFC 4303 2.6) */
+
+static int inner_check(const uint8_t *p, size_t len, uint8_t next_header,
+                       const OspEspPolicy *us, size_t *ret_len)
+{
+  size_t hlen, total;
+
+  switch (next_header) {
+  case IPPROTO_IPIP:
+    if (len < 20 || p[0] >> 4 != 4)
+      return -EPROTO;
+    hlen = (size_t)(p[0] & 0x0f) * 4;
+    total = osp_get16(p + 2);
+    if (hlen < 20 || total < hlen || total > len)
+      return -EPROTO;
+    if (memcmp(p + 16, &us->addr4, 4) != 0)
+      return -EADDRNOTAVAIL;
+    break;
+  case IPPROTO_IPV6:
+    if (len < 40 || p[0] >> 4 != 6)
+      return -EPROTO;
+    total = 40 + (size_t)osp_get16(p + 4); /* no jumbograms over ESP */
+    if (total > len)
+      return -EPROTO;
+    if (!us->addr6 || memcmp(p + 24, us->addr6, 16) != 0)
+      return -EADDRNOTAVAIL;
+    break;
+  default:
+    return -EPROTONOSUPPORT;
+  }
+  *ret_len = total;
+  return 0;
+}
+
+int osp_esp_input(OspEspSa *sa, uint8_t *esp, size_t len, const OspEspPolicy *policy,
+                  uint8_t **ret_pkt, size_t *ret_len)
+{
+  uint8_t *pkt, nh;
+  size_t pkt_len, total = 0;
+  int r;
+
+  if (!policy)
+    return -EINVAL;
+  r = osp_esp_decrypt(sa, esp, len, &pkt, &pkt_len, &nh);
+  if (r < 0)
+    return r;
+  if (nh != ESP_NEXT_NONE) {
+    r = inner_check(pkt, pkt_len, nh, policy, &total);
+    if (r < 0) {
+      sa->stats.policy_drops++;
+      return r;
+    }
+  }
+  *ret_pkt = pkt;
+  *ret_len = total;
+  return 0;
+}
+
 uint32_t osp_esp_packet_spi(const uint8_t *esp, size_t len)
 {
   if (!esp || len < ESP_HDR_LEN)

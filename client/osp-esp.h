@@ -6,6 +6,8 @@
 
 #include "osp-common.h"
 
+#include <netinet/in.h>
+
 G_BEGIN_DECLS
 
 /* IPsec DOI transform IDs (RFC 2407 4.4.4, RFC 4106) */
@@ -72,6 +74,7 @@ typedef struct {
   uint64_t bytes;        /* inner payload bytes */
   uint64_t auth_failures;
   uint64_t replay_drops;
+  uint64_t policy_drops; /* authentic, but not a packet for us (osp_esp_input) */
 } OspEspStats;
 const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa);
 
@@ -100,6 +103,26 @@ bool osp_esp_sa_seq_exhausted(const OspEspSa *sa);
  * -EBADMSG malformed/too short, -EACCES ICV mismatch, -EALREADY replayed. */
 int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, size_t *ret_len,
                     uint8_t *ret_next_header);
+
+/* What an inbound SA may deliver to us (RFC 4301 5.2: the inner packet
+ * must match the SA's selectors; our side of them is our inner address). */
+typedef struct {
+  struct in_addr addr4;          /* our Mode Config address */
+  const struct in6_addr *addr6;  /* our IPv6 address; NULL = none, IPv6 is dropped */
+} OspEspPolicy;
+
+/* Inbound as the datapath does it: osp_esp_decrypt(), then the inner
+ * packet is checked before it may reach the TUN device: IPv4 (next header
+ * 4) or IPv6 (41), a sane header (version, header length, total length
+ * within what was decrypted) and addressed to us.  *ret_len is the inner
+ * packet's own length (TFC padding after it, RFC 4303 2.7, is cut off);
+ * 0 for a dummy packet (next header 59, RFC 4303 2.6): nothing to deliver.
+ * Errors as osp_esp_decrypt(), and, counted in policy_drops:
+ * -EPROTONOSUPPORT neither IPv4 nor IPv6, -EPROTO a broken inner header,
+ * -EADDRNOTAVAIL not addressed to us.  The packet authenticated in all
+ * three cases (the gateway lives). */
+int osp_esp_input(OspEspSa *sa, uint8_t *esp, size_t len, const OspEspPolicy *policy,
+                  uint8_t **ret_pkt, size_t *ret_len);
 
 /* SPI of an ESP packet (host order), 0 if too short */
 uint32_t osp_esp_packet_spi(const uint8_t *esp, size_t len);

@@ -7,6 +7,7 @@
 #include "osp-esp.h"
 #include "osp-esp-private.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -964,6 +965,138 @@ static void test_seq_overflow(void)
   buf_clear(&b);
 }
 
+/* ---- inbound policy: what may reach the TUN device (RFC 4301 5.2) ------ */
+
+/* An inner packet: IPv4 198.51.100.1 -> 198.18.1.<dst>, or IPv6
+ * 2001:db8:1::1 -> 2001:db8:2::<dst>; the rest a pattern. */
+typedef struct {
+  const char *what;
+  uint8_t nh;        /* ESP next header */
+  uint8_t first;     /* version | IHL (IPv4), version | class (IPv6) */
+  uint16_t length;   /* IPv4 total length, IPv6 payload length */
+  uint8_t dst;       /* 10: ours */
+  size_t len;        /* bytes in the ESP payload */
+  bool have6;        /* the policy knows our IPv6 address 2001:db8:2::10 */
+  int expect;
+  size_t expect_len;
+} InnerCase;
+
+static const InnerCase inner_cases[] = {
+  { "IPv4 for us", 4, 0x45, 28, 10, 28, false, 0, 28 },
+  { "IPv4 for us, options", 4, 0x46, 32, 10, 32, false, 0, 32 },
+  { "IPv4 with TFC padding after it", 4, 0x45, 28, 10, 44, false, 0, 28 },
+  { "IPv4 for another address", 4, 0x45, 28, 11, 28, false, -EADDRNOTAVAIL, 0 },
+  { "IPv4 total length past the payload", 4, 0x45, 1500, 10, 28, false, -EPROTO, 0 },
+  { "IPv4 total length inside the header", 4, 0x45, 19, 10, 28, false, -EPROTO, 0 },
+  { "IPv4 header length 16", 4, 0x44, 28, 10, 28, false, -EPROTO, 0 },
+  { "IPv4 header length past the total", 4, 0x4f, 28, 10, 60, false, -EPROTO, 0 },
+  { "IPv4 shorter than a header", 4, 0x45, 12, 10, 12, false, -EPROTO, 0 },
+  { "empty", 4, 0x45, 0, 10, 0, false, -EPROTO, 0 },
+  { "version 6 as IPv4", 4, 0x65, 28, 10, 28, false, -EPROTO, 0 },
+  { "garbage as IPv4", 4, 0x00, 0xd0d0, 10, 40, false, -EPROTO, 0 },
+  { "transport mode UDP", 17, 0x45, 28, 10, 28, false, -EPROTONOSUPPORT, 0 },
+  { "next header 255", 255, 0x45, 28, 10, 28, false, -EPROTONOSUPPORT, 0 },
+  { "dummy packet", 59, 0x00, 0, 0, 16, false, 0, 0 },
+  { "IPv6 without an IPv6 address", 41, 0x60, 8, 10, 48, false, -EADDRNOTAVAIL, 0 },
+  { "IPv6 for us", 41, 0x60, 8, 10, 48, true, 0, 48 },
+  { "IPv6 for us with TFC padding", 41, 0x60, 8, 10, 64, true, 0, 48 },
+  { "IPv6 for another address", 41, 0x60, 8, 11, 48, true, -EADDRNOTAVAIL, 0 },
+  { "IPv6 payload length past the payload", 41, 0x60, 9, 10, 48, true, -EPROTO, 0 },
+  { "IPv6 shorter than a header", 41, 0x60, 0, 10, 39, true, -EPROTO, 0 },
+  { "version 4 as IPv6", 41, 0x45, 8, 10, 48, true, -EPROTO, 0 },
+};
+
+static void inner_build(const InnerCase *t, uint8_t *pkt)
+{
+  for (size_t i = 0; i < t->len; i++)
+    pkt[i] = (uint8_t)(0xd0 + i % 16);
+  if (t->len >= 1)
+    pkt[0] = t->first;
+  if (t->nh == 41 && t->len >= 40) {
+    static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1 };
+    uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2 };
+
+    dst[15] = t->dst;
+    osp_put16(pkt + 4, t->length);
+    memcpy(pkt + 8, src, 16);
+    memcpy(pkt + 24, dst, 16);
+  } else if (t->nh != 41 && t->len >= 20) {
+    static const uint8_t src[4] = { 198, 51, 100, 1 };
+    const uint8_t dst[4] = { 198, 18, 1, t->dst };
+
+    osp_put16(pkt + 2, t->length);
+    memcpy(pkt + 12, src, 4);
+    memcpy(pkt + 16, dst, 4);
+  }
+}
+
+/* authentic ESP packets through osp_esp_input: only IP packets with a sane
+ * header and addressed to us come out, the rest is counted */
+static void test_inner_policy(void)
+{
+  /* AES-128-CBC/SHA1, AES-128-GCM */
+  static const size_t pairs[][2] = { { 3, 2 }, { 6, 0 } };
+  const struct in6_addr ours6 = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 10 } };
+
+  for (size_t pi = 0; pi < G_N_ELEMENTS(pairs); pi++) {
+    g_autoptr(OspEspSa) out = combo_sa(pairs[pi][0], pairs[pi][1], 0x4301);
+    g_autoptr(OspEspSa) in = combo_sa(pairs[pi][0], pairs[pi][1], 0x4301);
+    uint64_t drops = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(inner_cases); i++) {
+      const InnerCase *t = &inner_cases[i];
+      OspEspPolicy us = { .addr6 = t->have6 ? &ours6 : NULL };
+      uint8_t inner[64], *p = NULL, *got = NULL;
+      size_t n = 0, got_len = 99;
+      Buf b;
+
+      g_test_message("%s: %s", combo_name(pairs[pi][0], pairs[pi][1]), t->what);
+      g_assert_cmpint(inet_pton(AF_INET, "198.18.1.10", &us.addr4), ==, 1);
+      inner_build(t, inner);
+      buf_init(&b, inner, t->len);
+      g_assert_cmpint(osp_esp_encrypt(out, b.pkt, t->len, t->nh, &p, &n), ==, 0);
+      g_assert_cmpint(osp_esp_input(in, p, n, &us, &got, &got_len), ==, t->expect);
+      if (t->expect == 0) {
+        g_assert_cmpuint(got_len, ==, t->expect_len);
+        g_assert_cmpmem(got, got_len, inner, t->expect_len);
+      } else {
+        drops++;
+      }
+      g_assert_cmpuint(osp_esp_sa_stats(in)->policy_drops, ==, drops);
+      buf_clear(&b);
+    }
+    /* every case authenticated: none was a replay or forgery */
+    g_assert_cmpuint(osp_esp_sa_stats(in)->auth_failures, ==, 0);
+    g_assert_cmpuint(osp_esp_sa_stats(in)->replay_drops, ==, 0);
+    g_assert_cmpuint(osp_esp_sa_stats(in)->packets, ==, G_N_ELEMENTS(inner_cases));
+  }
+}
+
+/* a packet that does not authenticate is not a policy drop */
+static void test_inner_policy_forged(void)
+{
+  g_autoptr(OspEspSa) out = combo_sa(3, 2, 0x4302);
+  g_autoptr(OspEspSa) in = combo_sa(3, 2, 0x4302);
+  OspEspPolicy us = { 0 };
+  uint8_t inner[28], *p = NULL, *got = NULL;
+  size_t n = 0, got_len = 0;
+  Buf b;
+
+  inner_build(&inner_cases[0], inner);
+  memcpy(&us.addr4, inner + 16, 4);
+  buf_init(&b, inner, sizeof(inner));
+  g_assert_cmpint(osp_esp_encrypt(out, b.pkt, sizeof(inner), 4, &p, &n), ==, 0);
+  p[n - 1] ^= 1;
+  g_assert_cmpint(osp_esp_input(in, p, n, &us, &got, &got_len), ==, -EACCES);
+  p[n - 1] ^= 1;
+  g_assert_cmpint(osp_esp_input(in, p, n, NULL, &got, &got_len), ==, -EINVAL);
+  g_assert_cmpint(osp_esp_input(in, p, n, &us, &got, &got_len), ==, 0);
+  g_assert_cmpuint(got_len, ==, sizeof(inner));
+  g_assert_cmpint(osp_esp_input(in, p, n, &us, &got, &got_len), ==, -EALREADY);
+  g_assert_cmpuint(osp_esp_sa_stats(in)->policy_drops, ==, 0);
+  buf_clear(&b);
+}
+
 static void test_packet_spi(void)
 {
   static const uint8_t pkt[8] = { 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1 };
@@ -1137,6 +1270,8 @@ int main(int argc, char **argv)
   g_test_add_func("/esp/bad-padding", test_bad_padding);
   g_test_add_func("/esp/truncated", test_truncated);
   g_test_add_func("/esp/seq-overflow", test_seq_overflow);
+  g_test_add_func("/esp/inner-policy", test_inner_policy);
+  g_test_add_func("/esp/inner-policy/forged", test_inner_policy_forged);
   g_test_add_func("/esp/packet-spi", test_packet_spi);
   g_test_add_func("/esp/no-alloc", test_no_alloc);
   g_test_add_func("/tun/open", test_tun);
