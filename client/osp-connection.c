@@ -1153,13 +1153,16 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
   return c;
 }
 
+/* Failures that stop reconnecting: trying again cannot mend them.  A
+ * refusal of our proposals is not one: they worked before, so it comes
+ * from a gateway that just restarted (charon answers NO-PROPOSAL-CHOSEN
+ * until its configuration is loaded) or is a forged notify in the clear. */
 static bool is_final(int code)
 {
   switch (code) {
   case OSP_ERROR_CONFIG:
   case OSP_ERROR_BAD_GROUP_SECRET:
   case OSP_ERROR_BAD_CREDENTIALS:
-  case OSP_ERROR_NO_PROPOSAL:
   case OSP_ERROR_WEAK_PROPOSAL:
   case OSP_ERROR_SECRETS_REQUIRED:
   case OSP_ERROR_CANCELLED:

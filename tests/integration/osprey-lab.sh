@@ -19,7 +19,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lab/lab.sh"
 . "$HERE/../lab/lab-ospreyd.sh"
 
-fail() { echo "FAIL [$SCENARIO]: $*" >&2; [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/osprey.log" ] && sed 's/^/  osprey| /' "$LAB_DIR/osprey.log" >&2; exit 1; }
+fail()
+{
+  echo "FAIL [$SCENARIO]: $*" >&2
+  [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/osprey.log" ] && sed 's/^/  osprey| /' "$LAB_DIR/osprey.log" >&2
+  [ -n "${LAB_DIR:-}" ] && [ -f "$LAB_DIR/ospreyd.log" ] && tail -n 60 "$LAB_DIR/ospreyd.log" | sed 's/^/  ospreyd| /' >&2
+  exit 1
+}
 note() { echo "[$SCENARIO] $*"; }
 
 cleanup()
