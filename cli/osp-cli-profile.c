@@ -681,8 +681,7 @@ static int cmd_logs(OspCli *cli, int argc, char **argv)
   if (!(profile = osp_cli_get_profile(cli, argv[0], &status)))
     return status;
   if (!cli->quiet)
-    g_printerr(_("osprey: %s was not connected since ospreyd started; there is no log.\n"),
-               argv[0]);
+    g_printerr(_("osprey: %s has no connection on record; there is no log.\n"), argv[0]);
   return OSP_EXIT_OK;
 }
 

@@ -193,14 +193,16 @@ static void ask_current(OspCliPrompt *p)
     tty_write(p->fd, label);
     return;
   }
+  /* echo off before the question shows: an answer typed (or pasted) the
+   * moment it appears must not be echoed */
+  if (strcmp(kind, "username") != 0 && tcgetattr(p->fd, &p->saved) == 0) {
+    t = p->saved;
+    t.c_lflag &= ~(tcflag_t)ECHO;
+    t.c_lflag |= ECHONL; /* the newline still shows */
+    if (tcsetattr(p->fd, TCSANOW, &t) == 0)
+      p->echo_off = TRUE;
+  }
   tty_write(p->fd, kind_label(kind));
-  if (strcmp(kind, "username") == 0 || tcgetattr(p->fd, &p->saved) != 0)
-    return;
-  t = p->saved;
-  t.c_lflag &= ~(tcflag_t)ECHO;
-  t.c_lflag |= ECHONL; /* the newline still shows */
-  if (tcsetattr(p->fd, TCSANOW, &t) == 0)
-    p->echo_off = TRUE;
 }
 
 static void wipe_line(OspCliPrompt *p)

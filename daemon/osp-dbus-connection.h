@@ -8,22 +8,12 @@
 #include "osp-agent.h"
 #include "osp-connection.h"
 #include "osp-dbus-generated.h"
+#include "osp-event-log.h"
 
 G_BEGIN_DECLS
 
 #define OSP_CONNECTION_PATH_PREFIX "/net/ospreyvpn/Osprey1/Connection/"
 #define OSP_SECRET_VALUE_MAX 1024
-
-/* The events of a profile's last connection, oldest first, bounded. */
-typedef struct OspEventLog OspEventLog;
-#define OSP_EVENT_LOG_MAX 256
-
-OspEventLog *osp_event_log_new(void);
-void osp_event_log_free(OspEventLog *log);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspEventLog, osp_event_log_free)
-void osp_event_log_clear(OspEventLog *log);
-void osp_event_log_add(OspEventLog *log, const char *state, const char *message);
-GVariant *osp_event_log_to_variant(const OspEventLog *log); /* a(xss), floating */
 
 /* Connect options (Profile.Connect, Manager.ConnectConfig). */
 typedef struct {

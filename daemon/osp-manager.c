@@ -15,6 +15,7 @@
 #include "osp-profile.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -156,6 +157,7 @@ struct OspManager {
   GHashTable *profiles;    /* name -> ProfileEntry */
   GHashTable *connections; /* name -> ConnEntry: the name's current or last connection */
   GHashTable *logs;        /* name -> OspEventLog */
+  char *logs_dir;          /* their copies on disk: $OSPREY_STATE_DIR/logs, or NULL */
   guint next_serial;
   gboolean shutting_down;
   GSourceFunc shutdown_done;
@@ -268,6 +270,7 @@ static void profile_set_keyfile(OspManager *m, ProfileEntry *e, GKeyFile *kf)
 static OspEventLog *log_for(OspManager *m, const char *name)
 {
   OspEventLog *log = g_hash_table_lookup(m->logs, name);
+  g_autofree char *path = NULL;
   GHashTableIter it;
   gpointer key;
 
@@ -279,9 +282,40 @@ static OspEventLog *log_for(OspManager *m, const char *name)
       if (!g_hash_table_contains(m->profiles, key) && !g_hash_table_contains(m->connections, key))
         g_hash_table_iter_remove(&it);
   }
-  log = osp_event_log_new();
+  if (m->logs_dir) {
+    g_autofree char *file = g_strconcat(name, ".log", NULL);
+
+    path = g_build_filename(m->logs_dir, file, NULL);
+  }
+  log = path ? osp_event_log_new_stored(path) : osp_event_log_new();
   g_hash_table_insert(m->logs, g_strdup(name), log);
   return log;
+}
+
+/* The log of a connection before this ospreyd started, from disk. */
+static OspEventLog *stored_log(OspManager *m, const char *name)
+{
+  g_autofree char *file = g_strconcat(name, ".log", NULL);
+  g_autofree char *path = m->logs_dir ? g_build_filename(m->logs_dir, file, NULL) : NULL;
+
+  if (!path || !g_file_test(path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return log_for(m, name);
+}
+
+/* Event logs outlive the daemon (osprey logs after a restart): one bounded
+ * file per name under the state directory, root's only. */
+static char *make_logs_dir(void)
+{
+  const char *state = g_getenv("OSPREY_STATE_DIR");
+  g_autofree char *dir = g_build_filename(state && *state ? state : "/var/lib/osprey", "logs", NULL);
+
+  if (g_mkdir_with_parents(dir, 0700) < 0) {
+    g_warning("Cannot create %s (%s): connection logs are kept in memory only", dir,
+              g_strerror(errno));
+    return NULL;
+  }
+  return g_steal_pointer(&dir);
 }
 
 /* ---- authorization plumbing --------------------------------------------- */
@@ -1381,9 +1415,11 @@ static gboolean handle_get_log(OspDBusManager *iface, GDBusMethodInvocation *inv
   if (!check_name(inv, name))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   log = g_hash_table_lookup(m->logs, name);
+  if (!log)
+    log = stored_log(m, name);
   if (!log) {
     g_dbus_method_invocation_return_error(inv, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_NOT_FOUND,
-                                          "No connection of \"%s\" since ospreyd started", name);
+                                          "No connection of \"%s\" is on record", name);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   osp_dbus_manager_complete_get_log(iface, inv, osp_event_log_to_variant(log));
@@ -1453,6 +1489,7 @@ OspManager *osp_manager_new(GDBusConnection *bus, const OspManagerConfig *config
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)conn_entry_free);
   m->logs =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)osp_event_log_free);
+  m->logs_dir = make_logs_dir();
   m->om = g_dbus_object_manager_server_new(OSP_DBUS_PATH);
 
   m->iface = osp_dbus_manager_skeleton_new();
@@ -1528,6 +1565,7 @@ void osp_manager_free(OspManager *m)
   g_clear_pointer(&m->connections, g_hash_table_destroy);
   g_clear_pointer(&m->profiles, g_hash_table_destroy);
   g_clear_pointer(&m->logs, g_hash_table_destroy);
+  g_clear_pointer(&m->logs_dir, g_free);
   if (m->iface) {
     g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(m->iface));
     g_signal_handlers_disconnect_by_data(m->iface, m);

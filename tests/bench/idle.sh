@@ -101,8 +101,8 @@ done
 [ -s "$TMP/bus.address" ] || { echo "$0: dbus-daemon did not start" >&2; cat "$TMP/bus.log" >&2; exit 1; }
 chmod 777 "$SOCKET"
 
-"$OSPREYD" --bus-address "$ADDRESS" --profiles-dir "$TMP/profiles" --secrets-dir "$TMP/secrets" \
-  --test-authz "$TMP/rules" >"$TMP/ospreyd.log" 2>&1 &
+OSPREY_STATE_DIR=$TMP/state "$OSPREYD" --bus-address "$ADDRESS" --profiles-dir "$TMP/profiles" \
+  --secrets-dir "$TMP/secrets" --test-authz "$TMP/rules" >"$TMP/ospreyd.log" 2>&1 &
 DAEMON_PID=$!
 osprey()
 {

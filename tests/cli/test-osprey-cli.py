@@ -372,6 +372,30 @@ class TestConnect(Cli):
         self.assertNotIn("ip-config", st)
         self.check(self.osprey("list"), 0, "disconnected")
 
+    def test_logs_survive_a_restart(self):
+        self.add("w")
+        self.check(self.osprey("logs", "w"), 0)  # never connected: no log, no error
+        f = self.secrets_file("group-secret=GroupSecret-4711\nusername=alice\npassword=good\n")
+        self.check(self.osprey("connect", "w", "--secrets-file", f), 0)
+        self.check(self.osprey("disconnect", "w"), 0)
+        before = self.check(self.osprey("logs", "w"), 0, "connected", "disconnected").stdout
+        self.assertEqual(self.env.stop_daemon(), 0)
+        self.env.start_daemon()
+        self.assertEqual(self.check(self.osprey("logs", "w"), 0).stdout, before)
+        path = os.path.join(self.env.state, "logs", "w.log")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as log:
+            text = log.read()
+        self.assertIn("configuring -> connected", text)
+        self.assertNotIn("GroupSecret-4711", text)  # no secrets on disk
+        self.assertNotIn("good", text)
+        # a new connection starts a new log, on disk too
+        self.check(self.osprey("connect", "w", "--secrets-file", f), 0)
+        self.env.stop_daemon()
+        self.env.start_daemon()
+        out = self.check(self.osprey("logs", "w"), 0).stdout
+        self.assertEqual(out.count("Connecting to 192.0.2.1"), 1, out)
+
     def test_wrong_password_is_2(self):
         self.add("w", username="alice")
         f = self.secrets_file("group-secret=gs\npassword=wrong\n")

@@ -96,6 +96,7 @@ class TestActivation(unittest.TestCase):
         logf = open(self.bus_log, "w")
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("DBUS_") and k != "OSPREY_BUS_ADDRESS"}
+        env["OSPREY_STATE_DIR"] = os.path.join(self.tmp, "state")
         r, w = os.pipe()
         self.bus_proc = subprocess.Popen(
             ["dbus-daemon", "--config-file=" + os.path.join(self.tmp, "bus.conf"), "--nofork",

@@ -104,6 +104,7 @@ class Env:
         self.secrets = os.path.join(self.tmp, "secrets")
         self.rules = os.path.join(self.tmp, "rules")
         self.log = os.path.join(self.tmp, "ospreyd.log")
+        self.state = os.path.join(self.tmp, "state")  # dh-groups, logs: not the machine's
         self.binary = binary
         self.set_rules(rules)
         extra = ""
@@ -131,7 +132,8 @@ class Env:
         self.daemon = subprocess.Popen(
             [self.binary, "--bus-address", self.address, "--profiles-dir", self.profiles,
              "--secrets-dir", self.secrets, "--test-authz", self.rules, "-v"] + list(extra_args),
-            stdout=logf, stderr=logf, group=group)
+            stdout=logf, stderr=logf, group=group,
+            env=dict(os.environ, OSPREY_STATE_DIR=self.state))
         logf.close()
         probe = dbus.bus.BusConnection(self.address)
         try:
