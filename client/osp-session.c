@@ -431,7 +431,7 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
       osp_session_fail(s, OSP_ERROR_SECRETS_REQUIRED, _("No group secret was given."));
       return;
     }
-    g_free(s->profile->group_secret);
+    osp_str_wipe_free(s->profile->group_secret);
     s->profile->group_secret = g_strdup(values[OSP_SECRET_GROUP_SECRET]);
     osp_phase1_start(s);
     return;
