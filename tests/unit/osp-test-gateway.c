@@ -46,14 +46,15 @@ typedef struct {
   GPtrArray *replies; /* GByteArray * */
 } Seen;
 
-/* A quick mode the client started. */
+/* A quick mode in progress, started by the client or (ours) the gateway. */
 typedef struct {
   uint32_t msgid;
-  GByteArray *ni;
-  uint8_t nr[NONCE_LEN];
+  bool ours;
+  GByteArray *ni, *nr; /* the initiator's and the responder's nonce */
   uint32_t spi_client, spi_gw;
   int enc, auth, group;
   unsigned key_bits;
+  OspDh *dh; /* ours, PFS: until the client's KE comes */
   OspSecret *gqm;
 } Qm;
 
@@ -66,6 +67,9 @@ typedef struct {
   GPtrArray *replies; /* what the datagram in processing made the gateway send */
   uint32_t status_msgid, cfg_set_msgid;
   GHashTable *qms; /* msgid -> Qm */
+  /* the last quick mode the client started: what a rekey of ours offers */
+  int last_enc;
+  GByteArray *last_attrs, *last_idci, *last_idcr;
 } Priv;
 
 #define P(gw) ((Priv *)(gw)->priv)
@@ -84,6 +88,9 @@ static void qm_free(gpointer p)
 
   if (q->ni)
     g_byte_array_unref(q->ni);
+  if (q->nr)
+    g_byte_array_unref(q->nr);
+  osp_dh_free(q->dh);
   osp_secret_free(q->gqm);
   g_free(q);
 }
@@ -178,6 +185,9 @@ void osp_test_gw_free(OspTestGw *gw)
   g_hash_table_unref(p->ivs);
   g_hash_table_unref(p->qms);
   g_array_unref(p->seen);
+  g_clear_pointer(&p->last_attrs, g_byte_array_unref);
+  g_clear_pointer(&p->last_idci, g_byte_array_unref);
+  g_clear_pointer(&p->last_idcr, g_byte_array_unref);
   g_free(p);
   g_free(gw->group_id);
   g_free(gw->group_secret);
@@ -389,6 +399,8 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
     osp_msg_add_payload(&out, pl->type, pl->body->data, pl->body->len);
   }
   b = osp_msg_finish(&out);
+  if (has_hash && m->keep_hash && m->corrupt_hash)
+    b->data[hash_off] ^= 0x01;
   if (has_hash && !m->keep_hash && gw->skeyid && b->len >= hash_off + hlen) {
     if (m->step == OSP_TEST_GW_AM2) {
       hash_r(gw, m, b->data + hash_off);
@@ -882,6 +894,44 @@ static void parse_qm_attrs(const OspTransform *t, Qm *q)
   }
 }
 
+static GByteArray *random_nonce(void)
+{
+  GByteArray *b = g_byte_array_sized_new(NONCE_LEN);
+
+  g_byte_array_set_size(b, NONCE_LEN);
+  osp_random(b->data, NONCE_LEN);
+  return b;
+}
+
+static GByteArray *copy_bytes(const uint8_t *data, size_t len)
+{
+  GByteArray *b = g_byte_array_sized_new((guint)len);
+
+  g_byte_array_append(b, data, (guint)len);
+  return b;
+}
+
+/* what a rekey of ours offers: the transform the client's quick mode got */
+static void remember_offer(OspTestGw *gw, const OspTransform *t, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *ids[2] = { NULL, NULL };
+  size_t i, k = 0;
+
+  p->last_enc = t->id;
+  g_clear_pointer(&p->last_attrs, g_byte_array_unref);
+  g_clear_pointer(&p->last_idci, g_byte_array_unref);
+  g_clear_pointer(&p->last_idcr, g_byte_array_unref);
+  p->last_attrs = copy_bytes(t->attrs, t->attrs_len);
+  for (i = 1; i < n && k < 2; i++)
+    if (pl[i].type == OSP_PL_ID)
+      ids[k++] = &pl[i];
+  if (k == 2) {
+    p->last_idci = copy_bytes(ids[0]->body, ids[0]->len);
+    p->last_idcr = copy_bytes(ids[1]->body, ids[1]->len);
+  }
+}
+
 /* HDR*, HASH(1), SA, Ni, [KE], IDci, IDcr */
 static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
 {
@@ -931,7 +981,7 @@ static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl
     osp_random(&q->spi_gw, 4);
   q->ni = g_byte_array_new();
   g_byte_array_append(q->ni, ni->body, (guint)ni->len);
-  osp_random(q->nr, sizeof(q->nr));
+  q->nr = random_nonce();
   if (q->group) {
     if (!ke || osp_dh_new(q->group, &dh) < 0 ||
         osp_dh_compute(dh, ke->body, ke->len, &q->gqm) < 0) {
@@ -952,13 +1002,14 @@ static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl
 
   m = msg_new_hashed(gw, OSP_TEST_GW_QM2, OSP_EXCH_QUICK, h->msgid);
   osp_test_gw_msg_add(m, OSP_PL_SA, sab->data, sab->len);
-  osp_test_gw_msg_add(m, OSP_PL_NONCE, q->nr, sizeof(q->nr));
+  osp_test_gw_msg_add(m, OSP_PL_NONCE, q->nr->data, q->nr->len);
   if (dh) {
     size_t pub_len;
     const uint8_t *pub = osp_dh_public(dh, &pub_len);
 
     osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
   }
+  remember_offer(gw, t, pl, n);
   for (i = 1; i < n; i++)
     if (pl[i].type == OSP_PL_ID)
       osp_test_gw_msg_add(m, OSP_PL_ID, pl[i].body, pl[i].len);
@@ -983,31 +1034,32 @@ static OspSecret *keymat(OspTestGw *gw, const Qm *q, uint32_t spi, size_t need)
 
   osp_put32(spi_b, spi);
   g_assert_cmpint(osp_keymat(gw->hash, gw->skeyid_d, q->gqm, OSP_PROTO_IPSEC_ESP, spi_b,
-                             OSP_SLICE(q->ni->data, q->ni->len), OSP_SLICE(q->nr, NONCE_LEN), need,
-                             &km),
+                             OSP_SLICE(q->ni->data, q->ni->len), OSP_SLICE(q->nr->data, q->nr->len),
+                             need, &km),
                   ==, 0);
   return km;
 }
 
-/* HDR*, HASH(3): HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
-static void qm3_input(OspTestGw *gw, Qm *q, const OspPayload *pl, size_t n)
+/* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
+static void hash3(OspTestGw *gw, const Qm *q, uint8_t *out)
 {
-  size_t hlen = osp_hash_len(gw->hash), need;
-  uint8_t zero = 0, mid[4], want[64];
+  uint8_t zero = 0, mid[4];
   OspSlice parts[4];
-  OspTestGwChild *c;
 
   osp_put32(mid, q->msgid);
   parts[0] = OSP_SLICE(&zero, 1);
   parts[1] = OSP_SLICE(mid, 4);
   parts[2] = OSP_SLICE(q->ni->data, q->ni->len);
-  parts[3] = OSP_SLICE(q->nr, NONCE_LEN);
-  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid_a->data, gw->skeyid_a->len, parts, 4, want), ==, 0);
-  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
-      CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
-    reject(gw, "quick mode message 3 with a bad HASH(3)");
-    return;
-  }
+  parts[3] = OSP_SLICE(q->nr->data, q->nr->len);
+  g_assert_cmpint(osp_prf(gw->hash, gw->skeyid_a->data, gw->skeyid_a->len, parts, 4, out), ==, 0);
+}
+
+/* both ends have the keys: the SA pair is complete */
+static void child_done(OspTestGw *gw, Qm *q)
+{
+  OspTestGwChild *c;
+  size_t need;
+
   c = g_new0(OspTestGwChild, 1);
   c->spi_client = q->spi_client;
   c->spi_gw = q->spi_gw;
@@ -1020,6 +1072,108 @@ static void qm3_input(OspTestGw *gw, Qm *q, const OspPayload *pl, size_t n)
   c->keys_to_gw = keymat(gw, q, c->spi_gw, need);
   g_ptr_array_add(gw->children, c);
   g_hash_table_remove(P(gw)->qms, GUINT_TO_POINTER(q->msgid));
+}
+
+/* HDR*, HASH(3) */
+static void qm3_input(OspTestGw *gw, Qm *q, const OspPayload *pl, size_t n)
+{
+  size_t hlen = osp_hash_len(gw->hash);
+  uint8_t want[64];
+
+  hash3(gw, q, want);
+  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
+      CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
+    reject(gw, "quick mode message 3 with a bad HASH(3)");
+    return;
+  }
+  child_done(gw, q);
+}
+
+/* The client's answer to our rekey: HDR*, HASH(2), SA, Nr, [KE], [IDci, IDcr];
+ * we finish with HDR*, HASH(3). */
+static void qm2_input(OspTestGw *gw, Qm *q, const OspPayload *pl, size_t n)
+{
+  const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  const OspPayload *nr = osp_payload_find(pl, n, OSP_PL_NONCE);
+  const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  uint8_t h3[64];
+  OspTestGwMsg *m;
+
+  if (!check_hash(gw, q->msgid, pl, n, q->ni->data, q->ni->len)) {
+    reject(gw, "quick mode message 2 with a bad HASH(2)");
+    return;
+  }
+  if (!sa_pl || !nr || osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL) < 0 ||
+      sa->n_proposals != 1 || sa->proposals[0].spi_size != 4 ||
+      (q->dh && (!ke || osp_dh_compute(q->dh, ke->body, ke->len, &q->gqm) < 0))) {
+    reject(gw, "quick mode message 2 lacks a payload or is malformed");
+    return;
+  }
+  q->spi_client = osp_get32(sa->proposals[0].spi);
+  q->nr = g_byte_array_new();
+  g_byte_array_append(q->nr, nr->body, (guint)nr->len);
+  hash3(gw, q, h3);
+  m = msg_new(OSP_TEST_GW_QM3, OSP_EXCH_QUICK, q->msgid, true);
+  osp_test_gw_msg_add(m, OSP_PL_HASH, h3, osp_hash_len(gw->hash));
+  m->keep_hash = true;
+  send_msg(gw, m, NULL, 0);
+  child_done(gw, q);
+}
+
+void osp_test_gw_rekey(OspTestGw *gw)
+{
+  Priv *p = P(gw);
+  g_autoptr(GByteArray) sab = g_byte_array_new();
+  size_t p_off, t_off;
+  uint8_t spi[4];
+  OspTestGwMsg *m;
+  Qm *q;
+
+  g_assert_true(gw->p1_done);
+  g_assert_nonnull(p->last_attrs); /* the client's quick mode came first */
+  q = g_new0(Qm, 1);
+  q->ours = true;
+  q->msgid = new_msgid();
+  q->enc = p->last_enc;
+  {
+    OspTransform t = { .id = (uint8_t)p->last_enc,
+                       .attrs = p->last_attrs->data,
+                       .attrs_len = p->last_attrs->len };
+
+    parse_qm_attrs(&t, q);
+  }
+  do
+    osp_random(&q->spi_gw, 4);
+  while (q->spi_gw < 256);
+  q->ni = random_nonce();
+  if (q->group)
+    g_assert_cmpint(osp_dh_new(q->group, &q->dh), ==, 0);
+  g_hash_table_replace(p->qms, GUINT_TO_POINTER(q->msgid), q);
+
+  osp_put32(spi, q->spi_gw);
+  osp_sa_begin(sab, 1, 1);
+  p_off = osp_proposal_begin(sab, 1, OSP_PROTO_IPSEC_ESP, spi, 4);
+  t_off = osp_transform_begin(sab, 1, (uint8_t)q->enc);
+  g_byte_array_append(sab, p->last_attrs->data, p->last_attrs->len);
+  osp_transform_end(sab, t_off, true);
+  osp_proposal_end(sab, p_off, 1, true);
+  m = msg_new_hashed(gw, OSP_TEST_GW_QM1, OSP_EXCH_QUICK, q->msgid);
+  osp_test_gw_msg_add(m, OSP_PL_SA, sab->data, sab->len);
+  osp_test_gw_msg_add(m, OSP_PL_NONCE, q->ni->data, q->ni->len);
+  if (q->dh) {
+    size_t pub_len;
+    const uint8_t *pub = osp_dh_public(q->dh, &pub_len);
+
+    osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
+  }
+  /* we are the initiator now: our side (the client's IDcr) first */
+  if (p->last_idci && p->last_idcr) {
+    osp_test_gw_msg_add(m, OSP_PL_ID, p->last_idcr->data, p->last_idcr->len);
+    osp_test_gw_msg_add(m, OSP_PL_ID, p->last_idci->data, p->last_idci->len);
+  }
+  /* HASH(1) = prf(SKEYID_a, M-ID | SA | Ni | [KE] | [IDci | IDcr]) */
+  send_msg(gw, m, NULL, 0);
 }
 
 static void encrypted_input(OspTestGw *gw, const OspIsakmpHdr *h, const uint8_t *data)
@@ -1058,7 +1212,10 @@ static void encrypted_input(OspTestGw *gw, const OspIsakmpHdr *h, const uint8_t 
   q = g_hash_table_lookup(P(gw)->qms, GUINT_TO_POINTER(h->msgid));
   if (h->exchange == OSP_EXCH_QUICK && q) {
     memcpy(iv_of(gw, h->msgid), next_iv, gw->block_len);
-    qm3_input(gw, q, pl, n);
+    if (q->ours)
+      qm2_input(gw, q, pl, n);
+    else
+      qm3_input(gw, q, pl, n);
     return;
   }
   if (!check_hash(gw, h->msgid, pl, n, NULL, 0)) {

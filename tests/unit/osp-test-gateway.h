@@ -21,7 +21,8 @@
  *   I --- HASH(3) -------------------------> R
  *
  * plus informational exchanges (DPD answered, Delete and notifies
- * recorded).  Every message it sends passes through the edit hook first,
+ * recorded) and, on request, messages of its own: notifies, Deletes,
+ * transactions, a rekey (osp_test_gw_rekey).  Every message it sends passes through the edit hook first,
  * as a list of payloads: a test can change or add payloads and attributes,
  * append padding, corrupt the hash, send it in the clear or drop it.  A
  * retransmitted request gets the same answer again.  What the client sent
@@ -53,6 +54,8 @@ typedef enum {
   OSP_TEST_GW_QM2,
   OSP_TEST_GW_INFO,        /* informational: DPD answers, osp_test_gw_info() */
   OSP_TEST_GW_TRANSACTION, /* osp_test_gw_transaction() */
+  OSP_TEST_GW_QM1,         /* osp_test_gw_rekey(): quick mode message 1 */
+  OSP_TEST_GW_QM3,         /* ... and message 3 (keep_hash: HASH(3) already in) */
 } OspTestGwStep;
 
 typedef struct {
@@ -178,6 +181,13 @@ void osp_test_gw_delete_ike(OspTestGw *gw);
 /* an encrypted Transaction exchange (new message ID): HASH, ATTR(cfg_type,
  * identifier, attrs) */
 void osp_test_gw_transaction(OspTestGw *gw, uint8_t cfg_type, const GByteArray *attrs);
+/* A quick mode of the gateway's own (it rekeys), offering the transform
+ * (and PFS group) of the client's last quick mode, with the IDs swapped:
+ *   I <--- HASH(1) SA Ni [KE] IDci IDcr --- R
+ *   I --- HASH(2) SA Nr [KE] IDci IDcr ---> R
+ *   I <--- HASH(3) --- R
+ * the completed pair joins children. */
+void osp_test_gw_rekey(OspTestGw *gw);
 /* queues the index-th datagram sent again (negative: from the end, -1 the last) */
 void osp_test_gw_resend(OspTestGw *gw, int index);
 

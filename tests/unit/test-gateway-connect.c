@@ -218,8 +218,42 @@ static void test_dpd_answered(void)
   g_assert_cmpuint(r->gw->notifies->len, >=, n + 4); /* about every 10 s */
 }
 
+/* The gateway rekeys: the session answers its quick mode and installs the
+ * new pair; the keys match the gateway's.
+ *   I <--- HASH(1) SA Ni [KE] IDci IDcr --- R
+ *   I --- HASH(2) SA Nr [KE] IDci IDcr ---> R
+ *   I <--- HASH(3) --- R */
+static void test_gateway_rekeys(gconstpointer data)
+{
+  const int *pfs = data;
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  OspTestGwChild *c;
+
+  p->pfs_group = *pfs;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(r);
+  osp_test_gw_rekey(r->gw);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(g_queue_get_length(&r->to_gw), ==, 1);
+  osp_test_rig_c2g(r);
+  g_assert_cmpuint(r->gw->children->len, ==, 2);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_child_up, ==, 2);
+  c = r->gw->children->pdata[1];
+  g_assert_cmpuint(c->spi_client, ==, r->last_child.spi_in);
+  g_assert_cmpuint(c->spi_gw, ==, r->last_child.spi_out);
+  g_assert_cmpint(c->pfs_group, ==, *pfs);
+  g_assert_cmpint(r->last_child.pfs_group, ==, *pfs);
+  g_assert_cmpuint(r->gw->rejected, ==, 0);
+  g_assert_false(r->closed);
+}
+
 int main(int argc, char **argv)
 {
+  static const int no_pfs = 0, pfs14 = 14;
+
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/connect/step-by-step", test_step_by_step);
   g_test_add_func("/gateway/connect/keys-agree", test_keys_agree);
@@ -227,6 +261,8 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/connect/gateway-duplicates", test_gateway_duplicates);
   g_test_add_func("/gateway/connect/xauth-reply-lost", test_xauth_reply_lost);
   g_test_add_func("/gateway/connect/cfg-push", test_cfg_push);
+  g_test_add_data_func("/gateway/connect/gateway-rekeys", &no_pfs, test_gateway_rekeys);
+  g_test_add_data_func("/gateway/connect/gateway-rekeys-pfs", &pfs14, test_gateway_rekeys);
   g_test_add_func("/gateway/connect/dpd-answered", test_dpd_answered);
   return g_test_run();
 }
