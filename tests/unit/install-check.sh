@@ -210,6 +210,13 @@ if [ -n "$(installed bin/osprey-tray)" ]; then
   done
   expect apps/net.ospreyvpn.OspreyTray.svg "application icon" \
     "${icon_dirs[@]/%scalable\/status/scalable/apps}"
+  expect applications/net.ospreyvpn.OspreyTray.desktop "launcher" "${xdg[@]/%//applications}"
+  autostart_dirs=()
+  IFS=: read -r -a xdg_config <<<"${XDG_CONFIG_DIRS:-/etc/xdg}"
+  for x in "${xdg_config[@]}"; do autostart_dirs+=("$x/autostart"); done
+  expect autostart/net.ospreyvpn.OspreyTray.desktop "XDG autostart entry" "${autostart_dirs[@]}"
+  expect metainfo/net.ospreyvpn.OspreyTray.metainfo.xml "AppStream metainfo" \
+    "${xdg[@]/%//metainfo}"
 fi
 
 # Every installed file is accounted for by a check above (or is documentation).
@@ -221,7 +228,8 @@ while IFS= read -r f; do
       */locale/*/LC_MESSAGES/osprey.mo | */nm-osprey-service | */nm-osprey-service.name | \
       */nm-osprey-service.conf | */NetworkManager/libnm-vpn-plugin-osprey.so | \
       */nm-osprey-auth-dialog | */NetworkManager/libnm-*vpn-plugin-osprey-editor.so | \
-      */bin/osprey-tray | */icons/hicolor/*/osprey-*.svg | */icons/hicolor/*/net.ospreyvpn.OspreyTray.svg) ;;
+      */bin/osprey-tray | */icons/hicolor/*/osprey-*.svg | */icons/hicolor/*/net.ospreyvpn.OspreyTray.svg | \
+      */net.ospreyvpn.OspreyTray.desktop | */net.ospreyvpn.OspreyTray.metainfo.xml) ;;
     *) result fail "installed but not checked: $f" ;;
   esac
 done < <(cd "$dest" && find . -type f | sed 's|^\.||')
