@@ -3,6 +3,7 @@
  * the system bus, or runs one connection in the foreground without D-Bus. */
 #include "osp-config.h"
 #include "osp-foreground.h"
+#include "osp-log.h"
 #include "osp-manager.h"
 
 #include <gio/gio.h>
@@ -219,6 +220,7 @@ int main(int argc, char **argv)
     g_printerr("ospreyd: %s\n", _("--password-stdin, --reconnect and vpnc's options only apply to --foreground"));
     return 2;
   }
+  osp_log_setup();
   if (session_bus && bus_address) {
     g_printerr("ospreyd: %s\n", _("--session-bus and --bus-address exclude each other"));
     return 2;
