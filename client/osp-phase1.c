@@ -562,7 +562,8 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   }
   if (osp_payloads_parse(h->next_payload, data + OSP_ISAKMP_HDR_LEN, len - OSP_ISAKMP_HDR_LEN, pl,
                          G_N_ELEMENTS(pl), &n, &why) < 0) {
-    g_debug("phase 1: dropped malformed message: %s", why);
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
+                         why);
     return;
   }
   if (h->exchange == OSP_EXCH_INFO) {
@@ -585,11 +586,13 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   id = osp_payload_find(pl, n, OSP_PL_ID);
   hash = osp_payload_find(pl, n, OSP_PL_HASH);
   if (!sa_pl || !ke || !nr || !id || !hash) {
-    g_debug("phase 1: dropped message 2 lacking a payload");
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
+                         "aggressive mode message 2 lacks a payload");
     return;
   }
   if (nr->len < 8 || nr->len > 256) {
-    g_debug("phase 1: dropped message 2 with a nonce of %zu bytes", nr->len);
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
+                         "the nonce of message 2 is too short or too long");
     return;
   }
   /* Nothing here is authenticated before HASH_R checks out: whatever is

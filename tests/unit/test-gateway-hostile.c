@@ -88,6 +88,30 @@ static void test_wrong_secret_on_timeout(void)
   g_assert_cmpint(r->now - start, <=, 10 * G_USEC_PER_SEC);
 }
 
+static void drop_nonce(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  guint i;
+
+  if (m->step != OSP_TEST_GW_AM2)
+    return;
+  for (i = 0; i < m->payloads->len; i++)
+    if (((OspTestGwPayload *)m->payloads->pdata[i])->type == OSP_PL_NONCE)
+      g_ptr_array_remove_index(m->payloads, i);
+}
+
+/* Every message 2 lacks its nonce: the gateway answers, uselessly, and
+ * the timeout says so (not "did not answer").
+ *   I --- SA KE Ni IDii ---> R,   I <--- SA KE IDir HASH_R --- R  (again) */
+static void test_malformed_am2_reported(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = drop_nonce;
+  g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
+  g_assert_nonnull(strstr(r->error->message, "lacks a payload"));
+}
+
 /* The gateway's answers are lost; a forged INVALID-ID-INFORMATION comes.
  * It is the only evidence, reported when message 1 has been retransmitted
  * enough, not at once.
@@ -259,6 +283,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/hostile/forged-am2-first", test_forged_am2_first);
   g_test_add_func("/gateway/hostile/clear-notifies-first", test_clear_notifies_first);
   g_test_add_func("/gateway/hostile/wrong-secret-on-timeout", test_wrong_secret_on_timeout);
+  g_test_add_func("/gateway/hostile/malformed-am2-reported", test_malformed_am2_reported);
   g_test_add_func("/gateway/hostile/lost-answers-forged-notify", test_lost_answers_forged_notify);
   g_test_add_func("/gateway/hostile/qm2-damaged-copy-first", test_qm2_damaged_copy_first);
   g_test_add_func("/gateway/hostile/unknown-msgids-during-quick-mode",
