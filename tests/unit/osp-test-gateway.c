@@ -40,6 +40,11 @@ static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc
 static const uint8_t vid_unity[] = { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9,
                                      0x70, 0x2d, 0x9f, 0xe2, 0x74, 0xcc, 0x01, 0x00 };
 
+static const uint8_t vid_natt_rfc[] = { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45,
+                                        0x5c, 0x57, 0x28, 0xf2, 0x0e, 0x95, 0x45, 0x2f };
+static const uint8_t vid_natt_draft02[] = { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8,
+                                            0x7c, 0xfd, 0xb2, 0xfc, 0x68, 0xb6, 0xa4, 0x48 };
+
 /* A datagram seen before, and what the gateway sent while processing it. */
 typedef struct {
   uint8_t digest[20];
@@ -583,6 +588,24 @@ static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
          in_list(gw->p1_auths, o->auth);
 }
 
+/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 3.2) of ip:port */
+static void add_natd(OspTestGw *gw, OspTestGwMsg *m, const char *ip, uint16_t port)
+{
+  uint8_t d[64], port_b[2];
+  struct in_addr a;
+  OspSlice parts[4];
+
+  g_assert_cmpint(inet_pton(AF_INET, ip, &a), ==, 1);
+  osp_put16(port_b, port);
+  parts[0] = OSP_SLICE(gw->icookie, 8);
+  parts[1] = OSP_SLICE(gw->rcookie, 8);
+  parts[2] = OSP_SLICE(&a.s_addr, 4);
+  parts[3] = OSP_SLICE(port_b, 2);
+  g_assert_cmpint(osp_hash(gw->hash, parts, 4, d), ==, 0);
+  osp_test_gw_msg_add(m, gw->natt == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT, d,
+                      osp_hash_len(gw->hash));
+}
+
 static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
 {
   Priv *p = P(gw);
@@ -696,6 +719,13 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
     osp_test_gw_msg_add(m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
   if (gw->vid_unity)
     osp_test_gw_msg_add(m, OSP_PL_VID, vid_unity, sizeof(vid_unity));
+  if (gw->natt) {
+    osp_test_gw_msg_add(m, OSP_PL_VID, gw->natt == 2 ? vid_natt_rfc : vid_natt_draft02, 16);
+    /* first the client as the gateway sees it (behind a NAT: another
+     * address), then the gateway itself */
+    add_natd(gw, m, gw->nat ? "203.0.113.2" : "192.0.2.2", gw->nat ? 4500 : 500);
+    add_natd(gw, m, "192.0.2.1", 500);
+  }
   send_msg(gw, m, NULL, 0);
 }
 
@@ -1313,6 +1343,7 @@ static void rig_send(gpointer user, const uint8_t *data, size_t len, bool natt)
 
   g_byte_array_append(b, data, (guint)len);
   g_queue_push_tail(&r->to_gw, b);
+  r->n_natt_sent += natt;
 }
 
 static void rig_progress(gpointer user, OspState state)

@@ -22,11 +22,10 @@
  *
  * plus informational exchanges (DPD answered, Delete and notifies
  * recorded) and, on request, messages of its own: notifies, Deletes,
- * transactions, a rekey (osp_test_gw_rekey).  Every message it sends passes through the edit hook first,
- * as a list of payloads: a test can change or add payloads and attributes,
- * append padding, corrupt the hash, send it in the clear or drop it.  A
- * retransmitted request gets the same answer again.  What the client sent
- * is checked (hashes, cookies) and recorded for assertions.
+ * transactions, a rekey (osp_test_gw_rekey).  Every message it sends passes through the edit hook
+ * first, as a list of payloads: a test can change or add payloads and attributes, append padding,
+ * corrupt the hash, send it in the clear or drop it.  A retransmitted request gets the same answer
+ * again.  What the client sent is checked (hashes, cookies) and recorded for assertions.
  *
  * The rig (OspTestRig) owns a session and a gateway, queues the datagrams
  * in both directions and keeps a fake clock: a test moves each datagram
@@ -124,7 +123,9 @@ struct OspTestGw {
   uint32_t p1_lifetime; /* life in message 2's SA; 0 = the client's */
   bool vid_xauth, vid_dpd, vid_unity; /* vendor IDs in message 2 (all true) */
   bool answer_dpd;                    /* R-U-THERE answered (true) */
-  uint32_t qm_spi;    /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
+  int natt;        /* NAT-T in message 2: 0 none (false), 2 RFC 3947, 1 draft-02 (payload 130) */
+  bool nat;        /* with natt: its NAT-D shows a NAT in between, so the client floats to 4500 */
+  uint32_t qm_spi; /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
   uint32_t qm_life_s; /* RESPONDER-LIFETIME (seconds) in message 2; 0 = none */
   OspTestGwEdit edit; /* called on every message before it is sent; may be NULL */
   gpointer edit_user;
@@ -215,6 +216,7 @@ typedef struct {
   GError *error;      /* closed with an error, NULL for a clean close */
   OspIpConfig *ipcfg; /* copy of the last ip_config(), NULL before */
   unsigned n_child_up, n_child_down;
+  unsigned n_natt_sent;  /* datagrams the client sent to port 4500 (NAT-T) */
   OspChildSa last_child; /* without keys */
   unsigned n_secrets_needed;
   OspSecretRequest last_request; /* message points to last_request_message */

@@ -250,9 +250,36 @@ static void test_gateway_rekeys(gconstpointer data)
   g_assert_false(r->closed);
 }
 
+typedef struct {
+  int natt;
+  bool nat;
+} NattCase;
+
+/* NAT-T: with a NAT in between (the gateway's NAT-D for us does not match)
+ * message 3 and everything after go to port 4500 and ESP is UDP-
+ * encapsulated; without one nothing floats.
+ *   I --- SA KE Ni IDii VIDs(NAT-T) ---> R
+ *   I <--- SA KE Nr IDir HASH_R VID(NAT-T) NAT-D NAT-D --- R
+ *   I --- HASH_I NAT-D NAT-D ---> R:4500 */
+static void test_natt(gconstpointer data)
+{
+  const NattCase *nc = data;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->natt = nc->natt;
+  r->gw->nat = nc->nat;
+  osp_test_rig_c2g(r);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_natt_sent, ==, nc->nat ? 2 : 0); /* HASH_I, INITIAL-CONTACT */
+  osp_test_rig_connect(r);
+  g_assert_cmpint(r->last_child.udp_encap, ==, nc->nat);
+  g_assert_cmpint(osp_session_natt_active(r->session), ==, nc->nat);
+}
+
 int main(int argc, char **argv)
 {
   static const int no_pfs = 0, pfs14 = 14;
+  static const NattCase natt_rfc = { 2, true }, natt_draft = { 1, true }, no_nat = { 2, false };
 
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/connect/step-by-step", test_step_by_step);
@@ -261,6 +288,9 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/connect/gateway-duplicates", test_gateway_duplicates);
   g_test_add_func("/gateway/connect/xauth-reply-lost", test_xauth_reply_lost);
   g_test_add_func("/gateway/connect/cfg-push", test_cfg_push);
+  g_test_add_data_func("/gateway/connect/natt-rfc3947", &natt_rfc, test_natt);
+  g_test_add_data_func("/gateway/connect/natt-draft", &natt_draft, test_natt);
+  g_test_add_data_func("/gateway/connect/natt-no-nat", &no_nat, test_natt);
   g_test_add_data_func("/gateway/connect/gateway-rekeys", &no_pfs, test_gateway_rekeys);
   g_test_add_data_func("/gateway/connect/gateway-rekeys-pfs", &pfs14, test_gateway_rekeys);
   g_test_add_func("/gateway/connect/dpd-answered", test_dpd_answered);
