@@ -594,6 +594,7 @@ void osp_script_state_default(OspScriptState *ret)
   ret->resolv_conf = "/etc/resolv.conf";
   ret->script_dir = "/var/run/vpnc";
   ret->own_dir = dir && *dir ? dir : "/var/lib/osprey";
+  ret->proc_route = "/proc/net/route";
 }
 
 /* the script's test: grep '^#@VPNC_GENERATED@' */
@@ -642,10 +643,12 @@ static gboolean pid_alive(guint64 pid)
   return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-/* The script's backups in st->script_dir: FALSE when a live process (or
- * `self`) owns one, as its mark is then no debris; else TRUE and the newest
- * backup of a process that is gone, if any, in *ret_orphan. */
-static gboolean scan_backups(const OspScriptState *st, pid_t self, char **ret_orphan)
+/* The script's state files PREFIX.PID in st->script_dir: FALSE when a live
+ * process (or `self`) owns one, as its changes are then no debris; else
+ * TRUE and the newest file of a process that is gone, if any, in
+ * *ret_orphan. */
+static gboolean scan_backups(const OspScriptState *st, const char *prefix, pid_t self,
+                             char **ret_orphan)
 {
   g_autoptr(GDir) dir = g_dir_open(st->script_dir, 0, NULL);
   g_autofree char *newest = NULL;
@@ -657,13 +660,11 @@ static gboolean scan_backups(const OspScriptState *st, pid_t self, char **ret_or
     struct stat sb;
     guint64 pid;
 
-    if (!g_str_has_prefix(name, VPNC_BACKUP_PREFIX) ||
-        !g_ascii_string_to_unsigned(name + strlen(VPNC_BACKUP_PREFIX), 10, 1, G_MAXINT, &pid,
-                                    NULL))
+    if (!g_str_has_prefix(name, prefix) ||
+        !g_ascii_string_to_unsigned(name + strlen(prefix), 10, 1, G_MAXINT, &pid, NULL))
       continue;
     if (pid == (guint64)self || pid_alive(pid)) {
-      g_debug("%s is marked for the live process %" G_GUINT64_FORMAT ": not touched",
-              st->resolv_conf, pid);
+      g_debug("%s%" G_GUINT64_FORMAT " belongs to a live process: not touched", prefix, pid);
       return FALSE;
     }
     path = g_build_filename(st->script_dir, name, NULL);
@@ -709,13 +710,11 @@ static char *without_mark(const char *text)
   return g_string_free(s, FALSE);
 }
 
-char *osp_script_state_repair(const OspScriptState *st, pid_t self)
+static char *repair_resolv(const OspScriptState *st, pid_t self)
 {
   g_autofree char *text = NULL, *own = own_copy_path(st), *backup = NULL, *source = NULL;
   g_autofree char *original = NULL;
   g_autoptr(GError) error = NULL;
-
-  g_return_val_if_fail(st != NULL && st->resolv_conf != NULL, NULL);
 
   if (!g_file_get_contents(st->resolv_conf, &text, NULL, NULL))
     return NULL;
@@ -727,7 +726,7 @@ char *osp_script_state_repair(const OspScriptState *st, pid_t self)
               error ? error->message : g_strerror(errno));
     return NULL;
   }
-  if (!scan_backups(st, self, &backup))
+  if (!scan_backups(st, VPNC_BACKUP_PREFIX, self, &backup))
     return NULL;
 
   if ((original = read_original(backup))) {
@@ -751,12 +750,150 @@ char *osp_script_state_repair(const OspScriptState *st, pid_t self)
                          st->resolv_conf, source);
 }
 
+/* ---- the default route a full tunnel replaced --------------------------- */
+
+#define VPNC_ROUTE_PREFIX "defaultroute."
+
+char *osp_netcfg_default_route(const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+  g_autofree char *best = NULL;
+  guint64 best_metric = G_MAXUINT64;
+
+  /* Iface Destination Gateway Flags RefCnt Use Metric Mask ...; addresses
+   * are the raw network-order words printed as hex */
+  for (guint i = 1; lines[0] && lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit_set(lines[i], " \t", -1);
+    const char *w[8];
+    guint n = 0;
+    guint64 dest, gw, flags, metric, mask;
+
+    for (guint j = 0; f[j] && n < G_N_ELEMENTS(w); j++)
+      if (*f[j])
+        w[n++] = f[j];
+    if (n < 8 || !g_ascii_string_to_unsigned(w[1], 16, 0, G_MAXUINT32, &dest, NULL) ||
+        !g_ascii_string_to_unsigned(w[2], 16, 0, G_MAXUINT32, &gw, NULL) ||
+        !g_ascii_string_to_unsigned(w[3], 16, 0, G_MAXUINT32, &flags, NULL) ||
+        !g_ascii_string_to_unsigned(w[6], 10, 0, G_MAXUINT32, &metric, NULL) ||
+        !g_ascii_string_to_unsigned(w[7], 16, 0, G_MAXUINT32, &mask, NULL))
+      continue;
+    /* RTF_UP; a name `ip` would take for something else is not ours */
+    if (dest != 0 || mask != 0 || !(flags & 1) || metric >= best_metric ||
+        !osp_netcfg_is_domain(w[0]))
+      continue;
+    best_metric = metric;
+    g_free(best);
+    if (gw) {
+      struct in_addr a = { .s_addr = (in_addr_t)gw };
+      char buf[INET_ADDRSTRLEN];
+
+      best = g_strdup_printf("default via %s dev %s metric %" G_GUINT64_FORMAT,
+                             inet_ntop(AF_INET, &a, buf, sizeof(buf)), w[0], metric);
+    } else {
+      best = g_strdup_printf("default dev %s metric %" G_GUINT64_FORMAT, w[0], metric);
+    }
+  }
+  return g_steal_pointer(&best);
+}
+
+/* Keyed by the network namespace: each has its own routes. */
+static char *own_route_path(const OspScriptState *st)
+{
+  struct stat sb;
+  g_autofree char *name = NULL;
+
+  if (!st->own_dir || stat("/proc/self/ns/net", &sb) < 0)
+    return NULL;
+  name = g_strdup_printf("defaultroute-%lx.before-vpn", (unsigned long)sb.st_ino);
+  return g_build_filename(st->own_dir, name, NULL);
+}
+
+/* `ip route replace WORDS...`; only words of the shape a route has */
+static gboolean route_replace(const char *route)
+{
+  g_auto(GStrv) words = g_strsplit_set(route, " \t\n", -1);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  int status = 0;
+
+  g_ptr_array_add(argv, (char *)"ip");
+  g_ptr_array_add(argv, (char *)"route");
+  g_ptr_array_add(argv, (char *)"replace");
+  for (guint i = 0; words[i]; i++) {
+    if (!*words[i])
+      continue;
+    if (!osp_netcfg_is_domain(words[i]) && strspn(words[i], "0123456789./") != strlen(words[i]))
+      return FALSE;
+    g_ptr_array_add(argv, words[i]);
+  }
+  g_ptr_array_add(argv, NULL);
+  if (argv->len < 5 || strcmp(argv->pdata[3], "default") != 0)
+    return FALSE;
+  return g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status(status, NULL);
+}
+
+static char *repair_route(const OspScriptState *st, pid_t self)
+{
+  g_autofree char *text = NULL, *current = NULL, *own = own_route_path(st), *orphan = NULL;
+  g_autofree char *route = NULL, *from = NULL;
+
+  if (!st->proc_route || !g_file_get_contents(st->proc_route, &text, NULL, NULL))
+    return NULL;
+  current = osp_netcfg_default_route(text);
+  if (current) {
+    /* a real one (a tunnel's has no gateway): kept for a later repair */
+    if (own && strstr(current, " via ") &&
+        (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
+         !g_file_set_contents_full(own, current, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL)))
+      g_debug("cannot keep a copy of the default route in %s", st->own_dir);
+    return NULL;
+  }
+  if (!scan_backups(st, VPNC_ROUTE_PREFIX, self, &orphan))
+    return NULL;
+  if (orphan && g_file_get_contents(orphan, &route, NULL, NULL) &&
+      g_str_has_prefix(route, "default")) {
+    from = g_strdup_printf(_("from the file it left (%s)"), orphan);
+  } else {
+    g_clear_pointer(&route, g_free);
+    if (!own || !g_file_get_contents(own, &route, NULL, NULL))
+      return NULL;
+    from = g_strdup_printf(_("from Osprey's copy (%s)"), own);
+  }
+  g_strstrip(route);
+  if (!route_replace(route)) {
+    g_debug("cannot restore the default route %s", route);
+    return NULL;
+  }
+  if (orphan)
+    unlink(orphan);
+  return g_strdup_printf(_("The default route that the full tunnel of a VPN client that ended "
+                           "without disconnecting had replaced is back: %s, %s."),
+                         route, from);
+}
+
+char *osp_script_state_repair(const OspScriptState *st, pid_t self)
+{
+  g_autofree char *resolv = NULL, *route = NULL;
+
+  g_return_val_if_fail(st != NULL && st->resolv_conf != NULL, NULL);
+
+  resolv = repair_resolv(st, self);
+  route = repair_route(st, self);
+  if (resolv && route)
+    return g_strconcat(resolv, " ", route, NULL);
+  return resolv ? g_steal_pointer(&resolv) : g_steal_pointer(&route);
+}
+
 void osp_script_state_forget(const OspScriptState *st)
 {
-  g_autofree char *own = own_copy_path(st);
+  g_autofree char *own = own_copy_path(st), *own_route = own_route_path(st);
 
   if (own)
     unlink(own);
+  if (own_route)
+    unlink(own_route);
 }
 
 gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,

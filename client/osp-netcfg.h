@@ -76,7 +76,13 @@ typedef struct {
   const char *resolv_conf; /* /etc/resolv.conf */
   const char *script_dir;  /* /var/run/vpnc */
   const char *own_dir;     /* $OSPREY_STATE_DIR, default /var/lib/osprey; NULL: no copy */
+  const char *proc_route;  /* /proc/net/route; NULL: leave the routes alone */
 } OspScriptState;
+
+/* The IPv4 default route in /proc/net/route text (the lowest metric), as
+ * the words `ip route replace` takes ("default via 192.0.2.1 dev eth0
+ * metric 100"), or NULL when there is none. */
+char *osp_netcfg_default_route(const char *proc_net_route);
 
 /* The paths above (own_dir from the environment at the time of the call). */
 void osp_script_state_default(OspScriptState *ret);
@@ -88,7 +94,9 @@ void osp_script_state_default(OspScriptState *ret);
  * own copy, else the file without the mark) and returns a sentence saying
  * what was repaired; NULL when there was nothing to repair, including when a
  * live client owns the mark.  An unmarked resolv.conf is copied to own_dir
- * for a later repair. */
+ * for a later repair.  Likewise the default route a full tunnel replaced
+ * (it went with the dead tunnel's device): restored from the dead client's
+ * /var/run/vpnc/defaultroute.PID, else from Osprey's copy. */
 char *osp_script_state_repair(const OspScriptState *st, pid_t self);
 /* After a successful "disconnect": Osprey's copy is no longer needed. */
 void osp_script_state_forget(const OspScriptState *st);

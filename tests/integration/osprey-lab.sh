@@ -283,6 +283,7 @@ case $SCENARIO in
   reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
   duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
+  stale-state-full) LAB_LOCAL_TS=0.0.0.0/0 ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
     LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
@@ -702,6 +703,28 @@ case $SCENARIO in
     grep -q '^#@VPNC_GENERATED@' "$rc_file" && fail "resolv.conf still marked after disconnect"
     grep -qx "# osprey lab $LAB_NS_CL" "$rc_file" || fail "resolv.conf lost its other lines"
     note "after a killed vpnc: mark removed, connect and disconnect work" ;;
+  stale-state-full)
+    # A full tunnel replaces the default route; killed, the client takes it
+    # along with its tun device: no default route is left, and the next
+    # connect's script would save "none" to restore.
+    before=$(lab_exec_client ip -4 route show default)
+    [ -n "$before" ] || fail "the lab has no default route to begin with"
+    osprey_start
+    osprey_expect_up
+    kill -KILL "$OSP_PID"; wait "$OSP_PID" 2>/dev/null; OSP_PID=
+    [ -z "$(lab_exec_client ip -4 route show default)" ] || fail "a default route survived the kill"
+    : >"$LAB_DIR/osprey.log"
+    osprey_start
+    osprey_expect_up
+    grep -q "The default route .* is back: default via $LAB_GW_ADDR dev eth0" "$LAB_DIR/osprey.log" ||
+      fail "the default route repair was not reported"
+    note "$(grep "default route" "$LAB_DIR/osprey.log" | head -1)"
+    osprey_stop
+    [ "$(lab_exec_client ip -4 route show default)" = "$before" ] ||
+      fail "default route after disconnect: '$(lab_exec_client ip -4 route show default)', before: '$before'"
+    [ "$(cat "/etc/netns/$LAB_NS_CL/resolv.conf")" = "$(lab_ns_resolv_initial "$LAB_NS_CL")" ] ||
+      fail "resolv.conf after disconnect is not the original"
+    note "after the disconnect: the original default route and resolv.conf" ;;
   rekey-volume)
     # the gateway's IPsec SAs live for 4 MB (it announces no lifetime in
     # kilobytes, it deletes the SA when the volume is reached): a new one

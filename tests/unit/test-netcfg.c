@@ -868,6 +868,37 @@ static char *backup_path(const StaleFixture *f, long pid)
   return g_build_filename(f->script_dir, name, NULL);
 }
 
+/* /proc/net/route: the default route with the lowest metric, as `ip route`
+ * words; none when only a tunnel's or no default route is there. */
+static void test_default_route(void)
+{
+  static const char head[] =
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+  g_autofree char *one = g_strconcat(head,
+      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", NULL);
+  g_autofree char *two = g_strconcat(head,
+      "wlan0\t00000000\t016433C6\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+      "eth1\t00000000\t017100CB\t0003\t0\t0\t100\t00000000\t0\t0\t0\n", NULL);
+  g_autofree char *tun = g_strconcat(head,
+      "tun0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n", NULL);
+  g_autofree char *down = g_strconcat(head,
+      "eth0\t00000000\t010200C0\t0002\t0\t0\t0\t00000000\t0\t0\t0\n"
+      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", NULL);
+  g_autofree char *r1 = osp_netcfg_default_route(one);
+  g_autofree char *r2 = osp_netcfg_default_route(two);
+  g_autofree char *r3 = osp_netcfg_default_route(tun);
+  g_autofree char *r4 = osp_netcfg_default_route(down);
+  g_autofree char *r5 = osp_netcfg_default_route(head);
+
+  g_assert_cmpstr(r1, ==, "default via 192.0.2.1 dev eth0 metric 0");
+  g_assert_cmpstr(r2, ==, "default via 203.0.113.1 dev eth1 metric 100");
+  g_assert_cmpstr(r3, ==, "default dev tun0 metric 0");
+  g_assert_null(r4); /* not RTF_UP */
+  g_assert_null(r5);
+  g_assert_null(osp_netcfg_default_route(NULL));
+}
+
 /* Nothing stale: nothing done, a copy of the original kept, then dropped. */
 static void test_stale_clean(StaleFixture *f, G_GNUC_UNUSED gconstpointer data)
 {
@@ -1155,6 +1186,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/sanitize/hostile", test_sanitize_hostile);
   g_test_add_func("/netcfg/env/hostile", test_env_hostile);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
+  g_test_add_func("/netcfg/default-route", test_default_route);
 #define STALE_TEST(name, fn) \
   g_test_add("/netcfg/stale/" name, StaleFixture, NULL, stale_setup, fn, stale_teardown)
   STALE_TEST("clean", test_stale_clean);
