@@ -55,6 +55,7 @@ const NmOspreyKey nm_osprey_keys[] = {
   { "Target networks", S, false, "a.b.c.d/len ... routed instead of the gateway's split list" },
   { "No split tunnel", B, false, "ignore the gateway's split list: route everything" },
   { "Keep credentials", B, false, "keep XAUTH credentials for re-authentication (yes)" },
+  { "Enable weak DH group", B, false, "let auto also try MODP-1536 and MODP-1024 (groups 5, 2)" },
   /* secrets */
   { "IPSec secret", X, true, "group password" },
   { "Xauth password", X, true, "XAUTH password" },

@@ -493,6 +493,22 @@ static void nm_osprey_plugin_class_init(NMOspreyPluginClass *klass)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* --keys: the key table as Markdown (data/nm/README.md holds a copy, which
+ * tests/nm/keys-doc.sh compares). */
+static void print_keys(void)
+{
+  static const char *const types[] = {
+    [NM_OSPREY_TYPE_STRING] = "vpn.data", [NM_OSPREY_TYPE_BOOLEAN] = "vpn.data, yes/no",
+    [NM_OSPREY_TYPE_IGNORED] = "vpn.data, ignored", [NM_OSPREY_TYPE_SECRET] = "vpn.secrets",
+  };
+
+  g_print("| Key | Where | NetworkManager-vpnc | Meaning |\n| --- | --- | --- | --- |\n");
+  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++)
+    g_print("| `%s` | %s | %s | %s |\n", k->name, types[k->type], k->vpnc ? "yes" : "no",
+            k->meaning);
+  g_print("| `<secret>-flags` | vpn.data, ignored | yes | NetworkManager's flags of a secret |\n");
+}
+
 /* Waits for the Delete to leave and the TUN device to go before quitting. */
 static gboolean quit_when_down(gpointer data)
 {
@@ -516,11 +532,12 @@ int main(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *bus_name = NULL;
-  gboolean persist = FALSE, debug = FALSE;
+  gboolean persist = FALSE, debug = FALSE, keys = FALSE;
   GOptionEntry entries[] = {
     { "persist", 0, 0, G_OPTION_ARG_NONE, &persist, N_("Do not quit when the VPN ends"), NULL },
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL },
     { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, N_("D-Bus name to use"), N_("NAME") },
+    { "keys", 0, 0, G_OPTION_ARG_NONE, &keys, N_("Print the table of connection keys"), NULL },
     { NULL },
   };
 
@@ -533,6 +550,10 @@ int main(int argc, char **argv)
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     g_printerr("nm-osprey-service: %s\n", error->message);
     return 1;
+  }
+  if (keys) {
+    print_keys();
+    return 0;
   }
   if (debug || getenv("NM_VPN_LOG_LEVEL"))
     g_setenv("G_MESSAGES_DEBUG", "all", FALSE);

@@ -151,7 +151,15 @@ check "NM shows the gateway's banner" grep -q 'Osprey lab gateway' <<<"$banner"
 
 # ---- down
 check "nmcli con down" nm_exec nmcli connection down lab-osprey
-check "the tunnel device is gone" bash -c "! ip -n '$LAB_NS_CL' link show '$dev' 2>/dev/null"
+gone() # gone DEV: DEV disappears within 3 s (the Delete to the gateway goes first)
+{
+  for _ in $(seq 30); do
+    ip -n "$LAB_NS_CL" link show "$1" >/dev/null 2>&1 || return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "the tunnel device is gone" gone "$dev"
 check "the route to $LAB_PROTECTED_NET is gone" bash -c "[ -z \"\$(ip -n '$LAB_NS_CL' route show '$LAB_PROTECTED_NET')\" ]"
 
 # ---- a wrong saved password: a login failure, with the engine's sentence
@@ -270,9 +278,20 @@ echo "# gateway killed: NM left activated after ${gone} s"
 check "NM leaves activated within 15 s of the gateway's death" test "$gone" -le 15
 check "the route through the tunnel went with it" test -z "$(tun_route)"
 
-# ---- a full tunnel: the default route goes through it
-LAB_LOCAL_TS=0.0.0.0/0 lab_gateway_start || exit 1
+# ---- a full tunnel: the default route goes through it; the gateway
+# rekeys the IPsec SA every 10 s, which NetworkManager never sees
+LAB_LOCAL_TS=0.0.0.0/0 LAB_REKEY_TIME=10s lab_gateway_start || exit 1
 check "nmcli con up, full tunnel" nm_exec nmcli --wait 40 connection up lab-osprey
+sas0=$(grep -c -E "quick mode: SA in|quick mode \(gateway's\): accepting" "$NM_DIR/service.log")
+left=0
+for _ in $(seq 50); do
+  [ "$(con_state lab-osprey)" = activated ] || { left=1; break; }
+  sleep 0.5
+done
+sas1=$(grep -c -E "quick mode: SA in|quick mode \(gateway's\): accepting" "$NM_DIR/service.log")
+echo "# IPsec SAs negotiated during 25 s: $((sas1 - sas0))"
+check "rekeys happened (gateway rekey_time 10 s)" test $((sas1 - sas0)) -ge 1
+check "NM stayed activated through the rekeys" test $left = 0
 ip4=$(nm_exec nmcli -g IP4.ROUTE connection show lab-osprey)
 echo "$ip4" | sed 's/^/# IP4.ROUTE: /'
 check "full tunnel: the default route goes through the tunnel" \

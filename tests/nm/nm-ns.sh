@@ -56,7 +56,7 @@ EOF
   # the service, started by NM, logs to a file we can read
   cat >"$NM_DIR/nm-osprey-service" <<EOF
 #!/bin/sh
-G_MESSAGES_DEBUG=all exec '$service' "\$@" 2>>'$NM_DIR/service.log'
+G_MESSAGES_DEBUG=all exec '$service' "\$@" >>'$NM_DIR/service.log' 2>&1
 EOF
   chmod 0755 "$NM_DIR/nm-osprey-service"
   cat >"$NM_DIR/vpn/nm-osprey-service.name" <<EOF
