@@ -21,11 +21,14 @@
  *   I --- HASH(3) -------------------------> R
  *
  * plus informational exchanges (DPD answered, Delete and notifies
- * recorded) and, on request, messages of its own: notifies, Deletes,
- * transactions, a rekey (osp_test_gw_rekey).  Every message it sends passes through the edit hook
- * first, as a list of payloads: a test can change or add payloads and attributes, append padding,
- * corrupt the hash, send it in the clear or drop it.  A retransmitted request gets the same answer
- * again.  What the client sent is checked (hashes, cookies) and recorded for assertions.
+ * recorded), NAT-T (natt, nat) and, on request, messages of its own:
+ * notifies, Deletes, transactions, a rekey (osp_test_gw_rekey).  Every
+ * message it sends passes through the edit hook first, as a list of
+ * payloads: a test can change or add payloads and attributes, append
+ * padding, corrupt the hash, send a damaged twin first, send it in the
+ * clear or drop it.  A retransmitted request gets the same answer again.
+ * What the client sent is checked (hashes, cookies) and recorded for
+ * assertions; a datagram that fails a check counts in rejected.
  *
  * The rig (OspTestRig) owns a session and a gateway, queues the datagrams
  * in both directions and keeps a fake clock: a test moves each datagram

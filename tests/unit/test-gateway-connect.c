@@ -250,6 +250,49 @@ static void test_gateway_rekeys(gconstpointer data)
   g_assert_false(r->closed);
 }
 
+/* The client's message 3 and its INITIAL-CONTACT arrive swapped: the
+ * gateway cannot read the notify before it has message 3 (IV), drops it,
+ * and the login goes on.
+ *   I --- HASH N(INITIAL-CONTACT) ---> R   (first: dropped)
+ *   I --- HASH_I ---> R */
+static void test_reordered_am3(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(GByteArray) am3 = NULL;
+
+  osp_test_rig_c2g(r);
+  osp_test_rig_g2c(r);
+  am3 = osp_test_rig_take_c2g(r);
+  osp_test_rig_c2g(r);
+  g_assert_cmpuint(r->gw->rejected, ==, 1);
+  osp_test_rig_to_gw(r, am3);
+  g_assert_true(r->gw->p1_done);
+  osp_test_rig_connect(r);
+}
+
+/* Every datagram the gateway sent, replayed once the tunnel is up: none
+ * changes anything.
+ *   I <--- (each of SA KE Nr ..., ATTR(REQUEST), ATTR(SET), ATTR(REPLY), HASH(2)) --- replay */
+static void test_replay_all(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  guint i, n;
+
+  osp_test_rig_connect(r);
+  n = r->gw->sent->len;
+  for (i = 0; i < n; i++)
+    osp_test_gw_resend(r->gw, (int)i);
+  osp_test_rig_run(r);
+  osp_test_rig_advance(r, 2 * G_USEC_PER_SEC);
+  for (i = 0; i < n; i++)
+    osp_test_gw_resend(r->gw, (int)i);
+  osp_test_rig_run(r);
+  g_assert_false(r->closed);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  g_assert_cmpuint(r->n_child_down, ==, 0);
+  g_assert_cmpuint(r->gw->children->len, ==, 1);
+}
+
 typedef struct {
   int natt;
   bool nat;
@@ -288,6 +331,8 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/connect/gateway-duplicates", test_gateway_duplicates);
   g_test_add_func("/gateway/connect/xauth-reply-lost", test_xauth_reply_lost);
   g_test_add_func("/gateway/connect/cfg-push", test_cfg_push);
+  g_test_add_func("/gateway/connect/reordered-am3", test_reordered_am3);
+  g_test_add_func("/gateway/connect/replay-all", test_replay_all);
   g_test_add_data_func("/gateway/connect/natt-rfc3947", &natt_rfc, test_natt);
   g_test_add_data_func("/gateway/connect/natt-draft", &natt_draft, test_natt);
   g_test_add_data_func("/gateway/connect/natt-no-nat", &no_nat, test_natt);
