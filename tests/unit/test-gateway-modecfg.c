@@ -112,6 +112,39 @@ static void test_split_dns_list(void)
   g_assert_cmpstr(r->ipcfg->split_dns, ==, "corp.example,lab.example");
 }
 
+/* Oversized and repeated attributes: a 30000-byte banner, 100 DNS servers,
+ * 2000 split networks, 50 default domains.  The session takes what it can
+ * use, within its bounds, and connects.
+ *   I <--- HASH ATTR(REPLY address BANNER(30000) DNS*100 SPLIT_INCLUDE(2000) ...) --- R */
+static void test_oversized_attributes(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autofree char *banner = g_strnfill(30000, 'b');
+  g_autofree uint8_t *splits = g_malloc0(14 * 2000);
+  GByteArray *a = r->gw->cfg_attrs;
+  int i;
+
+  g_byte_array_set_size(a, 0);
+  osp_put_attr_var(a, 1, "\xc6\x12\x01\x0a", 4); /* 198.18.1.10 */
+  osp_put_attr_var(a, 28672, banner, 30000);
+  for (i = 0; i < 100; i++)
+    osp_put_attr_var(a, 3, "\xc6\x33\x64\x35", 4); /* 198.51.100.53 */
+  for (i = 0; i < 2000; i++) {
+    splits[14 * i] = 198;
+    splits[14 * i + 1] = 51;
+    splits[14 * i + 2] = 100;
+    memset(splits + 14 * i + 4, 0xff, 4);
+  }
+  osp_put_attr_var(a, 28676, splits, 14 * 2000); /* all in one payload of < 64 KiB */
+  for (i = 0; i < 50; i++)
+    osp_put_attr_var(a, 28674, "corp.example", 12);
+  osp_test_rig_connect(r);
+  g_assert_cmpuint(strlen(r->ipcfg->banner), <=, 8192);
+  g_assert_cmpuint(r->ipcfg->dns->len, <=, 16);
+  g_assert_cmpuint(r->ipcfg->split_inc->len, <=, 256);
+  g_assert_cmpstr(r->ipcfg->default_domain, ==, "corp.example");
+}
+
 int main(int argc, char **argv)
 {
   static const unsigned pads[] = { 1, 2, 3 };
@@ -124,5 +157,6 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/modecfg/rejected-reply-reported", test_rejected_reply_reported);
   g_test_add_func("/gateway/modecfg/split-dns-repeated", test_split_dns_repeated);
   g_test_add_func("/gateway/modecfg/split-dns-list", test_split_dns_list);
+  g_test_add_func("/gateway/modecfg/oversized-attributes", test_oversized_attributes);
   return g_test_run();
 }
