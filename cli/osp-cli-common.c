@@ -4,8 +4,14 @@
 #include "osprey.h"
 #include "osp-dbus-settings.h"
 
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The error list of data/net.ospreyvpn.Osprey1.xml: name, reason code. */
 static const struct {
@@ -186,6 +192,63 @@ static int fail_no_profile(OspCli *cli, const char *remote, const char *profile)
                       _("There is no profile named \"%s\" (osprey list shows them)."), profile);
 }
 
+/* Who may do what (data/net.ospreyvpn.osprey1.policy), in words. */
+static const struct {
+  const char *action;
+  const char *rule;
+} polkit_rules[] = {
+  { "net.ospreyvpn.osprey1.connect",
+    N_("connecting a profile is for users logged in at this machine (the active local session); "
+       "others need an administrator's password") },
+  { "net.ospreyvpn.osprey1.disconnect",
+    N_("disconnecting another user's connection needs an administrator's password") },
+  { "net.ospreyvpn.osprey1.modify-system-profiles",
+    N_("adding, changing and deleting profiles and their secrets needs an administrator's "
+       "password") },
+  { "net.ospreyvpn.osprey1.connect-config",
+    N_("connecting a file that is not a stored profile needs an administrator's password (it may "
+       "name a script that runs as root)") },
+  { "net.ospreyvpn.osprey1.set-root-commands",
+    N_("a profile's Script or Password helper runs as root, so setting one needs an "
+       "administrator's password each time") },
+};
+
+/* "Not authorized": which action, who may do it, and what to do now: on a
+ * terminal osprey has a polkit agent ask for the password; elsewhere only
+ * an administrator's polkit rule helps. */
+/* @action as a whole word of @text ("...connect" is not "...connect-config") */
+static gboolean names_action(const char *text, const char *action)
+{
+  size_t n = strlen(action);
+
+  for (const char *p = strstr(text, action); p; p = strstr(p + 1, action))
+    if (!g_ascii_isalnum(p[n]) && p[n] != '-' && p[n] != '_')
+      return TRUE;
+  return FALSE;
+}
+
+static int fail_not_authorized(OspCli *cli, const char *remote, const char *message)
+{
+  gboolean asked = g_str_has_prefix(message, "Authentication is required");
+
+  for (size_t i = 0; i < G_N_ELEMENTS(polkit_rules); i++) {
+    if (!names_action(message, polkit_rules[i].action))
+      continue;
+    if (asked)
+      return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
+                          _("Not authorized without a password: %s; run osprey in a terminal to "
+                            "type it, or ask an administrator for a polkit rule (ospreyd(8)) "
+                            "[%s]."),
+                          _(polkit_rules[i].rule), polkit_rules[i].action);
+    return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
+                        _("Not authorized: %s, and polkit refused; an administrator can allow it "
+                          "with a polkit rule (ospreyd(8)) [%s]."),
+                        _(polkit_rules[i].rule), polkit_rules[i].action);
+  }
+  return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
+                      _("Not authorized: %s."), message);
+}
+
 static int fail_daemon_error(OspCli *cli, const char *remote, const char *message,
                              const char *profile)
 {
@@ -197,8 +260,7 @@ static int fail_daemon_error(OspCli *cli, const char *remote, const char *messag
     if (strcmp(name, "NotFound") == 0 && profile)
       return fail_no_profile(cli, remote, profile);
     if (strcmp(name, "NotAuthorized") == 0)
-      return osp_cli_fail(cli, OSP_EXIT_NOT_AUTHORIZED, "not-authorized", remote,
-                          _("Not authorized: %s."), message);
+      return fail_not_authorized(cli, remote, message);
     return osp_cli_fail(cli, daemon_errors[i].status, daemon_errors[i].reason, remote, "%s [%s]",
                         message, daemon_errors[i].reason);
   }
@@ -242,6 +304,53 @@ static GDBusConnection *bus_new(const char *address, GError **error)
   return g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
 }
 
+/* On a terminal, a text polkit agent for this process's own requests, as
+ * systemctl and pkexec have: `pkttyagent --process PID --fallback`, waited
+ * for until it has registered (it closes --notify-fd).  Not for root,
+ * whom ospreyd always authorizes; on a private bus (--bus-address) the
+ * agent is told to use that one as the system bus, where a test's polkitd
+ * runs. */
+static void start_polkit_agent(OspCli *cli)
+{
+  g_autofree char *path = g_find_program_in_path("pkttyagent");
+  g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
+  g_auto(GStrv) envp = g_get_environ();
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { path, "--process", pid, "--notify-fd", "3", "--fallback", NULL };
+  int fds[2], target = 3;
+  struct pollfd pfd;
+  char byte;
+
+  if (!cli->polkit_agent_wanted || cli->polkit_agent_pid || !path || getuid() == 0 ||
+      !isatty(STDIN_FILENO) || !g_unix_open_pipe(fds, FD_CLOEXEC, NULL))
+    return;
+  if (cli->bus_address && *cli->bus_address)
+    envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", cli->bus_address, TRUE);
+  if (!g_spawn_async_with_pipes_and_fds(NULL, argv, (const char *const *)envp,
+                                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
+                                        NULL, NULL, -1, -1, -1, &fds[1], &target, 1,
+                                        &cli->polkit_agent_pid, NULL, NULL, NULL, &error)) {
+    g_debug("no polkit agent: %s", error->message);
+    cli->polkit_agent_pid = 0;
+  }
+  close(fds[1]);
+  pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+  /* EOF once registered, or when it gave up; 10 s at most */
+  while (cli->polkit_agent_pid && poll(&pfd, 1, 10000) > 0 && read(fds[0], &byte, 1) > 0)
+    ;
+  close(fds[0]);
+}
+
+void osp_cli_stop_polkit_agent(OspCli *cli)
+{
+  if (!cli->polkit_agent_pid)
+    return;
+  kill(cli->polkit_agent_pid, SIGTERM);
+  waitpid(cli->polkit_agent_pid, NULL, 0);
+  g_spawn_close_pid(cli->polkit_agent_pid);
+  cli->polkit_agent_pid = 0;
+}
+
 /* Connects to the bus and makes sure ospreyd answers (starting it if the
  * bus can activate it).  Returns an exit status. */
 int osp_cli_open_bus(OspCli *cli)
@@ -267,6 +376,7 @@ int osp_cli_open_bus(OspCli *cli)
   cli->daemon_owner = g_dbus_proxy_get_name_owner(G_DBUS_PROXY(cli->manager));
   if (!cli->daemon_owner)
     return fail_daemon_absent(cli, NULL);
+  start_polkit_agent(cli);
   return OSP_EXIT_OK;
 }
 

@@ -35,6 +35,11 @@ static const OspCliCommand *const commands[] = {
   &osp_cli_cmd_logs,   &osp_cli_cmd_nm_migrate, &cmd_help_entry,
 };
 
+/* The commands whose calls polkit may want a password for (osprey(1)). */
+static const char *const authorizing_commands[] = {
+  "connect", "disconnect", "import", "set", "edit", "delete", "secrets", NULL,
+};
+
 static const char *exit_status_help(void)
 {
   return _("Exit status:\n"
@@ -215,11 +220,13 @@ static int run(OspCli *cli, int argc, char **argv)
     return unknown_command(cli, word);
   if (argc > 1 && strcmp(argv[1], "--") == 0)
     remove_arg(&argc, argv, 1);
+  cli->polkit_agent_wanted = g_strv_contains(authorizing_commands, cmd->name);
   return cmd->run(cli, argc - 1, argv + 1);
 }
 
 static void cli_clear(OspCli *cli)
 {
+  osp_cli_stop_polkit_agent(cli);
   if (cli->watch_id)
     g_bus_unwatch_name(cli->watch_id);
   g_clear_object(&cli->manager);

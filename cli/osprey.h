@@ -53,6 +53,8 @@ typedef struct {
   int status;
   gboolean done; /* osp_cli_finish() was called */
   gboolean progress_open; /* a line of progress dots on stderr awaits its end */
+  gboolean polkit_agent_wanted; /* the command makes calls polkit may ask about */
+  GPid polkit_agent_pid;        /* the pkttyagent started for them, or 0 */
   guint watch_id;
   gboolean follow_restarts;           /* monitor: survive ospreyd restarts */
   void (*daemon_gone)(gpointer data); /* called before the loop quits on exit 4 */
@@ -69,6 +71,7 @@ typedef struct {
 
 /* osp-cli-common.c: the bus, errors, look-ups */
 int osp_cli_open_bus(OspCli *cli);
+void osp_cli_stop_polkit_agent(OspCli *cli);
 int osp_cli_fail(OspCli *cli, int status, const char *reason, const char *dbus_name,
                  const char *format, ...) G_GNUC_PRINTF(5, 6);
 int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile);

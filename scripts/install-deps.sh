@@ -25,6 +25,7 @@ deps_build=(
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.
 deps_test=(
   dbus python3-dbus python3-gi libxml2-utils bc
+  polkitd                        # tests/dbus/test-polkit.py: a real polkitd, pkttyagent
   strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
   libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
   iproute2 nftables iputils-ping iperf3 socat util-linux
