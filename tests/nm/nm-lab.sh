@@ -15,7 +15,8 @@
 # give the same connection, an imported lab .pcf connects; a
 # NetworkManager-vpnc connection switched by `osprey nm-migrate` connects
 # unchanged; a newline in a value and a "Script" key are refused; con up with saved
-# secrets; `nmcli --ask con up` on a pty with "always ask" secrets, asked
+# secrets; `nmcli --ask con up` on a pty with agent-owned and "always ask"
+# secrets, asked
 # through nm-osprey-auth-dialog --external-ui-mode; ping through the tunnel; routes, DNS and
 # domains as NetworkManager shows them; con down removes the device and the
 # route; a wrong password fails as a login failure; the gateway killed ->
@@ -172,21 +173,25 @@ check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last
 check "the service logged the engine's sentence" grep -q -i 'XAUTH\|password\|credentials' \
   "$NM_DIR/service.log"
 
-# ---- nmcli --ask on a terminal: "always ask" group password and password,
-# what to ask decided by nm-osprey-auth-dialog --external-ui-mode
-nm_exec nmcli connection add type vpn con-name lab-ask autoconnect no \
-  vpn-type org.freedesktop.NetworkManager.osprey \
-  vpn.data "IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER, IPSec secret-flags=2, Xauth password-flags=2" >/dev/null
-/usr/bin/python3 "$HERE/pty-answer.py" 40 'Group password' "$LAB_GROUP_SECRET" \
-  '(?<!Group )[Pp]assword.*:' "$LAB_PASSWORD" -- \
-  nsenter -t "$NM_PID" -m -u -n nmcli --ask --wait 30 connection up lab-ask 2>"$NM_DIR/ask.out"
-st=$?
-sed 's/^/# /' "$NM_DIR/ask.out" | grep -v -e "$LAB_PASSWORD" -e "$LAB_GROUP_SECRET"
-check "nmcli --ask con up: both prompts answered, connected" test $st = 0
-check "nmcli --ask: ping through the tunnel" lab_wait_tunnel 10
-check "nmcli --ask: nothing was saved" \
-  bash -c "! grep -q -e '$LAB_PASSWORD' -e '$LAB_GROUP_SECRET' '$NM_DIR'/etc/system-connections/lab-ask*"
-nm_exec nmcli connection down lab-ask >/dev/null
+# ---- nmcli --ask on a terminal: agent-owned (1) and "always ask" (2) group
+# password and password, what to ask decided by nm-osprey-auth-dialog
+# --external-ui-mode
+for flags in 1 2; do
+  nm_exec nmcli connection add type vpn con-name "lab-ask$flags" autoconnect no \
+    vpn-type org.freedesktop.NetworkManager.osprey \
+    vpn.data "IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER, IPSec secret-flags=$flags, Xauth password-flags=$flags" >/dev/null
+  /usr/bin/python3 "$HERE/pty-answer.py" 40 'Group password' "$LAB_GROUP_SECRET" \
+    '(?<!Group )[Pp]assword.*:' "$LAB_PASSWORD" -- \
+    nsenter -t "$NM_PID" -m -u -n nmcli --ask --wait 30 connection up "lab-ask$flags" \
+    2>"$NM_DIR/ask.out"
+  st=$?
+  sed 's/^/# /' "$NM_DIR/ask.out" | grep -v -e "$LAB_PASSWORD" -e "$LAB_GROUP_SECRET"
+  check "nmcli --ask con up, secret flags $flags: both prompts answered, connected" test $st = 0
+  check "nmcli --ask, secret flags $flags: ping through the tunnel" lab_wait_tunnel 10
+  check "nmcli --ask, secret flags $flags: nothing was saved" \
+    bash -c "! grep -q -e '$LAB_PASSWORD' -e '$LAB_GROUP_SECRET' '$NM_DIR'/etc/system-connections/lab-ask$flags*"
+  nm_exec nmcli connection down "lab-ask$flags" >/dev/null
+done
 
 # ---- con up to the first ping, Osprey and NetworkManager-vpnc, same gateway
 # (3 rounds each, alternating)
