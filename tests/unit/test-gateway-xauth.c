@@ -134,12 +134,33 @@ static void test_cancel_before_phase1(void)
   g_assert_true(g_queue_is_empty(&r->to_gw));
 }
 
+static void pad_xauth(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  static const uint8_t zeros[3];
+
+  if (m->step == OSP_TEST_GW_XAUTH_REQUEST || m->step == OSP_TEST_GW_XAUTH_STATUS)
+    g_byte_array_append(osp_test_gw_msg_find(m, OSP_PL_ATTR)->body, zeros, 3);
+}
+
+/* XAUTH messages padded with zeros to a multiple of 4 are read as they are.
+ *   I <--- HASH ATTR(REQUEST TYPE USER_NAME USER_PASSWORD 00 00 00) --- R
+ *   I <--- HASH ATTR(SET STATUS=1 00 00 00) --- R */
+static void test_zero_padding(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = pad_xauth;
+  osp_test_rig_connect(r);
+  g_assert_true(r->gw->xauth_done);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/xauth/repeated-attributes", test_repeated_attributes);
   g_test_add_func("/gateway/xauth/every-kind-repeated", test_every_kind_repeated);
   g_test_add_func("/gateway/xauth/cancel-sends-delete", test_cancel_sends_delete);
+  g_test_add_func("/gateway/xauth/zero-padding", test_zero_padding);
   g_test_add_func("/gateway/xauth/cancel-before-phase1", test_cancel_before_phase1);
   return g_test_run();
 }
