@@ -1027,6 +1027,21 @@ static void session_closed(gpointer user, const GError *error)
 static void session_ike_expiring(gpointer user);
 static void session_reauthenticated(gpointer user);
 
+/* While the connection comes up, the user hears about each retry (osprey
+ * connect -v, the daemon's StateMessage); later ones (a rekey, DPD) are
+ * the engine's business. */
+static void session_retrying(gpointer user, const char *text)
+{
+  Link *l = user;
+  OspConnection *c = l->c;
+
+  if (l->role != ROLE_CURRENT || !c->cb->notice)
+    return;
+  if (c->state == OSP_STATE_CONNECTING || c->state == OSP_STATE_AUTHENTICATING ||
+      c->state == OSP_STATE_CONFIGURING || c->state == OSP_STATE_RECONNECTING)
+    c->cb->notice(c, text, c->user);
+}
+
 static const OspSessionOps session_ops = {
   .send = session_send,
   .progress = session_progress,
@@ -1037,6 +1052,7 @@ static const OspSessionOps session_ops = {
   .ike_expiring = session_ike_expiring,
   .reauthenticated = session_reauthenticated,
   .closed = session_closed,
+  .retrying = session_retrying,
 };
 
 /* ---- sessions and re-authentication ------------------------------------ */

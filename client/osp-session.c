@@ -675,6 +675,20 @@ gint64 osp_session_next_deadline(const OspSession *s)
   return d;
 }
 
+static void say_retrying(OspSession *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say_retrying(OspSession *s, const char *fmt, ...)
+{
+  g_autofree char *text = NULL;
+  va_list ap;
+
+  if (!s->ops->retrying)
+    return;
+  va_start(ap, fmt);
+  text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  s->ops->retrying(s->user, text);
+}
+
 static void retransmit_timer(OspSession *s)
 {
   if (s->rt.tries >= s->rt.max_tries) {
@@ -682,8 +696,11 @@ static void retransmit_timer(OspSession *s)
     /* a gateway that judged our identity has accepted the group */
     if (s->state == S_AM1_SENT &&
         !(s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET) &&
-        osp_phase1_silence(s))
+        osp_phase1_silence(s)) {
+      say_retrying(s, _("No answer from %s; trying another Diffie-Hellman group"),
+                   s->profile->gateway);
       return;
+    }
     if (s->rejected) {
       g_autofree char *why = g_steal_pointer(&s->rejected);
 
@@ -696,6 +713,8 @@ static void retransmit_timer(OspSession *s)
   }
   if (s->rt.pkt) {
     g_debug("retransmitting (try %u)", s->rt.tries + 1);
+    say_retrying(s, _("No answer from %s yet; sending again (try %u of %u)"), s->profile->gateway,
+                 s->rt.tries + 1, s->rt.max_tries);
     transmit(s, s->rt.pkt);
   }
   s->rt.tries++;

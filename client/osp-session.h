@@ -67,6 +67,9 @@ typedef struct {
   void (*reauthenticated)(gpointer user);
   /* The session ended: error is NULL after a clean osp_session_delete(). */
   void (*closed)(gpointer user, const GError *error);
+  /* A request went unanswered and is sent again, or the next DH group is
+   * tried: @text says so, for the user watching (translated).  Optional. */
+  void (*retrying)(gpointer user, const char *text);
 } OspSessionOps;
 
 /* Parameters the I/O layer knows and the protocol needs. */

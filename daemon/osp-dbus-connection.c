@@ -539,9 +539,15 @@ static void on_banner(OspConnection *c, const char *banner, gpointer user_data)
     osp_agent_manager_display_banner(ec->host.agents, ec->sender, ec->uid, ec->path, banner);
 }
 
+/* A notice while the connection comes up (a retry of an unanswered
+ * gateway) is also its StateMessage, until the next state says more. */
 static void on_notice(OspConnection *c, const char *text, gpointer user_data)
 {
-  conn_log(user_data, G_LOG_LEVEL_MESSAGE, "%s", text);
+  OspExportedConnection *ec = user_data;
+
+  conn_log(ec, G_LOG_LEVEL_MESSAGE, "%s", text);
+  if (!final_state(ec->state) && ec->state != OSP_STATE_CONNECTED)
+    osp_dbus_connection_set_state_message(ec->iface, text);
 }
 
 static gboolean disconnect_idle(gpointer user_data)

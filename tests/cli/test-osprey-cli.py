@@ -511,6 +511,17 @@ class TestConnect(Cli):
         self.assertEqual((self.state("w"), self.env.prop(path, T.CONNECTION, "StateReason")),
                          ("disconnected", "cancelled"))
 
+    def test_verbose_line_per_retry(self):
+        self.add("down", gateway="192.0.2.66")
+        r = self.check(self.osprey("connect", "down", "-v", "--secrets-file",
+                                   self.secrets_file()), 1, "gateway-unreachable")
+        lines = r.stderr.splitlines()
+        for n in (2, 3):
+            self.assertIn("osprey: down: connecting: No answer from 192.0.2.66 yet; sending again "
+                          "(try %d of 3)" % n, lines)
+        r = self.check(self.osprey("connect", "down", "--secrets-file", self.secrets_file()), 1)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)  # quiet without -v
+
     def test_progress_while_gateway_silent(self):
         self.add("slow", gateway="192.0.2.99")
         f = self.secrets_file()

@@ -4,7 +4,8 @@
  * connection, secret and route logic without any network I/O.
  *
  * Behaviour, chosen by the profile:
- *   gateway 192.0.2.66   fails with gateway-unreachable while connecting
+ *   gateway 192.0.2.66   says it retries twice (notice), then fails with
+ *                        gateway-unreachable while connecting
  *   gateway 192.0.2.99   stays "connecting" until disconnected
  *   any other gateway    connects: asks for the secrets the profile lacks
  *                        (group-secret, username, password); password
@@ -214,6 +215,15 @@ static gboolean step_authenticate(gpointer data)
   const char *gw = c->profile->gateway;
 
   c->step_id = 0;
+  if (strcmp(gw, "192.0.2.66") == 0 && c->tries < 2) {
+    g_autofree char *text = g_strdup_printf("No answer from %s yet; sending again (try %u of 3)",
+                                            gw, ++c->tries + 1);
+
+    if (c->cb.notice)
+      c->cb.notice(c, text, c->user);
+    later(c, step_authenticate);
+    return G_SOURCE_REMOVE;
+  }
   if (strcmp(gw, "192.0.2.66") == 0) {
     enter(c, OSP_STATE_FAILED,
           g_error_new_literal(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,

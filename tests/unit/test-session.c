@@ -18,6 +18,8 @@ typedef struct {
   int secrets_asked;
   guint last_req_id;
   OspSecretKind last_kind;
+  unsigned retries;     /* ops.retrying calls */
+  char last_retry[256]; /* and the last text */
 } Capture;
 
 static void cap_send(gpointer user, const uint8_t *data, size_t len, bool natt)
@@ -50,10 +52,18 @@ static void cap_closed(gpointer user, const GError *error)
   g_strlcpy(c->closed_message, error ? error->message : "", sizeof(c->closed_message));
 }
 
+static void cap_retrying(gpointer user, const char *text)
+{
+  Capture *c = user;
+
+  c->retries++;
+  g_strlcpy(c->last_retry, text, sizeof(c->last_retry));
+}
+
 static const OspSessionOps ops = {
   .send = cap_send, .progress = cap_progress, .secrets_needed = cap_secrets,
   .ip_config = cap_ipcfg, .child_sa_up = cap_up, .child_sa_down = cap_down,
-  .closed = cap_closed,
+  .closed = cap_closed, .retrying = cap_retrying,
 };
 
 static OspProfile *lab_profile(void)
@@ -271,6 +281,10 @@ static void test_silence_fallback(void)
   g_assert_cmpuint(c.sent->len, ==, 2);
   g_assert_cmpuint(am1_ke_len(&c, &h2), ==, 256);
   g_assert_cmpmem(h1.icookie, 8, h2.icookie, 8); /* retransmission, same message */
+  /* each retry is said, for the user watching */
+  g_assert_cmpuint(c.retries, ==, 1);
+  g_assert_nonnull(strstr(c.last_retry, "No answer from"));
+  g_assert_nonnull(strstr(c.last_retry, "sending again (try 2 of"));
   now = osp_session_next_deadline(s);
   g_assert_cmpint(now, ==, 3 * G_USEC_PER_SEC);
   osp_session_timeout(s, now);
@@ -290,6 +304,7 @@ static void test_silence_fallback(void)
   g_assert_cmpint(c.closed, ==, 1);
   g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
   g_assert_cmpint(osp_session_next_deadline(s), ==, G_MAXINT64);
+  g_assert_cmpuint(c.retries, >=, G_N_ELEMENTS(strong_ke));
 }
 
 static GByteArray *notify_msg(const uint8_t icookie[8], uint16_t type)
