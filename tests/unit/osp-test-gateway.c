@@ -145,6 +145,7 @@ OspTestGw *osp_test_gw_new(void)
   g_queue_init(&gw->out);
   gw->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
   gw->p1_offers = g_array_new(FALSE, TRUE, sizeof(OspTestGwP1Offer));
+  gw->qm_offers = g_array_new(FALSE, TRUE, sizeof(OspTestGwQmOffer));
   gw->children = g_ptr_array_new_with_free_func(child_free);
   gw->notifies = g_array_new(FALSE, TRUE, sizeof(uint16_t));
   gw->esp_deletes = g_array_new(FALSE, TRUE, sizeof(uint32_t));
@@ -203,6 +204,7 @@ void osp_test_gw_free(OspTestGw *gw)
   g_queue_clear_full(&gw->out, (GDestroyNotify)g_byte_array_unref);
   g_ptr_array_unref(gw->sent);
   g_array_unref(gw->p1_offers);
+  g_array_unref(gw->qm_offers);
   g_ptr_array_unref(gw->children);
   g_array_unref(gw->notifies);
   g_array_unref(gw->esp_deletes);
@@ -985,6 +987,15 @@ static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl
   }
   prop = &sa->proposals[0];
   q = g_new0(Qm, 1);
+  g_array_set_size(gw->qm_offers, 0);
+  for (i = 0; i < prop->n_transforms; i++) {
+    OspTestGwQmOffer o;
+    Qm c = { 0 };
+
+    parse_qm_attrs(&prop->transforms[i], &c);
+    o = (OspTestGwQmOffer){ .enc = prop->transforms[i].id, .auth = c.auth, .key_bits = c.key_bits };
+    g_array_append_val(gw->qm_offers, o);
+  }
   for (i = 0; i < prop->n_transforms; i++) {
     Qm c = { 0 };
 

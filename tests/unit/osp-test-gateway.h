@@ -101,6 +101,12 @@ typedef struct {
   int pfs_group;
 } OspTestGwChild;
 
+/* An ESP transform the client offered in quick mode (in its order). */
+typedef struct {
+  int enc, auth;
+  unsigned key_bits;
+} OspTestGwQmOffer;
+
 /* A phase-1 transform the client offered (in its order). */
 typedef struct {
   int cipher, hash, auth, group;
@@ -140,6 +146,7 @@ struct OspTestGw {
   /* ---- what happened (read by tests) */
   unsigned n_am1;                    /* message 1s answered (new attempts, not retransmissions) */
   GArray *p1_offers;                 /* OspTestGwP1Offer of the last message 1 */
+  GArray *qm_offers;                 /* OspTestGwQmOffer of the last quick mode message 1 */
   int p1_auth;                       /* auth method chosen, 0 before */
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */

@@ -218,6 +218,41 @@ static void test_weak_offered_when_enabled(void)
   g_assert_cmpuint(am1_count(&c, A_HASH, 1, NULL), ==, 0); /* DES-SHA1, not DES-MD5 */
 }
 
+/* The ESP transforms of quick mode message 1 with the number of those
+ * using encryption enc (RFC 2407 transform ID) or authentication auth. */
+static unsigned qm_offered(OspTestGw *gw, int enc, int auth)
+{
+  unsigned i, n = 0;
+
+  for (i = 0; i < gw->qm_offers->len; i++) {
+    const OspTestGwQmOffer *o = &g_array_index(gw->qm_offers, OspTestGwQmOffer, i);
+
+    n += o->enc == enc || o->auth == auth;
+  }
+  return n;
+}
+
+/* Quick mode offers only what the profile allows: no DES (2), 3DES (3) or
+ * HMAC-MD5 (1) by default; 3DES once "Enable weak encryption" is set. */
+static void test_esp_offer(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+  g_autoptr(OspTestRig) weak = NULL;
+
+  osp_test_rig_connect(r);
+  g_assert_cmpuint(r->gw->qm_offers->len, >, 0);
+  g_assert_cmpuint(qm_offered(r->gw, 2, -1), ==, 0);
+  g_assert_cmpuint(qm_offered(r->gw, 3, -1), ==, 0);
+  g_assert_cmpuint(qm_offered(r->gw, -1, 1), ==, 0);
+  g_assert_cmpuint(qm_offered(r->gw, 12, -1), >, 0); /* AES-CBC */
+  p->enable_weak_encryption = true;
+  weak = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(weak);
+  g_assert_cmpuint(qm_offered(weak->gw, 3, -1), >, 0);
+  g_assert_cmpuint(qm_offered(weak->gw, -1, 1), ==, 0);
+}
+
 /* Every vendor ID that is a digest is the MD5 of its text (PROTOCOL.md),
  * and message 1 carries them all. */
 static void test_vendor_ids(void)
@@ -614,6 +649,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/session/message1", test_message1);
   g_test_add_func("/session/weak-offered-when-enabled", test_weak_offered_when_enabled);
+  g_test_add_func("/session/esp-offer", test_esp_offer);
   g_test_add_func("/session/vendor-ids", test_vendor_ids);
   g_test_add_func("/session/silence-fallback", test_silence_fallback);
   g_test_add_func("/session/no-proposal-falls-back", test_no_proposal_falls_back);
