@@ -263,9 +263,12 @@ check "the service names the line break" grep -q 'Domain.*line break' "$NM_DIR/s
 check "a Script key is refused" bad_value lab-script "Script=touch $marker"
 check "the service names the unknown key" grep -q 'Unknown VPN setting "Script"' "$NM_DIR/service.log"
 
-# ---- the gateway dies: NM leaves "activated" within 15 s
+# ---- the gateway dies: NM leaves "activated" within 15 s, and with
+# vpn.persistent reconnects when the gateway is back
 check "connection with a short DPD added" add_osprey lab-dpd "$LAB_PASSWORD" \
   "DPD idle timeout (our side)=10, DPD timeout=5"
+# vpn.persistent: NetworkManager itself brings a failed VPN back
+nm_exec nmcli connection modify lab-dpd vpn.persistent yes
 check "nmcli con up (DPD 10 s + 5 s)" nm_exec nmcli --wait 40 connection up lab-dpd
 lab_wait_tunnel 10
 ip netns exec "$LAB_NS_CL" ping -q -n -i 0.5 -w 30 "$LAB_PROTECTED_HOST" >/dev/null 2>&1 &
@@ -282,6 +285,11 @@ wait "$ping_pid" 2>/dev/null
 echo "# gateway killed: NM left activated after ${gone} s"
 check "NM leaves activated within 15 s of the gateway's death" test "$gone" -le 15
 check "the route through the tunnel went with it" test -z "$(tun_route)"
+lab_gateway_start || exit 1
+check "vpn.persistent: NM brings the tunnel back once the gateway is back" lab_wait_tunnel 60
+check "vpn.persistent: lab-dpd is activated again" test "$(con_state lab-dpd)" = activated
+nm_exec nmcli connection down lab-dpd >/dev/null
+lab_gateway_stop
 
 # ---- a full tunnel: the default route goes through it; the gateway
 # rekeys the IPsec SA every 10 s, which NetworkManager never sees
