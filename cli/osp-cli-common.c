@@ -305,7 +305,7 @@ static GDBusConnection *bus_new(const char *address, GError **error)
 }
 
 /* On a terminal, a text polkit agent for this process's own requests, as
- * systemctl and pkexec have: `pkttyagent --process PID --fallback`, waited
+ * systemctl and pkexec have: `pkttyagent --process PID [--fallback]`, waited
  * for until it has registered (it closes --notify-fd).  Not for root,
  * whom ospreyd always authorizes; on a private bus (--bus-address) the
  * agent is told to use that one as the system bus, where a test's polkitd
@@ -316,7 +316,12 @@ static void start_polkit_agent(OspCli *cli)
   g_autofree char *pid = g_strdup_printf("%d", (int)getpid());
   g_auto(GStrv) envp = g_get_environ();
   g_autoptr(GError) error = NULL;
-  const char *argv[] = { path, "--process", pid, "--notify-fd", "3", "--fallback", NULL };
+  /* --fallback lets the session's own agent (a desktop's) go first; polkitd
+   * uses a fallback agent only for a subject in a login session, so
+   * without one (no logind, a container) the agent must not be one */
+  const char *session = g_getenv("XDG_SESSION_ID");
+  const char *argv[] = { path, "--process", pid,  "--notify-fd",
+                         "3",  session && *session ? "--fallback" : NULL, NULL };
   int fds[2], target = 3;
   struct pollfd pfd;
   char byte;

@@ -15,7 +15,9 @@ once: allowed, denied and administrator-only actions, as osprey shows them.
 polkitd runs on any bus given as the system bus: it takes the name
 org.freedesktop.PolicyKit1 there and ospreyd's libpolkit client finds it
 through DBUS_SYSTEM_BUS_ADDRESS.  Without logind nobody has no session, so
-the policy's allow_any applies.  Root only (mount namespace, setpriv).
+the policy's allow_any applies, and osprey's pkttyagent is registered
+without --fallback (polkitd uses a fallback agent only for a subject in a
+session).  Root only (mount namespace, setpriv).
 """
 import importlib.util
 import os
@@ -163,20 +165,23 @@ class TestPolkit(unittest.TestCase):
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn("Not authorized without a password", r.stderr)
         self.assertIn("[net.ospreyvpn.osprey1.connect-config]", r.stderr)
-        # on a terminal, osprey starts its own text agent (pkttyagent) for its process,
-        # which registers with polkitd (polkitd's log says so without --no-debug)
+        # on a terminal, osprey's own text agent (pkttyagent, registered for its
+        # process) asks for the administrator's password; a wrong one is refused
         if shutil.which("pkttyagent"):
             spec = importlib.util.spec_from_file_location(
                 "cli_tests", os.path.join(HERE, "..", "cli", "test-osprey-cli.py"))
             C = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(C)
+            env = {"XDG_SESSION_ID": ""}  # no login session here: no --fallback
             out, status = C.run_in_pty(
                 ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                 OSPREY, "set", "w", "username=carol"], [], self.env.address, timeout=30)
+                 OSPREY, "connect", "--config", conf, "--secrets-file", secrets],
+                [("Password:", "not-the-password")], self.env.address, env, timeout=60)
+            self.assertIn("AUTHENTICATING FOR net.ospreyvpn.osprey1.connect-config", out)
             self.assertEqual(status, 3, out)
             with open(self.env.polkit_log) as f:
                 self.assertRegex(f.read(), r"Registered Authentication Agent for unix-process:"
-                                 r"(\d+):\d+ .*pkttyagent --process \1 --notify-fd 3 --fallback")
+                                 r"(\d+):\d+ .*pkttyagent --process \1 --notify-fd 3\]")
         # root is always authorized
         r = self.osprey("set", "w", "username=bob", user=None)
         self.assertEqual(r.returncode, 0, r.stderr)
