@@ -30,13 +30,17 @@
 #define SLOT 8192   /* one datagram of a batch, with ESP head- and tailroom */
 #define PKT_BUF 65536
 #define SOCK_BUF (4 * 1024 * 1024)
-/* Waits between reconnect tries: 1, 2, 4, 8 s, and no more than 8 s for the
- * first three minutes (a crashed or rebooted gateway is usually back by
- * then, and its return is noticed within one wait and one handshake);
- * after that doubling up to a minute, sparing a gateway that stays down. */
+/* Reconnect tries start 1, 2, 4, 8 s after the start of the one before, and
+ * no more than 8 s apart for the first three minutes (a crashed or rebooted
+ * gateway is usually back by then, and its return is noticed within one
+ * wait and one handshake); after that doubling up to a minute, sparing a
+ * gateway that stays down.  A try that took longer (a silent gateway:
+ * retransmissions until the timeout) is followed at once, as is the first
+ * after the tunnel was lost. */
 #define RECONNECT_FAST_S 8
 #define RECONNECT_FAST_FOR_US (180 * G_USEC_PER_SEC)
 #define RECONNECT_MAX_S 60
+#define RECONNECT_MIN_MS 500
 
 /* One IKE SA's session and its role in the connection.  A connection has a
  * current session; while the IKE SA is re-authenticated, a successor runs
@@ -103,6 +107,7 @@ struct OspConnection {
   int dh_group_hint;
   unsigned reconnect_attempt;
   gint64 lost_at;            /* when the reconnect tries began (monotonic) */
+  gint64 attempt_at;         /* when the current attempt began (monotonic) */
   bool handshake_retried;    /* this connect already started over once */
   unsigned rekeys;
 
@@ -1257,18 +1262,18 @@ static void teardown(OspConnection *c)
     return;
   }
   if (c->flags.reconnect && !is_final(error->code) && (was_up || c->reconnect_attempt > 0)) {
+    gint64 now = g_get_monotonic_time(), ms;
     unsigned delay;
-    guint ms;
 
     if (c->reconnect_attempt == 0)
-      c->lost_at = g_get_monotonic_time();
+      c->lost_at = now;
     delay = MIN(1u << MIN(c->reconnect_attempt, 6u),
-                g_get_monotonic_time() - c->lost_at < RECONNECT_FAST_FOR_US ? RECONNECT_FAST_S
-                                                                            : RECONNECT_MAX_S);
+                now - c->lost_at < RECONNECT_FAST_FOR_US ? RECONNECT_FAST_S : RECONNECT_MAX_S);
     ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
+    ms = MAX(ms - (now - c->attempt_at) / 1000, RECONNECT_MIN_MS);
     c->reconnect_attempt++;
     enter_state(c, OSP_STATE_RECONNECTING, error);
-    c->reconnect_id = g_timeout_add(ms, on_reconnect, c);
+    c->reconnect_id = g_timeout_add((guint)ms, on_reconnect, c);
     return;
   }
   enter_state(c, OSP_STATE_FAILED, error);
@@ -1290,6 +1295,7 @@ static gboolean begin(OspConnection *c, GError **error)
 {
   struct in_addr a;
 
+  c->attempt_at = g_get_monotonic_time();
   if (inet_pton(AF_INET, c->profile->gateway, &a) == 1) {
     OspSessionParams params;
 

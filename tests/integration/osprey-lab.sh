@@ -516,6 +516,31 @@ case $SCENARIO in
     traffic_stop
     osprey_stop
     vpnc_crash_figure ;;
+  dpd-outage)
+    # defaults, a ping every 0.2 s: the way to the gateway goes silent for
+    # 40 s (no ICMP either: a power loss, a dead link), then comes back.
+    # The same bounds as dpd-crash, with tries that time out instead of
+    # being refused.
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    traffic_start
+    sleep 2
+    lab_exec_gw nft -f - <<'EOF' || fail "cannot cut the way to the gateway"
+table inet osprey_lab_outage {
+  chain in { type filter hook input priority -20; policy accept; iifname "eth0" meta l4proto udp drop; }
+  chain out { type filter hook output priority -20; policy accept; oifname "eth0" meta l4proto udp drop; }
+}
+EOF
+    t0=$(now)
+    wait_until 12 log_has "connection lost" || fail "the outage was not noticed within 12 s"
+    note "outage noticed after $(since "$t0") s"
+    sleep "$(echo "40 - $(since "$t0")" | bc)"
+    lab_exec_gw nft delete table inet osprey_lab_outage
+    t0=$(now)
+    lab_wait_tunnel 20 || fail "no traffic 20 s after the outage ended"
+    note "traffic again $(since "$t0") s after the outage ended"
+    traffic_stop
+    osprey_stop ;;
   dpd-crash-dbus)
     # the same with ospreyd on D-Bus (reconnecting is its default)
     [ -x "$OSPREY" ] || fail "no osprey command line given"
