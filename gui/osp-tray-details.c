@@ -328,7 +328,7 @@ static void build_window(OspTray *t)
   t->details = d;
   d->values = g_hash_table_new(g_str_hash, g_str_equal);
   d->window = gtk_application_window_new(t->app);
-  gtk_window_set_default_size(GTK_WINDOW(d->window), 520, 460);
+  gtk_window_set_default_size(GTK_WINDOW(d->window), 560, 660);
   gtk_window_set_icon_name(GTK_WINDOW(d->window), "osprey-connected");
   g_signal_connect(d->window, "delete-event", G_CALLBACK(on_delete), t);
   g_signal_connect(d->window, "map", G_CALLBACK(on_map), t);
@@ -344,6 +344,10 @@ static void build_window(OspTray *t)
   g_object_set(close, "margin", 12, NULL);
   g_signal_connect_swapped(close, "clicked", G_CALLBACK(gtk_widget_hide), d->window);
   gtk_container_add(GTK_CONTAINER(box), close);
+  gtk_widget_set_can_default(close, TRUE);
+  gtk_window_set_default(GTK_WINDOW(d->window), close);
+  /* the first field would take the focus and show its text selected */
+  gtk_window_set_focus(GTK_WINDOW(d->window), close);
   g_signal_connect(d->window, "key-press-event", G_CALLBACK(on_key), NULL);
   d->grid = gtk_grid_new();
   gtk_grid_set_row_spacing(GTK_GRID(d->grid), 6);

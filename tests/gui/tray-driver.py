@@ -254,6 +254,7 @@ def phase_xembed():
     menu_item("Disconnect lab")
     wait_for("the age in the menu",
              lambda: find(app(), "lab: Connected, less than a minute", "menu item"), 10)
+    screenshot("menu-connected")
     click(find(app(), "Details…", "menu item"))
     w = wait_for("the details window",
                  lambda: find(app(), "Osprey VPN details: lab", "frame"), 20)
