@@ -349,6 +349,11 @@ static void on_details(GtkMenuItem *item, gpointer user_data)
   osp_tray_details_show(user_data, NULL);
 }
 
+static void on_profiles(GtkMenuItem *item, gpointer user_data)
+{
+  osp_tray_profiles_show(user_data);
+}
+
 static void on_import(GtkMenuItem *item, gpointer user_data)
 {
   osp_tray_import(user_data);
@@ -375,6 +380,8 @@ static void build_menu(OspTray *t)
   gtk_menu_shell_append(GTK_MENU_SHELL(t->menu), sep);
   gtk_menu_shell_append(GTK_MENU_SHELL(t->menu),
                         menu_item(_("Details…"), G_CALLBACK(on_details), t));
+  gtk_menu_shell_append(GTK_MENU_SHELL(t->menu),
+                        menu_item(_("Profiles…"), G_CALLBACK(on_profiles), t));
   gtk_menu_shell_append(GTK_MENU_SHELL(t->menu), menu_item(_("Import…"), G_CALLBACK(on_import), t));
   sep = gtk_separator_menu_item_new();
   gtk_widget_show(sep);
@@ -636,6 +643,7 @@ static void on_shutdown(GApplication *app, gpointer user_data)
   g_clear_handle_id(&t->refresh_id, g_source_remove);
   g_clear_handle_id(&t->age_timer_id, g_source_remove);
   osp_tray_details_free(t);
+  osp_tray_profiles_free(t);
   g_clear_pointer(&t->agent, osp_tray_agent_free);
   g_clear_pointer(&t->rows, g_hash_table_unref);
   g_clear_pointer(&t->last_state, g_hash_table_unref);

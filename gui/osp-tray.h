@@ -61,6 +61,10 @@ void osp_tray_details_show(OspTray *t, const char *profile_name);
 void osp_tray_details_changed(OspTray *t, OspDBusConnection *c);
 void osp_tray_details_free(OspTray *t);
 
+/* osp-tray-profiles.c: the profile editor */
+void osp_tray_profiles_show(OspTray *t);
+void osp_tray_profiles_free(OspTray *t);
+
 /* osp-tray-import.c: Import… */
 void osp_tray_import(OspTray *t);
 

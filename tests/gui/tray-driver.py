@@ -11,6 +11,9 @@ the lab gateway.  One phase per call:
   tray-driver.py restart   after ospreyd restarted: the menu follows, the
                            agent is registered again; a wrong stored password
                            is rejected, cleared from the keyring, asked for
+  tray-driver.py editor    Profiles…: lab's settings shown and changed, a new
+                           profile refused with the daemon's message then added,
+                           duplicate, delete
   tray-driver.py sni       the StatusNotifierItem path (sni-host.py): item
                            properties, dbusmenu layout, Connect/Disconnect
                            through Event
@@ -108,6 +111,8 @@ def open_menu():
         m = re.search(r"Position: (\d+),(\d+).*Geometry: (\d+)x(\d+)", geo, re.S)
         if m and int(m.group(3)) > 20:
             x, y = int(m.group(1)) + 16, int(m.group(2)) + 16
+            # no window manager: a window of the tray's may lie over the panel
+            subprocess.run(["xdotool", "windowraise", w], check=False)
             subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"], check=True)
             break
     wait_for("the menu", lambda: find(a, "Quit", "menu item"), 10)
@@ -352,6 +357,62 @@ def phase_restart():
     note("a rejected stored password is cleared from the keyring and asked for")
 
 
+def osprey_json(*args):
+    out = subprocess.run([os.environ["OSPREY"], "--json"] + list(args), capture_output=True,
+                         text=True).stdout
+    return json.loads(out.splitlines()[0]) if out.strip() else None
+
+
+def profile_names():
+    return subprocess.run([os.environ["OSPREY"], "-q", "list"], capture_output=True,
+                          text=True).stdout
+
+
+def phase_editor():
+    click(menu_item("Profiles…"))
+    w = wait_for("the profile editor", lambda: find(app(), "Osprey VPN profiles", "frame"), 20)
+    gateway = wait_for("lab's gateway in the form",
+                       lambda: text_of(find(w, "Gateway", "text")) or None, 10)
+    if gateway != "192.0.2.1" or text_of(find(w, "Group name", "text")) != "osprey-lab" or \
+            text_of(find(w, "User name", "text")) != "alice":
+        fail("editor: lab's settings not shown: gateway %r" % gateway)
+    screenshot("profile-editor")
+    find(w, "Description", "text").text = "Work VPN"
+    click(find(w, "Save", "push button"))
+    wait_for("the description to reach the daemon",
+             lambda: "Work VPN" in json.dumps(osprey_json("show", "lab")), 10)
+    note("editor: lab's settings shown, a changed description saved through Update")
+
+    # a new profile without a gateway: the daemon says what is wrong, inline
+    click(find(w, "Add", "push button"))
+    wait_for("an empty form", lambda: text_of(find(w, "Gateway", "text")) == "", 10)
+    find(w, "Name", "text").text = "second"
+    find(w, "Group name", "text").text = "osprey-lab"
+    click(find(w, "Save", "push button"))
+    def error_text():
+        for n in w.findChildren(lambda x: x.roleName == "label" and "gateway is missing" in x.name):
+            return n.name
+        return None
+    err = wait_for("the daemon's message in the editor", error_text, 10)
+    screenshot("profile-editor-error")
+    if "second" in profile_names():
+        fail("a profile without gateway was added")
+    find(w, "Gateway", "text").text = "192.0.2.77"
+    click(find(w, "Save", "push button"))
+    wait_for("the new profile", lambda: "second" in profile_names(), 10)
+    menu_item("Connect second")  # the menu follows
+    close_menu()
+    note("editor: the daemon's error inline (%s); the fixed profile added and in the menu" % err)
+
+    click(find(w, "Duplicate", "push button"))
+    wait_for("the duplicate", lambda: "second-copy" in profile_names(), 10)
+    click(find(w, "Delete", "push button"))
+    ask = dialog("Delete profile")
+    click(find(ask, "Delete", "push button"))
+    wait_for("the duplicate to go", lambda: "second-copy" not in profile_names(), 10)
+    note("editor: duplicate and delete")
+
+
 def phase_sni():
     sys.path.insert(0, HERE)
     import sni_host
@@ -402,7 +463,8 @@ def phase_sni():
 
 
 def main():
-    phases = {"xembed": phase_xembed, "restart": phase_restart, "sni": phase_sni}
+    phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
+              "sni": phase_sni}
     phases[sys.argv[1]]()
     for f in figures:
         note("figure: " + f)

@@ -18,7 +18,9 @@
 #
 # Phases: xembed (menu in a real tray, password dialog, wrong password,
 # Remember, banner, details, Disconnect, keyring reuse), restart (ospreyd
-# restarted under the tray; a rejected stored password is cleared), sni (the
+# restarted under the tray; a rejected stored password is cleared), editor
+# (the profile editor: Update, AddProfile refused and accepted, duplicate,
+# delete), sni (the
 # StatusNotifierItem path against a test watcher/host).  Screenshots in
 # $OSPREY_ARTIFACTS_DIR (default: the build's meson-logs/gui-shots when run
 # by meson, else $LAB_DIR/desktop/shots, kept).  Exit 0 pass, 1 fail,
@@ -90,7 +92,8 @@ daemon_start()
 
 tray_start()
 {
-  G_MESSAGES_DEBUG=osprey-tray "$TRAY" >>"$LAB_DIR/desktop/tray.log" 2>&1 &
+  # shellcheck disable=SC2086 # TRAY_WRAPPER: e.g. "gdb -batch -ex run -ex bt --args"
+  G_MESSAGES_DEBUG=osprey-tray ${TRAY_WRAPPER:-} "$TRAY" >>"$LAB_DIR/desktop/tray.log" 2>&1 &
   TRAY_PID=$!
 }
 
@@ -132,6 +135,8 @@ driver restart
 grep -q "agent registered" "$LAB_DIR/desktop/tray.log" || fail "no agent registration logged"
 [ "$(grep -c "agent registered" "$LAB_DIR/desktop/tray.log")" -ge 2 ] ||
   fail "the agent did not register again with the restarted ospreyd"
+
+driver editor
 
 # the StatusNotifierItem path: a watcher appears, a new tray uses it
 stop_pid "$TRAY_PID"

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osprey-tray — the profile editor ("Profiles…"): the daemon's profiles in a
+ * list; add, edit, duplicate, delete, export; a General and an Advanced
+ * page built from one table of settings keys (those of the settings
+ * dictionary in data/net.ospreyvpn.Osprey1.xml).  Validation is the
+ * daemon's: its error message is shown under the form.  Changing a system
+ * profile asks polkit interactively, so the desktop's agent prompts. */
+#include "osp-tray.h"
+
+#include <string.h>
+
+typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE } FieldKind;
+
+static const char *const dh_choices[] = { "auto", "dh1", "dh2", "dh5", "dh14", "dh15", "dh16",
+                                          "dh19", "dh20", "dh21", NULL };
+static const char *const pfs_choices[] = { "server", "nopfs", "dh1", "dh2", "dh5", "dh14",
+                                           "dh15", "dh16", "dh19", "dh20", "dh21", NULL };
+static const char *const natt_choices[] = { "natt", "none", "force-natt", "cisco-udp", NULL };
+static const char *const vendor_choices[] = { "cisco", "netscreen", "fortigate", NULL };
+
+static const struct {
+  const char *key;
+  const char *label;
+  FieldKind kind;
+  gboolean advanced;
+  const char *const *choices;
+} fields[] = {
+  { "description", N_("Description"), F_TEXT, FALSE, NULL },
+  { "gateway", N_("Gateway"), F_TEXT, FALSE, NULL },
+  { "group-id", N_("Group name"), F_TEXT, FALSE, NULL },
+  { "username", N_("User name"), F_TEXT, FALSE, NULL },
+  { "domain", N_("Domain"), F_TEXT, FALSE, NULL },
+  { "dh-group", N_("IKE DH group"), F_CHOICE, TRUE, dh_choices },
+  { "pfs", N_("Perfect forward secrecy"), F_CHOICE, TRUE, pfs_choices },
+  { "natt-mode", N_("NAT traversal"), F_CHOICE, TRUE, natt_choices },
+  { "vendor", N_("Vendor"), F_CHOICE, TRUE, vendor_choices },
+  { "enable-weak-encryption", N_("Allow 3DES"), F_BOOL, TRUE, NULL },
+  { "enable-weak-authentication", N_("Allow MD5"), F_BOOL, TRUE, NULL },
+  { "enable-single-des", N_("Allow single DES"), F_BOOL, TRUE, NULL },
+  { "dpd-idle", N_("Dead peer detection after (s)"), F_UINT, TRUE, NULL },
+  { "mtu", N_("MTU (0: computed)"), F_UINT, TRUE, NULL },
+  { "ike-lifetime", N_("IKE lifetime (s)"), F_UINT, TRUE, NULL },
+  { "ipsec-lifetime", N_("IPsec lifetime (s)"), F_UINT, TRUE, NULL },
+  { "script", N_("Network script"), F_TEXT, TRUE, NULL },
+};
+
+static const struct {
+  const char *kind;
+  const char *label;
+} secrets[] = {
+  { "group-secret", N_("Group password") },
+  { "password", N_("Password") },
+};
+
+typedef struct {
+  OspTray *tray;
+  GtkWidget *window, *list, *name, *error, *save, *remove, *duplicate, *export;
+  GtkWidget *widgets[G_N_ELEMENTS(fields)];
+  GtkWidget *secret_entries[G_N_ELEMENTS(secrets)], *secret_ask[G_N_ELEMENTS(secrets)];
+  gboolean secret_kept[G_N_ELEMENTS(secrets)];
+  char *selected; /* profile name, NULL for a new one */
+} Editor;
+
+static Editor *editor;
+
+static void name_widget(GtkWidget *w, const char *name)
+{
+  atk_object_set_name(gtk_widget_get_accessible(w), name);
+}
+
+static void show_error(Editor *e, const GError *error)
+{
+  g_autofree char *text = error ? osp_tray_error_sentence(error) : NULL;
+
+  gtk_label_set_text(GTK_LABEL(e->error), text ? text : "");
+  gtk_widget_set_visible(e->error, text != NULL);
+}
+
+static GtkWidget *field_widget(guint i)
+{
+  GtkWidget *w = NULL;
+
+  switch (fields[i].kind) {
+  case F_TEXT:
+    w = gtk_entry_new();
+    break;
+  case F_BOOL:
+    w = gtk_check_button_new_with_label(_(fields[i].label));
+    break;
+  case F_UINT:
+    w = gtk_spin_button_new_with_range(0, 86400, 1);
+    break;
+  case F_CHOICE:
+    w = gtk_combo_box_text_new();
+    for (const char *const *c = fields[i].choices; *c; c++)
+      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, *c);
+    break;
+  }
+  name_widget(w, _(fields[i].label));
+  gtk_widget_set_hexpand(w, TRUE);
+  return w;
+}
+
+static void field_set(Editor *e, guint i, GVariant *settings)
+{
+  g_autoptr(GVariant) v = settings ? g_variant_lookup_value(settings, fields[i].key, NULL) : NULL;
+  GtkWidget *w = e->widgets[i];
+
+  switch (fields[i].kind) {
+  case F_TEXT:
+    gtk_entry_set_text(GTK_ENTRY(w), v && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)
+                                         ? g_variant_get_string(v, NULL)
+                                         : "");
+    break;
+  case F_BOOL:
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(w), v && g_variant_is_of_type(
+                                                              v, G_VARIANT_TYPE_BOOLEAN) &&
+                                                          g_variant_get_boolean(v));
+    break;
+  case F_UINT:
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(w),
+                              v && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)
+                                  ? g_variant_get_uint32(v)
+                                  : 0);
+    break;
+  case F_CHOICE:
+    if (!v || !g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
+        !gtk_combo_box_set_active_id(GTK_COMBO_BOX(w), g_variant_get_string(v, NULL)))
+      gtk_combo_box_set_active(GTK_COMBO_BOX(w), -1);
+    break;
+  }
+}
+
+/* The form's value of field i, NULL when empty (the key is then reset). */
+static GVariant *field_get(Editor *e, guint i)
+{
+  GtkWidget *w = e->widgets[i];
+  const char *s;
+
+  switch (fields[i].kind) {
+  case F_TEXT:
+    s = gtk_entry_get_text(GTK_ENTRY(w));
+    return *s ? g_variant_new_string(s) : NULL;
+  case F_BOOL:
+    return gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? g_variant_new_boolean(TRUE)
+                                                               : NULL;
+  case F_UINT:
+    gtk_spin_button_update(GTK_SPIN_BUTTON(w));
+    return gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(w))
+               ? g_variant_new_uint32((guint32)gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(w)))
+               : NULL;
+  case F_CHOICE:
+    s = gtk_combo_box_get_active_id(GTK_COMBO_BOX(w));
+    return s ? g_variant_new_string(s) : NULL;
+  }
+  return NULL;
+}
+
+static void load(Editor *e, OspDBusProfile *p)
+{
+  GVariant *settings = p ? osp_dbus_profile_get_settings(p) : NULL;
+  const char *const *saved = p ? osp_dbus_profile_get_saved_secrets(p) : NULL;
+
+  g_free(e->selected);
+  e->selected = p ? g_strdup(osp_dbus_profile_get_name(p)) : NULL;
+  gtk_entry_set_text(GTK_ENTRY(e->name), p ? osp_dbus_profile_get_name(p) : "");
+  gtk_editable_set_editable(GTK_EDITABLE(e->name), p == NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+    field_set(e, i, settings);
+  for (guint i = 0; i < G_N_ELEMENTS(secrets); i++) {
+    gboolean kept = saved && g_strv_contains(saved, secrets[i].kind);
+
+    e->secret_kept[i] = kept;
+    gtk_entry_set_text(GTK_ENTRY(e->secret_entries[i]), "");
+    gtk_entry_set_placeholder_text(GTK_ENTRY(e->secret_entries[i]),
+                                   kept ? _("(stored)") : _("(asked when connecting)"));
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(e->secret_ask[i]), !kept);
+  }
+  gtk_widget_set_sensitive(e->remove, p != NULL);
+  gtk_widget_set_sensitive(e->duplicate, p != NULL);
+  gtk_widget_set_sensitive(e->export, p != NULL);
+  show_error(e, NULL);
+}
+
+static void fill_list(Editor *e)
+{
+  GList *rows = gtk_container_get_children(GTK_CONTAINER(e->list));
+  const char *const *paths =
+      e->tray->manager ? osp_dbus_manager_get_profiles(e->tray->manager) : NULL;
+
+  for (GList *l = rows; l; l = l->next)
+    gtk_widget_destroy(l->data);
+  g_list_free(rows);
+  for (; paths && *paths; paths++) {
+    g_autoptr(GDBusInterface) iface =
+        g_dbus_object_manager_get_interface(e->tray->om, *paths, "net.ospreyvpn.Osprey1.Profile");
+    GtkWidget *label;
+
+    if (!iface)
+      continue;
+    label = gtk_label_new(osp_dbus_profile_get_name(OSP_DBUS_PROFILE(iface)));
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    g_object_set(label, "margin", 6, NULL);
+    gtk_widget_show(label);
+    gtk_list_box_insert(GTK_LIST_BOX(e->list), label, -1);
+    if (g_strcmp0(e->selected, osp_dbus_profile_get_name(OSP_DBUS_PROFILE(iface))) == 0)
+      gtk_list_box_select_row(GTK_LIST_BOX(e->list),
+                              GTK_LIST_BOX_ROW(gtk_widget_get_parent(label)));
+  }
+}
+
+static void on_row_selected(GtkListBox *box, GtkListBoxRow *row, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(OspDBusProfile) p = NULL;
+
+  if (!row)
+    return;
+  p = osp_tray_lookup_profile(e->tray,
+                              gtk_label_get_text(GTK_LABEL(gtk_bin_get_child(GTK_BIN(row)))));
+  if (p && g_strcmp0(e->selected, osp_dbus_profile_get_name(p)) != 0)
+    load(e, p);
+}
+
+static GVariant *form_settings(Editor *e, GPtrArray *reset)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+    GVariant *v = field_get(e, i);
+
+    if (v)
+      g_variant_builder_add(&b, "{sv}", fields[i].key, v);
+    else if (reset)
+      g_ptr_array_add(reset, (gpointer)fields[i].key);
+  }
+  return g_variant_builder_end(&b);
+}
+
+static GVariant *form_secrets(Editor *e)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
+  for (guint i = 0; i < G_N_ELEMENTS(secrets); i++) {
+    const char *value = gtk_entry_get_text(GTK_ENTRY(e->secret_entries[i]));
+
+    if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(e->secret_ask[i]))) {
+      if (e->secret_kept[i])
+        g_variant_builder_add(&b, "{ss}", secrets[i].kind, ""); /* forget what is stored */
+    }
+    else if (*value)
+      g_variant_builder_add(&b, "{ss}", secrets[i].kind, value);
+  }
+  return g_variant_builder_end(&b);
+}
+
+static gboolean call_ok(Editor *e, GDBusProxy *proxy, const char *method, GVariant *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ret = g_dbus_proxy_call_sync(
+      proxy, method, args, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+      OSP_TRAY_AUTH_TIMEOUT_MS, NULL, &error);
+
+  show_error(e, error);
+  return ret != NULL;
+}
+
+static OspDBusProfile *profile_by_path(Editor *e, const char *path)
+{
+  g_autoptr(GDBusInterface) iface =
+      g_dbus_object_manager_get_interface(e->tray->om, path, "net.ospreyvpn.Osprey1.Profile");
+
+  return iface ? OSP_DBUS_PROFILE(g_steal_pointer(&iface)) : NULL;
+}
+
+/* Adds a profile; returns its proxy once the object manager has it. */
+static OspDBusProfile *add_profile(Editor *e, const char *name, GVariant *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) ret = g_dbus_proxy_call_sync(
+      G_DBUS_PROXY(e->tray->manager), "AddProfile", g_variant_new("(s@a{sv})", name, settings),
+      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, OSP_TRAY_AUTH_TIMEOUT_MS, NULL, &error);
+  const char *path;
+
+  show_error(e, error);
+  if (!ret)
+    return NULL;
+  g_variant_get(ret, "(&o)", &path);
+  /* InterfacesAdded was sent before the reply */
+  for (int i = 0; i < 50; i++) {
+    OspDBusProfile *p = profile_by_path(e, path);
+
+    if (p)
+      return p;
+    g_main_context_iteration(NULL, FALSE);
+    g_usleep(10000);
+  }
+  return NULL;
+}
+
+static void on_save(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(OspDBusProfile) p = NULL;
+  g_autoptr(GPtrArray) reset = g_ptr_array_new();
+  g_autoptr(GVariant) secrets_v = NULL;
+
+  if (e->selected) {
+    GVariant *settings;
+
+    p = osp_tray_lookup_profile(e->tray, e->selected);
+    if (!p)
+      return;
+    settings = form_settings(e, reset);
+    g_ptr_array_add(reset, NULL);
+    if (!call_ok(e, G_DBUS_PROXY(p), "Update",
+                 g_variant_new("(@a{sv}^as)", settings, (char **)reset->pdata)))
+      return;
+  } else {
+    p = add_profile(e, gtk_entry_get_text(GTK_ENTRY(e->name)), form_settings(e, NULL));
+    if (!p)
+      return;
+    e->selected = g_strdup(osp_dbus_profile_get_name(p));
+  }
+  secrets_v = g_variant_ref_sink(form_secrets(e));
+  if (g_variant_n_children(secrets_v) > 0 &&
+      !call_ok(e, G_DBUS_PROXY(p), "SetSecrets", g_variant_new("(@a{ss})", secrets_v)))
+    return;
+  fill_list(e);
+  load(e, p);
+}
+
+static void on_add(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+
+  gtk_list_box_unselect_all(GTK_LIST_BOX(e->list));
+  load(e, NULL);
+  gtk_widget_grab_focus(e->name);
+}
+
+static void on_duplicate(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
+  g_autoptr(OspDBusProfile) copy = NULL;
+  g_autofree char *name = NULL;
+
+  if (!p)
+    return;
+  for (int n = 1; n < 100 && !name; n++) {
+    g_autoptr(OspDBusProfile) taken = NULL;
+    g_autofree char *candidate = n == 1 ? g_strdup_printf("%s-copy", e->selected)
+                                        : g_strdup_printf("%s-copy%d", e->selected, n);
+
+    taken = osp_tray_lookup_profile(e->tray, candidate);
+    if (!taken)
+      name = g_steal_pointer(&candidate);
+  }
+  copy = name ? add_profile(e, name, osp_dbus_profile_get_settings(p)) : NULL;
+  if (!copy)
+    return;
+  g_free(e->selected);
+  e->selected = g_strdup(name);
+  fill_list(e);
+  load(e, copy);
+}
+
+static void on_delete_response(GtkDialog *ask, int response, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
+
+  gtk_widget_destroy(GTK_WIDGET(ask));
+  if (response != GTK_RESPONSE_ACCEPT || !p || !call_ok(e, G_DBUS_PROXY(p), "Delete", NULL))
+    return;
+  g_clear_pointer(&e->selected, g_free);
+  fill_list(e);
+  load(e, NULL);
+}
+
+static void on_delete(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autofree char *question = NULL;
+  GtkWidget *ask, *label;
+
+  if (!e->selected)
+    return;
+  ask = gtk_dialog_new_with_buttons(_("Delete profile"), GTK_WINDOW(e->window), GTK_DIALOG_MODAL,
+                                    _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Delete"),
+                                    GTK_RESPONSE_ACCEPT, NULL);
+  /* TRANSLATORS: %s is a profile name */
+  question = g_strdup_printf(_("Delete the profile %s? Its settings and stored passwords are "
+                               "removed; an active connection is disconnected."),
+                             e->selected);
+  label = gtk_label_new(question);
+  gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
+  gtk_label_set_max_width_chars(GTK_LABEL(label), 50);
+  g_object_set(label, "margin", 12, NULL);
+  gtk_container_add(GTK_CONTAINER(gtk_dialog_get_content_area(GTK_DIALOG(ask))), label);
+  name_widget(gtk_dialog_get_widget_for_response(GTK_DIALOG(ask), GTK_RESPONSE_ACCEPT),
+              _("Delete"));
+  name_widget(gtk_dialog_get_widget_for_response(GTK_DIALOG(ask), GTK_RESPONSE_CANCEL),
+              _("Cancel"));
+  g_signal_connect(ask, "response", G_CALLBACK(on_delete_response), e);
+  gtk_widget_show_all(ask);
+}
+
+static void on_export(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL, *suggested = NULL;
+  GtkFileChooserNative *chooser;
+
+  if (!p || !osp_dbus_profile_call_export_sync(p, G_DBUS_CALL_FLAGS_NONE, -1, &config, NULL, &error)) {
+    show_error(e, error);
+    return;
+  }
+  chooser = gtk_file_chooser_native_new(_("Export the profile"), GTK_WINDOW(e->window),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                        _("_Cancel"));
+  gtk_file_chooser_set_do_overwrite_confirmation(GTK_FILE_CHOOSER(chooser), TRUE);
+  suggested = g_strdup_printf("%s.conf", e->selected);
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), suggested);
+  if (gtk_native_dialog_run(GTK_NATIVE_DIALOG(chooser)) == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+
+    if (!g_file_replace_contents(file, config, strlen(config), NULL, FALSE,
+                                 G_FILE_CREATE_PRIVATE, NULL, NULL, &error))
+      show_error(e, error);
+  }
+  g_object_unref(chooser);
+}
+
+static GtkWidget *page(Editor *e, gboolean advanced)
+{
+  GtkWidget *grid = gtk_grid_new();
+  int row = 0;
+
+  gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
+  gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
+  gtk_container_set_border_width(GTK_CONTAINER(grid), 12);
+  if (!advanced) {
+    GtkWidget *label = gtk_label_new_with_mnemonic(_("_Name"));
+
+    e->name = gtk_entry_new();
+    name_widget(e->name, _("Name"));
+    gtk_label_set_mnemonic_widget(GTK_LABEL(label), e->name);
+    gtk_label_set_xalign(GTK_LABEL(label), 1);
+    gtk_grid_attach(GTK_GRID(grid), label, 0, row, 1, 1);
+    gtk_grid_attach(GTK_GRID(grid), e->name, 1, row++, 2, 1);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+    if (fields[i].advanced != advanced)
+      continue;
+    e->widgets[i] = field_widget(i);
+    if (fields[i].kind != F_BOOL) {
+      GtkWidget *label = gtk_label_new(_(fields[i].label));
+
+      gtk_label_set_mnemonic_widget(GTK_LABEL(label), e->widgets[i]);
+      gtk_label_set_xalign(GTK_LABEL(label), 1);
+      gtk_grid_attach(GTK_GRID(grid), label, 0, row, 1, 1);
+    }
+    gtk_grid_attach(GTK_GRID(grid), e->widgets[i], 1, row++, 2, 1);
+  }
+  for (guint i = 0; !advanced && i < G_N_ELEMENTS(secrets); i++) {
+    GtkWidget *label = gtk_label_new(_(secrets[i].label));
+    g_autofree char *ask_name = NULL;
+
+    e->secret_entries[i] = gtk_entry_new();
+    gtk_entry_set_visibility(GTK_ENTRY(e->secret_entries[i]), FALSE);
+    name_widget(e->secret_entries[i], _(secrets[i].label));
+    e->secret_ask[i] = gtk_check_button_new_with_label(_("Ask each time"));
+    /* TRANSLATORS: accessible name of a check box; %s is "Password" or "Group password" */
+    ask_name = g_strdup_printf(_("%s: ask each time"), _(secrets[i].label));
+    name_widget(e->secret_ask[i], ask_name);
+    gtk_label_set_mnemonic_widget(GTK_LABEL(label), e->secret_entries[i]);
+    gtk_label_set_xalign(GTK_LABEL(label), 1);
+    gtk_grid_attach(GTK_GRID(grid), label, 0, row, 1, 1);
+    gtk_grid_attach(GTK_GRID(grid), e->secret_entries[i], 1, row, 1, 1);
+    gtk_grid_attach(GTK_GRID(grid), e->secret_ask[i], 2, row++, 1, 1);
+  }
+  return grid;
+}
+
+/* a button added to box */
+static GtkWidget *button(GtkWidget *box, const char *mnemonic, const char *name, GCallback cb,
+                         Editor *e)
+{
+  GtkWidget *b = gtk_button_new_with_mnemonic(mnemonic);
+
+  name_widget(b, name);
+  g_signal_connect(b, "clicked", cb, e);
+  gtk_container_add(GTK_CONTAINER(box), b);
+  return b;
+}
+
+static void on_profiles_changed(GObject *manager, GParamSpec *pspec, gpointer user_data)
+{
+  Editor *e = user_data;
+
+  if (gtk_widget_get_visible(e->window))
+    fill_list(e);
+}
+
+static void build(OspTray *t)
+{
+  Editor *e = g_new0(Editor, 1);
+  GtkWidget *paned, *left, *right, *notebook, *buttons, *scroll;
+
+  editor = e;
+  e->tray = t;
+  e->window = gtk_application_window_new(t->app);
+  gtk_window_set_title(GTK_WINDOW(e->window), _("Osprey VPN profiles"));
+  gtk_window_set_default_size(GTK_WINDOW(e->window), 720, 560);
+  g_signal_connect(e->window, "delete-event", G_CALLBACK(gtk_widget_hide_on_delete), NULL);
+  paned = gtk_paned_new(GTK_ORIENTATION_HORIZONTAL);
+  gtk_container_add(GTK_CONTAINER(e->window), paned);
+
+  left = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+  g_object_set(left, "margin", 6, NULL);
+  scroll = gtk_scrolled_window_new(NULL, NULL);
+  gtk_widget_set_vexpand(scroll, TRUE);
+  gtk_widget_set_size_request(scroll, 180, -1);
+  e->list = gtk_list_box_new();
+  name_widget(e->list, _("Profiles"));
+  g_signal_connect(e->list, "row-selected", G_CALLBACK(on_row_selected), e);
+  gtk_container_add(GTK_CONTAINER(scroll), e->list);
+  gtk_container_add(GTK_CONTAINER(left), scroll);
+  buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+  button(buttons, _("_Add"), _("Add"), G_CALLBACK(on_add), e);
+  e->duplicate = button(buttons, _("D_uplicate"), _("Duplicate"), G_CALLBACK(on_duplicate), e);
+  e->remove = button(buttons, _("_Delete"), _("Delete"), G_CALLBACK(on_delete), e);
+  gtk_container_add(GTK_CONTAINER(left), buttons);
+  gtk_paned_pack1(GTK_PANED(paned), left, FALSE, FALSE);
+
+  right = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+  g_object_set(right, "margin", 6, NULL);
+  notebook = gtk_notebook_new();
+  gtk_notebook_append_page(GTK_NOTEBOOK(notebook), page(e, FALSE), gtk_label_new(_("General")));
+  gtk_notebook_append_page(GTK_NOTEBOOK(notebook), page(e, TRUE), gtk_label_new(_("Advanced")));
+  gtk_widget_set_vexpand(notebook, TRUE);
+  gtk_container_add(GTK_CONTAINER(right), notebook);
+  e->error = gtk_label_new("");
+  gtk_label_set_line_wrap(GTK_LABEL(e->error), TRUE);
+  gtk_label_set_xalign(GTK_LABEL(e->error), 0);
+  gtk_style_context_add_class(gtk_widget_get_style_context(e->error), "error");
+  gtk_container_add(GTK_CONTAINER(right), e->error);
+  buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign(buttons, GTK_ALIGN_END);
+  e->export = button(buttons, _("_Export…"), _("Export"), G_CALLBACK(on_export), e);
+  e->save = button(buttons, _("_Save"), _("Save"), G_CALLBACK(on_save), e);
+  gtk_container_add(GTK_CONTAINER(right), buttons);
+  gtk_paned_pack2(GTK_PANED(paned), right, TRUE, FALSE);
+  g_signal_connect(t->manager, "notify::profiles", G_CALLBACK(on_profiles_changed), e);
+  gtk_widget_show_all(paned);
+}
+
+void osp_tray_profiles_show(OspTray *t)
+{
+  g_autoptr(OspDBusProfile) first = NULL;
+
+  if (!editor)
+    build(t);
+  fill_list(editor);
+  if (!editor->selected) {
+    GtkListBoxRow *row = gtk_list_box_get_row_at_index(GTK_LIST_BOX(editor->list), 0);
+
+    if (row)
+      gtk_list_box_select_row(GTK_LIST_BOX(editor->list), row);
+    else
+      load(editor, NULL);
+  }
+  gtk_widget_hide(editor->error);
+  gtk_window_present(GTK_WINDOW(editor->window));
+}
+
+void osp_tray_profiles_free(OspTray *t)
+{
+  if (!editor)
+    return;
+  g_signal_handlers_disconnect_by_data(t->manager, editor);
+  gtk_widget_destroy(editor->window);
+  g_free(editor->selected);
+  g_clear_pointer(&editor, g_free);
+}
