@@ -4,6 +4,8 @@
  *
  * Byte 0 picks the SA's algorithms (CBC+HMAC, GCM, NULL+HMAC), byte 1 the
  * mode:
+ * (bit 3 of the mode: through osp_esp_input(), the datapath's inbound path,
+ * whose inner-packet check is modelled too: RFC 4301 5.2, RFC 791, RFC 8200):
  *   raw      the rest is one ESP packet from the wire (SPI forced to ours
  *            or not), which must be refused or accepted without reading or
  *            writing outside it;
@@ -23,6 +25,7 @@
 #include "fuzz-util.h"
 #include "osp-esp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -54,6 +57,10 @@ static const Config configs[] = {
 };
 
 static uint8_t enc_key[36], auth_key[64];
+/* our inner addresses: 198.18.1.10 and 2001:db8::10 */
+static const struct in6_addr our6 = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x10 } };
+static OspEspPolicy policy4 = { .addr4.s_addr = 0 }, policy46;
+
 static EVP_CIPHER *evp_ciphers[G_N_ELEMENTS(configs)];
 static EVP_CIPHER_CTX *evp_ctx;
 static EVP_MAC_CTX *evp_mac;
@@ -64,6 +71,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     enc_key[i] = (uint8_t)(0x10 + i);
   for (size_t i = 0; i < sizeof(auth_key); i++)
     auth_key[i] = (uint8_t)(0xa0 ^ i);
+  policy4.addr4.s_addr = htonl(0xc612010a);
+  policy46 = policy4;
+  policy46.addr6 = &our6;
   for (size_t i = 0; i < G_N_ELEMENTS(configs); i++)
     if (configs[i].cipher)
       CHECK((evp_ciphers[i] = EVP_CIPHER_fetch(NULL, configs[i].cipher, NULL)));
@@ -90,7 +100,42 @@ static OspEspSa *sa_new(const Config *c)
 typedef struct {
   uint32_t top;
   GHashTable *seen;
+  uint64_t policy_drops;
 } Model;
+
+/* what osp_esp_input() lets through of an authentic payload: an IPv4 or
+ * IPv6 packet with a sane header, addressed to us; its own length */
+static int inner_model(const uint8_t *p, size_t len, uint8_t nh, const OspEspPolicy *us,
+                       size_t *ret_len)
+{
+  size_t hlen, total;
+
+  *ret_len = 0;
+  if (nh == 59) /* dummy packet, RFC 4303 2.6 */
+    return 0;
+  if (nh == 4) {
+    if (len < 20 || p[0] >> 4 != 4)
+      return -EPROTO;
+    hlen = (size_t)(p[0] & 15) * 4;
+    total = osp_get16(p + 2);
+    if (hlen < 20 || total < hlen || total > len)
+      return -EPROTO;
+    if (memcmp(p + 16, &us->addr4, 4) != 0)
+      return -EADDRNOTAVAIL;
+  } else if (nh == 41) {
+    if (len < 40 || p[0] >> 4 != 6)
+      return -EPROTO;
+    total = 40 + (size_t)osp_get16(p + 4);
+    if (total > len)
+      return -EPROTO;
+    if (!us->addr6 || memcmp(p + 24, us->addr6, 16) != 0)
+      return -EADDRNOTAVAIL;
+  } else {
+    return -EPROTONOSUPPORT;
+  }
+  *ret_len = total;
+  return 0;
+}
 
 static bool model_ok(const Model *m, uint32_t seq)
 {
@@ -194,7 +239,8 @@ static int expected(const Config *c, const Model *m, uint32_t seq, const uint8_t
   return 0;
 }
 
-static void sealed_record(const Config *c, OspEspSa *sa, Model *m, FuzzIn *in)
+static void sealed_record(const Config *c, OspEspSa *sa, Model *m, const OspEspPolicy *policy,
+                          FuzzIn *in)
 {
   uint8_t flags = fuzz_u8(in), iv[16] = { 0 }, part[MAX_PART + 16];
   uint8_t wire[HDR + 16 + MAX_PART + 16 + 64], *pkt = NULL, nh = 0;
@@ -218,6 +264,25 @@ static void sealed_record(const Config *c, OspEspSa *sa, Model *m, FuzzIn *in)
   if (flags & 1)
     wire[HDR + (fuzz_u8(in) % (len - HDR))] ^= 0x01 << (flags >> 5);
   want_r = expected(c, m, seq, part, got, flags & 2, flags & 1, &inner);
+  if (policy) {
+    size_t deliver = 0;
+    int authentic = want_r;
+
+    if (want_r == 0)
+      want_r = inner_model(part, inner, part[got - 1], policy, &deliver);
+    r = osp_esp_input(sa, wire, len, policy, &pkt, &pkt_len);
+    if (r != want_r)
+      fprintf(stderr, "seq %u len %zu: got %d, model says %d\n", seq, got, r, want_r);
+    CHECK(r == want_r);
+    if (authentic == 0) {
+      model_update(m, seq);
+      m->policy_drops += r != 0;
+    }
+    if (r == 0)
+      CHECK(pkt == wire + HDR + c->iv_len && pkt_len == deliver &&
+            (deliver == 0 || memcmp(pkt, part, deliver) == 0));
+    return;
+  }
   r = osp_esp_decrypt(sa, wire, len, &pkt, &pkt_len, &nh);
   if (r != want_r)
     fprintf(stderr, "seq %u len %zu: got %d, model says %d\n", seq, got, r, want_r);
@@ -267,7 +332,7 @@ static void raw_packet(const Config *c, OspEspSa *sa, const uint8_t *data, size_
 static void replay_list(FuzzIn *in)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
-  Model m = { 0, seen };
+  Model m = { 0, seen, 0 };
   OspReplay r;
 
   osp_replay_init(&r);
@@ -312,8 +377,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
     g_autoptr(OspEspSa) out = sa_new(c);
     g_autoptr(OspEspSa) back = sa_new(c);
-    Model m = { 0, seen };
+    Model m = { 0, seen, 0 };
     FuzzIn in = { data + 2, size - 2 };
+    const OspEspPolicy *policy = mode & 8 ? (mode & 16 ? &policy46 : &policy4) : NULL;
 
     while (in.left) {
       if (in.p[0] & 0x10) {
@@ -321,10 +387,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         in.left--;
         roundtrip_record(c, out, back, &in);
       } else {
-        sealed_record(c, sa, &m, &in);
+        sealed_record(c, sa, &m, policy, &in);
       }
     }
     CHECK(osp_esp_sa_stats(sa)->packets == g_hash_table_size(seen));
+    CHECK(osp_esp_sa_stats(sa)->policy_drops == m.policy_drops);
   }
   return 0;
 }

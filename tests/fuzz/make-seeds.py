@@ -197,3 +197,15 @@ put('session', 'qm1-sent-timeout', bytes([5, 0]) + b'\x05\xff\xff' * 6)
 put('cfg', 'request-passcode-x7', bytes([0, 0]) + cfg_msg(1, 7, 5, attr_var(16521) + attr_var(16523) * 7) + b'\x01')
 put('cfg', 'request-every-kind-x2', bytes([0, 0]) + cfg_msg(1, 7, 5, b''.join(
     attr_var(t) * 2 for t in (16521, 16522, 16523, 16528, 16529))) + b'\x01')
+
+# esp through osp_esp_input (mode bit 3; bit 4: we have an IPv6 address too)
+v4 = bytes.fromhex('45000018000040004001000cc6336401c612010a') + b'ping'
+v4_other = v4[:16] + bytes([198, 18, 1, 11]) + v4[20:]
+v6 = bytes.fromhex('6000000000043a40') + bytes.fromhex('20010db8' + '00' * 11 + '01') + \
+    bytes.fromhex('20010db8' + '00' * 11 + '10') + b'ping'
+for i in (0, 3):
+    recs = [sealed(1, part(v4, ALIGN[i])), sealed(2, part(v4_other, ALIGN[i])),
+            sealed(3, part(v6, ALIGN[i], 41)), sealed(4, part(b'', ALIGN[i], 59)),
+            sealed(5, part(v4[:19], ALIGN[i])), sealed(6, part(ip, ALIGN[i], 17))]
+    put('esp', 'input-' + NAMES[i], bytes([i, 1 | 8]) + b''.join(recs))
+    put('esp', 'input6-' + NAMES[i], bytes([i, 1 | 8 | 16]) + b''.join(recs))
