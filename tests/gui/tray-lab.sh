@@ -20,7 +20,8 @@
 # Remember, banner, details, Disconnect, keyring reuse), restart (ospreyd
 # restarted under the tray; a rejected stored password is cleared), editor
 # (the profile editor: Update, AddProfile refused and accepted, duplicate,
-# delete), sni (the
+# delete), a gateway crash (the "lost, reconnecting" and "connected"
+# notifications), sni (the
 # StatusNotifierItem path against a test watcher/host).  Screenshots in
 # $OSPREY_ARTIFACTS_DIR (default: the build's meson-logs/gui-shots when run
 # by meson, else $LAB_DIR/desktop/shots, kept).  Exit 0 pass, 1 fail,
@@ -39,6 +40,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 BUS_PID=
 DAEMON_PID=
 TRAY_PID=
+PING_PID=
 
 note() { echo "[tray-lab] $*"; }
 fail()
@@ -71,6 +73,7 @@ cleanup()
     pid=$(cat "$LAB_DIR/desktop/tray-sni.pid")
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
   fi
+  stop_pid "$PING_PID"
   stop_pid "$TRAY_PID"
   desktop_stop
   stop_pid "$DAEMON_PID"
@@ -137,6 +140,39 @@ grep -q "agent registered" "$LAB_DIR/desktop/tray.log" || fail "no agent registr
   fail "the agent did not register again with the restarted ospreyd"
 
 driver editor
+
+# the gateway crashes under a connection with traffic: the tray says the
+# connection was lost and is reconnecting, then connected again
+wait_notification()
+{
+  local summary=$1 body=$2 before=$3 i
+  for i in $(seq 300); do
+    tail -n +"$((before + 1))" "$LAB_DIR/desktop/notifications.log" |
+      grep -F "\"$summary\" \"$body" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+notes=$(wc -l <"$LAB_DIR/desktop/notifications.log")
+echo "$LAB_PASSWORD" | "$OSPREY" connect lab --password-stdin --timeout 60 >/dev/null ||
+  fail "osprey connect lab"
+lab_wait_tunnel 20 || fail "no ping through the tunnel before the crash"
+ip netns exec "$LAB_NS_CL" ping -q -i 0.2 "$LAB_PROTECTED_HOST" >/dev/null 2>&1 &
+PING_PID=$!
+lab_gateway_kill
+wait_notification "Connection to lab lost" "The gateway stopped answering. Reconnecting…" "$notes" ||
+  fail "no 'lost, reconnecting' notification after the gateway crashed"
+note "gateway crashed: $(grep -F '"Connection to lab lost"' "$LAB_DIR/desktop/notifications.log" |
+  tail -1 | sed 's/.*"Connection to lab lost" "\([^"]*\)".*/\1/')"
+notes=$(wc -l <"$LAB_DIR/desktop/notifications.log")
+lab_gateway_start || fail "the gateway did not restart"
+wait_notification "Connected to lab" "Your address in the VPN is" "$notes" ||
+  fail "no 'connected' notification after the gateway came back"
+lab_wait_tunnel 20 || fail "no ping through the tunnel after the reconnect"
+stop_pid "$PING_PID"
+PING_PID=
+"$OSPREY" disconnect lab >/dev/null || fail "osprey disconnect lab"
+note "gateway back: reconnected, notified"
 
 # the StatusNotifierItem path: a watcher appears, a new tray uses it
 stop_pid "$TRAY_PID"
