@@ -374,6 +374,41 @@ static bool choice_offered(const OspSession *s, const P1Choice *c)
   return false;
 }
 
+/* The lifetime in seconds of message 2: the chosen transform's, or a
+ * shorter one in a RESPONDER-LIFETIME notify (RFC 2407 4.6.3.1: phase-1
+ * attributes for protocol ISAKMP), as some gateways send; 0 = none. */
+static uint32_t responder_lifetime(const OspPayload *pl, size_t n, uint32_t chosen)
+{
+  uint32_t life = chosen;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    const char *why = NULL;
+    const uint8_t *p;
+    size_t left;
+    OspNotify nt;
+    OspAttr a;
+    int type = 0;
+
+    if (pl[i].type != OSP_PL_NOTIFY || osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0 ||
+        nt.type != OSP_N_RESPONDER_LIFETIME || nt.protocol != OSP_PROTO_ISAKMP)
+      continue;
+    p = nt.data;
+    left = nt.data_len;
+    while (osp_attr_next(&p, &left, &a, &why) > 0) {
+      uint32_t v = 0;
+
+      if (osp_attr_uint(&a, &v) < 0)
+        continue;
+      if (a.type == A_LIFE_TYPE)
+        type = (int)v;
+      else if (a.type == A_LIFE_DUR && type == 1 && v && (!life || v < life))
+        life = v;
+    }
+  }
+  return life;
+}
+
 /* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 section 3.2) */
 static void natd_hash(OspSession *s, const struct sockaddr_in *sa, uint8_t *out)
 {
@@ -634,8 +669,8 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
                            "probably wrong."));
     return;
   }
-  s->ike_lifetime = osp_gateway_lifetime(c.life, s->profile->ike_lifetime,
-                                         OSP_MIN_IKE_LIFETIME_S, "IKE SA");
+  s->ike_lifetime = osp_gateway_lifetime(responder_lifetime(pl, n, c.life),
+                                         s->profile->ike_lifetime, OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
   nat = s->natt_draft && detect_nat(s, pl, n);

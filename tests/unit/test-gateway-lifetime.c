@@ -28,6 +28,48 @@ static void add_life_kb(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
   osp_test_gw_msg_add(m, OSP_PL_NOTIFY, nb->data, nb->len);
 }
 
+/* RESPONDER-LIFETIME for the IKE SA (protocol ISAKMP, phase-1 classes
+ * life type 11, duration 12) in aggressive mode message 2 */
+static void add_p1_life(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  g_autoptr(GByteArray) life = g_byte_array_new();
+  g_autoptr(GByteArray) nb = g_byte_array_new();
+  uint8_t cookies[16];
+
+  if (m->step != OSP_TEST_GW_AM2)
+    return;
+  memcpy(cookies, gw->icookie, 8);
+  memcpy(cookies + 8, gw->rcookie, 8);
+  osp_put_attr_basic(life, 11, 1 /* seconds */);
+  osp_put_attr_uint(life, 12, GPOINTER_TO_UINT(user));
+  osp_put_notify(nb, OSP_PROTO_ISAKMP, OSP_N_RESPONDER_LIFETIME, cookies, 16, life->data,
+                 life->len);
+  osp_test_gw_msg_add(m, OSP_PL_NOTIFY, nb->data, nb->len);
+}
+
+/* A rig whose gateway's messages pass through edit (with value as its
+ * user data), connected. */
+static OspTestRig *connect_edited(OspTestGwEdit edit, guint value)
+{
+  OspTestRig *r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->edit = edit;
+  r->gw->edit_user = GUINT_TO_POINTER(value);
+  osp_test_rig_connect(r);
+  return r;
+}
+
+/* I <-- SA(life 28800) KE Nr IDir HASH_R N(RESPONDER-LIFETIME 3600 s): the
+ * shorter lifetime counts; one of 1 s is raised to the floor. */
+static void test_ike_responder_lifetime(void)
+{
+  g_autoptr(OspTestRig) r = connect_edited(add_p1_life, 3600);
+  g_autoptr(OspTestRig) r1 = connect_edited(add_p1_life, 1);
+
+  g_assert_cmpuint(r->session->ike_lifetime, ==, 3600);
+  g_assert_cmpuint(r1->session->ike_lifetime, ==, OSP_MIN_IKE_LIFETIME_S);
+}
+
 /* I <-- SA(life 1 s) ... in message 2: the IKE SA is re-authenticated after
  * 85-90% of 60 s, not every second. */
 static void test_ike_floor(void)
@@ -85,16 +127,10 @@ static void test_ipsec_ours_shorter(void)
 /* N(RESPONDER-LIFETIME 1 kB): raised to the volume floor; a large one kept. */
 static void test_ipsec_kb_floor(void)
 {
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
-  g_autoptr(OspTestRig) r2 = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = connect_edited(add_life_kb, 1);
+  g_autoptr(OspTestRig) r2 = connect_edited(add_life_kb, 4608000); /* Cisco's default */
 
-  r->gw->edit = add_life_kb;
-  r->gw->edit_user = GUINT_TO_POINTER(1);
-  osp_test_rig_connect(r);
   g_assert_cmpuint(r->last_child.lifetime_kb, ==, OSP_MIN_IPSEC_LIFETIME_KB);
-  r2->gw->edit = add_life_kb;
-  r2->gw->edit_user = GUINT_TO_POINTER(4608000); /* Cisco's default */
-  osp_test_rig_connect(r2);
   g_assert_cmpuint(r2->last_child.lifetime_kb, ==, 4608000);
 }
 
@@ -138,6 +174,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/lifetime/ike-floor", test_ike_floor);
   g_test_add_func("/gateway/lifetime/ike-taken", test_ike_taken);
+  g_test_add_func("/gateway/lifetime/ike-responder-lifetime", test_ike_responder_lifetime);
   g_test_add_func("/gateway/lifetime/ipsec-floor", test_ipsec_floor);
   g_test_add_func("/gateway/lifetime/ipsec-ours-shorter", test_ipsec_ours_shorter);
   g_test_add_func("/gateway/lifetime/ipsec-kb-floor", test_ipsec_kb_floor);
