@@ -41,12 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       break;
     }
     case 1:
-    case 2:
-      fuzz_session_answer(&f, op % 4 == 2);
-      break;
-    case 3:
-      fuzz_session_advance(&f, (gint64)fuzz_u8(&in) * 250000);
-      break;
+    case 2: fuzz_session_answer(&f, op % 4 == 2); break;
+    case 3: fuzz_session_advance(&f, (gint64)fuzz_u8(&in) * 250000); break;
     }
   }
   osp_session_delete(f.s);

@@ -41,8 +41,8 @@ typedef struct {
   OspEspEnc enc;
   unsigned bits;
   OspEspAuth auth;
-  const char *cipher;  /* EVP name, NULL for NULL encryption */
-  const char *digest;  /* EVP name of the HMAC hash, NULL for GCM */
+  const char *cipher; /* EVP name, NULL for NULL encryption */
+  const char *digest; /* EVP name of the HMAC hash, NULL for GCM */
   size_t iv_len, align, icv_len;
 } Config;
 
@@ -90,8 +90,8 @@ static OspEspSa *sa_new(const Config *c)
 {
   OspEspSa *sa = NULL;
 
-  CHECK(osp_esp_sa_new(SPI, c->enc, c->bits, enc_key, osp_esp_enc_key_len(c->enc, c->bits),
-                       c->auth, auth_key, osp_esp_auth_key_len(c->auth), &sa) == 0);
+  CHECK(osp_esp_sa_new(SPI, c->enc, c->bits, enc_key, osp_esp_enc_key_len(c->enc, c->bits), c->auth,
+                       auth_key, osp_esp_auth_key_len(c->auth), &sa) == 0);
   return sa;
 }
 
@@ -143,8 +143,7 @@ static bool model_ok(const Model *m, uint32_t seq)
     return false;
   if (seq > m->top)
     return true;
-  return m->top - seq < OSP_REPLAY_WINDOW &&
-         !g_hash_table_contains(m->seen, GUINT_TO_POINTER(seq));
+  return m->top - seq < OSP_REPLAY_WINDOW && !g_hash_table_contains(m->seen, GUINT_TO_POINTER(seq));
 }
 
 static void model_update(Model *m, uint32_t seq)

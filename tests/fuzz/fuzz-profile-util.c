@@ -173,9 +173,7 @@ void fuzz_profile_encodings(FuzzParseFn parse, const char *text, size_t len, con
     expect(parse, bom, len + 3, canon, "UTF-8 with BOM");
     break;
   case 1:
-  case 2:
-    utf16(parse, text, len, canon, len % 4 == 2);
-    break;
+  case 2: utf16(parse, text, len, canon, len % 4 == 2); break;
   case 3:
     if ((l1 = latin1(text, len, &l1_len))) {
       expect(parse, l1, l1_len, canon, "Latin-1");

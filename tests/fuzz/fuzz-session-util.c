@@ -7,9 +7,15 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-enum { /* draft-beaulieu-ike-xauth-02, draft-dukes-ike-mode-cfg-02 */
-  X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_STATUS = 16527,
-  C_IP4_ADDRESS = 1, C_IP4_NETMASK = 2, C_IP4_DNS = 3,
+/* attributes: draft-beaulieu-ike-xauth-02, draft-dukes-ike-mode-cfg-02 */
+enum {
+  X_TYPE = 16520,
+  X_USER_NAME = 16521,
+  X_USER_PASSWORD = 16522,
+  X_STATUS = 16527,
+  C_IP4_ADDRESS = 1,
+  C_IP4_NETMASK = 2,
+  C_IP4_DNS = 3,
 };
 
 #define XAUTH_MSGID 0x0a0a0a0au
@@ -101,8 +107,8 @@ static void on_child_up(gpointer user, const OspChildSa *sa)
   g_autoptr(OspEspSa) out = NULL;
 
   /* the keys fit the algorithms: the datapath can install them */
-  CHECK(osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data,
-                       sa->enc_key_in->len, sa->auth, sa->auth_key_in ? sa->auth_key_in->data : NULL,
+  CHECK(osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data, sa->enc_key_in->len,
+                       sa->auth, sa->auth_key_in ? sa->auth_key_in->data : NULL,
                        sa->auth_key_in ? sa->auth_key_in->len : 0, &in) == 0);
   CHECK(osp_esp_sa_new(sa->spi_out, sa->enc, sa->key_bits, sa->enc_key_out->data,
                        sa->enc_key_out->len, sa->auth,
@@ -132,9 +138,15 @@ static void on_nothing(gpointer user)
 }
 
 static const OspSessionOps ops = {
-  .send = on_send, .progress = on_progress, .secrets_needed = on_secrets,
-  .ip_config = on_ip_config, .child_sa_up = on_child_up, .child_sa_down = on_child_down,
-  .ike_expiring = on_nothing, .reauthenticated = on_nothing, .closed = on_closed,
+  .send = on_send,
+  .progress = on_progress,
+  .secrets_needed = on_secrets,
+  .ip_config = on_ip_config,
+  .child_sa_up = on_child_up,
+  .child_sa_down = on_child_down,
+  .ike_expiring = on_nothing,
+  .reauthenticated = on_nothing,
+  .closed = on_closed,
 };
 
 /* ---- datagrams ---------------------------------------------------------- */
@@ -328,8 +340,11 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
                        OSP_SLICE(nonce, sizeof(nonce)), &skeyid) == 0);
   {
     OspSlice parts[6] = {
-      OSP_SLICE(ke_r, ke_r_len), OSP_SLICE(ke_i, ke_i_len), OSP_SLICE(rcookie, 8),
-      OSP_SLICE(s->icookie, 8),  OSP_SLICE(s->sai_b->data, s->sai_b->len),
+      OSP_SLICE(ke_r, ke_r_len),
+      OSP_SLICE(ke_i, ke_i_len),
+      OSP_SLICE(rcookie, 8),
+      OSP_SLICE(s->icookie, 8),
+      OSP_SLICE(s->sai_b->data, s->sai_b->len),
       OSP_SLICE(id->data, id->len),
     };
 
@@ -488,11 +503,12 @@ static void to_established(FuzzSession *f)
   osp_sa_begin(sa, 1, 1);
   p = osp_proposal_begin(sa, 1, OSP_PROTO_IPSEC_ESP, spi, 4);
   t = osp_transform_begin(sa, 1, OSP_ESP_AES_CBC);
-  osp_put_attr_basic(sa, 1, 1);      /* SA life type: seconds */
-  osp_put_attr_uint(sa, 2, 3600);    /* SA life duration */
-  osp_put_attr_basic(sa, 4, s->natt ? 3 : 1); /* encapsulation: (UDP-)tunnel */
+  /* RFC 2407 4.5: life type seconds, duration, (UDP-)tunnel, auth, key length */
+  osp_put_attr_basic(sa, 1, 1);
+  osp_put_attr_uint(sa, 2, 3600);
+  osp_put_attr_basic(sa, 4, s->natt ? 3 : 1);
   osp_put_attr_basic(sa, 5, OSP_ESP_AUTH_HMAC_SHA1);
-  osp_put_attr_basic(sa, 6, 128);    /* key length */
+  osp_put_attr_basic(sa, 6, 128);
   osp_transform_end(sa, t, true);
   osp_proposal_end(sa, p, 1, true);
   memset(nonce, 0x4e, sizeof(nonce));
@@ -522,9 +538,9 @@ static OspProfile *fuzz_profile(uint8_t flags)
 }
 
 static const SessionState reached[FS_N_STATES] = {
-  [FS_AM1_SENT] = S_AM1_SENT,       [FS_XAUTH_WAIT] = S_XAUTH_WAIT,
+  [FS_AM1_SENT] = S_AM1_SENT,           [FS_XAUTH_WAIT] = S_XAUTH_WAIT,
   [FS_XAUTH_SECRETS] = S_XAUTH_SECRETS, [FS_XAUTH_REPLIED] = S_XAUTH_REPLIED,
-  [FS_CFG_SENT] = S_CFG_SENT,       [FS_QM1_SENT] = S_QM1_SENT,
+  [FS_CFG_SENT] = S_CFG_SENT,           [FS_QM1_SENT] = S_QM1_SENT,
   [FS_ESTABLISHED] = S_ESTABLISHED,
 };
 
@@ -536,7 +552,8 @@ bool fuzz_session_init(FuzzSession *f, FuzzState state, uint8_t flags)
   f->now = 1000 * G_USEC_PER_SEC;
   f->profile = fuzz_profile(flags);
   /* us 192.0.2.2:500, the gateway 192.0.2.1:500 */
-  params.local = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(500),
+  params.local = (struct sockaddr_in){ .sin_family = AF_INET,
+                                       .sin_port = htons(500),
                                        .sin_addr.s_addr = htonl(0xc0000202) };
   params.peer = params.local;
   params.peer.sin_addr.s_addr = htonl(0xc0000201);

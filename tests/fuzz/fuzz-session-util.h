@@ -38,7 +38,7 @@ typedef struct {
   OspSession *s;
   OspProfile *profile;
   gint64 now;
-  unsigned sent;          /* datagrams the session sent */
+  unsigned sent; /* datagrams the session sent */
   bool closed;
   bool secrets_pending;
   guint req_id;

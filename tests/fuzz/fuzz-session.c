@@ -52,9 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *p;
 
     switch (op % 8) {
-    case 0:
-      datagram(&f, op, &in);
-      break;
+    case 0: datagram(&f, op, &in); break;
     case 1:
       want = fuzz_u16(&in);
       p = fuzz_bytes(&in, want, &len);
@@ -69,12 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       break;
     }
     case 3:
-    case 4:
-      fuzz_session_answer(&f, op % 8 == 4);
-      break;
-    case 5:
-      fuzz_session_advance(&f, (gint64)fuzz_u16(&in) * 10000);
-      break;
+    case 4: fuzz_session_answer(&f, op % 8 == 4); break;
+    case 5: fuzz_session_advance(&f, (gint64)fuzz_u16(&in) * 10000); break;
     case 6:
       switch (fuzz_u8(&in) % 3) {
       case 0: osp_session_traffic_seen(f.s, f.now); break;
@@ -85,9 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
       }
       break;
-    case 7:
-      osp_session_peer_unreachable(f.s, f.now);
-      break;
+    case 7: osp_session_peer_unreachable(f.s, f.now); break;
     }
   }
   osp_session_delete(f.s);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 /* the one thing of osp-manager.c the store needs */
-G_DEFINE_QUARK(osp-daemon-error-quark, osp_daemon_error)
+G_DEFINE_QUARK(osp - daemon - error - quark, osp_daemon_error)
 
 static GVariant *settings_from(const uint8_t *data, size_t size)
 {

@@ -12,12 +12,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-#define CHECK(x)                                                                 \
-  do {                                                                           \
-    if (!(x)) {                                                                  \
+#define CHECK(x)                                                                \
+  do {                                                                          \
+    if (!(x)) {                                                                 \
       fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #x); \
-      abort();                                                                   \
-    }                                                                            \
+      abort();                                                                  \
+    }                                                                           \
   } while (0)
 
 static volatile uint8_t fuzz_sink;
