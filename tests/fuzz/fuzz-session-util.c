@@ -282,9 +282,11 @@ void fuzz_session_answer(FuzzSession *f, bool cancel)
 void fuzz_session_advance(FuzzSession *f, gint64 us)
 {
   f->now += us;
-  /* each timer either fires or moves its deadline past now */
   for (int i = 0; i < 64 && !f->closed && osp_session_next_deadline(f->s) <= f->now; i++)
     osp_session_timeout(f->s, f->now);
+  /* each timer that fired moved its deadline past now: else the main loop
+   * would spin on it */
+  CHECK(f->closed || osp_session_next_deadline(f->s) > f->now);
 }
 
 /* ---- aggressive mode message 2 ------------------------------------------ */
