@@ -91,6 +91,31 @@ static void test_idle_dead(void)
   g_assert_cmpuint(r_u_theres(r), ==, 6);
 }
 
+/* "DPD timeout" is kept to the second, whatever the 5 s between questions:
+ *
+ *   t=10     I --- HASH N(R-U-THERE) --------> X   "DPD idle timeout (our side) 10"
+ *   t=15     I --- HASH N(R-U-THERE) --------> X
+ *   t=16     peer-dead ("DPD timeout 6"), not at t=20 */
+static void test_idle_timeout(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  gint64 start;
+
+  p->dpd_idle = 10;
+  p->dpd_timeout = 6;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(r);
+  r->gw->answer_dpd = false;
+  start = r->now;
+  run_for(r, 30 * S);
+  g_assert_true(r->closed);
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PEER_DEAD);
+  g_assert_cmpint(r->now - start, >=, 16 * S);
+  g_assert_cmpint(r->now - start, <=, 16 * S + STEP);
+  g_assert_cmpuint(r_u_theres(r), ==, 2);
+}
+
 /* An idle question becomes urgent once traffic waits:
  *
  *   t=300    I --- HASH N(R-U-THERE) --------> X   idle
@@ -208,6 +233,7 @@ int main(int argc, char **argv)
   g_test_add_func("/dpd/stall/late-ack", test_late_ack);
   g_test_add_func("/dpd/stall/one-way-backoff", test_one_way_backoff);
   g_test_add_func("/dpd/idle/dead", test_idle_dead);
+  g_test_add_func("/dpd/idle/timeout", test_idle_timeout);
   g_test_add_func("/dpd/idle/then-stall", test_idle_then_stall);
   return g_test_run();
 }
