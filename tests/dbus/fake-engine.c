@@ -7,6 +7,8 @@
  *   gateway 192.0.2.66   says it retries twice (notice), then fails with
  *                        gateway-unreachable while connecting
  *   gateway 192.0.2.99   stays "connecting" until disconnected
+ *   gateway 192.0.2.77   a token server: asks for a passcode (only) with a
+ *                        prompt; "good" is accepted, as a password below
  *   any other gateway    connects: asks for the secrets the profile lacks
  *                        (group-secret, username, password); password
  *                        "good" is accepted, others are retried twice with
@@ -165,12 +167,25 @@ static gboolean step_configure(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean token_gateway(const OspConnection *c)
+{
+  return strcmp(c->profile->gateway, "192.0.2.77") == 0;
+}
+
 static void ask(OspConnection *c, gboolean retry)
 {
   c->req.id = ++c->request_id;
   c->req.n_kinds = 0;
   c->req.retry = retry;
   c->req.message = retry ? "Wrong password, try again" : "Enter your credentials";
+  if (token_gateway(c)) {
+    /* the answer lands in the password field (provide_secrets) */
+    c->req.message = retry ? "Wrong code, try again" : "Enter the code shown on your token";
+    c->req.kinds[c->req.n_kinds++] = OSP_SECRET_PASSCODE;
+    c->waiting = TRUE;
+    c->cb.secrets_needed(c, &c->req, c->user);
+    return;
+  }
   if (!c->profile->group_secret)
     c->req.kinds[c->req.n_kinds++] = OSP_SECRET_GROUP_SECRET;
   if (!c->profile->username)
@@ -233,7 +248,8 @@ static gboolean step_authenticate(gpointer data)
   if (strcmp(gw, "192.0.2.99") == 0)
     return G_SOURCE_REMOVE;
   enter(c, OSP_STATE_AUTHENTICATING, NULL);
-  if (!c->profile->group_secret || !c->profile->username || !c->profile->password)
+  if (!c->profile->group_secret || !c->profile->username || !c->profile->password ||
+      token_gateway(c))
     ask(c, FALSE);
   else
     later(c, step_check);

@@ -19,6 +19,19 @@ set -u
 DESKTOP_PIDS=()
 DESKTOP_KEYRING_PASSWORD=osprey-test-keyring
 
+# desktop_check_requirements: prints a SKIP line and returns 77 when a
+# program the private desktop or the driver needs is missing.
+desktop_check_requirements()
+{
+  local tool
+  for tool in Xvfb xdotool trayer gnome-keyring-daemon secret-tool import dbus-daemon; do
+    command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; return 77; }
+  done
+  [ -x /usr/libexec/at-spi-bus-launcher ] || { echo "SKIP: at-spi2-core is not installed"; return 77; }
+  /usr/bin/python3 -c 'import dogtail, dbusmock' 2>/dev/null ||
+    { echo "SKIP: python3-dogtail or python3-dbusmock is not installed"; return 77; }
+}
+
 _desktop_fail() { echo "FAIL [desktop]: $*" >&2; return 1; }
 
 _desktop_wait_file()

@@ -14,6 +14,7 @@ the lab gateway.  One phase per call:
   tray-driver.py editor    Profiles…: lab's settings shown and changed, a new
                            profile refused with the daemon's message then added,
                            duplicate, delete
+  tray-driver.py token     (tray-fake.sh) a token server's prompt and code
   tray-driver.py sni       the StatusNotifierItem path (sni-host.py): item
                            properties, dbusmenu layout, Connect/Disconnect
                            through Event
@@ -40,8 +41,8 @@ from dogtail import tree  # noqa: E402 (after the configuration)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DIR = os.environ["TRAY_LOG_DIR"]
-NS = os.environ["LAB_NS_CL"]
-PASSWORD = os.environ["LAB_PASSWORD"]
+NS = os.environ.get("LAB_NS_CL", "")
+PASSWORD = os.environ.get("LAB_PASSWORD", "")
 PROTECTED = "198.51.100.1"
 RETRY_TEXT = "The gateway did not accept your answer. Try again."
 figures = []
@@ -413,6 +414,31 @@ def phase_editor():
     note("editor: duplicate and delete")
 
 
+def phase_token():
+    # ospreyd-fake's token gateway (tests/gui/tray-fake.sh): its prompt, the
+    # token code field only, the right code connects
+    n0 = len(notifications())
+    menu_click("Connect token")
+    d = dialog("VPN login: token")
+    wait_for("the gateway's prompt", lambda: find(d, "Enter the code shown on your token", "label"))
+    for other in ("Password", "User name", "Group password"):
+        if find(d, other, "password text", showing=False) or find(d, other, "text", showing=False):
+            fail("the token dialog asks for %s too" % other)
+    entry = find(d, "Token code", "password text")
+    if entry is None:
+        fail("no Token code field")
+    if find(d, "Remember in the keyring", "check box").checked:
+        fail("Remember is on for a one-time code")
+    screenshot("token-dialog")
+    entry.text = "good"
+    click(find(d, "Connect", "push button"))
+    wait_notification("Connected to token", n0)
+    click(find(dialog("Message from the gateway of token"), "Accept", "push button"))
+    menu_click("Disconnect token")
+    wait_notification("Disconnected from token", n0)
+    note("token code: the gateway's prompt, one field, connected")
+
+
 def phase_sni():
     sys.path.insert(0, HERE)
     import sni_host
@@ -464,7 +490,7 @@ def phase_sni():
 
 def main():
     phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
-              "sni": phase_sni}
+              "sni": phase_sni, "token": phase_token}
     phases[sys.argv[1]]()
     for f in figures:
         note("figure: " + f)

@@ -21,8 +21,8 @@
 # restarted under the tray; a rejected stored password is cleared), editor
 # (the profile editor: Update, AddProfile refused and accepted, duplicate,
 # delete), a gateway crash (the "lost, reconnecting" and "connected"
-# notifications), sni (the
-# StatusNotifierItem path against a test watcher/host).  Screenshots in
+# notifications), sni (the StatusNotifierItem path against a test
+# watcher/host).  Screenshots in
 # $OSPREY_ARTIFACTS_DIR (default: the build's meson-logs/gui-shots when run
 # by meson, else $LAB_DIR/desktop/shots, kept).  Exit 0 pass, 1 fail,
 # 77 skip.  Every process started here is ended by PID.
@@ -51,12 +51,7 @@ fail()
   exit 1
 }
 
-for tool in Xvfb xdotool trayer gnome-keyring-daemon secret-tool import dbus-daemon; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
-done
-[ -x /usr/libexec/at-spi-bus-launcher ] || { echo "SKIP: at-spi2-core is not installed"; exit 77; }
-/usr/bin/python3 -c 'import dogtail, dbusmock' 2>/dev/null ||
-  { echo "SKIP: python3-dogtail or python3-dbusmock is not installed"; exit 77; }
+desktop_check_requirements || exit $?
 
 stop_pid()
 {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# osprey-tray against ospreyd-fake (tests/dbus/fake-engine.c) on the private
+# desktop's session bus: no network, no root.  The fake gateway 192.0.2.77
+# is a token server: the tray's dialog must show its prompt and ask for the
+# token code only; the right code connects.
+#
+#   tray-fake.sh OSPREYD-FAKE OSPREY OSPREY-TRAY
+#
+# Exit 0 pass, 1 fail, 77 skip.  Every process started here is ended by PID.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+. "$HERE/desktop.sh"
+read -r FAKE OSPREY TRAY < <(readlink -f "$1" "$2" "$3" | tr '\n' ' ')
+
+desktop_check_requirements || exit $?
+
+DIR=$(mktemp -d /tmp/osprey-tray-fake.XXXXXX)
+DAEMON_PID=
+TRAY_PID=
+cleanup()
+{
+  [ -n "$TRAY_PID" ] && kill "$TRAY_PID" 2>/dev/null && wait "$TRAY_PID" 2>/dev/null
+  [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  desktop_stop
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+fail()
+{
+  echo "FAIL [tray-fake]: $*" >&2
+  tail -20 "$DIR/ospreyd.log" "$DIR/desktop/tray.log" 2>/dev/null | sed 's/^/  | /' >&2
+  exit 1
+}
+
+desktop_start "$DIR/desktop" || fail "the private desktop did not start"
+mkdir -p "$DIR/profiles" "$DIR/secrets" "$DIR/state"
+echo "* * yes" >"$DIR/rules"
+OSPREY_STATE_DIR=$DIR/state "$FAKE" -v --session-bus --profiles-dir "$DIR/profiles" \
+  --secrets-dir "$DIR/secrets" --test-authz "$DIR/rules" >"$DIR/ospreyd.log" 2>&1 &
+DAEMON_PID=$!
+export OSPREY_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
+for _ in $(seq 100); do
+  "$OSPREY" -q list >/dev/null 2>&1 && break
+  sleep 0.1
+done
+printf 'IPSec gateway 192.0.2.77\nIPSec ID token\nIPSec secret s\nXauth username bob\n' \
+  >"$DIR/token.conf"
+"$OSPREY" import "$DIR/token.conf" --name token >/dev/null || fail "import"
+
+export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share
+desktop_tray
+G_MESSAGES_DEBUG=osprey-tray "$TRAY" >"$DIR/desktop/tray.log" 2>&1 &
+TRAY_PID=$!
+TRAY_LOG_DIR=$DIR/desktop OSPREY=$OSPREY timeout 120 /usr/bin/python3 "$HERE/tray-driver.py" token ||
+  fail "phase token"
+mkdir -p "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}" &&
+  cp "$DIR/desktop/shots/"*.png "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}/" 2>/dev/null
+echo "[tray-fake] PASS"
