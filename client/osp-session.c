@@ -138,7 +138,8 @@ void osp_session_rejected(OspSession *s, int code, const char *fmt, ...)
 
   if (s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET &&
       code != OSP_ERROR_BAD_GROUP_SECRET) {
-    g_debug("session: dropped a datagram (%s already seen)", osp_error_reason_code(s->rejected_code));
+    g_debug("session: dropped a datagram (%s already seen)",
+            osp_error_reason_code(s->rejected_code));
     return;
   }
   g_free(s->rejected);
