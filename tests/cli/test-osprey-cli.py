@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 import unittest
 
@@ -308,7 +309,8 @@ class TestEditAgain(Cli):
 
 def run_in_pty(argv, answers, address, extra_env=None, timeout=15):
     """Runs argv with a pty as controlling terminal; answers is a list of
-    (prompt, reply); reply is a line (str) or keys (bytes).  Returns
+    (prompt, reply[, hidden]); reply is a line (str) or keys (bytes), typed
+    once echo is off when hidden is true.  Returns
     (everything the terminal showed, exit status)."""
     env = dict(os.environ, OSPREY_BUS_ADDRESS=address, LC_ALL="C", **(extra_env or {}))
     pid, fd = pty.fork()
@@ -331,8 +333,14 @@ def run_in_pty(argv, answers, address, extra_env=None, timeout=15):
                 break
             out += chunk
         if answers and answers[0][0].encode() in out.split(b"\x00")[-1]:
-            prompt, reply = answers.pop(0)
+            prompt, reply, *hidden = answers.pop(0)
             out += b"\x00"  # marks what was answered already
+            # a secret: only once echo is off (a prompt that turns it off with
+            # TCSAFLUSH after it showed would drop what was typed before)
+            while hidden and termios.tcgetattr(fd)[3] & termios.ECHO:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
             # bytes are typed as they are (b"\x03" is Ctrl-C), text is a line
             os.write(fd, reply if isinstance(reply, bytes) else reply.encode() + b"\n")
     else:

@@ -176,7 +176,7 @@ class TestPolkit(unittest.TestCase):
             out, status = C.run_in_pty(
                 ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                  OSPREY, "connect", "--config", conf, "--secrets-file", secrets],
-                [("Password:", "not-the-password")], self.env.address, env, timeout=60)
+                [("Password:", "not-the-password", True)], self.env.address, env, timeout=60)
             self.assertIn("AUTHENTICATING FOR net.ospreyvpn.osprey1.connect-config", out)
             self.assertEqual(status, 3, out)
             with open(self.env.polkit_log) as f:
