@@ -235,6 +235,13 @@ if [ $have_vpnc = 1 ]; then
   check "nm-migrate --dry-run names the vpnc connection" grep -q 'lab-vpnc' <<<"$out"
   check "nm-migrate --dry-run changes nothing" \
     test "$(nm_exec nmcli -g vpn.service-type connection show lab-vpnc)" = org.freedesktop.NetworkManager.vpnc
+  nm_exec nmcli connection add type vpn con-name lab-vpnc-udp autoconnect no \
+    vpn-type org.freedesktop.NetworkManager.vpnc \
+    vpn.data "IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, NAT Traversal Mode=cisco-udp" >/dev/null
+  out=$(nm_exec "$OSPREY" nm-migrate --dry-run lab-vpnc-udp 2>&1)
+  echo "$out" | sed 's/^/# /'
+  check "nm-migrate warns about Cisco UDP encapsulation" grep -q 'Cisco UDP' <<<"$out"
+  nm_exec nmcli connection delete lab-vpnc-udp >/dev/null
   out=$(nm_exec "$OSPREY" nm-migrate lab-osprey 2>&1)
   st=$?
   echo "$out" | sed 's/^/# /'
