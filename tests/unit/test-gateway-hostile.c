@@ -254,6 +254,34 @@ static void test_reserved_spi(gconstpointer data)
   g_assert_nonnull(strstr(r->error->message, "reserved SPI"));
 }
 
+/* Once the tunnel is up a notify in the clear (anyone can send one) ends
+ * nothing: the session asks the gateway at once whether it still knows
+ * us, and it does.
+ *   I <--- N(INVALID-SPI) --- ?          (clear)
+ *   I --- HASH N(R-U-THERE) ---> R,  I <--- HASH N(R-U-THERE-ACK) --- R */
+static void test_clear_notify_when_up(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  unsigned n;
+
+  p->dpd_idle = 300;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_connect(r);
+  n = r->gw->notifies->len;
+  osp_test_gw_notify(r->gw, OSP_N_INVALID_SPI, false);
+  osp_test_gw_notify(r->gw, OSP_N_AUTHENTICATION_FAILED, false);
+  osp_test_rig_run(r);
+  osp_test_rig_advance(r, 1);
+  osp_test_rig_run(r);
+  g_assert_cmpuint(r->gw->notifies->len, ==, n + 1);
+  g_assert_cmpuint(g_array_index(r->gw->notifies, uint16_t, n), ==, OSP_N_DPD_R_U_THERE);
+  osp_test_rig_advance(r, 60 * G_USEC_PER_SEC);
+  osp_test_rig_run(r);
+  g_assert_false(r->closed);
+  g_assert_cmpuint(r->n_child_down, ==, 0);
+}
+
 /* Junk dropped long ago is not what a later wait reports: a rekey that
  * gets no answer at all times out as unanswered.
  *   I <--- HASH* (junk, M-ID 1..40) --- ?        dropped
@@ -292,5 +320,6 @@ int main(int argc, char **argv)
   g_test_add_data_func("/gateway/hostile/reserved-spi-1", &spis[0], test_reserved_spi);
   g_test_add_data_func("/gateway/hostile/reserved-spi-255", &spis[1], test_reserved_spi);
   g_test_add_func("/gateway/hostile/old-junk-not-reported", test_old_junk_not_reported);
+  g_test_add_func("/gateway/hostile/clear-notify-when-up", test_clear_notify_when_up);
   return g_test_run();
 }
