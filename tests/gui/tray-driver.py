@@ -144,11 +144,14 @@ def notifications():
     try:
         with open(os.path.join(DIR, "notifications.log"), encoding="utf-8") as f:
             for line in f:
-                m = re.match(r'\S+ Notify "([^"]*)" \d+ "[^"]*" "([^"]*)" "([^"]*)" \[([^]]*)\]',
+                m = re.match(r'\S+ Notify "([^"]*)" (\d+) "[^"]*" "([^"]*)" "([^"]*)" \[([^]]*)\]',
                              line)
                 if m:
-                    out.append({"summary": m.group(2), "body": m.group(3),
-                                "actions": m.group(4)})
+                    # the mock numbers new notifications 1, 2, ...; a replacement keeps its id
+                    replaces = int(m.group(2))
+                    ident = replaces or 1 + sum(1 for n in out if n["replaces"] == 0)
+                    out.append({"summary": m.group(3), "body": m.group(4),
+                                "actions": m.group(5), "replaces": replaces, "id": ident})
     except FileNotFoundError:
         pass
     return out
@@ -437,6 +440,23 @@ def phase_token():
     menu_click("Disconnect token")
     wait_notification("Disconnected from token", n0)
     note("token code: the gateway's prompt, one field, connected")
+
+    # a gateway that does not answer: the failure's sentence, and Retry
+    # (the notification server invokes the action) tries again
+    n1 = len(notifications())
+    menu_click("Connect unreach")
+    n = wait_notification("Could not connect to unreach", n1)
+    if n["body"] != "The gateway could not be reached." or '"Retry"' not in n["actions"]:
+        fail("failure notification: %r" % n)
+    n2 = len(notifications())
+    subprocess.run(["gdbus", "call", "--session", "-d", "org.freedesktop.Notifications",
+                    "-o", "/org/freedesktop/Notifications", "-m",
+                    "org.freedesktop.DBus.Mock.EmitSignal", "org.freedesktop.Notifications",
+                    "ActionInvoked", "us",
+                    "[<uint32 %d>, <'app.connect::unreach'>]" % n["id"]],
+                   check=True, stdout=subprocess.DEVNULL)
+    wait_notification("Could not connect to unreach", n2)
+    note("failure: %r with Retry; Retry connected again" % n["body"])
 
 
 def phase_sni():

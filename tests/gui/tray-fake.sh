@@ -4,7 +4,8 @@
 # osprey-tray against ospreyd-fake (tests/dbus/fake-engine.c) on the private
 # desktop's session bus: no network, no root.  The fake gateway 192.0.2.77
 # is a token server: the tray's dialog must show its prompt and ask for the
-# token code only; the right code connects.
+# token code only; the right code connects.  192.0.2.66 never answers: the
+# failure notification says so and its Retry action connects again.
 #
 #   tray-fake.sh OSPREYD-FAKE OSPREY OSPREY-TRAY
 #
@@ -50,6 +51,9 @@ done
 printf 'IPSec gateway 192.0.2.77\nIPSec ID token\nIPSec secret s\nXauth username bob\n' \
   >"$DIR/token.conf"
 "$OSPREY" import "$DIR/token.conf" --name token >/dev/null || fail "import"
+# ospreyd-fake's gateway that never answers
+sed 's/192.0.2.77/192.0.2.66/' "$DIR/token.conf" >"$DIR/unreach.conf"
+"$OSPREY" import "$DIR/unreach.conf" --name unreach >/dev/null || fail "import"
 
 export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share
 desktop_tray
