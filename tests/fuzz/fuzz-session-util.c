@@ -45,8 +45,12 @@ static void on_secrets(gpointer user, const OspSecretRequest *req)
   FuzzSession *f = user;
 
   CHECK(req->n_kinds >= 1 && req->n_kinds <= OSP_SECRET_N_KINDS);
-  for (size_t i = 0; i < req->n_kinds; i++)
+  /* each kind asked once (issue 8: repeated XAUTH attributes) */
+  for (size_t i = 0; i < req->n_kinds; i++) {
     CHECK(req->kinds[i] < OSP_SECRET_N_KINDS);
+    for (size_t j = 0; j < i; j++)
+      CHECK(req->kinds[j] != req->kinds[i]);
+  }
   CHECK(!req->message || g_utf8_validate(req->message, -1, NULL));
   f->secrets_pending = true;
   f->req_id = req->id;

@@ -209,3 +209,7 @@ for i in (0, 3):
             sealed(5, part(v4[:19], ALIGN[i])), sealed(6, part(ip, ALIGN[i], 17))]
     put('esp', 'input-' + NAMES[i], bytes([i, 1 | 8]) + b''.join(recs))
     put('esp', 'input6-' + NAMES[i], bytes([i, 1 | 8 | 16]) + b''.join(recs))
+# flags: NAT-T floated, Mode Config push (netscreen), SHA-256/AES-256 phase 1, no split
+put('session', 'flags-established-natt', bytes([6, 0x14]) + enc_msg(0, 7, 11, notify_dpd))
+put('session', 'flags-cfg-sent-push', bytes([4, 1]) + enc_msg(1, 6, 14, payload(14, bytes([3, 0, 0, 9]) + reply)))
+put('session', 'flags-qm1-sent-strong', bytes([5, 2 | 8]) + b'\x05\x00\x64')
