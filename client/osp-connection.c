@@ -41,6 +41,11 @@
 #define RECONNECT_FAST_FOR_US (180 * G_USEC_PER_SEC)
 #define RECONNECT_MAX_S 60
 #define RECONNECT_MIN_MS 500
+/* The old IKE SA's Delete waits a little after a re-authentication: a
+ * gateway that handles both at once (charon: one thread each) may delete
+ * the old IKE SA before it moved the IPsec SAs to the new one, and with
+ * them the tunnel's traffic. */
+#define RETIRE_DELAY_MS 2000
 
 /* One IKE SA's session and its role in the connection.  A connection has a
  * current session; while the IKE SA is re-authenticated, a successor runs
@@ -82,6 +87,8 @@ struct OspConnection {
   Link *link;
   bool session_closed;
   Link *next;              /* successor being authenticated, NULL */
+  Link *retired;           /* replaced by a successor, deleted after RETIRE_DELAY_MS */
+  guint retire_id;
   Link *secrets_link;      /* the session whose secret request is pending */
   GSource *deferred_src;   /* runs what may not run inside a session's callback: */
   bool teardown_pending;   /* ... the end of the attempt */
@@ -952,6 +959,7 @@ static bool pair_new(OspConnection *c, Link *owner, const OspChildSa *sa)
 }
 
 static void promote(OspConnection *c);
+static void retire_later(OspConnection *c, Link *old);
 
 static void session_child_up(gpointer user, const OspChildSa *sa)
 {
@@ -1142,9 +1150,7 @@ static void promote(OspConnection *c)
   for (i = 0; i < c->n_sas; i++)
     if (c->sas[i].owner == old)
       c->sas[i].owner = c->link;
-  if (!old->closed)
-    osp_session_delete(old->session); /* only the IKE SA's Delete: no IPsec SA left */
-  link_free(old);
+  retire_later(c, old);
   g_message("Re-authenticated with the gateway: the new IKE SA carries on.");
 }
 
@@ -1216,12 +1222,43 @@ static void clear_id(guint *id)
   *id = 0;
 }
 
+/* Deletes the IKE SA a successor replaced (only its Delete goes out: its
+ * IPsec SAs moved on). */
+static void retire_now(OspConnection *c)
+{
+  Link *old = g_steal_pointer(&c->retired);
+
+  clear_id(&c->retire_id);
+  if (!old)
+    return;
+  if (!old->closed)
+    osp_session_delete(old->session);
+  link_free(old);
+}
+
+static gboolean on_retire(gpointer data)
+{
+  OspConnection *c = data;
+
+  c->retire_id = 0;
+  retire_now(c);
+  return G_SOURCE_REMOVE;
+}
+
+static void retire_later(OspConnection *c, Link *old)
+{
+  retire_now(c);
+  c->retired = old;
+  c->retire_id = g_timeout_add(RETIRE_DELAY_MS, on_retire, c);
+}
+
 /* Releases everything of the current attempt: the script's network
  * configuration, sockets, TUN device, SAs, timers and sessions. */
 static void release_attempt(OspConnection *c)
 {
   g_autoptr(GError) script_error = NULL;
 
+  retire_now(c); /* while the sockets are open */
   if (c->script_connected && !run_script(c, "disconnect", &script_error))
     g_warning("%s", script_error->message);
   c->script_connected = false;
