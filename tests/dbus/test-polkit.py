@@ -177,8 +177,11 @@ class TestPolkit(unittest.TestCase):
                 ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                  OSPREY, "connect", "--config", conf, "--secrets-file", secrets],
                 [("Password:", "not-the-password", True)], self.env.address, env, timeout=60)
-            self.assertIn("AUTHENTICATING FOR net.ospreyvpn.osprey1.connect-config", out)
-            self.assertEqual(status, 3, out)
+            with open(self.env.polkit_log) as f:
+                polkit_log = f.read()
+            why = "terminal:\n%s\npolkitd:\n%s" % (out, polkit_log)
+            self.assertIn("AUTHENTICATING FOR net.ospreyvpn.osprey1.connect-config", out, why)
+            self.assertEqual(status, 3, why)
             with open(self.env.polkit_log) as f:
                 self.assertRegex(f.read(), r"Registered Authentication Agent for unix-process:"
                                  r"(\d+):\d+ .*pkttyagent --process \1 --notify-fd 3\]")
