@@ -2,8 +2,11 @@
 #include "osp-common.h"
 #include "osp-error.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 G_DEFINE_QUARK(osp-error-quark, osp_error)
 
@@ -92,4 +95,12 @@ int osp_error_exit_status(int code)
   default:
     return 1;
   }
+}
+
+int osp_process_harden(void)
+{
+  signal(SIGPIPE, SIG_IGN);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return -errno;
+  return 0;
 }

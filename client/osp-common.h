@@ -40,6 +40,14 @@ void osp_str_wipe_free(char *s);
  * in freed memory that nobody wipes. */
 void osp_byte_array_reserve(GByteArray *b, guint extra);
 
+/* For a process that holds group secrets, passwords and keys (ospreyd,
+ * nm-osprey-service): no core dump, no ptrace or /proc/PID/mem by another
+ * process of the same user; and SIGPIPE ignored, so that a closed output
+ * (`ospreyd -f | tee`, Ctrl-C) fails a write with EPIPE instead of killing
+ * the process before its teardown (script disconnect, Delete) is done.
+ * Returns 0 or a negative errno (from prctl). */
+int osp_process_harden(void);
+
 static inline uint16_t osp_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static inline uint32_t osp_get32(const uint8_t *p)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * ospreyd — the Osprey VPN system service: owns net.ospreyvpn.Osprey1 on
  * the system bus, or runs one connection in the foreground without D-Bus. */
+#include "osp-common.h"
 #include "osp-config.h"
 #include "osp-foreground.h"
 #include "osp-log.h"
@@ -14,7 +15,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 typedef struct {
   GMainLoop *loop;
@@ -159,15 +159,11 @@ int main(int argc, char **argv)
   Daemon d = { 0 };
   OspManagerConfig config;
   guint owner_id;
+  int r;
 
-  /* `ospreyd -f ... | tee log` and Ctrl-C: tee dies first, and a write to
-   * the pipe must fail with EPIPE rather than kill us before the teardown
-   * (script disconnect, Delete) is done. */
-  signal(SIGPIPE, SIG_IGN);
-  /* Group secrets, passwords and keys live in this process: no core dump,
-   * no ptrace or /proc/PID/mem by another process of the same user. */
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    g_warning("prctl(PR_SET_DUMPABLE): %s", g_strerror(errno));
+  r = osp_process_harden();
+  if (r < 0)
+    g_warning("prctl(PR_SET_DUMPABLE): %s", g_strerror(-r));
 
   setlocale(LC_ALL, "");
   bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "nm-osprey-keys.h"
+#include "osp-common.h"
 #include "osp-config.h"
 #include "osp-error.h"
 
@@ -541,6 +542,12 @@ int main(int argc, char **argv)
     { NULL },
   };
 
+  int r;
+
+  /* the engine runs in this process: secrets and keys are here too */
+  r = osp_process_harden();
+  if (r < 0)
+    g_warning("prctl(PR_SET_DUMPABLE): %s", g_strerror(-r));
   nm_osprey_init_program();
 
   ctx = g_option_context_new(NULL);
