@@ -129,37 +129,6 @@ struct OspConnection {
   struct iovec iov[BATCH];
 };
 
-static const char *const state_names[] = {
-  [OSP_STATE_DISCONNECTED] = "disconnected", [OSP_STATE_CONNECTING] = "connecting",
-  [OSP_STATE_AUTHENTICATING] = "authenticating", [OSP_STATE_CONFIGURING] = "configuring",
-  [OSP_STATE_CONNECTED] = "connected", [OSP_STATE_RECONNECTING] = "reconnecting",
-  [OSP_STATE_DISCONNECTING] = "disconnecting", [OSP_STATE_FAILED] = "failed",
-};
-
-const char *osp_state_name(OspState s)
-{
-  return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "unknown";
-}
-
-static const char *const secret_names[OSP_SECRET_N_KINDS] = {
-  "group-secret", "username", "password", "passcode", "next-pin", "answer",
-};
-
-const char *osp_secret_kind_name(OspSecretKind k)
-{
-  return (unsigned)k < OSP_SECRET_N_KINDS ? secret_names[k] : NULL;
-}
-
-int osp_secret_kind_from_name(const char *name)
-{
-  int i;
-
-  for (i = 0; name && i < OSP_SECRET_N_KINDS; i++)
-    if (strcmp(name, secret_names[i]) == 0)
-      return i;
-  return -1;
-}
-
 /* The only place the connection's state changes. */
 static void enter_state(OspConnection *c, OspState next, const GError *reason)
 {

@@ -17,10 +17,10 @@
 #pragma once
 
 #include "osp-common.h"
-#include "osp-connection.h"
 #include "osp-esp.h"
 #include "osp-netcfg.h"
 #include "osp-profile.h"
+#include "osp-types.h"
 
 #include <netinet/in.h>
 

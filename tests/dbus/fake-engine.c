@@ -28,35 +28,6 @@
 
 #define STEP_MS 10
 
-static const char *const state_names[] = {
-  [OSP_STATE_DISCONNECTED] = "disconnected",     [OSP_STATE_CONNECTING] = "connecting",
-  [OSP_STATE_AUTHENTICATING] = "authenticating", [OSP_STATE_CONFIGURING] = "configuring",
-  [OSP_STATE_CONNECTED] = "connected",           [OSP_STATE_RECONNECTING] = "reconnecting",
-  [OSP_STATE_DISCONNECTING] = "disconnecting",   [OSP_STATE_FAILED] = "failed",
-};
-
-static const char *const secret_names[OSP_SECRET_N_KINDS] = {
-  "group-secret", "username", "password", "passcode", "next-pin", "answer",
-};
-
-const char *osp_state_name(OspState s)
-{
-  return (unsigned)s < G_N_ELEMENTS(state_names) ? state_names[s] : "unknown";
-}
-
-const char *osp_secret_kind_name(OspSecretKind k)
-{
-  return (unsigned)k < OSP_SECRET_N_KINDS ? secret_names[k] : NULL;
-}
-
-int osp_secret_kind_from_name(const char *name)
-{
-  for (int i = 0; name && i < OSP_SECRET_N_KINDS; i++)
-    if (strcmp(name, secret_names[i]) == 0)
-      return i;
-  return -1;
-}
-
 GOptionGroup *osp_foreground_vpnc_options(void)
 {
   return g_option_group_new("vpnc", "", "", NULL, NULL);
