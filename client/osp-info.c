@@ -25,18 +25,18 @@
 
 static void send_info(OspSession *s, uint8_t type, const GByteArray *body)
 {
-  size_t hlen = osp_hash_len(s->hash);
+  size_t hlen = osp_hash_len(s->ike->hash);
   uint8_t zero[64] = { 0 };
-  uint32_t msgid = osp_session_new_msgid(s);
+  uint32_t msgid = osp_ike_sa_new_msgid();
   OspIsakmpHdr h;
   OspMsg m;
 
-  osp_session_hdr(s, &h, OSP_EXCH_INFO, msgid, true);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_INFO, msgid, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
   osp_msg_add_payload(&m, type, body->data, body->len);
-  osp_session_seal(s, &m, msgid, NULL, 0);
-  osp_session_forget_iv(s, msgid);
+  osp_ike_sa_seal(s->ike, &m, msgid, NULL, 0);
+  osp_ike_sa_forget_iv(s->ike, msgid);
   osp_session_send(s, g_byte_array_ref(m.buf), 0);
   osp_msg_clear(&m);
 }
@@ -62,8 +62,8 @@ static void send_dpd(OspSession *s, uint16_t type, uint32_t seq)
 {
   uint8_t cookies[16], data[4];
 
-  memcpy(cookies, s->icookie, 8);
-  memcpy(cookies + 8, s->rcookie, 8);
+  memcpy(cookies, s->ike->icookie, 8);
+  memcpy(cookies + 8, s->ike->rcookie, 8);
   osp_put32(data, seq);
   osp_info_send_notify(s, OSP_PROTO_ISAKMP, type, cookies, 16, data, 4);
 }
@@ -142,7 +142,7 @@ static void dpd_ack(OspSession *s, const OspNotify *nt)
     /* the gateway answers, yet our traffic gets nothing back: its end of
      * the IPsec SA is missing (a lost quick mode message 3, a crash of its
      * datapath); a new IPsec SA repairs that */
-    g_message("Traffic gets no answer although the gateway answers; negotiating a new IPsec SA.");
+    g_debug("dpd: traffic gets no answer although the gateway answers: new IPsec SA");
     s->stall_acks = 0;
     s->stall_repaired = true; /* once: traffic that is one-way by nature stays as it is */
     osp_quick_start(s, true);
@@ -174,8 +174,8 @@ static void error_notify(OspSession *s, const OspNotify *nt)
   int code = osp_session_error_from_notify(nt->type);
 
   if (about_one_message(nt->type)) {
-    g_message("The gateway could not process a message (%s); going on.",
-              osp_notify_name(nt->type));
+    g_debug("info: the gateway could not process a message (%s); going on",
+            osp_notify_name(nt->type));
     return;
   }
 
@@ -248,7 +248,7 @@ static void child_gone(OspSession *s, uint32_t spi_out, const char *how)
     ChildSlot *c = &s->children[k];
 
     if (c->live && c->sa.spi_out == spi_out) {
-      g_message("The gateway %s the IPsec SA %08x.", how, spi_out);
+      g_debug("info: the gateway %s the IPsec SA %08x", how, spi_out);
       c->live = false;
       s->ops->child_sa_down(s->user, c->sa.spi_in);
     }
@@ -308,13 +308,13 @@ static void delete_payload(OspSession *s, const OspDelete *d)
 
   if (d->protocol == OSP_PROTO_ISAKMP && d->spi_size == 16) {
     for (i = 0; i < d->n_spis; i++)
-      if (memcmp(d->spis + 16 * i, s->icookie, 8) == 0 &&
-          memcmp(d->spis + 16 * i + 8, s->rcookie, 8) == 0) {
+      if (memcmp(d->spis + 16 * i, s->ike->icookie, 8) == 0 &&
+          memcmp(d->spis + 16 * i + 8, s->ike->rcookie, 8) == 0) {
         s->established_p1 = false;
         if (s->state == S_ESTABLISHED && children_live(s) && s->ops->ike_expiring) {
           /* IPsec SAs outlive their IKE SA in IKEv1: keep carrying
            * traffic while a new IKE SA is authenticated */
-          g_message("The gateway deleted the IKE SA; its IPsec SAs live on.");
+          g_debug("info: the gateway deleted the IKE SA; its IPsec SAs live on");
           retire_ike_sa(s);
           return;
         }

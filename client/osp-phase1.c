@@ -160,8 +160,10 @@ void osp_phase1_start(OspSession *s)
                      s->dh_group);
     return;
   }
-  osp_random(s->icookie, 8);
-  memset(s->rcookie, 0, 8);
+  /* a new attempt is a new IKE SA: other cookies, no keys */
+  osp_ike_sa_free(s->ike);
+  s->ike = osp_ike_sa_new();
+  osp_random(s->ike->icookie, 8);
   osp_random(s->ni, sizeof(s->ni));
   r = osp_dh_new(s->dh_group, &s->dh);
   if (r < 0) {
@@ -176,7 +178,7 @@ void osp_phase1_start(OspSession *s)
   s->idii_b = g_byte_array_new();
   build_id(s, s->idii_b);
 
-  osp_session_hdr(s, &h, OSP_EXCH_AGGRESSIVE, 0, false);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, false);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_SA, s->sai_b->data, s->sai_b->len);
   osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
@@ -409,17 +411,6 @@ static uint32_t responder_lifetime(const OspPayload *pl, size_t n, uint32_t chos
   return life;
 }
 
-/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 section 3.2) */
-static void natd_hash(OspSession *s, const struct sockaddr_in *sa, uint8_t *out)
-{
-  OspSlice parts[4] = {
-    OSP_SLICE(s->icookie, 8), OSP_SLICE(s->rcookie, 8),
-    OSP_SLICE(&sa->sin_addr.s_addr, 4), OSP_SLICE(&sa->sin_port, 2),
-  };
-
-  osp_hash(s->hash, parts, 4, out);
-}
-
 static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
 {
   size_t i, k;
@@ -435,8 +426,8 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
           memcmp(pl[i].body, v->bytes, v->match_len) != 0)
         continue;
       if (k == OSP_VID_XAUTH)
-        s->peer_xauth = true;
-      else if (k == OSP_VID_DPD)
+        continue; /* what phase 1 chose says whether XAUTH follows */
+      if (k == OSP_VID_DPD)
         s->peer_dpd = true;
       else if (k == OSP_VID_UNITY)
         s->peer_unity = true;
@@ -454,11 +445,11 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
 static bool detect_nat(OspSession *s, const OspPayload *pl, size_t n)
 {
   uint8_t ours[64], theirs[64];
-  size_t hlen = osp_hash_len(s->hash), i, seen = 0;
+  size_t hlen = osp_hash_len(s->ike->hash), i, seen = 0;
   bool we_match = false, they_match = false;
 
-  natd_hash(s, &s->params.local, ours);
-  natd_hash(s, &s->params.peer, theirs);
+  osp_ike_sa_natd(s->ike, &s->params.local, ours);
+  osp_ike_sa_natd(s->ike, &s->params.peer, theirs);
   for (i = 0; i < n; i++) {
     if (pl[i].type != OSP_PL_NAT_D && pl[i].type != OSP_PL_NAT_D_DRAFT)
       continue;
@@ -478,57 +469,41 @@ static bool detect_nat(OspSession *s, const OspPayload *pl, size_t n)
   return !we_match || !they_match;
 }
 
-static int derive_keys(OspSession *s, const uint8_t *nr, size_t nr_len, const uint8_t *ke,
-                       size_t ke_len)
+/* The keys of a message 2 into sa, a candidate IKE SA with the chosen
+ * algorithms and both cookies. */
+static int derive_keys(OspSession *s, OspIkeSa *sa, const OspPayload *nr, const OspPayload *ke)
 {
   g_autoptr(OspSecret) gxy = NULL;
-  size_t klen, pub_len;
+  size_t pub_len;
   const uint8_t *pub;
   int r;
 
-  /* keys of an earlier message 2 that did not authenticate */
-  g_clear_pointer(&s->skeyid, osp_secret_free);
-  g_clear_pointer(&s->skeyid_d, osp_secret_free);
-  g_clear_pointer(&s->skeyid_a, osp_secret_free);
-  g_clear_pointer(&s->skeyid_e, osp_secret_free);
-  g_clear_pointer(&s->enc_key, osp_secret_free);
-  r = osp_dh_compute(s->dh, ke, ke_len, &gxy);
-  if (r < 0)
-    return r;
-  r = osp_skeyid_psk(s->hash, (const uint8_t *)s->profile->group_secret,
-                     strlen(s->profile->group_secret), OSP_SLICE(s->ni, sizeof(s->ni)),
-                     OSP_SLICE(nr, nr_len), &s->skeyid);
-  if (r < 0)
-    return r;
-  r = osp_skeyid_derive(s->hash, s->skeyid, gxy, s->icookie, s->rcookie, &s->skeyid_d,
-                        &s->skeyid_a, &s->skeyid_e);
-  if (r < 0)
-    return r;
-  klen = osp_cipher_key_len(s->cipher, s->key_bits);
-  r = osp_ike_enc_key(s->hash, s->skeyid_e, klen, &s->enc_key);
+  r = osp_dh_compute(s->dh, ke->body, ke->len, &gxy);
   if (r < 0)
     return r;
   pub = osp_dh_public(s->dh, &pub_len);
-  return osp_ike_phase1_iv(s->hash, OSP_SLICE(pub, pub_len), OSP_SLICE(ke, ke_len),
-                           s->block_len, s->p1_iv);
+  return osp_ike_sa_derive_psk(sa, (const uint8_t *)s->profile->group_secret,
+                               strlen(s->profile->group_secret), OSP_SLICE(s->ni, sizeof(s->ni)),
+                               OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
+                               OSP_SLICE(ke->body, ke->len));
 }
 
-static bool check_hash_r(OspSession *s, const OspPayload *ke, const OspPayload *id,
-                         const OspPayload *hash)
+static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke,
+                         const OspPayload *id, const OspPayload *hash)
 {
   /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-  size_t pub_len, hlen = osp_hash_len(s->hash);
+  size_t pub_len, hlen = osp_hash_len(sa->hash);
   const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
   uint8_t want[64];
   OspSlice parts[6] = {
-    OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len), OSP_SLICE(s->rcookie, 8),
-    OSP_SLICE(s->icookie, 8),     OSP_SLICE(s->sai_b->data, s->sai_b->len),
+    OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len), OSP_SLICE(sa->rcookie, 8),
+    OSP_SLICE(sa->icookie, 8),     OSP_SLICE(s->sai_b->data, s->sai_b->len),
     OSP_SLICE(id->body, id->len),
   };
 
   if (hash->len != hlen)
     return false;
-  if (osp_prf(s->hash, s->skeyid->data, s->skeyid->len, parts, 6, want) < 0)
+  if (osp_prf(sa->hash, sa->skeyid->data, sa->skeyid->len, parts, 6, want) < 0)
     return false;
   return CRYPTO_memcmp(want, hash->body, hlen) == 0;
 }
@@ -536,19 +511,19 @@ static bool check_hash_r(OspSession *s, const OspPayload *ke, const OspPayload *
 static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
 {
   /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
-  size_t pub_len, hlen = osp_hash_len(s->hash);
+  size_t pub_len, hlen = osp_hash_len(s->ike->hash);
   const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
   uint8_t hash_i[64], nd[64];
   OspSlice parts[6] = {
     OSP_SLICE(pub, pub_len),  OSP_SLICE(ke->body, ke->len),
-    OSP_SLICE(s->icookie, 8), OSP_SLICE(s->rcookie, 8),
+    OSP_SLICE(s->ike->icookie, 8), OSP_SLICE(s->ike->rcookie, 8),
     OSP_SLICE(s->sai_b->data, s->sai_b->len), OSP_SLICE(s->idii_b->data, s->idii_b->len),
   };
   OspIsakmpHdr h;
   OspMsg m;
 
-  osp_prf(s->hash, s->skeyid->data, s->skeyid->len, parts, 6, hash_i);
-  osp_session_hdr(s, &h, OSP_EXCH_AGGRESSIVE, 0, true);
+  osp_prf(s->ike->hash, s->ike->skeyid->data, s->ike->skeyid->len, parts, 6, hash_i);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, hash_i, hlen);
   if (s->natt_draft) {
@@ -560,16 +535,16 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
       peer.sin_port = htons(4500);
       local.sin_port = htons(s->params.natt_port);
     }
-    natd_hash(s, &peer, nd);
+    osp_ike_sa_natd(s->ike, &peer, nd);
     osp_msg_add_payload(&m, s->natd_type, nd, hlen);
     if (s->profile->natt_mode == OSP_NATT_FORCE && !nat)
       osp_random(nd, hlen); /* claim a NAT so the gateway floats too */
     else
-      natd_hash(s, &local, nd);
+      osp_ike_sa_natd(s->ike, &local, nd);
     osp_msg_add_payload(&m, s->natd_type, nd, hlen);
   }
   osp_msg_finish(&m);
-  osp_session_encrypt(s, &m, 0);
+  osp_ike_sa_encrypt(s->ike, &m, 0);
   /* retransmitted until the gateway starts XAUTH (or sends anything
    * authenticated), and resent when the gateway repeats message 2; the
    * wait covers the gateway's own retransmissions of its REQUEST (about a
@@ -585,6 +560,7 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
   const OspPayload *sa_pl, *ke, *nr, *id, *hash;
   g_autofree OspSa *sa = NULL;
+  g_autoptr(OspIkeSa) next = NULL;
   const char *why = NULL;
   P1Choice c;
   size_t n = 0, i;
@@ -650,32 +626,37 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
                          ke->len);
     return;
   }
-  s->cipher = (OspCipher)c.cipher;
-  s->key_bits = c.key_bits;
-  s->hash = (OspHash)c.hash;
-  s->block_len = osp_cipher_block_len(s->cipher);
-  memcpy(s->rcookie, h->rcookie, 8);
-
-  r = derive_keys(s, nr->body, nr->len, ke->body, ke->len);
+  /* the SA this message would make: it replaces ours only once HASH_R
+   * proves the message came from who knows the group secret */
+  next = osp_ike_sa_new();
+  memcpy(next->icookie, s->ike->icookie, 8);
+  memcpy(next->rcookie, h->rcookie, 8);
+  next->cipher = (OspCipher)c.cipher;
+  next->key_bits = c.key_bits;
+  next->hash = (OspHash)c.hash;
+  next->block_len = osp_cipher_block_len(next->cipher);
+  r = derive_keys(s, next, nr, ke);
   if (r < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
                          g_strerror(-r));
     return;
   }
-  if (!check_hash_r(s, ke, id, hash)) {
+  if (!check_hash_r(s, next, ke, id, hash)) {
     osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
                          _("The gateway answered, but its answer could not be authenticated with "
                            "the group secret (bad HASH_R): the group secret (IPSec secret) is "
                            "probably wrong."));
     return;
   }
+  osp_ike_sa_free(s->ike);
+  s->ike = g_steal_pointer(&next);
   s->ike_lifetime = osp_gateway_lifetime(responder_lifetime(pl, n, c.life),
                                          s->profile->ike_lifetime, OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
   nat = s->natt_draft && detect_nat(s, pl, n);
   g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, NAT-T %s%s",
-          osp_cipher_name(s->cipher, s->key_bits), osp_hash_name(s->hash),
+          osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
           s->peer_unity ? "yes" : "no", s->natt_draft == 2 ? "RFC 3947" : s->natt_draft ? "draft" : "no",
           nat ? " (NAT detected)" : "");
@@ -701,8 +682,8 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
      * this IKE SA replaces one whose IPsec SAs still carry traffic */
     uint8_t cookies[16];
 
-    memcpy(cookies, s->icookie, 8);
-    memcpy(cookies + 8, s->rcookie, 8);
+    memcpy(cookies, s->ike->icookie, 8);
+    memcpy(cookies + 8, s->ike->rcookie, 8);
     osp_info_send_notify(s, OSP_PROTO_ISAKMP, OSP_N_INITIAL_CONTACT, cookies, 16, NULL, 0);
   }
   osp_dh_free(s->dh);

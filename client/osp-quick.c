@@ -61,10 +61,8 @@ void osp_child_sa_wipe(OspChildSa *sa)
 void osp_quick_clear(OspSession *s)
 {
   osp_dh_free(s->qm.dh);
-  if (s->qm.msg1)
-    g_byte_array_unref(s->qm.msg1);
   if (s->qm.active)
-    osp_session_forget_iv(s, s->qm.msgid);
+    osp_ike_sa_forget_iv(s->ike, s->qm.msgid);
   memset(&s->qm, 0, sizeof(s->qm));
 }
 
@@ -123,7 +121,7 @@ static int pfs_group_for(OspSession *s)
 
 void osp_quick_start(OspSession *s, bool rekey)
 {
-  size_t hlen = osp_hash_len(s->hash);
+  size_t hlen = osp_hash_len(s->ike->hash);
   uint8_t zero[64] = { 0 };
   g_autoptr(GByteArray) sa = g_byte_array_new();
   uint8_t any[8] = { 0 };
@@ -133,8 +131,7 @@ void osp_quick_start(OspSession *s, bool rekey)
 
   osp_quick_clear(s);
   s->qm.active = true;
-  s->qm.is_rekey = rekey;
-  s->qm.msgid = osp_session_new_msgid(s);
+  s->qm.msgid = osp_ike_sa_new_msgid();
   do
     osp_random(&s->qm.spi_in, 4);
   while (s->qm.spi_in < 256); /* SPIs 1-255 are reserved (RFC 4303 2.1) */
@@ -150,7 +147,7 @@ void osp_quick_start(OspSession *s, bool rekey)
   }
   build_sa(s, sa);
 
-  osp_session_hdr(s, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
   osp_msg_add_payload(&m, OSP_PL_SA, sa->data, sa->len);
@@ -168,7 +165,7 @@ void osp_quick_start(OspSession *s, bool rekey)
   osp_msg_begin_payload(&m, OSP_PL_ID);
   osp_put_id(m.buf, OSP_ID_IPV4_ADDR_SUBNET, 0, 0, any, 8);
   osp_msg_end_payload(&m);
-  osp_session_seal(s, &m, s->qm.msgid, NULL, 0);
+  osp_ike_sa_seal(s->ike, &m, s->qm.msgid, NULL, 0);
   g_debug("quick mode: %s, PFS %s", rekey ? "rekey" : "initial",
           s->qm.pfs_group ? osp_dh_group_name(s->qm.pfs_group) : "off");
   if (!rekey)
@@ -225,25 +222,6 @@ static const EspTransform *choice_offered(OspSession *s, const QmChoice *c)
       return t;
   }
   return NULL;
-}
-
-/* KEYMAT = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b),
- * expanded (RFC 2409 5.5); Ni is the nonce of whoever started the exchange */
-static int keymat(OspSession *s, const OspSecret *gqm, uint32_t spi, OspSlice ni, OspSlice nr,
-                  size_t enc_len, size_t auth_len, OspSecret **ret_enc, OspSecret **ret_auth)
-{
-  g_autoptr(OspSecret) km = NULL;
-  uint8_t spi_b[4];
-  int r;
-
-  osp_put32(spi_b, spi);
-  r = osp_keymat(s->hash, s->skeyid_d, gqm, OSP_PROTO_IPSEC_ESP, spi_b, ni, nr,
-                 enc_len + auth_len, &km);
-  if (r < 0)
-    return r;
-  *ret_enc = osp_secret_new_from(km->data, enc_len);
-  *ret_auth = osp_secret_new_from(km->data + enc_len, auth_len);
-  return 0;
 }
 
 /* What a finished quick mode agreed on, from either side. */
@@ -311,11 +289,11 @@ static int install_child(OspSession *s, const QmResult *q)
                                            OSP_MIN_IPSEC_LIFETIME_S, "IPsec SA (seconds)");
   child->lifetime_kb = osp_gateway_lifetime(q->life_kb, 0, OSP_MIN_IPSEC_LIFETIME_KB,
                                             "IPsec SA (kilobytes)");
-  r = keymat(s, q->gqm, child->spi_in, q->ni, q->nr, enc_len, auth_len, &child->enc_key_in,
-             &child->auth_key_in);
+  r = osp_ike_sa_keymat(s->ike, q->gqm, child->spi_in, q->ni, q->nr, enc_len, auth_len,
+                        &child->enc_key_in, &child->auth_key_in);
   if (r == 0)
-    r = keymat(s, q->gqm, child->spi_out, q->ni, q->nr, enc_len, auth_len, &child->enc_key_out,
-               &child->auth_key_out);
+    r = osp_ike_sa_keymat(s->ike, q->gqm, child->spi_out, q->ni, q->nr, enc_len, auth_len,
+                          &child->enc_key_out, &child->auth_key_out);
   if (r < 0) {
     osp_child_sa_wipe(child);
     return r;
@@ -347,24 +325,18 @@ static int install_child(OspSession *s, const QmResult *q)
 
 static void send_hash3(OspSession *s, const uint8_t *nr, size_t nr_len)
 {
-  /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
-  size_t hlen = osp_hash_len(s->hash);
-  uint8_t zero = 0, mid[4], hash3[64];
-  OspSlice parts[4];
+  size_t hlen = osp_hash_len(s->ike->hash);
+  uint8_t hash3[64];
   OspIsakmpHdr h;
   OspMsg m;
 
-  osp_put32(mid, s->qm.msgid);
-  parts[0] = OSP_SLICE(&zero, 1);
-  parts[1] = OSP_SLICE(mid, 4);
-  parts[2] = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni));
-  parts[3] = OSP_SLICE(nr, nr_len);
-  osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 4, hash3);
-  osp_session_hdr(s, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
+  osp_ike_sa_hash3(s->ike, s->qm.msgid, OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)),
+                   OSP_SLICE(nr, nr_len), hash3);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_QUICK, s->qm.msgid, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, hash3, hlen);
   osp_msg_finish(&m);
-  osp_session_encrypt(s, &m, s->qm.msgid);
+  osp_ike_sa_encrypt(s->ike, &m, s->qm.msgid);
   osp_session_send_reply(s, g_byte_array_ref(m.buf));
   osp_msg_clear(&m);
 }
@@ -385,7 +357,7 @@ static ChildSlot *child_slot(OspSession *s)
 }
 
 void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain, const uint8_t next_iv[16])
+                     const uint8_t next_iv[16])
 {
   const OspPayload *sa_pl, *nr, *ke;
   g_autofree OspSa *sa = NULL;
@@ -398,15 +370,14 @@ void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   int r;
 
   if (!s->qm.active || h->msgid != s->qm.msgid) {
-    g_debug("quick mode: dropped message for an unknown exchange (gateway-initiated quick "
-            "mode is not supported yet)");
+    g_debug("quick mode: dropped a message of another exchange");
     return;
   }
-  if (!osp_session_check_hash(s, h->msgid, pl, n, plain, s->qm.ni, sizeof(s->qm.ni))) {
+  if (!osp_ike_sa_check_hash(s->ike, h->msgid, pl, n, s->qm.ni, sizeof(s->qm.ni))) {
     osp_session_reply_rejected(s, "quick mode message 2 with a bad HASH(2)");
     return;
   }
-  osp_session_commit_iv(s, h->msgid, next_iv);
+  osp_ike_sa_commit_iv(s->ike, h->msgid, next_iv);
   sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   nr = osp_payload_find(pl, n, OSP_PL_NONCE);
   ke = osp_payload_find(pl, n, OSP_PL_KE);
@@ -482,7 +453,7 @@ void osp_quick_peer_clear(OspSession *s)
     g_byte_array_unref(s->pqm.ni);
   osp_secret_free(s->pqm.gqm);
   if (s->pqm.active)
-    osp_session_forget_iv(s, s->pqm.msgid);
+    osp_ike_sa_forget_iv(s->ike, s->pqm.msgid);
   memset(&s->pqm, 0, sizeof(s->pqm));
 }
 
@@ -522,7 +493,7 @@ static void send_peer_qm2(OspSession *s, uint32_t msgid, const OspProposal *prop
                           const OspTransform *tr, const OspDh *dh, const OspPayload *idci,
                           const OspPayload *idcr)
 {
-  size_t hlen = osp_hash_len(s->hash), off, po;
+  size_t hlen = osp_hash_len(s->ike->hash), off, po;
   uint8_t zero[64] = { 0 }, spi[4];
   g_autoptr(GByteArray) sa = g_byte_array_new();
   OspIsakmpHdr h;
@@ -536,7 +507,7 @@ static void send_peer_qm2(OspSession *s, uint32_t msgid, const OspProposal *prop
   osp_transform_end(sa, off, true);
   osp_proposal_end(sa, po, 1, true);
 
-  osp_session_hdr(s, &h, OSP_EXCH_QUICK, msgid, true);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_QUICK, msgid, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
   osp_msg_add_payload(&m, OSP_PL_SA, sa->data, sa->len);
@@ -552,19 +523,19 @@ static void send_peer_qm2(OspSession *s, uint32_t msgid, const OspProposal *prop
     osp_msg_add_payload(&m, OSP_PL_ID, idcr->body, idcr->len);
   }
   /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr | [KE] | [IDci | IDcr]) */
-  osp_session_seal(s, &m, msgid, s->pqm.ni->data, s->pqm.ni->len);
+  osp_ike_sa_seal(s->ike, &m, msgid, s->pqm.ni->data, s->pqm.ni->len);
   osp_session_send_reply(s, g_byte_array_ref(m.buf));
   osp_msg_clear(&m);
 }
 
 static void refuse_peer_qm(OspSession *s, const char *why)
 {
-  g_message("The gateway started an IPsec rekey that was refused: %s", why);
+  g_debug("quick mode (gateway's): refused: %s", why);
   osp_info_send_notify(s, OSP_PROTO_IPSEC_ESP, OSP_N_NO_PROPOSAL_CHOSEN, NULL, 0, NULL, 0);
 }
 
 static void peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain, const uint8_t next_iv[16])
+                     const uint8_t next_iv[16])
 {
   const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
@@ -579,12 +550,12 @@ static void peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
   QmChoice c = { 0 };
   size_t i;
 
-  if (!osp_session_check_hash(s, h->msgid, pl, n, plain, NULL, 0)) {
+  if (!osp_ike_sa_check_hash(s->ike, h->msgid, pl, n, NULL, 0)) {
     g_debug("quick mode (gateway's): dropped message 1 with bad HASH(1)");
-    osp_session_forget_iv(s, h->msgid);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
     return;
   }
-  osp_session_commit_iv(s, h->msgid, next_iv);
+  osp_ike_sa_commit_iv(s->ike, h->msgid, next_iv);
   s->last_rx = s->now;
   for (i = 1; i < n; i++)
     if (pl[i].type == OSP_PL_ID) {
@@ -595,13 +566,13 @@ static void peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     }
   if (!sa_pl || !ni || ni->len < 8 || ni->len > 256 || (idci && !idcr) ||
       osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0) {
-    osp_session_forget_iv(s, h->msgid);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
     refuse_peer_qm(s, why ? why : "a payload is missing");
     return;
   }
   t = choose_transform(s, sa, ke != NULL, &c, &prop, &tr);
   if (!t) {
-    osp_session_forget_iv(s, h->msgid);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
     refuse_peer_qm(s, "none of the offered ESP transforms is acceptable");
     return;
   }
@@ -634,25 +605,19 @@ static void peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
 static void peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
                      const uint8_t next_iv[16])
 {
-  size_t hlen = osp_hash_len(s->hash);
-  uint8_t zero = 0, mid[4], want[64];
-  OspSlice parts[4];
+  size_t hlen = osp_hash_len(s->ike->hash);
+  uint8_t want[64];
   QmResult q;
   int r;
 
-  /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
-  osp_put32(mid, h->msgid);
-  parts[0] = OSP_SLICE(&zero, 1);
-  parts[1] = OSP_SLICE(mid, 4);
-  parts[2] = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len);
-  parts[3] = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr));
-  osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 4, want);
+  osp_ike_sa_hash3(s->ike, h->msgid, OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
+                   OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)), want);
   if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen ||
       CRYPTO_memcmp(want, pl[0].body, hlen) != 0) {
     g_debug("quick mode (gateway's): dropped message 3 with bad HASH(3)");
     return;
   }
-  osp_session_commit_iv(s, h->msgid, next_iv);
+  osp_ike_sa_commit_iv(s->ike, h->msgid, next_iv);
   s->last_rx = s->now;
   q = (QmResult){ .spi_in = s->pqm.spi_in, .spi_out = s->pqm.spi_out,
                   .t = &esp_transforms[s->pqm.transform], .life_s = s->pqm.life_s,
@@ -669,7 +634,7 @@ static void peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
 }
 
 void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                          const uint8_t *plain, const uint8_t next_iv[16])
+                          const uint8_t next_iv[16])
 {
   if (s->state != S_ESTABLISHED) {
     g_debug("quick mode (gateway's): dropped, not established yet");
@@ -679,5 +644,5 @@ void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload
     peer_qm3(s, h, pl, n, next_iv);
     return;
   }
-  peer_qm1(s, h, pl, n, plain, next_iv);
+  peer_qm1(s, h, pl, n, next_iv);
 }

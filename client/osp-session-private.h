@@ -5,6 +5,7 @@
 
 #include "osp-crypto.h"
 #include "osp-error.h"
+#include "osp-ike-sa.h"
 #include "osp-isakmp.h"
 #include "osp-session.h"
 
@@ -25,7 +26,6 @@ typedef enum {
 #define OSP_NONCE_LEN 32
 #define OSP_MAX_MSG 65535
 #define OSP_MAX_CHILDREN 4
-#define OSP_IV_SLOTS 8
 /* tries (1, 2, 4, then every 8 s: 31 s in all) after phase 1: our
  * requests (Mode Config, quick mode) and the waits for the gateway's.  A
  * gateway gives up a half-open IKE SA after about as long (strongSwan: 30 s);
@@ -59,14 +59,6 @@ typedef struct {
   gint64 interval;   /* current backoff interval */
 } Retransmit;
 
-/* CBC IV per exchange (RFC 2409 appendix B): keyed by message ID. */
-typedef struct {
-  uint32_t msgid;
-  bool used;
-  uint64_t age;              /* when it was made: the oldest goes when all are used */
-  uint8_t iv[16];
-} IvSlot;
-
 typedef struct {
   OspChildSa sa;           /* keys wiped once handed out */
   bool live;
@@ -83,9 +75,6 @@ typedef struct {
   uint8_t ni[OSP_NONCE_LEN];
   OspDh *dh;               /* PFS */
   int pfs_group;
-  GByteArray *msg1;        /* for retransmission identification */
-  uint8_t last_in_hash[20];
-  bool is_rekey;
 } QuickMode;
 
 /* A quick mode the gateway started (it rekeys): we answer as responder. */
@@ -110,8 +99,9 @@ struct OspSession {
   SessionState state;
   gint64 now;
 
+  OspIkeSa *ike;             /* never NULL; keys only once phase 1 is authenticated */
+
   /* phase 1 */
-  uint8_t icookie[8], rcookie[8];
   int groups[12];            /* DH groups to try, in order (osp_phase1_init_groups) */
   size_t n_groups, group_idx;
   bool psk_first;            /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
@@ -120,27 +110,16 @@ struct OspSession {
   uint8_t ni[OSP_NONCE_LEN];
   GByteArray *sai_b;         /* our SA payload body (for HASH_I/HASH_R) */
   GByteArray *idii_b;        /* our ID payload body */
-  OspHash hash;
-  OspCipher cipher;
-  unsigned key_bits;
-  size_t block_len;
-  OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key;
-  uint8_t p1_iv[16];         /* last phase-1 CBC block */
   uint32_t ike_lifetime;
   gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
   gint64 ike_expires_at;     /* end of the negotiated lifetime (for display) */
   bool established_p1;
 
   /* what the gateway announced */
-  bool peer_dpd, peer_unity, peer_xauth;
+  bool peer_dpd, peer_unity;
   int natt_draft;            /* 0 none, 1 drafts (payload 130, encap 61443), 2 RFC 3947 */
   bool natt;                 /* floated to 4500 */
   uint8_t natd_type;
-
-  /* a slot exists only for exchanges we started or whose message checked
-   * out: a datagram with an unknown message ID takes none */
-  IvSlot ivs[OSP_IV_SLOTS];
-  uint64_t iv_clock;
 
   /* XAUTH / Mode Config */
   guint secret_request_id;
@@ -148,13 +127,10 @@ struct OspSession {
   char *req_message;
   uint16_t xauth_id;
   uint32_t xauth_msgid;
-  uint8_t xauth_kinds_mask;
   GByteArray *xauth_attrs;   /* attribute types asked for (uint16 each) */
-  bool xauth_retry;
   uint32_t cfg_msgid;
   uint16_t cfg_id;
   OspIpConfig *ipcfg;
-  bool cfg_done;
 
   /* quick mode and children */
   QuickMode qm;
@@ -215,27 +191,6 @@ void osp_session_stop_retransmit(OspSession *s);
 /* keeps the deadline of the current retransmission (the session still
  * times out) but sends nothing more; pkt NULL in arm_retransmit does the same */
 void osp_session_wait_quietly(OspSession *s);
-/* Encrypts m (header + payloads) in place with the IV of msgid (phase 1 IV
- * when msgid is 0) and advances that IV.  m->buf is padded first. */
-int osp_session_encrypt(OspSession *s, OspMsg *m, uint32_t msgid);
-/* Copy of the decrypted payload area of an encrypted datagram; advances
- * the IV of its msgid only when commit is called. */
-int osp_session_decrypt(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len,
-                        uint8_t **ret_plain, uint8_t ret_next_iv[16]);
-void osp_session_commit_iv(OspSession *s, uint32_t msgid, const uint8_t iv[16]);
-void osp_session_forget_iv(OspSession *s, uint32_t msgid);
-uint32_t osp_session_new_msgid(OspSession *s);
-void osp_session_hdr(OspSession *s, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc);
-/* HASH(1) of informational/transaction/QM: prf(SKEYID_a, M-ID | rest) */
-int osp_session_hash_msgid(OspSession *s, uint32_t msgid, const uint8_t *rest, size_t rest_len,
-                           const uint8_t *prefix, size_t prefix_len, uint8_t *out);
-/* Finishes an encrypted message whose first payload is a zero HASH of
- * osp_hash_len(): computes prf(SKEYID_a, M-ID | [prefix |] payloads after the hash). */
-int osp_session_seal(OspSession *s, OspMsg *m, uint32_t msgid, const uint8_t *prefix,
-                     size_t prefix_len);
-/* Checks the HASH payload (first payload) of a decrypted message. */
-bool osp_session_check_hash(OspSession *s, uint32_t msgid, const OspPayload *pl, size_t n,
-                            const uint8_t *plain, const uint8_t *prefix, size_t prefix_len);
 void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
                              const char *message, bool retry);
 int osp_session_error_from_notify(uint16_t type);
@@ -267,19 +222,18 @@ typedef struct {
 } OspVendorId;
 extern const OspVendorId osp_vendor_ids[OSP_VID_N];
 
-void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain);
+void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);
 void osp_xauth_secrets(OspSession *s, const char *const values[OSP_SECRET_N_KINDS]);
 void osp_modecfg_start(OspSession *s);
 
 void osp_quick_start(OspSession *s, bool rekey);
 /* next_iv: stored once HASH(2) checks out */
 void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain, const uint8_t next_iv[16]);
+                     const uint8_t next_iv[16]);
 void osp_quick_clear(OspSession *s);
 /* a quick mode message with a message ID we did not start */
 void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                          const uint8_t *plain, const uint8_t next_iv[16]);
+                          const uint8_t next_iv[16]);
 void osp_quick_peer_clear(OspSession *s);
 void osp_child_sa_wipe(OspChildSa *sa);
 /* The lifetime to use when the gateway chose `theirs` (0: it chose none)

@@ -71,6 +71,7 @@ OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *p
   s->ops = ops;
   s->user = user;
   s->state = S_IDLE;
+  s->ike = osp_ike_sa_new();
   osp_phase1_init_groups(s);
   s->ipcfg = osp_ip_config_new();
   s->rt.next = G_MAXINT64;
@@ -103,11 +104,7 @@ void osp_session_free(OspSession *s)
     g_byte_array_unref(s->last_reply);
   if (s->xauth_attrs)
     g_byte_array_unref(s->xauth_attrs);
-  osp_secret_free(s->skeyid);
-  osp_secret_free(s->skeyid_d);
-  osp_secret_free(s->skeyid_a);
-  osp_secret_free(s->skeyid_e);
-  osp_secret_free(s->enc_key);
+  osp_ike_sa_free(s->ike);
   osp_ip_config_free(s->ipcfg);
   g_free(s->req_message);
   g_free(s->rejected);
@@ -217,189 +214,6 @@ void osp_session_wait_quietly(OspSession *s)
   s->rt.pkt = NULL;
 }
 
-void osp_session_hdr(OspSession *s, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc)
-{
-  memset(h, 0, sizeof(*h));
-  memcpy(h->icookie, s->icookie, 8);
-  memcpy(h->rcookie, s->rcookie, 8);
-  h->version = OSP_ISAKMP_VERSION;
-  h->exchange = exchange;
-  h->flags = enc ? OSP_FLAG_ENC : 0;
-  h->msgid = msgid;
-}
-
-uint32_t osp_session_new_msgid(OspSession *s)
-{
-  uint32_t id = 0;
-
-  while (id == 0)
-    osp_random(&id, sizeof(id));
-  return id;
-}
-
-/* ---- IVs (RFC 2409 appendix B) ---------------------------------------- */
-
-static IvSlot *iv_find(OspSession *s, uint32_t msgid)
-{
-  size_t i;
-
-  for (i = 0; i < OSP_IV_SLOTS; i++)
-    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
-      return &s->ivs[i];
-  return NULL;
-}
-
-/* The IV of msgid: its slot's, or for an exchange without one
- * hash(last phase-1 block | M-ID).  Makes no slot. */
-static void iv_peek(OspSession *s, uint32_t msgid, uint8_t out[16])
-{
-  IvSlot *slot;
-
-  if (msgid == 0) {
-    memcpy(out, s->p1_iv, s->block_len);
-    return;
-  }
-  slot = iv_find(s, msgid);
-  if (slot)
-    memcpy(out, slot->iv, s->block_len);
-  else
-    osp_ike_phase2_iv(s->hash, s->p1_iv, s->block_len, msgid, out);
-}
-
-/* The IV of an exchange we send in or whose message checked out; made
- * when missing, in place of the oldest slot when all are used. */
-static uint8_t *iv_slot(OspSession *s, uint32_t msgid)
-{
-  IvSlot *slot;
-  size_t i, victim = 0;
-
-  if (msgid == 0)
-    return s->p1_iv;
-  slot = iv_find(s, msgid);
-  if (slot)
-    return slot->iv;
-  for (i = 0; i < OSP_IV_SLOTS; i++) {
-    if (!s->ivs[i].used) {
-      victim = i;
-      break;
-    }
-    if (s->ivs[i].age < s->ivs[victim].age)
-      victim = i;
-  }
-  slot = &s->ivs[victim];
-  iv_peek(s, msgid, slot->iv);
-  slot->used = true;
-  slot->msgid = msgid;
-  slot->age = ++s->iv_clock;
-  return slot->iv;
-}
-
-void osp_session_commit_iv(OspSession *s, uint32_t msgid, const uint8_t iv[16])
-{
-  memcpy(iv_slot(s, msgid), iv, s->block_len);
-}
-
-void osp_session_forget_iv(OspSession *s, uint32_t msgid)
-{
-  size_t i;
-
-  for (i = 0; i < OSP_IV_SLOTS; i++)
-    if (s->ivs[i].used && s->ivs[i].msgid == msgid)
-      s->ivs[i].used = false;
-}
-
-int osp_session_encrypt(OspSession *s, OspMsg *m, uint32_t msgid)
-{
-  GByteArray *b = m->buf;
-  size_t plen, pad;
-  uint8_t *iv;
-  int r;
-
-  plen = b->len - OSP_ISAKMP_HDR_LEN;
-  pad = (s->block_len - plen % s->block_len) % s->block_len;
-  if (pad) {
-    static const uint8_t zeros[16];
-    g_byte_array_append(b, zeros, (guint)pad);
-    plen += pad;
-  }
-  osp_put32(b->data + 24, b->len);
-  iv = iv_slot(s, msgid);
-  r = osp_cbc_encrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv,
-                      b->data + OSP_ISAKMP_HDR_LEN, plen, b->data + OSP_ISAKMP_HDR_LEN);
-  if (r < 0)
-    return r;
-  memcpy(iv, b->data + b->len - s->block_len, s->block_len);
-  return 0;
-}
-
-int osp_session_decrypt(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len,
-                        uint8_t **ret_plain, uint8_t ret_next_iv[16])
-{
-  size_t plen = h->length - OSP_ISAKMP_HDR_LEN;
-  uint8_t *plain, iv[16];
-  int r;
-
-  if (!s->enc_key || plen == 0 || plen % s->block_len != 0)
-    return -EBADMSG;
-  plain = g_malloc(plen);
-  iv_peek(s, h->msgid, iv);
-  r = osp_cbc_decrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv,
-                      data + OSP_ISAKMP_HDR_LEN, plen, plain);
-  if (r < 0) {
-    g_free(plain);
-    return r;
-  }
-  memcpy(ret_next_iv, data + OSP_ISAKMP_HDR_LEN + plen - s->block_len, s->block_len);
-  *ret_plain = plain;
-  return 0;
-}
-
-/* ---- hashes of encrypted exchanges ------------------------------------ */
-
-int osp_session_hash_msgid(OspSession *s, uint32_t msgid, const uint8_t *rest, size_t rest_len,
-                           const uint8_t *prefix, size_t prefix_len, uint8_t *out)
-{
-  uint8_t mid[4];
-  OspSlice parts[3];
-
-  osp_put32(mid, msgid);
-  parts[0] = OSP_SLICE(mid, 4);
-  parts[1] = OSP_SLICE(prefix, prefix_len);
-  parts[2] = OSP_SLICE(rest, rest_len);
-  return osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 3, out);
-}
-
-int osp_session_seal(OspSession *s, OspMsg *m, uint32_t msgid, const uint8_t *prefix,
-                     size_t prefix_len)
-{
-  size_t hlen = osp_hash_len(s->hash);
-  size_t rest = OSP_ISAKMP_HDR_LEN + OSP_ISAKMP_GEN_HDR_LEN + hlen;
-  GByteArray *b = osp_msg_finish(m);
-  int r;
-
-  r = osp_session_hash_msgid(s, msgid, b->data + rest, b->len - rest, prefix, prefix_len,
-                             b->data + OSP_ISAKMP_HDR_LEN + OSP_ISAKMP_GEN_HDR_LEN);
-  if (r < 0)
-    return r;
-  return osp_session_encrypt(s, m, msgid);
-}
-
-bool osp_session_check_hash(OspSession *s, uint32_t msgid, const OspPayload *pl, size_t n,
-                            const uint8_t *plain, const uint8_t *prefix, size_t prefix_len)
-{
-  size_t hlen = osp_hash_len(s->hash);
-  uint8_t want[64];
-  const uint8_t *rest, *end;
-
-  if (n < 1 || pl[0].type != OSP_PL_HASH || pl[0].len != hlen)
-    return false;
-  rest = pl[0].body + pl[0].len;
-  end = pl[n - 1].body + pl[n - 1].len;
-  if (osp_session_hash_msgid(s, msgid, rest, (size_t)(end - rest), prefix, prefix_len, want) < 0)
-    return false;
-  return CRYPTO_memcmp(want, pl[0].body, hlen) == 0;
-}
-
 /* ---- secrets ---------------------------------------------------------- */
 
 void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
@@ -469,8 +283,8 @@ static void send_deletes(OspSession *s)
     osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
     s->children[i].live = false;
   }
-  memcpy(cookies, s->icookie, 8);
-  memcpy(cookies + 8, s->rcookie, 8);
+  memcpy(cookies, s->ike->icookie, 8);
+  memcpy(cookies + 8, s->ike->rcookie, 8);
   osp_info_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
 }
 
@@ -574,7 +388,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     return;
   }
   /* a message of an earlier session (other cookies) never touches this one */
-  if (memcmp(h.icookie, s->icookie, 8) != 0) {
+  if (memcmp(h.icookie, s->ike->icookie, 8) != 0) {
     g_debug("dropped datagram with foreign cookie");
     /* the gateway starts a phase 1 towards us: did it reboot? */
     if (all_zero(h.rcookie, 8) &&
@@ -586,7 +400,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     osp_phase1_input(s, &h, data, h.length);
     return;
   }
-  if (memcmp(h.rcookie, s->rcookie, 8) != 0) {
+  if (memcmp(h.rcookie, s->ike->rcookie, 8) != 0) {
     g_debug("dropped datagram with wrong responder cookie");
     return;
   }
@@ -598,7 +412,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
       osp_dpd_check_now(s); /* e.g. INVALID-SPI in the clear: ask */
     return;
   }
-  if (osp_session_decrypt(s, &h, data, h.length, &plain, next_iv) < 0) {
+  if (osp_ike_sa_decrypt(s->ike, &h, data, h.length, &plain, next_iv) < 0) {
     osp_session_reply_rejected(s, "a message that does not decrypt");
     return;
   }
@@ -610,11 +424,11 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   }
   switch (h.exchange) {
   case OSP_EXCH_INFO:
-    if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
+    if (!osp_ike_sa_check_hash(s->ike, h.msgid, pl, n, NULL, 0)) {
       osp_session_reply_rejected(s, "an informational message with a bad hash");
       return;
     }
-    osp_session_forget_iv(s, h.msgid);
+    osp_ike_sa_forget_iv(s->ike, h.msgid);
     /* the gateway has the IKE SA, so it has message 3 of aggressive mode:
      * resending it would only be answered with PAYLOAD-MALFORMED */
     if (s->state == S_XAUTH_WAIT)
@@ -622,21 +436,21 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     osp_info_input(s, &h, pl, n);
     return;
   case OSP_EXCH_TRANSACTION:
-    if (!osp_session_check_hash(s, h.msgid, pl, n, plain, NULL, 0)) {
+    if (!osp_ike_sa_check_hash(s->ike, h.msgid, pl, n, NULL, 0)) {
       osp_session_reply_rejected(s, "a transaction message with a bad hash");
       return;
     }
-    osp_session_commit_iv(s, h.msgid, next_iv);
-    osp_xauth_input(s, &h, pl, n, plain);
+    osp_ike_sa_commit_iv(s->ike, h.msgid, next_iv);
+    osp_xauth_input(s, &h, pl, n);
     return;
   case OSP_EXCH_QUICK:
     /* quick mode checks its own hashes (HASH(2) covers Ni_b) and only
      * then moves the IV on */
     if (s->qm.active && h.msgid == s->qm.msgid) {
-      osp_quick_input(s, &h, pl, n, plain, next_iv);
+      osp_quick_input(s, &h, pl, n, next_iv);
       return;
     }
-    osp_quick_peer_input(s, &h, pl, n, plain, next_iv);
+    osp_quick_peer_input(s, &h, pl, n, next_iv);
     return;
   default:
     g_debug("dropped exchange type %u", h.exchange);
@@ -887,8 +701,8 @@ bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const ch
 {
   if (!s->established_p1)
     return false;
-  *ret_cipher = osp_cipher_name(s->cipher, s->key_bits);
-  *ret_hash = osp_hash_name(s->hash);
+  *ret_cipher = osp_cipher_name(s->ike->cipher, s->ike->key_bits);
+  *ret_hash = osp_hash_name(s->ike->hash);
   *ret_expires = s->ike_expires_at;
   return true;
 }

@@ -48,12 +48,12 @@ static void configured(OspSession *s)
 static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
                      const GByteArray *attrs, bool expect_answer)
 {
-  size_t hlen = osp_hash_len(s->hash);
+  size_t hlen = osp_hash_len(s->ike->hash);
   uint8_t zero[64] = { 0 };
   OspIsakmpHdr h;
   OspMsg m;
 
-  osp_session_hdr(s, &h, OSP_EXCH_TRANSACTION, msgid, true);
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_TRANSACTION, msgid, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
   osp_msg_begin_payload(&m, OSP_PL_ATTR);
@@ -64,7 +64,7 @@ static void send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
     g_byte_array_append(m.buf, attrs->data, attrs->len);
   }
   osp_msg_end_payload(&m);
-  osp_session_seal(s, &m, msgid, NULL, 0);
+  osp_ike_sa_seal(s->ike, &m, msgid, NULL, 0);
   if (expect_answer)
     osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
   else
@@ -239,7 +239,7 @@ static void xauth_status(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cfg
   osp_session_stop_retransmit(s);
   osp_put_attr_basic(attrs, X_STATUS, (uint16_t)status);
   send_cfg(s, h->msgid, OSP_CFG_ACK, cfg->identifier, attrs, false);
-  osp_session_forget_iv(s, h->msgid);
+  osp_ike_sa_forget_iv(s->ike, h->msgid);
   if (status != 1) {
     osp_session_fail(s, OSP_ERROR_BAD_CREDENTIALS,
                      _("The gateway rejected the username or password (XAUTH failed)."));
@@ -268,7 +268,7 @@ void osp_modecfg_start(OspSession *s)
   osp_put_attr_var(attrs, C_APPLICATION_VERSION, ver, strlen(ver));
   for (i = 0; i < G_N_ELEMENTS(wanted); i++)
     osp_put_attr_var(attrs, wanted[i], NULL, 0);
-  s->cfg_msgid = osp_session_new_msgid(s);
+  s->cfg_msgid = osp_ike_sa_new_msgid();
   osp_random(&s->cfg_id, sizeof(s->cfg_id));
   osp_session_enter(s, S_CFG_SENT);
   send_cfg(s, s->cfg_msgid, OSP_CFG_REQUEST, s->cfg_id, attrs, true);
@@ -356,7 +356,6 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     g_array_set_size(c->split_inc, 0);
   osp_ip_config_sanitize(c); /* before a script, the daemon or a terminal sees them */
   c->gateway = s->params.peer.sin_addr;
-  s->cfg_done = true;
   {
     char ip[INET_ADDRSTRLEN];
 
@@ -386,8 +385,7 @@ static bool has_attr(const OspCfg *cfg, uint16_t type, uint32_t *ret)
   return false;
 }
 
-void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t *plain)
+void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
 {
   const OspPayload *attr = osp_payload_find(pl, n, OSP_PL_ATTR);
   const char *why = NULL;
@@ -414,7 +412,7 @@ void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     /* Mode Config push */
     osp_session_stop_retransmit(s);
     send_cfg(s, h->msgid, OSP_CFG_ACK, cfg.identifier, NULL, false);
-    osp_session_forget_iv(s, h->msgid);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
     if (apply_config(s, &cfg))
       configured(s);
     return;
@@ -422,7 +420,7 @@ void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
     if (s->state != S_CFG_SENT || h->msgid != s->cfg_msgid)
       return;
     osp_session_stop_retransmit(s);
-    osp_session_forget_iv(s, h->msgid);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
     if (apply_config(s, &cfg))
       configured(s);
     return;

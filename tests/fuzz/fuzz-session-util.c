@@ -159,15 +159,15 @@ static const OspSessionOps ops = {
 static void expected_iv(OspSession *s, uint32_t msgid, uint8_t iv[16])
 {
   if (msgid == 0) {
-    memcpy(iv, s->p1_iv, s->block_len);
+    memcpy(iv, s->ike->p1_iv, s->ike->block_len);
     return;
   }
   for (size_t i = 0; i < OSP_IV_SLOTS; i++)
-    if (s->ivs[i].used && s->ivs[i].msgid == msgid) {
-      memcpy(iv, s->ivs[i].iv, s->block_len);
+    if (s->ike->ivs[i].used && s->ike->ivs[i].msgid == msgid) {
+      memcpy(iv, s->ike->ivs[i].iv, s->ike->block_len);
       return;
     }
-  CHECK(osp_ike_phase2_iv(s->hash, s->p1_iv, s->block_len, msgid, iv) == 0);
+  CHECK(osp_ike_phase2_iv(s->ike->hash, s->ike->p1_iv, s->ike->block_len, msgid, iv) == 0);
 }
 
 /* the bytes HASH(1)/HASH(2) cover: the payloads after the HASH, not the padding */
@@ -188,21 +188,15 @@ static void make_hash(OspSession *s, uint8_t exchange, uint32_t msgid, uint8_t f
 
   if (exchange == OSP_EXCH_QUICK && s->qm.active && msgid == s->qm.msgid) {
     /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [| KE] [| IDci | IDcr]) */
-    CHECK(osp_session_hash_msgid(s, msgid, chain, rest, s->qm.ni, sizeof(s->qm.ni), out) == 0);
+    CHECK(osp_ike_sa_hash_msgid(s->ike, msgid, chain, rest, s->qm.ni, sizeof(s->qm.ni), out) ==
+          0);
   } else if (exchange == OSP_EXCH_QUICK && s->pqm.active && msgid == s->pqm.msgid) {
-    /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
-    uint8_t zero = 0, mid[4];
-    OspSlice parts[4];
-
-    osp_put32(mid, msgid);
-    parts[0] = OSP_SLICE(&zero, 1);
-    parts[1] = OSP_SLICE(mid, 4);
-    parts[2] = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len);
-    parts[3] = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr));
-    CHECK(osp_prf(s->hash, s->skeyid_a->data, s->skeyid_a->len, parts, 4, out) == 0);
+    /* HASH(3) */
+    CHECK(osp_ike_sa_hash3(s->ike, msgid, OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
+                           OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)), out) == 0);
   } else {
     /* HASH(1) = prf(SKEYID_a, M-ID | payloads) */
-    CHECK(osp_session_hash_msgid(s, msgid, chain, rest, NULL, 0, out) == 0);
+    CHECK(osp_ike_sa_hash_msgid(s->ike, msgid, chain, rest, NULL, 0, out) == 0);
   }
 }
 
@@ -210,17 +204,17 @@ void fuzz_session_feed(FuzzSession *f, uint8_t exchange, uint32_t msgid, uint8_t
                        const uint8_t *chain, size_t len, bool hash, bool corrupt)
 {
   OspSession *s = f->s;
-  size_t hlen = osp_hash_len(s->hash), plen, pad;
+  size_t hlen = osp_hash_len(s->ike->hash), plen, pad;
   g_autoptr(GByteArray) b = g_byte_array_new();
   uint8_t iv[16], digest[64];
   OspIsakmpHdr h;
   OspMsg m;
 
-  if (f->closed || !s->enc_key || len > 60000)
+  if (f->closed || !s->ike->enc_key || len > 60000)
     return;
   memset(&h, 0, sizeof(h));
-  memcpy(h.icookie, s->icookie, 8);
-  memcpy(h.rcookie, s->rcookie, 8);
+  memcpy(h.icookie, s->ike->icookie, 8);
+  memcpy(h.rcookie, s->ike->rcookie, 8);
   h.version = OSP_ISAKMP_VERSION;
   h.exchange = exchange;
   h.flags = OSP_FLAG_ENC;
@@ -236,15 +230,15 @@ void fuzz_session_feed(FuzzSession *f, uint8_t exchange, uint32_t msgid, uint8_t
   m.buf->data[m.np_offset] = first;
   g_byte_array_append(m.buf, chain, (guint)len);
   plen = m.buf->len - OSP_ISAKMP_HDR_LEN;
-  pad = (s->block_len - plen % s->block_len) % s->block_len;
+  pad = (s->ike->block_len - plen % s->ike->block_len) % s->ike->block_len;
   if (plen == 0)
-    pad = s->block_len;
+    pad = s->ike->block_len;
   g_byte_array_set_size(m.buf, m.buf->len + (guint)pad);
   memset(m.buf->data + m.buf->len - pad, 0, pad);
   plen += pad;
   osp_put32(m.buf->data + 24, m.buf->len);
   expected_iv(s, msgid, iv);
-  CHECK(osp_cbc_encrypt(s->cipher, s->enc_key->data, s->enc_key->len, iv,
+  CHECK(osp_cbc_encrypt(s->ike->cipher, s->ike->enc_key->data, s->ike->enc_key->len, iv,
                         m.buf->data + OSP_ISAKMP_HDR_LEN, plen,
                         m.buf->data + OSP_ISAKMP_HDR_LEN) == 0);
   g_byte_array_append(b, m.buf->data, m.buf->len);
@@ -260,8 +254,8 @@ void fuzz_session_feed_raw(FuzzSession *f, const uint8_t *data, size_t len, bool
     return;
   memcpy(copy, data, len);
   if (cookies && len >= 16) {
-    memcpy(copy, f->s->icookie, 8);
-    memcpy(copy + 8, f->s->rcookie, 8);
+    memcpy(copy, f->s->ike->icookie, 8);
+    memcpy(copy + 8, f->s->ike->rcookie, 8);
   }
   osp_session_input(f->s, copy, len, f->now);
 }
@@ -349,7 +343,7 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
       OSP_SLICE(ke_r, ke_r_len),
       OSP_SLICE(ke_i, ke_i_len),
       OSP_SLICE(rcookie, 8),
-      OSP_SLICE(s->icookie, 8),
+      OSP_SLICE(s->ike->icookie, 8),
       OSP_SLICE(s->sai_b->data, s->sai_b->len),
       OSP_SLICE(id->data, id->len),
     };
@@ -360,7 +354,7 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
     hash_r[0] ^= 0x80;
 
   /*  <--  HDR, SA, KE, Nr, IDir, [what the fuzzer adds: VID, NAT-D, ...], HASH_R */
-  memcpy(h.icookie, s->icookie, 8);
+  memcpy(h.icookie, s->ike->icookie, 8);
   memcpy(h.rcookie, rcookie, 8);
   h.version = OSP_ISAKMP_VERSION;
   h.exchange = OSP_EXCH_AGGRESSIVE;
@@ -427,30 +421,30 @@ static void install_keys(FuzzSession *f, uint8_t flags)
   size_t hlen, klen;
   uint8_t buf[64];
 
-  memset(s->icookie, 0x1c, 8);
-  memcpy(s->rcookie, rcookie, 8);
-  s->hash = strong ? OSP_HASH_SHA256 : OSP_HASH_SHA1;
-  s->cipher = OSP_CIPHER_AES_CBC;
-  s->key_bits = strong ? 256 : 128;
-  s->block_len = 16;
-  hlen = osp_hash_len(s->hash);
-  klen = osp_cipher_key_len(s->cipher, s->key_bits);
+  memset(s->ike->icookie, 0x1c, 8);
+  memcpy(s->ike->rcookie, rcookie, 8);
+  s->ike->hash = strong ? OSP_HASH_SHA256 : OSP_HASH_SHA1;
+  s->ike->cipher = OSP_CIPHER_AES_CBC;
+  s->ike->key_bits = strong ? 256 : 128;
+  s->ike->block_len = 16;
+  hlen = osp_hash_len(s->ike->hash);
+  klen = osp_cipher_key_len(s->ike->cipher, s->ike->key_bits);
   memset(buf, 0x01, sizeof(buf));
-  s->skeyid = osp_secret_new_from(buf, hlen);
+  s->ike->skeyid = osp_secret_new_from(buf, hlen);
   memset(buf, 0x02, sizeof(buf));
-  s->skeyid_d = osp_secret_new_from(buf, hlen);
+  s->ike->skeyid_d = osp_secret_new_from(buf, hlen);
   memset(buf, 0x03, sizeof(buf));
-  s->skeyid_a = osp_secret_new_from(buf, hlen);
+  s->ike->skeyid_a = osp_secret_new_from(buf, hlen);
   memset(buf, 0x04, sizeof(buf));
-  s->skeyid_e = osp_secret_new_from(buf, hlen);
+  s->ike->skeyid_e = osp_secret_new_from(buf, hlen);
   memset(buf, 0x05, sizeof(buf));
-  s->enc_key = osp_secret_new_from(buf, klen);
-  memset(s->p1_iv, 0x06, sizeof(s->p1_iv));
+  s->ike->enc_key = osp_secret_new_from(buf, klen);
+  memset(s->ike->p1_iv, 0x06, sizeof(s->ike->p1_iv));
   s->dh_group = 14;
   s->ike_lifetime = 28800;
   s->ike_soft_at = f->now + (gint64)28800 * G_USEC_PER_SEC * 9 / 10;
   s->peer_dpd = flags & 4;
-  s->peer_xauth = s->peer_unity = true;
+  s->peer_unity = true;
   if (flags & 16) {
     s->natt_draft = 2;
     s->natt = true;

@@ -5,6 +5,7 @@
 #include "osp-test-gateway.h"
 
 #include "osp-error.h"
+#include "osp-session-private.h"
 
 #include <string.h>
 
@@ -36,6 +37,48 @@ static void test_forged_am2_first(void)
   g_assert_true(g_queue_is_empty(&r->to_gw)); /* no message 3 for it */
   osp_test_rig_g2c(r);
   g_assert_cmpuint(g_queue_get_length(&r->to_gw), ==, 2); /* HASH_I, INITIAL-CONTACT */
+  osp_test_rig_connect(r);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (p[i])
+      return false;
+  return true;
+}
+
+/* A forged message 2 changes nothing of the IKE SA: its algorithms, its
+ * responder cookie and its keys stay unset until a message 2 passes HASH_R.
+ *   I --- SA KE Ni IDii ---> R
+ *   I <--- SA KE Nr IDir HASH_R* --- attacker   IKE SA untouched
+ *   I <--- SA KE Nr IDir HASH_R --- R           keys, algorithms, cookie
+ *   I --- HASH_I ---> R                         encrypted with them */
+static void test_forged_am2_keeps_sa(void)
+{
+  static const OspTestGwStep step = OSP_TEST_GW_AM2;
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  const OspIkeSa *sa;
+
+  r->gw->edit = decoy;
+  r->gw->edit_user = (gpointer)&step;
+  osp_test_rig_c2g(r);
+  osp_test_rig_g2c(r);
+  sa = r->session->ike;
+  g_assert_true(all_zero(sa->rcookie, 8));
+  g_assert_cmpint(sa->hash, ==, 0);
+  g_assert_cmpint(sa->cipher, ==, 0);
+  g_assert_cmpuint(sa->key_bits, ==, 0);
+  g_assert_null(sa->skeyid);
+  g_assert_null(sa->skeyid_a);
+  g_assert_null(sa->enc_key);
+  g_assert_true(all_zero(sa->p1_iv, sizeof(sa->p1_iv)));
+  osp_test_rig_g2c(r);
+  sa = r->session->ike;
+  g_assert_cmpmem(sa->rcookie, 8, r->gw->rcookie, 8);
+  g_assert_cmpint(sa->hash, ==, r->gw->hash);
+  g_assert_cmpint(sa->cipher, ==, r->gw->cipher);
+  g_assert_cmpmem(sa->enc_key->data, sa->enc_key->len, r->gw->enc_key->data, r->gw->enc_key->len);
   osp_test_rig_connect(r);
 }
 
@@ -309,6 +352,7 @@ int main(int argc, char **argv)
 
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/hostile/forged-am2-first", test_forged_am2_first);
+  g_test_add_func("/gateway/hostile/forged-am2-keeps-sa", test_forged_am2_keeps_sa);
   g_test_add_func("/gateway/hostile/clear-notifies-first", test_clear_notifies_first);
   g_test_add_func("/gateway/hostile/wrong-secret-on-timeout", test_wrong_secret_on_timeout);
   g_test_add_func("/gateway/hostile/malformed-am2-reported", test_malformed_am2_reported);
