@@ -19,6 +19,7 @@ deps_build=(
   gettext
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
+  gcovr                          # scripts/coverage.sh: line coverage of client/
   libnm-dev libgtk-4-dev         # nm-osprey-service (-Dnm), its GTK 3 and GTK 4 editors
   libgtk-3-dev libayatana-appindicator3-dev libsecret-1-dev   # gui/ osprey-tray
 )

@@ -5,6 +5,8 @@
 #   1. build-test/: -Dwerror=true -Dnm=enabled -Dgui=enabled, `meson test` over all suites (unit, lab, ...;
 #      the lab tests need root and are skipped without it)
 #   2. build-asan/: -Db_sanitize=address,undefined, the 'unit' suite
+#   3. build-coverage/: -Db_coverage=true, the 'unit' suite, then the line
+#      coverage of client/ per file (scripts/coverage.sh; a report, not a gate)
 # then prints "N passed, N failed[, N skipped]" counted from the two
 # meson-logs/testlog.json.  Exit status 0 only if every step and test passed.
 #
@@ -12,7 +14,8 @@
 #   bash scripts/test-all.sh --summary [--newer FILE]   (count only; used by .ci/run)
 #
 # Environment: OSPREY_BUILD_DIR (build-test), OSPREY_ASAN_DIR (build-asan),
-# OSPREY_NO_DEPS=1 skips scripts/install-deps.sh, OSPREY_NO_ASAN=1 skips step 2.
+# OSPREY_NO_DEPS=1 skips scripts/install-deps.sh, OSPREY_NO_ASAN=1 skips step 2,
+# OSPREY_NO_COVERAGE=1 step 3.
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +30,8 @@ summary()
   local newer=${1:-} f logs=()
   for f in build*/meson-logs/testlog.json; do
     [ -f "$f" ] || continue
+    # the coverage build reruns step 1's unit tests: counted once
+    [ "$f" = "${OSPREY_COVERAGE_DIR:-build-coverage}/meson-logs/testlog.json" ] && continue
     if [ -n "$newer" ] && [ ! "$f" -nt "$newer" ]; then
       continue
     fi
@@ -146,6 +151,14 @@ if [ "${OSPREY_NO_ASAN:-0}" != 1 ]; then
   else
     step_failed "meson setup $asan"
   fi
+fi
+
+# ---- 3: line coverage of client/ by the root-free tests (printed, not counted:
+# the same tests ran in step 1)
+if [ "${OSPREY_NO_COVERAGE:-0}" != 1 ]; then
+  step "coverage (build-coverage, suite unit)"
+  bash scripts/coverage.sh >coverage.log 2>&1 || step_failed "scripts/coverage.sh (see coverage.log)"
+  sed -n '/^=== line coverage/,$p' coverage.log
 fi
 
 echo
