@@ -55,6 +55,8 @@ static const struct {
 typedef struct {
   OspTray *tray;
   GtkWidget *window, *list, *name, *error, *save, *remove, *duplicate, *export;
+  GtkWidget *content, *busy, *spinner; /* the form; shown while a call is pending */
+  GCancellable *cancellable;           /* of the pending call */
   GtkWidget *widgets[G_N_ELEMENTS(fields)];
   GtkWidget *secret_entries[G_N_ELEMENTS(secrets)], *secret_ask[G_N_ELEMENTS(secrets)];
   gboolean secret_kept[G_N_ELEMENTS(secrets)];
@@ -256,15 +258,112 @@ static GVariant *form_secrets(Editor *e)
   return g_variant_builder_end(&b);
 }
 
-static gboolean call_ok(Editor *e, GDBusProxy *proxy, const char *method, GVariant *args)
+/* ---- calls to the daemon: asynchronous, so that a polkit agent's prompt
+ * (or a slow daemon) leaves the window drawn and answering.  While one is
+ * pending the form is insensitive and a spinner turns; closing the window
+ * cancels it.  A Pending carries one action through its calls. */
+
+typedef struct _Pending Pending;
+typedef void (*PendingStep)(Pending *pd, OspDBusProfile *p);
+
+struct _Pending {
+  Editor *e; /* not to be used once cancellable is cancelled */
+  GCancellable *cancellable;
+  char *name;        /* the profile to show when done */
+  GVariant *secrets; /* for SetSecrets after Update or AddProfile, or NULL */
+  char *awaited;     /* a new profile's path, until the object manager has it */
+  int tries;
+  PendingStep then;
+};
+
+static void set_busy(Editor *e, gboolean busy)
+{
+  gtk_widget_set_sensitive(e->content, !busy);
+  gtk_widget_set_visible(e->busy, busy);
+  if (busy)
+    gtk_spinner_start(GTK_SPINNER(e->spinner));
+  else
+    gtk_spinner_stop(GTK_SPINNER(e->spinner));
+}
+
+static Pending *pending_new(Editor *e, const char *name)
+{
+  Pending *pd = g_new0(Pending, 1);
+
+  if (e->cancellable)
+    g_cancellable_cancel(e->cancellable);
+  g_clear_object(&e->cancellable);
+  e->cancellable = g_cancellable_new();
+  pd->e = e;
+  pd->cancellable = g_object_ref(e->cancellable);
+  pd->name = g_strdup(name);
+  show_error(e, NULL);
+  set_busy(e, TRUE);
+  return pd;
+}
+
+static void pending_free(Pending *pd)
+{
+  g_clear_object(&pd->cancellable);
+  g_clear_pointer(&pd->secrets, g_variant_unref);
+  g_free(pd->awaited);
+  g_free(pd->name);
+  g_free(pd);
+}
+
+/* FALSE (and pd freed) when the action was cancelled: its window closed. */
+static gboolean pending_alive(Pending *pd)
+{
+  if (!g_cancellable_is_cancelled(pd->cancellable))
+    return TRUE;
+  pending_free(pd);
+  return FALSE;
+}
+
+/* The end of an action: the form usable again, an error under it. */
+static void pending_end(Pending *pd, const GError *error)
+{
+  Editor *e = pd->e;
+
+  if (e->cancellable == pd->cancellable)
+    g_clear_object(&e->cancellable);
+  set_busy(e, FALSE);
+  show_error(e, error);
+  pending_free(pd);
+}
+
+/* Done: the list again, with pd's profile shown (p, or none). */
+static void pending_show(Pending *pd, OspDBusProfile *p)
+{
+  Editor *e = pd->e;
+
+  g_free(e->selected);
+  e->selected = p ? g_strdup(osp_dbus_profile_get_name(p)) : NULL;
+  pending_end(pd, NULL);
+  fill_list(e);
+  load(e, p);
+}
+
+static void pending_call(Pending *pd, GDBusProxy *proxy, const char *method, GVariant *args,
+                         GAsyncReadyCallback done)
+{
+  g_dbus_proxy_call(proxy, method, args, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                    OSP_TRAY_AUTH_TIMEOUT_MS, pd->cancellable, done, pd);
+}
+
+/* The reply of a call; NULL when it failed (shown) or was cancelled. */
+static GVariant *pending_reply(Pending *pd, GObject *source, GAsyncResult *res)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret = g_dbus_proxy_call_sync(
-      proxy, method, args, G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-      OSP_TRAY_AUTH_TIMEOUT_MS, NULL, &error);
+  GVariant *ret = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), res, &error);
 
-  show_error(e, error);
-  return ret != NULL;
+  if (!pending_alive(pd)) {
+    g_clear_pointer(&ret, g_variant_unref);
+    return NULL;
+  }
+  if (!ret)
+    pending_end(pd, error);
+  return ret;
 }
 
 static OspDBusProfile *profile_by_path(Editor *e, const char *path)
@@ -275,61 +374,104 @@ static OspDBusProfile *profile_by_path(Editor *e, const char *path)
   return iface ? OSP_DBUS_PROFILE(g_steal_pointer(&iface)) : NULL;
 }
 
-/* Adds a profile; returns its proxy once the object manager has it. */
-static OspDBusProfile *add_profile(Editor *e, const char *name, GVariant *settings)
+/* A new profile: its object follows InterfacesAdded, sent before the reply;
+ * look again for half a second in case the object manager lags. */
+static gboolean await_profile(gpointer user_data)
 {
+  Pending *pd = user_data;
+  g_autoptr(OspDBusProfile) p = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) ret = g_dbus_proxy_call_sync(
-      G_DBUS_PROXY(e->tray->manager), "AddProfile", g_variant_new("(s@a{sv})", name, settings),
-      G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION, OSP_TRAY_AUTH_TIMEOUT_MS, NULL, &error);
+
+  if (!pending_alive(pd))
+    return G_SOURCE_REMOVE;
+  p = profile_by_path(pd->e, pd->awaited);
+  if (p) {
+    pd->then(pd, p);
+    return G_SOURCE_REMOVE;
+  }
+  if (pd->tries++ < 50)
+    return G_SOURCE_CONTINUE;
+  g_set_error_literal(&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                      _("The Osprey VPN service did not show the new profile."));
+  pending_end(pd, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void pending_await(Pending *pd, const char *path, PendingStep then)
+{
+  pd->awaited = g_strdup(path);
+  pd->then = then;
+  if (await_profile(pd) == G_SOURCE_CONTINUE)
+    g_timeout_add(10, await_profile, pd);
+}
+
+static void on_secrets_set(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pending *pd = user_data;
+  g_autoptr(GVariant) ret = pending_reply(pd, source, res);
+
+  if (ret)
+    pending_show(pd, OSP_DBUS_PROFILE(source));
+}
+
+/* After Update or AddProfile: the secrets, if the form changed them. */
+static void set_secrets(Pending *pd, OspDBusProfile *p)
+{
+  if (!pd->secrets || g_variant_n_children(pd->secrets) == 0) {
+    pending_show(pd, p);
+    return;
+  }
+  pending_call(pd, G_DBUS_PROXY(p), "SetSecrets", g_variant_new("(@a{ss})", pd->secrets),
+               on_secrets_set);
+}
+
+static void on_updated(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pending *pd = user_data;
+  g_autoptr(GVariant) ret = pending_reply(pd, source, res);
+
+  if (ret)
+    set_secrets(pd, OSP_DBUS_PROFILE(source));
+}
+
+static void on_added(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pending *pd = user_data;
+  g_autoptr(GVariant) ret = pending_reply(pd, source, res);
   const char *path;
 
-  show_error(e, error);
   if (!ret)
-    return NULL;
+    return;
   g_variant_get(ret, "(&o)", &path);
-  /* InterfacesAdded was sent before the reply */
-  for (int i = 0; i < 50; i++) {
-    OspDBusProfile *p = profile_by_path(e, path);
-
-    if (p)
-      return p;
-    g_main_context_iteration(NULL, FALSE);
-    g_usleep(10000);
-  }
-  return NULL;
+  pending_await(pd, path, set_secrets);
 }
 
 static void on_save(GtkButton *button, gpointer user_data)
 {
   Editor *e = user_data;
-  g_autoptr(OspDBusProfile) p = NULL;
-  g_autoptr(GPtrArray) reset = g_ptr_array_new();
-  g_autoptr(GVariant) secrets_v = NULL;
+  Pending *pd;
 
   if (e->selected) {
+    g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
+    g_autoptr(GPtrArray) reset = g_ptr_array_new();
     GVariant *settings;
 
-    p = osp_tray_lookup_profile(e->tray, e->selected);
     if (!p)
       return;
     settings = form_settings(e, reset);
     g_ptr_array_add(reset, NULL);
-    if (!call_ok(e, G_DBUS_PROXY(p), "Update",
-                 g_variant_new("(@a{sv}^as)", settings, (char **)reset->pdata)))
-      return;
-  } else {
-    p = add_profile(e, gtk_entry_get_text(GTK_ENTRY(e->name)), form_settings(e, NULL));
-    if (!p)
-      return;
-    e->selected = g_strdup(osp_dbus_profile_get_name(p));
+    pd = pending_new(e, e->selected);
+    pd->secrets = g_variant_ref_sink(form_secrets(e));
+    pending_call(pd, G_DBUS_PROXY(p), "Update",
+                 g_variant_new("(@a{sv}^as)", settings, (char **)reset->pdata), on_updated);
+  } else if (e->tray->manager) {
+    const char *name = gtk_entry_get_text(GTK_ENTRY(e->name));
+
+    pd = pending_new(e, name);
+    pd->secrets = g_variant_ref_sink(form_secrets(e));
+    pending_call(pd, G_DBUS_PROXY(e->tray->manager), "AddProfile",
+                 g_variant_new("(s@a{sv})", name, form_settings(e, NULL)), on_added);
   }
-  secrets_v = g_variant_ref_sink(form_secrets(e));
-  if (g_variant_n_children(secrets_v) > 0 &&
-      !call_ok(e, G_DBUS_PROXY(p), "SetSecrets", g_variant_new("(@a{ss})", secrets_v)))
-    return;
-  fill_list(e);
-  load(e, p);
 }
 
 static void on_add(GtkButton *button, gpointer user_data)
@@ -345,10 +487,10 @@ static void on_duplicate(GtkButton *button, gpointer user_data)
 {
   Editor *e = user_data;
   g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
-  g_autoptr(OspDBusProfile) copy = NULL;
   g_autofree char *name = NULL;
+  Pending *pd;
 
-  if (!p)
+  if (!p || !e->tray->manager)
     return;
   for (int n = 1; n < 100 && !name; n++) {
     g_autoptr(OspDBusProfile) taken = NULL;
@@ -359,13 +501,20 @@ static void on_duplicate(GtkButton *button, gpointer user_data)
     if (!taken)
       name = g_steal_pointer(&candidate);
   }
-  copy = name ? add_profile(e, name, osp_dbus_profile_get_settings(p)) : NULL;
-  if (!copy)
+  if (!name)
     return;
-  g_free(e->selected);
-  e->selected = g_strdup(name);
-  fill_list(e);
-  load(e, copy);
+  pd = pending_new(e, name);
+  pending_call(pd, G_DBUS_PROXY(e->tray->manager), "AddProfile",
+               g_variant_new("(s@a{sv})", name, osp_dbus_profile_get_settings(p)), on_added);
+}
+
+static void on_deleted(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pending *pd = user_data;
+  g_autoptr(GVariant) ret = pending_reply(pd, source, res);
+
+  if (ret)
+    pending_show(pd, NULL);
 }
 
 static void on_delete_response(GtkDialog *ask, int response, gpointer user_data)
@@ -374,11 +523,8 @@ static void on_delete_response(GtkDialog *ask, int response, gpointer user_data)
   g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
 
   gtk_widget_destroy(GTK_WIDGET(ask));
-  if (response != GTK_RESPONSE_ACCEPT || !p || !call_ok(e, G_DBUS_PROXY(p), "Delete", NULL))
-    return;
-  g_clear_pointer(&e->selected, g_free);
-  fill_list(e);
-  load(e, NULL);
+  if (response == GTK_RESPONSE_ACCEPT && p)
+    pending_call(pending_new(e, NULL), G_DBUS_PROXY(p), "Delete", NULL, on_deleted);
 }
 
 static void on_delete(GtkButton *button, gpointer user_data)
@@ -409,32 +555,81 @@ static void on_delete(GtkButton *button, gpointer user_data)
   gtk_widget_show_all(ask);
 }
 
+/* ---- Export… and Import… */
+
+static void on_export_chosen(GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  Editor *e = user_data;
+  const char *config = g_object_get_data(G_OBJECT(chooser), "osp-config");
+  g_autoptr(GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+
+    if (!g_file_replace_contents(file, config, strlen(config), NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                 NULL, NULL, &error))
+      show_error(e, error);
+  }
+  g_object_unref(chooser);
+}
+
+static void on_exported(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pending *pd = user_data;
+  g_autoptr(GVariant) ret = pending_reply(pd, source, res);
+  g_autofree char *suggested = NULL;
+  GtkFileChooserNative *chooser;
+  char *config;
+  Editor *e;
+
+  if (!ret)
+    return;
+  e = pd->e;
+  suggested = g_strdup_printf("%s.conf", pd->name);
+  pending_end(pd, NULL);
+  chooser = gtk_file_chooser_native_new(_("Export the profile"), GTK_WINDOW(e->window),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_do_overwrite_confirmation(GTK_FILE_CHOOSER(chooser), TRUE);
+  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), suggested);
+  g_variant_get(ret, "(s)", &config);
+  g_object_set_data_full(G_OBJECT(chooser), "osp-config", config, g_free);
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
+  g_signal_connect(chooser, "response", G_CALLBACK(on_export_chosen), e);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
 static void on_export(GtkButton *button, gpointer user_data)
 {
   Editor *e = user_data;
   g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(e->tray, e->selected);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config = NULL, *suggested = NULL;
-  GtkFileChooserNative *chooser;
 
-  if (!p || !osp_dbus_profile_call_export_sync(p, G_DBUS_CALL_FLAGS_NONE, -1, &config, NULL, &error)) {
-    show_error(e, error);
+  if (p)
+    pending_call(pending_new(e, e->selected), G_DBUS_PROXY(p), "Export", NULL, on_exported);
+}
+
+/* Import… in the editor: the daemon's refusal under the form, the new
+ * profile shown. */
+static void on_imported(OspTray *t, const char *file_name, const char *path,
+                        const char *const *warnings, const GError *error, gpointer user_data)
+{
+  Pending *pd = user_data;
+
+  if (!pending_alive(pd))
     return;
-  }
-  chooser = gtk_file_chooser_native_new(_("Export the profile"), GTK_WINDOW(e->window),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
-                                        _("_Cancel"));
-  gtk_file_chooser_set_do_overwrite_confirmation(GTK_FILE_CHOOSER(chooser), TRUE);
-  suggested = g_strdup_printf("%s.conf", e->selected);
-  gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(chooser), suggested);
-  if (gtk_native_dialog_run(GTK_NATIVE_DIALOG(chooser)) == GTK_RESPONSE_ACCEPT) {
-    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    pending_end(pd, NULL);
+  else if (error)
+    pending_end(pd, error);
+  else
+    pending_await(pd, path, pending_show);
+}
 
-    if (!g_file_replace_contents(file, config, strlen(config), NULL, FALSE,
-                                 G_FILE_CREATE_PRIVATE, NULL, NULL, &error))
-      show_error(e, error);
-  }
-  g_object_unref(chooser);
+static void on_import(GtkButton *button, gpointer user_data)
+{
+  Editor *e = user_data;
+  Pending *pd = pending_new(e, NULL);
+
+  osp_tray_import(e->tray, GTK_WINDOW(e->window), pd->cancellable, on_imported, pd);
 }
 
 static GtkWidget *page(Editor *e, gboolean advanced)
@@ -508,19 +703,52 @@ static void on_profiles_changed(GObject *manager, GParamSpec *pspec, gpointer us
     fill_list(e);
 }
 
+/* Closing the window cancels a pending call (the daemon may still carry it
+ * out); the window is only hidden. */
+static gboolean on_close(GtkWidget *window, GdkEvent *event, gpointer user_data)
+{
+  Editor *e = user_data;
+
+  if (e->cancellable) {
+    g_cancellable_cancel(e->cancellable);
+    g_clear_object(&e->cancellable);
+    set_busy(e, FALSE);
+  }
+  return gtk_widget_hide_on_delete(window);
+}
+
 static void build(OspTray *t)
 {
   Editor *e = g_new0(Editor, 1);
-  GtkWidget *paned, *left, *right, *notebook, *buttons, *scroll;
+  GtkWidget *outer, *paned, *left, *right, *notebook, *buttons, *scroll, *bottom, *close;
 
   editor = e;
   e->tray = t;
   e->window = gtk_application_window_new(t->app);
   gtk_window_set_title(GTK_WINDOW(e->window), _("Osprey VPN profiles"));
   gtk_window_set_default_size(GTK_WINDOW(e->window), 720, 560);
-  g_signal_connect(e->window, "delete-event", G_CALLBACK(gtk_widget_hide_on_delete), NULL);
+  g_signal_connect(e->window, "delete-event", G_CALLBACK(on_close), e);
+  outer = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+  gtk_container_add(GTK_CONTAINER(e->window), outer);
   paned = gtk_paned_new(GTK_ORIENTATION_HORIZONTAL);
-  gtk_container_add(GTK_CONTAINER(e->window), paned);
+  e->content = paned;
+  gtk_widget_set_vexpand(paned, TRUE);
+  gtk_container_add(GTK_CONTAINER(outer), paned);
+  /* below the form, usable while a call is pending: the spinner, Close */
+  bottom = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+  g_object_set(bottom, "margin", 6, NULL);
+  e->busy = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+  e->spinner = gtk_spinner_new();
+  name_widget(e->spinner, _("Waiting for the Osprey VPN service…"));
+  gtk_container_add(GTK_CONTAINER(e->busy), e->spinner);
+  gtk_container_add(GTK_CONTAINER(e->busy),
+                    gtk_label_new(_("Waiting for the Osprey VPN service…")));
+  gtk_container_add(GTK_CONTAINER(bottom), e->busy);
+  close = gtk_button_new_with_mnemonic(_("_Close"));
+  name_widget(close, _("Close"));
+  g_signal_connect_swapped(close, "clicked", G_CALLBACK(gtk_window_close), e->window);
+  gtk_box_pack_end(GTK_BOX(bottom), close, FALSE, FALSE, 0);
+  gtk_container_add(GTK_CONTAINER(outer), bottom);
 
   left = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
   g_object_set(left, "margin", 6, NULL);
@@ -536,6 +764,7 @@ static void build(OspTray *t)
   button(buttons, _("_Add"), _("Add"), G_CALLBACK(on_add), e);
   e->duplicate = button(buttons, _("D_uplicate"), _("Duplicate"), G_CALLBACK(on_duplicate), e);
   e->remove = button(buttons, _("_Delete"), _("Delete"), G_CALLBACK(on_delete), e);
+  button(buttons, _("_Import…"), _("Import"), G_CALLBACK(on_import), e);
   gtk_container_add(GTK_CONTAINER(left), buttons);
   gtk_paned_pack1(GTK_PANED(paned), left, FALSE, FALSE);
 
@@ -558,7 +787,8 @@ static void build(OspTray *t)
   gtk_container_add(GTK_CONTAINER(right), buttons);
   gtk_paned_pack2(GTK_PANED(paned), right, TRUE, FALSE);
   g_signal_connect(t->manager, "notify::profiles", G_CALLBACK(on_profiles_changed), e);
-  gtk_widget_show_all(paned);
+  gtk_widget_show_all(outer);
+  gtk_widget_hide(e->busy);
 }
 
 void osp_tray_profiles_show(OspTray *t)
@@ -584,6 +814,9 @@ void osp_tray_profiles_free(OspTray *t)
 {
   if (!editor)
     return;
+  if (editor->cancellable)
+    g_cancellable_cancel(editor->cancellable);
+  g_clear_object(&editor->cancellable);
   g_signal_handlers_disconnect_by_data(t->manager, editor);
   gtk_widget_destroy(editor->window);
   g_free(editor->selected);

@@ -356,7 +356,7 @@ static void on_profiles(GtkMenuItem *item, gpointer user_data)
 
 static void on_import(GtkMenuItem *item, gpointer user_data)
 {
-  osp_tray_import(user_data);
+  osp_tray_import(user_data, NULL, NULL, NULL, NULL);
 }
 
 static void on_quit(GtkMenuItem *item, gpointer user_data)

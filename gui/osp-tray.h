@@ -65,8 +65,14 @@ void osp_tray_details_free(OspTray *t);
 void osp_tray_profiles_show(OspTray *t);
 void osp_tray_profiles_free(OspTray *t);
 
-/* osp-tray-import.c: Import… */
-void osp_tray_import(OspTray *t);
+/* osp-tray-import.c: Import…; done (NULL: a notification) is called once,
+ * with the new profile's path or an error: G_IO_ERROR_CANCELLED when the
+ * chooser or cancellable was cancelled. */
+typedef void (*OspTrayImportDone)(OspTray *t, const char *file_name, const char *path,
+                                  const char *const *warnings, const GError *error,
+                                  gpointer user_data);
+void osp_tray_import(OspTray *t, GtkWindow *parent, GCancellable *cancellable,
+                     OspTrayImportDone done, gpointer user_data);
 
 /* osp-tray-agent.c: the secret agent, its dialogs and the keyring */
 OspTrayAgent *osp_tray_agent_new(OspTray *t);

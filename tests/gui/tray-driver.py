@@ -15,17 +15,23 @@ the lab gateway.  One phase per call:
                            profile refused with the daemon's message then added,
                            duplicate, delete
   tray-driver.py token     (tray-fake.sh) a token server's prompt and code
+  tray-driver.py files     (tray-fake.sh) Import… from the menu and the editor
+                           (.conf, .pcf, a bad file), Export read back
+  tray-driver.py busy      (tray-fake.sh) the editor while ospreyd is stopped:
+                           spinner, still answering, Close cancels
   tray-driver.py sni       the StatusNotifierItem path (sni-host.py): item
                            properties, dbusmenu layout, Connect/Disconnect
                            through Event
 
 Environment from the orchestrator: LAB_SH, LAB_ID, LAB_NS_CL, LAB_PASSWORD,
-TRAY_LOG_DIR (notifications.log, shots/), OSPREY, OSPREY_TRAY (for sni).  Exits 0
+TRAY_LOG_DIR (notifications.log, shots/), OSPREY, OSPREY_TRAY (for sni),
+OSPREYD_PID (for busy), OSPREY_TEST_DATA (tests/data/profiles, for files).  Exits 0
 on success, 1 with a FAIL line naming the step.
 """
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -95,6 +101,8 @@ def dialog(title, timeout=30):
 
 
 def click(node):
+    if node is None:
+        fail("nothing to click")
     node.doActionNamed("click")
 
 
@@ -417,6 +425,189 @@ def phase_editor():
     note("editor: duplicate and delete")
 
 
+# ---- files: Import… (menu and editor) and Export, through the GTK file
+# chooser that GtkFileChooserNative falls back to without a portal
+
+def choose_file(title, path, button):
+    """Types path into the chooser titled title (Ctrl+L opens an Open
+    dialog's location entry; a Save dialog's name entry takes a path) and
+    presses button."""
+    from dogtail import rawinput
+    d = wait_for("the file chooser " + repr(title),
+                 lambda: find(app(), title, "file chooser"), 20)
+    screenshot("chooser-" + button.lower())
+
+    def entry():
+        for t in d.findChildren(lambda x: x.roleName == "text"):
+            if t.showing and t.focused:
+                return t
+        return None
+    if entry() is None:
+        rawinput.keyCombo("<Control>l")
+    e = wait_for("the chooser's location entry", entry, 10)
+    e.text = path
+    b = wait_for("an active " + button + " button",
+                 lambda: (lambda n: n if n and n.sensitive else None)(find(d, button, "push button")),
+                 10)
+    click(b)
+    wait_for("the chooser to close", lambda: not find(app(), title, "file chooser"), 10)
+
+
+def profile_settings(name):
+    p = osprey_json("show", name)
+    return p["settings"] if p else None
+
+
+def editor_window():
+    click(menu_item("Profiles…"))
+    return wait_for("the profile editor", lambda: find(app(), "Osprey VPN profiles", "frame"), 20)
+
+
+def editor_error(w):
+    for n in w.findChildren(lambda x: x.roleName == "label" and x.showing and
+                            x.name.startswith("The profile is incomplete")):
+        return n.name
+    return None
+
+
+def phase_files():
+    good = os.path.join(DIR, "office.conf")
+    with open(good, "w") as f:
+        f.write("IPSec gateway 192.0.2.88\nIPSec ID grp-office\nIPSec secret office-group\n"
+                "Xauth username carol\nXauth password carol-password\n")
+    pcf = os.path.join(DIR, "cisco-example.pcf")
+    with open(os.path.join(os.environ["OSPREY_TEST_DATA"], "cisco-example.pcf"), "rb") as src, \
+            open(pcf, "wb") as dst:
+        dst.write(src.read())
+    bad = os.path.join(DIR, "broken.conf")
+    with open(bad, "w") as f:
+        f.write("this is no profile\nnor is this\n")
+
+    # Import… in the menu: a notification, the profile in the daemon
+    n0 = len(notifications())
+    click(menu_item("Import…"))
+    choose_file("Import a VPN profile", good, "Import")
+    wait_notification("Imported office.conf", n0)
+    s = wait_for("the imported profile", lambda: profile_settings("office"), 10)
+    if s.get("gateway") != "192.0.2.88" or s.get("group-id") != "grp-office" or \
+            s.get("username") != "carol":
+        fail("office imported as %r" % s)
+    menu_item("Connect office")
+    close_menu()
+    note("Import… in the menu: office.conf is profile office, gateway 192.0.2.88, group grp-office")
+
+    before = profile_names()
+    n1 = len(notifications())
+    click(menu_item("Import…"))
+    choose_file("Import a VPN profile", bad, "Import")
+    n = wait_notification("Could not import broken.conf", n1)
+    if "neither a vpnc configuration file" not in n["body"]:
+        fail("the failed import does not say why: %r" % n["body"])
+    if profile_names() != before:
+        fail("a bad file changed the profiles: %r" % profile_names())
+    note("Import… of a bad file: %r, nothing created" % n["body"])
+
+    # Import… in the editor: the new profile shown, a refusal inline
+    w = editor_window()
+    click(find(w, "Import", "push button"))
+    choose_file("Import a VPN profile", pcf, "Import")
+    wait_for("the .pcf's gateway in the form",
+             lambda: text_of(find(w, "Gateway", "text")) == "vpn.example.com", 10)
+    if text_of(find(w, "Name", "text")) != "cisco-example" or \
+            text_of(find(w, "Group name", "text")) != "examplegroup":
+        fail("editor: the imported .pcf is not shown")
+    s = profile_settings("cisco-example")
+    if not s or s.get("gateway") != "vpn.example.com" or s.get("group-id") != "examplegroup":
+        fail("cisco-example.pcf imported as %r" % s)
+    note("Import… in the editor: cisco-example.pcf shown and in the daemon")
+
+    before = profile_names()
+    click(find(w, "Import", "push button"))
+    choose_file("Import a VPN profile", bad, "Import")
+    err = wait_for("the daemon's refusal in the editor", lambda: editor_error(w), 10)
+    if "neither a vpnc configuration file" not in err:
+        fail("editor: the refusal does not say why: %r" % err)
+    screenshot("profile-editor-import-error")
+    if profile_names() != before:
+        fail("a bad file changed the profiles: %r" % profile_names())
+    note("Import… in the editor of a bad file: inline, nothing created")
+
+    # Export: cisco-example (its secrets are stored) as a vpnc .conf
+    out = os.path.join(DIR, "exported.conf")
+    click(find(w, "Export", "push button"))
+    choose_file("Export the profile", out, "Export")
+    text = wait_for("the exported file", lambda: open(out, encoding="utf-8").read(), 10)
+    lines = text.splitlines()
+    for want in ("IPSec gateway vpn.example.com", "IPSec ID examplegroup", "Xauth username jdoe"):
+        if want not in lines:
+            fail("export: no %r in %r" % (want, text))
+    if re.search(r"(?im)^\s*(IPSec (obfuscated )?secret|Xauth (obfuscated )?password)", text):
+        fail("export: the file has secrets: %r" % text)
+    if os.stat(out).st_mode & 0o077:
+        fail("export: the file is readable by others")
+    r = subprocess.run([os.environ["OSPREY"], "import", out, "--name", "reimported"],
+                       capture_output=True, text=True)
+    s = profile_settings("reimported")
+    if r.returncode != 0 or not s or s.get("gateway") != "vpn.example.com" or \
+            s.get("group-id") != "examplegroup":
+        fail("osprey import of the exported file: %d %s %r" % (r.returncode, r.stderr, s))
+    note("Export: %d lines, no secrets, `osprey import` takes it back" % len(lines))
+    click(find(w, "Close", "push button"))
+    wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
+
+
+# ---- busy: the editor's calls are asynchronous; ospreyd stopped (SIGSTOP)
+# keeps a call pending as a polkit prompt would
+
+def spinner(w):
+    n = find(w, "Waiting for the Osprey VPN service…", "animation")
+    return n if n and n.showing else None
+
+
+def phase_busy():
+    pid = int(os.environ["OSPREYD_PID"])
+    w = editor_window()
+    wait_for("token in the form", lambda: text_of(find(w, "Name", "text")) == "token", 10)
+    find(w, "Description", "text").text = "slow save"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        click(find(w, "Save", "push button"))
+        # the window still answers over AT-SPI and shows the call pending
+        wait_for("the spinner while the call is pending", lambda: spinner(w), 10)
+        if find(w, "Save", "push button").sensitive:
+            fail("Save is still sensitive while its call is pending")
+        if text_of(find(w, "Gateway", "text")) != "192.0.2.77":
+            fail("the form is not readable while the call is pending")
+        screenshot("profile-editor-busy")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_for("the spinner to stop", lambda: not spinner(w), 20)
+    if not find(w, "Save", "push button").sensitive:
+        fail("Save stays insensitive after the call returned")
+    if profile_settings("token").get("description") != "slow save":
+        fail("the slow save did not reach the daemon")
+    note("a pending Update: spinner, form insensitive and readable; done once ospreyd answers")
+
+    # closing the window cancels a pending call; reopened, it is usable
+    find(w, "Description", "text").text = "closed meanwhile"
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        click(find(w, "Save", "push button"))
+        wait_for("the spinner", lambda: spinner(w), 10)
+        click(find(w, "Close", "push button"))
+        wait_for("the editor to close while its call is pending",
+                 lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    w = editor_window()
+    if spinner(w) or not find(w, "Save", "push button").sensitive:
+        fail("the reopened editor is still busy")
+    if editor_error(w) or find(w, "Close", "push button") is None:
+        fail("the reopened editor shows an error")
+    click(find(w, "Close", "push button"))
+    note("Close while a call is pending: cancelled, the editor reopens usable")
+
+
 def phase_token():
     # ospreyd-fake's token gateway (tests/gui/tray-fake.sh): its prompt, the
     # token code field only, the right code connects
@@ -510,7 +701,7 @@ def phase_sni():
 
 def main():
     phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
-              "sni": phase_sni, "token": phase_token}
+              "sni": phase_sni, "token": phase_token, "files": phase_files, "busy": phase_busy}
     phases[sys.argv[1]]()
     for f in figures:
         note("figure: " + f)

@@ -6,8 +6,10 @@
 # is a token server: the tray's dialog must show its prompt and ask for the
 # token code only; the right code connects.  192.0.2.66 never answers: the
 # failure notification says so and its Retry action connects again.
+# Other phases of tests/gui/tray-driver.py that need no gateway can run here
+# too (busy, files: the profile editor).
 #
-#   tray-fake.sh OSPREYD-FAKE OSPREY OSPREY-TRAY
+#   tray-fake.sh OSPREYD-FAKE OSPREY OSPREY-TRAY [PHASE...]   (default: token)
 #
 # Exit 0 pass, 1 fail, 77 skip.  Every process started here is ended by PID.
 set -u
@@ -16,6 +18,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/desktop.sh"
 read -r FAKE OSPREY TRAY < <(readlink -f "$1" "$2" "$3" | tr '\n' ' ')
+shift 3
+PHASES=("$@")
+[ ${#PHASES[@]} -gt 0 ] || PHASES=(token)
 
 desktop_check_requirements || exit $?
 
@@ -59,8 +64,11 @@ export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share
 desktop_tray
 G_MESSAGES_DEBUG=osprey-tray "$TRAY" >"$DIR/desktop/tray.log" 2>&1 &
 TRAY_PID=$!
-TRAY_LOG_DIR=$DIR/desktop OSPREY=$OSPREY timeout 120 /usr/bin/python3 "$HERE/tray-driver.py" token ||
-  fail "phase token"
+for phase in "${PHASES[@]}"; do
+  TRAY_LOG_DIR=$DIR/desktop OSPREY=$OSPREY OSPREYD_PID=$DAEMON_PID \
+    OSPREY_TEST_DATA=$SRC/tests/data/profiles timeout 120 /usr/bin/python3 "$HERE/tray-driver.py" \
+    "$phase" || fail "phase $phase"
+done
 mkdir -p "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}" &&
   cp "$DIR/desktop/shots/"*.png "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}/" 2>/dev/null
 echo "[tray-fake] PASS"
