@@ -97,6 +97,13 @@ int osp_error_exit_status(int code)
   }
 }
 
+const char *osp_default_state_dir(void)
+{
+  const char *dir = g_getenv("OSPREY_STATE_DIR");
+
+  return dir && *dir ? dir : "/var/lib/osprey";
+}
+
 int osp_process_harden(void)
 {
   signal(SIGPIPE, SIG_IGN);

@@ -48,6 +48,12 @@ void osp_byte_array_reserve(GByteArray *b, guint extra);
  * Returns 0 or a negative errno (from prctl). */
 int osp_process_harden(void);
 
+/* For hosts (ospreyd, nm-osprey-service): their state directory,
+ * $OSPREY_STATE_DIR or else /var/lib/osprey (systemd's StateDirectory=).
+ * The library itself never looks: it uses the directory it is given
+ * (OspConnectionFlags.state_dir). */
+const char *osp_default_state_dir(void);
+
 static inline uint16_t osp_get16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 static inline uint32_t osp_get32(const uint8_t *p)
 {

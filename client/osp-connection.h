@@ -36,6 +36,9 @@ typedef struct {
 typedef struct {
   bool no_script;   /* do not run the vpnc-script; the caller configures the network */
   bool reconnect;   /* reconnect with backoff after a loss instead of failing */
+  /* The host's state directory, where what worked before is kept (the DH
+   * group per gateway: osp-dh-memory.h); copied.  NULL: nothing kept. */
+  const char *state_dir;
 } OspConnectionFlags;
 
 OspConnection *osp_connection_new(const OspProfile *profile, const OspConnectionFlags *flags,

@@ -658,7 +658,11 @@ OspExportedConnection *osp_exported_connection_new(const OspExportedConnectionHo
 
 gboolean osp_exported_connection_start(OspExportedConnection *ec, GError **error)
 {
-  OspConnectionFlags flags = { .no_script = false, .reconnect = ec->options.reconnect };
+  OspConnectionFlags flags = {
+    .no_script = false,
+    .reconnect = ec->options.reconnect,
+    .state_dir = ec->host.state_dir,
+  };
 
   osp_event_log_clear(ec->log);
   conn_log(ec, G_LOG_LEVEL_MESSAGE, "Connecting to %s (requested by uid %u)",

@@ -32,6 +32,7 @@ typedef struct OspExportedConnection OspExportedConnection;
 typedef struct {
   GDBusObjectManagerServer *object_manager;
   OspAgentManager *agents;
+  const char *state_dir; /* the engine's (OspConnectionFlags.state_dir) */
   /* after every state change, once the properties are updated */
   void (*state_changed)(OspExportedConnection *ec, gpointer user_data);
   /* the IP configuration arrived; FALSE with an error refuses it and ends

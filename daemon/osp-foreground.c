@@ -283,7 +283,7 @@ int osp_foreground_run(const char *config_path, int verbosity, gboolean password
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(OspProfile) profile = NULL;
-  OspConnectionFlags flags = { .reconnect = reconnect };
+  OspConnectionFlags flags = { .reconnect = reconnect, .state_dir = osp_default_state_dir() };
   Foreground fg = { 0 };
   guint sig_int, sig_term, sig_hup;
   size_t i;

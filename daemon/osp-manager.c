@@ -157,7 +157,8 @@ struct OspManager {
   GHashTable *profiles;    /* name -> ProfileEntry */
   GHashTable *connections; /* name -> ConnEntry: the name's current or last connection */
   GHashTable *logs;        /* name -> OspEventLog */
-  char *logs_dir;          /* their copies on disk: $OSPREY_STATE_DIR/logs, or NULL */
+  char *state_dir;         /* the engine keeps what worked before here */
+  char *logs_dir;          /* the logs' copies on disk: STATE_DIR/logs, or NULL */
   guint next_serial;
   gboolean shutting_down;
   GSourceFunc shutdown_done;
@@ -305,10 +306,9 @@ static OspEventLog *stored_log(OspManager *m, const char *name)
 
 /* Event logs outlive the daemon (osprey logs after a restart): one bounded
  * file per name under the state directory, root's only. */
-static char *make_logs_dir(void)
+static char *make_logs_dir(const char *state_dir)
 {
-  const char *state = g_getenv("OSPREY_STATE_DIR");
-  g_autofree char *dir = g_build_filename(state && *state ? state : "/var/lib/osprey", "logs", NULL);
+  g_autofree char *dir = g_build_filename(state_dir, "logs", NULL);
 
   if (g_mkdir_with_parents(dir, 0700) < 0) {
     g_warning("Cannot create %s (%s): connection logs are kept in memory only", dir,
@@ -685,6 +685,7 @@ static void start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 
   OspExportedConnectionHost host = {
     .object_manager = m->om,
     .agents = m->agents,
+    .state_dir = m->state_dir,
     .state_changed = conn_state_changed,
     .check_ip_config = conn_check_ip_config,
     .handle_disconnect = conn_handle_disconnect,
@@ -1489,7 +1490,8 @@ OspManager *osp_manager_new(GDBusConnection *bus, const OspManagerConfig *config
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)conn_entry_free);
   m->logs =
       g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)osp_event_log_free);
-  m->logs_dir = make_logs_dir();
+  m->state_dir = g_strdup(config->state_dir ? config->state_dir : osp_default_state_dir());
+  m->logs_dir = make_logs_dir(m->state_dir);
   m->om = g_dbus_object_manager_server_new(OSP_DBUS_PATH);
 
   m->iface = osp_dbus_manager_skeleton_new();
@@ -1566,6 +1568,7 @@ void osp_manager_free(OspManager *m)
   g_clear_pointer(&m->profiles, g_hash_table_destroy);
   g_clear_pointer(&m->logs, g_hash_table_destroy);
   g_clear_pointer(&m->logs_dir, g_free);
+  g_clear_pointer(&m->state_dir, g_free);
   if (m->iface) {
     g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(m->iface));
     g_signal_handlers_disconnect_by_data(m->iface, m);

@@ -39,6 +39,7 @@ typedef struct OspManager OspManager;
 typedef struct {
   const char *profiles_dir; /* keyfiles NAME.conf */
   const char *secrets_dir;  /* root-only store */
+  const char *state_dir;    /* what worked before, event logs (logs/NAME.log) */
 } OspManagerConfig;
 
 /* Exports the Manager, the object manager and one object per profile found

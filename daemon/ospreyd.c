@@ -263,6 +263,7 @@ int main(int argc, char **argv)
 
   config.profiles_dir = profiles_dir ? profiles_dir : OSP_SYSCONFDIR "/osprey/profiles";
   config.secrets_dir = secrets_dir ? secrets_dir : OSP_SYSCONFDIR "/osprey/secrets";
+  config.state_dir = osp_default_state_dir();
   d.loop = g_main_loop_new(NULL, FALSE);
   d.manager = osp_manager_new(bus, &config, g_steal_pointer(&authz), &error);
   if (!d.manager) {

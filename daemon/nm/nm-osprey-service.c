@@ -352,7 +352,11 @@ static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool inter
                       GError **error)
 {
   NMSettingVpn *s_vpn = nm_connection_get_setting_vpn(connection);
-  OspConnectionFlags flags = { .no_script = true, .reconnect = false };
+  OspConnectionFlags flags = {
+    .no_script = true,
+    .reconnect = false,
+    .state_dir = osp_default_state_dir(),
+  };
   g_autoptr(OspProfile) profile = NULL;
   g_autoptr(GError) e = NULL;
 

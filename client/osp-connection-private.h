@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the inside of OspConnection, shared by its three files:
+ *
+ *   osp-connection.c           lifecycle: start, attempts, reconnect with
+ *                              backoff, teardown, the session callbacks and
+ *                              the Link roles of re-authentication
+ *   osp-connection-datapath.c  sockets, the TUN device, the ESP pump
+ *                              between them and the SA pairs it uses
+ *   osp-connection-netwatch.c  the environment: the route source towards
+ *                              the gateway and rtnetlink changes of it
+ *
+ * The datapath and the watcher call back into the lifecycle only through
+ * osp_conn_rearm() (a session's deadline moved) and osp_conn_fail().
+ * Each file defines _GNU_SOURCE before including this (struct mmsghdr). */
+#pragma once
+
+#include "osp-connection.h"
+#include "osp-esp.h"
+#include "osp-session.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define NATT_PORT 4500
+#define KEEPALIVE_S 20
+#define MAX_SAS 8
+#define BATCH 32
+#define SLOT 8192 /* one datagram of a batch, with ESP head- and tailroom */
+#define PKT_BUF 65536
+
+/* One IKE SA's session and its role in the connection.  A connection has a
+ * current session; while the IKE SA is re-authenticated, a successor runs
+ * beside it and replaces it once its first IPsec SA is up. */
+typedef enum { ROLE_CURRENT, ROLE_NEXT, ROLE_RETIRED } Role;
+
+typedef struct {
+  struct OspConnection *c;
+  OspSession *session;
+  Role role;
+  bool closed;
+  struct in_addr address; /* Mode Config address of a successor, to compare */
+} Link;
+
+typedef struct {
+  OspEspSa *in;
+  OspEspSa *out;
+  bool udp;
+  Link *owner;         /* the session that negotiated it */
+  uint64_t soft_bytes; /* rekey when either direction carried this much; 0 = no limit */
+  bool seq_told;       /* the session knows the outbound counter runs out */
+  OspEspEnc enc;       /* what was negotiated, for osp_connection_get_sa_info */
+  unsigned key_bits;
+  OspEspAuth auth;
+  int pfs_group;
+  uint32_t lifetime_kb;
+  gint64 expires; /* real time */
+} SaPair;
+
+struct OspConnection {
+  OspProfile *profile;
+  OspConnectionFlags flags;
+  char *state_dir; /* flags.state_dir, copied; NULL: nothing remembered */
+  const OspConnectionCallbacks *cb;
+  gpointer user;
+
+  OspState state;
+  GError *error;
+  OspSession *session; /* = link->session */
+  Link *link;
+  bool session_closed;
+  Link *next;             /* successor being authenticated, NULL */
+  Link *retired;          /* replaced by a successor, deleted after RETIRE_DELAY_MS */
+  guint retire_id;
+  Link *secrets_link;     /* the session whose secret request is pending */
+  GSource *deferred_src;  /* runs what may not run inside a session's callback: */
+  bool teardown_pending;  /* ... the end of the attempt */
+  bool drop_next_pending; /* ... freeing a successor that failed */
+  GError *close_error;
+
+  struct sockaddr_in peer;
+  char *gateway_str;
+  int ike_fd, natt_fd, esp_fd, tun_fd;
+  GSource *ike_src, *natt_src, *esp_src, *tun_src;
+  GSource *timer;
+  guint keepalive_id, reconnect_id;
+  int nl_fd; /* rtnetlink: address and route changes while a session runs */
+  GSource *nl_src;
+  guint netcheck_id;     /* debounce of the above */
+  struct in_addr local;  /* our address towards the gateway when the session began */
+  GCancellable *resolve_cancel;
+
+  OspIpConfig *ipcfg;
+  bool script_connected;
+  char *banner;
+  gint64 since;
+  int dh_group_hint;
+  unsigned reconnect_attempt;
+  gint64 lost_at;         /* when the reconnect tries began (monotonic) */
+  gint64 attempt_at;      /* when the current attempt began (monotonic) */
+  bool handshake_retried; /* this connect already started over once */
+  unsigned rekeys;
+
+  SaPair sas[MAX_SAS];
+  size_t n_sas;
+  OspConnectionStats closed_stats; /* counters of SAs already gone */
+  gint64 last_tx;
+
+  uint8_t *buf;   /* PKT_BUF for IKE on port 500 */
+  uint8_t *slots; /* BATCH * SLOT for the datapath */
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+};
+
+/* ---- the lifecycle (osp-connection.c) ---------------------------------- */
+
+/* The sessions' next deadline moved: the timer follows. */
+void osp_conn_rearm(OspConnection *c);
+/* Ends the attempt with error (Delete first when the gateway is told). */
+void osp_conn_fail(OspConnection *c, const GError *error);
+/* Something the user should know that is no failure: the host's notice
+ * callback, and the debug log. */
+void osp_conn_notice(OspConnection *c, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+/* ---- the datapath (osp-connection-datapath.c) --------------------------- */
+
+/* The IKE, NAT-T and raw ESP sockets, watched; FALSE with error, nothing
+ * left open. */
+gboolean osp_conn_io_open(OspConnection *c, GError **error);
+void osp_conn_io_close(OspConnection *c); /* sockets and the TUN device */
+/* One IKE datagram to the gateway; natt: to 4500 behind the non-ESP marker. */
+void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, bool natt);
+/* The TUN device (c->tun_fd) starts feeding the pump. */
+void osp_conn_io_start_tun(OspConnection *c);
+/* NAT keepalives every KEEPALIVE_S while NAT-T is active. */
+void osp_conn_io_start_keepalive(OspConnection *c);
+
+/* A new SA pair (the newest carries outbound traffic); false after
+ * failing the connection when the algorithms cannot be set up. */
+bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa);
+void osp_conn_sa_remove(OspConnection *c, uint32_t spi_in); /* no-op if unknown */
+void osp_conn_sa_clear(OspConnection *c);
+void osp_conn_sa_reown(OspConnection *c, const Link *from, Link *to);
+
+/* ---- the environment (osp-connection-netwatch.c) ------------------------ */
+
+/* The local address the kernel picks for packets to the gateway; 0.0.0.0
+ * when there is no route. */
+struct in_addr osp_conn_route_source(const struct sockaddr_in *peer);
+/* Watches (or stops watching) address, route and link changes; a changed
+ * route source towards the gateway ends the attempt (network-changed). */
+void osp_conn_watch_network(OspConnection *c, bool on);
+
+/* ---- GLib plumbing shared by the three -------------------------------- */
+
+static inline GSource *osp_conn_watch_fd(int fd, GUnixFDSourceFunc fn, OspConnection *c)
+{
+  GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+
+  g_source_set_callback(src, (GSourceFunc)(void (*)(void))fn, c, NULL);
+  g_source_attach(src, NULL);
+  return src;
+}
+
+static inline void osp_conn_unwatch(GSource **src)
+{
+  if (*src) {
+    g_source_destroy(*src);
+    g_source_unref(*src);
+    *src = NULL;
+  }
+}
+
+static inline void osp_conn_close_fd(int *fd)
+{
+  if (*fd >= 0)
+    close(*fd);
+  *fd = -1;
+}
