@@ -105,6 +105,19 @@ const char *nm_osprey_secret_key(OspSecretKind kind)
   return NULL;
 }
 
+bool nm_osprey_secret_is_one_time(OspSecretKind kind)
+{
+  return kind == OSP_SECRET_PASSCODE || kind == OSP_SECRET_NEXT_PIN || kind == OSP_SECRET_ANSWER;
+}
+
+void nm_osprey_setting_mark_one_time(NMSettingVpn *s_vpn)
+{
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++)
+    if (nm_osprey_secret_is_one_time(k))
+      nm_setting_set_secret_flags(NM_SETTING(s_vpn), nm_osprey_secret_key(k),
+                                  NM_SETTING_SECRET_FLAG_NOT_SAVED, NULL);
+}
+
 static bool has_control(const char *s)
 {
   for (; *s; s++)
@@ -284,6 +297,7 @@ void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
     nm_setting_set_secret_flags(NM_SETTING(s_vpn), NM_OSPREY_KEY_XAUTH_PASSWORD, secret_flags,
                                 NULL);
   }
+  nm_osprey_setting_mark_one_time(s_vpn);
 }
 
 void nm_osprey_init_program(void)

@@ -50,6 +50,12 @@ const NmOspreyKey *nm_osprey_key_lookup(const char *name);
 /* The vpn.secrets key the engine's secret kind is asked as. */
 const char *nm_osprey_secret_key(OspSecretKind kind);
 
+/* Token codes, new PINs and challenge answers are good for one login: never
+ * answered from saved secrets, and NOT_SAVED, so that NetworkManager does
+ * not write what an agent gave for them to disk. */
+bool nm_osprey_secret_is_one_time(OspSecretKind kind);
+void nm_osprey_setting_mark_one_time(NMSettingVpn *s_vpn);
+
 /* Checks every data item and secret of the setting against the table;
  * NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS naming the first bad key. */
 gboolean nm_osprey_check_setting(NMSettingVpn *s_vpn, GError **error);
@@ -59,7 +65,8 @@ gboolean nm_osprey_check_setting(NMSettingVpn *s_vpn, GError **error);
 OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name, GError **error);
 
 /* Fills the setting's data and secrets from a profile (import); secrets only
- * when the profile has them, saved with the given flags. */
+ * when the profile has them, saved with the given flags; the one-time
+ * secrets marked NOT_SAVED. */
 void nm_osprey_setting_from_profile(NMSettingVpn *s_vpn, const OspProfile *p,
                                     NMSettingSecretFlags secret_flags);
 

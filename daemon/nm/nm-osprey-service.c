@@ -309,6 +309,7 @@ static void on_secrets_needed(OspConnection *c, const OspSecretRequest *req, gpo
 {
   NMOspreyPlugin *self = user_data;
   const char *hints[OSP_SECRET_N_KINDS + 1] = { 0 };
+  g_autofree char *asked = NULL;
 
   if (answer_from_secrets(self, req->id, req->kinds, req->n_kinds))
     return;
@@ -325,7 +326,8 @@ static void on_secrets_needed(OspConnection *c, const OspSecretRequest *req, gpo
     self->pending_kinds[i] = req->kinds[i];
     hints[i] = nm_osprey_secret_key(req->kinds[i]);
   }
-  g_message("asking for %s", hints[0]);
+  asked = g_strjoinv(", ", (char **)hints);
+  g_message("asking for %s", asked);
   nm_vpn_service_plugin_secrets_required(NM_VPN_SERVICE_PLUGIN(self),
                                          req->message ? req->message : "", hints);
 }
@@ -346,6 +348,17 @@ static void drop_connection(NMOspreyPlugin *self)
   self->given = 0;
   self->pending_request = 0;
   self->reported = false;
+}
+
+/* A token code or new PIN NetworkManager still holds from an earlier
+ * login is spent: the gateway gets only what the user types this time. */
+static void forget_one_time(NMOspreyPlugin *self)
+{
+  NMSettingVpn *s_vpn = secrets_setting(self);
+
+  for (OspSecretKind k = 0; s_vpn && k < OSP_SECRET_N_KINDS; k++)
+    if (nm_osprey_secret_is_one_time(k))
+      nm_setting_vpn_remove_secret(s_vpn, nm_osprey_secret_key(k));
 }
 
 static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool interactive,
@@ -373,6 +386,7 @@ static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool inter
   drop_connection(self);
   self->interactive = interactive;
   self->secrets = nm_simple_connection_new_clone(connection);
+  forget_one_time(self);
   /* what the profile carries counts as given: asked again means rejected */
   if (profile->group_secret)
     self->given |= 1u << OSP_SECRET_GROUP_SECRET;

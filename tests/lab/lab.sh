@@ -37,6 +37,7 @@
 #
 #   setup      lab_up lab_down lab_check_requirements lab_check_host_resolv
 #   gateway    lab_gateway_start lab_gateway_stop lab_gateway_restart lab_gateway_log
+#              lab_scripted_gateway_start BIN [ARGS...] lab_scripted_gateway_stop
 #              lab_swanctl ARGS... lab_set_loss PERCENT lab_services_start lab_services_stop
 #   client     lab_exec_client CMD... lab_spawn_client LOG CMD... lab_write_vpnc_conf FILE
 #              lab_wait_tunnel [SECS] [HOST] lab_vpnc_start CONF lab_vpnc_stop
@@ -522,6 +523,38 @@ lab_gateway_restart()
   lab_gateway_start
 }
 
+# lab_scripted_gateway_start BIN [ARGS...]: instead of charon, the scripted
+# gateway of tests/unit on UDP 500/4500 (BIN: build/tests/lab/osp-lab-gateway,
+# see its header: token codes, new PIN, a chosen Mode Config), with the lab's
+# group, secret, user and password; ARGS are its own options.  One event a
+# line in $LAB_DIR/scripted-gw.log; returns once it listens.
+lab_scripted_gateway_start()
+{
+  local bin=$1 log from
+  shift
+  _lab_names
+  lab_gateway_stop
+  _lab_stop_named scripted-gw
+  log=$LAB_DIR/scripted-gw.log
+  echo "=== start $(date '+%F %T') $*" >>"$log"
+  from=$(wc -l <"$log")
+  ip netns exec "$LAB_NS_GW" "$bin" --listen "$LAB_GW_ADDR" --group "$LAB_GROUP" \
+    --secret "$LAB_GROUP_SECRET" --user "$LAB_USER" --password "$LAB_PASSWORD" "$@" \
+    >>"$log" 2>&1 &
+  _lab_record_pid scripted-gw $!
+  for _ in $(seq 100); do
+    tail -n "+$((from + 1))" "$log" | grep -q '^ready' && return 0
+    _lab_alive "$(lab_pid scripted-gw)" || break
+    sleep 0.05
+  done
+  _lab_say "the scripted gateway did not start; see $log"
+  tail -n 5 "$log" >&2
+  _lab_stop_named scripted-gw
+  return 1
+}
+
+lab_scripted_gateway_stop() { _lab_names; _lab_stop_named scripted-gw; }
+
 # ---------------------------------------------------------------------------
 # Services on the protected network (LAB_SERVICES=1 starts them in lab_up)
 
@@ -690,6 +723,7 @@ lab_down()
   [ -d "$LAB_DIR/pids" ] && {
     lab_services_stop
     lab_gateway_stop
+    lab_scripted_gateway_stop
   }
   nslist=$(_lab_namespaces)
   [ -r "$LAB_DIR/namespaces" ] && nslist="$nslist $(cat "$LAB_DIR/namespaces")"

@@ -36,44 +36,8 @@ PROFILES=$(cd "$HERE/../data/profiles" && pwd)
 . "$HERE/nm-ns.sh"
 . "$HERE/../unit/tap.sh"
 
-cleanup()
-{
-  local rc=$?
-  nm_ns_stop
-  lab_check_host_resolv || { echo "not ok - HOST /etc/resolv.conf changed"; rc=1; }
-  lab_down
-  # no NetworkManager may run in the host's network namespace, ever
-  for pid in $(pgrep -x NetworkManager); do
-    if [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/1/ns/net)" ]; then
-      echo "not ok - NetworkManager PID $pid runs in the host's network namespace"
-      rc=1
-    fi
-  done
-  exit $rc
-}
-
-dump()
-{
-  echo "# --- service.log"
-  tail -n 30 "$NM_DIR/service.log" 2>/dev/null | sed 's/^/# /'
-  echo "# --- nm.log"
-  grep -i -E 'vpn|osprey' "$NM_DIR/nm.log" 2>/dev/null | tail -n 30 | sed 's/^/# /'
-}
-
-check() # check TEXT CMD...
-{
-  local text=$1
-  shift
-  if "$@"; then
-    result ok "$text"
-  else
-    result fail "$text"
-    dump
-  fi
-}
-
 lab_check_requirements || exit $?
-trap cleanup EXIT
+trap nm_test_cleanup EXIT
 lab_up || exit 1
 rc=0
 nm_ns_start "$SERVICE" "$POLICY" /usr/lib/NetworkManager/VPN/nm-vpnc-service.name || rc=$?

@@ -20,6 +20,9 @@
 #   nm_ns_start SERVICE [VPN_NAME_FILE...]   NetworkManager up, eth0 activated
 #   nm_exec CMD...                           run CMD in NM's namespaces (nmcli ...)
 #   nm_ns_stop                               NM, its bus and udevd stopped by PID
+# and, for the test scripts (after tests/unit/tap.sh):
+#   check TEXT CMD...    a TAP result; on failure the end of the logs
+#   trap nm_test_cleanup EXIT   NM and the lab down, the host checked
 # NM_DIR holds the logs: nm.log, service.log.
 
 NM_PID=
@@ -179,4 +182,46 @@ nm_ns_stop()
   NM_PID=
   NM_BUS_PID=
   return 0
+}
+
+# The end of the logs, after a failed check.
+nm_dump()
+{
+  if [ -s "$LAB_DIR/scripted-gw.log" ]; then
+    echo "# --- scripted-gw.log"
+    tail -n 20 "$LAB_DIR/scripted-gw.log" | sed 's/^/# /'
+  fi
+  echo "# --- service.log"
+  tail -n 30 "$NM_DIR/service.log" 2>/dev/null | sed 's/^/# /'
+  echo "# --- nm.log"
+  grep -i -E 'vpn|osprey' "$NM_DIR/nm.log" 2>/dev/null | tail -n 30 | sed 's/^/# /'
+}
+
+check() # check TEXT CMD...
+{
+  local text=$1
+  shift
+  if "$@"; then
+    result ok "$text"
+  else
+    result fail "$text"
+    nm_dump
+  fi
+}
+
+# NetworkManager and the lab down; the host's resolv.conf unchanged and no
+# NetworkManager in the host's network namespace, or the test fails.
+nm_test_cleanup()
+{
+  local rc=$? pid
+  nm_ns_stop
+  lab_check_host_resolv || { echo "not ok - HOST /etc/resolv.conf changed"; rc=1; }
+  lab_down
+  for pid in $(pgrep -x NetworkManager); do
+    if [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/1/ns/net)" ]; then
+      echo "not ok - NetworkManager PID $pid runs in the host's network namespace"
+      rc=1
+    fi
+  done
+  exit $rc
 }

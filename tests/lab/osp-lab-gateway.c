@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * osp-lab-gateway — the scripted IKEv1 gateway of tests/unit
+ * (osp-test-gateway.h) on real UDP sockets, for lab tests that need what
+ * strongSwan cannot do: XAUTH with a token code (PASSCODE), a "new PIN"
+ * round, a retry after a wrong answer, a Mode Config reply of our choosing.
+ *
+ *   client ── UDP 500 ──────────────► IKE: aggressive mode, XAUTH, Mode
+ *          ── UDP 4500 (NAT-T) ─────►   Config, quick mode (OspTestGw)
+ *          ◄─ ESP in UDP 4500 ───────  ICMP echo requests inside are
+ *                                      answered (a ping through works)
+ *
+ * XAUTH, as a token server behind a gateway does it:
+ *   I <-- REQUEST(TYPE, USER_NAME, PASSCODE) ------------- R  (--passcode)
+ *   I --- REPLY(user, code) ------------------------------> R
+ *   wrong code, tries left:   I <-- REQUEST(... MESSAGE "wrong") -- R
+ *   right code, --next-pin:   I <-- REQUEST(NEXT_PIN, MESSAGE) ---- R
+ *                             I --- REPLY(new PIN) -------------> R
+ *   I <-- SET(STATUS 1 or 0) ----------------------------- R
+ * The gateway always sends NAT-D hashes that show a NAT, so the client
+ * floats to port 4500 and sends ESP over UDP (no raw ESP socket needed).
+ *
+ * Runs until SIGTERM/SIGINT.  One line per event on stdout (flushed), for
+ * the test to grep: "ready", "phase1 done", "xauth user=U passcode=C ok",
+ * "xauth next-pin=P ok", "xauth failed", "modecfg sent", "child up spi=...",
+ * "echo reply N", "delete ike". */
+#include "osp-esp.h"
+#include "osp-test-gateway.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib-unix.h>
+#include <netinet/ip.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+  X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_PASSCODE = 16523,
+  X_MESSAGE = 16524, X_STATUS = 16527, X_NEXT_PIN = 16528,
+};
+enum {
+  C_IP4_ADDRESS = 1, C_IP4_NETMASK = 2, C_IP4_DNS = 3,
+  U_BANNER = 28672, U_DEF_DOMAIN = 28674, U_SPLIT_DNS = 28675, U_SPLIT_INCLUDE = 28676,
+};
+
+typedef enum { ASK_FIRST, ASK_NEXT_PIN, ASK_DONE } Round;
+
+typedef struct {
+  OspTestGw *gw;
+  int fd500, fd4500;
+  struct sockaddr_in peer500, peer4500; /* where the client spoke from, per port */
+  bool last_natt;                       /* the datagram in processing came on 4500 */
+  /* what the gateway accepts */
+  char *user, *password, *passcode, *next_pin;
+  int tries; /* XAUTH answers allowed */
+  int answers;
+  Round round;
+  bool xauth_ok;
+  /* ESP: the gateway's inbound SA and its outbound twin, of the newest child */
+  OspEspSa *esp_in, *esp_out;
+  uint32_t esp_child_spi;
+  unsigned echo_replies;
+  /* state seen, to log changes */
+  bool p1_done, cfg_done;
+  unsigned children, ike_deletes, rejected;
+} Lab;
+
+static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+  fflush(stdout);
+}
+
+/* the value of a variable attribute in a list, NULL if absent */
+static char *attr_value(const GByteArray *attrs, uint16_t type)
+{
+  const uint8_t *p = attrs->data;
+  size_t left = attrs->len;
+  OspAttr a;
+
+  while (osp_attr_next(&p, &left, &a, NULL) > 0)
+    if (a.type == type && !a.basic)
+      return g_strndup((const char *)a.data, a.len);
+  return NULL;
+}
+
+/* Turns the STATUS the gateway is about to send into another REQUEST on
+ * the same message ID: the client answers it as a new XAUTH round. */
+static void ask_again(Lab *lab, OspTestGwMsg *m, OspTestGwPayload *attr, bool next_pin,
+                      const char *message)
+{
+  g_autoptr(GByteArray) attrs = g_byte_array_new();
+
+  if (next_pin) {
+    osp_put_attr_var(attrs, X_NEXT_PIN, NULL, 0);
+  } else {
+    g_byte_array_append(attrs, lab->gw->xauth_attrs->data, lab->gw->xauth_attrs->len);
+  }
+  osp_put_attr_var(attrs, X_MESSAGE, message, strlen(message));
+  g_byte_array_set_size(attr->body, 0);
+  osp_put_cfg_hdr(attr->body, OSP_CFG_REQUEST, (uint16_t)g_random_int_range(1, 0xffff));
+  g_byte_array_append(attr->body, attrs->data, attrs->len);
+  lab->gw->xauth_msgid = m->msgid;
+}
+
+static void set_status(OspTestGwPayload *attr, bool ok)
+{
+  uint16_t id = attr->body->len >= 4 ? (uint16_t)(attr->body->data[2] << 8 | attr->body->data[3])
+                                     : 1;
+
+  g_byte_array_set_size(attr->body, 0);
+  osp_put_cfg_hdr(attr->body, OSP_CFG_SET, id);
+  osp_put_attr_basic(attr->body, X_STATUS, ok ? 1 : 0);
+}
+
+/* The gateway checks nothing itself (no user or password set): each XAUTH
+ * answer is judged here, before the STATUS leaves. */
+static void edit(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  Lab *lab = user;
+  OspTestGwPayload *attr;
+
+  if (m->step != OSP_TEST_GW_XAUTH_STATUS || !(attr = osp_test_gw_msg_find(m, OSP_PL_ATTR)))
+    return;
+  lab->answers++;
+  if (lab->round == ASK_FIRST) {
+    g_autofree char *u = attr_value(gw->xauth_reply, X_USER_NAME);
+    g_autofree char *pw = attr_value(gw->xauth_reply, X_USER_PASSWORD);
+    g_autofree char *code = attr_value(gw->xauth_reply, X_PASSCODE);
+    bool ok = g_strcmp0(u, lab->user) == 0 &&
+              (lab->passcode ? g_strcmp0(code, lab->passcode) : g_strcmp0(pw, lab->password)) == 0;
+
+    if (lab->passcode)
+      say("xauth user=%s passcode=%s %s", u ? u : "", code ? code : "", ok ? "ok" : "wrong");
+    else
+      say("xauth user=%s password %s", u ? u : "", ok ? "ok" : "wrong");
+    if (!ok && lab->answers < lab->tries) {
+      ask_again(lab, m, attr, false, "Wrong token code, try again.");
+      return;
+    }
+    if (ok && lab->next_pin) {
+      lab->round = ASK_NEXT_PIN;
+      ask_again(lab, m, attr, true, "Enter a new PIN for your token.");
+      return;
+    }
+    lab->xauth_ok = ok;
+  } else if (lab->round == ASK_NEXT_PIN) {
+    g_autofree char *pin = attr_value(gw->xauth_reply, X_NEXT_PIN);
+
+    lab->xauth_ok = g_strcmp0(pin, lab->next_pin) == 0;
+    say("xauth next-pin=%s %s", pin ? pin : "", lab->xauth_ok ? "ok" : "wrong");
+  }
+  lab->round = ASK_DONE;
+  say("xauth %s", lab->xauth_ok ? "accepted" : "failed");
+  set_status(attr, lab->xauth_ok);
+}
+
+/* ---- ESP: answer pings -------------------------------------------------- */
+
+static uint16_t checksum(const uint8_t *p, size_t len)
+{
+  uint32_t sum = 0;
+
+  for (size_t i = 0; i + 1 < len; i += 2)
+    sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+  if (len & 1)
+    sum += (uint32_t)p[len - 1] << 8;
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+static bool esp_sas(Lab *lab, uint32_t spi)
+{
+  const OspTestGwChild *c = NULL;
+  size_t ek, ak;
+
+  if (lab->esp_in && lab->esp_child_spi == spi)
+    return true;
+  for (guint i = 0; i < lab->gw->children->len; i++) {
+    const OspTestGwChild *k = lab->gw->children->pdata[i];
+
+    if (k->spi_gw == spi)
+      c = k;
+  }
+  if (!c)
+    return false;
+  g_clear_pointer(&lab->esp_in, osp_esp_sa_free);
+  g_clear_pointer(&lab->esp_out, osp_esp_sa_free);
+  ek = osp_esp_enc_key_len(c->enc, c->key_bits);
+  ak = osp_esp_auth_key_len(c->auth);
+  if (osp_esp_sa_new(c->spi_gw, c->enc, c->key_bits, c->keys_to_gw->data, ek, c->auth,
+                     c->keys_to_gw->data + ek, ak, &lab->esp_in) < 0 ||
+      osp_esp_sa_new(c->spi_client, c->enc, c->key_bits, c->keys_to_client->data, ek, c->auth,
+                     c->keys_to_client->data + ek, ak, &lab->esp_out) < 0) {
+    say("esp: cannot make the SA of spi=%08x", spi);
+    return false;
+  }
+  lab->esp_child_spi = spi;
+  return true;
+}
+
+static void esp_input(Lab *lab, uint8_t *esp, size_t len)
+{
+  uint8_t buf[OSP_ESP_HEADROOM + 2048 + OSP_ESP_TAILROOM], *pkt, *out, nh;
+  size_t plen, olen, ihl;
+  uint32_t spi = osp_esp_packet_spi(esp, len);
+  uint8_t tmp[4];
+
+  if (!esp_sas(lab, spi) || osp_esp_decrypt(lab->esp_in, esp, len, &pkt, &plen, &nh) < 0)
+    return;
+  if (nh != 4 || plen < 20 || plen > 2048 || (pkt[0] >> 4) != 4)
+    return;
+  ihl = (size_t)(pkt[0] & 0x0f) * 4;
+  if (ihl < 20 || plen < ihl + 8 || pkt[9] != IPPROTO_ICMP || pkt[ihl] != 8)
+    return;
+  memcpy(buf + OSP_ESP_HEADROOM, pkt, plen);
+  pkt = buf + OSP_ESP_HEADROOM;
+  /* echo reply: addresses swapped, type 0, checksums again */
+  memcpy(tmp, pkt + 12, 4);
+  memcpy(pkt + 12, pkt + 16, 4);
+  memcpy(pkt + 16, tmp, 4);
+  pkt[10] = pkt[11] = 0;
+  osp_put16(pkt + 10, checksum(pkt, ihl));
+  pkt[ihl] = 0;
+  pkt[ihl + 2] = pkt[ihl + 3] = 0;
+  osp_put16(pkt + ihl + 2, checksum(pkt + ihl, plen - ihl));
+  if (osp_esp_encrypt(lab->esp_out, pkt, plen, 4, &out, &olen) < 0)
+    return;
+  if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&lab->peer4500,
+             sizeof(lab->peer4500)) < 0)
+    say("esp: sendto: %s", g_strerror(errno));
+  else if (++lab->echo_replies == 1 || lab->echo_replies % 10 == 0)
+    say("echo reply %u", lab->echo_replies);
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+static void flush_out(Lab *lab)
+{
+  GByteArray *b;
+
+  while ((b = g_queue_pop_head(&lab->gw->out))) {
+    uint8_t buf[8192];
+    int fd = lab->last_natt ? lab->fd4500 : lab->fd500;
+    const struct sockaddr_in *to = lab->last_natt ? &lab->peer4500 : &lab->peer500;
+    size_t off = lab->last_natt ? 4 : 0; /* the non-ESP marker */
+
+    if (b->len + off <= sizeof(buf)) {
+      memset(buf, 0, off);
+      memcpy(buf + off, b->data, b->len);
+      if (sendto(fd, buf, b->len + off, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
+        say("sendto: %s", g_strerror(errno));
+    }
+    g_byte_array_unref(b);
+  }
+}
+
+static void log_changes(Lab *lab)
+{
+  OspTestGw *gw = lab->gw;
+
+  if (gw->p1_done != lab->p1_done && (lab->p1_done = gw->p1_done)) {
+    say("phase1 done group=%s", gw->group_id ? gw->group_id : "");
+    lab->round = ASK_FIRST;
+    lab->answers = 0;
+  }
+  if (gw->cfg_done != lab->cfg_done && (lab->cfg_done = gw->cfg_done))
+    say("modecfg sent");
+  for (; lab->children < gw->children->len; lab->children++) {
+    const OspTestGwChild *c = gw->children->pdata[lab->children];
+
+    say("child up spi_gw=%08x spi_client=%08x", c->spi_gw, c->spi_client);
+  }
+  for (; lab->ike_deletes < gw->ike_deletes; lab->ike_deletes++)
+    say("delete ike");
+  for (; lab->rejected < gw->rejected; lab->rejected++)
+    say("rejected: %s", gw->reject_reason ? gw->reject_reason : "?");
+}
+
+static gboolean on_datagram(int fd, GIOCondition cond, gpointer user)
+{
+  Lab *lab = user;
+  uint8_t buf[65536];
+  struct sockaddr_in from;
+  socklen_t flen = sizeof(from);
+  ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+  bool natt = fd == lab->fd4500;
+
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  if (natt) {
+    lab->peer4500 = from;
+    if (n == 1)
+      return G_SOURCE_CONTINUE; /* NAT-T keepalive */
+    if (n >= 4 && osp_get32(buf) != 0) {
+      esp_input(lab, buf, (size_t)n);
+      return G_SOURCE_CONTINUE;
+    }
+    if (n < 4 + 28)
+      return G_SOURCE_CONTINUE;
+  } else {
+    lab->peer500 = from;
+    if (n < 28)
+      return G_SOURCE_CONTINUE;
+  }
+  lab->last_natt = natt;
+  osp_test_gw_input(lab->gw, buf + (natt ? 4 : 0), (size_t)n - (natt ? 4 : 0));
+  flush_out(lab);
+  log_changes(lab);
+  return G_SOURCE_CONTINUE;
+}
+
+static int udp_socket(const char *addr, uint16_t port)
+{
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0 || inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+      bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+    g_printerr("osp-lab-gateway: %s:%u: %s\n", addr, port, g_strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static gboolean quit(gpointer loop)
+{
+  g_main_loop_quit(loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- Mode Config --------------------------------------------------------- */
+
+static bool put_addr(GByteArray *b, uint16_t type, const char *ip)
+{
+  struct in_addr a;
+
+  if (inet_pton(AF_INET, ip, &a) != 1) {
+    g_printerr("osp-lab-gateway: not an IPv4 address: %s\n", ip);
+    return false;
+  }
+  osp_put_attr_var(b, type, &a, 4);
+  return true;
+}
+
+/* NET/MASK (dotted mask) into one 14-byte Cisco split entry */
+static bool put_split(GByteArray *b, const char *spec)
+{
+  g_auto(GStrv) parts = g_strsplit(spec, "/", 2);
+  uint8_t e[14] = { 0 };
+
+  if (!parts[1] || inet_pton(AF_INET, parts[0], e) != 1 || inet_pton(AF_INET, parts[1], e + 4) != 1) {
+    g_printerr("osp-lab-gateway: --split wants NET/MASK, e.g. 198.51.100.0/255.255.255.0: %s\n",
+               spec);
+    return false;
+  }
+  g_byte_array_append(b, e, sizeof(e));
+  return true;
+}
+
+int main(int argc, char **argv)
+{
+  g_autofree char *listen = g_strdup("0.0.0.0"), *group = NULL, *secret = NULL;
+  g_autofree char *address = g_strdup("198.18.1.10"), *netmask = g_strdup("255.255.255.255");
+  g_autofree char *dns = g_strdup("198.51.100.53");
+  g_auto(GStrv) splits = NULL;
+  gboolean no_xauth = FALSE;
+  int tries = 1;
+  Lab lab = { 0 };
+  GOptionEntry entries[] = {
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on", "ADDR" },
+    { "group", 0, 0, G_OPTION_ARG_STRING, &group, "Group name (IDii) accepted", "ID" },
+    { "secret", 0, 0, G_OPTION_ARG_STRING, &secret, "Group pre-shared key", "PSK" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &lab.user, "XAUTH user name", "NAME" },
+    { "password", 0, 0, G_OPTION_ARG_STRING, &lab.password, "XAUTH password", "PW" },
+    { "passcode", 0, 0, G_OPTION_ARG_STRING, &lab.passcode,
+      "Ask for a token code (PASSCODE) instead of a password", "CODE" },
+    { "next-pin", 0, 0, G_OPTION_ARG_STRING, &lab.next_pin,
+      "After the right answer, ask for a new PIN", "PIN" },
+    { "tries", 0, 0, G_OPTION_ARG_INT, &tries, "XAUTH answers allowed (1)", "N" },
+    { "no-xauth", 0, 0, G_OPTION_ARG_NONE, &no_xauth, "No XAUTH round", NULL },
+    { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Mode Config address", "ADDR" },
+    { "netmask", 0, 0, G_OPTION_ARG_STRING, &netmask, "Mode Config netmask", "MASK" },
+    { "dns", 0, 0, G_OPTION_ARG_STRING, &dns, "Mode Config DNS server", "ADDR" },
+    { "split", 0, 0, G_OPTION_ARG_STRING_ARRAY, &splits,
+      "Split-include network (repeat; default 198.51.100.0/255.255.255.0; \"none\": full tunnel)",
+      "NET/MASK" },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GByteArray) split = g_byte_array_new();
+  GByteArray *cfg;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_summary(ctx, "The scripted IKEv1 test gateway on UDP ports 500 and 4500.");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    g_printerr("osp-lab-gateway: %s\n", error->message);
+    return 2;
+  }
+  lab.gw = osp_test_gw_new();
+  lab.tries = MAX(tries, 1);
+  if (!lab.user)
+    lab.user = g_strdup("alice");
+  if (!lab.password)
+    lab.password = g_strdup("pw");
+  if (group) {
+    g_free(lab.gw->group_id);
+    lab.gw->group_id = g_strdup(group);
+  }
+  if (secret) {
+    g_free(lab.gw->group_secret);
+    lab.gw->group_secret = g_strdup(secret);
+  }
+  /* judged in edit(): the gateway itself accepts any answer */
+  g_clear_pointer(&lab.gw->username, g_free);
+  g_clear_pointer(&lab.gw->password, g_free);
+  lab.gw->xauth = !no_xauth;
+  if (lab.passcode) {
+    g_byte_array_set_size(lab.gw->xauth_attrs, 0);
+    osp_put_attr_basic(lab.gw->xauth_attrs, X_TYPE, 0);
+    osp_put_attr_var(lab.gw->xauth_attrs, X_USER_NAME, NULL, 0);
+    osp_put_attr_var(lab.gw->xauth_attrs, X_PASSCODE, NULL, 0);
+  }
+  lab.gw->natt = 2;
+  lab.gw->nat = true;
+  lab.gw->edit = edit;
+  lab.gw->edit_user = &lab;
+
+  cfg = lab.gw->cfg_attrs;
+  g_byte_array_set_size(cfg, 0);
+  if (!put_addr(cfg, C_IP4_ADDRESS, address) || !put_addr(cfg, C_IP4_NETMASK, netmask) ||
+      !put_addr(cfg, C_IP4_DNS, dns))
+    return 2;
+  osp_put_attr_var(cfg, U_BANNER, "Osprey scripted lab gateway", 27);
+  osp_put_attr_var(cfg, U_DEF_DOMAIN, "corp.example", 12);
+  osp_put_attr_var(cfg, U_SPLIT_DNS, "corp.example", 12);
+  if (!splits)
+    put_split(split, "198.51.100.0/255.255.255.0");
+  for (size_t i = 0; splits && splits[i]; i++)
+    if (strcmp(splits[i], "none") != 0 && !put_split(split, splits[i]))
+      return 2;
+  if (split->len)
+    osp_put_attr_var(cfg, U_SPLIT_INCLUDE, split->data, split->len);
+
+  lab.fd500 = udp_socket(listen, 500);
+  lab.fd4500 = udp_socket(listen, 4500);
+  if (lab.fd500 < 0 || lab.fd4500 < 0)
+    return 1;
+  loop = g_main_loop_new(NULL, FALSE);
+  g_unix_fd_add(lab.fd500, G_IO_IN, on_datagram, &lab);
+  g_unix_fd_add(lab.fd4500, G_IO_IN, on_datagram, &lab);
+  g_unix_signal_add(SIGTERM, quit, loop);
+  g_unix_signal_add(SIGINT, quit, loop);
+  say("ready %s:500,4500 xauth=%s", listen,
+      no_xauth ? "none" : lab.passcode ? (lab.next_pin ? "passcode+next-pin" : "passcode")
+                                       : "password");
+  g_main_loop_run(loop);
+  say("stopped");
+  osp_esp_sa_free(lab.esp_in);
+  osp_esp_sa_free(lab.esp_out);
+  osp_test_gw_free(lab.gw);
+  g_free(lab.user);
+  g_free(lab.password);
+  g_free(lab.passcode);
+  g_free(lab.next_pin);
+  close(lab.fd500);
+  close(lab.fd4500);
+  return 0;
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Token codes through NetworkManager: nm-osprey-service under a real
+# NetworkManager (tests/nm/nm-ns.sh) against the scripted gateway on real
+# sockets (tests/lab/osp-lab-gateway.c), which asks what strongSwan cannot:
+#
+#   [osp-cl-ID + mount/UTS ns]                       [osp-gw-ID]
+#   nmcli --ask con up (a pty) ─ NetworkManager ──► osp-lab-gateway 192.0.2.1
+#     nm-osprey-auth-dialog       nm-osprey-service   XAUTH: USER_NAME +
+#     --external-ui-mode          (SecretsRequired      PASSCODE [+ NEXT_PIN]
+#     "Token code:" "New PIN:"     with hints)        ESP: answers pings
+#
+#   nm-token.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN AUTH_DIALOG LAB_GATEWAY
+#
+# Checks: a wrong token code gets the gateway's "try again" and a second
+# prompt, the right one brings the VPN to "activated", the gateway logged
+# the codes typed and a ping goes through; a "new PIN" round asks for the
+# PIN after the code and the gateway got it.  TAP output; 77 when not root
+# or a tool is missing.
+set -u
+
+SERVICE=$(readlink -f "$1")
+POLICY=$(readlink -f "$2")
+NM_OSPREY_EDITOR_PLUGIN=$(readlink -f "$3")
+NM_OSPREY_AUTH_DIALOG=$(readlink -f "$4")
+GATEWAY=$(readlink -f "$5")
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lab/lab.sh"
+. "$HERE/nm-ns.sh"
+. "$HERE/../unit/tap.sh"
+
+CODE=246810
+PIN=97531
+
+lab_check_requirements || exit $?
+[ -x "$GATEWAY" ] || { echo "SKIP: $GATEWAY not built"; exit 77; }
+trap nm_test_cleanup EXIT
+lab_up || exit 1
+rc=0
+nm_ns_start "$SERVICE" "$POLICY" || rc=$?
+[ $rc = 0 ] || exit $rc
+
+con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
+gw_log() { cat "$LAB_DIR/scripted-gw.log"; }
+gw_logged() # gw_logged REGEX: the gateway logs REGEX within 5 s
+{
+  for _ in $(seq 50); do
+    grep -q -E "$1" "$LAB_DIR/scripted-gw.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# A token user, imported from a .pcf as a Cisco client's user has it: the
+# group password is saved, there is no XAUTH password (not required): the
+# gateway asks for the code, the service passes the question on as hints,
+# nmcli asks on the terminal through the auth dialog.
+printf '[main]\r\nDescription=lab-token\r\nHost=%s\r\nAuthType=1\r\nGroupName=%s\r\nGroupPwd=%s\r\nUsername=%s\r\nEnableNat=1\r\n' \
+  "$LAB_GW_ADDR" "$LAB_GROUP" "$LAB_GROUP_SECRET" "$LAB_USER" >"$NM_DIR/token.pcf"
+add_token()
+{
+  nm_exec nmcli connection import type osprey file "$NM_DIR/token.pcf" >/dev/null &&
+    nm_exec nmcli connection modify lab-token +vpn.data "Xauth password-flags=4"
+}
+check "token connection imported from a .pcf" add_token
+
+# ask_up TRANSCRIPT REGEX ANSWER...: nmcli --ask con up lab-token on a pty.
+# A retry prompt comes filled with the answer NetworkManager still holds
+# (nmcli's way): as a person would, each answer clears the line first (^U).
+ask_up()
+{
+  local out=$1
+  shift
+  /usr/bin/python3 "$HERE/pty-answer.py" 60 "$@" -- \
+    nsenter -t "$NM_PID" -m -u -n nmcli --ask --wait 40 connection up lab-token 2>"$out"
+}
+
+# ---- a wrong code, the gateway's "try again", the right code
+lab_scripted_gateway_start "$GATEWAY" --passcode "$CODE" --tries 3 || exit 1
+ask_up "$NM_DIR/ask1.out" 'Token code.*:' 000000 'Token code.*:' $'\x15'"$CODE"
+st=$?
+sed 's/^/# /' "$NM_DIR/ask1.out"
+check "wrong then right token code: nmcli con up succeeds" test $st = 0
+check "NetworkManager shows the VPN activated" test "$(con_state lab-token)" = activated
+check "the gateway got the wrong code first" grep -q "user=$LAB_USER passcode=000000 wrong" \
+  <(gw_log)
+check "then the right code" grep -q "user=$LAB_USER passcode=$CODE ok" <(gw_log)
+check "the second prompt shows the gateway's message" grep -q 'Wrong token code, try again' \
+  "$NM_DIR/ask1.out"
+check "the service asked NetworkManager twice" \
+  test "$(grep -c 'asking for .*Xauth passcode' "$NM_DIR/service.log")" -ge 2
+check "ping through the tunnel" lab_wait_tunnel 10
+ip4=$(nm_exec nmcli -g IP4.ADDRESS,IP4.ROUTE connection show lab-token)
+echo "$ip4" | sed 's/^/# IP4: /'
+check "NM shows the gateway's address and split route" \
+  grep -q "198.18.1.10/32.*dst = $LAB_PROTECTED_NET" <<<"$(tr '\n' ' ' <<<"$ip4")"
+check "the codes are in no file NetworkManager saved" \
+  bash -c "! grep -r -q -e '$CODE' -e 000000 '$NM_DIR'/etc/system-connections"
+nm_exec nmcli connection down lab-token >/dev/null
+check "con down: the gateway got the Delete" gw_logged 'delete ike'
+
+# ---- a token in "new PIN" mode: the code, then a new PIN
+lab_scripted_gateway_start "$GATEWAY" --passcode "$CODE" --next-pin "$PIN" || exit 1
+ask_up "$NM_DIR/ask2.out" 'Token code.*:' $'\x15'"$CODE" 'New PIN.*:' $'\x15'"$PIN"
+st=$?
+sed 's/^/# /' "$NM_DIR/ask2.out"
+check "new PIN round: nmcli con up succeeds" test $st = 0
+check "new PIN round: activated" test "$(con_state lab-token)" = activated
+check "new PIN round: the gateway got the code, then the PIN" \
+  grep -q "next-pin=$PIN ok" <(gw_log)
+check "new PIN round: the prompt shows the gateway's message" grep -q 'Enter a new PIN' \
+  "$NM_DIR/ask2.out"
+check "new PIN round: ping through the tunnel" lab_wait_tunnel 10
+check "new PIN round: the code and the PIN are in no file NetworkManager saved" \
+  bash -c "! grep -r -q -e '$CODE' -e '$PIN' '$NM_DIR'/etc/system-connections"
+nm_exec nmcli connection down lab-token >/dev/null
+
+# ---- the gateway allows one answer: a wrong code is a login failure
+lab_scripted_gateway_start "$GATEWAY" --passcode "$CODE" --tries 1 || exit 1
+ask_up "$NM_DIR/ask3.out" 'Token code.*:' $'\x15'111111
+st=$?
+sed 's/^/# /' "$NM_DIR/ask3.out"
+check "one wrong code and no retry: con up fails" test $st != 0
+check "not activated" test "$(con_state lab-token)" != activated
+last=$(grep '"lab-token"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
+check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last"
+
+tap_end
