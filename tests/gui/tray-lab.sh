@@ -16,6 +16,8 @@
 #
 #   tray-lab.sh OSPREYD OSPREY OSPREY-TRAY
 #
+# ospreyd is first started by hand to import the profile, then stopped: the
+# tray's start activates it through the bus (a .service file, as installed).
 # Phases: xembed (menu in a real tray, password dialog, wrong password,
 # Remember, banner, details, Disconnect, keyring reuse), restart (ospreyd
 # restarted under the tray; a rejected stored password is cleared), editor
@@ -55,10 +57,15 @@ desktop_check_requirements || exit $?
 
 stop_pid()
 {
-  local pid=$1
+  local pid=$1 i
   [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  # not a child (an ospreyd the bus started): wait until it is gone
+  for i in $(seq 200); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 cleanup()
@@ -71,6 +78,7 @@ cleanup()
   stop_pid "$PING_PID"
   stop_pid "$TRAY_PID"
   desktop_stop
+  [ -z "$DAEMON_PID" ] && [ -n "$BUS_PID" ] && DAEMON_PID=$(daemon_on_bus)
   stop_pid "$DAEMON_PID"
   stop_pid "$BUS_PID"
   if [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR/desktop/shots" ]; then
@@ -80,6 +88,19 @@ cleanup()
   lab_check_host_resolv || ok=1
   lab_down
   [ $ok = 0 ] || { echo "FAIL [tray-lab]: host /etc/resolv.conf changed" >&2; exit 1; }
+}
+
+# the bus's answer about ospreyd's name: bus_call NameHasOwner|GetConnectionUnixProcessID
+bus_call()
+{
+  gdbus call --address "$OSPREY_BUS_ADDRESS" -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+    -m "org.freedesktop.DBus.$1" net.ospreyvpn.Osprey1 2>/dev/null
+}
+
+# the PID of the ospreyd on our bus (ours: the bus is), if any
+daemon_on_bus()
+{
+  bus_call GetConnectionUnixProcessID | sed -n 's/^(uint32 \([0-9]*\),)$/\1/p'
 }
 
 daemon_start()
@@ -107,7 +128,7 @@ lab_up >/dev/null || exit $?
 ARTIFACTS=${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:+$MESON_BUILD_ROOT/meson-logs/gui-shots}}
 : "${ARTIFACTS:=$LAB_DIR.shots}"
 rm -f "$ARTIFACTS"/*.png
-lab_bus_start || fail "the system-like dbus-daemon did not start"
+lab_bus_start --activation || fail "the system-like dbus-daemon did not start"
 BUS_PID=$LAB_BUS_PID
 daemon_start
 # the profile keeps the user name and group secret; the password is asked
@@ -116,11 +137,27 @@ sed -i '/^Xauth password/d' "$LAB_DIR/lab.conf"
 "$OSPREY" import "$LAB_DIR/lab.conf" --name lab >/dev/null || fail "import"
 note "ospreyd up on a private bus in $LAB_NS_CL, profile lab imported"
 
+# from now on ospreyd is not running: the bus starts it when the tray calls
+stop_pid "$DAEMON_PID"
+DAEMON_PID=
+lab_ospreyd_service "$OSPREYD"
+[ "$(bus_call NameHasOwner)" = "(false,)" ] || fail "ospreyd still on the bus"
+
 desktop_start "$LAB_DIR/desktop" || fail "the private desktop did not start"
 export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share # the icons, uninstalled
 desktop_tray
 tray_start
 note "desktop on $DISPLAY, osprey-tray $TRAY_PID in trayer"
+for _ in $(seq 100); do
+  [ "$(bus_call NameHasOwner)" = "(true,)" ] && break
+  sleep 0.1
+done
+DAEMON_PID=$(daemon_on_bus)
+[ -n "$DAEMON_PID" ] || fail "the tray's start did not activate ospreyd"
+[ "$(readlink -f "/proc/$DAEMON_PID/exe")" = "$OSPREYD" ] ||
+  fail "the bus name is not ospreyd's: $(readlink "/proc/$DAEMON_PID/exe")"
+rm "$LAB_DIR/bus/services/net.ospreyvpn.Osprey1.service" # later starts are by hand
+note "ospreyd $DAEMON_PID started by bus activation, for the tray"
 
 driver xembed
 
