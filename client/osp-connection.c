@@ -115,25 +115,14 @@ static void session_send(gpointer user, const uint8_t *data, size_t len, bool na
 /* "Target networks" from the profile replace the gateway's split list. */
 static void apply_target_networks(OspConnection *c)
 {
-  g_auto(GStrv) nets = NULL;
-  size_t i;
+  g_autoptr(GArray) nets = NULL;
 
-  if (!c->profile->target_networks || !*c->profile->target_networks)
+  /* validated with the profile: a list that does not parse is none */
+  if (!c->profile->target_networks || !*c->profile->target_networks ||
+      !osp_networks_parse("target-networks", c->profile->target_networks, &nets, NULL))
     return;
   g_array_set_size(c->ipcfg->split_inc, 0);
-  nets = g_strsplit_set(c->profile->target_networks, " ,", -1);
-  for (i = 0; nets[i]; i++) {
-    OspSplitNet n = { 0 };
-    char *slash = strchr(nets[i], '/');
-    int len = slash ? atoi(slash + 1) : 32;
-
-    if (slash)
-      *slash = 0;
-    if (!*nets[i] || inet_pton(AF_INET, nets[i], &n.addr) != 1 || len < 0 || len > 32)
-      continue;
-    n.mask.s_addr = len ? htonl(~0u << (32 - len)) : 0;
-    g_array_append_val(c->ipcfg->split_inc, n);
-  }
+  g_array_append_vals(c->ipcfg->split_inc, nets->data, nets->len);
 }
 
 static unsigned tunnel_mtu(OspConnection *c, const OspChildSa *sa)

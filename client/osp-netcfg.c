@@ -222,6 +222,74 @@ int osp_netmask_len(struct in_addr mask)
   return __builtin_popcount(m);
 }
 
+static bool parse_ipv4(const char *s, uint32_t *ret)
+{
+  struct in_addr a;
+
+  if (inet_pton(AF_INET, s, &a) != 1)
+    return false;
+  *ret = ntohl(a.s_addr);
+  return true;
+}
+
+gboolean osp_networks_parse(const char *setting, const char *text, GArray **ret, GError **error)
+{
+  g_auto(GStrv) tokens = g_strsplit_set(text ? text : "", " \t,", -1);
+  g_autoptr(GArray) nets = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+
+  for (size_t i = 0; tokens[i]; i++) {
+    char *tok = tokens[i], *slash;
+    OspSplitNet n = { 0 };
+    uint32_t addr, mask;
+    guint64 len = 32;
+
+    if (!*tok)
+      continue;
+    slash = strchr(tok, '/');
+    if (slash)
+      *slash++ = '\0';
+    if (!parse_ipv4(tok, &addr))
+      goto bad;
+    if (slash && strchr(slash, '.')) {
+      if (!parse_ipv4(slash, &mask))
+        goto bad;
+      for (len = 0; len < 32 && (mask & (0x80000000u >> len)); len++)
+        ;
+      if (len < 32 && (mask << len) != 0) /* not contiguous */
+        goto bad;
+    } else if (slash && !g_ascii_string_to_unsigned(slash, 10, 0, 32, &len, NULL)) {
+      goto bad;
+    }
+    mask = len ? 0xffffffffu << (32 - len) : 0;
+    n.addr.s_addr = htonl(addr & mask);
+    n.mask.s_addr = htonl(mask);
+    g_array_append_val(nets, n);
+    continue;
+  bad:
+    if (slash)
+      slash[-1] = '/';
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("%s: “%s” is not a network (a.b.c.d/len or a.b.c.d/netmask)"), setting, tok);
+    return FALSE;
+  }
+  *ret = g_steal_pointer(&nets);
+  return TRUE;
+}
+
+char *osp_networks_format(const GArray *nets)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+
+  for (guint i = 0; nets && i < nets->len; i++) {
+    const OspSplitNet *n = &g_array_index(nets, OspSplitNet, i);
+    char a[INET_ADDRSTRLEN];
+
+    inet_ntop(AF_INET, &n->addr, a, sizeof(a));
+    g_string_append_printf(out, "%s%s/%d", out->len ? " " : "", a, osp_netmask_len(n->mask));
+  }
+  return out->len ? g_strdup(out->str) : NULL;
+}
+
 /* vpnc's mask_to_masklen(): shifts left until the mask is empty, so a
  * non-contiguous mask yields the position of its lowest set bit.  The
  * script feeds this to `ip route` as the prefix length; we reproduce it

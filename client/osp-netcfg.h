@@ -58,6 +58,17 @@ unsigned osp_ip_config_sanitize(OspIpConfig *c);
 /* prefix length of a contiguous netmask (network order), -1 if not contiguous */
 int osp_netmask_len(struct in_addr mask);
 
+/* A list of IPv4 networks as a profile writes them ("Target networks",
+ * target-networks): "a.b.c.d", "a.b.c.d/len" or "a.b.c.d/m.m.m.m" (vpnc
+ * accepts both), blank, tab or comma separated.  *ret gets a new array of
+ * OspSplitNet (host bits cleared, protocol and ports 0; empty for an empty
+ * list); on error OSP_ERROR_CONFIG names setting and the bad item, and
+ * *ret is untouched.  The one parser of the profile, the connection and
+ * the daemon's route-conflict check. */
+gboolean osp_networks_parse(const char *setting, const char *text, GArray **ret, GError **error);
+/* "a.b.c.d/len ..." of an OspSplitNet array; NULL when empty. */
+char *osp_networks_format(const GArray *nets);
+
 /* The environment the vpnc-script contract defines for `reason`
  * ("pre-init", "connect", "disconnect", "reconnect", "attempt-reconnect"),
  * appended to a copy of `base_env` (NULL = the process environment);

@@ -57,6 +57,7 @@
 #include "osp-config.h"
 #include "osp-error.h"
 #include "osp-isakmp.h"
+#include "osp-netcfg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -311,51 +312,16 @@ static bool parse_ipv4(const char *s, uint32_t *ret)
   return true;
 }
 
-/* "a.b.c.d", "a.b.c.d/len" or "a.b.c.d/m.m.m.m" (vpnc accepts both), blank
- * or comma separated; canonical form "a.b.c.d/len ..." with host bits
- * cleared; NULL for an empty list. */
+/* The canonical form of a network list (osp_networks_parse): "a.b.c.d/len
+ * ..." with host bits cleared; NULL for an empty list. */
 static gboolean canonical_networks(const char *setting, const char *v, char **ret,
                                    GError **error)
 {
-  g_auto(GStrv) tokens = g_strsplit_set(v, " \t,", -1);
-  g_autoptr(GString) out = g_string_new(NULL);
-  size_t i;
+  g_autoptr(GArray) nets = NULL;
 
-  for (i = 0; tokens[i]; i++) {
-    char *tok = tokens[i], *slash;
-    uint32_t addr, mask;
-    guint64 len = 32;
-
-    if (!*tok)
-      continue;
-    slash = strchr(tok, '/');
-    if (slash)
-      *slash++ = '\0';
-    if (!parse_ipv4(tok, &addr))
-      goto bad;
-    if (slash && strchr(slash, '.')) {
-      if (!parse_ipv4(slash, &mask))
-        goto bad;
-      for (len = 0; len < 32 && (mask & (0x80000000u >> len)); len++)
-        ;
-      if (len < 32 && (mask << len) != 0) /* not contiguous */
-        goto bad;
-    } else if (slash && !g_ascii_string_to_unsigned(slash, 10, 0, 32, &len, NULL)) {
-      goto bad;
-    }
-    mask = len ? 0xffffffffu << (32 - len) : 0;
-    addr &= mask;
-    g_string_append_printf(out, "%s%u.%u.%u.%u/%u", out->len ? " " : "", addr >> 24,
-                           (addr >> 16) & 0xff, (addr >> 8) & 0xff, addr & 0xff, (unsigned)len);
-    continue;
-  bad:
-    if (slash)
-      slash[-1] = '/';
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("%s: “%s” is not a network (a.b.c.d/len or a.b.c.d/netmask)"), setting, tok);
+  if (!osp_networks_parse(setting, v, &nets, error))
     return FALSE;
-  }
-  *ret = out->len ? g_strdup(out->str) : NULL;
+  *ret = osp_networks_format(nets);
   return TRUE;
 }
 

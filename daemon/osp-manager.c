@@ -13,6 +13,7 @@
 #include "osp-error.h"
 #include "osp-profile-store.h"
 #include "osp-profile.h"
+#include "osp-route-conflict.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -422,133 +423,27 @@ static gboolean profile_sets_root_command(const OspProfile *p)
 
 /* ---- routes ------------------------------------------------------------- */
 
-typedef struct {
-  guint32 addr; /* host order */
-  int prefix;
-} Net;
-
-typedef struct {
-  gboolean known;
-  gboolean full;
-  GArray *nets; /* of Net */
-} Routes;
-
-static void routes_clear(Routes *r)
-{
-  g_clear_pointer(&r->nets, g_array_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Routes, routes_clear)
-
-static void add_net(Routes *r, struct in_addr addr, int prefix)
-{
-  Net n = { ntohl(addr.s_addr), prefix };
-
-  if (prefix < 0)
-    return;
-  if (prefix == 0)
-    r->full = TRUE;
-  g_array_append_val(r->nets, n);
-}
-
-/* What a connection routes into its tunnel: from the profile when it
- * decides (no-split, target-networks), else from the gateway's split
- * networks once known. */
-static void routes_of(const OspProfile *p, const OspIpConfig *cfg, Routes *r)
-{
-  r->known = FALSE;
-  r->full = FALSE;
-  r->nets = g_array_new(FALSE, FALSE, sizeof(Net));
-  if (p->no_split) {
-    r->known = r->full = TRUE;
-    return;
-  }
-  if (p->target_networks && *p->target_networks) {
-    g_auto(GStrv) parts = g_strsplit_set(p->target_networks, " ,\t", -1);
-
-    for (char **s = parts; *s; s++) {
-      char *slash = strchr(*s, '/');
-      struct in_addr a;
-      gint64 len = 32;
-
-      if (!**s)
-        continue;
-      if (slash) {
-        *slash = '\0';
-        len = g_ascii_strtoll(slash + 1, NULL, 10);
-      }
-      if (inet_pton(AF_INET, *s, &a) == 1 && len >= 0 && len <= 32)
-        add_net(r, a, (int)len);
-    }
-    r->known = TRUE;
-    return;
-  }
-  if (cfg) {
-    r->known = TRUE;
-    if (!cfg->split_inc || cfg->split_inc->len == 0) {
-      r->full = TRUE;
-      return;
-    }
-    for (guint i = 0; i < cfg->split_inc->len; i++) {
-      const OspSplitNet *n = &g_array_index(cfg->split_inc, OspSplitNet, i);
-
-      add_net(r, n->addr, osp_netmask_len(n->mask));
-    }
-  }
-}
-
-/* Two full tunnels conflict (default route and DNS); a split tunnel beside
- * a full one does not (its routes are more specific); two split tunnels
- * conflict when a network of one overlaps a network of the other. */
-static gboolean routes_conflict(const Routes *a, const Routes *b, char **ret_why)
-{
-  if (!a->known || !b->known)
-    return FALSE;
-  if (a->full && b->full) {
-    *ret_why = g_strdup("both route all traffic (full tunnel)");
-    return TRUE;
-  }
-  if (a->full || b->full)
-    return FALSE;
-  for (guint i = 0; i < a->nets->len; i++)
-    for (guint j = 0; j < b->nets->len; j++) {
-      const Net *x = &g_array_index(a->nets, Net, i), *y = &g_array_index(b->nets, Net, j);
-      int pfx = MIN(x->prefix, y->prefix);
-      guint32 mask = pfx == 0 ? 0 : 0xffffffffu << (32 - pfx);
-
-      if ((x->addr & mask) == (y->addr & mask)) {
-        struct in_addr xa = { htonl(x->addr) }, ya = { htonl(y->addr) };
-        char xs[INET_ADDRSTRLEN], ys[INET_ADDRSTRLEN];
-
-        inet_ntop(AF_INET, &xa, xs, sizeof(xs));
-        inet_ntop(AF_INET, &ya, ys, sizeof(ys));
-        *ret_why = g_strdup_printf("%s/%d overlaps %s/%d", xs, x->prefix, ys, y->prefix);
-        return TRUE;
-      }
-    }
-  return FALSE;
-}
-
 static gboolean check_route_conflicts(OspManager *m, const char *name, const OspProfile *p,
                                       const OspIpConfig *cfg, GError **error)
 {
-  g_auto(Routes) mine = { 0 };
+  g_auto(OspTunnelRoutes) mine = { 0 };
   GHashTableIter it;
   ConnEntry *ce;
 
-  routes_of(p, cfg, &mine);
+  osp_tunnel_routes_of(p, cfg, &mine);
   if (!mine.known)
     return TRUE;
   g_hash_table_iter_init(&it, m->connections);
   while (g_hash_table_iter_next(&it, NULL, (gpointer *)&ce)) {
-    g_auto(Routes) theirs = { 0 };
+    g_auto(OspTunnelRoutes) theirs = { 0 };
     g_autofree char *why = NULL;
     const char *other = osp_exported_connection_get_name(ce->ec);
 
     if (osp_exported_connection_is_finished(ce->ec) || strcmp(other, name) == 0)
       continue;
-    routes_of(osp_exported_connection_get_profile(ce->ec),
-              osp_exported_connection_get_ip_config(ce->ec), &theirs);
-    if (routes_conflict(&mine, &theirs, &why)) {
+    osp_tunnel_routes_of(osp_exported_connection_get_profile(ce->ec),
+                         osp_exported_connection_get_ip_config(ce->ec), &theirs);
+    if (osp_tunnel_routes_conflict(&mine, &theirs, &why)) {
       g_set_error(error, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_ROUTE_CONFLICT,
                   "The routes of \"%s\" conflict with the active connection \"%s\": %s", name,
                   other, why);
