@@ -21,6 +21,7 @@
  * NetworkManager. */
 #include <NetworkManager.h>
 #include <arpa/inet.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct _NMOspreyPlugin {
 G_DEFINE_TYPE(NMOspreyPlugin, nm_osprey_plugin, NM_TYPE_VPN_SERVICE_PLUGIN)
 
 static GMainLoop *main_loop;
+static const char *state_dir; /* --state-dir, else $OSPREY_STATE_DIR or /var/lib/osprey */
 
 /* ---- failures ------------------------------------------------------------ */
 
@@ -368,7 +370,7 @@ static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool inter
   OspConnectionFlags flags = {
     .no_script = true,
     .reconnect = false,
-    .state_dir = osp_default_state_dir(),
+    .state_dir = state_dir,
   };
   g_autoptr(OspProfile) profile = NULL;
   g_autoptr(GError) e = NULL;
@@ -545,17 +547,36 @@ static void on_quit(NMVpnServicePlugin *plugin, gpointer data)
   g_timeout_add(100, quit_when_down, plugin);
 }
 
+/* SIGTERM and SIGINT end the service, with --persist too (libnm's own
+ * handler only asks it to quit, which --persist ignores): the tunnel is
+ * torn down first, its Delete sent, and NetworkManager told it stopped. */
+static gboolean on_signal(gpointer data)
+{
+  NMVpnServicePlugin *plugin = data;
+  g_autoptr(GError) error = NULL;
+
+  g_message("terminating");
+  if (!nm_vpn_service_plugin_disconnect(plugin, &error))
+    g_debug("disconnect: %s", error->message);
+  g_timeout_add(100, quit_when_down, plugin);
+  return G_SOURCE_REMOVE;
+}
+
 int main(int argc, char **argv)
 {
   g_autoptr(NMOspreyPlugin) plugin = NULL;
   g_autoptr(GOptionContext) ctx = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *bus_name = NULL;
+  g_autofree char *bus_name = NULL, *state = NULL;
   gboolean persist = FALSE, debug = FALSE, keys = FALSE;
   GOptionEntry entries[] = {
     { "persist", 0, 0, G_OPTION_ARG_NONE, &persist, N_("Do not quit when the VPN ends"), NULL },
     { "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log debug messages"), NULL },
     { "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, N_("D-Bus name to use"), N_("NAME") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state,
+      N_("Where to remember what worked with each gateway (default: $OSPREY_STATE_DIR or "
+         "/var/lib/osprey)"),
+      N_("DIR") },
     { "keys", 0, 0, G_OPTION_ARG_NONE, &keys, N_("Print the table of connection keys"), NULL },
     { NULL },
   };
@@ -580,6 +601,7 @@ int main(int argc, char **argv)
     print_keys();
     return 0;
   }
+  state_dir = state ? state : osp_default_state_dir();
   if (debug || getenv("NM_VPN_LOG_LEVEL"))
     g_setenv("G_MESSAGES_DEBUG", "all", FALSE);
 
@@ -594,6 +616,8 @@ int main(int argc, char **argv)
   main_loop = g_main_loop_new(NULL, FALSE);
   if (!persist)
     g_signal_connect(plugin, "quit", G_CALLBACK(on_quit), NULL);
+  g_unix_signal_add(SIGTERM, on_signal, plugin);
+  g_unix_signal_add(SIGINT, on_signal, plugin);
   g_main_loop_run(main_loop);
   g_clear_pointer(&main_loop, g_main_loop_unref);
   return 0;

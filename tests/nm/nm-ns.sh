@@ -23,7 +23,8 @@
 # and, for the test scripts (after tests/unit/tap.sh):
 #   check TEXT CMD...    a TAP result; on failure the end of the logs
 #   trap nm_test_cleanup EXIT   NM and the lab down, the host checked
-# NM_DIR holds the logs: nm.log, service.log.
+# NM_DIR holds the logs: nm.log, service.log; the service's state dir
+# state/, its PID service.pid, extra options from service.args.
 
 NM_PID=
 NM_BUS_PID=
@@ -56,10 +57,14 @@ enabled=false
 level=INFO
 domains=ALL:INFO,VPN_PLUGIN:DEBUG
 EOF
-  # the service, started by NM, logs to a file we can read
+  # the service, started by NM, logs to a file we can read, keeps its state
+  # in its own directory (never the host's /var/lib/osprey), writes its PID
+  # and takes the options a test puts in service.args (--persist)
+  mkdir -p "$NM_DIR/state" || return 1
   cat >"$NM_DIR/nm-osprey-service" <<EOF
 #!/bin/sh
-G_MESSAGES_DEBUG=all exec '$service' "\$@" >>'$NM_DIR/service.log' 2>&1
+echo \$\$ >'$NM_DIR/service.pid'
+G_MESSAGES_DEBUG=all exec '$service' --state-dir '$NM_DIR/state' \$(cat '$NM_DIR/service.args' 2>/dev/null) "\$@" >>'$NM_DIR/service.log' 2>&1
 EOF
   chmod 0755 "$NM_DIR/nm-osprey-service"
   cat >"$NM_DIR/vpn/nm-osprey-service.name" <<EOF

@@ -126,4 +126,49 @@ check "not activated" test "$(con_state lab-token)" != activated
 last=$(grep '"lab-token"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
 check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last"
 
+# ---- the service's state: in the directory it is given (--state-dir), not
+# the host's /var/lib/osprey; --persist (the service stays between
+# connections) still ends on SIGTERM, tearing the tunnel down cleanly
+lab_scripted_gateway_start "$GATEWAY" || exit 1
+echo --persist >"$NM_DIR/service.args"
+nm_exec nmcli connection add type vpn con-name lab-saved autoconnect no \
+  vpn-type org.freedesktop.NetworkManager.osprey \
+  vpn.data "IPSec gateway=$LAB_GW_ADDR, IPSec ID=$LAB_GROUP, Xauth username=$LAB_USER, IPSec secret-flags=0, Xauth password-flags=0" \
+  vpn.secrets "IPSec secret=$LAB_GROUP_SECRET, Xauth password=$LAB_PASSWORD" >/dev/null
+resolv=/etc/netns/$LAB_NS_CL/resolv.conf
+resolv0=$(sha256sum <"$resolv")
+routes0=$(ip -n "$LAB_NS_CL" route show table all | grep -v -e ' tun' -e 'dev tun')
+check "--persist: con up" nm_exec nmcli --wait 40 connection up lab-saved
+check "--persist: ping through the tunnel" lab_wait_tunnel 10
+check "the state dir given holds what worked with the gateway" \
+  grep -q "^$LAB_GW_ADDR $LAB_GROUP=" "$NM_DIR/state/dh-groups"
+pid=$(cat "$NM_DIR/service.pid")
+dev=$(ip -n "$LAB_NS_CL" -o route get "$LAB_PROTECTED_HOST" | grep -o 'dev tun[0-9]*')
+dev=${dev#dev }
+echo "# service PID $pid, device $dev"
+kill -TERM "$pid"
+ended() # ended PID: gone within 5 s
+{
+  for _ in $(seq 50); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "--persist: SIGTERM ends the service within 5 s" ended "$pid"
+kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+check "SIGTERM: the gateway got the Delete first" \
+  bash -c "tail -n 3 '$LAB_DIR/scripted-gw.log' | grep -q 'delete ike'"
+check "SIGTERM: the tunnel device is gone" bash -c "! ip -n '$LAB_NS_CL' link show '$dev' 2>/dev/null"
+check "SIGTERM: routes as before the connection" \
+  test "$(ip -n "$LAB_NS_CL" route show table all)" = "$routes0"
+check "SIGTERM: resolv.conf of the namespace unchanged" test "$(sha256sum <"$resolv")" = "$resolv0"
+left=0
+for _ in $(seq 50); do
+  [ "$(con_state lab-saved)" = activated ] || { left=1; break; }
+  sleep 0.1
+done
+check "SIGTERM: NetworkManager no longer shows the VPN activated" test $left = 1
+rm -f "$NM_DIR/service.args"
+
 tap_end
