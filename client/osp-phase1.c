@@ -88,8 +88,8 @@ static bool transform_allowed(const OspProfile *p, const P1Transform *t)
  * transform only: after an AUTHENTICATION-FAILED, PSK goes first. */
 static void build_sa(OspSession *s, GByteArray *b)
 {
-  const uint16_t auths[2] = { s->psk_first ? AUTH_PSK : AUTH_XAUTH_INIT_PSK,
-                              s->psk_first ? AUTH_XAUTH_INIT_PSK : AUTH_PSK };
+  const uint16_t auths[2] = { s->p1.psk_first ? AUTH_PSK : AUTH_XAUTH_INIT_PSK,
+                              s->p1.psk_first ? AUTH_XAUTH_INIT_PSK : AUTH_PSK };
   size_t i, a, n = 0, prop, total = 0;
 
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
@@ -111,7 +111,7 @@ static void build_sa(OspSession *s, GByteArray *b)
         osp_put_attr_basic(b, A_KEY_LEN, (uint16_t)t->key_bits);
       osp_put_attr_basic(b, A_HASH, t->hash);
       osp_put_attr_basic(b, A_AUTH, auths[a]);
-      osp_put_attr_basic(b, A_GROUP, (uint16_t)s->dh_group);
+      osp_put_attr_basic(b, A_GROUP, (uint16_t)s->p1.dh_group);
       osp_put_attr_basic(b, A_LIFE_TYPE, 1);
       osp_put_attr_uint(b, A_LIFE_DUR, s->profile->ike_lifetime);
       osp_transform_end(b, off, n == total);
@@ -121,13 +121,13 @@ static void build_sa(OspSession *s, GByteArray *b)
 
 void osp_phase1_clear(OspSession *s)
 {
-  osp_dh_free(s->dh);
-  s->dh = NULL;
-  if (s->sai_b)
-    g_byte_array_unref(s->sai_b);
-  if (s->idii_b)
-    g_byte_array_unref(s->idii_b);
-  s->sai_b = s->idii_b = NULL;
+  osp_dh_free(s->p1.dh);
+  s->p1.dh = NULL;
+  if (s->p1.sai_b)
+    g_byte_array_unref(s->p1.sai_b);
+  if (s->p1.idii_b)
+    g_byte_array_unref(s->p1.idii_b);
+  s->p1.sai_b = s->p1.idii_b = NULL;
 }
 
 static void build_id(OspSession *s, GByteArray *b)
@@ -154,46 +154,45 @@ void osp_phase1_start(OspSession *s)
   int r;
 
   osp_phase1_clear(s);
-  s->dh_group = s->groups[s->group_idx];
-  if (!osp_dh_group_supported(s->dh_group)) {
+  s->p1.dh_group = s->p1.groups[s->p1.group_idx];
+  if (!osp_dh_group_supported(s->p1.dh_group)) {
     osp_session_fail(s, OSP_ERROR_CONFIG, _("Diffie-Hellman group %d is not supported."),
-                     s->dh_group);
+                     s->p1.dh_group);
     return;
   }
   /* a new attempt is a new IKE SA: other cookies, no keys */
   osp_ike_sa_free(s->ike);
   s->ike = osp_ike_sa_new();
   osp_random(s->ike->icookie, 8);
-  osp_random(s->ni, sizeof(s->ni));
-  r = osp_dh_new(s->dh_group, &s->dh);
+  osp_random(s->p1.ni, sizeof(s->p1.ni));
+  r = osp_dh_new(s->p1.dh_group, &s->p1.dh);
   if (r < 0) {
     osp_session_fail(s, OSP_ERROR_FAILED, _("Could not create a Diffie-Hellman key: %s"),
                      g_strerror(-r));
     return;
   }
-  pub = osp_dh_public(s->dh, &pub_len);
+  pub = osp_dh_public(s->p1.dh, &pub_len);
 
-  s->sai_b = g_byte_array_new();
-  build_sa(s, s->sai_b);
-  s->idii_b = g_byte_array_new();
-  build_id(s, s->idii_b);
+  s->p1.sai_b = g_byte_array_new();
+  build_sa(s, s->p1.sai_b);
+  s->p1.idii_b = g_byte_array_new();
+  build_id(s, s->p1.idii_b);
 
   osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, false);
   osp_msg_init(&m, &h);
-  osp_msg_add_payload(&m, OSP_PL_SA, s->sai_b->data, s->sai_b->len);
+  osp_msg_add_payload(&m, OSP_PL_SA, s->p1.sai_b->data, s->p1.sai_b->len);
   osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
-  osp_msg_add_payload(&m, OSP_PL_NONCE, s->ni, sizeof(s->ni));
-  osp_msg_add_payload(&m, OSP_PL_ID, s->idii_b->data, s->idii_b->len);
+  osp_msg_add_payload(&m, OSP_PL_NONCE, s->p1.ni, sizeof(s->p1.ni));
+  osp_msg_add_payload(&m, OSP_PL_ID, s->p1.idii_b->data, s->p1.idii_b->len);
   for (i = 0; i < OSP_VID_N; i++)
     if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
-  g_debug("phase 1: aggressive mode with %s, %s first", osp_dh_group_name(s->dh_group),
-          s->psk_first ? "PSK" : "XAUTH");
-  osp_session_enter(s, S_AM1_SENT);
+  g_debug("phase 1: aggressive mode with %s, %s first", osp_dh_group_name(s->p1.dh_group),
+          s->p1.psk_first ? "PSK" : "XAUTH");
   /* with more groups left to try, fall back after a shorter silence (an
    * answer to the first try within 3 s) */
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
-                   s->group_idx + 1 < s->n_groups ? 2 : 5);
+                   s->p1.group_idx + 1 < s->p1.n_groups ? 2 : 5);
   osp_msg_clear(&m);
 }
 
@@ -209,11 +208,11 @@ static void add_group(OspSession *s, int g)
 {
   size_t i;
 
-  for (i = 0; i < s->n_groups; i++)
-    if (s->groups[i] == g)
+  for (i = 0; i < s->p1.n_groups; i++)
+    if (s->p1.groups[i] == g)
       return;
-  if (s->n_groups < G_N_ELEMENTS(s->groups) && osp_dh_group_supported(g))
-    s->groups[s->n_groups++] = g;
+  if (s->p1.n_groups < G_N_ELEMENTS(s->p1.groups) && osp_dh_group_supported(g))
+    s->p1.groups[s->p1.n_groups++] = g;
 }
 
 void osp_phase1_init_groups(OspSession *s)
@@ -222,9 +221,9 @@ void osp_phase1_init_groups(OspSession *s)
   int hint = s->params.dh_group_hint;
   size_t i;
 
-  s->n_groups = s->group_idx = 0;
+  s->p1.n_groups = s->p1.group_idx = 0;
   if (p->dh_group != OSP_DH_AUTO) {
-    s->groups[s->n_groups++] = p->dh_group; /* checked when phase 1 starts */
+    s->p1.groups[s->p1.n_groups++] = p->dh_group; /* checked when phase 1 starts */
     return;
   }
   /* the group that worked last time first; a weak one is never taken from
@@ -242,10 +241,10 @@ void osp_phase1_init_groups(OspSession *s)
  * or with an explicit group. */
 static bool next_group(OspSession *s, const char *why)
 {
-  if (s->profile->dh_group != OSP_DH_AUTO || s->group_idx + 1 >= s->n_groups)
+  if (s->profile->dh_group != OSP_DH_AUTO || s->p1.group_idx + 1 >= s->p1.n_groups)
     return false;
-  g_debug("%s with DH group %d; trying group %d", why, s->dh_group, s->groups[s->group_idx + 1]);
-  s->group_idx++;
+  g_debug("%s with DH group %d; trying group %d", why, s->p1.dh_group, s->p1.groups[s->p1.group_idx + 1]);
+  s->p1.group_idx++;
   osp_phase1_start(s);
   return true;
 }
@@ -285,11 +284,11 @@ static void phase1_notify(OspSession *s, const OspNotify *nt)
 
   if (nt->type == OSP_N_NO_PROPOSAL_CHOSEN && next_group(s, "gateway refused the proposal"))
     return;
-  if (nt->type == OSP_N_AUTHENTICATION_FAILED && !s->psk_first) {
+  if (nt->type == OSP_N_AUTHENTICATION_FAILED && !s->p1.psk_first) {
     /* a gateway that takes the method of our first transform (strongSwan)
      * refuses XAUTH for a group without it: offer plain PSK first */
     g_debug("gateway refused XAUTH authentication; offering plain PSK first");
-    s->psk_first = true;
+    s->p1.psk_first = true;
     osp_phase1_start(s);
     return;
   }
@@ -364,7 +363,7 @@ static bool choice_offered(const OspSession *s, const P1Choice *c)
 {
   size_t i;
 
-  if (c->group != s->dh_group || (c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK))
+  if (c->group != s->p1.dh_group || (c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK))
     return false;
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
     const P1Transform *t = &p1_transforms[i];
@@ -478,12 +477,12 @@ static int derive_keys(OspSession *s, OspIkeSa *sa, const OspPayload *nr, const 
   const uint8_t *pub;
   int r;
 
-  r = osp_dh_compute(s->dh, ke->body, ke->len, &gxy);
+  r = osp_dh_compute(s->p1.dh, ke->body, ke->len, &gxy);
   if (r < 0)
     return r;
-  pub = osp_dh_public(s->dh, &pub_len);
+  pub = osp_dh_public(s->p1.dh, &pub_len);
   return osp_ike_sa_derive_psk(sa, (const uint8_t *)s->profile->group_secret,
-                               strlen(s->profile->group_secret), OSP_SLICE(s->ni, sizeof(s->ni)),
+                               strlen(s->profile->group_secret), OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
                                OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
                                OSP_SLICE(ke->body, ke->len));
 }
@@ -493,11 +492,11 @@ static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke
 {
   /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
   size_t pub_len, hlen = osp_hash_len(sa->hash);
-  const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
+  const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
   uint8_t want[64];
   OspSlice parts[6] = {
     OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len), OSP_SLICE(sa->rcookie, 8),
-    OSP_SLICE(sa->icookie, 8),     OSP_SLICE(s->sai_b->data, s->sai_b->len),
+    OSP_SLICE(sa->icookie, 8),     OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
     OSP_SLICE(id->body, id->len),
   };
 
@@ -512,12 +511,12 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
 {
   /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
   size_t pub_len, hlen = osp_hash_len(s->ike->hash);
-  const uint8_t *pub = osp_dh_public(s->dh, &pub_len);
+  const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
   uint8_t hash_i[64], nd[64];
   OspSlice parts[6] = {
     OSP_SLICE(pub, pub_len),  OSP_SLICE(ke->body, ke->len),
     OSP_SLICE(s->ike->icookie, 8), OSP_SLICE(s->ike->rcookie, 8),
-    OSP_SLICE(s->sai_b->data, s->sai_b->len), OSP_SLICE(s->idii_b->data, s->idii_b->len),
+    OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len), OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
   };
   OspIsakmpHdr h;
   OspMsg m;
@@ -555,7 +554,8 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   OPENSSL_cleanse(hash_i, sizeof(hash_i));
 }
 
-void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len)
+OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
+                                size_t len)
 {
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
   const OspPayload *sa_pl, *ke, *nr, *id, *hash;
@@ -569,13 +569,13 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
 
   if (h->flags & OSP_FLAG_ENC) {
     g_debug("phase 1: dropped encrypted message before keys exist");
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (osp_payloads_parse(h->next_payload, data + OSP_ISAKMP_HDR_LEN, len - OSP_ISAKMP_HDR_LEN, pl,
                          G_N_ELEMENTS(pl), &n, &why) < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
                          why);
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (h->exchange == OSP_EXCH_INFO) {
     for (i = 0; i < n; i++) {
@@ -584,13 +584,13 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
       if (pl[i].type == OSP_PL_NOTIFY && osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) == 0 &&
           nt.type < 16384) {
         phase1_notify(s, &nt);
-        return;
+        return OSP_EXCH_NEED_MORE;
       }
     }
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (h->exchange != OSP_EXCH_AGGRESSIVE)
-    return;
+    return OSP_EXCH_NEED_MORE;
   sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   ke = osp_payload_find(pl, n, OSP_PL_KE);
   nr = osp_payload_find(pl, n, OSP_PL_NONCE);
@@ -599,12 +599,12 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   if (!sa_pl || !ke || !nr || !id || !hash) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
                          "aggressive mode message 2 lacks a payload");
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (nr->len < 8 || nr->len > 256) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
                          "the nonce of message 2 is too short or too long");
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   /* Nothing here is authenticated before HASH_R checks out: whatever is
    * wrong (maybe forged) is dropped, message 1 goes on being retransmitted
@@ -613,18 +613,18 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 || parse_choice(sa, &c, &why) < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid proposal: %s."),
                          why);
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (!choice_offered(s, &c)) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL,
                          _("The gateway chose IKE algorithms that were not proposed."));
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
-  if (ke->len != osp_dh_public_len(s->dh_group)) {
+  if (ke->len != osp_dh_public_len(s->p1.dh_group)) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL,
                          _("The gateway's key exchange payload has the wrong size (%zu bytes)."),
                          ke->len);
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   /* the SA this message would make: it replaces ours only once HASH_R
    * proves the message came from who knows the group secret */
@@ -639,14 +639,14 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   if (r < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
                          g_strerror(-r));
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   if (!check_hash_r(s, next, ke, id, hash)) {
     osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
                          _("The gateway answered, but its answer could not be authenticated with "
                            "the group secret (bad HASH_R): the group secret (IPSec secret) is "
                            "probably wrong."));
-    return;
+    return OSP_EXCH_NEED_MORE;
   }
   osp_ike_sa_free(s->ike);
   s->ike = g_steal_pointer(&next);
@@ -657,7 +657,7 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   nat = s->natt_draft && detect_nat(s, pl, n);
   g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, NAT-T %s%s",
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
-          osp_dh_group_name(s->dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
+          osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
           s->peer_unity ? "yes" : "no", s->natt_draft == 2 ? "RFC 3947" : s->natt_draft ? "draft" : "no",
           nat ? " (NAT detected)" : "");
   if (s->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
@@ -676,26 +676,10 @@ void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
   /* re-authenticate at 85-90% of the lifetime, jittered */
   s->ike_soft_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC *
                               (85 + g_random_int_range(0, 6)) / 100;
-  if (!s->params.reauth) {
-    /* tell the gateway no older SA of ours is alive (RFC 2407 4.6.3.3),
-     * so it drops what a crash or a lost network left behind; not when
-     * this IKE SA replaces one whose IPsec SAs still carry traffic */
-    uint8_t cookies[16];
-
-    memcpy(cookies, s->ike->icookie, 8);
-    memcpy(cookies + 8, s->ike->rcookie, 8);
-    osp_info_send_notify(s, OSP_PROTO_ISAKMP, OSP_N_INITIAL_CONTACT, cookies, 16, NULL, 0);
-  }
-  osp_dh_free(s->dh);
-  s->dh = NULL;
-  if (c.auth == AUTH_PSK) {
-    /* no XAUTH for this group: Mode Config as the gateway leads it */
+  osp_dh_free(s->p1.dh);
+  s->p1.dh = NULL;
+  s->p1.xauth = c.auth != AUTH_PSK;
+  if (!s->p1.xauth)
     g_debug("phase 1: plain pre-shared key, no XAUTH");
-    if (s->profile->vendor == OSP_VENDOR_CISCO)
-      osp_modecfg_start(s);
-    else
-      osp_session_enter(s, S_CFG_SENT); /* push: wait for the gateway's SET */
-    return;
-  }
-  osp_session_enter(s, S_XAUTH_WAIT);
+  return OSP_EXCH_DONE;
 }

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Osprey — session internals shared by the per-exchange files
- * (osp-phase1.c, osp-xauth.c, osp-quick.c, osp-info.c). */
+ * Osprey — session internals shared by the per-exchange files.
+ *
+ * Each exchange (osp-phase1.c, osp-xauth.c, osp-modecfg.c, osp-quick.c,
+ * osp-quick-responder.c, osp-info.c, osp-dpd.c) keeps its own state
+ * struct, reads the IKE SA and sends through the session's machinery,
+ * and reports what became of a message as an OspExchOutcome.  No exchange
+ * starts another: osp-session.c decides what comes next (next_step) and
+ * performs each state's entry actions (osp_session_enter). */
 #pragma once
 
 #include "osp-crypto.h"
@@ -25,6 +31,8 @@ typedef enum {
 
 #define OSP_NONCE_LEN 32
 #define OSP_MAX_MSG 65535
+/* the longest text attribute (banner, message) kept */
+#define OSP_MAX_TEXT_ATTR 8192
 #define OSP_MAX_CHILDREN 4
 /* tries (1, 2, 4, then every 8 s: 31 s in all) after phase 1: our
  * requests (Mode Config, quick mode) and the waits for the gateway's.  A
@@ -49,6 +57,19 @@ typedef enum {
  * question while the traffic stays one-way; see osp_dpd_stall_us) */
 #define OSP_DPD_STALL_US (2 * G_USEC_PER_SEC)
 
+/* What an exchange reports after a message, an answer to a request for
+ * secrets or its start; the session decides what follows. */
+typedef enum {
+  OSP_EXCH_NEED_MORE,    /* goes on, or the datagram was dropped: nothing to do */
+  OSP_EXCH_SENT,         /* answered: waits for the gateway's next message */
+  OSP_EXCH_NEED_SECRETS, /* the user must answer (XAUTH: s->xauth says what) */
+  OSP_EXCH_DONE,         /* finished */
+  OSP_EXCH_FAILED,       /* failed: the session is closed, with the reason */
+  OSP_EXCH_RETRY,        /* refused, worth one more try (quick mode with PFS) */
+  OSP_EXCH_NEW_CHILD,    /* an IPsec SA is needed: none left, or traffic gets no answer */
+  OSP_EXCH_IKE_GONE,     /* the gateway deleted the IKE SA */
+} OspExchOutcome;
+
 /* A sent message that may need retransmitting. */
 typedef struct {
   GByteArray *pkt;
@@ -66,6 +87,43 @@ typedef struct {
   gint64 rekey_at;
   gint64 expire_at;
 } ChildSlot;
+
+/* Phase 1 (osp-phase1.c): the attempts of aggressive mode. */
+typedef struct {
+  int groups[12];            /* DH groups to try, in order (osp_phase1_init_groups) */
+  size_t n_groups, group_idx;
+  bool psk_first;            /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
+  int dh_group;              /* group of the current attempt */
+  OspDh *dh;
+  uint8_t ni[OSP_NONCE_LEN];
+  GByteArray *sai_b;         /* our SA payload body (for HASH_I/HASH_R) */
+  GByteArray *idii_b;        /* our ID payload body */
+  bool xauth;                /* the gateway chose XAUTHInitPreShared: XAUTH follows */
+} Phase1;
+
+/* XAUTH (osp-xauth.c): the gateway's REQUEST being answered. */
+typedef struct {
+  uint16_t id;
+  uint32_t msgid;
+  GByteArray *attrs;         /* attribute types asked for (uint16 each) */
+  OspSecretKind kinds[OSP_SECRET_N_KINDS]; /* what the user is asked for */
+  size_t n_kinds;
+  char *message;             /* the gateway's text for the user, NULL none */
+  bool retry;                /* asked again: the last answer was refused */
+} Xauth;
+
+/* Mode Config (osp-modecfg.c): our REQUEST (pull). */
+typedef struct {
+  uint32_t msgid;
+  uint16_t id;
+} ModeCfg;
+
+/* an ESP transform we offer (osp-child.c) */
+typedef struct {
+  OspEspEnc enc;
+  unsigned key_bits;
+  OspEspAuth auth;
+} EspTransform;
 
 /* Negotiation of one quick mode */
 typedef struct {
@@ -85,7 +143,7 @@ typedef struct {
   GByteArray *ni;          /* the gateway's nonce */
   uint8_t nr[OSP_NONCE_LEN];
   OspSecret *gqm;          /* PFS shared secret, NULL without PFS */
-  size_t transform;        /* index of the chosen ESP transform */
+  const EspTransform *transform; /* the chosen ESP transform */
   uint32_t life_s, life_kb;
   int pfs_group;
   gint64 give_up;          /* forget it when HASH(3) has not come by then */
@@ -101,15 +159,8 @@ struct OspSession {
 
   OspIkeSa *ike;             /* never NULL; keys only once phase 1 is authenticated */
 
-  /* phase 1 */
-  int groups[12];            /* DH groups to try, in order (osp_phase1_init_groups) */
-  size_t n_groups, group_idx;
-  bool psk_first;            /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
-  int dh_group;              /* group of the current attempt */
-  OspDh *dh;
-  uint8_t ni[OSP_NONCE_LEN];
-  GByteArray *sai_b;         /* our SA payload body (for HASH_I/HASH_R) */
-  GByteArray *idii_b;        /* our ID payload body */
+  /* phase 1 and what it negotiated */
+  Phase1 p1;
   uint32_t ike_lifetime;
   gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
   gint64 ike_expires_at;     /* end of the negotiated lifetime (for display) */
@@ -121,16 +172,14 @@ struct OspSession {
   bool natt;                 /* floated to 4500 */
   uint8_t natd_type;
 
-  /* XAUTH / Mode Config */
+  /* secrets asked for (the group secret, XAUTH) */
   guint secret_request_id;
   OspSecretRequest pending_req;
   char *req_message;
-  uint16_t xauth_id;
-  uint32_t xauth_msgid;
-  GByteArray *xauth_attrs;   /* attribute types asked for (uint16 each) */
-  uint32_t cfg_msgid;
-  uint16_t cfg_id;
-  OspIpConfig *ipcfg;
+
+  Xauth xauth;
+  ModeCfg cfg;
+  OspIpConfig *ipcfg;        /* what Mode Config assigned */
 
   /* quick mode and children */
   QuickMode qm;
@@ -166,9 +215,6 @@ struct OspSession {
 
 /* ---- osp-session.c: shared machinery ---- */
 void osp_session_enter(OspSession *s, SessionState next);
-/* the session carries traffic: timers of an established session start;
- * a re-authentication reports reauthenticated */
-void osp_session_established_now(OspSession *s);
 /* reports ike_expiring once */
 void osp_session_ike_expiring(OspSession *s);
 void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -198,9 +244,27 @@ int osp_session_error_from_notify(uint16_t type);
  * to accept 3DES / MD5, or NULL when nothing is missing.  Static string. */
 const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool uses_md5);
 
-/* ---- per-exchange files ---- */
+/* ---- osp-session.c: sending on behalf of the exchanges ---- */
+/* HDR*, HASH(1), N or D in a fresh informational exchange (RFC 2408
+ * 3.14, 3.15): sent once */
+void osp_session_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
+                             uint8_t spi_size, const uint8_t *data, size_t data_len);
+void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi,
+                             uint8_t spi_size);
+/* HDR*, HASH, ATTR(type, id, attrs) on a Transaction exchange: retransmitted
+ * until answered when expect_answer, else kept as the answer to the
+ * datagram being processed */
+void osp_session_send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
+                          const GByteArray *attrs, bool expect_answer);
+/* The text of a configuration attribute: bounded, NULs as spaces, valid UTF-8 */
+char *osp_session_attr_text(const OspAttr *a);
+
+/* ---- osp-phase1.c: aggressive mode ---- */
+/* entry action of S_AM1_SENT, and each new attempt (next DH group, PSK first) */
 void osp_phase1_start(OspSession *s);
-void osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len);
+/* DONE: authenticated (s->p1.xauth says whether XAUTH follows) */
+OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
+                                size_t len);
 void osp_phase1_clear(OspSession *s);
 /* fills groups[]: the profile's group, or the automatic walk */
 void osp_phase1_init_groups(OspSession *s);
@@ -222,30 +286,93 @@ typedef struct {
 } OspVendorId;
 extern const OspVendorId osp_vendor_ids[OSP_VID_N];
 
-void osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);
-void osp_xauth_secrets(OspSession *s, const char *const values[OSP_SECRET_N_KINDS]);
-void osp_modecfg_start(OspSession *s);
+/* ---- osp-xauth.c: XAUTH ---- */
+/* the Transaction messages XAUTH answers: REQUEST, SET with STATUS */
+bool osp_xauth_owns(const OspCfg *cfg);
+/* SENT: REPLY sent; NEED_SECRETS: ask s->xauth.kinds; DONE: accepted and ACKed */
+OspExchOutcome osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cfg);
+OspExchOutcome osp_xauth_secrets(OspSession *s, const char *const values[OSP_SECRET_N_KINDS]);
+/* an error notify during XAUTH: FAILED */
+OspExchOutcome osp_xauth_refused(OspSession *s, const OspNotify *nt);
+void osp_xauth_clear(OspSession *s);
 
-void osp_quick_start(OspSession *s, bool rekey);
-/* next_iv: stored once HASH(2) checks out */
-void osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                     const uint8_t next_iv[16]);
-void osp_quick_clear(OspSession *s);
-/* a quick mode message with a message ID we did not start */
-void osp_quick_peer_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
-                          const uint8_t next_iv[16]);
-void osp_quick_peer_clear(OspSession *s);
+/* ---- osp-modecfg.c: Mode Config ---- */
+/* entry action of S_CFG_SENT with a gateway that is asked (pull) */
+void osp_modecfg_start(OspSession *s);
+/* DONE: s->ipcfg filled and reported */
+OspExchOutcome osp_modecfg_input(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cfg);
+OspExchOutcome osp_modecfg_refused(OspSession *s, const OspNotify *nt);
+
+/* ---- osp-child.c: the IPsec SAs both quick mode roles make ---- */
+/* IPsec DOI attributes (RFC 2407 4.5) and encapsulation modes (RFC 3947 5.1) */
+enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_ENCAP = 4, Q_AUTH = 5, Q_KEY_LEN = 6 };
+enum { ENCAP_TUNNEL = 1, ENCAP_UDP_TUNNEL = 3, ENCAP_UDP_TUNNEL_DRAFT = 61443 };
+/* what a quick mode SA payload chose or offers */
+typedef struct {
+  int enc, auth, group, encap;
+  unsigned key_bits;
+  uint32_t life_s, life_kb;
+} QmChoice;
+
+/* What a finished quick mode agreed on, from either side. */
+typedef struct {
+  uint32_t spi_in, spi_out;
+  const EspTransform *t;
+  uint32_t life_s, life_kb;
+  int pfs_group;
+  const OspSecret *gqm;
+  OspSlice ni, nr;
+} QmResult;
+
+/* our ESP transforms, strongest first, those the profile allows */
+size_t osp_child_n_transforms(void);
+const EspTransform *osp_child_transform(size_t i);
+bool osp_child_allowed(const OspProfile *p, const EspTransform *t);
+/* the ESP transform of c if we offer it, else NULL */
+const EspTransform *osp_child_offered(const OspSession *s, const QmChoice *c);
+/* attributes of an ESP transform or a RESPONDER-LIFETIME into c */
+void osp_child_parse_attrs(const uint8_t *attrs, size_t len, QmChoice *c);
+uint16_t osp_child_encap_mode(const OspSession *s);
+/* Derives the keys of the new SA pair, hands it to the I/O layer and
+ * schedules its rekey; SAs it replaces stay 3 s for packets in flight. */
+int osp_child_install(OspSession *s, const QmResult *q);
 void osp_child_sa_wipe(OspChildSa *sa);
 /* The lifetime to use when the gateway chose `theirs` (0: it chose none)
  * and we proposed `ours` (0: no limit): at most ours, at least the floor
  * (or ours when that is lower); logged when raised.  what: for the log. */
 uint32_t osp_gateway_lifetime(uint32_t theirs, uint32_t ours, uint32_t floor, const char *what);
+bool osp_child_any_live(const OspSession *s);
 
-void osp_info_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n);
-void osp_info_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
-                          uint8_t spi_size, const uint8_t *data, size_t data_len);
-void osp_info_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size);
+/* ---- osp-quick.c: quick mode, initiator ---- */
+/* FAILED when the PFS group is not supported */
+OspExchOutcome osp_quick_start(OspSession *s, bool rekey);
+/* next_iv: stored once HASH(2) checks out.  DONE: the IPsec SA is up */
+OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                               const uint8_t next_iv[16]);
+/* an error notify while our quick mode runs: RETRY (with PFS) or FAILED */
+OspExchOutcome osp_quick_refused(OspSession *s, const OspNotify *nt);
+void osp_quick_clear(OspSession *s);
+
+/* ---- osp-quick-responder.c: quick mode the gateway starts (it rekeys) ---- */
+/* DONE: the IPsec SA is up */
+OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h,
+                                         const OspPayload *pl, size_t n,
+                                         const uint8_t next_iv[16]);
+void osp_quick_responder_clear(OspSession *s);
+
+/* ---- osp-info.c: informational exchanges ---- */
+/* the error notifies the exchange in progress judges (osp_*_refused) */
+bool osp_info_is_refusal(uint16_t type);
+/* the other notifies; NEW_CHILD: the gateway lost our last IPsec SA */
+OspExchOutcome osp_info_notify(OspSession *s, const OspNotify *nt);
+/* IKE_GONE: the gateway deleted this IKE SA; NEW_CHILD: our last IPsec SA */
+OspExchOutcome osp_info_delete(OspSession *s, const OspDelete *d);
+
+/* ---- osp-dpd.c: dead peer detection (RFC 3706) ---- */
 void osp_dpd_timer(OspSession *s);
+/* R-U-THERE answered; R-U-THERE-ACK: NEW_CHILD when traffic gets no
+ * answer although the gateway answers */
+OspExchOutcome osp_dpd_input(OspSession *s, const OspNotify *nt);
 /* how long sent traffic may go unanswered before the gateway is asked */
 gint64 osp_dpd_stall_us(const OspSession *s);
 void osp_dpd_check_now(OspSession *s);

@@ -47,7 +47,23 @@ static OspState public_state(SessionState st)
   return OSP_STATE_FAILED;
 }
 
-/* The only place the session's state changes. */
+static void ask_group_secret(OspSession *s)
+{
+  static const OspSecretKind group_secret = OSP_SECRET_GROUP_SECRET;
+
+  osp_session_ask_secrets(s, &group_secret, 1, NULL, false);
+}
+
+static void ask_xauth_secrets(OspSession *s)
+{
+  osp_session_ask_secrets(s, s->xauth.kinds, s->xauth.n_kinds, s->xauth.message, s->xauth.retry);
+}
+
+static void retransmit_clear(Retransmit *rt);
+
+/* The only place the session's state changes, and where each state's
+ * entry actions are (iwd's station_enter_state): the exchange a state
+ * waits for is started here. */
 void osp_session_enter(OspSession *s, SessionState next)
 {
   SessionState old = s->state;
@@ -59,6 +75,126 @@ void osp_session_enter(OspSession *s, SessionState next)
   s->state = next;
   if (pub_old != pub_new && next != S_CLOSED && next != S_ESTABLISHED && s->ops->progress)
     s->ops->progress(s->user, pub_new);
+  switch (next) {
+  case S_IDLE:
+  case S_XAUTH_WAIT:    /* the gateway starts XAUTH */
+  case S_XAUTH_REPLIED: /* the gateway sends the STATUS */
+    return;
+  case S_WANT_GROUP_SECRET:
+    if (!s->profile->group_secret)
+      ask_group_secret(s);
+    else
+      osp_session_enter(s, S_AM1_SENT);
+    return;
+  case S_AM1_SENT:
+    osp_phase1_start(s);
+    return;
+  case S_XAUTH_SECRETS:
+    ask_xauth_secrets(s);
+    return;
+  case S_CFG_SENT:
+    /* Cisco gateways are asked (pull); the others send a SET (push) */
+    if (s->profile->vendor == OSP_VENDOR_CISCO)
+      osp_modecfg_start(s);
+    return;
+  case S_QM1_SENT:
+    osp_quick_start(s, false);
+    return;
+  case S_ESTABLISHED:
+    /* the session carries traffic: the timers of an established session
+     * start; a re-authentication says so */
+    s->last_rx = s->now;
+    if (s->peer_dpd && s->profile->dpd_idle > 0)
+      s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+    if (s->params.reauth && s->ops->reauthenticated)
+      s->ops->reauthenticated(s->user);
+    return;
+  case S_CLOSED:
+    retransmit_clear(&s->rt);
+    return;
+  }
+}
+
+/* The exchanges a session runs, for next_step. */
+typedef enum {
+  EX_PHASE1,
+  EX_XAUTH,
+  EX_MODECFG,
+  EX_QUICK,
+  EX_QUICK_RESPONDER,
+  EX_INFO,
+  EX_DPD,
+} Exchange;
+
+static void start_rekey(OspSession *s)
+{
+  if (!s->qm.active && s->state == S_ESTABLISHED)
+    osp_quick_start(s, true);
+}
+
+static void ike_gone(OspSession *s);
+
+/* What follows an exchange's outcome: decided here only, so that no
+ * exchange starts another. */
+static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
+{
+  switch (o) {
+  case OSP_EXCH_NEED_MORE:
+  case OSP_EXCH_FAILED:
+    return;
+  case OSP_EXCH_SENT:
+    if (ex == EX_XAUTH)
+      osp_session_enter(s, S_XAUTH_REPLIED);
+    return;
+  case OSP_EXCH_NEED_SECRETS:
+    if (s->state == S_XAUTH_SECRETS)
+      ask_xauth_secrets(s); /* a new REQUEST while the user answers the last */
+    else
+      osp_session_enter(s, S_XAUTH_SECRETS);
+    return;
+  case OSP_EXCH_RETRY:
+    osp_quick_start(s, false);
+    return;
+  case OSP_EXCH_NEW_CHILD:
+    start_rekey(s);
+    return;
+  case OSP_EXCH_IKE_GONE:
+    ike_gone(s);
+    return;
+  case OSP_EXCH_DONE:
+    break;
+  }
+  switch (ex) {
+  case EX_PHASE1:
+    if (!s->params.reauth) {
+      /* tell the gateway no older SA of ours is alive (RFC 2407 4.6.3.3),
+       * so it drops what a crash or a lost network left behind; not when
+       * this IKE SA replaces one whose IPsec SAs still carry traffic */
+      uint8_t cookies[16];
+
+      memcpy(cookies, s->ike->icookie, 8);
+      memcpy(cookies + 8, s->ike->rcookie, 8);
+      osp_session_send_notify(s, OSP_PROTO_ISAKMP, OSP_N_INITIAL_CONTACT, cookies, 16, NULL, 0);
+    }
+    /* without XAUTH for this group: Mode Config as the gateway leads it */
+    osp_session_enter(s, s->p1.xauth ? S_XAUTH_WAIT : S_CFG_SENT);
+    return;
+  case EX_XAUTH:
+    osp_session_enter(s, S_CFG_SENT);
+    return;
+  case EX_MODECFG:
+    /* negotiate the first IPsec SA, or, when this IKE SA replaces one,
+     * take over its IPsec SAs instead (they live on) */
+    osp_session_enter(s, s->params.reauth ? S_ESTABLISHED : S_QM1_SENT);
+    return;
+  case EX_QUICK:
+    osp_session_enter(s, S_ESTABLISHED);
+    return;
+  case EX_QUICK_RESPONDER:
+  case EX_INFO:
+  case EX_DPD:
+    return;
+  }
 }
 
 OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *params,
@@ -96,14 +232,13 @@ void osp_session_free(OspSession *s)
     return;
   osp_phase1_clear(s);
   osp_quick_clear(s);
-  osp_quick_peer_clear(s);
+  osp_quick_responder_clear(s);
+  osp_xauth_clear(s);
   for (i = 0; i < OSP_MAX_CHILDREN; i++)
     osp_child_sa_wipe(&s->children[i].sa);
   retransmit_clear(&s->rt);
   if (s->last_reply)
     g_byte_array_unref(s->last_reply);
-  if (s->xauth_attrs)
-    g_byte_array_unref(s->xauth_attrs);
   osp_ike_sa_free(s->ike);
   osp_ip_config_free(s->ipcfg);
   g_free(s->req_message);
@@ -124,7 +259,6 @@ void osp_session_fail(OspSession *s, int code, const char *fmt, ...)
   error = g_error_new_valist(OSP_ERROR, code, fmt, ap);
   va_end(ap);
   g_debug("session: failed (%s): %s", osp_error_reason_code(code), error->message);
-  retransmit_clear(&s->rt);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, error);
 }
@@ -214,6 +348,91 @@ void osp_session_wait_quietly(OspSession *s)
   s->rt.pkt = NULL;
 }
 
+/* HDR*, HASH(1), N/D  -->  (one message, fresh message ID) */
+static void send_info(OspSession *s, uint8_t type, const GByteArray *body)
+{
+  size_t hlen = osp_hash_len(s->ike->hash);
+  uint8_t zero[64] = { 0 };
+  uint32_t msgid = osp_ike_sa_new_msgid();
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_INFO, msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
+  osp_msg_add_payload(&m, type, body->data, body->len);
+  osp_ike_sa_seal(s->ike, &m, msgid, NULL, 0);
+  osp_ike_sa_forget_iv(s->ike, msgid);
+  osp_session_send(s, g_byte_array_ref(m.buf), 0);
+  osp_msg_clear(&m);
+}
+
+void osp_session_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
+                             uint8_t spi_size, const uint8_t *data, size_t data_len)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_notify(b, protocol, type, spi, spi_size, data, data_len);
+  send_info(s, OSP_PL_NOTIFY, b);
+}
+
+void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi,
+                             uint8_t spi_size)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_delete(b, protocol, spi, spi_size);
+  send_info(s, OSP_PL_DELETE, b);
+}
+
+void osp_session_send_cfg(OspSession *s, uint32_t msgid, uint8_t type, uint16_t id,
+                          const GByteArray *attrs, bool expect_answer)
+{
+  size_t hlen = osp_hash_len(s->ike->hash);
+  uint8_t zero[64] = { 0 };
+  OspIsakmpHdr h;
+  OspMsg m;
+
+  osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_TRANSACTION, msgid, true);
+  osp_msg_init(&m, &h);
+  osp_msg_add_payload(&m, OSP_PL_HASH, zero, hlen);
+  osp_msg_begin_payload(&m, OSP_PL_ATTR);
+  osp_put_cfg_hdr(m.buf, type, id);
+  if (attrs) {
+    /* a reply carries passwords: room for them and the padding first */
+    osp_byte_array_reserve(m.buf, attrs->len + 64);
+    g_byte_array_append(m.buf, attrs->data, attrs->len);
+  }
+  osp_msg_end_payload(&m);
+  osp_ike_sa_seal(s->ike, &m, msgid, NULL, 0);
+  if (expect_answer)
+    osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
+  else
+    osp_session_send_reply(s, g_byte_array_ref(m.buf));
+  /* m.buf is ciphertext and stays referenced for retransmission: not wiped */
+  osp_msg_clear(&m);
+}
+
+char *osp_session_attr_text(const OspAttr *a)
+{
+  size_t len = MIN(a->len, OSP_MAX_TEXT_ATTR);
+  char *t = g_malloc(len + 1);
+  size_t i;
+
+  for (i = 0; i < len; i++)
+    t[i] = a->data[i] ? (char)a->data[i] : ' '; /* no NUL inside a C string */
+  t[len] = 0;
+  while (len > 0 && t[len - 1] == ' ')
+    t[--len] = 0;
+  if (!g_utf8_validate(t, -1, NULL)) {
+    char *fixed = g_utf8_make_valid(t, -1);
+
+    g_free(t);
+    return fixed;
+  }
+  return t;
+}
+
 /* ---- secrets ---------------------------------------------------------- */
 
 void osp_session_ask_secrets(OspSession *s, const OspSecretKind *kinds, size_t n,
@@ -248,10 +467,10 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
     }
     osp_str_wipe_free(s->profile->group_secret);
     s->profile->group_secret = g_strdup(values[OSP_SECRET_GROUP_SECRET]);
-    osp_phase1_start(s);
+    osp_session_enter(s, S_AM1_SENT);
     return;
   case S_XAUTH_SECRETS:
-    osp_xauth_secrets(s, values);
+    next_step(s, EX_XAUTH, osp_xauth_secrets(s, values));
     return;
   case S_IDLE:
   case S_AM1_SENT:
@@ -280,12 +499,12 @@ static void send_deletes(OspSession *s)
     if (!s->children[i].live)
       continue;
     osp_put32(spi, s->children[i].sa.spi_in);
-    osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
+    osp_session_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
     s->children[i].live = false;
   }
   memcpy(cookies, s->ike->icookie, 8);
   memcpy(cookies + 8, s->ike->rcookie, 8);
-  osp_info_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
+  osp_session_send_delete(s, OSP_PROTO_ISAKMP, cookies, 16);
 }
 
 void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us)
@@ -370,6 +589,98 @@ static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
   return false;
 }
 
+/* An error notify is judged by the exchange it is about. */
+static OspExchOutcome refusal(OspSession *s, const OspNotify *nt)
+{
+  switch (s->state) {
+  case S_QM1_SENT:
+    return osp_quick_refused(s, nt);
+  case S_XAUTH_WAIT:
+  case S_XAUTH_SECRETS:
+  case S_XAUTH_REPLIED:
+    return osp_xauth_refused(s, nt);
+  case S_CFG_SENT:
+    return osp_modecfg_refused(s, nt);
+  case S_ESTABLISHED:
+    if (s->qm.active)
+      return osp_quick_refused(s, nt);
+    g_debug("info: notify %s ignored", osp_notify_name(nt->type));
+    return OSP_EXCH_NEED_MORE;
+  case S_IDLE:
+  case S_WANT_GROUP_SECRET:
+  case S_AM1_SENT:
+  case S_CLOSED:
+    return OSP_EXCH_NEED_MORE;
+  }
+  return OSP_EXCH_NEED_MORE;
+}
+
+/* An authenticated informational message: each notify and Delete goes to
+ * the exchange it concerns. */
+static void info_input(OspSession *s, const OspPayload *pl, size_t n)
+{
+  const char *why = NULL;
+  size_t i;
+
+  s->last_rx = s->now;
+  for (i = 1; i < n && s->state != S_CLOSED; i++) {
+    if (pl[i].type == OSP_PL_NOTIFY) {
+      OspNotify nt;
+
+      if (osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0)
+        continue;
+      if (nt.type == OSP_N_DPD_R_U_THERE || nt.type == OSP_N_DPD_R_U_THERE_ACK)
+        next_step(s, EX_DPD, osp_dpd_input(s, &nt));
+      else if (osp_info_is_refusal(nt.type))
+        next_step(s, EX_INFO, refusal(s, &nt));
+      else
+        next_step(s, EX_INFO, osp_info_notify(s, &nt));
+    } else if (pl[i].type == OSP_PL_DELETE) {
+      OspDelete d;
+
+      if (osp_delete_parse(pl[i].body, pl[i].len, &d, &why) == 0)
+        next_step(s, EX_INFO, osp_info_delete(s, &d));
+    }
+  }
+}
+
+static void transaction_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  const OspPayload *attr = osp_payload_find(pl, n, OSP_PL_ATTR);
+  const char *why = NULL;
+  OspCfg cfg;
+
+  if (!attr || osp_cfg_parse(attr->body, attr->len, &cfg, &why) < 0) {
+    osp_session_reply_rejected(s, why ? why : "a transaction without an attribute payload");
+    return;
+  }
+  if (osp_xauth_owns(&cfg))
+    next_step(s, EX_XAUTH, osp_xauth_input(s, h, &cfg));
+  else
+    next_step(s, EX_MODECFG, osp_modecfg_input(s, h, &cfg));
+}
+
+/* Without its IKE SA the session can neither rekey nor answer DPD: it only
+ * keeps its IPsec SAs until they expire or a successor replaces it. */
+static void ike_gone(OspSession *s)
+{
+  s->established_p1 = false;
+  if (s->state != S_ESTABLISHED || !osp_child_any_live(s) || !s->ops->ike_expiring) {
+    osp_session_fail(s, OSP_ERROR_DISCONNECTED, _("The gateway ended the connection."));
+    return;
+  }
+  /* IPsec SAs outlive their IKE SA in IKEv1: keep carrying traffic while
+   * a new IKE SA is authenticated */
+  g_debug("info: the gateway deleted the IKE SA; its IPsec SAs live on");
+  for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
+    s->children[k].rekey_at = G_MAXINT64;
+  s->dpd_next = G_MAXINT64;
+  osp_session_stop_retransmit(s);
+  osp_quick_clear(s);
+  osp_quick_responder_clear(s);
+  osp_session_ike_expiring(s);
+}
+
 void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 now_us)
 {
   OspIsakmpHdr h;
@@ -397,7 +708,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     return;
   }
   if (s->state == S_AM1_SENT) {
-    osp_phase1_input(s, &h, data, h.length);
+    next_step(s, EX_PHASE1, osp_phase1_input(s, &h, data, h.length));
     return;
   }
   if (memcmp(h.rcookie, s->ike->rcookie, 8) != 0) {
@@ -433,7 +744,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
      * resending it would only be answered with PAYLOAD-MALFORMED */
     if (s->state == S_XAUTH_WAIT)
       osp_session_wait_quietly(s);
-    osp_info_input(s, &h, pl, n);
+    info_input(s, pl, n);
     return;
   case OSP_EXCH_TRANSACTION:
     if (!osp_ike_sa_check_hash(s->ike, h.msgid, pl, n, NULL, 0)) {
@@ -441,16 +752,15 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
       return;
     }
     osp_ike_sa_commit_iv(s->ike, h.msgid, next_iv);
-    osp_xauth_input(s, &h, pl, n);
+    transaction_input(s, &h, pl, n);
     return;
   case OSP_EXCH_QUICK:
     /* quick mode checks its own hashes (HASH(2) covers Ni_b) and only
      * then moves the IV on */
-    if (s->qm.active && h.msgid == s->qm.msgid) {
-      osp_quick_input(s, &h, pl, n, next_iv);
-      return;
-    }
-    osp_quick_peer_input(s, &h, pl, n, next_iv);
+    if (s->qm.active && h.msgid == s->qm.msgid)
+      next_step(s, EX_QUICK, osp_quick_input(s, &h, pl, n, next_iv));
+    else
+      next_step(s, EX_QUICK_RESPONDER, osp_quick_responder_input(s, &h, pl, n, next_iv));
     return;
   default:
     g_debug("dropped exchange type %u", h.exchange);
@@ -553,14 +863,13 @@ static void child_timers(OspSession *s)
       c->live = false;
       osp_put32(spi, spi_in);
       if (s->established_p1)
-        osp_info_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
+        osp_session_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
       s->ops->child_sa_down(s->user, spi_in);
       continue;
     }
     if (s->now >= c->rekey_at) {
       c->rekey_at = G_MAXINT64;
-      if (!s->qm.active && s->state == S_ESTABLISHED)
-        osp_quick_start(s, true);
+      start_rekey(s);
     }
   }
 }
@@ -580,7 +889,7 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     osp_session_ike_expiring(s);
   if (s->pqm.active && now_us >= s->pqm.give_up) {
     g_debug("quick mode (gateway's): no HASH(3) came; forgotten");
-    osp_quick_peer_clear(s);
+    osp_quick_responder_clear(s);
   }
   if (s->state == S_CLOSED)
     return;
@@ -626,16 +935,9 @@ void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gin
 
 void osp_session_start(OspSession *s, gint64 now_us)
 {
-  static const OspSecretKind group_secret = OSP_SECRET_GROUP_SECRET;
-
   s->now = now_us;
   s->last_rx = now_us;
   osp_session_enter(s, S_WANT_GROUP_SECRET);
-  if (!s->profile->group_secret) {
-    osp_session_ask_secrets(s, &group_secret, 1, NULL, false);
-    return;
-  }
-  osp_phase1_start(s);
 }
 
 void osp_session_delete(OspSession *s)
@@ -643,19 +945,8 @@ void osp_session_delete(OspSession *s)
   if (s->state == S_CLOSED)
     return;
   send_deletes(s);
-  retransmit_clear(&s->rt);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, NULL);
-}
-
-void osp_session_established_now(OspSession *s)
-{
-  osp_session_enter(s, S_ESTABLISHED);
-  s->last_rx = s->now;
-  if (s->peer_dpd && s->profile->dpd_idle > 0)
-    s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
-  if (s->params.reauth && s->ops->reauthenticated)
-    s->ops->reauthenticated(s->user);
 }
 
 void osp_session_adopt_children(OspSession *s, OspSession *from)
@@ -693,7 +984,7 @@ bool osp_session_natt_active(const OspSession *s)
 
 int osp_session_dh_group(const OspSession *s)
 {
-  return s->established_p1 ? s->dh_group : 0;
+  return s->established_p1 ? s->p1.dh_group : 0;
 }
 
 bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const char **ret_hash,

@@ -312,9 +312,9 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
   if (f->closed || s->state != S_AM1_SENT)
     return;
   if (!responder)
-    CHECK(osp_dh_new(s->dh_group, &responder) == 0);
+    CHECK(osp_dh_new(s->p1.dh_group, &responder) == 0);
   /* the gateway takes one of the transforms we offered */
-  CHECK(osp_sa_parse(s->sai_b->data, s->sai_b->len, &sai, NULL) == 0);
+  CHECK(osp_sa_parse(s->p1.sai_b->data, s->p1.sai_b->len, &sai, NULL) == 0);
   t = &sai.proposals[0].transforms[choice % sai.proposals[0].n_transforms];
   ap = t->attrs;
   left = t->attrs_len;
@@ -334,9 +334,9 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
   /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b),
    * SKEYID = prf(pre-shared key, Ni_b | Nr_b) (RFC 2409 5, 5.4) */
   ke_r = osp_dh_public(responder, &ke_r_len);
-  ke_i = osp_dh_public(s->dh, &ke_i_len);
+  ke_i = osp_dh_public(s->p1.dh, &ke_i_len);
   CHECK(osp_dh_compute(responder, ke_i, ke_i_len, &gxy) == 0);
-  CHECK(osp_skeyid_psk(hash, (const uint8_t *)"secret", 6, OSP_SLICE(s->ni, sizeof(s->ni)),
+  CHECK(osp_skeyid_psk(hash, (const uint8_t *)"secret", 6, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
                        OSP_SLICE(nonce, sizeof(nonce)), &skeyid) == 0);
   {
     OspSlice parts[6] = {
@@ -344,7 +344,7 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
       OSP_SLICE(ke_i, ke_i_len),
       OSP_SLICE(rcookie, 8),
       OSP_SLICE(s->ike->icookie, 8),
-      OSP_SLICE(s->sai_b->data, s->sai_b->len),
+      OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
       OSP_SLICE(id->data, id->len),
     };
 
@@ -381,8 +381,8 @@ void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size
 uint32_t fuzz_session_msgid(FuzzSession *f, uint8_t sel)
 {
   switch (sel % 8) {
-  case 0: return f->s->cfg_msgid;
-  case 1: return f->s->xauth_msgid;
+  case 0: return f->s->cfg.msgid;
+  case 1: return f->s->xauth.msgid;
   case 2: return f->s->qm.msgid;
   case 3: return f->s->pqm.msgid;
   case 4: return 0;
@@ -440,7 +440,7 @@ static void install_keys(FuzzSession *f, uint8_t flags)
   memset(buf, 0x05, sizeof(buf));
   s->ike->enc_key = osp_secret_new_from(buf, klen);
   memset(s->ike->p1_iv, 0x06, sizeof(s->ike->p1_iv));
-  s->dh_group = 14;
+  s->p1.dh_group = 14;
   s->ike_lifetime = 28800;
   s->ike_soft_at = f->now + (gint64)28800 * G_USEC_PER_SEC * 9 / 10;
   s->peer_dpd = flags & 4;
@@ -485,7 +485,7 @@ static void to_qm1_sent(FuzzSession *f)
   osp_put_attr_var(a, C_IP4_NETMASK, &mask, 4);
   osp_put_attr_var(a, C_IP4_DNS, &dns, 4);
   if (f->profile->vendor == OSP_VENDOR_CISCO)
-    feed_attrs(f, f->s->cfg_msgid, OSP_CFG_REPLY, f->s->cfg_id, a);
+    feed_attrs(f, f->s->cfg.msgid, OSP_CFG_REPLY, f->s->cfg.id, a);
   else
     feed_attrs(f, PUSH_MSGID, OSP_CFG_SET, 9, a);
 }

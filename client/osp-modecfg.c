@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — Mode Config (draft-dukes-ike-mode-cfg-02) with the Cisco Unity
+ * attributes: the gateway assigns the internal address, DNS, split
+ * networks and the banner.
+ *
+ *   pull (Cisco):  HDR*, HASH, ATTR(REQUEST: address, ...)  -->
+ *                                           <--  HDR*, HASH, ATTR(REPLY)
+ *   push (others):                          <--  HDR*, HASH, ATTR(SET: address, ...)
+ *                  HDR*, HASH, ATTR(ACK)  -->
+ */
+#include "osp-session-private.h"
+
+#include <arpa/inet.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+enum {
+  C_IP4_ADDRESS = 1, C_IP4_NETMASK = 2, C_IP4_DNS = 3, C_IP4_NBNS = 4, C_ADDRESS_EXPIRY = 5,
+  C_APPLICATION_VERSION = 7,
+  U_BANNER = 28672, U_SAVE_PASSWD = 28673, U_DEF_DOMAIN = 28674, U_SPLIT_DNS = 28675,
+  U_SPLIT_INCLUDE = 28676, U_NATT_PORT = 28677, U_SPLIT_EXCLUDE = 28678, U_PFS = 28679,
+  U_FW_TYPE = 28680, U_BACKUP_SERVERS = 28681, U_DDNS_HOSTNAME = 28682,
+};
+
+
+void osp_modecfg_start(OspSession *s)
+{
+  static const uint16_t wanted[] = {
+    C_IP4_ADDRESS, C_IP4_NETMASK, C_IP4_DNS, C_IP4_NBNS, C_ADDRESS_EXPIRY, U_BANNER,
+    U_SAVE_PASSWD, U_DEF_DOMAIN, U_SPLIT_DNS, U_SPLIT_INCLUDE, U_SPLIT_EXCLUDE, U_PFS,
+    U_BACKUP_SERVERS,
+  };
+  g_autoptr(GByteArray) attrs = g_byte_array_new();
+  const char *ver = s->profile->app_version ? s->profile->app_version : "Osprey";
+  size_t i;
+
+  osp_put_attr_var(attrs, C_APPLICATION_VERSION, ver, strlen(ver));
+  for (i = 0; i < G_N_ELEMENTS(wanted); i++)
+    osp_put_attr_var(attrs, wanted[i], NULL, 0);
+  s->cfg.msgid = osp_ike_sa_new_msgid();
+  osp_random(&s->cfg.id, sizeof(s->cfg.id));
+  osp_session_send_cfg(s, s->cfg.msgid, OSP_CFG_REQUEST, s->cfg.id, attrs, true);
+}
+
+static void add_split(GArray *list, const OspAttr *a)
+{
+  size_t off;
+
+  for (off = 0; off + 14 <= a->len && list->len < 256; off += 14) {
+    OspSplitNet net;
+
+    memcpy(&net.addr, a->data + off, 4);
+    memcpy(&net.mask, a->data + off + 4, 4);
+    net.protocol = osp_get16(a->data + off + 8);
+    net.sport = osp_get16(a->data + off + 10);
+    net.dport = osp_get16(a->data + off + 12);
+    g_array_append_val(list, net);
+  }
+}
+
+/* strongSwan sends one SPLIT_DNS attribute per domain, Cisco one list:
+ * all of them reach the script, joined with spaces as vpnc does
+ * ("corp.example lab.example") */
+static void add_split_dns(OspIpConfig *c, const OspAttr *a)
+{
+  g_autofree char *v = osp_session_attr_text(a);
+  char *joined;
+
+  if (!*v || (c->split_dns && strlen(c->split_dns) + strlen(v) >= OSP_MAX_TEXT_ATTR))
+    return;
+  if (!c->split_dns) {
+    c->split_dns = g_steal_pointer(&v);
+    return;
+  }
+  joined = g_strconcat(c->split_dns, " ", v, NULL);
+  g_free(c->split_dns);
+  c->split_dns = joined;
+}
+
+static void add_addr(GArray *list, const OspAttr *a)
+{
+  struct in_addr in;
+
+  if (a->len != 4 || list->len >= 16)
+    return;
+  memcpy(&in, a->data, 4);
+  g_array_append_val(list, in);
+}
+
+static bool apply_config(OspSession *s, const OspCfg *cfg)
+{
+  OspIpConfig *c = s->ipcfg;
+  const uint8_t *p = cfg->attrs;
+  size_t left = cfg->attrs_len;
+  const char *why;
+  OspAttr a;
+
+  while (osp_attr_next(&p, &left, &a, &why) > 0) {
+    uint32_t v = 0;
+
+    switch (a.type) {
+    case C_IP4_ADDRESS: if (a.len == 4) memcpy(&c->address, a.data, 4); break;
+    case C_IP4_NETMASK: if (a.len == 4) memcpy(&c->netmask, a.data, 4); break;
+    case C_IP4_DNS: add_addr(c->dns, &a); break;
+    case C_IP4_NBNS: add_addr(c->nbns, &a); break;
+    case C_ADDRESS_EXPIRY: if (osp_attr_uint(&a, &v) == 0) c->address_expiry = v; break;
+    case U_BANNER: g_free(c->banner); c->banner = osp_session_attr_text(&a); break;
+    case U_SAVE_PASSWD: if (osp_attr_uint(&a, &v) == 0) c->save_password = v != 0; break;
+    case U_DEF_DOMAIN: g_free(c->default_domain); c->default_domain = osp_session_attr_text(&a); break;
+    case U_SPLIT_DNS: add_split_dns(c, &a); break;
+    case U_SPLIT_INCLUDE: add_split(c->split_inc, &a); break;
+    case U_SPLIT_EXCLUDE: add_split(c->split_exc, &a); break;
+    case U_PFS: if (osp_attr_uint(&a, &v) == 0) c->pfs_group = (int)v; break;
+    case U_BACKUP_SERVERS: g_free(c->backup_servers); c->backup_servers = osp_session_attr_text(&a); break;
+    default: break;
+    }
+  }
+  if (c->address.s_addr == 0) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+                     _("The gateway did not assign an internal IPv4 address (Mode Config)."));
+    return false;
+  }
+  if (s->profile->no_split)
+    g_array_set_size(c->split_inc, 0);
+  osp_ip_config_sanitize(c); /* before a script, the daemon or a terminal sees them */
+  c->gateway = s->params.peer.sin_addr;
+  {
+    char ip[INET_ADDRSTRLEN];
+
+    inet_ntop(AF_INET, &c->address, ip, sizeof(ip));
+    g_debug("mode config: address %s, %u DNS, %u split-include, banner %s", ip, c->dns->len,
+            c->split_inc->len, c->banner ? "yes" : "no");
+  }
+  s->ops->ip_config(s->user, c);
+  return true;
+}
+
+OspExchOutcome osp_modecfg_input(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cfg)
+{
+  switch (cfg->type) {
+  case OSP_CFG_SET:
+    if (s->state != S_CFG_SENT && s->state != S_XAUTH_WAIT)
+      return OSP_EXCH_NEED_MORE;
+    /* push */
+    osp_session_stop_retransmit(s);
+    osp_session_send_cfg(s, h->msgid, OSP_CFG_ACK, cfg->identifier, NULL, false);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
+    return apply_config(s, cfg) ? OSP_EXCH_DONE : OSP_EXCH_FAILED;
+  case OSP_CFG_REPLY:
+    if (s->state != S_CFG_SENT || h->msgid != s->cfg.msgid)
+      return OSP_EXCH_NEED_MORE;
+    osp_session_stop_retransmit(s);
+    osp_ike_sa_forget_iv(s->ike, h->msgid);
+    return apply_config(s, cfg) ? OSP_EXCH_DONE : OSP_EXCH_FAILED;
+  default:
+    g_debug("transaction: dropped attribute message of type %u", cfg->type);
+    return OSP_EXCH_NEED_MORE;
+  }
+}
+
+OspExchOutcome osp_modecfg_refused(OspSession *s, const OspNotify *nt)
+{
+  osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED,
+                   _("The gateway refused the configuration request (%s)."),
+                   osp_notify_name(nt->type));
+  return OSP_EXCH_FAILED;
+}
+
