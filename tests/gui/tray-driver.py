@@ -19,6 +19,9 @@ the lab gateway.  One phase per call:
                            (.conf, .pcf, a bad file), Export read back
   tray-driver.py busy      (tray-fake.sh) the editor while ospreyd is stopped:
                            spinner, still answering, Close cancels
+  tray-driver.py two       two tunnels at once (lab and bob): one refused for
+                           its routes, then both up, menu and details, one
+                           disconnected while the other pings
   tray-driver.py sni       the StatusNotifierItem path (sni-host.py): item
                            properties, dbusmenu layout, Connect/Disconnect
                            through Event
@@ -176,20 +179,26 @@ def wait_notification(summary, since, timeout=40):
 
 # ---- the lab
 
-def tunnel_up():
-    route = subprocess.run(["ip", "-n", NS, "-o", "route", "get", PROTECTED],
+def tunnel_dev(host=PROTECTED):
+    """The tun device the way to host leaves by, or None."""
+    route = subprocess.run(["ip", "-n", NS, "-o", "route", "get", host],
                            capture_output=True, text=True).stdout
-    if " dev tun" not in route:
+    m = re.search(r" dev (tun\d+)", route)
+    return m.group(1) if m else None
+
+
+def tunnel_up(host=PROTECTED):
+    if not tunnel_dev(host):
         return False
     return subprocess.run(["ip", "netns", "exec", NS, "ping", "-q", "-n", "-c", "1", "-W",
-                           "0.2", PROTECTED], stdout=subprocess.DEVNULL).returncode == 0
+                           "0.2", host], stdout=subprocess.DEVNULL).returncode == 0
 
 
-def wait_tunnel(timeout=30):
+def wait_tunnel(timeout=30, host=PROTECTED):
     end = time.monotonic() + timeout
-    while not tunnel_up():
+    while not tunnel_up(host):
         if time.monotonic() > end:
-            fail("no ping through the tunnel to " + PROTECTED)
+            fail("no ping through the tunnel to " + host)
         time.sleep(0.02)
     return time.monotonic()
 
@@ -265,8 +274,8 @@ def phase_xembed():
         fail("the connected notification names no address: " + n["body"])
     wait_tunnel()
     note("connected, ping through the tunnel, notification: " + n["body"])
-    if keyring() != PASSWORD:
-        fail("Remember did not put the password in the keyring")
+    # libsecret stores asynchronously
+    wait_for("Remember to put the password in the keyring", lambda: keyring() == PASSWORD, 10)
 
     menu_item("Disconnect lab")
     wait_for("the age in the menu",
@@ -367,6 +376,94 @@ def phase_restart():
     menu_item("lab: Disconnected")
     close_menu()
     note("a rejected stored password is cleared from the keyring and asked for")
+
+
+# ---- two: two tunnels at once (lab as alice for 198.51.100.0/25, bob as
+# bob for 198.51.100.128/25; tray-lab.sh sets them up)
+
+SECOND_HOST = "198.51.100.129"
+
+
+def details_of(status_item, name):
+    """Opens the details of one connection from its menu row; returns
+    (address, interface)."""
+    click(menu_item(status_item))
+    w = wait_for("the details of " + name,
+                 lambda: find(app(), "Osprey VPN details: " + name, "frame"), 20)
+    addr = wait_for("the address in the details of " + name,
+                    lambda: (lambda a: a if re.match(r"198\.18\.1\.\d+$", a) else None)(
+                        text_of(find(w, "Address in the VPN", "label"))))
+    dev = text_of(find(w, "Interface", "label"))
+    screenshot("details-" + name)
+    click(find(w, "Close", "push button"))
+    wait_for("the details window to close",
+             lambda: not find(app(), "Osprey VPN details: " + name, "frame"), 10)
+    return addr, dev
+
+
+def phase_two():
+    n0 = len(notifications())
+    menu_click("Connect lab")
+    d, entry = password_dialog(expect_retry=False)
+    entry.text = PASSWORD
+    if find(d, "Remember in the keyring", "check box").checked:
+        click(find(d, "Remember in the keyring", "check box"))  # sni asks again
+    click(find(d, "Connect", "push button"))
+    click(find(dialog("Message from the gateway of lab"), "Accept", "push button"))
+    wait_notification("Connected to lab", n0)
+    wait_tunnel()
+
+    # bob as the gateway sends it (198.51.100.0/24) overlaps lab's routes:
+    # refused, and the tray says why
+    n1 = len(notifications())
+    menu_click("Connect bob")
+    n = wait_notification("Could not connect to bob", n1)
+    if "conflict" not in n["body"]:
+        fail("the refused second tunnel's notification does not say why: %r" % n)
+    if not tunnel_up():
+        fail("lab's tunnel went down when bob was refused")
+    note("a second tunnel with overlapping routes: %r" % n["body"])
+
+    # with its own networks bob comes up beside lab
+    subprocess.run([os.environ["OSPREY"], "set", "bob", "target-networks=198.51.100.128/25"],
+                   check=True, stdout=subprocess.DEVNULL)
+    n2 = len(notifications())
+    menu_click("Connect bob")
+    click(find(dialog("Message from the gateway of bob"), "Accept", "push button"))
+    wait_notification("Connected to bob", n2)
+    wait_tunnel(host=SECOND_HOST)
+    if tunnel_dev() == tunnel_dev(SECOND_HOST):
+        fail("both networks through %s" % tunnel_dev())
+    if not tunnel_up():
+        fail("lab's tunnel went down when bob came up")
+    open_menu()
+    for want in ("lab: Connected, less than a minute", "bob: Connected, less than a minute",
+                 "Disconnect lab", "Disconnect bob"):
+        wait_for("%r in the menu" % want, lambda: find(app(), want, "menu item"), 10)
+    screenshot("menu-two")
+    close_menu()
+    lab_addr, lab_dev = details_of("lab: Connected, less than a minute", "lab")
+    bob_addr, bob_dev = details_of("bob: Connected, less than a minute", "bob")
+    if lab_addr == bob_addr or lab_dev != tunnel_dev() or bob_dev != tunnel_dev(SECOND_HOST):
+        fail("details: lab %s on %s, bob %s on %s" % (lab_addr, lab_dev, bob_addr, bob_dev))
+    note("two tunnels: lab %s on %s, bob %s on %s, both pinging" % (
+        lab_addr, lab_dev, bob_addr, bob_dev))
+
+    # disconnecting one leaves the other up
+    n3 = len(notifications())
+    menu_click("Disconnect bob")
+    wait_notification("Disconnected from bob", n3)
+    wait_for("bob's tunnel to go", lambda: tunnel_dev(SECOND_HOST) is None, 20)
+    for _ in range(5):
+        if not tunnel_up():
+            fail("lab stopped pinging when bob disconnected")
+    menu_item("bob: Disconnected")
+    menu_item("lab: Connected, less than a minute")
+    close_menu()
+    note("bob disconnected, lab still pinging through " + tunnel_dev())
+    menu_click("Disconnect lab")
+    wait_tunnel_down()
+    close_menu()
 
 
 def osprey_json(*args):
@@ -701,7 +798,8 @@ def phase_sni():
 
 def main():
     phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
-              "sni": phase_sni, "token": phase_token, "files": phase_files, "busy": phase_busy}
+              "sni": phase_sni, "token": phase_token, "files": phase_files, "busy": phase_busy,
+              "two": phase_two}
     phases[sys.argv[1]]()
     for f in figures:
         note("figure: " + f)

@@ -23,7 +23,7 @@
 # restarted under the tray; a rejected stored password is cleared), editor
 # (the profile editor: Update, AddProfile refused and accepted, duplicate,
 # delete), a gateway crash (the "lost, reconnecting" and "connected"
-# notifications), sni (the StatusNotifierItem path against a test
+# notifications), two (two tunnels at once), sni (the StatusNotifierItem path against a test
 # watcher/host).  Screenshots in
 # $OSPREY_ARTIFACTS_DIR (default: the build's meson-logs/gui-shots when run
 # by meson, else $LAB_DIR/desktop/shots, kept).  Exit 0 pass, 1 fail,
@@ -124,6 +124,8 @@ driver()
 }
 
 trap cleanup EXIT
+# a second XAUTH user, for two tunnels at once
+LAB_SECRETS_EXTRA=$'  xauth-bob {\n    id = bob\n    secret = "bob-password"\n  }'
 lab_up >/dev/null || exit $?
 ARTIFACTS=${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:+$MESON_BUILD_ROOT/meson-logs/gui-shots}}
 : "${ARTIFACTS:=$LAB_DIR.shots}"
@@ -205,6 +207,19 @@ stop_pid "$PING_PID"
 PING_PID=
 "$OSPREY" disconnect lab >/dev/null || fail "osprey disconnect lab"
 note "gateway back: reconnected, notified"
+
+# two tunnels at once: lab (alice) for the lower half of the protected
+# network, bob for the upper half, where the gateway answers too
+"$OSPREY" set lab target-networks=198.51.100.0/25 >/dev/null || fail "osprey set lab"
+sed 's/^Xauth username .*/Xauth username bob/' "$LAB_DIR/lab.conf" >"$LAB_DIR/bob.conf"
+echo "Xauth password bob-password" >>"$LAB_DIR/bob.conf"
+"$OSPREY" import "$LAB_DIR/bob.conf" --name bob >/dev/null || fail "import bob"
+# lab's connection has UDP port 500
+"$OSPREY" set bob local-port=0 >/dev/null || fail "osprey set bob"
+lab_exec_gw ip addr add 198.51.100.129/32 dev lo || fail "a second protected host"
+driver two
+"$OSPREY" set lab target-networks= >/dev/null || fail "osprey set lab"
+"$OSPREY" delete bob >/dev/null || fail "osprey delete bob"
 
 # the StatusNotifierItem path: a watcher appears, a new tray uses it
 stop_pid "$TRAY_PID"

@@ -96,6 +96,7 @@ fi
 : "${LAB_CONN_EXTRA:=}"       # raw swanctl.conf lines for the connection
 : "${LAB_CHILD_EXTRA:=}"      # raw swanctl.conf lines for the child
 : "${LAB_POOL_EXTRA:=}"       # raw swanctl.conf lines for the pool
+: "${LAB_SECRETS_EXTRA:=}"    # raw swanctl.conf lines for the secrets (more XAUTH users)
 
 : "${LAB_IPERF_PORT:=5201}"
 : "${LAB_ECHO_PORT:=7}"
@@ -445,6 +446,7 @@ EOF
     echo "    id = $LAB_USER"
     echo "    secret = \"$LAB_PASSWORD\""
     echo "  }"
+    [ -n "$LAB_SECRETS_EXTRA" ] && printf '%s\n' "$LAB_SECRETS_EXTRA"
     echo "}"
   } >"$LAB_DIR/swanctl.conf"
 }
