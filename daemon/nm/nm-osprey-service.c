@@ -177,16 +177,45 @@ static GVariant *routes(const GArray *split)
   return g_variant_builder_end(&b);
 }
 
+/* Why NetworkManager must not apply what Mode Config gave (a sentence),
+ * or NULL: NetworkManager would configure a loopback, multicast or the
+ * gateway's own address on the device, and a default route in a split
+ * list would take all traffic that the split tunnel promised to leave. */
+static char *ip_config_problem(const OspIpConfig *cfg, int prefix)
+{
+  uint32_t a = ntohl(cfg->address.s_addr);
+  char ip[INET_ADDRSTRLEN];
+
+  inet_ntop(AF_INET, &cfg->address, ip, sizeof(ip));
+  if (!cfg->tundev)
+    return g_strdup(_("The tunnel has no device"));
+  if (a >> 24 == 0 || a >> 24 == 127 || a >= 0xe0000000u)
+    return g_strdup_printf(_("The gateway assigned %s to the tunnel, which is not a usable host "
+                             "address"),
+                           ip);
+  if (cfg->address.s_addr == cfg->gateway.s_addr)
+    return g_strdup_printf(_("The gateway assigned its own address %s to the tunnel"), ip);
+  if (prefix <= 0) {
+    inet_ntop(AF_INET, &cfg->netmask, ip, sizeof(ip));
+    return g_strdup_printf(_("The gateway's netmask %s is not usable"), ip);
+  }
+  for (guint i = 0; cfg->split_inc && i < cfg->split_inc->len; i++)
+    if (g_array_index(cfg->split_inc, OspSplitNet, i).mask.s_addr == 0)
+      return g_strdup(_("The gateway's split-tunnel list holds the default route 0.0.0.0/0, "
+                        "which a split tunnel cannot take"));
+  return NULL;
+}
+
 static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
 {
   NMVpnServicePlugin *plugin = NM_VPN_SERVICE_PLUGIN(self);
   GVariantBuilder config, ip4;
   int prefix = cfg->netmask.s_addr ? osp_netmask_len(cfg->netmask) : 32;
   bool split = cfg->split_inc && cfg->split_inc->len > 0;
+  g_autofree char *problem = ip_config_problem(cfg, prefix);
 
-  if (!cfg->address.s_addr || prefix <= 0 || !cfg->tundev) {
-    fail(self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG,
-         _("The gateway gave no usable IPv4 address for the tunnel"));
+  if (problem) {
+    fail(self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG, problem);
     return;
   }
   g_variant_builder_init(&config, G_VARIANT_TYPE_VARDICT);

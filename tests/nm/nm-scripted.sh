@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Token codes through NetworkManager: nm-osprey-service under a real
-# NetworkManager (tests/nm/nm-ns.sh) against the scripted gateway on real
-# sockets (tests/lab/osp-lab-gateway.c), which asks what strongSwan cannot:
+# nm-osprey-service under a real NetworkManager (tests/nm/nm-ns.sh) against
+# the scripted gateway on real sockets (tests/lab/osp-lab-gateway.c), for
+# what strongSwan cannot do: token codes, a new PIN, a Mode Config of our
+# choosing.
 #
 #   [osp-cl-ID + mount/UTS ns]                       [osp-gw-ID]
 #   nmcli --ask con up (a pty) ─ NetworkManager ──► osp-lab-gateway 192.0.2.1
@@ -11,13 +12,19 @@
 #     --external-ui-mode          (SecretsRequired      PASSCODE [+ NEXT_PIN]
 #     "Token code:" "New PIN:"     with hints)        ESP: answers pings
 #
-#   nm-token.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN AUTH_DIALOG LAB_GATEWAY
+#   nm-scripted.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN AUTH_DIALOG LAB_GATEWAY
 #
 # Checks: a wrong token code gets the gateway's "try again" and a second
 # prompt, the right one brings the VPN to "activated", the gateway logged
-# the codes typed and a ping goes through; a "new PIN" round asks for the
-# PIN after the code and the gateway got it.  TAP output; 77 when not root
-# or a tool is missing.
+# the codes typed and a ping goes through, no code is saved; a "new PIN"
+# round asks for the PIN after the code; one wrong code and no retry is a
+# login failure.  The service keeps its state in the directory given, and
+# with --persist still ends on SIGTERM with the tunnel torn down.  An IP
+# configuration NetworkManager must not apply (a loopback or the gateway's
+# own address, a non-contiguous netmask, the default route in a split
+# list, no address) fails as "bad IP config" with the reason in the log,
+# and leaves the namespace's addresses, routes and resolv.conf as they
+# were.  TAP output; 77 when not root or a tool is missing.
 set -u
 
 SERVICE=$(readlink -f "$1")
@@ -170,5 +177,40 @@ for _ in $(seq 50); do
 done
 check "SIGTERM: NetworkManager no longer shows the VPN activated" test $left = 1
 rm -f "$NM_DIR/service.args"
+
+# ---- IP configurations NetworkManager must not apply: the VPN fails with
+# the reason, and the namespace is left as it was
+# bad_ip TEXT REASON-REGEX GATEWAY-OPTIONS...  (FAILURE=connect-failed: the
+# engine itself refuses it, before NetworkManager sees an IP configuration)
+bad_ip()
+{
+  local text=$1 why=$2 before after out failure=${FAILURE:-bad-ip-config}
+  shift 2
+  lab_scripted_gateway_start "$GATEWAY" "$@" || return 1
+  before=$(ip -n "$LAB_NS_CL" -o addr; ip -n "$LAB_NS_CL" route show table all; sha256sum <"$resolv")
+  out=$(nm_exec nmcli --wait 40 connection up lab-saved 2>&1)
+  echo "$out" | sed 's/^/# /'
+  check "$text: con up fails" test "$(con_state lab-saved)" != activated
+  last=$(grep '"lab-saved"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
+  check "$text: NM records the failure as $failure" grep -q "failure: $failure" <<<"$last"
+  check "$text: the service logged why" bash -c "tail -n 40 '$NM_DIR/service.log' | grep -q -E '$why'"
+  for _ in $(seq 30); do
+    ip -n "$LAB_NS_CL" -o link | grep -q ' tun' || break
+    sleep 0.1
+  done
+  after=$(ip -n "$LAB_NS_CL" -o addr; ip -n "$LAB_NS_CL" route show table all; sha256sum <"$resolv")
+  check "$text: addresses, routes and resolv.conf as before" test "$after" = "$before"
+  [ "$after" = "$before" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
+  nm_exec nmcli connection down lab-saved >/dev/null 2>&1
+  return 0
+}
+bad_ip "a loopback address" 'assigned 127\.0\.0\.1' --address 127.0.0.1
+bad_ip "a multicast address" 'assigned 224\.0\.0\.5' --address 224.0.0.5
+bad_ip "the gateway's own address" "own address $LAB_GW_ADDR" --address "$LAB_GW_ADDR"
+bad_ip "a non-contiguous netmask" 'netmask 255\.0\.255\.0 is not usable' --netmask 255.0.255.0
+bad_ip "the default route in the split list" 'split-tunnel list.*0\.0\.0\.0/0' \
+  --split 198.51.100.0/255.255.255.0 --split 0.0.0.0/0.0.0.0
+FAILURE=connect-failed bad_ip "no address" 'did not assign an internal IPv4 address' \
+  --address 0.0.0.0
 
 tap_end
