@@ -14,9 +14,9 @@
 
 static char setting_type(const char *key)
 {
-  const OspDBusSettingKey *k = osp_dbus_setting_key(key);
+  const OspSetting *k = osp_setting_dbus(key);
 
-  return k ? k->type : 0;
+  return k ? k->dbus_type : 0;
 }
 
 static GVariant *parse_bool(const char *value)
@@ -346,12 +346,16 @@ static char *edit_text(OspDBusProfile *p)
                            "# Delete a line, or empty its value, to reset the key.\n"
                            "# Secrets are not shown; store them with: osprey secrets %s\n"),
                          osp_dbus_profile_get_name(p), osp_dbus_profile_get_name(p));
-  for (size_t i = 0; i < G_N_ELEMENTS(osp_dbus_setting_keys); i++) {
-    g_autoptr(GVariant) v =
-        settings ? g_variant_lookup_value(settings, osp_dbus_setting_keys[i].key, NULL) : NULL;
-    g_autofree char *text = v ? osp_cli_variant_to_text(v) : NULL;
+  for (size_t i = 0; i < OSP_SETTING_N; i++) {
+    const char *key = osp_settings[i].key;
+    g_autoptr(GVariant) v = NULL;
+    g_autofree char *text = NULL;
 
-    g_string_append_printf(s, "%s%s=%s\n", text ? "" : "#", osp_dbus_setting_keys[i].key, text ? text : "");
+    if (!osp_settings[i].dbus_type)
+      continue;
+    v = settings ? g_variant_lookup_value(settings, key, NULL) : NULL;
+    text = v ? osp_cli_variant_to_text(v) : NULL;
+    g_string_append_printf(s, "%s%s=%s\n", text ? "" : "#", key, text ? text : "");
   }
   return g_string_free(s, FALSE);
 }
@@ -405,11 +409,16 @@ static int collect_changes(OspCli *cli, OspDBusProfile *p, const char *text,
                            line);
     g_hash_table_replace(edited, g_strdup(line), g_strdup(eq + 1));
   }
-  for (size_t i = 0; i < G_N_ELEMENTS(osp_dbus_setting_keys); i++) {
-    const char *key = osp_dbus_setting_keys[i].key, *now = g_hash_table_lookup(edited, key);
-    g_autoptr(GVariant) old = current ? g_variant_lookup_value(current, key, NULL) : NULL;
-    g_autofree char *before = old ? osp_cli_variant_to_text(old) : NULL;
+  for (size_t i = 0; i < OSP_SETTING_N; i++) {
+    const char *key = osp_settings[i].key, *now = g_hash_table_lookup(edited, key);
+    g_autoptr(GVariant) old = NULL;
+    g_autofree char *before = NULL;
     GVariant *v;
+
+    if (!osp_settings[i].dbus_type)
+      continue;
+    old = current ? g_variant_lookup_value(current, key, NULL) : NULL;
+    before = old ? osp_cli_variant_to_text(old) : NULL;
 
     if ((!now || !*now) && before) {
       g_ptr_array_add(reset, g_strdup(key));

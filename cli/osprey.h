@@ -22,7 +22,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
-#define OSP_CLI_BUS_NAME "net.ospreyvpn.Osprey1"
+#define OSP_CLI_BUS_NAME OSP_DBUS_NAME /* osp-config.h */
 #define OSP_CLI_MANAGER_PATH "/net/ospreyvpn/Osprey1"
 #define OSP_CLI_ERROR_PREFIX "net.ospreyvpn.Osprey1.Error."
 

@@ -58,6 +58,7 @@
 #include "osp-error.h"
 #include "osp-isakmp.h"
 #include "osp-netcfg.h"
+#include "osp-settings.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -495,56 +496,56 @@ typedef enum {
 } FieldType;
 
 typedef struct {
-  const char *key;     /* keyfile key */
-  const char *keyword; /* vpnc keyword */
+  OspSettingId id;     /* its key and vpnc keyword: osp_settings[id] */
   FieldType type;
   size_t offset;
   unsigned min, max;   /* T_UINT; 0 is also accepted when zero_ok */
   bool zero_ok;
 } ProfileField;
 
-#define F(key, kw, type, member) { key, kw, type, offsetof(OspProfile, member), 0, 0, false }
-#define FU(key, kw, member, lo, hi, z) { key, kw, T_UINT, offsetof(OspProfile, member), lo, hi, z }
+#define F(id, type, member) { OSP_SETTING_##id, type, offsetof(OspProfile, member), 0, 0, false }
+#define FU(id, member, lo, hi, z) { OSP_SETTING_##id, T_UINT, offsetof(OspProfile, member), lo, hi, z }
 
 static const ProfileField fields[] = {
-  F("name", "Profile name", T_STRING, name),
-  F("description", "Description", T_STRING, description),
-  F("gateway", "IPSec gateway", T_GATEWAY, gateway),
-  F("group-id", "IPSec ID", T_STRING, group_id),
-  F("group-secret", "IPSec secret", T_SECRET, group_secret),
-  F("username", "Xauth username", T_STRING, username),
-  F("password", "Xauth password", T_SECRET, password),
-  F("domain", "Domain", T_STRING, domain),
-  F("id-type", "ID type", T_ID_TYPE, id_type),
-  F("vendor", "Vendor", T_VENDOR, vendor),
-  F("app-version", "Application version", T_STRING, app_version),
-  F("dh-group", "IKE DH Group", T_DH, dh_group),
-  F("pfs", "Perfect Forward Secrecy", T_PFS, pfs_group),
-  F("enable-single-des", "Enable Single DES", T_BOOL, enable_single_des),
-  F("enable-weak-encryption", "Enable weak encryption", T_BOOL, enable_weak_encryption),
-  F("enable-weak-authentication", "Enable weak authentication", T_BOOL,
-    enable_weak_authentication),
-  F("enable-weak-dh-group", "Enable weak DH group", T_BOOL, enable_weak_dh_group),
-  F("natt-mode", "NAT Traversal Mode", T_NATT, natt_mode),
-  F("local-port", "Local Port", T_PORT, local_port),
-  F("cisco-udp-port", "Cisco UDP Encapsulation Port", T_PORT, cisco_udp_port),
-  F("interface-name", "Interface name", T_IFNAME, ifname),
-  FU("mtu", "Interface MTU", mtu, MTU_MIN, MTU_MAX, true),
-  FU("dpd-idle", "DPD idle timeout (our side)", dpd_idle, DPD_IDLE_MIN, DPD_IDLE_MAX, true),
-  FU("dpd-timeout", "DPD timeout", dpd_timeout, DPD_TIMEOUT_MIN, DPD_TIMEOUT_MAX, false),
-  F("script", "Script", T_STRING, script),
-  F("password-helper", "Password helper", T_STRING, password_helper),
-  FU("ike-lifetime", "IKE lifetime", ike_lifetime, LIFETIME_MIN, LIFETIME_MAX, false),
-  FU("ipsec-lifetime", "IPSec lifetime", ipsec_lifetime, LIFETIME_MIN, LIFETIME_MAX, false),
-  F("target-networks", "Target networks", T_NETWORKS, target_networks),
-  F("keep-credentials", "Keep credentials", T_BOOL, keep_credentials),
-  F("no-split", "No split tunnel", T_BOOL, no_split),
+  F(NAME, T_STRING, name),
+  F(DESCRIPTION, T_STRING, description),
+  F(GATEWAY, T_GATEWAY, gateway),
+  F(GROUP_ID, T_STRING, group_id),
+  F(GROUP_SECRET, T_SECRET, group_secret),
+  F(USERNAME, T_STRING, username),
+  F(PASSWORD, T_SECRET, password),
+  F(DOMAIN, T_STRING, domain),
+  F(ID_TYPE, T_ID_TYPE, id_type),
+  F(VENDOR, T_VENDOR, vendor),
+  F(APP_VERSION, T_STRING, app_version),
+  F(DH_GROUP, T_DH, dh_group),
+  F(PFS, T_PFS, pfs_group),
+  F(ENABLE_SINGLE_DES, T_BOOL, enable_single_des),
+  F(ENABLE_WEAK_ENCRYPTION, T_BOOL, enable_weak_encryption),
+  F(ENABLE_WEAK_AUTHENTICATION, T_BOOL, enable_weak_authentication),
+  F(ENABLE_WEAK_DH_GROUP, T_BOOL, enable_weak_dh_group),
+  F(NATT_MODE, T_NATT, natt_mode),
+  F(LOCAL_PORT, T_PORT, local_port),
+  F(CISCO_UDP_PORT, T_PORT, cisco_udp_port),
+  F(INTERFACE_NAME, T_IFNAME, ifname),
+  FU(MTU, mtu, MTU_MIN, MTU_MAX, true),
+  FU(DPD_IDLE, dpd_idle, DPD_IDLE_MIN, DPD_IDLE_MAX, true),
+  FU(DPD_TIMEOUT, dpd_timeout, DPD_TIMEOUT_MIN, DPD_TIMEOUT_MAX, false),
+  F(SCRIPT, T_STRING, script),
+  F(PASSWORD_HELPER, T_STRING, password_helper),
+  FU(IKE_LIFETIME, ike_lifetime, LIFETIME_MIN, LIFETIME_MAX, false),
+  FU(IPSEC_LIFETIME, ipsec_lifetime, LIFETIME_MIN, LIFETIME_MAX, false),
+  F(TARGET_NETWORKS, T_NETWORKS, target_networks),
+  F(KEEP_CREDENTIALS, T_BOOL, keep_credentials),
+  F(NO_SPLIT, T_BOOL, no_split),
 };
 
 #undef F
 #undef FU
 
 #define N_FIELDS G_N_ELEMENTS(fields)
+#define FIELD_KEY(f) (osp_settings[(f)->id].key)
+#define FIELD_KEYWORD(f) (osp_settings[(f)->id].vpnc)
 #define FIELD_PTR(p, f) ((void *)((char *)(p) + (f)->offset))
 #define FIELD_CPTR(p, f) ((const void *)((const char *)(p) + (f)->offset))
 
@@ -764,7 +765,7 @@ static const ProfileField *field_by_key(const char *key)
   size_t i;
 
   for (i = 0; i < N_FIELDS; i++)
-    if (strcmp(fields[i].key, key) == 0)
+    if (strcmp(FIELD_KEY(&fields[i]), key) == 0)
       return &fields[i];
   return NULL;
 }
@@ -853,7 +854,7 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
     return FALSE;
   }
   for (i = 0; i < N_FIELDS; i++)
-    if (!field_check(&fields[i], p, fields[i].keyword, error))
+    if (!field_check(&fields[i], p, FIELD_KEYWORD(&fields[i]), error))
       return FALSE;
   if (p->id_type == OSP_ID_IPV4_ADDR && !parse_ipv4(p->group_id, &addr)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
@@ -1046,7 +1047,7 @@ static const struct {
 
 static const char *vpnc_keyword(size_t id)
 {
-  return id < N_FIELDS ? fields[id].keyword : vpnc_extras[id - N_FIELDS].keyword;
+  return id < N_FIELDS ? FIELD_KEYWORD(&fields[id]) : vpnc_extras[id - N_FIELDS].keyword;
 }
 
 static bool vpnc_takes_value(size_t id)
@@ -1371,8 +1372,8 @@ char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets)
     if (f->type == T_SECRET && !with_secrets)
       continue;
     /* never write what could not be read back, nor a line break (CVE-2018-10900) */
-    if (!field_check(f, p, f->keyword, NULL)) {
-      g_string_append_printf(s, "# %s omitted: invalid value\n", f->keyword);
+    if (!field_check(f, p, FIELD_KEYWORD(f), NULL)) {
+      g_string_append_printf(s, "# %s omitted: invalid value\n", FIELD_KEYWORD(f));
       continue;
     }
     v = field_to_text(f, p);
@@ -1381,9 +1382,9 @@ char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets)
       continue;
     if (f->type == T_BOOL)
       /* vpnc switches a boolean on whatever follows it: write "on" bare */
-      vpnc_append(s, f->keyword, *(const bool *)FIELD_CPTR(p, f) ? NULL : "no");
+      vpnc_append(s, FIELD_KEYWORD(f), *(const bool *)FIELD_CPTR(p, f) ? NULL : "no");
     else
-      vpnc_append(s, f->keyword, v);
+      vpnc_append(s, FIELD_KEYWORD(f), v);
     if (f->type == T_SECRET)
       OPENSSL_cleanse(v, strlen(v));
   }
@@ -1684,9 +1685,9 @@ GKeyFile *osp_profile_to_keyfile(const OspProfile *p, bool with_secrets)
     if (!v || g_strcmp0(v, d) == 0)
       continue;
     if (f->type == T_BOOL)
-      g_key_file_set_boolean(kf, KEYFILE_GROUP, f->key, *(const bool *)FIELD_CPTR(p, f));
+      g_key_file_set_boolean(kf, KEYFILE_GROUP, FIELD_KEY(f), *(const bool *)FIELD_CPTR(p, f));
     else
-      g_key_file_set_string(kf, KEYFILE_GROUP, f->key, v);
+      g_key_file_set_string(kf, KEYFILE_GROUP, FIELD_KEY(f), v);
     if (f->type == T_SECRET)
       OPENSSL_cleanse(v, strlen(v));
   }

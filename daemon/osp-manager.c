@@ -246,7 +246,7 @@ static void update_saved_secrets(OspManager *m, ProfileEntry *e)
 
   if (!secrets)
     g_warning("%s", error->message);
-  for (const char *const *k = osp_secret_setting_keys; *k; k++)
+  for (const char *const *k = osp_setting_secret_keys(); *k; k++)
     if ((secrets && g_hash_table_contains(secrets, *k)) ||
         g_key_file_has_key(e->kf, OSP_PROFILE_GROUP, *k, NULL))
       g_ptr_array_add(kinds, (gpointer)*k);
@@ -829,7 +829,7 @@ static gboolean handle_profile_set_secrets(OspDBusProfile *iface, GDBusMethodInv
   }
   g_variant_iter_init(&it, secrets);
   while (g_variant_iter_next(&it, "{&s&s}", &kind, &value)) {
-    if (!g_strv_contains(osp_secret_setting_keys, kind)) {
+    if (!g_strv_contains(osp_setting_secret_keys(), kind)) {
       return_invalid(inv, "Only group-secret and password can be stored, not \"%.64s\"", kind);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }

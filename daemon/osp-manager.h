@@ -31,7 +31,6 @@ const char *osp_daemon_reason_code(const GError *error);
 /* Registers both error domains with GDBus; call once before serving. */
 void osp_dbus_errors_register(void);
 
-#define OSP_DBUS_NAME "net.ospreyvpn.Osprey1"
 #define OSP_DBUS_PATH "/net/ospreyvpn/Osprey1"
 
 typedef struct OspManager OspManager;

@@ -14,7 +14,6 @@
 
 #define SECRETS_GROUP "secrets"
 
-static const char *const secret_keys[] = { "group-secret", "password", NULL };
 
 struct OspProfileStore {
   char *dir;
@@ -145,7 +144,7 @@ gboolean osp_profile_store_save(OspProfileStore *store, const char *name, GKeyFi
   g_autofree char *data = NULL;
   gsize len;
 
-  for (const char *const *k = secret_keys; *k; k++)
+  for (const char *const *k = osp_setting_secret_keys(); *k; k++)
     g_key_file_remove_key(kf, OSP_PROFILE_GROUP, *k, NULL);
   if (!ensure_dir(store->dir, 0755, error))
     return FALSE;
@@ -228,7 +227,7 @@ static void secrets_parse(char *text, GHashTable *table)
     value = eq + 1;
     while (*value == ' ' || *value == '\t')
       value++;
-    if (g_strv_contains(secret_keys, key) && *value && secret_unescape(value))
+    if (g_strv_contains(osp_setting_secret_keys(), key) && *value && secret_unescape(value))
       g_hash_table_replace(table, g_strdup(key), g_strdup(value));
   }
 }
@@ -278,7 +277,7 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
   }
   /* sized once (escaping at most doubles a value): a GString that grows
    * leaves copies behind */
-  for (const char *const *k = secret_keys; *k; k++) {
+  for (const char *const *k = osp_setting_secret_keys(); *k; k++) {
     const char *v = g_hash_table_lookup(secrets, *k);
 
     if (v)
@@ -286,7 +285,7 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
   }
   data = g_string_sized_new(need);
   g_string_append(data, "[" SECRETS_GROUP "]\n");
-  for (const char *const *k = secret_keys; *k; k++) {
+  for (const char *const *k = osp_setting_secret_keys(); *k; k++) {
     const char *v = g_hash_table_lookup(secrets, *k);
 
     if (!v || !*v)
@@ -310,13 +309,11 @@ gboolean osp_profile_store_save_secrets(OspProfileStore *store, const char *name
   return ok;
 }
 
-/* ---- the settings dictionary (keys: data/osp-dbus-settings.h) ------------ */
-
-const char *const osp_secret_setting_keys[] = { "group-secret", "password", NULL };
+/* ---- the settings dictionary (keys: client/osp-settings.h) --------------- */
 
 static gboolean is_secret_key(const char *key)
 {
-  return g_strv_contains(osp_secret_setting_keys, key);
+  return g_strv_contains(osp_setting_secret_keys(), key);
 }
 
 static gboolean string_value_ok(const char *s)
@@ -343,7 +340,7 @@ gboolean osp_settings_apply(GKeyFile *kf, GVariant *settings, GError **error)
   g_variant_iter_init(&it, settings);
   while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
     g_autoptr(GVariant) v = value;
-    const OspDBusSettingKey *def = osp_dbus_setting_key(key);
+    const OspSetting *def = osp_setting_dbus(key);
 
     if (is_secret_key(key)) {
       g_set_error(error, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_INVALID_ARGUMENTS,
@@ -361,7 +358,7 @@ gboolean osp_settings_apply(GKeyFile *kf, GVariant *settings, GError **error)
                   "Setting \"%s\" given twice", key);
       return FALSE;
     }
-    switch (def->type) {
+    switch (def->dbus_type) {
     case 's':
       if (!g_variant_is_of_type(v, G_VARIANT_TYPE_STRING))
         goto bad_type;
@@ -389,7 +386,7 @@ gboolean osp_settings_apply(GKeyFile *kf, GVariant *settings, GError **error)
     continue;
   bad_type:
     g_set_error(error, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_INVALID_ARGUMENTS,
-                "Setting \"%s\" must be of type %c, not %s", key, def->type,
+                "Setting \"%s\" must be of type %c, not %s", key, def->dbus_type,
                 g_variant_get_type_string(v));
     return FALSE;
   }
@@ -403,18 +400,18 @@ GVariant *osp_settings_to_variant(GKeyFile *kf)
 
   g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
   for (char **k = keys; k && *k; k++) {
-    const OspDBusSettingKey *def = osp_dbus_setting_key(*k);
+    const OspSetting *def = osp_setting_dbus(*k);
     g_autoptr(GError) error = NULL;
 
     /* the name is the file's, not a setting */
     if (is_secret_key(*k) || strcmp(*k, "name") == 0 || !g_utf8_validate(*k, -1, NULL))
       continue;
-    if (def && def->type == 'b') {
+    if (def && def->dbus_type == 'b') {
       gboolean bv = g_key_file_get_boolean(kf, OSP_PROFILE_GROUP, *k, &error);
 
       if (!error)
         g_variant_builder_add(&b, "{sv}", *k, g_variant_new_boolean(bv));
-    } else if (def && def->type == 'u') {
+    } else if (def && def->dbus_type == 'u') {
       guint64 uv = g_key_file_get_uint64(kf, OSP_PROFILE_GROUP, *k, &error);
 
       if (!error && uv <= G_MAXUINT32)
@@ -431,5 +428,5 @@ GVariant *osp_settings_to_variant(GKeyFile *kf)
 
 gboolean osp_setting_is_known(const char *key)
 {
-  return osp_dbus_setting_key(key) != NULL;
+  return osp_setting_dbus(key) != NULL;
 }

@@ -54,7 +54,6 @@ GHashTable *osp_secrets_table_new(void);
 
 /* The settings dictionary of the D-Bus API (see the XML): keyfile keys of
  * [profile] with one D-Bus type each. */
-extern const char *const osp_secret_setting_keys[]; /* group-secret, password */
 gboolean osp_setting_is_known(const char *key);
 /* Applies a settings dictionary to `kf` (NULL: only checks it):
  * OSP_DAEMON_ERROR_INVALID_ARGUMENTS for unknown keys, secrets, wrong

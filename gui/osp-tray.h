@@ -12,7 +12,7 @@
 #include <gtk/gtk.h>
 
 #define OSP_TRAY_APP_ID "net.ospreyvpn.OspreyTray"
-#define OSP_TRAY_BUS_NAME "net.ospreyvpn.Osprey1"
+#define OSP_TRAY_BUS_NAME OSP_DBUS_NAME /* osp-config.h */
 #define OSP_TRAY_MANAGER_PATH "/net/ospreyvpn/Osprey1"
 #define OSP_TRAY_ERROR_PREFIX "net.ospreyvpn.Osprey1.Error."
 /* how long a call that may ask polkit interactively may take */

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(strcmp(error->message, check_error->message) == 0);
     return 0;
   }
-  for (const char *const *k = osp_secret_setting_keys; *k; k++)
+  for (const char *const *k = osp_setting_secret_keys(); *k; k++)
     CHECK(!g_key_file_has_key(kf, OSP_PROFILE_GROUP, *k, NULL));
 
   /* Settings reads the dictionary back from the keyfile */

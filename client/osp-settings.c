@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the settings table (osp-settings.h). */
+#include "osp-settings.h"
+
+#include <string.h>
+
+#define S(id, key, vpnc, type) [OSP_SETTING_##id] = { key, vpnc, type, false }
+
+const OspSetting osp_settings[OSP_SETTING_N] = {
+  S(DESCRIPTION, "description", "Description", 's'),
+  S(GATEWAY, "gateway", "IPSec gateway", 's'),
+  S(GROUP_ID, "group-id", "IPSec ID", 's'),
+  S(USERNAME, "username", "Xauth username", 's'),
+  S(DOMAIN, "domain", "Domain", 's'),
+  S(ID_TYPE, "id-type", "ID type", 's'),
+  S(VENDOR, "vendor", "Vendor", 's'),
+  S(APP_VERSION, "app-version", "Application version", 's'),
+  S(DH_GROUP, "dh-group", "IKE DH Group", 's'),
+  S(PFS, "pfs", "Perfect Forward Secrecy", 's'),
+  S(NATT_MODE, "natt-mode", "NAT Traversal Mode", 's'),
+  S(ENABLE_SINGLE_DES, "enable-single-des", "Enable Single DES", 'b'),
+  S(ENABLE_WEAK_ENCRYPTION, "enable-weak-encryption", "Enable weak encryption", 'b'),
+  S(ENABLE_WEAK_AUTHENTICATION, "enable-weak-authentication", "Enable weak authentication", 'b'),
+  S(ENABLE_WEAK_DH_GROUP, "enable-weak-dh-group", "Enable weak DH group", 'b'),
+  S(LOCAL_PORT, "local-port", "Local Port", 'u'),
+  S(CISCO_UDP_PORT, "cisco-udp-port", "Cisco UDP Encapsulation Port", 'u'),
+  S(INTERFACE_NAME, "interface-name", "Interface name", 's'),
+  S(MTU, "mtu", "Interface MTU", 'u'),
+  S(DPD_IDLE, "dpd-idle", "DPD idle timeout (our side)", 'u'),
+  S(DPD_TIMEOUT, "dpd-timeout", "DPD timeout", 'u'),
+  S(IKE_LIFETIME, "ike-lifetime", "IKE lifetime", 'u'),
+  S(IPSEC_LIFETIME, "ipsec-lifetime", "IPSec lifetime", 'u'),
+  S(SCRIPT, "script", "Script", 's'),
+  S(PASSWORD_HELPER, "password-helper", "Password helper", 's'),
+  S(TARGET_NETWORKS, "target-networks", "Target networks", 's'),
+  S(KEEP_CREDENTIALS, "keep-credentials", "Keep credentials", 'b'),
+  S(NO_SPLIT, "no-split", "No split tunnel", 'b'),
+  S(NAME, "name", "Profile name", 0),
+  [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
+  [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },
+};
+
+#undef S
+
+const OspSetting *osp_setting_lookup(const char *key)
+{
+  for (size_t i = 0; key && i < OSP_SETTING_N; i++)
+    if (strcmp(osp_settings[i].key, key) == 0)
+      return &osp_settings[i];
+  return NULL;
+}
+
+const char *const *osp_setting_secret_keys(void)
+{
+  static const char *keys[OSP_SETTING_N + 1];
+  static gsize done;
+
+  if (g_once_init_enter(&done)) {
+    size_t n = 0;
+
+    for (size_t i = 0; i < OSP_SETTING_N; i++)
+      if (osp_settings[i].secret)
+        keys[n++] = osp_settings[i].key;
+    g_once_init_leave(&done, 1);
+  }
+  return keys;
+}
+
+const OspSetting *osp_setting_dbus(const char *key)
+{
+  const OspSetting *s = osp_setting_lookup(key);
+
+  return s && s->dbus_type ? s : NULL;
+}

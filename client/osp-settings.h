@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the settings of a profile, one row each: its key (osprey.conf(5)
+ * keyfiles and the Settings dictionary on the bus), its vpnc keyword, its
+ * D-Bus type and whether it is a secret.  The one table the profile's
+ * field engine (osp-profile.c), ospreyd (Settings, the secrets store) and
+ * the command line (`osprey edit`, `osprey set`) read; GLib only, so the
+ * D-Bus-only command line builds it in too. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  /* the Settings dictionary, in the order `osprey edit` shows it */
+  OSP_SETTING_DESCRIPTION,
+  OSP_SETTING_GATEWAY,
+  OSP_SETTING_GROUP_ID,
+  OSP_SETTING_USERNAME,
+  OSP_SETTING_DOMAIN,
+  OSP_SETTING_ID_TYPE,
+  OSP_SETTING_VENDOR,
+  OSP_SETTING_APP_VERSION,
+  OSP_SETTING_DH_GROUP,
+  OSP_SETTING_PFS,
+  OSP_SETTING_NATT_MODE,
+  OSP_SETTING_ENABLE_SINGLE_DES,
+  OSP_SETTING_ENABLE_WEAK_ENCRYPTION,
+  OSP_SETTING_ENABLE_WEAK_AUTHENTICATION,
+  OSP_SETTING_ENABLE_WEAK_DH_GROUP,
+  OSP_SETTING_LOCAL_PORT,
+  OSP_SETTING_CISCO_UDP_PORT,
+  OSP_SETTING_INTERFACE_NAME,
+  OSP_SETTING_MTU,
+  OSP_SETTING_DPD_IDLE,
+  OSP_SETTING_DPD_TIMEOUT,
+  OSP_SETTING_IKE_LIFETIME,
+  OSP_SETTING_IPSEC_LIFETIME,
+  OSP_SETTING_SCRIPT,
+  OSP_SETTING_PASSWORD_HELPER,
+  OSP_SETTING_TARGET_NETWORKS,
+  OSP_SETTING_KEEP_CREDENTIALS,
+  OSP_SETTING_NO_SPLIT,
+  /* not in the dictionary: the name is the profile's (its file), secrets
+   * go to the secrets store (SetSecrets, Connect's "secrets") */
+  OSP_SETTING_NAME,
+  OSP_SETTING_GROUP_SECRET,
+  OSP_SETTING_PASSWORD,
+  OSP_SETTING_N
+} OspSettingId;
+
+typedef struct {
+  const char *key;  /* keyfile and D-Bus key */
+  const char *vpnc; /* vpnc .conf keyword (NetworkManager-vpnc's key too) */
+  char dbus_type;   /* 's' string, 'b' boolean, 'u' uint32; 0: not a Settings key */
+  bool secret;      /* kept in the secrets store, never in a profile's Settings */
+} OspSetting;
+
+extern const OspSetting osp_settings[OSP_SETTING_N];
+
+/* The row of key, NULL if no setting has it. */
+const OspSetting *osp_setting_lookup(const char *key);
+/* The row of key if it is in the Settings dictionary (dbus_type set). */
+const OspSetting *osp_setting_dbus(const char *key);
+/* The keys of the secrets ("group-secret", "password"), NULL-terminated. */
+const char *const *osp_setting_secret_keys(void);
+
+G_END_DECLS
