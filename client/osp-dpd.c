@@ -56,56 +56,57 @@ void osp_dpd_timer(OspSession *s)
     return;
   }
   stall = stalled(s);
-  if (s->dpd_sent == 0 && s->now - s->last_rx < idle && !stall && !s->dpd_suspect) {
+  if (s->dpd_state == DPD_QUIET && s->now - s->last_rx < idle && !stall) {
     s->dpd_next = s->last_rx + idle;
     if (s->stalled_since > s->last_rx)
       s->dpd_next = MIN(s->dpd_next, s->stalled_since + osp_dpd_stall_us(s));
     return;
   }
-  if (s->dpd_sent &&
-      (s->now - s->dpd_sent >= timeout || (stall && s->dpd_stall_sends >= DPD_STALL_TRIES))) {
+  if (osp_dpd_asking(s) && (s->now - s->dpd_asked_at >= timeout ||
+                            (stall && s->dpd_stall_sends >= DPD_STALL_TRIES))) {
     osp_session_fail(s, OSP_ERROR_PEER_DEAD,
                      _("The gateway stopped answering (dead peer detection, %u s)."),
-                     (unsigned)((s->now - s->dpd_sent) / G_USEC_PER_SEC));
+                     (unsigned)((s->now - s->dpd_asked_at) / G_USEC_PER_SEC));
     return;
   }
-  if (s->dpd_sent == 0) {
-    g_debug("dpd: %s", s->dpd_suspect ? "suspicious packet"
-                       : stall       ? "traffic sent, nothing received"
-                                     : "idle");
-    s->dpd_for_stall = false;
-    s->dpd_suspect = false;
-    s->dpd_sent = s->now;
+  if (!osp_dpd_asking(s)) {
+    g_debug("dpd: %s", s->dpd_state == DPD_SUSPECT ? "suspicious packet"
+                       : stall                      ? "traffic sent, nothing received"
+                                                    : "idle");
+    s->dpd_state = DPD_ASKING;
+    s->dpd_asked_at = s->now;
     s->dpd_sends = s->dpd_stall_sends = 0;
     if (s->dpd_seq == 0) {
       osp_random(&s->dpd_seq, sizeof(s->dpd_seq));
       s->dpd_seq &= 0x7fffffff; /* RFC 3706 5.5: random start, high bit clear */
     }
   }
-  if (stall && !s->dpd_for_stall && s->dpd_sends)
+  if (stall && s->dpd_state != DPD_ASKING_STALL && s->dpd_sends)
     g_debug("dpd: traffic waits for an answer now: asking every second");
-  s->dpd_for_stall |= stall; /* an idle question becomes urgent once traffic waits */
+  if (stall)
+    s->dpd_state = DPD_ASKING_STALL; /* an idle question becomes urgent once traffic waits */
   s->dpd_seq++;
   s->dpd_sends++;
   s->dpd_stall_sends += stall;
   g_debug("dpd: R-U-THERE %u", s->dpd_seq);
   send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd_seq);
-  s->dpd_next = MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd_sent + timeout);
+  s->dpd_next = MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd_asked_at + timeout);
 }
 
 /* The answer to any R-U-THERE still unanswered counts: a retransmission
  * goes out every second, and a round trip may take longer. */
 static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
 {
-  bool repair;
+  bool for_stall = s->dpd_state == DPD_ASKING_STALL, repair;
 
-  if (nt->data_len != 4 || !s->dpd_sent || s->dpd_seq - osp_get32(nt->data) >= s->dpd_sends)
+  if (nt->data_len != 4 || !osp_dpd_asking(s) ||
+      s->dpd_seq - osp_get32(nt->data) >= s->dpd_sends)
     return OSP_EXCH_NEED_MORE;
-  s->dpd_sent = 0;
+  s->dpd_state = DPD_QUIET;
   s->stalled_since = 0;
   s->last_rx = s->now;
-  s->stall_answered += s->dpd_for_stall;
-  repair = s->dpd_for_stall && ++s->stall_acks >= OSP_STALL_ACKS_MAX && !s->qm.active &&
+  s->stall_answered += for_stall;
+  repair = for_stall && ++s->stall_acks >= OSP_STALL_ACKS_MAX && s->qm.state == QM_IDLE &&
            !s->stall_repaired && s->state == S_ESTABLISHED;
   if (repair) {
     /* the gateway answers, yet our traffic gets nothing back: its end of
@@ -125,10 +126,10 @@ static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
  * costs one R-U-THERE and nothing else. */
 void osp_dpd_check_now(OspSession *s)
 {
-  if (s->state != S_ESTABLISHED || s->dpd_sent || s->dpd_next == G_MAXINT64)
+  if (s->state != S_ESTABLISHED || osp_dpd_asking(s) || s->dpd_next == G_MAXINT64)
     return;
   g_debug("dpd: the gateway may have lost our SAs; asking now");
-  s->dpd_suspect = true;
+  s->dpd_state = DPD_SUSPECT;
   s->dpd_next = s->now;
 }
 
@@ -140,4 +141,9 @@ OspExchOutcome osp_dpd_input(OspSession *s, const OspNotify *nt)
   if (nt->data_len == 4)
     send_dpd(s, OSP_N_DPD_R_U_THERE_ACK, osp_get32(nt->data));
   return OSP_EXCH_NEED_MORE;
+}
+
+bool osp_dpd_asking(const OspSession *s)
+{
+  return s->dpd_state == DPD_ASKING || s->dpd_state == DPD_ASKING_STALL;
 }

@@ -671,7 +671,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
     memcpy(s->last_in_digest, d, sizeof(d));
   }
   send_am3(s, ke, nat);
-  s->established_p1 = true;
+  s->ike_state = IKE_UP;
   s->ike_expires_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC;
   /* re-authenticate at 85-90% of the lifetime, jittered */
   s->ike_soft_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC *

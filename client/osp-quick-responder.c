@@ -20,7 +20,7 @@ void osp_quick_responder_clear(OspSession *s)
   if (s->pqm.ni)
     g_byte_array_unref(s->pqm.ni);
   osp_secret_free(s->pqm.gqm);
-  if (s->pqm.active)
+  if (s->pqm.state != PQM_IDLE)
     osp_ike_sa_forget_iv(s->ike, s->pqm.msgid);
   memset(&s->pqm, 0, sizeof(s->pqm));
 }
@@ -145,7 +145,7 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
     return OSP_EXCH_NEED_MORE;
   }
   osp_quick_responder_clear(s);
-  s->pqm.active = true;
+  s->pqm.state = PQM_MSG2_SENT;
   s->pqm.msgid = h->msgid;
   s->pqm.transform = t;
   s->pqm.spi_out = osp_get32(prop->spi);
@@ -211,7 +211,7 @@ OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h,
     g_debug("quick mode (gateway's): dropped, not established yet");
     return OSP_EXCH_NEED_MORE;
   }
-  if (s->pqm.active && h->msgid == s->pqm.msgid)
+  if (s->pqm.state == PQM_MSG2_SENT && h->msgid == s->pqm.msgid)
     return peer_qm3(s, h, pl, n, next_iv);
   return peer_qm1(s, h, pl, n, next_iv);
 }

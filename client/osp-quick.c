@@ -16,7 +16,7 @@
 void osp_quick_clear(OspSession *s)
 {
   osp_dh_free(s->qm.dh);
-  if (s->qm.active)
+  if (s->qm.state != QM_IDLE)
     osp_ike_sa_forget_iv(s->ike, s->qm.msgid);
   memset(&s->qm, 0, sizeof(s->qm));
 }
@@ -78,7 +78,7 @@ OspExchOutcome osp_quick_start(OspSession *s, bool rekey)
   int r;
 
   osp_quick_clear(s);
-  s->qm.active = true;
+  s->qm.state = QM_MSG1_SENT;
   s->qm.msgid = osp_ike_sa_new_msgid();
   do
     osp_random(&s->qm.spi_in, 4);
@@ -152,7 +152,7 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
   size_t i;
   int r;
 
-  if (!s->qm.active || h->msgid != s->qm.msgid) {
+  if (s->qm.state != QM_MSG1_SENT || h->msgid != s->qm.msgid) {
     g_debug("quick mode: dropped a message of another exchange");
     return OSP_EXCH_NEED_MORE;
   }

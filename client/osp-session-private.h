@@ -125,9 +125,15 @@ typedef struct {
   OspEspAuth auth;
 } EspTransform;
 
+/* Our quick mode (osp-quick.c), named after the last message sent */
+typedef enum {
+  QM_IDLE,
+  QM_MSG1_SENT, /* waiting for message 2 (the first IPsec SA or a rekey) */
+} QmState;
+
 /* Negotiation of one quick mode */
 typedef struct {
-  bool active;
+  QmState state;
   uint32_t msgid;
   uint32_t spi_in;
   uint8_t ni[OSP_NONCE_LEN];
@@ -135,9 +141,15 @@ typedef struct {
   int pfs_group;
 } QuickMode;
 
+/* The gateway's quick mode (osp-quick-responder.c) */
+typedef enum {
+  PQM_IDLE,
+  PQM_MSG2_SENT, /* answered its message 1, waiting for HASH(3) */
+} PqmState;
+
 /* A quick mode the gateway started (it rekeys): we answer as responder. */
 typedef struct {
-  bool active;
+  PqmState state;
   uint32_t msgid;
   uint32_t spi_in, spi_out;
   GByteArray *ni;          /* the gateway's nonce */
@@ -148,6 +160,21 @@ typedef struct {
   int pfs_group;
   gint64 give_up;          /* forget it when HASH(3) has not come by then */
 } PeerQuickMode;
+
+/* The IKE SA (s->ike) */
+typedef enum {
+  IKE_NEGOTIATING, /* phase 1 has authenticated none yet */
+  IKE_UP,          /* authenticated: the exchanges after phase 1 run in it */
+  IKE_DELETED,     /* the gateway deleted it; its IPsec SAs live on until replaced */
+} IkeState;
+
+/* Dead peer detection once established (osp-dpd.c) */
+typedef enum {
+  DPD_QUIET,        /* nothing asked */
+  DPD_SUSPECT,      /* something unauthenticated suggests the gateway lost our SAs: ask now */
+  DPD_ASKING,       /* R-U-THERE out: the tunnel was idle, or suspicious */
+  DPD_ASKING_STALL, /* R-U-THERE out while traffic waits for an answer: asked every second */
+} DpdState;
 
 struct OspSession {
   OspProfile *profile;
@@ -164,7 +191,7 @@ struct OspSession {
   uint32_t ike_lifetime;
   gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
   gint64 ike_expires_at;     /* end of the negotiated lifetime (for display) */
-  bool established_p1;
+  IkeState ike_state;
 
   /* what the gateway announced */
   bool peer_dpd, peer_unity;
@@ -188,15 +215,14 @@ struct OspSession {
   bool qm_pfs_fallback_tried;
 
   /* DPD */
+  DpdState dpd_state;
   uint32_t dpd_seq;
   gint64 last_rx;
-  gint64 dpd_sent;           /* when the first unanswered R-U-THERE went out, 0 none */
+  gint64 dpd_asked_at;       /* when the first unanswered R-U-THERE went out (DPD_ASKING*) */
   gint64 dpd_next;
-  bool dpd_suspect;          /* ask at once (see osp_dpd_check_now) */
-  bool dpd_for_stall;        /* the R-U-THERE out asks because traffic got no answer */
-  unsigned stall_acks;       /* ... and the gateway answered it, in a row */
+  unsigned stall_acks;       /* questions of DPD_ASKING_STALL the gateway answered, in a row */
   unsigned stall_answered;   /* ... the same, until traffic comes back (for the backoff) */
-  unsigned dpd_sends;        /* R-U-THEREs unanswered since dpd_sent */
+  unsigned dpd_sends;        /* R-U-THEREs unanswered since dpd_asked_at */
   unsigned dpd_stall_sends;  /* ... of them sent while traffic got no answer */
   bool stall_repaired;       /* a new IPsec SA was tried since traffic last came back */
   gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
@@ -376,3 +402,5 @@ OspExchOutcome osp_dpd_input(OspSession *s, const OspNotify *nt);
 /* how long sent traffic may go unanswered before the gateway is asked */
 gint64 osp_dpd_stall_us(const OspSession *s);
 void osp_dpd_check_now(OspSession *s);
+/* an R-U-THERE is unanswered */
+bool osp_dpd_asking(const OspSession *s);

@@ -128,7 +128,7 @@ typedef enum {
 
 static void start_rekey(OspSession *s)
 {
-  if (!s->qm.active && s->state == S_ESTABLISHED)
+  if (s->qm.state == QM_IDLE && s->state == S_ESTABLISHED)
     osp_quick_start(s, true);
 }
 
@@ -491,7 +491,7 @@ static void send_deletes(OspSession *s)
   uint8_t cookies[16];
   size_t i;
 
-  if (!s->established_p1)
+  if (s->ike_state != IKE_UP)
     return;
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
     uint8_t spi[4];
@@ -602,7 +602,7 @@ static OspExchOutcome refusal(OspSession *s, const OspNotify *nt)
   case S_CFG_SENT:
     return osp_modecfg_refused(s, nt);
   case S_ESTABLISHED:
-    if (s->qm.active)
+    if (s->qm.state == QM_MSG1_SENT)
       return osp_quick_refused(s, nt);
     g_debug("info: notify %s ignored", osp_notify_name(nt->type));
     return OSP_EXCH_NEED_MORE;
@@ -664,7 +664,7 @@ static void transaction_input(OspSession *s, const OspIsakmpHdr *h, const OspPay
  * keeps its IPsec SAs until they expire or a successor replaces it. */
 static void ike_gone(OspSession *s)
 {
-  s->established_p1 = false;
+  s->ike_state = IKE_DELETED;
   if (s->state != S_ESTABLISHED || !osp_child_any_live(s) || !s->ops->ike_expiring) {
     osp_session_fail(s, OSP_ERROR_DISCONNECTED, _("The gateway ended the connection."));
     return;
@@ -717,7 +717,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   }
   if (is_duplicate(s, data, h.length))
     return;
-  if (!(h.flags & OSP_FLAG_ENC) || !s->established_p1) {
+  if (!(h.flags & OSP_FLAG_ENC) || s->ike_state != IKE_UP) {
     osp_session_reply_rejected(s, "an unencrypted message after phase 1");
     if (h.exchange == OSP_EXCH_INFO)
       osp_dpd_check_now(s); /* e.g. INVALID-SPI in the clear: ask */
@@ -757,7 +757,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   case OSP_EXCH_QUICK:
     /* quick mode checks its own hashes (HASH(2) covers Ni_b) and only
      * then moves the IV on */
-    if (s->qm.active && h.msgid == s->qm.msgid)
+    if (s->qm.state == QM_MSG1_SENT && h.msgid == s->qm.msgid)
       next_step(s, EX_QUICK, osp_quick_input(s, &h, pl, n, next_iv));
     else
       next_step(s, EX_QUICK_RESPONDER, osp_quick_responder_input(s, &h, pl, n, next_iv));
@@ -789,7 +789,7 @@ gint64 osp_session_next_deadline(const OspSession *s)
   d = MIN(d, s->dpd_next);
   if (s->state == S_ESTABLISHED)
     d = MIN(d, s->ike_soft_at);
-  if (s->pqm.active)
+  if (s->pqm.state == PQM_MSG2_SENT)
     d = MIN(d, s->pqm.give_up);
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
     if (!s->children[i].live)
@@ -862,7 +862,7 @@ static void child_timers(OspSession *s)
 
       c->live = false;
       osp_put32(spi, spi_in);
-      if (s->established_p1)
+      if (s->ike_state == IKE_UP)
         osp_session_send_delete(s, OSP_PROTO_IPSEC_ESP, spi, 4);
       s->ops->child_sa_down(s->user, spi_in);
       continue;
@@ -887,7 +887,7 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     osp_dpd_timer(s);
   if (s->state == S_ESTABLISHED && now_us >= s->ike_soft_at)
     osp_session_ike_expiring(s);
-  if (s->pqm.active && now_us >= s->pqm.give_up) {
+  if (s->pqm.state == PQM_MSG2_SENT && now_us >= s->pqm.give_up) {
     g_debug("quick mode (gateway's): no HASH(3) came; forgotten");
     osp_quick_responder_clear(s);
   }
@@ -899,7 +899,8 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
 void osp_session_traffic_seen(OspSession *s, gint64 now_us)
 {
   s->last_rx = now_us;
-  s->dpd_sent = 0; /* authenticated traffic proves the gateway lives */
+  if (osp_dpd_asking(s))
+    s->dpd_state = DPD_QUIET; /* authenticated traffic proves the gateway lives */
   s->stall_acks = 0;
   s->stall_answered = 0;
   s->stall_repaired = false;
@@ -984,13 +985,13 @@ bool osp_session_natt_active(const OspSession *s)
 
 int osp_session_dh_group(const OspSession *s)
 {
-  return s->established_p1 ? s->p1.dh_group : 0;
+  return s->ike_state == IKE_UP ? s->p1.dh_group : 0;
 }
 
 bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const char **ret_hash,
                           gint64 *ret_expires)
 {
-  if (!s->established_p1)
+  if (s->ike_state != IKE_UP)
     return false;
   *ret_cipher = osp_cipher_name(s->ike->cipher, s->ike->key_bits);
   *ret_hash = osp_hash_name(s->ike->hash);

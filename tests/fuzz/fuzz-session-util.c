@@ -186,11 +186,11 @@ static void make_hash(OspSession *s, uint8_t exchange, uint32_t msgid, uint8_t f
 {
   size_t rest = hashed_len(first, chain, len);
 
-  if (exchange == OSP_EXCH_QUICK && s->qm.active && msgid == s->qm.msgid) {
+  if (exchange == OSP_EXCH_QUICK && s->qm.state == QM_MSG1_SENT && msgid == s->qm.msgid) {
     /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [| KE] [| IDci | IDcr]) */
     CHECK(osp_ike_sa_hash_msgid(s->ike, msgid, chain, rest, s->qm.ni, sizeof(s->qm.ni), out) ==
           0);
-  } else if (exchange == OSP_EXCH_QUICK && s->pqm.active && msgid == s->pqm.msgid) {
+  } else if (exchange == OSP_EXCH_QUICK && s->pqm.state == PQM_MSG2_SENT && msgid == s->pqm.msgid) {
     /* HASH(3) */
     CHECK(osp_ike_sa_hash3(s->ike, msgid, OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
                            OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)), out) == 0);
@@ -450,7 +450,7 @@ static void install_keys(FuzzSession *f, uint8_t flags)
     s->natt = true;
     s->natd_type = OSP_PL_NAT_D;
   }
-  s->established_p1 = true;
+  s->ike_state = IKE_UP;
   s->last_rx = f->now;
   osp_session_enter(s, S_XAUTH_WAIT);
 }
