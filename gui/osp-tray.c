@@ -443,7 +443,6 @@ static void build_indicator(OspTray *t)
   }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   t->status_icon = G_OBJECT(gtk_status_icon_new_from_icon_name("osprey-disconnected"));
-  gtk_status_icon_set_name(GTK_STATUS_ICON(t->status_icon), "osprey-tray");
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_signal_connect(t->status_icon, "activate", G_CALLBACK(on_status_icon_activate), t);
   g_signal_connect(t->status_icon, "popup-menu", G_CALLBACK(on_status_icon_popup), t);

@@ -11,6 +11,7 @@
 #     optional: trayer (an XEmbed system tray)
 #
 # Library: . tests/gui/desktop.sh; desktop_start DIR; ...; desktop_stop
+# (desktop_check_criticals LOG... after a run)
 # Every process is recorded by PID in DESKTOP_PIDS and ended by PID, children
 # of the launchers included (their parent PID is ours).  HOME, XDG_* point
 # into DIR.
@@ -116,6 +117,18 @@ desktop_screenshot()
 {
   mkdir -p "$DESKTOP_DIR/shots"
   /usr/bin/import -display "$DISPLAY" -window root "$DESKTOP_DIR/shots/$1.png" 2>/dev/null
+}
+
+# desktop_check_criticals LOG...: fails (1) on any GLib, GIO, Gdk, Gtk or
+# other library's CRITICAL (or ERROR) in the logs of the programs under test,
+# printing them
+desktop_check_criticals()
+{
+  local found
+  found=$(grep -H -E '^\([^)]*\): [A-Za-z-]*-(CRITICAL|ERROR) \*\*' "$@" 2>/dev/null)
+  [ -z "$found" ] && return 0
+  printf '%s\n' "$found" | sed 's/^/  critical| /' >&2
+  return 1
 }
 
 _desktop_kill_tree()

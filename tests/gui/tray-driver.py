@@ -540,7 +540,15 @@ def choose_file(title, path, button):
                 return t
         return None
     if entry() is None:
-        rawinput.keyCombo("<Control>l")
+        # held until the entry is there: GTK 3 sends a release that arrives
+        # sooner to the entry it has not realized yet (a Gtk-CRITICAL)
+        rawinput.holdKey("Control_L")
+        rawinput.holdKey("l")
+        try:
+            wait_for("the chooser's location entry", entry, 10)
+        finally:
+            rawinput.releaseKey("l")
+            rawinput.releaseKey("Control_L")
     e = wait_for("the chooser's location entry", entry, 10)
     e.text = path
     b = wait_for("an active " + button + " button",

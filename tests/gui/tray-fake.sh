@@ -69,6 +69,7 @@ for phase in "${PHASES[@]}"; do
     OSPREY_TEST_DATA=$SRC/tests/data/profiles timeout 120 /usr/bin/python3 "$HERE/tray-driver.py" \
     "$phase" || fail "phase $phase"
 done
+desktop_check_criticals "$DIR/desktop/tray.log" || fail "a CRITICAL in osprey-tray's log"
 mkdir -p "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}" &&
   cp "$DIR/desktop/shots/"*.png "${OSPREY_ARTIFACTS_DIR:-${MESON_BUILD_ROOT:-$DIR}/meson-logs/gui-shots}/" 2>/dev/null
 echo "[tray-fake] PASS"

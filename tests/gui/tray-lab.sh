@@ -225,5 +225,7 @@ driver two
 stop_pid "$TRAY_PID"
 TRAY_PID=
 driver sni
+desktop_check_criticals "$LAB_DIR/desktop/tray.log" "$LAB_DIR/desktop/tray-sni.log" ||
+  fail "a CRITICAL in osprey-tray's log"
 note "PASS"
 exit 0
