@@ -90,7 +90,8 @@ void osp_dpd_timer(OspSession *s)
   s->dpd_stall_sends += stall;
   g_debug("dpd: R-U-THERE %u", s->dpd_seq);
   send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd_seq);
-  s->dpd_next = MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd_asked_at + timeout);
+  s->dpd_next =
+    MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd_asked_at + timeout);
 }
 
 /* The answer to any R-U-THERE still unanswered counts: a retransmission

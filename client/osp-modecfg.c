@@ -106,12 +106,18 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     case C_ADDRESS_EXPIRY: if (osp_attr_uint(&a, &v) == 0) c->address_expiry = v; break;
     case U_BANNER: g_free(c->banner); c->banner = osp_session_attr_text(&a); break;
     case U_SAVE_PASSWD: if (osp_attr_uint(&a, &v) == 0) c->save_password = v != 0; break;
-    case U_DEF_DOMAIN: g_free(c->default_domain); c->default_domain = osp_session_attr_text(&a); break;
+    case U_DEF_DOMAIN:
+      g_free(c->default_domain);
+      c->default_domain = osp_session_attr_text(&a);
+      break;
     case U_SPLIT_DNS: add_split_dns(c, &a); break;
     case U_SPLIT_INCLUDE: add_split(c->split_inc, &a); break;
     case U_SPLIT_EXCLUDE: add_split(c->split_exc, &a); break;
     case U_PFS: if (osp_attr_uint(&a, &v) == 0) c->pfs_group = (int)v; break;
-    case U_BACKUP_SERVERS: g_free(c->backup_servers); c->backup_servers = osp_session_attr_text(&a); break;
+    case U_BACKUP_SERVERS:
+      g_free(c->backup_servers);
+      c->backup_servers = osp_session_attr_text(&a);
+      break;
     default: break;
     }
   }

@@ -184,7 +184,8 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
   }
   memset(&c, 0, sizeof(c));
   c.enc = sa->proposals[0].transforms[0].id;
-  osp_child_parse_attrs(sa->proposals[0].transforms[0].attrs, sa->proposals[0].transforms[0].attrs_len, &c);
+  osp_child_parse_attrs(sa->proposals[0].transforms[0].attrs,
+                        sa->proposals[0].transforms[0].attrs_len, &c);
   t = osp_child_offered(s, &c);
   if (!t || c.group != s->qm.pfs_group || c.encap != osp_child_encap_mode(s)) {
     osp_session_fail(s, OSP_ERROR_PROTOCOL,

@@ -200,7 +200,8 @@ static bool has_attr(const OspCfg *cfg, uint16_t type, uint32_t *ret)
 
 bool osp_xauth_owns(const OspCfg *cfg)
 {
-  return cfg->type == OSP_CFG_REQUEST || (cfg->type == OSP_CFG_SET && has_attr(cfg, X_STATUS, NULL));
+  return cfg->type == OSP_CFG_REQUEST ||
+         (cfg->type == OSP_CFG_SET && has_attr(cfg, X_STATUS, NULL));
 }
 
 OspExchOutcome osp_xauth_input(OspSession *s, const OspIsakmpHdr *h, const OspCfg *cfg)

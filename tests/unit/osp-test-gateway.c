@@ -1400,6 +1400,13 @@ static void rig_child_down(gpointer user, uint32_t spi_in)
   r->n_child_down++;
 }
 
+static void rig_ike_expiring(gpointer user)
+{
+  OspTestRig *r = user;
+
+  r->n_ike_expiring++;
+}
+
 static void rig_closed(gpointer user, const GError *error)
 {
   OspTestRig *r = user;
@@ -1417,6 +1424,7 @@ static const OspSessionOps rig_ops = {
   .ip_config = rig_ip_config,
   .child_sa_up = rig_child_up,
   .child_sa_down = rig_child_down,
+  .ike_expiring = rig_ike_expiring,
   .closed = rig_closed,
 };
 
