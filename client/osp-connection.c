@@ -296,7 +296,8 @@ static void session_closed(gpointer user, const GError *error)
   if (l->role == ROLE_RETIRED)
     return;
   if (l->role == ROLE_NEXT) {
-    osp_conn_notice(c, _("Re-authenticating with the gateway failed: %s; the current IKE SA stays."),
+    osp_conn_notice(c,
+                    _("Re-authenticating with the gateway failed: %s; the current IKE SA stays."),
                     error ? error->message : _("stopped"));
     defer(c, &c->drop_next_pending);
     return;
@@ -375,8 +376,9 @@ static void session_params(OspConnection *c, OspSessionParams *params)
   if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
     params->natt_port = ntohs(local.sin_port);
   params->peer = c->peer;
-  params->dh_group_hint = c->dh_group_hint ? c->dh_group_hint : osp_dh_memory_recall(c->state_dir, c->profile->gateway,
-                                                                       c->profile->group_id);
+  params->dh_group_hint = c->dh_group_hint ? c->dh_group_hint
+                                           : osp_dh_memory_recall(c->state_dir, c->profile->gateway,
+                                                                  c->profile->group_id);
 }
 
 static void drop_next(OspConnection *c)

@@ -78,7 +78,8 @@ char *osp_profile_text_to_utf8(const char *text, gsize len, GPtrArray *warnings,
   const uint8_t *u = (const uint8_t *)text;
 
   if (len > FILE_MAX) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("The file is larger than %d bytes"), FILE_MAX);
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("The file is larger than %d bytes"),
+                FILE_MAX);
     return NULL;
   }
   if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
@@ -95,7 +96,8 @@ char *osp_profile_text_to_utf8(const char *text, gsize len, GPtrArray *warnings,
   }
   if (g_utf8_validate_len(text, len, NULL))
     return g_strndup(text, len);
-  osp_profile_add_warning(warnings, _("The file is not UTF-8; it was read as Windows-1252 (Latin-1)"));
+  osp_profile_add_warning(warnings,
+                          _("The file is not UTF-8; it was read as Windows-1252 (Latin-1)"));
   return osp_profile_cp1252_to_utf8(text, len);
 }
 

@@ -54,7 +54,8 @@ static const char *const pcf_keys[PCF_N_KEYS] = {
 static gboolean pcf_set(OspProfile *p, size_t offset, const char *key, const char *v,
                         GError **error)
 {
-  return osp_profile_field_parse(&osp_profile_fields[osp_profile_field_index(offset)], p, key, v, error);
+  return osp_profile_field_parse(&osp_profile_fields[osp_profile_field_index(offset)], p, key, v,
+                                 error);
 }
 
 static gboolean pcf_secret(OspProfile *p, size_t offset, const char *const *vals, int clear_key,
@@ -147,15 +148,18 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
     if (!osp_profile_parse_uint("PeerTimeout", v, G_MAXUINT, &u, error))
       return FALSE;
     p->dpd_timeout = (unsigned)u;
-    if (!osp_profile_field_check(&osp_profile_fields[osp_profile_field_index(offsetof(OspProfile, dpd_timeout))], p, "PeerTimeout",
-                     error))
+    if (!osp_profile_field_check(
+            &osp_profile_fields[osp_profile_field_index(offsetof(OspProfile, dpd_timeout))], p,
+            "PeerTimeout", error))
       return FALSE;
   }
   if (vals[PCF_ENABLE_LOCAL_LAN] && strcmp(vals[PCF_ENABLE_LOCAL_LAN], "0") != 0)
-    osp_profile_add_warning(warnings, _("EnableLocalLAN is not supported and was ignored; the gateway's "
-                            "split-tunnel settings apply"));
+    osp_profile_add_warning(warnings,
+                            _("EnableLocalLAN is not supported and was ignored; the gateway's "
+                              "split-tunnel settings apply"));
   if (vals[PCF_ENABLE_BACKUP] && strcmp(vals[PCF_ENABLE_BACKUP], "0") != 0)
-    osp_profile_add_warning(warnings, _("EnableBackup: backup servers are not supported and were ignored"));
+    osp_profile_add_warning(warnings,
+                            _("EnableBackup: backup servers are not supported and were ignored"));
   return TRUE;
 }
 
@@ -200,7 +204,8 @@ OspProfile *osp_profile_parse_pcf(const char *text, gsize len, GPtrArray *ret_wa
     if (!eq || where == IN_OTHER)
       continue;
     if (where == BEFORE_SECTION && !warned_no_main) {
-      osp_profile_add_warning(ret_warnings, _("No [main] section header; the settings were read anyway"));
+      osp_profile_add_warning(ret_warnings,
+                              _("No [main] section header; the settings were read anyway"));
       warned_no_main = true;
     }
     *eq = '\0';

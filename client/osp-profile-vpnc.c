@@ -144,8 +144,8 @@ gboolean osp_profile_deobfuscate(const char *setting, const char *hex, char **re
   if (!g_utf8_validate(plain, -1, NULL)) {
     char *conv = osp_profile_cp1252_to_utf8(plain, strlen(plain));
 
-    osp_profile_add_warning(warnings, _("%s: the decoded password is not UTF-8; it was read as Windows-1252"),
-                setting);
+    osp_profile_add_warning(
+        warnings, _("%s: the decoded password is not UTF-8; it was read as Windows-1252"), setting);
     osp_profile_wipe_free(plain);
     plain = conv;
   }
@@ -196,7 +196,8 @@ static const struct {
 
 static const char *vpnc_keyword(size_t id)
 {
-  return id < N_FIELDS ? FIELD_KEYWORD(&osp_profile_fields[id]) : vpnc_extras[id - N_FIELDS].keyword;
+  return id < N_FIELDS ? FIELD_KEYWORD(&osp_profile_fields[id])
+                       : vpnc_extras[id - N_FIELDS].keyword;
 }
 
 static bool vpnc_takes_value(size_t id)
@@ -287,7 +288,8 @@ static gboolean vpnc_apply_extra(OspProfile *p, VpncExtra what, const char *kw, 
     return FALSE;
   case X_LOCAL_ADDR:
     if (strcmp(value, "0.0.0.0") != 0)
-      osp_profile_add_warning(st->warnings, _("line %u: %s is not supported and was ignored"), st->lineno, kw);
+      osp_profile_add_warning(st->warnings, _("line %u: %s is not supported and was ignored"),
+                              st->lineno, kw);
     return TRUE;
   case X_TARGET_NETWORK:
     if (!osp_profile_canonical_networks(kw, value, &canon, error))
@@ -327,7 +329,7 @@ static gboolean vpnc_line(OspProfile *p, char *line, bool *seen, VpncParse *st, 
     g_autofree char *shown = g_strescape(word, NULL);
 
     osp_profile_add_warning(st->warnings, _("line %u: unknown keyword starting with “%s”; ignored"),
-                st->lineno, shown);
+                            st->lineno, shown);
     return TRUE;
   }
   kw = vpnc_keyword(id);
@@ -345,8 +347,9 @@ static gboolean vpnc_line(OspProfile *p, char *line, bool *seen, VpncParse *st, 
     return TRUE;
   }
   if (seen[id]) {
-    osp_profile_add_warning(st->warnings, _("line %u: %s is set a second time; the first one counts, as in vpnc"),
-                st->lineno, kw);
+    osp_profile_add_warning(st->warnings,
+                            _("line %u: %s is set a second time; the first one counts, as in vpnc"),
+                            st->lineno, kw);
     return TRUE;
   }
   seen[id] = true;
@@ -404,13 +407,15 @@ gboolean osp_profile_vpnc_merge(OspProfile *p, const char *text, gsize len, GPtr
   /* the clear form wins over the obfuscated one, as in vpnc */
   if (st.obf_secret) {
     if (seen[osp_profile_field_index(offsetof(OspProfile, group_secret))])
-      osp_profile_add_warning(ret_warnings, _("IPSec obfuscated secret ignored: IPSec secret is set"));
+      osp_profile_add_warning(ret_warnings,
+                              _("IPSec obfuscated secret ignored: IPSec secret is set"));
     else
       osp_profile_set_string(&w->group_secret, st.obf_secret, true);
   }
   if (st.obf_password) {
     if (seen[osp_profile_field_index(offsetof(OspProfile, password))])
-      osp_profile_add_warning(ret_warnings, _("Xauth obfuscated password ignored: Xauth password is set"));
+      osp_profile_add_warning(ret_warnings,
+                              _("Xauth obfuscated password ignored: Xauth password is set"));
     else
       osp_profile_set_string(&w->password, st.obf_password, true);
   }

@@ -351,7 +351,10 @@ static gboolean check_ifname(const char *setting, const char *v, GError **error)
 /* The settings, one row each: the setting (osp-settings.h), type, bounds */
 
 #define F(id, type, member) { OSP_SETTING_##id, type, offsetof(OspProfile, member), 0, 0, false }
-#define FU(id, member, lo, hi, z) { OSP_SETTING_##id, T_UINT, offsetof(OspProfile, member), lo, hi, z }
+#define FU(id, member, lo, hi, z)                                     \
+  {                                                                   \
+    OSP_SETTING_##id, T_UINT, offsetof(OspProfile, member), lo, hi, z \
+  }
 
 const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(NAME, T_STRING, name),
@@ -421,7 +424,8 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
   case T_NETWORKS:
     if (!osp_profile_check_text(setting, *(char *const *)ptr, error))
       return FALSE;
-    if (*(char *const *)ptr && !osp_profile_canonical_networks(setting, *(char *const *)ptr, &canon, error))
+    if (*(char *const *)ptr &&
+        !osp_profile_canonical_networks(setting, *(char *const *)ptr, &canon, error))
       return FALSE;
     g_free(canon);
     return TRUE;
@@ -715,7 +719,8 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
     return FALSE;
   }
   for (i = 0; i < N_FIELDS; i++)
-    if (!osp_profile_field_check(&osp_profile_fields[i], p, FIELD_KEYWORD(&osp_profile_fields[i]), error))
+    if (!osp_profile_field_check(&osp_profile_fields[i], p, FIELD_KEYWORD(&osp_profile_fields[i]),
+                                 error))
       return FALSE;
   if (p->id_type == OSP_ID_IPV4_ADDR && !parse_ipv4(p->group_id, &addr)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,

@@ -1,171 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * ospreyd — the Manager and Profile objects.
+ * ospreyd — the Manager object.
  *
  * Every method validates its arguments first (cheap, no disk or bus I/O),
  * then asks authorization, then re-reads what it needs: a profile may have
  * changed or gone while polkit was thinking. */
-#include "osp-manager.h"
-#include "osp-agent.h"
-#include "osp-authz.h"
-#include "osp-config.h"
-#include "osp-dbus-connection.h"
-#include "osp-dbus-generated.h"
-#include "osp-error.h"
-#include "osp-profile-store.h"
-#include "osp-profile.h"
-#include "osp-route-conflict.h"
+#include "osp-manager-private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
-#define PROFILE_PATH_PREFIX OSP_DBUS_PATH "/Profile/"
-#define SETTINGS_MAX 64 /* keys in a reset list */
-#define IMPORT_MAX (1024 * 1024)
-#define CONFIGS_MAX 16
-#define CONNECTIONS_MAX 32
-#define LINGER_S (5 * 60)
-#define SHUTDOWN_TIMEOUT_S 15
-
-/* ---- errors ------------------------------------------------------------- */
-
-/* The quark name is stringified: keep clang-format from spacing it. */
-/* clang-format off */
-G_DEFINE_QUARK(osp-daemon-error-quark, osp_daemon_error)
-/* clang-format on */
-
-static const char *const daemon_reason_codes[OSP_DAEMON_ERROR_N_CODES] = {
-  [OSP_DAEMON_ERROR_INVALID_ARGUMENTS] = "invalid-arguments",
-  [OSP_DAEMON_ERROR_NOT_AUTHORIZED] = "not-authorized",
-  [OSP_DAEMON_ERROR_NOT_FOUND] = "not-found",
-  [OSP_DAEMON_ERROR_ALREADY_EXISTS] = "already-exists",
-  [OSP_DAEMON_ERROR_ALREADY_ACTIVE] = "already-active",
-  [OSP_DAEMON_ERROR_ROUTE_CONFLICT] = "route-conflict",
-  [OSP_DAEMON_ERROR_LIMIT_EXCEEDED] = "limit-exceeded",
-};
-
-static const GDBusErrorEntry daemon_error_entries[] = {
-  { OSP_DAEMON_ERROR_INVALID_ARGUMENTS, "net.ospreyvpn.Osprey1.Error.InvalidArguments" },
-  { OSP_DAEMON_ERROR_NOT_AUTHORIZED, "net.ospreyvpn.Osprey1.Error.NotAuthorized" },
-  { OSP_DAEMON_ERROR_NOT_FOUND, "net.ospreyvpn.Osprey1.Error.NotFound" },
-  { OSP_DAEMON_ERROR_ALREADY_EXISTS, "net.ospreyvpn.Osprey1.Error.AlreadyExists" },
-  { OSP_DAEMON_ERROR_ALREADY_ACTIVE, "net.ospreyvpn.Osprey1.Error.AlreadyActive" },
-  { OSP_DAEMON_ERROR_ROUTE_CONFLICT, "net.ospreyvpn.Osprey1.Error.RouteConflict" },
-  { OSP_DAEMON_ERROR_LIMIT_EXCEEDED, "net.ospreyvpn.Osprey1.Error.LimitExceeded" },
-};
-
-/* One to one with OspErrorCode (osp-error.h). */
-static const GDBusErrorEntry engine_error_entries[] = {
-  { OSP_ERROR_FAILED, "net.ospreyvpn.Osprey1.Error.Failed" },
-  { OSP_ERROR_CONFIG, "net.ospreyvpn.Osprey1.Error.Config" },
-  { OSP_ERROR_BAD_GROUP_SECRET, "net.ospreyvpn.Osprey1.Error.BadGroupSecret" },
-  { OSP_ERROR_BAD_CREDENTIALS, "net.ospreyvpn.Osprey1.Error.BadCredentials" },
-  { OSP_ERROR_NO_PROPOSAL, "net.ospreyvpn.Osprey1.Error.NoProposal" },
-  { OSP_ERROR_WEAK_PROPOSAL, "net.ospreyvpn.Osprey1.Error.WeakProposal" },
-  { OSP_ERROR_GATEWAY_UNREACHABLE, "net.ospreyvpn.Osprey1.Error.GatewayUnreachable" },
-  { OSP_ERROR_GATEWAY_REJECTED, "net.ospreyvpn.Osprey1.Error.GatewayRejected" },
-  { OSP_ERROR_PROTOCOL, "net.ospreyvpn.Osprey1.Error.Protocol" },
-  { OSP_ERROR_PEER_DEAD, "net.ospreyvpn.Osprey1.Error.PeerDead" },
-  { OSP_ERROR_DISCONNECTED, "net.ospreyvpn.Osprey1.Error.Disconnected" },
-  { OSP_ERROR_SECRETS_REQUIRED, "net.ospreyvpn.Osprey1.Error.SecretsRequired" },
-  { OSP_ERROR_CANCELLED, "net.ospreyvpn.Osprey1.Error.Cancelled" },
-  { OSP_ERROR_SCRIPT, "net.ospreyvpn.Osprey1.Error.Script" },
-  { OSP_ERROR_NETWORK_CHANGED, "net.ospreyvpn.Osprey1.Error.NetworkChanged" },
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(engine_error_entries) == OSP_ERROR_N_CODES);
-G_STATIC_ASSERT(G_N_ELEMENTS(daemon_error_entries) == OSP_DAEMON_ERROR_N_CODES);
-
-void osp_dbus_errors_register(void)
-{
-  static gsize engine_quark, daemon_quark;
-
-  g_dbus_error_register_error_domain("osp-error-quark", &engine_quark, engine_error_entries,
-                                     G_N_ELEMENTS(engine_error_entries));
-  g_dbus_error_register_error_domain("osp-daemon-error-quark", &daemon_quark, daemon_error_entries,
-                                     G_N_ELEMENTS(daemon_error_entries));
-}
-
-const char *osp_daemon_reason_code(const GError *error)
-{
-  if (error && error->domain == OSP_ERROR && error->code >= 0 && error->code < OSP_ERROR_N_CODES)
-    return osp_error_reason_code(error->code);
-  if (error && error->domain == OSP_DAEMON_ERROR && error->code >= 0 &&
-      error->code < OSP_DAEMON_ERROR_N_CODES)
-    return daemon_reason_codes[error->code];
-  return "local-error";
-}
-
-/* Errors of other domains (GIO, GKeyFile) become Failed, keeping the text. */
-static void return_error(GDBusMethodInvocation *inv, const GError *error)
-{
-  if (error->domain == OSP_ERROR || error->domain == OSP_DAEMON_ERROR)
-    g_dbus_method_invocation_return_gerror(inv, error);
-  else
-    g_dbus_method_invocation_return_error_literal(inv, OSP_ERROR, OSP_ERROR_FAILED, error->message);
-}
-
-/* A file that does not parse: the warnings of the lines read before
- * ("line 1: unknown keyword ...") often say why, so they go with the error
- * (at most 5 of them). */
-static void return_parse_error(GDBusMethodInvocation *inv, GError *error, GPtrArray *warnings)
-{
-  g_autoptr(GString) s = NULL;
-
-  if (!warnings || !warnings->len || !error || error->domain != OSP_ERROR) {
-    return_error(inv, error);
-    return;
-  }
-  s = g_string_new(error->message);
-  g_string_append(s, " (");
-  for (guint i = 0; i < MIN(warnings->len, 5); i++)
-    g_string_append_printf(s, "%s%s", i ? "; " : "", (const char *)warnings->pdata[i]);
-  if (warnings->len > 5)
-    g_string_append_printf(s, "; %u more", warnings->len - 5);
-  g_string_append_c(s, ')');
-  g_free(error->message);
-  error->message = g_string_free(g_steal_pointer(&s), FALSE);
-  return_error(inv, error);
-}
-
-#define return_invalid(inv, ...)                                 \
-  g_dbus_method_invocation_return_error((inv), OSP_DAEMON_ERROR, \
-                                        OSP_DAEMON_ERROR_INVALID_ARGUMENTS, __VA_ARGS__)
-
 /* ---- state -------------------------------------------------------------- */
 
-typedef struct {
-  OspManager *m;
-  char *name;
-  char *path;
-  OspDBusObjectSkeleton *object;
-  OspDBusProfile *iface;
-  GKeyFile *kf;
-} ProfileEntry;
-
-typedef struct {
-  OspExportedConnection *ec;
-  guint linger_id;
-} ConnEntry;
-
-struct OspManager {
-  GDBusConnection *bus;
-  OspProfileStore *store;
-  OspAuthz *authz;
-  OspAgentManager *agents;
-  GDBusObjectManagerServer *om;
-  OspDBusManager *iface;
-  GHashTable *profiles;    /* name -> ProfileEntry */
-  GHashTable *connections; /* name -> ConnEntry: the name's current or last connection */
-  GHashTable *logs;        /* name -> OspEventLog */
-  char *state_dir;         /* the engine keeps what worked before here */
-  char *logs_dir;          /* the logs' copies on disk: STATE_DIR/logs, or NULL */
-  guint next_serial;
-  gboolean shutting_down;
-  GSourceFunc shutdown_done;
-  gpointer shutdown_data;
-  guint shutdown_timeout_id;
-};
 
 static void profile_entry_free(ProfileEntry *e)
 {
@@ -194,7 +41,7 @@ static gint cmp_names(gconstpointer a, gconstpointer b)
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void update_profiles_property(OspManager *m)
+void osp_manager_update_profiles_property(OspManager *m)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new();
   g_autoptr(GPtrArray) paths = g_ptr_array_new();
@@ -238,7 +85,7 @@ static void update_active_connection(OspManager *m, const char *name)
                                            ce ? osp_exported_connection_get_path(ce->ec) : "/");
 }
 
-static void update_saved_secrets(OspManager *m, ProfileEntry *e)
+void osp_manager_update_saved_secrets(OspManager *m, ProfileEntry *e)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) secrets = osp_profile_store_load_secrets(m->store, e->name, &error);
@@ -254,14 +101,14 @@ static void update_saved_secrets(OspManager *m, ProfileEntry *e)
   osp_dbus_profile_set_saved_secrets(e->iface, (const char *const *)kinds->pdata);
 }
 
-static void profile_set_keyfile(OspManager *m, ProfileEntry *e, GKeyFile *kf)
+void osp_manager_profile_set_keyfile(OspManager *m, ProfileEntry *e, GKeyFile *kf)
 {
   if (e->kf != kf) {
     g_clear_pointer(&e->kf, g_key_file_unref);
     e->kf = g_key_file_ref(kf);
   }
   osp_dbus_profile_set_settings(e->iface, osp_settings_to_variant(kf));
-  update_saved_secrets(m, e);
+  osp_manager_update_saved_secrets(m, e);
 }
 
 #define LOGS_MAX (OSP_PROFILES_MAX + 64)
@@ -321,8 +168,6 @@ static char *make_logs_dir(const char *state_dir)
 
 /* ---- authorization plumbing --------------------------------------------- */
 
-typedef void (*AuthorizedFunc)(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                               gpointer data);
 
 typedef struct {
   OspManager *m;
@@ -341,14 +186,14 @@ static void auth_done(GObject *source, GAsyncResult *res, gpointer user_data)
   if (osp_authz_check_finish(res, &uid, &error))
     c->func(c->m, c->inv, uid, c->data);
   else
-    return_error(c->inv, error);
+    osp_manager_return_error(c->inv, error);
   if (c->free_data)
     c->free_data(c->data);
   g_object_unref(c->inv);
   g_free(c);
 }
 
-static void authorize(OspManager *m, GDBusMethodInvocation *inv, OspAuthzAction action,
+void osp_manager_authorize(OspManager *m, GDBusMethodInvocation *inv, OspAuthzAction action,
                       AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
 {
   AuthCall *c = g_new0(AuthCall, 1);
@@ -383,27 +228,28 @@ static void root_commands_step(OspManager *m, GDBusMethodInvocation *inv, guint3
 {
   RootCommandsStep *t = data;
 
-  authorize(m, inv, OSP_AUTHZ_ROOT_COMMANDS, t->func, g_steal_pointer(&t->data), t->free_data);
+  osp_manager_authorize(m, inv, OSP_AUTHZ_ROOT_COMMANDS, t->func, g_steal_pointer(&t->data),
+                        t->free_data);
 }
 
-static void authorize_modify(OspManager *m, GDBusMethodInvocation *inv, gboolean root_commands,
+void osp_manager_authorize_modify(OspManager *m, GDBusMethodInvocation *inv, gboolean root_commands,
                              AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
 {
   RootCommandsStep *t;
 
   if (!root_commands) {
-    authorize(m, inv, OSP_AUTHZ_MODIFY, func, data, free_data);
+    osp_manager_authorize(m, inv, OSP_AUTHZ_MODIFY, func, data, free_data);
     return;
   }
   t = g_new0(RootCommandsStep, 1);
   t->func = func;
   t->data = data;
   t->free_data = free_data;
-  authorize(m, inv, OSP_AUTHZ_MODIFY, root_commands_step, t, root_commands_step_free);
+  osp_manager_authorize(m, inv, OSP_AUTHZ_MODIFY, root_commands_step, t, root_commands_step_free);
 }
 
 /* Does this a{sv} of settings set a command that runs as root? */
-static gboolean settings_set_root_command(GVariant *settings)
+gboolean osp_manager_settings_set_root_command(GVariant *settings)
 {
   static const char *const keys[] = { "script", "password-helper" };
 
@@ -543,7 +389,8 @@ static void disconnect_identified(OspManager *m, GDBusMethodInvocation *inv, gui
     disconnect_authorized(m, inv, uid, data);
     return;
   }
-  authorize(m, inv, OSP_AUTHZ_DISCONNECT, disconnect_authorized, g_strdup(data), g_free);
+  osp_manager_authorize(m, inv, OSP_AUTHZ_DISCONNECT, disconnect_authorized, g_strdup(data),
+                        g_free);
 }
 
 static void conn_handle_disconnect(OspExportedConnection *ec, GDBusMethodInvocation *inv,
@@ -551,7 +398,7 @@ static void conn_handle_disconnect(OspExportedConnection *ec, GDBusMethodInvocat
 {
   OspManager *m = user_data;
 
-  authorize(m, inv, OSP_AUTHZ_NONE, disconnect_identified,
+  osp_manager_authorize(m, inv, OSP_AUTHZ_NONE, disconnect_identified,
             g_strdup(osp_exported_connection_get_path(ec)), g_free);
 }
 
@@ -570,7 +417,7 @@ static guint count_active(OspManager *m)
 
 /* Common end of Profile.Connect and Manager.ConnectConfig.  Takes
  * `profile` and the options. */
-static void start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
+void osp_manager_start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
                              const char *name, const char *profile_path, OspProfile *profile,
                              OspConnectOptions *options)
 {
@@ -605,7 +452,7 @@ static void start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 
     goto out;
   }
   if (!osp_profile_validate(p, &error) || !check_route_conflicts(m, name, p, NULL, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     goto out;
   }
   if (old)
@@ -619,7 +466,7 @@ static void start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 
     g_hash_table_remove(m->connections, name);
     update_connections_property(m);
     update_active_connection(m, name);
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     goto out;
   }
   update_connections_property(m);
@@ -628,311 +475,6 @@ static void start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 
       inv, g_variant_new("(o)", osp_exported_connection_get_path(ce->ec)));
 out:
   osp_connect_options_clear(options);
-}
-
-/* ---- profiles ----------------------------------------------------------- */
-
-static ProfileEntry *lookup_profile(OspManager *m, GDBusMethodInvocation *inv, const char *name)
-{
-  ProfileEntry *e = g_hash_table_lookup(m->profiles, name);
-
-  if (!e)
-    g_dbus_method_invocation_return_error(inv, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_NOT_FOUND,
-                                          "No profile \"%s\"", name);
-  return e;
-}
-
-/* The engine's view of a stored profile, with its stored secrets. */
-static OspProfile *profile_for_connect(OspManager *m, ProfileEntry *e, GError **error)
-{
-  g_autoptr(OspProfile) p = osp_profile_from_keyfile(e->kf, error);
-  g_autoptr(GHashTable) secrets = NULL;
-  const char *v;
-
-  if (!p)
-    return NULL;
-  g_free(p->name);
-  p->name = g_strdup(e->name);
-  secrets = osp_profile_store_load_secrets(m->store, e->name, error);
-  if (!secrets)
-    return NULL;
-  if (!p->group_secret && (v = g_hash_table_lookup(secrets, "group-secret")))
-    p->group_secret = g_strdup(v);
-  if (!p->password && (v = g_hash_table_lookup(secrets, "password")))
-    p->password = g_strdup(v);
-  return g_steal_pointer(&p);
-}
-
-static gboolean handle_profile_update(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      GVariant *settings, const char *const *reset,
-                                      gpointer user_data);
-static gboolean handle_profile_set_secrets(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                           GVariant *secrets, gpointer user_data);
-static gboolean handle_profile_delete(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      gpointer user_data);
-static gboolean handle_profile_connect(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                       GVariant *options, gpointer user_data);
-static gboolean handle_profile_export(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      gpointer user_data);
-
-static ProfileEntry *add_profile_entry(OspManager *m, const char *name, GKeyFile *kf)
-{
-  ProfileEntry *e = g_new0(ProfileEntry, 1);
-  g_autofree char *escaped = g_dbus_escape_object_path(name);
-  ConnEntry *ce = g_hash_table_lookup(m->connections, name);
-
-  e->m = m;
-  e->name = g_strdup(name);
-  e->path = g_strconcat(PROFILE_PATH_PREFIX, escaped, NULL);
-  e->iface = osp_dbus_profile_skeleton_new();
-  osp_dbus_profile_set_name(e->iface, name);
-  osp_dbus_profile_set_active_connection(e->iface,
-                                         ce ? osp_exported_connection_get_path(ce->ec) : "/");
-  if (ce)
-    osp_exported_connection_set_profile_path(ce->ec, e->path);
-  g_signal_connect(e->iface, "handle-update", G_CALLBACK(handle_profile_update), e);
-  g_signal_connect(e->iface, "handle-set-secrets", G_CALLBACK(handle_profile_set_secrets), e);
-  g_signal_connect(e->iface, "handle-delete", G_CALLBACK(handle_profile_delete), e);
-  g_signal_connect(e->iface, "handle-connect", G_CALLBACK(handle_profile_connect), e);
-  g_signal_connect(e->iface, "handle-export", G_CALLBACK(handle_profile_export), e);
-  g_hash_table_insert(m->profiles, e->name, e);
-  profile_set_keyfile(m, e, kf);
-  e->object = osp_dbus_object_skeleton_new(e->path);
-  osp_dbus_object_skeleton_set_profile(e->object, e->iface);
-  g_dbus_object_manager_server_export(m->om, G_DBUS_OBJECT_SKELETON(e->object));
-  update_profiles_property(m);
-  return e;
-}
-
-static void remove_profile_entry(OspManager *m, const char *name)
-{
-  ConnEntry *ce = g_hash_table_lookup(m->connections, name);
-
-  if (ce)
-    osp_exported_connection_set_profile_path(ce->ec, "/");
-  g_hash_table_remove(m->profiles, name);
-  update_profiles_property(m);
-}
-
-/* Checks that a keyfile makes a valid profile, by the engine's rules. */
-static gboolean keyfile_is_valid(GKeyFile *kf, GError **error)
-{
-  g_autoptr(OspProfile) p = osp_profile_from_keyfile(kf, error);
-
-  return p && osp_profile_validate(p, error);
-}
-
-/* Profile.Update */
-static void update_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid, gpointer data)
-{
-  ProfileEntry *e = lookup_profile(m, inv, data);
-  GVariant *params = g_dbus_method_invocation_get_parameters(inv);
-  g_autoptr(GVariant) settings = NULL;
-  g_autofree const char **reset = NULL;
-  g_autoptr(GKeyFile) kf = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!e)
-    return;
-  g_variant_get(params, "(@a{sv}^a&s)", &settings, &reset);
-  text = g_key_file_to_data(e->kf, NULL, NULL);
-  kf = g_key_file_new();
-  if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_KEEP_COMMENTS, &error) ||
-      !osp_settings_apply(kf, settings, &error)) {
-    return_error(inv, error);
-    return;
-  }
-  for (const char **r = reset; *r; r++)
-    g_key_file_remove_key(kf, OSP_PROFILE_GROUP, *r, NULL);
-  if (!keyfile_is_valid(kf, &error) || !osp_profile_store_save(m->store, e->name, kf, &error)) {
-    return_error(inv, error);
-    return;
-  }
-  profile_set_keyfile(m, e, kf);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", e->name, "MESSAGE",
-                   "%s: profile updated by uid %u", e->name, uid);
-  osp_dbus_profile_complete_update(e->iface, inv);
-}
-
-static gboolean handle_profile_update(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      GVariant *settings, const char *const *reset,
-                                      gpointer user_data)
-{
-  ProfileEntry *e = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!osp_settings_apply(NULL, settings, &error)) {
-    return_error(inv, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (g_strv_length((char **)reset) > SETTINGS_MAX) {
-    return_invalid(inv, "Too many keys to reset");
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  for (const char *const *r = reset; *r; r++)
-    if (!osp_setting_is_known(*r)) {
-      return_invalid(inv, "Unknown setting \"%.64s\"", *r);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  authorize_modify(e->m, inv, settings_set_root_command(settings), update_authorized,
-                   g_strdup(e->name), g_free);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* Profile.SetSecrets */
-static void set_secrets_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                                   gpointer data)
-{
-  ProfileEntry *e = lookup_profile(m, inv, data);
-  GVariant *params = g_dbus_method_invocation_get_parameters(inv);
-  g_autoptr(GVariant) secrets = g_variant_get_child_value(params, 0);
-  g_autoptr(GHashTable) stored = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariantIter it;
-  const char *kind, *value;
-
-  if (!e)
-    return;
-  stored = osp_profile_store_load_secrets(m->store, e->name, &error);
-  if (!stored) {
-    return_error(inv, error);
-    return;
-  }
-  g_variant_iter_init(&it, secrets);
-  while (g_variant_iter_next(&it, "{&s&s}", &kind, &value)) {
-    if (*value)
-      g_hash_table_replace(stored, g_strdup(kind), g_strdup(value));
-    else
-      g_hash_table_remove(stored, kind);
-  }
-  if (!osp_profile_store_save_secrets(m->store, e->name, stored, &error)) {
-    return_error(inv, error);
-    return;
-  }
-  update_saved_secrets(m, e);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", e->name, "MESSAGE",
-                   "%s: stored secrets changed by uid %u", e->name, uid);
-  osp_dbus_profile_complete_set_secrets(e->iface, inv);
-}
-
-static gboolean handle_profile_set_secrets(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                           GVariant *secrets, gpointer user_data)
-{
-  ProfileEntry *e = user_data;
-  GVariantIter it;
-  const char *kind, *value;
-
-  if (g_variant_n_children(secrets) > 8) {
-    return_invalid(inv, "Too many secrets");
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  g_variant_iter_init(&it, secrets);
-  while (g_variant_iter_next(&it, "{&s&s}", &kind, &value)) {
-    if (!g_strv_contains(osp_setting_secret_keys(), kind)) {
-      return_invalid(inv, "Only group-secret and password can be stored, not \"%.64s\"", kind);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    if (*value && !osp_secret_value_is_valid(value)) {
-      return_invalid(inv, "Invalid value for \"%s\" (too long or control characters)", kind);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  }
-  authorize(e->m, inv, OSP_AUTHZ_MODIFY, set_secrets_authorized, g_strdup(e->name), g_free);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* Profile.Delete */
-static void delete_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid, gpointer data)
-{
-  ProfileEntry *e = lookup_profile(m, inv, data);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  ConnEntry *ce;
-
-  if (!e)
-    return;
-  name = g_strdup(e->name);
-  if (!osp_profile_store_delete(m->store, name, &error)) {
-    return_error(inv, error);
-    return;
-  }
-  ce = g_hash_table_lookup(m->connections, name);
-  if (ce)
-    osp_exported_connection_disconnect(ce->ec);
-  remove_profile_entry(m, name);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", name, "MESSAGE",
-                   "%s: profile deleted by uid %u", name, uid);
-  g_dbus_method_invocation_return_value(inv, NULL);
-}
-
-static gboolean handle_profile_delete(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      gpointer user_data)
-{
-  ProfileEntry *e = user_data;
-
-  authorize(e->m, inv, OSP_AUTHZ_MODIFY, delete_authorized, g_strdup(e->name), g_free);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* Profile.Connect */
-static void connect_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                               gpointer data)
-{
-  ProfileEntry *e = lookup_profile(m, inv, data);
-  GVariant *params = g_dbus_method_invocation_get_parameters(inv);
-  g_autoptr(GVariant) options_v = g_variant_get_child_value(params, 0);
-  g_autoptr(GError) error = NULL;
-  OspConnectOptions options = { 0 };
-  OspProfile *p;
-
-  if (!e)
-    return;
-  if (!osp_connect_options_parse(options_v, &options, &error)) {
-    return_error(inv, error);
-    return;
-  }
-  p = profile_for_connect(m, e, &error);
-  if (!p) {
-    osp_connect_options_clear(&options);
-    return_error(inv, error);
-    return;
-  }
-  start_connection(m, inv, uid, e->name, e->path, p, &options);
-}
-
-static gboolean handle_profile_connect(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                       GVariant *options, gpointer user_data)
-{
-  ProfileEntry *e = user_data;
-  OspConnectOptions parsed = { 0 };
-  g_autoptr(GError) error = NULL;
-
-  if (!osp_connect_options_parse(options, &parsed, &error)) {
-    return_error(inv, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  osp_connect_options_clear(&parsed);
-  authorize(e->m, inv, OSP_AUTHZ_CONNECT, connect_authorized, g_strdup(e->name), g_free);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* Profile.Export: never with secrets. */
-static gboolean handle_profile_export(OspDBusProfile *iface, GDBusMethodInvocation *inv,
-                                      gpointer user_data)
-{
-  ProfileEntry *e = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OspProfile) p = osp_profile_from_keyfile(e->kf, &error);
-  g_autofree char *text = NULL;
-
-  if (!p) {
-    return_error(inv, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  text = osp_profile_to_vpnc(p, false);
-  osp_dbus_profile_complete_export(iface, inv, text ? text : "");
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* ---- Manager methods ---------------------------------------------------- */
@@ -957,7 +499,7 @@ static gboolean handle_get_profile(OspDBusManager *iface, GDBusMethodInvocation 
 
   if (!check_name(inv, name))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
-  e = lookup_profile(m, inv, name);
+  e = osp_manager_lookup_profile(m, inv, name);
   if (e)
     osp_dbus_manager_complete_get_profile(iface, inv, e->path);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -994,12 +536,12 @@ static void add_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 ui
   g_variant_get(params, "(&s@a{sv})", &name, &settings);
   if (!can_add_profile(m, inv, name, FALSE))
     return;
-  if (!osp_settings_apply(kf, settings, &error) || !keyfile_is_valid(kf, &error) ||
+  if (!osp_settings_apply(kf, settings, &error) || !osp_manager_keyfile_is_valid(kf, &error) ||
       !osp_profile_store_save(m->store, name, kf, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return;
   }
-  e = add_profile_entry(m, name, kf);
+  e = osp_manager_add_profile_entry(m, name, kf);
   g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", name, "MESSAGE",
                    "%s: profile added by uid %u", name, uid);
   osp_dbus_manager_complete_add_profile(m->iface, inv, e->path);
@@ -1014,10 +556,11 @@ static gboolean handle_add_profile(OspDBusManager *iface, GDBusMethodInvocation 
   if (!check_name(inv, name))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!osp_settings_apply(NULL, settings, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  authorize_modify(m, inv, settings_set_root_command(settings), add_authorized, NULL, NULL);
+  osp_manager_authorize_modify(m, inv, osp_manager_settings_set_root_command(settings),
+                               add_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1088,12 +631,12 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   text = g_variant_get_fixed_array(contents, &len, 1);
   p = osp_profile_parse_any(text, len, filename, warnings, &error);
   if (!p || !osp_profile_validate(p, &error)) {
-    return_parse_error(inv, error, warnings);
+    osp_manager_return_parse_error(inv, error, warnings);
     return;
   }
   kf = osp_profile_to_keyfile(p, false);
   if (!osp_profile_store_save(m->store, name, kf, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return;
   }
   secrets = osp_profile_store_load_secrets(m->store, name, NULL);
@@ -1104,15 +647,15 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   if (opts.save_secrets && p->password && osp_secret_value_is_valid(p->password))
     g_hash_table_replace(secrets, g_strdup("password"), g_strdup(p->password));
   if (!osp_profile_store_save_secrets(m->store, name, secrets, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return;
   }
   e = g_hash_table_lookup(m->profiles, name);
   if (e)
-    profile_set_keyfile(m, e, kf);
+    osp_manager_profile_set_keyfile(m, e, kf);
   else
-    e = add_profile_entry(m, name, kf);
-  /* the importer should know what it let in (and was asked to authorize) */
+    e = osp_manager_add_profile_entry(m, name, kf);
+  /* the importer should know what it let in (and was asked to osp_manager_authorize) */
   if (p->script && *p->script)
     g_ptr_array_add(warnings, g_strdup_printf(_("Script: “%s” runs as root (set-root-commands "
                                                 "authorization)"),
@@ -1152,7 +695,7 @@ static gboolean handle_import_profile(OspDBusManager *iface, GDBusMethodInvocati
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   if (!parse_import_options(options, &opts, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   derived = import_name(name, filename);
@@ -1169,7 +712,8 @@ static gboolean handle_import_profile(OspDBusManager *iface, GDBusMethodInvocati
 
     p = osp_profile_parse_any(text, len, filename, NULL, NULL);
   }
-  authorize_modify(m, inv, p && profile_sets_root_command(p), import_authorized, NULL, NULL);
+  osp_manager_authorize_modify(m, inv, p && profile_sets_root_command(p), import_authorized, NULL,
+                               NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1205,12 +749,12 @@ static void connect_config_authorized(OspManager *m, GDBusMethodInvocation *inv,
     else if (!osp_profile_merge_vpnc(p, text, len, warnings, &error))
       g_clear_pointer(&p, osp_profile_free);
     if (!p) {
-      return_parse_error(inv, error, warnings);
+      osp_manager_return_parse_error(inv, error, warnings);
       return;
     }
   }
   if (!osp_profile_validate(p, &error)) {
-    return_parse_error(inv, error, warnings);
+    osp_manager_return_parse_error(inv, error, warnings);
     return;
   }
   for (guint i = 0; i < warnings->len; i++)
@@ -1219,10 +763,10 @@ static void connect_config_authorized(OspManager *m, GDBusMethodInvocation *inv,
   g_free(p->name);
   p->name = g_strdup(name);
   if (!osp_connect_options_parse(options_v, &options, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return;
   }
-  start_connection(m, inv, uid, name, "/", g_steal_pointer(&p), &options);
+  osp_manager_start_connection(m, inv, uid, name, "/", g_steal_pointer(&p), &options);
 }
 
 static gboolean handle_connect_config(OspDBusManager *iface, GDBusMethodInvocation *inv,
@@ -1250,11 +794,11 @@ static gboolean handle_connect_config(OspDBusManager *iface, GDBusMethodInvocati
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   if (!osp_connect_options_parse(options, &parsed, &error)) {
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   osp_connect_options_clear(&parsed);
-  authorize(m, inv, OSP_AUTHZ_CONNECT_CONFIG, connect_config_authorized, NULL, NULL);
+  osp_manager_authorize(m, inv, OSP_AUTHZ_CONNECT_CONFIG, connect_config_authorized, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1268,7 +812,7 @@ static void register_agent_identified(OspManager *m, GDBusMethodInvocation *inv,
   g_variant_get(g_dbus_method_invocation_get_parameters(inv), "(&o)", &path);
   if (!osp_agent_manager_register(m->agents, g_dbus_method_invocation_get_sender(inv), uid, path,
                                   &error))
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
   else
     osp_dbus_manager_complete_register_agent(m->iface, inv);
 }
@@ -1283,7 +827,7 @@ static gboolean handle_register_agent(OspDBusManager *iface, GDBusMethodInvocati
                                           "ospreyd is shutting down");
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  authorize(m, inv, OSP_AUTHZ_NONE, register_agent_identified, NULL, NULL);
+  osp_manager_authorize(m, inv, OSP_AUTHZ_NONE, register_agent_identified, NULL, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1295,7 +839,7 @@ static gboolean handle_unregister_agent(OspDBusManager *iface, GDBusMethodInvoca
 
   if (!osp_agent_manager_unregister(m->agents, g_dbus_method_invocation_get_sender(inv), path,
                                     &error))
-    return_error(inv, error);
+    osp_manager_return_error(inv, error);
   else
     osp_dbus_manager_complete_unregister_agent(iface, inv);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -1345,7 +889,7 @@ void osp_manager_reload(OspManager *m)
       g_warning("%s", lerr->message);
       continue;
     }
-    if (!keyfile_is_valid(kf, &lerr))
+    if (!osp_manager_keyfile_is_valid(kf, &lerr))
       g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "PROFILE", *n, "MESSAGE",
                        "%s: invalid profile: %s", *n, lerr->message);
     if (g_key_file_has_key(kf, OSP_PROFILE_GROUP, "group-secret", NULL) ||
@@ -1356,16 +900,16 @@ void osp_manager_reload(OspManager *m)
                        *n);
     e = g_hash_table_lookup(m->profiles, *n);
     if (e)
-      profile_set_keyfile(m, e, kf);
+      osp_manager_profile_set_keyfile(m, e, kf);
     else
-      add_profile_entry(m, *n, kf);
+      osp_manager_add_profile_entry(m, *n, kf);
   }
   g_hash_table_iter_init(&it, m->profiles);
   while (g_hash_table_iter_next(&it, &key, NULL))
     if (!g_strv_contains((const char *const *)names, key))
       g_ptr_array_add(gone, g_strdup(key));
   for (guint i = 0; i < gone->len; i++)
-    remove_profile_entry(m, g_ptr_array_index(gone, i));
+    osp_manager_remove_profile_entry(m, g_ptr_array_index(gone, i));
   g_info("%u profiles loaded from %s", g_hash_table_size(m->profiles),
          osp_profile_store_get_dir(m->store));
 }
@@ -1401,7 +945,7 @@ OspManager *osp_manager_new(GDBusConnection *bus, const OspManagerConfig *config
   update_connections_property(m);
 
   osp_manager_reload(m);
-  update_profiles_property(m);
+  osp_manager_update_profiles_property(m);
   if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(m->iface), bus, OSP_DBUS_PATH,
                                         error))
     return NULL;
@@ -1476,3 +1020,4 @@ void osp_manager_free(OspManager *m)
   g_clear_object(&m->bus);
   g_free(m);
 }
+
