@@ -20,7 +20,7 @@ deps_build=(
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
   gcovr                          # scripts/coverage.sh: line coverage of client/
-  libnm-dev libgtk-4-dev         # nm-osprey-service (-Dnm), its GTK 3 and GTK 4 editors
+  libnm-dev libgtk-4-dev libnma-dev libnma-gtk4-dev  # nm-osprey-service (-Dnm), its editors
   libgtk-3-dev libayatana-appindicator3-dev libsecret-1-dev   # gui/ osprey-tray
 )
 # Tests: a private D-Bus, and the lab's real IKEv1 gateway and tools.

@@ -5,11 +5,16 @@
  * (libnm-gtk4-vpn-plugin-osprey-editor.so).  libnm-vpn-plugin-osprey.so
  * loads the one matching the GTK in the process.
  *
- * The editor shows the keys most connections need; every other key of the
- * connection (vendor, lifetimes, ...) is kept as it was. */
+ * The editor shows the keys most connections need, and "Advanced…" the
+ * proposals, lifetimes, DPD, MTU and local port; every other key of the
+ * connection (vendor, ...) is kept as it was.  The two passwords get
+ * libnma's storage menu (this user, all users, ask every time, not
+ * required), which sets their "-flags". */
 #include <NetworkManager.h>
 #include <glib/gi18n-lib.h>
 #include <gtk/gtk.h>
+#include <nma-ui-utils.h>
+#include <string.h>
 
 #include "nm-osprey-keys.h"
 
@@ -18,11 +23,17 @@
 #define entry_set_text(e, t) gtk_editable_set_text(GTK_EDITABLE(e), t)
 #define check_get(c) gtk_check_button_get_active(GTK_CHECK_BUTTON(c))
 #define check_set(c, v) gtk_check_button_set_active(GTK_CHECK_BUTTON(c), v)
+#define toplevel_of(w) GTK_WIDGET(gtk_widget_get_root(w))
+#define gtk_window_destroy_compat(w) gtk_window_destroy(GTK_WINDOW(w))
+#define WINDOW_CLOSE_SIGNAL "close-request"
 #else
 #define entry_get_text(e) gtk_entry_get_text(GTK_ENTRY(e))
 #define entry_set_text(e, t) gtk_entry_set_text(GTK_ENTRY(e), t)
 #define check_get(c) gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(c))
 #define check_set(c, v) gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(c), v)
+#define toplevel_of(w) gtk_widget_get_toplevel(w)
+#define gtk_window_destroy_compat(w) gtk_widget_destroy(w)
+#define WINDOW_CLOSE_SIGNAL "delete-event"
 #endif
 
 #define NM_TYPE_OSPREY_EDITOR (nm_osprey_editor_get_type())
@@ -33,6 +44,7 @@ struct _NMOspreyEditor {
   GtkBuilder *builder;
   GtkWidget *widget;
   NMSettingVpn *original; /* the keys the editor does not show are kept from here */
+  char *shown[16];        /* the Advanced window's values when it opened (Cancel) */
 };
 
 static void editor_iface_init(NMVpnEditorInterface *iface);
@@ -54,6 +66,26 @@ static const struct {
   { "domain", "Domain", false },
 };
 
+/* the Advanced window: widget id -> vpn.data key; 'e' an entry (empty: the
+ * default), 'b' a check button ("yes" or absent), 'c' a combo whose first
+ * item is the default */
+static const struct {
+  const char *id;
+  const char *key;
+  char kind;
+} advanced[] = {
+  { "adv-pfs", "Perfect Forward Secrecy", 'c' },
+  { "adv-weak-enc", "Enable weak encryption", 'b' },
+  { "adv-weak-auth", "Enable weak authentication", 'b' },
+  { "adv-weak-dh", "Enable weak DH group", 'b' },
+  { "adv-ike-life", "IKE lifetime", 'e' },
+  { "adv-ipsec-life", "IPSec lifetime", 'e' },
+  { "adv-dpd", "DPD idle timeout (our side)", 'e' },
+  { "adv-mtu", "Interface MTU", 'e' },
+  { "adv-port", "Local Port", 'e' },
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(advanced) <= 16); /* NMOspreyEditor.shown */
+
 #define KEY_DH "IKE DH Group"
 #define KEY_NATT "NAT Traversal Mode"
 #define KEY_NO_SPLIT "No split tunnel"
@@ -66,6 +98,85 @@ static GtkWidget *widget(NMOspreyEditor *self, const char *id)
 static void changed(NMOspreyEditor *self)
 {
   g_signal_emit_by_name(self, "changed");
+}
+
+/* ---- Advanced… ------------------------------------------------------------ */
+
+static char *advanced_get(NMOspreyEditor *self, size_t i)
+{
+  GtkWidget *w = widget(self, advanced[i].id);
+  const char *v = NULL;
+
+  switch (advanced[i].kind) {
+  case 'e': v = entry_get_text(w); break;
+  case 'b': v = check_get(w) ? "yes" : NULL; break;
+  case 'c':
+    v = gtk_combo_box_get_active(GTK_COMBO_BOX(w)) > 0
+            ? gtk_combo_box_get_active_id(GTK_COMBO_BOX(w))
+            : NULL;
+    break;
+  }
+  return g_strdup(v && *v ? v : NULL);
+}
+
+static void advanced_set(NMOspreyEditor *self, size_t i, const char *v)
+{
+  GtkWidget *w = widget(self, advanced[i].id);
+
+  switch (advanced[i].kind) {
+  case 'e': entry_set_text(w, v ? v : ""); break;
+  case 'b': check_set(w, v && g_ascii_strcasecmp(v, "yes") == 0); break;
+  case 'c':
+    if (!v || !gtk_combo_box_set_active_id(GTK_COMBO_BOX(w), v))
+      gtk_combo_box_set_active(GTK_COMBO_BOX(w), 0);
+    break;
+  }
+}
+
+static void advanced_open(NMOspreyEditor *self)
+{
+  GtkWidget *win = widget(self, "advanced-window");
+  GtkWidget *top = toplevel_of(self->widget);
+
+  for (size_t i = 0; i < G_N_ELEMENTS(advanced); i++) {
+    g_free(self->shown[i]);
+    self->shown[i] = advanced_get(self, i);
+  }
+  if (GTK_IS_WINDOW(top))
+    gtk_window_set_transient_for(GTK_WINDOW(win), GTK_WINDOW(top));
+  gtk_window_present(GTK_WINDOW(win));
+}
+
+static void advanced_ok(NMOspreyEditor *self)
+{
+  gtk_widget_set_visible(widget(self, "advanced-window"), FALSE);
+  changed(self);
+}
+
+static void advanced_cancel(NMOspreyEditor *self)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(advanced); i++)
+    advanced_set(self, i, self->shown[i]);
+  gtk_widget_set_visible(widget(self, "advanced-window"), FALSE);
+}
+
+/* the window manager's close button: Cancel, and the window stays for the
+ * next time */
+static gboolean advanced_closed(NMOspreyEditor *self)
+{
+  advanced_cancel(self);
+  return TRUE;
+}
+
+/* ---- the editor ------------------------------------------------------------ */
+
+static NMSettingSecretFlags secret_flags(NMSettingVpn *s_vpn, const char *key)
+{
+  NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
+
+  if (s_vpn)
+    nm_setting_get_secret_flags(NM_SETTING(s_vpn), key, &flags, NULL);
+  return flags;
 }
 
 static void fill(NMOspreyEditor *self, NMSettingVpn *s_vpn)
@@ -86,6 +197,14 @@ static void fill(NMOspreyEditor *self, NMSettingVpn *s_vpn)
     gtk_combo_box_set_active_id(GTK_COMBO_BOX(widget(self, "natt")), "natt");
   v = s_vpn ? nm_setting_vpn_get_data_item(s_vpn, KEY_NO_SPLIT) : NULL;
   check_set(widget(self, "no-split"), v && g_ascii_strcasecmp(v, "yes") == 0);
+  for (size_t i = 0; i < G_N_ELEMENTS(advanced); i++)
+    advanced_set(self, i, s_vpn ? nm_setting_vpn_get_data_item(s_vpn, advanced[i].key) : NULL);
+  for (size_t i = 0; i < G_N_ELEMENTS(entries); i++)
+    if (entries[i].secret)
+      nma_utils_setup_password_storage(
+          widget(self, entries[i].id), secret_flags(s_vpn, entries[i].key),
+          s_vpn ? NM_SETTING(s_vpn) : NULL, entries[i].key,
+          strcmp(entries[i].key, NM_OSPREY_KEY_XAUTH_PASSWORD) == 0, FALSE);
 }
 
 static void set_item(NMSettingVpn *s_vpn, const char *key, const char *value)
@@ -100,6 +219,7 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
 {
   NMOspreyEditor *self = NM_OSPREY_EDITOR(editor);
   NMSettingVpn *s_vpn;
+  g_autoptr(OspProfile) profile = NULL;
   const char *dh, *natt;
 
   for (size_t i = 0; i < 2; i++) /* gateway and group are required */
@@ -112,21 +232,39 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
                          : NM_SETTING_VPN(nm_setting_vpn_new());
   g_object_set(s_vpn, NM_SETTING_VPN_SERVICE_TYPE, NM_OSPREY_SERVICE_TYPE, NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(entries); i++) {
-    const char *text = entry_get_text(widget(self, entries[i].id));
+    GtkWidget *w = widget(self, entries[i].id);
+    const char *text = entry_get_text(w);
+    NMSettingSecretFlags flags;
 
-    if (!entries[i].secret)
+    if (!entries[i].secret) {
       set_item(s_vpn, entries[i].key, text);
-    else if (*text)
+      continue;
+    }
+    /* asked every time or not needed: nothing to keep in the connection */
+    flags = nma_utils_menu_to_secret_flags(w);
+    nm_setting_set_secret_flags(NM_SETTING(s_vpn), entries[i].key, flags, NULL);
+    if (*text &&
+        !(flags & (NM_SETTING_SECRET_FLAG_NOT_SAVED | NM_SETTING_SECRET_FLAG_NOT_REQUIRED)))
       nm_setting_vpn_add_secret(s_vpn, entries[i].key, text);
     else
       nm_setting_vpn_remove_secret(s_vpn, entries[i].key);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(advanced); i++) {
+    g_autofree char *v = advanced_get(self, i);
+
+    set_item(s_vpn, advanced[i].key, v);
   }
   dh = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "dh-group")));
   set_item(s_vpn, KEY_DH, g_strcmp0(dh, "auto") == 0 ? NULL : dh);
   natt = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "natt")));
   set_item(s_vpn, KEY_NATT, g_strcmp0(natt, "natt") == 0 ? NULL : natt); /* the default */
   set_item(s_vpn, KEY_NO_SPLIT, check_get(widget(self, "no-split")) ? "yes" : NULL);
-  if (!nm_osprey_check_setting(s_vpn, error)) {
+  /* as the service will read it: a bad lifetime or port is refused here,
+   * with the reader's sentence naming the setting */
+  profile = nm_osprey_check_setting(s_vpn, error)
+                ? nm_osprey_profile_from_setting(s_vpn, NULL, error)
+                : NULL;
+  if (!profile) {
     g_object_unref(s_vpn);
     return FALSE;
   }
@@ -150,6 +288,10 @@ static void dispose(GObject *object)
   g_clear_object(&self->widget);
   g_clear_object(&self->builder);
   g_clear_object(&self->original);
+  for (size_t i = 0; i < G_N_ELEMENTS(self->shown); i++)
+    g_clear_pointer(&self->shown[i], g_free);
+  if (self->builder)
+    gtk_window_destroy_compat(widget(self, "advanced-window"));
   G_OBJECT_CLASS(nm_osprey_editor_parent_class)->dispose(object);
 }
 
@@ -188,5 +330,11 @@ G_MODULE_EXPORT NMVpnEditor *nm_osprey_editor_new(NMConnection *connection, GErr
   fill(self, s_vpn);
   for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
     g_signal_connect_swapped(widget(self, signals[i][0]), signals[i][1], G_CALLBACK(changed), self);
+  g_signal_connect_swapped(widget(self, "advanced"), "clicked", G_CALLBACK(advanced_open), self);
+  g_signal_connect_swapped(widget(self, "adv-ok"), "clicked", G_CALLBACK(advanced_ok), self);
+  g_signal_connect_swapped(widget(self, "adv-cancel"), "clicked", G_CALLBACK(advanced_cancel),
+                           self);
+  g_signal_connect_swapped(widget(self, "advanced-window"), WINDOW_CLOSE_SIGNAL,
+                           G_CALLBACK(advanced_closed), self);
   return NM_VPN_EDITOR(self);
 }

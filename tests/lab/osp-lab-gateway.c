@@ -36,12 +36,22 @@
 #include <unistd.h>
 
 enum {
-  X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_PASSCODE = 16523,
-  X_MESSAGE = 16524, X_STATUS = 16527, X_NEXT_PIN = 16528,
+  X_TYPE = 16520,
+  X_USER_NAME = 16521,
+  X_USER_PASSWORD = 16522,
+  X_PASSCODE = 16523,
+  X_MESSAGE = 16524,
+  X_STATUS = 16527,
+  X_NEXT_PIN = 16528,
 };
 enum {
-  C_IP4_ADDRESS = 1, C_IP4_NETMASK = 2, C_IP4_DNS = 3,
-  U_BANNER = 28672, U_DEF_DOMAIN = 28674, U_SPLIT_DNS = 28675, U_SPLIT_INCLUDE = 28676,
+  C_IP4_ADDRESS = 1,
+  C_IP4_NETMASK = 2,
+  C_IP4_DNS = 3,
+  U_BANNER = 28672,
+  U_DEF_DOMAIN = 28674,
+  U_SPLIT_DNS = 28675,
+  U_SPLIT_INCLUDE = 28676,
 };
 
 typedef enum { ASK_FIRST, ASK_NEXT_PIN, ASK_DONE } Round;
@@ -112,8 +122,8 @@ static void ask_again(Lab *lab, OspTestGwMsg *m, OspTestGwPayload *attr, bool ne
 
 static void set_status(OspTestGwPayload *attr, bool ok)
 {
-  uint16_t id = attr->body->len >= 4 ? (uint16_t)(attr->body->data[2] << 8 | attr->body->data[3])
-                                     : 1;
+  uint16_t id =
+      attr->body->len >= 4 ? (uint16_t)(attr->body->data[2] << 8 | attr->body->data[3]) : 1;
 
   g_byte_array_set_size(attr->body, 0);
   osp_put_cfg_hdr(attr->body, OSP_CFG_SET, id);
@@ -234,8 +244,8 @@ static void esp_input(Lab *lab, uint8_t *esp, size_t len)
   osp_put16(pkt + ihl + 2, checksum(pkt + ihl, plen - ihl));
   if (osp_esp_encrypt(lab->esp_out, pkt, plen, 4, &out, &olen) < 0)
     return;
-  if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&lab->peer4500,
-             sizeof(lab->peer4500)) < 0)
+  if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&lab->peer4500, sizeof(lab->peer4500)) <
+      0)
     say("esp: sendto: %s", g_strerror(errno));
   else if (++lab->echo_replies == 1 || lab->echo_replies % 10 == 0)
     say("echo reply %u", lab->echo_replies);
@@ -359,7 +369,8 @@ static bool put_split(GByteArray *b, const char *spec)
   g_auto(GStrv) parts = g_strsplit(spec, "/", 2);
   uint8_t e[14] = { 0 };
 
-  if (!parts[1] || inet_pton(AF_INET, parts[0], e) != 1 || inet_pton(AF_INET, parts[1], e + 4) != 1) {
+  if (!parts[1] || inet_pton(AF_INET, parts[0], e) != 1 ||
+      inet_pton(AF_INET, parts[1], e + 4) != 1) {
     g_printerr("osp-lab-gateway: --split wants NET/MASK, e.g. 198.51.100.0/255.255.255.0: %s\n",
                spec);
     return false;
@@ -464,8 +475,9 @@ int main(int argc, char **argv)
   g_unix_signal_add(SIGTERM, quit, loop);
   g_unix_signal_add(SIGINT, quit, loop);
   say("ready %s:500,4500 xauth=%s", listen,
-      no_xauth ? "none" : lab.passcode ? (lab.next_pin ? "passcode+next-pin" : "passcode")
-                                       : "password");
+      no_xauth       ? "none"
+      : lab.passcode ? (lab.next_pin ? "passcode+next-pin" : "passcode")
+                     : "password");
   g_main_loop_run(loop);
   say("stopped");
   osp_esp_sa_free(lab.esp_in);

@@ -8,9 +8,13 @@ display in $DISPLAY (gui-editors.sh starts a private Xvfb):
 GTK_VERSION 3 or 4 picks the toolkit (and so which editor module the
 plugin loads).  Checks, as TAP: the plugin imports PCF; its editor shows the
 imported values; an edit reaches the connection through update_connection
-and emits "changed"; an empty gateway is refused; export and import of the
-edited connection give the same vpn.data.  SCREENSHOT is the editor's
-window, taken with ImageMagick's `import`."""
+and emits "changed"; both passwords carry libnma's storage menu, and an
+"ask every time" password is not kept in the connection; Advanced… opens a
+window whose values (found by their labels, as a screen reader does) reach
+vpn.data on OK and not on Cancel, and a bad one is refused; an empty
+gateway is refused; export and import of the edited connection give the
+same vpn.data.  SCREENSHOT is the editor's window, taken with
+ImageMagick's `import` (and SCREENSHOT with -advanced: that window)."""
 import os
 import subprocess
 import sys
@@ -61,6 +65,49 @@ def find_entries(w, found):
     return found
 
 
+def find_all(w, cls, found):
+    if isinstance(w, cls):
+        found.append(w)
+    for c in children(w):
+        find_all(c, cls, found)
+    return found
+
+
+def labelled(root, text):
+    """The widget a label with this text (mnemonic included) names."""
+    for lab in find_all(root, Gtk.Label, []):
+        if lab.get_label() == text:
+            return lab.get_mnemonic_widget()
+    return None
+
+
+def button(root, label):
+    return next((b for b in find_all(root, Gtk.Button, []) if b.get_label() == label), None)
+
+
+def advanced_window():
+    return next((w for w in Gtk.Window.list_toplevels()
+                 if w.get_title() == "Advanced VPN Options" and w.get_visible()), None)
+
+
+def type_in_advanced(adv, win, label, text, button_label):
+    """Opens Advanced…, types text in the entry of label, leaves with the button."""
+    adv.emit("clicked")
+    iterate(0.3)
+    labelled(win, label).set_text(text)
+    button(win, button_label).emit("clicked")
+    iterate(0.3)
+
+
+def update(editor, conn):
+    """editor.update_connection(conn): (accepted, the error's message)."""
+    try:
+        return editor.update_connection(conn), ""
+    except GLib.Error as e:
+        print(f"# update_connection: {e.message}")
+        return False, e.message
+
+
 def data(conn):
     s = conn.get_setting_vpn()
     return {k: s.get_data_item(k) for k in s.get_data_keys() if not k.endswith("-flags")}
@@ -104,15 +151,59 @@ def main():
         gateway.set_text("gw.example.net")
         iterate(0.3)
     result(bool(changed), "an edit emits changed")
-    try:
-        ok = editor.update_connection(conn)
-    except GLib.Error as e:
-        print(f"# update_connection: {e.message}")
-        ok = False
+    ok, _ = update(editor, conn)
     result(ok and conn.get_setting_vpn().get_data_item("IPSec gateway") == "gw.example.net",
            "update_connection writes the edit to vpn.data")
     result(conn.get_setting_vpn().get_secret("IPSec secret") == "GroupSecret1",
            "the group password shown is kept")
+    # the password storage menus (libnma): an icon on both entries; a
+    # password asked every time is not kept
+    secret_entries = [e for e in entries if not e.get_visibility()]
+    icons = [e.get_icon_storage_type(Gtk.EntryIconPosition.SECONDARY) != Gtk.ImageType.EMPTY
+             for e in secret_entries]
+    result(len(icons) == 2 and all(icons), f"both password entries have a storage menu ({icons})")
+    c2 = NM.SimpleConnection.new_clone(conn)
+    s2 = c2.get_setting_vpn()
+    s2.set_secret_flags("Xauth password", NM.SettingSecretFlags.NOT_SAVED)
+    s2.add_secret("Xauth password", "typed-before")
+    e2 = plugin.get_editor(c2)
+    update(e2, c2)
+    s2 = c2.get_setting_vpn()
+    result(s2.get_data_item("Xauth password-flags") == "2"
+           and s2.get_secret("Xauth password") is None,
+           "a password asked every time stays so, and is not kept")
+
+    # Advanced…
+    adv = button(widget, "Ad_vanced…")
+    result(adv is not None, "an Advanced… button")
+    if adv:
+        adv.emit("clicked")
+        iterate(0.8)
+    win = advanced_window()
+    result(win is not None, "Advanced… opens its window")
+    want = {"Interface MTU": "1300", "IKE lifetime": "3600",
+            "Enable weak DH group": "yes", "Perfect Forward Secrecy": "nopfs"}
+    if win:
+        subprocess.run(["import", "-window", "root", shot.replace(".png", "-advanced.png")],
+                       check=False)
+        labelled(win, "_MTU").set_text("1300")
+        labelled(win, "_IKE lifetime (seconds)").set_text("3600")
+        next(c for c in find_all(win, Gtk.CheckButton, [])
+             if c.get_label().startswith("Allow _weak DH")).set_active(True)
+        labelled(win, "_Perfect forward secrecy (ESP)").set_active_id("nopfs")
+        changed.clear()
+        button(win, "_OK").emit("clicked")
+        iterate(0.3)
+    result(win is not None and not win.get_visible() and bool(changed),
+           "OK closes the window and emits changed")
+    update(editor, conn)
+    got = {k: conn.get_setting_vpn().get_data_item(k) for k in want}
+    result(got == want, f"the advanced values reach vpn.data ({got})")
+    if win:
+        type_in_advanced(adv, win, "_MTU", "999", "_Cancel")
+        update(editor, conn)
+    result(conn.get_setting_vpn().get_data_item("Interface MTU") == "1300",
+           "Cancel leaves vpn.data as it was")
     subprocess.run(["import", "-window", "root", shot], check=False)
     result(os.path.getsize(shot) > 1000 if os.path.exists(shot) else False,
            f"screenshot {os.path.basename(shot)}")
@@ -126,12 +217,13 @@ def main():
     if gateway:
         gateway.set_text("")
         iterate(0.2)
-        try:
-            refused = not editor.update_connection(conn)
-        except GLib.Error as e:
-            print(f"# refused: {e.message}")
-            refused = True
-        result(refused, "an empty gateway is refused")
+        result(not update(editor, conn)[0], "an empty gateway is refused")
+        gateway.set_text("gw.example.net")
+    if win:
+        type_in_advanced(adv, win, "_IKE lifetime (seconds)", "an hour", "_OK")
+        ok, message = update(editor, conn)
+        result(not ok and "IKE lifetime" in message,
+               "a bad advanced value is refused, naming the setting")
     print(f"1..{n}")
     return 1 if failed else 0
 
