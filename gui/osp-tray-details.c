@@ -10,6 +10,8 @@
 struct _OspTrayDetails {
   GtkWidget *window;
   GtkWidget *grid;
+  GtkWidget *choice_row, *choice; /* which connection, once two or more are there */
+  char *choices;                  /* the profile names in choice, joined */
   char *profile;
   GHashTable *values; /* field id -> value GtkLabel */
   guint64 last_rx, last_tx;
@@ -282,11 +284,77 @@ static char *pick_profile(OspTray *t)
   return any ? g_steal_pointer(&any) : g_steal_pointer(&first);
 }
 
+static void set_profile(OspTray *t, const char *name)
+{
+  OspTrayDetails *d = t->details;
+  g_autofree char *title = NULL;
+
+  if (name != d->profile) {
+    g_free(d->profile);
+    d->profile = g_strdup(name);
+  }
+  d->last_time = 0;
+  d->rx_rate = d->tx_rate = 0;
+  /* TRANSLATORS: window title; %s is a profile name */
+  title = g_strdup_printf(_("Osprey VPN details: %s"), d->profile ? d->profile : "");
+  gtk_window_set_title(GTK_WINDOW(d->window), title);
+}
+
+static void on_choice(GtkComboBox *choice, gpointer user_data)
+{
+  OspTray *t = user_data;
+  const char *name = gtk_combo_box_get_active_id(choice);
+  g_autoptr(OspDBusConnection) c = NULL;
+
+  if (!name || g_strcmp0(name, t->details->profile) == 0)
+    return;
+  set_profile(t, name);
+  c = shown_connection(t);
+  fill(t, c);
+}
+
+/* The profiles with a connection, to choose from when there are two or
+ * more; the list is rebuilt only when it changed (an open popup stays). */
+static void fill_choices(OspTray *t)
+{
+  OspTrayDetails *d = t->details;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const char *const *paths = t->manager ? osp_dbus_manager_get_profiles(t->manager) : NULL;
+  g_autofree char *joined = NULL;
+
+  for (; paths && *paths && t->om; paths++) {
+    g_autoptr(GDBusInterface) p =
+        g_dbus_object_manager_get_interface(t->om, *paths, "net.ospreyvpn.Osprey1.Profile");
+    g_autoptr(OspDBusConnection) c =
+        p ? osp_tray_lookup_connection(t,
+                                       osp_dbus_profile_get_active_connection(OSP_DBUS_PROFILE(p)))
+          : NULL;
+
+    if (c)
+      g_ptr_array_add(names, g_strdup(osp_dbus_profile_get_name(OSP_DBUS_PROFILE(p))));
+  }
+  gtk_widget_set_visible(d->choice_row, names->len >= 2);
+  g_ptr_array_add(names, NULL);
+  joined = g_strjoinv("\n", (char **)names->pdata);
+  g_signal_handlers_block_by_func(d->choice, on_choice, t);
+  if (g_strcmp0(joined, d->choices) != 0) {
+    gtk_combo_box_text_remove_all(GTK_COMBO_BOX_TEXT(d->choice));
+    for (guint i = 0; names->pdata[i]; i++)
+      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(d->choice), names->pdata[i], names->pdata[i]);
+    g_free(d->choices);
+    d->choices = g_steal_pointer(&joined);
+  }
+  if (!d->profile || !gtk_combo_box_set_active_id(GTK_COMBO_BOX(d->choice), d->profile))
+    gtk_combo_box_set_active(GTK_COMBO_BOX(d->choice), -1);
+  g_signal_handlers_unblock_by_func(d->choice, on_choice, t);
+}
+
 static gboolean on_tick(gpointer user_data)
 {
   OspTray *t = user_data;
   g_autoptr(OspDBusConnection) c = shown_connection(t);
 
+  fill_choices(t);
   fill(t, c);
   return G_SOURCE_CONTINUE;
 }
@@ -323,7 +391,7 @@ static gboolean on_key(GtkWidget *w, GdkEventKey *event, gpointer user_data)
 static void build_window(OspTray *t)
 {
   OspTrayDetails *d = g_new0(OspTrayDetails, 1);
-  GtkWidget *box, *scroll, *close;
+  GtkWidget *box, *scroll, *close, *label;
 
   t->details = d;
   d->values = g_hash_table_new(g_str_hash, g_str_equal);
@@ -335,6 +403,17 @@ static void build_window(OspTray *t)
   g_signal_connect(d->window, "unmap", G_CALLBACK(on_unmap), t);
   box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
   gtk_container_add(GTK_CONTAINER(d->window), box);
+  d->choice_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+  g_object_set(d->choice_row, "margin", 12, NULL);
+  label = gtk_label_new_with_mnemonic(_("C_onnection"));
+  d->choice = gtk_combo_box_text_new();
+  atk_object_set_name(gtk_widget_get_accessible(d->choice), _("Connection"));
+  gtk_label_set_mnemonic_widget(GTK_LABEL(label), d->choice);
+  gtk_widget_set_hexpand(d->choice, TRUE);
+  g_signal_connect(d->choice, "changed", G_CALLBACK(on_choice), t);
+  gtk_container_add(GTK_CONTAINER(d->choice_row), label);
+  gtk_container_add(GTK_CONTAINER(d->choice_row), d->choice);
+  gtk_container_add(GTK_CONTAINER(box), d->choice_row);
   scroll = gtk_scrolled_window_new(NULL, NULL);
   gtk_widget_set_vexpand(scroll, TRUE);
   gtk_container_add(GTK_CONTAINER(box), scroll);
@@ -373,22 +452,20 @@ static void build_window(OspTray *t)
     g_hash_table_insert(d->values, (gpointer)fields[i].id, value);
   }
   gtk_widget_show_all(box);
+  gtk_widget_hide(d->choice_row);
 }
 
 void osp_tray_details_show(OspTray *t, const char *profile_name)
 {
-  g_autofree char *title = NULL;
+  g_autofree char *picked = NULL;
   g_autoptr(OspDBusConnection) c = NULL;
 
   if (!t->details)
     build_window(t);
-  g_free(t->details->profile);
-  t->details->profile = profile_name ? g_strdup(profile_name) : pick_profile(t);
-  t->details->last_time = 0;
-  t->details->rx_rate = t->details->tx_rate = 0;
-  /* TRANSLATORS: window title; %s is a profile name */
-  title = g_strdup_printf(_("Osprey VPN details: %s"), t->details->profile ? t->details->profile : "");
-  gtk_window_set_title(GTK_WINDOW(t->details->window), title);
+  if (!profile_name)
+    profile_name = picked = pick_profile(t);
+  set_profile(t, profile_name);
+  fill_choices(t);
   c = shown_connection(t);
   fill(t, c);
   gtk_window_present(GTK_WINDOW(t->details->window));
@@ -405,6 +482,7 @@ void osp_tray_details_free(OspTray *t)
   g_signal_handlers_disconnect_by_data(d->window, t);
   gtk_widget_destroy(d->window);
   g_hash_table_unref(d->values);
+  g_free(d->choices);
   g_free(d->profile);
   g_free(d);
 }

@@ -384,21 +384,26 @@ def phase_restart():
 SECOND_HOST = "198.51.100.129"
 
 
-def details_of(status_item, name):
-    """Opens the details of one connection from its menu row; returns
-    (address, interface)."""
-    click(menu_item(status_item))
-    w = wait_for("the details of " + name,
-                 lambda: find(app(), "Osprey VPN details: " + name, "frame"), 20)
+def details_window():
+    for f in app().findChildren(lambda x: x.roleName == "frame" and x.showing and
+                                x.name.startswith("Osprey VPN details: ")):
+        return f
+    return None
+
+
+def details_shown(w, name):
+    """(address, interface) once the details window shows name's connection."""
+    wait_for("the details of " + name, lambda: w.name == "Osprey VPN details: " + name, 10)
     addr = wait_for("the address in the details of " + name,
                     lambda: (lambda a: a if re.match(r"198\.18\.1\.\d+$", a) else None)(
                         text_of(find(w, "Address in the VPN", "label"))))
-    dev = text_of(find(w, "Interface", "label"))
     screenshot("details-" + name)
-    click(find(w, "Close", "push button"))
-    wait_for("the details window to close",
-             lambda: not find(app(), "Osprey VPN details: " + name, "frame"), 10)
-    return addr, dev
+    return addr, text_of(find(w, "Interface", "label"))
+
+
+def choose(combo, name):
+    combo.doActionNamed("press")
+    click(wait_for(repr(name) + " in " + combo.name, lambda: find(combo, name, "menu item"), 10))
 
 
 def phase_two():
@@ -442,8 +447,22 @@ def phase_two():
         wait_for("%r in the menu" % want, lambda: find(app(), want, "menu item"), 10)
     screenshot("menu-two")
     close_menu()
-    lab_addr, lab_dev = details_of("lab: Connected, less than a minute", "lab")
-    bob_addr, bob_dev = details_of("bob: Connected, less than a minute", "bob")
+    # Details… shows one of them, and a choice between both
+    click(menu_item("Details…"))
+    w = wait_for("the details window", details_window, 20)
+    combo = wait_for("the choice of connection", lambda: (
+        lambda n: n if n and n.showing else None)(find(w, "Connection", "combo box")), 10)
+    names = [n.name for n in combo.findChildren(lambda x: x.roleName == "menu item")]
+    if names != ["lab", "bob"] and names != ["bob", "lab"]:
+        fail("details: the connections to choose from are %r" % names)
+    first = w.name.split(": ", 1)[1]
+    other = "bob" if first == "lab" else "lab"
+    shown = {first: details_shown(w, first)}
+    choose(combo, other)
+    shown[other] = details_shown(w, other)
+    click(find(w, "Close", "push button"))
+    wait_for("the details window to close", lambda: not details_window(), 10)
+    (lab_addr, lab_dev), (bob_addr, bob_dev) = shown["lab"], shown["bob"]
     if lab_addr == bob_addr or lab_dev != tunnel_dev() or bob_dev != tunnel_dev(SECOND_HOST):
         fail("details: lab %s on %s, bob %s on %s" % (lab_addr, lab_dev, bob_addr, bob_dev))
     note("two tunnels: lab %s on %s, bob %s on %s, both pinging" % (
