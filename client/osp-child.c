@@ -55,9 +55,9 @@ const EspTransform *osp_child_transform(size_t i)
 
 uint16_t osp_child_encap_mode(const OspSession *s)
 {
-  if (!s->natt)
+  if (!s->ike->natt)
     return ENCAP_TUNNEL;
-  return s->natt_draft == 2 ? ENCAP_UDP_TUNNEL : ENCAP_UDP_TUNNEL_DRAFT;
+  return s->ike->natt_draft == 2 ? ENCAP_UDP_TUNNEL : ENCAP_UDP_TUNNEL_DRAFT;
 }
 
 void osp_child_parse_attrs(const uint8_t *attrs, size_t len, QmChoice *c)
@@ -166,7 +166,7 @@ int osp_child_install(OspSession *s, const QmResult *q)
   child->enc = q->t->enc;
   child->key_bits = q->t->key_bits;
   child->auth = q->t->auth;
-  child->udp_encap = s->natt;
+  child->udp_encap = s->ike->natt;
   child->pfs_group = q->pfs_group;
   child->lifetime_s = osp_gateway_lifetime(q->life_s, s->profile->ipsec_lifetime,
                                            OSP_MIN_IPSEC_LIFETIME_S, "IPsec SA (seconds)");

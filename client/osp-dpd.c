@@ -36,13 +36,13 @@ static void send_dpd(OspSession *s, uint16_t type, uint32_t seq)
 
 gint64 osp_dpd_stall_us(const OspSession *s)
 {
-  return OSP_DPD_STALL_US << MIN(s->stall_answered, DPD_STALL_BACKOFF_MAX);
+  return OSP_DPD_STALL_US << MIN(s->dpd.stall_answered, DPD_STALL_BACKOFF_MAX);
 }
 
 /* we sent ESP and heard nothing back for a while */
 static bool stalled(const OspSession *s)
 {
-  return s->stalled_since > s->last_rx && s->now - s->stalled_since >= osp_dpd_stall_us(s);
+  return s->dpd.stalled_since > s->last_rx && s->now - s->dpd.stalled_since >= osp_dpd_stall_us(s);
 }
 
 void osp_dpd_timer(OspSession *s)
@@ -52,72 +52,72 @@ void osp_dpd_timer(OspSession *s)
   bool stall;
 
   if (s->state != S_ESTABLISHED || idle <= 0) {
-    s->dpd_next = G_MAXINT64;
+    s->dpd.next = G_MAXINT64;
     return;
   }
   stall = stalled(s);
-  if (s->dpd_state == DPD_QUIET && s->now - s->last_rx < idle && !stall) {
-    s->dpd_next = s->last_rx + idle;
-    if (s->stalled_since > s->last_rx)
-      s->dpd_next = MIN(s->dpd_next, s->stalled_since + osp_dpd_stall_us(s));
+  if (s->dpd.state == DPD_QUIET && s->now - s->last_rx < idle && !stall) {
+    s->dpd.next = s->last_rx + idle;
+    if (s->dpd.stalled_since > s->last_rx)
+      s->dpd.next = MIN(s->dpd.next, s->dpd.stalled_since + osp_dpd_stall_us(s));
     return;
   }
-  if (osp_dpd_asking(s) && (s->now - s->dpd_asked_at >= timeout ||
-                            (stall && s->dpd_stall_sends >= DPD_STALL_TRIES))) {
+  if (osp_dpd_asking(s) && (s->now - s->dpd.asked_at >= timeout ||
+                            (stall && s->dpd.stall_sends >= DPD_STALL_TRIES))) {
     osp_session_fail(s, OSP_ERROR_PEER_DEAD,
                      _("The gateway stopped answering (dead peer detection, %u s)."),
-                     (unsigned)((s->now - s->dpd_asked_at) / G_USEC_PER_SEC));
+                     (unsigned)((s->now - s->dpd.asked_at) / G_USEC_PER_SEC));
     return;
   }
   if (!osp_dpd_asking(s)) {
-    g_debug("dpd: %s", s->dpd_state == DPD_SUSPECT ? "suspicious packet"
+    g_debug("dpd: %s", s->dpd.state == DPD_SUSPECT ? "suspicious packet"
                        : stall                      ? "traffic sent, nothing received"
                                                     : "idle");
-    s->dpd_state = DPD_ASKING;
-    s->dpd_asked_at = s->now;
-    s->dpd_sends = s->dpd_stall_sends = 0;
-    if (s->dpd_seq == 0) {
-      osp_random(&s->dpd_seq, sizeof(s->dpd_seq));
-      s->dpd_seq &= 0x7fffffff; /* RFC 3706 5.5: random start, high bit clear */
+    s->dpd.state = DPD_ASKING;
+    s->dpd.asked_at = s->now;
+    s->dpd.sends = s->dpd.stall_sends = 0;
+    if (s->dpd.seq == 0) {
+      osp_random(&s->dpd.seq, sizeof(s->dpd.seq));
+      s->dpd.seq &= 0x7fffffff; /* RFC 3706 5.5: random start, high bit clear */
     }
   }
-  if (stall && s->dpd_state != DPD_ASKING_STALL && s->dpd_sends)
+  if (stall && s->dpd.state != DPD_ASKING_STALL && s->dpd.sends)
     g_debug("dpd: traffic waits for an answer now: asking every second");
   if (stall)
-    s->dpd_state = DPD_ASKING_STALL; /* an idle question becomes urgent once traffic waits */
-  s->dpd_seq++;
-  s->dpd_sends++;
-  s->dpd_stall_sends += stall;
-  g_debug("dpd: R-U-THERE %u", s->dpd_seq);
-  send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd_seq);
-  s->dpd_next =
-    MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd_asked_at + timeout);
+    s->dpd.state = DPD_ASKING_STALL; /* an idle question becomes urgent once traffic waits */
+  s->dpd.seq++;
+  s->dpd.sends++;
+  s->dpd.stall_sends += stall;
+  g_debug("dpd: R-U-THERE %u", s->dpd.seq);
+  send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd.seq);
+  s->dpd.next =
+    MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd.asked_at + timeout);
 }
 
 /* The answer to any R-U-THERE still unanswered counts: a retransmission
  * goes out every second, and a round trip may take longer. */
 static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
 {
-  bool for_stall = s->dpd_state == DPD_ASKING_STALL, repair;
+  bool for_stall = s->dpd.state == DPD_ASKING_STALL, repair;
 
   if (nt->data_len != 4 || !osp_dpd_asking(s) ||
-      s->dpd_seq - osp_get32(nt->data) >= s->dpd_sends)
+      s->dpd.seq - osp_get32(nt->data) >= s->dpd.sends)
     return OSP_EXCH_NEED_MORE;
-  s->dpd_state = DPD_QUIET;
-  s->stalled_since = 0;
+  s->dpd.state = DPD_QUIET;
+  s->dpd.stalled_since = 0;
   s->last_rx = s->now;
-  s->stall_answered += for_stall;
-  repair = for_stall && ++s->stall_acks >= OSP_STALL_ACKS_MAX && s->qm.state == QM_IDLE &&
-           !s->stall_repaired && s->state == S_ESTABLISHED;
+  s->dpd.stall_answered += for_stall;
+  repair = for_stall && ++s->dpd.stall_acks >= OSP_STALL_ACKS_MAX && s->qm.state == QM_IDLE &&
+           !s->dpd.stall_repaired && s->state == S_ESTABLISHED;
   if (repair) {
     /* the gateway answers, yet our traffic gets nothing back: its end of
      * the IPsec SA is missing (a lost quick mode message 3, a crash of its
      * datapath); a new IPsec SA repairs that */
     g_debug("dpd: traffic gets no answer although the gateway answers: new IPsec SA");
-    s->stall_acks = 0;
-    s->stall_repaired = true; /* once: traffic that is one-way by nature stays as it is */
+    s->dpd.stall_acks = 0;
+    s->dpd.stall_repaired = true; /* once: traffic that is one-way by nature stays as it is */
   }
-  s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+  s->dpd.next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
   return repair ? OSP_EXCH_NEW_CHILD : OSP_EXCH_NEED_MORE;
 }
 
@@ -127,11 +127,11 @@ static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
  * costs one R-U-THERE and nothing else. */
 void osp_dpd_check_now(OspSession *s)
 {
-  if (s->state != S_ESTABLISHED || osp_dpd_asking(s) || s->dpd_next == G_MAXINT64)
+  if (s->state != S_ESTABLISHED || osp_dpd_asking(s) || s->dpd.next == G_MAXINT64)
     return;
   g_debug("dpd: the gateway may have lost our SAs; asking now");
-  s->dpd_state = DPD_SUSPECT;
-  s->dpd_next = s->now;
+  s->dpd.state = DPD_SUSPECT;
+  s->dpd.next = s->now;
 }
 
 
@@ -146,5 +146,5 @@ OspExchOutcome osp_dpd_input(OspSession *s, const OspNotify *nt)
 
 bool osp_dpd_asking(const OspSession *s)
 {
-  return s->dpd_state == DPD_ASKING || s->dpd_state == DPD_ASKING_STALL;
+  return s->dpd.state == DPD_ASKING || s->dpd.state == DPD_ASKING_STALL;
 }

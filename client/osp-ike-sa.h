@@ -2,8 +2,8 @@
  * Osprey — the IKE SA: what every exchange after phase 1 shares.
  *
  * Cookies, the negotiated algorithms, SKEYID and its three derivatives,
- * the encryption key and the CBC IVs (one per exchange, RFC 2409 appendix
- * B).  Phase 1 fills a fresh one and only hands it over once HASH_R
+ * the encryption key, the CBC IVs (one per exchange, RFC 2409 appendix
+ * B) and whether NAT traversal is in use.  Phase 1 fills a fresh one and only hands it over once HASH_R
  * checks out; the exchanges after it read it, and move its IVs on. */
 #pragma once
 
@@ -32,6 +32,10 @@ typedef struct {
   size_t block_len;
   OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key; /* NULL before phase 1 */
   uint8_t p1_iv[16]; /* last phase-1 CBC block */
+  /* NAT traversal as phase 1 agreed it: every message after it travels so */
+  int natt_draft;    /* 0 none, 1 drafts (payload 130, encap 61443), 2 RFC 3947 */
+  bool natt;         /* floated to 4500 */
+  uint8_t natd_type; /* the NAT-D payload type of natt_draft */
   /* a slot exists only for exchanges we started or whose message checked
    * out: a datagram with an unknown message ID takes none */
   OspIvSlot ivs[OSP_IV_SLOTS];

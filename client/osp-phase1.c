@@ -243,7 +243,8 @@ static bool next_group(OspSession *s, const char *why)
 {
   if (s->profile->dh_group != OSP_DH_AUTO || s->p1.group_idx + 1 >= s->p1.n_groups)
     return false;
-  g_debug("%s with DH group %d; trying group %d", why, s->p1.dh_group, s->p1.groups[s->p1.group_idx + 1]);
+  g_debug("%s with DH group %d; trying group %d", why, s->p1.dh_group,
+          s->p1.groups[s->p1.group_idx + 1]);
   s->p1.group_idx++;
   osp_phase1_start(s);
   return true;
@@ -431,12 +432,12 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
       else if (k == OSP_VID_UNITY)
         s->peer_unity = true;
       else
-        s->natt_draft = MAX(s->natt_draft, k == OSP_VID_NATT_RFC ? 2 : 1);
+        s->ike->natt_draft = MAX(s->ike->natt_draft, k == OSP_VID_NATT_RFC ? 2 : 1);
     }
   }
   if (s->profile->natt_mode == OSP_NATT_NONE)
-    s->natt_draft = 0;
-  s->natd_type = s->natt_draft == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT;
+    s->ike->natt_draft = 0;
+  s->ike->natd_type = s->ike->natt_draft == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT;
 }
 
 /* RFC 3947 3.2: the first NAT-D is the hash of the receiver (us, as the
@@ -482,9 +483,9 @@ static int derive_keys(OspSession *s, OspIkeSa *sa, const OspPayload *nr, const 
     return r;
   pub = osp_dh_public(s->p1.dh, &pub_len);
   return osp_ike_sa_derive_psk(sa, (const uint8_t *)s->profile->group_secret,
-                               strlen(s->profile->group_secret), OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
-                               OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
-                               OSP_SLICE(ke->body, ke->len));
+                               strlen(s->profile->group_secret),
+                               OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)), OSP_SLICE(nr->body, nr->len),
+                               gxy, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len));
 }
 
 static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke,
@@ -516,7 +517,8 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   OspSlice parts[6] = {
     OSP_SLICE(pub, pub_len),  OSP_SLICE(ke->body, ke->len),
     OSP_SLICE(s->ike->icookie, 8), OSP_SLICE(s->ike->rcookie, 8),
-    OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len), OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
+    OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
+    OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
   };
   OspIsakmpHdr h;
   OspMsg m;
@@ -525,22 +527,22 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, hash_i, hlen);
-  if (s->natt_draft) {
+  if (s->ike->natt_draft) {
     /* hashes of the addresses this message travels between: after the
      * float, the NAT-T ports */
     struct sockaddr_in peer = s->params.peer, local = s->params.local;
 
-    if (s->natt) {
+    if (s->ike->natt) {
       peer.sin_port = htons(4500);
       local.sin_port = htons(s->params.natt_port);
     }
     osp_ike_sa_natd(s->ike, &peer, nd);
-    osp_msg_add_payload(&m, s->natd_type, nd, hlen);
+    osp_msg_add_payload(&m, s->ike->natd_type, nd, hlen);
     if (s->profile->natt_mode == OSP_NATT_FORCE && !nat)
       osp_random(nd, hlen); /* claim a NAT so the gateway floats too */
     else
       osp_ike_sa_natd(s->ike, &local, nd);
-    osp_msg_add_payload(&m, s->natd_type, nd, hlen);
+    osp_msg_add_payload(&m, s->ike->natd_type, nd, hlen);
   }
   osp_msg_finish(&m);
   osp_ike_sa_encrypt(s->ike, &m, 0);
@@ -654,14 +656,15 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
                                          s->profile->ike_lifetime, OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
-  nat = s->natt_draft && detect_nat(s, pl, n);
+  nat = s->ike->natt_draft && detect_nat(s, pl, n);
   g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, NAT-T %s%s",
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
-          s->peer_unity ? "yes" : "no", s->natt_draft == 2 ? "RFC 3947" : s->natt_draft ? "draft" : "no",
+          s->peer_unity ? "yes" : "no",
+          s->ike->natt_draft == 2 ? "RFC 3947" : s->ike->natt_draft ? "draft" : "no",
           nat ? " (NAT detected)" : "");
-  if (s->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
-    s->natt = true; /* message 3 already goes to port 4500 */
+  if (s->ike->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
+    s->ike->natt = true; /* message 3 already goes to port 4500 */
   {
     /* remember message 2 so a repetition is answered with message 3 */
     uint8_t d[20];

@@ -176,6 +176,19 @@ typedef enum {
   DPD_ASKING_STALL, /* R-U-THERE out while traffic waits for an answer: asked every second */
 } DpdState;
 
+typedef struct {
+  DpdState state;
+  uint32_t seq;
+  gint64 asked_at;         /* when the first unanswered R-U-THERE went out (DPD_ASKING*) */
+  gint64 next;             /* the next question or check, G_MAXINT64 none */
+  unsigned sends;          /* R-U-THEREs unanswered since asked_at */
+  unsigned stall_sends;    /* ... of them sent while traffic got no answer */
+  unsigned stall_acks;     /* questions of DPD_ASKING_STALL the gateway answered, in a row */
+  unsigned stall_answered; /* ... the same, until traffic comes back (for the backoff) */
+  bool stall_repaired;     /* a new IPsec SA was tried since traffic last came back */
+  gint64 stalled_since;    /* first ESP sent after the last thing received, 0 none */
+} Dpd;
+
 struct OspSession {
   OspProfile *profile;
   OspSessionParams params;
@@ -195,9 +208,6 @@ struct OspSession {
 
   /* what the gateway announced */
   bool peer_dpd, peer_unity;
-  int natt_draft;            /* 0 none, 1 drafts (payload 130, encap 61443), 2 RFC 3947 */
-  bool natt;                 /* floated to 4500 */
-  uint8_t natd_type;
 
   /* secrets asked for (the group secret, XAUTH) */
   guint secret_request_id;
@@ -214,18 +224,8 @@ struct OspSession {
   ChildSlot children[OSP_MAX_CHILDREN];
   bool qm_pfs_fallback_tried;
 
-  /* DPD */
-  DpdState dpd_state;
-  uint32_t dpd_seq;
-  gint64 last_rx;
-  gint64 dpd_asked_at;       /* when the first unanswered R-U-THERE went out (DPD_ASKING*) */
-  gint64 dpd_next;
-  unsigned stall_acks;       /* questions of DPD_ASKING_STALL the gateway answered, in a row */
-  unsigned stall_answered;   /* ... the same, until traffic comes back (for the backoff) */
-  unsigned dpd_sends;        /* R-U-THEREs unanswered since dpd_asked_at */
-  unsigned dpd_stall_sends;  /* ... of them sent while traffic got no answer */
-  bool stall_repaired;       /* a new IPsec SA was tried since traffic last came back */
-  gint64 stalled_since;      /* first ESP sent after the last thing received, 0 none */
+  Dpd dpd;
+  gint64 last_rx;            /* when the gateway was last heard (IKE or ESP) */
 
   Retransmit rt;
   /* What became of the gateway's answers while we wait: datagrams of this

@@ -105,7 +105,7 @@ void osp_session_enter(OspSession *s, SessionState next)
      * start; a re-authentication says so */
     s->last_rx = s->now;
     if (s->peer_dpd && s->profile->dpd_idle > 0)
-      s->dpd_next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
+      s->dpd.next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
     if (s->params.reauth && s->ops->reauthenticated)
       s->ops->reauthenticated(s->user);
     return;
@@ -211,7 +211,7 @@ OspSession *osp_session_new(const OspProfile *profile, const OspSessionParams *p
   osp_phase1_init_groups(s);
   s->ipcfg = osp_ip_config_new();
   s->rt.next = G_MAXINT64;
-  s->dpd_next = G_MAXINT64;
+  s->dpd.next = G_MAXINT64;
   s->ike_soft_at = G_MAXINT64;
   return s;
 }
@@ -296,7 +296,7 @@ void osp_session_reply_rejected(OspSession *s, const char *why)
 
 static void transmit(OspSession *s, GByteArray *pkt)
 {
-  s->ops->send(s->user, pkt->data, pkt->len, s->natt);
+  s->ops->send(s->user, pkt->data, pkt->len, s->ike->natt);
 }
 
 void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries)
@@ -674,7 +674,7 @@ static void ike_gone(OspSession *s)
   g_debug("info: the gateway deleted the IKE SA; its IPsec SAs live on");
   for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
     s->children[k].rekey_at = G_MAXINT64;
-  s->dpd_next = G_MAXINT64;
+  s->dpd.next = G_MAXINT64;
   osp_session_stop_retransmit(s);
   osp_quick_clear(s);
   osp_quick_responder_clear(s);
@@ -786,7 +786,7 @@ gint64 osp_session_next_deadline(const OspSession *s)
 
   if (s->state == S_CLOSED)
     return G_MAXINT64;
-  d = MIN(d, s->dpd_next);
+  d = MIN(d, s->dpd.next);
   if (s->state == S_ESTABLISHED)
     d = MIN(d, s->ike_soft_at);
   if (s->pqm.state == PQM_MSG2_SENT)
@@ -883,7 +883,7 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     retransmit_timer(s);
   if (s->state == S_CLOSED)
     return;
-  if (now_us >= s->dpd_next)
+  if (now_us >= s->dpd.next)
     osp_dpd_timer(s);
   if (s->state == S_ESTABLISHED && now_us >= s->ike_soft_at)
     osp_session_ike_expiring(s);
@@ -900,23 +900,23 @@ void osp_session_traffic_seen(OspSession *s, gint64 now_us)
 {
   s->last_rx = now_us;
   if (osp_dpd_asking(s))
-    s->dpd_state = DPD_QUIET; /* authenticated traffic proves the gateway lives */
-  s->stall_acks = 0;
-  s->stall_answered = 0;
-  s->stall_repaired = false;
+    s->dpd.state = DPD_QUIET; /* authenticated traffic proves the gateway lives */
+  s->dpd.stall_acks = 0;
+  s->dpd.stall_answered = 0;
+  s->dpd.stall_repaired = false;
 }
 
 bool osp_session_traffic_sent(OspSession *s, gint64 now_us)
 {
   gint64 at;
 
-  if (s->state != S_ESTABLISHED || s->dpd_next == G_MAXINT64 || s->stalled_since > s->last_rx)
+  if (s->state != S_ESTABLISHED || s->dpd.next == G_MAXINT64 || s->dpd.stalled_since > s->last_rx)
     return false;
-  s->stalled_since = now_us;
+  s->dpd.stalled_since = now_us;
   at = now_us + osp_dpd_stall_us(s);
-  if (at >= s->dpd_next)
+  if (at >= s->dpd.next)
     return false;
-  s->dpd_next = at;
+  s->dpd.next = at;
   return true;
 }
 
@@ -980,7 +980,7 @@ void osp_session_ike_expiring(OspSession *s)
 
 bool osp_session_natt_active(const OspSession *s)
 {
-  return s->natt;
+  return s->ike->natt;
 }
 
 int osp_session_dh_group(const OspSession *s)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * libFuzzer target for XAUTH and Mode Config attributes: the Attribute
- * payload parser (osp_cfg_parse, osp_attr_next) and what osp-xauth.c does
- * with what it yields (secrets requests, the REPLY, the status, the IP
+ * payload parser (osp_cfg_parse, osp_attr_next) and what osp-xauth.c and
+ * osp-modecfg.c do with what it yields (secrets requests, the REPLY, the status, the IP
  * configuration), down to the environment the vpnc-script gets.
  *
  * A real session (fuzz-session-util.h) is brought to the state byte 0

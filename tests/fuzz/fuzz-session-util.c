@@ -446,9 +446,9 @@ static void install_keys(FuzzSession *f, uint8_t flags)
   s->peer_dpd = flags & 4;
   s->peer_unity = true;
   if (flags & 16) {
-    s->natt_draft = 2;
-    s->natt = true;
-    s->natd_type = OSP_PL_NAT_D;
+    s->ike->natt_draft = 2;
+    s->ike->natt = true;
+    s->ike->natd_type = OSP_PL_NAT_D;
   }
   s->ike_state = IKE_UP;
   s->last_rx = f->now;
@@ -506,7 +506,7 @@ static void to_established(FuzzSession *f)
   /* RFC 2407 4.5: life type seconds, duration, (UDP-)tunnel, auth, key length */
   osp_put_attr_basic(sa, 1, 1);
   osp_put_attr_uint(sa, 2, 3600);
-  osp_put_attr_basic(sa, 4, s->natt ? 3 : 1);
+  osp_put_attr_basic(sa, 4, s->ike->natt ? 3 : 1);
   osp_put_attr_basic(sa, 5, OSP_ESP_AUTH_HMAC_SHA1);
   osp_put_attr_basic(sa, 6, 128);
   osp_transform_end(sa, t, true);
