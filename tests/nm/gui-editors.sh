@@ -7,8 +7,9 @@
 #
 #   gui-editors.sh EDITOR_PLUGIN GTK3_EDITOR GTK4_EDITOR AUTH_DIALOG
 #
-# tests/nm/editor-test.py does the editors' checks (TAP); then the auth
-# dialog's own GTK window (nm-applet's protocol) is answered with xdotool.
+# tests/nm/editor-test.py does the editors' checks (TAP), editor-atspi.py
+# drives the GTK 3 one over AT-SPI; then the auth dialog's own GTK window
+# (nm-applet's protocol) is answered with xdotool.
 # Screenshots go to $MESON_BUILD_ROOT/meson-logs/gui-shots/.
 # Exit 77 (skip) when Xvfb or the GObject introspection data is missing.
 set -u
@@ -39,6 +40,15 @@ for v in 3 4; do
     >"$dir/gtk$v.tap" 2>"$dir/gtk$v.err" || rc=1
   grep -v -e 'fd limit' -e 'nm-osprey-Message' "$dir/gtk$v.err" | sed 's/^/# /'
 done
+# the GTK 3 editor driven over AT-SPI (dogtail), from another process
+if /usr/bin/python3 -c 'import dogtail' 2>/dev/null; then
+  GDK_BACKEND=x11 /usr/bin/python3 "$HERE/editor-atspi.py" "$dir/plugins/$(basename "$1")" \
+    "$PROFILES/cisco-example.pcf" "$shots/nm-editor-gtk3-atspi.png" \
+    >"$dir/atspi.tap" 2>"$dir/atspi.err" || rc=1
+  grep -v -e 'fd limit' -e 'nm-osprey-Message' "$dir/atspi.err" | sed 's/^/# /'
+else
+  echo "ok 1 # SKIP python3-dogtail is missing: the editor over AT-SPI" >"$dir/atspi.tap"
+fi
 # nm-osprey-auth-dialog without --external-ui-mode: its GTK dialog asks for
 # the hinted token code; the answer comes back in nm-applet's protocol
 mkfifo "$dir/dialog.in"
@@ -75,5 +85,5 @@ fi >"$dir/dialog.tap"
 # one TAP stream: the runs renumbered
 awk '/^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ /, "ok " n " "); print; next }
      /^1\.\./ { next } { print } END { print "1.." n }' "$dir/gtk3.tap" "$dir/gtk4.tap" \
-  "$dir/dialog.tap"
+  "$dir/atspi.tap" "$dir/dialog.tap"
 exit $rc
