@@ -4,6 +4,7 @@
  * refusals (control characters, unknown keys, keys naming a program) and
  * the profile a setting gives. */
 #include "nm-osprey-keys.h"
+#include "osp-settings.h"
 
 #include <string.h>
 
@@ -213,6 +214,45 @@ static void test_table(void)
                     k == OSP_SECRET_USERNAME ? NM_OSPREY_TYPE_STRING : NM_OSPREY_TYPE_SECRET);
 }
 
+/* The plugin's keys against the engine's settings table
+ * (client/osp-settings.h): a setting's vpnc keyword is its key here, with
+ * the same kind (boolean, secret); every setting is a key of the plugin
+ * unless NetworkManager has it itself or it could name a program for root
+ * to run.  A setting added to the table fails here until the plugin
+ * decides. */
+static void test_settings_table(void)
+{
+  static const char *const not_in_nm[] = {
+    "name",            /* the connection's id */
+    "description",     /* ... and its name */
+    "interface-name",  /* NetworkManager names the device */
+    "script",          /* a program for root: refused (CVE-2018-10900) */
+    "password-helper", /* likewise */
+    NULL,
+  };
+
+  for (size_t i = 0; i < OSP_SETTING_N; i++) {
+    const OspSetting *s = &osp_settings[i];
+    const NmOspreyKey *k = NULL;
+
+    for (const NmOspreyKey *n = nm_osprey_keys; n->name; n++)
+      if (g_ascii_strcasecmp(n->name, s->vpnc) == 0)
+        k = n;
+    g_test_message("%s (%s)", s->key, s->vpnc);
+    if (g_strv_contains(not_in_nm, s->key)) {
+      g_assert_null(k);
+      continue;
+    }
+    g_assert_nonnull(k);
+    if (s->secret)
+      g_assert_cmpint(k->type, ==, NM_OSPREY_TYPE_SECRET);
+    else if (s->dbus_type == 'b')
+      g_assert_cmpint(k->type, ==, NM_OSPREY_TYPE_BOOLEAN);
+    else
+      g_assert_cmpint(k->type, ==, NM_OSPREY_TYPE_STRING);
+  }
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -221,5 +261,6 @@ int main(int argc, char **argv)
   g_test_add_func("/nm-keys/secret-checks", test_secret_checks);
   g_test_add_func("/nm-keys/round-trip", test_round_trip);
   g_test_add_func("/nm-keys/table", test_table);
+  g_test_add_func("/nm-keys/settings-table", test_settings_table);
   return g_test_run();
 }
