@@ -143,7 +143,7 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
 
   if (c->flags.no_script)
     return TRUE;
-  ok = osp_script_run_full(script, reason, c->ipcfg, &repaired, error);
+  ok = osp_script_run_full(script, reason, c->ipcfg, c->state_dir, &repaired, error);
   if (repaired && c->cb->notice)
     c->cb->notice(c, repaired, c->user);
   return ok;

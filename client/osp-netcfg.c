@@ -7,9 +7,9 @@
  *   OSP_SCRIPT_TIMEOUT_MS  milliseconds to wait for the script before it is
  *                          killed (default 60000).  Meant for the unit tests;
  *                          harmless elsewhere.
- *   OSPREY_STATE_DIR       where Osprey keeps its copy of resolv.conf while
- *                          a tunnel is up (default /var/lib/osprey), as for
- *                          the DH groups of osp-connection.c. */
+ * Osprey's copy of resolv.conf while a tunnel is up goes to the state
+ * directory the host gives (OspConnectionFlags.state_dir), as the DH groups
+ * do (osp-dh-memory.h). */
 #include "osp-netcfg.h"
 #include "osp-error.h"
 
@@ -655,13 +655,11 @@ static void set_script_error(GError **error, const char *script, const char *rea
 #define VPNC_MARK "#@VPNC_GENERATED@"
 #define VPNC_BACKUP_PREFIX "resolv.conf-backup."
 
-void osp_script_state_default(OspScriptState *ret)
+void osp_script_state_default(OspScriptState *ret, const char *state_dir)
 {
-  const char *dir = g_getenv("OSPREY_STATE_DIR");
-
   ret->resolv_conf = "/etc/resolv.conf";
   ret->script_dir = "/var/run/vpnc";
-  ret->own_dir = dir && *dir ? dir : "/var/lib/osprey";
+  ret->own_dir = state_dir && *state_dir ? state_dir : NULL;
   ret->proc_route = "/proc/net/route";
 }
 
@@ -965,7 +963,7 @@ void osp_script_state_forget(const OspScriptState *st)
 }
 
 gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
-                             char **ret_repaired, GError **error)
+                             const char *state_dir, char **ret_repaired, GError **error)
 {
   OspScriptState st;
   g_autofree char *repaired = NULL;
@@ -973,7 +971,7 @@ gboolean osp_script_run_full(const char *script, const char *reason, const OspIp
 
   g_return_val_if_fail(reason != NULL, FALSE);
 
-  osp_script_state_default(&st);
+  osp_script_state_default(&st, state_dir);
   if (strcmp(reason, "connect") == 0)
     repaired = osp_script_state_repair(&st, getpid());
   ok = osp_script_run(script, reason, cfg, error);

@@ -86,7 +86,7 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
 typedef struct {
   const char *resolv_conf; /* /etc/resolv.conf */
   const char *script_dir;  /* /var/run/vpnc */
-  const char *own_dir;     /* $OSPREY_STATE_DIR, default /var/lib/osprey; NULL: no copy */
+  const char *own_dir;     /* the host's state directory; NULL: no copy */
   const char *proc_route;  /* /proc/net/route; NULL: leave the routes alone */
 } OspScriptState;
 
@@ -95,8 +95,8 @@ typedef struct {
  * metric 100"), or NULL when there is none. */
 char *osp_netcfg_default_route(const char *proc_net_route);
 
-/* The paths above (own_dir from the environment at the time of the call). */
-void osp_script_state_default(OspScriptState *ret);
+/* The system's paths above, with own_dir = state_dir (may be NULL). */
+void osp_script_state_default(OspScriptState *ret, const char *state_dir);
 
 /* Before "connect" of process `self`: a VPN client that died without its
  * disconnect (SIGKILL, power loss) leaves resolv.conf marked without the
@@ -113,9 +113,10 @@ char *osp_script_state_repair(const OspScriptState *st, pid_t self);
 void osp_script_state_forget(const OspScriptState *st);
 
 /* osp_script_run(), and for "connect" the repair above first (its sentence
- * in *ret_repaired, or NULL), for "disconnect" the copy forgotten after. */
+ * in *ret_repaired, or NULL), for "disconnect" the copy forgotten after;
+ * Osprey's copies are kept in state_dir (the host's; NULL: none kept). */
 gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
-                             char **ret_repaired, GError **error);
+                             const char *state_dir, char **ret_repaired, GError **error);
 
 /* Runs `script` (with /bin/sh -c semantics like vpnc: the value may carry
  * arguments) with that environment, waits for it, logs its output at debug
