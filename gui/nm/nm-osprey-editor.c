@@ -254,6 +254,7 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
 
     set_item(s_vpn, advanced[i].key, v);
   }
+  nm_osprey_setting_mark_one_time(s_vpn); /* a token code is never written to disk */
   dh = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "dh-group")));
   set_item(s_vpn, KEY_DH, g_strcmp0(dh, "auto") == 0 ? NULL : dh);
   natt = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "natt")));

@@ -173,6 +173,18 @@ def main():
            and s2.get_secret("Xauth password") is None,
            "a password asked every time stays so, and is not kept")
 
+    # a connection made in the editor: its token codes and new PINs are
+    # never saved (NetworkManager would write an agent's answer to disk)
+    fresh = NM.SimpleConnection.new()
+    fresh.add_setting(NM.SettingVpn(service_type=SERVICE))
+    e3 = plugin.get_editor(fresh)
+    for e in find_entries(e3.get_widget(), [])[:2]:
+        e.set_text("vpn.example.org" if not e.get_text() else e.get_text())
+    update(e3, fresh)
+    s3 = fresh.get_setting_vpn()
+    flags = [s3.get_data_item(k + "-flags") for k in ("Xauth passcode", "Xauth next PIN")]
+    result(flags == ["2", "2"], f"a new connection asks token codes and new PINs each time ({flags})")
+
     # Advanced…
     adv = button(widget, "Ad_vanced…")
     result(adv is not None, "an Advanced… button")
