@@ -101,10 +101,78 @@ static void request_free(gpointer data)
   g_free(r);
 }
 
+/* Changes to the keyring run one after the other, in the order asked: a
+ * clear that libsecret starts first (the first call also opens the
+ * service) could otherwise finish after a later store and delete it. */
+typedef struct {
+  char *profile, *kind;
+  char *label, *value; /* a store; NULL: a clear */
+} KeyringOp;
+
+static GQueue keyring_ops = G_QUEUE_INIT;
+static gboolean keyring_busy;
+
+static void keyring_op_free(KeyringOp *op)
+{
+  if (op->value)
+    secret_password_wipe(op->value);
+  g_free(op->value);
+  g_free(op->label);
+  g_free(op->kind);
+  g_free(op->profile);
+  g_free(op);
+}
+
+static void keyring_next(void);
+
+static void on_keyring_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  KeyringOp *op = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (op->value)
+    secret_password_store_finish(res, &error);
+  else
+    secret_password_clear_finish(res, &error);
+  if (error)
+    g_debug("keyring: %s %s of %s: %s", op->value ? "storing" : "forgetting", op->kind,
+            op->profile, error->message);
+  keyring_op_free(op);
+  keyring_busy = FALSE;
+  keyring_next();
+}
+
+static void keyring_next(void)
+{
+  KeyringOp *op;
+
+  if (keyring_busy || !(op = g_queue_pop_head(&keyring_ops)))
+    return;
+  keyring_busy = TRUE;
+  g_debug("keyring: %s %s of %s", op->value ? "storing" : "forgetting", op->kind, op->profile);
+  if (op->value)
+    secret_password_store(secret_schema(), SECRET_COLLECTION_DEFAULT, op->label, op->value, NULL,
+                          on_keyring_done, op, "profile", op->profile, "kind", op->kind, NULL);
+  else
+    secret_password_clear(secret_schema(), NULL, on_keyring_done, op, "profile", op->profile,
+                          "kind", op->kind, NULL);
+}
+
+static void keyring_queue(const char *profile, const char *kind, char *label, const char *value)
+{
+  KeyringOp *op = g_new0(KeyringOp, 1);
+
+  op->profile = g_strdup(profile);
+  op->kind = g_strdup(kind);
+  op->label = label;
+  op->value = g_strdup(value);
+  g_queue_push_tail(&keyring_ops, op);
+  keyring_next();
+}
+
 static void forget_secret(const char *profile, const char *kind)
 {
-  g_debug("keyring: forgetting %s of %s", kind, profile);
-  secret_password_clear(secret_schema(), NULL, NULL, NULL, "profile", profile, "kind", kind, NULL);
+  keyring_queue(profile, kind, NULL, NULL);
 }
 
 /* The keyring's answers were rejected: drop them so they are asked again. */
@@ -144,11 +212,8 @@ static void reply(Request *r, GHashTable *answers)
 static void store_secret(const char *profile, const char *kind, const char *value)
 {
   /* TRANSLATORS: the keyring item's label: profile name, secret kind */
-  g_autofree char *label = g_strdup_printf(_("Osprey VPN %s: %s"), profile, kind_label(kind));
-
-  g_debug("keyring: storing %s of %s", kind, profile);
-  secret_password_store(secret_schema(), SECRET_COLLECTION_DEFAULT, label, value, NULL, NULL, NULL,
-                        "profile", profile, "kind", kind, NULL);
+  keyring_queue(profile, kind, g_strdup_printf(_("Osprey VPN %s: %s"), profile, kind_label(kind)),
+                value);
 }
 
 static void on_dialog_response(GtkDialog *dialog, int response, gpointer user_data)
