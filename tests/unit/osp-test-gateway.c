@@ -1407,6 +1407,13 @@ static void rig_ike_expiring(gpointer user)
   r->n_ike_expiring++;
 }
 
+static void rig_reauthenticated(gpointer user)
+{
+  OspTestRig *r = user;
+
+  r->n_reauthenticated++;
+}
+
 static void rig_closed(gpointer user, const GError *error)
 {
   OspTestRig *r = user;
@@ -1425,6 +1432,7 @@ static const OspSessionOps rig_ops = {
   .child_sa_up = rig_child_up,
   .child_sa_down = rig_child_down,
   .ike_expiring = rig_ike_expiring,
+  .reauthenticated = rig_reauthenticated,
   .closed = rig_closed,
 };
 

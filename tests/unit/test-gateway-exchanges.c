@@ -3,7 +3,8 @@
  * a time: XAUTH (secrets, refusals), Mode Config (refusal, no address),
  * quick mode as initiator (refusals, PFS retry, rekey) and as responder
  * (refusal, a HASH(3) that never comes), informational (Delete, INVALID-
- * SPI, notifies about one message) and DPD (the gateway asks).  Initiator
+ * SPI, notifies about one message), DPD (the gateway asks) and a second
+ * IKE SA that takes over the IPsec SA of the first (re-authentication).  Initiator
  * and responder run in one process without root; each step carries its
  * message diagram (I: the session, R: the scripted gateway). */
 #include "osp-test-gateway.h"
@@ -282,6 +283,53 @@ static void test_quick_pfs_retry(void)
                   r->last_child.pfs_group);
 }
 
+/* edit hook: message 2 of quick mode comes without its KE, or with a
+ * transform we did not offer (3DES); the gateway hashes what it sends */
+static void bad_qm2(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  const int *what = user;
+
+  if (m->step != OSP_TEST_GW_QM2)
+    return;
+  for (guint i = 0; i < m->payloads->len; i++) {
+    OspTestGwPayload *pl = m->payloads->pdata[i];
+
+    if (*what == 0 && pl->type == OSP_PL_KE) {
+      g_ptr_array_remove_index(m->payloads, i);
+      return;
+    }
+    /* SA: DOI, situation, proposal header and SPI, transform header: the
+     * transform ID is byte 25 */
+    if (*what == 1 && pl->type == OSP_PL_SA && pl->body->len > 25) {
+      pl->body->data[25] = OSP_ESP_3DES;
+      return;
+    }
+  }
+}
+
+/* A quick mode answer that authenticates but does not fit our offer:
+ *   I --- HASH(1) SA Ni KE IDci IDcr ---> R
+ *   I <--- HASH(2) SA Nr [no KE] IDci IDcr --- R     closed: PFS invalid
+ *   I <--- HASH(2) SA(3DES) Nr IDci IDcr --- R       closed: not proposed */
+static void test_quick_answer_misfits(gconstpointer data)
+{
+  int what = GPOINTER_TO_INT(data);
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  if (what == 0)
+    p->pfs_group = 14;
+  r = osp_test_rig_new(p, NULL);
+  r->gw->edit = bad_qm2;
+  r->gw->edit_user = &what;
+  run(r);
+  if (what == 0)
+    assert_closed_with(r, OSP_ERROR_PROTOCOL, "PFS key exchange");
+  else
+    assert_closed_with(r, OSP_ERROR_PROTOCOL, "not proposed");
+  g_assert_cmpuint(r->n_child_up, ==, 0);
+}
+
 /* Any other refusal of the first IPsec SA ends the attempt:
  *   I <--- HASH N(INVALID-ID-INFORMATION) --- R    closed: refused */
 static void test_quick_refused(void)
@@ -558,6 +606,58 @@ static void test_dpd_gateway_asks(void)
   g_assert_true(g_queue_is_empty(&r->to_gw));
 }
 
+/* ---- re-authentication ---------------------------------------------------- */
+
+/* A second IKE SA authenticated beside a live one takes over its IPsec SA
+ * instead of negotiating one, and rekeys it when its time comes:
+ *   session A: connected, IPsec SA a
+ *   session B (reauth):  I --- SA KE Ni IDii ---> R', ... XAUTH, Mode Config
+ *                        (no INITIAL-CONTACT, no quick mode)  reauthenticated
+ *   B adopts a; A deletes:  I --- HASH D(ISAKMP A) ---> R   (a lives on)
+ *   at a's soft lifetime, B:  I --- HASH(1) SA Ni IDci IDcr ---> R', ...
+ *   + 3 s  I --- HASH D(ESP a) ---> R' */
+static void test_reauth_adopts(void)
+{
+  g_autoptr(OspTestRig) a = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) b = NULL;
+  OspSessionParams params;
+  const char *cipher, *hash;
+  gint64 expires;
+  uint32_t spi_a;
+
+  osp_test_rig_connect(a);
+  spi_a = a->last_child.spi_in;
+  osp_test_rig_default_params(&params);
+  params.reauth = true;
+  b = osp_test_rig_new(NULL, &params);
+  run(b);
+  g_assert_false(b->closed);
+  g_assert_cmpuint(b->n_reauthenticated, ==, 1);
+  g_assert_true(b->gw->cfg_done);
+  g_assert_nonnull(b->ipcfg);
+  g_assert_cmpuint(notifies_of(b->gw, OSP_N_INITIAL_CONTACT), ==, 0);
+  g_assert_cmpuint(b->gw->qm_offers->len, ==, 0);
+  g_assert_cmpuint(b->n_child_up, ==, 0);
+  g_assert_true(osp_session_ike_info(b->session, &cipher, &hash, &expires));
+  g_assert_cmpint(expires, >, b->now);
+
+  osp_session_adopt_children(b->session, a->session);
+  osp_session_delete(a->session);
+  osp_test_rig_run(a);
+  g_assert_cmpuint(a->gw->ike_deletes, ==, 1);
+  g_assert_cmpuint(a->gw->esp_deletes->len, ==, 0); /* a is B's now */
+  g_assert_true(a->closed);
+
+  run_to_rekey(b, &b->n_child_up);
+  g_assert_cmpuint(b->n_child_up, ==, 1);
+  g_assert_cmpuint(b->gw->children->len, ==, 1);
+  run_for(b, 4 * S);
+  g_assert_cmpuint(b->n_child_down, ==, 1);
+  g_assert_cmpuint(b->gw->esp_deletes->len, ==, 1);
+  g_assert_cmpuint(g_array_index(b->gw->esp_deletes, uint32_t, 0), ==, spi_a);
+  g_assert_false(b->closed);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -574,6 +674,10 @@ int main(int argc, char **argv)
   g_test_add_func("/exchanges/quick/no-proposal", test_quick_no_proposal);
   g_test_add_func("/exchanges/quick/pfs-retry", test_quick_pfs_retry);
   g_test_add_func("/exchanges/quick/refused", test_quick_refused);
+  g_test_add_data_func("/exchanges/quick/answer-without-ke", GINT_TO_POINTER(0),
+                       test_quick_answer_misfits);
+  g_test_add_data_func("/exchanges/quick/answer-not-offered", GINT_TO_POINTER(1),
+                       test_quick_answer_misfits);
   g_test_add_func("/exchanges/quick/rekey", test_quick_rekey);
   g_test_add_func("/exchanges/quick/rekey-refused", test_quick_rekey_refused);
   g_test_add_func("/exchanges/quick-responder/refuses", test_responder_refuses);
@@ -587,5 +691,6 @@ int main(int argc, char **argv)
   g_test_add_func("/exchanges/info/ike-deleted-early", test_info_ike_deleted_early);
   g_test_add_func("/exchanges/info/harmless-notifies", test_info_harmless_notifies);
   g_test_add_func("/exchanges/dpd/gateway-asks", test_dpd_gateway_asks);
+  g_test_add_func("/exchanges/reauth/adopts", test_reauth_adopts);
   return g_test_run();
 }
