@@ -70,12 +70,17 @@ static void name_widget(GtkWidget *w, const char *name)
   atk_object_set_name(gtk_widget_get_accessible(w), name);
 }
 
+static void show_text(Editor *e, const char *text)
+{
+  gtk_label_set_text(GTK_LABEL(e->error), text ? text : "");
+  gtk_widget_set_visible(e->error, text != NULL);
+}
+
 static void show_error(Editor *e, const GError *error)
 {
   g_autofree char *text = error ? osp_tray_error_sentence(error) : NULL;
 
-  gtk_label_set_text(GTK_LABEL(e->error), text ? text : "");
-  gtk_widget_set_visible(e->error, text != NULL);
+  show_text(e, text);
 }
 
 static GtkWidget *field_widget(guint i)
@@ -616,12 +621,20 @@ static void on_imported(OspTray *t, const char *file_name, const char *path,
 
   if (!pending_alive(pd))
     return;
-  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     pending_end(pd, NULL);
-  else if (error)
-    pending_end(pd, error);
-  else
+  } else if (error) {
+    Editor *e = pd->e;
+    /* TRANSLATORS: %s is a file name */
+    g_autofree char *title = g_strdup_printf(_("Could not import %s"), file_name);
+    g_autofree char *sentence = osp_tray_error_sentence(error);
+    g_autofree char *text = g_strdup_printf("%s\n%s", title, sentence);
+
+    pending_end(pd, NULL);
+    show_text(e, text); /* the file's fault, not the profile shown */
+  } else {
     pending_await(pd, path, pending_show);
+  }
 }
 
 static void on_import(GtkButton *button, gpointer user_data)

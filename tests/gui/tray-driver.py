@@ -587,9 +587,9 @@ def editor_window():
     return wait_for("the profile editor", lambda: find(app(), "Osprey VPN profiles", "frame"), 20)
 
 
-def editor_error(w):
+def editor_error(w, start="The profile is incomplete"):
     for n in w.findChildren(lambda x: x.roleName == "label" and x.showing and
-                            x.name.startswith("The profile is incomplete")):
+                            x.name.startswith(start)):
         return n.name
     return None
 
@@ -648,7 +648,8 @@ def phase_files():
     before = profile_names()
     click(find(w, "Import", "push button"))
     choose_file("Import a VPN profile", bad, "Import")
-    err = wait_for("the daemon's refusal in the editor", lambda: editor_error(w), 10)
+    err = wait_for("the daemon's refusal in the editor",
+                   lambda: editor_error(w, "Could not import broken.conf\n"), 10)
     if "neither a vpnc configuration file" not in err:
         fail("editor: the refusal does not say why: %r" % err)
     screenshot("profile-editor-import-error")
