@@ -50,12 +50,19 @@ static const char *const pcf_keys[PCF_N_KEYS] = {
   [PCF_ENABLE_BACKUP] = "EnableBackup",
 };
 
-/* Sets a string field from a .pcf value, naming the .pcf key in errors. */
-static gboolean pcf_set(OspProfile *p, size_t offset, const char *key, const char *v,
-                        GError **error)
+/* Sets a field from a .pcf value, naming the .pcf key in errors. */
+static gboolean pcf_set_text(OspProfile *p, size_t offset, const char *key, const char *v,
+                             GError **error)
 {
   return osp_profile_field_parse(&osp_profile_fields[osp_profile_field_index(offset)], p, key, v,
                                  error);
+}
+
+/* ... the value of .pcf key `which`, if the file has it. */
+static gboolean pcf_set(OspProfile *p, size_t offset, const char *const *vals, int which,
+                        GError **error)
+{
+  return pcf_set_text(p, offset, pcf_keys[which], vals[which], error);
 }
 
 static gboolean pcf_secret(OspProfile *p, size_t offset, const char *const *vals, int clear_key,
@@ -65,12 +72,12 @@ static gboolean pcf_secret(OspProfile *p, size_t offset, const char *const *vals
   gboolean ok;
 
   if (vals[clear_key])
-    return pcf_set(p, offset, pcf_keys[clear_key], vals[clear_key], error);
+    return pcf_set(p, offset, vals, clear_key, error);
   if (!vals[enc_key])
     return TRUE;
   if (!osp_profile_deobfuscate(pcf_keys[enc_key], vals[enc_key], &plain, warnings, error))
     return FALSE;
-  ok = pcf_set(p, offset, pcf_keys[enc_key], plain, error);
+  ok = pcf_set_text(p, offset, pcf_keys[enc_key], plain, error);
   osp_profile_wipe_free(plain);
   return ok;
 }
@@ -116,16 +123,15 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
     }
   }
 
-  if (!pcf_set(p, offsetof(OspProfile, gateway), "Host", vals[PCF_HOST], error) ||
-      !pcf_set(p, offsetof(OspProfile, group_id), "GroupName", vals[PCF_GROUP_NAME], error) ||
+  if (!pcf_set(p, offsetof(OspProfile, gateway), vals, PCF_HOST, error) ||
+      !pcf_set(p, offsetof(OspProfile, group_id), vals, PCF_GROUP_NAME, error) ||
       !pcf_secret(p, offsetof(OspProfile, group_secret), vals, PCF_GROUP_PWD, PCF_ENC_GROUP_PWD,
                   warnings, error) ||
-      !pcf_set(p, offsetof(OspProfile, username), "Username", vals[PCF_USERNAME], error) ||
+      !pcf_set(p, offsetof(OspProfile, username), vals, PCF_USERNAME, error) ||
       !pcf_secret(p, offsetof(OspProfile, password), vals, PCF_USER_PASSWORD,
                   PCF_ENC_USER_PASSWORD, warnings, error) ||
-      !pcf_set(p, offsetof(OspProfile, domain), "NTDomain", vals[PCF_NT_DOMAIN], error) ||
-      !pcf_set(p, offsetof(OspProfile, description), "Description", vals[PCF_DESCRIPTION],
-               error))
+      !pcf_set(p, offsetof(OspProfile, domain), vals, PCF_NT_DOMAIN, error) ||
+      !pcf_set(p, offsetof(OspProfile, description), vals, PCF_DESCRIPTION, error))
     return FALSE;
 
   v = vals[PCF_DH_GROUP];
@@ -145,12 +151,12 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
   }
   v = vals[PCF_PEER_TIMEOUT];
   if (v && strcmp(v, "0") != 0) {
-    if (!osp_profile_parse_uint("PeerTimeout", v, G_MAXUINT, &u, error))
+    if (!osp_profile_parse_uint(pcf_keys[PCF_PEER_TIMEOUT], v, G_MAXUINT, &u, error))
       return FALSE;
     p->dpd_timeout = (unsigned)u;
     if (!osp_profile_field_check(
             &osp_profile_fields[osp_profile_field_index(offsetof(OspProfile, dpd_timeout))], p,
-            "PeerTimeout", error))
+            pcf_keys[PCF_PEER_TIMEOUT], error))
       return FALSE;
   }
   if (vals[PCF_ENABLE_LOCAL_LAN] && strcmp(vals[PCF_ENABLE_LOCAL_LAN], "0") != 0)
