@@ -22,7 +22,8 @@
 #   nm_ns_stop                               NM, its bus and udevd stopped by PID
 # and, for the test scripts (after tests/unit/tap.sh):
 #   check TEXT CMD...    a TAP result; on failure the end of the logs
-#   trap nm_test_cleanup EXIT   NM and the lab down, the host checked
+#   trap nm_test_cleanup EXIT   NM_TEST_PIDS ended, NM and the lab down, the
+#                               host checked
 # NM_DIR holds the logs: nm.log, service.log; the service's state dir
 # state/, its PID service.pid, extra options from service.args.
 
@@ -216,9 +217,15 @@ check() # check TEXT CMD...
 
 # NetworkManager and the lab down; the host's resolv.conf unchanged and no
 # NetworkManager in the host's network namespace, or the test fails.
+NM_TEST_PIDS=() # more processes a test started (by PID), ended first
+
 nm_test_cleanup()
 {
   local rc=$? pid
+  for pid in "${NM_TEST_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
   nm_ns_stop
   lab_check_host_resolv || { echo "not ok - HOST /etc/resolv.conf changed"; rc=1; }
   lab_down

@@ -12,14 +12,17 @@
 #     --external-ui-mode          (SecretsRequired      PASSCODE [+ NEXT_PIN]
 #     "Token code:" "New PIN:"     with hints)        ESP: answers pings
 #
-#   nm-scripted.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN AUTH_DIALOG LAB_GATEWAY
+#   nm-scripted.sh NM_OSPREY_SERVICE POLICY EDITOR_PLUGIN AUTH_DIALOG LAB_GATEWAY [GTK3_EDITOR]
 #
 # Checks: a wrong token code gets the gateway's "try again" and a second
 # prompt, the right one brings the VPN to "activated", the gateway logged
 # the codes typed and a ping goes through, no code is saved; a "new PIN"
 # round asks for the PIN after the code; one wrong code and no retry is a
 # login failure.  The service keeps its state in the directory given, and
-# with --persist still ends on SIGTERM with the tunnel torn down.  An IP
+# with --persist still ends on SIGTERM with the tunnel torn down.  The GTK 3
+# editor (editor-nm.py) edits a connection NetworkManager holds and saves
+# it back: the MTU typed under Advanced… is in `nmcli -g vpn.data` and on
+# the tunnel device at the next connect.  An IP
 # configuration NetworkManager must not apply (a loopback or the gateway's
 # own address, a non-contiguous netmask, the default route in a split
 # list, no address) fails as "bad IP config" with the reason in the log,
@@ -32,6 +35,7 @@ POLICY=$(readlink -f "$2")
 NM_OSPREY_EDITOR_PLUGIN=$(readlink -f "$3")
 NM_OSPREY_AUTH_DIALOG=$(readlink -f "$4")
 GATEWAY=$(readlink -f "$5")
+GTK3_EDITOR=${6:+$(readlink -f "$6")}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lab/lab.sh"
 . "$HERE/nm-ns.sh"
@@ -177,6 +181,35 @@ for _ in $(seq 50); do
 done
 check "SIGTERM: NetworkManager no longer shows the VPN activated" test $left = 1
 rm -f "$NM_DIR/service.args"
+
+# ---- the GTK 3 editor on lab-saved, saved back to NetworkManager as
+# nm-connection-editor does: the MTU typed under Advanced… is in vpn.data,
+# and the next connect gives the device that MTU
+if [ -n "$GTK3_EDITOR" ] && command -v Xvfb >/dev/null &&
+  /usr/bin/python3 -c "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('NM', '1.0')" 2>/dev/null; then
+  nm_exec Xvfb -displayfd 3 -screen 0 800x600x24 -nolisten tcp 3>"$NM_DIR/display" \
+    >"$NM_DIR/xvfb.log" 2>&1 &
+  NM_TEST_PIDS+=($!)
+  for _ in $(seq 100); do [ -s "$NM_DIR/display" ] && break; sleep 0.05; done
+  # the editor plugin loads the editor module from its own directory, as installed
+  mkdir -p "$NM_DIR/plugins"
+  ln -sf "$NM_OSPREY_EDITOR_PLUGIN" "$GTK3_EDITOR" "$NM_DIR/plugins/"
+  out=$(nm_exec env DISPLAY=":$(head -n1 "$NM_DIR/display")" GDK_BACKEND=x11 NO_AT_BRIDGE=1 \
+    /usr/bin/python3 "$HERE/editor-nm.py" "$NM_DIR/plugins/$(basename "$NM_OSPREY_EDITOR_PLUGIN")" \
+    lab-saved 1300 2>&1)
+  echo "$out" | grep -v -e 'fd limit' | sed 's/^/# /'
+  check "the editor saved lab-saved to NetworkManager" grep -q '^saved' <<<"$out"
+  check "nmcli -g vpn.data shows the MTU typed under Advanced…" \
+    grep -q 'Interface MTU = 1300' <<<"$(nm_exec nmcli -g vpn.data connection show lab-saved)"
+  lab_scripted_gateway_start "$GATEWAY" || exit 1
+  check "lab-saved still connects with its saved secrets" \
+    nm_exec nmcli --wait 40 connection up lab-saved
+  check "the tunnel device has the MTU from the editor" \
+    bash -c "ip -n '$LAB_NS_CL' -o link | grep ' tun' | grep -q 'mtu 1300 '"
+  nm_exec nmcli connection down lab-saved >/dev/null 2>&1
+else
+  result ok "# SKIP no GTK 3 editor, Xvfb or introspection: the editor saved through NetworkManager"
+fi
 
 # ---- IP configurations NetworkManager must not apply: the VPN fails with
 # the reason, and the namespace is left as it was
