@@ -30,7 +30,9 @@ TRAY_PID=
 cleanup()
 {
   [ -n "$TRAY_PID" ] && kill "$TRAY_PID" 2>/dev/null && wait "$TRAY_PID" 2>/dev/null
-  [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+  # CONT first: the busy phase stops ospreyd-fake (SIGSTOP) for a while
+  [ -n "$DAEMON_PID" ] && kill -CONT "$DAEMON_PID" 2>/dev/null && kill "$DAEMON_PID" 2>/dev/null &&
+    wait "$DAEMON_PID" 2>/dev/null
   desktop_stop
   rm -rf "$DIR"
 }
