@@ -155,6 +155,80 @@ static void test_malformed_am2_reported(void)
   g_assert_nonnull(strstr(r->error->message, "lacks a payload"));
 }
 
+/* edit hook: message 2 made unusable in one way (*user): its KE a byte
+ * short, its nonce 4 bytes, its cipher one never offered (single DES),
+ * its proposal claiming two transforms */
+static void misfit_am2(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  const int *what = user;
+
+  if (m->step != OSP_TEST_GW_AM2)
+    return;
+  for (guint i = 0; i < m->payloads->len; i++) {
+    OspTestGwPayload *pl = m->payloads->pdata[i];
+    GByteArray *b = pl->body;
+
+    if (*what == 0 && pl->type == OSP_PL_KE)
+      g_byte_array_set_size(b, b->len - 1);
+    else if (*what == 1 && pl->type == OSP_PL_NONCE)
+      g_byte_array_set_size(b, 4);
+    else if (*what == 2 && pl->type == OSP_PL_SA) {
+      /* DOI, situation, proposal header (8), transform header (8): then
+       * the attributes; ENCRYPTION_ALGORITHM (basic, type 1) := DES */
+      for (guint off = 24; off + 4 <= b->len; off += 4)
+        if (b->data[off] == 0x80 && b->data[off + 1] == 1)
+          osp_put16(b->data + off + 2, 1);
+    } else if (*what == 3 && pl->type == OSP_PL_SA && b->len > 15) {
+      b->data[15] = 2; /* number of transforms */
+    }
+  }
+}
+
+/* Message 2 authenticates nothing until HASH_R, and these never get that
+ * far; each attempt's timeout says what was wrong:
+ *   I --- SA KE Ni IDii ---> R,   I <--- SA* KE* Nr* IDir HASH_R --- R  (again) */
+static void test_am2_misfit(gconstpointer data)
+{
+  static const char *const why[] = { "wrong size", "too short", "not proposed",
+                                     "invalid proposal" };
+  int what = GPOINTER_TO_INT(data);
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->dh_group = 14;
+  r = osp_test_rig_new(p, NULL);
+  r->gw->edit = misfit_am2;
+  r->gw->edit_user = &what;
+  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
+  if (!strstr(r->error->message, why[what]))
+    g_error("\"%s\" not in \"%s\"", why[what], r->error->message);
+  g_assert_false(r->gw->p1_done);
+}
+
+/* A refusal in the clear Osprey has no better word for:
+ *   I --- SA KE Ni IDii ---> R,   I x<--- SA KE Nr ... --- R
+ *   I <--- N(INVALID-EXCHANGE-TYPE) --- R      reported at the timeout */
+static void test_clear_refusal_reported(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->dh_group = 14;
+  r = osp_test_rig_new(p, NULL);
+  osp_test_rig_c2g(r);
+  g_queue_clear_full(&r->gw->out, (GDestroyNotify)g_byte_array_unref);
+  osp_test_gw_notify(r->gw, OSP_N_INVALID_EXCHANGE_TYPE, false);
+  osp_test_rig_g2c(r);
+  g_assert_false(r->closed);
+  while (!r->closed) {
+    osp_test_rig_advance(r, G_USEC_PER_SEC);
+    g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
+  }
+  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_GATEWAY_REJECTED);
+  g_assert_nonnull(strstr(r->error->message, "INVALID-EXCHANGE-TYPE"));
+}
+
 /* The gateway's answers are lost; a forged INVALID-ID-INFORMATION comes.
  * It is the only evidence, reported when message 1 has been retransmitted
  * enough, not at once.
@@ -357,6 +431,12 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/hostile/wrong-secret-on-timeout", test_wrong_secret_on_timeout);
   g_test_add_func("/gateway/hostile/malformed-am2-reported", test_malformed_am2_reported);
   g_test_add_func("/gateway/hostile/lost-answers-forged-notify", test_lost_answers_forged_notify);
+  g_test_add_data_func("/gateway/hostile/am2-ke-short", GINT_TO_POINTER(0), test_am2_misfit);
+  g_test_add_data_func("/gateway/hostile/am2-nonce-short", GINT_TO_POINTER(1), test_am2_misfit);
+  g_test_add_data_func("/gateway/hostile/am2-not-offered", GINT_TO_POINTER(2), test_am2_misfit);
+  g_test_add_data_func("/gateway/hostile/am2-two-transforms", GINT_TO_POINTER(3),
+                       test_am2_misfit);
+  g_test_add_func("/gateway/hostile/clear-refusal-reported", test_clear_refusal_reported);
   g_test_add_func("/gateway/hostile/qm2-damaged-copy-first", test_qm2_damaged_copy_first);
   g_test_add_func("/gateway/hostile/unknown-msgids-during-quick-mode",
                   test_unknown_msgids_during_quick_mode);
