@@ -220,6 +220,20 @@ static char *secret_or_null(NMSettingVpn *s_vpn, const char *key)
   return v && *v ? g_strdup(v) : NULL;
 }
 
+/* The reader names the line of a bad value; here the lines are our own
+ * rendering of the setting, and the sentence names the key anyway: the
+ * "line N: " prefix (the reader's own, translated alike) goes. */
+static const char *without_line_number(const char *message, size_t n_lines)
+{
+  for (size_t n = 1; n <= n_lines; n++) {
+    g_autofree char *prefix = g_strdup_printf(_("line %u: "), (unsigned)n);
+
+    if (g_str_has_prefix(message, prefix))
+      return message + strlen(prefix);
+  }
+  return message;
+}
+
 OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name, GError **error)
 {
   g_autoptr(GString) text = g_string_new(NULL);
@@ -240,7 +254,12 @@ OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name
     p->name = g_strdup(name);
   }
   if (!p || !osp_profile_validate(p, &e)) {
-    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS, "%s", e->message);
+    size_t n_lines = 0;
+
+    for (const char *c = text->str; *c; c++)
+      n_lines += *c == '\n';
+    g_set_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS, "%s",
+                without_line_number(e->message, n_lines + 1));
     return NULL;
   }
   return g_steal_pointer(&p);

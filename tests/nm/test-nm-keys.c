@@ -24,6 +24,27 @@ static NMSettingVpn *setting(const Item *extra, size_t n)
   return s;
 }
 
+/* A bad value: refused with a sentence that starts with the key, not with
+ * the line number of the text the setting is read through (an editor's
+ * user has no such lines). */
+static void test_bad_value(void)
+{
+  static const Item items[] = {
+    { "Xauth username", "alice" },
+    { "DPD idle timeout (our side)", "60" },
+    { "IKE lifetime", "an hour" },
+  };
+  g_autoptr(NMSettingVpn) s = setting(items, G_N_ELEMENTS(items));
+  g_autoptr(OspProfile) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  p = nm_osprey_profile_from_setting(s, "work", &error);
+  g_assert_null(p);
+  g_assert_error(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_BAD_ARGUMENTS);
+  g_test_message("%s", error->message);
+  g_assert_true(g_str_has_prefix(error->message, "IKE lifetime"));
+}
+
 /* A NetworkManager-vpnc connection as its editor writes it. */
 static void test_vpnc_keys(void)
 {
@@ -257,6 +278,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/nm-keys/vpnc-keys", test_vpnc_keys);
+  g_test_add_func("/nm-keys/bad-value", test_bad_value);
   g_test_add_func("/nm-keys/refused", test_refused);
   g_test_add_func("/nm-keys/secret-checks", test_secret_checks);
   g_test_add_func("/nm-keys/round-trip", test_round_trip);
