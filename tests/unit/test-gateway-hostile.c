@@ -206,11 +206,27 @@ static void test_am2_misfit(gconstpointer data)
   g_assert_false(r->gw->p1_done);
 }
 
-/* A refusal in the clear Osprey has no better word for:
+/* A notify in the clear is the only answer: unauthenticated, it is the
+ * evidence the timeout reports once message 1 has been retransmitted
+ * enough, not at once.  T(type, code): a forged INVALID-ID-INFORMATION
+ * after the gateway's answers were lost, and a refusal Osprey has no
+ * better word for.
  *   I --- SA KE Ni IDii ---> R,   I x<--- SA KE Nr ... --- R
- *   I <--- N(INVALID-EXCHANGE-TYPE) --- R      reported at the timeout */
-static void test_clear_refusal_reported(void)
+ *   I <--- N(type) --- attacker or gateway */
+typedef struct {
+  uint16_t type;
+  int code;
+  const char *name;
+} ClearNotify;
+
+static const ClearNotify clear_notifies[] = {
+  { OSP_N_INVALID_ID_INFORMATION, OSP_ERROR_BAD_GROUP_SECRET, "INVALID-ID-INFORMATION" },
+  { OSP_N_INVALID_EXCHANGE_TYPE, OSP_ERROR_GATEWAY_REJECTED, "INVALID-EXCHANGE-TYPE" },
+};
+
+static void test_lost_answers_clear_notify(gconstpointer data)
 {
+  const ClearNotify *c = data;
   g_autoptr(OspProfile) p = osp_test_profile();
   g_autoptr(OspTestRig) r = NULL;
 
@@ -218,40 +234,15 @@ static void test_clear_refusal_reported(void)
   r = osp_test_rig_new(p, NULL);
   osp_test_rig_c2g(r);
   g_queue_clear_full(&r->gw->out, (GDestroyNotify)g_byte_array_unref);
-  osp_test_gw_notify(r->gw, OSP_N_INVALID_EXCHANGE_TYPE, false);
+  osp_test_gw_notify(r->gw, c->type, false);
   osp_test_rig_g2c(r);
   g_assert_false(r->closed);
   while (!r->closed) {
     osp_test_rig_advance(r, G_USEC_PER_SEC);
     g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
   }
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_GATEWAY_REJECTED);
-  g_assert_nonnull(strstr(r->error->message, "INVALID-EXCHANGE-TYPE"));
-}
-
-/* The gateway's answers are lost; a forged INVALID-ID-INFORMATION comes.
- * It is the only evidence, reported when message 1 has been retransmitted
- * enough, not at once.
- *   I --- SA KE Ni IDii ---> R,   I x<--- SA KE Nr ... --- R
- *   I <--- N(INVALID-ID-INFORMATION) --- attacker */
-static void test_lost_answers_forged_notify(void)
-{
-  g_autoptr(OspProfile) p = osp_test_profile();
-  g_autoptr(OspTestRig) r = NULL;
-
-  p->dh_group = 14;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_c2g(r);
-  g_queue_clear_full(&r->gw->out, (GDestroyNotify)g_byte_array_unref);
-  osp_test_gw_notify(r->gw, OSP_N_INVALID_ID_INFORMATION, false);
-  osp_test_rig_g2c(r);
-  g_assert_false(r->closed);
-  while (!r->closed) {
-    osp_test_rig_advance(r, G_USEC_PER_SEC);
-    g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
-  }
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET);
-  g_assert_nonnull(strstr(r->error->message, "INVALID-ID-INFORMATION"));
+  g_assert_error(r->error, OSP_ERROR, c->code);
+  g_assert_nonnull(strstr(r->error->message, c->name));
 }
 
 /* Runs the handshake until the gateway's quick mode message 2 is the next
@@ -430,13 +421,15 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/hostile/clear-notifies-first", test_clear_notifies_first);
   g_test_add_func("/gateway/hostile/wrong-secret-on-timeout", test_wrong_secret_on_timeout);
   g_test_add_func("/gateway/hostile/malformed-am2-reported", test_malformed_am2_reported);
-  g_test_add_func("/gateway/hostile/lost-answers-forged-notify", test_lost_answers_forged_notify);
+  g_test_add_data_func("/gateway/hostile/lost-answers-forged-notify", &clear_notifies[0],
+                       test_lost_answers_clear_notify);
   g_test_add_data_func("/gateway/hostile/am2-ke-short", GINT_TO_POINTER(0), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/am2-nonce-short", GINT_TO_POINTER(1), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/am2-not-offered", GINT_TO_POINTER(2), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/am2-two-transforms", GINT_TO_POINTER(3),
                        test_am2_misfit);
-  g_test_add_func("/gateway/hostile/clear-refusal-reported", test_clear_refusal_reported);
+  g_test_add_data_func("/gateway/hostile/clear-refusal-reported", &clear_notifies[1],
+                       test_lost_answers_clear_notify);
   g_test_add_func("/gateway/hostile/qm2-damaged-copy-first", test_qm2_damaged_copy_first);
   g_test_add_func("/gateway/hostile/unknown-msgids-during-quick-mode",
                   test_unknown_msgids_during_quick_mode);
