@@ -519,7 +519,19 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
     *(bool *)ptr = b;
     return TRUE;
   case T_UINT:
-    if (!value || !osp_profile_parse_uint(setting, value, G_MAXUINT, &u, error))
+    if (!value)
+      goto missing;
+    /* a bounded number says its bounds, not those of an unsigned int */
+    if (f->max && !g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT, &u, NULL)) {
+      if (f->zero_ok)
+        g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not a number (0 or %u-%u)"),
+                    setting, value, f->min, f->max);
+      else
+        g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not a number (%u-%u)"),
+                    setting, value, f->min, f->max);
+      return FALSE;
+    }
+    if (!osp_profile_parse_uint(setting, value, G_MAXUINT, &u, error))
       goto missing;
     *(unsigned *)ptr = (unsigned)u;
     break;

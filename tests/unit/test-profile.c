@@ -593,6 +593,17 @@ static void test_vpnc_errors_detail(void)
   g_assert_nonnull(strstr(error->message, "line 2"));
   g_clear_error(&error);
 
+  /* a bounded number that is not one names its own bounds */
+  p = vpnc("IPSec gateway vpn.example.com\nIKE lifetime 8h\n", NULL, &error);
+  g_assert_null(p);
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "IKE lifetime: “8h” is not a number (10-86400)"));
+  g_clear_error(&error);
+  p = vpnc("IPSec gateway vpn.example.com\nDPD idle timeout (our side) x\n", NULL, &error);
+  g_assert_null(p);
+  g_assert_nonnull(strstr(error->message, "(0 or 10-86400)"));
+  g_clear_error(&error);
+
   /* a secret is never quoted back */
   p = vpnc("IPSec secret hunter2\x01", NULL, &error);
   g_assert_null(p);
