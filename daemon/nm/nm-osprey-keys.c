@@ -17,58 +17,116 @@
 
 #include "osp-common.h"
 #include "osp-config.h"
+#include "osp-settings.h"
 
-#define S NM_OSPREY_TYPE_STRING
-#define B NM_OSPREY_TYPE_BOOLEAN
-#define I NM_OSPREY_TYPE_IGNORED
-#define X NM_OSPREY_TYPE_SECRET
+#define KEY_PASSCODE "Xauth passcode"
+#define KEY_NEXT_PIN "Xauth next PIN"
+#define KEY_ANSWER "Xauth answer"
 
-const NmOspreyKey nm_osprey_keys[] = {
-  /* NetworkManager-vpnc's keys (vpnc's keywords) */
-  { "IPSec gateway", S, true, "gateway host name or IPv4 address (required)" },
-  { "IPSec ID", S, true, "group name (required)" },
-  { "Xauth username", S, true, "XAUTH user name" },
-  { "Domain", S, true, "XAUTH domain" },
-  { "IKE DH Group", S, true, "dh1, dh2, dh5, dh14-dh21 or auto (default)" },
-  { "Perfect Forward Secrecy", S, true, "nopfs, dh1, dh2, dh5, dh14-dh21 or server (default)" },
-  { "Vendor", S, true, "cisco, netscreen or fortigate" },
-  { "Application Version", S, true, "application version sent to the gateway" },
-  { "Enable Single DES", B, true, "allow single DES" },
-  { "Enable no encryption", B, true, "refused when yes" },
-  { "Enable weak authentication", B, true, "allow MD5" },
-  { "Enable weak encryption", B, true, "allow 3DES" },
-  { "NAT Traversal Mode", S, true, "natt (default), none, force-natt, cisco-udp" },
-  { "DPD idle timeout (our side)", S, true, "seconds of silence before we probe; 0 = off" },
-  { "Cisco UDP Encapsulation Port", S, true, "port for cisco-udp" },
-  { "Local Port", S, true, "local IKE port; 0 = random" },
-  { "IKE Authmode", S, true, "psk (cert and hybrid are refused)" },
-  { "CA-File", I, true, "not used (no certificate authentication)" },
-  { "Interface MTU", S, true, "tunnel MTU; 0 = computed" },
-  { "ipsec-secret-type", I, true, "NetworkManager-vpnc's old secret flag" },
-  { "xauth-password-type", I, true, "NetworkManager-vpnc's old secret flag" },
-  { "NAT-Keepalive packet interval", I, true, "NetworkManager-vpnc legacy key" },
-  /* Osprey's own, in the same form (osprey.conf(5) and client/osp-profile.c) */
-  { "ID type", S, false, "key-id (default), fqdn, user-fqdn or ipv4" },
-  { "IKE lifetime", S, false, "seconds proposed for the IKE SA" },
-  { "IPSec lifetime", S, false, "seconds proposed for the IPsec SA" },
-  { "DPD timeout", S, false, "seconds without an answer before the gateway is dead" },
-  { "Target networks", S, false, "a.b.c.d/len ... routed instead of the gateway's split list" },
-  { "No split tunnel", B, false, "ignore the gateway's split list: route everything" },
-  { "Keep credentials", B, false, "keep XAUTH credentials for re-authentication (yes)" },
-  { "Enable weak DH group", B, false, "let auto also try MODP-1536 and MODP-1024 (groups 5, 2)" },
-  /* secrets */
-  { "IPSec secret", X, true, "group password" },
-  { "Xauth password", X, true, "XAUTH password" },
-  { "Xauth passcode", X, false, "token code, asked when the gateway wants one" },
-  { "Xauth next PIN", X, false, "new PIN, asked when the token server wants one" },
-  { "Xauth answer", X, false, "answer to the gateway's challenge" },
-  { NULL, 0, false, NULL },
+/* What the settings table (client/osp-settings.c) cannot say about each of
+ * its settings here; the key is the setting's vpnc keyword (or `spelling`),
+ * its type follows from the setting's (secret, boolean, else a string). */
+typedef struct {
+  enum {
+    NM_ROW_UNDECIDED, /* a new setting: no key until decided (/nm-keys/settings-table) */
+    NM_ROW_KEY,
+    NM_ROW_LEFT_OUT,
+  } use;
+  bool vpnc;            /* NetworkManager-vpnc has it */
+  const char *spelling; /* NetworkManager-vpnc's, where it differs from vpnc's */
+  const char *meaning;
+} NmRow;
+
+#define VPNC(id, m) [OSP_SETTING_##id] = { NM_ROW_KEY, true, NULL, m }
+#define OWN(id, m) [OSP_SETTING_##id] = { NM_ROW_KEY, false, NULL, m }
+#define OUT(id) [OSP_SETTING_##id] = { NM_ROW_LEFT_OUT, false, NULL, NULL }
+
+static const NmRow rows[OSP_SETTING_N] = {
+  OUT(NAME),        /* the connection's id */
+  OUT(DESCRIPTION), /* ... and its name */
+  VPNC(GATEWAY, "gateway host name or IPv4 address (required)"),
+  VPNC(GROUP_ID, "group name (required)"),
+  VPNC(USERNAME, "XAUTH user name"),
+  VPNC(DOMAIN, "XAUTH domain"),
+  OWN(ID_TYPE, "key-id (default), fqdn, user-fqdn or ipv4"),
+  VPNC(VENDOR, "cisco, netscreen or fortigate"),
+  [OSP_SETTING_APP_VERSION] = { NM_ROW_KEY, true, "Application Version",
+                                "application version sent to the gateway" },
+  VPNC(DH_GROUP, "dh1, dh2, dh5, dh14-dh21 or auto (default)"),
+  VPNC(PFS, "nopfs, dh1, dh2, dh5, dh14-dh21 or server (default)"),
+  VPNC(NATT_MODE, "natt (default), none, force-natt, cisco-udp"),
+  VPNC(ENABLE_SINGLE_DES, "allow single DES"),
+  VPNC(ENABLE_WEAK_ENCRYPTION, "allow 3DES"),
+  VPNC(ENABLE_WEAK_AUTHENTICATION, "allow MD5"),
+  OWN(ENABLE_WEAK_DH_GROUP, "let auto also try MODP-1536 and MODP-1024 (groups 5, 2)"),
+  VPNC(LOCAL_PORT, "local IKE port; 0 = random"),
+  VPNC(CISCO_UDP_PORT, "port for cisco-udp"),
+  OUT(INTERFACE_NAME), /* NetworkManager names the device */
+  VPNC(MTU, "tunnel MTU; 0 = computed"),
+  VPNC(DPD_IDLE, "seconds of silence before we probe; 0 = off"),
+  OWN(DPD_TIMEOUT, "seconds without an answer before the gateway is dead"),
+  OWN(IKE_LIFETIME, "seconds proposed for the IKE SA"),
+  OWN(IPSEC_LIFETIME, "seconds proposed for the IPsec SA"),
+  OUT(SCRIPT),          /* a program for root to run: refused (CVE-2018-10900) */
+  OUT(PASSWORD_HELPER), /* likewise */
+  OWN(TARGET_NETWORKS, "a.b.c.d/len ... routed instead of the gateway's split list"),
+  OWN(KEEP_CREDENTIALS, "keep XAUTH credentials for re-authentication (yes)"),
+  OWN(NO_SPLIT, "ignore the gateway's split list: route everything"),
+  VPNC(GROUP_SECRET, "group password"),
+  VPNC(PASSWORD, "XAUTH password"),
 };
 
-#undef S
-#undef B
-#undef I
-#undef X
+#undef VPNC
+#undef OWN
+#undef OUT
+
+/* The keys that are no setting of a profile. */
+static const NmOspreyKey nm_only[] = {
+  { "Enable no encryption", NM_OSPREY_TYPE_BOOLEAN, true, "refused when yes" },
+  { "IKE Authmode", NM_OSPREY_TYPE_STRING, true, "psk (cert and hybrid are refused)" },
+  { "CA-File", NM_OSPREY_TYPE_IGNORED, true, "not used (no certificate authentication)" },
+  { "ipsec-secret-type", NM_OSPREY_TYPE_IGNORED, true, "NetworkManager-vpnc's old secret flag" },
+  { "xauth-password-type", NM_OSPREY_TYPE_IGNORED, true, "NetworkManager-vpnc's old secret flag" },
+  { "NAT-Keepalive packet interval", NM_OSPREY_TYPE_IGNORED, true,
+    "NetworkManager-vpnc legacy key" },
+  { KEY_PASSCODE, NM_OSPREY_TYPE_SECRET, false, "token code, asked when the gateway wants one" },
+  { KEY_NEXT_PIN, NM_OSPREY_TYPE_SECRET, false, "new PIN, asked when the token server wants one" },
+  { KEY_ANSWER, NM_OSPREY_TYPE_SECRET, false, "answer to the gateway's challenge" },
+};
+
+static NmOspreyKeyType setting_type(const OspSetting *s)
+{
+  if (s->secret)
+    return NM_OSPREY_TYPE_SECRET;
+  return s->dbus_type == 'b' ? NM_OSPREY_TYPE_BOOLEAN : NM_OSPREY_TYPE_STRING;
+}
+
+/* vpn.data's keys first, then vpn.secrets': the settings' in their order,
+ * then the keys of NetworkManager alone. */
+const NmOspreyKey *nm_osprey_keys(void)
+{
+  static NmOspreyKey keys[OSP_SETTING_N + G_N_ELEMENTS(nm_only) + 1];
+  static gsize done;
+
+  if (g_once_init_enter(&done)) {
+    size_t n = 0;
+
+    for (int secrets = 0; secrets <= 1; secrets++) {
+      for (size_t i = 0; i < OSP_SETTING_N; i++) {
+        const OspSetting *s = &osp_settings[i];
+
+        if (rows[i].use == NM_ROW_KEY && s->secret == secrets)
+          keys[n++] = (NmOspreyKey){ rows[i].spelling ? rows[i].spelling : s->vpnc, setting_type(s),
+                                     rows[i].vpnc, rows[i].meaning };
+      }
+      for (size_t i = 0; i < G_N_ELEMENTS(nm_only); i++)
+        if ((nm_only[i].type == NM_OSPREY_TYPE_SECRET) == secrets)
+          keys[n++] = nm_only[i];
+    }
+    g_once_init_leave(&done, 1);
+  }
+  return keys;
+}
 
 /* "<secret>-flags": NetworkManager's flags of each secret, kept in vpn.data */
 static const NmOspreyKey flags_key = { "*-flags", NM_OSPREY_TYPE_IGNORED, true,
@@ -78,7 +136,7 @@ const NmOspreyKey *nm_osprey_key_lookup(const char *name)
 {
   size_t n = strlen(name);
 
-  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++)
+  for (const NmOspreyKey *k = nm_osprey_keys(); k->name; k++)
     if (strcmp(k->name, name) == 0)
       return k;
   if (n > 6 && strcmp(name + n - 6, "-flags") == 0) {
@@ -94,12 +152,12 @@ const NmOspreyKey *nm_osprey_key_lookup(const char *name)
 const char *nm_osprey_secret_key(OspSecretKind kind)
 {
   switch (kind) {
-  case OSP_SECRET_GROUP_SECRET: return NM_OSPREY_KEY_SECRET;
-  case OSP_SECRET_USERNAME: return NM_OSPREY_KEY_XAUTH_USER;
-  case OSP_SECRET_PASSWORD: return NM_OSPREY_KEY_XAUTH_PASSWORD;
-  case OSP_SECRET_PASSCODE: return "Xauth passcode";
-  case OSP_SECRET_NEXT_PIN: return "Xauth next PIN";
-  case OSP_SECRET_ANSWER: return "Xauth answer";
+  case OSP_SECRET_GROUP_SECRET: return osp_settings[OSP_SETTING_GROUP_SECRET].vpnc;
+  case OSP_SECRET_USERNAME: return osp_settings[OSP_SETTING_USERNAME].vpnc;
+  case OSP_SECRET_PASSWORD: return osp_settings[OSP_SETTING_PASSWORD].vpnc;
+  case OSP_SECRET_PASSCODE: return KEY_PASSCODE;
+  case OSP_SECRET_NEXT_PIN: return KEY_NEXT_PIN;
+  case OSP_SECRET_ANSWER: return KEY_ANSWER;
   case OSP_SECRET_N_KINDS: break;
   }
   return NULL;
@@ -271,7 +329,7 @@ static const NmOspreyKey *match_line(const char *line, size_t *ret_len)
   const NmOspreyKey *best = NULL;
   size_t best_len = 0;
 
-  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++) {
+  for (const NmOspreyKey *k = nm_osprey_keys(); k->name; k++) {
     size_t n = strlen(k->name);
 
     if (n > best_len && g_ascii_strncasecmp(line, k->name, n) == 0 &&

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 #define NM_OSPREY_SERVICE_TYPE "org.freedesktop.NetworkManager.osprey"
 #define NM_VPNC_SERVICE_TYPE "org.freedesktop.NetworkManager.vpnc"
 
+/* The keys the editors and the service name in static initializers: the
+ * vpnc keywords of their settings (client/osp-settings.c), which
+ * /nm-keys/settings-table checks. */
 #define NM_OSPREY_KEY_GATEWAY "IPSec gateway"
 #define NM_OSPREY_KEY_ID "IPSec ID"
 #define NM_OSPREY_KEY_SECRET "IPSec secret"
@@ -42,8 +45,10 @@ typedef struct {
   const char *meaning; /* for the documentation table (untranslated) */
 } NmOspreyKey;
 
-/* The table, NULL-terminated by name. */
-extern const NmOspreyKey nm_osprey_keys[];
+/* The table, NULL-terminated by name: the settings of client/osp-settings.h
+ * that NetworkManager connections have, under their vpnc keywords, and the
+ * keys of NetworkManager-vpnc alone. */
+const NmOspreyKey *nm_osprey_keys(void);
 
 const NmOspreyKey *nm_osprey_key_lookup(const char *name);
 

@@ -553,7 +553,7 @@ static void print_keys(void)
   };
 
   g_print("| Key | Where | NetworkManager-vpnc | Meaning |\n| --- | --- | --- | --- |\n");
-  for (const NmOspreyKey *k = nm_osprey_keys; k->name; k++)
+  for (const NmOspreyKey *k = nm_osprey_keys(); k->name; k++)
     g_print("| `%s` | %s | %s | %s |\n", k->name, types[k->type], k->vpnc ? "yes" : "no",
             k->meaning);
   g_print("| `<secret>-flags` | vpn.data, ignored | yes | NetworkManager's flags of a secret |\n");

@@ -240,7 +240,7 @@ static void test_table(void)
  * the same kind (boolean, secret); every setting is a key of the plugin
  * unless NetworkManager has it itself or it could name a program for root
  * to run.  A setting added to the table fails here until the plugin
- * decides. */
+ * decides (daemon/nm/nm-osprey-keys.c's rows[]). */
 static void test_settings_table(void)
 {
   static const char *const not_in_nm[] = {
@@ -256,7 +256,7 @@ static void test_settings_table(void)
     const OspSetting *s = &osp_settings[i];
     const NmOspreyKey *k = NULL;
 
-    for (const NmOspreyKey *n = nm_osprey_keys; n->name; n++)
+    for (const NmOspreyKey *n = nm_osprey_keys(); n->name; n++)
       if (g_ascii_strcasecmp(n->name, s->vpnc) == 0)
         k = n;
     g_test_message("%s (%s)", s->key, s->vpnc);
@@ -272,6 +272,12 @@ static void test_settings_table(void)
     else
       g_assert_cmpint(k->type, ==, NM_OSPREY_TYPE_STRING);
   }
+  /* the key macros of static initializers (gui/nm) are the settings' keywords */
+  g_assert_cmpstr(NM_OSPREY_KEY_GATEWAY, ==, osp_settings[OSP_SETTING_GATEWAY].vpnc);
+  g_assert_cmpstr(NM_OSPREY_KEY_ID, ==, osp_settings[OSP_SETTING_GROUP_ID].vpnc);
+  g_assert_cmpstr(NM_OSPREY_KEY_SECRET, ==, osp_settings[OSP_SETTING_GROUP_SECRET].vpnc);
+  g_assert_cmpstr(NM_OSPREY_KEY_XAUTH_USER, ==, osp_settings[OSP_SETTING_USERNAME].vpnc);
+  g_assert_cmpstr(NM_OSPREY_KEY_XAUTH_PASSWORD, ==, osp_settings[OSP_SETTING_PASSWORD].vpnc);
 }
 
 int main(int argc, char **argv)
