@@ -80,6 +80,7 @@ def drive(plugin_so, pcf, shot):
     config.defaultDelay = 0.2
     config.actionDelay = 0
     config.logDebugToFile = False
+    config.logDebugToStdOut = False  # its "click on ..." lines are not TAP
     from dogtail import tree
 
     proc = subprocess.Popen([sys.executable, __file__, "--host", plugin_so, pcf],
