@@ -101,9 +101,10 @@ static void request_free(gpointer data)
   g_free(r);
 }
 
-/* Changes to the keyring run one after the other, in the order asked: a
- * clear that libsecret starts first (the first call also opens the
- * service) could otherwise finish after a later store and delete it. */
+/* Changes to the keyring run one after the other, in the order asked, so
+ * that a clear can never finish after a later store and delete it.  One
+ * may wait for the user (the desktop asks to unlock the keyring): no
+ * timeout. */
 typedef struct {
   char *profile, *kind;
   char *label, *value; /* a store; NULL: a clear */
@@ -134,9 +135,8 @@ static void on_keyring_done(GObject *source, GAsyncResult *res, gpointer user_da
     secret_password_store_finish(res, &error);
   else
     secret_password_clear_finish(res, &error);
-  if (error)
-    g_debug("keyring: %s %s of %s: %s", op->value ? "storing" : "forgetting", op->kind,
-            op->profile, error->message);
+  g_debug("keyring: %s %s of %s: %s", op->value ? "storing" : "forgetting", op->kind, op->profile,
+          error ? error->message : "done");
   keyring_op_free(op);
   keyring_busy = FALSE;
   keyring_next();

@@ -45,6 +45,26 @@ _desktop_wait_file()
   return 1
 }
 
+_desktop_bus_call()
+{
+  gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
+    -m "org.freedesktop.DBus.$1" "$2" 2>/dev/null
+}
+
+# _desktop_wait_name NAME PID: until NAME is on the session bus (5 s at
+# most), owned by PID (the process started for it)
+_desktop_wait_name()
+{
+  local name=$1 pid=$2 i
+  for i in $(seq 100); do
+    [ "$(_desktop_bus_call NameHasOwner "$name")" = "(true,)" ] && break
+    sleep 0.05
+  done
+  [ "$(_desktop_bus_call GetConnectionUnixProcessID "$name")" = "(uint32 $pid,)" ] && return 0
+  echo "[desktop] $name: not owned by $pid: $(_desktop_bus_call GetConnectionUnixProcessID "$name")" >&2
+  return 1
+}
+
 # desktop_start DIR: starts the session and exports DISPLAY,
 # DBUS_SESSION_BUS_ADDRESS, HOME, XDG_RUNTIME_DIR, XDG_DATA_HOME,
 # XDG_CONFIG_HOME, XDG_CACHE_HOME; notifications are logged to
@@ -71,34 +91,25 @@ desktop_start()
   DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$dir/session-bus")
   export DBUS_SESSION_BUS_ADDRESS
 
+  # Each service is waited for with NameHasOwner, never by calling it: a
+  # call would make the bus start the machine's own service for the name
+  # (its .service file), which may win the name from ours -- a second
+  # gnome-keyring-daemon without the login keyring, whose stores wait for
+  # a prompt forever.
   /usr/libexec/at-spi-bus-launcher --launch-immediately --a11y=1 >"$dir/at-spi.log" 2>&1 &
   DESKTOP_PIDS+=($!)
-  for i in $(seq 100); do
-    gdbus call --session -d org.a11y.Bus -o /org/a11y/bus -m org.a11y.Bus.GetAddress \
-      >/dev/null 2>&1 && break
-    sleep 0.05
-  done
+  _desktop_wait_name org.a11y.Bus $! || _desktop_fail "no AT-SPI bus" || return 1
 
   printf '%s' "$DESKTOP_KEYRING_PASSWORD" >"$dir/keyring.pw"
   gnome-keyring-daemon --foreground --unlock --components=secrets <"$dir/keyring.pw" \
     >"$dir/keyring.log" 2>&1 &
   DESKTOP_PIDS+=($!)
-  for i in $(seq 100); do
-    gdbus call --session -d org.freedesktop.secrets -o /org/freedesktop/secrets \
-      -m org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1 && break
-    sleep 0.05
-  done
+  _desktop_wait_name org.freedesktop.secrets $! || _desktop_fail "no keyring" || return 1
 
   /usr/bin/python3 -m dbusmock --template notification_daemon -l "$dir/notifications.log" \
     >"$dir/dbusmock.log" 2>&1 &
   DESKTOP_PIDS+=($!)
-  for i in $(seq 100); do
-    gdbus call --session -d org.freedesktop.Notifications -o /org/freedesktop/Notifications \
-      -m org.freedesktop.Notifications.GetServerInformation >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-  gdbus call --session -d org.freedesktop.Notifications -o /org/freedesktop/Notifications \
-    -m org.freedesktop.Notifications.GetServerInformation >/dev/null 2>&1 ||
+  _desktop_wait_name org.freedesktop.Notifications $! ||
     _desktop_fail "no notification server" || return 1
   DESKTOP_DIR=$dir
 }

@@ -275,7 +275,21 @@ def phase_xembed():
     wait_tunnel()
     note("connected, ping through the tunnel, notification: " + n["body"])
     # libsecret stores asynchronously
-    wait_for("Remember to put the password in the keyring", lambda: keyring() == PASSWORD, 10)
+    end = time.monotonic() + 10
+    while keyring() != PASSWORD:
+        if time.monotonic() > end:
+            found = subprocess.run(["secret-tool", "search", "--all", "xdg:schema",
+                                    "net.ospreyvpn.Osprey.Secret"], capture_output=True, text=True)
+            items = [l for l in found.stdout.splitlines() if not l.startswith("secret = ")]
+            state = subprocess.run(["gdbus", "call", "--session", "-d", "org.freedesktop.secrets",
+                                    "-o", "/org/freedesktop/secrets/collection/login", "-m",
+                                    "org.freedesktop.DBus.Properties.Get",
+                                    "org.freedesktop.Secret.Collection", "Locked"],
+                                   capture_output=True, text=True, timeout=10)
+            note("keyring items: %r %r; login locked: %s %s" % (items, found.stderr, state.stdout,
+                                                               state.stderr))
+            fail("Remember did not put the password in the keyring")
+        time.sleep(0.1)
 
     menu_item("Disconnect lab")
     wait_for("the age in the menu",
