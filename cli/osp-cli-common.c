@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey — the bus, ospreyd's presence, and the mapping of D-Bus errors to
  * one line on stderr and the exit statuses listed in osprey.h. */
-#include "osprey.h"
 #include "osp-dbus-settings.h"
+#include "osprey.h"
 
 #include <fcntl.h>
 #include <glib-unix.h>
@@ -320,8 +320,9 @@ static void start_polkit_agent(OspCli *cli)
    * uses a fallback agent only for a subject in a login session, so
    * without one (no logind, a container) the agent must not be one */
   const char *session = g_getenv("XDG_SESSION_ID");
-  const char *argv[] = { path, "--process", pid,  "--notify-fd",
-                         "3",  session && *session ? "--fallback" : NULL, NULL };
+  const char *argv[] = { path,          "--process", pid,
+                         "--notify-fd", "3",         session && *session ? "--fallback" : NULL,
+                         NULL };
   int fds[2], target = 3;
   struct pollfd pfd;
   char byte;

@@ -56,7 +56,7 @@ typedef struct {
   guint progress_id;
   char *last_step; /* the state and message last printed with --verbose */
   gboolean cancelling;
-  gboolean timed_out;      /* the result is decided: exit 5 once Disconnect returns */
+  gboolean timed_out; /* the result is decided: exit 5 once Disconnect returns */
 } Wait;
 
 static void wait_clear(Wait *w)
@@ -190,8 +190,8 @@ static void print_step(Wait *w)
 {
   const char *state = osp_dbus_connection_get_state(w->conn);
   const char *message = osp_dbus_connection_get_state_message(w->conn);
-  g_autofree char *step = g_strdup_printf("%s%s%s", state ? state : "", message && *message ? ": " : "",
-                                          message ? message : "");
+  g_autofree char *step = g_strdup_printf("%s%s%s", state ? state : "",
+                                          message && *message ? ": " : "", message ? message : "");
   g_autofree char *clean = NULL;
 
   if (!opt_verbose || w->cli->quiet || g_strcmp0(step, w->last_step) == 0)
@@ -414,9 +414,9 @@ static char *start_config(OspCli *cli, int argc, char **argv, GVariant *options,
     }
   }
   if (!path)
-    *ret_status = osp_cli_fail(cli, OSP_EXIT_FAILED, "already-exists", NULL,
-                               _("Profiles named %s and %s-config exist; choose a name with --name."),
-                               base, base);
+    *ret_status = osp_cli_fail(
+        cli, OSP_EXIT_FAILED, "already-exists", NULL,
+        _("Profiles named %s and %s-config exist; choose a name with --name."), base, base);
   return path;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey — output: JSON built in a GString (RFC 8259 escaping), untrusted
  * text made safe for a terminal, times and reasons in words. */
-#include "osprey.h"
 #include "osp-text.h"
+#include "osprey.h"
 
 #include <stdio.h>
 #include <string.h>

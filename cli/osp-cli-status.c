@@ -211,11 +211,10 @@ static void print_details(OspDBusConnection *c)
     print_field(_("SPIs:"), spis);
   }
   if (osp_dbus_connection_get_since(c) > 0) {
-    counters = g_strdup_printf(_("%lu sent, %lu received, %lu rejected; %lu rekeys"),
-                               (gulong)connection_stat(c, "tx-packets"),
-                               (gulong)connection_stat(c, "rx-packets"),
-                               (gulong)connection_stat(c, "rx-errors"),
-                               (gulong)connection_stat(c, "rekeys"));
+    counters = g_strdup_printf(
+        _("%lu sent, %lu received, %lu rejected; %lu rekeys"),
+        (gulong)connection_stat(c, "tx-packets"), (gulong)connection_stat(c, "rx-packets"),
+        (gulong)connection_stat(c, "rx-errors"), (gulong)connection_stat(c, "rekeys"));
     print_field(_("Packets:"), counters);
   }
 }
@@ -383,9 +382,7 @@ static char *list_cell(GDBusObjectManager *om, OspDBusProfile *p, int column)
   case COL_NAME: return osp_cli_sanitize(osp_dbus_profile_get_name(p), TRUE);
   case COL_GATEWAY: return profile_setting(p, "gateway");
   case COL_DESCRIPTION: return profile_setting(p, "description");
-  default:
-    state = profile_state(om, p);
-    return g_strdup(state ? state : "disconnected");
+  default: state = profile_state(om, p); return g_strdup(state ? state : "disconnected");
   }
 }
 

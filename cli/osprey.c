@@ -29,9 +29,9 @@ static const OspCliCommand cmd_help_entry = {
 };
 
 static const OspCliCommand *const commands[] = {
-  &osp_cli_cmd_list,   &osp_cli_cmd_status, &osp_cli_cmd_connect, &osp_cli_cmd_disconnect,
-  &osp_cli_cmd_import, &osp_cli_cmd_export, &osp_cli_cmd_show,    &osp_cli_cmd_set,
-  &osp_cli_cmd_edit,   &osp_cli_cmd_delete, &osp_cli_cmd_secrets, &osp_cli_cmd_monitor,
+  &osp_cli_cmd_list,   &osp_cli_cmd_status,     &osp_cli_cmd_connect, &osp_cli_cmd_disconnect,
+  &osp_cli_cmd_import, &osp_cli_cmd_export,     &osp_cli_cmd_show,    &osp_cli_cmd_set,
+  &osp_cli_cmd_edit,   &osp_cli_cmd_delete,     &osp_cli_cmd_secrets, &osp_cli_cmd_monitor,
   &osp_cli_cmd_logs,   &osp_cli_cmd_nm_migrate, &cmd_help_entry,
 };
 
@@ -59,9 +59,8 @@ static char *commands_help(void)
 
   g_string_append_c(s, '\n');
   for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-    g_autofree char *usage =
-        g_strdup_printf("%s %s", commands[i]->name,
-                        *commands[i]->parameters ? _(commands[i]->parameters) : "");
+    g_autofree char *usage = g_strdup_printf(
+        "%s %s", commands[i]->name, *commands[i]->parameters ? _(commands[i]->parameters) : "");
 
     g_string_append(s, "  ");
     osp_cli_append_padded(s, usage, 43);
@@ -143,8 +142,7 @@ static GOptionContext *make_context(const OspCliCommand *cmd)
 static void help_shows_all(int argc, char **argv)
 {
   for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
-        strcmp(argv[i], "-?") == 0)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-?") == 0)
       argv[i] = (char *)"--help-all";
 }
 

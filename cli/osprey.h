@@ -51,8 +51,8 @@ typedef struct {
   char *daemon_owner; /* unique name of ospreyd, the only caller agents trust */
   GMainLoop *loop;
   int status;
-  gboolean done; /* osp_cli_finish() was called */
-  gboolean progress_open; /* a line of progress dots on stderr awaits its end */
+  gboolean done;                /* osp_cli_finish() was called */
+  gboolean progress_open;       /* a line of progress dots on stderr awaits its end */
   gboolean polkit_agent_wanted; /* the command makes calls polkit may ask about */
   GPid polkit_agent_pid;        /* the pkttyagent started for them, or 0 */
   guint watch_id;

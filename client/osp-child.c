@@ -170,8 +170,8 @@ int osp_child_install(OspSession *s, const QmResult *q)
   child->pfs_group = q->pfs_group;
   child->lifetime_s = osp_gateway_lifetime(q->life_s, s->profile->ipsec_lifetime,
                                            OSP_MIN_IPSEC_LIFETIME_S, "IPsec SA (seconds)");
-  child->lifetime_kb = osp_gateway_lifetime(q->life_kb, 0, OSP_MIN_IPSEC_LIFETIME_KB,
-                                            "IPsec SA (kilobytes)");
+  child->lifetime_kb =
+      osp_gateway_lifetime(q->life_kb, 0, OSP_MIN_IPSEC_LIFETIME_KB, "IPsec SA (kilobytes)");
   r = osp_ike_sa_keymat(s->ike, q->gqm, child->spi_in, q->ni, q->nr, enc_len, auth_len,
                         &child->enc_key_in, &child->auth_key_in);
   if (r == 0)
@@ -195,8 +195,8 @@ int osp_child_install(OspSession *s, const QmResult *q)
   slot->expire_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC;
   /* soft lifetime: 85-90% of the hard one, jittered so both ends do not
    * start at once */
-  slot->rekey_at = s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC *
-                              (85 + g_random_int_range(0, 6)) / 100;
+  slot->rekey_at =
+      s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
   g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us %ukB%s%s", child->spi_in,
           child->spi_out, osp_esp_enc_name(q->t->enc, q->t->key_bits),
           osp_esp_auth_name(q->t->auth), child->lifetime_s, child->lifetime_kb,
@@ -205,7 +205,6 @@ int osp_child_install(OspSession *s, const QmResult *q)
   osp_child_sa_wipe(child);
   return 0;
 }
-
 
 bool osp_child_any_live(const OspSession *s)
 {

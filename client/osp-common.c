@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-G_DEFINE_QUARK(osp-error-quark, osp_error)
+G_DEFINE_QUARK(osp - error - quark, osp_error)
 
 OspSecret *osp_secret_new(size_t len)
 {
@@ -90,10 +90,8 @@ int osp_error_exit_status(int code)
 {
   switch (code) {
   case OSP_ERROR_BAD_GROUP_SECRET:
-  case OSP_ERROR_BAD_CREDENTIALS:
-    return 2;
-  default:
-    return 1;
+  case OSP_ERROR_BAD_CREDENTIALS: return 2;
+  default: return 1;
   }
 }
 

@@ -30,7 +30,6 @@ static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *
 
 void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, bool natt)
 {
-
   if (natt) {
     g_autofree uint8_t *pkt = g_malloc(len + 4);
 
@@ -444,9 +443,8 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
   SaPair p = { 0 };
   int r;
 
-  r = osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data,
-                     sa->enc_key_in->len, sa->auth,
-                     sa->auth_key_in ? sa->auth_key_in->data : NULL,
+  r = osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data, sa->enc_key_in->len,
+                     sa->auth, sa->auth_key_in ? sa->auth_key_in->data : NULL,
                      sa->auth_key_in ? sa->auth_key_in->len : 0, &p.in);
   if (r == 0)
     r = osp_esp_sa_new(sa->spi_out, sa->enc, sa->key_bits, sa->enc_key_out->data,
@@ -454,9 +452,9 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
                        sa->auth_key_out ? sa->auth_key_out->data : NULL,
                        sa->auth_key_out ? sa->auth_key_out->len : 0, &p.out);
   if (r < 0) {
-    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
-                                      _("Cannot set up the negotiated ESP algorithms: %s"),
-                                      g_strerror(-r));
+    g_autoptr(GError) e =
+        g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
+                    _("Cannot set up the negotiated ESP algorithms: %s"), g_strerror(-r));
     pair_free(&p);
     osp_conn_fail(c, e);
     return false;

@@ -45,7 +45,8 @@ static gboolean on_netcheck(gpointer data)
   if (now.s_addr)
     e = g_error_new(OSP_ERROR, OSP_ERROR_NETWORK_CHANGED,
                     _("The network changed: the way to the gateway now leaves from %s "
-                      "instead of %s."), now_s, was_s);
+                      "instead of %s."),
+                    now_s, was_s);
   else
     e = g_error_new(OSP_ERROR, OSP_ERROR_NETWORK_CHANGED,
                     _("The network changed: there is no route to the gateway any more."));

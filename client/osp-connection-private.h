@@ -71,8 +71,8 @@ struct OspConnection {
   OspSession *session; /* = link->session */
   Link *link;
   bool session_closed;
-  Link *next;             /* successor being authenticated, NULL */
-  Link *retired;          /* replaced by a successor, deleted after RETIRE_DELAY_MS */
+  Link *next;    /* successor being authenticated, NULL */
+  Link *retired; /* replaced by a successor, deleted after RETIRE_DELAY_MS */
   guint retire_id;
   Link *secrets_link;     /* the session whose secret request is pending */
   GSource *deferred_src;  /* runs what may not run inside a session's callback: */
@@ -88,8 +88,8 @@ struct OspConnection {
   guint keepalive_id, reconnect_id;
   int nl_fd; /* rtnetlink: address and route changes while a session runs */
   GSource *nl_src;
-  guint netcheck_id;     /* debounce of the above */
-  struct in_addr local;  /* our address towards the gateway when the session began */
+  guint netcheck_id;    /* debounce of the above */
+  struct in_addr local; /* our address towards the gateway when the session began */
   GCancellable *resolve_cancel;
 
   OspIpConfig *ipcfg;

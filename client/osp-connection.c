@@ -5,8 +5,8 @@
  * of the sessions while the IKE SA is re-authenticated (Link).  What the
  * environment does to a connection is in osp-connection-netwatch.c. */
 #define _GNU_SOURCE /* struct mmsghdr in osp-connection-private.h */
-#include "osp-connection-private.h"
 #include "osp-config.h"
+#include "osp-connection-private.h"
 #include "osp-crypto.h"
 #include "osp-dh-memory.h"
 #include "osp-error.h"
@@ -34,7 +34,6 @@
  * the old IKE SA before it moved the IPsec SAs to the new one, and with
  * them the tunnel's traffic. */
 #define RETIRE_DELAY_MS 2000
-
 
 /* The only place the connection's state changes. */
 static void enter_state(OspConnection *c, OspState next, const GError *reason)
@@ -184,8 +183,7 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   c->dh_group_hint = osp_session_dh_group(c->session);
   /* a group chosen by the profile is no news; AUTO learns */
   if (c->profile->dh_group == OSP_DH_AUTO)
-    osp_dh_memory_store(c->state_dir, c->profile->gateway, c->profile->group_id,
-                        c->dh_group_hint);
+    osp_dh_memory_store(c->state_dir, c->profile->gateway, c->profile->group_id, c->dh_group_hint);
   enter_state(c, OSP_STATE_CONNECTED, NULL);
 }
 
@@ -467,10 +465,8 @@ static bool is_final(int code)
   case OSP_ERROR_WEAK_PROPOSAL:
   case OSP_ERROR_SECRETS_REQUIRED:
   case OSP_ERROR_CANCELLED:
-  case OSP_ERROR_SCRIPT:
-    return true;
-  default:
-    return false;
+  case OSP_ERROR_SCRIPT: return true;
+  default: return false;
   }
 }
 
@@ -646,8 +642,8 @@ static gboolean begin(OspConnection *c, GError **error)
 static void resolved(GObject *src, GAsyncResult *res, gpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autolist(GInetAddress) addrs = g_resolver_lookup_by_name_with_flags_finish(
-    G_RESOLVER(src), res, &error);
+  g_autolist(GInetAddress) addrs =
+      g_resolver_lookup_by_name_with_flags_finish(G_RESOLVER(src), res, &error);
   OspConnection *c;
   g_autofree char *ip = NULL;
 
@@ -655,9 +651,9 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
     return;
   c = data;
   if (!addrs) {
-    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
-                                      _("Cannot resolve the gateway %s: %s"),
-                                      c->profile->gateway, error->message);
+    g_autoptr(GError) e =
+        g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
+                    _("Cannot resolve the gateway %s: %s"), c->profile->gateway, error->message);
     set_error(c, e);
     enter_state(c, OSP_STATE_FAILED, e);
     return;
@@ -777,12 +773,27 @@ void osp_connection_free(OspConnection *c)
   g_free(c);
 }
 
-OspState osp_connection_get_state(const OspConnection *c) { return c->state; }
-const GError *osp_connection_get_error(const OspConnection *c) { return c->error; }
+OspState osp_connection_get_state(const OspConnection *c)
+{
+  return c->state;
+}
+const GError *osp_connection_get_error(const OspConnection *c)
+{
+  return c->error;
+}
 const OspIpConfig *osp_connection_get_ip_config(const OspConnection *c)
 {
   return c->state == OSP_STATE_CONNECTED ? c->ipcfg : NULL;
 }
-const char *osp_connection_get_banner(const OspConnection *c) { return c->banner; }
-const char *osp_connection_get_gateway(const OspConnection *c) { return c->gateway_str; }
-gint64 osp_connection_get_since(const OspConnection *c) { return c->since; }
+const char *osp_connection_get_banner(const OspConnection *c)
+{
+  return c->banner;
+}
+const char *osp_connection_get_gateway(const OspConnection *c)
+{
+  return c->gateway_str;
+}
+gint64 osp_connection_get_since(const OspConnection *c)
+{
+  return c->since;
+}

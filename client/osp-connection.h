@@ -34,8 +34,8 @@ typedef struct {
 } OspConnectionCallbacks;
 
 typedef struct {
-  bool no_script;   /* do not run the vpnc-script; the caller configures the network */
-  bool reconnect;   /* reconnect with backoff after a loss instead of failing */
+  bool no_script; /* do not run the vpnc-script; the caller configures the network */
+  bool reconnect; /* reconnect with backoff after a loss instead of failing */
   /* The host's state directory, where what worked before is kept (the DH
    * group per gateway: osp-dh-memory.h); copied.  NULL: nothing kept. */
   const char *state_dir;
@@ -58,7 +58,7 @@ void osp_connection_cancel_secrets(OspConnection *c, guint request_id);
 void osp_connection_disconnect(OspConnection *c);
 
 OspState osp_connection_get_state(const OspConnection *c);
-const GError *osp_connection_get_error(const OspConnection *c); /* last failure or NULL */
+const GError *osp_connection_get_error(const OspConnection *c);          /* last failure or NULL */
 const OspIpConfig *osp_connection_get_ip_config(const OspConnection *c); /* NULL before */
 const char *osp_connection_get_banner(const OspConnection *c);
 const char *osp_connection_get_gateway(const OspConnection *c); /* resolved address */
@@ -66,7 +66,7 @@ gint64 osp_connection_get_since(const OspConnection *c); /* g_get_real_time() of
 
 typedef struct {
   uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
-  uint64_t rx_errors; /* auth failures + replays + malformed */
+  uint64_t rx_errors;  /* auth failures + replays + malformed */
   uint64_t rx_dropped; /* authentic, but not an IP packet for us (RFC 4301 5.2) */
   unsigned rekeys;
 } OspConnectionStats;
@@ -79,12 +79,12 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret);
 typedef struct {
   const char *ike_cipher, *ike_integrity, *ike_dh_group; /* NULL before phase 1 */
   gint64 ike_expires;
-  bool natt;                                 /* IKE and ESP in UDP 4500 */
-  const char *esp_cipher, *esp_integrity;    /* NULL before the first IPsec SA */
-  const char *esp_pfs_group;                 /* NULL: no PFS */
+  bool natt;                              /* IKE and ESP in UDP 4500 */
+  const char *esp_cipher, *esp_integrity; /* NULL before the first IPsec SA */
+  const char *esp_pfs_group;              /* NULL: no PFS */
   uint32_t esp_spi_in, esp_spi_out;
   gint64 esp_expires;
-  uint32_t esp_lifetime_kb;                  /* 0: no volume limit */
+  uint32_t esp_lifetime_kb; /* 0: no volume limit */
 } OspConnectionSaInfo;
 void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret);
 

@@ -29,10 +29,8 @@ typedef struct {
 } HashInfo;
 
 static const HashInfo hash_infos[] = {
-  { OSP_HASH_MD5, "MD5", 16 },
-  { OSP_HASH_SHA1, "SHA1", 20 },
-  { OSP_HASH_SHA256, "SHA2-256", 32 },
-  { OSP_HASH_SHA384, "SHA2-384", 48 },
+  { OSP_HASH_MD5, "MD5", 16 },         { OSP_HASH_SHA1, "SHA1", 20 },
+  { OSP_HASH_SHA256, "SHA2-256", 32 }, { OSP_HASH_SHA384, "SHA2-384", 48 },
   { OSP_HASH_SHA512, "SHA2-512", 64 },
 };
 
@@ -123,10 +121,8 @@ size_t osp_cipher_block_len(OspCipher c)
 {
   switch (c) {
   case OSP_CIPHER_DES:
-  case OSP_CIPHER_3DES:
-    return 8;
-  case OSP_CIPHER_AES_CBC:
-    return 16;
+  case OSP_CIPHER_3DES: return 8;
+  case OSP_CIPHER_AES_CBC: return 16;
   }
   return 0;
 }
@@ -137,10 +133,8 @@ size_t osp_cipher_key_len(OspCipher c, unsigned key_bits)
    * Length attribute (key_bits) is absent or states that length; AES
    * (RFC 3602 section 5.3) needs it. */
   switch (c) {
-  case OSP_CIPHER_DES:
-    return key_bits == 0 || key_bits == 64 ? 8 : 0;
-  case OSP_CIPHER_3DES:
-    return key_bits == 0 || key_bits == 192 ? 24 : 0;
+  case OSP_CIPHER_DES: return key_bits == 0 || key_bits == 64 ? 8 : 0;
+  case OSP_CIPHER_3DES: return key_bits == 0 || key_bits == 192 ? 24 : 0;
   case OSP_CIPHER_AES_CBC:
     return key_bits == 128 || key_bits == 192 || key_bits == 256 ? key_bits / 8 : 0;
   }
@@ -152,10 +146,8 @@ const char *osp_cipher_name(OspCipher c, unsigned key_bits)
   if (!osp_cipher_key_len(c, key_bits))
     return NULL;
   switch (c) {
-  case OSP_CIPHER_DES:
-    return "DES";
-  case OSP_CIPHER_3DES:
-    return "3DES";
+  case OSP_CIPHER_DES: return "DES";
+  case OSP_CIPHER_3DES: return "3DES";
   case OSP_CIPHER_AES_CBC:
     return key_bits == 128 ? "AES-128" : key_bits == 192 ? "AES-192" : "AES-256";
   }
@@ -234,7 +226,8 @@ int osp_prf(OspHash h, const uint8_t *key, size_t key_len, const OspSlice *parts
   ctx = EVP_MAC_CTX_new(mac);
   if (!ctx)
     return -ENOMEM;
-  params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)hash_infos[i].name, 0);
+  params[0] =
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)hash_infos[i].name, 0);
   params[1] = OSSL_PARAM_construct_end();
   if (EVP_MAC_init(ctx, key_len ? key : empty_key, key_len, params) != 1)
     goto fail;
@@ -334,15 +327,14 @@ int osp_cbc_decrypt(OspCipher c, const uint8_t *key, size_t key_len, const uint8
 
 /* RFC 2409 sections 6.1 and 6.2; generator 2.  OpenSSL has no name for
  * these two, unlike the RFC 3526 groups. */
-static const char oakley_768[] =
-  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-  "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-  "4FE1356D6D51C245E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF";
+static const char oakley_768[] = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+                                 "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+                                 "4FE1356D6D51C245E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF";
 static const char oakley_1024[] =
-  "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
-  "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
-  "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-  "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+    "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+    "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
 
 typedef struct {
   int group;

@@ -27,8 +27,8 @@ typedef enum {
   OSP_CIPHER_AES_CBC = 7,
 } OspCipher;
 
-size_t osp_hash_len(OspHash h);                      /* 0 if unknown */
-const char *osp_hash_name(OspHash h);                /* "SHA2-256" ... */
+size_t osp_hash_len(OspHash h);       /* 0 if unknown */
+const char *osp_hash_name(OspHash h); /* "SHA2-256" ... */
 /* block size of the cipher (8 or 16), 0 if unknown */
 size_t osp_cipher_block_len(OspCipher c);
 /* key length in bytes; for AES the caller's key_bits picks 128/192/256;
@@ -59,9 +59,9 @@ bool osp_dh_group_supported(int group);
 /* MODP groups below 2048 bits (1, 2, 5): within reach of precomputation
  * (Logjam); used only when the profile asks for them. */
 bool osp_dh_group_weak(int group);
-size_t osp_dh_public_len(int group);  /* bytes of the KE payload data; 0 if unsupported */
+size_t osp_dh_public_len(int group);      /* bytes of the KE payload data; 0 if unsupported */
 const char *osp_dh_group_name(int group); /* "MODP-2048", "ECP-256" */
-int osp_dh_new(int group, OspDh **ret);    /* generates the key pair */
+int osp_dh_new(int group, OspDh **ret);   /* generates the key pair */
 void osp_dh_free(OspDh *dh);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspDh, osp_dh_free)
 /* the public value, exactly osp_dh_public_len() bytes, left-padded with zeros */

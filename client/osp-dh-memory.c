@@ -29,8 +29,7 @@ int osp_dh_memory_recall(const char *state_dir, const char *gateway, const char 
   return osp_dh_group_supported(g) ? g : 0;
 }
 
-int osp_dh_memory_store(const char *state_dir, const char *gateway, const char *group_id,
-                        int group)
+int osp_dh_memory_store(const char *state_dir, const char *gateway, const char *group_id, int group)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) error = NULL;

@@ -62,8 +62,8 @@ void osp_dpd_timer(OspSession *s)
       s->dpd.next = MIN(s->dpd.next, s->dpd.stalled_since + osp_dpd_stall_us(s));
     return;
   }
-  if (osp_dpd_asking(s) && (s->now - s->dpd.asked_at >= timeout ||
-                            (stall && s->dpd.stall_sends >= DPD_STALL_TRIES))) {
+  if (osp_dpd_asking(s) &&
+      (s->now - s->dpd.asked_at >= timeout || (stall && s->dpd.stall_sends >= DPD_STALL_TRIES))) {
     osp_session_fail(s, OSP_ERROR_PEER_DEAD,
                      _("The gateway stopped answering (dead peer detection, %u s)."),
                      (unsigned)((s->now - s->dpd.asked_at) / G_USEC_PER_SEC));
@@ -71,8 +71,8 @@ void osp_dpd_timer(OspSession *s)
   }
   if (!osp_dpd_asking(s)) {
     g_debug("dpd: %s", s->dpd.state == DPD_SUSPECT ? "suspicious packet"
-                       : stall                      ? "traffic sent, nothing received"
-                                                    : "idle");
+                       : stall                     ? "traffic sent, nothing received"
+                                                   : "idle");
     s->dpd.state = DPD_ASKING;
     s->dpd.asked_at = s->now;
     s->dpd.sends = s->dpd.stall_sends = 0;
@@ -91,7 +91,7 @@ void osp_dpd_timer(OspSession *s)
   g_debug("dpd: R-U-THERE %u", s->dpd.seq);
   send_dpd(s, OSP_N_DPD_R_U_THERE, s->dpd.seq);
   s->dpd.next =
-    MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd.asked_at + timeout);
+      MIN(s->now + (stall ? DPD_STALL_RETRY_US : DPD_RETRY_US), s->dpd.asked_at + timeout);
 }
 
 /* The answer to any R-U-THERE still unanswered counts: a retransmission
@@ -100,8 +100,7 @@ static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
 {
   bool for_stall = s->dpd.state == DPD_ASKING_STALL, repair;
 
-  if (nt->data_len != 4 || !osp_dpd_asking(s) ||
-      s->dpd.seq - osp_get32(nt->data) >= s->dpd.sends)
+  if (nt->data_len != 4 || !osp_dpd_asking(s) || s->dpd.seq - osp_get32(nt->data) >= s->dpd.sends)
     return OSP_EXCH_NEED_MORE;
   s->dpd.state = DPD_QUIET;
   s->dpd.stalled_since = 0;
@@ -133,7 +132,6 @@ void osp_dpd_check_now(OspSession *s)
   s->dpd.state = DPD_SUSPECT;
   s->dpd.next = s->now;
 }
-
 
 OspExchOutcome osp_dpd_input(OspSession *s, const OspNotify *nt)
 {

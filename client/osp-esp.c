@@ -29,16 +29,16 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#define ESP_HDR_LEN 8      /* SPI | sequence number */
-#define ESP_TRAILER_LEN 2  /* pad length | next header */
+#define ESP_HDR_LEN 8     /* SPI | sequence number */
+#define ESP_TRAILER_LEN 2 /* pad length | next header */
 #define ESP_MAX_IV_LEN 16
-#define ESP_MAX_INNER 65535                      /* an IP packet */
-#define ESP_MAX_WIRE (ESP_MAX_INNER + 512)       /* + any ESP overhead, 255-byte padding */
-#define GCM_SALT_LEN 4     /* RFC 4106 8.1: the last 4 bytes of the key material */
-#define GCM_IV_LEN 8       /* RFC 4106 3.1: explicit IV */
+#define ESP_MAX_INNER 65535                /* an IP packet */
+#define ESP_MAX_WIRE (ESP_MAX_INNER + 512) /* + any ESP overhead, 255-byte padding */
+#define GCM_SALT_LEN 4                     /* RFC 4106 8.1: the last 4 bytes of the key material */
+#define GCM_IV_LEN 8                       /* RFC 4106 3.1: explicit IV */
 #define GCM_ICV_LEN 16
-#define IVGEN_BLOCK 16     /* AES block of the CBC IV generator */
-#define IVGEN_BATCH 32     /* IVs made per generator refill */
+#define IVGEN_BLOCK 16 /* AES block of the CBC IV generator */
+#define IVGEN_BATCH 32 /* IVs made per generator refill */
 
 struct OspEspSa {
   uint32_t spi;
@@ -46,8 +46,8 @@ struct OspEspSa {
   unsigned key_bits;
   OspEspAuth auth;
   bool aead;
-  size_t iv_len;   /* explicit IV on the wire */
-  size_t align;    /* payload + padding + trailer is a multiple of this */
+  size_t iv_len; /* explicit IV on the wire */
+  size_t align;  /* payload + padding + trailer is a multiple of this */
   size_t icv_len;
 
   EVP_CIPHER_CTX *ectx; /* keyed once; per packet only the IV changes */
@@ -71,7 +71,7 @@ struct OspEspSa {
   OspReplay replay;
   OspEspStats stats;
 
-  bool forced_iv;   /* test hook */
+  bool forced_iv; /* test hook */
   uint8_t next_iv[ESP_MAX_IV_LEN];
 };
 
@@ -85,17 +85,13 @@ static bool aes_bits_valid(unsigned key_bits)
 size_t osp_esp_enc_key_len(OspEspEnc enc, unsigned key_bits)
 {
   switch (enc) {
-  case OSP_ESP_DES:
-    return key_bits == 0 || key_bits == 64 ? 8 : 0;
-  case OSP_ESP_3DES:
-    return key_bits == 0 || key_bits == 192 ? 24 : 0;
-  case OSP_ESP_NULL:
-    return 0;
+  case OSP_ESP_DES: return key_bits == 0 || key_bits == 64 ? 8 : 0;
+  case OSP_ESP_3DES: return key_bits == 0 || key_bits == 192 ? 24 : 0;
+  case OSP_ESP_NULL: return 0;
   case OSP_ESP_AES_CBC:
     /* RFC 3602 5: the key length attribute is mandatory for AES */
     return aes_bits_valid(key_bits) ? key_bits / 8 : 0;
-  case OSP_ESP_AES_GCM_16:
-    return aes_bits_valid(key_bits) ? key_bits / 8 + GCM_SALT_LEN : 0;
+  case OSP_ESP_AES_GCM_16: return aes_bits_valid(key_bits) ? key_bits / 8 + GCM_SALT_LEN : 0;
   }
   return 0;
 }
@@ -103,18 +99,12 @@ size_t osp_esp_enc_key_len(OspEspEnc enc, unsigned key_bits)
 static const char *auth_digest(OspEspAuth auth)
 {
   switch (auth) {
-  case OSP_ESP_AUTH_NONE:
-    return NULL;
-  case OSP_ESP_AUTH_HMAC_MD5:
-    return "MD5";
-  case OSP_ESP_AUTH_HMAC_SHA1:
-    return "SHA1";
-  case OSP_ESP_AUTH_HMAC_SHA256:
-    return "SHA2-256";
-  case OSP_ESP_AUTH_HMAC_SHA384:
-    return "SHA2-384";
-  case OSP_ESP_AUTH_HMAC_SHA512:
-    return "SHA2-512";
+  case OSP_ESP_AUTH_NONE: return NULL;
+  case OSP_ESP_AUTH_HMAC_MD5: return "MD5";
+  case OSP_ESP_AUTH_HMAC_SHA1: return "SHA1";
+  case OSP_ESP_AUTH_HMAC_SHA256: return "SHA2-256";
+  case OSP_ESP_AUTH_HMAC_SHA384: return "SHA2-384";
+  case OSP_ESP_AUTH_HMAC_SHA512: return "SHA2-512";
   }
   return NULL;
 }
@@ -123,18 +113,12 @@ size_t osp_esp_auth_key_len(OspEspAuth auth)
 {
   /* RFC 2403, 2404, 4868 2.1.1: the key is as long as the hash output */
   switch (auth) {
-  case OSP_ESP_AUTH_NONE:
-    return 0;
-  case OSP_ESP_AUTH_HMAC_MD5:
-    return 16;
-  case OSP_ESP_AUTH_HMAC_SHA1:
-    return 20;
-  case OSP_ESP_AUTH_HMAC_SHA256:
-    return 32;
-  case OSP_ESP_AUTH_HMAC_SHA384:
-    return 48;
-  case OSP_ESP_AUTH_HMAC_SHA512:
-    return 64;
+  case OSP_ESP_AUTH_NONE: return 0;
+  case OSP_ESP_AUTH_HMAC_MD5: return 16;
+  case OSP_ESP_AUTH_HMAC_SHA1: return 20;
+  case OSP_ESP_AUTH_HMAC_SHA256: return 32;
+  case OSP_ESP_AUTH_HMAC_SHA384: return 48;
+  case OSP_ESP_AUTH_HMAC_SHA512: return 64;
   }
   return 0;
 }
@@ -146,8 +130,7 @@ static bool enc_known(OspEspEnc enc)
   case OSP_ESP_3DES:
   case OSP_ESP_NULL:
   case OSP_ESP_AES_CBC:
-  case OSP_ESP_AES_GCM_16:
-    return true;
+  case OSP_ESP_AES_GCM_16: return true;
   }
   return false;
 }
@@ -178,15 +161,12 @@ size_t osp_esp_icv_len(OspEspEnc enc, OspEspAuth auth)
     return auth == OSP_ESP_AUTH_NONE ? GCM_ICV_LEN : 0;
   /* RFC 2403/2404: 96 bits; RFC 4868 2.3: half the SHA-2 output */
   switch (auth) {
-  case OSP_ESP_AUTH_NONE:
-    return 0;
+  case OSP_ESP_AUTH_NONE: return 0;
   case OSP_ESP_AUTH_HMAC_MD5:
-  case OSP_ESP_AUTH_HMAC_SHA1:
-    return 12;
+  case OSP_ESP_AUTH_HMAC_SHA1: return 12;
   case OSP_ESP_AUTH_HMAC_SHA256:
   case OSP_ESP_AUTH_HMAC_SHA384:
-  case OSP_ESP_AUTH_HMAC_SHA512:
-    return osp_esp_auth_key_len(auth) / 2;
+  case OSP_ESP_AUTH_HMAC_SHA512: return osp_esp_auth_key_len(auth) / 2;
   }
   return 0;
 }
@@ -196,17 +176,15 @@ const char *osp_esp_enc_name(OspEspEnc enc, unsigned key_bits)
   if (osp_esp_enc_key_len(enc, key_bits) == 0 && enc != OSP_ESP_NULL)
     return NULL;
   switch (enc) {
-  case OSP_ESP_DES:
-    return "DES-CBC";
-  case OSP_ESP_3DES:
-    return "3DES-CBC";
-  case OSP_ESP_NULL:
-    return "NULL";
+  case OSP_ESP_DES: return "DES-CBC";
+  case OSP_ESP_3DES: return "3DES-CBC";
+  case OSP_ESP_NULL: return "NULL";
   case OSP_ESP_AES_CBC:
     return key_bits == 128 ? "AES-128-CBC" : key_bits == 192 ? "AES-192-CBC" : "AES-256-CBC";
   case OSP_ESP_AES_GCM_16:
-    return key_bits == 128 ? "AES-128-GCM-16" : key_bits == 192 ? "AES-192-GCM-16"
-                                                                 : "AES-256-GCM-16";
+    return key_bits == 128   ? "AES-128-GCM-16"
+           : key_bits == 192 ? "AES-192-GCM-16"
+                             : "AES-256-GCM-16";
   }
   return NULL;
 }
@@ -214,18 +192,12 @@ const char *osp_esp_enc_name(OspEspEnc enc, unsigned key_bits)
 const char *osp_esp_auth_name(OspEspAuth auth)
 {
   switch (auth) {
-  case OSP_ESP_AUTH_NONE:
-    return "none";
-  case OSP_ESP_AUTH_HMAC_MD5:
-    return "HMAC-MD5-96";
-  case OSP_ESP_AUTH_HMAC_SHA1:
-    return "HMAC-SHA1-96";
-  case OSP_ESP_AUTH_HMAC_SHA256:
-    return "HMAC-SHA2-256-128";
-  case OSP_ESP_AUTH_HMAC_SHA384:
-    return "HMAC-SHA2-384-192";
-  case OSP_ESP_AUTH_HMAC_SHA512:
-    return "HMAC-SHA2-512-256";
+  case OSP_ESP_AUTH_NONE: return "none";
+  case OSP_ESP_AUTH_HMAC_MD5: return "HMAC-MD5-96";
+  case OSP_ESP_AUTH_HMAC_SHA1: return "HMAC-SHA1-96";
+  case OSP_ESP_AUTH_HMAC_SHA256: return "HMAC-SHA2-256-128";
+  case OSP_ESP_AUTH_HMAC_SHA384: return "HMAC-SHA2-384-192";
+  case OSP_ESP_AUTH_HMAC_SHA512: return "HMAC-SHA2-512-256";
   }
   return NULL;
 }
@@ -235,12 +207,8 @@ static const char *enc_cipher(OspEspEnc enc, unsigned key_bits, size_t *ret_iv_l
                               size_t *ret_align)
 {
   switch (enc) {
-  case OSP_ESP_DES:
-    *ret_iv_len = *ret_align = 8;
-    return "DES-CBC";
-  case OSP_ESP_3DES:
-    *ret_iv_len = *ret_align = 8;
-    return "DES-EDE3-CBC";
+  case OSP_ESP_DES: *ret_iv_len = *ret_align = 8; return "DES-CBC";
+  case OSP_ESP_3DES: *ret_iv_len = *ret_align = 8; return "DES-EDE3-CBC";
   case OSP_ESP_NULL:
     /* RFC 4303 2.4: the trailer still ends on a 4-byte boundary */
     *ret_iv_len = 0;
@@ -520,8 +488,7 @@ int osp_esp_sa_new(uint32_t spi, OspEspEnc enc, unsigned key_bits, const uint8_t
   if (!ret || spi == 0 || !algs_valid(enc, auth)) /* RFC 4303 2.1: SPI 0 is reserved */
     return -EINVAL;
   want_enc = osp_esp_enc_key_len(enc, key_bits);
-  if ((want_enc == 0 && enc != OSP_ESP_NULL) || enc_key_len != want_enc ||
-      (want_enc && !enc_key))
+  if ((want_enc == 0 && enc != OSP_ESP_NULL) || enc_key_len != want_enc || (want_enc && !enc_key))
     return -EINVAL;
   if (auth_key_len != osp_esp_auth_key_len(auth) || (auth_key_len && !auth_key))
     return -EINVAL;
@@ -587,8 +554,8 @@ static int gcm_set_nonce(OspEspSa *sa, EVP_CIPHER_CTX *ctx, const uint8_t *iv, b
   return EVP_DecryptInit_ex2(ctx, NULL, NULL, nonce, NULL) ? 0 : -EIO;
 }
 
-int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
-                    uint8_t **ret_esp, size_t *ret_len)
+int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header, uint8_t **ret_esp,
+                    size_t *ret_len)
 {
   uint8_t *esp, *iv, *tail, mac[EVP_MAX_MD_SIZE];
   size_t pad, enc_len, i;
@@ -639,8 +606,8 @@ int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
         !EVP_EncryptUpdate(sa->ectx, pkt, &outl, pkt, (int)enc_len) || outl != (int)enc_len ||
         !EVP_EncryptFinal_ex(sa->ectx, pkt + enc_len, &outl))
       return -EIO;
-    params[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, pkt + enc_len,
-                                                  GCM_ICV_LEN);
+    params[0] =
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, pkt + enc_len, GCM_ICV_LEN);
     params[1] = OSSL_PARAM_construct_end();
     if (!EVP_CIPHER_CTX_get_params(sa->ectx, params))
       return -EIO;
@@ -724,8 +691,7 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
     }
   } else if (sa->dctx) {
     if (!EVP_DecryptInit_ex2(sa->dctx, NULL, NULL, esp + ESP_HDR_LEN, NULL) ||
-        !EVP_DecryptUpdate(sa->dctx, payload, &outl, payload, (int)enc_len) ||
-        outl != (int)enc_len)
+        !EVP_DecryptUpdate(sa->dctx, payload, &outl, payload, (int)enc_len) || outl != (int)enc_len)
       return -EIO;
   }
 
@@ -755,8 +721,8 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
 
 #define ESP_NEXT_NONE 59 /* dummy packet (RFC 4303 2.6) */
 
-static int inner_check(const uint8_t *p, size_t len, uint8_t next_header,
-                       const OspEspPolicy *us, size_t *ret_len)
+static int inner_check(const uint8_t *p, size_t len, uint8_t next_header, const OspEspPolicy *us,
+                       size_t *ret_len)
 {
   size_t hlen, total;
 
@@ -780,8 +746,7 @@ static int inner_check(const uint8_t *p, size_t len, uint8_t next_header,
     if (!us->addr6 || memcmp(p + 24, us->addr6, 16) != 0)
       return -EADDRNOTAVAIL;
     break;
-  default:
-    return -EPROTONOSUPPORT;
+  default: return -EPROTONOSUPPORT;
   }
   *ret_len = total;
   return 0;

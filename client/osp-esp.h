@@ -46,8 +46,8 @@ size_t osp_esp_max_overhead(OspEspEnc enc, OspEspAuth auth);
 /* ---- anti-replay (RFC 4303 3.4.3, appendix A2) ------------------------- */
 #define OSP_REPLAY_WINDOW 1024
 typedef struct {
-  uint32_t top;                             /* highest sequence number accepted */
-  uint64_t bitmap[OSP_REPLAY_WINDOW / 64];  /* bit i = top - i seen */
+  uint32_t top;                            /* highest sequence number accepted */
+  uint64_t bitmap[OSP_REPLAY_WINDOW / 64]; /* bit i = top - i seen */
 } OspReplay;
 
 void osp_replay_init(OspReplay *r);
@@ -71,7 +71,7 @@ uint32_t osp_esp_sa_spi(const OspEspSa *sa);
 
 typedef struct {
   uint64_t packets;
-  uint64_t bytes;        /* inner payload bytes */
+  uint64_t bytes; /* inner payload bytes */
   uint64_t auth_failures;
   uint64_t replay_drops;
   uint64_t policy_drops; /* authentic, but not a packet for us (osp_esp_input) */
@@ -88,8 +88,8 @@ const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa);
  * Writes SPI | seq | IV before it, padding | pad length | next header after,
  * encrypts, appends the ICV.  *ret_esp / *ret_len give the ESP packet.
  * -EOVERFLOW when the sequence number would wrap (rekey first). */
-int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
-                    uint8_t **ret_esp, size_t *ret_len);
+int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header, uint8_t **ret_esp,
+                    size_t *ret_len);
 /* Outbound sequence numbers from which the SA must be replaced: 2^24
  * packets before they run out, seconds of traffic at any rate a rekey
  * needs to complete. */
@@ -107,8 +107,8 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
 /* What an inbound SA may deliver to us (RFC 4301 5.2: the inner packet
  * must match the SA's selectors; our side of them is our inner address). */
 typedef struct {
-  struct in_addr addr4;          /* our Mode Config address */
-  const struct in6_addr *addr6;  /* our IPv6 address; NULL = none, IPv6 is dropped */
+  struct in_addr addr4;         /* our Mode Config address */
+  const struct in6_addr *addr6; /* our IPv6 address; NULL = none, IPv6 is dropped */
 } OspEspPolicy;
 
 /* Inbound as the datapath does it: osp_esp_decrypt(), then the inner

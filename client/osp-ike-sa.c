@@ -44,8 +44,7 @@ int osp_ike_sa_derive_psk(OspIkeSa *sa, const uint8_t *psk, size_t psk_len, OspS
   return osp_ike_phase1_iv(sa->hash, gxi, gxr, sa->block_len, sa->p1_iv);
 }
 
-void osp_ike_sa_hdr(const OspIkeSa *sa, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid,
-                    bool enc)
+void osp_ike_sa_hdr(const OspIkeSa *sa, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc)
 {
   memset(h, 0, sizeof(*h));
   memcpy(h->icookie, sa->icookie, 8);
@@ -184,8 +183,8 @@ int osp_ike_sa_decrypt(const OspIkeSa *sa, const OspIsakmpHdr *h, const uint8_t 
 
 /* ---- hashes of encrypted exchanges ------------------------------------ */
 
-int osp_ike_sa_hash_msgid(const OspIkeSa *sa, uint32_t msgid, const uint8_t *rest,
-                          size_t rest_len, const uint8_t *prefix, size_t prefix_len, uint8_t *out)
+int osp_ike_sa_hash_msgid(const OspIkeSa *sa, uint32_t msgid, const uint8_t *rest, size_t rest_len,
+                          const uint8_t *prefix, size_t prefix_len, uint8_t *out)
 {
   uint8_t mid[4];
   OspSlice parts[3];

@@ -3,8 +3,8 @@
  *
  * Cookies, the negotiated algorithms, SKEYID and its three derivatives,
  * the encryption key, the CBC IVs (one per exchange, RFC 2409 appendix
- * B) and whether NAT traversal is in use.  Phase 1 fills a fresh one and only hands it over once HASH_R
- * checks out; the exchanges after it read it, and move its IVs on. */
+ * B) and whether NAT traversal is in use.  Phase 1 fills a fresh one and only hands it over once
+ * HASH_R checks out; the exchanges after it read it, and move its IVs on. */
 #pragma once
 
 #include "osp-crypto.h"
@@ -31,7 +31,7 @@ typedef struct {
   unsigned key_bits;
   size_t block_len;
   OspSecret *skeyid, *skeyid_d, *skeyid_a, *skeyid_e, *enc_key; /* NULL before phase 1 */
-  uint8_t p1_iv[16]; /* last phase-1 CBC block */
+  uint8_t p1_iv[16];                                            /* last phase-1 CBC block */
   /* NAT traversal as phase 1 agreed it: every message after it travels so */
   int natt_draft;    /* 0 none, 1 drafts (payload 130, encap 61443), 2 RFC 3947 */
   bool natt;         /* floated to 4500 */
@@ -68,8 +68,8 @@ void osp_ike_sa_commit_iv(OspIkeSa *sa, uint32_t msgid, const uint8_t iv[16]);
 void osp_ike_sa_forget_iv(OspIkeSa *sa, uint32_t msgid);
 
 /* HASH(1) of informational/transaction/QM: prf(SKEYID_a, M-ID | [prefix |] rest) */
-int osp_ike_sa_hash_msgid(const OspIkeSa *sa, uint32_t msgid, const uint8_t *rest,
-                          size_t rest_len, const uint8_t *prefix, size_t prefix_len, uint8_t *out);
+int osp_ike_sa_hash_msgid(const OspIkeSa *sa, uint32_t msgid, const uint8_t *rest, size_t rest_len,
+                          const uint8_t *prefix, size_t prefix_len, uint8_t *out);
 /* Finishes an encrypted message whose first payload is a zero HASH of
  * osp_hash_len(): computes prf(SKEYID_a, M-ID | [prefix |] payloads after
  * the hash), then encrypts. */

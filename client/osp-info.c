@@ -22,10 +22,8 @@ static bool about_one_message(uint16_t type)
   case OSP_N_INVALID_FLAGS:
   case OSP_N_INVALID_MESSAGE_ID:
   case OSP_N_PAYLOAD_MALFORMED:
-  case OSP_N_UNEQUAL_PAYLOAD_LENGTHS:
-    return true;
-  default:
-    return false;
+  case OSP_N_UNEQUAL_PAYLOAD_LENGTHS: return true;
+  default: return false;
   }
 }
 

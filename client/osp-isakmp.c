@@ -63,8 +63,7 @@ const char *osp_notify_name(uint16_t type)
   case OSP_N_DPD_R_U_THERE: return "R-U-THERE";
   case OSP_N_DPD_R_U_THERE_ACK: return "R-U-THERE-ACK";
   case OSP_N_CISCO_LOAD_BALANCE: return "CISCO-LOAD-BALANCE";
-  default:
-    break;
+  default: break;
   }
   snprintf(unknown, sizeof(unknown), "notify %u", (unsigned)type);
   return unknown;
@@ -325,9 +324,8 @@ static int sa_walk(const uint8_t *body, size_t len, OspSa *out, const char **ret
       pr->spi_size = (uint8_t)spi_size;
       pr->spi = buf + off + PROPOSAL_HDR_LEN;
     }
-    r = transforms_walk(buf + off + PROPOSAL_HDR_LEN + spi_size,
-                        plen - PROPOSAL_HDR_LEN - spi_size, n_transforms,
-                        out ? &out->proposals[n] : NULL, ret_reason);
+    r = transforms_walk(buf + off + PROPOSAL_HDR_LEN + spi_size, plen - PROPOSAL_HDR_LEN - spi_size,
+                        n_transforms, out ? &out->proposals[n] : NULL, ret_reason);
     if (r < 0)
       return r;
     n++;

@@ -19,49 +19,97 @@ G_BEGIN_DECLS
 #define OSP_ISAKMP_MAX_PAYLOADS 64
 
 enum { /* payload types */
-  OSP_PL_NONE = 0, OSP_PL_SA = 1, OSP_PL_PROPOSAL = 2, OSP_PL_TRANSFORM = 3, OSP_PL_KE = 4,
-  OSP_PL_ID = 5, OSP_PL_CERT = 6, OSP_PL_CR = 7, OSP_PL_HASH = 8, OSP_PL_SIG = 9,
-  OSP_PL_NONCE = 10, OSP_PL_NOTIFY = 11, OSP_PL_DELETE = 12, OSP_PL_VID = 13, OSP_PL_ATTR = 14,
-  OSP_PL_NAT_D = 20, OSP_PL_NAT_OA = 21, OSP_PL_NAT_D_DRAFT = 130, OSP_PL_NAT_OA_DRAFT = 131,
-  OSP_PL_CISCO_FRAG = 132,
+       OSP_PL_NONE = 0,
+       OSP_PL_SA = 1,
+       OSP_PL_PROPOSAL = 2,
+       OSP_PL_TRANSFORM = 3,
+       OSP_PL_KE = 4,
+       OSP_PL_ID = 5,
+       OSP_PL_CERT = 6,
+       OSP_PL_CR = 7,
+       OSP_PL_HASH = 8,
+       OSP_PL_SIG = 9,
+       OSP_PL_NONCE = 10,
+       OSP_PL_NOTIFY = 11,
+       OSP_PL_DELETE = 12,
+       OSP_PL_VID = 13,
+       OSP_PL_ATTR = 14,
+       OSP_PL_NAT_D = 20,
+       OSP_PL_NAT_OA = 21,
+       OSP_PL_NAT_D_DRAFT = 130,
+       OSP_PL_NAT_OA_DRAFT = 131,
+       OSP_PL_CISCO_FRAG = 132,
 };
 
 enum { /* exchange types */
-  OSP_EXCH_MAIN = 2, OSP_EXCH_AGGRESSIVE = 4, OSP_EXCH_INFO = 5, OSP_EXCH_TRANSACTION = 6,
-  OSP_EXCH_QUICK = 32,
+       OSP_EXCH_MAIN = 2,
+       OSP_EXCH_AGGRESSIVE = 4,
+       OSP_EXCH_INFO = 5,
+       OSP_EXCH_TRANSACTION = 6,
+       OSP_EXCH_QUICK = 32,
 };
 
 enum { /* header flags */
-  OSP_FLAG_ENC = 1, OSP_FLAG_COMMIT = 2, OSP_FLAG_AUTH_ONLY = 4,
+       OSP_FLAG_ENC = 1,
+       OSP_FLAG_COMMIT = 2,
+       OSP_FLAG_AUTH_ONLY = 4,
 };
 
 enum { /* protocol IDs */
-  OSP_PROTO_ISAKMP = 1, OSP_PROTO_IPSEC_AH = 2, OSP_PROTO_IPSEC_ESP = 3,
+       OSP_PROTO_ISAKMP = 1,
+       OSP_PROTO_IPSEC_AH = 2,
+       OSP_PROTO_IPSEC_ESP = 3,
 };
 
 enum { /* ID types (RFC 2407 4.6.2.1) */
-  OSP_ID_IPV4_ADDR = 1, OSP_ID_FQDN = 2, OSP_ID_USER_FQDN = 3, OSP_ID_IPV4_ADDR_SUBNET = 4,
-  OSP_ID_IPV6_ADDR = 5, OSP_ID_IPV6_ADDR_SUBNET = 6, OSP_ID_IPV4_ADDR_RANGE = 7,
-  OSP_ID_KEY_ID = 11,
+       OSP_ID_IPV4_ADDR = 1,
+       OSP_ID_FQDN = 2,
+       OSP_ID_USER_FQDN = 3,
+       OSP_ID_IPV4_ADDR_SUBNET = 4,
+       OSP_ID_IPV6_ADDR = 5,
+       OSP_ID_IPV6_ADDR_SUBNET = 6,
+       OSP_ID_IPV4_ADDR_RANGE = 7,
+       OSP_ID_KEY_ID = 11,
 };
 
 enum { /* notify message types: errors (RFC 2408 3.14.1) and status */
-  OSP_N_INVALID_PAYLOAD_TYPE = 1, OSP_N_DOI_NOT_SUPPORTED = 2, OSP_N_SITUATION_NOT_SUPPORTED = 3,
-  OSP_N_INVALID_COOKIE = 4, OSP_N_INVALID_MAJOR_VERSION = 5, OSP_N_INVALID_MINOR_VERSION = 6,
-  OSP_N_INVALID_EXCHANGE_TYPE = 7, OSP_N_INVALID_FLAGS = 8, OSP_N_INVALID_MESSAGE_ID = 9,
-  OSP_N_INVALID_PROTOCOL_ID = 10, OSP_N_INVALID_SPI = 11, OSP_N_INVALID_TRANSFORM_ID = 12,
-  OSP_N_ATTRIBUTES_NOT_SUPPORTED = 13, OSP_N_NO_PROPOSAL_CHOSEN = 14,
-  OSP_N_BAD_PROPOSAL_SYNTAX = 15, OSP_N_PAYLOAD_MALFORMED = 16, OSP_N_INVALID_KEY_INFORMATION = 17,
-  OSP_N_INVALID_ID_INFORMATION = 18, OSP_N_INVALID_CERT_ENCODING = 19,
-  OSP_N_INVALID_CERTIFICATE = 20, OSP_N_CERT_TYPE_UNSUPPORTED = 21,
-  OSP_N_INVALID_CERT_AUTHORITY = 22, OSP_N_INVALID_HASH_INFORMATION = 23,
-  OSP_N_AUTHENTICATION_FAILED = 24, OSP_N_INVALID_SIGNATURE = 25, OSP_N_ADDRESS_NOTIFICATION = 26,
-  OSP_N_NOTIFY_SA_LIFETIME = 27, OSP_N_CERTIFICATE_UNAVAILABLE = 28,
-  OSP_N_UNSUPPORTED_EXCHANGE_TYPE = 29, OSP_N_UNEQUAL_PAYLOAD_LENGTHS = 30,
-  OSP_N_CONNECTED = 16384,
-  OSP_N_RESPONDER_LIFETIME = 24576, OSP_N_REPLAY_STATUS = 24577, OSP_N_INITIAL_CONTACT = 24578,
-  OSP_N_DPD_R_U_THERE = 36136, OSP_N_DPD_R_U_THERE_ACK = 36137,
-  OSP_N_CISCO_LOAD_BALANCE = 40501,
+       OSP_N_INVALID_PAYLOAD_TYPE = 1,
+       OSP_N_DOI_NOT_SUPPORTED = 2,
+       OSP_N_SITUATION_NOT_SUPPORTED = 3,
+       OSP_N_INVALID_COOKIE = 4,
+       OSP_N_INVALID_MAJOR_VERSION = 5,
+       OSP_N_INVALID_MINOR_VERSION = 6,
+       OSP_N_INVALID_EXCHANGE_TYPE = 7,
+       OSP_N_INVALID_FLAGS = 8,
+       OSP_N_INVALID_MESSAGE_ID = 9,
+       OSP_N_INVALID_PROTOCOL_ID = 10,
+       OSP_N_INVALID_SPI = 11,
+       OSP_N_INVALID_TRANSFORM_ID = 12,
+       OSP_N_ATTRIBUTES_NOT_SUPPORTED = 13,
+       OSP_N_NO_PROPOSAL_CHOSEN = 14,
+       OSP_N_BAD_PROPOSAL_SYNTAX = 15,
+       OSP_N_PAYLOAD_MALFORMED = 16,
+       OSP_N_INVALID_KEY_INFORMATION = 17,
+       OSP_N_INVALID_ID_INFORMATION = 18,
+       OSP_N_INVALID_CERT_ENCODING = 19,
+       OSP_N_INVALID_CERTIFICATE = 20,
+       OSP_N_CERT_TYPE_UNSUPPORTED = 21,
+       OSP_N_INVALID_CERT_AUTHORITY = 22,
+       OSP_N_INVALID_HASH_INFORMATION = 23,
+       OSP_N_AUTHENTICATION_FAILED = 24,
+       OSP_N_INVALID_SIGNATURE = 25,
+       OSP_N_ADDRESS_NOTIFICATION = 26,
+       OSP_N_NOTIFY_SA_LIFETIME = 27,
+       OSP_N_CERTIFICATE_UNAVAILABLE = 28,
+       OSP_N_UNSUPPORTED_EXCHANGE_TYPE = 29,
+       OSP_N_UNEQUAL_PAYLOAD_LENGTHS = 30,
+       OSP_N_CONNECTED = 16384,
+       OSP_N_RESPONDER_LIFETIME = 24576,
+       OSP_N_REPLAY_STATUS = 24577,
+       OSP_N_INITIAL_CONTACT = 24578,
+       OSP_N_DPD_R_U_THERE = 36136,
+       OSP_N_DPD_R_U_THERE_ACK = 36137,
+       OSP_N_CISCO_LOAD_BALANCE = 40501,
 };
 
 /* Human-readable name of a notify type, e.g. "NO-PROPOSAL-CHOSEN";
@@ -81,7 +129,8 @@ typedef struct {
 
 /* Parses the fixed header; checks version major 1, length >= 28 and
  * length <= len (trailing bytes beyond header length are allowed and ignored). */
-int osp_isakmp_hdr_parse(const uint8_t *buf, size_t len, OspIsakmpHdr *ret, const char **ret_reason);
+int osp_isakmp_hdr_parse(const uint8_t *buf, size_t len, OspIsakmpHdr *ret,
+                         const char **ret_reason);
 
 /* One payload of a chain: type and its body without the 4-byte generic header. */
 typedef struct {
@@ -101,10 +150,10 @@ const OspPayload *osp_payload_find(const OspPayload *pl, size_t n, uint8_t type)
 
 /* ---- data attributes (RFC 2408 3.3) ----------------------------------- */
 typedef struct {
-  uint16_t type;        /* without the AF bit */
-  bool basic;           /* AF bit set: value in `value` */
-  uint16_t value;       /* basic value */
-  const uint8_t *data;  /* variable: data and len (basic: points at 2-byte value) */
+  uint16_t type;       /* without the AF bit */
+  bool basic;          /* AF bit set: value in `value` */
+  uint16_t value;      /* basic value */
+  const uint8_t *data; /* variable: data and len (basic: points at 2-byte value) */
   size_t len;
 } OspAttr;
 
@@ -150,7 +199,7 @@ int osp_sa_parse(const uint8_t *body, size_t len, OspSa *ret, const char **ret_r
 
 /* ---- other payload bodies --------------------------------------------- */
 typedef struct {
-  uint8_t type;      /* ID type */
+  uint8_t type; /* ID type */
   uint8_t protocol;
   uint16_t port;
   const uint8_t *data;
@@ -195,8 +244,8 @@ int osp_cfg_parse(const uint8_t *body, size_t len, OspCfg *ret, const char **ret
  * payload's next-payload field, or the header's for the first). */
 typedef struct {
   GByteArray *buf;
-  size_t np_offset;  /* where the next "next payload" byte goes */
-  size_t open;       /* offset of the open payload's generic header; 0 = none */
+  size_t np_offset; /* where the next "next payload" byte goes */
+  size_t open;      /* offset of the open payload's generic header; 0 = none */
 } OspMsg;
 
 /* Starts a message; hdr->next_payload and hdr->length are filled in later. */

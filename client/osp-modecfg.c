@@ -15,20 +15,31 @@
 #include <string.h>
 
 enum {
-  C_IP4_ADDRESS = 1, C_IP4_NETMASK = 2, C_IP4_DNS = 3, C_IP4_NBNS = 4, C_ADDRESS_EXPIRY = 5,
+  C_IP4_ADDRESS = 1,
+  C_IP4_NETMASK = 2,
+  C_IP4_DNS = 3,
+  C_IP4_NBNS = 4,
+  C_ADDRESS_EXPIRY = 5,
   C_APPLICATION_VERSION = 7,
-  U_BANNER = 28672, U_SAVE_PASSWD = 28673, U_DEF_DOMAIN = 28674, U_SPLIT_DNS = 28675,
-  U_SPLIT_INCLUDE = 28676, U_NATT_PORT = 28677, U_SPLIT_EXCLUDE = 28678, U_PFS = 28679,
-  U_FW_TYPE = 28680, U_BACKUP_SERVERS = 28681, U_DDNS_HOSTNAME = 28682,
+  U_BANNER = 28672,
+  U_SAVE_PASSWD = 28673,
+  U_DEF_DOMAIN = 28674,
+  U_SPLIT_DNS = 28675,
+  U_SPLIT_INCLUDE = 28676,
+  U_NATT_PORT = 28677,
+  U_SPLIT_EXCLUDE = 28678,
+  U_PFS = 28679,
+  U_FW_TYPE = 28680,
+  U_BACKUP_SERVERS = 28681,
+  U_DDNS_HOSTNAME = 28682,
 };
-
 
 void osp_modecfg_start(OspSession *s)
 {
   static const uint16_t wanted[] = {
-    C_IP4_ADDRESS, C_IP4_NETMASK, C_IP4_DNS, C_IP4_NBNS, C_ADDRESS_EXPIRY, U_BANNER,
-    U_SAVE_PASSWD, U_DEF_DOMAIN, U_SPLIT_DNS, U_SPLIT_INCLUDE, U_SPLIT_EXCLUDE, U_PFS,
-    U_BACKUP_SERVERS,
+    C_IP4_ADDRESS,   C_IP4_NETMASK, C_IP4_DNS,        C_IP4_NBNS,  C_ADDRESS_EXPIRY,
+    U_BANNER,        U_SAVE_PASSWD, U_DEF_DOMAIN,     U_SPLIT_DNS, U_SPLIT_INCLUDE,
+    U_SPLIT_EXCLUDE, U_PFS,         U_BACKUP_SERVERS,
   };
   g_autoptr(GByteArray) attrs = g_byte_array_new();
   const char *ver = s->profile->app_version ? s->profile->app_version : "Osprey";
@@ -99,13 +110,28 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     uint32_t v = 0;
 
     switch (a.type) {
-    case C_IP4_ADDRESS: if (a.len == 4) memcpy(&c->address, a.data, 4); break;
-    case C_IP4_NETMASK: if (a.len == 4) memcpy(&c->netmask, a.data, 4); break;
+    case C_IP4_ADDRESS:
+      if (a.len == 4)
+        memcpy(&c->address, a.data, 4);
+      break;
+    case C_IP4_NETMASK:
+      if (a.len == 4)
+        memcpy(&c->netmask, a.data, 4);
+      break;
     case C_IP4_DNS: add_addr(c->dns, &a); break;
     case C_IP4_NBNS: add_addr(c->nbns, &a); break;
-    case C_ADDRESS_EXPIRY: if (osp_attr_uint(&a, &v) == 0) c->address_expiry = v; break;
-    case U_BANNER: g_free(c->banner); c->banner = osp_session_attr_text(&a); break;
-    case U_SAVE_PASSWD: if (osp_attr_uint(&a, &v) == 0) c->save_password = v != 0; break;
+    case C_ADDRESS_EXPIRY:
+      if (osp_attr_uint(&a, &v) == 0)
+        c->address_expiry = v;
+      break;
+    case U_BANNER:
+      g_free(c->banner);
+      c->banner = osp_session_attr_text(&a);
+      break;
+    case U_SAVE_PASSWD:
+      if (osp_attr_uint(&a, &v) == 0)
+        c->save_password = v != 0;
+      break;
     case U_DEF_DOMAIN:
       g_free(c->default_domain);
       c->default_domain = osp_session_attr_text(&a);
@@ -113,7 +139,10 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     case U_SPLIT_DNS: add_split_dns(c, &a); break;
     case U_SPLIT_INCLUDE: add_split(c->split_inc, &a); break;
     case U_SPLIT_EXCLUDE: add_split(c->split_exc, &a); break;
-    case U_PFS: if (osp_attr_uint(&a, &v) == 0) c->pfs_group = (int)v; break;
+    case U_PFS:
+      if (osp_attr_uint(&a, &v) == 0)
+        c->pfs_group = (int)v;
+      break;
     case U_BACKUP_SERVERS:
       g_free(c->backup_servers);
       c->backup_servers = osp_session_attr_text(&a);
@@ -171,4 +200,3 @@ OspExchOutcome osp_modecfg_refused(OspSession *s, const OspNotify *nt)
                    osp_notify_name(nt->type));
   return OSP_EXCH_FAILED;
 }
-

@@ -16,8 +16,8 @@
 #ifndef GETTEXT_PACKAGE
 #define GETTEXT_PACKAGE "osprey"
 #endif
-#include <glib/gi18n-lib.h>
 #include <glib-unix.h>
+#include <glib/gi18n-lib.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -364,7 +364,8 @@ static void env_add_ip_list(GPtrArray *env, const char *name, const GArray *list
   for (i = 0; i < list->len; i++) {
     if (i)
       g_string_append_c(s, ' ');
-    g_string_append(s, inet_ntop(AF_INET, &g_array_index(list, struct in_addr, i), buf, sizeof(buf)));
+    g_string_append(s,
+                    inet_ntop(AF_INET, &g_array_index(list, struct in_addr, i), buf, sizeof(buf)));
   }
   env_add(env, name, s->str);
   g_string_free(s, TRUE);
@@ -642,12 +643,13 @@ static void set_script_error(GError **error, const char *script, const char *rea
     what = g_strdup_printf(_("ended with wait status 0x%x"), (unsigned)run->wait_status);
 
   if (line)
-    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT,
-                /* TRANSLATORS: network script "path" (reason) <what happened>: <its last error line> */
-                _("Network script “%s” (%s) %s: %s"), script, reason, what, line);
+    g_set_error(
+        error, OSP_ERROR, OSP_ERROR_SCRIPT,
+        /* TRANSLATORS: network script "path" (reason) <what happened>: <its last error line> */
+        _("Network script “%s” (%s) %s: %s"), script, reason, what, line);
   else
-    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Network script “%s” (%s) %s"),
-                script, reason, what);
+    g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Network script “%s” (%s) %s"), script,
+                reason, what);
 }
 
 /* ---- stale state of a client that died ---------------------------------- */
@@ -767,8 +769,7 @@ static char *without_mark(const char *text)
     if (g_str_has_prefix(lines[i], VPNC_MARK) ||
         strcmp(lines[i], "# and will be overwritten by vpnc") == 0 ||
         strcmp(lines[i], "# as long as the above mark is intact") == 0 ||
-        g_str_has_prefix(lines[i], "nameserver") ||
-        (!lines[i + 1] && !*lines[i]))
+        g_str_has_prefix(lines[i], "nameserver") || (!lines[i + 1] && !*lines[i]))
       continue;
     g_string_append(s, lines[i]);
     g_string_append_c(s, '\n');
@@ -785,9 +786,9 @@ static char *repair_resolv(const OspScriptState *st, pid_t self)
   if (!g_file_get_contents(st->resolv_conf, &text, NULL, NULL))
     return NULL;
   if (!is_marked(text)) {
-    if (own && (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
-                !g_file_set_contents_full(own, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
-                                          &error)))
+    if (own &&
+        (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
+         !g_file_set_contents_full(own, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)))
       g_debug("cannot keep a copy of %s in %s: %s", st->resolv_conf, st->own_dir,
               error ? error->message : g_strerror(errno));
     return NULL;
@@ -1006,10 +1007,9 @@ gboolean osp_script_run(const char *script, const char *reason, const OspIpConfi
   envp = osp_script_env(reason, cfg, NULL);
   g_debug("running vpnc-script %s: %s", reason, script);
 
-  if (!g_spawn_async_with_pipes(NULL, (char **)argv, envp,
-                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
-                                script_child_setup, NULL, &pid, NULL,
-                                &run.out[0].fd, &run.out[1].fd, &spawn_error)) {
+  if (!g_spawn_async_with_pipes(
+          NULL, (char **)argv, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES,
+          script_child_setup, NULL, &pid, NULL, &run.out[0].fd, &run.out[1].fd, &spawn_error)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_SCRIPT, _("Could not run network script “%s” (%s): %s"),
                 script, reason, spawn_error->message);
     return FALSE;

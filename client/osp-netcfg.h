@@ -17,22 +17,22 @@ typedef struct {
 } OspSplitNet;
 
 typedef struct {
-  struct in_addr gateway;     /* outer address of the gateway (VPNGATEWAY) */
-  char *tundev;               /* TUNDEV */
-  unsigned mtu;               /* INTERNAL_IP4_MTU */
-  struct in_addr address;     /* INTERNAL_IP4_ADDRESS */
-  struct in_addr netmask;     /* INTERNAL_IP4_NETMASK; 0 = not given (255.255.255.255 used) */
-  GArray *dns;                /* of struct in_addr */
-  GArray *nbns;               /* of struct in_addr */
-  char *default_domain;       /* CISCO_DEF_DOMAIN */
-  char *split_dns;            /* CISCO_SPLIT_DNS, comma-separated as the gateway sent it */
-  char *banner;               /* CISCO_BANNER */
-  GArray *split_inc;          /* of OspSplitNet; empty = full tunnel */
-  GArray *split_exc;          /* of OspSplitNet */
-  char *backup_servers;       /* as sent */
-  bool save_password;         /* Unity SAVE_PASSWD */
-  int pfs_group;              /* Unity PFS: 0 none, else DH group, -1 not sent */
-  uint32_t address_expiry;    /* seconds, 0 = not sent */
+  struct in_addr gateway;  /* outer address of the gateway (VPNGATEWAY) */
+  char *tundev;            /* TUNDEV */
+  unsigned mtu;            /* INTERNAL_IP4_MTU */
+  struct in_addr address;  /* INTERNAL_IP4_ADDRESS */
+  struct in_addr netmask;  /* INTERNAL_IP4_NETMASK; 0 = not given (255.255.255.255 used) */
+  GArray *dns;             /* of struct in_addr */
+  GArray *nbns;            /* of struct in_addr */
+  char *default_domain;    /* CISCO_DEF_DOMAIN */
+  char *split_dns;         /* CISCO_SPLIT_DNS, comma-separated as the gateway sent it */
+  char *banner;            /* CISCO_BANNER */
+  GArray *split_inc;       /* of OspSplitNet; empty = full tunnel */
+  GArray *split_exc;       /* of OspSplitNet */
+  char *backup_servers;    /* as sent */
+  bool save_password;      /* Unity SAVE_PASSWD */
+  int pfs_group;           /* Unity PFS: 0 none, else DH group, -1 not sent */
+  uint32_t address_expiry; /* seconds, 0 = not sent */
 } OspIpConfig;
 
 OspIpConfig *osp_ip_config_new(void);

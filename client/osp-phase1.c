@@ -18,8 +18,15 @@
 #define AUTH_XAUTH_INIT_PSK 65001
 #define AUTH_PSK 1
 
-enum { A_ENC = 1, A_HASH = 2, A_AUTH = 3, A_GROUP = 4, A_LIFE_TYPE = 11, A_LIFE_DUR = 12,
-       A_KEY_LEN = 14 };
+enum {
+  A_ENC = 1,
+  A_HASH = 2,
+  A_AUTH = 3,
+  A_GROUP = 4,
+  A_LIFE_TYPE = 11,
+  A_LIFE_DUR = 12,
+  A_KEY_LEN = 14
+};
 
 /* Our phase-1 transforms, strongest first.  Only those the profile allows
  * are offered: a gateway picks by its own policy order, so a weak transform
@@ -44,33 +51,60 @@ static const P1Transform p1_transforms[] = {
  * (test-phase1 checks each against it): with a wrong byte the gateway
  * silently takes us for a client without the feature. */
 const OspVendorId osp_vendor_ids[OSP_VID_N] = {
-  [OSP_VID_XAUTH] = { "XAUTH", "draft-ietf-ipsra-isakmp-xauth-06.txt", 8, 8,
+  [OSP_VID_XAUTH] = { "XAUTH",
+                      "draft-ietf-ipsra-isakmp-xauth-06.txt",
+                      8,
+                      8,
                       { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 } },
   /* RFC 3706: not a digest; the last two bytes are the version 1.0 */
-  [OSP_VID_DPD] = { "DPD", NULL, 16, 14,
-                    { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc,
-                      0x77, 0x57, 0x01, 0x00 } },
+  [OSP_VID_DPD] = { "DPD",
+                    NULL,
+                    16,
+                    14,
+                    { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9, 0x6b, 0x86, 0x96, 0xfc, 0x77,
+                      0x57, 0x01, 0x00 } },
   /* 14 bytes of the MD5, then the version 1.0 */
-  [OSP_VID_UNITY] = { "Cisco Unity", "CISCO-UNITY", 16, 14,
+  [OSP_VID_UNITY] = { "Cisco Unity",
+                      "CISCO-UNITY",
+                      16,
+                      14,
                       { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9, 0x70, 0x2d, 0x9f, 0xe2,
                         0x74, 0xcc, 0x01, 0x00 } },
   /* NAT-T: RFC 3947 first, then the drafts gateways still speak */
-  [OSP_VID_NATT_RFC] = { "RFC 3947", "RFC 3947", 16, 16,
+  [OSP_VID_NATT_RFC] = { "RFC 3947",
+                         "RFC 3947",
+                         16,
+                         16,
                          { 0x4a, 0x13, 0x1c, 0x81, 0x07, 0x03, 0x58, 0x45, 0x5c, 0x57, 0x28, 0xf2,
                            0x0e, 0x95, 0x45, 0x2f } },
-  [OSP_VID_NATT_02] = { "NAT-T draft 02", "draft-ietf-ipsec-nat-t-ike-02", 16, 16,
+  [OSP_VID_NATT_02] = { "NAT-T draft 02",
+                        "draft-ietf-ipsec-nat-t-ike-02",
+                        16,
+                        16,
                         { 0xcd, 0x60, 0x46, 0x43, 0x35, 0xdf, 0x21, 0xf8, 0x7c, 0xfd, 0xb2, 0xfc,
                           0x68, 0xb6, 0xa4, 0x48 } },
-  [OSP_VID_NATT_02N] = { "NAT-T draft 02 (with newline)", "draft-ietf-ipsec-nat-t-ike-02\n", 16, 16,
+  [OSP_VID_NATT_02N] = { "NAT-T draft 02 (with newline)",
+                         "draft-ietf-ipsec-nat-t-ike-02\n",
+                         16,
+                         16,
                          { 0x90, 0xcb, 0x80, 0x91, 0x3e, 0xbb, 0x69, 0x6e, 0x08, 0x63, 0x81, 0xb5,
                            0xec, 0x42, 0x7b, 0x1f } },
-  [OSP_VID_NATT_03] = { "NAT-T draft 03", "draft-ietf-ipsec-nat-t-ike-03", 16, 16,
+  [OSP_VID_NATT_03] = { "NAT-T draft 03",
+                        "draft-ietf-ipsec-nat-t-ike-03",
+                        16,
+                        16,
                         { 0x7d, 0x94, 0x19, 0xa6, 0x53, 0x10, 0xca, 0x6f, 0x2c, 0x17, 0x9d, 0x92,
                           0x15, 0x52, 0x9d, 0x56 } },
-  [OSP_VID_NATT_00] = { "NAT-T draft 00", "draft-ietf-ipsec-nat-t-ike-00", 16, 16,
+  [OSP_VID_NATT_00] = { "NAT-T draft 00",
+                        "draft-ietf-ipsec-nat-t-ike-00",
+                        16,
+                        16,
                         { 0x44, 0x85, 0x15, 0x2d, 0x18, 0xb6, 0xbb, 0xcd, 0x0b, 0xe8, 0xa8, 0x46,
                           0x95, 0x79, 0xdd, 0xcc } },
-  [OSP_VID_NATT_01] = { "NAT-T draft 01", "draft-ietf-ipsec-nat-t-ike-01", 16, 16,
+  [OSP_VID_NATT_01] = { "NAT-T draft 01",
+                        "draft-ietf-ipsec-nat-t-ike-01",
+                        16,
+                        16,
                         { 0x16, 0xf6, 0xca, 0x16, 0xe4, 0xa4, 0x06, 0x6d, 0x83, 0x82, 0x1a, 0x0f,
                           0x0a, 0xea, 0xa8, 0x62 } },
 };
@@ -353,7 +387,10 @@ static int parse_choice(const OspSa *sa, P1Choice *c, const char **why)
     case A_GROUP: c->group = (int)v; break;
     case A_KEY_LEN: c->key_bits = v; break;
     case A_LIFE_TYPE: c->life_type = (int)v; break;
-    case A_LIFE_DUR: if (c->life_type == 1) c->life = v; break;
+    case A_LIFE_DUR:
+      if (c->life_type == 1)
+        c->life = v;
+      break;
     default: break;
     }
   }
@@ -496,8 +533,11 @@ static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke
   const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
   uint8_t want[64];
   OspSlice parts[6] = {
-    OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len), OSP_SLICE(sa->rcookie, 8),
-    OSP_SLICE(sa->icookie, 8),     OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
+    OSP_SLICE(ke->body, ke->len),
+    OSP_SLICE(pub, pub_len),
+    OSP_SLICE(sa->rcookie, 8),
+    OSP_SLICE(sa->icookie, 8),
+    OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
     OSP_SLICE(id->body, id->len),
   };
 
@@ -515,8 +555,10 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
   uint8_t hash_i[64], nd[64];
   OspSlice parts[6] = {
-    OSP_SLICE(pub, pub_len),  OSP_SLICE(ke->body, ke->len),
-    OSP_SLICE(s->ike->icookie, 8), OSP_SLICE(s->ike->rcookie, 8),
+    OSP_SLICE(pub, pub_len),
+    OSP_SLICE(ke->body, ke->len),
+    OSP_SLICE(s->ike->icookie, 8),
+    OSP_SLICE(s->ike->rcookie, 8),
     OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
     OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
   };
@@ -652,8 +694,9 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   }
   osp_ike_sa_free(s->ike);
   s->ike = g_steal_pointer(&next);
-  s->ike_lifetime = osp_gateway_lifetime(responder_lifetime(pl, n, c.life),
-                                         s->profile->ike_lifetime, OSP_MIN_IKE_LIFETIME_S, "IKE SA");
+  s->ike_lifetime =
+      osp_gateway_lifetime(responder_lifetime(pl, n, c.life), s->profile->ike_lifetime,
+                           OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
   nat = s->ike->natt_draft && detect_nat(s, pl, n);
@@ -661,7 +704,9 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
           s->peer_unity ? "yes" : "no",
-          s->ike->natt_draft == 2 ? "RFC 3947" : s->ike->natt_draft ? "draft" : "no",
+          s->ike->natt_draft == 2 ? "RFC 3947"
+          : s->ike->natt_draft    ? "draft"
+                                  : "no",
           nat ? " (NAT detected)" : "");
   if (s->ike->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
     s->ike->natt = true; /* message 3 already goes to port 4500 */
@@ -677,8 +722,8 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   s->ike_state = IKE_UP;
   s->ike_expires_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC;
   /* re-authenticate at 85-90% of the lifetime, jittered */
-  s->ike_soft_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC *
-                              (85 + g_random_int_range(0, 6)) / 100;
+  s->ike_soft_at =
+      s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
   osp_dh_free(s->p1.dh);
   s->p1.dh = NULL;
   s->p1.xauth = c.auth != AUTH_PSK;

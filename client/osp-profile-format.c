@@ -18,10 +18,9 @@
 /* Windows-1252 0x80-0x9F; the five undefined bytes map to the C1 control
  * of the same number, as Windows does, and are then refused as controls. */
 static const uint16_t cp1252_high[32] = {
-  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-  0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-  0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-  0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
+  0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+  0x2039, 0x0152, 0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+  0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178,
 };
 
 char *osp_profile_cp1252_to_utf8(const char *text, size_t len)
@@ -129,7 +128,7 @@ typedef OspProfile *(*ParseFn)(const char *text, gsize len, GPtrArray *ret_warni
 /* Reads path, parses it with parse, wipes the buffer (it may hold secrets)
  * and names the file in the error. */
 OspProfile *osp_profile_load_with(const char *path, ParseFn parse, GPtrArray *ret_warnings,
-                             GError **error)
+                                  GError **error)
 {
   gsize len = 0;
   char *contents = read_profile_file(path, &len, error);
@@ -240,10 +239,8 @@ OspProfile *osp_profile_parse_any(const char *text, gsize len, const char *name,
   g_autoptr(GError) e = NULL;
 
   switch (sniff_format(text, len, name)) {
-  case FMT_PCF:
-    return parse_any_pcf(text, len, ret_warnings, error);
-  case FMT_VPNC:
-    return parse_any_vpnc(text, len, ret_warnings, error);
+  case FMT_PCF: return parse_any_pcf(text, len, ret_warnings, error);
+  case FMT_VPNC: return parse_any_vpnc(text, len, ret_warnings, error);
   case FMT_KEYFILE:
     kf = g_key_file_new();
     if (g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &e))
@@ -268,4 +265,3 @@ OspProfile *osp_profile_load_any(const char *path, GPtrArray *ret_warnings, GErr
     g_prefix_error(error, "%s: ", path);
   return p;
 }
-

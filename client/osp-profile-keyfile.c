@@ -87,4 +87,3 @@ GKeyFile *osp_profile_to_keyfile(const OspProfile *p, bool with_secrets)
   g_key_file_set_comment(kf, NULL, NULL, " Osprey VPN profile, see osprey.conf(5)", NULL);
   return kf;
 }
-

@@ -128,8 +128,8 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
       !pcf_secret(p, offsetof(OspProfile, group_secret), vals, PCF_GROUP_PWD, PCF_ENC_GROUP_PWD,
                   warnings, error) ||
       !pcf_set(p, offsetof(OspProfile, username), vals, PCF_USERNAME, error) ||
-      !pcf_secret(p, offsetof(OspProfile, password), vals, PCF_USER_PASSWORD,
-                  PCF_ENC_USER_PASSWORD, warnings, error) ||
+      !pcf_secret(p, offsetof(OspProfile, password), vals, PCF_USER_PASSWORD, PCF_ENC_USER_PASSWORD,
+                  warnings, error) ||
       !pcf_set(p, offsetof(OspProfile, domain), vals, PCF_NT_DOMAIN, error) ||
       !pcf_set(p, offsetof(OspProfile, description), vals, PCF_DESCRIPTION, error))
     return FALSE;
@@ -242,4 +242,3 @@ OspProfile *osp_profile_load_pcf(const char *path, GPtrArray *ret_warnings, GErr
 {
   return osp_profile_load_with(path, osp_profile_parse_pcf, ret_warnings, error);
 }
-

@@ -53,10 +53,10 @@ typedef enum {
 } FieldType;
 
 typedef struct {
-  OspSettingId id;     /* its key and vpnc keyword: osp_settings[id] */
+  OspSettingId id; /* its key and vpnc keyword: osp_settings[id] */
   FieldType type;
   size_t offset;
-  unsigned min, max;   /* T_UINT; 0 is also accepted when zero_ok */
+  unsigned min, max; /* T_UINT; 0 is also accepted when zero_ok */
   bool zero_ok;
 } ProfileField;
 
@@ -107,7 +107,7 @@ OspProfile *osp_profile_load_with(const char *path, ParseFn parse, GPtrArray *re
 
 /* vpnc (osp-profile-vpnc.c): @ret_foreign set when the text has lines and
  * none is vpnc's; a password decoded from Cisco's obfuscation */
-gboolean osp_profile_vpnc_merge(OspProfile *p, const char *text, gsize len,
-                                GPtrArray *ret_warnings, gboolean *ret_foreign, GError **error);
+gboolean osp_profile_vpnc_merge(OspProfile *p, const char *text, gsize len, GPtrArray *ret_warnings,
+                                gboolean *ret_foreign, GError **error);
 gboolean osp_profile_deobfuscate(const char *setting, const char *hex, char **ret,
                                  GPtrArray *warnings, GError **error);

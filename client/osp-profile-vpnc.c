@@ -126,14 +126,14 @@ out:
 /* Decodes an obfuscated password from a profile; the result is UTF-8
  * (read as Windows-1252 when it is not, like the .pcf file itself). */
 gboolean osp_profile_deobfuscate(const char *setting, const char *hex, char **ret,
-                            GPtrArray *warnings, GError **error)
+                                 GPtrArray *warnings, GError **error)
 {
   char *plain = NULL;
   int r = osp_cisco_decrypt(hex, &plain);
 
   if (r == -EBADMSG) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("%s is not a valid obfuscated password"), setting);
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s is not a valid obfuscated password"),
+                setting);
     return FALSE;
   }
   if (r < 0) {
@@ -303,8 +303,7 @@ static gboolean vpnc_apply_extra(OspProfile *p, VpncExtra what, const char *kw, 
     }
     return TRUE;
   case X_IGNORE_BOOL:
-  case X_IGNORE_VALUE:
-    return TRUE;
+  case X_IGNORE_VALUE: return TRUE;
   }
   return TRUE;
 }
@@ -370,7 +369,7 @@ fail:
 
 /* @ret_foreign: set when the text has lines and none is vpnc's */
 gboolean osp_profile_vpnc_merge(OspProfile *p, const char *text, gsize len, GPtrArray *ret_warnings,
-                           gboolean *ret_foreign, GError **error)
+                                gboolean *ret_foreign, GError **error)
 {
   VpncParse st = { .warnings = ret_warnings };
   bool seen[N_VPNC_KEYWORDS] = { false };
@@ -435,8 +434,8 @@ out:
   return ok;
 }
 
-gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
-                                GPtrArray *ret_warnings, GError **error)
+gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len, GPtrArray *ret_warnings,
+                                GError **error)
 {
   return osp_profile_vpnc_merge(p, text, len, ret_warnings, NULL, error);
 }
@@ -511,4 +510,3 @@ char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets)
   }
   return g_string_free(s, FALSE);
 }
-

@@ -233,7 +233,7 @@ gboolean osp_profile_parse_bool(const char *setting, const char *v, bool *ret, G
 }
 
 gboolean osp_profile_parse_uint(const char *setting, const char *v, guint64 max, guint64 *ret,
-                           GError **error)
+                                GError **error)
 {
   if (!g_ascii_string_to_unsigned(v, 10, 0, max, ret, NULL)) {
     g_autofree char *max_s = g_strdup_printf("%" G_GUINT64_FORMAT, max);
@@ -296,7 +296,7 @@ static bool parse_ipv4(const char *s, uint32_t *ret)
 /* The canonical form of a network list (osp_networks_parse): "a.b.c.d/len
  * ..." with host bits cleared; NULL for an empty list. */
 gboolean osp_profile_canonical_networks(const char *setting, const char *v, char **ret,
-                                   GError **error)
+                                        GError **error)
 {
   g_autoptr(GArray) nets = NULL;
 
@@ -350,7 +350,10 @@ static gboolean check_ifname(const char *setting, const char *v, GError **error)
 /* ------------------------------------------------------------------ */
 /* The settings, one row each: the setting (osp-settings.h), type, bounds */
 
-#define F(id, type, member) { OSP_SETTING_##id, type, offsetof(OspProfile, member), 0, 0, false }
+#define F(id, type, member)                                           \
+  {                                                                   \
+    OSP_SETTING_##id, type, offsetof(OspProfile, member), 0, 0, false \
+  }
 #define FU(id, member, lo, hi, z)                                     \
   {                                                                   \
     OSP_SETTING_##id, T_UINT, offsetof(OspProfile, member), lo, hi, z \
@@ -404,7 +407,7 @@ bool osp_profile_field_is_string(const ProfileField *f)
 
 /* Checks the value a field holds now; the error names it `setting`. */
 gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, const char *setting,
-                            GError **error)
+                                 GError **error)
 {
   const void *ptr = FIELD_CPTR(p, f);
   g_autofree char *list = NULL;
@@ -413,8 +416,7 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
 
   switch (f->type) {
   case T_STRING:
-  case T_SECRET:
-    return osp_profile_check_text(setting, *(char *const *)ptr, error);
+  case T_SECRET: return osp_profile_check_text(setting, *(char *const *)ptr, error);
   case T_GATEWAY:
     return osp_profile_check_text(setting, *(char *const *)ptr, error) &&
            (!*(char *const *)ptr || check_gateway(setting, *(char *const *)ptr, error));
@@ -430,8 +432,7 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
     g_free(canon);
     return TRUE;
   case T_BOOL:
-  case T_PORT:
-    return TRUE;
+  case T_PORT: return TRUE;
   case T_UINT: {
     unsigned u = *(const unsigned *)ptr;
 
@@ -441,8 +442,8 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
       g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: %u is out of range (0 or %u-%u)"),
                   setting, u, f->min, f->max);
     else
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: %u is out of range (%u-%u)"),
-                  setting, u, f->min, f->max);
+      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: %u is out of range (%u-%u)"), setting,
+                  u, f->min, f->max);
     return FALSE;
   }
   case T_VENDOR:
@@ -484,7 +485,7 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
 /* Stores a value given as text (vpnc or keyfile spelling) into a field.
  * value NULL: a vpnc boolean keyword without a value. */
 gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const char *setting,
-                            const char *value, GError **error)
+                                 const char *value, GError **error)
 {
   void *ptr = FIELD_PTR(p, f);
   g_autofree char *list = NULL;
@@ -498,12 +499,8 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
   switch (f->type) {
   case T_STRING:
   case T_GATEWAY:
-  case T_IFNAME:
-    osp_profile_set_string((char **)ptr, value, false);
-    break;
-  case T_SECRET:
-    osp_profile_set_string((char **)ptr, value, true);
-    break;
+  case T_IFNAME: osp_profile_set_string((char **)ptr, value, false); break;
+  case T_SECRET: osp_profile_set_string((char **)ptr, value, true); break;
   case T_NETWORKS: {
     char *canon = NULL;
 
@@ -598,24 +595,15 @@ char *osp_profile_field_to_text(const ProfileField *f, const OspProfile *p)
   case T_SECRET:
   case T_GATEWAY:
   case T_IFNAME:
-  case T_NETWORKS:
-    return g_strdup(*(char *const *)ptr);
-  case T_BOOL:
-    return g_strdup(*(const bool *)ptr ? "true" : "false");
-  case T_UINT:
-    return g_strdup_printf("%u", *(const unsigned *)ptr);
-  case T_PORT:
-    return g_strdup_printf("%u", (unsigned)*(const uint16_t *)ptr);
-  case T_VENDOR:
-    return g_strdup(name_of(vendor_names, (int)*(const OspVendor *)ptr));
-  case T_NATT:
-    return g_strdup(name_of(natt_names, (int)*(const OspNattMode *)ptr));
-  case T_ID_TYPE:
-    return g_strdup(name_of(id_type_names, *(const int *)ptr));
-  case T_DH:
-    return format_dh(*(const int *)ptr, false);
-  case T_PFS:
-    return format_dh(*(const int *)ptr, true);
+  case T_NETWORKS: return g_strdup(*(char *const *)ptr);
+  case T_BOOL: return g_strdup(*(const bool *)ptr ? "true" : "false");
+  case T_UINT: return g_strdup_printf("%u", *(const unsigned *)ptr);
+  case T_PORT: return g_strdup_printf("%u", (unsigned)*(const uint16_t *)ptr);
+  case T_VENDOR: return g_strdup(name_of(vendor_names, (int)*(const OspVendor *)ptr));
+  case T_NATT: return g_strdup(name_of(natt_names, (int)*(const OspNattMode *)ptr));
+  case T_ID_TYPE: return g_strdup(name_of(id_type_names, *(const int *)ptr));
+  case T_DH: return format_dh(*(const int *)ptr, false);
+  case T_PFS: return format_dh(*(const int *)ptr, true);
   }
   return NULL;
 }
@@ -736,8 +724,7 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
       return FALSE;
   if (p->id_type == OSP_ID_IPV4_ADDR && !parse_ipv4(p->group_id, &addr)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("IPSec ID: “%s” is not an IPv4 address, as ID type ipv4 requires"),
-                p->group_id);
+                _("IPSec ID: “%s” is not an IPv4 address, as ID type ipv4 requires"), p->group_id);
     return FALSE;
   }
   return TRUE;

@@ -31,40 +31,40 @@ typedef enum {
 #define OSP_DH_AUTO 0
 
 typedef struct {
-  char *name;                /* profile name (keyfile base name); may be NULL for a bare .conf */
+  char *name; /* profile name (keyfile base name); may be NULL for a bare .conf */
   char *description;
-  char *gateway;             /* "IPSec gateway": host name or IPv4 address (required) */
-  char *group_id;            /* "IPSec ID" (required) */
-  char *group_secret;        /* "IPSec secret" (or decoded obfuscated/enc_ form); NULL = ask */
-  char *username;            /* "Xauth username"; NULL = ask */
-  char *password;            /* "Xauth password"; NULL = ask */
-  char *domain;              /* "Domain" (XAUTH domain) */
-  int id_type;               /* ID payload type: OSP_ID_KEY_ID default, FQDN, USER_FQDN, IPV4_ADDR */
-  OspVendor vendor;          /* "Vendor" */
-  char *app_version;         /* "Application version" */
-  int dh_group;              /* "IKE DH Group" → group number, OSP_DH_AUTO */
-  int pfs_group;             /* "Perfect Forward Secrecy" → OSP_PFS_SERVER, OSP_PFS_NONE or group */
-  bool enable_single_des;    /* "Enable Single DES" */
+  char *gateway;          /* "IPSec gateway": host name or IPv4 address (required) */
+  char *group_id;         /* "IPSec ID" (required) */
+  char *group_secret;     /* "IPSec secret" (or decoded obfuscated/enc_ form); NULL = ask */
+  char *username;         /* "Xauth username"; NULL = ask */
+  char *password;         /* "Xauth password"; NULL = ask */
+  char *domain;           /* "Domain" (XAUTH domain) */
+  int id_type;            /* ID payload type: OSP_ID_KEY_ID default, FQDN, USER_FQDN, IPV4_ADDR */
+  OspVendor vendor;       /* "Vendor" */
+  char *app_version;      /* "Application version" */
+  int dh_group;           /* "IKE DH Group" → group number, OSP_DH_AUTO */
+  int pfs_group;          /* "Perfect Forward Secrecy" → OSP_PFS_SERVER, OSP_PFS_NONE or group */
+  bool enable_single_des; /* "Enable Single DES" */
   bool enable_weak_encryption;     /* "Enable weak encryption" (3DES) */
   bool enable_weak_authentication; /* "Enable weak authentication" (MD5) */
   bool enable_weak_dh_group;       /* "Enable weak DH group": MODP-1536/1024 in the auto walk */
-  OspNattMode natt_mode;     /* "NAT Traversal Mode" */
-  uint16_t local_port;       /* "Local Port"; 500 default, 0 = random */
-  uint16_t cisco_udp_port;   /* "Cisco UDP Encapsulation Port"; 10000 default */
-  char *ifname;              /* "Interface name" (may be a template "tun%d"); NULL = tun%d */
-  unsigned mtu;              /* "Interface MTU"; 0 = computed */
-  unsigned dpd_idle;         /* "DPD idle timeout (our side)" seconds; 0 = off; default 300 */
-  char *script;              /* "Script"; NULL = the built-in default */
-  char *password_helper;     /* "Password helper": program that prints the password */
-  unsigned ike_lifetime;     /* seconds proposed for the IKE SA; default 28800 */
-  unsigned ipsec_lifetime;   /* seconds proposed for the IPsec SA; default 3600 */
-  char *target_networks;     /* "Target networks": space separated a.b.c.d/len; overrides split */
-  bool keep_credentials;     /* keep XAUTH credentials in memory for rekey/reconnect */
-  bool no_split;             /* ignore split-include from the gateway (full tunnel) */
-  unsigned dpd_timeout;      /* seconds without an answer before the peer is dead; default 30 */
+  OspNattMode natt_mode;           /* "NAT Traversal Mode" */
+  uint16_t local_port;             /* "Local Port"; 500 default, 0 = random */
+  uint16_t cisco_udp_port;         /* "Cisco UDP Encapsulation Port"; 10000 default */
+  char *ifname;                    /* "Interface name" (may be a template "tun%d"); NULL = tun%d */
+  unsigned mtu;                    /* "Interface MTU"; 0 = computed */
+  unsigned dpd_idle;               /* "DPD idle timeout (our side)" seconds; 0 = off; default 300 */
+  char *script;                    /* "Script"; NULL = the built-in default */
+  char *password_helper;           /* "Password helper": program that prints the password */
+  unsigned ike_lifetime;           /* seconds proposed for the IKE SA; default 28800 */
+  unsigned ipsec_lifetime;         /* seconds proposed for the IPsec SA; default 3600 */
+  char *target_networks; /* "Target networks": space separated a.b.c.d/len; overrides split */
+  bool keep_credentials; /* keep XAUTH credentials in memory for rekey/reconnect */
+  bool no_split;         /* ignore split-include from the gateway (full tunnel) */
+  unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
 } OspProfile;
 
-OspProfile *osp_profile_new(void);   /* all defaults set */
+OspProfile *osp_profile_new(void);    /* all defaults set */
 void osp_profile_free(OspProfile *p); /* wipes secrets */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspProfile, osp_profile_free)
 OspProfile *osp_profile_copy(const OspProfile *p);
@@ -80,8 +80,8 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error);
  * control characters are refused. */
 OspProfile *osp_profile_parse_vpnc(const char *text, gsize len, GPtrArray *ret_warnings,
                                    GError **error);
-gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len,
-                                GPtrArray *ret_warnings, GError **error);
+gboolean osp_profile_merge_vpnc(OspProfile *p, const char *text, gsize len, GPtrArray *ret_warnings,
+                                GError **error);
 OspProfile *osp_profile_load_vpnc(const char *path, GPtrArray *ret_warnings, GError **error);
 
 /* Cisco .pcf: INI [main], CRLF or LF, '!' prefix stripped, encodings

@@ -102,8 +102,8 @@ static void refuse_peer_qm(OspSession *s, const char *why)
   osp_session_send_notify(s, OSP_PROTO_IPSEC_ESP, OSP_N_NO_PROPOSAL_CHOSEN, NULL, 0, NULL, 0);
 }
 
-static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
-                               size_t n, const uint8_t next_iv[16])
+static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                               const uint8_t next_iv[16])
 {
   const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
@@ -159,8 +159,8 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
     osp_random(&s->pqm.spi_in, 4);
   while (s->pqm.spi_in < 256);
   osp_random(s->pqm.nr, sizeof(s->pqm.nr));
-  if (c.group && (osp_dh_new(c.group, &dh) < 0 ||
-                  osp_dh_compute(dh, ke->body, ke->len, &s->pqm.gqm) < 0)) {
+  if (c.group &&
+      (osp_dh_new(c.group, &dh) < 0 || osp_dh_compute(dh, ke->body, ke->len, &s->pqm.gqm) < 0)) {
     osp_quick_responder_clear(s);
     refuse_peer_qm(s, "its PFS key exchange is invalid");
     return OSP_EXCH_NEED_MORE;
@@ -171,8 +171,8 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
   return OSP_EXCH_SENT;
 }
 
-static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
-                               size_t n, const uint8_t next_iv[16])
+static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
+                               const uint8_t next_iv[16])
 {
   size_t hlen = osp_hash_len(s->ike->hash);
   uint8_t want[64];
@@ -188,9 +188,13 @@ static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPa
   }
   osp_ike_sa_commit_iv(s->ike, h->msgid, next_iv);
   s->last_rx = s->now;
-  q = (QmResult){ .spi_in = s->pqm.spi_in, .spi_out = s->pqm.spi_out,
-                  .t = s->pqm.transform, .life_s = s->pqm.life_s,
-                  .life_kb = s->pqm.life_kb, .pfs_group = s->pqm.pfs_group, .gqm = s->pqm.gqm,
+  q = (QmResult){ .spi_in = s->pqm.spi_in,
+                  .spi_out = s->pqm.spi_out,
+                  .t = s->pqm.transform,
+                  .life_s = s->pqm.life_s,
+                  .life_kb = s->pqm.life_kb,
+                  .pfs_group = s->pqm.pfs_group,
+                  .gqm = s->pqm.gqm,
                   .ni = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
                   .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)) };
   r = osp_child_install(s, &q);
@@ -203,9 +207,8 @@ static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPa
   return OSP_EXCH_DONE;
 }
 
-OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h,
-                                         const OspPayload *pl, size_t n,
-                                         const uint8_t next_iv[16])
+OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
+                                         size_t n, const uint8_t next_iv[16])
 {
   if (s->state != S_ESTABLISHED) {
     g_debug("quick mode (gateway's): dropped, not established yet");

@@ -208,9 +208,14 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
 
   osp_session_stop_retransmit(s);
   send_hash3(s, nr->body, nr->len);
-  q = (QmResult){ .spi_in = s->qm.spi_in, .spi_out = osp_get32(sa->proposals[0].spi), .t = t,
-                  .life_s = c.life_s, .life_kb = c.life_kb, .pfs_group = s->qm.pfs_group,
-                  .gqm = gqm, .ni = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)),
+  q = (QmResult){ .spi_in = s->qm.spi_in,
+                  .spi_out = osp_get32(sa->proposals[0].spi),
+                  .t = t,
+                  .life_s = c.life_s,
+                  .life_kb = c.life_kb,
+                  .pfs_group = s->qm.pfs_group,
+                  .gqm = gqm,
+                  .ni = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)),
                   .nr = OSP_SLICE(nr->body, nr->len) };
   r = osp_child_install(s, &q);
   if (r < 0) {
@@ -220,7 +225,6 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
   osp_quick_clear(s);
   return OSP_EXCH_DONE;
 }
-
 
 OspExchOutcome osp_quick_refused(OspSession *s, const OspNotify *nt)
 {
@@ -251,11 +255,11 @@ OspExchOutcome osp_quick_refused(OspSession *s, const OspNotify *nt)
                      osp_notify_name(nt->type), osp_session_weak_settings(s->profile, true, true));
     return OSP_EXCH_FAILED;
   }
-  osp_session_fail(s, code == OSP_ERROR_NO_PROPOSAL ? OSP_ERROR_NO_PROPOSAL
-                                                    : OSP_ERROR_GATEWAY_REJECTED,
-                   code == OSP_ERROR_NO_PROPOSAL
-                     ? _("The gateway accepted none of the proposed IPsec algorithms (%s).")
-                     : _("The gateway refused the IPsec SA (%s)."),
-                   osp_notify_name(nt->type));
+  osp_session_fail(
+      s, code == OSP_ERROR_NO_PROPOSAL ? OSP_ERROR_NO_PROPOSAL : OSP_ERROR_GATEWAY_REJECTED,
+      code == OSP_ERROR_NO_PROPOSAL
+          ? _("The gateway accepted none of the proposed IPsec algorithms (%s).")
+          : _("The gateway refused the IPsec SA (%s)."),
+      osp_notify_name(nt->type));
   return OSP_EXCH_FAILED;
 }

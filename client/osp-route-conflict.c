@@ -51,8 +51,7 @@ void osp_tunnel_routes_clear(OspTunnelRoutes *r)
   g_clear_pointer(&r->nets, g_array_unref);
 }
 
-bool osp_tunnel_routes_conflict(const OspTunnelRoutes *a, const OspTunnelRoutes *b,
-                                char **ret_why)
+bool osp_tunnel_routes_conflict(const OspTunnelRoutes *a, const OspTunnelRoutes *b, char **ret_why)
 {
   if (!a->known || !b->known)
     return false;

@@ -28,7 +28,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OspTunnelRoutes, osp_tunnel_routes_clear)
  * conflict when a network of one overlaps a network of the other.  Routes
  * not known yet conflict with nothing.  On a conflict, *ret_why (may be
  * NULL) gets a sentence saying which (translated; free it). */
-bool osp_tunnel_routes_conflict(const OspTunnelRoutes *a, const OspTunnelRoutes *b,
-                                char **ret_why);
+bool osp_tunnel_routes_conflict(const OspTunnelRoutes *a, const OspTunnelRoutes *b, char **ret_why);
 
 G_END_DECLS

@@ -18,13 +18,13 @@
 /* States are named after the last message sent or the event awaited. */
 typedef enum {
   S_IDLE,
-  S_WANT_GROUP_SECRET,   /* asked for the group secret before phase 1 */
-  S_AM1_SENT,            /* aggressive mode message 1 sent */
-  S_XAUTH_WAIT,          /* phase 1 done, waiting for the XAUTH REQUEST */
-  S_XAUTH_SECRETS,       /* asked the user */
-  S_XAUTH_REPLIED,       /* REPLY sent, waiting for SET status */
-  S_CFG_SENT,            /* Mode Config REQUEST sent (pull) */
-  S_QM1_SENT,            /* quick mode message 1 sent */
+  S_WANT_GROUP_SECRET, /* asked for the group secret before phase 1 */
+  S_AM1_SENT,          /* aggressive mode message 1 sent */
+  S_XAUTH_WAIT,        /* phase 1 done, waiting for the XAUTH REQUEST */
+  S_XAUTH_SECRETS,     /* asked the user */
+  S_XAUTH_REPLIED,     /* REPLY sent, waiting for SET status */
+  S_CFG_SENT,          /* Mode Config REQUEST sent (pull) */
+  S_QM1_SENT,          /* quick mode message 1 sent */
   S_ESTABLISHED,
   S_CLOSED,
 } SessionState;
@@ -74,14 +74,14 @@ typedef enum {
 typedef struct {
   GByteArray *pkt;
   bool natt;
-  gint64 next;       /* next retransmission, G_MAXINT64 = none */
+  gint64 next; /* next retransmission, G_MAXINT64 = none */
   unsigned tries;
   unsigned max_tries;
-  gint64 interval;   /* current backoff interval */
+  gint64 interval; /* current backoff interval */
 } Retransmit;
 
 typedef struct {
-  OspChildSa sa;           /* keys wiped once handed out */
+  OspChildSa sa; /* keys wiped once handed out */
   bool live;
   gint64 established;
   gint64 rekey_at;
@@ -90,26 +90,26 @@ typedef struct {
 
 /* Phase 1 (osp-phase1.c): the attempts of aggressive mode. */
 typedef struct {
-  int groups[12];            /* DH groups to try, in order (osp_phase1_init_groups) */
+  int groups[12]; /* DH groups to try, in order (osp_phase1_init_groups) */
   size_t n_groups, group_idx;
-  bool psk_first;            /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
-  int dh_group;              /* group of the current attempt */
+  bool psk_first; /* offer plain PSK before XAUTH (the gateway refused XAUTH) */
+  int dh_group;   /* group of the current attempt */
   OspDh *dh;
   uint8_t ni[OSP_NONCE_LEN];
-  GByteArray *sai_b;         /* our SA payload body (for HASH_I/HASH_R) */
-  GByteArray *idii_b;        /* our ID payload body */
-  bool xauth;                /* the gateway chose XAUTHInitPreShared: XAUTH follows */
+  GByteArray *sai_b;  /* our SA payload body (for HASH_I/HASH_R) */
+  GByteArray *idii_b; /* our ID payload body */
+  bool xauth;         /* the gateway chose XAUTHInitPreShared: XAUTH follows */
 } Phase1;
 
 /* XAUTH (osp-xauth.c): the gateway's REQUEST being answered. */
 typedef struct {
   uint16_t id;
   uint32_t msgid;
-  GByteArray *attrs;         /* attribute types asked for (uint16 each) */
+  GByteArray *attrs;                       /* attribute types asked for (uint16 each) */
   OspSecretKind kinds[OSP_SECRET_N_KINDS]; /* what the user is asked for */
   size_t n_kinds;
-  char *message;             /* the gateway's text for the user, NULL none */
-  bool retry;                /* asked again: the last answer was refused */
+  char *message; /* the gateway's text for the user, NULL none */
+  bool retry;    /* asked again: the last answer was refused */
 } Xauth;
 
 /* Mode Config (osp-modecfg.c): our REQUEST (pull). */
@@ -137,7 +137,7 @@ typedef struct {
   uint32_t msgid;
   uint32_t spi_in;
   uint8_t ni[OSP_NONCE_LEN];
-  OspDh *dh;               /* PFS */
+  OspDh *dh; /* PFS */
   int pfs_group;
 } QuickMode;
 
@@ -152,13 +152,13 @@ typedef struct {
   PqmState state;
   uint32_t msgid;
   uint32_t spi_in, spi_out;
-  GByteArray *ni;          /* the gateway's nonce */
+  GByteArray *ni; /* the gateway's nonce */
   uint8_t nr[OSP_NONCE_LEN];
-  OspSecret *gqm;          /* PFS shared secret, NULL without PFS */
+  OspSecret *gqm;                /* PFS shared secret, NULL without PFS */
   const EspTransform *transform; /* the chosen ESP transform */
   uint32_t life_s, life_kb;
   int pfs_group;
-  gint64 give_up;          /* forget it when HASH(3) has not come by then */
+  gint64 give_up; /* forget it when HASH(3) has not come by then */
 } PeerQuickMode;
 
 /* The IKE SA (s->ike) */
@@ -197,13 +197,13 @@ struct OspSession {
   SessionState state;
   gint64 now;
 
-  OspIkeSa *ike;             /* never NULL; keys only once phase 1 is authenticated */
+  OspIkeSa *ike; /* never NULL; keys only once phase 1 is authenticated */
 
   /* phase 1 and what it negotiated */
   Phase1 p1;
   uint32_t ike_lifetime;
-  gint64 ike_soft_at;        /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
-  gint64 ike_expires_at;     /* end of the negotiated lifetime (for display) */
+  gint64 ike_soft_at;    /* when to re-authenticate (ike_expiring), G_MAXINT64 after */
+  gint64 ike_expires_at; /* end of the negotiated lifetime (for display) */
   IkeState ike_state;
 
   /* what the gateway announced */
@@ -216,7 +216,7 @@ struct OspSession {
 
   Xauth xauth;
   ModeCfg cfg;
-  OspIpConfig *ipcfg;        /* what Mode Config assigned */
+  OspIpConfig *ipcfg; /* what Mode Config assigned */
 
   /* quick mode and children */
   QuickMode qm;
@@ -225,17 +225,17 @@ struct OspSession {
   bool qm_pfs_fallback_tried;
 
   Dpd dpd;
-  gint64 last_rx;            /* when the gateway was last heard (IKE or ESP) */
+  gint64 last_rx; /* when the gateway was last heard (IKE or ESP) */
 
   Retransmit rt;
   /* What became of the gateway's answers while we wait: datagrams of this
    * session that failed a check are dropped (maybe forged), but a timeout
    * reports them rather than silence.  Cleared when an answer is accepted. */
-  char *rejected;            /* the sentence the timeout reports, NULL none */
-  int rejected_code;         /* its OspErrorCode */
-  uint8_t last_in_digest[20];   /* SHA-1 of the last accepted datagram */
-  GByteArray *last_reply;       /* our last answer, resent when its request comes again */
-  uint8_t reply_digest[20];     /* SHA-1 of the datagram last_reply answers */
+  char *rejected;             /* the sentence the timeout reports, NULL none */
+  int rejected_code;          /* its OspErrorCode */
+  uint8_t last_in_digest[20]; /* SHA-1 of the last accepted datagram */
+  GByteArray *last_reply;     /* our last answer, resent when its request comes again */
+  uint8_t reply_digest[20];   /* SHA-1 of the datagram last_reply answers */
   gint64 reply_sent;
 };
 
@@ -275,8 +275,7 @@ const char *osp_session_weak_settings(const OspProfile *p, bool uses_3des, bool 
  * 3.14, 3.15): sent once */
 void osp_session_send_notify(OspSession *s, uint8_t protocol, uint16_t type, const uint8_t *spi,
                              uint8_t spi_size, const uint8_t *data, size_t data_len);
-void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi,
-                             uint8_t spi_size);
+void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size);
 /* HDR*, HASH, ATTR(type, id, attrs) on a Transaction exchange: retransmitted
  * until answered when expect_answer, else kept as the answer to the
  * datagram being processed */
@@ -301,8 +300,16 @@ bool osp_phase1_silence(OspSession *s);
  * NAT-T).  md5_of: the text whose MD5 the first match_len bytes are, NULL
  * when the ID is no digest; a gateway's ID matches on match_len bytes. */
 typedef enum {
-  OSP_VID_XAUTH, OSP_VID_DPD, OSP_VID_UNITY, OSP_VID_NATT_RFC, OSP_VID_NATT_02, OSP_VID_NATT_02N,
-  OSP_VID_NATT_03, OSP_VID_NATT_00, OSP_VID_NATT_01, OSP_VID_N
+  OSP_VID_XAUTH,
+  OSP_VID_DPD,
+  OSP_VID_UNITY,
+  OSP_VID_NATT_RFC,
+  OSP_VID_NATT_02,
+  OSP_VID_NATT_02N,
+  OSP_VID_NATT_03,
+  OSP_VID_NATT_00,
+  OSP_VID_NATT_01,
+  OSP_VID_N
 } OspVendorIdKind;
 typedef struct {
   const char *name;
@@ -381,9 +388,8 @@ void osp_quick_clear(OspSession *s);
 
 /* ---- osp-quick-responder.c: quick mode the gateway starts (it rekeys) ---- */
 /* DONE: the IPsec SA is up */
-OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h,
-                                         const OspPayload *pl, size_t n,
-                                         const uint8_t next_iv[16]);
+OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
+                                         size_t n, const uint8_t next_iv[16]);
 void osp_quick_responder_clear(OspSession *s);
 
 /* ---- osp-info.c: informational exchanges ---- */

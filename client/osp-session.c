@@ -30,19 +30,14 @@ static OspState public_state(SessionState st)
   switch (st) {
   case S_IDLE:
   case S_WANT_GROUP_SECRET:
-  case S_AM1_SENT:
-    return OSP_STATE_CONNECTING;
+  case S_AM1_SENT: return OSP_STATE_CONNECTING;
   case S_XAUTH_WAIT:
   case S_XAUTH_SECRETS:
-  case S_XAUTH_REPLIED:
-    return OSP_STATE_AUTHENTICATING;
+  case S_XAUTH_REPLIED: return OSP_STATE_AUTHENTICATING;
   case S_CFG_SENT:
-  case S_QM1_SENT:
-    return OSP_STATE_CONFIGURING;
-  case S_ESTABLISHED:
-    return OSP_STATE_CONNECTED;
-  case S_CLOSED:
-    return OSP_STATE_DISCONNECTED;
+  case S_QM1_SENT: return OSP_STATE_CONFIGURING;
+  case S_ESTABLISHED: return OSP_STATE_CONNECTED;
+  case S_CLOSED: return OSP_STATE_DISCONNECTED;
   }
   return OSP_STATE_FAILED;
 }
@@ -77,29 +72,22 @@ void osp_session_enter(OspSession *s, SessionState next)
     s->ops->progress(s->user, pub_new);
   switch (next) {
   case S_IDLE:
-  case S_XAUTH_WAIT:    /* the gateway starts XAUTH */
-  case S_XAUTH_REPLIED: /* the gateway sends the STATUS */
-    return;
+  case S_XAUTH_WAIT: /* the gateway starts XAUTH */
+  case S_XAUTH_REPLIED: /* the gateway sends the STATUS */ return;
   case S_WANT_GROUP_SECRET:
     if (!s->profile->group_secret)
       ask_group_secret(s);
     else
       osp_session_enter(s, S_AM1_SENT);
     return;
-  case S_AM1_SENT:
-    osp_phase1_start(s);
-    return;
-  case S_XAUTH_SECRETS:
-    ask_xauth_secrets(s);
-    return;
+  case S_AM1_SENT: osp_phase1_start(s); return;
+  case S_XAUTH_SECRETS: ask_xauth_secrets(s); return;
   case S_CFG_SENT:
     /* Cisco gateways are asked (pull); the others send a SET (push) */
     if (s->profile->vendor == OSP_VENDOR_CISCO)
       osp_modecfg_start(s);
     return;
-  case S_QM1_SENT:
-    osp_quick_start(s, false);
-    return;
+  case S_QM1_SENT: osp_quick_start(s, false); return;
   case S_ESTABLISHED:
     /* the session carries traffic: the timers of an established session
      * start; a re-authentication says so */
@@ -109,9 +97,7 @@ void osp_session_enter(OspSession *s, SessionState next)
     if (s->params.reauth && s->ops->reauthenticated)
       s->ops->reauthenticated(s->user);
     return;
-  case S_CLOSED:
-    retransmit_clear(&s->rt);
-    return;
+  case S_CLOSED: retransmit_clear(&s->rt); return;
   }
 }
 
@@ -140,8 +126,7 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
 {
   switch (o) {
   case OSP_EXCH_NEED_MORE:
-  case OSP_EXCH_FAILED:
-    return;
+  case OSP_EXCH_FAILED: return;
   case OSP_EXCH_SENT:
     if (ex == EX_XAUTH)
       osp_session_enter(s, S_XAUTH_REPLIED);
@@ -152,17 +137,10 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
     else
       osp_session_enter(s, S_XAUTH_SECRETS);
     return;
-  case OSP_EXCH_RETRY:
-    osp_quick_start(s, false);
-    return;
-  case OSP_EXCH_NEW_CHILD:
-    start_rekey(s);
-    return;
-  case OSP_EXCH_IKE_GONE:
-    ike_gone(s);
-    return;
-  case OSP_EXCH_DONE:
-    break;
+  case OSP_EXCH_RETRY: osp_quick_start(s, false); return;
+  case OSP_EXCH_NEW_CHILD: start_rekey(s); return;
+  case OSP_EXCH_IKE_GONE: ike_gone(s); return;
+  case OSP_EXCH_DONE: break;
   }
   switch (ex) {
   case EX_PHASE1:
@@ -179,21 +157,16 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
     /* without XAUTH for this group: Mode Config as the gateway leads it */
     osp_session_enter(s, s->p1.xauth ? S_XAUTH_WAIT : S_CFG_SENT);
     return;
-  case EX_XAUTH:
-    osp_session_enter(s, S_CFG_SENT);
-    return;
+  case EX_XAUTH: osp_session_enter(s, S_CFG_SENT); return;
   case EX_MODECFG:
     /* negotiate the first IPsec SA, or, when this IKE SA replaces one,
      * take over its IPsec SAs instead (they live on) */
     osp_session_enter(s, s->params.reauth ? S_ESTABLISHED : S_QM1_SENT);
     return;
-  case EX_QUICK:
-    osp_session_enter(s, S_ESTABLISHED);
-    return;
+  case EX_QUICK: osp_session_enter(s, S_ESTABLISHED); return;
   case EX_QUICK_RESPONDER:
   case EX_INFO:
-  case EX_DPD:
-    return;
+  case EX_DPD: return;
   }
 }
 
@@ -376,8 +349,7 @@ void osp_session_send_notify(OspSession *s, uint8_t protocol, uint16_t type, con
   send_info(s, OSP_PL_NOTIFY, b);
 }
 
-void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi,
-                             uint8_t spi_size)
+void osp_session_send_delete(OspSession *s, uint8_t protocol, const uint8_t *spi, uint8_t spi_size)
 {
   g_autoptr(GByteArray) b = g_byte_array_new();
 
@@ -469,9 +441,7 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
     s->profile->group_secret = g_strdup(values[OSP_SECRET_GROUP_SECRET]);
     osp_session_enter(s, S_AM1_SENT);
     return;
-  case S_XAUTH_SECRETS:
-    next_step(s, EX_XAUTH, osp_xauth_secrets(s, values));
-    return;
+  case S_XAUTH_SECRETS: next_step(s, EX_XAUTH, osp_xauth_secrets(s, values)); return;
   case S_IDLE:
   case S_AM1_SENT:
   case S_XAUTH_WAIT:
@@ -479,8 +449,7 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
   case S_CFG_SENT:
   case S_QM1_SENT:
   case S_ESTABLISHED:
-  case S_CLOSED:
-    return;
+  case S_CLOSED: return;
   }
 }
 
@@ -526,16 +495,13 @@ int osp_session_error_from_notify(uint16_t type)
   case OSP_N_NO_PROPOSAL_CHOSEN:
   case OSP_N_BAD_PROPOSAL_SYNTAX:
   case OSP_N_INVALID_TRANSFORM_ID:
-  case OSP_N_ATTRIBUTES_NOT_SUPPORTED:
-    return OSP_ERROR_NO_PROPOSAL;
+  case OSP_N_ATTRIBUTES_NOT_SUPPORTED: return OSP_ERROR_NO_PROPOSAL;
   case OSP_N_AUTHENTICATION_FAILED:
   case OSP_N_INVALID_ID_INFORMATION:
   case OSP_N_INVALID_HASH_INFORMATION:
   case OSP_N_INVALID_KEY_INFORMATION:
-  case OSP_N_INVALID_SIGNATURE:
-    return OSP_ERROR_BAD_GROUP_SECRET;
-  default:
-    return OSP_ERROR_GATEWAY_REJECTED;
+  case OSP_N_INVALID_SIGNATURE: return OSP_ERROR_BAD_GROUP_SECRET;
+  default: return OSP_ERROR_GATEWAY_REJECTED;
   }
 }
 
@@ -593,14 +559,11 @@ static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 static OspExchOutcome refusal(OspSession *s, const OspNotify *nt)
 {
   switch (s->state) {
-  case S_QM1_SENT:
-    return osp_quick_refused(s, nt);
+  case S_QM1_SENT: return osp_quick_refused(s, nt);
   case S_XAUTH_WAIT:
   case S_XAUTH_SECRETS:
-  case S_XAUTH_REPLIED:
-    return osp_xauth_refused(s, nt);
-  case S_CFG_SENT:
-    return osp_modecfg_refused(s, nt);
+  case S_XAUTH_REPLIED: return osp_xauth_refused(s, nt);
+  case S_CFG_SENT: return osp_modecfg_refused(s, nt);
   case S_ESTABLISHED:
     if (s->qm.state == QM_MSG1_SENT)
       return osp_quick_refused(s, nt);
@@ -609,8 +572,7 @@ static OspExchOutcome refusal(OspSession *s, const OspNotify *nt)
   case S_IDLE:
   case S_WANT_GROUP_SECRET:
   case S_AM1_SENT:
-  case S_CLOSED:
-    return OSP_EXCH_NEED_MORE;
+  case S_CLOSED: return OSP_EXCH_NEED_MORE;
   }
   return OSP_EXCH_NEED_MORE;
 }
@@ -762,9 +724,7 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     else
       next_step(s, EX_QUICK_RESPONDER, osp_quick_responder_input(s, &h, pl, n, next_iv));
     return;
-  default:
-    g_debug("dropped exchange type %u", h.exchange);
-    return;
+  default: g_debug("dropped exchange type %u", h.exchange); return;
   }
 }
 
@@ -820,8 +780,7 @@ static void retransmit_timer(OspSession *s)
     retransmit_clear(&s->rt);
     /* a gateway that judged our identity has accepted the group */
     if (s->state == S_AM1_SENT &&
-        !(s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET) &&
-        osp_phase1_silence(s)) {
+        !(s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET) && osp_phase1_silence(s)) {
       say_retrying(s, _("No answer from %s; trying another Diffie-Hellman group"),
                    s->profile->gateway);
       return;

@@ -30,17 +30,17 @@ typedef struct OspSession OspSession;
 
 /* Keys and algorithms of one negotiated IPsec SA pair. */
 typedef struct {
-  uint32_t spi_in;    /* ours: the gateway sends with it (host order) */
-  uint32_t spi_out;   /* the gateway's: we send with it (host order) */
+  uint32_t spi_in;  /* ours: the gateway sends with it (host order) */
+  uint32_t spi_out; /* the gateway's: we send with it (host order) */
   OspEspEnc enc;
   unsigned key_bits;
   OspEspAuth auth;
   OspSecret *enc_key_in, *auth_key_in;
   OspSecret *enc_key_out, *auth_key_out;
-  uint32_t lifetime_s;    /* negotiated (after RESPONDER-LIFETIME) */
-  uint32_t lifetime_kb;   /* 0 = none */
-  bool udp_encap;         /* ESP in UDP 4500 (NAT-T) instead of IP protocol 50 */
-  int pfs_group;          /* 0 = none */
+  uint32_t lifetime_s;  /* negotiated (after RESPONDER-LIFETIME) */
+  uint32_t lifetime_kb; /* 0 = none */
+  bool udp_encap;       /* ESP in UDP 4500 (NAT-T) instead of IP protocol 50 */
+  int pfs_group;        /* 0 = none */
 } OspChildSa;
 
 typedef struct {
@@ -74,11 +74,11 @@ typedef struct {
 
 /* Parameters the I/O layer knows and the protocol needs. */
 typedef struct {
-  struct sockaddr_in local;   /* our address and IKE port as bound */
-  struct sockaddr_in peer;    /* the gateway, port 500 */
-  uint16_t natt_port;         /* our local NAT-T port (host order) */
-  int dh_group_hint;          /* a group that worked before with this profile, 0 = none */
-  bool reauth;                /* replaces a live IKE SA: no INITIAL-CONTACT */
+  struct sockaddr_in local; /* our address and IKE port as bound */
+  struct sockaddr_in peer;  /* the gateway, port 500 */
+  uint16_t natt_port;       /* our local NAT-T port (host order) */
+  int dh_group_hint;        /* a group that worked before with this profile, 0 = none */
+  bool reauth;              /* replaces a live IKE SA: no INITIAL-CONTACT */
 } OspSessionParams;
 
 /* The profile is copied.  Secrets missing from it are asked for through

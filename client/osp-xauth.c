@@ -15,9 +15,16 @@
 #include <string.h>
 
 enum {
-  X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_PASSCODE = 16523,
-  X_MESSAGE = 16524, X_CHALLENGE = 16525, X_DOMAIN = 16526, X_STATUS = 16527,
-  X_NEXT_PIN = 16528, X_ANSWER = 16529,
+  X_TYPE = 16520,
+  X_USER_NAME = 16521,
+  X_USER_PASSWORD = 16522,
+  X_PASSCODE = 16523,
+  X_MESSAGE = 16524,
+  X_CHALLENGE = 16525,
+  X_DOMAIN = 16526,
+  X_STATUS = 16527,
+  X_NEXT_PIN = 16528,
+  X_ANSWER = 16529,
 };
 
 void osp_xauth_clear(OspSession *s)
@@ -35,8 +42,7 @@ static const char *xauth_value(const OspSession *s, uint16_t t,
   const OspProfile *p = s->profile;
 
   switch (t) {
-  case X_USER_NAME:
-    return values[OSP_SECRET_USERNAME] ? values[OSP_SECRET_USERNAME] : p->username;
+  case X_USER_NAME: return values[OSP_SECRET_USERNAME] ? values[OSP_SECRET_USERNAME] : p->username;
   case X_USER_PASSWORD:
     return values[OSP_SECRET_PASSWORD] ? values[OSP_SECRET_PASSWORD] : p->password;
   case X_PASSCODE: return values[OSP_SECRET_PASSCODE];
@@ -128,7 +134,8 @@ static OspExchOutcome xauth_request(OspSession *s, const OspIsakmpHdr *h, const 
       osp_attr_uint(&a, &v);
       if (v != 0 && v != 2) { /* generic and OTP are answered alike */
         osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED,
-                         _("The gateway asks for XAUTH type %u, which Osprey does not support."), v);
+                         _("The gateway asks for XAUTH type %u, which Osprey does not support."),
+                         v);
         return OSP_EXCH_FAILED;
       }
       break;
@@ -148,10 +155,8 @@ static OspExchOutcome xauth_request(OspSession *s, const OspIsakmpHdr *h, const 
       g_free(message);
       message = osp_session_attr_text(&a);
       continue;
-    case X_DOMAIN:
-      break;
-    default:
-      continue;
+    case X_DOMAIN: break;
+    default: continue;
     }
     g_byte_array_append(s->xauth.attrs, t, 2);
   }
@@ -180,7 +185,6 @@ static OspExchOutcome xauth_status(OspSession *s, const OspIsakmpHdr *h, const O
   g_debug("xauth: accepted");
   return OSP_EXCH_DONE;
 }
-
 
 static bool has_attr(const OspCfg *cfg, uint16_t type, uint32_t *ret)
 {

@@ -80,8 +80,8 @@ static void rewrite(OspEventLog *log)
 
   for (GList *l = log->events.head; l; l = l->next)
     append_line(s, l->data);
-  if (!g_file_set_contents_full(log->path, s->str, (gssize)s->len,
-                                G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+  if (!g_file_set_contents_full(log->path, s->str, (gssize)s->len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                0600, &error))
     g_debug("event log %s: %s", log->path, error->message);
   log->lines = g_queue_get_length(&log->events);
 }

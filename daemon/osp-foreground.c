@@ -24,8 +24,8 @@ static const GOptionEntry vpnc_entries[] = {
     N_("vpnc's: the local IKE port (the profile's Local Port; 0 picks a free one)"), N_("PORT") },
   { "script", 0, 0, G_OPTION_ARG_STRING, &vpnc_script,
     N_("vpnc's: the network script instead of the profile's Script"), N_("COMMAND") },
-  { "debug", 0, 0, G_OPTION_ARG_INT, &vpnc_debug,
-    N_("vpnc's: 0 quiet, 1 as -v, 2 and more as -vv"), N_("LEVEL") },
+  { "debug", 0, 0, G_OPTION_ARG_INT, &vpnc_debug, N_("vpnc's: 0 quiet, 1 as -v, 2 and more as -vv"),
+    N_("LEVEL") },
   { "pid-file", 0, 0, G_OPTION_ARG_FILENAME, &vpnc_pid_file,
     N_("vpnc's: write the process id to FILE while connected or connecting"), N_("FILE") },
   { "non-inter", 0, 0, G_OPTION_ARG_NONE, &vpnc_non_inter,
@@ -37,9 +37,8 @@ static const GOptionEntry vpnc_entries[] = {
 
 GOptionGroup *osp_foreground_vpnc_options(void)
 {
-  GOptionGroup *group =
-      g_option_group_new("vpnc", _("vpnc's options, with --foreground:"),
-                         _("Show the vpnc options of --foreground"), NULL, NULL);
+  GOptionGroup *group = g_option_group_new("vpnc", _("vpnc's options, with --foreground:"),
+                                           _("Show the vpnc options of --foreground"), NULL, NULL);
 
   g_option_group_set_translation_domain(group, GETTEXT_PACKAGE);
   g_option_group_add_entries(group, vpnc_entries);
@@ -174,8 +173,8 @@ static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer d
     if (kind == OSP_SECRET_PASSWORD && fg->profile->password_helper && !req->retry)
       values[kind] = run_password_helper(fg->profile->password_helper);
     if (!values[kind] && (!vpnc_non_inter || fg->password_stdin))
-      values[kind] = read_secret(kind_prompt(kind), fg->password_stdin,
-                                 kind != OSP_SECRET_USERNAME);
+      values[kind] =
+          read_secret(kind_prompt(kind), fg->password_stdin, kind != OSP_SECRET_USERNAME);
     if (!values[kind]) {
       say(fg, 0, _("%sno answer (use a terminal or --password-stdin)"), kind_prompt(kind));
       for (k = 0; k < OSP_SECRET_N_KINDS; k++)
@@ -249,8 +248,7 @@ static void on_state(OspConnection *c, OspState old, OspState state, const GErro
   case OSP_STATE_AUTHENTICATING:
   case OSP_STATE_CONFIGURING:
   case OSP_STATE_CONNECTED:
-  case OSP_STATE_DISCONNECTING:
-    return;
+  case OSP_STATE_DISCONNECTING: return;
   }
 }
 

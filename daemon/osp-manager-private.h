@@ -8,13 +8,13 @@
  */
 #pragma once
 
-#include "osp-manager.h"
 #include "osp-agent.h"
 #include "osp-authz.h"
 #include "osp-config.h"
 #include "osp-dbus-connection.h"
 #include "osp-dbus-generated.h"
 #include "osp-error.h"
+#include "osp-manager.h"
 #include "osp-profile-store.h"
 #include "osp-profile.h"
 #include "osp-route-conflict.h"
@@ -73,8 +73,7 @@ typedef void (*AuthorizedFunc)(OspManager *m, GDBusMethodInvocation *inv, guint3
   g_dbus_method_invocation_return_error((inv), OSP_DAEMON_ERROR, \
                                         OSP_DAEMON_ERROR_INVALID_ARGUMENTS, __VA_ARGS__)
 void osp_manager_return_error(GDBusMethodInvocation *inv, const GError *error);
-void osp_manager_return_parse_error(GDBusMethodInvocation *inv, GError *error,
-                                    GPtrArray *warnings);
+void osp_manager_return_parse_error(GDBusMethodInvocation *inv, GError *error, GPtrArray *warnings);
 
 /* Profile objects (osp-manager-profiles.c) */
 ProfileEntry *osp_manager_lookup_profile(OspManager *m, GDBusMethodInvocation *inv,

@@ -314,4 +314,3 @@ static gboolean handle_profile_export(OspDBusProfile *iface, GDBusMethodInvocati
   osp_dbus_profile_complete_export(iface, inv, text ? text : "");
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
-

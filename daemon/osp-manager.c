@@ -13,7 +13,6 @@
 
 /* ---- state -------------------------------------------------------------- */
 
-
 static void profile_entry_free(ProfileEntry *e)
 {
   if (e->object) {
@@ -168,7 +167,6 @@ static char *make_logs_dir(const char *state_dir)
 
 /* ---- authorization plumbing --------------------------------------------- */
 
-
 typedef struct {
   OspManager *m;
   GDBusMethodInvocation *inv;
@@ -194,7 +192,7 @@ static void auth_done(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 void osp_manager_authorize(OspManager *m, GDBusMethodInvocation *inv, OspAuthzAction action,
-                      AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
+                           AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
 {
   AuthCall *c = g_new0(AuthCall, 1);
 
@@ -233,7 +231,7 @@ static void root_commands_step(OspManager *m, GDBusMethodInvocation *inv, guint3
 }
 
 void osp_manager_authorize_modify(OspManager *m, GDBusMethodInvocation *inv, gboolean root_commands,
-                             AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
+                                  AuthorizedFunc func, gpointer data, GDestroyNotify free_data)
 {
   RootCommandsStep *t;
 
@@ -399,7 +397,7 @@ static void conn_handle_disconnect(OspExportedConnection *ec, GDBusMethodInvocat
   OspManager *m = user_data;
 
   osp_manager_authorize(m, inv, OSP_AUTHZ_NONE, disconnect_identified,
-            g_strdup(osp_exported_connection_get_path(ec)), g_free);
+                        g_strdup(osp_exported_connection_get_path(ec)), g_free);
 }
 
 static guint count_active(OspManager *m)
@@ -418,8 +416,8 @@ static guint count_active(OspManager *m)
 /* Common end of Profile.Connect and Manager.ConnectConfig.  Takes
  * `profile` and the options. */
 void osp_manager_start_connection(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                             const char *name, const char *profile_path, OspProfile *profile,
-                             OspConnectOptions *options)
+                                  const char *name, const char *profile_path, OspProfile *profile,
+                                  OspConnectOptions *options)
 {
   g_autoptr(OspProfile) p = profile;
   g_autoptr(GError) error = NULL;
@@ -1020,4 +1018,3 @@ void osp_manager_free(OspManager *m)
   g_clear_object(&m->bus);
   g_free(m);
 }
-

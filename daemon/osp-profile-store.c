@@ -1,19 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * ospreyd — profile keyfiles and the root-only secrets store. */
 #include "osp-profile-store.h"
-#include "osp-dbus-settings.h"
 #include "osp-common.h"
+#include "osp-dbus-settings.h"
 #include "osp-error.h"
 #include "osp-manager.h"
 
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <glib/gstdio.h>
+#include <openssl/crypto.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #define SECRETS_GROUP "secrets"
-
 
 struct OspProfileStore {
   char *dir;

@@ -7,10 +7,10 @@
 #include "osp-log.h"
 #include "osp-manager.h"
 
+#include <errno.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -92,13 +92,13 @@ static void on_name_lost(GDBusConnection *bus, const char *name, gpointer user_d
  * it is of type system, so then compare with the well-known system bus. */
 static gboolean is_system_bus(GDBusConnection *bus, gboolean activated)
 {
-  g_autoptr(GDBusConnection) system =
-      activated ? g_dbus_connection_new_for_address_sync(
-                      "unix:path=/var/run/dbus/system_bus_socket",
-                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                      NULL, NULL, NULL)
-                : g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, NULL);
+  g_autoptr(GDBusConnection) system = activated
+                                          ? g_dbus_connection_new_for_address_sync(
+                                                "unix:path=/var/run/dbus/system_bus_socket",
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, NULL)
+                                          : g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, NULL);
   g_autoptr(GVariant) a = NULL, b = NULL;
   const char *ida, *idb;
 
@@ -138,10 +138,8 @@ int main(int argc, char **argv)
       N_("With --foreground: reconnect after the tunnel is lost instead of exiting"), NULL },
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, on_verbose,
       N_("Log more (repeat for the engine's debug messages)"), NULL },
-    { "profiles-dir", 0, 0, G_OPTION_ARG_FILENAME, &profiles_dir,
-      NULL /* set below */, N_("DIR") },
-    { "secrets-dir", 0, 0, G_OPTION_ARG_FILENAME, &secrets_dir,
-      NULL /* set below */, N_("DIR") },
+    { "profiles-dir", 0, 0, G_OPTION_ARG_FILENAME, &profiles_dir, NULL /* set below */, N_("DIR") },
+    { "secrets-dir", 0, 0, G_OPTION_ARG_FILENAME, &secrets_dir, NULL /* set below */, N_("DIR") },
     { "session-bus", 0, 0, G_OPTION_ARG_NONE, &session_bus, N_("Serve on the session bus (tests)"),
       NULL },
     { "bus-address", 0, 0, G_OPTION_ARG_STRING, &bus_address,
@@ -171,10 +169,10 @@ int main(int argc, char **argv)
   textdomain(GETTEXT_PACKAGE);
 
   /* descriptions with the build's paths: translated here, after setlocale */
-  profiles_help = g_strdup_printf(_("Profiles directory (default %s)"),
-                                  OSP_SYSCONFDIR "/osprey/profiles");
-  secrets_help = g_strdup_printf(_("Root-only secrets store (default %s)"),
-                                 OSP_SYSCONFDIR "/osprey/secrets");
+  profiles_help =
+      g_strdup_printf(_("Profiles directory (default %s)"), OSP_SYSCONFDIR "/osprey/profiles");
+  secrets_help =
+      g_strdup_printf(_("Root-only secrets store (default %s)"), OSP_SYSCONFDIR "/osprey/secrets");
   for (size_t i = 0; entries[i].long_name; i++) {
     if (strcmp(entries[i].long_name, "profiles-dir") == 0)
       entries[i].description = profiles_help;
@@ -213,7 +211,8 @@ int main(int argc, char **argv)
     return osp_foreground_run(config_path, verbosity, password_stdin, reconnect);
   }
   if (password_stdin || reconnect || osp_foreground_vpnc_options_given()) {
-    g_printerr("ospreyd: %s\n", _("--password-stdin, --reconnect and vpnc's options only apply to --foreground"));
+    g_printerr("ospreyd: %s\n",
+               _("--password-stdin, --reconnect and vpnc's options only apply to --foreground"));
     return 2;
   }
   osp_log_setup();

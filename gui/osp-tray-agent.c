@@ -51,7 +51,14 @@ static const SecretSchema *secret_schema(void)
         { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
         { NULL, 0 },
     },
-    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    0,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
   };
   return &schema;
 }
@@ -420,7 +427,8 @@ static gboolean on_get_secrets(OspDBusAgent *skeleton, GDBusMethodInvocation *in
   r->username = g_strdup(username);
   r->inv = inv;
   r->cancellable = g_cancellable_new();
-  r->found = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)secret_password_free);
+  r->found =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)secret_password_free);
   g_hash_table_insert(a->requests, r->connection, r);
   if (r->retry) {
     /* rejected: what the keyring gave is wrong; ask, and keep it no more */

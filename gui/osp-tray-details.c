@@ -63,8 +63,8 @@ static void set_field_take(OspTrayDetails *d, const char *id, char *value)
 static char *strv_of(GVariant *ip, const char *key)
 {
   g_autofree const char **v = NULL;
-  g_autoptr(GVariant) value = ip ? g_variant_lookup_value(ip, key, G_VARIANT_TYPE_STRING_ARRAY)
-                                 : NULL;
+  g_autoptr(GVariant) value =
+      ip ? g_variant_lookup_value(ip, key, G_VARIANT_TYPE_STRING_ARRAY) : NULL;
   g_autofree char *joined = NULL;
 
   if (!value)
@@ -134,8 +134,8 @@ static const char *crypto_string(GVariant *crypto, const char *key)
 }
 
 /* "AES-256, SHA2-256, MODP-2048, 7 h 59 min left" */
-static char *sa_text(GVariant *crypto, const char *cipher, const char *integrity,
-                     const char *group, const char *expires_key)
+static char *sa_text(GVariant *crypto, const char *cipher, const char *integrity, const char *group,
+                     const char *expires_key)
 {
   g_autofree char *left = NULL;
   gint64 at = 0;
@@ -161,8 +161,9 @@ static void fill_crypto(OspTrayDetails *d, GVariant *crypto)
   guint32 spi_in = 0, spi_out = 0;
   gboolean natt = FALSE;
 
-  set_field_take(d, "ike", sa_text(crypto, "ike-cipher", "ike-integrity",
-                                   crypto_string(crypto, "ike-dh-group"), "ike-expires"));
+  set_field_take(d, "ike",
+                 sa_text(crypto, "ike-cipher", "ike-integrity",
+                         crypto_string(crypto, "ike-dh-group"), "ike-expires"));
   if (crypto && g_variant_lookup(crypto, "nat-t", "b", &natt))
     set_field(d, "natt", natt ? _("yes, UDP 4500") : _("no"));
   else
@@ -189,8 +190,8 @@ static void fill(OspTray *t, OspDBusConnection *c)
   gboolean full = FALSE;
 
   if (c && osp_dbus_connection_get_since(c) > 0) {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local(osp_dbus_connection_get_since(c) /
-                                                              G_USEC_PER_SEC);
+    g_autoptr(GDateTime) dt =
+        g_date_time_new_from_unix_local(osp_dbus_connection_get_since(c) / G_USEC_PER_SEC);
     g_autofree char *age = osp_tray_age_text(osp_dbus_connection_get_since(c), g_get_real_time());
     g_autofree char *when = g_date_time_format(dt, "%x %X");
 
@@ -200,9 +201,10 @@ static void fill(OspTray *t, OspDBusConnection *c)
   if (c) {
     const char *sentence = osp_tray_reason_sentence(osp_dbus_connection_get_state_reason(c));
 
-    state = sentence ? g_strdup_printf("%s: %s", osp_tray_state_text(osp_dbus_connection_get_state(c)),
-                                       sentence)
-                     : g_strdup(osp_tray_state_text(osp_dbus_connection_get_state(c)));
+    state = sentence
+                ? g_strdup_printf("%s: %s", osp_tray_state_text(osp_dbus_connection_get_state(c)),
+                                  sentence)
+                : g_strdup(osp_tray_state_text(osp_dbus_connection_get_state(c)));
   } else {
     state = g_strdup(osp_tray_state_text("disconnected"));
   }

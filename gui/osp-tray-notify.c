@@ -26,8 +26,8 @@ static char *reason_of(OspDBusConnection *c)
   return osp_tray_plain_text(osp_dbus_connection_get_state_message(c), TRUE);
 }
 
-static void send(OspTray *t, const char *name, const char *title, const char *body,
-                 gboolean retry, const char *icon)
+static void send(OspTray *t, const char *name, const char *title, const char *body, gboolean retry,
+                 const char *icon)
 {
   g_autoptr(GNotification) n = g_notification_new(title);
   g_autoptr(GIcon) gicon = g_themed_icon_new(icon);

@@ -11,10 +11,10 @@
 
 typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE } FieldKind;
 
-static const char *const dh_choices[] = { "auto", "dh1", "dh2", "dh5", "dh14", "dh15", "dh16",
-                                          "dh19", "dh20", "dh21", NULL };
-static const char *const pfs_choices[] = { "server", "nopfs", "dh1", "dh2", "dh5", "dh14",
-                                           "dh15", "dh16", "dh19", "dh20", "dh21", NULL };
+static const char *const dh_choices[] = { "auto", "dh1",  "dh2",  "dh5",  "dh14", "dh15",
+                                          "dh16", "dh19", "dh20", "dh21", NULL };
+static const char *const pfs_choices[] = { "server", "nopfs", "dh1",  "dh2",  "dh5",  "dh14",
+                                           "dh15",   "dh16",  "dh19", "dh20", "dh21", NULL };
 static const char *const natt_choices[] = { "natt", "none", "force-natt", "cisco-udp", NULL };
 static const char *const vendor_choices[] = { "cisco", "netscreen", "fortigate", NULL };
 
@@ -88,15 +88,9 @@ static GtkWidget *field_widget(guint i)
   GtkWidget *w = NULL;
 
   switch (fields[i].kind) {
-  case F_TEXT:
-    w = gtk_entry_new();
-    break;
-  case F_BOOL:
-    w = gtk_check_button_new_with_label(_(fields[i].label));
-    break;
-  case F_UINT:
-    w = gtk_spin_button_new_with_range(0, 86400, 1);
-    break;
+  case F_TEXT: w = gtk_entry_new(); break;
+  case F_BOOL: w = gtk_check_button_new_with_label(_(fields[i].label)); break;
+  case F_UINT: w = gtk_spin_button_new_with_range(0, 86400, 1); break;
   case F_CHOICE:
     w = gtk_combo_box_text_new();
     for (const char *const *c = fields[i].choices; *c; c++)
@@ -120,15 +114,14 @@ static void field_set(Editor *e, guint i, GVariant *settings)
                                          : "");
     break;
   case F_BOOL:
-    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(w), v && g_variant_is_of_type(
-                                                              v, G_VARIANT_TYPE_BOOLEAN) &&
-                                                          g_variant_get_boolean(v));
+    gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(w),
+                                 v && g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN) &&
+                                     g_variant_get_boolean(v));
     break;
   case F_UINT:
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(w),
-                              v && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)
-                                  ? g_variant_get_uint32(v)
-                                  : 0);
+    gtk_spin_button_set_value(
+        GTK_SPIN_BUTTON(w),
+        v && g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32) ? g_variant_get_uint32(v) : 0);
     break;
   case F_CHOICE:
     if (!v || !g_variant_is_of_type(v, G_VARIANT_TYPE_STRING) ||
@@ -145,12 +138,9 @@ static GVariant *field_get(Editor *e, guint i)
   const char *s;
 
   switch (fields[i].kind) {
-  case F_TEXT:
-    s = gtk_entry_get_text(GTK_ENTRY(w));
-    return *s ? g_variant_new_string(s) : NULL;
+  case F_TEXT: s = gtk_entry_get_text(GTK_ENTRY(w)); return *s ? g_variant_new_string(s) : NULL;
   case F_BOOL:
-    return gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? g_variant_new_boolean(TRUE)
-                                                               : NULL;
+    return gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? g_variant_new_boolean(TRUE) : NULL;
   case F_UINT:
     gtk_spin_button_update(GTK_SPIN_BUTTON(w));
     return gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(w))
@@ -256,8 +246,7 @@ static GVariant *form_secrets(Editor *e)
     if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(e->secret_ask[i]))) {
       if (e->secret_kept[i])
         g_variant_builder_add(&b, "{ss}", secrets[i].kind, ""); /* forget what is stored */
-    }
-    else if (*value)
+    } else if (*value)
       g_variant_builder_add(&b, "{ss}", secrets[i].kind, value);
   }
   return g_variant_builder_end(&b);

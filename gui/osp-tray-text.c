@@ -10,9 +10,9 @@ static const struct {
   const char *state;
   const char *text;
 } states[] = {
-  { "disconnected", N_("Disconnected") },   { "connecting", N_("Connecting…") },
-  { "authenticating", N_("Logging in…") },  { "configuring", N_("Configuring…") },
-  { "connected", N_("Connected") },         { "reconnecting", N_("Reconnecting…") },
+  { "disconnected", N_("Disconnected") },    { "connecting", N_("Connecting…") },
+  { "authenticating", N_("Logging in…") },   { "configuring", N_("Configuring…") },
+  { "connected", N_("Connected") },          { "reconnecting", N_("Reconnecting…") },
   { "disconnecting", N_("Disconnecting…") }, { "failed", N_("Failed") },
 };
 

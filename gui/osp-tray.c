@@ -179,8 +179,7 @@ static void update_row(OspTray *t, OspTrayRow *row, OspDBusProfile *p)
   g_autofree char *status = NULL, *action = NULL;
 
   if (c && strcmp(state, "connected") == 0) {
-    g_autofree char *age =
-        osp_tray_age_text(osp_dbus_connection_get_since(c), g_get_real_time());
+    g_autofree char *age = osp_tray_age_text(osp_dbus_connection_get_since(c), g_get_real_time());
 
     /* TRANSLATORS: profile name, state, how long it has been up */
     status = g_strdup_printf(_("%s: %s, %s"), name, osp_tray_state_text(state), age);
@@ -230,8 +229,9 @@ static void sync_rows(OspTray *t, GPtrArray *profiles)
     }
   }
   for (guint i = 0; i < profiles->len; i++)
-    update_row(t, g_hash_table_lookup(t->rows, g_dbus_proxy_get_object_path(
-                                                   G_DBUS_PROXY(profiles->pdata[i]))),
+    update_row(t,
+               g_hash_table_lookup(t->rows,
+                                   g_dbus_proxy_get_object_path(G_DBUS_PROXY(profiles->pdata[i]))),
                profiles->pdata[i]);
 }
 
@@ -278,9 +278,9 @@ static void set_icon(OspTray *t, const char *icon, const char *tooltip)
   if (t->indicator) {
     app_indicator_set_icon_full(APP_INDICATOR(t->indicator), icon, tooltip);
     app_indicator_set_title(APP_INDICATOR(t->indicator), tooltip);
-    app_indicator_set_status(APP_INDICATOR(t->indicator),
-                             strcmp(icon, "osprey-error") == 0 ? APP_INDICATOR_STATUS_ATTENTION
-                                                               : APP_INDICATOR_STATUS_ACTIVE);
+    app_indicator_set_status(APP_INDICATOR(t->indicator), strcmp(icon, "osprey-error") == 0
+                                                              ? APP_INDICATOR_STATUS_ATTENTION
+                                                              : APP_INDICATOR_STATUS_ACTIVE);
   } else {
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     gtk_status_icon_set_from_icon_name(GTK_STATUS_ICON(t->status_icon), icon);
@@ -572,9 +572,9 @@ static gboolean follow_daemon(OspTray *t, GError **error)
                    t);
   g_signal_connect(t->om, "notify::name-owner", G_CALLBACK(on_name_owner), t);
   /* its Profiles property gives their order */
-  t->manager = osp_dbus_manager_proxy_new_sync(t->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                               OSP_TRAY_BUS_NAME, OSP_TRAY_MANAGER_PATH, NULL,
-                                               error);
+  t->manager =
+      osp_dbus_manager_proxy_new_sync(t->bus, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                      OSP_TRAY_BUS_NAME, OSP_TRAY_MANAGER_PATH, NULL, error);
   if (!t->manager)
     return FALSE;
   g_signal_connect_swapped(t->manager, "notify::profiles", G_CALLBACK(osp_tray_queue_refresh), t);

@@ -20,6 +20,7 @@ deps_build=(
   scdoc bash-completion          # man pages, the completion's install dir and test
   clang libclang-rt-14-dev       # fuzz targets, sanitizers
   gcovr                          # scripts/coverage.sh: line coverage of client/
+  clang-format                   # tests/unit/format-check.sh: the C style
   libnm-dev libgtk-4-dev libnma-dev libnma-gtk4-dev  # nm-osprey-service (-Dnm), its editors
   libgtk-3-dev libayatana-appindicator3-dev libsecret-1-dev   # gui/ osprey-tray
 )

@@ -548,8 +548,10 @@ static void nm_osprey_plugin_class_init(NMOspreyPluginClass *klass)
 static void print_keys(void)
 {
   static const char *const types[] = {
-    [NM_OSPREY_TYPE_STRING] = "vpn.data", [NM_OSPREY_TYPE_BOOLEAN] = "vpn.data, yes/no",
-    [NM_OSPREY_TYPE_IGNORED] = "vpn.data, ignored", [NM_OSPREY_TYPE_SECRET] = "vpn.secrets",
+    [NM_OSPREY_TYPE_STRING] = "vpn.data",
+    [NM_OSPREY_TYPE_BOOLEAN] = "vpn.data, yes/no",
+    [NM_OSPREY_TYPE_IGNORED] = "vpn.data, ignored",
+    [NM_OSPREY_TYPE_SECRET] = "vpn.secrets",
   };
 
   g_print("| Key | Where | NetworkManager-vpnc | Meaning |\n| --- | --- | --- | --- |\n");

@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 {
   gint packets = 0, size = 1400;
   GOptionEntry entries[] = {
-    { "packets", 'n', 0, G_OPTION_ARG_INT, &packets, "Packets per measurement (default: ~0.5 s worth)", "N" },
+    { "packets", 'n', 0, G_OPTION_ARG_INT, &packets,
+      "Packets per measurement (default: ~0.5 s worth)", "N" },
     { "size", 's', 0, G_OPTION_ARG_INT, &size, "Inner packet size in bytes (1400)", "BYTES" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -155,7 +156,8 @@ int main(int argc, char **argv)
   }
 
   printf("inner packets of %d bytes; MB/s of inner payload per wall-clock second and\n"
-         "per CPU second; ns = CPU time per packet; dec = (enc+dec) - enc\n\n", size);
+         "per CPU second; ns = CPU time per packet; dec = (enc+dec) - enc\n\n",
+         size);
   printf("%-32s %8s %9s %9s %8s %9s %9s %8s %8s\n", "suite", "packets", "enc MB/s", "enc/cpu",
          "enc ns", "e+d MB/s", "e+d/cpu", "e+d ns", "dec ns");
   for (i = 0; i < G_N_ELEMENTS(suites); i++)

@@ -202,8 +202,8 @@ static gboolean step_authenticate(gpointer data)
 
   c->step_id = 0;
   if (strcmp(gw, "192.0.2.66") == 0 && c->tries < 2) {
-    g_autofree char *text = g_strdup_printf("No answer from %s yet; sending again (try %u of 3)",
-                                            gw, ++c->tries + 1);
+    g_autofree char *text =
+        g_strdup_printf("No answer from %s yet; sending again (try %u of 3)", gw, ++c->tries + 1);
 
     if (c->cb.notice)
       c->cb.notice(c, text, c->user);

@@ -188,8 +188,7 @@ static void make_hash(OspSession *s, uint8_t exchange, uint32_t msgid, uint8_t f
 
   if (exchange == OSP_EXCH_QUICK && s->qm.state == QM_MSG1_SENT && msgid == s->qm.msgid) {
     /* HASH(2) = prf(SKEYID_a, M-ID | Ni_b | SA | Nr [| KE] [| IDci | IDcr]) */
-    CHECK(osp_ike_sa_hash_msgid(s->ike, msgid, chain, rest, s->qm.ni, sizeof(s->qm.ni), out) ==
-          0);
+    CHECK(osp_ike_sa_hash_msgid(s->ike, msgid, chain, rest, s->qm.ni, sizeof(s->qm.ni), out) == 0);
   } else if (exchange == OSP_EXCH_QUICK && s->pqm.state == PQM_MSG2_SENT && msgid == s->pqm.msgid) {
     /* HASH(3) */
     CHECK(osp_ike_sa_hash3(s->ike, msgid, OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),

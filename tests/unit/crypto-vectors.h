@@ -14,16 +14,9 @@ typedef struct {
 } CryptoHashVec;
 
 static const CryptoHashVec crypto_hash_vecs[] = {
-  { OSP_HASH_MD5,
-    "6b6579",
-    "616263",
-    "900150983cd24fb0d6963f7d28e17f72",
+  { OSP_HASH_MD5, "6b6579", "616263", "900150983cd24fb0d6963f7d28e17f72",
     "d2fe98063f876b03193afb49b4979591" },
-  { OSP_HASH_MD5,
-    "",
-    "",
-    "d41d8cd98f00b204e9800998ecf8427e",
-    "74e6f7298a9c2d168935f58c001bad88" },
+  { OSP_HASH_MD5, "", "", "d41d8cd98f00b204e9800998ecf8427e", "74e6f7298a9c2d168935f58c001bad88" },
   { OSP_HASH_MD5,
     "f0f3cf58c85f911cbea4ab2b8008caf1f24076839e131f9b60a72cbc369338fe"
     "793207bbc675548f7c8558cecc98d4e274bbc590b4bdded42273776cb1f7efc2"
@@ -37,23 +30,14 @@ static const CryptoHashVec crypto_hash_vecs[] = {
     "221bc2dff17418f6d0637e31cf49b7ce79f735728f6f5c9f90d06fae3cbc34d5"
     "2c2dfeb44af514bff330cc029caf316f1e7862fd724c818c0a46c927f7002ac6"
     "a4c6efeeb7b21f96",
-    "722f854d3286aa2a68d43d4878800112",
-    "4e59a32b2760d63fac09963da34e9ed8" },
-  { OSP_HASH_MD5,
-    "3d972f4e362f20fbe5c03a61b8841d209fc62d",
+    "722f854d3286aa2a68d43d4878800112", "4e59a32b2760d63fac09963da34e9ed8" },
+  { OSP_HASH_MD5, "3d972f4e362f20fbe5c03a61b8841d209fc62d",
     "10af93697f4ca21c9b77b4a018642433dcd899002834b669765696ee560488be"
     "0cfb9f1d",
-    "c904ab06e482822e78bfe957ddf6484c",
-    "4b19c62dd366d529655cc1255bdf2e27" },
-  { OSP_HASH_SHA1,
-    "6b6579",
-    "616263",
-    "a9993e364706816aba3e25717850c26c9cd0d89d",
+    "c904ab06e482822e78bfe957ddf6484c", "4b19c62dd366d529655cc1255bdf2e27" },
+  { OSP_HASH_SHA1, "6b6579", "616263", "a9993e364706816aba3e25717850c26c9cd0d89d",
     "4fd0b215276ef12f2b3e4c8ecac2811498b656fc" },
-  { OSP_HASH_SHA1,
-    "",
-    "",
-    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+  { OSP_HASH_SHA1, "", "", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
     "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d" },
   { OSP_HASH_SHA1,
     "f0f3cf58c85f911cbea4ab2b8008caf1f24076839e131f9b60a72cbc369338fe"
@@ -68,23 +52,15 @@ static const CryptoHashVec crypto_hash_vecs[] = {
     "221bc2dff17418f6d0637e31cf49b7ce79f735728f6f5c9f90d06fae3cbc34d5"
     "2c2dfeb44af514bff330cc029caf316f1e7862fd724c818c0a46c927f7002ac6"
     "a4c6efeeb7b21f96",
-    "077b0bcb997724195fe0486d751b39315bd310fb",
-    "8f0eda43fe0998627a31aff7d1ed1a0f8fa1c4b4" },
-  { OSP_HASH_SHA1,
-    "3d972f4e362f20fbe5c03a61b8841d209fc62d",
+    "077b0bcb997724195fe0486d751b39315bd310fb", "8f0eda43fe0998627a31aff7d1ed1a0f8fa1c4b4" },
+  { OSP_HASH_SHA1, "3d972f4e362f20fbe5c03a61b8841d209fc62d",
     "10af93697f4ca21c9b77b4a018642433dcd899002834b669765696ee560488be"
     "0cfb9f1d",
-    "bab8ca9af4800b6ecccf1857b294d473315f3a12",
-    "97bdcb162896604c296bb6c816f02ff883c294ab" },
-  { OSP_HASH_SHA256,
-    "6b6579",
-    "616263",
+    "bab8ca9af4800b6ecccf1857b294d473315f3a12", "97bdcb162896604c296bb6c816f02ff883c294ab" },
+  { OSP_HASH_SHA256, "6b6579", "616263",
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     "9c196e32dc0175f86f4b1cb89289d6619de6bee699e4c378e68309ed97a1a6ab" },
-  { OSP_HASH_SHA256,
-    "",
-    "",
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  { OSP_HASH_SHA256, "", "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad" },
   { OSP_HASH_SHA256,
     "f0f3cf58c85f911cbea4ab2b8008caf1f24076839e131f9b60a72cbc369338fe"
@@ -101,22 +77,17 @@ static const CryptoHashVec crypto_hash_vecs[] = {
     "a4c6efeeb7b21f96",
     "1c4a38f6bf5d4e1e98858e3672f219130b03fd94426696677846c2e24cf27ee6",
     "5d4174ba7a8c836cba2edc2b65a382e0b8a436cefc439a40909041c698a9dfd3" },
-  { OSP_HASH_SHA256,
-    "3d972f4e362f20fbe5c03a61b8841d209fc62d",
+  { OSP_HASH_SHA256, "3d972f4e362f20fbe5c03a61b8841d209fc62d",
     "10af93697f4ca21c9b77b4a018642433dcd899002834b669765696ee560488be"
     "0cfb9f1d",
     "62ed1ffa724956754a58b8e58240358bd0d4899aecaad6c7993907c948a1a325",
     "5f670db330a370690f950f47dda7f470173b36a7ebf1ae786f50bfe4b7af9b98" },
-  { OSP_HASH_SHA384,
-    "6b6579",
-    "616263",
+  { OSP_HASH_SHA384, "6b6579", "616263",
     "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
     "8086072ba1e7cc2358baeca134c825a7",
     "30ddb9c8f347cffbfb44e519d814f074cf4047a55d6f563324f1c6a33920e5ed"
     "fb2a34bac60bdc96cd33a95623d7d638" },
-  { OSP_HASH_SHA384,
-    "",
-    "",
+  { OSP_HASH_SHA384, "", "",
     "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da"
     "274edebfe76f65fbd51ad2f14898b95b",
     "6c1f2ee938fad2e24bd91298474382ca218c75db3d83e114b3d4367776d14d35"
@@ -138,24 +109,19 @@ static const CryptoHashVec crypto_hash_vecs[] = {
     "18ff92486fc366e9fa4d7ed63b88da05",
     "6d543142f54fe1d36b7cb12d3a6040331d6f506d5d2311693a26d22e5a02b535"
     "ffab76adcbeb0ba41b53a7927cdde991" },
-  { OSP_HASH_SHA384,
-    "3d972f4e362f20fbe5c03a61b8841d209fc62d",
+  { OSP_HASH_SHA384, "3d972f4e362f20fbe5c03a61b8841d209fc62d",
     "10af93697f4ca21c9b77b4a018642433dcd899002834b669765696ee560488be"
     "0cfb9f1d",
     "eaf625c311443a5527757c2a7a0c9acf25d170d01c52193f0dd8c89f671939af"
     "10d2813a4d08e19edd7e9ee7c8160ba9",
     "11f4400a99b5db761ff23dd3bb777500392f12480e14645149db0544a66f4a0e"
     "65d76b6853c2304b32e4ee45d3291d33" },
-  { OSP_HASH_SHA512,
-    "6b6579",
-    "616263",
+  { OSP_HASH_SHA512, "6b6579", "616263",
     "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
     "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
     "3926a207c8c42b0c41792cbd3e1a1aaaf5f7a25704f62dfc939c4987dd7ce060"
     "009c5bb1c2447355b3216f10b537e9afa7b64a4e5391b0d631172d07939e087a" },
-  { OSP_HASH_SHA512,
-    "",
-    "",
+  { OSP_HASH_SHA512, "", "",
     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
     "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
     "b936cee86c9f87aa5d3c6f2e84cb5a4239a5fe50480a6ec66b70ab5b1f4ac673"
@@ -177,8 +143,7 @@ static const CryptoHashVec crypto_hash_vecs[] = {
     "cf464c8868181e521260d6c44f4edfb4f0eb43569680d747365fe7be2971b8bc",
     "ecf5da69d28f676fb028cfe6ef84236c504a41ba59a1a23250bb63188d605ab2"
     "e99091c1609c7e2bd626fdd0bc5689fa2dc47e88f15b7c9eceefecc52c0cc98d" },
-  { OSP_HASH_SHA512,
-    "3d972f4e362f20fbe5c03a61b8841d209fc62d",
+  { OSP_HASH_SHA512, "3d972f4e362f20fbe5c03a61b8841d209fc62d",
     "10af93697f4ca21c9b77b4a018642433dcd899002834b669765696ee560488be"
     "0cfb9f1d",
     "41f04f04bcd9c5930ade86d0dbe56f57700de97ff5af17e2a3282c4f423b5e62"
@@ -199,20 +164,17 @@ static const CryptoCbcVec crypto_cbc_vecs[] = {
     "4e6f77206973207468652074696d6520666f7220616c6c20",
     "e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6" },
   { "pure-Python TDEA-CBC (key of SP 800-67 appendix B)", OSP_CIPHER_3DES, 0,
-    "0123456789abcdef23456789abcdef01456789abcdef0123",
-    "c359976d36a85dab",
+    "0123456789abcdef23456789abcdef01456789abcdef0123", "c359976d36a85dab",
     "725b8a3395080ddfa57d636df2f9491898b75d2da453d1e783417ebfed53b1a7",
     "530c1dc165a632e9852ea2adaf1ec7cdc9f42dda5a23c795f54e735270b5d38a" },
-  { "NIST SP 800-38A F.2.1", OSP_CIPHER_AES_CBC, 128,
-    "2b7e151628aed2a6abf7158809cf4f3c",
+  { "NIST SP 800-38A F.2.1", OSP_CIPHER_AES_CBC, 128, "2b7e151628aed2a6abf7158809cf4f3c",
     "000102030405060708090a0b0c0d0e0f",
     "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
     "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
     "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
     "73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7" },
   { "NIST SP 800-38A F.2.3", OSP_CIPHER_AES_CBC, 192,
-    "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
-    "000102030405060708090a0b0c0d0e0f",
+    "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", "000102030405060708090a0b0c0d0e0f",
     "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
     "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
     "4f021db243bc633d7178183a9fa071e8b4d9ada9ad7dedf4e5e738763f69145a"
@@ -243,7 +205,12 @@ typedef struct {
 } CryptoKdfVec;
 
 static const CryptoKdfVec crypto_kdf_vecs[] = {
-  { "3des-md5", OSP_HASH_MD5, OSP_CIPHER_3DES, 0, 24, 8,
+  { "3des-md5",
+    OSP_HASH_MD5,
+    OSP_CIPHER_3DES,
+    0,
+    24,
+    8,
     "6f73707265792067726f75702073656372657420336465732d6d6435",
     "0b00a8d6ec7bf08d6af7b5e51c1137df",
     "263cff9fbbc6f0344ce584a6ed0e2af8c1f292bc4d96dce1",
@@ -283,7 +250,12 @@ static const CryptoKdfVec crypto_kdf_vecs[] = {
     "af204452e511eeb5",
     "9b414c628aa1049ca3f143a4bc5fafc03e00a492d373320505392cb442e4812b"
     "6948142e476ec85c" },
-  { "aes256-sha1", OSP_HASH_SHA1, OSP_CIPHER_AES_CBC, 256, 32, 16,
+  { "aes256-sha1",
+    OSP_HASH_SHA1,
+    OSP_CIPHER_AES_CBC,
+    256,
+    32,
+    16,
     "6f73707265792067726f757020736563726574206165733235362d73686131",
     "904cd32579cdfc22ef8af2eeed478773",
     "ec1e10ee47ec4410798c38e2bcd33cce636437ef3e5aac75",
@@ -339,7 +311,12 @@ static const CryptoKdfVec crypto_kdf_vecs[] = {
     "ea611b4e7dba3e856415038ac5fd05761d81b02e",
     "b0c5f8f0109b96849189362c7260c78d008503a4e356eac11bc6710157a9ed50"
     "cd6cd8a020c990ab7303974ae63e906b65d56945" },
-  { "aes128-sha256", OSP_HASH_SHA256, OSP_CIPHER_AES_CBC, 128, 16, 16,
+  { "aes128-sha256",
+    OSP_HASH_SHA256,
+    OSP_CIPHER_AES_CBC,
+    128,
+    16,
+    16,
     "6f73707265792067726f757020736563726574206165733132382d7368613235"
     "36",
     "9d6c3e81b11041a480300bea086fb627",
@@ -396,7 +373,12 @@ static const CryptoKdfVec crypto_kdf_vecs[] = {
     "7ef3b717d4724defa5c5eb8172a01efc",
     "86c1b942f9f53a1d1432ea99c34d31e7ae16ae6b063a82b431fac82f2e575c90"
     "5141a73f4d5330db343ab81c94561f6b" },
-  { "aes192-sha384", OSP_HASH_SHA384, OSP_CIPHER_AES_CBC, 192, 24, 16,
+  { "aes192-sha384",
+    OSP_HASH_SHA384,
+    OSP_CIPHER_AES_CBC,
+    192,
+    24,
+    16,
     "6f73707265792067726f757020736563726574206165733139322d7368613338"
     "34",
     "f2ba6142a67c4c28092674243e154858",
@@ -451,7 +433,12 @@ static const CryptoKdfVec crypto_kdf_vecs[] = {
     "f4e8c4bf273b2a9b2b167d90db8ba723867695a36f463653a966e3357de64c2d"
     "1237945f0bb3f54e955bf526f01452b516983a4e005c747c14d5e7975573fdbf"
     "6066d86139dca6c6" },
-  { "aes256-sha512", OSP_HASH_SHA512, OSP_CIPHER_AES_CBC, 256, 32, 16,
+  { "aes256-sha512",
+    OSP_HASH_SHA512,
+    OSP_CIPHER_AES_CBC,
+    256,
+    32,
+    16,
     "6f73707265792067726f757020736563726574206165733235362d7368613531"
     "32",
     "5709e535e87c17355ef482a8e9ad27cb",
@@ -744,8 +731,7 @@ typedef struct {
 } CryptoEcpVec;
 
 static const CryptoEcpVec crypto_ecp_vecs[] = {
-  { 19, 32,
-    "d80970695b32d9f22e53ab6365daa0d886ca817b45ea8fd7ec746afb12e09f2f",
+  { 19, 32, "d80970695b32d9f22e53ab6365daa0d886ca817b45ea8fd7ec746afb12e09f2f",
     "f92105323ddd091372c7a4702f94e727179baf096b9b92330aef8140f11dcbad"
     "9820538904667f2a572682f84eee25c69a9d328b83bfdedd11cb6f02ae36ecdd",
     "f92105323ddd091372c7a4702f94e727179baf096b9b92330aef8140f11dcbad"

@@ -81,8 +81,8 @@ static void test_tables(void)
     size_t len;
     const char *name;
   } groups[] = {
-    { 1, 96, "MODP-768" },    { 2, 128, "MODP-1024" },  { 5, 192, "MODP-1536" },
-    { 14, 256, "MODP-2048" }, { 15, 384, "MODP-3072" }, { 16, 512, "MODP-4096" },
+    { 1, 96, "MODP-768" },    { 2, 128, "MODP-1024" },   { 5, 192, "MODP-1536" },
+    { 14, 256, "MODP-2048" }, { 15, 384, "MODP-3072" },  { 16, 512, "MODP-4096" },
     { 17, 768, "MODP-6144" }, { 18, 1024, "MODP-8192" }, { 19, 64, "ECP-256" },
     { 20, 96, "ECP-384" },    { 21, 132, "ECP-521" },
   };
@@ -323,13 +323,13 @@ static void test_kdf_vec(gconstpointer data)
   g_assert_cmpint(osp_ike_phase2_iv(v->hash, last.p, v->block_len, v->msgid, iv), ==, 0);
   g_assert_cmpmem(iv, v->block_len, iv2.p, iv2.len);
 
-  g_assert_cmpint(osp_keymat(v->hash, d, NULL, v->protocol, spi.p, SL(qni), SL(qnr),
-                             v->keymat_len, &keymat),
-                  ==, 0);
+  g_assert_cmpint(
+      osp_keymat(v->hash, d, NULL, v->protocol, spi.p, SL(qni), SL(qnr), v->keymat_len, &keymat),
+      ==, 0);
   assert_secret_hex(keymat, v->keymat);
-  g_assert_cmpint(osp_keymat(v->hash, d, gqm, v->protocol, spi.p, SL(qni), SL(qnr),
-                             v->keymat_len, &keymat_pfs),
-                  ==, 0);
+  g_assert_cmpint(
+      osp_keymat(v->hash, d, gqm, v->protocol, spi.p, SL(qni), SL(qnr), v->keymat_len, &keymat_pfs),
+      ==, 0);
   assert_secret_hex(keymat_pfs, v->keymat_pfs);
   /* a shorter request is a prefix (K1 alone, truncated) */
   g_assert_cmpint(osp_keymat(v->hash, d, NULL, v->protocol, spi.p, SL(qni), SL(qnr), 5, &shorter),
@@ -395,9 +395,9 @@ static void test_kdf_invalid(void)
                   -EINVAL);
   g_assert_cmpint(osp_ike_enc_key(OSP_HASH_SHA1, s, 0, &out), ==, -EINVAL);
   g_assert_cmpint(osp_ike_enc_key((OspHash)3, s, 16, &out), ==, -EINVAL);
-  g_assert_cmpint(osp_keymat(OSP_HASH_SHA1, s, NULL, 3, spi, OSP_SLICE(NULL, 0),
-                             OSP_SLICE(NULL, 0), 0, &out),
-                  ==, -EINVAL);
+  g_assert_cmpint(
+      osp_keymat(OSP_HASH_SHA1, s, NULL, 3, spi, OSP_SLICE(NULL, 0), OSP_SLICE(NULL, 0), 0, &out),
+      ==, -EINVAL);
   g_assert_true(out == SENTINEL && out2 == SENTINEL && out3 == SENTINEL);
   /* MD5 gives 16 bytes: an IV can be no longer */
   g_assert_cmpint(osp_ike_phase1_iv(OSP_HASH_MD5, OSP_SLICE(blk, 16), OSP_SLICE(blk, 16), 32, iv),
@@ -546,12 +546,9 @@ static void test_modp_invalid(gconstpointer data)
 static int ecp_nid(int group)
 {
   switch (group) {
-  case 19:
-    return NID_X9_62_prime256v1;
-  case 20:
-    return NID_secp384r1;
-  case 21:
-    return NID_secp521r1;
+  case 19: return NID_X9_62_prime256v1;
+  case 20: return NID_secp384r1;
+  case 21: return NID_secp521r1;
   }
   g_assert_not_reached();
 }
@@ -672,7 +669,7 @@ int main(int argc, char **argv)
   for (i = 0; i < G_N_ELEMENTS(crypto_cbc_vecs); i++) {
     const CryptoCbcVec *v = &crypto_cbc_vecs[i];
     g_autofree char *path =
-      g_strdup_printf("/crypto/cbc/%s/%zu", osp_cipher_name(v->cipher, v->key_bits), i);
+        g_strdup_printf("/crypto/cbc/%s/%zu", osp_cipher_name(v->cipher, v->key_bits), i);
 
     g_test_add_data_func(path, v, test_cbc_vec);
   }

@@ -4,8 +4,8 @@
  * HMAC), a cross-check against an independent EVP encoder for every
  * algorithm pair, and the failure contract (-EBADMSG, -EACCES, -EALREADY,
  * -EOVERFLOW). */
-#include "osp-esp.h"
 #include "osp-esp-private.h"
+#include "osp-esp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,7 +74,7 @@ static void buf_clear(Buf *b)
 typedef struct {
   OspEspEnc enc;
   unsigned bits;
-  const char *evp;   /* EVP cipher name for the reference encoder */
+  const char *evp; /* EVP cipher name for the reference encoder */
   size_t iv_len;
   size_t align;
 } EncAlg;
@@ -135,8 +135,9 @@ static OspEspSa *combo_sa(size_t ei, size_t ai, uint32_t spi)
   OspEspSa *sa = NULL;
 
   fill_keys(ekey, elen, akey, alen);
-  g_assert_cmpint(osp_esp_sa_new(spi, encs[ei].enc, encs[ei].bits, ekey, elen, auths[ai].auth,
-                                 akey, alen, &sa), ==, 0);
+  g_assert_cmpint(
+      osp_esp_sa_new(spi, encs[ei].enc, encs[ei].bits, ekey, elen, auths[ai].auth, akey, alen, &sa),
+      ==, 0);
   g_assert_nonnull(sa);
   return sa;
 }
@@ -217,8 +218,8 @@ static void test_lengths(void)
     const char *enc_name, *auth_name;
   } t[] = {
     /* overhead = SPI 4 + seq 4 + IV + (block - 1) + 2 + ICV */
-    { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA1, 16, 20, 12, 8 + 16 + 15 + 2 + 12,
-      "AES-128-CBC", "HMAC-SHA1-96" },
+    { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA1, 16, 20, 12, 8 + 16 + 15 + 2 + 12, "AES-128-CBC",
+      "HMAC-SHA1-96" },
     { OSP_ESP_AES_CBC, 192, OSP_ESP_AUTH_HMAC_SHA384, 24, 48, 24, 8 + 16 + 15 + 2 + 24,
       "AES-192-CBC", "HMAC-SHA2-384-192" },
     { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA256, 32, 32, 16, 8 + 16 + 15 + 2 + 16,
@@ -232,10 +233,10 @@ static void test_lengths(void)
       "HMAC-SHA1-96" },
     { OSP_ESP_NULL, 0, OSP_ESP_AUTH_HMAC_SHA1, 0, 20, 12, 8 + 0 + 3 + 2 + 12, "NULL",
       "HMAC-SHA1-96" },
-    { OSP_ESP_AES_GCM_16, 128, OSP_ESP_AUTH_NONE, 20, 0, 16, 8 + 8 + 3 + 2 + 16,
-      "AES-128-GCM-16", "none" },
-    { OSP_ESP_AES_GCM_16, 256, OSP_ESP_AUTH_NONE, 36, 0, 16, 8 + 8 + 3 + 2 + 16,
-      "AES-256-GCM-16", "none" },
+    { OSP_ESP_AES_GCM_16, 128, OSP_ESP_AUTH_NONE, 20, 0, 16, 8 + 8 + 3 + 2 + 16, "AES-128-GCM-16",
+      "none" },
+    { OSP_ESP_AES_GCM_16, 256, OSP_ESP_AUTH_NONE, 36, 0, 16, 8 + 8 + 3 + 2 + 16, "AES-256-GCM-16",
+      "none" },
     /* invalid: GCM with an HMAC, NULL without integrity, AES without key
      * length, 3DES with a bogus one */
     { OSP_ESP_AES_GCM_16, 128, OSP_ESP_AUTH_HMAC_SHA1, 20, 20, 0, 0, "AES-128-GCM-16",
@@ -281,24 +282,30 @@ static void test_sa_new_invalid(void)
   uint8_t k[64] = { 1 };
   OspEspSa *sa = NULL;
 
-  g_assert_cmpint(osp_esp_sa_new(0, OSP_ESP_AES_CBC, 128, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 20,
-                                 &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, k, 15, OSP_ESP_AUTH_HMAC_SHA1, k, 20,
-                                 &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 32,
-                                 &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_CBC, 0, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 20,
-                                 &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, NULL, 16, OSP_ESP_AUTH_HMAC_SHA1, k,
-                                 20, &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_GCM_16, 128, k, 16, OSP_ESP_AUTH_NONE, NULL, 0,
-                                 &sa), ==, -EINVAL); /* salt missing */
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_GCM_16, 128, k, 20, OSP_ESP_AUTH_HMAC_SHA1, k,
-                                 20, &sa), ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_NULL, 0, NULL, 0, OSP_ESP_AUTH_NONE, NULL, 0, &sa),
+  g_assert_cmpint(
+      osp_esp_sa_new(0, OSP_ESP_AES_CBC, 128, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa), ==,
+      -EINVAL);
+  g_assert_cmpint(
+      osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, k, 15, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa), ==,
+      -EINVAL);
+  g_assert_cmpint(
+      osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 32, &sa), ==,
+      -EINVAL);
+  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_AES_CBC, 0, k, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa),
                   ==, -EINVAL);
-  g_assert_cmpint(osp_esp_sa_new(1, (OspEspEnc)7, 0, NULL, 0, OSP_ESP_AUTH_HMAC_SHA1, k, 20,
-                                 &sa), ==, -EINVAL);
+  g_assert_cmpint(
+      osp_esp_sa_new(1, OSP_ESP_AES_CBC, 128, NULL, 16, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa), ==,
+      -EINVAL);
+  g_assert_cmpint(
+      osp_esp_sa_new(1, OSP_ESP_AES_GCM_16, 128, k, 16, OSP_ESP_AUTH_NONE, NULL, 0, &sa), ==,
+      -EINVAL); /* salt missing */
+  g_assert_cmpint(
+      osp_esp_sa_new(1, OSP_ESP_AES_GCM_16, 128, k, 20, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa), ==,
+      -EINVAL);
+  g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_NULL, 0, NULL, 0, OSP_ESP_AUTH_NONE, NULL, 0, &sa), ==,
+                  -EINVAL);
+  g_assert_cmpint(osp_esp_sa_new(1, (OspEspEnc)7, 0, NULL, 0, OSP_ESP_AUTH_HMAC_SHA1, k, 20, &sa),
+                  ==, -EINVAL);
   g_assert_cmpint(osp_esp_sa_new(1, OSP_ESP_3DES, 0, k, 24, (OspEspAuth)3, k, 20, &sa), ==,
                   -EINVAL);
   g_assert_null(sa);
@@ -367,10 +374,12 @@ static void test_rfc3602(void)
     payload_len = unhex(rfc3602[i].payload, payload, sizeof(payload));
     esp_len = unhex(rfc3602[i].esp, esp, sizeof(esp));
 
-    g_assert_cmpint(osp_esp_sa_new(rfc3602[i].spi, OSP_ESP_AES_CBC, 128, key, 16,
-                                   OSP_ESP_AUTH_NONE, NULL, 0, &out), ==, 0);
-    g_assert_cmpint(osp_esp_sa_new(rfc3602[i].spi, OSP_ESP_AES_CBC, 128, key, 16,
-                                   OSP_ESP_AUTH_NONE, NULL, 0, &in), ==, 0);
+    g_assert_cmpint(osp_esp_sa_new(rfc3602[i].spi, OSP_ESP_AES_CBC, 128, key, 16, OSP_ESP_AUTH_NONE,
+                                   NULL, 0, &out),
+                    ==, 0);
+    g_assert_cmpint(osp_esp_sa_new(rfc3602[i].spi, OSP_ESP_AES_CBC, 128, key, 16, OSP_ESP_AUTH_NONE,
+                                   NULL, 0, &in),
+                    ==, 0);
     osp_esp_sa_set_last_seq_for_test(out, rfc3602[i].seq - 1);
     g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, iv, 16), ==, 0);
 
@@ -396,7 +405,7 @@ static const struct {
   unsigned bits;
   const char *keymat; /* key | salt */
   const char *esp;
-  const char *inner;  /* the decrypted payload without its trailer */
+  const char *inner; /* the decrypted payload without its trailer */
   uint8_t pad, next_header;
 } gcm_vectors[] = {
   /* 128-bit key, salt cafebabe, SPI a5f8, seq 10 */
@@ -409,8 +418,7 @@ static const struct {
     "00010000 00000000 03736970 09637962 65726369 74790264 6b000001 0001",
     0, 1 },
   /* 256-bit key, salt 11223344, SPI 4a2cbfe3, seq 2 */
-  { 256,
-    "abbccdde f0011223 34455667 78899aab abbccdde f0011223 34455667 78899aab 11223344",
+  { 256, "abbccdde f0011223 34455667 78899aab abbccdde f0011223 34455667 78899aab 11223344",
     "4a2cbfe3 00000002 01020304 05060708"
     "ff425c9b 724599df 7a3bcd51 0194e00d 6a78107f 1b0b1cbf 06efae9d 65a5d763"
     "748a6379 85771d34 7f054565 9f14e99d ef842d8e b335f4ee cfdbf831 824b4c49"
@@ -441,7 +449,8 @@ static void test_gcm_vectors(void)
     g_assert_cmpuint(klen, ==, osp_esp_enc_key_len(OSP_ESP_AES_GCM_16, gcm_vectors[i].bits));
 
     g_assert_cmpint(osp_esp_sa_new(spi, OSP_ESP_AES_GCM_16, gcm_vectors[i].bits, keymat, klen,
-                                   OSP_ESP_AUTH_NONE, NULL, 0, &in), ==, 0);
+                                   OSP_ESP_AUTH_NONE, NULL, 0, &in),
+                    ==, 0);
     memcpy(work, esp, esp_len);
     g_assert_cmpint(osp_esp_decrypt(in, work, esp_len, &p, &n, &nh), ==, 0);
     g_assert_true(p == work + 16);
@@ -451,12 +460,13 @@ static void test_gcm_vectors(void)
 
     /* the same bytes out of the encoder, given the vector's IV and seq */
     g_assert_cmpint(osp_esp_sa_new(spi, OSP_ESP_AES_GCM_16, gcm_vectors[i].bits, keymat, klen,
-                                   OSP_ESP_AUTH_NONE, NULL, 0, &out), ==, 0);
+                                   OSP_ESP_AUTH_NONE, NULL, 0, &out),
+                    ==, 0);
     osp_esp_sa_set_last_seq_for_test(out, seq - 1);
     g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, esp + 8, 8), ==, 0);
     buf_init(&b, inner, inner_len);
-    g_assert_cmpint(osp_esp_encrypt(out, b.pkt, inner_len, gcm_vectors[i].next_header, &p, &n),
-                    ==, 0);
+    g_assert_cmpint(osp_esp_encrypt(out, b.pkt, inner_len, gcm_vectors[i].next_header, &p, &n), ==,
+                    0);
     g_assert_cmpmem(p, n, esp, esp_len);
     buf_clear(&b);
   }
@@ -469,8 +479,9 @@ static void test_gcm_iv_is_seq(void)
   g_autoptr(OspEspSa) sa = NULL;
   uint32_t i;
 
-  g_assert_cmpint(osp_esp_sa_new(0x100, OSP_ESP_AES_GCM_16, 128, key, 20, OSP_ESP_AUTH_NONE,
-                                 NULL, 0, &sa), ==, 0);
+  g_assert_cmpint(
+      osp_esp_sa_new(0x100, OSP_ESP_AES_GCM_16, 128, key, 20, OSP_ESP_AUTH_NONE, NULL, 0, &sa), ==,
+      0);
   for (i = 1; i <= 3; i++) {
     uint8_t inner[40] = { 0x45 }, want[16] = { 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
             *p = NULL;
@@ -522,7 +533,8 @@ static void test_hmac_icv(void)
     icv_len = unhex(hmac_icv[i].icv, icv, sizeof(icv));
     g_assert_cmpuint(icv_len, ==, osp_esp_icv_len(OSP_ESP_NULL, hmac_icv[i].auth));
     g_assert_cmpint(osp_esp_sa_new(0x1000, OSP_ESP_NULL, 0, NULL, 0, hmac_icv[i].auth, key,
-                                   hmac_icv[i].key_len, &sa), ==, 0);
+                                   hmac_icv[i].key_len, &sa),
+                    ==, 0);
 
     osp_put32(want, 0x1000);
     osp_put32(want + 4, 1);
@@ -572,7 +584,8 @@ static void test_hmac_rfc(void)
     memset(key, 0xaa, sizeof(key));
     g_assert_cmpuint(unhex(hmac_rfc[i].mac, mac, sizeof(mac)), ==, hmac_rfc[i].key_len);
     g_assert_cmpint(osp_esp_sa_new(0xdddddddd, OSP_ESP_NULL, 0, NULL, 0, hmac_rfc[i].auth, key,
-                                   hmac_rfc[i].key_len, &sa), ==, 0);
+                                   hmac_rfc[i].key_len, &sa),
+                    ==, 0);
     memset(pkt, 0xdd, 50);
     memcpy(pkt + 50, mac, icv_len);
     g_assert_cmpint(osp_esp_decrypt(sa, pkt, 50 + icv_len, &p, &n, NULL), ==, -EBADMSG);
@@ -587,8 +600,9 @@ static void test_hmac_rfc(void)
 
 static void test_roundtrip(void)
 {
-  static const size_t sizes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 30,
-                                  31, 32, 33, 64, 100, 576, 1280, 1400, 1500, 9000, 65535 };
+  static const size_t sizes[] = { 0,  1,   2,   3,    4,    5,    6,    7,    8,  9,
+                                  13, 14,  15,  16,   17,   18,   30,   31,   32, 33,
+                                  64, 100, 576, 1280, 1400, 1500, 9000, 65535 };
   size_t ei, ai, si, pairs = 0;
 
   for (ei = 0; ei < G_N_ELEMENTS(encs); ei++)
@@ -691,8 +705,8 @@ static void test_reference(void)
  * their keys */
 static void test_cbc_iv(void)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                                     (GDestroyNotify)g_bytes_unref, NULL);
+  g_autoptr(GHashTable) seen =
+      g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
   g_autoptr(OspEspSa) a = combo_sa(3, 2, 0x77);
   g_autoptr(OspEspSa) b2 = combo_sa(3, 2, 0x77);
   uint8_t first_a[16], first_b[16], zero[16] = { 0 };
@@ -971,12 +985,12 @@ static void test_seq_overflow(void)
  * 2001:db8:1::1 -> 2001:db8:2::<dst>; the rest a pattern. */
 typedef struct {
   const char *what;
-  uint8_t nh;        /* ESP next header */
-  uint8_t first;     /* version | IHL (IPv4), version | class (IPv6) */
-  uint16_t length;   /* IPv4 total length, IPv6 payload length */
-  uint8_t dst;       /* 10: ours */
-  size_t len;        /* bytes in the ESP payload */
-  bool have6;        /* the policy knows our IPv6 address 2001:db8:2::10 */
+  uint8_t nh;      /* ESP next header */
+  uint8_t first;   /* version | IHL (IPv4), version | class (IPv6) */
+  uint16_t length; /* IPv4 total length, IPv6 payload length */
+  uint8_t dst;     /* 10: ours */
+  size_t len;      /* bytes in the ESP payload */
+  bool have6;      /* the policy knows our IPv6 address 2001:db8:2::10 */
   int expect;
   size_t expect_len;
 } InnerCase;

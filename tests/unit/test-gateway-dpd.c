@@ -40,7 +40,7 @@ static OspTestRig *connected(void)
 
   osp_test_rig_connect(r);
   g_assert_true(r->session->peer_dpd);
-  g_assert_cmpuint(r->session->profile->dpd_idle, ==, 300);   /* the defaults */
+  g_assert_cmpuint(r->session->profile->dpd_idle, ==, 300); /* the defaults */
   g_assert_cmpuint(r->session->profile->dpd_timeout, ==, 30);
   osp_test_rig_advance(r, S);
   return r;

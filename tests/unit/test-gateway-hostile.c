@@ -426,8 +426,7 @@ int main(int argc, char **argv)
   g_test_add_data_func("/gateway/hostile/am2-ke-short", GINT_TO_POINTER(0), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/am2-nonce-short", GINT_TO_POINTER(1), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/am2-not-offered", GINT_TO_POINTER(2), test_am2_misfit);
-  g_test_add_data_func("/gateway/hostile/am2-two-transforms", GINT_TO_POINTER(3),
-                       test_am2_misfit);
+  g_test_add_data_func("/gateway/hostile/am2-two-transforms", GINT_TO_POINTER(3), test_am2_misfit);
   g_test_add_data_func("/gateway/hostile/clear-refusal-reported", &clear_notifies[1],
                        test_lost_answers_clear_notify);
   g_test_add_func("/gateway/hostile/qm2-damaged-copy-first", test_qm2_damaged_copy_first);

@@ -149,7 +149,8 @@ static void test_seq_exhausted_rekeys(void)
 
   osp_test_rig_connect(r);
   g_assert_cmpint(osp_esp_sa_new(r->last_child.spi_out, OSP_ESP_AES_CBC, 256, key, 32,
-                                 OSP_ESP_AUTH_HMAC_SHA256, auth, 32, &out), ==, 0);
+                                 OSP_ESP_AUTH_HMAC_SHA256, auth, 32, &out),
+                  ==, 0);
   osp_esp_sa_set_last_seq_for_test(out, OSP_ESP_SEQ_REKEY - 2);
   buf[OSP_ESP_HEADROOM] = 0x45;
   g_assert_cmpint(osp_esp_encrypt(out, buf + OSP_ESP_HEADROOM, 20, 4, &esp, &esp_len), ==, 0);

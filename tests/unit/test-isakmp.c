@@ -61,13 +61,13 @@ static void test_notify_names(void)
     uint16_t type;
     const char *name;
   } t[] = {
-    { 1, "INVALID-PAYLOAD-TYPE" },     { 14, "NO-PROPOSAL-CHOSEN" },
-    { 16, "PAYLOAD-MALFORMED" },       { 18, "INVALID-ID-INFORMATION" },
+    { 1, "INVALID-PAYLOAD-TYPE" },      { 14, "NO-PROPOSAL-CHOSEN" },
+    { 16, "PAYLOAD-MALFORMED" },        { 18, "INVALID-ID-INFORMATION" },
     { 23, "INVALID-HASH-INFORMATION" }, { 24, "AUTHENTICATION-FAILED" },
-    { 30, "UNEQUAL-PAYLOAD-LENGTHS" }, { 16384, "CONNECTED" },
-    { 24576, "RESPONDER-LIFETIME" },   { 24577, "REPLAY-STATUS" },
-    { 24578, "INITIAL-CONTACT" },      { 36136, "R-U-THERE" },
-    { 36137, "R-U-THERE-ACK" },        { 40501, "CISCO-LOAD-BALANCE" },
+    { 30, "UNEQUAL-PAYLOAD-LENGTHS" },  { 16384, "CONNECTED" },
+    { 24576, "RESPONDER-LIFETIME" },    { 24577, "REPLAY-STATUS" },
+    { 24578, "INITIAL-CONTACT" },       { 36136, "R-U-THERE" },
+    { 36137, "R-U-THERE-ACK" },         { 40501, "CISCO-LOAD-BALANCE" },
   };
 
   for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
@@ -99,8 +99,7 @@ static void test_hdr_roundtrip(void)
 
   osp_msg_init(&m, &h);
   b = osp_msg_finish(&m);
-  assert_bytes(b->data, b->len,
-               "0102030405060708 1112131415161718 00 10 20 01 deadbeef 0000001c");
+  assert_bytes(b->data, b->len, "0102030405060708 1112131415161718 00 10 20 01 deadbeef 0000001c");
   g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &p, &reason), ==, 0);
   g_assert_cmpmem(p.icookie, 8, h.icookie, 8);
   g_assert_cmpmem(p.rcookie, 8, h.rcookie, 8);
@@ -161,8 +160,8 @@ static void test_chain_roundtrip(void)
 
   g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &p, NULL), ==, 0);
   g_assert_cmpint(osp_payloads_parse(p.next_payload, b->data + OSP_ISAKMP_HDR_LEN,
-                                     p.length - OSP_ISAKMP_HDR_LEN, pl, G_N_ELEMENTS(pl), &n,
-                                     NULL), ==, 0);
+                                     p.length - OSP_ISAKMP_HDR_LEN, pl, G_N_ELEMENTS(pl), &n, NULL),
+                  ==, 0);
   g_assert_cmpuint(n, ==, 4);
   g_assert_cmpuint(pl[0].type, ==, OSP_PL_KE);
   g_assert_cmpmem(pl[0].body, pl[0].len, ke, sizeof(ke));
@@ -215,14 +214,15 @@ static void test_chain_max_payloads(void)
   for (int i = 0; i < OSP_ISAKMP_MAX_PAYLOADS; i++)
     g_byte_array_append(b, vid, 4);
   b->data[b->len - 4] = OSP_PL_NONE;
-  g_assert_cmpint(osp_payloads_parse(OSP_PL_VID, b->data, b->len, pl, G_N_ELEMENTS(pl), &n,
-                                     NULL), ==, 0);
+  g_assert_cmpint(osp_payloads_parse(OSP_PL_VID, b->data, b->len, pl, G_N_ELEMENTS(pl), &n, NULL),
+                  ==, 0);
   g_assert_cmpuint(n, ==, OSP_ISAKMP_MAX_PAYLOADS);
   b->data[b->len - 4] = OSP_PL_VID;
   g_byte_array_append(b, vid, 4);
   b->data[b->len - 4] = OSP_PL_NONE;
-  g_assert_cmpint(osp_payloads_parse(OSP_PL_VID, b->data, b->len, pl, G_N_ELEMENTS(pl), &n,
-                                     &reason), ==, -EBADMSG);
+  g_assert_cmpint(
+      osp_payloads_parse(OSP_PL_VID, b->data, b->len, pl, G_N_ELEMENTS(pl), &n, &reason), ==,
+      -EBADMSG);
   g_assert_nonnull(reason);
 }
 
@@ -237,12 +237,12 @@ static void test_attr_basic_vs_variable(void)
   OspAttr a;
   uint32_t v = 0;
 
-  osp_put_attr_basic(b, 1, 7);            /* encryption AES */
-  osp_put_attr_uint(b, 12, 28800);        /* fits 16 bits: basic */
-  osp_put_attr_uint(b, 12, 86400);        /* > 65535: 4-byte variable */
-  osp_put_attr_uint(b, 2, 28800u * 1000); /* kilobytes, likewise */
-  osp_put_attr_uint(b, 12, 65535);        /* boundary: still basic */
-  osp_put_attr_uint(b, 12, 65536);        /* boundary: variable */
+  osp_put_attr_basic(b, 1, 7);                    /* encryption AES */
+  osp_put_attr_uint(b, 12, 28800);                /* fits 16 bits: basic */
+  osp_put_attr_uint(b, 12, 86400);                /* > 65535: 4-byte variable */
+  osp_put_attr_uint(b, 2, 28800u * 1000);         /* kilobytes, likewise */
+  osp_put_attr_uint(b, 12, 65535);                /* boundary: still basic */
+  osp_put_attr_uint(b, 12, 65536);                /* boundary: variable */
   osp_put_attr_var(b, 16521, name, sizeof(name)); /* XAUTH USER_NAME */
   osp_put_attr_var(b, 16522, NULL, 0);            /* empty USER_PASSWORD request */
   assert_bytes(b->data, b->len,
@@ -465,8 +465,7 @@ static void test_notify_roundtrip(void)
   OspNotify nt;
 
   osp_put_notify(b, OSP_PROTO_ISAKMP, OSP_N_DPD_R_U_THERE, cookies, 16, seq, 4);
-  assert_bytes(b->data, b->len,
-               "00000001 01 10 8d28 0102030405060708090a0b0c0d0e0f10 12345678");
+  assert_bytes(b->data, b->len, "00000001 01 10 8d28 0102030405060708090a0b0c0d0e0f10 12345678");
   g_assert_cmpint(osp_notify_parse(b->data, b->len, &nt, NULL), ==, 0);
   g_assert_cmpuint(nt.doi, ==, 1);
   g_assert_cmpuint(nt.protocol, ==, OSP_PROTO_ISAKMP);
@@ -563,38 +562,38 @@ static void test_cfg_roundtrip(void)
 
 /* HDR, SA, KE, Ni, IDii, VID x4: what vpnc-style clients send */
 static const char agg1_hex[] =
-  /* HDR: CKY-I, CKY-R 0, next SA, 1.0, aggressive, no flags, M-ID 0, length 364 */
-  "0102030405060708 0000000000000000 01 10 04 00 00000000 0000016c"
-  /* SA: next KE, length 92; DOI IPsec, SIT_IDENTITY_ONLY */
-  "04 00 005c 00000001 00000001"
-  /*   proposal 1, ISAKMP, no SPI, 2 transforms, length 80 */
-  "    00 00 0050 01 01 00 02"
-  /*     transform 1 KEY_IKE: AES-256, SHA1, XAUTHInitPreShared, group 2, 28800 s */
-  "      03 00 0028 01 01 0000"
-  "        8001 0007 800e 0100 8002 0002 8003 fde9 8004 0002 800b 0001 000c 0004 00007080"
-  /*     transform 2 KEY_IKE: 3DES, MD5, XAUTHInitPreShared, group 2, 28800 s */
-  "      00 00 0020 02 01 0000"
-  "        8001 0005 8002 0001 8003 fde9 8004 0002 800b 0001 800c 7080"
-  /* KE: next Nonce, length 132, g^xi (128 bytes, MODP group 2) */
-  "0a 00 0084"
-  "  f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff"
-  "  0f1e2d3c4b5a69788796a5b4c3d2e1f0ffeeddccbbaa99887766554433221100"
-  "  a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"
-  "  5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
-  /* Nonce: next ID, length 24 */
-  "05 00 0018 000102030405060708090a0b0c0d0e0f10111213"
-  /* ID: next VID, length 16, KEY_ID, UDP, port 500, "vpngroup" */
-  "0d 00 0010 0b 11 01f4 76706e67726f7570"
-  /* VIDs: XAUTH, DPD, Cisco Unity, RFC 3947 NAT-T */
-  "0d 00 000c 09002689dfd6b712"
-  "0d 00 0014 afcad71368a1f1c96b8696fc77570100"
-  "0d 00 0014 12f5f28c457168a9702d9fe274cc0100"
-  "00 00 0014 4a131c81070358455c5728f20e95452f";
+    /* HDR: CKY-I, CKY-R 0, next SA, 1.0, aggressive, no flags, M-ID 0, length 364 */
+    "0102030405060708 0000000000000000 01 10 04 00 00000000 0000016c"
+    /* SA: next KE, length 92; DOI IPsec, SIT_IDENTITY_ONLY */
+    "04 00 005c 00000001 00000001"
+    /*   proposal 1, ISAKMP, no SPI, 2 transforms, length 80 */
+    "    00 00 0050 01 01 00 02"
+    /*     transform 1 KEY_IKE: AES-256, SHA1, XAUTHInitPreShared, group 2, 28800 s */
+    "      03 00 0028 01 01 0000"
+    "        8001 0007 800e 0100 8002 0002 8003 fde9 8004 0002 800b 0001 000c 0004 00007080"
+    /*     transform 2 KEY_IKE: 3DES, MD5, XAUTHInitPreShared, group 2, 28800 s */
+    "      00 00 0020 02 01 0000"
+    "        8001 0005 8002 0001 8003 fde9 8004 0002 800b 0001 800c 7080"
+    /* KE: next Nonce, length 132, g^xi (128 bytes, MODP group 2) */
+    "0a 00 0084"
+    "  f0e1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff"
+    "  0f1e2d3c4b5a69788796a5b4c3d2e1f0ffeeddccbbaa99887766554433221100"
+    "  a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"
+    "  5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+    /* Nonce: next ID, length 24 */
+    "05 00 0018 000102030405060708090a0b0c0d0e0f10111213"
+    /* ID: next VID, length 16, KEY_ID, UDP, port 500, "vpngroup" */
+    "0d 00 0010 0b 11 01f4 76706e67726f7570"
+    /* VIDs: XAUTH, DPD, Cisco Unity, RFC 3947 NAT-T */
+    "0d 00 000c 09002689dfd6b712"
+    "0d 00 0014 afcad71368a1f1c96b8696fc77570100"
+    "0d 00 0014 12f5f28c457168a9702d9fe274cc0100"
+    "00 00 0014 4a131c81070358455c5728f20e95452f";
 
 static void test_aggressive_msg1(void)
 {
-  static const uint8_t want_types[] = { OSP_PL_SA, OSP_PL_KE, OSP_PL_NONCE, OSP_PL_ID,
-                                        OSP_PL_VID, OSP_PL_VID, OSP_PL_VID, OSP_PL_VID };
+  static const uint8_t want_types[] = { OSP_PL_SA,  OSP_PL_KE,  OSP_PL_NONCE, OSP_PL_ID,
+                                        OSP_PL_VID, OSP_PL_VID, OSP_PL_VID,   OSP_PL_VID };
   g_autoptr(GByteArray) b = hex(agg1_hex);
   OspIsakmpHdr h;
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
@@ -667,7 +666,8 @@ typedef struct {
 static const Malformed malformed[] = {
   { "hdr-short", HDR, "0102030405060708 0000000000000000 01 10 04 00 00000000 0000", 0 },
   { "hdr-version-2", HDR, "0102030405060708 0000000000000000 01 20 04 00 00000000 0000001c", 0 },
-  { "hdr-length-below-28", HDR, "0102030405060708 0000000000000000 00 10 04 00 00000000 0000001b", 0 },
+  { "hdr-length-below-28", HDR, "0102030405060708 0000000000000000 00 10 04 00 00000000 0000001b",
+    0 },
   { "hdr-length-beyond-datagram", HDR,
     "0102030405060708 0000000000000000 00 10 04 00 00000000 0000001d", 0 },
   { "hdr-empty", HDR, "", 0 },
@@ -686,15 +686,16 @@ static const Malformed malformed[] = {
   { "sa-situation-2", SA, "00000001 00000002 00 00 0010 01 01 00 01 00 00 0008 01 01 0000", 0 },
   { "sa-no-proposals", SA, "00000001 00000001", 0 },
   { "sa-proposal-header-truncated", SA, "00000001 00000001 00 00 0010 01 01", 0 },
-  { "sa-proposal-length-7", SA, "00000001 00000001 00 00 0007 01 01 00 01 00 00 0008 01 01 0000", 0 },
+  { "sa-proposal-length-7", SA, "00000001 00000001 00 00 0007 01 01 00 01 00 00 0008 01 01 0000",
+    0 },
   { "sa-proposal-length-beyond", SA,
     "00000001 00000001 00 00 0011 01 01 00 01 00 00 0008 01 01 0000", 0 },
   { "sa-spi-size-beyond-proposal", SA,
     "00000001 00000001 00 00 0010 01 03 09 01 00 00 0008 01 01 0000", 0 },
   { "sa-spi-size-255", SA, "00000001 00000001 00 00 000c 01 03 ff 01 c0ffee01", 0 },
   { "sa-zero-transforms", SA, "00000001 00000001 00 00 0008 01 01 00 00", 0 },
-  { "sa-count-above-present", SA,
-    "00000001 00000001 00 00 0010 01 01 00 02 00 00 0008 01 01 0000", 0 },
+  { "sa-count-above-present", SA, "00000001 00000001 00 00 0010 01 01 00 02 00 00 0008 01 01 0000",
+    0 },
   { "sa-count-below-present", SA,
     "00000001 00000001 00 00 0018 01 01 00 01 03 00 0008 01 01 0000 00 00 0008 02 01 0000", 0 },
   { "sa-count-65", SA, "00000001 00000001 00 00 0010 01 01 00 41 00 00 0008 01 01 0000", 0 },
@@ -702,11 +703,13 @@ static const Malformed malformed[] = {
     "00000001 00000001 00 00 0018 01 01 00 02 04 00 0008 01 01 0000 00 00 0008 02 01 0000", 0 },
   { "sa-proposal-chained-as-transform", SA,
     "00000001 00000001 03 00 0010 01 01 00 01 00 00 0008 01 01 0000"
-    "00 00 0010 02 01 00 01 00 00 0008 01 01 0000", 0 },
+    "00 00 0010 02 01 00 01 00 00 0008 01 01 0000",
+    0 },
   { "sa-next-proposal-missing", SA,
     "00000001 00000001 02 00 0010 01 01 00 01 00 00 0008 01 01 0000", 0 },
   { "sa-transform-header-truncated", SA, "00000001 00000001 00 00 000c 01 01 00 01 00 00 0008", 0 },
-  { "sa-transform-length-7", SA, "00000001 00000001 00 00 0010 01 01 00 01 00 00 0007 01 01 0000", 0 },
+  { "sa-transform-length-7", SA, "00000001 00000001 00 00 0010 01 01 00 01 00 00 0007 01 01 0000",
+    0 },
   { "sa-transform-length-beyond", SA,
     "00000001 00000001 00 00 0010 01 01 00 01 00 00 000c 01 01 0000", 0 },
   { "sa-attr-length-past-end", SA,

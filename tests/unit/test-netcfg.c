@@ -13,8 +13,8 @@
  * each REASON (or each line read from stdin) in this one process, so that
  * connect and disconnect share VPNPID, which keys the script's state files.
  * It answers "ok REASON" or "fail REASON: message" per line on stdout. */
-#include "osp-netcfg.h"
 #include "osp-error.h"
+#include "osp-netcfg.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -227,21 +227,11 @@ static void test_netmask_len(void)
     int len;
   } t[] = {
 #define T(m, l) { m, l }
-    T("0.0.0.0", 0),
-    T("128.0.0.0", 1),
-    T("255.0.0.0", 8),
-    T("255.254.0.0", 15),
-    T("255.255.0.0", 16),
-    T("255.255.255.0", 24),
-    T("255.255.255.128", 25),
-    T("255.255.255.252", 30),
-    T("255.255.255.254", 31),
-    T("255.255.255.255", 32),
-    T("0.0.0.255", -1),
-    T("255.0.255.0", -1),
-    T("255.255.255.253", -1),
-    T("127.255.255.255", -1),
-    T("0.0.0.1", -1),
+    T("0.0.0.0", 0),          T("128.0.0.0", 1),        T("255.0.0.0", 8),
+    T("255.254.0.0", 15),     T("255.255.0.0", 16),     T("255.255.255.0", 24),
+    T("255.255.255.128", 25), T("255.255.255.252", 30), T("255.255.255.254", 31),
+    T("255.255.255.255", 32), T("0.0.0.255", -1),       T("255.0.255.0", -1),
+    T("255.255.255.253", -1), T("127.255.255.255", -1), T("0.0.0.1", -1),
 #undef T
   };
   guint i;
@@ -262,40 +252,74 @@ static void test_env_connect_full(Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) env = NULL;
   const char *expected[] = {
-    "reason", "connect",
-    "VPNPID", f->pid_str,
-    "VPNGATEWAY", "192.0.2.1",
-    "TUNDEV", "osptun7",
-    "INTERNAL_IP4_MTU", "1380",
-    "INTERNAL_IP4_ADDRESS", "198.18.5.77",
-    "INTERNAL_IP4_NETMASK", "255.255.255.0",
-    "INTERNAL_IP4_NETMASKLEN", "24",
-    "INTERNAL_IP4_NETADDR", "198.18.5.0",
-    "INTERNAL_IP4_DNS", "198.51.100.53 198.51.100.54",
-    "INTERNAL_IP4_NBNS", "198.51.100.137",
-    "CISCO_DEF_DOMAIN", "corp.example",
-    "CISCO_BANNER", c->banner,
-    "CISCO_SPLIT_DNS", "a.example,b.example",
-    "CISCO_SPLIT_INC", "2",
-    "CISCO_SPLIT_INC_0_ADDR", "203.0.113.0",
-    "CISCO_SPLIT_INC_0_MASK", "255.255.255.0",
-    "CISCO_SPLIT_INC_0_MASKLEN", "24",
-    "CISCO_SPLIT_INC_0_PROTOCOL", "0",
-    "CISCO_SPLIT_INC_0_SPORT", "0",
-    "CISCO_SPLIT_INC_0_DPORT", "0",
-    "CISCO_SPLIT_INC_1_ADDR", "198.18.0.0",
-    "CISCO_SPLIT_INC_1_MASK", "255.254.0.0",
-    "CISCO_SPLIT_INC_1_MASKLEN", "15",
-    "CISCO_SPLIT_INC_1_PROTOCOL", "6",
-    "CISCO_SPLIT_INC_1_SPORT", "1024",
-    "CISCO_SPLIT_INC_1_DPORT", "443",
-    "CISCO_SPLIT_EXC", "1",
-    "CISCO_SPLIT_EXC_0_ADDR", "192.0.2.128",
-    "CISCO_SPLIT_EXC_0_MASK", "255.255.255.128",
-    "CISCO_SPLIT_EXC_0_MASKLEN", "25",
-    "CISCO_SPLIT_EXC_0_PROTOCOL", "17",
-    "CISCO_SPLIT_EXC_0_SPORT", "0",
-    "CISCO_SPLIT_EXC_0_DPORT", "53",
+    "reason",
+    "connect",
+    "VPNPID",
+    f->pid_str,
+    "VPNGATEWAY",
+    "192.0.2.1",
+    "TUNDEV",
+    "osptun7",
+    "INTERNAL_IP4_MTU",
+    "1380",
+    "INTERNAL_IP4_ADDRESS",
+    "198.18.5.77",
+    "INTERNAL_IP4_NETMASK",
+    "255.255.255.0",
+    "INTERNAL_IP4_NETMASKLEN",
+    "24",
+    "INTERNAL_IP4_NETADDR",
+    "198.18.5.0",
+    "INTERNAL_IP4_DNS",
+    "198.51.100.53 198.51.100.54",
+    "INTERNAL_IP4_NBNS",
+    "198.51.100.137",
+    "CISCO_DEF_DOMAIN",
+    "corp.example",
+    "CISCO_BANNER",
+    c->banner,
+    "CISCO_SPLIT_DNS",
+    "a.example,b.example",
+    "CISCO_SPLIT_INC",
+    "2",
+    "CISCO_SPLIT_INC_0_ADDR",
+    "203.0.113.0",
+    "CISCO_SPLIT_INC_0_MASK",
+    "255.255.255.0",
+    "CISCO_SPLIT_INC_0_MASKLEN",
+    "24",
+    "CISCO_SPLIT_INC_0_PROTOCOL",
+    "0",
+    "CISCO_SPLIT_INC_0_SPORT",
+    "0",
+    "CISCO_SPLIT_INC_0_DPORT",
+    "0",
+    "CISCO_SPLIT_INC_1_ADDR",
+    "198.18.0.0",
+    "CISCO_SPLIT_INC_1_MASK",
+    "255.254.0.0",
+    "CISCO_SPLIT_INC_1_MASKLEN",
+    "15",
+    "CISCO_SPLIT_INC_1_PROTOCOL",
+    "6",
+    "CISCO_SPLIT_INC_1_SPORT",
+    "1024",
+    "CISCO_SPLIT_INC_1_DPORT",
+    "443",
+    "CISCO_SPLIT_EXC",
+    "1",
+    "CISCO_SPLIT_EXC_0_ADDR",
+    "192.0.2.128",
+    "CISCO_SPLIT_EXC_0_MASK",
+    "255.255.255.128",
+    "CISCO_SPLIT_EXC_0_MASKLEN",
+    "25",
+    "CISCO_SPLIT_EXC_0_PROTOCOL",
+    "17",
+    "CISCO_SPLIT_EXC_0_SPORT",
+    "0",
+    "CISCO_SPLIT_EXC_0_DPORT",
+    "53",
     NULL,
   };
 
@@ -383,12 +407,10 @@ static void test_env_no_leak(Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) env = NULL;
   const char *expected[] = {
-    "reason", "connect",
-    "VPNPID", f->pid_str,
-    "VPNGATEWAY", "203.0.113.10",
-    "TUNDEV", "tun0",
-    "INTERNAL_IP4_ADDRESS", "198.18.9.9",
-    NULL,
+    "reason",     "connect",    "VPNPID",
+    f->pid_str,   "VPNGATEWAY", "203.0.113.10",
+    "TUNDEV",     "tun0",       "INTERNAL_IP4_ADDRESS",
+    "198.18.9.9", NULL,
   };
   guint i;
 
@@ -557,8 +579,8 @@ static void test_run_much_output(void)
   g_clear_error(&error);
 
   /* a huge last line is cut for the error message */
-  g_assert_false(osp_script_run("head -c 100000 /dev/zero | tr '\\0' z >&2; exit 4",
-                                "connect", NULL, &error));
+  g_assert_false(
+      osp_script_run("head -c 100000 /dev/zero | tr '\\0' z >&2; exit 4", "connect", NULL, &error));
   g_assert_error(error, OSP_ERROR, OSP_ERROR_SCRIPT);
   g_assert_cmpuint(strlen(error->message), <, 600);
   g_assert_true(g_str_has_suffix(error->message, "zzz…"));
@@ -595,7 +617,8 @@ static void test_run_timeout(Fixture *f, G_GNUC_UNUSED gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *qdir = g_shell_quote(f->dir);
   g_autofree char *cmd = g_strdup_printf("cd %s || exit 1; sleep 30 & echo $! > sleep.pid; "
-                                         "echo waiting >&2; wait", qdir);
+                                         "echo waiting >&2; wait",
+                                         qdir);
   gint64 start, elapsed;
   pid_t sleep_pid;
   int i;
@@ -630,7 +653,8 @@ static void test_run_background_child(Fixture *f, G_GNUC_UNUSED gconstpointer da
   g_autoptr(GError) error = NULL;
   g_autofree char *qdir = g_shell_quote(f->dir);
   g_autofree char *cmd = g_strdup_printf("cd %s || exit 1; sleep 30 & echo $! > sleep.pid; "
-                                         "echo started; exit 0", qdir);
+                                         "echo started; exit 0",
+                                         qdir);
   gint64 start, elapsed;
   pid_t sleep_pid;
 
@@ -710,7 +734,8 @@ static OspIpConfig *hostile_config(void)
   c->split_dns = g_strdup("~.,corp.example,y;:>split-ran,lab.example,$(id)");
   g_free(c->banner);
   /* an OSC title sequence, CR LF, a C1 CSI, DEL, a line separator */
-  c->banner = g_strdup("Hello\x1b]0;owned\x07\r\nline 2\xc2\x9b" "2J\x7f\xe2\x80\xa8!\n\tend");
+  c->banner = g_strdup("Hello\x1b]0;owned\x07\r\nline 2\xc2\x9b"
+                       "2J\x7f\xe2\x80\xa8!\n\tend");
   return c;
 }
 
@@ -793,10 +818,10 @@ static void test_run_hostile_eval(void)
 
 #define ORIGINAL "# the original\nnameserver 198.18.255.53\nsearch before.example\n"
 /* what the stock script's modify_resolvconf_generic() writes */
-#define GENERATED                                                                     \
-  "#@VPNC_GENERATED@ -- this file is generated by vpnc\n"                             \
-  "# and will be overwritten by vpnc\n"                                               \
-  "# as long as the above mark is intact\n"                                           \
+#define GENERATED                                         \
+  "#@VPNC_GENERATED@ -- this file is generated by vpnc\n" \
+  "# and will be overwritten by vpnc\n"                   \
+  "# as long as the above mark is intact\n"               \
   "# the original\nnameserver 198.51.100.53\nsearch before.example corp.example\n"
 
 typedef struct {
@@ -875,16 +900,21 @@ static void test_default_route(void)
   static const char head[] =
       "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
   g_autofree char *one = g_strconcat(head,
-      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
-      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", NULL);
-  g_autofree char *two = g_strconcat(head,
-      "wlan0\t00000000\t016433C6\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
-      "eth1\t00000000\t017100CB\t0003\t0\t0\t100\t00000000\t0\t0\t0\n", NULL);
-  g_autofree char *tun = g_strconcat(head,
-      "tun0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n", NULL);
-  g_autofree char *down = g_strconcat(head,
-      "eth0\t00000000\t010200C0\t0002\t0\t0\t0\t00000000\t0\t0\t0\n"
-      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", NULL);
+                                     "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+                                     "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n",
+                                     NULL);
+  g_autofree char *two =
+      g_strconcat(head,
+                  "wlan0\t00000000\t016433C6\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+                  "eth1\t00000000\t017100CB\t0003\t0\t0\t100\t00000000\t0\t0\t0\n",
+                  NULL);
+  g_autofree char *tun =
+      g_strconcat(head, "tun0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n", NULL);
+  g_autofree char *down =
+      g_strconcat(head,
+                  "eth0\t00000000\t010200C0\t0002\t0\t0\t0\t00000000\t0\t0\t0\n"
+                  "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n",
+                  NULL);
   g_autofree char *r1 = osp_netcfg_default_route(one);
   g_autofree char *r2 = osp_netcfg_default_route(two);
   g_autofree char *r3 = osp_netcfg_default_route(tun);
@@ -1020,7 +1050,8 @@ static gboolean parse_ip_list_env(const char *var, GArray *list, GError **error)
     if (!*words[i])
       continue;
     if (inet_pton(AF_INET, words[i], &a) != 1) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad address %s", var, words[i]);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad address %s", var,
+                  words[i]);
       return FALSE;
     }
     g_array_append_val(list, a);
@@ -1044,7 +1075,8 @@ static gboolean parse_nets_env(const char *var, GArray *list, GError **error)
     parts = g_strsplit(words[i], "/", 2);
     if (!parts[1] || inet_pton(AF_INET, parts[0], &n.addr) != 1 ||
         !g_ascii_string_to_unsigned(parts[1], 10, 0, 32, &len, NULL)) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad network %s", var, words[i]);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad network %s", var,
+                  words[i]);
       return FALSE;
     }
     n.mask.s_addr = len ? htonl(0xffffffffu << (32 - len)) : 0;

@@ -79,10 +79,10 @@ static char *field(const OspProfile *p, const char *name)
   return NULL;
 }
 
-#define assert_field(p, name, expect)                 \
-  do {                                                \
-    g_autofree char *v_ = field((p), (name));         \
-    g_assert_cmpstr(v_, ==, (expect));                \
+#define assert_field(p, name, expect)         \
+  do {                                        \
+    g_autofree char *v_ = field((p), (name)); \
+    g_assert_cmpstr(v_, ==, (expect));        \
   } while (0)
 
 static void assert_same(const OspProfile *a, const OspProfile *b)
@@ -418,7 +418,7 @@ static const struct {
   { "Enable weak encryption   ", "enable_weak_encryption", "1" },
   { "Xauth password p\xc3\xa4ssw\xc3\xb6rd", "password", "p\xc3\xa4ssw\xc3\xb6rd" },
   { "Vendor NetScreen", "vendor", "1" },
-  { "IPSec secret", "group_secret", "(null)" },   /* no value: a warning */
+  { "IPSec secret", "group_secret", "(null)" }, /* no value: a warning */
   { "# IPSec ID commented", "group_id", "(null)" },
 };
 
@@ -494,11 +494,20 @@ static const struct {
   { VPNC, "IPSec gateway vpn example.com", "IPSec gateway" },
   { VPNC, "IPSec gateway vpn.example.com/x", "IPSec gateway" },
   /* control characters (CVE-2018-10900) */
-  { VPNC, "IPSec secret a\x01" "b", "IPSec secret" },
+  { VPNC,
+    "IPSec secret a\x01"
+    "b",
+    "IPSec secret" },
   { VPNC, "IPSec ID a\tb", "IPSec ID" },
   { VPNC, "Xauth username bob\x1b[31m", "Xauth username" },
-  { VPNC, "Domain a\x7f" "b", "Domain" },
-  { VPNC, "Domain a\xc2\x85" "b", "Domain" }, /* U+0085 NEXT LINE */
+  { VPNC,
+    "Domain a\x7f"
+    "b",
+    "Domain" },
+  { VPNC,
+    "Domain a\xc2\x85"
+    "b",
+    "Domain" }, /* U+0085 NEXT LINE */
   { VPNC, "Script /bin/sh\vx", "Script" },
   { VPNC, "Debug 1\x0c", "Debug" },
   /* .pcf */
@@ -515,8 +524,14 @@ static const struct {
   { PCF, "[main]\r\nenc_GroupPwd=ABCDEF\r\n", "enc_GroupPwd" },
   { PCF, "[main]\r\nenc_UserPassword=" ENC_BADPAD9 "\r\n", "enc_UserPassword" },
   { PCF, "[main]\r\nHost=bad host\r\n", "Host" },
-  { PCF, "[main]\r\nGroupName=a\x01" "b\r\n", "GroupName" },
-  { PCF, "[main]\r\nUserPassword=a\x1b" "b\r\n", "UserPassword" },
+  { PCF,
+    "[main]\r\nGroupName=a\x01"
+    "b\r\n",
+    "GroupName" },
+  { PCF,
+    "[main]\r\nUserPassword=a\x1b"
+    "b\r\n",
+    "UserPassword" },
   { PCF, "[main]\r\nAuthType=1\x1b[2J\r\n", "AuthType" },
   /* keyfile */
   { KEYFILE, "[profile]\nmtu=100\n", "mtu" },
@@ -556,15 +571,9 @@ static void test_refusals(void)
 
     g_test_message("case %zu: %s", i, text);
     switch (refusal_cases[i].format) {
-    case VPNC:
-      p = vpnc(text, NULL, &error);
-      break;
-    case PCF:
-      p = pcf(text, NULL, &error);
-      break;
-    case KEYFILE:
-      p = keyfile(text, &error);
-      break;
+    case VPNC: p = vpnc(text, NULL, &error); break;
+    case PCF: p = pcf(text, NULL, &error); break;
+    case KEYFILE: p = keyfile(text, &error); break;
     }
     if (p) {
       g_test_fail_printf("case %zu (%s) was accepted", i, text);
@@ -640,13 +649,13 @@ static void test_vpnc_warnings(void)
   g_autoptr(OspProfile) p = NULL;
 
   p = vpnc("IPSec gateway gw.example\n"
-           "IPSec secrett hunter2\n"  /* misspelt: unknown, the value not repeated */
+           "IPSec secrett hunter2\n" /* misspelt: unknown, the value not repeated */
            "IPSec ID first\n"
-           "IPSec ID second\n"         /* vpnc: the first one counts */
-           "Local Addr 192.0.2.5\n"    /* not supported */
-           "Domain\n"                  /* no value */
-           "IPSec gatewayx y\n"        /* a keyword must end at a blank */
-           "\x1b]0;owned\x07 x\n",      /* no raw control bytes in a warning */
+           "IPSec ID second\n"      /* vpnc: the first one counts */
+           "Local Addr 192.0.2.5\n" /* not supported */
+           "Domain\n"               /* no value */
+           "IPSec gatewayx y\n"     /* a keyword must end at a blank */
+           "\x1b]0;owned\x07 x\n",  /* no raw control bytes in a warning */
            w, &error);
   g_assert_no_error(error);
   assert_field(p, "group_id", "first");
@@ -689,9 +698,13 @@ static void test_vpnc_latin1(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(OspProfile) p = NULL;
 
-  p = vpnc("Description Caf\xe9 \x80" "5\nIPSec obfuscated secret " ENC_LATIN1 "\n", w, &error);
+  p = vpnc("Description Caf\xe9 \x80"
+           "5\nIPSec obfuscated secret " ENC_LATIN1 "\n",
+           w, &error);
   g_assert_no_error(error);
-  assert_field(p, "description", "Caf\xc3\xa9 \xe2\x82\xac" "5"); /* é, € */
+  assert_field(p, "description",
+               "Caf\xc3\xa9 \xe2\x82\xac"
+               "5"); /* é, € */
   assert_field(p, "group_secret", "caf\xc3\xa9");
   g_assert_true(warnings_contain(w, "Windows-1252"));
   g_assert_true(warnings_contain(w, "IPSec obfuscated secret"));
@@ -727,8 +740,8 @@ static void test_vpnc_merge(void)
 /* ------------------------------------------------------------------ */
 /* Sample files */
 
-static OspProfile *load(const char *name, OspProfile *(*loader)(const char *, GPtrArray *, GError **),
-                        GPtrArray *w)
+static OspProfile *load(const char *name,
+                        OspProfile *(*loader)(const char *, GPtrArray *, GError **), GPtrArray *w)
 {
   g_autofree char *path = data_path(name);
   g_autoptr(GError) error = NULL;
@@ -861,10 +874,9 @@ static void test_file_vpnc_crlf(void)
 static void test_vpnc_line_ends(void)
 {
   static const char *const texts[] = {
-    "IPSec gateway g.example\nIPSec ID id\n",
-    "IPSec gateway g.example\r\nIPSec ID id\r\n",
+    "IPSec gateway g.example\nIPSec ID id\n", "IPSec gateway g.example\r\nIPSec ID id\r\n",
     "IPSec gateway g.example\rIPSec ID id\r", /* vpnc ends a line at a lone CR too */
-    "IPSec gateway g.example\nIPSec ID id",    /* no final line end */
+    "IPSec gateway g.example\nIPSec ID id",   /* no final line end */
   };
   size_t i;
 
@@ -905,7 +917,9 @@ static void test_file_pcf_bom(void)
   g_autoptr(OspProfile) p = load("cisco-bom.pcf", osp_profile_load_pcf, w);
 
   g_assert_cmpuint(w->len, ==, 0);
-  assert_field(p, "description", "Niederlassung K\xc3\xb6ln \xe2\x80\x93 Au\xc3\x9f" "endienst");
+  assert_field(p, "description",
+               "Niederlassung K\xc3\xb6ln \xe2\x80\x93 Au\xc3\x9f"
+               "endienst");
   assert_field(p, "gateway", "koeln.example.de"); /* not the [GUI] one */
   assert_field(p, "group_id", "aussendienst");
   assert_field(p, "group_secret", "Klartext!"); /* the clear one wins */
@@ -1023,14 +1037,10 @@ static void test_load_any(void)
     const char *file;
     const char *gateway;
   } cases[] = {
-    { "vpnc-basic.conf", "vpn.example.com" },
-    { "vpnc-full.conf", "192.0.2.10" },
-    { "vpnc-nm.conf", "vpn.corp.example" },
-    { "vpnc-crlf.conf", "crlf.example.com" },
-    { "cisco-example.pcf", "vpn.example.com" },
-    { "cisco-bom.pcf", "koeln.example.de" },
-    { "cisco-nomain.pcf", "198.51.100.7" },
-    { "cisco-utf16.pcf", "msk.example.ru" },
+    { "vpnc-basic.conf", "vpn.example.com" },     { "vpnc-full.conf", "192.0.2.10" },
+    { "vpnc-nm.conf", "vpn.corp.example" },       { "vpnc-crlf.conf", "crlf.example.com" },
+    { "cisco-example.pcf", "vpn.example.com" },   { "cisco-bom.pcf", "koeln.example.de" },
+    { "cisco-nomain.pcf", "198.51.100.7" },       { "cisco-utf16.pcf", "msk.example.ru" },
     { "osprey-profile.conf", "vpn.lab.example" },
   };
   g_autofree char *dir = g_dir_make_tmp("osp-profile-XXXXXX", NULL);
@@ -1048,8 +1058,8 @@ static void test_load_any(void)
   }
 
   /* a .pcf without [main] and without its extension: by content */
-  g_assert_true(g_file_set_contents(tmp, "; comment\r\n!Host=sniffed.example\r\nGroupName=g\r\n",
-                                    -1, NULL));
+  g_assert_true(
+      g_file_set_contents(tmp, "; comment\r\n!Host=sniffed.example\r\nGroupName=g\r\n", -1, NULL));
   q = osp_profile_load_any(tmp, NULL, &error);
   g_assert_no_error(error);
   assert_field(q, "gateway", "sniffed.example");
@@ -1093,25 +1103,84 @@ static void test_validate(void)
     const char *needle;
 
     switch (i) {
-    case 0: g_free(q->gateway); q->gateway = g_strdup(""); needle = "IPSec gateway is missing"; break;
-    case 1: g_free(q->gateway); q->gateway = g_strdup("a b"); needle = "IPSec gateway"; break;
-    case 2: q->password = g_strdup("a\nb"); needle = "Xauth password"; break;
-    case 3: q->group_secret = g_strdup("a\rb"); needle = "IPSec secret"; break;
-    case 4: q->mtu = 100; needle = "Interface MTU"; break;
-    case 5: q->dpd_idle = 5; needle = "DPD idle timeout (our side)"; break;
-    case 6: q->dpd_timeout = 0; needle = "DPD timeout"; break;
-    case 7: q->ike_lifetime = 9; needle = "IKE lifetime"; break;
-    case 8: q->ipsec_lifetime = 90000; needle = "IPSec lifetime"; break;
-    case 9: q->dh_group = 3; needle = "IKE DH Group"; break;
-    case 10: q->pfs_group = -5; needle = "Perfect Forward Secrecy"; break;
-    case 11: q->vendor = (OspVendor)7; needle = "Vendor"; break;
-    case 12: q->natt_mode = (OspNattMode)9; needle = "NAT Traversal Mode"; break;
-    case 13: q->id_type = 99; needle = "ID type"; break;
-    case 14: q->id_type = 1; needle = "IPSec ID"; break; /* ipv4 needs an address */
-    case 15: q->target_networks = g_strdup("garbage"); needle = "Target networks"; break;
-    case 16: q->ifname = g_strdup("a:b"); needle = "Interface name"; break;
-    case 17: q->description = g_strdup("\xff"); needle = "Description"; break;
-    case 18: q->ifname = g_strdup("tun`id`"); needle = "Interface name"; break;
+    case 0:
+      g_free(q->gateway);
+      q->gateway = g_strdup("");
+      needle = "IPSec gateway is missing";
+      break;
+    case 1:
+      g_free(q->gateway);
+      q->gateway = g_strdup("a b");
+      needle = "IPSec gateway";
+      break;
+    case 2:
+      q->password = g_strdup("a\nb");
+      needle = "Xauth password";
+      break;
+    case 3:
+      q->group_secret = g_strdup("a\rb");
+      needle = "IPSec secret";
+      break;
+    case 4:
+      q->mtu = 100;
+      needle = "Interface MTU";
+      break;
+    case 5:
+      q->dpd_idle = 5;
+      needle = "DPD idle timeout (our side)";
+      break;
+    case 6:
+      q->dpd_timeout = 0;
+      needle = "DPD timeout";
+      break;
+    case 7:
+      q->ike_lifetime = 9;
+      needle = "IKE lifetime";
+      break;
+    case 8:
+      q->ipsec_lifetime = 90000;
+      needle = "IPSec lifetime";
+      break;
+    case 9:
+      q->dh_group = 3;
+      needle = "IKE DH Group";
+      break;
+    case 10:
+      q->pfs_group = -5;
+      needle = "Perfect Forward Secrecy";
+      break;
+    case 11:
+      q->vendor = (OspVendor)7;
+      needle = "Vendor";
+      break;
+    case 12:
+      q->natt_mode = (OspNattMode)9;
+      needle = "NAT Traversal Mode";
+      break;
+    case 13:
+      q->id_type = 99;
+      needle = "ID type";
+      break;
+    case 14:
+      q->id_type = 1;
+      needle = "IPSec ID";
+      break; /* ipv4 needs an address */
+    case 15:
+      q->target_networks = g_strdup("garbage");
+      needle = "Target networks";
+      break;
+    case 16:
+      q->ifname = g_strdup("a:b");
+      needle = "Interface name";
+      break;
+    case 17:
+      q->description = g_strdup("\xff");
+      needle = "Description";
+      break;
+    case 18:
+      q->ifname = g_strdup("tun`id`");
+      needle = "Interface name";
+      break;
     default: needle = NULL; break;
     }
     if (!needle)
@@ -1174,8 +1243,9 @@ static OspProfile *awkward_profile(void)
 
 static GPtrArray *round_trip_profiles(void)
 {
-  static const char *const files[] = { "vpnc-basic.conf", "vpnc-full.conf", "vpnc-osprey.conf",
-                                       "vpnc-nm.conf", "cisco-example.pcf", "cisco-bom.pcf",
+  static const char *const files[] = { "vpnc-basic.conf",    "vpnc-full.conf",
+                                       "vpnc-osprey.conf",   "vpnc-nm.conf",
+                                       "cisco-example.pcf",  "cisco-bom.pcf",
                                        "osprey-profile.conf" };
   GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)osp_profile_free);
   size_t i;

@@ -18,7 +18,7 @@ static const struct {
   /*  2 */ { " , \t", "" },
   /*  3 */ { "192.0.2.0/24", "192.0.2.0/24" },
   /*  4 */ { "192.0.2.7", "192.0.2.7/32" },
-  /*  5 */ { "192.0.2.77/24", "192.0.2.0/24" },               /* host bits cleared */
+  /*  5 */ { "192.0.2.77/24", "192.0.2.0/24" },                 /* host bits cleared */
   /*  6 */ { "198.51.100.0/255.255.255.0", "198.51.100.0/24" }, /* vpnc's netmask form */
   /*  7 */ { "198.18.0.0/15,203.0.113.0/24", "198.18.0.0/15 203.0.113.0/24" },
   /*  8 */ { "198.18.0.0/15\t 203.0.113.9", "198.18.0.0/15 203.0.113.9/32" },
@@ -86,7 +86,8 @@ static const struct {
     { false, NULL, "203.0.113.0/24 198.51.100.0/24" },
     "198.51.100.0/24 overlaps 198.51.100.0/24" },
   /*  7: one inside the other */
-  { { false, "198.18.0.0/15", "-" }, { false, NULL, "198.19.4.0/24" },
+  { { false, "198.18.0.0/15", "-" },
+    { false, NULL, "198.19.4.0/24" },
     "198.18.0.0/15 overlaps 198.19.4.0/24" },
   /*  8: neighbours do not overlap */
   { { false, "198.18.0.0/16", "-" }, { false, NULL, "198.19.0.0/16" }, NULL },
@@ -97,10 +98,12 @@ static const struct {
   /* 11: ... and no-split over its split list */
   { { true, NULL, "192.0.2.0/24" }, { false, NULL, "" }, "full tunnel" },
   /* 12: a host route inside the other's network */
-  { { false, "203.0.113.9", "-" }, { false, NULL, "203.0.113.0/24" },
+  { { false, "203.0.113.9", "-" },
+    { false, NULL, "203.0.113.0/24" },
     "203.0.113.9/32 overlaps 203.0.113.0/24" },
   /* 13: a gateway network with host bits set still overlaps */
-  { { false, NULL, "203.0.113.77/24" }, { false, "203.0.113.128/25", "-" },
+  { { false, NULL, "203.0.113.77/24" },
+    { false, "203.0.113.128/25", "-" },
     "203.0.113.77/24 overlaps 203.0.113.128/25" },
 };
 
@@ -146,8 +149,7 @@ static void test_conflicts(void)
                 got ? why : "no conflict", conflict_cases[i].why ? "a conflict" : "none");
       /* the reason names the networks in the order asked */
       if (got && !swap && !strstr(why, conflict_cases[i].why))
-        g_error("conflict case %zu: \"%s\" does not say \"%s\"", i + 1, why,
-                conflict_cases[i].why);
+        g_error("conflict case %zu: \"%s\" does not say \"%s\"", i + 1, why, conflict_cases[i].why);
     }
 }
 

@@ -11,9 +11,9 @@
 #include <string.h>
 
 typedef struct {
-  GPtrArray *sent;        /* GByteArray each */
+  GPtrArray *sent; /* GByteArray each */
   int closed;
-  int closed_code;        /* -1 = clean */
+  int closed_code; /* -1 = clean */
   char closed_message[512];
   int secrets_asked;
   guint last_req_id;
@@ -31,7 +31,9 @@ static void cap_send(gpointer user, const uint8_t *data, size_t len, bool natt)
   g_ptr_array_add(c->sent, b);
 }
 
-static void cap_progress(gpointer user, OspState st) {}
+static void cap_progress(gpointer user, OspState st)
+{
+}
 static void cap_secrets(gpointer user, const OspSecretRequest *req)
 {
   Capture *c = user;
@@ -40,9 +42,15 @@ static void cap_secrets(gpointer user, const OspSecretRequest *req)
   c->last_req_id = req->id;
   c->last_kind = req->kinds[0];
 }
-static void cap_ipcfg(gpointer user, const OspIpConfig *cfg) {}
-static void cap_up(gpointer user, const OspChildSa *sa) {}
-static void cap_down(gpointer user, uint32_t spi) {}
+static void cap_ipcfg(gpointer user, const OspIpConfig *cfg)
+{
+}
+static void cap_up(gpointer user, const OspChildSa *sa)
+{
+}
+static void cap_down(gpointer user, uint32_t spi)
+{
+}
 static void cap_closed(gpointer user, const GError *error)
 {
   Capture *c = user;
@@ -61,9 +69,14 @@ static void cap_retrying(gpointer user, const char *text)
 }
 
 static const OspSessionOps ops = {
-  .send = cap_send, .progress = cap_progress, .secrets_needed = cap_secrets,
-  .ip_config = cap_ipcfg, .child_sa_up = cap_up, .child_sa_down = cap_down,
-  .closed = cap_closed, .retrying = cap_retrying,
+  .send = cap_send,
+  .progress = cap_progress,
+  .secrets_needed = cap_secrets,
+  .ip_config = cap_ipcfg,
+  .child_sa_up = cap_up,
+  .child_sa_down = cap_down,
+  .closed = cap_closed,
+  .retrying = cap_retrying,
 };
 
 static OspProfile *lab_profile(void)
@@ -104,7 +117,8 @@ static size_t am1_ke_len(Capture *c, OspIsakmpHdr *ret_h)
   g_assert_cmpint(osp_isakmp_hdr_parse(m->data, m->len, ret_h, NULL), ==, 0);
   g_assert_cmpint(ret_h->exchange, ==, OSP_EXCH_AGGRESSIVE);
   g_assert_cmpint(osp_payloads_parse(ret_h->next_payload, m->data + 28, m->len - 28, pl,
-                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+                                     G_N_ELEMENTS(pl), &n, NULL),
+                  ==, 0);
   ke = osp_payload_find(pl, n, OSP_PL_KE);
   g_assert_nonnull(ke);
   return ke->len;
@@ -120,8 +134,9 @@ static size_t am1_count(Capture *c, uint16_t type, uint32_t value, uint32_t *ret
   const OspPayload *sa_pl;
   size_t n = 0, i, count = 0;
 
-  g_assert_cmpint(osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl,
-                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  g_assert_cmpint(
+      osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl, G_N_ELEMENTS(pl), &n, NULL),
+      ==, 0);
   sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
   g_assert_nonnull(sa_pl);
   g_assert_cmpint(osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL), ==, 0);
@@ -167,8 +182,9 @@ static void test_message1(void)
   g_assert_true(memcmp(h.icookie, zero, 8) != 0);
   g_assert_true(memcmp(h.rcookie, zero, 8) == 0);
   g_assert_cmpint(h.flags, ==, 0);
-  g_assert_cmpint(osp_payloads_parse(h.next_payload, m->data + 28, m->len - 28, pl,
-                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  g_assert_cmpint(
+      osp_payloads_parse(h.next_payload, m->data + 28, m->len - 28, pl, G_N_ELEMENTS(pl), &n, NULL),
+      ==, 0);
   g_assert_cmpint(pl[0].type, ==, OSP_PL_SA);
   g_assert_cmpuint(am1_ke_len(&c, &h), ==, 256); /* auto: MODP-2048 first */
   id_pl = osp_payload_find(pl, n, OSP_PL_ID);
@@ -281,8 +297,9 @@ static void test_vendor_ids(void)
   g_assert_cmpuint(digests, ==, OSP_VID_N - 1); /* all but DPD's */
   osp_session_start(s, 0);
   m = last_sent(&c);
-  g_assert_cmpint(osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl,
-                                     G_N_ELEMENTS(pl), &n, NULL), ==, 0);
+  g_assert_cmpint(
+      osp_payloads_parse(m->data[16], m->data + 28, m->len - 28, pl, G_N_ELEMENTS(pl), &n, NULL),
+      ==, 0);
   for (i = 0; i < OSP_VID_N; i++) {
     bool found = false;
 

@@ -80,12 +80,9 @@ static char *profile_value(const OspProfile *p, const char *key)
 static GVariant *sample_variant(const OspSetting *s, const char *value)
 {
   switch (s->dbus_type) {
-  case 'b':
-    return g_variant_new_boolean(strcmp(value, "true") == 0);
-  case 'u':
-    return g_variant_new_uint32((guint32)g_ascii_strtoull(value, NULL, 10));
-  default:
-    return g_variant_new_string(value);
+  case 'b': return g_variant_new_boolean(strcmp(value, "true") == 0);
+  case 'u': return g_variant_new_uint32((guint32)g_ascii_strtoull(value, NULL, 10));
+  default: return g_variant_new_string(value);
   }
 }
 
