@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey — the bus, ospreyd's presence, and the mapping of D-Bus errors to
  * one line on stderr and the exit statuses listed in osprey.h. */
+#include "osp-dbus-bus.h"
 #include "osp-dbus-settings.h"
 #include "osprey.h"
 
@@ -293,17 +294,6 @@ int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile)
   return fail_literal(cli, OSP_EXIT_FAILED, "local-error", remote, message);
 }
 
-static GDBusConnection *bus_new(const char *address, GError **error)
-{
-  if (address && *address)
-    return g_dbus_connection_new_for_address_sync(
-        address,
-        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-        NULL, NULL, error);
-  return g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-}
-
 /* On a terminal, a text polkit agent for this process's own requests, as
  * systemctl and pkexec have: `pkttyagent --process PID [--fallback]`, waited
  * for until it has registered (it closes --notify-fd).  Not for root,
@@ -364,7 +354,7 @@ int osp_cli_open_bus(OspCli *cli)
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) pong = NULL;
 
-  cli->bus = bus_new(cli->bus_address, &error);
+  cli->bus = osp_dbus_bus_open(cli->bus_address, &error);
   if (!cli->bus)
     return osp_cli_fail(cli, OSP_EXIT_NO_DAEMON, "bus-unavailable", NULL,
                         _("Cannot connect to the D-Bus system bus (is dbus running?): %s"),

@@ -3,6 +3,7 @@
  * command table.  Global options may come before or after the command.
  * The exit statuses are listed in osprey.h and in --help. */
 #include "osprey.h"
+#include "osp-dbus-bus.h"
 
 #include <locale.h>
 #include <string.h>
@@ -207,7 +208,7 @@ static int run(OspCli *cli, int argc, char **argv)
     return osp_cli_usage(cli, "%s", error->message);
   cli->json = opt_json;
   cli->quiet = opt_quiet;
-  cli->bus_address = g_strdup(opt_bus_address ? opt_bus_address : g_getenv("OSPREY_BUS_ADDRESS"));
+  cli->bus_address = g_strdup(osp_dbus_bus_address(opt_bus_address));
   if (opt_version) {
     g_print("osprey %s\n", OSP_VERSION);
     return OSP_EXIT_OK;

@@ -6,6 +6,8 @@
  * name owner) and runs no timer while nothing is shown. */
 #include "osp-tray.h"
 
+#include "osp-dbus-bus.h"
+
 #include <libayatana-appindicator/app-indicator.h>
 #include <locale.h>
 #include <string.h>
@@ -541,22 +543,9 @@ static void on_name_owner(GObject *om, GParamSpec *pspec, gpointer user_data)
   osp_tray_queue_refresh(t);
 }
 
-static GDBusConnection *open_bus(GError **error)
-{
-  const char *address = opt_bus_address ? opt_bus_address : g_getenv("OSPREY_BUS_ADDRESS");
-
-  if (address && *address)
-    return g_dbus_connection_new_for_address_sync(
-        address,
-        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-        NULL, NULL, error);
-  return g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-}
-
 static gboolean follow_daemon(OspTray *t, GError **error)
 {
-  t->bus = open_bus(error);
+  t->bus = osp_dbus_bus_open(osp_dbus_bus_address(opt_bus_address), error);
   if (!t->bus)
     return FALSE;
   g_dbus_connection_set_exit_on_close(t->bus, FALSE);
