@@ -1591,3 +1591,37 @@ void osp_test_rig_connect(OspTestRig *r)
   g_assert_cmpuint(r->n_child_up, ==, 1);
   g_assert_cmpuint(r->gw->children->len, ==, 1);
 }
+
+OspTestRig *osp_test_rig_new_edited(const OspProfile *profile, OspTestGwEdit edit, gpointer user)
+{
+  OspTestRig *r = osp_test_rig_new(profile, NULL);
+
+  r->gw->edit = edit;
+  r->gw->edit_user = user;
+  return r;
+}
+
+OspTestRig *osp_test_rig_connected(const OspProfile *profile)
+{
+  OspTestRig *r = osp_test_rig_new(profile, NULL);
+
+  osp_test_rig_connect(r);
+  return r;
+}
+
+void osp_test_rig_assert_closed(const OspTestRig *r, int code, const char *part)
+{
+  g_assert_true(r->closed);
+  g_assert_error(r->error, OSP_ERROR, code);
+  if (part && !strstr(r->error->message, part))
+    g_error("\"%s\" not in \"%s\"", part, r->error->message);
+}
+
+unsigned osp_test_gw_count_notifies(const OspTestGw *gw, uint16_t type)
+{
+  unsigned n = 0;
+
+  for (guint i = 0; i < gw->notifies->len; i++)
+    n += g_array_index(gw->notifies, uint16_t, i) == type;
+  return n;
+}

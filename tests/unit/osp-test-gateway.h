@@ -199,6 +199,8 @@ void osp_test_gw_transaction(OspTestGw *gw, uint8_t cfg_type, const GByteArray *
  *   I <--- HASH(3) --- R
  * the completed pair joins children. */
 void osp_test_gw_rekey(OspTestGw *gw);
+/* how many notifies of type the client sent (in notifies) */
+unsigned osp_test_gw_count_notifies(const OspTestGw *gw, uint16_t type);
 /* queues the index-th datagram sent again (negative: from the end, -1 the last) */
 void osp_test_gw_resend(OspTestGw *gw, int index);
 
@@ -245,6 +247,12 @@ OspTestRig *osp_test_rig_new(const OspProfile *profile, const OspSessionParams *
 void osp_test_rig_free(OspTestRig *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspTestRig, osp_test_rig_free)
 
+/* osp_test_rig_new(profile, NULL) whose gateway's messages pass through
+ * edit (with user as its user data). */
+OspTestRig *osp_test_rig_new_edited(const OspProfile *profile, OspTestGwEdit edit, gpointer user);
+/* osp_test_rig_new(profile, NULL), then osp_test_rig_connect(). */
+OspTestRig *osp_test_rig_connected(const OspProfile *profile);
+
 /* Oldest client datagram: handed to the gateway (returned, owned by the
  * rig until the next call), or taken out without delivering it (the caller
  * owns it: drop, keep for a replay, reorder).  Both assert there is one. */
@@ -265,5 +273,8 @@ void osp_test_rig_advance(OspTestRig *r, gint64 us);
 bool osp_test_rig_settle(OspTestRig *r, gint64 max_us);
 /* osp_test_rig_settle() asserting the tunnel came up with its first SA. */
 void osp_test_rig_connect(OspTestRig *r);
+/* Asserts the session closed with OSP_ERROR code, its message containing
+ * part (unless NULL). */
+void osp_test_rig_assert_closed(const OspTestRig *r, int code, const char *part);
 
 G_END_DECLS

@@ -200,8 +200,7 @@ static void test_dpd_answered(void)
   unsigned n;
 
   p->dpd_idle = 10;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_connect(r);
+  r = osp_test_rig_connected(p);
   n = r->gw->notifies->len;
   osp_test_rig_advance(r, 11 * G_USEC_PER_SEC);
   /* I --- HASH N(R-U-THERE) ---> R */
@@ -231,8 +230,7 @@ static void test_gateway_rekeys(gconstpointer data)
   OspTestGwChild *c;
 
   p->pfs_group = *pfs;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_connect(r);
+  r = osp_test_rig_connected(p);
   osp_test_gw_rekey(r->gw);
   osp_test_rig_g2c(r);
   g_assert_cmpuint(g_queue_get_length(&r->to_gw), ==, 1);

@@ -14,11 +14,7 @@
 /* R-U-THEREs the gateway has received */
 static unsigned r_u_theres(const OspTestRig *r)
 {
-  unsigned n = 0;
-
-  for (guint i = 0; i < r->gw->notifies->len; i++)
-    n += g_array_index(r->gw->notifies, uint16_t, i) == OSP_N_DPD_R_U_THERE;
-  return n;
+  return osp_test_gw_count_notifies(r->gw, OSP_N_DPD_R_U_THERE);
 }
 
 /* Moves the clock in steps of STEP until the session closes or us pass,
@@ -36,9 +32,8 @@ static gint64 run_for(OspTestRig *r, gint64 us)
 
 static OspTestRig *connected(void)
 {
-  OspTestRig *r = osp_test_rig_new(NULL, NULL);
+  OspTestRig *r = osp_test_rig_connected(NULL);
 
-  osp_test_rig_connect(r);
   g_assert_true(r->session->peer_dpd);
   g_assert_cmpuint(r->session->profile->dpd_idle, ==, 300); /* the defaults */
   g_assert_cmpuint(r->session->profile->dpd_timeout, ==, 30);
@@ -61,8 +56,7 @@ static void test_stall_dead(void)
   r->gw->answer_dpd = false;
   g_assert_true(osp_session_traffic_sent(r->session, r->now));
   took = run_for(r, 60 * S);
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PEER_DEAD);
+  osp_test_rig_assert_closed(r, OSP_ERROR_PEER_DEAD, NULL);
   g_assert_cmpint(took, <=, 8 * S);
   g_assert_cmpint(took, >=, 6 * S);
   g_assert_cmpuint(r_u_theres(r), ==, 5);
@@ -84,8 +78,7 @@ static void test_idle_dead(void)
   g_assert_false(r->closed);
   g_assert_cmpuint(r_u_theres(r), ==, 0);
   took = run_for(r, 60 * S);
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PEER_DEAD);
+  osp_test_rig_assert_closed(r, OSP_ERROR_PEER_DEAD, NULL);
   g_assert_cmpint(took, >=, 30 * S);
   g_assert_cmpint(took, <=, 32 * S);
   g_assert_cmpuint(r_u_theres(r), ==, 6);
@@ -104,13 +97,11 @@ static void test_idle_timeout(void)
 
   p->dpd_idle = 10;
   p->dpd_timeout = 6;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_connect(r);
+  r = osp_test_rig_connected(p);
   r->gw->answer_dpd = false;
   start = r->now;
   run_for(r, 30 * S);
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PEER_DEAD);
+  osp_test_rig_assert_closed(r, OSP_ERROR_PEER_DEAD, NULL);
   g_assert_cmpint(r->now - start, >=, 16 * S);
   g_assert_cmpint(r->now - start, <=, 16 * S + STEP);
   g_assert_cmpuint(r_u_theres(r), ==, 2);
@@ -133,8 +124,7 @@ static void test_idle_then_stall(void)
   run_for(r, 1 * S);
   osp_session_traffic_sent(r->session, r->now);
   took = run_for(r, 30 * S);
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PEER_DEAD);
+  osp_test_rig_assert_closed(r, OSP_ERROR_PEER_DEAD, NULL);
   g_assert_cmpint(took, <=, 8 * S);
 }
 

@@ -67,23 +67,6 @@ static void run_for(OspTestRig *r, gint64 us)
   r->now = end;
 }
 
-static unsigned notifies_of(const OspTestGw *gw, uint16_t type)
-{
-  unsigned n = 0;
-
-  for (guint i = 0; i < gw->notifies->len; i++)
-    n += g_array_index(gw->notifies, uint16_t, i) == type;
-  return n;
-}
-
-static void assert_closed_with(OspTestRig *r, int code, const char *part)
-{
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, code);
-  if (part && !strstr(r->error->message, part))
-    g_error("\"%s\" not in \"%s\"", part, r->error->message);
-}
-
 /* ---- XAUTH ------------------------------------------------------------ */
 
 /* No password in the profile: the user is asked, the answer goes out.
@@ -125,7 +108,7 @@ static void test_xauth_status_failed(void)
   p->password = g_strdup("wrong");
   r = osp_test_rig_new(p, NULL);
   run(r);
-  assert_closed_with(r, OSP_ERROR_BAD_CREDENTIALS, "XAUTH failed");
+  osp_test_rig_assert_closed(r, OSP_ERROR_BAD_CREDENTIALS, "XAUTH failed");
   g_assert_true(r->gw->xauth_done); /* the STATUS was ACKed */
   g_assert_false(r->gw->cfg_done);  /* and nothing followed */
   g_assert_cmpuint(r->n_child_up, ==, 0);
@@ -148,9 +131,9 @@ static void test_xauth_refused(gconstpointer data)
   osp_test_gw_notify(r->gw, type, true);
   run(r);
   if (type == OSP_N_AUTHENTICATION_FAILED)
-    assert_closed_with(r, OSP_ERROR_BAD_CREDENTIALS, "AUTHENTICATION-FAILED");
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_CREDENTIALS, "AUTHENTICATION-FAILED");
   else
-    assert_closed_with(r, OSP_ERROR_BAD_GROUP_SECRET, "ended the login");
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_GROUP_SECRET, "ended the login");
 }
 
 /* An XAUTH type Osprey cannot answer (RADIUS-CHAP):
@@ -165,7 +148,7 @@ static void test_xauth_unsupported_type(void)
   osp_put_attr_var(x, X_USER_NAME, NULL, 0);
   osp_put_attr_var(x, X_USER_PASSWORD, NULL, 0);
   run(r);
-  assert_closed_with(r, OSP_ERROR_GATEWAY_REJECTED, "XAUTH type 1");
+  osp_test_rig_assert_closed(r, OSP_ERROR_GATEWAY_REJECTED, "XAUTH type 1");
 }
 
 /* The gateway asks again after our REPLY (it refused it): the user is
@@ -221,7 +204,7 @@ static void test_modecfg_refused(void)
   g_assert_cmpint(r->progress, ==, OSP_STATE_CONFIGURING);
   osp_test_gw_notify(r->gw, OSP_N_ATTRIBUTES_NOT_SUPPORTED, true);
   run(r);
-  assert_closed_with(r, OSP_ERROR_GATEWAY_REJECTED, "configuration request");
+  osp_test_rig_assert_closed(r, OSP_ERROR_GATEWAY_REJECTED, "configuration request");
 }
 
 /* A REPLY without an internal address is no configuration:
@@ -234,7 +217,7 @@ static void test_modecfg_no_address(void)
   g_byte_array_set_size(r->gw->cfg_attrs, 0);
   osp_put_attr_var(r->gw->cfg_attrs, 3 /* INTERNAL_IP4_DNS */, dns, 4);
   run(r);
-  assert_closed_with(r, OSP_ERROR_PROTOCOL, "internal IPv4 address");
+  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "internal IPv4 address");
   g_assert_null(r->ipcfg);
 }
 
@@ -259,7 +242,7 @@ static void test_quick_no_proposal(void)
   g_assert_cmpuint(d.dropped, ==, 2); /* a second quick mode came */
   osp_test_gw_notify(r->gw, OSP_N_NO_PROPOSAL_CHOSEN, true);
   run(r);
-  assert_closed_with(r, OSP_ERROR_NO_PROPOSAL, "Enable weak encryption");
+  osp_test_rig_assert_closed(r, OSP_ERROR_NO_PROPOSAL, "Enable weak encryption");
 }
 
 /* A gateway that requires PFS without saying so in Mode Config: the
@@ -319,14 +302,12 @@ static void test_quick_answer_misfits(gconstpointer data)
 
   if (what == 0)
     p->pfs_group = 14;
-  r = osp_test_rig_new(p, NULL);
-  r->gw->edit = bad_qm2;
-  r->gw->edit_user = &what;
+  r = osp_test_rig_new_edited(p, bad_qm2, &what);
   run(r);
   if (what == 0)
-    assert_closed_with(r, OSP_ERROR_PROTOCOL, "PFS key exchange");
+    osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "PFS key exchange");
   else
-    assert_closed_with(r, OSP_ERROR_PROTOCOL, "not proposed");
+    osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "not proposed");
   g_assert_cmpuint(r->n_child_up, ==, 0);
 }
 
@@ -341,7 +322,7 @@ static void test_quick_refused(void)
   run(r);
   osp_test_gw_notify(r->gw, OSP_N_INVALID_ID_INFORMATION, true);
   run(r);
-  assert_closed_with(r, OSP_ERROR_GATEWAY_REJECTED, "refused the IPsec SA");
+  osp_test_rig_assert_closed(r, OSP_ERROR_GATEWAY_REJECTED, "refused the IPsec SA");
 }
 
 /* Runs until our rekey has started: at the soft lifetime, 85-90% of the
@@ -389,9 +370,8 @@ static void test_quick_rekey(void)
 static void test_quick_rekey_refused(void)
 {
   Drop d = { OSP_TEST_GW_QM2, 0, 0 };
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_connected(NULL);
 
-  osp_test_rig_connect(r);
   set_drop(r, &d);
   run_to_rekey(r, &d.dropped);
   g_assert_cmpuint(d.dropped, ==, 1);
@@ -400,7 +380,7 @@ static void test_quick_rekey_refused(void)
   g_assert_false(r->closed);
   osp_test_gw_notify(r->gw, OSP_N_NO_PROPOSAL_CHOSEN, true);
   run(r);
-  assert_closed_with(r, OSP_ERROR_NO_PROPOSAL, "rekey");
+  osp_test_rig_assert_closed(r, OSP_ERROR_NO_PROPOSAL, "rekey");
 }
 
 /* ---- quick mode, responder -------------------------------------------- */
@@ -420,13 +400,12 @@ static void drop_nonce_of_qm1(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
  *   I --- HASH N(NO-PROPOSAL-CHOSEN) ---> R */
 static void test_responder_refuses(void)
 {
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_connected(NULL);
 
-  osp_test_rig_connect(r);
   r->gw->edit = drop_nonce_of_qm1;
   osp_test_gw_rekey(r->gw);
   run(r);
-  g_assert_cmpuint(notifies_of(r->gw, OSP_N_NO_PROPOSAL_CHOSEN), ==, 1);
+  g_assert_cmpuint(osp_test_gw_count_notifies(r->gw, OSP_N_NO_PROPOSAL_CHOSEN), ==, 1);
   g_assert_cmpuint(r->n_child_up, ==, 1);
   g_assert_false(r->closed);
 }
@@ -555,7 +534,7 @@ static void test_info_ike_deleted_early(void)
   run(r);
   osp_test_gw_delete_ike(r->gw);
   run(r);
-  assert_closed_with(r, OSP_ERROR_DISCONNECTED, "ended the connection");
+  osp_test_rig_assert_closed(r, OSP_ERROR_DISCONNECTED, "ended the connection");
 }
 
 /* Complaints about one message and status notifies change nothing:
@@ -564,9 +543,8 @@ static void test_info_ike_deleted_early(void)
  *   I <--- HASH N(RESPONDER-LIFETIME) --- R */
 static void test_info_harmless_notifies(void)
 {
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_connected(NULL);
 
-  osp_test_rig_connect(r);
   osp_test_gw_notify(r->gw, OSP_N_PAYLOAD_MALFORMED, true);
   osp_test_gw_notify(r->gw, OSP_N_INITIAL_CONTACT, true);
   osp_test_gw_notify(r->gw, OSP_N_RESPONDER_LIFETIME, true);
@@ -635,7 +613,7 @@ static void test_reauth_adopts(void)
   g_assert_cmpuint(b->n_reauthenticated, ==, 1);
   g_assert_true(b->gw->cfg_done);
   g_assert_nonnull(b->ipcfg);
-  g_assert_cmpuint(notifies_of(b->gw, OSP_N_INITIAL_CONTACT), ==, 0);
+  g_assert_cmpuint(osp_test_gw_count_notifies(b->gw, OSP_N_INITIAL_CONTACT), ==, 0);
   g_assert_cmpuint(b->gw->qm_offers->len, ==, 0);
   g_assert_cmpuint(b->n_child_up, ==, 0);
   g_assert_true(osp_session_ike_info(b->session, &cipher, &hash, &expires));

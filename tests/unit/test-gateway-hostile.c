@@ -26,10 +26,8 @@ static void decoy(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
 static void test_forged_am2_first(void)
 {
   static const OspTestGwStep step = OSP_TEST_GW_AM2;
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_new_edited(NULL, decoy, (gpointer)&step);
 
-  r->gw->edit = decoy;
-  r->gw->edit_user = (gpointer)&step;
   osp_test_rig_c2g(r);
   g_assert_cmpuint(g_queue_get_length(&r->gw->out), ==, 2);
   osp_test_rig_g2c(r);
@@ -121,9 +119,7 @@ static void test_wrong_secret_on_timeout(void)
   osp_test_rig_g2c(r);
   g_assert_false(r->closed);
   g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  g_assert_true(r->closed);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET);
-  g_assert_nonnull(strstr(r->error->message, "HASH_R"));
+  osp_test_rig_assert_closed(r, OSP_ERROR_BAD_GROUP_SECRET, "HASH_R");
   g_assert_cmpuint(r->gw->n_am1, ==, 1);
   g_assert_false(r->gw->p1_done);
   g_test_message("wrong group secret reported after %.1f s",
@@ -151,8 +147,7 @@ static void test_malformed_am2_reported(void)
 
   r->gw->edit = drop_nonce;
   g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
-  g_assert_nonnull(strstr(r->error->message, "lacks a payload"));
+  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "lacks a payload");
 }
 
 /* edit hook: message 2 made unusable in one way (*user): its KE a byte
@@ -196,13 +191,9 @@ static void test_am2_misfit(gconstpointer data)
   g_autoptr(OspTestRig) r = NULL;
 
   p->dh_group = 14;
-  r = osp_test_rig_new(p, NULL);
-  r->gw->edit = misfit_am2;
-  r->gw->edit_user = &what;
+  r = osp_test_rig_new_edited(p, misfit_am2, &what);
   g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
-  if (!strstr(r->error->message, why[what]))
-    g_error("\"%s\" not in \"%s\"", why[what], r->error->message);
+  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, why[what]);
   g_assert_false(r->gw->p1_done);
 }
 
@@ -241,8 +232,7 @@ static void test_lost_answers_clear_notify(gconstpointer data)
     osp_test_rig_advance(r, G_USEC_PER_SEC);
     g_queue_clear_full(&r->to_gw, (GDestroyNotify)g_byte_array_unref);
   }
-  g_assert_error(r->error, OSP_ERROR, c->code);
-  g_assert_nonnull(strstr(r->error->message, c->name));
+  osp_test_rig_assert_closed(r, c->code, c->name);
 }
 
 /* Runs the handshake until the gateway's quick mode message 2 is the next
@@ -276,10 +266,8 @@ static void run_until_qm2(OspTestRig *r)
 static void test_qm2_damaged_copy_first(void)
 {
   static const OspTestGwStep step = OSP_TEST_GW_QM2;
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_new_edited(NULL, decoy, (gpointer)&step);
 
-  r->gw->edit = decoy;
-  r->gw->edit_user = (gpointer)&step;
   run_until_qm2(r);
   g_assert_cmpuint(g_queue_get_length(&r->gw->out), ==, 2);
   osp_test_rig_g2c(r);
@@ -358,8 +346,7 @@ static void test_reserved_spi(gconstpointer data)
   r->gw->qm_spi = *spi;
   g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
   g_assert_cmpuint(r->n_child_up, ==, 0);
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
-  g_assert_nonnull(strstr(r->error->message, "reserved SPI"));
+  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "reserved SPI");
 }
 
 /* Once the tunnel is up a notify in the clear (anyone can send one) ends
@@ -374,8 +361,7 @@ static void test_clear_notify_when_up(void)
   unsigned n;
 
   p->dpd_idle = 300;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_connect(r);
+  r = osp_test_rig_connected(p);
   n = r->gw->notifies->len;
   osp_test_gw_notify(r->gw, OSP_N_INVALID_SPI, false);
   osp_test_gw_notify(r->gw, OSP_N_AUTHENTICATION_FAILED, false);
@@ -401,8 +387,7 @@ static void test_old_junk_not_reported(void)
   unsigned guard = 0;
 
   p->dpd_idle = 0;
-  r = osp_test_rig_new(p, NULL);
-  osp_test_rig_connect(r);
+  r = osp_test_rig_connected(p);
   flood_unknown_msgids(r);
   while (!r->closed && guard++ < 4000) {
     osp_test_rig_advance(r, 5 * G_USEC_PER_SEC);

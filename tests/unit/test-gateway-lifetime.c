@@ -51,10 +51,8 @@ static void add_p1_life(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
  * user data), connected. */
 static OspTestRig *connect_edited(OspTestGwEdit edit, guint value)
 {
-  OspTestRig *r = osp_test_rig_new(NULL, NULL);
+  OspTestRig *r = osp_test_rig_new_edited(NULL, edit, GUINT_TO_POINTER(value));
 
-  r->gw->edit = edit;
-  r->gw->edit_user = GUINT_TO_POINTER(value);
   osp_test_rig_connect(r);
   return r;
 }

@@ -29,10 +29,8 @@ static void pad_cfg(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
 static void test_zero_padding(gconstpointer data)
 {
   const unsigned *pad = data;
-  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_new_edited(NULL, pad_cfg, (gpointer)pad);
 
-  r->gw->edit = pad_cfg;
-  r->gw->edit_user = (gpointer)pad;
   osp_test_rig_connect(r);
   g_assert_nonnull(r->ipcfg);
   g_assert_cmpstr(r->ipcfg->default_domain, ==, "corp.example");
@@ -79,8 +77,7 @@ static void test_rejected_reply_reported(void)
   g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
   g_assert_true(r->closed);
   g_assert_true(r->gw->cfg_done); /* the gateway did answer */
-  g_assert_error(r->error, OSP_ERROR, OSP_ERROR_PROTOCOL);
-  g_assert_nonnull(strstr(r->error->message, "replies were rejected"));
+  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "replies were rejected");
   g_assert_nonnull(strstr(r->error->message, "attribute value runs past the end"));
 }
 
