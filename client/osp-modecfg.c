@@ -163,8 +163,8 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     char ip[INET_ADDRSTRLEN];
 
     inet_ntop(AF_INET, &c->address, ip, sizeof(ip));
-    g_debug("mode config: address %s, %u DNS, %u split-include, banner %s", ip, c->dns->len,
-            c->split_inc->len, c->banner ? "yes" : "no");
+    g_debug("mode config: address %s, %u DNS, %u split-include, %u split-exclude, banner %s", ip,
+            c->dns->len, c->split_inc->len, c->split_exc->len, c->banner ? "yes" : "no");
   }
   s->ops->ip_config(s->user, c);
   return true;

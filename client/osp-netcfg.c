@@ -184,9 +184,46 @@ static char *clean_banner(const char *banner, unsigned *changed)
   return g_string_free(s, FALSE);
 }
 
+/* An excluded network a route can be made of: a contiguous mask (the
+ * script makes "ADDR/MASKLEN" of it) and the address with its host bits
+ * cleared (`ip route` refuses "192.0.2.5/24"); 0.0.0.0/0 would take every
+ * packet out of the tunnel.  (The include list keeps vpnc's reading of a
+ * non-contiguous mask: its leading bits, test /netcfg/env/netmask.) */
+static bool split_exc_usable(const OspSplitNet *n, OspSplitNet *ret)
+{
+  if (osp_netmask_len(n->mask) < 0 || n->mask.s_addr == 0)
+    return false;
+  *ret = *n;
+  ret->addr.s_addr &= n->mask.s_addr;
+  return true;
+}
+
+/* The usable entries of an exclude list, in their order; returns how many
+ * were dropped or changed. */
+static unsigned clean_split_exc(GArray *list)
+{
+  unsigned bad = 0;
+  guint i, kept = 0;
+
+  for (i = 0; list && i < list->len; i++) {
+    OspSplitNet *n = &g_array_index(list, OspSplitNet, i), ok;
+
+    if (!split_exc_usable(n, &ok)) {
+      bad++;
+      continue;
+    }
+    if (ok.addr.s_addr != n->addr.s_addr)
+      bad++;
+    g_array_index(list, OspSplitNet, kept++) = ok;
+  }
+  if (list)
+    g_array_set_size(list, kept);
+  return bad;
+}
+
 unsigned osp_ip_config_sanitize(OspIpConfig *c)
 {
-  unsigned domain = 0, split = 0, banner = 0;
+  unsigned domain = 0, split = 0, banner = 0, nets;
   char *v;
 
   g_return_val_if_fail(c != NULL, 0);
@@ -200,6 +237,7 @@ unsigned osp_ip_config_sanitize(OspIpConfig *c)
   v = clean_banner(c->banner, &banner);
   g_free(c->banner);
   c->banner = v;
+  nets = clean_split_exc(c->split_exc);
 
   if (domain)
     g_debug("mode config: default domain dropped (not a host name)");
@@ -208,7 +246,11 @@ unsigned osp_ip_config_sanitize(OspIpConfig *c)
             c->split_dns ? c->split_dns : "none");
   if (banner)
     g_debug("mode config: control characters removed from the banner");
-  return domain + split + banner;
+  if (nets)
+    g_debug("mode config: %u split-exclude network(s) dropped (a non-contiguous mask, "
+            "0.0.0.0/0) or their host bits cleared",
+            nets);
+  return domain + split + banner + nets;
 }
 
 int osp_netmask_len(struct in_addr mask)
@@ -375,12 +417,17 @@ static void env_add_ip_list(GPtrArray *env, const char *name, const GArray *list
  * vpnc's ISAKMP_MODECFG_ATTRIB_CISCO_SPLIT_INC case.  An empty list sets
  * nothing: vpnc would export "0" for an empty attribute, and the script then
  * installs no default route at all; we treat empty as "full tunnel". */
-static void env_add_split(GPtrArray *env, const char *base, const GArray *list)
+static void env_add_split(GPtrArray *env, const char *base, const GArray *from, bool exclude)
 {
+  g_autoptr(GArray) list = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
   char name[64];
   guint i;
 
-  if (!list || list->len == 0)
+  if (from)
+    g_array_append_vals(list, from->data, from->len);
+  if (exclude)
+    clean_split_exc(list);
+  if (list->len == 0)
     return;
   env_addf(env, base, "%u", list->len);
   for (i = 0; i < list->len; i++) {
@@ -471,8 +518,8 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
       env_add(env, "CISCO_BANNER", banner);
     if (split_dns)
       env_add(env, "CISCO_SPLIT_DNS", split_dns);
-    env_add_split(env, "CISCO_SPLIT_INC", cfg->split_inc);
-    env_add_split(env, "CISCO_SPLIT_EXC", cfg->split_exc);
+    env_add_split(env, "CISCO_SPLIT_INC", cfg->split_inc, false);
+    env_add_split(env, "CISCO_SPLIT_EXC", cfg->split_exc, true);
   }
 
   g_ptr_array_add(env, NULL);

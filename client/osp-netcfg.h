@@ -51,8 +51,9 @@ gboolean osp_netcfg_is_domain(const char *name);
  * default domain that is not a host name is dropped, so are split-DNS entries
  * that are not (the valid ones are kept), and the banner keeps its newlines
  * and tabs but loses every other control character (C0, DEL, C1, ESC, CR, the
- * Unicode line separators).  What was dropped is logged (debug).  Returns
- * how many values were dropped or changed. */
+ * Unicode line separators).  Split-exclude networks with a non-contiguous
+ * mask or 0.0.0.0/0 are dropped, the others' host bits cleared.  What was dropped is logged
+ * (debug).  Returns how many values were dropped or changed. */
 unsigned osp_ip_config_sanitize(OspIpConfig *c);
 
 /* prefix length of a contiguous netmask (network order), -1 if not contiguous */

@@ -5,6 +5,7 @@
 
 #include "osp-error.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 enum { U_SPLIT_DNS = 28675 };
@@ -142,6 +143,60 @@ static void test_oversized_attributes(void)
   g_assert_cmpstr(r->ipcfg->default_domain, ==, "corp.example");
 }
 
+static void put_net(GByteArray *b, const char *addr, const char *mask)
+{
+  uint8_t e[14] = { 0 };
+
+  g_assert_cmpint(inet_pton(AF_INET, addr, e), ==, 1);
+  g_assert_cmpint(inet_pton(AF_INET, mask, e + 4), ==, 1);
+  g_byte_array_append(b, e, sizeof(e));
+}
+
+static char *net_str(const GArray *list, guint i)
+{
+  const OspSplitNet *n = &g_array_index(list, OspSplitNet, i);
+  char a[INET_ADDRSTRLEN];
+
+  inet_ntop(AF_INET, &n->addr, a, sizeof(a));
+  return g_strdup_printf("%s/%d", a, osp_netmask_len(n->mask));
+}
+
+/* UNITY_SPLIT_EXCLUDE (28678, vpnc's "local LAN") next to SPLIT_INCLUDE:
+ *   I --- HASH ATTR(REQUEST ... SPLIT_INCLUDE SPLIT_EXCLUDE ...) ---> R
+ *   I <--- HASH ATTR(REPLY ... SPLIT_INCLUDE(1) SPLIT_EXCLUDE(4)) --- R
+ * the usable ones reach the configuration and the script: an exclude with a
+ * non-contiguous mask is refused, 0.0.0.0/0 too (it would take all traffic
+ * out of the tunnel), host bits are cleared. */
+static void test_split_exclude(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(GByteArray) exc = g_byte_array_new();
+  g_auto(GStrv) env = NULL;
+  g_autofree char *e0 = NULL, *e1 = NULL;
+
+  put_net(exc, "203.0.113.0", "255.255.255.0");
+  put_net(exc, "192.0.2.0", "255.255.0.255"); /* not contiguous */
+  put_net(exc, "0.0.0.0", "0.0.0.0");         /* everything */
+  put_net(exc, "192.0.2.77", "255.255.255.128");
+  osp_put_attr_var(r->gw->cfg_attrs, 28678, exc->data, exc->len);
+  osp_test_rig_connect(r);
+  g_assert_nonnull(r->ipcfg);
+  g_assert_cmpuint(r->ipcfg->split_inc->len, ==, 1);
+  g_assert_cmpuint(r->ipcfg->split_exc->len, ==, 2);
+  e0 = net_str(r->ipcfg->split_exc, 0);
+  e1 = net_str(r->ipcfg->split_exc, 1);
+  g_assert_cmpstr(e0, ==, "203.0.113.0/24");
+  g_assert_cmpstr(e1, ==, "192.0.2.0/25");
+  env = osp_script_env("connect", r->ipcfg, NULL);
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC"), ==, "2");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_ADDR"), ==, "203.0.113.0");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_MASKLEN"), ==, "24");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_1_ADDR"), ==, "192.0.2.0");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_1_MASK"), ==, "255.255.255.128");
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_EXC_2_ADDR"));
+}
+
 int main(int argc, char **argv)
 {
   static const unsigned pads[] = { 1, 2, 3 };
@@ -155,5 +210,6 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/modecfg/split-dns-repeated", test_split_dns_repeated);
   g_test_add_func("/gateway/modecfg/split-dns-list", test_split_dns_list);
   g_test_add_func("/gateway/modecfg/oversized-attributes", test_oversized_attributes);
+  g_test_add_func("/gateway/modecfg/split-exclude", test_split_exclude);
   return g_test_run();
 }

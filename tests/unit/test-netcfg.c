@@ -739,6 +739,44 @@ static OspIpConfig *hostile_config(void)
   return c;
 }
 
+/* Excluded networks no route can be made of, given to the script as they
+ * are (the caller did not sanitize): 0.0.0.0/0 would take every packet out
+ * of the tunnel, a non-contiguous mask has no MASKLEN, host bits make `ip
+ * route` refuse the route.  The script sees only the usable ones, numbered
+ * without gaps; osp_ip_config_sanitize() keeps the same ones.  The include
+ * list passes as vpnc passes it (/netcfg/env/netmask). */
+static void test_env_split_unusable(void)
+{
+  g_autoptr(OspIpConfig) c = full_config();
+  g_auto(GStrv) env = NULL;
+
+  g_array_set_size(c->split_inc, 0);
+  g_array_set_size(c->split_exc, 0);
+  add_net(c->split_inc, "198.51.100.0", "255.255.255.0", 0, 0, 0);
+  add_net(c->split_exc, "0.0.0.0", "0.0.0.0", 0, 0, 0);
+  add_net(c->split_exc, "203.0.113.0", "255.255.0.255", 0, 0, 0);
+  add_net(c->split_exc, "203.0.113.200", "255.255.255.192", 17, 0, 53);
+  env = osp_script_env("connect", c, NULL);
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC_0_ADDR"), ==, "198.51.100.0");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC_0_MASKLEN"), ==, "24");
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_INC_1_ADDR"));
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_ADDR"), ==, "203.0.113.192");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_MASK"), ==, "255.255.255.192");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_MASKLEN"), ==, "26");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_PROTOCOL"), ==, "17");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_DPORT"), ==, "53");
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_EXC_1_ADDR"));
+
+  /* 2 excludes dropped, 1 with its host bits cleared */
+  g_assert_cmpuint(osp_ip_config_sanitize(c), ==, 3);
+  g_assert_cmpuint(c->split_inc->len, ==, 1);
+  g_assert_cmpuint(c->split_exc->len, ==, 1);
+  g_assert_cmpuint(g_array_index(c->split_exc, OspSplitNet, 0).addr.s_addr, ==,
+                   ip("203.0.113.192").s_addr);
+}
+
 #define HOSTILE_BANNER_CLEAN "Hello]0;owned\nline 22J!\n\tend"
 
 static void test_sanitize_hostile(void)
@@ -1217,6 +1255,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/domain-syntax", test_domain_syntax);
   g_test_add_func("/netcfg/sanitize/hostile", test_sanitize_hostile);
   g_test_add_func("/netcfg/env/hostile", test_env_hostile);
+  g_test_add_func("/netcfg/env/split-unusable", test_env_split_unusable);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/default-route", test_default_route);
 #define STALE_TEST(name, fn) \
