@@ -124,6 +124,18 @@ static void apply_target_networks(OspConnection *c)
   g_array_append_vals(c->ipcfg->split_inc, nets->data, nets->len);
 }
 
+/* "Local LAN access" (.pcf EnableLocalLAN): the networks we are on now stay
+ * outside the tunnel, next to what the gateway excludes.  Read once the
+ * tunnel device exists and before its script gives it routes. */
+static void apply_local_lan(OspConnection *c)
+{
+  g_autofree char *routes = NULL;
+
+  if (c->profile->local_lan && g_file_get_contents("/proc/net/route", &routes, NULL, NULL))
+    g_debug("local LAN: %u network(s) excluded from the tunnel",
+            osp_netcfg_add_local_lan(c->ipcfg->split_exc, routes, c->ipcfg->tundev));
+}
+
 static unsigned tunnel_mtu(OspConnection *c, const OspChildSa *sa)
 {
   size_t over = 20 + (sa->udp_encap ? 8 : 0) + osp_esp_max_overhead(sa->enc, sa->auth);
@@ -170,6 +182,7 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   g_free(c->ipcfg->tundev);
   c->ipcfg->tundev = g_steal_pointer(&name);
   apply_target_networks(c);
+  apply_local_lan(c);
   if (!run_script(c, "connect", &error)) {
     osp_conn_fail(c, error);
     return;

@@ -57,7 +57,7 @@ static void add_split(GArray *list, const OspAttr *a)
 {
   size_t off;
 
-  for (off = 0; off + 14 <= a->len && list->len < 256; off += 14) {
+  for (off = 0; off + 14 <= a->len && list->len < OSP_MAX_SPLIT_NETS; off += 14) {
     OspSplitNet net;
 
     memcpy(&net.addr, a->data + off, 4);

@@ -868,46 +868,97 @@ static char *repair_resolv(const OspScriptState *st, pid_t self)
 
 #define VPNC_ROUTE_PREFIX "defaultroute."
 
+/* One row of /proc/net/route: Iface Destination Gateway Flags RefCnt Use
+ * Metric Mask ...; addresses are the raw network-order words printed as
+ * hex.  A name `ip` would take for something else is not ours: FALSE. */
+typedef struct {
+  char *iface;
+  guint64 dest, gw, flags, metric, mask;
+} RouteRow;
+
+static gboolean route_row(const char *line, RouteRow *r)
+{
+  g_auto(GStrv) f = g_strsplit_set(line, " \t", -1);
+  const char *w[8];
+  guint n = 0;
+
+  for (guint j = 0; f[j] && n < G_N_ELEMENTS(w); j++)
+    if (*f[j])
+      w[n++] = f[j];
+  if (n < 8 || !g_ascii_string_to_unsigned(w[1], 16, 0, G_MAXUINT32, &r->dest, NULL) ||
+      !g_ascii_string_to_unsigned(w[2], 16, 0, G_MAXUINT32, &r->gw, NULL) ||
+      !g_ascii_string_to_unsigned(w[3], 16, 0, G_MAXUINT32, &r->flags, NULL) ||
+      !g_ascii_string_to_unsigned(w[6], 10, 0, G_MAXUINT32, &r->metric, NULL) ||
+      !g_ascii_string_to_unsigned(w[7], 16, 0, G_MAXUINT32, &r->mask, NULL) ||
+      !osp_netcfg_is_domain(w[0]))
+    return FALSE;
+  r->iface = g_strdup(w[0]);
+  return TRUE;
+}
+
 char *osp_netcfg_default_route(const char *text)
 {
   g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
   g_autofree char *best = NULL;
   guint64 best_metric = G_MAXUINT64;
 
-  /* Iface Destination Gateway Flags RefCnt Use Metric Mask ...; addresses
-   * are the raw network-order words printed as hex */
   for (guint i = 1; lines[0] && lines[i]; i++) {
-    g_auto(GStrv) f = g_strsplit_set(lines[i], " \t", -1);
-    const char *w[8];
-    guint n = 0;
-    guint64 dest, gw, flags, metric, mask;
+    RouteRow r;
 
-    for (guint j = 0; f[j] && n < G_N_ELEMENTS(w); j++)
-      if (*f[j])
-        w[n++] = f[j];
-    if (n < 8 || !g_ascii_string_to_unsigned(w[1], 16, 0, G_MAXUINT32, &dest, NULL) ||
-        !g_ascii_string_to_unsigned(w[2], 16, 0, G_MAXUINT32, &gw, NULL) ||
-        !g_ascii_string_to_unsigned(w[3], 16, 0, G_MAXUINT32, &flags, NULL) ||
-        !g_ascii_string_to_unsigned(w[6], 10, 0, G_MAXUINT32, &metric, NULL) ||
-        !g_ascii_string_to_unsigned(w[7], 16, 0, G_MAXUINT32, &mask, NULL))
+    if (!route_row(lines[i], &r))
       continue;
-    /* RTF_UP; a name `ip` would take for something else is not ours */
-    if (dest != 0 || mask != 0 || !(flags & 1) || metric >= best_metric ||
-        !osp_netcfg_is_domain(w[0]))
+    /* RTF_UP */
+    if (r.dest != 0 || r.mask != 0 || !(r.flags & 1) || r.metric >= best_metric) {
+      g_free(r.iface);
       continue;
-    best_metric = metric;
+    }
+    best_metric = r.metric;
     g_free(best);
-    if (gw) {
-      struct in_addr a = { .s_addr = (in_addr_t)gw };
+    if (r.gw) {
+      struct in_addr a = { .s_addr = (in_addr_t)r.gw };
       char buf[INET_ADDRSTRLEN];
 
       best = g_strdup_printf("default via %s dev %s metric %" G_GUINT64_FORMAT,
-                             inet_ntop(AF_INET, &a, buf, sizeof(buf)), w[0], metric);
+                             inet_ntop(AF_INET, &a, buf, sizeof(buf)), r.iface, r.metric);
     } else {
-      best = g_strdup_printf("default dev %s metric %" G_GUINT64_FORMAT, w[0], metric);
+      best = g_strdup_printf("default dev %s metric %" G_GUINT64_FORMAT, r.iface, r.metric);
     }
+    g_free(r.iface);
   }
   return g_steal_pointer(&best);
+}
+
+guint osp_netcfg_add_local_lan(GArray *split_exc, const char *text, const char *skip_dev)
+{
+  g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+  guint added = 0;
+
+  for (guint i = 1; lines[0] && lines[i] && split_exc->len < OSP_MAX_SPLIT_NETS; i++) {
+    OspSplitNet n = { 0 };
+    RouteRow r;
+    bool dup = false;
+
+    if (!route_row(lines[i], &r))
+      continue;
+    n.addr.s_addr = (in_addr_t)(r.dest & r.mask);
+    n.mask.s_addr = (in_addr_t)r.mask;
+    /* up (RTF_UP), no next hop (RTF_GATEWAY): on the link; neither the
+     * default route nor loopback, nor the tunnel's own */
+    if ((r.flags & 3) == 1 && r.mask != 0 && osp_netmask_len(n.mask) >= 0 &&
+        ntohl(n.addr.s_addr) >> 24 != 127 && g_strcmp0(r.iface, skip_dev) != 0) {
+      for (guint j = 0; j < split_exc->len && !dup; j++) {
+        const OspSplitNet *o = &g_array_index(split_exc, OspSplitNet, j);
+
+        dup = o->addr.s_addr == n.addr.s_addr && o->mask.s_addr == n.mask.s_addr;
+      }
+      if (!dup) {
+        g_array_append_val(split_exc, n);
+        added++;
+      }
+    }
+    g_free(r.iface);
+  }
+  return added;
 }
 
 /* Keyed by the network namespace: each has its own routes. */

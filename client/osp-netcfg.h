@@ -96,6 +96,13 @@ typedef struct {
  * metric 100"), or NULL when there is none. */
 char *osp_netcfg_default_route(const char *proc_net_route);
 
+/* EnableLocalLAN: appends to split_exc the networks directly connected
+ * (a route without next hop, not the default, not loopback, not on
+ * skip_dev: the tunnel) in /proc/net/route text, those not in it already,
+ * up to OSP_MAX_SPLIT_NETS entries in all.  Returns how many were added. */
+#define OSP_MAX_SPLIT_NETS 256
+guint osp_netcfg_add_local_lan(GArray *split_exc, const char *proc_net_route, const char *skip_dev);
+
 /* The system's paths above, with own_dir = state_dir (may be NULL). */
 void osp_script_state_default(OspScriptState *ret, const char *state_dir);
 

@@ -159,10 +159,9 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
             pcf_keys[PCF_PEER_TIMEOUT], error))
       return FALSE;
   }
-  if (vals[PCF_ENABLE_LOCAL_LAN] && strcmp(vals[PCF_ENABLE_LOCAL_LAN], "0") != 0)
-    osp_profile_add_warning(warnings,
-                            _("EnableLocalLAN is not supported and was ignored; the gateway's "
-                              "split-tunnel settings apply"));
+  v = vals[PCF_ENABLE_LOCAL_LAN];
+  if (v && !pcf_flag(pcf_keys[PCF_ENABLE_LOCAL_LAN], v, &p->local_lan, error))
+    return FALSE;
   if (vals[PCF_ENABLE_BACKUP] && strcmp(vals[PCF_ENABLE_BACKUP], "0") != 0)
     osp_profile_add_warning(warnings,
                             _("EnableBackup: backup servers are not supported and were ignored"));

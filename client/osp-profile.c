@@ -33,6 +33,7 @@
  *                                  separated; stored as network/len)
  *   "Keep credentials [yes/no]"    keep XAUTH credentials for rekey (yes)
  *   "No split tunnel [yes/no]"     ignore split-include, route all (no)
+ *   "Local LAN access [yes/no]"    the connected LAN stays outside (no)
  * and "IKE DH Group auto" (the default here; vpnc's default is dh2).
  *
  * Bounds (vpnc's where it has them): ports 0-65535 (0 = random); "Interface
@@ -391,6 +392,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(TARGET_NETWORKS, T_NETWORKS, target_networks),
   F(KEEP_CREDENTIALS, T_BOOL, keep_credentials),
   F(NO_SPLIT, T_BOOL, no_split),
+  F(LOCAL_LAN, T_BOOL, local_lan),
 };
 
 #undef F

@@ -61,6 +61,7 @@ typedef struct {
   char *target_networks; /* "Target networks": space separated a.b.c.d/len; overrides split */
   bool keep_credentials; /* keep XAUTH credentials in memory for rekey/reconnect */
   bool no_split;         /* ignore split-include from the gateway (full tunnel) */
+  bool local_lan;        /* the directly connected LAN stays outside the tunnel */
   unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
 } OspProfile;
 

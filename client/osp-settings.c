@@ -35,6 +35,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(TARGET_NETWORKS, "target-networks", "Target networks", 's'),
   S(KEEP_CREDENTIALS, "keep-credentials", "Keep credentials", 'b'),
   S(NO_SPLIT, "no-split", "No split tunnel", 'b'),
+  S(LOCAL_LAN, "local-lan", "Local LAN access", 'b'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },

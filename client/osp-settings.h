@@ -42,6 +42,7 @@ typedef enum {
   OSP_SETTING_TARGET_NETWORKS,
   OSP_SETTING_KEEP_CREDENTIALS,
   OSP_SETTING_NO_SPLIT,
+  OSP_SETTING_LOCAL_LAN,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

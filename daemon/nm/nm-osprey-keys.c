@@ -72,6 +72,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(TARGET_NETWORKS, "a.b.c.d/len ... routed instead of the gateway's split list"),
   OWN(KEEP_CREDENTIALS, "keep XAUTH credentials for re-authentication (yes)"),
   OWN(NO_SPLIT, "ignore the gateway's split list: route everything"),
+  OWN(LOCAL_LAN, "the directly connected LAN stays outside the tunnel"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
 };

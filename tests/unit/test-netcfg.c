@@ -777,6 +777,34 @@ static void test_env_split_unusable(void)
                    ip("203.0.113.192").s_addr);
 }
 
+/* EnableLocalLAN: the on-link networks of /proc/net/route (no RTF_GATEWAY)
+ * are excluded; not the default route, a route via a router, loopback, a
+ * non-contiguous mask, the tunnel's own routes, nor one already excluded. */
+static void test_local_lan(void)
+{
+  static const char routes[] =
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+      "eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+      "eth0\t000200C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n"
+      "wlan0\t807100CB\t00000000\t0001\t0\t0\t600\t80FFFFFF\t0\t0\t0\n"
+      "eth0\t006433C6\t010200C0\t0003\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+      "lo\t0000007F\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0\n"
+      "eth1\t000012C6\t00000000\t0001\t0\t0\t0\tFF00FFFF\t0\t0\t0\n"
+      "tun0\t000012C6\t00000000\t0001\t0\t0\t0\t0000FEFF\t0\t0\t0\n"
+      "eth2\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+      "x;y\t000300C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+  g_autoptr(GArray) exc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+  g_autofree char *text = NULL;
+
+  g_assert_cmpuint(osp_netcfg_add_local_lan(exc, routes, "tun0"), ==, 2);
+  text = osp_networks_format(exc);
+  g_assert_cmpstr(text, ==, "192.0.2.0/24 203.0.113.128/25");
+  /* again: nothing new */
+  g_assert_cmpuint(osp_netcfg_add_local_lan(exc, routes, "tun0"), ==, 0);
+  g_assert_cmpuint(osp_netcfg_add_local_lan(exc, "", NULL), ==, 0);
+  g_assert_cmpuint(exc->len, ==, 2);
+}
+
 #define HOSTILE_BANNER_CLEAN "Hello]0;owned\nline 22J!\n\tend"
 
 static void test_sanitize_hostile(void)
@@ -1256,6 +1284,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/sanitize/hostile", test_sanitize_hostile);
   g_test_add_func("/netcfg/env/hostile", test_env_hostile);
   g_test_add_func("/netcfg/env/split-unusable", test_env_split_unusable);
+  g_test_add_func("/netcfg/local-lan", test_local_lan);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/default-route", test_default_route);
 #define STALE_TEST(name, fn) \

@@ -55,6 +55,7 @@ static char *dump(const OspProfile *p)
   S(target_networks);
   N(keep_credentials);
   N(no_split);
+  N(local_lan);
   N(dpd_timeout);
 #undef S
 #undef N
@@ -906,9 +907,9 @@ static void test_file_pcf_example(void)
   assert_field(p, "dh_group", "2");
   assert_field(p, "natt_mode", "0");
   assert_field(p, "dpd_timeout", "90");
-  g_assert_cmpuint(w->len, ==, 2);
+  assert_field(p, "local_lan", "1"); /* EnableLocalLAN=1 */
+  g_assert_cmpuint(w->len, ==, 1);
   g_assert_true(warnings_contain(w, "Windows-1252"));
-  g_assert_true(warnings_contain(w, "EnableLocalLAN"));
 }
 
 static void test_file_pcf_bom(void)

@@ -44,6 +44,7 @@ static const struct {
   { "target-networks", "192.0.2.0/24 198.51.100.0/24" },
   { "keep-credentials", "false" },
   { "no-split", "true" },
+  { "local-lan", "true" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
