@@ -22,8 +22,6 @@ enum {
 #define STATUS_MSGID 0x0b0b0b0bu
 #define PUSH_MSGID 0x0c0c0c0cu
 
-static const uint8_t rcookie[8] = { 0xc0, 0x0c, 0x1e, 0x5e, 0xc0, 0x0c, 0x1e, 0x5e };
-
 /* ---- what the session hands out ---------------------------------------- */
 
 static void on_send(gpointer user, const uint8_t *data, size_t len, bool natt)
@@ -34,6 +32,10 @@ static void on_send(gpointer user, const uint8_t *data, size_t len, bool natt)
   /* everything we send parses, and its length is the datagram's */
   CHECK(osp_isakmp_hdr_parse(data, len, &h, NULL) == 0 && h.length == len);
   f->sent++;
+  if (h.exchange == OSP_EXCH_AGGRESSIVE && !(h.flags & OSP_FLAG_ENC)) {
+    g_byte_array_set_size(f->am1, 0);
+    g_byte_array_append(f->am1, data, (guint)len);
+  }
 }
 
 static void on_progress(gpointer user, OspState state)
@@ -202,46 +204,32 @@ static void make_hash(OspSession *s, uint8_t exchange, uint32_t msgid, uint8_t f
 void fuzz_session_feed(FuzzSession *f, uint8_t exchange, uint32_t msgid, uint8_t first,
                        const uint8_t *chain, size_t len, bool hash, bool corrupt)
 {
+  static const uint8_t zeros[16];
   OspSession *s = f->s;
-  size_t hlen = osp_hash_len(s->ike->hash), plen, pad;
-  g_autoptr(GByteArray) b = g_byte_array_new();
-  uint8_t iv[16], digest[64];
-  OspIsakmpHdr h;
-  OspMsg m;
+  size_t hlen = osp_hash_len(s->ike->hash);
+  g_autoptr(GByteArray) plain = g_byte_array_new();
+  g_autoptr(GByteArray) b = NULL;
+  uint8_t iv[16], digest[64], gen[4] = { 0 };
 
   if (f->closed || !s->ike->enc_key || len > 60000)
     return;
-  memset(&h, 0, sizeof(h));
-  memcpy(h.icookie, s->ike->icookie, 8);
-  memcpy(h.rcookie, s->ike->rcookie, 8);
-  h.version = OSP_ISAKMP_VERSION;
-  h.exchange = exchange;
-  h.flags = OSP_FLAG_ENC;
-  h.msgid = msgid;
-  osp_msg_init(&m, &h);
   if (hash) {
     make_hash(s, exchange, msgid, first, chain, len, digest);
     if (corrupt)
       digest[0] ^= 0x80;
     /* HASH first; its next-payload field points into the fuzzer's chain */
-    osp_msg_add_payload(&m, OSP_PL_HASH, digest, hlen);
+    gen[0] = first;
+    osp_put16(gen + 2, (uint16_t)(sizeof(gen) + hlen));
+    g_byte_array_append(plain, gen, sizeof(gen));
+    g_byte_array_append(plain, digest, (guint)hlen);
   }
-  m.buf->data[m.np_offset] = first;
-  g_byte_array_append(m.buf, chain, (guint)len);
-  plen = m.buf->len - OSP_ISAKMP_HDR_LEN;
-  pad = (s->ike->block_len - plen % s->ike->block_len) % s->ike->block_len;
-  if (plen == 0)
-    pad = s->ike->block_len;
-  g_byte_array_set_size(m.buf, m.buf->len + (guint)pad);
-  memset(m.buf->data + m.buf->len - pad, 0, pad);
-  plen += pad;
-  osp_put32(m.buf->data + 24, m.buf->len);
+  g_byte_array_append(plain, chain, (guint)len);
+  if (plain->len == 0) /* one block of padding */
+    g_byte_array_append(plain, zeros, (guint)s->ike->block_len);
+  /* the gateway encrypts with the IV the session expects */
   expected_iv(s, msgid, iv);
-  CHECK(osp_cbc_encrypt(s->ike->cipher, s->ike->enc_key->data, s->ike->enc_key->len, iv,
-                        m.buf->data + OSP_ISAKMP_HDR_LEN, plen,
-                        m.buf->data + OSP_ISAKMP_HDR_LEN) == 0);
-  g_byte_array_append(b, m.buf->data, m.buf->len);
-  osp_msg_clear(&m);
+  osp_test_gw_set_iv(f->gw, msgid, iv);
+  b = osp_test_gw_seal(f->gw, exchange, msgid, hash ? OSP_PL_HASH : first, plain->data, plain->len);
   osp_session_input(s, b->data, b->len, f->now);
 }
 
@@ -288,91 +276,70 @@ void fuzz_session_advance(FuzzSession *f, gint64 us)
 
 /* ---- aggressive mode message 2 ------------------------------------------ */
 
-void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size_t len,
-                      bool corrupt)
+/* edit hook of message 2: the fuzzer's payloads before HASH_R */
+static void add_extra(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
 {
-  static OspDh *responder;
-  static OspSa sai;
-  OspSession *s = f->s;
-  g_autoptr(GByteArray) sa = g_byte_array_new();
-  g_autoptr(GByteArray) id = g_byte_array_new();
-  g_autoptr(OspSecret) gxy = NULL;
-  g_autoptr(OspSecret) skeyid = NULL;
-  const OspTransform *t;
-  const uint8_t *ke_r, *ke_i, *ap;
-  uint8_t nonce[16], hash_r[64];
-  size_t ke_r_len, ke_i_len, left, p, tr;
-  struct in_addr gw;
-  OspHash hash = 0;
-  OspIsakmpHdr h = { 0 };
-  OspAttr a;
-  OspMsg m;
+  FuzzSession *f = user;
+  const uint8_t *extra = f->am2_extra;
+  size_t len = f->am2_extra_len;
+  guint at;
 
-  if (f->closed || s->state != S_AM1_SENT)
+  if (m->step != OSP_TEST_GW_AM2)
     return;
-  if (!responder)
-    CHECK(osp_dh_new(s->p1.dh_group, &responder) == 0);
-  /* the gateway takes one of the transforms we offered */
-  CHECK(osp_sa_parse(s->p1.sai_b->data, s->p1.sai_b->len, &sai, NULL) == 0);
-  t = &sai.proposals[0].transforms[choice % sai.proposals[0].n_transforms];
-  ap = t->attrs;
-  left = t->attrs_len;
-  while (osp_attr_next(&ap, &left, &a, NULL) > 0)
-    if (a.type == 2) /* hash algorithm (RFC 2409 appendix A) */
-      hash = (OspHash)a.value;
-  osp_sa_begin(sa, 1, 1);
-  p = osp_proposal_begin(sa, 1, OSP_PROTO_ISAKMP, NULL, 0);
-  tr = osp_transform_begin(sa, t->num, t->id);
-  g_byte_array_append(sa, t->attrs, (guint)t->attrs_len);
-  osp_transform_end(sa, tr, true);
-  osp_proposal_end(sa, p, 1, true);
-  inet_pton(AF_INET, "192.0.2.1", &gw);
-  osp_put_id(id, OSP_ID_IPV4_ADDR, 17, 500, &gw, 4);
-  memset(nonce, 0x4e, sizeof(nonce));
-
-  /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b),
-   * SKEYID = prf(pre-shared key, Ni_b | Nr_b) (RFC 2409 5, 5.4) */
-  ke_r = osp_dh_public(responder, &ke_r_len);
-  ke_i = osp_dh_public(s->p1.dh, &ke_i_len);
-  CHECK(osp_dh_compute(responder, ke_i, ke_i_len, &gxy) == 0);
-  CHECK(osp_skeyid_psk(hash, (const uint8_t *)"secret", 6, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
-                       OSP_SLICE(nonce, sizeof(nonce)), &skeyid) == 0);
-  {
-    OspSlice parts[6] = {
-      OSP_SLICE(ke_r, ke_r_len),
-      OSP_SLICE(ke_i, ke_i_len),
-      OSP_SLICE(rcookie, 8),
-      OSP_SLICE(s->ike->icookie, 8),
-      OSP_SLICE(s->p1.sai_b->data, s->p1.sai_b->len),
-      OSP_SLICE(id->data, id->len),
-    };
-
-    CHECK(osp_prf(hash, skeyid->data, skeyid->len, parts, 6, hash_r) == 0);
-  }
-  if (corrupt)
-    hash_r[0] ^= 0x80;
-
-  /*  <--  HDR, SA, KE, Nr, IDir, [what the fuzzer adds: VID, NAT-D, ...], HASH_R */
-  memcpy(h.icookie, s->ike->icookie, 8);
-  memcpy(h.rcookie, rcookie, 8);
-  h.version = OSP_ISAKMP_VERSION;
-  h.exchange = OSP_EXCH_AGGRESSIVE;
-  osp_msg_init(&m, &h);
-  osp_msg_add_payload(&m, OSP_PL_SA, sa->data, sa->len);
-  osp_msg_add_payload(&m, OSP_PL_KE, ke_r, ke_r_len);
-  osp_msg_add_payload(&m, OSP_PL_NONCE, nonce, sizeof(nonce));
-  osp_msg_add_payload(&m, OSP_PL_ID, id->data, id->len);
+  for (at = 0; at < m->payloads->len; at++)
+    if (((OspTestGwPayload *)m->payloads->pdata[at])->type == OSP_PL_HASH)
+      break;
   while (len >= 2) {
     size_t n = MIN((size_t)extra[1], len - 2);
+    OspTestGwPayload *pl;
 
-    osp_msg_add_payload(&m, extra[0], extra + 2, n);
+    osp_test_gw_msg_add(m, extra[0], extra + 2, n);
+    pl = g_ptr_array_steal_index(m->payloads, m->payloads->len - 1);
+    g_ptr_array_insert(m->payloads, (gint)at++, pl);
     extra += 2 + n;
     len -= 2 + n;
   }
-  osp_msg_add_payload(&m, OSP_PL_HASH, hash_r, osp_hash_len(hash));
-  osp_msg_finish(&m);
-  osp_session_input(s, m.buf->data, m.buf->len, f->now);
-  osp_msg_clear(&m);
+  m->corrupt_hash = f->am2_corrupt;
+}
+
+/* A gateway that accepts fuzz_profile() and answers as a plain one: no
+ * vendor IDs, no NAT-T, a fixed cookie and nonce; the fuzzer's payloads
+ * join its message 2. */
+static OspTestGw *new_gateway(FuzzSession *f)
+{
+  OspTestGw *gw = osp_test_gw_new();
+
+  g_clear_pointer(&gw->group_id, g_free);
+  gw->vid_xauth = gw->vid_dpd = gw->vid_unity = false;
+  gw->fixed = true;
+  gw->edit = add_extra;
+  gw->edit_user = f;
+  return gw;
+}
+
+void fuzz_session_am2(FuzzSession *f, uint8_t choice, const uint8_t *extra, size_t len,
+                      bool corrupt)
+{
+  GByteArray *b;
+
+  if (f->closed || f->s->state != S_AM1_SENT || f->am1->len == 0)
+    return;
+  /*  --> HDR, SA, KE, Ni, IDii                    (the session's message 1)
+   *  <-- HDR, SA, KE, Nr, IDir, [what the fuzzer adds: VID, NAT-D, ...], HASH_R
+   * from a new gateway each time (one would repeat its first answer),
+   * taking the offered transform `choice` */
+  osp_test_gw_free(f->gw);
+  f->gw = new_gateway(f);
+  f->gw->p1_pick = choice;
+  f->am2_extra = extra;
+  f->am2_extra_len = len;
+  f->am2_corrupt = corrupt;
+  osp_test_gw_input(f->gw, f->am1->data, f->am1->len);
+  while ((b = g_queue_pop_head(&f->gw->out))) {
+    if (!f->closed)
+      osp_session_input(f->s, b->data, b->len, f->now);
+    g_byte_array_unref(b);
+  }
 }
 
 /* ---- the scripted way to each state ------------------------------------- */
@@ -416,29 +383,24 @@ static void feed_attrs(FuzzSession *f, uint32_t msgid, uint8_t type, uint16_t id
 static void install_keys(FuzzSession *f, uint8_t flags)
 {
   OspSession *s = f->s;
+  OspTestGw *gw = f->gw;
   bool strong = flags & 2;
-  size_t hlen, klen;
-  uint8_t buf[64];
 
-  memset(s->ike->icookie, 0x1c, 8);
-  memcpy(s->ike->rcookie, rcookie, 8);
-  s->ike->hash = strong ? OSP_HASH_SHA256 : OSP_HASH_SHA1;
-  s->ike->cipher = OSP_CIPHER_AES_CBC;
-  s->ike->key_bits = strong ? 256 : 128;
-  s->ike->block_len = 16;
-  hlen = osp_hash_len(s->ike->hash);
-  klen = osp_cipher_key_len(s->ike->cipher, s->ike->key_bits);
-  memset(buf, 0x01, sizeof(buf));
-  s->ike->skeyid = osp_secret_new_from(buf, hlen);
-  memset(buf, 0x02, sizeof(buf));
-  s->ike->skeyid_d = osp_secret_new_from(buf, hlen);
-  memset(buf, 0x03, sizeof(buf));
-  s->ike->skeyid_a = osp_secret_new_from(buf, hlen);
-  memset(buf, 0x04, sizeof(buf));
-  s->ike->skeyid_e = osp_secret_new_from(buf, hlen);
-  memset(buf, 0x05, sizeof(buf));
-  s->ike->enc_key = osp_secret_new_from(buf, klen);
-  memset(s->ike->p1_iv, 0x06, sizeof(s->ike->p1_iv));
+  /* the gateway's fixed keys, as if aggressive mode had made them */
+  osp_test_gw_fixed_keys(gw, strong ? OSP_HASH_SHA256 : OSP_HASH_SHA1, OSP_CIPHER_AES_CBC,
+                         strong ? 256 : 128);
+  memcpy(s->ike->icookie, gw->icookie, 8);
+  memcpy(s->ike->rcookie, gw->rcookie, 8);
+  s->ike->hash = gw->hash;
+  s->ike->cipher = gw->cipher;
+  s->ike->key_bits = gw->key_bits;
+  s->ike->block_len = gw->block_len;
+  s->ike->skeyid = osp_secret_dup(gw->skeyid);
+  s->ike->skeyid_d = osp_secret_dup(gw->skeyid_d);
+  s->ike->skeyid_a = osp_secret_dup(gw->skeyid_a);
+  s->ike->skeyid_e = osp_secret_dup(gw->skeyid_e);
+  s->ike->enc_key = osp_secret_dup(gw->enc_key);
+  memcpy(s->ike->p1_iv, osp_test_gw_iv(gw, 0), gw->block_len);
   s->p1.dh_group = 14;
   s->ike_lifetime = 28800;
   s->ike_soft_at = f->now + (gint64)28800 * G_USEC_PER_SEC * 9 / 10;
@@ -550,6 +512,8 @@ bool fuzz_session_init(FuzzSession *f, FuzzState state, uint8_t flags)
   memset(f, 0, sizeof(*f));
   f->now = 1000 * G_USEC_PER_SEC;
   f->profile = fuzz_profile(flags);
+  f->am1 = g_byte_array_new();
+  f->gw = new_gateway(f);
   /* us 192.0.2.2:500, the gateway 192.0.2.1:500 */
   params.local = (struct sockaddr_in){ .sin_family = AF_INET,
                                        .sin_port = htons(500),
@@ -582,5 +546,7 @@ void fuzz_session_clear(FuzzSession *f)
 {
   osp_session_free(f->s);
   osp_profile_free(f->profile);
+  osp_test_gw_free(f->gw);
+  g_byte_array_unref(f->am1);
   memset(f, 0, sizeof(*f));
 }

@@ -4,8 +4,9 @@
  * that what the fuzzer writes reaches the exchange code past the HASH and
  * CBC checks.  Shared by fuzz-cfg.c and fuzz-session.c.
  *
- * Phase 1 is not negotiated for the states after it: the session gets
- * fixed keys (SKEYID_a/d/e, the CBC key and IV) as if it had, which costs
+ * Phase 1 is not negotiated for the states after it: the session gets the
+ * scripted gateway's fixed keys (tests/unit/osp-test-gateway.h:
+ * SKEYID_a/d/e, the CBC key and IV) as if it had, which costs
  * no Diffie-Hellman per input.  From there the states are reached through
  * the session's own code, with genuine gateway messages:
  *
@@ -17,11 +18,12 @@
  *   ESTABLISHED      <-- HASH(2), SA, Nr; HASH(3) -->
  *
  * AM1_SENT is the real thing: the session starts phase 1 (ECP-256 to keep
- * it cheap) and the gateway's message 2 is made here with its own DH key,
- * a correct HASH_R and the payloads the fuzzer adds. */
+ * it cheap) and the scripted gateway answers its message 1, with its own
+ * DH key, a correct HASH_R and the payloads the fuzzer adds. */
 #pragma once
 
 #include "osp-session-private.h"
+#include "osp-test-gateway.h"
 
 typedef enum {
   FS_AM1_SENT,
@@ -37,6 +39,11 @@ typedef enum {
 typedef struct {
   OspSession *s;
   OspProfile *profile;
+  OspTestGw *gw;            /* the gateway's side: message 2, keys, encryption */
+  GByteArray *am1;          /* the session's last aggressive mode message 1 */
+  const uint8_t *am2_extra; /* fuzz_session_am2(): payloads to add */
+  size_t am2_extra_len;
+  bool am2_corrupt;
   gint64 now;
   unsigned sent; /* datagrams the session sent */
   bool closed;

@@ -142,6 +142,7 @@ OspTestGw *osp_test_gw_new(void)
   osp_put_attr_var(gw->cfg_attrs, U_SPLIT_INCLUDE, split, sizeof(split));
   gw->vid_xauth = gw->vid_dpd = gw->vid_unity = true;
   gw->answer_dpd = true;
+  gw->p1_pick = -1;
   g_queue_init(&gw->out);
   gw->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
   gw->p1_offers = g_array_new(FALSE, TRUE, sizeof(OspTestGwP1Offer));
@@ -244,6 +245,9 @@ static bool in_list(const int *list, int v)
   return false;
 }
 
+/* the responder cookie of a gateway with fixed set */
+static const uint8_t fixed_rcookie[8] = { 0xc0, 0x0c, 0x1e, 0x5e, 0xc0, 0x0c, 0x1e, 0x5e };
+
 /* ---- IVs and encryption (RFC 2409 appendix B) ------------------------ */
 
 static uint8_t *iv_of(OspTestGw *gw, uint32_t msgid)
@@ -260,6 +264,43 @@ static uint8_t *iv_of(OspTestGw *gw, uint32_t msgid)
     g_hash_table_insert(p->ivs, GUINT_TO_POINTER(msgid), iv);
   }
   return iv;
+}
+
+void osp_test_gw_set_iv(OspTestGw *gw, uint32_t msgid, const uint8_t *iv)
+{
+  memcpy(iv_of(gw, msgid), iv, gw->block_len);
+}
+
+const uint8_t *osp_test_gw_iv(OspTestGw *gw, uint32_t msgid)
+{
+  return iv_of(gw, msgid);
+}
+
+void osp_test_gw_fixed_keys(OspTestGw *gw, OspHash hash, OspCipher cipher, unsigned key_bits)
+{
+  size_t hlen = osp_hash_len(hash);
+  uint8_t buf[64];
+
+  ike_reset(gw);
+  gw->fixed = true;
+  memset(gw->icookie, 0x1c, 8);
+  memcpy(gw->rcookie, fixed_rcookie, 8);
+  gw->hash = hash;
+  gw->cipher = cipher;
+  gw->key_bits = key_bits;
+  gw->block_len = osp_cipher_block_len(cipher);
+  memset(buf, 0x01, sizeof(buf));
+  gw->skeyid = osp_secret_new_from(buf, hlen);
+  memset(buf, 0x02, sizeof(buf));
+  gw->skeyid_d = osp_secret_new_from(buf, hlen);
+  memset(buf, 0x03, sizeof(buf));
+  gw->skeyid_a = osp_secret_new_from(buf, hlen);
+  memset(buf, 0x04, sizeof(buf));
+  gw->skeyid_e = osp_secret_new_from(buf, hlen);
+  memset(buf, 0x05, sizeof(buf));
+  gw->enc_key = osp_secret_new_from(buf, osp_cipher_key_len(cipher, key_bits));
+  memset(P(gw)->p1_iv, 0x06, sizeof(P(gw)->p1_iv));
+  gw->p1_done = true;
 }
 
 /* Pads b (header + payloads) to the block size and encrypts it in place. */
@@ -646,6 +687,8 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   for (i = 0; i < gw->p1_offers->len && !chosen; i++) {
     const OspTestGwP1Offer *o = &g_array_index(gw->p1_offers, OspTestGwP1Offer, i);
 
+    if (gw->p1_pick >= 0 && i != (guint)gw->p1_pick % gw->p1_offers->len)
+      continue;
     if (p1_acceptable(gw, o) && ke->len == osp_dh_public_len(o->group)) {
       chosen = o;
       chosen_t = &sa->proposals[0].transforms[i];
@@ -664,8 +707,13 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   gw->key_bits = chosen->key_bits;
   gw->block_len = osp_cipher_block_len(gw->cipher);
   gw->p1_auth = chosen->auth;
-  osp_random(gw->rcookie, 8);
-  osp_random(nr, sizeof(nr));
+  if (gw->fixed) {
+    memcpy(gw->rcookie, fixed_rcookie, 8);
+    memset(nr, 0x4e, sizeof(nr));
+  } else {
+    osp_random(gw->rcookie, 8);
+    osp_random(nr, sizeof(nr));
+  }
   g_assert_cmpint(osp_dh_new(chosen->group, &p->dh), ==, 0);
   if (osp_dh_compute(p->dh, ke->body, ke->len, &gxy) < 0) {
     reject(gw, "message 1 has an invalid KE");

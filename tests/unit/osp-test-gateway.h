@@ -136,6 +136,8 @@ struct OspTestGw {
   bool nat;        /* with natt: its NAT-D shows a NAT in between, so the client floats to 4500 */
   uint32_t qm_spi; /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
   uint32_t qm_life_s; /* RESPONDER-LIFETIME (seconds) in message 2; 0 = none */
+  int p1_pick;        /* the offer message 2 takes (modulo their number); -1 the first fit */
+  bool fixed;         /* fixed responder cookie and nonce (osp_test_gw_fixed_keys sets it) */
   OspTestGwEdit edit; /* called on every message before it is sent; may be NULL */
   gpointer edit_user;
 
@@ -209,6 +211,15 @@ void osp_test_gw_resend(OspTestGw *gw, int index);
  * computed: the bytes go as given (for fuzzers). */
 GByteArray *osp_test_gw_seal(OspTestGw *gw, uint8_t exchange, uint32_t msgid, uint8_t first_payload,
                              const uint8_t *plain, size_t len);
+
+/* Phase 1 as done without a message, for fuzzers: fixed cookies
+ * (1c..., c00c1e5e...), SKEYID, SKEYID_d/a/e (bytes 01, 02, 03, 04), CBC
+ * key (05) and phase-1 IV (06), and the algorithms given; fixed set. */
+void osp_test_gw_fixed_keys(OspTestGw *gw, OspHash hash, OspCipher cipher, unsigned key_bits);
+/* The CBC IV the gateway has for msgid (0: phase 1), block_len bytes, and
+ * a way to set it (to the one its peer expects). */
+const uint8_t *osp_test_gw_iv(OspTestGw *gw, uint32_t msgid);
+void osp_test_gw_set_iv(OspTestGw *gw, uint32_t msgid, const uint8_t *iv);
 
 /* ---- the rig: gateway + session + fake clock --------------------------- */
 
