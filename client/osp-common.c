@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-G_DEFINE_QUARK(osp - error - quark, osp_error)
+/* The quark name is stringified: keep clang-format from spacing it. */
+/* clang-format off */
+G_DEFINE_QUARK(osp-error-quark, osp_error)
+/* clang-format on */
 
 OspSecret *osp_secret_new(size_t len)
 {

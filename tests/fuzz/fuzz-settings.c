@@ -19,7 +19,10 @@
 #include <string.h>
 
 /* the one thing of osp-manager.c the store needs */
-G_DEFINE_QUARK(osp - daemon - error - quark, osp_daemon_error)
+/* The quark name is stringified: keep clang-format from spacing it. */
+/* clang-format off */
+G_DEFINE_QUARK(osp-daemon-error-quark, osp_daemon_error)
+/* clang-format on */
 
 static GVariant *settings_from(const uint8_t *data, size_t size)
 {
