@@ -19,6 +19,7 @@ set -u
 
 DESKTOP_PIDS=()
 DESKTOP_KEYRING_PASSWORD=osprey-test-keyring
+DESKTOP_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # desktop_check_requirements: prints a SKIP line and returns 77 when a
 # program the private desktop or the driver needs is missing.
@@ -114,9 +115,12 @@ desktop_start()
   DESKTOP_DIR=$dir
 }
 
-# desktop_tray: an XEmbed system tray (trayer) at the top left.
+# desktop_tray: an XEmbed system tray (trayer) at the top left, and the
+# project's icons (data/, uninstalled) in XDG_DATA_DIRS for the tray app
+# started after it.
 desktop_tray()
 {
+  export XDG_DATA_DIRS=$DESKTOP_SRC/data:/usr/local/share:/usr/share
   trayer --edge top --align left --widthtype pixel --width 64 --heighttype pixel --height 32 \
     --SetDockType false --SetPartialStrut false >"$DESKTOP_DIR/trayer.log" 2>&1 &
   DESKTOP_PIDS+=($!)

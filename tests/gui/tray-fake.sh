@@ -62,7 +62,6 @@ printf 'IPSec gateway 192.0.2.77\nIPSec ID token\nIPSec secret s\nXauth username
 sed 's/192.0.2.77/192.0.2.66/' "$DIR/token.conf" >"$DIR/unreach.conf"
 "$OSPREY" import "$DIR/unreach.conf" --name unreach >/dev/null || fail "import"
 
-export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share
 desktop_tray
 G_MESSAGES_DEBUG=osprey-tray "$TRAY" >"$DIR/desktop/tray.log" 2>&1 &
 TRAY_PID=$!

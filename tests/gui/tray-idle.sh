@@ -20,7 +20,6 @@ OSPREYD=$(readlink -f "$1")
 OSPREY=$(readlink -f "$2")
 TRAY=$(readlink -f "$3")
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
 : "${IDLE_SETTLE:=5}"
 : "${IDLE_SECS:=60}"
 . "$HERE/../lab/lab.sh"
@@ -64,7 +63,6 @@ lab_ospreyd_start "$OSPREYD" "$OSPREY" || exit 1
 lab_write_vpnc_conf "$LAB_DIR/lab.conf"
 "$OSPREY" import "$LAB_DIR/lab.conf" --name lab >/dev/null || exit 1
 desktop_start "$LAB_DIR/desktop" || exit 1
-export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share
 desktop_tray
 "$TRAY" >"$LAB_DIR/desktop/tray.log" 2>&1 &
 TRAY_PID=$!

@@ -34,7 +34,6 @@ OSPREYD=$(readlink -f "$1")
 OSPREY=$(readlink -f "$2")
 TRAY=$(readlink -f "$3")
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$(cd "$HERE/../.." && pwd)
 . "$HERE/../lab/lab.sh"
 . "$HERE/../lab/lab-ospreyd.sh"
 . "$HERE/desktop.sh"
@@ -146,7 +145,6 @@ lab_ospreyd_service "$OSPREYD"
 [ "$(bus_call NameHasOwner)" = "(false,)" ] || fail "ospreyd still on the bus"
 
 desktop_start "$LAB_DIR/desktop" || fail "the private desktop did not start"
-export XDG_DATA_DIRS=$SRC/data:/usr/local/share:/usr/share # the icons, uninstalled
 desktop_tray
 tray_start
 note "desktop on $DISPLAY, osprey-tray $TRAY_PID in trayer"
