@@ -53,18 +53,23 @@ void osp_modecfg_start(OspSession *s)
   osp_session_send_cfg(s, s->cfg.msgid, OSP_CFG_REQUEST, s->cfg.id, attrs, true);
 }
 
+/* Cisco sends 14-byte entries (address, mask, protocol, ports), several in
+ * one attribute; strongSwan's pools (swanctl split_include/split_exclude)
+ * one attribute of 8 bytes per network: address and mask only. */
 static void add_split(GArray *list, const OspAttr *a)
 {
-  size_t off;
+  size_t off, size = a->len == 8 ? 8 : 14;
 
-  for (off = 0; off + 14 <= a->len && list->len < OSP_MAX_SPLIT_NETS; off += 14) {
-    OspSplitNet net;
+  for (off = 0; off + size <= a->len && list->len < OSP_MAX_SPLIT_NETS; off += size) {
+    OspSplitNet net = { 0 };
 
     memcpy(&net.addr, a->data + off, 4);
     memcpy(&net.mask, a->data + off + 4, 4);
-    net.protocol = osp_get16(a->data + off + 8);
-    net.sport = osp_get16(a->data + off + 10);
-    net.dport = osp_get16(a->data + off + 12);
+    if (size == 14) {
+      net.protocol = osp_get16(a->data + off + 8);
+      net.sport = osp_get16(a->data + off + 10);
+      net.dport = osp_get16(a->data + off + 12);
+    }
     g_array_append_val(list, net);
   }
 }

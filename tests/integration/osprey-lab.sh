@@ -254,6 +254,7 @@ pipe_teardown()
   note "reader gone, SIG$sig: exit 0, Delete sent, routes and resolv.conf restored"
 }
 
+EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
   modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat|proposal-order) LAB_SERVICES=1 ;;
@@ -284,6 +285,11 @@ case $SCENARIO in
   duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
   stale-state-full) LAB_LOCAL_TS=0.0.0.0/0 ;;
+  local-lan) LAB_LOCAL_TS=0.0.0.0/0 ;;
+  split-exclude)
+    # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
+    # 203.0.113.0/24 outside it
+    LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
     LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
@@ -728,6 +734,69 @@ EOF
     grep -q '^#@VPNC_GENERATED@' "$rc_file" && fail "resolv.conf still marked after disconnect"
     grep -qx "# osprey lab $LAB_NS_CL" "$rc_file" || fail "resolv.conf lost its other lines"
     note "after a killed vpnc: mark removed, connect and disconnect work" ;;
+  split-exclude)
+    # A host of the excluded network answers on the gateway's eth0 side, in
+    # the clear; one of the protected network only through ESP.
+    lab_exec_gw ip addr add "$EXCLUDED_HOST/32" dev lo || fail "cannot add $EXCLUDED_HOST"
+    osprey_start
+    osprey_expect_up
+    lab_exec_client ip route get "$EXCLUDED_HOST" | grep -q "dev eth0" ||
+      fail "no route for $EXCLUDED_NET outside the tunnel: $(lab_exec_client ip route get "$EXCLUDED_HOST")"
+    lab_exec_client ip route get 198.18.200.1 | grep -q "dev tun0" || fail "full tunnel lost"
+    lab_exec_client nft -f - <<'NFT' || fail "nft counters"
+table ip ospx {
+  chain out {
+    type filter hook output priority 0;
+    oifname "eth0" ip daddr 203.0.113.99 icmp type echo-request counter
+    oifname "eth0" ip protocol esp counter
+    oifname "eth0" udp dport 4500 counter
+  }
+}
+NFT
+    tun_tx() { lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets; }
+    t0=$(tun_tx)
+    lab_exec_client ping -c 3 -W 2 "$EXCLUDED_HOST" >/dev/null || fail "no answer from the excluded $EXCLUDED_HOST"
+    t1=$(tun_tx)
+    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no ping through the tunnel"
+    t2=$(tun_tx)
+    counts=$(lab_exec_client nft list table ip ospx | sed -n 's/.*packets \([0-9]*\).*/\1/p' | tr '\n' ' ')
+    read -r clear esp natt <<<"$counts"
+    note "excluded: $clear echo requests in the clear on eth0, $((t1 - t0)) packets on tun0; tunnel: $((t2 - t1)) on tun0, $((esp + natt)) ESP on eth0"
+    [ "$clear" -ge 3 ] || fail "the pings to $EXCLUDED_HOST did not leave in the clear on eth0"
+    [ $((t1 - t0)) = 0 ] || fail "the pings to $EXCLUDED_HOST went into the tunnel"
+    [ $((t2 - t1)) -ge 3 ] && [ $((esp + natt)) -ge 3 ] || fail "the pings to $LAB_PROTECTED_HOST did not go through ESP"
+    osprey_stop
+    lab_exec_client ip route | grep -q "203.0.113" && fail "exclude route left behind"
+    : ;;
+  local-lan)
+    # A Cisco .pcf with EnableLocalLAN=1: the LAN the client is on
+    # (192.0.2.0/24 on eth0) reaches the script as CISCO_SPLIT_EXC and
+    # stays outside the full tunnel.
+    printf '[main]\r\nHost=%s\r\nAuthType=1\r\nGroupName=%s\r\nGroupPwd=%s\r\nUsername=%s\r\nUserPassword=%s\r\nEnableLocalLAN=1\r\n' \
+      "$LAB_GW_ADDR" "$LAB_GROUP" "$LAB_GROUP_SECRET" "$LAB_USER" "$LAB_PASSWORD" >"$LAB_DIR/lab.pcf"
+    # shellcheck disable=SC2016 # the wrapper's variables
+    printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep "^CISCO_SPLIT_EXC" | sort >%s/split-exc\nexec %s\n' \
+      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+    lab_exec_gw ip addr add 192.0.2.9/24 dev eth0 || fail "cannot add a LAN host"
+    export OSPREY_STATE_DIR=$LAB_DIR
+    OSP_START=$(date +%s.%N)
+    lab_spawn_client "$LAB_DIR/osprey.log" "$OSPREYD" --foreground -v --script "$LAB_DIR/script" \
+      --config "$LAB_DIR/lab.pcf"
+    OSP_PID=$LAB_SPAWN_PID
+    osprey_expect_up
+    grep -q "^CISCO_SPLIT_EXC=1$" "$LAB_DIR/split-exc" &&
+      grep -q "^CISCO_SPLIT_EXC_0_ADDR=192.0.2.0$" "$LAB_DIR/split-exc" &&
+      grep -q "^CISCO_SPLIT_EXC_0_MASKLEN=24$" "$LAB_DIR/split-exc" ||
+      fail "the script did not get the local LAN as CISCO_SPLIT_EXC: $(tr '\n' ' ' <"$LAB_DIR/split-exc")"
+    lab_exec_client ip route get 198.18.200.1 | grep -q "dev tun0" || fail "full tunnel lost"
+    # (Linux keeps the on-link route ahead of a full tunnel's default route
+    # anyway: what fails without EnableLocalLAN is the script's list above)
+    t0=$(lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets)
+    lab_exec_client ping -c 3 -W 2 192.0.2.9 >/dev/null || fail "the LAN (192.0.2.9) is not reachable"
+    t1=$(lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets)
+    [ "$t1" = "$t0" ] || fail "pings to the local LAN went into the tunnel"
+    note "local LAN: $(tr '\n' ' ' <"$LAB_DIR/split-exc")"
+    osprey_stop ;;
   stale-state-full)
     # A full tunnel replaces the default route; killed, the client takes it
     # along with its tun device: no default route is left, and the next

@@ -163,7 +163,7 @@ static char *net_str(const GArray *list, guint i)
 
 /* UNITY_SPLIT_EXCLUDE (28678, vpnc's "local LAN") next to SPLIT_INCLUDE:
  *   I --- HASH ATTR(REQUEST ... SPLIT_INCLUDE SPLIT_EXCLUDE ...) ---> R
- *   I <--- HASH ATTR(REPLY ... SPLIT_INCLUDE(1) SPLIT_EXCLUDE(4)) --- R
+ *   I <--- HASH ATTR(REPLY ... SPLIT_INCLUDE(1) SPLIT_EXCLUDE(4) SPLIT_EXCLUDE(8 bytes)) --- R
  * the usable ones reach the configuration and the script: an exclude with a
  * non-contiguous mask is refused, 0.0.0.0/0 too (it would take all traffic
  * out of the tunnel), host bits are cleared. */
@@ -172,29 +172,35 @@ static void test_split_exclude(void)
   g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
   g_autoptr(GByteArray) exc = g_byte_array_new();
   g_auto(GStrv) env = NULL;
-  g_autofree char *e0 = NULL, *e1 = NULL;
+  g_autofree char *e0 = NULL, *e1 = NULL, *e2 = NULL;
 
   put_net(exc, "203.0.113.0", "255.255.255.0");
   put_net(exc, "192.0.2.0", "255.255.0.255"); /* not contiguous */
   put_net(exc, "0.0.0.0", "0.0.0.0");         /* everything */
   put_net(exc, "192.0.2.77", "255.255.255.128");
   osp_put_attr_var(r->gw->cfg_attrs, 28678, exc->data, exc->len);
+  /* strongSwan's pools: 8 bytes, address and mask */
+  osp_put_attr_var(r->gw->cfg_attrs, 28678, "\xc6\x12\x07\x00\xff\xff\xff\x00", 8);
   osp_test_rig_connect(r);
   g_assert_nonnull(r->ipcfg);
   g_assert_cmpuint(r->ipcfg->split_inc->len, ==, 1);
-  g_assert_cmpuint(r->ipcfg->split_exc->len, ==, 2);
+  g_assert_cmpuint(r->ipcfg->split_exc->len, ==, 3);
   e0 = net_str(r->ipcfg->split_exc, 0);
   e1 = net_str(r->ipcfg->split_exc, 1);
   g_assert_cmpstr(e0, ==, "203.0.113.0/24");
   g_assert_cmpstr(e1, ==, "192.0.2.0/25");
+  e2 = net_str(r->ipcfg->split_exc, 2);
+  g_assert_cmpstr(e2, ==, "198.18.7.0/24");
   env = osp_script_env("connect", r->ipcfg, NULL);
   g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_INC"), ==, "1");
-  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC"), ==, "2");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC"), ==, "3");
   g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_ADDR"), ==, "203.0.113.0");
   g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_MASKLEN"), ==, "24");
   g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_1_ADDR"), ==, "192.0.2.0");
   g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_1_MASK"), ==, "255.255.255.128");
-  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_EXC_2_ADDR"));
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_2_ADDR"), ==, "198.18.7.0");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_2_PROTOCOL"), ==, "0");
+  g_assert_null(g_environ_getenv(env, "CISCO_SPLIT_EXC_3_ADDR"));
 }
 
 int main(int argc, char **argv)
