@@ -173,6 +173,7 @@ static void print_details(OspDBusConnection *c)
   GVariant *crypto = osp_dbus_connection_get_crypto(c);
   g_autofree char *dns = ip_list(c, "dns"), *split_dns = ip_list(c, "split-dns");
   g_autofree char *routes = ip_list(c, "split-include"), *mtu = NULL, *ike = NULL, *esp = NULL;
+  g_autofree char *excluded = ip_list(c, "split-exclude");
   g_autofree char *spis = NULL, *ike_left = time_left(c, "ike-expires");
   g_autofree char *esp_left = time_left(c, "esp-expires"), *counters = NULL;
   g_autoptr(GVariant) domain = connection_ip(c, "domain", "s");
@@ -185,6 +186,8 @@ static void print_details(OspDBusConnection *c)
   print_field(_("Domain:"), domain ? g_variant_get_string(domain, NULL) : NULL);
   print_field(_("Split DNS:"), split_dns);
   print_field(_("Routes:"), routes ? routes : (connection_ip_config(c) ? _("all traffic") : NULL));
+  /* TRANSLATORS: networks kept outside the tunnel (split exclude, local LAN) */
+  print_field(_("Excluded:"), excluded);
   if (mtu_v)
     mtu = g_strdup_printf("%u", g_variant_get_uint32(mtu_v));
   print_field(_("MTU:"), mtu);

@@ -69,6 +69,7 @@ expect_down()
 }
 
 trap cleanup EXIT
+LAB_POOL_EXTRA="    split_exclude = 203.0.113.0/24" # UNITY_LOCAL_LAN, for status -v
 lab_up >/dev/null || exit $?
 lab_bus_start || fail "dbus-daemon did not start"
 BUS_PID=$LAB_BUS_PID
@@ -104,6 +105,7 @@ grep -Eq "^  IPsec SA: +AES-256-CBC, HMAC-SHA2-256-128, no PFS, 0 h 59 min left$
 grep -Eq "^  SPIs: +in 0x[0-9a-f]{8}, out 0x[0-9a-f]{8}$" "$LAB_DIR/status-v.out" ||
   fail "status -v: no SPIs"
 grep -Eq "^  Routes: +198\.51\.100\.0/24$" "$LAB_DIR/status-v.out" || fail "status -v: no routes"
+grep -Eq "^  Excluded: +203\.0\.113\.0/24$" "$LAB_DIR/status-v.out" || fail "status -v: no excluded networks"
 "$OSPREY" disconnect || fail "osprey disconnect failed"
 expect_status lab disconnected
 expect_down
