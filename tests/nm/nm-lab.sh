@@ -36,12 +36,7 @@ PROFILES=$(cd "$HERE/../data/profiles" && pwd)
 . "$HERE/nm-ns.sh"
 . "$HERE/../unit/tap.sh"
 
-lab_check_requirements || exit $?
-trap nm_test_cleanup EXIT
-lab_up || exit 1
-rc=0
-nm_ns_start "$SERVICE" "$POLICY" /usr/lib/NetworkManager/VPN/nm-vpnc-service.name || rc=$?
-[ $rc = 0 ] || exit $rc
+nm_test_start "$SERVICE" "$POLICY" /usr/lib/NetworkManager/VPN/nm-vpnc-service.name || exit $?
 
 add_osprey() # add_osprey NAME PASSWORD [EXTRA DATA]
 {
@@ -52,7 +47,6 @@ add_osprey() # add_osprey NAME PASSWORD [EXTRA DATA]
     vpn.secrets "IPSec secret=$LAB_GROUP_SECRET, Xauth password=$2" >/dev/null
 }
 
-con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
 tun_route() { ip -n "$LAB_NS_CL" -o route get "$LAB_PROTECTED_HOST" 2>/dev/null | grep -o 'dev tun[0-9]*'; }
 
 # ---- import and export through the editor plugin (no GTK)
@@ -131,7 +125,7 @@ check "the route to $LAB_PROTECTED_NET is gone" bash -c "[ -z \"\$(ip -n '$LAB_N
 check "connection with a wrong password added" add_osprey lab-wrong wrong-password
 out=$(nm_exec nmcli --wait 40 connection up lab-wrong 2>&1)
 echo "$out" | sed 's/^/# /'
-check "con up with a wrong password fails" test "$(con_state lab-wrong)" != activated
+check "con up with a wrong password fails" test "$(nm_con_state lab-wrong)" != activated
 last=$(grep '"lab-wrong"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
 check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last"
 check "the service logged the engine's sentence" grep -q -i 'XAUTH\|password\|credentials' \
@@ -247,7 +241,7 @@ ping_pid=$!
 sleep 1
 lab_gateway_kill
 k0=$SECONDS
-while [ "$(con_state lab-dpd)" = activated ] && [ $((SECONDS - k0)) -lt 40 ]; do
+while [ "$(nm_con_state lab-dpd)" = activated ] && [ $((SECONDS - k0)) -lt 40 ]; do
   sleep 0.2
 done
 gone=$((SECONDS - k0))
@@ -258,7 +252,7 @@ check "NM leaves activated within 15 s of the gateway's death" test "$gone" -le 
 check "the route through the tunnel went with it" test -z "$(tun_route)"
 lab_gateway_start || exit 1
 check "vpn.persistent: NM brings the tunnel back once the gateway is back" lab_wait_tunnel 60
-check "vpn.persistent: lab-dpd is activated again" test "$(con_state lab-dpd)" = activated
+check "vpn.persistent: lab-dpd is activated again" test "$(nm_con_state lab-dpd)" = activated
 nm_exec nmcli connection down lab-dpd >/dev/null
 lab_gateway_stop
 
@@ -269,7 +263,7 @@ check "nmcli con up, full tunnel" nm_exec nmcli --wait 40 connection up lab-ospr
 sas0=$(grep -c -E "quick mode: SA in|quick mode \(gateway's\): accepting" "$NM_DIR/service.log")
 left=0
 for _ in $(seq 50); do
-  [ "$(con_state lab-osprey)" = activated ] || { left=1; break; }
+  [ "$(nm_con_state lab-osprey)" = activated ] || { left=1; break; }
   sleep 0.5
 done
 sas1=$(grep -c -E "quick mode: SA in|quick mode \(gateway's\): accepting" "$NM_DIR/service.log")

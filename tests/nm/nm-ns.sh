@@ -21,6 +21,10 @@
 #   nm_exec CMD...                           run CMD in NM's namespaces (nmcli ...)
 #   nm_ns_stop                               NM, its bus and udevd stopped by PID
 # and, for the test scripts (after tests/unit/tap.sh):
+#   nm_test_start SERVICE POLICY [NAME_FILE...]  || exit $?
+#                        the lab's requirements (77: skip), trap
+#                        nm_test_cleanup EXIT, lab_up, nm_ns_start
+#   nm_con_state NAME    GENERAL.STATE of connection NAME (activated, ...)
 #   check TEXT CMD...    a TAP result; on failure the end of the logs
 #   trap nm_test_cleanup EXIT   NM_TEST_PIDS ended, NM and the lab down, the
 #                               host checked
@@ -213,6 +217,21 @@ check() # check TEXT CMD...
     result fail "$text"
     nm_dump
   fi
+}
+
+# nm_con_state NAME: the GENERAL.STATE of connection NAME
+nm_con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
+
+# nm_test_start SERVICE POLICY [NAME_FILE...]: a test script's start: the
+# lab's requirements (77 when one is missing), the clean-up trap, the lab up
+# and NetworkManager in it (nm_ns_start); returns non-zero for the caller to
+# exit with.
+nm_test_start()
+{
+  lab_check_requirements || return $?
+  trap nm_test_cleanup EXIT
+  lab_up || return 1
+  nm_ns_start "$@"
 }
 
 # NetworkManager and the lab down; the host's resolv.conf unchanged and no

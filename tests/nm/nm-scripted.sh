@@ -44,15 +44,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CODE=246810
 PIN=97531
 
-lab_check_requirements || exit $?
 [ -x "$GATEWAY" ] || { echo "SKIP: $GATEWAY not built"; exit 77; }
-trap nm_test_cleanup EXIT
-lab_up || exit 1
-rc=0
-nm_ns_start "$SERVICE" "$POLICY" || rc=$?
-[ $rc = 0 ] || exit $rc
+nm_test_start "$SERVICE" "$POLICY" || exit $?
 
-con_state() { nm_exec nmcli -g GENERAL.STATE connection show "$1" 2>/dev/null; }
 gw_log() { cat "$LAB_DIR/scripted-gw.log"; }
 gw_logged() # gw_logged REGEX: the gateway logs REGEX within 5 s
 {
@@ -93,7 +87,7 @@ ask_up "$NM_DIR/ask1.out" 'Token code.*:' 000000 'Token code.*:' $'\x15'"$CODE"
 st=$?
 sed 's/^/# /' "$NM_DIR/ask1.out"
 check "wrong then right token code: nmcli con up succeeds" test $st = 0
-check "NetworkManager shows the VPN activated" test "$(con_state lab-token)" = activated
+check "NetworkManager shows the VPN activated" test "$(nm_con_state lab-token)" = activated
 check "the gateway got the wrong code first" grep -q "user=$LAB_USER passcode=000000 wrong" \
   <(gw_log)
 check "then the right code" grep -q "user=$LAB_USER passcode=$CODE ok" <(gw_log)
@@ -117,7 +111,7 @@ ask_up "$NM_DIR/ask2.out" 'Token code.*:' $'\x15'"$CODE" 'New PIN.*:' $'\x15'"$P
 st=$?
 sed 's/^/# /' "$NM_DIR/ask2.out"
 check "new PIN round: nmcli con up succeeds" test $st = 0
-check "new PIN round: activated" test "$(con_state lab-token)" = activated
+check "new PIN round: activated" test "$(nm_con_state lab-token)" = activated
 check "new PIN round: the gateway got the code, then the PIN" \
   grep -q "next-pin=$PIN ok" <(gw_log)
 check "new PIN round: the prompt shows the gateway's message" grep -q 'Enter a new PIN' \
@@ -133,7 +127,7 @@ ask_up "$NM_DIR/ask3.out" 'Token code.*:' $'\x15'111111
 st=$?
 sed 's/^/# /' "$NM_DIR/ask3.out"
 check "one wrong code and no retry: con up fails" test $st != 0
-check "not activated" test "$(con_state lab-token)" != activated
+check "not activated" test "$(nm_con_state lab-token)" != activated
 last=$(grep '"lab-token"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
 check "NM takes it as a login failure" grep -q 'failure: login-failed' <<<"$last"
 
@@ -176,7 +170,7 @@ check "SIGTERM: routes as before the connection" \
 check "SIGTERM: resolv.conf of the namespace unchanged" test "$(sha256sum <"$resolv")" = "$resolv0"
 left=0
 for _ in $(seq 50); do
-  [ "$(con_state lab-saved)" = activated ] || { left=1; break; }
+  [ "$(nm_con_state lab-saved)" = activated ] || { left=1; break; }
   sleep 0.1
 done
 check "SIGTERM: NetworkManager no longer shows the VPN activated" test $left = 1
@@ -223,7 +217,7 @@ bad_ip()
   before=$(ip -n "$LAB_NS_CL" -o addr; ip -n "$LAB_NS_CL" route show table all; sha256sum <"$resolv")
   out=$(nm_exec nmcli --wait 40 connection up lab-saved 2>&1)
   echo "$out" | sed 's/^/# /'
-  check "$text: con up fails" test "$(con_state lab-saved)" != activated
+  check "$text: con up fails" test "$(nm_con_state lab-saved)" != activated
   last=$(grep '"lab-saved"\]: dbus: failure:' "$NM_DIR/nm.log" | tail -n 1)
   check "$text: NM records the failure as $failure" grep -q "failure: $failure" <<<"$last"
   check "$text: the service logged why" bash -c "tail -n 40 '$NM_DIR/service.log' | grep -q -E '$why'"
