@@ -23,6 +23,8 @@
 /* traffic that is one-way by nature (the gateway answers, the traffic
  * does not): ask after 2, 4, 8, 16, then every 32 s of it */
 #define DPD_STALL_BACKOFF_MAX 4
+/* without an IKE SA to ask in: as long as asking would take (2 s + 5 tries) */
+#define DPD_IKE_DELETED_STALL_US (7 * G_USEC_PER_SEC)
 
 static void send_dpd(OspSession *s, uint16_t type, uint32_t seq)
 {
@@ -45,12 +47,36 @@ static bool stalled(const OspSession *s)
   return s->dpd.stalled_since > s->last_rx && s->now - s->dpd.stalled_since >= osp_dpd_stall_us(s);
 }
 
+/* The IKE SA is deleted (a successor may be on its way): no one to ask,
+ * so traffic that gets no answer for a while means the gateway dropped
+ * the IPsec SAs too without telling us. */
+static void ike_deleted_timer(OspSession *s)
+{
+  gint64 since = s->dpd.stalled_since;
+
+  if (since <= s->last_rx) {
+    s->dpd.next = G_MAXINT64;
+    return;
+  }
+  if (s->now - since < DPD_IKE_DELETED_STALL_US) {
+    s->dpd.next = since + DPD_IKE_DELETED_STALL_US;
+    return;
+  }
+  osp_session_fail(s, OSP_ERROR_DISCONNECTED,
+                   _("The gateway ended this session: it deleted the IKE SA, and traffic gets "
+                     "no answer any more."));
+}
+
 void osp_dpd_timer(OspSession *s)
 {
   gint64 idle = (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
   gint64 timeout = (gint64)s->profile->dpd_timeout * G_USEC_PER_SEC;
   bool stall;
 
+  if (s->state == S_ESTABLISHED && s->ike_state == IKE_DELETED) {
+    ike_deleted_timer(s);
+    return;
+  }
   if (s->state != S_ESTABLISHED || idle <= 0) {
     s->dpd.next = G_MAXINT64;
     return;

@@ -119,6 +119,7 @@ static void start_rekey(OspSession *s)
 }
 
 static void ike_gone(OspSession *s);
+static void ended_by_gateway(OspSession *s);
 
 /* What follows an exchange's outcome: decided here only, so that no
  * exchange starts another. */
@@ -138,7 +139,12 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
       osp_session_enter(s, S_XAUTH_SECRETS);
     return;
   case OSP_EXCH_RETRY: osp_quick_start(s, false); return;
-  case OSP_EXCH_NEW_CHILD: start_rekey(s); return;
+  case OSP_EXCH_NEW_CHILD:
+    if (s->ike_state == IKE_DELETED)
+      ended_by_gateway(s); /* its last IPsec SA went after the IKE SA */
+    else
+      start_rekey(s);
+    return;
   case OSP_EXCH_IKE_GONE: ike_gone(s); return;
   case OSP_EXCH_DONE: break;
   }
@@ -586,7 +592,9 @@ static void info_input(OspSession *s, const OspPayload *pl, size_t n)
 
   s->last_rx = s->now;
   for (i = 1; i < n && s->state != S_CLOSED; i++) {
-    if (pl[i].type == OSP_PL_NOTIFY) {
+    if (pl[i].type == OSP_PL_NOTIFY && s->ike_state == IKE_DELETED) {
+      g_debug("info: notify in the deleted IKE SA ignored");
+    } else if (pl[i].type == OSP_PL_NOTIFY) {
       OspNotify nt;
 
       if (osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0)
@@ -622,12 +630,30 @@ static void transaction_input(OspSession *s, const OspIsakmpHdr *h, const OspPay
     next_step(s, EX_MODECFG, osp_modecfg_input(s, h, &cfg));
 }
 
+/* The gateway deleted the IKE SA and the IPsec SAs of an established
+ * session (charon does so when another login with the same user replaces
+ * it, or when its administrator ends it): Deletes of the IPsec SAs, then
+ * of the IKE SA, in either order. */
+static void ended_by_gateway(OspSession *s)
+{
+  osp_session_fail(s, OSP_ERROR_DISCONNECTED,
+                   _("The gateway ended this session (it deleted the IKE SA and its IPsec SAs): "
+                     "its administrator ended it, or another login with the same user replaced "
+                     "it."));
+}
+
 /* Without its IKE SA the session can neither rekey nor answer DPD: it only
- * keeps its IPsec SAs until they expire or a successor replaces it. */
+ * keeps its IPsec SAs until they expire, the gateway deletes them too
+ * (their Deletes still come in the deleted IKE SA) or a successor
+ * replaces it. */
 static void ike_gone(OspSession *s)
 {
   s->ike_state = IKE_DELETED;
-  if (s->state != S_ESTABLISHED || !osp_child_any_live(s) || !s->ops->ike_expiring) {
+  if (s->state == S_ESTABLISHED && !osp_child_any_live(s)) {
+    ended_by_gateway(s);
+    return;
+  }
+  if (s->state != S_ESTABLISHED || !s->ops->ike_expiring) {
     osp_session_fail(s, OSP_ERROR_DISCONNECTED, _("The gateway ended the connection."));
     return;
   }
@@ -636,6 +662,9 @@ static void ike_gone(OspSession *s)
   g_debug("info: the gateway deleted the IKE SA; its IPsec SAs live on");
   for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
     s->children[k].rekey_at = G_MAXINT64;
+  /* nobody to ask any more: traffic that gets no answer ends it (osp_dpd_timer) */
+  s->dpd.state = DPD_QUIET;
+  s->dpd.stalled_since = 0;
   s->dpd.next = G_MAXINT64;
   osp_session_stop_retransmit(s);
   osp_quick_clear(s);
@@ -679,7 +708,9 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   }
   if (is_duplicate(s, data, h.length))
     return;
-  if (!(h.flags & OSP_FLAG_ENC) || s->ike_state != IKE_UP) {
+  /* a deleted IKE SA still carries the gateway's Deletes of its IPsec SAs */
+  if (!(h.flags & OSP_FLAG_ENC) || s->ike_state == IKE_NEGOTIATING ||
+      (s->ike_state == IKE_DELETED && h.exchange != OSP_EXCH_INFO)) {
     osp_session_reply_rejected(s, "an unencrypted message after phase 1");
     if (h.exchange == OSP_EXCH_INFO)
       osp_dpd_check_now(s); /* e.g. INVALID-SPI in the clear: ask */
@@ -869,7 +900,8 @@ bool osp_session_traffic_sent(OspSession *s, gint64 now_us)
 {
   gint64 at;
 
-  if (s->state != S_ESTABLISHED || s->dpd.next == G_MAXINT64 || s->dpd.stalled_since > s->last_rx)
+  if (s->state != S_ESTABLISHED || s->dpd.stalled_since > s->last_rx ||
+      (s->dpd.next == G_MAXINT64 && s->ike_state != IKE_DELETED))
     return false;
   s->dpd.stalled_since = now_us;
   at = now_us + osp_dpd_stall_us(s);
