@@ -101,6 +101,8 @@ struct OspConnection {
   gint64 lost_at;         /* when the reconnect tries began (monotonic) */
   gint64 attempt_at;      /* when the current attempt began (monotonic) */
   bool handshake_retried; /* this connect already started over once */
+  gint64 up_at;           /* when the tunnel last came up (monotonic) */
+  bool gateway_ended;     /* the last loss: the gateway ended the session (Deletes) */
   unsigned rekeys;
 
   SaPair sas[MAX_SAS];

@@ -29,6 +29,12 @@
 #define RECONNECT_FAST_FOR_US (180 * G_USEC_PER_SEC)
 #define RECONNECT_MAX_S 60
 #define RECONNECT_MIN_MS 500
+/* The gateway ends a session again this soon after a reconnect that
+ * followed its ending the last one: another login with the same user
+ * replaces ours each time (charon's uniqueness policy), and our reconnect
+ * replaces it in turn.  Each side's reconnect takes 1-2 s; a gateway's
+ * own re-authentication time is minutes or hours. */
+#define REPLACED_WITHIN_US (10 * G_USEC_PER_SEC)
 /* The old IKE SA's Delete waits a little after a re-authentication: a
  * gateway that handles both at once (charon: one thread each) may delete
  * the old IKE SA before it moved the IPsec SAs to the new one, and with
@@ -192,6 +198,7 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   if (c->cb->ip_config)
     c->cb->ip_config(c, c->ipcfg, c->user);
   c->since = g_get_real_time();
+  c->up_at = g_get_monotonic_time();
   c->reconnect_attempt = 0;
   c->dh_group_hint = osp_session_dh_group(c->session);
   /* a group chosen by the profile is no news; AUTO learns */
@@ -557,6 +564,24 @@ static void release_attempt(OspConnection *c)
   c->since = 0;
 }
 
+/* The gateway ended an established session (OSP_ERROR_DISCONNECTED).
+ * True when reconnecting would fight another login with the same user:
+ * the session before was ended the same way and this one only just came
+ * up.  Then *error says so. */
+static bool replaced_again(OspConnection *c, GError **error)
+{
+  bool again = c->gateway_ended && g_get_monotonic_time() - c->up_at < REPLACED_WITHIN_US;
+
+  c->gateway_ended = !again;
+  if (!again)
+    return false;
+  g_clear_error(error);
+  *error = g_error_new(OSP_ERROR, OSP_ERROR_DISCONNECTED,
+                       _("The gateway ended this session again right after reconnecting: another "
+                         "login with the same user replaced it. Not reconnecting."));
+  return true;
+}
+
 /* Ends the current attempt; then DISCONNECTED, FAILED or RECONNECTING. */
 static void teardown(OspConnection *c)
 {
@@ -570,6 +595,13 @@ static void teardown(OspConnection *c)
     enter_state(c, OSP_STATE_DISCONNECTED, NULL);
     return;
   }
+  if (was_up && error->code == OSP_ERROR_DISCONNECTED && replaced_again(c, &error)) {
+    set_error(c, error);
+    enter_state(c, OSP_STATE_FAILED, error);
+    return;
+  }
+  if (was_up && error->code != OSP_ERROR_DISCONNECTED)
+    c->gateway_ended = false;
   set_error(c, error);
   if (!was_up && !c->handshake_retried && error->code == OSP_ERROR_GATEWAY_UNREACHABLE &&
       (c->state == OSP_STATE_AUTHENTICATING || c->state == OSP_STATE_CONFIGURING)) {
@@ -696,6 +728,7 @@ gboolean osp_connection_start(OspConnection *c, GError **error)
   g_clear_error(&c->error);
   c->reconnect_attempt = 0;
   c->handshake_retried = false;
+  c->gateway_ended = false;
   return begin(c, error);
 }
 

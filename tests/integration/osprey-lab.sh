@@ -32,6 +32,7 @@ cleanup()
 {
   [ -n "${OSP_PID:-}" ] && kill "$OSP_PID" 2>/dev/null && wait "$OSP_PID" 2>/dev/null
   [ -n "${READER_PID:-}" ] && kill "$READER_PID" 2>/dev/null && wait "$READER_PID" 2>/dev/null
+  [ -n "${SECOND_PID:-}" ] && kill "$SECOND_PID" 2>/dev/null && wait "$SECOND_PID" 2>/dev/null
   traffic_stop
   ospreyd_stop 2>/dev/null
   [ -n "${LAB_BUS_PID:-}" ] && kill "$LAB_BUS_PID" 2>/dev/null && wait "$LAB_BUS_PID" 2>/dev/null
@@ -283,6 +284,7 @@ case $SCENARIO in
   nat-change) LAB_NAT=1 ;;
   reauth-gateway) LAB_IKE_REAUTH_TIME=15s ;;
   duplicates) LAB_SERVICES=1 LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
+  replaced) LAB_CONN_EXTRA="    unique = replace" ;;
   rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
   stale-state-full) LAB_LOCAL_TS=0.0.0.0/0 ;;
   local-lan) LAB_LOCAL_TS=0.0.0.0/0 ;;
@@ -592,6 +594,44 @@ EOF
     [ "$(count_log "IKE_SA lab\[[0-9]*\] established")" -ge 2 ] || fail "no second IKE SA"
     note "IKE SA deleted by the gateway, reconnected"
     osprey_stop ;;
+  replaced)
+    # two profiles with the same XAUTH user, a gateway with unique =
+    # replace: the second login makes charon delete the first session
+    # (Delete of the IPsec SA, then of the IKE SA) and give the second the
+    # same address.  The first must notice at once, say why, take its
+    # tunnel down and not fight the second (which reconnects too: each
+    # reconnect would replace the other): one round at most, then it stops.
+    # (With unique = no, charon destroys the first session silently on the
+    # second's INITIAL-CONTACT: dead peer detection notices, see dpd-*.)
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start
+    osprey_expect_up
+    traffic_start
+    lab_write_vpnc_conf "$LAB_DIR/second.conf" "Local Port 0" "Interface name tun9" "Script /bin/true"
+    mkdir -p "$LAB_DIR/second"
+    OSPREY_STATE_DIR=$LAB_DIR/second lab_spawn_client "$LAB_DIR/osprey-second.log" "$OSPREYD" \
+      --foreground -v --reconnect --config "$LAB_DIR/second.conf"
+    SECOND_PID=$LAB_SPAWN_PID
+    t0=$(now)
+    wait_until 20 grep -q "connected to" "$LAB_DIR/osprey-second.log" ||
+      fail "the second login did not connect: $(tail -5 "$LAB_DIR/osprey-second.log")"
+    note "second login up after $(since "$t0") s"
+    wait_until 30 eval '! kill -0 "$OSP_PID" 2>/dev/null' ||
+      fail "the first session still runs 30 s after another login replaced it"
+    note "first session ended $(since "$t0") s after the second login"
+    # what charon sent, as its log shows it
+    grep "duplicate IKE_SA\|generating INFORMATIONAL_V1.* D \]" "$(lab_gateway_log)" | sed 's/^/  charon| /'
+    osprey_expect_exit 1 gateway-disconnected
+    log_has "another login with the same user" || fail "the reason was not given"
+    lab_exec_client ip route | grep -q "tun0" && fail "the first tunnel's route left behind"
+    sleep 10
+    kill -0 "$SECOND_PID" 2>/dev/null || fail "the second login did not stay up"
+    ike=$(count_log "IKE_SA lab\[[0-9]*\] established")
+    [ "$ike" -le 4 ] || fail "$ike IKE SAs: the two logins fight"
+    [ "$(lab_swanctl --list-sas 2>/dev/null | grep -c "^lab: ")" = 1 ] ||
+      fail "the gateway does not hold exactly one IKE SA: $(lab_swanctl --list-sas 2>&1)"
+    note "$ike IKE SAs in all; the second login stays up"
+    traffic_stop
+    kill "$SECOND_PID"; wait "$SECOND_PID"; SECOND_PID= ;;
   loss)
     # 20% of UDP dropped each way at the gateway: retransmissions carry the handshakes
     lab_set_loss 20
