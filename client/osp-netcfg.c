@@ -264,6 +264,76 @@ int osp_netmask_len(struct in_addr mask)
   return __builtin_popcount(m);
 }
 
+static uint32_t prefix_mask(int len)
+{
+  return len == 0 ? 0 : 0xffffffffu << (32 - len);
+}
+
+static void append_prefix(GArray *to, uint32_t addr, int len)
+{
+  OspSplitNet n = { 0 };
+
+  n.addr.s_addr = htonl(addr & prefix_mask(len));
+  n.mask.s_addr = htonl(prefix_mask(len));
+  g_array_append_val(to, n);
+}
+
+/* `from` without the prefix e/elen, appended to `to` */
+static void subtract_one(const GArray *from, uint32_t e, int elen, GArray *to)
+{
+  for (guint i = 0; i < from->len; i++) {
+    const OspSplitNet *n = &g_array_index(from, OspSplitNet, i);
+    uint32_t p = ntohl(n->addr.s_addr);
+    int plen = osp_netmask_len(n->mask);
+    int common = MIN(plen, elen);
+
+    if ((p ^ e) & prefix_mask(common)) {
+      g_array_append_val(to, *n); /* disjoint */
+      continue;
+    }
+    /* p within e: gone; else e within p: the siblings on the way down */
+    for (int l = plen + 1; l <= elen; l++)
+      append_prefix(to, e ^ (1u << (32 - l)), l);
+  }
+}
+
+GArray *osp_networks_subtract(const GArray *include, const GArray *exclude, guint max,
+                              guint *ret_skipped)
+{
+  GArray *cur = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+  guint skipped = 0;
+
+  for (guint i = 0; include && i < include->len; i++) {
+    const OspSplitNet *n = &g_array_index(include, OspSplitNet, i);
+    int len = osp_netmask_len(n->mask);
+
+    if (len >= 0)
+      append_prefix(cur, ntohl(n->addr.s_addr), len);
+  }
+  if (!include || include->len == 0)
+    append_prefix(cur, 0, 0);
+  for (guint i = 0; exclude && i < exclude->len; i++) {
+    const OspSplitNet *x = &g_array_index(exclude, OspSplitNet, i);
+    int len = osp_netmask_len(x->mask);
+    GArray *next;
+
+    if (len < 0)
+      continue;
+    next = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+    subtract_one(cur, ntohl(x->addr.s_addr) & prefix_mask(len), len, next);
+    if (next->len > max) {
+      skipped++;
+      g_array_unref(next);
+      continue;
+    }
+    g_array_unref(cur);
+    cur = next;
+  }
+  if (ret_skipped)
+    *ret_skipped = skipped;
+  return cur;
+}
+
 static bool parse_ipv4(const char *s, uint32_t *ret)
 {
   struct in_addr a;

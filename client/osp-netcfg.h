@@ -67,6 +67,15 @@ int osp_netmask_len(struct in_addr mask);
  * *ret is untouched.  The one parser of the profile, the connection and
  * the daemon's route-conflict check. */
 gboolean osp_networks_parse(const char *setting, const char *text, GArray **ret, GError **error);
+/* The networks of `include` (NULL or empty: 0.0.0.0/0) without those of
+ * `exclude`, as prefixes (protocol and ports 0) a routing table takes
+ * where it has no "outside the tunnel" route (NetworkManager): excluding
+ * 203.0.113.0/24 from 0.0.0.0/0 gives 0.0.0.0/1, 128.0.0.0/2 ... 203.0.112.0/24.
+ * Entries with a non-contiguous mask are skipped; an exclude that would
+ * make more than `max` prefixes is not applied (its traffic stays in the
+ * tunnel) and counted in *ret_skipped (may be NULL). */
+GArray *osp_networks_subtract(const GArray *include, const GArray *exclude, guint max,
+                              guint *ret_skipped);
 /* "a.b.c.d/len ..." of an OspSplitNet array; NULL when empty. */
 char *osp_networks_format(const GArray *nets);
 

@@ -156,6 +156,9 @@ static GVariant *domains(const OspIpConfig *cfg)
   return g_variant_builder_end(&b);
 }
 
+/* Routes a full tunnel with excluded networks may take in their place */
+#define MAX_TUNNEL_ROUTES 1024
+
 /* Routes of the split-include list: [network, prefix, next hop, metric]. */
 static GVariant *routes(const GArray *split)
 {
@@ -212,7 +215,10 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
   GVariantBuilder config, ip4;
   int prefix = cfg->netmask.s_addr ? osp_netmask_len(cfg->netmask) : 32;
   bool split = cfg->split_inc && cfg->split_inc->len > 0;
+  bool exclude = cfg->split_exc && cfg->split_exc->len > 0;
   g_autofree char *problem = ip_config_problem(cfg, prefix);
+  g_autoptr(GArray) tunnel = NULL;
+  guint skipped = 0;
 
   if (problem) {
     fail(self, NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG, problem);
@@ -246,15 +252,21 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
     g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DOMAIN,
                           g_variant_new_string(cfg->default_domain));
   g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_DOMAINS, domains(cfg));
-  if (split)
-    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ROUTES, routes(cfg->split_inc));
+  /* NetworkManager has no route "outside the tunnel": excluded networks
+   * (the gateway's split-exclude, Local LAN access) become the routes of
+   * what is left in the tunnel, and the default route stays outside */
+  if (exclude) {
+    tunnel = osp_networks_subtract(cfg->split_inc, cfg->split_exc, MAX_TUNNEL_ROUTES, &skipped);
+    if (skipped)
+      g_message("%u split-exclude network(s) not applied: more than %u routes", skipped,
+                MAX_TUNNEL_ROUTES);
+  }
+  if (split || exclude)
+    g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ROUTES,
+                          routes(tunnel ? tunnel : cfg->split_inc));
   /* a split tunnel never takes the default route; a full tunnel does */
   g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_NEVER_DEFAULT,
-                        g_variant_new_boolean(split));
-  if (cfg->split_exc && cfg->split_exc->len)
-    g_message("%u split-exclude networks from the gateway are not applied: NetworkManager "
-              "routes them through the tunnel",
-              cfg->split_exc->len);
+                        g_variant_new_boolean(split || exclude));
 
   g_message("tunnel %s up: %s/%d, %s", cfg->tundev, inet_ntoa(cfg->address), prefix,
             split ? "split tunnel" : "full tunnel");

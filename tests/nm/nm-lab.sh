@@ -281,4 +281,24 @@ check "nmcli con down, full tunnel" nm_exec nmcli connection down lab-osprey
 check "full tunnel: the default route is back on eth0" \
   bash -c "ip -n '$LAB_NS_CL' route show default | grep -q 'dev eth0'"
 
+# ---- a full tunnel with an excluded network (UNITY_LOCAL_LAN): NetworkManager
+# gets the routes of what is left in the tunnel; 203.0.113.99 answers outside
+lab_gateway_stop
+LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = 203.0.113.0/24" lab_gateway_start || exit 1
+lab_exec_gw ip addr add 203.0.113.99/32 dev lo 2>/dev/null
+check "nmcli con up, full tunnel with an excluded network" \
+  nm_exec nmcli --wait 40 connection up lab-osprey
+check "excluded: ping through the tunnel" lab_wait_tunnel 10
+check "excluded: 203.0.113.99 is routed outside the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -o route get 203.0.113.99 | grep -q 'dev eth0'"
+check "excluded: other addresses go through the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -o route get 198.18.200.1 | grep -q 'dev tun'"
+tun=$(ip -n "$LAB_NS_CL" -o route get 198.18.200.1 | grep -o 'dev tun[0-9]*' | cut -d' ' -f2)
+t0=$(ip netns exec "$LAB_NS_CL" cat "/sys/class/net/$tun/statistics/tx_packets" 2>/dev/null)
+check "excluded: 203.0.113.99 answers" lab_exec_client ping -c 3 -W 2 203.0.113.99
+t1=$(ip netns exec "$LAB_NS_CL" cat "/sys/class/net/$tun/statistics/tx_packets" 2>/dev/null)
+echo "# tunnel packets while pinging the excluded host: $((t1 - t0))"
+check "excluded: those pings did not enter the tunnel" test "$t1" = "$t0"
+check "nmcli con down, excluded network" nm_exec nmcli connection down lab-osprey
+
 tap_end

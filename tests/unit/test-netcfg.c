@@ -805,6 +805,46 @@ static void test_local_lan(void)
   g_assert_cmpuint(exc->len, ==, 2);
 }
 
+static char *subtract(const char *include, const char *exclude, guint max, guint *skipped)
+{
+  g_autoptr(GArray) inc = NULL, exc = NULL, out = NULL;
+
+  g_assert_true(osp_networks_parse("include", include, &inc, NULL));
+  g_assert_true(osp_networks_parse("exclude", exclude, &exc, NULL));
+  out = osp_networks_subtract(inc, exc, max, skipped);
+  return osp_networks_format(out);
+}
+
+/* Excluded networks as routes NetworkManager can take: what stays in the
+ * tunnel, as prefixes. */
+static void test_networks_subtract(void)
+{
+  guint skipped_a = 9, skipped = 0;
+  g_autofree char *a = subtract("", "128.0.0.0/1", 64, &skipped_a);
+  g_autofree char *b = subtract("198.51.100.0/24", "198.51.100.64/26", 64, NULL);
+  g_autofree char *c =
+      subtract("198.51.100.0/24 203.0.113.0/24", "203.0.113.0/24 192.0.2.0/24", 64, NULL);
+  g_autofree char *d = subtract("", "203.0.113.0/24", 64, NULL);
+  g_autofree char *e = subtract("198.51.100.0/24", "198.51.100.7/32", 4, &skipped);
+  g_autofree char *f = subtract("198.51.100.0/25", "198.51.100.0/24", 64, NULL);
+
+  g_assert_cmpstr(a, ==, "0.0.0.0/1");
+  g_assert_cmpuint(skipped_a, ==, 0);
+  g_assert_cmpstr(b, ==, "198.51.100.128/25 198.51.100.0/26");
+  g_assert_cmpstr(c, ==, "198.51.100.0/24");
+  /* 24 prefixes: every address but 203.0.113.0/24 */
+  g_assert_cmpstr(d, ==,
+                  "0.0.0.0/1 128.0.0.0/2 224.0.0.0/3 208.0.0.0/4 192.0.0.0/5 204.0.0.0/6 "
+                  "200.0.0.0/7 202.0.0.0/8 203.128.0.0/9 203.64.0.0/10 203.32.0.0/11 "
+                  "203.16.0.0/12 203.8.0.0/13 203.4.0.0/14 203.2.0.0/15 203.1.0.0/16 "
+                  "203.0.128.0/17 203.0.0.0/18 203.0.64.0/19 203.0.96.0/20 203.0.120.0/21 "
+                  "203.0.116.0/22 203.0.114.0/23 203.0.112.0/24");
+  /* too many prefixes for max: the exclude is not applied */
+  g_assert_cmpstr(e, ==, "198.51.100.0/24");
+  g_assert_cmpuint(skipped, ==, 1);
+  g_assert_null(f);
+}
+
 #define HOSTILE_BANNER_CLEAN "Hello]0;owned\nline 22J!\n\tend"
 
 static void test_sanitize_hostile(void)
@@ -1285,6 +1325,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/env/hostile", test_env_hostile);
   g_test_add_func("/netcfg/env/split-unusable", test_env_split_unusable);
   g_test_add_func("/netcfg/local-lan", test_local_lan);
+  g_test_add_func("/netcfg/networks-subtract", test_networks_subtract);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/default-route", test_default_route);
 #define STALE_TEST(name, fn) \
