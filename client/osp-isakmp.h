@@ -229,6 +229,57 @@ int osp_delete_parse(const uint8_t *body, size_t len, OspDelete *ret, const char
 
 /* Attribute payload (XAUTH / Mode Config, draft-dukes 3.2) */
 enum { OSP_CFG_REQUEST = 1, OSP_CFG_REPLY = 2, OSP_CFG_SET = 3, OSP_CFG_ACK = 4 };
+
+/* Attribute numbers, one list for the exchanges and the test gateways.
+ * Phase-1 attribute classes (RFC 2409 appendix A) and authentication
+ * methods (plus XAUTH's, draft-beaulieu-ike-xauth-02 appendix A). */
+enum {
+  A_ENC = 1,
+  A_HASH = 2,
+  A_AUTH = 3,
+  A_GROUP = 4,
+  A_LIFE_TYPE = 11,
+  A_LIFE_DUR = 12,
+  A_KEY_LEN = 14
+};
+enum { AUTH_PSK = 1, AUTH_XAUTH_INIT_PSK = 65001 };
+/* IPsec DOI attributes (RFC 2407 4.5) and encapsulation modes (RFC 3947 5.1) */
+enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_ENCAP = 4, Q_AUTH = 5, Q_KEY_LEN = 6 };
+enum { ENCAP_TUNNEL = 1, ENCAP_UDP_TUNNEL = 3, ENCAP_UDP_TUNNEL_DRAFT = 61443 };
+/* XAUTH attributes (draft-beaulieu-ike-xauth-02 6.1) */
+enum {
+  X_TYPE = 16520,
+  X_USER_NAME = 16521,
+  X_USER_PASSWORD = 16522,
+  X_PASSCODE = 16523,
+  X_MESSAGE = 16524,
+  X_CHALLENGE = 16525,
+  X_DOMAIN = 16526,
+  X_STATUS = 16527,
+  X_NEXT_PIN = 16528,
+  X_ANSWER = 16529,
+};
+/* Mode Config attributes (draft-dukes-ike-mode-cfg-02 3.2) and Cisco
+ * Unity's */
+enum {
+  C_IP4_ADDRESS = 1,
+  C_IP4_NETMASK = 2,
+  C_IP4_DNS = 3,
+  C_IP4_NBNS = 4,
+  C_ADDRESS_EXPIRY = 5,
+  C_APPLICATION_VERSION = 7,
+  U_BANNER = 28672,
+  U_SAVE_PASSWD = 28673,
+  U_DEF_DOMAIN = 28674,
+  U_SPLIT_DNS = 28675,
+  U_SPLIT_INCLUDE = 28676,
+  U_NATT_PORT = 28677,
+  U_SPLIT_EXCLUDE = 28678,
+  U_PFS = 28679,
+  U_FW_TYPE = 28680,
+  U_BACKUP_SERVERS = 28681,
+  U_DDNS_HOSTNAME = 28682,
+};
 typedef struct {
   uint8_t type;
   uint16_t identifier;

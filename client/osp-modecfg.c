@@ -14,26 +14,6 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-enum {
-  C_IP4_ADDRESS = 1,
-  C_IP4_NETMASK = 2,
-  C_IP4_DNS = 3,
-  C_IP4_NBNS = 4,
-  C_ADDRESS_EXPIRY = 5,
-  C_APPLICATION_VERSION = 7,
-  U_BANNER = 28672,
-  U_SAVE_PASSWD = 28673,
-  U_DEF_DOMAIN = 28674,
-  U_SPLIT_DNS = 28675,
-  U_SPLIT_INCLUDE = 28676,
-  U_NATT_PORT = 28677,
-  U_SPLIT_EXCLUDE = 28678,
-  U_PFS = 28679,
-  U_FW_TYPE = 28680,
-  U_BACKUP_SERVERS = 28681,
-  U_DDNS_HOSTNAME = 28682,
-};
-
 void osp_modecfg_start(OspSession *s)
 {
   static const uint16_t wanted[] = {

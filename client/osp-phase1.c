@@ -15,19 +15,6 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-#define AUTH_XAUTH_INIT_PSK 65001
-#define AUTH_PSK 1
-
-enum {
-  A_ENC = 1,
-  A_HASH = 2,
-  A_AUTH = 3,
-  A_GROUP = 4,
-  A_LIFE_TYPE = 11,
-  A_LIFE_DUR = 12,
-  A_KEY_LEN = 14
-};
-
 /* Our phase-1 transforms, strongest first.  Only those the profile allows
  * are offered: a gateway picks by its own policy order, so a weak transform
  * in the offer may be chosen although a strong one would have done. */

@@ -337,9 +337,6 @@ OspExchOutcome osp_modecfg_input(OspSession *s, const OspIsakmpHdr *h, const Osp
 OspExchOutcome osp_modecfg_refused(OspSession *s, const OspNotify *nt);
 
 /* ---- osp-child.c: the IPsec SAs both quick mode roles make ---- */
-/* IPsec DOI attributes (RFC 2407 4.5) and encapsulation modes (RFC 3947 5.1) */
-enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_ENCAP = 4, Q_AUTH = 5, Q_KEY_LEN = 6 };
-enum { ENCAP_TUNNEL = 1, ENCAP_UDP_TUNNEL = 3, ENCAP_UDP_TUNNEL_DRAFT = 61443 };
 /* what a quick mode SA payload chose or offers */
 typedef struct {
   int enc, auth, group, encap;

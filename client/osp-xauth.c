@@ -14,19 +14,6 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-enum {
-  X_TYPE = 16520,
-  X_USER_NAME = 16521,
-  X_USER_PASSWORD = 16522,
-  X_PASSCODE = 16523,
-  X_MESSAGE = 16524,
-  X_CHALLENGE = 16525,
-  X_DOMAIN = 16526,
-  X_STATUS = 16527,
-  X_NEXT_PIN = 16528,
-  X_ANSWER = 16529,
-};
-
 void osp_xauth_clear(OspSession *s)
 {
   if (s->xauth.attrs)

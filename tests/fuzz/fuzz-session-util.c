@@ -7,17 +7,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-/* attributes: draft-beaulieu-ike-xauth-02, draft-dukes-ike-mode-cfg-02 */
-enum {
-  X_TYPE = 16520,
-  X_USER_NAME = 16521,
-  X_USER_PASSWORD = 16522,
-  X_STATUS = 16527,
-  C_IP4_ADDRESS = 1,
-  C_IP4_NETMASK = 2,
-  C_IP4_DNS = 3,
-};
-
 #define XAUTH_MSGID 0x0a0a0a0au
 #define STATUS_MSGID 0x0b0b0b0bu
 #define PUSH_MSGID 0x0c0c0c0cu

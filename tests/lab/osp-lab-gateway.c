@@ -35,25 +35,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum {
-  X_TYPE = 16520,
-  X_USER_NAME = 16521,
-  X_USER_PASSWORD = 16522,
-  X_PASSCODE = 16523,
-  X_MESSAGE = 16524,
-  X_STATUS = 16527,
-  X_NEXT_PIN = 16528,
-};
-enum {
-  C_IP4_ADDRESS = 1,
-  C_IP4_NETMASK = 2,
-  C_IP4_DNS = 3,
-  U_BANNER = 28672,
-  U_DEF_DOMAIN = 28674,
-  U_SPLIT_DNS = 28675,
-  U_SPLIT_INCLUDE = 28676,
-};
-
 typedef enum { ASK_FIRST, ASK_NEXT_PIN, ASK_DONE } Round;
 
 typedef struct {

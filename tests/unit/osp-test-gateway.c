@@ -11,29 +11,6 @@
 #define NONCE_LEN 32
 #define SEEN_MAX 32
 
-/* phase-1 attribute classes (RFC 2409 appendix A) */
-enum {
-  A_ENC = 1,
-  A_HASH = 2,
-  A_AUTH = 3,
-  A_GROUP = 4,
-  A_LIFE_TYPE = 11,
-  A_LIFE_DUR = 12,
-  A_KEY_LEN = 14
-};
-/* IPsec DOI attributes (RFC 2407 4.5) */
-enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_AUTH = 5, Q_KEY_LEN = 6 };
-enum { X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522, X_STATUS = 16527 };
-enum {
-  C_IP4_ADDRESS = 1,
-  C_IP4_NETMASK = 2,
-  C_IP4_DNS = 3,
-  U_BANNER = 28672,
-  U_DEF_DOMAIN = 28674,
-  U_SPLIT_DNS = 28675,
-  U_SPLIT_INCLUDE = 28676
-};
-
 static const uint8_t vid_xauth[] = { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 };
 static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                    0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
@@ -626,9 +603,9 @@ static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
 {
   return osp_cipher_key_len((OspCipher)o->cipher, o->key_bits) > 0 &&
          osp_hash_len((OspHash)o->hash) > 0 && osp_dh_group_supported(o->group) &&
-         (o->auth == 1 || o->auth == 65001) && in_list(gw->p1_groups, o->group) &&
-         in_list(gw->p1_ciphers, o->cipher) && in_list(gw->p1_hashes, o->hash) &&
-         in_list(gw->p1_auths, o->auth);
+         (o->auth == AUTH_PSK || o->auth == AUTH_XAUTH_INIT_PSK) &&
+         in_list(gw->p1_groups, o->group) && in_list(gw->p1_ciphers, o->cipher) &&
+         in_list(gw->p1_hashes, o->hash) && in_list(gw->p1_auths, o->auth);
 }
 
 /* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 3.2) of ip:port */
@@ -791,7 +768,7 @@ static void start_cfg_push(OspTestGw *gw)
 /* after phase 1 or XAUTH: what the gateway does next on its own */
 static void next_after_auth(OspTestGw *gw)
 {
-  if (!gw->xauth_done && gw->xauth && gw->p1_auth == 65001) {
+  if (!gw->xauth_done && gw->xauth && gw->p1_auth == AUTH_XAUTH_INIT_PSK) {
     gw->xauth_msgid = new_msgid();
     send_transaction(gw, OSP_TEST_GW_XAUTH_REQUEST, gw->xauth_msgid, OSP_CFG_REQUEST,
                      (uint16_t)g_random_int_range(1, 0xffff), gw->xauth_attrs);

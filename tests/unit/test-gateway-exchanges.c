@@ -15,8 +15,6 @@
 
 #define S ((gint64)G_USEC_PER_SEC)
 
-enum { X_TYPE = 16520, X_USER_NAME = 16521, X_USER_PASSWORD = 16522 };
-
 /* edit hook: messages of one step are not sent (the gateway's state moves
  * on as if they were), `times` of them, 0 = all */
 typedef struct {

@@ -8,8 +8,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-enum { U_SPLIT_DNS = 28675 };
-
 static void pad_cfg(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
 {
   const unsigned *pad = user;

@@ -158,8 +158,6 @@ static size_t am1_count(Capture *c, uint16_t type, uint32_t value, uint32_t *ret
   return count;
 }
 
-enum { A_ENC = 1, A_HASH = 2, A_AUTH = 3, A_GROUP = 4 };
-
 static void test_message1(void)
 {
   g_autoptr(OspProfile) p = lab_profile();
