@@ -99,10 +99,61 @@ gboolean osp_manager_keyfile_is_valid(GKeyFile *kf, GError **error)
   return p && osp_profile_validate(p, error);
 }
 
-/* Profile.Update */
-static void update_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid, gpointer data)
+/* ---- methods that act on one profile -------------------------------------- */
+
+typedef void (*ProfileAuthorizedFunc)(OspManager *m, ProfileEntry *e, GDBusMethodInvocation *inv,
+                                      guint32 uid);
+
+typedef struct {
+  ProfileAuthorizedFunc func;
+  char *name;
+} ProfileStep;
+
+static void profile_step_free(gpointer data)
 {
-  ProfileEntry *e = osp_manager_lookup_profile(m, inv, data);
+  ProfileStep *st = data;
+
+  g_free(st->name);
+  g_free(st);
+}
+
+/* Authorization may take a polkit dialog's time: the profile is looked up
+ * again afterwards, and a profile deleted meanwhile is an error. */
+static void profile_step(OspManager *m, GDBusMethodInvocation *inv, guint32 uid, gpointer data)
+{
+  ProfileStep *st = data;
+  ProfileEntry *e = osp_manager_lookup_profile(m, inv, st->name);
+
+  if (e)
+    st->func(m, e, inv, uid);
+}
+
+/* Asks for `action` (OSP_AUTHZ_MODIFY also for root commands when
+ * `root_commands`), then runs `func` on the profile. */
+static void authorize_profile(ProfileEntry *e, GDBusMethodInvocation *inv, OspAuthzAction action,
+                              gboolean root_commands, ProfileAuthorizedFunc func)
+{
+  ProfileStep *st = g_new0(ProfileStep, 1);
+
+  st->func = func;
+  st->name = g_strdup(e->name);
+  if (action == OSP_AUTHZ_MODIFY)
+    osp_manager_authorize_modify(e->m, inv, root_commands, profile_step, st, profile_step_free);
+  else
+    osp_manager_authorize(e->m, inv, action, profile_step, st, profile_step_free);
+}
+
+/* the journal's record of who changed a profile */
+static void audit(const char *name, const char *what, guint32 uid)
+{
+  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", name, "MESSAGE",
+                   "%s: %s by uid %u", name, what, uid);
+}
+
+/* Profile.Update */
+static void update_authorized(OspManager *m, ProfileEntry *e, GDBusMethodInvocation *inv,
+                              guint32 uid)
+{
   GVariant *params = g_dbus_method_invocation_get_parameters(inv);
   g_autoptr(GVariant) settings = NULL;
   g_autofree const char **reset = NULL;
@@ -110,8 +161,6 @@ static void update_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!e)
-    return;
   g_variant_get(params, "(@a{sv}^a&s)", &settings, &reset);
   text = g_key_file_to_data(e->kf, NULL, NULL);
   kf = g_key_file_new();
@@ -128,8 +177,7 @@ static void update_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
     return;
   }
   osp_manager_profile_set_keyfile(m, e, kf);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", e->name, "MESSAGE",
-                   "%s: profile updated by uid %u", e->name, uid);
+  audit(e->name, "profile updated", uid);
   osp_dbus_profile_complete_update(e->iface, inv);
 }
 
@@ -153,16 +201,15 @@ static gboolean handle_profile_update(OspDBusProfile *iface, GDBusMethodInvocati
       return_invalid(inv, "Unknown setting \"%.64s\"", *r);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  osp_manager_authorize_modify(e->m, inv, osp_manager_settings_set_root_command(settings),
-                               update_authorized, g_strdup(e->name), g_free);
+  authorize_profile(e, inv, OSP_AUTHZ_MODIFY, osp_manager_settings_set_root_command(settings),
+                    update_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* Profile.SetSecrets */
-static void set_secrets_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                                   gpointer data)
+static void set_secrets_authorized(OspManager *m, ProfileEntry *e, GDBusMethodInvocation *inv,
+                                   guint32 uid)
 {
-  ProfileEntry *e = osp_manager_lookup_profile(m, inv, data);
   GVariant *params = g_dbus_method_invocation_get_parameters(inv);
   g_autoptr(GVariant) secrets = g_variant_get_child_value(params, 0);
   g_autoptr(GHashTable) stored = NULL;
@@ -170,8 +217,6 @@ static void set_secrets_authorized(OspManager *m, GDBusMethodInvocation *inv, gu
   GVariantIter it;
   const char *kind, *value;
 
-  if (!e)
-    return;
   stored = osp_profile_store_load_secrets(m->store, e->name, &error);
   if (!stored) {
     osp_manager_return_error(inv, error);
@@ -189,8 +234,7 @@ static void set_secrets_authorized(OspManager *m, GDBusMethodInvocation *inv, gu
     return;
   }
   osp_manager_update_saved_secrets(m, e);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", e->name, "MESSAGE",
-                   "%s: stored secrets changed by uid %u", e->name, uid);
+  audit(e->name, "stored secrets changed", uid);
   osp_dbus_profile_complete_set_secrets(e->iface, inv);
 }
 
@@ -216,21 +260,18 @@ static gboolean handle_profile_set_secrets(OspDBusProfile *iface, GDBusMethodInv
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   }
-  osp_manager_authorize(e->m, inv, OSP_AUTHZ_MODIFY, set_secrets_authorized, g_strdup(e->name),
-                        g_free);
+  authorize_profile(e, inv, OSP_AUTHZ_MODIFY, FALSE, set_secrets_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* Profile.Delete */
-static void delete_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid, gpointer data)
+static void delete_authorized(OspManager *m, ProfileEntry *e, GDBusMethodInvocation *inv,
+                              guint32 uid)
 {
-  ProfileEntry *e = osp_manager_lookup_profile(m, inv, data);
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   ConnEntry *ce;
 
-  if (!e)
-    return;
   name = g_strdup(e->name);
   if (!osp_profile_store_delete(m->store, name, &error)) {
     osp_manager_return_error(inv, error);
@@ -240,8 +281,7 @@ static void delete_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   if (ce)
     osp_exported_connection_disconnect(ce->ec);
   osp_manager_remove_profile_entry(m, name);
-  g_log_structured(G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "PROFILE", name, "MESSAGE",
-                   "%s: profile deleted by uid %u", name, uid);
+  audit(name, "profile deleted", uid);
   g_dbus_method_invocation_return_value(inv, NULL);
 }
 
@@ -250,23 +290,20 @@ static gboolean handle_profile_delete(OspDBusProfile *iface, GDBusMethodInvocati
 {
   ProfileEntry *e = user_data;
 
-  osp_manager_authorize(e->m, inv, OSP_AUTHZ_MODIFY, delete_authorized, g_strdup(e->name), g_free);
+  authorize_profile(e, inv, OSP_AUTHZ_MODIFY, FALSE, delete_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 /* Profile.Connect */
-static void connect_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32 uid,
-                               gpointer data)
+static void connect_authorized(OspManager *m, ProfileEntry *e, GDBusMethodInvocation *inv,
+                               guint32 uid)
 {
-  ProfileEntry *e = osp_manager_lookup_profile(m, inv, data);
   GVariant *params = g_dbus_method_invocation_get_parameters(inv);
   g_autoptr(GVariant) options_v = g_variant_get_child_value(params, 0);
   g_autoptr(GError) error = NULL;
   OspConnectOptions options = { 0 };
   OspProfile *p;
 
-  if (!e)
-    return;
   if (!osp_connect_options_parse(options_v, &options, &error)) {
     osp_manager_return_error(inv, error);
     return;
@@ -292,8 +329,7 @@ static gboolean handle_profile_connect(OspDBusProfile *iface, GDBusMethodInvocat
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   osp_connect_options_clear(&parsed);
-  osp_manager_authorize(e->m, inv, OSP_AUTHZ_CONNECT, connect_authorized, g_strdup(e->name),
-                        g_free);
+  authorize_profile(e, inv, OSP_AUTHZ_CONNECT, FALSE, connect_authorized);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
