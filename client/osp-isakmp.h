@@ -69,6 +69,7 @@ enum { /* ID types (RFC 2407 4.6.2.1) */
        OSP_ID_IPV6_ADDR = 5,
        OSP_ID_IPV6_ADDR_SUBNET = 6,
        OSP_ID_IPV4_ADDR_RANGE = 7,
+       OSP_ID_DER_ASN1_DN = 9,
        OSP_ID_KEY_ID = 11,
 };
 

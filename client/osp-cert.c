@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — certificate verification and RSA signatures (osp-cert.h). */
+#include "osp-cert.h"
+
+#include "osp-isakmp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+#include <unistd.h>
+
+struct OspCertStore {
+  X509_STORE *store;
+};
+
+struct OspCertChain {
+  STACK_OF(X509) * certs;
+  X509 *leaf; /* one of certs, chosen by osp_cert_verify() */
+};
+
+const char *osp_cert_result_name(OspCertResult r)
+{
+  switch (r) {
+  case OSP_CERT_OK: return "ok";
+  case OSP_CERT_MALFORMED: return "malformed";
+  case OSP_CERT_UNTRUSTED: return "untrusted";
+  case OSP_CERT_EXPIRED: return "expired";
+  case OSP_CERT_WRONG_IDENTITY: return "wrong-identity";
+  case OSP_CERT_BAD_SIGNATURE: return "bad-signature";
+  case OSP_CERT_NO_CA: return "no-ca";
+  }
+  return "unknown";
+}
+
+static char *openssl_reason(void)
+{
+  unsigned long e = ERR_get_error();
+  char buf[256];
+
+  ERR_clear_error();
+  if (!e)
+    return g_strdup("no reason given");
+  ERR_error_string_n(e, buf, sizeof(buf));
+  return g_strdup(buf);
+}
+
+OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
+                                 OspCertStore **ret, char **ret_detail)
+{
+  g_autoptr(OspCertStore) st = g_new0(OspCertStore, 1);
+  bool have_file = ca_file && *ca_file, have_dir = ca_dir && *ca_dir;
+
+  st->store = X509_STORE_new();
+  if (!st->store)
+    return OSP_CERT_NO_CA;
+  ERR_clear_error();
+  if (have_file) {
+    if (access(ca_file, R_OK) < 0) {
+      if (ret_detail)
+        *ret_detail = g_strdup_printf("%s: %s", ca_file, g_strerror(errno));
+      return OSP_CERT_NO_CA;
+    }
+    if (X509_STORE_load_file(st->store, ca_file) != 1) {
+      g_autofree char *why = openssl_reason();
+
+      if (ret_detail)
+        *ret_detail = g_strdup_printf("%s: no PEM certificate could be read (%s)", ca_file, why);
+      return OSP_CERT_NO_CA;
+    }
+  }
+  if (have_dir) {
+    if (access(ca_dir, R_OK | X_OK) < 0) {
+      if (ret_detail)
+        *ret_detail = g_strdup_printf("%s: %s", ca_dir, g_strerror(errno));
+      return OSP_CERT_NO_CA;
+    }
+    if (X509_STORE_load_path(st->store, ca_dir) != 1) {
+      g_autofree char *why = openssl_reason();
+
+      if (ret_detail)
+        *ret_detail = g_strdup_printf("%s: %s", ca_dir, why);
+      return OSP_CERT_NO_CA;
+    }
+  }
+  if (!have_file && !have_dir) {
+    if (!use_system || X509_STORE_set_default_paths(st->store) != 1) {
+      if (ret_detail)
+        *ret_detail = g_strdup("no CA-File or CA-Dir is set");
+      return OSP_CERT_NO_CA;
+    }
+  }
+  *ret = g_steal_pointer(&st);
+  return OSP_CERT_OK;
+}
+
+void osp_cert_store_free(OspCertStore *st)
+{
+  if (!st)
+    return;
+  X509_STORE_free(st->store);
+  g_free(st);
+}
+
+OspCertChain *osp_cert_chain_new(void)
+{
+  OspCertChain *c = g_new0(OspCertChain, 1);
+
+  c->certs = sk_X509_new_null();
+  return c;
+}
+
+void osp_cert_chain_free(OspCertChain *c)
+{
+  if (!c)
+    return;
+  sk_X509_pop_free(c->certs, X509_free);
+  g_free(c);
+}
+
+size_t osp_cert_chain_len(const OspCertChain *c)
+{
+  return (size_t)sk_X509_num(c->certs);
+}
+
+OspCertResult osp_cert_chain_add_der(OspCertChain *c, const uint8_t *der, size_t len,
+                                     const char **ret_why)
+{
+  const unsigned char *p = der;
+  X509 *x;
+
+  if (osp_cert_chain_len(c) >= OSP_CERT_MAX_CHAIN) {
+    *ret_why = "more certificates than a chain may have";
+    return OSP_CERT_MALFORMED;
+  }
+  if (len == 0 || len > G_MAXINT32) {
+    *ret_why = "empty certificate";
+    return OSP_CERT_MALFORMED;
+  }
+  x = d2i_X509(NULL, &p, (long)len);
+  ERR_clear_error();
+  if (!x || p != der + len) {
+    X509_free(x);
+    *ret_why = "a certificate that is not DER X.509";
+    return OSP_CERT_MALFORMED;
+  }
+  sk_X509_push(c->certs, x);
+  c->leaf = NULL;
+  return OSP_CERT_OK;
+}
+
+OspCertResult osp_cert_chain_add_payload(OspCertChain *c, const uint8_t *body, size_t len,
+                                         const char **ret_why)
+{
+  if (len < 1) {
+    *ret_why = "empty CERT payload";
+    return OSP_CERT_MALFORMED;
+  }
+  if (body[0] != OSP_CERT_ENCODING_X509_SIG) {
+    g_debug("cert: skipped a CERT payload of encoding %u", body[0]);
+    return OSP_CERT_OK;
+  }
+  return osp_cert_chain_add_der(c, body + 1, len - 1, ret_why);
+}
+
+/* The end entity: the first certificate that issued none of the others
+ * (the order of CERT payloads is the peer's, not always leaf first). */
+static X509 *pick_leaf(const OspCertChain *c)
+{
+  int n = sk_X509_num(c->certs);
+
+  for (int i = 0; i < n; i++) {
+    X509 *x = sk_X509_value(c->certs, i);
+    bool issuer = false;
+
+    for (int j = 0; j < n && !issuer; j++)
+      issuer = j != i && X509_check_issued(x, sk_X509_value(c->certs, j)) == X509_V_OK;
+    if (!issuer)
+      return x;
+  }
+  return n ? sk_X509_value(c->certs, 0) : NULL;
+}
+
+static char *subject_text(X509 *x)
+{
+  char buf[512];
+
+  if (!x || !X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf)))
+    return g_strdup("?");
+  return g_strdup(buf);
+}
+
+static OspCertResult map_verify_error(int err)
+{
+  switch (err) {
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+  case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+  case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD: return OSP_CERT_EXPIRED;
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+  case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: return OSP_CERT_BAD_SIGNATURE;
+  default: return OSP_CERT_UNTRUSTED;
+  }
+}
+
+/* One RDN of a written DN ("CN = gw.example"): its attribute and value,
+ * trimmed. */
+static bool split_rdn(const char *rdn, char **ret_attr, char **ret_value)
+{
+  const char *eq = strchr(rdn, '=');
+
+  if (!eq)
+    return false;
+  *ret_attr = g_strstrip(g_strndup(rdn, (gsize)(eq - rdn)));
+  *ret_value = g_strstrip(g_strdup(eq + 1));
+  return **ret_attr != '\0';
+}
+
+static bool rdn_matches(const X509_NAME_ENTRY *e, const char *rdn)
+{
+  g_autofree char *attr = NULL, *value = NULL;
+  unsigned char *utf8 = NULL;
+  int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)), len;
+  bool ok;
+
+  if (!split_rdn(rdn, &attr, &value))
+    return false;
+  if (nid == NID_undef || (g_ascii_strcasecmp(attr, OBJ_nid2sn(nid)) != 0 &&
+                           g_ascii_strcasecmp(attr, OBJ_nid2ln(nid)) != 0 &&
+                           !(nid == NID_pkcs9_emailAddress && g_ascii_strcasecmp(attr, "E") == 0)))
+    return false;
+  len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+  if (len < 0)
+    return false;
+  ok = (size_t)len == strlen(value) && memcmp(utf8, value, (size_t)len) == 0;
+  OPENSSL_free(utf8);
+  return ok;
+}
+
+/* A DN as people write it: "C=CH, O=Example, CN=gw" (strongSwan, in the
+ * order of the certificate), "/C=CH/O=Example/CN=gw" (OpenSSL), or RFC 4514
+ * order (reversed).  Values containing separators are not supported. */
+static bool dn_matches(const X509_NAME *name, const char *dn)
+{
+  g_auto(GStrv) rdns = g_strsplit_set(*dn == '/' ? dn + 1 : dn, *dn == '/' ? "/" : ",", -1);
+  int n = X509_NAME_entry_count(name);
+  guint len = g_strv_length(rdns);
+  bool fwd = true, rev = true;
+
+  if (n <= 0 || (guint)n != len)
+    return false;
+  for (int i = 0; i < n; i++) {
+    fwd = fwd && rdn_matches(X509_NAME_get_entry(name, i), rdns[i]);
+    rev = rev && rdn_matches(X509_NAME_get_entry(name, i), rdns[n - 1 - i]);
+  }
+  return fwd || rev;
+}
+
+static bool expected_matches(X509 *leaf, const char *expected)
+{
+  unsigned char ip[16];
+
+  if (strchr(expected, '='))
+    return dn_matches(X509_get_subject_name(leaf), expected);
+  if (inet_pton(AF_INET, expected, ip) == 1 || inet_pton(AF_INET6, expected, ip) == 1)
+    return X509_check_ip_asc(leaf, expected, 0) == 1;
+  if (strchr(expected, '@'))
+    return X509_check_email(leaf, expected, 0, 0) == 1;
+  return X509_check_host(leaf, expected, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
+}
+
+/* The peer's ID payload must name the certificate it signs with (RFC 4945
+ * 3.1 says the same for IKE); an ID of another kind cannot be bound. */
+static bool id_matches(X509 *leaf, const OspCertIdentity *id, const char **ret_why)
+{
+  g_autofree char *text = NULL;
+
+  switch (id->id_type) {
+  case OSP_ID_DER_ASN1_DN: {
+    const unsigned char *p = id->id_data;
+    X509_NAME *dn = d2i_X509_NAME(NULL, &p, (long)id->id_len);
+    bool ok =
+        dn && p == id->id_data + id->id_len && X509_NAME_cmp(dn, X509_get_subject_name(leaf)) == 0;
+
+    X509_NAME_free(dn);
+    ERR_clear_error();
+    *ret_why = "the gateway's ID (a DN) is not its certificate's subject";
+    return ok;
+  }
+  case OSP_ID_FQDN:
+    *ret_why = "the gateway's ID (a host name) is not in its certificate";
+    text = g_strndup((const char *)id->id_data, id->id_len);
+    return strlen(text) == id->id_len && X509_check_host(leaf, text, id->id_len, 0, NULL) == 1;
+  case OSP_ID_USER_FQDN:
+    *ret_why = "the gateway's ID (an e-mail address) is not in its certificate";
+    text = g_strndup((const char *)id->id_data, id->id_len);
+    return strlen(text) == id->id_len && X509_check_email(leaf, text, id->id_len, 0) == 1;
+  case OSP_ID_IPV4_ADDR:
+  case OSP_ID_IPV6_ADDR:
+    *ret_why = "the gateway's ID (an address) is not in its certificate";
+    return id->id_len == (id->id_type == OSP_ID_IPV4_ADDR ? 4u : 16u) &&
+           X509_check_ip(leaf, id->id_data, id->id_len, 0) == 1;
+  default: *ret_why = "the gateway's ID is of a type a certificate cannot name"; return false;
+  }
+}
+
+OspCertResult osp_cert_verify(const OspCertStore *st, OspCertChain *c, const OspCertIdentity *id,
+                              time_t now, char **ret_detail)
+{
+  X509_STORE_CTX *ctx;
+  X509 *leaf = pick_leaf(c);
+  g_autofree char *subject = NULL;
+  const char *why = NULL;
+  int ok;
+
+  c->leaf = NULL;
+  if (!leaf) {
+    if (ret_detail)
+      *ret_detail = g_strdup("the gateway sent no X.509 certificate");
+    return OSP_CERT_MALFORMED;
+  }
+  subject = subject_text(leaf);
+  ctx = X509_STORE_CTX_new();
+  if (!ctx || X509_STORE_CTX_init(ctx, st->store, leaf, c->certs) != 1) {
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    return OSP_CERT_UNTRUSTED;
+  }
+  if (now)
+    X509_STORE_CTX_set_time(ctx, 0, now);
+  ok = X509_verify_cert(ctx);
+  if (ok != 1) {
+    int err = X509_STORE_CTX_get_error(ctx), depth = X509_STORE_CTX_get_error_depth(ctx);
+    g_autofree char *at = subject_text(X509_STORE_CTX_get_current_cert(ctx));
+
+    if (ret_detail)
+      *ret_detail = depth > 0 ? g_strdup_printf("certificate \"%s\", issuer of \"%s\": %s", at,
+                                                subject, X509_verify_cert_error_string(err))
+                              : g_strdup_printf("certificate \"%s\": %s", subject,
+                                                X509_verify_cert_error_string(err));
+    X509_STORE_CTX_free(ctx);
+    ERR_clear_error();
+    g_debug("cert: \"%s\" refused: %s (depth %d)", subject, X509_verify_cert_error_string(err),
+            depth);
+    return map_verify_error(err);
+  }
+  X509_STORE_CTX_free(ctx);
+  if (id && id->id_type && !id_matches(leaf, id, &why)) {
+    if (ret_detail)
+      *ret_detail = g_strdup_printf("certificate \"%s\": %s", subject, why);
+    return OSP_CERT_WRONG_IDENTITY;
+  }
+  if (id && id->expected && *id->expected && !expected_matches(leaf, id->expected)) {
+    if (ret_detail)
+      *ret_detail =
+          g_strdup_printf("certificate \"%s\" is not issued to \"%s\"", subject, id->expected);
+    return OSP_CERT_WRONG_IDENTITY;
+  }
+  g_debug("cert: \"%s\" verified (%d certificates sent)", subject, sk_X509_num(c->certs));
+  c->leaf = leaf;
+  return OSP_CERT_OK;
+}
+
+OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, size_t hash_len,
+                                 const uint8_t *sig, size_t sig_len)
+{
+  EVP_PKEY *key = c->leaf ? X509_get0_pubkey(c->leaf) : NULL;
+  EVP_PKEY_CTX *ctx;
+  int ok = 0;
+
+  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+    return OSP_CERT_BAD_SIGNATURE;
+  ctx = EVP_PKEY_CTX_new(key, NULL);
+  /* no digest set: PKCS#1 type 1 over the bare hash, as RFC 2409 signs */
+  if (ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1)
+    ok = EVP_PKEY_verify(ctx, sig, sig_len, hash, hash_len);
+  EVP_PKEY_CTX_free(ctx);
+  ERR_clear_error();
+  return ok == 1 ? OSP_CERT_OK : OSP_CERT_BAD_SIGNATURE;
+}
+
+GBytes *osp_cert_subject_der(const OspCertChain *c)
+{
+  unsigned char *der = NULL;
+  GBytes *b;
+  int len;
+
+  if (!c->leaf)
+    return NULL;
+  len = i2d_X509_NAME(X509_get_subject_name(c->leaf), &der);
+  if (len <= 0)
+    return NULL;
+  b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  return b;
+}

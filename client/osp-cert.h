@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the gateway's certificate: its CERT payloads (RFC 2408 3.9,
+ * encoding 4: an X.509 certificate in DER), verified with OpenSSL against
+ * the CA of the profile (CA-File, CA-Dir) with the other CERT payloads as
+ * intermediates, its validity time and its identity; and the RSA signature
+ * of IKEv1 (RFC 2409 5.1: PKCS#1 type 1 padding of the bare HASH, no
+ * DigestInfo), checked against the certificate's key.
+ *
+ * Each failure has its own result, so that the user is told which one it
+ * is: an untrusted certificate (another CA, vpnc's hybrid mode accepts it)
+ * is not an expired one, and neither is a certificate of somebody else. */
+#pragma once
+
+#include "osp-common.h"
+
+#include <time.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OSP_CERT_OK = 0,
+  OSP_CERT_MALFORMED,      /* a CERT payload that is not a DER X.509 certificate */
+  OSP_CERT_UNTRUSTED,      /* no chain from it to a configured CA */
+  OSP_CERT_EXPIRED,        /* outside its validity time (or a CA of the chain is) */
+  OSP_CERT_WRONG_IDENTITY, /* valid, but not the gateway's (name, address or ID) */
+  OSP_CERT_BAD_SIGNATURE,  /* a signature (of the chain or of the exchange) is wrong */
+  OSP_CERT_NO_CA,          /* the profile's CA could not be loaded */
+} OspCertResult;
+
+#define OSP_CERT_ENCODING_X509_SIG 4
+/* at most this many CERT payloads (end entity and intermediates) */
+#define OSP_CERT_MAX_CHAIN 8
+
+/* A stable name for the result ("untrusted", ...), for logs and tests. */
+const char *osp_cert_result_name(OspCertResult r);
+
+/* The CAs to trust: PEM certificates in ca_file, a hashed directory
+ * (c_rehash) ca_dir; either may be NULL or empty, not both (then the
+ * system's default store is used when use_system is set). */
+typedef struct OspCertStore OspCertStore;
+OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
+                                 OspCertStore **ret, char **ret_detail);
+void osp_cert_store_free(OspCertStore *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertStore, osp_cert_store_free)
+
+/* The certificates of a peer, in the order of its CERT payloads. */
+typedef struct OspCertChain OspCertChain;
+OspCertChain *osp_cert_chain_new(void);
+void osp_cert_chain_free(OspCertChain *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertChain, osp_cert_chain_free)
+/* Adds the body of one CERT payload (encoding byte, then the data).
+ * Other encodings than 4 are skipped (returns 0, nothing added). */
+OspCertResult osp_cert_chain_add_payload(OspCertChain *c, const uint8_t *body, size_t len,
+                                         const char **ret_why);
+/* Adds one DER certificate. */
+OspCertResult osp_cert_chain_add_der(OspCertChain *c, const uint8_t *der, size_t len,
+                                     const char **ret_why);
+size_t osp_cert_chain_len(const OspCertChain *c);
+
+/* Who the peer must be.  expected: the configured ID, else the gateway's
+ * host name or address as the user gave it; matched against the subject
+ * alternative names (an address against iPAddress, a name against dNSName,
+ * "user@host" against rfc822Name), or, when it contains '=', against the
+ * subject's distinguished name.  The peer's ID payload (RFC 2407 4.6.2),
+ * when given, must name the certificate too (DER_ASN1_DN its subject,
+ * FQDN / USER_FQDN / IPV4_ADDR one of its alternative names). */
+typedef struct {
+  const char *expected;
+  uint8_t id_type; /* 0: no ID payload */
+  const uint8_t *id_data;
+  size_t id_len;
+} OspCertIdentity;
+
+/* Verifies c: picks the end entity (the certificate that issued none of
+ * the others), builds its chain with the others as intermediates, checks
+ * it at time now (0: the current time) and its identity.  ret_detail (may
+ * be NULL) gets a sentence fragment in English naming the certificate and
+ * OpenSSL's reason. */
+OspCertResult osp_cert_verify(const OspCertStore *st, OspCertChain *c, const OspCertIdentity *id,
+                              time_t now, char **ret_detail);
+
+/* Checks sig (a SIG payload body) as the end entity's RSA signature over
+ * hash (RFC 2409 5.1); osp_cert_verify() chose the end entity. */
+OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, size_t hash_len,
+                                 const uint8_t *sig, size_t sig_len);
+
+/* The end entity's subject as DER (for an ID_DER_ASN1_DN), NULL before
+ * osp_cert_verify() chose one. */
+GBytes *osp_cert_subject_der(const OspCertChain *c);
+
+G_END_DECLS

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Certificates made in the test (osp-test-certs.h). */
+#include "osp-test-certs.h"
+
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+
+EVP_PKEY *osp_test_key(bool rsa)
+{
+  EVP_PKEY *k = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+
+  g_assert_nonnull(k);
+  return k;
+}
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+  X509V3_CTX ctx;
+  X509_EXTENSION *e;
+
+  X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+  e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+  g_assert_nonnull(e);
+  g_assert_cmpint(X509_add_ext(x, e, -1), ==, 1);
+  X509_EXTENSION_free(e);
+}
+
+static X509_NAME *parse_name(const char *subject)
+{
+  X509_NAME *n = X509_NAME_new();
+  g_auto(GStrv) rdns = g_strsplit(subject + 1, "/", -1);
+
+  for (char **r = rdns; *r; r++) {
+    char *eq = strchr(*r, '=');
+
+    g_assert_nonnull(eq);
+    *eq = '\0';
+    g_assert_cmpint(
+        X509_NAME_add_entry_by_txt(n, *r, MBSTRING_UTF8, (unsigned char *)eq + 1, -1, -1, 0), ==,
+        1);
+  }
+  return n;
+}
+
+X509 *osp_test_cert(const OspTestCertSpec *spec, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key)
+{
+  static long serial = 1;
+  X509 *x = X509_new();
+  X509_NAME *name = parse_name(spec->subject);
+
+  g_assert_cmpint(X509_set_version(x, 2), ==, 1);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+  X509_gmtime_adj(X509_getm_notBefore(x), spec->not_before_s);
+  X509_gmtime_adj(X509_getm_notAfter(x), spec->not_after_s);
+  X509_set_subject_name(x, name);
+  X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
+  X509_set_pubkey(x, key);
+  if (spec->ca) {
+    add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");
+    add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    add_ext(x, issuer ? issuer : x, NID_key_usage, "critical,digitalSignature");
+  }
+  if (spec->san)
+    add_ext(x, issuer ? issuer : x, NID_subject_alt_name, spec->san);
+  g_assert_cmpint(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()), >, 0);
+  X509_NAME_free(name);
+  return x;
+}
+
+GBytes *osp_test_cert_der(X509 *x)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(x, &der);
+  GBytes *b;
+
+  g_assert_cmpint(len, >, 0);
+  b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  return b;
+}
+
+void osp_test_write_pem(const char *path, X509 *const *certs, size_t n)
+{
+  FILE *f = fopen(path, "w");
+
+  g_assert_nonnull(f);
+  for (size_t i = 0; i < n; i++)
+    g_assert_cmpint(PEM_write_X509(f, certs[i]), ==, 1);
+  g_assert_cmpint(fclose(f), ==, 0);
+}
+
+void osp_test_write_key(const char *path, EVP_PKEY *key)
+{
+  FILE *f = fopen(path, "w");
+
+  g_assert_nonnull(f);
+  g_assert_cmpint(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), ==, 1);
+  g_assert_cmpint(fclose(f), ==, 0);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Certificates made in the test, with OpenSSL: CAs, intermediates and end
+ * entities with the names, lifetimes and alternative names a case needs. */
+#pragma once
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
+
+G_BEGIN_DECLS
+
+/* An RSA key (rsa true, 2048 bits: IKEv1 signs with RSA) or a P-256 one. */
+EVP_PKEY *osp_test_key(bool rsa);
+
+typedef struct {
+  const char *subject; /* "/C=XX/O=Osprey/CN=gw.example" */
+  const char *san;     /* "DNS:gw.example,IP:192.0.2.1", or NULL */
+  bool ca;             /* basicConstraints CA:TRUE, keyCertSign */
+  long not_before_s;   /* relative to now */
+  long not_after_s;    /* relative to now */
+} OspTestCertSpec;
+
+/* A certificate for key, signed by issuer_key under issuer's name (itself
+ * when issuer is NULL). */
+X509 *osp_test_cert(const OspTestCertSpec *spec, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key);
+/* Its DER, as a CERT payload carries it. */
+GBytes *osp_test_cert_der(X509 *x);
+/* Writes certificates (PEM) to path. */
+void osp_test_write_pem(const char *path, X509 *const *certs, size_t n);
+/* Writes a private key (PEM, unencrypted) to path. */
+void osp_test_write_key(const char *path, EVP_PKEY *key);
+
+G_END_DECLS

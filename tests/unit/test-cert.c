@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Unit tests for client/osp-cert.h: a gateway certificate verified against
+ * a CA made here, with the failures a user must be told apart (another CA,
+ * expired, another name, a forged signature), chains with an intermediate
+ * in either order, and the RSA signature of IKEv1 over a bare hash. */
+#include "osp-cert.h"
+#include "osp-isakmp.h"
+#include "osp-test-certs.h"
+
+#include <arpa/inet.h>
+#include <glib/gstdio.h>
+#include <openssl/rsa.h>
+
+#define GW_SUBJECT "/C=XX/O=Osprey Lab/CN=gw.lab.example"
+
+typedef struct {
+  char *dir, *ca_file, *other_ca_file;
+  EVP_PKEY *ca_key, *other_key, *inter_key, *gw_key;
+  X509 *ca, *other_ca, *inter, *gw, *gw_inter, *gw_expired, *gw_future, *gw_other, *gw_forged;
+} Fixture;
+
+static Fixture fx;
+
+static const OspTestCertSpec ca_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab CA", NULL, true, -3600,
+                                         86400 };
+static const OspTestCertSpec gw_spec = { GW_SUBJECT, "DNS:gw.lab.example,IP:192.0.2.1", false,
+                                         -3600, 86400 };
+
+static void fixture_init(void)
+{
+  g_autoptr(GError) error = NULL;
+  const OspTestCertSpec other_spec = { "/C=XX/O=Elsewhere/CN=Unrelated CA", NULL, true, -3600,
+                                       86400 };
+  const OspTestCertSpec inter_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", NULL, true,
+                                       -3600, 86400 };
+  const OspTestCertSpec expired = { GW_SUBJECT, "DNS:gw.lab.example", false, -7200, -3600 };
+  const OspTestCertSpec future = { GW_SUBJECT, "DNS:gw.lab.example", false, 3600, 7200 };
+  /* the same name as ca, another key: what a forger without the CA's key
+   * makes */
+  EVP_PKEY *forger = osp_test_key(false);
+  X509 *fake_ca = osp_test_cert(&ca_spec, forger, NULL, NULL);
+
+  fx.dir = g_dir_make_tmp("osp-cert-XXXXXX", &error);
+  g_assert_no_error(error);
+  fx.ca_key = osp_test_key(false);
+  fx.other_key = osp_test_key(false);
+  fx.inter_key = osp_test_key(false);
+  fx.gw_key = osp_test_key(true);
+  fx.ca = osp_test_cert(&ca_spec, fx.ca_key, NULL, NULL);
+  fx.other_ca = osp_test_cert(&other_spec, fx.other_key, NULL, NULL);
+  fx.inter = osp_test_cert(&inter_spec, fx.inter_key, fx.ca, fx.ca_key);
+  fx.gw = osp_test_cert(&gw_spec, fx.gw_key, fx.ca, fx.ca_key);
+  fx.gw_inter = osp_test_cert(&gw_spec, fx.gw_key, fx.inter, fx.inter_key);
+  fx.gw_expired = osp_test_cert(&expired, fx.gw_key, fx.ca, fx.ca_key);
+  fx.gw_future = osp_test_cert(&future, fx.gw_key, fx.ca, fx.ca_key);
+  fx.gw_other = osp_test_cert(&gw_spec, fx.gw_key, fx.other_ca, fx.other_key);
+  fx.gw_forged = osp_test_cert(&gw_spec, fx.gw_key, fake_ca, forger);
+  fx.ca_file = g_build_filename(fx.dir, "ca.pem", NULL);
+  fx.other_ca_file = g_build_filename(fx.dir, "other-ca.pem", NULL);
+  osp_test_write_pem(fx.ca_file, &fx.ca, 1);
+  osp_test_write_pem(fx.other_ca_file, &fx.other_ca, 1);
+  X509_free(fake_ca);
+  EVP_PKEY_free(forger);
+}
+
+static void fixture_clear(void)
+{
+  X509 *certs[] = { fx.ca,         fx.other_ca,  fx.inter,    fx.gw,       fx.gw_inter,
+                    fx.gw_expired, fx.gw_future, fx.gw_other, fx.gw_forged };
+  EVP_PKEY *keys[] = { fx.ca_key, fx.other_key, fx.inter_key, fx.gw_key };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(certs); i++)
+    X509_free(certs[i]);
+  for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+    EVP_PKEY_free(keys[i]);
+  g_remove(fx.ca_file);
+  g_remove(fx.other_ca_file);
+  g_assert_cmpint(g_rmdir(fx.dir), ==, 0);
+  g_free(fx.ca_file);
+  g_free(fx.other_ca_file);
+  g_free(fx.dir);
+}
+
+static OspCertStore *store(const char *file)
+{
+  OspCertStore *st = NULL;
+  g_autofree char *detail = NULL;
+
+  g_assert_cmpstr(osp_cert_result_name(osp_cert_store_new(file, NULL, false, &st, &detail)), ==,
+                  "ok");
+  return st;
+}
+
+/* A chain as the CERT payloads carry it: encoding 4, then the DER. */
+static OspCertChain *chain_of(X509 *const *certs, size_t n)
+{
+  OspCertChain *c = osp_cert_chain_new();
+
+  for (size_t i = 0; i < n; i++) {
+    g_autoptr(GBytes) der = osp_test_cert_der(certs[i]);
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    const uint8_t enc = OSP_CERT_ENCODING_X509_SIG;
+    const char *why = NULL;
+    gsize len;
+    const uint8_t *p = g_bytes_get_data(der, &len);
+
+    g_byte_array_append(body, &enc, 1);
+    g_byte_array_append(body, p, (guint)len);
+    g_assert_cmpint(osp_cert_chain_add_payload(c, body->data, body->len, &why), ==, OSP_CERT_OK);
+  }
+  return c;
+}
+
+static const char *verify(const char *ca_file, X509 *const *certs, size_t n,
+                          const OspCertIdentity *id)
+{
+  g_autoptr(OspCertStore) st = store(ca_file);
+  g_autoptr(OspCertChain) c = chain_of(certs, n);
+  g_autofree char *detail = NULL;
+  OspCertResult r = osp_cert_verify(st, c, id, 0, &detail);
+
+  if (g_test_verbose() && detail)
+    g_test_message("%s: %s", osp_cert_result_name(r), detail);
+  g_assert_true((r == OSP_CERT_OK) == (detail == NULL));
+  return osp_cert_result_name(r);
+}
+
+static void test_good(void)
+{
+  const OspCertIdentity by_name = { "gw.lab.example", 0, NULL, 0 };
+  const OspCertIdentity by_addr = { "192.0.2.1", 0, NULL, 0 };
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &by_name), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &by_addr), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, NULL), ==, "ok");
+}
+
+/* Debian's vpnc accepts a gateway certificate of any CA in hybrid mode:
+ * here the profile's CA did not issue it, and it is refused; so is a
+ * self-signed gateway certificate. */
+static void test_unrelated_ca(void)
+{
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_other, 1, &id), ==, "untrusted");
+  g_assert_cmpstr(verify(fx.other_ca_file, &fx.gw, 1, &id), ==, "untrusted");
+  /* the CA in the payloads does not make it trusted */
+  {
+    X509 *both[] = { fx.gw_other, fx.other_ca };
+
+    g_assert_cmpstr(verify(fx.ca_file, both, 2, &id), ==, "untrusted");
+  }
+  {
+    EVP_PKEY *k = osp_test_key(false);
+    X509 *self = osp_test_cert(&gw_spec, k, NULL, NULL);
+
+    g_assert_cmpstr(verify(fx.ca_file, &self, 1, &id), ==, "untrusted");
+    X509_free(self);
+    EVP_PKEY_free(k);
+  }
+}
+
+static void test_expired(void)
+{
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+  g_autoptr(OspCertStore) st = store(fx.ca_file);
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_expired, 1, &id), ==, "expired");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_future, 1, &id), ==, "expired");
+  /* the time checked is the one given: a valid certificate, two days on */
+  {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+    g_autofree char *detail = NULL;
+
+    g_assert_cmpint(osp_cert_verify(st, c, &id, time(NULL) + 2 * 86400, &detail), ==,
+                    OSP_CERT_EXPIRED);
+    g_assert_nonnull(strstr(detail, "expired"));
+  }
+}
+
+static void test_wrong_name(void)
+{
+  const OspCertIdentity other = { "vpn.elsewhere.example", 0, NULL, 0 };
+  const OspCertIdentity other_addr = { "192.0.2.9", 0, NULL, 0 };
+  /* a wildcard is not a partial match, the subject's CN is no address */
+  const OspCertIdentity suffix = { "lab.example", 0, NULL, 0 };
+  const uint8_t fqdn[] = "other.lab.example";
+  const OspCertIdentity id_fqdn = { NULL, OSP_ID_FQDN, fqdn, sizeof(fqdn) - 1 };
+  const uint8_t good_fqdn[] = "gw.lab.example";
+  const OspCertIdentity id_good = { "gw.lab.example", OSP_ID_FQDN, good_fqdn,
+                                    sizeof(good_fqdn) - 1 };
+  const uint8_t addr[4] = { 192, 0, 2, 1 }, bad_addr[4] = { 192, 0, 2, 7 };
+  const OspCertIdentity id_addr = { NULL, OSP_ID_IPV4_ADDR, addr, 4 };
+  const OspCertIdentity id_bad_addr = { NULL, OSP_ID_IPV4_ADDR, bad_addr, 4 };
+  const OspCertIdentity id_key = { NULL, OSP_ID_KEY_ID, addr, 4 };
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other_addr), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &suffix), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_fqdn), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_good), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_addr), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_bad_addr), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_key), ==, "wrong-identity");
+}
+
+/* A configured DN, written either way, and the ID payload's DER DN. */
+static void test_dn(void)
+{
+  const OspCertIdentity slash = { GW_SUBJECT, 0, NULL, 0 };
+  const OspCertIdentity commas = { "C=XX, O=Osprey Lab, CN=gw.lab.example", 0, NULL, 0 };
+  const OspCertIdentity rfc4514 = { "CN=gw.lab.example,O=Osprey Lab,C=XX", 0, NULL, 0 };
+  const OspCertIdentity other = { "C=XX, O=Osprey Lab, CN=gw2.lab.example", 0, NULL, 0 };
+  const OspCertIdentity shorter = { "C=XX, O=Osprey Lab", 0, NULL, 0 };
+  unsigned char *der = NULL, *ca_der = NULL;
+  int len = i2d_X509_NAME(X509_get_subject_name(fx.gw), &der);
+  int ca_len = i2d_X509_NAME(X509_get_subject_name(fx.ca), &ca_der);
+  const OspCertIdentity id_dn = { NULL, OSP_ID_DER_ASN1_DN, der, (size_t)len };
+  const OspCertIdentity id_ca_dn = { NULL, OSP_ID_DER_ASN1_DN, ca_der, (size_t)ca_len };
+  const OspCertIdentity id_junk = { NULL, OSP_ID_DER_ASN1_DN, der, (size_t)len - 3 };
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &slash), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &commas), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &rfc4514), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &shorter), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_dn), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_ca_dn), ==, "wrong-identity");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_junk), ==, "wrong-identity");
+  {
+    g_autoptr(OspCertStore) st = store(fx.ca_file);
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+    g_autoptr(GBytes) subject = NULL;
+
+    g_assert_null(osp_cert_subject_der(c));
+    g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, NULL), ==, OSP_CERT_OK);
+    subject = osp_cert_subject_der(c);
+    g_assert_cmpmem(g_bytes_get_data(subject, NULL), g_bytes_get_size(subject), der, len);
+  }
+  OPENSSL_free(der);
+  OPENSSL_free(ca_der);
+}
+
+/* An intermediate from the other CERT payloads, before or after the end
+ * entity; without it there is no chain. */
+static void test_intermediate(void)
+{
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+  X509 *leaf_first[] = { fx.gw_inter, fx.inter };
+  X509 *inter_first[] = { fx.inter, fx.gw_inter };
+
+  g_assert_cmpstr(verify(fx.ca_file, leaf_first, 2, &id), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, inter_first, 2, &id), ==, "ok");
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_inter, 1, &id), ==, "untrusted");
+  /* the identity is the end entity's, not the intermediate's */
+  {
+    const OspCertIdentity inter_name = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", 0, NULL,
+                                         0 };
+
+    g_assert_cmpstr(verify(fx.ca_file, inter_first, 2, &inter_name), ==, "wrong-identity");
+  }
+}
+
+/* Under the CA's name, signed with another key. */
+static void test_forged(void)
+{
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+
+  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_forged, 1, &id), ==, "bad-signature");
+}
+
+/* RFC 2409 5.1: SIG_R is the RSA signature (PKCS#1 type 1) of HASH_R
+ * itself, no DigestInfo. */
+static void test_signature(void)
+{
+  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+  uint8_t hash[32], sig[256];
+  size_t sig_len = sizeof(sig);
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(fx.gw_key, NULL);
+
+  for (size_t i = 0; i < sizeof(hash); i++)
+    hash[i] = (uint8_t)(i * 7);
+  g_assert_cmpint(EVP_PKEY_sign_init(ctx), ==, 1);
+  g_assert_cmpint(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), ==, 1);
+  g_assert_cmpint(EVP_PKEY_sign(ctx, sig, &sig_len, hash, sizeof(hash)), ==, 1);
+  EVP_PKEY_CTX_free(ctx);
+  /* no end entity chosen yet: nothing to check against */
+  g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig, sig_len), ==,
+                  OSP_CERT_BAD_SIGNATURE);
+  g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, NULL), ==, OSP_CERT_OK);
+  g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig, sig_len), ==, OSP_CERT_OK);
+  g_assert_cmpint(osp_cert_check_sig(c, hash, 20, sig, sig_len), ==, OSP_CERT_BAD_SIGNATURE);
+  g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig, sig_len - 1), ==,
+                  OSP_CERT_BAD_SIGNATURE);
+  sig[sig_len / 2] ^= 1;
+  g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig, sig_len), ==,
+                  OSP_CERT_BAD_SIGNATURE);
+}
+
+static void test_malformed(void)
+{
+  g_autoptr(OspCertChain) c = osp_cert_chain_new();
+  g_autoptr(GBytes) der = osp_test_cert_der(fx.gw);
+  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autofree char *detail = NULL;
+  const uint8_t junk[] = { OSP_CERT_ENCODING_X509_SIG, 0x30, 0x82, 0x01 };
+  const uint8_t pgp[] = { 2, 1, 2, 3 };
+  const char *why = NULL;
+  gsize len;
+  const uint8_t *p = g_bytes_get_data(der, &len);
+
+  g_assert_cmpint(osp_cert_chain_add_payload(c, junk, 0, &why), ==, OSP_CERT_MALFORMED);
+  g_assert_cmpint(osp_cert_chain_add_payload(c, junk, sizeof(junk), &why), ==, OSP_CERT_MALFORMED);
+  /* trailing bytes after the certificate */
+  {
+    g_autofree uint8_t *longer = g_malloc(len + 1);
+
+    memcpy(longer, p, len);
+    longer[len] = 0;
+    g_assert_cmpint(osp_cert_chain_add_der(c, longer, len + 1, &why), ==, OSP_CERT_MALFORMED);
+  }
+  /* another encoding is skipped, not an error */
+  g_assert_cmpint(osp_cert_chain_add_payload(c, pgp, sizeof(pgp), &why), ==, OSP_CERT_OK);
+  g_assert_cmpuint(osp_cert_chain_len(c), ==, 0);
+  g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, &detail), ==, OSP_CERT_MALFORMED);
+  for (size_t i = 0; i < OSP_CERT_MAX_CHAIN; i++)
+    g_assert_cmpint(osp_cert_chain_add_der(c, p, len, &why), ==, OSP_CERT_OK);
+  g_assert_cmpint(osp_cert_chain_add_der(c, p, len, &why), ==, OSP_CERT_MALFORMED);
+}
+
+static void test_store_errors(void)
+{
+  OspCertStore *st = NULL;
+  g_autofree char *missing = g_build_filename(fx.dir, "missing.pem", NULL);
+  g_autofree char *empty = g_build_filename(fx.dir, "empty.pem", NULL);
+  char *detail = NULL;
+
+  g_assert_cmpint(osp_cert_store_new(missing, NULL, false, &st, &detail), ==, OSP_CERT_NO_CA);
+  g_assert_null(st);
+  g_assert_nonnull(strstr(detail, "missing.pem"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_true(g_file_set_contents(empty, "not a certificate\n", -1, NULL));
+  g_assert_cmpint(osp_cert_store_new(empty, NULL, false, &st, &detail), ==, OSP_CERT_NO_CA);
+  g_assert_null(st);
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpint(osp_cert_store_new(NULL, "", false, &st, &detail), ==, OSP_CERT_NO_CA);
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpint(osp_cert_store_new(NULL, missing, false, &st, &detail), ==, OSP_CERT_NO_CA);
+  g_clear_pointer(&detail, g_free);
+  /* a directory with the CA under its hash name (c_rehash) */
+  {
+    g_autofree char *dir = g_build_filename(fx.dir, "cadir", NULL);
+    g_autofree char *name = g_strdup_printf("%08lx.0", X509_subject_name_hash(fx.ca));
+    g_autofree char *file = g_build_filename(dir, name, NULL);
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+
+    g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+    osp_test_write_pem(file, &fx.ca, 1);
+    g_assert_cmpint(osp_cert_store_new(NULL, dir, false, &st, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, &detail), ==, OSP_CERT_OK);
+    osp_cert_store_free(st);
+    g_remove(file);
+    g_rmdir(dir);
+  }
+  g_remove(empty);
+}
+
+int main(int argc, char **argv)
+{
+  int r;
+
+  g_test_init(&argc, &argv, NULL);
+  fixture_init();
+  g_test_add_func("/cert/good", test_good);
+  g_test_add_func("/cert/unrelated-ca", test_unrelated_ca);
+  g_test_add_func("/cert/expired", test_expired);
+  g_test_add_func("/cert/wrong-name", test_wrong_name);
+  g_test_add_func("/cert/dn", test_dn);
+  g_test_add_func("/cert/intermediate", test_intermediate);
+  g_test_add_func("/cert/forged", test_forged);
+  g_test_add_func("/cert/signature", test_signature);
+  g_test_add_func("/cert/malformed", test_malformed);
+  g_test_add_func("/cert/store-errors", test_store_errors);
+  r = g_test_run();
+  fixture_clear();
+  return r;
+}
