@@ -7,11 +7,15 @@
 #include <errno.h>
 #include <string.h>
 
+/* AES-GCM first (RFC 4106: transform 20 with a key length attribute and no
+ * authentication attribute): one pass over the packet instead of a cipher
+ * and an HMAC, about twice as fast as AES-CBC + HMAC, where the gateway
+ * lets our order decide. */
 static const EspTransform esp_transforms[] = {
-  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA256 },
-  { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA256 },
   { OSP_ESP_AES_GCM_16, 256, OSP_ESP_AUTH_NONE },
   { OSP_ESP_AES_GCM_16, 128, OSP_ESP_AUTH_NONE },
+  { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA256 },
+  { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA256 },
   { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA1 },
   { OSP_ESP_AES_CBC, 128, OSP_ESP_AUTH_HMAC_SHA1 },
   { OSP_ESP_AES_CBC, 256, OSP_ESP_AUTH_HMAC_SHA512 },

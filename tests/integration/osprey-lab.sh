@@ -275,6 +275,12 @@ case $SCENARIO in
     # strongSwan picks by its own order: 3DES first would win if we offered it
     LAB_IKE_PROPOSALS=3des-sha1-modp2048,aes256-sha256-modp2048
     LAB_ESP_PROPOSALS=3des-sha1,aes128-sha1 ;;
+  esp-gcm-dbus)
+    # the gateway lets the initiator's order decide and has CBC before GCM:
+    # GCM is chosen only if we offer it first
+    LAB_SERVICES=1 LAB_ESP_PROPOSALS=aes256-sha256,aes128gcm16,aes128-sha1
+    LAB_CHARON_EXTRA="  prefer_configured_proposals = no" ;;
+  esp-cbc-dbus) LAB_SERVICES=1 LAB_ESP_PROPOSALS=aes128-sha1 ;;
   psk-only) LAB_XAUTH=0 ;;
   no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-modp8192 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
@@ -549,6 +555,27 @@ EOF
     note "traffic again $(since "$t0") s after the outage ended"
     traffic_stop
     osprey_stop ;;
+  esp-gcm-dbus | esp-cbc-dbus)
+    # the suite the gateway selected is what status -v shows, and carries
+    # a ping and a TCP transfer
+    [ -x "$OSPREY" ] || fail "no osprey command line given"
+    want="AES-128-GCM-16, none" gw=AES_GCM_16_128
+    [ "$SCENARIO" = esp-cbc-dbus ] && want="AES-128-CBC, HMAC-SHA1-96" gw=AES_CBC_128/HMAC_SHA1_96
+    lab_bus_start || fail "dbus-daemon did not start"
+    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+    lab_write_vpnc_conf "$LAB_DIR/suite.conf"
+    "$OSPREY" connect --config "$LAB_DIR/suite.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
+      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
+    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    grep -q "selected proposal: ESP:$gw" "$(lab_gateway_log)" ||
+      fail "the gateway did not select $gw: $(grep "selected proposal: ESP" "$(lab_gateway_log)")"
+    "$OSPREY" status -v suite >"$LAB_DIR/status-v.out" 2>&1 || fail "osprey status -v failed"
+    grep -Eq "^  IPsec SA: +$want, no PFS, " "$LAB_DIR/status-v.out" ||
+      fail "status -v does not show $want: $(grep "IPsec SA" "$LAB_DIR/status-v.out")"
+    note "$(grep "IPsec SA" "$LAB_DIR/status-v.out" | sed 's/  */ /g')"
+    check_tcp
+    "$OSPREY" disconnect suite >/dev/null || fail "osprey disconnect failed"
+    ospreyd_stop || fail "ospreyd exit status $? after SIGTERM" ;;
   dpd-crash-dbus)
     # the same with ospreyd on D-Bus (reconnecting is its default)
     [ -x "$OSPREY" ] || fail "no osprey command line given"

@@ -94,6 +94,7 @@ fi
 : "${LAB_IKE_REKEY_TIME:=}"   # connection (IKE SA) rekey_time
 : "${LAB_IKE_REAUTH_TIME:=}"  # connection (IKE SA) reauth_time
 : "${LAB_CONN_EXTRA:=}"       # raw swanctl.conf lines for the connection
+: "${LAB_CHARON_EXTRA:=}"     # raw strongswan.conf lines inside charon { }
 : "${LAB_CHILD_EXTRA:=}"      # raw swanctl.conf lines for the child
 : "${LAB_POOL_EXTRA:=}"       # raw swanctl.conf lines for the pool
 : "${LAB_SECRETS_EXTRA:=}"    # raw swanctl.conf lines for the secrets (more XAUTH users)
@@ -355,6 +356,7 @@ charon {
   install_routes = no
   install_virtual_ip = no
   retransmit_tries = 3
+$LAB_CHARON_EXTRA
   load =$plugins
   plugins {
     vici {

@@ -253,6 +253,7 @@ static void test_esp_offer(void)
   g_autoptr(OspProfile) p = osp_test_profile();
   g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
   g_autoptr(OspTestRig) weak = NULL;
+  guint i;
 
   osp_test_rig_connect(r);
   g_assert_cmpuint(r->gw->qm_offers->len, >, 0);
@@ -260,6 +261,19 @@ static void test_esp_offer(void)
   g_assert_cmpuint(qm_offered(r->gw, 3, -1), ==, 0);
   g_assert_cmpuint(qm_offered(r->gw, -1, 1), ==, 0);
   g_assert_cmpuint(qm_offered(r->gw, 12, -1), >, 0); /* AES-CBC */
+  /* AES-GCM-16 (20) first, 256 then 128 bits, no authentication attribute
+   * (RFC 4106 5: the ICV is GCM's own) */
+  g_assert_cmpuint(r->gw->qm_offers->len, >=, 2);
+  for (i = 0; i < 2; i++) {
+    const OspTestGwQmOffer *o = &g_array_index(r->gw->qm_offers, OspTestGwQmOffer, i);
+
+    g_assert_cmpint(o->enc, ==, OSP_ESP_AES_GCM_16);
+    g_assert_cmpint(o->auth, ==, 0);
+    g_assert_cmpuint(o->key_bits, ==, i ? 128 : 256);
+  }
+  g_assert_cmpuint(r->gw->children->len, >, 0);
+  g_assert_cmpint(((OspTestGwChild *)g_ptr_array_index(r->gw->children, 0))->enc, ==,
+                  OSP_ESP_AES_GCM_16);
   p->enable_weak_encryption = true;
   weak = osp_test_rig_new(p, NULL);
   osp_test_rig_connect(weak);
