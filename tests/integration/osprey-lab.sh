@@ -255,6 +255,19 @@ pipe_teardown()
   note "reader gone, SIG$sig: exit 0, Delete sent, routes and resolv.conf restored"
 }
 
+# dbus_connect_lab NAME: ospreyd on a lab bus, `osprey connect --config
+# NAME.conf` of the lab's profile, a ping through the tunnel.
+dbus_connect_lab()
+{
+  [ -x "$OSPREY" ] || fail "no osprey command line given"
+  lab_bus_start || fail "dbus-daemon did not start"
+  lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+  lab_write_vpnc_conf "$LAB_DIR/$1.conf"
+  "$OSPREY" connect --config "$LAB_DIR/$1.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
+    fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
+  lab_wait_tunnel 20 || fail "no ping through the tunnel"
+}
+
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
@@ -558,15 +571,9 @@ EOF
   esp-gcm-dbus | esp-cbc-dbus)
     # the suite the gateway selected is what status -v shows, and carries
     # a ping and a TCP transfer
-    [ -x "$OSPREY" ] || fail "no osprey command line given"
     want="AES-128-GCM-16, none" gw=AES_GCM_16_128
     [ "$SCENARIO" = esp-cbc-dbus ] && want="AES-128-CBC, HMAC-SHA1-96" gw=AES_CBC_128/HMAC_SHA1_96
-    lab_bus_start || fail "dbus-daemon did not start"
-    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
-    lab_write_vpnc_conf "$LAB_DIR/suite.conf"
-    "$OSPREY" connect --config "$LAB_DIR/suite.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
-      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
-    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    dbus_connect_lab suite
     grep -q "selected proposal: ESP:$gw" "$(lab_gateway_log)" ||
       fail "the gateway did not select $gw: $(grep "selected proposal: ESP" "$(lab_gateway_log)")"
     "$OSPREY" status -v suite >"$LAB_DIR/status-v.out" 2>&1 || fail "osprey status -v failed"
@@ -578,13 +585,7 @@ EOF
     ospreyd_stop || fail "ospreyd exit status $? after SIGTERM" ;;
   dpd-crash-dbus)
     # the same with ospreyd on D-Bus (reconnecting is its default)
-    [ -x "$OSPREY" ] || fail "no osprey command line given"
-    lab_bus_start || fail "dbus-daemon did not start"
-    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
-    lab_write_vpnc_conf "$LAB_DIR/crash.conf"
-    "$OSPREY" connect --config "$LAB_DIR/crash.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
-      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
-    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    dbus_connect_lab crash
     traffic_start
     sleep 2
     lab_gateway_kill
