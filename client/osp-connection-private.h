@@ -94,6 +94,10 @@ struct OspConnection {
 
   OspIpConfig *ipcfg;
   bool script_connected;
+  /* the script's steps overlap the handshake (osp-connection.c): pre-init
+   * while phase 1 runs, the TUN device and connect while quick mode does */
+  guint script_step_id;
+  bool pre_init_done, net_wanted, net_ready;
   char *banner;
   gint64 since;
   int dh_group_hint;

@@ -15,8 +15,10 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 /* Reconnect tries start 1, 2, 4, 8 s after the start of the one before, and
  * no more than 8 s apart for the first three minutes (a crashed or rebooted
@@ -115,6 +117,13 @@ static void session_send(gpointer user, const uint8_t *data, size_t len, bool na
   osp_conn_io_send_ike(((Link *)user)->c, data, len, natt);
 }
 
+static void clear_id(guint *id)
+{
+  if (*id)
+    g_source_remove(*id);
+  *id = 0;
+}
+
 /* ---- IP configuration ------------------------------------------------- */
 
 /* "Target networks" from the profile replace the gateway's split list. */
@@ -151,6 +160,32 @@ static unsigned tunnel_mtu(OspConnection *c, const OspChildSa *sa)
   return (unsigned)((1500 - over) & ~3u);
 }
 
+/* Before quick mode has chosen the ESP transform: the largest overhead of
+ * those we offer (AES-CBC + HMAC-SHA2-512) with UDP encapsulation; the
+ * device gets the exact MTU once the IPsec SA is known. */
+static unsigned provisional_mtu(OspConnection *c)
+{
+  OspChildSa worst = { .udp_encap = true,
+                       .enc = OSP_ESP_AES_CBC,
+                       .auth = OSP_ESP_AUTH_HMAC_SHA512 };
+
+  return tunnel_mtu(c, &worst);
+}
+
+static void set_device_mtu(OspConnection *c, unsigned mtu)
+{
+  struct ifreq ifr = { .ifr_mtu = (int)mtu };
+
+  g_strlcpy(ifr.ifr_name, c->ipcfg->tundev, sizeof(ifr.ifr_name));
+  if (ioctl(c->ike_fd, SIOCSIFMTU, &ifr) < 0) {
+    g_debug("MTU %u on %s: %s; keeping %u", mtu, c->ipcfg->tundev, g_strerror(errno),
+            c->ipcfg->mtu);
+    return;
+  }
+  g_debug("MTU of %s: %u for the negotiated ESP transform", c->ipcfg->tundev, mtu);
+  c->ipcfg->mtu = mtu;
+}
+
 static gboolean run_script(OspConnection *c, const char *reason, GError **error)
 {
   const char *script = c->profile->script ? c->profile->script : OSP_DEFAULT_SCRIPT;
@@ -166,23 +201,44 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
   return ok;
 }
 
-static void bring_up(OspConnection *c, const OspChildSa *sa)
+/* The script's steps run from the main loop right after the message they
+ * follow went out, so that they overlap the gateway's work and the round
+ * trip: pre-init once aggressive mode's first message is sent, the TUN
+ * device and connect once quick mode's first message is.  A step that
+ * fails ends the attempt (with a Delete once the gateway knows us);
+ * release_attempt() runs disconnect after a connect, whatever comes next. */
+static bool pre_init(OspConnection *c)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (c->pre_init_done)
+    return true;
+  c->pre_init_done = true;
+  if (run_script(c, "pre-init", &error))
+    return true;
+  osp_conn_fail(c, error);
+  return false;
+}
+
+static bool net_up(OspConnection *c)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   int fd;
 
-  c->ipcfg->mtu = tunnel_mtu(c, sa);
-  if (!run_script(c, "pre-init", &error)) {
-    osp_conn_fail(c, error);
-    return;
-  }
+  clear_id(&c->script_step_id);
+  if (c->net_ready)
+    return true;
+  if (!pre_init(c))
+    return false;
+  c->net_ready = true;
+  c->ipcfg->mtu = provisional_mtu(c);
   fd = osp_tun_open(c->profile->ifname, &name);
   if (fd < 0) {
-    g_autoptr(GError) e = g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
-                                      _("Cannot create the tunnel device: %s"), g_strerror(-fd));
-    osp_conn_fail(c, e);
-    return;
+    error = g_error_new(OSP_ERROR, OSP_ERROR_FAILED, _("Cannot create the tunnel device: %s"),
+                        g_strerror(-fd));
+    osp_conn_fail(c, error);
+    return false;
   }
   c->tun_fd = fd;
   g_free(c->ipcfg->tundev);
@@ -191,9 +247,42 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   apply_local_lan(c);
   if (!run_script(c, "connect", &error)) {
     osp_conn_fail(c, error);
-    return;
+    return false;
   }
   c->script_connected = !c->flags.no_script;
+  return true;
+}
+
+/* The next step: the network once Mode Config gave an address, else
+ * pre-init. */
+static gboolean on_script_step(gpointer data)
+{
+  OspConnection *c = data;
+
+  c->script_step_id = 0;
+  if (c->session_closed)
+    return G_SOURCE_REMOVE;
+  if (c->net_wanted)
+    net_up(c);
+  else
+    pre_init(c);
+  return G_SOURCE_REMOVE;
+}
+
+static void script_step_soon(OspConnection *c)
+{
+  if (!c->script_step_id)
+    c->script_step_id = g_idle_add_full(G_PRIORITY_HIGH, on_script_step, c, NULL);
+}
+
+static void bring_up(OspConnection *c, const OspChildSa *sa)
+{
+  unsigned mtu = tunnel_mtu(c, sa);
+
+  if (!net_up(c))
+    return;
+  if (mtu != c->ipcfg->mtu)
+    set_device_mtu(c, mtu);
   osp_conn_io_start_tun(c);
   if (c->cb->ip_config)
     c->cb->ip_config(c, c->ipcfg, c->user);
@@ -241,8 +330,12 @@ static void session_ip_config(gpointer user, const OspIpConfig *cfg)
     l->address = cfg->address; /* a successor keeps the configuration applied */
     return;
   }
+  if (c->net_ready) /* a second SET: the tunnel is configured already */
+    return;
   osp_ip_config_free(c->ipcfg);
   c->ipcfg = osp_ip_config_copy(cfg);
+  c->net_wanted = true;
+  script_step_soon(c);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
     g_free(c->banner);
     c->banner = g_strdup(cfg->banner);
@@ -505,13 +598,6 @@ static gboolean on_reconnect(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void clear_id(guint *id)
-{
-  if (*id)
-    g_source_remove(*id);
-  *id = 0;
-}
-
 /* Deletes the IKE SA a successor replaced (only its Delete goes out: its
  * IPsec SAs moved on). */
 static void retire_now(OspConnection *c)
@@ -552,6 +638,8 @@ static void release_attempt(OspConnection *c)
   if (c->script_connected && !run_script(c, "disconnect", &script_error))
     osp_conn_notice(c, "%s", script_error->message);
   c->script_connected = false;
+  clear_id(&c->script_step_id);
+  c->pre_init_done = c->net_wanted = c->net_ready = false;
   osp_conn_io_close(c);
   osp_conn_sa_clear(c);
   osp_conn_unwatch(&c->timer);
@@ -672,6 +760,7 @@ static gboolean begin(OspConnection *c, GError **error)
     enter_state(c, OSP_STATE_CONNECTING, NULL);
     osp_session_start(c->session, g_get_monotonic_time());
     osp_conn_rearm(c);
+    script_step_soon(c);
     return TRUE;
   }
   /* a host name: resolve first, without blocking the main loop */

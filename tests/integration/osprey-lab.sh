@@ -255,6 +255,42 @@ pipe_teardown()
   note "reader gone, SIG$sig: exit 0, Delete sent, routes and resolv.conf restored"
 }
 
+# reasons_script [FAIL_REASON]: $LAB_DIR/script, the stock script behind a
+# wrapper that appends each reason to $LAB_DIR/reasons and exits 1 at
+# FAIL_REASON instead of running it.
+reasons_script()
+{
+  # shellcheck disable=SC2016 # $reason is the wrapper's
+  printf '#!/bin/sh
+echo "$reason" >>%s/reasons
+[ "$reason" = "%s" ] && exit 1
+exec %s
+' \
+    "$LAB_DIR" "${1:-}" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+  : >"$LAB_DIR/reasons"
+}
+reasons() { tr '\n' ' ' <"$LAB_DIR/reasons"; }
+
+# log_before A B: the first line of our log matching A comes before the
+# first one matching B
+log_before()
+{
+  local a b
+  a=$(grep -n -m1 "$1" "$LAB_DIR/osprey.log" | cut -d: -f1)
+  b=$(grep -n -m1 "$2" "$LAB_DIR/osprey.log" | cut -d: -f1)
+  [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ]
+}
+
+# nothing_configured: no tunnel device, route or DNS of the VPN left
+nothing_configured()
+{
+  lab_exec_client ip link show tun0 >/dev/null 2>&1 && fail "tun0 left behind"
+  lab_exec_client ip route | grep -q "198.51.100" && fail "route to the protected net left behind"
+  [ "$(cat "/etc/netns/$LAB_NS_CL/resolv.conf")" = "$(lab_ns_resolv_initial "$LAB_NS_CL")" ] ||
+    fail "the namespace's resolv.conf not restored"
+  return 0
+}
+
 # dbus_connect_lab NAME: ospreyd on a lab bus, `osprey connect --config
 # NAME.conf` of the lab's profile, a ping through the tunnel.
 dbus_connect_lab()
@@ -271,7 +307,7 @@ dbus_connect_lab()
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
-  modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat|proposal-order) LAB_SERVICES=1 ;;
+  modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat|proposal-order|script-overlap) LAB_SERVICES=1 ;;
 esac
 case $SCENARIO in
   modern-only) LAB_IKE_PROPOSALS=aes256-sha256-modp2048 LAB_ESP_PROPOSALS=aes256-sha256 ;;
@@ -294,6 +330,7 @@ case $SCENARIO in
     LAB_SERVICES=1 LAB_ESP_PROPOSALS=aes256-sha256,aes128gcm16,aes128-sha1
     LAB_CHARON_EXTRA="  prefer_configured_proposals = no" ;;
   esp-cbc-dbus) LAB_SERVICES=1 LAB_ESP_PROPOSALS=aes128-sha1 ;;
+  script-quick-fails) LAB_ESP_PROPOSALS=3des-md5 ;;
   psk-only) LAB_XAUTH=0 ;;
   no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-modp8192 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
@@ -355,6 +392,51 @@ case $SCENARIO in
     osprey_start
     osprey_expect_exit 1 no-proposal
     grep -q "IPsec algorithms.*\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
+  script-overlap)
+    # the script's steps overlap the handshake: pre-init while phase 1 is
+    # in flight, connect once the Mode Config address is known, before
+    # quick mode's answer is read
+    reasons_script
+    osprey_start -Script "Script $LAB_DIR/script"
+    osprey_expect_up
+    log_before "running vpnc-script pre-init" "phase 1: AES" || fail "pre-init did not run during phase 1"
+    log_before "running vpnc-script connect" "quick mode: SA in" ||
+      fail "connect did not run before quick mode completed"
+    log_before "mode config: address" "running vpnc-script connect" || fail "connect ran before Mode Config"
+    grep -q "MTU of tun0: [0-9]* for the negotiated ESP transform" "$LAB_DIR/osprey.log" ||
+      fail "the MTU was not set for the negotiated transform"
+    mtu=$(grep -o "MTU of tun0: [0-9]*" "$LAB_DIR/osprey.log" | awk '{print $4}')
+    lab_exec_client ip link show tun0 | grep -q "mtu $mtu " || fail "tun0 has not MTU $mtu: $(lab_exec_client ip link show tun0)"
+    check_tcp
+    osprey_stop
+    [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
+    note "pre-init during phase 1, connect during quick mode, MTU $mtu afterwards" ;;
+  script-quick-fails)
+    # the gateway refuses quick mode after connect configured the tunnel:
+    # disconnect runs, nothing stays configured
+    reasons_script
+    osprey_start -Script "Script $LAB_DIR/script"
+    osprey_expect_exit 1 no-proposal
+    [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
+    nothing_configured
+    note "quick mode refused after connect: disconnect ran, nothing left" ;;
+  script-fails)
+    # a script that fails at pre-init (phase 1 in flight), then one that
+    # fails at connect (quick mode in flight): the attempt ends with the
+    # script's error, nothing stays configured, no disconnect without connect
+    for step in pre-init connect; do
+      reasons_script "$step"
+      osprey_start -Script "Script $LAB_DIR/script"
+      osprey_expect_exit 1 script-failed
+      grep -q "Network script .*($step)" "$LAB_DIR/osprey.log" || fail "no error naming the $step step"
+      nothing_configured
+      want="pre-init "
+      [ "$step" = connect ] && want="pre-init connect "
+      [ "$(reasons)" = "$want" ] || fail "script reasons after a failing $step: $(reasons)"
+      : >"$LAB_DIR/osprey.log"
+    done
+    [ "$(count_log "received DELETE for IKE_SA")" -ge 1 ] || fail "the gateway saw no Delete after connect failed"
+    note "a failing pre-init and a failing connect end the attempt cleanly" ;;
   legacy-aes)
     # MODP-1024 only: the automatic walk tries the strong groups (each
     # refused at once), fails and names the setting; with it, group 2
