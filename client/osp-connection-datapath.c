@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the ESP datapath of a connection: its sockets (IKE on 500,
  * NAT-T on 4500, raw ESP), the TUN device, the pump between them in
- * batches (recvmmsg/sendmmsg), the SA pairs it encrypts and decrypts with,
+ * batches (recvmmsg/sendmmsg) in a thread of its own (see Dp in
+ * osp-connection-private.h), the SA pairs it encrypts and decrypts with,
  * their counters and volume lifetimes. */
 #define _GNU_SOURCE /* recvmmsg, sendmmsg */
 #include "osp-connection-private.h"
@@ -11,8 +12,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <linux/errqueue.h>
 #include <netinet/ip.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #define SOCK_BUF (4 * 1024 * 1024)
 
@@ -25,7 +29,7 @@ static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *
   to.sin_port = htons(port);
   if (sendto(fd, data, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN)
     g_debug("send to gateway failed: %s", g_strerror(errno));
-  c->last_tx = g_get_monotonic_time();
+  __atomic_store_n(&c->last_tx, g_get_monotonic_time(), __ATOMIC_RELAXED);
 }
 
 void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, bool natt)
@@ -41,33 +45,399 @@ void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, boo
   sendto_gateway(c, c->ike_fd, ntohs(c->peer.sin_port), data, len);
 }
 
-/* ---- the ESP datapath ------------------------------------------------- */
+/* ---- the ESP datapath: the thread ------------------------------------- */
 
-static SaPair *newest_pair(OspConnection *c)
+enum { DP_KICK, DP_TUN, DP_NATT, DP_ESP }; /* epoll tags */
+
+static inline gint64 load64(const gint64 *v)
 {
-  return c->n_sas ? &c->sas[c->n_sas - 1] : NULL;
+  return __atomic_load_n(v, __ATOMIC_RELAXED);
 }
 
-static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
+static inline void store64(gint64 *v, gint64 x)
 {
-  size_t i;
+  __atomic_store_n(v, x, __ATOMIC_RELAXED);
+}
 
-  for (i = c->n_sas; i-- > 0;)
-    if (osp_esp_sa_spi(c->sas[i].in) == spi_in)
-      return &c->sas[i];
+static void eventfd_add(int fd)
+{
+  uint64_t one = 1;
+
+  /* fails only when the counter would overflow: the reader is woken anyway */
+  if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+    g_debug("eventfd write failed: %s", g_strerror(errno));
+}
+
+static void eventfd_drain(int fd)
+{
+  uint64_t v;
+
+  if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+    g_debug("eventfd read failed: %s", g_strerror(errno));
+}
+
+/* Wakes the main loop unless a wakeup is pending already (it takes every
+ * bit raised until it reads them). */
+static void dp_raise(Dp *d, unsigned ev)
+{
+  if (__atomic_fetch_or(&d->events, ev, __ATOMIC_RELEASE) == 0)
+    eventfd_add(d->wake_fd);
+}
+
+/* Traffic notes wake the main loop at most every DP_NOTE_US: at 1000
+ * packets a second it stays asleep; osp_conn_io_sync() gives the sessions
+ * the exact time before their timers decide anything. */
+static void dp_note(Dp *d, gint64 *next, unsigned ev, gint64 now)
+{
+  if (now >= *next) {
+    *next = now + DP_NOTE_US;
+    dp_raise(d, ev);
+  }
+}
+
+/* Lifetimes in kilobytes (RFC 2407 4.5) and the outbound counter (RFC 4303
+ * 3.3.3): the main loop hears once per table that a pair needs a look. */
+static void dp_check_volume(Dp *d, const DpTable *t, size_t i)
+{
+  const DpPair *p = &t->pairs[i];
+  uint64_t in, out;
+
+  if (d->told[i])
+    return;
+  in = osp_esp_sa_stats(p->in)->bytes;
+  out = osp_esp_sa_stats(p->out)->bytes;
+  if ((p->watch_seq && osp_esp_sa_seq_exhausted(p->out)) ||
+      (p->soft_bytes && MAX(in, out) >= p->soft_bytes)) {
+    d->told[i] = true;
+    dp_raise(d, DP_EV_VOLUME);
+  }
+}
+
+static const DpPair *dp_pair_by_spi(const DpTable *t, uint32_t spi_in)
+{
+  for (size_t i = t->n; i-- > 0;)
+    if (osp_esp_sa_spi(t->pairs[i].in) == spi_in)
+      return &t->pairs[i];
   return NULL;
 }
 
-/* Lifetimes in kilobytes (RFC 2407 4.5) and the outbound counter (RFC
- * 4303 3.3.3): tell the session once an SA carried 90% of its volume or
- * its sequence numbers near 2^32; it starts the rekey.  Checked per batch. */
+/* Decrypts one ESP packet to the TUN device, if it is an IP packet for us;
+ * true if it authenticated (the gateway lives). */
+static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
+{
+  const DpPair *p = dp_pair_by_spi(t, osp_esp_packet_spi(esp, len));
+  OspEspPolicy us = { 0 };
+  uint8_t *pkt;
+  size_t pkt_len;
+  int r;
+
+  if (!p || t->tun_fd < 0 || !t->have_addr)
+    return false;
+  us.addr4 = t->addr4;
+  r = osp_esp_input(p->in, esp, len, &us, &pkt, &pkt_len);
+  if (r == -EPROTONOSUPPORT || r == -EPROTO || r == -EADDRNOTAVAIL) {
+    uint64_t n = osp_esp_sa_stats(p->in)->policy_drops;
+
+    if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, ...: a flood does not flood the log */
+      g_debug("dropped a decrypted packet (%s); %" G_GUINT64_FORMAT " so far on SA %08x",
+              r == -EADDRNOTAVAIL ? "not addressed to us"
+              : r == -EPROTO      ? "broken IP header"
+                                  : "neither IPv4 nor IPv6",
+              n, osp_esp_sa_spi(p->in));
+    return true;
+  }
+  if (r < 0)
+    return false;
+  if (pkt_len && write(t->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
+    g_debug("tun write failed: %s", g_strerror(errno));
+  return true;
+}
+
+static void dp_alive(Dp *d, const DpTable *t)
+{
+  gint64 now = g_get_monotonic_time();
+
+  store64(&d->last_rx, now);
+  dp_note(d, &d->rx_note_at, DP_EV_ALIVE, now);
+  for (size_t i = 0; i < t->n; i++)
+    dp_check_volume(d, t, i);
+}
+
+/* Reads a batch from the TUN device, encrypts each packet in place and
+ * sends the batch with one sendmmsg(). */
+static void dp_tun(OspConnection *c, const DpTable *t)
+{
+  Dp *d = &c->dp;
+  const DpPair *p = t->n ? &t->pairs[t->n - 1] : NULL;
+  struct sockaddr_in to = t->peer;
+  int round, n, i;
+
+  if (t->tun_fd < 0)
+    return; /* a newer table has it */
+  to.sin_port = p && p->udp ? htons(NATT_PORT) : 0;
+  for (round = 0; round < 4; round++) {
+    n = 0;
+    for (i = 0; i < BATCH; i++) {
+      uint8_t *pkt = d->slots + (size_t)i * SLOT + OSP_ESP_HEADROOM;
+      ssize_t r = read(t->tun_fd, pkt, SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
+      uint8_t *esp;
+      size_t esp_len;
+
+      if (r <= 0)
+        break;
+      if (!p || (pkt[0] >> 4) != 4)
+        continue;
+      if (osp_esp_encrypt(p->out, pkt, (size_t)r, IPPROTO_IPIP, &esp, &esp_len) < 0)
+        continue;
+      d->iov[n].iov_base = esp;
+      d->iov[n].iov_len = esp_len;
+      memset(&d->msgs[n].msg_hdr, 0, sizeof(d->msgs[n].msg_hdr));
+      d->msgs[n].msg_hdr.msg_iov = &d->iov[n];
+      d->msgs[n].msg_hdr.msg_iovlen = 1;
+      d->msgs[n].msg_hdr.msg_name = &to;
+      d->msgs[n].msg_hdr.msg_namelen = sizeof(to);
+      n++;
+    }
+    if (n > 0) {
+      gint64 now;
+
+      if (sendmmsg(p->udp ? c->natt_fd : c->esp_fd, d->msgs, (unsigned)n, MSG_DONTWAIT) < 0 &&
+          errno != EAGAIN)
+        g_debug("send to gateway failed: %s", g_strerror(errno));
+      now = g_get_monotonic_time();
+      store64(&c->last_tx, now);
+      dp_note(d, &d->tx_note_at, DP_EV_SENT, now);
+    }
+    if (i < BATCH)
+      break;
+  }
+  if (p)
+    dp_check_volume(d, t, t->n - 1);
+}
+
+static bool unreachable_errno(int e)
+{
+  return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH;
+}
+
+/* IP_RECVERR queues each ICMP error on the socket; epoll reports EPOLLERR
+ * until the queue is read. */
+static void dp_read_errors(Dp *d, int fd)
+{
+  for (int i = 0; i < BATCH; i++) {
+    uint8_t ctl[512];
+    struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+    struct cmsghdr *cm;
+
+    if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+      break;
+    for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+      struct sock_extended_err ee;
+
+      if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR ||
+          cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+        continue;
+      memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+      if (ee.ee_origin == SO_EE_ORIGIN_ICMP && unreachable_errno((int)ee.ee_errno))
+        dp_raise(d, DP_EV_UNREACH);
+    }
+  }
+}
+
+static void dp_push_ike(Dp *d, const uint8_t *data, size_t len)
+{
+  unsigned tail = d->ike_tail;
+
+  if (tail - __atomic_load_n(&d->ike_head, __ATOMIC_ACQUIRE) == DP_IKE_RING) {
+    g_debug("IKE datagrams pile up on the NAT-T port: one dropped");
+    return;
+  }
+  d->ike_ring[tail % DP_IKE_RING] = g_bytes_new(data, len);
+  __atomic_store_n(&d->ike_tail, tail + 1, __ATOMIC_RELEASE);
+  dp_raise(d, DP_EV_IKE);
+}
+
+/* The main loop's end of the ring; NULL when empty. */
+static GBytes *dp_pop_ike(Dp *d)
+{
+  unsigned head = d->ike_head;
+  GBytes *b;
+
+  if (head == __atomic_load_n(&d->ike_tail, __ATOMIC_ACQUIRE))
+    return NULL;
+  b = g_steal_pointer(&d->ike_ring[head % DP_IKE_RING]);
+  __atomic_store_n(&d->ike_head, head + 1, __ATOMIC_RELEASE);
+  return b;
+}
+
+/* NAT-T: ESP in UDP, and IKE behind the non-ESP marker (RFC 3948 2.2),
+ * which goes to the main loop. */
+static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
+{
+  Dp *d = &c->dp;
+  bool alive = false;
+  int round, n, i;
+
+  if (events & EPOLLERR)
+    dp_read_errors(d, c->natt_fd);
+  for (round = 0; round < 4; round++) {
+    for (i = 0; i < BATCH; i++) {
+      d->iov[i].iov_base = d->slots + (size_t)i * SLOT;
+      d->iov[i].iov_len = SLOT;
+      memset(&d->msgs[i].msg_hdr, 0, sizeof(d->msgs[i].msg_hdr));
+      d->msgs[i].msg_hdr.msg_iov = &d->iov[i];
+      d->msgs[i].msg_hdr.msg_iovlen = 1;
+      d->msgs[i].msg_hdr.msg_name = &d->from[i];
+      d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
+    }
+    n = recvmmsg(c->natt_fd, d->msgs, BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+      if (unreachable_errno(errno))
+        dp_raise(d, DP_EV_UNREACH);
+      break;
+    }
+    for (i = 0; i < n; i++) {
+      uint8_t *p = d->iov[i].iov_base;
+      size_t len = d->msgs[i].msg_len;
+
+      if (d->from[i].sin_addr.s_addr != t->peer.sin_addr.s_addr || len == 1 ||
+          (d->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+        continue; /* foreign, a NAT keepalive (RFC 3948 2.3), or too big */
+      if (len >= 4 && osp_get32(p) == 0)
+        dp_push_ike(d, p + 4, len - 4);
+      else
+        alive |= dp_esp_input(t, p, len);
+    }
+    if (n < BATCH)
+      break;
+  }
+  if (alive)
+    dp_alive(d, t);
+}
+
+static void dp_esp(OspConnection *c, const DpTable *t)
+{
+  Dp *d = &c->dp;
+  bool alive = false;
+  int i;
+
+  for (i = 0; i < BATCH; i++) {
+    ssize_t n = recv(c->esp_fd, d->buf, PKT_BUF, MSG_DONTWAIT);
+    size_t ihl;
+
+    if (n <= 0)
+      break;
+    /* a raw IPPROTO_ESP socket delivers the IP header too */
+    ihl = (size_t)(d->buf[0] & 0x0f) * 4;
+    if ((size_t)n < ihl + 8 || memcmp(d->buf + 12, &t->peer.sin_addr, 4) != 0)
+      continue;
+    alive |= dp_esp_input(t, d->buf + ihl, (size_t)n - ihl);
+  }
+  if (alive)
+    dp_alive(d, t);
+}
+
+static gpointer dp_run(gpointer data)
+{
+  OspConnection *c = data;
+  Dp *d = &c->dp;
+  uint64_t seen = 0;
+
+  for (;;) {
+    const DpTable *t = __atomic_load_n(&d->table, __ATOMIC_ACQUIRE);
+    struct epoll_event ev[4];
+    int n, i;
+
+    if (t->epoch != seen) {
+      seen = t->epoch;
+      memset(d->told, 0, sizeof(d->told));
+    }
+    /* from here on the thread holds no older table */
+    __atomic_store_n(&d->ack, seen, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE))
+      break;
+    n = epoll_wait(d->epoll_fd, ev, G_N_ELEMENTS(ev), -1);
+    if (n < 0 && errno != EINTR) {
+      g_debug("datapath: epoll_wait failed: %s", g_strerror(errno));
+      g_usleep(10000);
+    }
+    for (i = 0; i < n; i++) {
+      switch (ev[i].data.u32) {
+      case DP_KICK: eventfd_drain(d->kick_fd); break;
+      case DP_TUN: dp_tun(c, t); break;
+      case DP_NATT: dp_natt(c, t, ev[i].events); break;
+      case DP_ESP: dp_esp(c, t); break;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* ---- the ESP datapath: the main loop's side --------------------------- */
+
+/* Waits until the thread works with `epoch` or later, as synchronize_rcu()
+ * does: at most one batch of the thread's.  False if it does not answer. */
+static bool dp_synchronize(Dp *d, uint64_t epoch)
+{
+  gint64 give_up;
+
+  if (!d->thread)
+    return true;
+  eventfd_add(d->kick_fd);
+  give_up = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  while (__atomic_load_n(&d->ack, __ATOMIC_ACQUIRE) < epoch) {
+    if (g_get_monotonic_time() > give_up) {
+      g_debug("datapath thread does not answer: the old SA table stays allocated");
+      return false;
+    }
+    g_usleep(20);
+  }
+  return true;
+}
+
+/* Publishes the SA pairs, the tunnel and the policy for the thread.  True
+ * once nothing uses what the old table held. */
+static bool dp_publish(OspConnection *c)
+{
+  Dp *d = &c->dp;
+  DpTable *t, *old;
+
+  if (!d->started)
+    return true; /* no datapath (any more) */
+  t = g_new0(DpTable, 1);
+  t->epoch = ++d->epoch;
+  t->peer = c->peer;
+  t->tun_fd = d->tun_watched ? c->tun_fd : -1;
+  if (c->ipcfg) {
+    t->have_addr = true;
+    t->addr4 = c->ipcfg->address;
+  }
+  for (size_t i = 0; i < c->n_sas; i++) {
+    const SaPair *p = &c->sas[i];
+
+    t->pairs[i] = (DpPair){ .in = p->in,
+                            .out = p->out,
+                            .udp = p->udp,
+                            .soft_bytes = p->soft_bytes,
+                            .watch_seq = !p->seq_told };
+  }
+  t->n = c->n_sas;
+  old = __atomic_exchange_n(&d->table, t, __ATOMIC_ACQ_REL);
+  if (!dp_synchronize(d, t->epoch))
+    return false;
+  g_free(old);
+  return true;
+}
+
+/* Tells the session once an SA carried 90% of its volume or its sequence
+ * numbers near 2^32; it starts the rekey. */
 static void check_volume(OspConnection *c)
 {
   size_t i;
 
   for (i = 0; i < c->n_sas; i++) {
     SaPair *p = &c->sas[i];
-    uint64_t in, out;
+    OspEspStats in, out;
 
     if (!p->seq_told && osp_esp_sa_seq_exhausted(p->out) && c->session && !c->session_closed) {
       p->seq_told = true;
@@ -76,11 +446,11 @@ static void check_volume(OspConnection *c)
     }
     if (!p->soft_bytes)
       continue;
-    in = osp_esp_sa_stats(p->in)->bytes;
-    out = osp_esp_sa_stats(p->out)->bytes;
-    if (MAX(in, out) >= p->soft_bytes && c->session && !c->session_closed) {
+    osp_esp_sa_get_stats(p->in, &in);
+    osp_esp_sa_get_stats(p->out, &out);
+    if (MAX(in.bytes, out.bytes) >= p->soft_bytes && c->session && !c->session_closed) {
       p->soft_bytes = 0;
-      osp_session_child_bytes(c->session, osp_esp_sa_spi(p->in), MAX(in, out),
+      osp_session_child_bytes(c->session, osp_esp_sa_spi(p->in), MAX(in.bytes, out.bytes),
                               g_get_monotonic_time());
       osp_conn_rearm(c);
     }
@@ -91,96 +461,24 @@ static uint64_t policy_drops(const OspConnection *c)
 {
   uint64_t n = c->closed_stats.rx_dropped;
 
-  for (size_t i = 0; i < c->n_sas; i++)
-    n += osp_esp_sa_stats(c->sas[i].in)->policy_drops;
+  for (size_t i = 0; i < c->n_sas; i++) {
+    OspEspStats in;
+
+    osp_esp_sa_get_stats(c->sas[i].in, &in);
+    n += in.policy_drops;
+  }
   return n;
 }
 
-/* Decrypts one ESP packet to the TUN device, if it is an IP packet for us;
- * true if it authenticated (the caller then tells the session, once per
- * batch, that the peer lives). */
-static bool esp_input(OspConnection *c, uint8_t *esp, size_t len)
+void osp_conn_io_sync(OspConnection *c)
 {
-  SaPair *p = pair_by_spi(c, osp_esp_packet_spi(esp, len));
-  OspEspPolicy us = { 0 };
-  uint8_t *pkt;
-  size_t pkt_len;
-  int r;
+  gint64 rx = load64(&c->dp.last_rx);
 
-  if (!p || c->tun_fd < 0 || !c->ipcfg)
-    return false;
-  us.addr4 = c->ipcfg->address;
-  r = osp_esp_input(p->in, esp, len, &us, &pkt, &pkt_len);
-  if (r == -EPROTONOSUPPORT || r == -EPROTO || r == -EADDRNOTAVAIL) {
-    uint64_t n = policy_drops(c);
-
-    if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, ...: a flood does not flood the log */
-      g_debug("dropped a decrypted packet (%s); %" G_GUINT64_FORMAT " so far",
-              r == -EADDRNOTAVAIL ? "not addressed to us"
-              : r == -EPROTO      ? "broken IP header"
-                                  : "neither IPv4 nor IPv6",
-              n);
-    return true;
+  if (rx > c->dp.rx_told) {
+    c->dp.rx_told = rx;
+    if (c->session && !c->session_closed)
+      osp_session_traffic_seen(c->session, rx);
   }
-  if (r < 0)
-    return false;
-  if (pkt_len && write(c->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
-    g_debug("tun write failed: %s", g_strerror(errno));
-  return true;
-}
-
-static void peer_alive(OspConnection *c)
-{
-  if (c->session && !c->session_closed)
-    osp_session_traffic_seen(c->session, g_get_monotonic_time());
-}
-
-/* Reads a batch from the TUN device, encrypts each packet in place and
- * sends the batch with one sendmmsg(). */
-static gboolean on_tun(gint fd, GIOCondition cond, gpointer data)
-{
-  OspConnection *c = data;
-  SaPair *p = newest_pair(c);
-  struct sockaddr_in to = c->peer;
-  int round, n, i;
-
-  for (round = 0; round < 4; round++) {
-    n = 0;
-    for (i = 0; i < BATCH; i++) {
-      uint8_t *pkt = c->slots + (size_t)i * SLOT + OSP_ESP_HEADROOM;
-      ssize_t r = read(fd, pkt, SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
-      uint8_t *esp;
-      size_t esp_len;
-
-      if (r <= 0)
-        break;
-      if (!p || (pkt[0] >> 4) != 4)
-        continue;
-      if (osp_esp_encrypt(p->out, pkt, (size_t)r, IPPROTO_IPIP, &esp, &esp_len) < 0)
-        continue;
-      c->iov[n].iov_base = esp;
-      c->iov[n].iov_len = esp_len;
-      memset(&c->msgs[n].msg_hdr, 0, sizeof(c->msgs[n].msg_hdr));
-      c->msgs[n].msg_hdr.msg_iov = &c->iov[n];
-      c->msgs[n].msg_hdr.msg_iovlen = 1;
-      c->msgs[n].msg_hdr.msg_name = &to;
-      c->msgs[n].msg_hdr.msg_namelen = sizeof(to);
-      n++;
-    }
-    if (n > 0) {
-      to.sin_port = p->udp ? htons(NATT_PORT) : 0;
-      if (sendmmsg(p->udp ? c->natt_fd : c->esp_fd, c->msgs, (unsigned)n, MSG_DONTWAIT) < 0 &&
-          errno != EAGAIN)
-        g_debug("send to gateway failed: %s", g_strerror(errno));
-      c->last_tx = g_get_monotonic_time();
-      if (c->session && !c->session_closed && osp_session_traffic_sent(c->session, c->last_tx))
-        osp_conn_rearm(c);
-    }
-    if (i < BATCH)
-      break;
-  }
-  check_volume(c);
-  return G_SOURCE_CONTINUE;
 }
 
 static void report_unreachable(OspConnection *c)
@@ -215,7 +513,7 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
     ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
 
     if (n < 0) {
-      if (errno == ECONNREFUSED || errno == EHOSTUNREACH || errno == ENETUNREACH)
+      if (unreachable_errno(errno))
         report_unreachable(c);
       break;
     }
@@ -227,74 +525,31 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean on_natt(gint fd, GIOCondition cond, gpointer data)
+/* What the datapath thread raised since the last wakeup */
+static gboolean on_datapath(gint fd, GIOCondition cond, gpointer data)
 {
   OspConnection *c = data;
-  struct sockaddr_in from[BATCH];
-  bool alive = false;
-  int round, n, i;
+  Dp *d = &c->dp;
+  unsigned ev;
+  GBytes *b;
 
-  for (round = 0; round < 4 && c->session && !c->session_closed; round++) {
-    for (i = 0; i < BATCH; i++) {
-      c->iov[i].iov_base = c->slots + (size_t)i * SLOT;
-      c->iov[i].iov_len = SLOT;
-      memset(&c->msgs[i].msg_hdr, 0, sizeof(c->msgs[i].msg_hdr));
-      c->msgs[i].msg_hdr.msg_iov = &c->iov[i];
-      c->msgs[i].msg_hdr.msg_iovlen = 1;
-      c->msgs[i].msg_hdr.msg_name = &from[i];
-      c->msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-    }
-    n = recvmmsg(fd, c->msgs, BATCH, MSG_DONTWAIT, NULL);
-    if (n < 0) {
-      if (errno == ECONNREFUSED || errno == EHOSTUNREACH)
-        report_unreachable(c);
-      break;
-    }
-    for (i = 0; i < n && c->session && !c->session_closed; i++) {
-      uint8_t *p = c->iov[i].iov_base;
-      size_t len = c->msgs[i].msg_len;
+  eventfd_drain(fd);
+  ev = __atomic_exchange_n(&d->events, 0, __ATOMIC_ACQUIRE);
+  if (ev & DP_EV_UNREACH)
+    report_unreachable(c);
+  while ((b = dp_pop_ike(d))) {
+    gsize len;
+    const uint8_t *p = g_bytes_get_data(b, &len);
 
-      if (from[i].sin_addr.s_addr != c->peer.sin_addr.s_addr || len == 1 ||
-          (c->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-        continue; /* foreign, a NAT keepalive (RFC 3948 2.3), or too big */
-      if (len >= 4 && osp_get32(p) == 0)
-        ike_input(c, p + 4, len - 4);
-      else
-        alive |= esp_input(c, p, len);
-    }
-    if (n < BATCH)
-      break;
+    ike_input(c, p, len);
+    g_bytes_unref(b);
   }
-  if (alive) {
-    peer_alive(c);
+  osp_conn_io_sync(c);
+  if ((ev & DP_EV_SENT) && c->session && !c->session_closed)
+    osp_session_traffic_sent(c->session, load64(&c->last_tx));
+  if (ev & DP_EV_VOLUME)
     check_volume(c);
-  }
   osp_conn_rearm(c);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean on_esp(gint fd, GIOCondition cond, gpointer data)
-{
-  OspConnection *c = data;
-  bool alive = false;
-  int i;
-
-  for (i = 0; i < BATCH; i++) {
-    ssize_t n = recv(fd, c->buf, PKT_BUF, 0);
-    size_t ihl;
-
-    if (n <= 0)
-      break;
-    /* a raw IPPROTO_ESP socket delivers the IP header too */
-    ihl = (size_t)(c->buf[0] & 0x0f) * 4;
-    if ((size_t)n < ihl + 8 || memcmp(c->buf + 12, &c->peer.sin_addr, 4) != 0)
-      continue;
-    alive |= esp_input(c, c->buf + ihl, (size_t)n - ihl);
-  }
-  if (alive) {
-    peer_alive(c);
-    check_volume(c);
-  }
   return G_SOURCE_CONTINUE;
 }
 
@@ -308,9 +563,75 @@ static gboolean on_keepalive(gpointer data)
     return G_SOURCE_REMOVE;
   }
   if (c->session && osp_session_natt_active(c->session) &&
-      g_get_monotonic_time() - c->last_tx >= (KEEPALIVE_S - 1) * G_USEC_PER_SEC)
+      g_get_monotonic_time() - load64(&c->last_tx) >= (KEEPALIVE_S - 1) * G_USEC_PER_SEC)
     sendto_gateway(c, c->natt_fd, NATT_PORT, &ka, 1);
   return G_SOURCE_CONTINUE;
+}
+
+/* The thread stops; its descriptors, buffers and table go. */
+static void dp_stop(OspConnection *c)
+{
+  Dp *d = &c->dp;
+  GBytes *b;
+
+  if (!d->started)
+    return;
+  if (d->thread) {
+    __atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+    eventfd_add(d->kick_fd);
+    g_thread_join(d->thread);
+    d->thread = NULL;
+  }
+  osp_conn_unwatch(&d->wake_src);
+  osp_conn_close_fd(&d->epoll_fd);
+  osp_conn_close_fd(&d->kick_fd);
+  osp_conn_close_fd(&d->wake_fd);
+  while ((b = dp_pop_ike(d)))
+    g_bytes_unref(b);
+  d->started = false;
+  g_clear_pointer(&d->table, g_free);
+  g_clear_pointer(&d->buf, g_free);
+  g_clear_pointer(&d->slots, g_free);
+}
+
+static bool dp_watch(Dp *d, int fd, uint32_t tag)
+{
+  struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+  return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+/* The datapath thread, watching the NAT-T and raw ESP sockets (the TUN
+ * device joins once the tunnel is up). */
+static gboolean dp_start(OspConnection *c, GError **error)
+{
+  Dp *d = &c->dp;
+  g_autoptr(GError) e = NULL;
+
+  memset(d, 0, sizeof(*d));
+  d->started = true;
+  d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (d->epoll_fd < 0 || d->kick_fd < 0 || d->wake_fd < 0 || !dp_watch(d, d->kick_fd, DP_KICK) ||
+      !dp_watch(d, c->natt_fd, DP_NATT) || (c->esp_fd >= 0 && !dp_watch(d, c->esp_fd, DP_ESP))) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot start the ESP datapath: %s"),
+                g_strerror(errno));
+    dp_stop(c);
+    return FALSE;
+  }
+  d->buf = g_malloc(PKT_BUF);
+  d->slots = g_malloc((size_t)BATCH * SLOT);
+  dp_publish(c);
+  d->wake_src = osp_conn_watch_fd(d->wake_fd, on_datapath, c);
+  d->thread = g_thread_try_new("osp-datapath", dp_run, c, &e);
+  if (!d->thread) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot start the ESP datapath: %s"),
+                e->message);
+    dp_stop(c);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* ---- sockets and TUN -------------------------------------------------- */
@@ -362,10 +683,8 @@ static int udp_socket(uint16_t port, GError **error)
 
 void osp_conn_io_close(OspConnection *c)
 {
+  dp_stop(c); /* first: the thread uses the descriptors below */
   osp_conn_unwatch(&c->ike_src);
-  osp_conn_unwatch(&c->natt_src);
-  osp_conn_unwatch(&c->esp_src);
-  osp_conn_unwatch(&c->tun_src);
   osp_conn_close_fd(&c->ike_fd);
   osp_conn_close_fd(&c->natt_fd);
   osp_conn_close_fd(&c->esp_fd);
@@ -393,15 +712,21 @@ gboolean osp_conn_io_open(OspConnection *c, GError **error)
   if (c->esp_fd < 0)
     g_debug("no raw ESP socket (%s): ESP only over NAT-T", g_strerror(errno));
   c->ike_src = osp_conn_watch_fd(c->ike_fd, on_ike, c);
-  c->natt_src = osp_conn_watch_fd(c->natt_fd, on_natt, c);
-  if (c->esp_fd >= 0)
-    c->esp_src = osp_conn_watch_fd(c->esp_fd, on_esp, c);
+  if (!dp_start(c, error)) {
+    osp_conn_io_close(c);
+    return FALSE;
+  }
   return TRUE;
 }
 
 void osp_conn_io_start_tun(OspConnection *c)
 {
-  c->tun_src = osp_conn_watch_fd(c->tun_fd, on_tun, c);
+  Dp *d = &c->dp;
+
+  d->tun_watched = true;
+  dp_publish(c); /* the thread knows the device before its first packet */
+  if (!dp_watch(d, c->tun_fd, DP_TUN))
+    g_debug("cannot watch the TUN device: %s", g_strerror(errno));
 }
 
 void osp_conn_io_start_keepalive(OspConnection *c)
@@ -410,6 +735,16 @@ void osp_conn_io_start_keepalive(OspConnection *c)
 }
 
 /* ---- SA pairs --------------------------------------------------------- */
+
+static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
+{
+  size_t i;
+
+  for (i = c->n_sas; i-- > 0;)
+    if (osp_esp_sa_spi(c->sas[i].in) == spi_in)
+      return &c->sas[i];
+  return NULL;
+}
 
 static void pair_free(SaPair *p)
 {
@@ -420,22 +755,30 @@ static void pair_free(SaPair *p)
 
 static void account_closed(OspConnection *c, const SaPair *p)
 {
-  const OspEspStats *in = osp_esp_sa_stats(p->in), *out = osp_esp_sa_stats(p->out);
+  OspEspStats in, out;
 
-  c->closed_stats.rx_packets += in->packets;
-  c->closed_stats.rx_bytes += in->bytes;
-  c->closed_stats.rx_errors += in->auth_failures + in->replay_drops;
-  c->closed_stats.rx_dropped += in->policy_drops;
-  c->closed_stats.tx_packets += out->packets;
-  c->closed_stats.tx_bytes += out->bytes;
+  osp_esp_sa_get_stats(p->in, &in);
+  osp_esp_sa_get_stats(p->out, &out);
+  c->closed_stats.rx_packets += in.packets;
+  c->closed_stats.rx_bytes += in.bytes;
+  c->closed_stats.rx_errors += in.auth_failures + in.replay_drops;
+  c->closed_stats.rx_dropped += in.policy_drops;
+  c->closed_stats.tx_packets += out.packets;
+  c->closed_stats.tx_bytes += out.bytes;
 }
 
+/* Out of the table first; counted and freed once the thread let go of it
+ * (if it never does, leaked rather than freed under it). */
 static void pair_remove(OspConnection *c, size_t i)
 {
-  account_closed(c, &c->sas[i]);
-  pair_free(&c->sas[i]);
+  SaPair gone = c->sas[i];
+
   memmove(&c->sas[i], &c->sas[i + 1], sizeof(SaPair) * (c->n_sas - i - 1));
   c->n_sas--;
+  if (!dp_publish(c))
+    return;
+  account_closed(c, &gone);
+  pair_free(&gone);
 }
 
 bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
@@ -471,6 +814,7 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
   if (c->n_sas == MAX_SAS)
     pair_remove(c, 0);
   c->sas[c->n_sas++] = p; /* the newest pair carries outbound traffic */
+  dp_publish(c);
   return true;
 }
 
@@ -502,13 +846,15 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
 
   *ret = c->closed_stats;
   for (i = 0; i < c->n_sas; i++) {
-    const OspEspStats *in = osp_esp_sa_stats(c->sas[i].in), *out = osp_esp_sa_stats(c->sas[i].out);
+    OspEspStats in, out;
 
-    ret->rx_packets += in->packets;
-    ret->rx_bytes += in->bytes;
-    ret->rx_errors += in->auth_failures + in->replay_drops;
-    ret->tx_packets += out->packets;
-    ret->tx_bytes += out->bytes;
+    osp_esp_sa_get_stats(c->sas[i].in, &in);
+    osp_esp_sa_get_stats(c->sas[i].out, &out);
+    ret->rx_packets += in.packets;
+    ret->rx_bytes += in.bytes;
+    ret->rx_errors += in.auth_failures + in.replay_drops;
+    ret->tx_packets += out.packets;
+    ret->tx_bytes += out.bytes;
   }
   ret->rx_dropped = policy_drops(c);
   ret->rekeys = c->rekeys;

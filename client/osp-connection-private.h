@@ -59,6 +59,77 @@ typedef struct {
   gint64 expires; /* real time */
 } SaPair;
 
+/* ---- the datapath thread ----------------------------------------------
+ * The ESP pump (TUN <-> NAT-T / raw ESP) runs in a thread of its own with
+ * its own epoll, off the main loop.  What it needs of the connection is a
+ * DpTable the main loop publishes whole and never changes afterwards (an
+ * RCU-like swap): a new one at every SA change; the old one, and the SAs
+ * it alone held, are freed once the thread acknowledged the new epoch.
+ * No lock per packet.  The thread works the SAs (only it touches their
+ * cipher state and replay windows); the main loop reads their counters
+ * atomically.  It tells the main loop what the sessions must know through
+ * an eventfd and DP_EV_* bits: IKE datagrams that came on the NAT-T port,
+ * ICMP unreachable, a volume lifetime or the sequence space near its end,
+ * and, at most every DP_NOTE_US, inbound traffic (the gateway lives) and
+ * outbound traffic (RFC 3706 stall detection). */
+typedef struct {
+  OspEspSa *in;
+  OspEspSa *out;
+  bool udp;
+  uint64_t soft_bytes; /* DP_EV_VOLUME when either direction carried this; 0 = no need */
+  bool watch_seq;      /* DP_EV_VOLUME when the outbound counter nears its end */
+} DpPair;
+
+typedef struct {
+  uint64_t epoch;
+  struct sockaddr_in peer;
+  int tun_fd; /* -1 until the tunnel is up */
+  bool have_addr;
+  struct in_addr addr4; /* our inner address: inbound policy */
+  size_t n;
+  DpPair pairs[MAX_SAS]; /* the last carries outbound traffic */
+} DpTable;
+
+enum {
+  DP_EV_IKE = 1 << 0,     /* datagrams in ike_ring */
+  DP_EV_UNREACH = 1 << 1, /* ICMP unreachable from the gateway */
+  DP_EV_VOLUME = 1 << 2,  /* check the volume lifetimes */
+  DP_EV_ALIVE = 1 << 3,   /* authenticated inbound ESP (at last_rx) */
+  DP_EV_SENT = 1 << 4,    /* outbound ESP (at last_tx) */
+};
+#define DP_NOTE_US (200 * 1000)
+#define DP_IKE_RING 16 /* IKE datagrams on their way to the main loop */
+
+typedef struct {
+  GThread *thread;
+  int epoll_fd;
+  int kick_fd; /* eventfd: main loop -> thread (new table, stop) */
+  int wake_fd; /* eventfd: thread -> main loop */
+  GSource *wake_src;
+  bool started;
+  /* IKE datagrams from the NAT-T port: a single-producer single-consumer
+   * ring, the thread advances ike_tail, the main loop ike_head (atomic) */
+  GBytes *ike_ring[DP_IKE_RING];
+  unsigned ike_head, ike_tail;
+  DpTable *table;  /* atomic; the thread's current one */
+  uint64_t epoch;  /* main loop: the last published */
+  uint64_t ack;    /* atomic: the epoch the thread works with */
+  int stop;        /* atomic */
+  unsigned events; /* atomic DP_EV_* */
+  gint64 last_rx;  /* atomic: last authenticated inbound ESP */
+  gint64 rx_told;  /* main loop: last_rx the sessions know */
+  bool tun_watched;
+
+  /* the thread's own */
+  gint64 rx_note_at, tx_note_at;
+  bool told[MAX_SAS]; /* DP_EV_VOLUME raised for a pair of the table */
+  uint8_t *buf;       /* PKT_BUF for raw ESP */
+  uint8_t *slots;     /* BATCH * SLOT */
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  struct sockaddr_in from[BATCH];
+} Dp;
+
 struct OspConnection {
   OspProfile *profile;
   OspConnectionFlags flags;
@@ -83,7 +154,7 @@ struct OspConnection {
   struct sockaddr_in peer;
   char *gateway_str;
   int ike_fd, natt_fd, esp_fd, tun_fd;
-  GSource *ike_src, *natt_src, *esp_src, *tun_src;
+  GSource *ike_src;
   GSource *timer;
   guint keepalive_id, reconnect_id;
   int nl_fd; /* rtnetlink: address and route changes while a session runs */
@@ -112,12 +183,10 @@ struct OspConnection {
   SaPair sas[MAX_SAS];
   size_t n_sas;
   OspConnectionStats closed_stats; /* counters of SAs already gone */
-  gint64 last_tx;
+  gint64 last_tx;                  /* atomic: the datapath thread writes it too */
 
-  uint8_t *buf;   /* PKT_BUF for IKE on port 500 */
-  uint8_t *slots; /* BATCH * SLOT for the datapath */
-  struct mmsghdr msgs[BATCH];
-  struct iovec iov[BATCH];
+  uint8_t *buf; /* PKT_BUF for IKE on port 500 */
+  Dp dp;
 };
 
 /* ---- the lifecycle (osp-connection.c) ---------------------------------- */
@@ -140,6 +209,9 @@ void osp_conn_io_close(OspConnection *c); /* sockets and the TUN device */
 void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, bool natt);
 /* The TUN device (c->tun_fd) starts feeding the pump. */
 void osp_conn_io_start_tun(OspConnection *c);
+/* Gives the sessions the datapath's latest inbound traffic time; before
+ * their timers run, so DPD sees traffic the thread did not report yet. */
+void osp_conn_io_sync(OspConnection *c);
 /* NAT keepalives every KEEPALIVE_S while NAT-T is active. */
 void osp_conn_io_start_keepalive(OspConnection *c);
 

@@ -104,6 +104,7 @@ static gboolean on_timer(gpointer data)
   OspConnection *c = data;
 
   g_source_set_ready_time(c->timer, -1);
+  osp_conn_io_sync(c);
   if (c->session && !c->session_closed)
     osp_session_timeout(c->session, g_get_monotonic_time());
   if (c->next && !c->next->closed)
@@ -561,7 +562,6 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
   c->user = user_data;
   c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = c->nl_fd = -1;
   c->buf = g_malloc(PKT_BUF);
-  c->slots = g_malloc((size_t)BATCH * SLOT);
   return c;
 }
 
@@ -903,7 +903,6 @@ void osp_connection_free(OspConnection *c)
   g_free(c->gateway_str);
   g_free(c->state_dir);
   g_free(c->buf);
-  g_free(c->slots);
   osp_profile_free(c->profile);
   g_free(c);
 }

@@ -15,7 +15,10 @@
  * provider digests cannot be reset in place.  AES-GCM allocates nothing.)
  *
  * An SA is one direction of traffic and is not locked: use each SA from one
- * thread at a time. */
+ * thread at a time.  Its counters and sequence number are written with
+ * relaxed atomic stores (plain moves on the usual CPUs), so that another
+ * thread may read them (osp_esp_sa_get_stats(), osp_esp_sa_seq_exhausted())
+ * while the datapath thread works the SA. */
 #include "osp-esp.h"
 #include "osp-esp-private.h"
 
@@ -319,12 +322,27 @@ uint32_t osp_esp_sa_spi(const OspEspSa *sa)
 
 bool osp_esp_sa_seq_exhausted(const OspEspSa *sa)
 {
-  return sa->seq_out >= OSP_ESP_SEQ_REKEY;
+  return __atomic_load_n(&sa->seq_out, __ATOMIC_RELAXED) >= OSP_ESP_SEQ_REKEY;
 }
 
 const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa)
 {
   return &sa->stats;
+}
+
+void osp_esp_sa_get_stats(const OspEspSa *sa, OspEspStats *ret)
+{
+  ret->packets = __atomic_load_n(&sa->stats.packets, __ATOMIC_RELAXED);
+  ret->bytes = __atomic_load_n(&sa->stats.bytes, __ATOMIC_RELAXED);
+  ret->auth_failures = __atomic_load_n(&sa->stats.auth_failures, __ATOMIC_RELAXED);
+  ret->replay_drops = __atomic_load_n(&sa->stats.replay_drops, __ATOMIC_RELAXED);
+  ret->policy_drops = __atomic_load_n(&sa->stats.policy_drops, __ATOMIC_RELAXED);
+}
+
+/* one writer (the thread working the SA), any number of readers */
+static inline void stat_add(uint64_t *counter, uint64_t n)
+{
+  __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
 static int sa_cipher_setup(OspEspSa *sa, const char *name, const uint8_t *key)
@@ -537,7 +555,7 @@ int osp_esp_sa_set_next_iv_for_test(OspEspSa *sa, const uint8_t *iv, size_t iv_l
 
 void osp_esp_sa_set_last_seq_for_test(OspEspSa *sa, uint32_t last)
 {
-  sa->seq_out = last;
+  __atomic_store_n(&sa->seq_out, last, __ATOMIC_RELAXED);
 }
 
 /* ---- packets ------------------------------------------------------------ */
@@ -571,7 +589,8 @@ int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
     return -EOVERFLOW;
   /* consumed before any crypto, so a sequence number (the GCM IV) is never
    * used twice even if this packet fails */
-  seq = ++sa->seq_out;
+  seq = sa->seq_out + 1;
+  __atomic_store_n(&sa->seq_out, seq, __ATOMIC_RELAXED);
 
   esp = pkt - ESP_HDR_LEN - sa->iv_len;
   iv = esp + ESP_HDR_LEN;
@@ -626,8 +645,8 @@ int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
     memcpy(pkt + enc_len, mac, sa->icv_len);
   }
 
-  sa->stats.packets++;
-  sa->stats.bytes += len;
+  stat_add(&sa->stats.packets, 1);
+  stat_add(&sa->stats.bytes, len);
   *ret_esp = esp;
   *ret_len = ESP_HDR_LEN + sa->iv_len + enc_len + sa->icv_len;
   return 0;
@@ -661,7 +680,7 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
    * the ICV verified */
   seq = osp_get32(esp + 4);
   if (!osp_replay_check(&sa->replay, seq)) {
-    sa->stats.replay_drops++;
+    stat_add(&sa->stats.replay_drops, 1);
     return -EALREADY;
   }
 
@@ -669,7 +688,7 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
     if ((r = sa_hmac(sa, esp, len - sa->icv_len, mac)) < 0)
       return r;
     if (CRYPTO_memcmp(mac, icv, sa->icv_len) != 0) {
-      sa->stats.auth_failures++;
+      stat_add(&sa->stats.auth_failures, 1);
       return -EACCES;
     }
   }
@@ -686,7 +705,7 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
         outl != (int)enc_len || !EVP_CIPHER_CTX_set_params(sa->dctx, params))
       return -EIO;
     if (EVP_DecryptFinal_ex(sa->dctx, payload + enc_len, &outl) != 1) {
-      sa->stats.auth_failures++;
+      stat_add(&sa->stats.auth_failures, 1);
       return -EACCES;
     }
   } else if (sa->dctx) {
@@ -708,8 +727,8 @@ int osp_esp_decrypt(OspEspSa *sa, uint8_t *esp, size_t len, uint8_t **ret_pkt, s
    * genuine packet with that number out. */
   osp_replay_update(&sa->replay, seq);
 
-  sa->stats.packets++;
-  sa->stats.bytes += enc_len - ESP_TRAILER_LEN - pad;
+  stat_add(&sa->stats.packets, 1);
+  stat_add(&sa->stats.bytes, enc_len - ESP_TRAILER_LEN - pad);
   *ret_pkt = payload;
   *ret_len = enc_len - ESP_TRAILER_LEN - pad;
   if (ret_next_header)
@@ -767,7 +786,7 @@ int osp_esp_input(OspEspSa *sa, uint8_t *esp, size_t len, const OspEspPolicy *po
   if (nh != ESP_NEXT_NONE) {
     r = inner_check(pkt, pkt_len, nh, policy, &total);
     if (r < 0) {
-      sa->stats.policy_drops++;
+      stat_add(&sa->stats.policy_drops, 1);
       return r;
     }
   }

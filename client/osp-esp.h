@@ -76,7 +76,10 @@ typedef struct {
   uint64_t replay_drops;
   uint64_t policy_drops; /* authentic, but not a packet for us (osp_esp_input) */
 } OspEspStats;
+/* The counters, for the thread that works the SA */
 const OspEspStats *osp_esp_sa_stats(const OspEspSa *sa);
+/* A copy of them, safe from any thread (each counter read atomically) */
+void osp_esp_sa_get_stats(const OspEspSa *sa, OspEspStats *ret);
 
 /* Headroom and tailroom a caller must leave around an inner packet for
  * in-place encryption. */
@@ -94,7 +97,7 @@ int osp_esp_encrypt(OspEspSa *sa, uint8_t *pkt, size_t len, uint8_t next_header,
  * packets before they run out, seconds of traffic at any rate a rekey
  * needs to complete. */
 #define OSP_ESP_SEQ_REKEY (UINT32_MAX - (1u << 24) + 1)
-/* true once the SA sent packet OSP_ESP_SEQ_REKEY */
+/* true once the SA sent packet OSP_ESP_SEQ_REKEY (safe from any thread) */
 bool osp_esp_sa_seq_exhausted(const OspEspSa *sa);
 
 /* Inbound: `esp` is the ESP packet (from the SPI on).  Checks replay, the
