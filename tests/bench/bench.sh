@@ -16,7 +16,8 @@
 #                         AES-CBC with that key + HMAC-SHA1-96, the only AES
 #                         pairs vpnc speaks; the gateway offers just that
 #                         one, so both clients negotiate the same suite
-#   BENCH_SECTIONS="connect bulk lowrate small memory"
+#   BENCH_SECTIONS="connect bulk fastgw lowrate small memory"
+#   BENCH_GATEWAY=build/tests/lab/osp-lab-gateway   (fastgw)
 #   BENCH_CONNS=3         concurrent connections for the per-connection RSS
 #
 # What each row is:
@@ -29,6 +30,12 @@
 #              beside it OpenSSL's own cost for the same pair (openssl speed
 #              -evp, 1400-byte blocks: cipher + HMAC-SHA1) and Osprey's ratio
 #              to it
+#   fastgw     the bulk rows against the scripted gateway as a forwarder
+#              (osp-lab-gateway --tun: ESP with client/osp-esp.c, a thread
+#              per direction, inner packets through a TUN device to the same
+#              iperf3 server) instead of charon, which caps the rows above;
+#              it takes the client's first ESP offer (Osprey: AES-GCM), so
+#              beside it OpenSSL's cost of that AEAD
 #   lowrate    iperf3 UDP 10 Mbit/s each way at once plus 20 pings/s: CPU
 #              per GB, and its ratio to the same client's bulk figure
 #   small      iperf3 UDP with 64-byte payloads, unlimited rate: packets per
@@ -53,7 +60,8 @@ OSPREY=$(readlink -f "${2:-$(dirname "$OSPREYD")/../cli/osprey}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 : "${BENCH_ROUNDS:=7}"
 : "${BENCH_CIPHERS:=aes128 aes256}"
-: "${BENCH_SECTIONS:=connect bulk lowrate small memory}"
+: "${BENCH_SECTIONS:=connect bulk fastgw lowrate small memory}"
+GATEWAY_BIN=$(readlink -f "${BENCH_GATEWAY:-$(dirname "$OSPREYD")/../tests/lab/osp-lab-gateway}")
 : "${BENCH_CONNS:=3}"
 LAB_SERVICES=1
 read -r FIRST_CIPHER _ <<<"$BENCH_CIPHERS"
@@ -98,7 +106,8 @@ if has connect; then
 fi
 
 for cipher in $BENCH_CIPHERS; do
-  has bulk || [ "$cipher" = "$FIRST_CIPHER" ] || continue
+  has bulk || { [ "$cipher" = "$FIRST_CIPHER" ] && { has lowrate || has small || has memory; }; } ||
+    continue
   if [ "$LAB_ESP_PROPOSALS" != "$cipher-sha1" ]; then
     LAB_ESP_PROPOSALS=$cipher-sha1
     lab_gateway_restart >/dev/null || exit 1
@@ -127,6 +136,40 @@ for cipher in $BENCH_CIPHERS; do
     R[ssl.$cipher.down]=$(bench_openssl_cost "aes-${cipher#aes}-cbc" down)
   fi
 done
+
+# The scripted gateway as a forwarder (tests/lab/osp-lab-gateway --tun):
+# ESP by client/osp-esp.c, one thread per direction, the inner packets
+# through a TUN device to the same iperf3 server.  Not charon: a peer that
+# is not the cap; it takes the client's first ESP offer.
+if has fastgw && [ -x "$GATEWAY_BIN" ]; then
+  say "fast gateway: osprey"
+  if lab_scripted_gateway_start "$GATEWAY_BIN" --tun ospgw0 &&
+    ip -n "$LAB_NS_GW" link set ospgw0 up &&
+    pool=${LAB_POOL%%-*}
+    ip -n "$LAB_NS_GW" route add "${pool%.*}.0/24" dev ospgw0; then
+    for who in osprey vpnc; do
+      : >"$LAB_DIR/$who.log"
+      bench_start "$who" || continue
+      read -r R[$who.fast.up] _ R[$who.fast.upcpu] _ < <(bench_iperf "$who")
+      read -r R[$who.fast.down] _ R[$who.fast.downcpu] _ < <(bench_iperf "$who" -R)
+      bench_stop
+    done
+    # "child up spi_gw=X spi_client=Y ENC AUTH", one per client in turn
+    R[osprey.fast.suite]=$(awk '/^child up/ {print $5; exit}' "$LAB_DIR/scripted-gw.log")
+    R[vpnc.fast.suite]=$(awk '/^child up/ {n++; if (n == 2) {print $5 "+" $6; exit}}' "$LAB_DIR/scripted-gw.log")
+    case ${R[osprey.fast.suite]:-} in
+      AES-128-GCM-16) ssl=aes-128-gcm ;;
+      AES-256-GCM-16) ssl=aes-256-gcm ;;
+      *) ssl= ;;
+    esac
+    if [ -n "$ssl" ]; then
+      enc=$(openssl speed -evp "$ssl" -bytes 1400 -seconds 1 -mr 2>/dev/null | awk -F: '/^\+F:/ {print $4}')
+      R[ssl.fast]=$(python3 -c "e = float('${enc:-0}'); print('%.2f' % (1e9 / e) if e else 'n/a')")
+    fi
+  fi
+  lab_scripted_gateway_stop
+  lab_gateway_start >/dev/null || say "charon did not start again"
+fi
 
 # ospreyd on a bus, BENCH_CONNS profiles connected at once: each its own
 # XAUTH user (its own pool address) and one host of the protected network
@@ -215,6 +258,14 @@ for cipher in $BENCH_CIPHERS; do
     row "  OpenSSL's own cost s/GB $dir (osprey/ssl)" "$(get "osprey.$cipher.${dir}cpu")" "$(get "ssl.$cipher.$dir")" "target <= 2 (vpnc column: OpenSSL)"
   done
 done
+if has fastgw; then
+  suite=$(get osprey.fast.suite)
+  row "fast gateway: TCP up, $suite (Mbit/s)" "$(get osprey.fast.up)" "$(get vpnc.fast.up)" "osp-lab-gateway --tun, not charon"
+  row "fast gateway: TCP down (Mbit/s)" "$(get osprey.fast.down)" "$(get vpnc.fast.down)" "vpnc: $(get vpnc.fast.suite) (its first offer)"
+  row "fast gateway: client CPU s/GB up" "$(get osprey.fast.upcpu)" "$(get vpnc.fast.upcpu)"
+  row "fast gateway: client CPU s/GB down" "$(get osprey.fast.downcpu)" "$(get vpnc.fast.downcpu)"
+  row "  OpenSSL's own cost s/GB, $suite (osprey/ssl)" "$(get osprey.fast.upcpu)" "$(get ssl.fast)" "up; vpnc column: OpenSSL"
+fi
 if has lowrate; then
   row "low rate: UDP 10M each way + 20 ping/s (Mbit/s)" "$(get osprey.low)" "$(get vpnc.low)" "pings lost: $(get osprey.lowping) / $(get vpnc.lowping)"
   row "low rate: client CPU s/GB" "$(get osprey.lowcpu)" "$(get vpnc.lowcpu)"
@@ -230,7 +281,8 @@ if has small; then
   row "64-byte UDP up (packets/s arrived)" "$(get osprey.small_up)" "$(get vpnc.small_up)"
   row "64-byte UDP down (packets/s arrived)" "$(get osprey.small_down)" "$(get vpnc.small_down)"
 fi
-row "client RSS connected (kB)" "$(get osprey.rss)" "$(get vpnc.rss)" "ospreyd --foreground"
+[ -n "${R[osprey.rss]:-}" ] &&
+  row "client RSS connected (kB)" "$(get osprey.rss)" "$(get vpnc.rss)" "ospreyd --foreground"
 if has memory; then
   pair "ospreyd daemon RSS idle, connected once (kB)" "$(get osprey.rss_idle)" "$(get osprey.rss_conn1)" "(both osprey)"
   row "RSS, $BENCH_CONNS connections at once (kB)" "$(get osprey.rss_conns)" "$(get vpnc.rss_conns)" "vpnc: $BENCH_CONNS processes"

@@ -19,6 +19,14 @@
  * The gateway always sends NAT-D hashes that show a NAT, so the client
  * floats to port 4500 and sends ESP over UDP (no raw ESP socket needed).
  *
+ * --tun NAME makes it a forwarder for benchmarks (tests/bench/bench.sh):
+ * every inner packet goes into the TUN device NAME (the caller routes the
+ * client's pool to it and runs the servers), what the kernel routes back
+ * comes out encrypted; one thread per direction, ESP by client/osp-esp.c.
+ *
+ *   client ── ESP in UDP 4500 ──► thread 1: decrypt ──► TUN NAME ──► kernel
+ *          ◄─ ESP in UDP 4500 ─── thread 2: encrypt ◄── TUN NAME ◄──'
+ *
  * Runs until SIGTERM/SIGINT.  One line per event on stdout (flushed), for
  * the test to grep: "ready", "phase1 done", "xauth user=U passcode=C ok",
  * "xauth next-pin=P ok", "xauth failed", "modecfg sent", "child up spi=...",
@@ -28,10 +36,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <netinet/ip.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,7 +67,19 @@ typedef struct {
   /* state seen, to log changes */
   bool p1_done, cfg_done;
   unsigned children, ike_deletes, rejected;
+  /* --tun: the forwarder's device and the SA pair its threads use */
+  int tun_fd;
+  struct Fwd *fwd; /* set atomically by the main thread; never freed while
+                    * the threads run (a new child replaces it) */
 } Lab;
+
+/* The newest child's SAs for the forwarding threads: in used only by the
+ * thread from the client, out only by the one to it. */
+typedef struct Fwd {
+  OspEspSa *in, *out;
+  uint32_t spi_in;
+  struct sockaddr_in peer;
+} Fwd;
 
 static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 static void say(const char *fmt, ...)
@@ -168,10 +192,25 @@ static uint16_t checksum(const uint8_t *p, size_t len)
   return (uint16_t)~sum;
 }
 
+/* the gateway's inbound SA of child c and its outbound twin */
+static bool child_sas(const OspTestGwChild *c, OspEspSa **ret_in, OspEspSa **ret_out)
+{
+  size_t ek = osp_esp_enc_key_len(c->enc, c->key_bits), ak = osp_esp_auth_key_len(c->auth);
+
+  if (osp_esp_sa_new(c->spi_gw, c->enc, c->key_bits, c->keys_to_gw->data, ek, c->auth,
+                     c->keys_to_gw->data + ek, ak, ret_in) < 0 ||
+      osp_esp_sa_new(c->spi_client, c->enc, c->key_bits, c->keys_to_client->data, ek, c->auth,
+                     c->keys_to_client->data + ek, ak, ret_out) < 0) {
+    say("esp: cannot make the SA of spi=%08x", c->spi_gw);
+    g_clear_pointer(ret_in, osp_esp_sa_free);
+    return false;
+  }
+  return true;
+}
+
 static bool esp_sas(Lab *lab, uint32_t spi)
 {
   const OspTestGwChild *c = NULL;
-  size_t ek, ak;
 
   if (lab->esp_in && lab->esp_child_spi == spi)
     return true;
@@ -185,15 +224,8 @@ static bool esp_sas(Lab *lab, uint32_t spi)
     return false;
   g_clear_pointer(&lab->esp_in, osp_esp_sa_free);
   g_clear_pointer(&lab->esp_out, osp_esp_sa_free);
-  ek = osp_esp_enc_key_len(c->enc, c->key_bits);
-  ak = osp_esp_auth_key_len(c->auth);
-  if (osp_esp_sa_new(c->spi_gw, c->enc, c->key_bits, c->keys_to_gw->data, ek, c->auth,
-                     c->keys_to_gw->data + ek, ak, &lab->esp_in) < 0 ||
-      osp_esp_sa_new(c->spi_client, c->enc, c->key_bits, c->keys_to_client->data, ek, c->auth,
-                     c->keys_to_client->data + ek, ak, &lab->esp_out) < 0) {
-    say("esp: cannot make the SA of spi=%08x", spi);
+  if (!child_sas(c, &lab->esp_in, &lab->esp_out))
     return false;
-  }
   lab->esp_child_spi = spi;
   return true;
 }
@@ -232,6 +264,116 @@ static void esp_input(Lab *lab, uint8_t *esp, size_t len)
     say("echo reply %u", lab->echo_replies);
 }
 
+/* ---- ESP: forward through a TUN device (--tun) ------------------------------ */
+
+static int tun_open(const char *name)
+{
+  struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+  g_strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+  if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    g_printerr("osp-lab-gateway: TUN %s: %s\n", name, g_strerror(errno));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* a child came up: its SAs for both threads (the old pair stays allocated:
+ * a thread may still hold it) */
+static void fwd_publish(Lab *lab, const OspTestGwChild *c)
+{
+  Fwd *f = g_new0(Fwd, 1);
+
+  if (!child_sas(c, &f->in, &f->out)) {
+    g_free(f);
+    return;
+  }
+  f->spi_in = c->spi_gw;
+  f->peer = lab->peer4500;
+  g_atomic_pointer_set(&lab->fwd, f);
+}
+
+typedef struct {
+  Lab *lab;
+  struct sockaddr_in from;
+  size_t len;
+  uint8_t data[];
+} Dgram;
+
+static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const struct sockaddr_in *from);
+
+static gboolean on_handed_over(gpointer data)
+{
+  Dgram *d = data;
+
+  datagram(d->lab, true, d->data, d->len, &d->from);
+  return G_SOURCE_REMOVE;
+}
+
+/* thread 1: UDP 4500 from the client; ESP of the current child into the
+ * TUN device, anything else (IKE, keepalives) to the main loop */
+static gpointer from_client(gpointer data)
+{
+  Lab *lab = data;
+  static uint8_t buf[65536];
+
+  for (;;) {
+    struct sockaddr_in from;
+    socklen_t flen = sizeof(from);
+    ssize_t n = recvfrom(lab->fd4500, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+    Fwd *f = g_atomic_pointer_get(&lab->fwd);
+    uint8_t *pkt, nh;
+    size_t plen;
+    Dgram *d;
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return NULL;
+    if (n >= 8 && f && osp_get32(buf) == f->spi_in) {
+      if (osp_esp_decrypt(f->in, buf, (size_t)n, &pkt, &plen, &nh) == 0 && nh == 4 &&
+          write(lab->tun_fd, pkt, plen) < 0 && errno != EAGAIN)
+        say("tun: write: %s", g_strerror(errno));
+      continue;
+    }
+    d = g_malloc(sizeof(*d) + (size_t)n);
+    d->lab = lab;
+    d->from = from;
+    d->len = (size_t)n;
+    memcpy(d->data, buf, (size_t)n);
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, on_handed_over, d, g_free);
+  }
+}
+
+/* thread 2: what the kernel routes into the TUN device, encrypted to the
+ * client */
+static gpointer to_client(gpointer data)
+{
+  Lab *lab = data;
+  static uint8_t buf[OSP_ESP_HEADROOM + 65536 + OSP_ESP_TAILROOM];
+
+  for (;;) {
+    ssize_t n = read(lab->tun_fd, buf + OSP_ESP_HEADROOM, 65536);
+    Fwd *f = g_atomic_pointer_get(&lab->fwd);
+    uint8_t *out;
+    size_t olen;
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return NULL;
+    if (!f || n == 0 || (buf[OSP_ESP_HEADROOM] >> 4) != 4 ||
+        osp_esp_encrypt(f->out, buf + OSP_ESP_HEADROOM, (size_t)n, 4, &out, &olen) < 0)
+      continue;
+    if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&f->peer, sizeof(f->peer)) < 0 &&
+        errno != ENOBUFS && errno != EAGAIN)
+      say("esp: sendto: %s", g_strerror(errno));
+  }
+}
+
 /* ---- sockets ------------------------------------------------------------- */
 
 static void flush_out(Lab *lab)
@@ -268,12 +410,38 @@ static void log_changes(Lab *lab)
   for (; lab->children < gw->children->len; lab->children++) {
     const OspTestGwChild *c = gw->children->pdata[lab->children];
 
-    say("child up spi_gw=%08x spi_client=%08x", c->spi_gw, c->spi_client);
+    say("child up spi_gw=%08x spi_client=%08x %s %s", c->spi_gw, c->spi_client,
+        osp_esp_enc_name(c->enc, c->key_bits), osp_esp_auth_name(c->auth));
+    if (lab->tun_fd >= 0)
+      fwd_publish(lab, c);
   }
   for (; lab->ike_deletes < gw->ike_deletes; lab->ike_deletes++)
     say("delete ike");
   for (; lab->rejected < gw->rejected; lab->rejected++)
     say("rejected: %s", gw->reject_reason ? gw->reject_reason : "?");
+}
+
+static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const struct sockaddr_in *from)
+{
+  if (natt) {
+    lab->peer4500 = *from;
+    if (n == 1)
+      return; /* NAT-T keepalive */
+    if (n >= 4 && osp_get32(buf) != 0) {
+      esp_input(lab, buf, n);
+      return;
+    }
+    if (n < 4 + 28)
+      return;
+  } else {
+    lab->peer500 = *from;
+    if (n < 28)
+      return;
+  }
+  lab->last_natt = natt;
+  osp_test_gw_input(lab->gw, buf + (natt ? 4 : 0), n - (natt ? 4 : 0));
+  flush_out(lab);
+  log_changes(lab);
 }
 
 static gboolean on_datagram(int fd, GIOCondition cond, gpointer user)
@@ -283,29 +451,9 @@ static gboolean on_datagram(int fd, GIOCondition cond, gpointer user)
   struct sockaddr_in from;
   socklen_t flen = sizeof(from);
   ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
-  bool natt = fd == lab->fd4500;
 
-  if (n <= 0)
-    return G_SOURCE_CONTINUE;
-  if (natt) {
-    lab->peer4500 = from;
-    if (n == 1)
-      return G_SOURCE_CONTINUE; /* NAT-T keepalive */
-    if (n >= 4 && osp_get32(buf) != 0) {
-      esp_input(lab, buf, (size_t)n);
-      return G_SOURCE_CONTINUE;
-    }
-    if (n < 4 + 28)
-      return G_SOURCE_CONTINUE;
-  } else {
-    lab->peer500 = from;
-    if (n < 28)
-      return G_SOURCE_CONTINUE;
-  }
-  lab->last_natt = natt;
-  osp_test_gw_input(lab->gw, buf + (natt ? 4 : 0), (size_t)n - (natt ? 4 : 0));
-  flush_out(lab);
-  log_changes(lab);
+  if (n > 0)
+    datagram(lab, fd == lab->fd4500, buf, (size_t)n, &from);
   return G_SOURCE_CONTINUE;
 }
 
@@ -364,7 +512,7 @@ int main(int argc, char **argv)
 {
   g_autofree char *listen = g_strdup("0.0.0.0"), *group = NULL, *secret = NULL;
   g_autofree char *address = g_strdup("198.18.1.10"), *netmask = g_strdup("255.255.255.255");
-  g_autofree char *dns = g_strdup("198.51.100.53");
+  g_autofree char *dns = g_strdup("198.51.100.53"), *tun = NULL;
   g_auto(GStrv) splits = NULL;
   gboolean no_xauth = FALSE;
   int tries = 1;
@@ -387,6 +535,8 @@ int main(int argc, char **argv)
     { "split", 0, 0, G_OPTION_ARG_STRING_ARRAY, &splits,
       "Split-include network (repeat; default 198.51.100.0/255.255.255.0; \"none\": full tunnel)",
       "NET/MASK" },
+    { "tun", 0, 0, G_OPTION_ARG_STRING, &tun,
+      "Forward the inner packets through this TUN device (benchmarks)", "NAME" },
     { NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
@@ -450,9 +600,17 @@ int main(int argc, char **argv)
   lab.fd4500 = udp_socket(listen, 4500);
   if (lab.fd500 < 0 || lab.fd4500 < 0)
     return 1;
+  lab.tun_fd = tun ? tun_open(tun) : -1;
+  if (tun && lab.tun_fd < 0)
+    return 1;
   loop = g_main_loop_new(NULL, FALSE);
   g_unix_fd_add(lab.fd500, G_IO_IN, on_datagram, &lab);
-  g_unix_fd_add(lab.fd4500, G_IO_IN, on_datagram, &lab);
+  if (lab.tun_fd < 0) {
+    g_unix_fd_add(lab.fd4500, G_IO_IN, on_datagram, &lab);
+  } else {
+    g_thread_unref(g_thread_new("from-client", from_client, &lab));
+    g_thread_unref(g_thread_new("to-client", to_client, &lab));
+  }
   g_unix_signal_add(SIGTERM, quit, loop);
   g_unix_signal_add(SIGINT, quit, loop);
   say("ready %s:500,4500 xauth=%s", listen,
@@ -461,6 +619,8 @@ int main(int argc, char **argv)
                      : "password");
   g_main_loop_run(loop);
   say("stopped");
+  if (lab.tun_fd >= 0)
+    return 0; /* the threads still read: their SAs go with the process */
   osp_esp_sa_free(lab.esp_in);
   osp_esp_sa_free(lab.esp_out);
   osp_test_gw_free(lab.gw);
