@@ -162,6 +162,11 @@ struct OspConnection {
   guint netcheck_id;    /* debounce of the above */
   struct in_addr local; /* our address towards the gateway when the session began */
   GCancellable *resolve_cancel;
+  GPtrArray *servers; /* the gateway, then backup servers: the profile's, the gateway's */
+  guint server;       /* the one tried now */
+  char *redirect;     /* where the gateway's LOAD-BALANCE sends the next attempt */
+  char *redirected;   /* where it sent this one */
+  unsigned redirects; /* LOAD-BALANCE notifies followed since the user's connect */
 
   OspIpConfig *ipcfg;
   bool script_connected;

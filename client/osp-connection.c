@@ -31,6 +31,12 @@
 #define RECONNECT_FAST_FOR_US (180 * G_USEC_PER_SEC)
 #define RECONNECT_MAX_S 60
 #define RECONNECT_MIN_MS 500
+/* LOAD-BALANCE redirections followed from one connect: a loop ends */
+#define MAX_REDIRECTS 4
+
+static bool next_server(OspConnection *c, const GError *error);
+static void learn_servers(OspConnection *c, const char *list, const char *from);
+
 /* The gateway ends a session again this soon after a reconnect that
  * followed its ending the last one: another login with the same user
  * replaces ours each time (charon's uniqueness policy), and our reconnect
@@ -304,9 +310,26 @@ static void session_progress(gpointer user, OspState state)
   Link *l = user;
   OspConnection *c = l->c;
 
-  if (l->role == ROLE_CURRENT && c->state != OSP_STATE_CONNECTED &&
-      c->state != OSP_STATE_DISCONNECTING)
-    enter_state(c, state, NULL);
+  if (l->role != ROLE_CURRENT || c->state == OSP_STATE_CONNECTED ||
+      c->state == OSP_STATE_DISCONNECTING)
+    return;
+  /* the user hears which of the gateways answered */
+  if (state == OSP_STATE_AUTHENTICATING && c->state == OSP_STATE_CONNECTING && c->server > 0 &&
+      !c->redirected)
+    osp_conn_notice(c, _("The backup server %s answered."),
+                    (const char *)g_ptr_array_index(c->servers, c->server));
+  enter_state(c, state, NULL);
+}
+
+static void session_redirected(gpointer user, struct in_addr to)
+{
+  Link *l = user;
+  char text[INET_ADDRSTRLEN];
+
+  if (l->role != ROLE_CURRENT)
+    return;
+  g_free(l->c->redirect);
+  l->c->redirect = g_strdup(inet_ntop(AF_INET, &to, text, sizeof(text)));
 }
 
 static void session_secrets(gpointer user, const OspSecretRequest *req)
@@ -335,6 +358,7 @@ static void session_ip_config(gpointer user, const OspIpConfig *cfg)
     return;
   osp_ip_config_free(c->ipcfg);
   c->ipcfg = osp_ip_config_copy(cfg);
+  learn_servers(c, cfg->backup_servers, "the gateway");
   c->net_wanted = true;
   script_step_soon(c);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
@@ -450,6 +474,7 @@ static const OspSessionOps session_ops = {
   .reauthenticated = session_reauthenticated,
   .closed = session_closed,
   .retrying = session_retrying,
+  .redirected = session_redirected,
 };
 
 /* ---- sessions and re-authentication ------------------------------------ */
@@ -561,6 +586,10 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
   c->cb = cb;
   c->user = user_data;
   c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = c->nl_fd = -1;
+  c->servers = g_ptr_array_new_with_free_func(g_free);
+  if (c->profile->gateway)
+    g_ptr_array_add(c->servers, g_strdup(c->profile->gateway));
+  learn_servers(c, c->profile->backup_servers, "the profile");
   c->buf = g_malloc(PKT_BUF);
   return c;
 }
@@ -683,6 +712,8 @@ static void teardown(OspConnection *c)
     enter_state(c, OSP_STATE_DISCONNECTED, NULL);
     return;
   }
+  if (!was_up && next_server(c, error))
+    return;
   if (was_up && error->code == OSP_ERROR_DISCONNECTED && replaced_again(c, &error)) {
     set_error(c, error);
     enter_state(c, OSP_STATE_FAILED, error);
@@ -711,6 +742,9 @@ static void teardown(OspConnection *c)
     ms = delay * 1000 + g_random_int_range(0, (gint32)delay * 250 + 1);
     ms = MAX(ms - (now - c->attempt_at) / 1000, RECONNECT_MIN_MS);
     c->reconnect_attempt++;
+    /* each round of attempts starts with the gateway, then its backups */
+    c->server = 0;
+    g_clear_pointer(&c->redirected, g_free);
     enter_state(c, OSP_STATE_RECONNECTING, error);
     c->reconnect_id = g_timeout_add((guint)ms, on_reconnect, c);
     return;
@@ -730,47 +764,131 @@ void osp_conn_fail(OspConnection *c, const GError *error)
 
 static void resolved(GObject *src, GAsyncResult *res, gpointer data);
 
+/* The gateway this attempt goes to: where LOAD-BALANCE sent it, else the
+ * profile's gateway or the backup server whose turn it is. */
+static const char *attempt_host(OspConnection *c)
+{
+  if (c->redirect) {
+    g_free(c->redirected);
+    c->redirected = g_steal_pointer(&c->redirect);
+  }
+  if (c->redirected)
+    return c->redirected;
+  return c->servers->len ? g_ptr_array_index(c->servers, c->server) : c->profile->gateway;
+}
+
+/* Starts a session with the gateway at `a`. */
+static gboolean begin_at(OspConnection *c, struct in_addr a, GError **error)
+{
+  OspSessionParams params;
+  char text[INET_ADDRSTRLEN];
+
+  inet_ntop(AF_INET, &a, text, sizeof(text));
+  /* the session names the gateway by the address it talks to */
+  g_free(c->profile->gateway);
+  c->profile->gateway = g_strdup(text);
+  memset(&c->peer, 0, sizeof(c->peer));
+  c->peer.sin_family = AF_INET;
+  c->peer.sin_addr = a;
+  c->peer.sin_port = htons(500);
+  g_free(c->gateway_str);
+  c->gateway_str = g_strdup(c->profile->gateway);
+  if (!osp_conn_io_open(c, error))
+    return FALSE;
+  /* the local address the route to the gateway uses (for NAT-D, and
+   * to notice when the network changes) */
+  c->local = osp_conn_route_source(&c->peer);
+  osp_conn_watch_network(c, true);
+  session_params(c, &params);
+  c->link = link_new(c, &params, ROLE_CURRENT);
+  c->session = c->link->session;
+  c->timer = g_source_new(&timer_funcs, sizeof(GSource));
+  g_source_set_callback(c->timer, on_timer, c, NULL);
+  g_source_attach(c->timer, NULL);
+  osp_conn_io_start_keepalive(c);
+  enter_state(c, OSP_STATE_CONNECTING, NULL);
+  osp_session_start(c->session, g_get_monotonic_time());
+  osp_conn_rearm(c);
+  script_step_soon(c);
+  return TRUE;
+}
+
 static gboolean begin(OspConnection *c, GError **error)
 {
+  const char *host = attempt_host(c);
   struct in_addr a;
 
   c->attempt_at = g_get_monotonic_time();
-  if (inet_pton(AF_INET, c->profile->gateway, &a) == 1) {
-    OspSessionParams params;
-
-    memset(&c->peer, 0, sizeof(c->peer));
-    c->peer.sin_family = AF_INET;
-    c->peer.sin_addr = a;
-    c->peer.sin_port = htons(500);
-    g_free(c->gateway_str);
-    c->gateway_str = g_strdup(c->profile->gateway);
-    if (!osp_conn_io_open(c, error))
-      return FALSE;
-    /* the local address the route to the gateway uses (for NAT-D, and
-     * to notice when the network changes) */
-    c->local = osp_conn_route_source(&c->peer);
-    osp_conn_watch_network(c, true);
-    session_params(c, &params);
-    c->link = link_new(c, &params, ROLE_CURRENT);
-    c->session = c->link->session;
-    c->timer = g_source_new(&timer_funcs, sizeof(GSource));
-    g_source_set_callback(c->timer, on_timer, c, NULL);
-    g_source_attach(c->timer, NULL);
-    osp_conn_io_start_keepalive(c);
-    enter_state(c, OSP_STATE_CONNECTING, NULL);
-    osp_session_start(c->session, g_get_monotonic_time());
-    osp_conn_rearm(c);
-    script_step_soon(c);
-    return TRUE;
-  }
+  if (inet_pton(AF_INET, host, &a) == 1)
+    return begin_at(c, a, error);
   /* a host name: resolve first, without blocking the main loop */
   enter_state(c, OSP_STATE_CONNECTING, NULL);
   g_clear_object(&c->resolve_cancel);
   c->resolve_cancel = g_cancellable_new();
-  g_resolver_lookup_by_name_with_flags_async(g_resolver_get_default(), c->profile->gateway,
+  g_resolver_lookup_by_name_with_flags_async(g_resolver_get_default(), host,
                                              G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY,
                                              c->resolve_cancel, resolved, c);
   return TRUE;
+}
+
+/* This attempt got no answer, its gateway's name did not resolve, or the
+ * gateway sent it elsewhere: the next gateway at once, saying why.  False
+ * when there is none left to try. */
+static bool next_server(OspConnection *c, const GError *error)
+{
+  g_autoptr(GError) e = NULL;
+
+  if (c->redirect && c->redirects < MAX_REDIRECTS) {
+    c->redirects++;
+    osp_conn_notice(c, "%s", error->message);
+  } else if (error->code == OSP_ERROR_GATEWAY_UNREACHABLE && c->state == OSP_STATE_CONNECTING &&
+             c->server + 1 < c->servers->len) {
+    g_autofree char *why = g_strdup(error->message);
+
+    g_clear_pointer(&c->redirect, g_free);
+    g_clear_pointer(&c->redirected, g_free);
+    g_strchomp(why);
+    if (g_str_has_suffix(why, "."))
+      why[strlen(why) - 1] = 0;
+    c->server++;
+    osp_conn_notice(c, _("%s. Trying the backup server %s."), why,
+                    (const char *)g_ptr_array_index(c->servers, c->server));
+  } else {
+    return false;
+  }
+  if (!begin(c, &e)) {
+    set_error(c, e);
+    enter_state(c, OSP_STATE_FAILED, e);
+  }
+  return true;
+}
+
+/* Backup servers: the profile's, then those the gateway names (Unity
+ * BACKUP_SERVERS), for this connection's later attempts; once each. */
+static void learn_servers(OspConnection *c, const char *list, const char *from)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *canon = NULL;
+  g_auto(GStrv) names = NULL;
+
+  if (!list || !*list)
+    return;
+  if (!osp_profile_canonical_servers("BACKUP_SERVERS", list, &canon, &error)) {
+    g_debug("backup servers from %s ignored: %s", from, error->message);
+    return;
+  }
+  names = g_strsplit(canon ? canon : "", " ", -1);
+  for (char **n = names; *n && c->servers->len < 2 * OSP_PROFILE_MAX_SERVERS; n++) {
+    guint i;
+
+    for (i = 0; i < c->servers->len; i++)
+      if (g_ascii_strcasecmp(g_ptr_array_index(c->servers, i), *n) == 0)
+        break;
+    if (i == c->servers->len) {
+      g_debug("backup server %s (from %s)", *n, from);
+      g_ptr_array_add(c->servers, g_strdup(*n));
+    }
+  }
 }
 
 static void resolved(GObject *src, GAsyncResult *res, gpointer data)
@@ -780,6 +898,7 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
       g_resolver_lookup_by_name_with_flags_finish(G_RESOLVER(src), res, &error);
   OspConnection *c;
   g_autofree char *ip = NULL;
+  struct in_addr a;
 
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -787,18 +906,21 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
   if (!addrs) {
     g_autoptr(GError) e =
         g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
-                    _("Cannot resolve the gateway %s: %s"), c->profile->gateway, error->message);
+                    _("Cannot resolve the gateway %s: %s"), attempt_host(c), error->message);
+    if (next_server(c, e))
+      return;
     set_error(c, e);
     enter_state(c, OSP_STATE_FAILED, e);
     return;
   }
   ip = g_inet_address_to_string(addrs->data);
-  g_free(c->profile->gateway);
-  c->profile->gateway = g_steal_pointer(&ip);
-  if (!begin(c, &error)) {
-    set_error(c, error);
-    enter_state(c, OSP_STATE_FAILED, error);
-  }
+  if (inet_pton(AF_INET, ip, &a) == 1 && begin_at(c, a, &error))
+    return;
+  if (!error)
+    error = g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
+                        _("Cannot resolve the gateway %s: %s"), attempt_host(c), ip);
+  set_error(c, error);
+  enter_state(c, OSP_STATE_FAILED, error);
 }
 
 gboolean osp_connection_start(OspConnection *c, GError **error)
@@ -816,6 +938,10 @@ gboolean osp_connection_start(OspConnection *c, GError **error)
   }
   g_clear_error(&c->error);
   c->reconnect_attempt = 0;
+  c->server = 0;
+  c->redirects = 0;
+  g_clear_pointer(&c->redirect, g_free);
+  g_clear_pointer(&c->redirected, g_free);
   c->handshake_retried = false;
   c->gateway_ended = false;
   return begin(c, error);
@@ -901,6 +1027,9 @@ void osp_connection_free(OspConnection *c)
   g_clear_error(&c->close_error);
   g_free(c->banner);
   g_free(c->gateway_str);
+  g_ptr_array_unref(c->servers);
+  g_free(c->redirect);
+  g_free(c->redirected);
   g_free(c->state_dir);
   g_free(c->buf);
   osp_profile_free(c->profile);

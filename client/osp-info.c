@@ -8,6 +8,9 @@
  * (osp_*_refused); DPD notifies are osp-dpd.c's. */
 #include "osp-session-private.h"
 
+#include <arpa/inet.h>
+#include <glib/gi18n-lib.h>
+#include <netinet/in.h>
 #include <string.h>
 
 /* Complaints about one message (a retransmission the gateway could not
@@ -55,6 +58,42 @@ static OspExchOutcome invalid_spi(OspSession *s, const OspNotify *nt)
   return OSP_EXCH_NEED_MORE;
 }
 
+/* Cisco's VPN load balancing (LOAD-BALANCE, 40501): a cluster's director
+ * answers phase 1, then sends the client to the member that will serve it
+ * instead of asking for XAUTH.  Followed only before the tunnel is up and
+ * only to an IPv4 unicast address; this IKE SA is deleted. */
+static OspExchOutcome load_balance(OspSession *s, const OspNotify *nt)
+{
+  char text[INET_ADDRSTRLEN];
+  struct in_addr to;
+  guint32 h;
+
+  if (!s->ops->redirected || s->params.reauth || s->state == S_ESTABLISHED) {
+    g_debug("info: LOAD-BALANCE ignored (the tunnel is up or nobody follows it)");
+    return OSP_EXCH_NEED_MORE;
+  }
+  if (nt->data_len != 4) {
+    g_debug("info: LOAD-BALANCE with %zu bytes of data ignored", nt->data_len);
+    return OSP_EXCH_NEED_MORE;
+  }
+  memcpy(&to, nt->data, 4);
+  inet_ntop(AF_INET, &to, text, sizeof(text));
+  h = ntohl(to.s_addr);
+  if (h == 0 || h == G_MAXUINT32 || IN_MULTICAST(h) || (h >> 24) == IN_LOOPBACKNET ||
+      to.s_addr == s->params.peer.sin_addr.s_addr) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+                     _("The gateway %s sent this connection on to %s, which cannot be a gateway."),
+                     s->profile->gateway, text);
+    return OSP_EXCH_FAILED;
+  }
+  s->ops->redirected(s->user, to);
+  osp_session_send_deletes(s);
+  osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED,
+                   _("The gateway %s sent this connection on to %s (load balancing)."),
+                   s->profile->gateway, text);
+  return OSP_EXCH_FAILED;
+}
+
 bool osp_info_is_refusal(uint16_t type)
 {
   return type < 16384 && type != OSP_N_INVALID_SPI && !about_one_message(type);
@@ -64,6 +103,8 @@ OspExchOutcome osp_info_notify(OspSession *s, const OspNotify *nt)
 {
   if (nt->type == OSP_N_INVALID_SPI)
     return invalid_spi(s, nt);
+  if (nt->type == OSP_N_CISCO_LOAD_BALANCE)
+    return load_balance(s, nt);
   if (nt->type == OSP_N_INITIAL_CONTACT)
     g_debug("info: INITIAL-CONTACT inside the IKE SA ignored");
   else if (about_one_message(nt->type))

@@ -73,6 +73,28 @@ static void add_split_dns(OspIpConfig *c, const OspAttr *a)
   c->split_dns = joined;
 }
 
+/* Cisco sends BACKUP_SERVERS as text (names or addresses, separated by
+ * commas or spaces); strongSwan, given addresses, as 4 bytes each. */
+static char *backup_servers_text(const OspAttr *a)
+{
+  GString *s;
+  size_t i;
+
+  for (i = 0; i < a->len; i++)
+    if (!g_ascii_isprint(a->data[i]))
+      break;
+  if (i == a->len || a->len % 4 != 0)
+    return osp_session_attr_text(a);
+  s = g_string_new(NULL);
+  for (i = 0; i + 4 <= a->len && i < 4 * OSP_PROFILE_MAX_SERVERS; i += 4) {
+    char text[INET_ADDRSTRLEN];
+
+    g_string_append_printf(s, "%s%s", s->len ? " " : "",
+                           inet_ntop(AF_INET, a->data + i, text, sizeof(text)));
+  }
+  return g_string_free(s, FALSE);
+}
+
 static void add_addr(GArray *list, const OspAttr *a)
 {
   struct in_addr in;
@@ -130,7 +152,7 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
       break;
     case U_BACKUP_SERVERS:
       g_free(c->backup_servers);
-      c->backup_servers = osp_session_attr_text(&a);
+      c->backup_servers = backup_servers_text(&a);
       break;
     default: break;
     }

@@ -28,6 +28,7 @@ enum {
   PCF_PEER_TIMEOUT,
   PCF_ENABLE_LOCAL_LAN,
   PCF_ENABLE_BACKUP,
+  PCF_BACKUP_SERVER,
   PCF_N_KEYS
 };
 
@@ -48,6 +49,7 @@ static const char *const pcf_keys[PCF_N_KEYS] = {
   [PCF_PEER_TIMEOUT] = "PeerTimeout",
   [PCF_ENABLE_LOCAL_LAN] = "EnableLocalLAN",
   [PCF_ENABLE_BACKUP] = "EnableBackup",
+  [PCF_BACKUP_SERVER] = "BackupServer",
 };
 
 /* Sets a field from a .pcf value, naming the .pcf key in errors. */
@@ -162,9 +164,14 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
   v = vals[PCF_ENABLE_LOCAL_LAN];
   if (v && !pcf_flag(pcf_keys[PCF_ENABLE_LOCAL_LAN], v, &p->local_lan, error))
     return FALSE;
-  if (vals[PCF_ENABLE_BACKUP] && strcmp(vals[PCF_ENABLE_BACKUP], "0") != 0)
-    osp_profile_add_warning(warnings,
-                            _("EnableBackup: backup servers are not supported and were ignored"));
+  /* the Cisco client keeps the list when backup is switched off */
+  v = vals[PCF_ENABLE_BACKUP];
+  if (v && !pcf_flag(pcf_keys[PCF_ENABLE_BACKUP], v, &b, error))
+    return FALSE;
+  if (v && b && vals[PCF_BACKUP_SERVER] &&
+      !pcf_set_text(p, offsetof(OspProfile, backup_servers), pcf_keys[PCF_BACKUP_SERVER],
+                    vals[PCF_BACKUP_SERVER], error))
+    return FALSE;
   return TRUE;
 }
 

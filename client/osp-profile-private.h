@@ -42,6 +42,7 @@ typedef enum {
   T_GATEWAY,
   T_IFNAME,
   T_NETWORKS,
+  T_SERVERS,
   T_BOOL,
   T_UINT,
   T_PORT,

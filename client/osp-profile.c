@@ -322,6 +322,29 @@ static gboolean check_gateway(const char *setting, const char *v, GError **error
   return TRUE;
 }
 
+gboolean osp_profile_canonical_servers(const char *setting, const char *v, char **ret,
+                                       GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit_set(v, ", \t", -1);
+  g_autoptr(GPtrArray) out = g_ptr_array_new();
+
+  for (char **e = parts; *e; e++) {
+    if (!**e)
+      continue;
+    if (!check_gateway(setting, *e, error))
+      return FALSE;
+    if (out->len == OSP_PROFILE_MAX_SERVERS) {
+      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: more than %d servers"), setting,
+                  OSP_PROFILE_MAX_SERVERS);
+      return FALSE;
+    }
+    g_ptr_array_add(out, *e);
+  }
+  g_ptr_array_add(out, NULL);
+  *ret = out->len > 1 ? g_strjoinv(" ", (char **)out->pdata) : NULL;
+  return TRUE;
+}
+
 /* Narrower than the kernel's dev_valid_name(): the name reaches the
  * vpnc-script as TUNDEV, which it expands unquoted, so only
  * [A-Za-z0-9_.-] and one "%d" (dev_alloc_name()'s template) pass. */
@@ -393,6 +416,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(KEEP_CREDENTIALS, T_BOOL, keep_credentials),
   F(NO_SPLIT, T_BOOL, no_split),
   F(LOCAL_LAN, T_BOOL, local_lan),
+  F(BACKUP_SERVERS, T_SERVERS, backup_servers),
 };
 
 #undef F
@@ -404,7 +428,15 @@ G_STATIC_ASSERT(G_N_ELEMENTS(osp_profile_fields) == N_FIELDS);
 bool osp_profile_field_is_string(const ProfileField *f)
 {
   return f->type == T_STRING || f->type == T_SECRET || f->type == T_GATEWAY ||
-         f->type == T_IFNAME || f->type == T_NETWORKS;
+         f->type == T_IFNAME || f->type == T_NETWORKS || f->type == T_SERVERS;
+}
+
+/* The canonical text of a list field (networks, servers). */
+static gboolean canonical_list(const ProfileField *f, const char *setting, const char *v,
+                               char **ret, GError **error)
+{
+  return f->type == T_SERVERS ? osp_profile_canonical_servers(setting, v, ret, error)
+                              : osp_profile_canonical_networks(setting, v, ret, error);
 }
 
 /* Checks the value a field holds now; the error names it `setting`. */
@@ -426,10 +458,10 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
     return osp_profile_check_text(setting, *(char *const *)ptr, error) &&
            (!*(char *const *)ptr || check_ifname(setting, *(char *const *)ptr, error));
   case T_NETWORKS:
+  case T_SERVERS:
     if (!osp_profile_check_text(setting, *(char *const *)ptr, error))
       return FALSE;
-    if (*(char *const *)ptr &&
-        !osp_profile_canonical_networks(setting, *(char *const *)ptr, &canon, error))
+    if (*(char *const *)ptr && !canonical_list(f, setting, *(char *const *)ptr, &canon, error))
       return FALSE;
     g_free(canon);
     return TRUE;
@@ -503,10 +535,11 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
   case T_GATEWAY:
   case T_IFNAME: osp_profile_set_string((char **)ptr, value, false); break;
   case T_SECRET: osp_profile_set_string((char **)ptr, value, true); break;
-  case T_NETWORKS: {
+  case T_NETWORKS:
+  case T_SERVERS: {
     char *canon = NULL;
 
-    if (value && !osp_profile_canonical_networks(setting, value, &canon, error))
+    if (value && !canonical_list(f, setting, value, &canon, error))
       return FALSE;
     g_free(*(char **)ptr);
     *(char **)ptr = canon;
@@ -597,7 +630,8 @@ char *osp_profile_field_to_text(const ProfileField *f, const OspProfile *p)
   case T_SECRET:
   case T_GATEWAY:
   case T_IFNAME:
-  case T_NETWORKS: return g_strdup(*(char *const *)ptr);
+  case T_NETWORKS:
+  case T_SERVERS: return g_strdup(*(char *const *)ptr);
   case T_BOOL: return g_strdup(*(const bool *)ptr ? "true" : "false");
   case T_UINT: return g_strdup_printf("%u", *(const unsigned *)ptr);
   case T_PORT: return g_strdup_printf("%u", (unsigned)*(const uint16_t *)ptr);

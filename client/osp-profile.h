@@ -30,6 +30,10 @@ typedef enum {
  * strong group first and fall back. */
 #define OSP_DH_AUTO 0
 
+/* "Backup servers" at most (the Cisco client's list holds 10 with the
+ * gateway; the gateway's own list adds to it) */
+#define OSP_PROFILE_MAX_SERVERS 8
+
 typedef struct {
   char *name; /* profile name (keyfile base name); may be NULL for a bare .conf */
   char *description;
@@ -62,6 +66,7 @@ typedef struct {
   bool keep_credentials; /* keep XAUTH credentials in memory for rekey/reconnect */
   bool no_split;         /* ignore split-include from the gateway (full tunnel) */
   bool local_lan;        /* the directly connected LAN stays outside the tunnel */
+  char *backup_servers;  /* "Backup servers": space separated, tried in turn after the gateway */
   unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
 } OspProfile;
 
@@ -113,5 +118,12 @@ char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets);
  * free with osp_str_wipe_free).  -EBADMSG on bad hex, bad length, bad
  * SHA-1 check or bad padding. */
 int osp_cisco_decrypt(const char *hex, char **ret_plain);
+
+/* A list of gateways (host names or IPv4 addresses, each checked like
+ * "IPSec gateway", separated by commas or white space, at most
+ * OSP_PROFILE_MAX_SERVERS) as one space-separated string in *ret (NULL
+ * for an empty list).  The error names it `setting`. */
+gboolean osp_profile_canonical_servers(const char *setting, const char *v, char **ret,
+                                       GError **error);
 
 G_END_DECLS

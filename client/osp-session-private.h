@@ -244,6 +244,8 @@ void osp_session_enter(OspSession *s, SessionState next);
 /* reports ike_expiring once */
 void osp_session_ike_expiring(OspSession *s);
 void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Deletes our IPsec SAs and the IKE SA at the gateway (courtesy; no answer). */
+void osp_session_send_deletes(OspSession *s);
 /* An unauthenticated or failing datagram of this session was dropped:
  * logged, and kept as what a timeout reports (with code).  A
  * bad-group-secret reason is not replaced by a weaker one. */

@@ -461,7 +461,7 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
 
 /* Delete for the IPsec SAs and the IKE SA, so the gateway frees them now
  * instead of when they time out. */
-static void send_deletes(OspSession *s)
+void osp_session_send_deletes(OspSession *s)
 {
   uint8_t cookies[16];
   size_t i;
@@ -489,7 +489,7 @@ void osp_session_cancel_secrets(OspSession *s, guint request_id, gint64 now_us)
     return;
   /* after phase 1 the gateway holds an IKE SA for us: free it now rather
    * than leave it half-open until the gateway gives up on it */
-  send_deletes(s);
+  osp_session_send_deletes(s);
   osp_session_fail(s, OSP_ERROR_CANCELLED, _("The request for secrets was cancelled."));
 }
 
@@ -936,7 +936,7 @@ void osp_session_delete(OspSession *s)
 {
   if (s->state == S_CLOSED)
     return;
-  send_deletes(s);
+  osp_session_send_deletes(s);
   osp_session_enter(s, S_CLOSED);
   s->ops->closed(s->user, NULL);
 }

@@ -70,6 +70,11 @@ typedef struct {
   /* A request went unanswered and is sent again, or the next DH group is
    * tried: @text says so, for the user watching (translated).  Optional. */
   void (*retrying)(gpointer user, const char *text);
+  /* Cisco load balancing: the gateway sends this client to another
+   * gateway (an IPv4 unicast address) before the tunnel is up; closed()
+   * follows with OSP_ERROR_GATEWAY_REJECTED.  Optional: without it the
+   * notify is ignored. */
+  void (*redirected)(gpointer user, struct in_addr to);
 } OspSessionOps;
 
 /* Parameters the I/O layer knows and the protocol needs. */

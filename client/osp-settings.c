@@ -36,6 +36,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(KEEP_CREDENTIALS, "keep-credentials", "Keep credentials", 'b'),
   S(NO_SPLIT, "no-split", "No split tunnel", 'b'),
   S(LOCAL_LAN, "local-lan", "Local LAN access", 'b'),
+  S(BACKUP_SERVERS, "backup-servers", "Backup servers", 's'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },

@@ -43,6 +43,7 @@ typedef enum {
   OSP_SETTING_KEEP_CREDENTIALS,
   OSP_SETTING_NO_SPLIT,
   OSP_SETTING_LOCAL_LAN,
+  OSP_SETTING_BACKUP_SERVERS,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

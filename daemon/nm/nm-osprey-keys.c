@@ -73,6 +73,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(KEEP_CREDENTIALS, "keep XAUTH credentials for re-authentication (yes)"),
   OWN(NO_SPLIT, "ignore the gateway's split list: route everything"),
   OWN(LOCAL_LAN, "the directly connected LAN stays outside the tunnel"),
+  OWN(BACKUP_SERVERS, "gateways tried in turn when the gateway does not answer"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
 };

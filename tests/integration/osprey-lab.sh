@@ -344,6 +344,10 @@ case $SCENARIO in
   rekey-volume) LAB_SERVICES=1 LAB_CHILD_EXTRA="        life_bytes = 4000000" ;;
   stale-state-full) LAB_LOCAL_TS=0.0.0.0/0 ;;
   local-lan) LAB_LOCAL_TS=0.0.0.0/0 ;;
+  backup-servers)
+    # the gateway names its backup (Cisco Unity BACKUP_SERVERS): the same
+    # charon on a second address, 192.0.2.3
+    LAB_POOL_EXTRA="    28681 = 192.0.2.3" ;;
   split-exclude)
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
@@ -918,6 +922,46 @@ NFT
     osprey_stop
     lab_exec_client ip route | grep -q "203.0.113" && fail "exclude route left behind"
     : ;;
+  backup-servers)
+    # A gateway that refuses (ICMP port unreachable) or does not answer
+    # makes way for the next server in the list, at connect and on
+    # reconnect; the one that answered is logged.  192.0.2.77 and
+    # 192.0.2.3 are addresses of the gateway's namespace: on the first
+    # nothing answers IKE, the second is charon again.
+    lab_exec_gw ip addr add 192.0.2.77/24 dev eth0 || fail "cannot add the dead gateway's address"
+    lab_exec_gw ip addr add 192.0.2.3/24 dev eth0 || fail "cannot add the backup's address"
+    lab_exec_gw nft -f - <<'NFT' || fail "cannot install the gateway's filter"
+table inet backup {
+  chain in {
+    type filter hook input priority -10;
+    ip daddr 192.0.2.77 udp dport { 500, 4500 } reject
+  }
+}
+NFT
+    # 1. at connect: the profile's gateway refuses, its backup answers
+    osprey_start -"IPSec gateway" "IPSec gateway 192.0.2.77" "Backup servers backup.invalid, 192.0.2.3"
+    osprey_expect_up
+    log_has "192.0.2.77 does not answer.*Trying the backup server backup.invalid" ||
+      fail "no move to the first backup server logged"
+    log_has "Trying the backup server 192.0.2.3" || fail "no move to the second backup server logged"
+    log_has "The backup server 192.0.2.3 answered" || fail "the answering backup server not named"
+    grep -q "192.0.2.3.*IKE_SA\|IKE_SA.*192.0.2.3" "$(lab_gateway_log)" ||
+      grep -q "192.0.2.3\[500\]" "$(lab_gateway_log)" || fail "the gateway log shows no IKE SA on 192.0.2.3"
+    osprey_stop
+    # 2. on reconnect: the gateway dies; the backup it named takes over
+    : >"$(lab_gateway_log)"
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start "DPD idle timeout (our side) 10" "DPD timeout 6"
+    osprey_expect_up
+    lab_exec_gw nft add rule inet backup in ip daddr 192.0.2.1 udp dport 500 reject ||
+      fail "cannot cut the gateway off"
+    lab_exec_gw nft add rule inet backup in ip daddr 192.0.2.1 udp dport 4500 drop
+    lab_exec_gw nft add rule inet backup in ip daddr 192.0.2.1 ip protocol esp drop
+    t0=$(date +%s.%N)
+    wait_until 60 log_has "Trying the backup server 192.0.2.3" || fail "no move to the gateway's backup"
+    wait_until 30 log_has "The backup server 192.0.2.3 answered" || fail "the gateway's backup did not answer"
+    lab_wait_tunnel 30 || fail "no ping through the tunnel after moving to the backup"
+    note "back through the gateway's backup 192.0.2.3 after $(since "$t0") s"
+    osprey_stop_quietly ;;
   local-lan)
     # A Cisco .pcf with EnableLocalLAN=1: the LAN the client is on
     # (192.0.2.0/24 on eth0) reaches the script as CISCO_SPLIT_EXC and

@@ -1439,6 +1439,14 @@ static void rig_reauthenticated(gpointer user)
   r->n_reauthenticated++;
 }
 
+static void rig_redirected(gpointer user, struct in_addr to)
+{
+  OspTestRig *r = user;
+
+  r->n_redirected++;
+  r->redirected_to = to;
+}
+
 static void rig_closed(gpointer user, const GError *error)
 {
   OspTestRig *r = user;
@@ -1459,6 +1467,7 @@ static const OspSessionOps rig_ops = {
   .ike_expiring = rig_ike_expiring,
   .reauthenticated = rig_reauthenticated,
   .closed = rig_closed,
+  .redirected = rig_redirected,
 };
 
 void osp_test_rig_default_params(OspSessionParams *ret)

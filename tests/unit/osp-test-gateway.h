@@ -242,8 +242,10 @@ typedef struct {
   unsigned n_natt_sent;  /* datagrams the client sent to port 4500 (NAT-T) */
   OspChildSa last_child; /* without keys */
   unsigned n_secrets_needed;
-  unsigned n_ike_expiring;       /* ike_expiring(): the IKE SA needs replacing */
-  unsigned n_reauthenticated;    /* reauthenticated(): a params.reauth session is up */
+  unsigned n_ike_expiring;    /* ike_expiring(): the IKE SA needs replacing */
+  unsigned n_reauthenticated; /* reauthenticated(): a params.reauth session is up */
+  unsigned n_redirected;      /* redirected(): LOAD-BALANCE followed */
+  struct in_addr redirected_to;
   OspSecretRequest last_request; /* message points to last_request_message */
   char *last_request_message;
   GByteArray *moved; /* internal: the last datagram c2g/g2c moved */

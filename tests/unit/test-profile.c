@@ -56,6 +56,7 @@ static char *dump(const OspProfile *p)
   N(keep_credentials);
   N(no_split);
   N(local_lan);
+  S(backup_servers);
   N(dpd_timeout);
 #undef S
 #undef N
@@ -1006,6 +1007,47 @@ static void test_pcf_details(void)
   assert_field(p, "natt_mode", "1");
 }
 
+/* Backup servers: a .pcf list when EnableBackup is 1, the setting as
+ * vpnc-style text; each entry a host name or address, at most 8. */
+static void test_backup_servers(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OspProfile) p = NULL;
+
+  p = pcf("[main]\nHost=vpn.example\nEnableBackup=1\nBackupServer=vpn2.example,192.0.2.7, "
+          "vpn3.example\n",
+          NULL, &error);
+  g_assert_no_error(error);
+  assert_field(p, "backup_servers", "vpn2.example 192.0.2.7 vpn3.example");
+  g_clear_pointer(&p, osp_profile_free);
+
+  /* switched off: the Cisco client keeps the list but does not use it */
+  p = pcf("[main]\nHost=vpn.example\nEnableBackup=0\nBackupServer=vpn2.example\n", NULL, &error);
+  g_assert_no_error(error);
+  assert_field(p, "backup_servers", "(null)");
+  g_clear_pointer(&p, osp_profile_free);
+
+  g_assert_null(pcf("[main]\nHost=vpn.example\nEnableBackup=yes\n", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "EnableBackup"));
+  g_clear_error(&error);
+
+  g_assert_null(
+      pcf("[main]\nHost=vpn.example\nEnableBackup=1\nBackupServer=ok.example,x;y\n", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "“x;y” is not a host name"));
+  g_clear_error(&error);
+
+  p = vpnc("IPSec gateway 192.0.2.1\nBackup servers 192.0.2.8, 192.0.2.9\n", NULL, &error);
+  g_assert_no_error(error);
+  assert_field(p, "backup_servers", "192.0.2.8 192.0.2.9");
+  g_clear_pointer(&p, osp_profile_free);
+
+  g_assert_null(vpnc("IPSec gateway 192.0.2.1\nBackup servers a b c d e f g h i\n", NULL, &error));
+  g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+  g_assert_nonnull(strstr(error->message, "more than 8 servers"));
+}
+
 static void test_file_keyfile(void)
 {
   g_autoptr(GPtrArray) w = warnings_new();
@@ -1369,6 +1411,7 @@ int main(int argc, char **argv)
   g_test_add_func("/profile/file/pcf-utf16", test_file_pcf_utf16);
   g_test_add_func("/profile/file/pcf-refused", test_file_pcf_refused);
   g_test_add_func("/profile/pcf/details", test_pcf_details);
+  g_test_add_func("/profile/backup-servers", test_backup_servers);
   g_test_add_func("/profile/file/keyfile", test_file_keyfile);
   g_test_add_func("/profile/load-any", test_load_any);
   g_test_add_func("/profile/validate", test_validate);

@@ -45,6 +45,7 @@ static const struct {
   { "keep-credentials", "false" },
   { "no-split", "true" },
   { "local-lan", "true" },
+  { "backup-servers", "vpn2.example.com 192.0.2.7" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
