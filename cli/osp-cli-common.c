@@ -35,6 +35,10 @@ static const struct {
   { "Cancelled", "cancelled", OSP_EXIT_FAILED },
   { "Script", "script-failed", OSP_EXIT_FAILED },
   { "NetworkChanged", "network-changed", OSP_EXIT_FAILED },
+  { "CertUntrusted", "cert-untrusted", OSP_EXIT_CERT },
+  { "CertExpired", "cert-expired", OSP_EXIT_CERT },
+  { "CertWrongIdentity", "cert-wrong-identity", OSP_EXIT_CERT },
+  { "CertBadSignature", "cert-bad-signature", OSP_EXIT_CERT },
   { "InvalidArguments", "invalid-arguments", OSP_EXIT_USAGE },
   { "NotAuthorized", "not-authorized", OSP_EXIT_NOT_AUTHORIZED },
   { "NotFound", "not-found", OSP_EXIT_FAILED },
@@ -533,6 +537,8 @@ int osp_cli_reason_exit_status(const char *reason)
     return OSP_EXIT_AUTH;
   if (g_strcmp0(reason, "not-authorized") == 0)
     return OSP_EXIT_NOT_AUTHORIZED;
+  if (g_str_has_prefix(reason ? reason : "", "cert-"))
+    return OSP_EXIT_CERT;
   return OSP_EXIT_FAILED;
 }
 

@@ -51,6 +51,8 @@ static const char *exit_status_help(void)
            "  4   ospreyd is not reachable, or stopped while osprey was waiting\n"
            "  5   timeout (--timeout elapsed)\n"
            "  6   no such profile\n"
+           "  7   the gateway's certificate was refused (cert-untrusted, cert-expired,\n"
+           "      cert-wrong-identity, cert-bad-signature)\n"
            "  64  usage error");
 }
 

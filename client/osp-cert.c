@@ -106,6 +106,26 @@ void osp_cert_store_free(OspCertStore *st)
   g_free(st);
 }
 
+GPtrArray *osp_cert_store_ca_names(const OspCertStore *st, size_t max)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st->store);
+
+  for (int i = 0; i < sk_X509_OBJECT_num(objs) && names->len < max; i++) {
+    X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+    unsigned char *der = NULL;
+    int len;
+
+    if (!x)
+      continue;
+    len = i2d_X509_NAME(X509_get_subject_name(x), &der);
+    if (len > 0)
+      g_ptr_array_add(names, g_bytes_new(der, (gsize)len));
+    OPENSSL_free(der);
+  }
+  return names;
+}
+
 OspCertChain *osp_cert_chain_new(void)
 {
   OspCertChain *c = g_new0(OspCertChain, 1);

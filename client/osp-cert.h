@@ -41,6 +41,10 @@ typedef struct OspCertStore OspCertStore;
 OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
                                  OspCertStore **ret, char **ret_detail);
 void osp_cert_store_free(OspCertStore *st);
+/* The subjects (DER) of the CA certificates loaded from the file, for the
+ * CERTREQ payloads that ask the gateway for a certificate of one of them
+ * (RFC 2408 3.10); at most max, none for a CA-Dir alone (read lazily). */
+GPtrArray *osp_cert_store_ca_names(const OspCertStore *st, size_t max);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertStore, osp_cert_store_free)
 
 /* The certificates of a peer, in the order of its CERT payloads. */

@@ -80,6 +80,10 @@ static const char *const reason_codes[OSP_ERROR_N_CODES] = {
   [OSP_ERROR_CANCELLED] = "cancelled",
   [OSP_ERROR_SCRIPT] = "script-failed",
   [OSP_ERROR_NETWORK_CHANGED] = "network-changed",
+  [OSP_ERROR_CERT_UNTRUSTED] = "cert-untrusted",
+  [OSP_ERROR_CERT_EXPIRED] = "cert-expired",
+  [OSP_ERROR_CERT_WRONG_IDENTITY] = "cert-wrong-identity",
+  [OSP_ERROR_CERT_BAD_SIGNATURE] = "cert-bad-signature",
 };
 
 const char *osp_error_reason_code(int code)
@@ -89,8 +93,15 @@ const char *osp_error_reason_code(int code)
   return reason_codes[code];
 }
 
+bool osp_error_is_certificate(int code)
+{
+  return code >= OSP_ERROR_CERT_UNTRUSTED && code <= OSP_ERROR_CERT_BAD_SIGNATURE;
+}
+
 int osp_error_exit_status(int code)
 {
+  if (osp_error_is_certificate(code))
+    return 7;
   switch (code) {
   case OSP_ERROR_BAD_GROUP_SECRET:
   case OSP_ERROR_BAD_CREDENTIALS: return 2;

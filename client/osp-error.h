@@ -4,11 +4,13 @@
  * One code per failure a user must be able to tell apart.  The daemon maps
  * these one to one to D-Bus errors (net.ospreyvpn.Osprey1.Error.<Name>), the
  * CLI and ospreyd --foreground to exit statuses (2 for the authentication
- * failures, as vpnc, 1 for the rest), the GUI to sentences.  The reason codes
+ * failures, as vpnc, 7 for a refused gateway certificate, 1 for the rest),
+ * the GUI to sentences.  The reason codes
  * returned by osp_error_reason_code() are stable API: scripts parse them. */
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 G_BEGIN_DECLS
 
@@ -31,12 +33,20 @@ typedef enum {
   OSP_ERROR_CANCELLED,           /* cancelled: the user stopped the attempt */
   OSP_ERROR_SCRIPT,              /* script-failed: the network script failed */
   OSP_ERROR_NETWORK_CHANGED,     /* network-changed: our address or route to the gateway changed */
+  /* the gateway's certificate (hybrid authentication) was refused: */
+  OSP_ERROR_CERT_UNTRUSTED,      /* cert-untrusted: not issued by the profile's CA */
+  OSP_ERROR_CERT_EXPIRED,        /* cert-expired: outside its validity time */
+  OSP_ERROR_CERT_WRONG_IDENTITY, /* cert-wrong-identity: another gateway's certificate */
+  OSP_ERROR_CERT_BAD_SIGNATURE,  /* cert-bad-signature: a forged certificate or signature */
   OSP_ERROR_N_CODES
 } OspErrorCode;
 
 /* Stable machine-readable reason code, e.g. "bad-group-secret". */
 const char *osp_error_reason_code(int code);
-/* The exit status vpnc would have used: 2 auth failure, 1 otherwise. */
+/* One of the refusals of the gateway's certificate (cert-*). */
+bool osp_error_is_certificate(int code);
+/* The exit status vpnc would have used: 2 auth failure, 1 otherwise; and 7
+ * for the gateway's certificate, which vpnc does not check. */
 int osp_error_exit_status(int code);
 
 G_END_DECLS

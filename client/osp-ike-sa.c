@@ -25,15 +25,12 @@ void osp_ike_sa_free(OspIkeSa *sa)
   g_free(sa);
 }
 
-int osp_ike_sa_derive_psk(OspIkeSa *sa, const uint8_t *psk, size_t psk_len, OspSlice ni,
-                          OspSlice nr, const OspSecret *gxy, OspSlice gxi, OspSlice gxr)
+/* What follows SKEYID, for every authentication method. */
+static int derive_from_skeyid(OspIkeSa *sa, const OspSecret *gxy, OspSlice gxi, OspSlice gxr)
 {
   size_t klen = osp_cipher_key_len(sa->cipher, sa->key_bits);
   int r;
 
-  r = osp_skeyid_psk(sa->hash, psk, psk_len, ni, nr, &sa->skeyid);
-  if (r < 0)
-    return r;
   r = osp_skeyid_derive(sa->hash, sa->skeyid, gxy, sa->icookie, sa->rcookie, &sa->skeyid_d,
                         &sa->skeyid_a, &sa->skeyid_e);
   if (r < 0)
@@ -42,6 +39,34 @@ int osp_ike_sa_derive_psk(OspIkeSa *sa, const uint8_t *psk, size_t psk_len, OspS
   if (r < 0)
     return r;
   return osp_ike_phase1_iv(sa->hash, gxi, gxr, sa->block_len, sa->p1_iv);
+}
+
+int osp_ike_sa_derive_psk(OspIkeSa *sa, const uint8_t *psk, size_t psk_len, OspSlice ni,
+                          OspSlice nr, const OspSecret *gxy, OspSlice gxi, OspSlice gxr)
+{
+  int r = osp_skeyid_psk(sa->hash, psk, psk_len, ni, nr, &sa->skeyid);
+
+  return r < 0 ? r : derive_from_skeyid(sa, gxy, gxi, gxr);
+}
+
+int osp_ike_sa_derive_sig(OspIkeSa *sa, OspSlice ni, OspSlice nr, const OspSecret *gxy,
+                          OspSlice gxi, OspSlice gxr)
+{
+  /* RFC 2409 section 5: for signatures SKEYID = prf(Ni_b | Nr_b, g^xy) */
+  g_autoptr(OspSecret) key = osp_secret_new(ni.len + nr.len);
+  OspSlice part = OSP_SLICE(gxy->data, gxy->len);
+  uint8_t out[64];
+  int r;
+
+  memcpy(key->data, ni.p, ni.len);
+  memcpy(key->data + ni.len, nr.p, nr.len);
+  r = osp_prf(sa->hash, key->data, key->len, &part, 1, out);
+  if (r < 0)
+    return r;
+  osp_secret_free(sa->skeyid);
+  sa->skeyid = osp_secret_new_from(out, osp_hash_len(sa->hash));
+  OPENSSL_cleanse(out, sizeof(out));
+  return derive_from_skeyid(sa, gxy, gxi, gxr);
 }
 
 void osp_ike_sa_hdr(const OspIkeSa *sa, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid, bool enc)

@@ -51,6 +51,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspIkeSa, osp_ike_sa_free)
  * cookies already in sa.  gxi, gxr: the public values; gxy: the shared one. */
 int osp_ike_sa_derive_psk(OspIkeSa *sa, const uint8_t *psk, size_t psk_len, OspSlice ni,
                           OspSlice nr, const OspSecret *gxy, OspSlice gxi, OspSlice gxr);
+/* The same with SKEYID = prf(Ni_b | Nr_b, g^xy), as signatures (and hybrid
+ * authentication) have it. */
+int osp_ike_sa_derive_sig(OspIkeSa *sa, OspSlice ni, OspSlice nr, const OspSecret *gxy,
+                          OspSlice gxi, OspSlice gxr);
 
 void osp_ike_sa_hdr(const OspIkeSa *sa, OspIsakmpHdr *h, uint8_t exchange, uint32_t msgid,
                     bool enc);

@@ -243,7 +243,7 @@ enum {
   A_LIFE_DUR = 12,
   A_KEY_LEN = 14
 };
-enum { AUTH_PSK = 1, AUTH_XAUTH_INIT_PSK = 65001 };
+enum { AUTH_PSK = 1, AUTH_HYBRID_INIT_RSA = 64221, AUTH_XAUTH_INIT_PSK = 65001 };
 /* IPsec DOI attributes (RFC 2407 4.5) and encapsulation modes (RFC 3947 5.1) */
 enum { Q_LIFE_TYPE = 1, Q_LIFE_DUR = 2, Q_GROUP = 3, Q_ENCAP = 4, Q_AUTH = 5, Q_KEY_LEN = 6 };
 enum { ENCAP_TUNNEL = 1, ENCAP_UDP_TUNNEL = 3, ENCAP_UDP_TUNNEL_DRAFT = 61443 };

@@ -6,6 +6,15 @@
  *   HDR, SA, KE, Ni, IDii, VIDs  -->
  *                                <--  HDR, SA, KE, Nr, IDir, HASH_R, VIDs, [NAT-D, NAT-D]
  *   HDR*, HASH_I, [NAT-D, NAT-D] -->
+ *
+ * or hybrid authentication (draft-ietf-ipsec-isakmp-hybrid-auth-05): the
+ * gateway signs, the user authenticates with XAUTH afterwards:
+ *
+ *   HDR, SA, KE, Ni, IDii, CR, VIDs -->
+ *                                <--  HDR, SA, KE, Nr, IDir, CERT..., SIG_R, VIDs, [NAT-D...]
+ *   HDR*, HASH_I, [NAT-D, NAT-D] -->
+ *
+ * SKEYID = prf(Ni_b | Nr_b, g^xy) then, SIG_R signs HASH_R (RFC 2409 5.1).
  */
 #include "osp-session-private.h"
 
@@ -111,14 +120,18 @@ static void build_sa(OspSession *s, GByteArray *b)
 {
   const uint16_t auths[2] = { s->p1.psk_first ? AUTH_PSK : AUTH_XAUTH_INIT_PSK,
                               s->p1.psk_first ? AUTH_XAUTH_INIT_PSK : AUTH_PSK };
+  static const uint16_t hybrid[1] = { AUTH_HYBRID_INIT_RSA };
+  bool is_hybrid = s->profile->auth_mode == OSP_AUTH_HYBRID;
+  const uint16_t *methods = is_hybrid ? hybrid : auths;
+  size_t n_methods = is_hybrid ? G_N_ELEMENTS(hybrid) : G_N_ELEMENTS(auths);
   size_t i, a, n = 0, prop, total = 0;
 
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
     if (transform_allowed(s->profile, &p1_transforms[i]))
-      total += G_N_ELEMENTS(auths);
+      total += n_methods;
   osp_sa_begin(b, 1, 1);
   prop = osp_proposal_begin(b, 1, OSP_PROTO_ISAKMP, NULL, 0);
-  for (a = 0; a < G_N_ELEMENTS(auths); a++)
+  for (a = 0; a < n_methods; a++)
     for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
       const P1Transform *t = &p1_transforms[i];
       size_t off;
@@ -131,7 +144,7 @@ static void build_sa(OspSession *s, GByteArray *b)
       if (t->key_bits)
         osp_put_attr_basic(b, A_KEY_LEN, (uint16_t)t->key_bits);
       osp_put_attr_basic(b, A_HASH, t->hash);
-      osp_put_attr_basic(b, A_AUTH, auths[a]);
+      osp_put_attr_basic(b, A_AUTH, methods[a]);
       osp_put_attr_basic(b, A_GROUP, (uint16_t)s->p1.dh_group);
       osp_put_attr_basic(b, A_LIFE_TYPE, 1);
       osp_put_attr_uint(b, A_LIFE_DUR, s->profile->ike_lifetime);
@@ -149,6 +162,23 @@ void osp_phase1_clear(OspSession *s)
   if (s->p1.idii_b)
     g_byte_array_unref(s->p1.idii_b);
   s->p1.sai_b = s->p1.idii_b = NULL;
+  osp_cert_store_free(s->p1.ca);
+  s->p1.ca = NULL;
+}
+
+/* Hybrid: the CAs of the profile, before anything is sent. */
+static bool load_ca(OspSession *s)
+{
+  g_autofree char *detail = NULL;
+  const OspProfile *p = s->profile;
+
+  if (osp_cert_store_new(p->ca_file, p->ca_dir, false, &s->p1.ca, &detail) == OSP_CERT_OK)
+    return true;
+  osp_session_fail(s, OSP_ERROR_CONFIG,
+                   _("Hybrid authentication needs the CA of the gateway's certificate (CA-File "
+                     "or CA-Dir): %s."),
+                   detail);
+  return false;
 }
 
 static void build_id(OspSession *s, GByteArray *b)
@@ -166,6 +196,27 @@ static void build_id(OspSession *s, GByteArray *b)
   osp_put_id(b, (uint8_t)p->id_type, 17, 500, p->group_id, strlen(p->group_id));
 }
 
+/* A gateway sends its certificate when asked (strongSwan's default), and
+ * may ignore a CERTREQ that names no CA: one per CA of the profile, an
+ * empty one when none can be named (a CA-Dir is read lazily). */
+static void add_certreqs(OspSession *s, OspMsg *m)
+{
+  g_autoptr(GPtrArray) names = osp_cert_store_ca_names(s->p1.ca, 4);
+  static const uint8_t enc = OSP_CERT_ENCODING_X509_SIG;
+
+  if (names->len == 0)
+    osp_msg_add_payload(m, OSP_PL_CR, &enc, 1);
+  for (guint i = 0; i < names->len; i++) {
+    gsize len;
+    const uint8_t *dn = g_bytes_get_data(names->pdata[i], &len);
+
+    osp_msg_begin_payload(m, OSP_PL_CR);
+    g_byte_array_append(m->buf, &enc, 1);
+    g_byte_array_append(m->buf, dn, (guint)len);
+    osp_msg_end_payload(m);
+  }
+}
+
 void osp_phase1_start(OspSession *s)
 {
   OspIsakmpHdr h;
@@ -175,6 +226,8 @@ void osp_phase1_start(OspSession *s)
   int r;
 
   osp_phase1_clear(s);
+  if (s->profile->auth_mode == OSP_AUTH_HYBRID && !load_ca(s))
+    return;
   s->p1.dh_group = s->p1.groups[s->p1.group_idx];
   if (!osp_dh_group_supported(s->p1.dh_group)) {
     osp_session_fail(s, OSP_ERROR_CONFIG, _("Diffie-Hellman group %d is not supported."),
@@ -205,11 +258,15 @@ void osp_phase1_start(OspSession *s)
   osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
   osp_msg_add_payload(&m, OSP_PL_NONCE, s->p1.ni, sizeof(s->p1.ni));
   osp_msg_add_payload(&m, OSP_PL_ID, s->p1.idii_b->data, s->p1.idii_b->len);
+  if (s->p1.ca)
+    add_certreqs(s, &m);
   for (i = 0; i < OSP_VID_N; i++)
     if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
-  g_debug("phase 1: aggressive mode with %s, %s first", osp_dh_group_name(s->p1.dh_group),
-          s->p1.psk_first ? "PSK" : "XAUTH");
+  g_debug("phase 1: aggressive mode with %s, %s", osp_dh_group_name(s->p1.dh_group),
+          s->p1.ca          ? "hybrid"
+          : s->p1.psk_first ? "PSK first"
+                            : "XAUTH first");
   /* with more groups left to try, fall back after a shorter silence (an
    * answer to the first try within 3 s) */
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
@@ -388,7 +445,11 @@ static bool choice_offered(const OspSession *s, const P1Choice *c)
 {
   size_t i;
 
-  if (c->group != s->p1.dh_group || (c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK))
+  if (c->group != s->p1.dh_group)
+    return false;
+  if (s->profile->auth_mode == OSP_AUTH_HYBRID
+          ? c->auth != AUTH_HYBRID_INIT_RSA
+          : c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK)
     return false;
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
     const P1Transform *t = &p1_transforms[i];
@@ -506,19 +567,22 @@ static int derive_keys(OspSession *s, OspIkeSa *sa, const OspPayload *nr, const 
   if (r < 0)
     return r;
   pub = osp_dh_public(s->p1.dh, &pub_len);
+  if (s->p1.ca)
+    return osp_ike_sa_derive_sig(sa, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
+                                 OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
+                                 OSP_SLICE(ke->body, ke->len));
   return osp_ike_sa_derive_psk(sa, (const uint8_t *)s->profile->group_secret,
                                strlen(s->profile->group_secret),
                                OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)), OSP_SLICE(nr->body, nr->len),
                                gxy, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len));
 }
 
-static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke,
-                         const OspPayload *id, const OspPayload *hash)
+static int hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke, const OspPayload *id,
+                  uint8_t *want)
 {
   /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-  size_t pub_len, hlen = osp_hash_len(sa->hash);
+  size_t pub_len;
   const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
-  uint8_t want[64];
   OspSlice parts[6] = {
     OSP_SLICE(ke->body, ke->len),
     OSP_SLICE(pub, pub_len),
@@ -528,11 +592,85 @@ static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke
     OSP_SLICE(id->body, id->len),
   };
 
-  if (hash->len != hlen)
-    return false;
-  if (osp_prf(sa->hash, sa->skeyid->data, sa->skeyid->len, parts, 6, want) < 0)
+  return osp_prf(sa->hash, sa->skeyid->data, sa->skeyid->len, parts, 6, want);
+}
+
+static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke,
+                         const OspPayload *id, const OspPayload *hash)
+{
+  size_t hlen = osp_hash_len(sa->hash);
+  uint8_t want[64];
+
+  if (hash->len != hlen || hash_r(s, sa, ke, id, want) < 0)
     return false;
   return CRYPTO_memcmp(want, hash->body, hlen) == 0;
+}
+
+/* Hybrid: the gateway's certificates (its CERT payloads) verified against
+ * the profile's CAs and its name, then SIG_R as its signature of HASH_R.
+ * Like a bad HASH_R, a refusal drops the message (it may be forged) and
+ * the timeout reports it, each with its own reason. */
+static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl, size_t n,
+                        const OspPayload *ke, const OspPayload *id, const OspPayload *sig)
+{
+  g_autoptr(OspCertChain) chain = osp_cert_chain_new();
+  g_autofree char *detail = NULL;
+  const char *why = NULL;
+  OspCertIdentity ident = { s->profile->gateway, 0, NULL, 0 };
+  OspId idr;
+  OspCertResult r = OSP_CERT_OK;
+  uint8_t want[64];
+  size_t i;
+
+  for (i = 0; i < n && r == OSP_CERT_OK; i++)
+    if (pl[i].type == OSP_PL_CERT)
+      r = osp_cert_chain_add_payload(chain, pl[i].body, pl[i].len, &why);
+  if (r != OSP_CERT_OK) {
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed certificate: %s."),
+                         why);
+    return false;
+  }
+  if (osp_id_parse(id->body, id->len, &idr, &why) == 0) {
+    ident.id_type = idr.type;
+    ident.id_data = idr.data;
+    ident.id_len = idr.len;
+  }
+  r = osp_cert_verify(s->p1.ca, chain, &ident, 0, &detail);
+  if (r == OSP_CERT_OK &&
+      (hash_r(s, sa, ke, id, want) < 0 || osp_cert_check_sig(chain, want, osp_hash_len(sa->hash),
+                                                             sig->body, sig->len) != OSP_CERT_OK)) {
+    r = OSP_CERT_BAD_SIGNATURE;
+    detail = g_strdup("its signature (SIG_R) does not verify with its certificate");
+  }
+  OPENSSL_cleanse(want, sizeof(want));
+  switch (r) {
+  case OSP_CERT_OK: return true;
+  case OSP_CERT_MALFORMED:
+    osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent no usable certificate: %s."),
+                         detail);
+    return false;
+  case OSP_CERT_EXPIRED:
+    osp_session_rejected(s, OSP_ERROR_CERT_EXPIRED,
+                         _("The gateway's certificate has expired or is not valid yet: %s."),
+                         detail);
+    return false;
+  case OSP_CERT_WRONG_IDENTITY:
+    osp_session_rejected(s, OSP_ERROR_CERT_WRONG_IDENTITY,
+                         _("The gateway's certificate is not that of %s: %s."), s->profile->gateway,
+                         detail);
+    return false;
+  case OSP_CERT_BAD_SIGNATURE:
+    osp_session_rejected(s, OSP_ERROR_CERT_BAD_SIGNATURE,
+                         _("The gateway's certificate or signature is forged: %s."), detail);
+    return false;
+  case OSP_CERT_UNTRUSTED:
+  case OSP_CERT_NO_CA: break;
+  }
+  osp_session_rejected(s, OSP_ERROR_CERT_UNTRUSTED,
+                       _("The gateway's certificate was not issued by the CA of the profile "
+                         "(CA-File, CA-Dir): %s."),
+                       detail);
+  return false;
 }
 
 static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
@@ -589,7 +727,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
                                 size_t len)
 {
   OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
-  const OspPayload *sa_pl, *ke, *nr, *id, *hash;
+  const OspPayload *sa_pl, *ke, *nr, *id, *hash, *sig;
   g_autofree OspSa *sa = NULL;
   g_autoptr(OspIkeSa) next = NULL;
   const char *why = NULL;
@@ -627,7 +765,8 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   nr = osp_payload_find(pl, n, OSP_PL_NONCE);
   id = osp_payload_find(pl, n, OSP_PL_ID);
   hash = osp_payload_find(pl, n, OSP_PL_HASH);
-  if (!sa_pl || !ke || !nr || !id || !hash) {
+  sig = osp_payload_find(pl, n, OSP_PL_SIG);
+  if (!sa_pl || !ke || !nr || !id || (s->p1.ca ? !sig : !hash)) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent a malformed message: %s."),
                          "aggressive mode message 2 lacks a payload");
     return OSP_EXCH_NEED_MORE;
@@ -672,7 +811,10 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
                          g_strerror(-r));
     return OSP_EXCH_NEED_MORE;
   }
-  if (!check_hash_r(s, next, ke, id, hash)) {
+  if (s->p1.ca) {
+    if (!check_sig_r(s, next, pl, n, ke, id, sig))
+      return OSP_EXCH_NEED_MORE;
+  } else if (!check_hash_r(s, next, ke, id, hash)) {
     osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
                          _("The gateway answered, but its answer could not be authenticated with "
                            "the group secret (bad HASH_R): the group secret (IPSec secret) is "

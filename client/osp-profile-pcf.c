@@ -102,16 +102,22 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
   bool b;
 
   v = vals[PCF_AUTH_TYPE];
-  if (v && strcmp(v, "1") != 0) {
+  if (v && strcmp(v, "5") == 0) {
+    /* mutual group authentication: the gateway's certificate, then XAUTH;
+     * the Cisco client's certificate store does not come with the file */
+    p->auth_mode = OSP_AUTH_HYBRID;
+    osp_profile_add_warning(warnings,
+                            _("AuthType 5 (mutual group authentication): set ca-file to the CA "
+                              "that issued the gateway's certificate"));
+  } else if (v && strcmp(v, "1") != 0) {
     if (strcmp(v, "3") == 0)
       g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
                   _("AuthType 3 (certificate authentication) is not supported yet"));
-    else if (strcmp(v, "5") == 0)
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("AuthType 5 (mutual group authentication) is not supported yet"));
     else
       g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("AuthType “%s” is not supported; only 1 (group password) is"), v);
+                  _("AuthType “%s” is not supported; only 1 (group password) and 5 (mutual "
+                    "group) are"),
+                  v);
     return FALSE;
   }
   v = vals[PCF_TUNNELING_MODE];

@@ -49,6 +49,7 @@ typedef enum {
   T_VENDOR,
   T_NATT,
   T_ID_TYPE,
+  T_AUTH,
   T_DH,
   T_PFS,
 } FieldType;

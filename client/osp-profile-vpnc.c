@@ -165,7 +165,6 @@ typedef enum {
   X_PASSWORD_OBF,
   X_NO_ENCRYPTION,
   X_IF_MODE,
-  X_AUTH_MODE,
   X_LOCAL_ADDR,
   X_TARGET_NETWORK,
   X_IGNORE_BOOL,  /* vpnc booleans that do not apply */
@@ -180,7 +179,6 @@ static const struct {
   { "Xauth obfuscated password", X_PASSWORD_OBF },
   { "Enable no encryption", X_NO_ENCRYPTION },
   { "Interface mode", X_IF_MODE },
-  { "IKE Authmode", X_AUTH_MODE },
   { "Local Addr", X_LOCAL_ADDR },
   { "IPSEC target network", X_TARGET_NETWORK },
   { "Xauth interactive", X_IGNORE_BOOL },
@@ -188,8 +186,6 @@ static const struct {
   { "Noninteractive", X_IGNORE_BOOL },
   { "Debug", X_IGNORE_VALUE },
   { "Pidfile", X_IGNORE_VALUE },
-  { "CA-File", X_IGNORE_VALUE },
-  { "CA-Dir", X_IGNORE_VALUE },
 };
 
 #define N_VPNC_KEYWORDS (N_FIELDS + G_N_ELEMENTS(vpnc_extras))
@@ -273,18 +269,6 @@ static gboolean vpnc_apply_extra(OspProfile *p, VpncExtra what, const char *kw, 
     else
       g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not one of tun, tap"), kw,
                   value);
-    return FALSE;
-  case X_AUTH_MODE:
-    if (g_ascii_strcasecmp(value, "psk") == 0)
-      return TRUE;
-    if (g_ascii_strcasecmp(value, "cert") == 0 || g_ascii_strcasecmp(value, "hybrid") == 0)
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("%s %s is not supported: Osprey supports pre-shared key (psk) "
-                    "authentication only, certificates are not supported yet"),
-                  kw, value);
-    else
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("%s: “%s” is not one of psk, cert, hybrid"),
-                  kw, value);
     return FALSE;
   case X_LOCAL_ADDR:
     if (strcmp(value, "0.0.0.0") != 0)

@@ -44,11 +44,13 @@
  * (CVE-2018-10900: a newline smuggled into a value became a second setting).
  *
  * Refused (OSP_ERROR_CONFIG naming the setting): "Enable no encryption",
- * "Interface mode tap", "IKE Authmode cert/hybrid"; in .pcf AuthType other
- * than 1 and TunnelingMode 1 (IPsec over TCP).  Accepted and ignored
- * because they do not apply: "Xauth interactive" (the agent is always
- * interactive), "Noninteractive", "No Detach", "Debug", "Pidfile",
- * "CA-File", "CA-Dir"; "Local Addr" other than 0.0.0.0 gets a warning.
+ * "Interface mode tap", "IKE Authmode cert" (for now); in .pcf AuthType
+ * other than 1 and 5 and TunnelingMode 1 (IPsec over TCP).  "IKE Authmode
+ * hybrid" (.pcf AuthType 5) verifies the gateway's certificate against
+ * "CA-File" / "CA-Dir".  Accepted and ignored because they do not apply:
+ * "Xauth interactive" (the agent is always interactive), "Noninteractive",
+ * "No Detach", "Debug", "Pidfile"; "Local Addr" other than 0.0.0.0 gets a
+ * warning.
  *
  * The parsers check each value; only osp_profile_validate() insists on the
  * required settings, because a .conf may be completed by a later one.
@@ -89,6 +91,12 @@ static const NameValue natt_names[] = {
   { "none", OSP_NATT_NONE },
   { "force-natt", OSP_NATT_FORCE },
   { "cisco-udp", OSP_NATT_CISCO_UDP },
+  { NULL, 0 },
+};
+
+static const NameValue auth_names[] = {
+  { "psk", OSP_AUTH_PSK },
+  { "hybrid", OSP_AUTH_HYBRID },
   { NULL, 0 },
 };
 
@@ -417,6 +425,9 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(NO_SPLIT, T_BOOL, no_split),
   F(LOCAL_LAN, T_BOOL, local_lan),
   F(BACKUP_SERVERS, T_SERVERS, backup_servers),
+  F(AUTH_MODE, T_AUTH, auth_mode),
+  F(CA_FILE, T_STRING, ca_file),
+  F(CA_DIR, T_STRING, ca_dir),
 };
 
 #undef F
@@ -497,6 +508,12 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
     if (name_of(id_type_names, v))
       return TRUE;
     list = names_list(id_type_names);
+    break;
+  case T_AUTH:
+    v = (int)*(const OspAuthMode *)ptr;
+    if (name_of(auth_names, v))
+      return TRUE;
+    list = names_list(auth_names);
     break;
   case T_DH:
     v = *(const int *)ptr;
@@ -601,6 +618,22 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
     }
     *(int *)ptr = v;
     break;
+  case T_AUTH:
+    if (!value)
+      goto missing;
+    if (g_ascii_strcasecmp(value, "cert") == 0) {
+      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                  _("%s cert is not supported yet: Osprey supports psk and hybrid "
+                    "authentication"),
+                  setting);
+      return FALSE;
+    }
+    if (!value_of(auth_names, value, &v)) {
+      list = g_strdup("psk, hybrid, cert");
+      goto bad_name;
+    }
+    *(OspAuthMode *)ptr = (OspAuthMode)v;
+    break;
   case T_DH:
   case T_PFS:
     if (!value || !parse_dh(setting, value, f->type == T_PFS, &v, error))
@@ -638,6 +671,7 @@ char *osp_profile_field_to_text(const ProfileField *f, const OspProfile *p)
   case T_VENDOR: return g_strdup(name_of(vendor_names, (int)*(const OspVendor *)ptr));
   case T_NATT: return g_strdup(name_of(natt_names, (int)*(const OspNattMode *)ptr));
   case T_ID_TYPE: return g_strdup(name_of(id_type_names, *(const int *)ptr));
+  case T_AUTH: return g_strdup(name_of(auth_names, (int)*(const OspAuthMode *)ptr));
   case T_DH: return format_dh(*(const int *)ptr, false);
   case T_PFS: return format_dh(*(const int *)ptr, true);
   }

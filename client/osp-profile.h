@@ -14,6 +14,12 @@ typedef enum {
   OSP_VENDOR_FORTIGATE,
 } OspVendor;
 
+/* vpnc "IKE Authmode": how phase 1 authenticates the two sides. */
+typedef enum {
+  OSP_AUTH_PSK = 0, /* "psk": the group secret (then XAUTH) */
+  OSP_AUTH_HYBRID,  /* "hybrid": the gateway's certificate, then XAUTH */
+} OspAuthMode;
+
 typedef enum {
   OSP_NATT_AUTO = 0,  /* vpnc "natt": use NAT-T when NAT is detected */
   OSP_NATT_NONE,      /* "none": never */
@@ -68,6 +74,9 @@ typedef struct {
   bool local_lan;        /* the directly connected LAN stays outside the tunnel */
   char *backup_servers;  /* "Backup servers": space separated, tried in turn after the gateway */
   unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
+  OspAuthMode auth_mode; /* "IKE Authmode" */
+  char *ca_file;         /* "CA-File": PEM CAs the gateway's certificate must chain to */
+  char *ca_dir;          /* "CA-Dir": a hashed directory of CAs (c_rehash) */
 } OspProfile;
 
 OspProfile *osp_profile_new(void);    /* all defaults set */

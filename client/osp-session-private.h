@@ -9,6 +9,7 @@
  * performs each state's entry actions (osp_session_enter). */
 #pragma once
 
+#include "osp-cert.h"
 #include "osp-crypto.h"
 #include "osp-error.h"
 #include "osp-ike-sa.h"
@@ -99,6 +100,7 @@ typedef struct {
   GByteArray *sai_b;  /* our SA payload body (for HASH_I/HASH_R) */
   GByteArray *idii_b; /* our ID payload body */
   bool xauth;         /* the gateway chose XAUTHInitPreShared: XAUTH follows */
+  OspCertStore *ca;   /* hybrid: the CAs of the gateway's certificate */
 } Phase1;
 
 /* XAUTH (osp-xauth.c): the gateway's REQUEST being answered. */

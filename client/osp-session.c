@@ -75,7 +75,8 @@ void osp_session_enter(OspSession *s, SessionState next)
   case S_XAUTH_WAIT: /* the gateway starts XAUTH */
   case S_XAUTH_REPLIED: /* the gateway sends the STATUS */ return;
   case S_WANT_GROUP_SECRET:
-    if (!s->profile->group_secret)
+    /* hybrid authentication uses no group secret */
+    if (!s->profile->group_secret && s->profile->auth_mode == OSP_AUTH_PSK)
       ask_group_secret(s);
     else
       osp_session_enter(s, S_AM1_SENT);
@@ -809,9 +810,12 @@ static void retransmit_timer(OspSession *s)
 {
   if (s->rt.tries >= s->rt.max_tries) {
     retransmit_clear(&s->rt);
-    /* a gateway that judged our identity has accepted the group */
+    /* a gateway that judged our identity (or showed its certificate) has
+     * accepted the group */
     if (s->state == S_AM1_SENT &&
-        !(s->rejected && s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET) && osp_phase1_silence(s)) {
+        !(s->rejected && (s->rejected_code == OSP_ERROR_BAD_GROUP_SECRET ||
+                          osp_error_is_certificate(s->rejected_code))) &&
+        osp_phase1_silence(s)) {
       say_retrying(s, _("No answer from %s; trying another Diffie-Hellman group"),
                    s->profile->gateway);
       return;

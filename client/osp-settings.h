@@ -44,6 +44,9 @@ typedef enum {
   OSP_SETTING_NO_SPLIT,
   OSP_SETTING_LOCAL_LAN,
   OSP_SETTING_BACKUP_SERVERS,
+  OSP_SETTING_AUTH_MODE,
+  OSP_SETTING_CA_FILE,
+  OSP_SETTING_CA_DIR,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

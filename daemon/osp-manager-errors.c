@@ -47,6 +47,10 @@ static const GDBusErrorEntry engine_error_entries[] = {
   { OSP_ERROR_CANCELLED, "net.ospreyvpn.Osprey1.Error.Cancelled" },
   { OSP_ERROR_SCRIPT, "net.ospreyvpn.Osprey1.Error.Script" },
   { OSP_ERROR_NETWORK_CHANGED, "net.ospreyvpn.Osprey1.Error.NetworkChanged" },
+  { OSP_ERROR_CERT_UNTRUSTED, "net.ospreyvpn.Osprey1.Error.CertUntrusted" },
+  { OSP_ERROR_CERT_EXPIRED, "net.ospreyvpn.Osprey1.Error.CertExpired" },
+  { OSP_ERROR_CERT_WRONG_IDENTITY, "net.ospreyvpn.Osprey1.Error.CertWrongIdentity" },
+  { OSP_ERROR_CERT_BAD_SIGNATURE, "net.ospreyvpn.Osprey1.Error.CertBadSignature" },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(engine_error_entries) == OSP_ERROR_N_CODES);
 G_STATIC_ASSERT(G_N_ELEMENTS(daemon_error_entries) == OSP_DAEMON_ERROR_N_CODES);

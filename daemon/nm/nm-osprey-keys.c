@@ -74,6 +74,9 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(NO_SPLIT, "ignore the gateway's split list: route everything"),
   OWN(LOCAL_LAN, "the directly connected LAN stays outside the tunnel"),
   OWN(BACKUP_SERVERS, "gateways tried in turn when the gateway does not answer"),
+  VPNC(AUTH_MODE, "psk (default) or hybrid (cert is refused for now)"),
+  VPNC(CA_FILE, "PEM CAs of the gateway's certificate (hybrid)"),
+  OWN(CA_DIR, "hashed directory of CAs (hybrid)"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
 };
@@ -85,8 +88,6 @@ static const NmRow rows[OSP_SETTING_N] = {
 /* The keys that are no setting of a profile. */
 static const NmOspreyKey nm_only[] = {
   { "Enable no encryption", NM_OSPREY_TYPE_BOOLEAN, true, "refused when yes" },
-  { "IKE Authmode", NM_OSPREY_TYPE_STRING, true, "psk (cert and hybrid are refused)" },
-  { "CA-File", NM_OSPREY_TYPE_IGNORED, true, "not used (no certificate authentication)" },
   { "ipsec-secret-type", NM_OSPREY_TYPE_IGNORED, true, "NetworkManager-vpnc's old secret flag" },
   { "xauth-password-type", NM_OSPREY_TYPE_IGNORED, true, "NetworkManager-vpnc's old secret flag" },
   { "NAT-Keepalive packet interval", NM_OSPREY_TYPE_IGNORED, true,

@@ -75,6 +75,10 @@ static NMVpnPluginFailure failure_for(const GError *error)
     case OSP_ERROR_CANCELLED:
     case OSP_ERROR_SCRIPT:
     case OSP_ERROR_NETWORK_CHANGED:
+    case OSP_ERROR_CERT_UNTRUSTED:
+    case OSP_ERROR_CERT_EXPIRED:
+    case OSP_ERROR_CERT_WRONG_IDENTITY:
+    case OSP_ERROR_CERT_BAD_SIGNATURE:
     case OSP_ERROR_N_CODES: break;
     }
   }

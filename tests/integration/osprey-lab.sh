@@ -43,6 +43,7 @@ cleanup()
     cp "$LAB_DIR/charon.log" "$LAB_DIR"/osprey*.log "$OSPREY_KEEP_LOGS/" 2>/dev/null
   lab_check_host_resolv || ok=1
   lab_down
+  [ -n "${CERT_DIR:-}" ] && rm -rf "$CERT_DIR"
   [ $ok = 0 ] || { echo "FAIL [$SCENARIO]: host /etc/resolv.conf changed" >&2; exit 1; }
 }
 
@@ -304,6 +305,34 @@ dbus_connect_lab()
   lab_wait_tunnel 20 || fail "no ping through the tunnel"
 }
 
+# make_pki DIR: a CA (ca.pem) and the gateway's RSA certificate
+# (gw.pem, gw.key) for 192.0.2.1 and gw.lab.example; a second CA
+# (other-ca.pem) with a certificate of the same name (other-gw.pem) and
+# one for another gateway (elsewhere.pem), both with the gateway's key.
+make_pki()
+{
+  local d=$1 ext
+  ext=$d/ext
+  printf 'subjectAltName=IP:%s,DNS:gw.lab.example\nkeyUsage=critical,digitalSignature\n' \
+    "$LAB_GW_ADDR" >"$ext"
+  printf 'subjectAltName=IP:192.0.2.99,DNS:elsewhere.lab.example\nkeyUsage=critical,digitalSignature\n' \
+    >"$d/ext-elsewhere"
+  for ca in ca other-ca; do
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -keyout "$d/$ca.key" -out "$d/$ca.pem" -subj "/C=XX/O=Osprey Lab/CN=$ca" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      2>/dev/null || return 1
+  done
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/gw.key" -out "$d/gw.csr" \
+    -subj "/C=XX/O=Osprey Lab/CN=gw.lab.example" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/gw.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$ext" -out "$d/gw.pem" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/gw.csr" -CA "$d/other-ca.pem" -CAkey "$d/other-ca.key" \
+    -CAcreateserial -days 2 -extfile "$ext" -out "$d/other-gw.pem" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/gw.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext-elsewhere" -out "$d/elsewhere.pem" 2>/dev/null
+}
+
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
@@ -352,6 +381,16 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
+  hybrid|hybrid-untrusted|hybrid-wrong-id)
+    command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
+    CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
+    make_pki "$CERT_DIR" || fail "could not make the certificates"
+    LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
+    case $SCENARIO in
+      hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
+      hybrid-untrusted) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
+      hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
+    esac ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
     LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
@@ -1025,6 +1064,30 @@ NFT
     grep -q "closing expired CHILD_SA" "$(lab_gateway_log)" || fail "the gateway's SA did not expire by volume"
     note "$((est - 1)) new IPsec SAs after the gateway's expired by volume"
     osprey_stop ;;
+  hybrid)
+    # the gateway signs with its certificate, verified against CA-File;
+    # the user authenticates with XAUTH; no group secret anywhere
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
+    osprey_expect_up
+    grep -q "authentication of 'C=XX, O=Osprey Lab, CN=gw.lab.example' (myself) successful" \
+      "$(lab_gateway_log)" || fail "the gateway did not sign with its certificate"
+    grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
+      fail "the gateway ran no XAUTH"
+    grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
+    check_tcp
+    osprey_stop ;;
+  hybrid-untrusted)
+    # Debian's vpnc connects to this gateway: its certificate is from another CA
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
+    osprey_expect_exit 7 cert-untrusted
+    grep -q "not issued by the CA of the profile" "$LAB_DIR/osprey.log" || fail "the reason is not said"
+    grep -q "XAuth authentication of" "$(lab_gateway_log)" && fail "the password went to the gateway"
+    note "refused before XAUTH" ;;
+  hybrid-wrong-id)
+    # a certificate of the right CA, for another gateway
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
+    osprey_expect_exit 7 cert-wrong-identity
+    grep -q "is not that of $LAB_GW_ADDR" "$LAB_DIR/osprey.log" || fail "the reason is not said" ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"

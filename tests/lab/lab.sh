@@ -87,6 +87,9 @@ fi
 : "${LAB_ESP_PROPOSALS:=aes256-sha256,aes128-sha1,3des-md5}"
 : "${LAB_LOCAL_TS:=$LAB_PROTECTED_NET}"
 : "${LAB_XAUTH:=1}"           # 0: the group authenticates with the PSK only (no XAUTH round)
+: "${LAB_AUTH:=psk}"          # hybrid: the gateway signs with LAB_GW_CERT / LAB_GW_KEY, then XAUTH
+: "${LAB_GW_CERT:=}"          # hybrid: the gateway's certificate (PEM, absolute path)
+: "${LAB_GW_KEY:=}"           # hybrid: its private key (PEM, absolute path)
 : "${LAB_DPD:=}"              # dpd_delay in seconds (empty: gateway sends no DPD)
 : "${LAB_DPD_TIMEOUT:=}"      # dpd_timeout in seconds (IKEv1)
 : "${LAB_REKEY_TIME:=}"       # child (ESP) SA rekey_time, e.g. 60s
@@ -104,7 +107,8 @@ fi
 : "${LAB_VPNC_SCRIPT:=/usr/share/vpnc-scripts/vpnc-script}"
 
 LAB_PLUGINS_WANTED="random nonce openssl aes des sha1 sha2 md5 hmac gmp curve25519 kernel-libipsec
-kernel-netlink socket-default vici attr xauth-generic unity updown"
+kernel-netlink socket-default vici attr xauth-generic unity updown pem pkcs1 pkcs8 x509 pubkey
+constraints"
 
 # Derived names; recomputed from LAB_ID by every public function.
 _lab_names()
@@ -385,9 +389,14 @@ $LAB_CHARON_EXTRA
   }
 }
 swanctl {
-  load = random nonce
+  # the gateway's certificate and key (hybrid) are parsed by swanctl
+  load = random nonce pem pkcs1 pkcs8 openssl x509
 }
 EOF
+  # swanctl reads private keys from private/ beside its swanctl.conf
+  if [ "$LAB_AUTH" = hybrid ]; then
+    mkdir -p "$LAB_DIR/private" && cp "$LAB_GW_KEY" "$LAB_DIR/private/gw.key" || return 1
+  fi
   # swanctl.conf strings: escape backslashes and quotes, newlines as \n
   banner=${LAB_BANNER//\\/\\\\}
   banner=${banner//\"/\\\"}
@@ -405,14 +414,26 @@ EOF
     [ -n "$LAB_IKE_REKEY_TIME" ] && echo "    rekey_time = $LAB_IKE_REKEY_TIME"
     [ -n "$LAB_IKE_REAUTH_TIME" ] && echo "    reauth_time = $LAB_IKE_REAUTH_TIME"
     [ -n "$LAB_CONN_EXTRA" ] && printf '%s\n' "$LAB_CONN_EXTRA"
-    echo "    local {"
-    echo "      auth = psk"
-    echo "      id = $LAB_GW_ID"
-    echo "    }"
-    echo "    remote {"
-    echo "      auth = psk"
-    echo "    }"
-    if [ "$LAB_XAUTH" != 0 ]; then
+    if [ "$LAB_AUTH" = hybrid ]; then
+      # hybrid: the gateway's certificate (its subject is its ID), the
+      # client's XAUTH only
+      echo "    local {"
+      echo "      auth = pubkey"
+      echo "      certs = $LAB_GW_CERT"
+      echo "    }"
+      echo "    remote {"
+      echo "      auth = xauth"
+      echo "    }"
+    else
+      echo "    local {"
+      echo "      auth = psk"
+      echo "      id = $LAB_GW_ID"
+      echo "    }"
+      echo "    remote {"
+      echo "      auth = psk"
+      echo "    }"
+    fi
+    if [ "$LAB_XAUTH" != 0 ] && [ "$LAB_AUTH" != hybrid ]; then
       echo "    remote-xauth {"
       echo "      auth = xauth"
       echo "    }"

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
+#include <openssl/rsa.h>
 #include <string.h>
 
 #define NONCE_LEN 32
@@ -175,6 +176,9 @@ void osp_test_gw_free(OspTestGw *gw)
   g_free(p);
   g_free(gw->group_id);
   g_free(gw->group_secret);
+  EVP_PKEY_free(gw->sign_key);
+  if (gw->certs)
+    g_ptr_array_unref(gw->certs);
   g_free(gw->username);
   g_free(gw->password);
   g_byte_array_unref(gw->xauth_attrs);
@@ -391,6 +395,25 @@ static void hash_r(OspTestGw *gw, OspTestGwMsg *m, uint8_t *out)
   g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, out), ==, 0);
 }
 
+/* SIG_R: HASH_R signed with PKCS#1 type 1 padding and no DigestInfo
+ * (RFC 2409 5.1); corrupt_hash flips a bit of HASH_R before signing. */
+static void sign_hash_r(OspTestGw *gw, OspTestGwMsg *m, uint8_t *sig, size_t sig_len)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(gw->sign_key, NULL);
+  uint8_t hash[64];
+  size_t len = sig_len;
+
+  hash_r(gw, m, hash);
+  if (m->corrupt_hash)
+    hash[0] ^= 0x01;
+  g_assert_nonnull(ctx);
+  g_assert_cmpint(EVP_PKEY_sign_init(ctx), ==, 1);
+  g_assert_cmpint(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), ==, 1);
+  g_assert_cmpint(EVP_PKEY_sign(ctx, sig, &len, hash, osp_hash_len(gw->hash)), ==, 1);
+  g_assert_cmpuint(len, ==, sig_len);
+  EVP_PKEY_CTX_free(ctx);
+}
+
 /* Edits, hashes, encrypts and queues m (freed).  prefix: what HASH(2)
  * covers before the payloads (Ni_b). */
 static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size_t prefix_len)
@@ -400,6 +423,7 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
   OspMsg out;
   GByteArray *b;
   bool has_hash = false;
+  size_t sig_off = 0, sig_len = 0;
 
   if (gw->edit)
     gw->edit(gw, m, gw->edit_user);
@@ -420,6 +444,10 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
     if (pl->type == OSP_PL_HASH && !has_hash) {
       has_hash = true;
       hash_off = out.buf->len + OSP_ISAKMP_GEN_HDR_LEN;
+    }
+    if (pl->type == OSP_PL_SIG && !sig_off) {
+      sig_off = out.buf->len + OSP_ISAKMP_GEN_HDR_LEN;
+      sig_len = pl->body->len;
     }
     osp_msg_add_payload(&out, pl->type, pl->body->data, pl->body->len);
   }
@@ -445,6 +473,8 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
     if (m->corrupt_hash)
       b->data[hash_off] ^= 0x01;
   }
+  if (sig_off && m->step == OSP_TEST_GW_AM2 && gw->sign_key && !m->keep_hash)
+    sign_hash_r(gw, m, b->data + sig_off, sig_len);
   if (m->trailer->len)
     g_byte_array_append(b, m->trailer->data, m->trailer->len);
   osp_put32(b->data + 24, b->len);
@@ -603,7 +633,8 @@ static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
 {
   return osp_cipher_key_len((OspCipher)o->cipher, o->key_bits) > 0 &&
          osp_hash_len((OspHash)o->hash) > 0 && osp_dh_group_supported(o->group) &&
-         (o->auth == AUTH_PSK || o->auth == AUTH_XAUTH_INIT_PSK) &&
+         (o->auth == AUTH_PSK || o->auth == AUTH_XAUTH_INIT_PSK ||
+          (o->auth == AUTH_HYBRID_INIT_RSA && gw->sign_key)) &&
          in_list(gw->p1_groups, o->group) && in_list(gw->p1_ciphers, o->cipher) &&
          in_list(gw->p1_hashes, o->hash) && in_list(gw->p1_auths, o->auth);
 }
@@ -703,10 +734,22 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   p->idii_b = g_byte_array_new();
   g_byte_array_append(p->idii_b, id_pl->body, (guint)id_pl->len);
   pub = osp_dh_public(p->dh, &pub_len);
-  g_assert_cmpint(osp_skeyid_psk(gw->hash, (const uint8_t *)gw->group_secret,
-                                 strlen(gw->group_secret), OSP_SLICE(ni->body, ni->len),
-                                 OSP_SLICE(nr, sizeof(nr)), &gw->skeyid),
-                  ==, 0);
+  if (gw->p1_auth == AUTH_HYBRID_INIT_RSA) {
+    /* SKEYID = prf(Ni_b | Nr_b, g^xy) (RFC 2409 5: signatures) */
+    g_autoptr(GByteArray) key = g_byte_array_new();
+    OspSlice part = OSP_SLICE(gxy->data, gxy->len);
+    uint8_t out[64];
+
+    g_byte_array_append(key, ni->body, (guint)ni->len);
+    g_byte_array_append(key, nr, sizeof(nr));
+    g_assert_cmpint(osp_prf(gw->hash, key->data, key->len, &part, 1, out), ==, 0);
+    gw->skeyid = osp_secret_new_from(out, osp_hash_len(gw->hash));
+  } else {
+    g_assert_cmpint(osp_skeyid_psk(gw->hash, (const uint8_t *)gw->group_secret,
+                                   strlen(gw->group_secret), OSP_SLICE(ni->body, ni->len),
+                                   OSP_SLICE(nr, sizeof(nr)), &gw->skeyid),
+                    ==, 0);
+  }
   g_assert_cmpint(osp_skeyid_derive(gw->hash, gw->skeyid, gxy, gw->icookie, gw->rcookie,
                                     &gw->skeyid_d, &gw->skeyid_a, &gw->skeyid_e),
                   ==, 0);
@@ -739,7 +782,24 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
   osp_test_gw_msg_add(m, OSP_PL_NONCE, nr, sizeof(nr));
   osp_test_gw_msg_add(m, OSP_PL_ID, idb->data, idb->len);
-  osp_test_gw_msg_add(m, OSP_PL_HASH, zero, osp_hash_len(gw->hash)); /* HASH_R: send_msg */
+  if (gw->p1_auth == AUTH_HYBRID_INIT_RSA) {
+    g_autofree uint8_t *sig = g_malloc0((gsize)EVP_PKEY_get_size(gw->sign_key));
+
+    for (i = 0; gw->certs && i < gw->certs->len; i++) {
+      g_autoptr(GByteArray) cert = g_byte_array_new();
+      const uint8_t enc = 4; /* X.509 certificate - signature */
+      gsize len;
+      const uint8_t *der = g_bytes_get_data(gw->certs->pdata[i], &len);
+
+      g_byte_array_append(cert, &enc, 1);
+      g_byte_array_append(cert, der, (guint)len);
+      osp_test_gw_msg_add(m, OSP_PL_CERT, cert->data, cert->len);
+    }
+    /* SIG_R: send_msg */
+    osp_test_gw_msg_add(m, OSP_PL_SIG, sig, (size_t)EVP_PKEY_get_size(gw->sign_key));
+  } else {
+    osp_test_gw_msg_add(m, OSP_PL_HASH, zero, osp_hash_len(gw->hash)); /* HASH_R: send_msg */
+  }
   if (gw->vid_xauth)
     osp_test_gw_msg_add(m, OSP_PL_VID, vid_xauth, sizeof(vid_xauth));
   if (gw->vid_dpd)
@@ -768,7 +828,8 @@ static void start_cfg_push(OspTestGw *gw)
 /* after phase 1 or XAUTH: what the gateway does next on its own */
 static void next_after_auth(OspTestGw *gw)
 {
-  if (!gw->xauth_done && gw->xauth && gw->p1_auth == AUTH_XAUTH_INIT_PSK) {
+  if (!gw->xauth_done && gw->xauth &&
+      (gw->p1_auth == AUTH_XAUTH_INIT_PSK || gw->p1_auth == AUTH_HYBRID_INIT_RSA)) {
     gw->xauth_msgid = new_msgid();
     send_transaction(gw, OSP_TEST_GW_XAUTH_REQUEST, gw->xauth_msgid, OSP_CFG_REQUEST,
                      (uint16_t)g_random_int_range(1, 0xffff), gw->xauth_attrs);

@@ -9,6 +9,7 @@
  *   I --- SA KE Ni IDii ------------------> R   aggressive mode (PSK)
  *   I <-- SA KE Nr IDir HASH_R VIDs ------- R   OSP_TEST_GW_AM2
  *   I --- HASH_I --------------------------> R
+ *         (hybrid, with sign_key: I <-- SA KE Nr IDir CERT... SIG_R ---- R)
  *   I <-- HASH ATTR(REQUEST user, pw) ----- R   OSP_TEST_GW_XAUTH_REQUEST
  *   I --- HASH ATTR(REPLY user, pw) ------> R
  *   I <-- HASH ATTR(SET status) ----------- R   OSP_TEST_GW_XAUTH_STATUS
@@ -40,6 +41,8 @@
 #include "osp-crypto.h"
 #include "osp-isakmp.h"
 #include "osp-session.h"
+
+#include <openssl/evp.h>
 
 G_BEGIN_DECLS
 
@@ -125,11 +128,16 @@ struct OspTestGw {
   /* Mode Config attributes: 198.18.1.10/32, DNS 198.51.100.53, banner,
    * domain and split DNS corp.example, split include 198.51.100.0/24 */
   GByteArray *cfg_attrs;
-  int p1_groups[8];     /* DH groups accepted, 0-terminated; empty = any supported */
-  int p1_ciphers[8];    /* IKE ciphers accepted (OspCipher), 0-terminated; empty = any */
-  int p1_hashes[8];     /* IKE hashes accepted (OspHash); empty = any */
-  int p1_auths[8];      /* auth methods accepted (1 PSK, 65001 XAUTHInitPreShared); empty = any */
-  uint32_t p1_lifetime; /* life in message 2's SA; 0 = the client's */
+  int p1_groups[8];  /* DH groups accepted, 0-terminated; empty = any supported */
+  int p1_ciphers[8]; /* IKE ciphers accepted (OspCipher), 0-terminated; empty = any */
+  int p1_hashes[8];  /* IKE hashes accepted (OspHash); empty = any */
+  int p1_auths[8];   /* auth methods accepted (1 PSK, 65001 XAUTHInitPreShared); empty = any */
+  /* hybrid authentication (HybridInitRSA 64221) when set: message 2 carries
+   * a CERT payload per certs entry (GBytes, DER) and SIG_R, the RSA
+   * signature of HASH_R by sign_key; both owned, NULL by default */
+  EVP_PKEY *sign_key;
+  GPtrArray *certs;
+  uint32_t p1_lifetime;               /* life in message 2's SA; 0 = the client's */
   bool vid_xauth, vid_dpd, vid_unity; /* vendor IDs in message 2 (all true) */
   bool answer_dpd;                    /* R-U-THERE answered (true) */
   int natt;        /* NAT-T in message 2: 0 none (false), 2 RFC 3947, 1 draft-02 (payload 130) */

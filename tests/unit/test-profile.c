@@ -58,6 +58,9 @@ static char *dump(const OspProfile *p)
   N(local_lan);
   S(backup_servers);
   N(dpd_timeout);
+  N(auth_mode);
+  S(ca_file);
+  S(ca_dir);
 #undef S
 #undef N
   return g_string_free(s, FALSE);
@@ -387,9 +390,11 @@ static const struct {
   { "No Detach", "gateway", "(null)" },
   { "Pidfile /run/vpnc.pid", "gateway", "(null)" },
   { "Local Addr 0.0.0.0", "gateway", "(null)" },
-  { "IKE Authmode psk", "gateway", "(null)" },
-  { "CA-File /etc/ssl/ca.pem", "gateway", "(null)" },
-  { "CA-Dir /etc/ssl/certs", "gateway", "(null)" },
+  { "IKE Authmode psk", "auth_mode", "0" },
+  { "IKE Authmode hybrid", "auth_mode", "1" },
+  { "IKE Authmode HYBRID", "auth_mode", "1" },
+  { "CA-File /etc/ssl/ca.pem", "ca_file", "/etc/ssl/ca.pem" },
+  { "CA-Dir /etc/ssl/certs", "ca_dir", "/etc/ssl/certs" },
   /* Osprey's own keywords */
   { "IKE lifetime 60", "ike_lifetime", "60" },
   { "IKE lifetime 86400", "ike_lifetime", "86400" },
@@ -456,7 +461,6 @@ static const struct {
   { VPNC, "Interface mode tap", "Interface mode" },
   { VPNC, "Interface name tun`reboot`", "Interface name" },
   { VPNC, "Interface mode tunnel", "Interface mode" },
-  { VPNC, "IKE Authmode hybrid", "IKE Authmode" },
   { VPNC, "IKE Authmode cert", "IKE Authmode" },
   { VPNC, "IKE Authmode xauth", "IKE Authmode" },
   { VPNC, "IKE DH Group dh3", "IKE DH Group" },
@@ -514,7 +518,6 @@ static const struct {
   { VPNC, "Debug 1\x0c", "Debug" },
   /* .pcf */
   { PCF, "[main]\r\nHost=h.example\r\nAuthType=3\r\n", "AuthType" },
-  { PCF, "[main]\r\nHost=h.example\r\nAuthType=5\r\n", "AuthType" },
   { PCF, "[main]\r\nHost=h.example\r\n!AuthType=2\r\n", "AuthType" },
   { PCF, "[main]\r\nHost=h.example\r\nTunnelingMode=1\r\n", "TunnelingMode" },
   { PCF, "[main]\r\nTunnelingMode=x\r\n", "TunnelingMode" },
@@ -1005,6 +1008,20 @@ static void test_pcf_details(void)
   g_assert_no_error(error);
   assert_field(p, "dpd_timeout", "30");
   assert_field(p, "natt_mode", "1");
+  assert_field(p, "auth_mode", "0");
+  g_clear_pointer(&p, osp_profile_free);
+
+  /* AuthType 5, mutual group authentication, is hybrid: the CA is not in
+   * the file, a warning says to set it */
+  {
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+
+    p = pcf("[main]\r\nHost=h.example\r\nGroupName=g\r\nAuthType=5\r\n", warnings, &error);
+    g_assert_no_error(error);
+    assert_field(p, "auth_mode", "1");
+    g_assert_cmpuint(warnings->len, ==, 1);
+    g_assert_nonnull(strstr(g_ptr_array_index(warnings, 0), "ca-file"));
+  }
 }
 
 /* Backup servers: a .pcf list when EnableBackup is 1, the setting as

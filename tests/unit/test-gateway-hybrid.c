@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Hybrid authentication (IKE Authmode hybrid, .pcf AuthType 5) against the
+ * scripted gateway: it signs message 2 with a certificate made here, the
+ * session verifies it against the profile's CA-File, then XAUTH:
+ *
+ *   I --- SA(HybridInitRSA) KE Ni IDii CR VIDs ---> R
+ *   I <--- SA KE Nr IDir CERT... SIG_R VIDs ------- R
+ *   I --- HASH_I ---------------------------------> R
+ *   ... XAUTH, Mode Config, quick mode as with a group secret.
+ *
+ * Each refusal (another CA, expired, another gateway's certificate, a bad
+ * signature) closes the session with its own error; no group secret is
+ * ever asked for. */
+#include "osp-test-certs.h"
+#include "osp-test-gateway.h"
+
+#include "osp-error.h"
+#include "osp-profile.h"
+
+#include <glib/gstdio.h>
+
+typedef struct {
+  char *dir, *ca_file;
+  EVP_PKEY *ca_key, *inter_key, *gw_key;
+  X509 *ca, *inter;
+} Pki;
+
+static Pki pki;
+
+static const OspTestCertSpec ca_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab CA", NULL, true, -3600,
+                                         86400 };
+
+static void pki_init(void)
+{
+  g_autoptr(GError) error = NULL;
+  const OspTestCertSpec inter_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", NULL, true,
+                                       -3600, 86400 };
+
+  pki.dir = g_dir_make_tmp("osp-hybrid-XXXXXX", &error);
+  g_assert_no_error(error);
+  pki.ca_key = osp_test_key(false);
+  pki.inter_key = osp_test_key(false);
+  pki.gw_key = osp_test_key(true);
+  pki.ca = osp_test_cert(&ca_spec, pki.ca_key, NULL, NULL);
+  pki.inter = osp_test_cert(&inter_spec, pki.inter_key, pki.ca, pki.ca_key);
+  pki.ca_file = g_build_filename(pki.dir, "ca.pem", NULL);
+  osp_test_write_pem(pki.ca_file, &pki.ca, 1);
+}
+
+static void pki_clear(void)
+{
+  X509_free(pki.ca);
+  X509_free(pki.inter);
+  EVP_PKEY_free(pki.ca_key);
+  EVP_PKEY_free(pki.inter_key);
+  EVP_PKEY_free(pki.gw_key);
+  g_remove(pki.ca_file);
+  g_rmdir(pki.dir);
+  g_free(pki.ca_file);
+  g_free(pki.dir);
+}
+
+static OspProfile *hybrid_profile(const char *ca_file)
+{
+  OspProfile *p = osp_test_profile();
+
+  p->auth_mode = OSP_AUTH_HYBRID;
+  p->ca_file = g_strdup(ca_file);
+  osp_str_wipe_free(p->group_secret);
+  p->group_secret = NULL; /* hybrid needs none: asking for it would hang */
+  return p;
+}
+
+/* The gateway signs with pki.gw_key under a certificate for san issued by
+ * issuer (NULL: the CA), valid from not_before to not_after (relative). */
+static void gateway_cert(OspTestGw *gw, const char *san, X509 *issuer, EVP_PKEY *issuer_key,
+                         long not_before, long not_after, bool with_issuer)
+{
+  const OspTestCertSpec spec = { "/C=XX/O=Osprey Lab/CN=gw.lab.example", san, false, not_before,
+                                 not_after };
+  X509 *x = osp_test_cert(&spec, pki.gw_key, issuer ? issuer : pki.ca,
+                          issuer_key ? issuer_key : pki.ca_key);
+
+  gw->sign_key = EVP_PKEY_dup(pki.gw_key);
+  gw->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  g_ptr_array_add(gw->certs, osp_test_cert_der(x));
+  if (with_issuer)
+    g_ptr_array_add(gw->certs, osp_test_cert_der(issuer));
+  X509_free(x);
+}
+
+static bool has_payload(const GByteArray *b, uint8_t type)
+{
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  OspIsakmpHdr h;
+  size_t n = 0;
+
+  g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &h, NULL), ==, 0);
+  g_assert_cmpint(osp_payloads_parse(h.next_payload, b->data + OSP_ISAKMP_HDR_LEN,
+                                     b->len - OSP_ISAKMP_HDR_LEN, pl, G_N_ELEMENTS(pl), &n, NULL),
+                  ==, 0);
+  return osp_payload_find(pl, n, type) != NULL;
+}
+
+static void test_connect(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+  OspTestGw *gw = r->gw;
+
+  gateway_cert(gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+  /* message 1 offers hybrid only, and asks for the certificate */
+  g_assert_true(has_payload(osp_test_rig_c2g(r), OSP_PL_CR));
+  for (guint i = 0; i < gw->p1_offers->len; i++)
+    g_assert_cmpint(g_array_index(gw->p1_offers, OspTestGwP1Offer, i).auth, ==,
+                    AUTH_HYBRID_INIT_RSA);
+  g_assert_true(has_payload(osp_test_rig_g2c(r), OSP_PL_SIG));
+  osp_test_rig_connect(r);
+  g_assert_cmpint(gw->p1_auth, ==, AUTH_HYBRID_INIT_RSA);
+  g_assert_true(gw->p1_done);
+  g_assert_true(gw->xauth_done);
+  g_assert_cmpstr(gw->xauth_user, ==, "alice");
+  g_assert_cmpuint(gw->children->len, ==, 1);
+  /* the user was asked for nothing (the group secret least of all) */
+  g_assert_cmpuint(r->n_secrets_needed, ==, 0);
+  g_assert_cmpuint(gw->rejected, ==, 0);
+}
+
+/* The end entity and its intermediate, in the gateway's CERT payloads. */
+static void test_intermediate(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+  gateway_cert(r->gw, "IP:192.0.2.1", pki.inter, pki.inter_key, -3600, 86400, true);
+  osp_test_rig_connect(r);
+}
+
+/* What Debian's vpnc accepts: a certificate from another CA.  With the
+ * automatic DH group, the refusal is not taken for silence (which tries
+ * the next group, here refused: the error would be no-proposal). */
+static void test_untrusted(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  g_autoptr(OspTestRig) r = NULL;
+  const OspTestCertSpec other = { "/C=XX/O=Elsewhere/CN=Other CA", NULL, true, -3600, 86400 };
+  EVP_PKEY *k = osp_test_key(false);
+  X509 *other_ca = osp_test_cert(&other, k, NULL, NULL);
+
+  p->dh_group = OSP_DH_AUTO;
+  r = osp_test_rig_new(p, NULL);
+  r->gw->p1_groups[0] = 14;
+  gateway_cert(r->gw, "IP:192.0.2.1", other_ca, k, -3600, 86400, true);
+  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+  osp_test_rig_assert_closed(r, OSP_ERROR_CERT_UNTRUSTED, "CA-File");
+  g_assert_false(r->gw->p1_done);
+  X509_free(other_ca);
+  EVP_PKEY_free(k);
+}
+
+/* A certificate of the CA for san, valid from not_before to not_after
+ * (relative), the messages passing through edit (may be NULL): the session
+ * closes with code, its message containing part. */
+static void refused(OspTestGwEdit edit, const char *san, long not_before, long not_after, int code,
+                    const char *part)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  g_autoptr(OspTestRig) r = osp_test_rig_new_edited(p, edit, NULL);
+
+  gateway_cert(r->gw, san, NULL, NULL, not_before, not_after, false);
+  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+  osp_test_rig_assert_closed(r, code, part);
+  g_assert_false(r->gw->p1_done);
+}
+
+static void test_expired(void)
+{
+  refused(NULL, "IP:192.0.2.1", -7200, -60, OSP_ERROR_CERT_EXPIRED, "expired");
+  refused(NULL, "IP:192.0.2.1", 3600, 7200, OSP_ERROR_CERT_EXPIRED, "not yet valid");
+}
+
+/* A valid certificate of the CA, for another gateway. */
+static void test_wrong_identity(void)
+{
+  refused(NULL, "DNS:other.lab.example,IP:192.0.2.99", -3600, 86400, OSP_ERROR_CERT_WRONG_IDENTITY,
+          "192.0.2.1");
+}
+
+static void corrupt_sig(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  if (m->step == OSP_TEST_GW_AM2)
+    m->corrupt_hash = true;
+}
+
+/* The right certificate, but SIG_R signs another HASH_R (a replayed
+ * certificate without its key). */
+static void test_bad_signature(void)
+{
+  refused(corrupt_sig, "IP:192.0.2.1", -3600, 86400, OSP_ERROR_CERT_BAD_SIGNATURE, "SIG_R");
+}
+
+static void drop_certs(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  for (guint i = m->payloads->len; i-- > 0;)
+    if (((OspTestGwPayload *)m->payloads->pdata[i])->type == OSP_PL_CERT)
+      g_ptr_array_remove_index(m->payloads, i);
+}
+
+static void test_no_certificate(void)
+{
+  refused(drop_certs, "IP:192.0.2.1", -3600, 86400, OSP_ERROR_PROTOCOL, "no X.509 certificate");
+}
+
+/* No CA to verify with: a configuration error before anything is sent. */
+static void test_no_ca(void)
+{
+  g_autofree char *missing = g_build_filename(pki.dir, "missing.pem", NULL);
+  g_autoptr(OspProfile) p = hybrid_profile(missing);
+  g_autoptr(OspProfile) q = hybrid_profile(NULL);
+  g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+  g_autoptr(OspTestRig) s = osp_test_rig_new(q, NULL);
+
+  g_assert_true(g_queue_is_empty(&r->to_gw));
+  osp_test_rig_assert_closed(r, OSP_ERROR_CONFIG, "missing.pem");
+  osp_test_rig_assert_closed(s, OSP_ERROR_CONFIG, "CA-File");
+}
+
+int main(int argc, char **argv)
+{
+  int ret;
+
+  g_test_init(&argc, &argv, NULL);
+  pki_init();
+  g_test_add_func("/gateway-hybrid/connect", test_connect);
+  g_test_add_func("/gateway-hybrid/intermediate", test_intermediate);
+  g_test_add_func("/gateway-hybrid/untrusted", test_untrusted);
+  g_test_add_func("/gateway-hybrid/expired", test_expired);
+  g_test_add_func("/gateway-hybrid/wrong-identity", test_wrong_identity);
+  g_test_add_func("/gateway-hybrid/bad-signature", test_bad_signature);
+  g_test_add_func("/gateway-hybrid/no-certificate", test_no_certificate);
+  g_test_add_func("/gateway-hybrid/no-ca", test_no_ca);
+  ret = g_test_run();
+  pki_clear();
+  return ret;
+}
