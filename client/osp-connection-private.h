@@ -170,10 +170,12 @@ struct OspConnection {
 
   OspIpConfig *ipcfg;
   bool script_connected;
-  /* the script's steps overlap the handshake (osp-connection.c): pre-init
-   * while phase 1 runs, the TUN device and connect while quick mode does */
-  guint script_step_id;
-  bool pre_init_done, net_wanted, net_ready;
+  /* the script's steps beside the handshake (osp-connection.c) */
+  struct ScriptJob *job; /* the step running in its thread, NULL */
+  bool pre_init_done, net_wanted, net_started, net_ready;
+  unsigned up_mtu;    /* the IPsec SA is up: the tunnel's MTU for it; 0 before */
+  GError *step_error; /* a failure to end the attempt with, from the main loop */
+  guint step_error_id;
   char *banner;
   gint64 since;
   int dh_group_hint;

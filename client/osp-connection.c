@@ -208,88 +208,173 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
   return ok;
 }
 
-/* The script's steps run from the main loop right after the message they
- * follow went out, so that they overlap the gateway's work and the round
- * trip: pre-init once aggressive mode's first message is sent, the TUN
- * device and connect once quick mode's first message is.  A step that
- * fails ends the attempt (with a Delete once the gateway knows us);
- * release_attempt() runs disconnect after a connect, whatever comes next. */
-static bool pre_init(OspConnection *c)
-{
-  g_autoptr(GError) error = NULL;
+/* ---- the script's steps beside the handshake ----------------------------
+ *
+ * pre-init runs in a thread of its own from the moment aggressive mode's
+ * first message is out, connect (after the TUN device is made) from the
+ * moment Mode Config gave the address, while quick mode goes on; the
+ * tunnel comes up once both the IPsec SA and connect are done.  A step
+ * that fails ends the attempt (with a Delete once the gateway knows us);
+ * release_attempt() waits for a step still running and runs disconnect
+ * after a connect, whatever came next. */
 
-  if (c->pre_init_done)
-    return true;
-  c->pre_init_done = true;
-  if (run_script(c, "pre-init", &error))
-    return true;
-  osp_conn_fail(c, error);
-  return false;
+typedef struct ScriptJob {
+  OspConnection *c; /* NULL once the connection let go of it */
+  const char *reason;
+  char *script, *state_dir;
+  OspIpConfig *cfg;
+  GThread *thread;
+  gboolean ok;
+  GError *error;
+  char *repaired;
+} ScriptJob;
+
+static void job_free(ScriptJob *j)
+{
+  g_free(j->script);
+  g_free(j->state_dir);
+  osp_ip_config_free(j->cfg);
+  g_clear_error(&j->error);
+  g_free(j->repaired);
+  g_free(j);
 }
 
-static bool net_up(OspConnection *c)
+static gboolean on_job_done(gpointer data);
+
+static gpointer job_thread(gpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  ScriptJob *j = data;
+
+  j->ok = osp_script_run_full(j->script, j->reason, j->cfg, j->state_dir, &j->repaired, &j->error);
+  g_idle_add_full(G_PRIORITY_HIGH, on_job_done, j, NULL);
+  return NULL;
+}
+
+static void job_start(OspConnection *c, const char *reason)
+{
+  ScriptJob *j = g_new0(ScriptJob, 1);
+
+  j->c = c;
+  j->reason = reason;
+  j->script = g_strdup(c->profile->script ? c->profile->script : OSP_DEFAULT_SCRIPT);
+  j->state_dir = g_strdup(c->state_dir);
+  j->cfg = c->ipcfg ? osp_ip_config_copy(c->ipcfg) : NULL;
+  g_debug("network: %s beside the handshake", reason);
+  c->job = j;
+  j->thread = g_thread_new("osp-script", job_thread, j);
+}
+
+/* Waits for the thread (done or about to be) and takes the step off the
+ * connection; true if it succeeded. */
+static bool job_collect(OspConnection *c, ScriptJob *j)
+{
+  c->job = NULL;
+  g_thread_join(g_steal_pointer(&j->thread));
+  j->c = NULL; /* on_job_done frees it */
+  if (j->repaired && c->cb->notice)
+    c->cb->notice(c, j->repaired, c->user);
+  if (j->ok && strcmp(j->reason, "connect") == 0)
+    c->script_connected = true;
+  return j->ok;
+}
+
+static void net_up(OspConnection *c);
+static void finish_up(OspConnection *c);
+
+static gboolean on_job_done(gpointer data)
+{
+  ScriptJob *j = data;
+  OspConnection *c = j->c;
+
+  if (c && !job_collect(c, j)) {
+    osp_conn_fail(c, j->error);
+  } else if (c && strcmp(j->reason, "connect") == 0) {
+    c->net_ready = true;
+    finish_up(c);
+  } else if (c) {
+    c->pre_init_done = true;
+    if (c->net_wanted)
+      net_up(c);
+  }
+  job_free(j);
+  return G_SOURCE_REMOVE;
+}
+
+static void fail_later(OspConnection *c, GError *error);
+
+/* The TUN device, then connect beside quick mode (pre-init done). */
+static void net_up(OspConnection *c)
+{
   g_autofree char *name = NULL;
   int fd;
 
-  clear_id(&c->script_step_id);
-  if (c->net_ready)
-    return true;
-  if (!pre_init(c))
-    return false;
-  c->net_ready = true;
+  if (c->net_started || c->session_closed)
+    return;
+  c->net_started = true;
   c->ipcfg->mtu = provisional_mtu(c);
   fd = osp_tun_open(c->profile->ifname, &name);
   if (fd < 0) {
-    error = g_error_new(OSP_ERROR, OSP_ERROR_FAILED, _("Cannot create the tunnel device: %s"),
-                        g_strerror(-fd));
-    osp_conn_fail(c, error);
-    return false;
+    fail_later(c, g_error_new(OSP_ERROR, OSP_ERROR_FAILED, _("Cannot create the tunnel device: %s"),
+                              g_strerror(-fd)));
+    return;
   }
   c->tun_fd = fd;
   g_free(c->ipcfg->tundev);
   c->ipcfg->tundev = g_steal_pointer(&name);
   apply_target_networks(c);
   apply_local_lan(c);
-  if (!run_script(c, "connect", &error)) {
-    osp_conn_fail(c, error);
-    return false;
+  if (c->flags.no_script) {
+    c->net_ready = true;
+    finish_up(c);
+    return;
   }
-  c->script_connected = !c->flags.no_script;
-  return true;
+  job_start(c, "connect");
 }
 
-/* The next step: the network once Mode Config gave an address, else
- * pre-init. */
-static gboolean on_script_step(gpointer data)
+/* A failure found inside a session callback ends the attempt from the main
+ * loop right after. */
+static gboolean on_fail_later(gpointer data)
 {
   OspConnection *c = data;
+  g_autoptr(GError) error = g_steal_pointer(&c->step_error);
 
-  c->script_step_id = 0;
-  if (c->session_closed)
-    return G_SOURCE_REMOVE;
-  if (c->net_wanted)
-    net_up(c);
-  else
-    pre_init(c);
+  c->step_error_id = 0;
+  if (!c->session_closed)
+    osp_conn_fail(c, error);
   return G_SOURCE_REMOVE;
 }
 
-static void script_step_soon(OspConnection *c)
+static void fail_later(OspConnection *c, GError *error)
 {
-  if (!c->script_step_id)
-    c->script_step_id = g_idle_add_full(G_PRIORITY_HIGH, on_script_step, c, NULL);
+  g_clear_error(&c->step_error);
+  c->step_error = error;
+  if (!c->step_error_id)
+    c->step_error_id = g_idle_add_full(G_PRIORITY_HIGH, on_fail_later, c, NULL);
 }
 
-static void bring_up(OspConnection *c, const OspChildSa *sa)
+static void pre_init_start(OspConnection *c)
 {
-  unsigned mtu = tunnel_mtu(c, sa);
+  if (c->flags.no_script)
+    c->pre_init_done = true;
+  else
+    job_start(c, "pre-init");
+}
 
-  if (!net_up(c))
+/* Mode Config gave the address: the network, once pre-init is done. */
+static void net_wanted(OspConnection *c)
+{
+  c->net_wanted = true;
+  if (c->pre_init_done)
+    net_up(c);
+}
+
+/* The IPsec SA and the network are both there: the tunnel is up. */
+static void finish_up(OspConnection *c)
+{
+  if (!c->up_mtu || !c->net_ready || c->session_closed || c->state == OSP_STATE_CONNECTED)
     return;
-  if (mtu != c->ipcfg->mtu)
-    set_device_mtu(c, mtu);
+  if (c->up_mtu != c->ipcfg->mtu)
+    set_device_mtu(c, c->up_mtu);
   osp_conn_io_start_tun(c);
   if (c->cb->ip_config)
     c->cb->ip_config(c, c->ipcfg, c->user);
@@ -301,6 +386,14 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
   if (c->profile->dh_group == OSP_DH_AUTO)
     osp_dh_memory_store(c->state_dir, c->profile->gateway, c->profile->group_id, c->dh_group_hint);
   enter_state(c, OSP_STATE_CONNECTED, NULL);
+}
+
+static void bring_up(OspConnection *c, const OspChildSa *sa)
+{
+  c->up_mtu = tunnel_mtu(c, sa);
+  if (!c->net_wanted)
+    net_wanted(c);
+  finish_up(c);
 }
 
 /* ---- session callbacks ------------------------------------------------ */
@@ -354,13 +447,12 @@ static void session_ip_config(gpointer user, const OspIpConfig *cfg)
     l->address = cfg->address; /* a successor keeps the configuration applied */
     return;
   }
-  if (c->net_ready) /* a second SET: the tunnel is configured already */
+  if (c->net_wanted) /* a second SET: the tunnel is being configured already */
     return;
   osp_ip_config_free(c->ipcfg);
   c->ipcfg = osp_ip_config_copy(cfg);
   learn_servers(c, cfg->backup_servers, "the gateway");
-  c->net_wanted = true;
-  script_step_soon(c);
+  net_wanted(c);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
     g_free(c->banner);
     c->banner = g_strdup(cfg->banner);
@@ -664,11 +756,15 @@ static void release_attempt(OspConnection *c)
   g_autoptr(GError) script_error = NULL;
 
   retire_now(c); /* while the sockets are open */
+  if (c->job)
+    job_collect(c, c->job);
+  clear_id(&c->step_error_id);
+  g_clear_error(&c->step_error);
   if (c->script_connected && !run_script(c, "disconnect", &script_error))
     osp_conn_notice(c, "%s", script_error->message);
   c->script_connected = false;
-  clear_id(&c->script_step_id);
-  c->pre_init_done = c->net_wanted = c->net_ready = false;
+  c->pre_init_done = c->net_wanted = c->net_started = c->net_ready = false;
+  c->up_mtu = 0;
   osp_conn_io_close(c);
   osp_conn_sa_clear(c);
   osp_conn_unwatch(&c->timer);
@@ -809,7 +905,7 @@ static gboolean begin_at(OspConnection *c, struct in_addr a, GError **error)
   enter_state(c, OSP_STATE_CONNECTING, NULL);
   osp_session_start(c->session, g_get_monotonic_time());
   osp_conn_rearm(c);
-  script_step_soon(c);
+  pre_init_start(c);
   return TRUE;
 }
 

@@ -256,19 +256,30 @@ pipe_teardown()
   note "reader gone, SIG$sig: exit 0, Delete sent, routes and resolv.conf restored"
 }
 
-# reasons_script [FAIL_REASON]: $LAB_DIR/script, the stock script behind a
-# wrapper that appends each reason to $LAB_DIR/reasons and exits 1 at
-# FAIL_REASON instead of running it.
+# reasons_script [FAIL_REASON] [SLOW_REASON] [SKIP_REASON]: $LAB_DIR/script,
+# the stock script behind a wrapper that appends each reason to
+# $LAB_DIR/reasons, exits 1 at FAIL_REASON instead of running it, sleeps
+# 0.5 s before SLOW_REASON and only logs SKIP_REASON.
 reasons_script()
 {
   # shellcheck disable=SC2016 # $reason is the wrapper's
-  printf '#!/bin/sh
-echo "$reason" >>%s/reasons
-[ "$reason" = "%s" ] && exit 1
-exec %s
-' \
-    "$LAB_DIR" "${1:-}" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+  printf '#!/bin/sh\necho "$reason" >>%s/reasons\n[ "$reason" = "%s" ] && exit 1
+[ "$reason" = "%s" ] && sleep 0.5\n[ "$reason" = "%s" ] && exit 0\nexec %s\n' \
+    "$LAB_DIR" "${1:-}" "${2:-}" "${3:-}" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" &&
+    chmod 0755 "$LAB_DIR/script"
   : >"$LAB_DIR/reasons"
+}
+# osprey_start_late_password: osprey_start with $LAB_DIR/script and the
+# XAUTH password on stdin 0.4 s late, so that pre-init is surely done when
+# Mode Config answers
+osprey_start_late_password()
+{
+  rm -f "$LAB_DIR/password"
+  mkfifo "$LAB_DIR/password"
+  # shellcheck disable=SC2016 # $1 and $2 are sh's
+  sh -c 'exec 3>"$1" && sleep 0.4 && echo "$2" >&3' sh "$LAB_DIR/password" "$LAB_PASSWORD" &
+  OSPREY_EXTRA_ARGS=--password-stdin OSPREY_STDIN=$LAB_DIR/password \
+    osprey_start -Script "Script $LAB_DIR/script" "-Xauth password"
 }
 reasons() { tr '\n' ' ' <"$LAB_DIR/reasons"; }
 
@@ -436,29 +447,39 @@ case $SCENARIO in
     osprey_expect_exit 1 no-proposal
     grep -q "IPsec algorithms.*\"Enable weak encryption\" and \"Enable weak authentication\"" "$LAB_DIR/osprey.log" || fail "error does not name both settings" ;;
   script-overlap)
-    # the script's steps overlap the handshake: pre-init while phase 1 is
-    # in flight, connect once the Mode Config address is known, before
-    # quick mode's answer is read
-    reasons_script
+    # the script's steps run beside the handshake: a slow pre-init (0.5 s)
+    # while phase 1 completes, then a slow connect while quick mode does
+    reasons_script "" pre-init
     osprey_start -Script "Script $LAB_DIR/script"
     osprey_expect_up
-    log_before "running vpnc-script pre-init" "phase 1: AES" || fail "pre-init did not run during phase 1"
-    log_before "running vpnc-script connect" "quick mode: SA in" ||
-      fail "connect did not run before quick mode completed"
-    log_before "mode config: address" "running vpnc-script connect" || fail "connect ran before Mode Config"
-    grep -q "MTU of tun0: [0-9]* for the negotiated ESP transform" "$LAB_DIR/osprey.log" ||
-      fail "the MTU was not set for the negotiated transform"
+    log_before "running vpnc-script pre-init" "phase 1: AES" || fail "pre-init did not start before phase 1 ended"
+    log_before "phase 1: AES" "vpnc-script pre-init: done" || fail "phase 1 did not go on while pre-init ran"
+    osprey_stop
+    : >"$LAB_DIR/osprey.log"
+    # pre-init only logged, and the XAUTH password 0.4 s late on stdin:
+    # pre-init is done when Mode Config answers, connect starts beside
+    # quick mode and takes 0.5 s longer
+    reasons_script "" connect pre-init
+    osprey_start_late_password
+    osprey_expect_up
+    log_before "vpnc-script pre-init: done" "mode config: address" || fail "pre-init still ran at Mode Config"
+    log_before "mode config: address" "network: connect beside" || fail "connect ran before Mode Config"
+    log_before "network: connect beside" "quick mode: SA in" || fail "connect did not start before quick mode ended"
+    log_before "quick mode: SA in" "vpnc-script connect: done" || fail "quick mode did not go on while connect ran"
+    log_before "vpnc-script connect: done" "connected to" || fail "connected before connect was done"
     mtu=$(grep -o "MTU of tun0: [0-9]*" "$LAB_DIR/osprey.log" | awk '{print $4}')
+    [ -n "$mtu" ] || fail "the MTU was not set for the negotiated transform"
     lab_exec_client ip link show tun0 | grep -q "mtu $mtu " || fail "tun0 has not MTU $mtu: $(lab_exec_client ip link show tun0)"
     check_tcp
     osprey_stop
     [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
-    note "pre-init during phase 1, connect during quick mode, MTU $mtu afterwards" ;;
+    note "phase 1 during pre-init, quick mode during connect, MTU $mtu afterwards" ;;
   script-quick-fails)
-    # the gateway refuses quick mode after connect configured the tunnel:
+    # the gateway refuses quick mode while connect configures the tunnel
+    # (pre-init only logged, connect 0.5 s slower): connect ends, then
     # disconnect runs, nothing stays configured
-    reasons_script
-    osprey_start -Script "Script $LAB_DIR/script"
+    reasons_script "" connect pre-init
+    osprey_start_late_password
     osprey_expect_exit 1 no-proposal
     [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
     nothing_configured
