@@ -167,6 +167,23 @@ static char *time_left(OspDBusConnection *c, const char *key)
   return g_strdup_printf(_("%d h %02d min left"), (int)(left / 3600), (int)(left % 3600 / 60));
 }
 
+/* status -v: IPv6 inside the tunnel, when the gateway granted it */
+static void print_ip6(OspDBusConnection *c)
+{
+  g_autoptr(GVariant) address = connection_ip(c, "address6", "s");
+  g_autoptr(GVariant) prefix = connection_ip(c, "prefix6", "u");
+  g_autofree char *text = NULL, *dns = ip_list(c, "dns6"), *routes = ip_list(c, "split-include6");
+
+  if (!address)
+    return;
+  text = g_strdup_printf("%s/%u", g_variant_get_string(address, NULL),
+                         prefix ? g_variant_get_uint32(prefix) : 128);
+  print_field(_("IPv6:"), text);
+  print_field(_("IPv6 DNS:"), dns);
+  /* TRANSLATORS: IPv6 networks routed into the tunnel; "all IPv6" without a list */
+  print_field(_("IPv6 routes:"), routes ? routes : _("all IPv6"));
+}
+
 /* status -v: the network configuration and what was negotiated */
 static void print_details(OspDBusConnection *c)
 {
@@ -188,6 +205,7 @@ static void print_details(OspDBusConnection *c)
   print_field(_("Routes:"), routes ? routes : (connection_ip_config(c) ? _("all traffic") : NULL));
   /* TRANSLATORS: networks kept outside the tunnel (split exclude, local LAN) */
   print_field(_("Excluded:"), excluded);
+  print_ip6(c);
   if (mtu_v)
     mtu = g_strdup_printf("%u", g_variant_get_uint32(mtu_v));
   print_field(_("MTU:"), mtu);

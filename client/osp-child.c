@@ -172,6 +172,7 @@ int osp_child_install(OspSession *s, const QmResult *q)
   child->auth = q->t->auth;
   child->udp_encap = s->ike->natt;
   child->pfs_group = q->pfs_group;
+  child->ipv6 = q->ipv6;
   child->lifetime_s = osp_gateway_lifetime(q->life_s, s->profile->ipsec_lifetime,
                                            OSP_MIN_IPSEC_LIFETIME_S, "IPsec SA (seconds)");
   child->lifetime_kb =
@@ -188,7 +189,7 @@ int osp_child_install(OspSession *s, const QmResult *q)
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
     ChildSlot *o = &s->children[i];
 
-    if (o != slot && o->live) {
+    if (o != slot && o->live && o->sa.ipv6 == child->ipv6) {
       o->expire_at = MIN(o->expire_at, s->now + 3 * G_USEC_PER_SEC);
       o->rekey_at = G_MAXINT64;
       replaces = true;
@@ -201,13 +202,22 @@ int osp_child_install(OspSession *s, const QmResult *q)
    * start at once */
   slot->rekey_at =
       s->now + (gint64)child->lifetime_s * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
-  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us %ukB%s%s", child->spi_in,
+  g_debug("quick mode: SA in %08x out %08x %s %s, lifetime %us %ukB%s%s%s", child->spi_in,
           child->spi_out, osp_esp_enc_name(q->t->enc, q->t->key_bits),
           osp_esp_auth_name(q->t->auth), child->lifetime_s, child->lifetime_kb,
-          child->udp_encap ? ", UDP-encapsulated" : "", replaces ? ", replaces the old SA" : "");
+          child->udp_encap ? ", UDP-encapsulated" : "", replaces ? ", replaces the old SA" : "",
+          child->ipv6 ? ", IPv6" : "");
   s->ops->child_sa_up(s->user, child);
   osp_child_sa_wipe(child);
   return 0;
+}
+
+bool osp_child_family_live(const OspSession *s, bool ipv6)
+{
+  for (size_t k = 0; k < OSP_MAX_CHILDREN; k++)
+    if (s->children[k].live && s->children[k].sa.ipv6 == ipv6)
+      return true;
+  return false;
 }
 
 bool osp_child_any_live(const OspSession *s)

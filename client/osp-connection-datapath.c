@@ -134,6 +134,7 @@ static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
   if (!p || t->tun_fd < 0 || !t->have_addr)
     return false;
   us.addr4 = t->addr4;
+  us.addr6 = t->have_addr6 ? &t->addr6 : NULL;
   r = osp_esp_input(p->in, esp, len, &us, &pkt, &pkt_len);
   if (r == -EPROTONOSUPPORT || r == -EPROTO || r == -EADDRNOTAVAIL) {
     uint64_t n = osp_esp_sa_stats(p->in)->policy_drops;
@@ -163,12 +164,24 @@ static void dp_alive(Dp *d, const DpTable *t)
     dp_check_volume(d, t, i);
 }
 
+/* The newest pair of an IP version: IKEv1 gives IPv4 and IPv6 SAs of their
+ * own (one selector pair each); -1 none. */
+static ssize_t dp_newest(const DpTable *t, bool ipv6)
+{
+  for (size_t i = t->n; i-- > 0;)
+    if (t->pairs[i].ipv6 == ipv6)
+      return (ssize_t)i;
+  return -1;
+}
+
 /* Reads a batch from the TUN device, encrypts each packet in place and
  * sends the batch with one sendmmsg(). */
 static void dp_tun(OspConnection *c, const DpTable *t)
 {
   Dp *d = &c->dp;
-  const DpPair *p = t->n ? &t->pairs[t->n - 1] : NULL;
+  ssize_t i4 = dp_newest(t, false), i6 = dp_newest(t, true);
+  const DpPair *p4 = i4 >= 0 ? &t->pairs[i4] : NULL, *p6 = i6 >= 0 ? &t->pairs[i6] : NULL;
+  const DpPair *p = p4 ? p4 : p6;
   struct sockaddr_in to = t->peer;
   int round, n, i;
 
@@ -182,12 +195,13 @@ static void dp_tun(OspConnection *c, const DpTable *t)
       ssize_t r = read(t->tun_fd, pkt, SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
       uint8_t *esp;
       size_t esp_len;
+      const DpPair *sa;
 
       if (r <= 0)
         break;
-      if (!p || (pkt[0] >> 4) != 4)
-        continue;
-      if (osp_esp_encrypt(p->out, pkt, (size_t)r, IPPROTO_IPIP, &esp, &esp_len) < 0)
+      sa = (pkt[0] >> 4) == 4 ? p4 : (pkt[0] >> 4) == 6 ? p6 : NULL;
+      if (!sa || osp_esp_encrypt(sa->out, pkt, (size_t)r, sa == p6 ? IPPROTO_IPV6 : IPPROTO_IPIP,
+                                 &esp, &esp_len) < 0)
         continue;
       d->iov[n].iov_base = esp;
       d->iov[n].iov_len = esp_len;
@@ -211,8 +225,10 @@ static void dp_tun(OspConnection *c, const DpTable *t)
     if (i < BATCH)
       break;
   }
-  if (p)
-    dp_check_volume(d, t, t->n - 1);
+  if (p4)
+    dp_check_volume(d, t, (size_t)i4);
+  if (p6)
+    dp_check_volume(d, t, (size_t)i6);
 }
 
 static bool unreachable_errno(int e)
@@ -411,6 +427,8 @@ static bool dp_publish(OspConnection *c)
   if (c->ipcfg) {
     t->have_addr = true;
     t->addr4 = c->ipcfg->address;
+    t->have_addr6 = osp_ip_config_has_ip6(c->ipcfg);
+    t->addr6 = c->ipcfg->address6;
   }
   for (size_t i = 0; i < c->n_sas; i++) {
     const SaPair *p = &c->sas[i];
@@ -418,6 +436,7 @@ static bool dp_publish(OspConnection *c)
     t->pairs[i] = (DpPair){ .in = p->in,
                             .out = p->out,
                             .udp = p->udp,
+                            .ipv6 = p->ipv6,
                             .soft_bytes = p->soft_bytes,
                             .watch_seq = !p->seq_told };
   }
@@ -803,6 +822,7 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
     return false;
   }
   p.udp = sa->udp_encap;
+  p.ipv6 = sa->ipv6;
   p.enc = sa->enc;
   p.key_bits = sa->key_bits;
   p.auth = sa->auth;

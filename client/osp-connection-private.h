@@ -48,6 +48,7 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
   Link *owner;         /* the session that negotiated it */
   uint64_t soft_bytes; /* rekey when either direction carried this much; 0 = no limit */
   bool seq_told;       /* the session knows the outbound counter runs out */
@@ -76,6 +77,7 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
   uint64_t soft_bytes; /* DP_EV_VOLUME when either direction carried this; 0 = no need */
   bool watch_seq;      /* DP_EV_VOLUME when the outbound counter nears its end */
 } DpPair;
@@ -86,8 +88,10 @@ typedef struct {
   int tun_fd; /* -1 until the tunnel is up */
   bool have_addr;
   struct in_addr addr4; /* our inner address: inbound policy */
+  bool have_addr6;
+  struct in6_addr addr6; /* our inner IPv6 address, if any */
   size_t n;
-  DpPair pairs[MAX_SAS]; /* the last carries outbound traffic */
+  DpPair pairs[MAX_SAS]; /* the last of each IP version carries outbound traffic */
 } DpTable;
 
 enum {

@@ -452,7 +452,11 @@ static void session_ip_config(gpointer user, const OspIpConfig *cfg)
   osp_ip_config_free(c->ipcfg);
   c->ipcfg = osp_ip_config_copy(cfg);
   learn_servers(c, cfg->backup_servers, "the gateway");
-  net_wanted(c);
+  /* with IPv6, the network waits for its SA pair (bring_up once
+   * established): a gateway that refuses it must not leave IPv6 routed
+   * into the tunnel */
+  if (!osp_ip_config_has_ip6(cfg))
+    net_wanted(c);
   if (cfg->banner && g_strcmp0(cfg->banner, c->banner) != 0) {
     g_free(c->banner);
     c->banner = g_strdup(cfg->banner);
@@ -471,11 +475,33 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
 
   if (l->role == ROLE_RETIRED || !osp_conn_sa_add(c, l, sa))
     return;
-  if (c->state == OSP_STATE_CONNECTED || l->role == ROLE_NEXT) {
+  if (c->state == OSP_STATE_CONNECTED || l->role == ROLE_NEXT)
     c->rekeys++;
+  /* the tunnel comes up once the session is established (session_established):
+   * after the IPv6 SA pair too, when there is one */
+}
+
+/* The first IPsec SAs are up: the device's MTU from the IPv4 pair, connected. */
+static void session_established(gpointer user)
+{
+  Link *l = user;
+  OspConnection *c = l->c;
+  OspChildSa first = { 0 };
+
+  if (l->role != ROLE_CURRENT || c->state == OSP_STATE_CONNECTED || c->n_sas == 0)
     return;
-  }
-  bring_up(c, sa);
+  first.udp_encap = c->sas[0].udp;
+  first.enc = c->sas[0].enc;
+  first.auth = c->sas[0].auth;
+  bring_up(c, &first);
+}
+
+static void session_notice(gpointer user, const char *text)
+{
+  Link *l = user;
+
+  if (l->role == ROLE_CURRENT)
+    osp_conn_notice(l->c, "%s", text);
 }
 
 static void session_child_down(gpointer user, uint32_t spi_in)
@@ -567,6 +593,8 @@ static const OspSessionOps session_ops = {
   .closed = session_closed,
   .retrying = session_retrying,
   .redirected = session_redirected,
+  .established = session_established,
+  .notice = session_notice,
 };
 
 /* ---- sessions and re-authentication ------------------------------------ */

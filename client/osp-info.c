@@ -44,9 +44,12 @@ static OspExchOutcome child_gone(OspSession *s, uint32_t spi_out, const char *ho
       g_debug("info: the gateway %s the IPsec SA %08x", how, spi_out);
       c->live = false;
       s->ops->child_sa_down(s->user, c->sa.spi_in);
+      /* the last of its family (IPv4, IPv6): a new one follows */
+      if (!osp_child_family_live(s, c->sa.ipv6))
+        s->rekey_pending[c->sa.ipv6] = true;
     }
   }
-  return osp_child_any_live(s) ? OSP_EXCH_NEED_MORE : OSP_EXCH_NEW_CHILD;
+  return s->rekey_pending[0] || s->rekey_pending[1] ? OSP_EXCH_NEW_CHILD : OSP_EXCH_NEED_MORE;
 }
 
 static OspExchOutcome invalid_spi(OspSession *s, const OspNotify *nt)

@@ -21,6 +21,7 @@ void osp_modecfg_start(OspSession *s)
     U_BANNER,        U_SAVE_PASSWD, U_DEF_DOMAIN,     U_SPLIT_DNS, U_SPLIT_INCLUDE,
     U_SPLIT_EXCLUDE, U_PFS,         U_BACKUP_SERVERS,
   };
+  static const uint16_t wanted6[] = { C_IP6_ADDRESS, C_IP6_DNS, C_IP6_SUBNET };
   g_autoptr(GByteArray) attrs = g_byte_array_new();
   const char *ver = s->profile->app_version ? s->profile->app_version : "Osprey";
   size_t i;
@@ -28,6 +29,9 @@ void osp_modecfg_start(OspSession *s)
   osp_put_attr_var(attrs, C_APPLICATION_VERSION, ver, strlen(ver));
   for (i = 0; i < G_N_ELEMENTS(wanted); i++)
     osp_put_attr_var(attrs, wanted[i], NULL, 0);
+  /* a gateway assigns IPv6 only when asked (strongSwan) */
+  for (i = 0; s->profile->ipv6_inside != OSP_IPV6_NO && i < G_N_ELEMENTS(wanted6); i++)
+    osp_put_attr_var(attrs, wanted6[i], NULL, 0);
   s->cfg.msgid = osp_ike_sa_new_msgid();
   osp_random(&s->cfg.id, sizeof(s->cfg.id));
   osp_session_send_cfg(s, s->cfg.msgid, OSP_CFG_REQUEST, s->cfg.id, attrs, true);
@@ -105,14 +109,112 @@ static void add_addr(GArray *list, const OspAttr *a)
   g_array_append_val(list, in);
 }
 
+/* IPv6 (draft-dukes-ike-mode-cfg-02 3.2; strongSwan appends the prefix
+ * length to the address as IKEv2 does, RFC 7296 3.15.1): what is wrong
+ * with a value goes to *why (the first problem only), and IPv6 is not used */
+typedef struct {
+  bool address_seen;
+  int netmask_len; /* from INTERNAL_IP6_NETMASK, -1 none */
+  const char *why;
+} Ip6Parse;
+
+static int prefix_of_mask6(const uint8_t *m)
+{
+  int len = 0, i;
+
+  for (i = 0; i < 128 && (m[i / 8] & (0x80 >> (i % 8))); i++)
+    len++;
+  for (; i < 128; i++)
+    if (m[i / 8] & (0x80 >> (i % 8)))
+      return -1;
+  return len;
+}
+
+static void clear_host_bits6(struct in6_addr *a, unsigned prefix)
+{
+  for (unsigned i = prefix; i < 128; i++)
+    a->s6_addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+}
+
+static void add_ip6(OspIpConfig *c, Ip6Parse *v6, const OspAttr *a)
+{
+  struct in6_addr in6;
+  OspNet6 net;
+  int prefix;
+
+  switch (a->type) {
+  case C_IP6_ADDRESS:
+    if (a->len != 16 && a->len != 17) {
+      v6->why = v6->why ? v6->why : N_("an IPv6 address of a wrong length");
+      return;
+    }
+    memcpy(&c->address6, a->data, 16);
+    c->prefix6 = a->len == 17 ? a->data[16] : 128;
+    v6->address_seen = true;
+    return;
+  case C_IP6_NETMASK:
+    if (a->len == 16)
+      v6->netmask_len = prefix_of_mask6(a->data);
+    return;
+  case C_IP6_DNS:
+    if (a->len != 16 || c->dns6->len >= 16)
+      return;
+    memcpy(&in6, a->data, 16);
+    if (osp_netcfg_ip6_usable(&in6))
+      g_array_append_val(c->dns6, in6);
+    return;
+  case C_IP6_SUBNET:
+    /* address and prefix length (17 bytes) or address and mask (32) */
+    if ((a->len != 17 && a->len != 32) || c->split_inc6->len >= OSP_MAX_SPLIT_NETS)
+      return;
+    prefix = a->len == 17 ? a->data[16] : prefix_of_mask6(a->data + 16);
+    if (prefix <= 0 || prefix > 128) {
+      v6->why = v6->why ? v6->why : N_("an IPv6 network with an invalid prefix");
+      return;
+    }
+    memcpy(&net.addr, a->data, 16);
+    net.prefix = (unsigned)prefix;
+    clear_host_bits6(&net.addr, net.prefix);
+    g_array_append_val(c->split_inc6, net);
+    return;
+  default: return;
+  }
+}
+
+/* Keeps the IPv6 configuration when it can be used; otherwise forgets
+ * it and returns why not (static text, for the user) */
+static const char *check_ip6(OspSession *s, Ip6Parse *v6)
+{
+  OspIpConfig *c = s->ipcfg;
+
+  if (s->profile->ipv6_inside == OSP_IPV6_NO) {
+    osp_ip_config_clear_ip6(c); /* not asked for: not used */
+    return NULL;
+  }
+  if (v6->address_seen && c->prefix6 == 128 && v6->netmask_len >= 0)
+    c->prefix6 = (unsigned)v6->netmask_len;
+  if (!v6->why && !v6->address_seen)
+    v6->why = N_("the gateway assigned no IPv6 address");
+  if (!v6->why && (c->prefix6 == 0 || c->prefix6 > 128))
+    v6->why = N_("the gateway's IPv6 prefix length is out of range");
+  if (!v6->why && !osp_netcfg_ip6_usable(&c->address6))
+    v6->why = N_("the gateway's IPv6 address is not one a host can use (multicast, link-local, "
+                 "loopback or unspecified)");
+  if (v6->why)
+    osp_ip_config_clear_ip6(c);
+  return v6->why;
+}
+
 static bool apply_config(OspSession *s, const OspCfg *cfg)
 {
   OspIpConfig *c = s->ipcfg;
   const uint8_t *p = cfg->attrs;
   size_t left = cfg->attrs_len;
-  const char *why;
+  const char *why, *no_ip6;
+  Ip6Parse v6 = { .netmask_len = -1 };
   OspAttr a;
 
+  osp_ip_config_clear_ip6(c);
   while (osp_attr_next(&p, &left, &a, &why) > 0) {
     uint32_t v = 0;
 
@@ -154,6 +256,10 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
       g_free(c->backup_servers);
       c->backup_servers = backup_servers_text(&a);
       break;
+    case C_IP6_ADDRESS:
+    case C_IP6_NETMASK:
+    case C_IP6_DNS:
+    case C_IP6_SUBNET: add_ip6(c, &v6, &a); break;
     default: break;
     }
   }
@@ -162,16 +268,32 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
                      _("The gateway did not assign an internal IPv4 address (Mode Config)."));
     return false;
   }
-  if (s->profile->no_split)
+  no_ip6 = check_ip6(s, &v6);
+  if (no_ip6 && s->profile->ipv6_inside == OSP_IPV6_YES) {
+    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+                     _("No IPv6 inside the tunnel, which the profile requires (IPv6 inside "
+                       "yes): %s."),
+                     _(no_ip6));
+    return false;
+  }
+  if (no_ip6)
+    osp_session_no_ip6(s, _(no_ip6));
+  if (s->profile->no_split) {
     g_array_set_size(c->split_inc, 0);
+    g_array_set_size(c->split_inc6, 0);
+  }
   osp_ip_config_sanitize(c); /* before a script, the daemon or a terminal sees them */
   c->gateway = s->params.peer.sin_addr;
   {
-    char ip[INET_ADDRSTRLEN];
+    char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN] = "none";
 
     inet_ntop(AF_INET, &c->address, ip, sizeof(ip));
-    g_debug("mode config: address %s, %u DNS, %u split-include, %u split-exclude, banner %s", ip,
-            c->dns->len, c->split_inc->len, c->split_exc->len, c->banner ? "yes" : "no");
+    if (osp_ip_config_has_ip6(c))
+      inet_ntop(AF_INET6, &c->address6, ip6, sizeof(ip6));
+    g_debug("mode config: address %s, IPv6 %s/%u, %u DNS, %u split-include (%u IPv6), "
+            "%u split-exclude, banner %s",
+            ip, ip6, c->prefix6, c->dns->len + c->dns6->len, c->split_inc->len, c->split_inc6->len,
+            c->split_exc->len, c->banner ? "yes" : "no");
   }
   s->ops->ip_config(s->user, c);
   return true;

@@ -42,6 +42,8 @@ OspIpConfig *osp_ip_config_new(void)
   c->nbns = g_array_new(FALSE, TRUE, sizeof(struct in_addr));
   c->split_inc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
   c->split_exc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
+  c->dns6 = g_array_new(FALSE, TRUE, sizeof(struct in6_addr));
+  c->split_inc6 = g_array_new(FALSE, TRUE, sizeof(OspNet6));
   c->pfs_group = -1;
   return c;
 }
@@ -66,6 +68,10 @@ OspIpConfig *osp_ip_config_copy(const OspIpConfig *s)
   d->save_password = s->save_password;
   d->pfs_group = s->pfs_group;
   d->address_expiry = s->address_expiry;
+  d->address6 = s->address6;
+  d->prefix6 = s->prefix6;
+  g_array_append_vals(d->dns6, s->dns6->data, s->dns6->len);
+  g_array_append_vals(d->split_inc6, s->split_inc6->data, s->split_inc6->len);
   return d;
 }
 
@@ -82,7 +88,23 @@ void osp_ip_config_free(OspIpConfig *c)
   g_clear_pointer(&c->split_inc, g_array_unref);
   g_clear_pointer(&c->split_exc, g_array_unref);
   g_free(c->backup_servers);
+  g_clear_pointer(&c->dns6, g_array_unref);
+  g_clear_pointer(&c->split_inc6, g_array_unref);
   g_free(c);
+}
+
+void osp_ip_config_clear_ip6(OspIpConfig *c)
+{
+  memset(&c->address6, 0, sizeof(c->address6));
+  c->prefix6 = 0;
+  g_array_set_size(c->dns6, 0);
+  g_array_set_size(c->split_inc6, 0);
+}
+
+gboolean osp_netcfg_ip6_usable(const struct in6_addr *a)
+{
+  return !IN6_IS_ADDR_UNSPECIFIED(a) && !IN6_IS_ADDR_LOOPBACK(a) && !IN6_IS_ADDR_MULTICAST(a) &&
+         !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_V4MAPPED(a) && !IN6_IS_ADDR_V4COMPAT(a);
 }
 
 /* ---- the gateway's strings ---------------------------------------------- */
@@ -483,6 +505,43 @@ static void env_add_ip_list(GPtrArray *env, const char *name, const GArray *list
   g_string_free(s, TRUE);
 }
 
+/* IPv6 as OpenConnect passes it (the stock script's contract):
+ * INTERNAL_IP6_ADDRESS, INTERNAL_IP6_NETMASK as address/prefix (what the
+ * script gives `ip -6 addr add`), INTERNAL_IP6_DNS, and
+ * CISCO_IPV6_SPLIT_INC with _%d_ADDR and _%d_MASKLEN; without a split list
+ * the script routes all IPv6 into the tunnel. */
+static void env_add_ip6(GPtrArray *env, const OspIpConfig *cfg)
+{
+  char buf[INET6_ADDRSTRLEN], name[64];
+  GString *dns;
+  guint i;
+
+  if (!osp_ip_config_has_ip6(cfg) || !osp_netcfg_ip6_usable(&cfg->address6))
+    return;
+  inet_ntop(AF_INET6, &cfg->address6, buf, sizeof(buf));
+  env_add(env, "INTERNAL_IP6_ADDRESS", buf);
+  env_addf(env, "INTERNAL_IP6_NETMASK", "%s/%u", buf, MIN(cfg->prefix6, 128u));
+  dns = g_string_new(NULL);
+  for (i = 0; cfg->dns6 && i < cfg->dns6->len; i++)
+    g_string_append_printf(
+        dns, "%s%s", i ? " " : "",
+        inet_ntop(AF_INET6, &g_array_index(cfg->dns6, struct in6_addr, i), buf, sizeof(buf)));
+  if (dns->len)
+    env_add(env, "INTERNAL_IP6_DNS", dns->str);
+  g_string_free(dns, TRUE);
+  if (!cfg->split_inc6 || cfg->split_inc6->len == 0)
+    return;
+  env_addf(env, "CISCO_IPV6_SPLIT_INC", "%u", cfg->split_inc6->len);
+  for (i = 0; i < cfg->split_inc6->len; i++) {
+    const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
+
+    g_snprintf(name, sizeof(name), "CISCO_IPV6_SPLIT_INC_%u_ADDR", i);
+    env_add(env, name, inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)));
+    g_snprintf(name, sizeof(name), "CISCO_IPV6_SPLIT_INC_%u_MASKLEN", i);
+    env_addf(env, name, "%u", MIN(n->prefix, 128u));
+  }
+}
+
 /* CISCO_SPLIT_INC / CISCO_SPLIT_EXC and their _%d_ members, formatted as
  * vpnc's ISAKMP_MODECFG_ATTRIB_CISCO_SPLIT_INC case.  An empty list sets
  * nothing: vpnc would export "0" for an empty attribute, and the script then
@@ -590,6 +649,7 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
       env_add(env, "CISCO_SPLIT_DNS", split_dns);
     env_add_split(env, "CISCO_SPLIT_INC", cfg->split_inc, false);
     env_add_split(env, "CISCO_SPLIT_EXC", cfg->split_exc, true);
+    env_add_ip6(env, cfg);
   }
 
   g_ptr_array_add(env, NULL);

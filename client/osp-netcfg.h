@@ -5,6 +5,7 @@
 
 #include "osp-common.h"
 #include <netinet/in.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,12 @@ typedef struct {
   uint16_t sport;
   uint16_t dport;
 } OspSplitNet;
+
+/* An IPv6 network: INTERNAL_IP6_SUBNET, CISCO_IPV6_SPLIT_INC */
+typedef struct {
+  struct in6_addr addr;
+  unsigned prefix; /* 0-128 */
+} OspNet6;
 
 typedef struct {
   struct in_addr gateway;  /* outer address of the gateway (VPNGATEWAY) */
@@ -33,6 +40,11 @@ typedef struct {
   bool save_password;      /* Unity SAVE_PASSWD */
   int pfs_group;           /* Unity PFS: 0 none, else DH group, -1 not sent */
   uint32_t address_expiry; /* seconds, 0 = not sent */
+  /* IPv6 inside (INTERNAL_IP6_*): set only while an IPv6 SA pair carries it */
+  struct in6_addr address6; /* INTERNAL_IP6_ADDRESS; :: = no IPv6 */
+  unsigned prefix6;         /* its prefix length (INTERNAL_IP6_NETMASK address/prefix) */
+  GArray *dns6;             /* of struct in6_addr: INTERNAL_IP6_DNS */
+  GArray *split_inc6;       /* of OspNet6: CISCO_IPV6_SPLIT_INC; empty = all IPv6 */
 } OspIpConfig;
 
 OspIpConfig *osp_ip_config_new(void);
@@ -55,6 +67,18 @@ gboolean osp_netcfg_is_domain(const char *name);
  * mask or 0.0.0.0/0 are dropped, the others' host bits cleared.  What was dropped is logged
  * (debug).  Returns how many values were dropped or changed. */
 unsigned osp_ip_config_sanitize(OspIpConfig *c);
+
+/* An address the gateway may give us inside the tunnel: not ::, not
+ * loopback, multicast, link-local or IPv4-mapped. */
+gboolean osp_netcfg_ip6_usable(const struct in6_addr *a);
+/* Forgets the IPv6 configuration (no IPv6 SA pair carries it). */
+void osp_ip_config_clear_ip6(OspIpConfig *c);
+static inline gboolean osp_ip_config_has_ip6(const OspIpConfig *c)
+{
+  static const struct in6_addr none = IN6ADDR_ANY_INIT;
+
+  return c && memcmp(&c->address6, &none, sizeof(none)) != 0;
+}
 
 /* prefix length of a contiguous netmask (network order), -1 if not contiguous */
 int osp_netmask_len(struct in_addr mask);

@@ -50,6 +50,7 @@ typedef enum {
   T_NATT,
   T_ID_TYPE,
   T_AUTH,
+  T_IPV6,
   T_DH,
   T_PFS,
 } FieldType;

@@ -34,6 +34,7 @@
  *   "Keep credentials [yes/no]"    keep XAUTH credentials for rekey (yes)
  *   "No split tunnel [yes/no]"     ignore split-include, route all (no)
  *   "Local LAN access [yes/no]"    the connected LAN stays outside (no)
+ *   "IPv6 inside [auto/yes/no]"    IPv6 through the tunnel when granted (auto)
  * and "IKE DH Group auto" (the default here; vpnc's default is dh2).
  *
  * Bounds (vpnc's where it has them): ports 0-65535 (0 = random); "Interface
@@ -97,6 +98,13 @@ static const NameValue natt_names[] = {
 static const NameValue auth_names[] = {
   { "psk", OSP_AUTH_PSK },
   { "hybrid", OSP_AUTH_HYBRID },
+  { NULL, 0 },
+};
+
+static const NameValue ipv6_names[] = {
+  { "auto", OSP_IPV6_AUTO },
+  { "yes", OSP_IPV6_YES },
+  { "no", OSP_IPV6_NO },
   { NULL, 0 },
 };
 
@@ -428,6 +436,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(AUTH_MODE, T_AUTH, auth_mode),
   F(CA_FILE, T_STRING, ca_file),
   F(CA_DIR, T_STRING, ca_dir),
+  F(IPV6_INSIDE, T_IPV6, ipv6_inside),
 };
 
 #undef F
@@ -514,6 +523,12 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
     if (name_of(auth_names, v))
       return TRUE;
     list = names_list(auth_names);
+    break;
+  case T_IPV6:
+    v = (int)*(const OspIpv6Mode *)ptr;
+    if (name_of(ipv6_names, v))
+      return TRUE;
+    list = names_list(ipv6_names);
     break;
   case T_DH:
     v = *(const int *)ptr;
@@ -634,6 +649,15 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
     }
     *(OspAuthMode *)ptr = (OspAuthMode)v;
     break;
+  case T_IPV6:
+    if (!value)
+      goto missing;
+    if (!value_of(ipv6_names, value, &v)) {
+      list = names_list(ipv6_names);
+      goto bad_name;
+    }
+    *(OspIpv6Mode *)ptr = (OspIpv6Mode)v;
+    break;
   case T_DH:
   case T_PFS:
     if (!value || !parse_dh(setting, value, f->type == T_PFS, &v, error))
@@ -672,6 +696,7 @@ char *osp_profile_field_to_text(const ProfileField *f, const OspProfile *p)
   case T_NATT: return g_strdup(name_of(natt_names, (int)*(const OspNattMode *)ptr));
   case T_ID_TYPE: return g_strdup(name_of(id_type_names, *(const int *)ptr));
   case T_AUTH: return g_strdup(name_of(auth_names, (int)*(const OspAuthMode *)ptr));
+  case T_IPV6: return g_strdup(name_of(ipv6_names, (int)*(const OspIpv6Mode *)ptr));
   case T_DH: return format_dh(*(const int *)ptr, false);
   case T_PFS: return format_dh(*(const int *)ptr, true);
   }

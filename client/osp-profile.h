@@ -27,6 +27,14 @@ typedef enum {
   OSP_NATT_CISCO_UDP, /* "cisco-udp": accepted in config, refused at connect for now */
 } OspNattMode;
 
+/* "IPv6 inside": Mode Config asks for an IPv6 address and a second quick
+ * mode carries IPv6 */
+typedef enum {
+  OSP_IPV6_AUTO = 0, /* asked for; used when the gateway grants it */
+  OSP_IPV6_YES,      /* required: a gateway that grants none fails the connection */
+  OSP_IPV6_NO,       /* not asked for */
+} OspIpv6Mode;
+
 /* vpnc "Perfect Forward Secrecy": nopfs, dh1, dh2, dh5, server (default),
  * plus dh14..dh21 here. */
 #define OSP_PFS_SERVER (-1)
@@ -68,15 +76,16 @@ typedef struct {
   char *password_helper;           /* "Password helper": program that prints the password */
   unsigned ike_lifetime;           /* seconds proposed for the IKE SA; default 28800 */
   unsigned ipsec_lifetime;         /* seconds proposed for the IPsec SA; default 3600 */
-  char *target_networks; /* "Target networks": space separated a.b.c.d/len; overrides split */
-  bool keep_credentials; /* keep XAUTH credentials in memory for rekey/reconnect */
-  bool no_split;         /* ignore split-include from the gateway (full tunnel) */
-  bool local_lan;        /* the directly connected LAN stays outside the tunnel */
-  char *backup_servers;  /* "Backup servers": space separated, tried in turn after the gateway */
-  unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
-  OspAuthMode auth_mode; /* "IKE Authmode" */
-  char *ca_file;         /* "CA-File": PEM CAs the gateway's certificate must chain to */
-  char *ca_dir;          /* "CA-Dir": a hashed directory of CAs (c_rehash) */
+  char *target_networks;   /* "Target networks": space separated a.b.c.d/len; overrides split */
+  bool keep_credentials;   /* keep XAUTH credentials in memory for rekey/reconnect */
+  bool no_split;           /* ignore split-include from the gateway (full tunnel) */
+  bool local_lan;          /* the directly connected LAN stays outside the tunnel */
+  char *backup_servers;    /* "Backup servers": space separated, tried in turn after the gateway */
+  unsigned dpd_timeout;    /* seconds without an answer before the peer is dead; default 30 */
+  OspAuthMode auth_mode;   /* "IKE Authmode" */
+  char *ca_file;           /* "CA-File": PEM CAs the gateway's certificate must chain to */
+  char *ca_dir;            /* "CA-Dir": a hashed directory of CAs (c_rehash) */
+  OspIpv6Mode ipv6_inside; /* "IPv6 inside" */
 } OspProfile;
 
 OspProfile *osp_profile_new(void);    /* all defaults set */

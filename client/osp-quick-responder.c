@@ -152,6 +152,9 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
   s->pqm.life_s = c.life_s;
   s->pqm.life_kb = c.life_kb;
   s->pqm.pfs_group = c.group;
+  /* its IDci is its side: the family of the selectors (none: IPv4) */
+  s->pqm.ipv6 = idci && idci->len > 0 &&
+                (idci->body[0] == OSP_ID_IPV6_ADDR || idci->body[0] == OSP_ID_IPV6_ADDR_SUBNET);
   s->pqm.ni = g_byte_array_new();
   g_byte_array_append(s->pqm.ni, ni->body, (guint)ni->len);
   s->pqm.give_up = s->now + PEER_QM_WAIT_US;
@@ -196,7 +199,8 @@ static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPa
                   .pfs_group = s->pqm.pfs_group,
                   .gqm = s->pqm.gqm,
                   .ni = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
-                  .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)) };
+                  .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)),
+                  .ipv6 = s->pqm.ipv6 };
   r = osp_child_install(s, &q);
   osp_quick_responder_clear(s);
   if (r < 0) {

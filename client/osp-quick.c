@@ -5,6 +5,11 @@
  *   HDR*, HASH(1), SA, Ni, [KE], IDci, IDcr  -->
  *                               <--  HDR*, HASH(2), SA, Nr, [KE], IDci, IDcr, [RESPONDER-LIFETIME]
  *   HDR*, HASH(3)  -->
+ *
+ * An IKEv1 IPsec SA has one pair of selectors (RFC 2409 5.5: IDci,
+ * IDcr), so IPv6 inside the tunnel gets a quick mode of its own after the
+ * IPv4 one: IDci our INTERNAL_IP6_ADDRESS (ID_IPV6_ADDR), IDcr ::/0
+ * (ID_IPV6_ADDR_SUBNET, RFC 2407 4.6.2.6), which the gateway narrows.
  */
 #include "osp-session-private.h"
 
@@ -67,18 +72,20 @@ static int pfs_group_for(OspSession *s)
   return s->qm_pfs_fallback_tried ? s->p1.dh_group : 0;
 }
 
-OspExchOutcome osp_quick_start(OspSession *s, bool rekey)
+OspExchOutcome osp_quick_start(OspSession *s, bool rekey, bool ipv6)
 {
   size_t hlen = osp_hash_len(s->ike->hash);
   uint8_t zero[64] = { 0 };
   g_autoptr(GByteArray) sa = g_byte_array_new();
-  uint8_t any[8] = { 0 };
+  uint8_t any[32] = { 0 };
   OspIsakmpHdr h;
   OspMsg m;
   int r;
 
   osp_quick_clear(s);
   s->qm.state = QM_MSG1_SENT;
+  s->qm.ipv6 = ipv6;
+  s->rekey_pending[ipv6] = false;
   s->qm.msgid = osp_ike_sa_new_msgid();
   do
     osp_random(&s->qm.spi_in, 4);
@@ -108,15 +115,24 @@ OspExchOutcome osp_quick_start(OspSession *s, bool rekey)
   }
   /* IDci: our internal address; IDcr: everything (the gateway narrows) */
   osp_msg_begin_payload(&m, OSP_PL_ID);
-  osp_put_id(m.buf, OSP_ID_IPV4_ADDR, 0, 0, &s->ipcfg->address, 4);
+  if (ipv6)
+    osp_put_id(m.buf, OSP_ID_IPV6_ADDR, 0, 0, &s->ipcfg->address6, 16);
+  else
+    osp_put_id(m.buf, OSP_ID_IPV4_ADDR, 0, 0, &s->ipcfg->address, 4);
   osp_msg_end_payload(&m);
   osp_msg_begin_payload(&m, OSP_PL_ID);
-  osp_put_id(m.buf, OSP_ID_IPV4_ADDR_SUBNET, 0, 0, any, 8);
+  if (ipv6)
+    osp_put_id(m.buf, OSP_ID_IPV6_ADDR_SUBNET, 0, 0, any, 32);
+  else
+    osp_put_id(m.buf, OSP_ID_IPV4_ADDR_SUBNET, 0, 0, any, 8);
   osp_msg_end_payload(&m);
   osp_ike_sa_seal(s->ike, &m, s->qm.msgid, NULL, 0);
-  g_debug("quick mode: %s, PFS %s", rekey ? "rekey" : "initial",
+  g_debug("quick mode: %s %s, PFS %s", rekey ? "rekey" : "initial", ipv6 ? "IPv6" : "IPv4",
           s->qm.pfs_group ? osp_dh_group_name(s->qm.pfs_group) : "off");
-  osp_session_send(s, g_byte_array_ref(m.buf), OSP_HANDSHAKE_TRIES);
+  /* a gateway that ignores the IPv6 request costs the IPv4 tunnel only
+   * 1 + 2 s (osp_quick_give_up_ip6) */
+  osp_session_send(s, g_byte_array_ref(m.buf),
+                   ipv6 && !rekey ? OSP_IP6_HANDSHAKE_TRIES : OSP_HANDSHAKE_TRIES);
   osp_msg_clear(&m);
   return OSP_EXCH_NEED_MORE;
 }
@@ -216,7 +232,8 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
                   .pfs_group = s->qm.pfs_group,
                   .gqm = gqm,
                   .ni = OSP_SLICE(s->qm.ni, sizeof(s->qm.ni)),
-                  .nr = OSP_SLICE(nr->body, nr->len) };
+                  .nr = OSP_SLICE(nr->body, nr->len),
+                  .ipv6 = s->qm.ipv6 };
   r = osp_child_install(s, &q);
   if (r < 0) {
     osp_session_fail(s, OSP_ERROR_FAILED, _("Deriving IPsec keys failed: %s"), g_strerror(-r));
@@ -224,6 +241,23 @@ OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPa
   }
   osp_quick_clear(s);
   return OSP_EXCH_DONE;
+}
+
+bool osp_quick_give_up_ip6(OspSession *s, const char *why)
+{
+  if (s->profile->ipv6_inside == OSP_IPV6_YES) {
+    osp_session_fail(s, OSP_ERROR_GATEWAY_REJECTED,
+                     _("No IPv6 inside the tunnel, which the profile requires (IPv6 inside "
+                       "yes): %s."),
+                     why);
+    return false;
+  }
+  osp_session_stop_retransmit(s);
+  osp_quick_clear(s);
+  osp_ip_config_clear_ip6(s->ipcfg);
+  s->ops->ip_config(s->user, s->ipcfg);
+  osp_session_no_ip6(s, why);
+  return true;
 }
 
 OspExchOutcome osp_quick_refused(OspSession *s, const OspNotify *nt)

@@ -34,12 +34,14 @@ typedef enum {
 #define OSP_MAX_MSG 65535
 /* the longest text attribute (banner, message) kept */
 #define OSP_MAX_TEXT_ATTR 8192
-#define OSP_MAX_CHILDREN 4
+#define OSP_MAX_CHILDREN 6 /* IPv4 and IPv6, each with its rekey's overlap */
 /* tries (1, 2, 4, then every 8 s: 31 s in all) after phase 1: our
  * requests (Mode Config, quick mode) and the waits for the gateway's.  A
  * gateway gives up a half-open IKE SA after about as long (strongSwan: 30 s);
  * after that only starting over helps (OspConnection does, once). */
 #define OSP_HANDSHAKE_TRIES 6
+/* the first IPv6 quick mode, which a gateway may ignore: 1 + 2 s */
+#define OSP_IP6_HANDSHAKE_TRIES 2
 /* Lower bounds on the lifetimes a gateway chooses (a lifetime of 1 s would
  * be a rekey storm).  At 60 s the rekey starts 6-9 s before the end (85-90%),
  * which leaves a handshake three tries (1 + 2 + 4 s), and costs at most one
@@ -141,6 +143,7 @@ typedef struct {
   uint8_t ni[OSP_NONCE_LEN];
   OspDh *dh; /* PFS */
   int pfs_group;
+  bool ipv6; /* the IPv6 selectors (our INTERNAL_IP6_ADDRESS) */
 } QuickMode;
 
 /* The gateway's quick mode (osp-quick-responder.c) */
@@ -160,6 +163,7 @@ typedef struct {
   const EspTransform *transform; /* the chosen ESP transform */
   uint32_t life_s, life_kb;
   int pfs_group;
+  bool ipv6;      /* its selectors are IPv6 */
   gint64 give_up; /* forget it when HASH(3) has not come by then */
 } PeerQuickMode;
 
@@ -225,6 +229,7 @@ struct OspSession {
   PeerQuickMode pqm;
   ChildSlot children[OSP_MAX_CHILDREN];
   bool qm_pfs_fallback_tried;
+  bool rekey_pending[2]; /* [ipv6]: a new IPsec SA waits for the quick mode in flight */
 
   Dpd dpd;
   gint64 last_rx; /* when the gateway was last heard (IKE or ESP) */
@@ -245,6 +250,8 @@ struct OspSession {
 void osp_session_enter(OspSession *s, SessionState next);
 /* reports ike_expiring once */
 void osp_session_ike_expiring(OspSession *s);
+/* IPv6 stays outside the tunnel: why (translated) reaches the user */
+void osp_session_no_ip6(OspSession *s, const char *why);
 void osp_session_fail(OspSession *s, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* Deletes our IPsec SAs and the IKE SA at the gateway (courtesy; no answer). */
 void osp_session_send_deletes(OspSession *s);
@@ -356,6 +363,7 @@ typedef struct {
   int pfs_group;
   const OspSecret *gqm;
   OspSlice ni, nr;
+  bool ipv6;
 } QmResult;
 
 /* our ESP transforms, strongest first, those the profile allows */
@@ -376,10 +384,17 @@ void osp_child_sa_wipe(OspChildSa *sa);
  * (or ours when that is lower); logged when raised.  what: for the log. */
 uint32_t osp_gateway_lifetime(uint32_t theirs, uint32_t ours, uint32_t floor, const char *what);
 bool osp_child_any_live(const OspSession *s);
+/* a live IPsec SA pair of that family */
+bool osp_child_family_live(const OspSession *s, bool ipv6);
 
 /* ---- osp-quick.c: quick mode, initiator ---- */
-/* FAILED when the PFS group is not supported */
-OspExchOutcome osp_quick_start(OspSession *s, bool rekey);
+/* FAILED when the PFS group is not supported; ipv6: the IPv6 SA pair */
+OspExchOutcome osp_quick_start(OspSession *s, bool rekey, bool ipv6);
+/* The first IPv6 quick mode was refused or went unanswered (why: the
+ * sentence's end, translated): true when the session goes on with IPv4
+ * only (IPv6 forgotten and reported), false when it failed (the profile
+ * requires IPv6). */
+bool osp_quick_give_up_ip6(OspSession *s, const char *why);
 /* next_iv: stored once HASH(2) checks out.  DONE: the IPsec SA is up */
 OspExchOutcome osp_quick_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size_t n,
                                const uint8_t next_iv[16]);

@@ -59,6 +59,8 @@ static void retransmit_clear(Retransmit *rt);
 /* The only place the session's state changes, and where each state's
  * entry actions are (iwd's station_enter_state): the exchange a state
  * waits for is started here. */
+static void start_pending(OspSession *s);
+
 void osp_session_enter(OspSession *s, SessionState next)
 {
   SessionState old = s->state;
@@ -88,7 +90,7 @@ void osp_session_enter(OspSession *s, SessionState next)
     if (s->profile->vendor == OSP_VENDOR_CISCO)
       osp_modecfg_start(s);
     return;
-  case S_QM1_SENT: osp_quick_start(s, false); return;
+  case S_QM1_SENT: osp_quick_start(s, false, false); return;
   case S_ESTABLISHED:
     /* the session carries traffic: the timers of an established session
      * start; a re-authentication says so */
@@ -97,9 +99,24 @@ void osp_session_enter(OspSession *s, SessionState next)
       s->dpd.next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
     if (s->params.reauth && s->ops->reauthenticated)
       s->ops->reauthenticated(s->user);
+    if (!s->params.reauth && s->ops->established)
+      s->ops->established(s->user);
+    start_pending(s);
     return;
   case S_CLOSED: retransmit_clear(&s->rt); return;
   }
+}
+
+static void start_pending(OspSession *s)
+{
+  if (s->qm.state != QM_IDLE || s->state != S_ESTABLISHED)
+    return;
+  if (s->rekey_pending[0])
+    osp_quick_start(s, true, false);
+  else if (s->rekey_pending[1] && osp_ip_config_has_ip6(s->ipcfg))
+    osp_quick_start(s, true, true);
+  else
+    s->rekey_pending[1] = false;
 }
 
 /* The exchanges a session runs, for next_step. */
@@ -113,10 +130,12 @@ typedef enum {
   EX_DPD,
 } Exchange;
 
-static void start_rekey(OspSession *s)
+/* A new IPsec SA pair of a family (rekey, or the gateway lost the last
+ * one): now, or once the quick mode in flight is done (start_pending). */
+static void start_rekey(OspSession *s, bool ipv6)
 {
-  if (s->qm.state == QM_IDLE && s->state == S_ESTABLISHED)
-    osp_quick_start(s, true);
+  s->rekey_pending[ipv6] = true;
+  start_pending(s);
 }
 
 static void ike_gone(OspSession *s);
@@ -139,12 +158,16 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
     else
       osp_session_enter(s, S_XAUTH_SECRETS);
     return;
-  case OSP_EXCH_RETRY: osp_quick_start(s, false); return;
+  case OSP_EXCH_RETRY: osp_quick_start(s, false, s->qm.ipv6); return;
   case OSP_EXCH_NEW_CHILD:
-    if (s->ike_state == IKE_DELETED)
-      ended_by_gateway(s); /* its last IPsec SA went after the IKE SA */
-    else
-      start_rekey(s);
+    if (s->ike_state == IKE_DELETED) {
+      s->rekey_pending[0] = s->rekey_pending[1] = false;
+      if (!osp_child_any_live(s))
+        ended_by_gateway(s); /* its last IPsec SA went after the IKE SA */
+      return;
+    }
+    /* an exchange that names no family (DPD: traffic gets no answer): IPv4 */
+    start_rekey(s, s->rekey_pending[1] && !s->rekey_pending[0]);
     return;
   case OSP_EXCH_IKE_GONE: ike_gone(s); return;
   case OSP_EXCH_DONE: break;
@@ -170,7 +193,18 @@ static void next_step(OspSession *s, Exchange ex, OspExchOutcome o)
      * take over its IPsec SAs instead (they live on) */
     osp_session_enter(s, s->params.reauth ? S_ESTABLISHED : S_QM1_SENT);
     return;
-  case EX_QUICK: osp_session_enter(s, S_ESTABLISHED); return;
+  case EX_QUICK:
+    if (s->state == S_ESTABLISHED) {
+      start_pending(s);
+      return;
+    }
+    /* after the first IPv4 SA pair, the IPv6 one (its own selectors) */
+    if (osp_ip_config_has_ip6(s->ipcfg) && !osp_child_family_live(s, true)) {
+      osp_quick_start(s, false, true);
+      return;
+    }
+    osp_session_enter(s, S_ESTABLISHED);
+    return;
   case EX_QUICK_RESPONDER:
   case EX_INFO:
   case EX_DPD: return;
@@ -566,7 +600,17 @@ static bool is_duplicate(OspSession *s, const uint8_t *data, size_t len)
 static OspExchOutcome refusal(OspSession *s, const OspNotify *nt)
 {
   switch (s->state) {
-  case S_QM1_SENT: return osp_quick_refused(s, nt);
+  case S_QM1_SENT:
+    if (s->qm.ipv6) {
+      /* the IPv4 tunnel is up: a refused IPv6 SA only leaves IPv6 out */
+      g_autofree char *why =
+          g_strdup_printf(_("the gateway refused its IPsec SA (%s)"), osp_notify_name(nt->type));
+
+      if (osp_quick_give_up_ip6(s, why))
+        osp_session_enter(s, S_ESTABLISHED);
+      return OSP_EXCH_NEED_MORE;
+    }
+    return osp_quick_refused(s, nt);
   case S_XAUTH_WAIT:
   case S_XAUTH_SECRETS:
   case S_XAUTH_REPLIED: return osp_xauth_refused(s, nt);
@@ -810,6 +854,11 @@ static void retransmit_timer(OspSession *s)
 {
   if (s->rt.tries >= s->rt.max_tries) {
     retransmit_clear(&s->rt);
+    if (s->state == S_QM1_SENT && s->qm.ipv6) {
+      if (osp_quick_give_up_ip6(s, _("the gateway did not answer its quick mode")))
+        osp_session_enter(s, S_ESTABLISHED);
+      return;
+    }
     /* a gateway that judged our identity (or showed its certificate) has
      * accepted the group */
     if (s->state == S_AM1_SENT &&
@@ -863,7 +912,7 @@ static void child_timers(OspSession *s)
     }
     if (s->now >= c->rekey_at) {
       c->rekey_at = G_MAXINT64;
-      start_rekey(s);
+      start_rekey(s, c->sa.ipv6);
     }
   }
 }
@@ -963,6 +1012,15 @@ void osp_session_adopt_children(OspSession *s, OspSession *from)
       s->children[k].rekey_at = MAX(s->now, c->expire_at - (c->expire_at - c->established) / 8);
     memset(c, 0, sizeof(*c));
   }
+}
+
+void osp_session_no_ip6(OspSession *s, const char *why)
+{
+  g_autofree char *text = g_strdup_printf(_("No IPv6 inside the tunnel: %s."), why);
+
+  g_debug("session: %s", text);
+  if (s->ops->notice)
+    s->ops->notice(s->user, text);
 }
 
 void osp_session_ike_expiring(OspSession *s)

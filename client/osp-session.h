@@ -41,6 +41,7 @@ typedef struct {
   uint32_t lifetime_kb; /* 0 = none */
   bool udp_encap;       /* ESP in UDP 4500 (NAT-T) instead of IP protocol 50 */
   int pfs_group;        /* 0 = none */
+  bool ipv6;            /* carries IPv6 (its own quick mode: one selector pair per SA) */
 } OspChildSa;
 
 typedef struct {
@@ -75,6 +76,13 @@ typedef struct {
    * follows with OSP_ERROR_GATEWAY_REJECTED.  Optional: without it the
    * notify is ignored. */
   void (*redirected)(gpointer user, struct in_addr to);
+  /* The first IPsec SAs are up (IPv4, and IPv6 when the gateway granted
+   * it): the tunnel can carry traffic.  Not for params.reauth (see
+   * reauthenticated).  Optional: without it, the first child_sa_up is it. */
+  void (*established)(gpointer user);
+  /* Something the user should know that is no failure (translated), e.g.
+   * why there is no IPv6 inside the tunnel.  Optional. */
+  void (*notice)(gpointer user, const char *text);
 } OspSessionOps;
 
 /* Parameters the I/O layer knows and the protocol needs. */

@@ -40,6 +40,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(AUTH_MODE, "auth-mode", "IKE Authmode", 's'),
   S(CA_FILE, "ca-file", "CA-File", 's'),
   S(CA_DIR, "ca-dir", "CA-Dir", 's'),
+  S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },

@@ -281,6 +281,34 @@ static GVariant *net_array(const GArray *arr)
   return g_variant_builder_end(&b);
 }
 
+/* IPv6 inside: "address6" (s), "prefix6" (u), "dns6" (as), "split-include6" (as) */
+static void add_ip6(GVariantBuilder *b, const OspIpConfig *cfg)
+{
+  char buf[INET6_ADDRSTRLEN];
+  GVariantBuilder dns, nets;
+
+  if (!osp_ip_config_has_ip6(cfg) || !inet_ntop(AF_INET6, &cfg->address6, buf, sizeof(buf)))
+    return;
+  g_variant_builder_add(b, "{sv}", "address6", g_variant_new_string(buf));
+  g_variant_builder_add(b, "{sv}", "prefix6", g_variant_new_uint32(cfg->prefix6));
+  g_variant_builder_init(&dns, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; i < cfg->dns6->len; i++)
+    if (inet_ntop(AF_INET6, &g_array_index(cfg->dns6, struct in6_addr, i), buf, sizeof(buf)))
+      g_variant_builder_add(&dns, "s", buf);
+  g_variant_builder_add(b, "{sv}", "dns6", g_variant_builder_end(&dns));
+  g_variant_builder_init(&nets, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; i < cfg->split_inc6->len; i++) {
+    const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
+    g_autofree char *s = NULL;
+
+    if (!inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)))
+      continue;
+    s = g_strdup_printf("%s/%u", buf, n->prefix);
+    g_variant_builder_add(&nets, "s", s);
+  }
+  g_variant_builder_add(b, "{sv}", "split-include6", g_variant_builder_end(&nets));
+}
+
 static GVariant *ip_config_variant(const OspIpConfig *cfg)
 {
   GVariantBuilder b;
@@ -316,6 +344,7 @@ static GVariant *ip_config_variant(const OspIpConfig *cfg)
   g_variant_builder_add(&b, "{sv}", "full-tunnel",
                         g_variant_new_boolean(!cfg->split_inc || cfg->split_inc->len == 0));
   add_addr(&b, "gateway", cfg->gateway);
+  add_ip6(&b, cfg);
   return g_variant_builder_end(&b);
 }
 

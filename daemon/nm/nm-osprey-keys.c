@@ -77,6 +77,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   VPNC(AUTH_MODE, "psk (default) or hybrid (cert is refused for now)"),
   VPNC(CA_FILE, "PEM CAs of the gateway's certificate (hybrid)"),
   OWN(CA_DIR, "hashed directory of CAs (hybrid)"),
+  OWN(IPV6_INSIDE, "auto (default: IPv6 when the gateway grants it), yes (required), no"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
 };

@@ -402,6 +402,12 @@ case $SCENARIO in
       hybrid-untrusted) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
     esac ;;
+  ipv6-inner|ipv6-inner-dbus|ipv6-refused)
+    # a second pool for IPv6, the protected IPv6 network in the child's
+    # selectors (ipv6-refused: not, so the gateway refuses the IPv6 SA)
+    LAB_POOL6=2001:db8:1::10-2001:db8:1::50
+    LAB_POOL6_EXTRA="    dns = 2001:db8:2::53"
+    [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
     LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
@@ -1109,6 +1115,78 @@ NFT
     osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
     osprey_expect_exit 7 cert-wrong-identity
     grep -q "is not that of $LAB_GW_ADDR" "$LAB_DIR/osprey.log" || fail "the reason is not said" ;;
+  ipv6-inner)
+    # IPv6 inside: Mode Config's INTERNAL_IP6_ADDRESS on tun0, a second
+    # quick mode for the IPv6 selectors, a ping -6 through it
+    # shellcheck disable=SC2016 # the wrapper's variables
+    printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep -E "^(INTERNAL_IP6|CISCO_IPV6)" | sort >%s/ip6-env\nexec %s\n' \
+      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+    osprey_start -Script "Script $LAB_DIR/script"
+    osprey_expect_up
+    note "script: $(tr '\n' ' ' <"$LAB_DIR/ip6-env")"
+    grep -q "^INTERNAL_IP6_ADDRESS=2001:db8:1::" "$LAB_DIR/ip6-env" ||
+      fail "the script got no INTERNAL_IP6_ADDRESS from the pool"
+    addr6=$(sed -n 's/^INTERNAL_IP6_ADDRESS=//p' "$LAB_DIR/ip6-env")
+    grep -q "^INTERNAL_IP6_NETMASK=$addr6/[0-9]*$" "$LAB_DIR/ip6-env" || fail "no INTERNAL_IP6_NETMASK address/prefix"
+    grep -q "^INTERNAL_IP6_DNS=2001:db8:2::53$" "$LAB_DIR/ip6-env" || fail "no INTERNAL_IP6_DNS"
+    lab_exec_client ip -6 addr show dev tun0 | grep -q "inet6 $addr6/" || fail "tun0 lacks $addr6"
+    lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" | grep -q "dev tun0" ||
+      fail "no IPv6 route into the tunnel: $(lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" 2>&1)"
+    [ "$(count_log "CHILD_SA lab{[0-9]*} established")" -ge 2 ] || fail "the gateway has no second IPsec SA"
+    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST6" >/dev/null || fail "no ping -6 through the tunnel"
+    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no IPv4 ping through the tunnel"
+    sas=$(lab_swanctl --list-sas 2>&1)
+    echo "$sas" | grep -q "2001:db8:2::/64" || fail "no IPv6 SA at the gateway: $sas"
+    # bytes counted on both IPsec SAs, in both directions: the IPv6 pair
+    # (remote 2001:db8:1::x/128) and the IPv4 one
+    bytes=$(echo "$sas" | awk '/^ +(in|out) /{gsub(",", "", $3); b = b " " $3}
+      /^ +remote /{print $2 ":" b; b = ""}')
+    note "gateway SAs (remote: bytes in, out): $(echo "$bytes" | tr '\n' ';')"
+    echo "$bytes" | grep -Eq "^2001:db8:1::[0-9a-f]+/128: [1-9][0-9]* [1-9][0-9]*$" ||
+      fail "the IPv6 SA pair carried nothing both ways"
+    echo "$bytes" | grep -Eq "^198\.18\.1\.[0-9]+/32: [1-9][0-9]* [1-9][0-9]*$" ||
+      fail "the IPv4 SA pair carried nothing both ways"
+    osprey_stop
+    lab_exec_client ip -6 addr show dev tun0 2>/dev/null | grep -q "$addr6" && fail "IPv6 address left behind"
+    : ;;
+  ipv6-inner-dbus)
+    # the IPv6 address in the D-Bus connection's IpConfig and osprey status -v
+    [ -x "$OSPREY" ] || fail "no osprey command line given"
+    lab_bus_start || fail "dbus-daemon did not start"
+    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+    lab_write_vpnc_conf "$LAB_DIR/six.conf"
+    "$OSPREY" connect --config "$LAB_DIR/six.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
+      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
+    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    lab_exec_client ping -c 2 -W 2 "$LAB_PROTECTED_HOST6" >/dev/null || fail "no ping -6 through the tunnel"
+    "$OSPREY" status -v six >"$LAB_DIR/status.out" 2>&1 || fail "osprey status -v: $(cat "$LAB_DIR/status.out")"
+    grep -Eq "IPv6: +2001:db8:1::[0-9a-f]+/" "$LAB_DIR/status.out" ||
+      fail "status -v shows no IPv6 address: $(cat "$LAB_DIR/status.out")"
+    note "status -v: $(grep "IPv6" "$LAB_DIR/status.out" | tr -s ' ' | tr '\n' ';')"
+    "$OSPREY" status --json six >"$LAB_DIR/status.json" 2>&1 || fail "osprey status --json"
+    /usr/bin/python3 - "$LAB_DIR/status.json" <<'PY' || fail "IpConfig over D-Bus lacks the IPv6 keys: $(cat "$LAB_DIR/status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d = d[0] if isinstance(d, list) else d
+ip = d["ip-config"]
+assert ip["address6"].startswith("2001:db8:1::"), ip
+assert ip["dns6"] == ["2001:db8:2::53"], ip
+assert ip["prefix6"] >= 64, ip
+PY
+    "$OSPREY" disconnect six >/dev/null || fail "osprey disconnect failed"
+    ospreyd_stop || fail "ospreyd exit status $? after SIGTERM" ;;
+  ipv6-refused)
+    # the gateway has an IPv6 pool but no IPv6 selectors: it refuses the
+    # second quick mode; the IPv4 tunnel comes up and the log says why
+    osprey_start
+    osprey_expect_up
+    # a line for the user (not only the debug log) says why
+    grep -v DEBUG "$LAB_DIR/osprey.log" | grep -q "No IPv6 inside the tunnel: the gateway refused" ||
+      fail "no line saying why there is no IPv6"
+    note "$(grep -v DEBUG "$LAB_DIR/osprey.log" | grep "No IPv6 inside" | head -1)"
+    lab_exec_client ip -6 addr show dev tun0 | grep -q "2001:db8" && fail "tun0 got an IPv6 address without an SA"
+    lab_exec_client ping -c 2 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no IPv4 ping through the tunnel"
+    osprey_stop ;;
   *) echo "unknown scenario $SCENARIO" >&2; exit 1 ;;
 esac
 note "pass"

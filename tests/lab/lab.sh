@@ -72,6 +72,12 @@ esac
 : "${LAB_PROTECTED_HOST:=198.51.100.1}"
 : "${LAB_POOL:=198.18.1.10-198.18.1.50}"
 : "${LAB_DNS:=198.51.100.53}"
+# IPv6 inside (empty: none): a second pool, and the gateway's protected
+# IPv6 network on its lo (add it to LAB_LOCAL_TS to route it)
+: "${LAB_POOL6:=}"                              # e.g. 2001:db8:1::10-2001:db8:1::50
+: "${LAB_POOL6_EXTRA:=}"                        # raw swanctl.conf lines for that pool
+: "${LAB_PROTECTED_NET6:=2001:db8:2::/64}"
+: "${LAB_PROTECTED_HOST6:=2001:db8:2::1}"
 : "${LAB_DOMAIN:=corp.example}"
 : "${LAB_SPLIT_DNS:=corp.example,lab.example}"
 if [ -z "${LAB_BANNER+x}" ]; then
@@ -408,7 +414,7 @@ EOF
     echo "    version = 1"
     echo "    aggressive = yes"
     echo "    proposals = $LAB_IKE_PROPOSALS"
-    echo "    pools = lab-pool"
+    echo "    pools = lab-pool${LAB_POOL6:+,lab-pool6}"
     [ -n "$LAB_DPD" ] && echo "    dpd_delay = $LAB_DPD"
     [ -n "$LAB_DPD_TIMEOUT" ] && echo "    dpd_timeout = $LAB_DPD_TIMEOUT"
     [ -n "$LAB_IKE_REKEY_TIME" ] && echo "    rekey_time = $LAB_IKE_REKEY_TIME"
@@ -458,6 +464,12 @@ EOF
     [ -n "$LAB_SPLIT_DNS" ] && echo "    28675 = \"$LAB_SPLIT_DNS\""
     [ -n "$LAB_POOL_EXTRA" ] && printf '%s\n' "$LAB_POOL_EXTRA"
     echo "  }"
+    if [ -n "$LAB_POOL6" ]; then
+      echo "  lab-pool6 {"
+      echo "    addrs = $LAB_POOL6"
+      [ -n "$LAB_POOL6_EXTRA" ] && printf '%s\n' "$LAB_POOL6_EXTRA"
+      echo "  }"
+    fi
     echo "}"
     echo "secrets {"
     echo "  ike-group {"
@@ -725,12 +737,14 @@ EOF
   ip -n "$LAB_NS_GW" addr add "$LAB_GW_ADDR/24" dev eth0 || return 1
   ip -n "$LAB_NS_GW" link set eth0 up || return 1
   ip -n "$LAB_NS_GW" addr add "$LAB_PROTECTED_HOST/32" dev lo || return 1
-  # Only the tunnel may reach the protected network: drop cleartext.
+  ip -n "$LAB_NS_GW" addr add "$LAB_PROTECTED_HOST6/128" dev lo nodad || return 1
+  # Only the tunnel may reach the protected networks: drop cleartext.
   ip netns exec "$LAB_NS_GW" nft -f - <<EOF || return 1
 table inet osprey_lab_gw {
   chain input {
     type filter hook input priority 0; policy accept;
     iifname "eth0" ip daddr $LAB_PROTECTED_NET drop
+    iifname "eth0" ip6 daddr $LAB_PROTECTED_NET6 drop
   }
 }
 EOF

@@ -1508,6 +1508,21 @@ static void rig_redirected(gpointer user, struct in_addr to)
   r->redirected_to = to;
 }
 
+static void rig_established(gpointer user)
+{
+  OspTestRig *r = user;
+
+  r->n_established++;
+}
+
+static void rig_notice(gpointer user, const char *text)
+{
+  OspTestRig *r = user;
+
+  g_free(r->last_notice);
+  r->last_notice = g_strdup(text);
+}
+
 static void rig_closed(gpointer user, const GError *error)
 {
   OspTestRig *r = user;
@@ -1524,6 +1539,8 @@ static const OspSessionOps rig_ops = {
   .secrets_needed = rig_secrets,
   .ip_config = rig_ip_config,
   .child_sa_up = rig_child_up,
+  .established = rig_established,
+  .notice = rig_notice,
   .child_sa_down = rig_child_down,
   .ike_expiring = rig_ike_expiring,
   .reauthenticated = rig_reauthenticated,
@@ -1571,6 +1588,7 @@ void osp_test_rig_free(OspTestRig *r)
   g_clear_error(&r->error);
   osp_ip_config_free(r->ipcfg);
   g_free(r->last_request_message);
+  g_free(r->last_notice);
   if (r->moved)
     g_byte_array_unref(r->moved);
   g_free(r);

@@ -254,6 +254,8 @@ typedef struct {
   unsigned n_reauthenticated; /* reauthenticated(): a params.reauth session is up */
   unsigned n_redirected;      /* redirected(): LOAD-BALANCE followed */
   struct in_addr redirected_to;
+  unsigned n_established;        /* established(): the first IPsec SAs are up */
+  char *last_notice;             /* the last notice() text, NULL none */
   OspSecretRequest last_request; /* message points to last_request_message */
   char *last_request_message;
   GByteArray *moved; /* internal: the last datagram c2g/g2c moved */

@@ -777,6 +777,57 @@ static void test_env_split_unusable(void)
                    ip("203.0.113.192").s_addr);
 }
 
+/* IPv6 inside as OpenConnect passes it to the stock script: the address,
+ * address/prefix as INTERNAL_IP6_NETMASK, the DNS list and
+ * CISCO_IPV6_SPLIT_INC; nothing of it without an IPv6 address, nor for an
+ * address no host may have. */
+static void test_env_ip6(void)
+{
+  g_autoptr(OspIpConfig) c = full_config();
+  g_auto(GStrv) env = NULL, none = NULL, bad = NULL;
+  struct in6_addr dns;
+  OspNet6 net = { .prefix = 48 };
+
+  none = osp_script_env("connect", c, NULL);
+  g_assert_null(g_environ_getenv(none, "INTERNAL_IP6_ADDRESS"));
+  g_assert_null(g_environ_getenv(none, "INTERNAL_IP6_NETMASK"));
+  g_assert_null(g_environ_getenv(none, "CISCO_IPV6_SPLIT_INC"));
+
+  g_assert_cmpint(inet_pton(AF_INET6, "2001:db8:1::10", &c->address6), ==, 1);
+  c->prefix6 = 64;
+  g_assert_cmpint(inet_pton(AF_INET6, "2001:db8:2::53", &dns), ==, 1);
+  g_array_append_val(c->dns6, dns);
+  g_array_append_val(c->dns6, dns);
+  g_assert_cmpint(inet_pton(AF_INET6, "2001:db8:3::", &net.addr), ==, 1);
+  g_array_append_val(c->split_inc6, net);
+  env = osp_script_env("connect", c, NULL);
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP6_ADDRESS"), ==, "2001:db8:1::10");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP6_NETMASK"), ==, "2001:db8:1::10/64");
+  g_assert_cmpstr(g_environ_getenv(env, "INTERNAL_IP6_DNS"), ==, "2001:db8:2::53 2001:db8:2::53");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_INC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_INC_0_ADDR"), ==, "2001:db8:3::");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_INC_0_MASKLEN"), ==, "48");
+  /* IPv4 is unchanged beside it */
+  g_assert_nonnull(g_environ_getenv(env, "INTERNAL_IP4_ADDRESS"));
+
+  g_assert_cmpint(inet_pton(AF_INET6, "ff02::1", &c->address6), ==, 1);
+  bad = osp_script_env("connect", c, NULL);
+  g_assert_null(g_environ_getenv(bad, "INTERNAL_IP6_ADDRESS"));
+  g_assert_null(g_environ_getenv(bad, "CISCO_IPV6_SPLIT_INC"));
+  /* a copy keeps it all; clearing forgets it all */
+  g_assert_cmpint(inet_pton(AF_INET6, "2001:db8:1::10", &c->address6), ==, 1);
+  {
+    g_autoptr(OspIpConfig) d = osp_ip_config_copy(c);
+
+    g_assert_true(osp_ip_config_has_ip6(d));
+    g_assert_cmpuint(d->dns6->len, ==, 2);
+    g_assert_cmpuint(d->split_inc6->len, ==, 1);
+    osp_ip_config_clear_ip6(d);
+    g_assert_false(osp_ip_config_has_ip6(d));
+    g_assert_cmpuint(d->dns6->len + d->split_inc6->len, ==, 0);
+  }
+}
+
 /* EnableLocalLAN: the on-link networks of /proc/net/route (no RTF_GATEWAY)
  * are excluded; not the default route, a route via a router, loopback, a
  * non-contiguous mask, the tunnel's own routes, nor one already excluded. */
@@ -1325,6 +1376,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/env/hostile", test_env_hostile);
   g_test_add_func("/netcfg/env/split-unusable", test_env_split_unusable);
   g_test_add_func("/netcfg/local-lan", test_local_lan);
+  g_test_add_func("/netcfg/env/ip6", test_env_ip6);
   g_test_add_func("/netcfg/networks-subtract", test_networks_subtract);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/default-route", test_default_route);

@@ -57,6 +57,7 @@ static char *dump(const OspProfile *p)
   N(no_split);
   N(local_lan);
   S(backup_servers);
+  N(ipv6_inside);
   N(dpd_timeout);
   N(auth_mode);
   S(ca_file);

@@ -49,6 +49,7 @@ static const struct {
   { "auth-mode", "hybrid" },
   { "ca-file", "/etc/osprey/lab-ca.pem" },
   { "ca-dir", "/etc/ssl/certs" },
+  { "ipv6-inside", "no" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
