@@ -42,6 +42,8 @@ static const struct {
   { "ike-lifetime", N_("IKE lifetime (s)"), F_UINT, TRUE, NULL },
   { "ipsec-lifetime", N_("IPsec lifetime (s)"), F_UINT, TRUE, NULL },
   { "script", N_("Network script"), F_TEXT, TRUE, NULL },
+  { "local-lan", N_("Allow local LAN access"), F_BOOL, TRUE, NULL },
+  { "backup-servers", N_("Backup servers"), F_TEXT, TRUE, NULL },
 };
 
 static const struct {
@@ -60,7 +62,9 @@ typedef struct {
   GtkWidget *widgets[G_N_ELEMENTS(fields)];
   GtkWidget *secret_entries[G_N_ELEMENTS(secrets)], *secret_ask[G_N_ELEMENTS(secrets)];
   gboolean secret_kept[G_N_ELEMENTS(secrets)];
-  char *selected; /* profile name, NULL for a new one */
+  char *selected;        /* profile name, NULL for a new one */
+  OspDBusProfile *shown; /* its object, watched for changes of what the form shows */
+  gulong shown_id;
 } Editor;
 
 static Editor *editor;
@@ -153,11 +157,43 @@ static GVariant *field_get(Editor *e, guint i)
   return NULL;
 }
 
+static void load(Editor *e, OspDBusProfile *p);
+
+/* The daemon announces a profile's new Settings after it has answered the
+ * Update that changed them (and SavedSecrets after SetSecrets): the form
+ * shows them when they arrive, unless a call is pending. */
+static void on_shown_changed(GDBusProxy *proxy, GVariant *changed, const char *const *invalidated,
+                             gpointer user_data)
+{
+  Editor *e = user_data;
+  g_autoptr(GVariant) settings = g_variant_lookup_value(changed, "Settings", NULL);
+  g_autoptr(GVariant) saved = g_variant_lookup_value(changed, "SavedSecrets", NULL);
+
+  if (e->cancellable || (!settings && !saved))
+    return;
+  load(e, e->shown);
+}
+
+static void watch_shown(Editor *e, OspDBusProfile *p)
+{
+  if (p == e->shown)
+    return;
+  if (e->shown) {
+    g_signal_handler_disconnect(e->shown, e->shown_id);
+    g_clear_object(&e->shown);
+  }
+  if (p) {
+    e->shown = g_object_ref(p);
+    e->shown_id = g_signal_connect(p, "g-properties-changed", G_CALLBACK(on_shown_changed), e);
+  }
+}
+
 static void load(Editor *e, OspDBusProfile *p)
 {
   GVariant *settings = p ? osp_dbus_profile_get_settings(p) : NULL;
   const char *const *saved = p ? osp_dbus_profile_get_saved_secrets(p) : NULL;
 
+  watch_shown(e, p);
   g_free(e->selected);
   e->selected = p ? g_strdup(osp_dbus_profile_get_name(p)) : NULL;
   gtk_entry_set_text(GTK_ENTRY(e->name), p ? osp_dbus_profile_get_name(p) : "");

@@ -83,6 +83,8 @@ static const struct {
   { "adv-dpd", "DPD idle timeout (our side)", 'e' },
   { "adv-mtu", "Interface MTU", 'e' },
   { "adv-port", "Local Port", 'e' },
+  { "adv-local-lan", "Local LAN access", 'b' },
+  { "adv-backup", "Backup servers", 'e' },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(advanced) <= 16); /* NMOspreyEditor.shown */
 

@@ -525,6 +525,35 @@ def phase_editor():
              lambda: "Work VPN" in json.dumps(osprey_json("show", "lab")), 10)
     note("editor: lab's settings shown, a changed description saved through Update")
 
+    # the Advanced page: local LAN access and backup servers reach the profile
+    find(w, "Advanced", "page tab").select()
+    lan = wait_for("the local LAN check box",
+                   lambda: find(w, "Allow local LAN access", "check box"), 10)
+    click(lan)
+    find(w, "Backup servers", "text").text = "vpn2.example.net 192.0.2.7"
+    click(find(w, "Save", "push button"))
+    wait_for("local LAN access and backup servers in the daemon's profile",
+             lambda: (lambda s: s and s.get("local-lan") in (True, "true") and
+                      s.get("backup-servers") == "vpn2.example.net 192.0.2.7")(profile_settings("lab")),
+             10)
+    screenshot("profile-editor-advanced")
+    # the form takes input again once the daemon has answered the Save and
+    # shows the saved profile (its Settings arrive after the answer: the form
+    # showed the old ones until it followed them)
+    wait_for("the form to take input again", lambda: lan.sensitive and
+             find(w, "Save", "push button").sensitive, 10)
+    wait_for("the saved check box shown checked",
+             lambda: find(w, "Allow local LAN access", "check box").checked, 5)
+    lan = find(w, "Allow local LAN access", "check box")
+    click(lan)
+    wait_for("the check box cleared", lambda: not lan.checked, 5)
+    find(w, "Backup servers", "text").text = ""
+    click(find(w, "Save", "push button"))
+    wait_for("both reset", lambda: (lambda s: s and s.get("local-lan") in (None, False, "false")
+                                    and not s.get("backup-servers"))(profile_settings("lab")), 10)
+    find(w, "General", "page tab").select()
+    note("editor: Allow local LAN access and Backup servers saved and reset from the Advanced page")
+
     # a new profile without a gateway: the daemon says what is wrong, inline
     click(find(w, "Add", "push button"))
     wait_for("an empty form", lambda: text_of(find(w, "Gateway", "text")) == "", 10)

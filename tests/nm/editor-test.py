@@ -139,7 +139,8 @@ def main():
     win = advanced_window()
     result(win is not None, "Advanced… opens its window")
     want = {"Interface MTU": "1300", "IKE lifetime": "3600",
-            "Enable weak DH group": "yes", "Perfect Forward Secrecy": "nopfs"}
+            "Enable weak DH group": "yes", "Perfect Forward Secrecy": "nopfs",
+            "Local LAN access": "yes", "Backup servers": "vpn2.example.net 192.0.2.7"}
     if win:
         subprocess.run(["import", "-window", "root", shot.replace(".png", "-advanced.png")],
                        check=False)
@@ -148,6 +149,9 @@ def main():
         next(c for c in find_all(win, Gtk.CheckButton, [])
              if c.get_label().startswith("Allow _weak DH")).set_active(True)
         labelled(win, "_Perfect forward secrecy (ESP)").set_active_id("nopfs")
+        next(c for c in find_all(win, Gtk.CheckButton, [])
+             if c.get_label() == "Allow local LAN _access").set_active(True)
+        labelled(win, "_Backup servers").set_text("vpn2.example.net 192.0.2.7")
         changed.clear()
         button(win, "_OK").emit("clicked")
         iterate(0.3)
