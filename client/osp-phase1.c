@@ -66,6 +66,14 @@ const OspVendorId osp_vendor_ids[OSP_VID_N] = {
                       14,
                       { 0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9, 0x70, 0x2d, 0x9f, 0xe2,
                         0x74, 0xcc, 0x01, 0x00 } },
+  /* Cisco IKE fragmentation: the digest, then the capability (IKE
+   * fragmentation, 0x80000000) */
+  [OSP_VID_FRAG] = { "Cisco fragmentation",
+                     "FRAGMENTATION",
+                     20,
+                     16,
+                     { 0x40, 0x48, 0xb7, 0xd5, 0x6e, 0xbc, 0xe8, 0x85, 0x25, 0xe7,
+                       0xde, 0x7f, 0x00, 0xd6, 0xc2, 0xd3, 0x80, 0x00, 0x00, 0x00 } },
   /* NAT-T: RFC 3947 first, then the drafts gateways still speak */
   [OSP_VID_NATT_RFC] = { "RFC 3947",
                          "RFC 3947",
@@ -516,6 +524,8 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
         s->peer_dpd = true;
       else if (k == OSP_VID_UNITY)
         s->peer_unity = true;
+      else if (k == OSP_VID_FRAG)
+        s->peer_frag = true;
       else
         s->ike->natt_draft = MAX(s->ike->natt_draft, k == OSP_VID_NATT_RFC ? 2 : 1);
     }
@@ -829,10 +839,10 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   osp_session_stop_retransmit(s);
   note_vendor_ids(s, pl, n);
   nat = s->ike->natt_draft && detect_nat(s, pl, n);
-  g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, NAT-T %s%s",
+  g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, fragmentation %s, NAT-T %s%s",
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
-          s->peer_unity ? "yes" : "no",
+          s->peer_unity ? "yes" : "no", s->peer_frag ? "yes" : "no",
           s->ike->natt_draft == 2 ? "RFC 3947"
           : s->ike->natt_draft    ? "draft"
                                   : "no",

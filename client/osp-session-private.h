@@ -12,6 +12,7 @@
 #include "osp-cert.h"
 #include "osp-crypto.h"
 #include "osp-error.h"
+#include "osp-frag.h"
 #include "osp-ike-sa.h"
 #include "osp-isakmp.h"
 #include "osp-session.h"
@@ -213,7 +214,8 @@ struct OspSession {
   IkeState ike_state;
 
   /* what the gateway announced */
-  bool peer_dpd, peer_unity;
+  bool peer_dpd, peer_unity, peer_frag;
+  OspFragBuf frag; /* a fragmented message of the gateway, being reassembled */
 
   /* secrets asked for (the group secret, XAUTH) */
   guint secret_request_id;
@@ -314,6 +316,7 @@ typedef enum {
   OSP_VID_XAUTH,
   OSP_VID_DPD,
   OSP_VID_UNITY,
+  OSP_VID_FRAG,
   OSP_VID_NATT_RFC,
   OSP_VID_NATT_02,
   OSP_VID_NATT_02N,
@@ -326,7 +329,7 @@ typedef struct {
   const char *name;
   const char *md5_of;
   size_t len, match_len;
-  uint8_t bytes[16];
+  uint8_t bytes[20];
 } OspVendorId;
 extern const OspVendorId osp_vendor_ids[OSP_VID_N];
 

@@ -245,6 +245,7 @@ void osp_session_free(OspSession *s)
   if (!s)
     return;
   osp_phase1_clear(s);
+  osp_frag_clear(&s->frag);
   osp_quick_clear(s);
   osp_quick_responder_clear(s);
   osp_xauth_clear(s);
@@ -717,6 +718,30 @@ static void ike_gone(OspSession *s)
   osp_session_ike_expiring(s);
 }
 
+/* A fragment of a message of the gateway (Cisco IKE fragmentation): the
+ * whole message, once its fragments are in, goes the way of any datagram;
+ * a message of fragments is never fragmented again. */
+static void frag_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len)
+{
+  g_autoptr(GByteArray) msg = NULL;
+  const char *why = NULL;
+  OspIsakmpHdr inner;
+  int r = osp_frag_add(&s->frag, h, data, len, s->now, &msg, &why);
+
+  if (r <= 0) {
+    if (r < 0)
+      g_debug("dropped a fragment: %s", why);
+    return;
+  }
+  if (osp_isakmp_hdr_parse(msg->data, msg->len, &inner, &why) < 0 ||
+      inner.next_payload == OSP_PL_CISCO_FRAG || memcmp(inner.icookie, h->icookie, 8) != 0 ||
+      memcmp(inner.rcookie, h->rcookie, 8) != 0) {
+    g_debug("dropped a reassembled message: %s", why ? why : "not of its fragments' SA");
+    return;
+  }
+  osp_session_input(s, msg->data, msg->len, s->now);
+}
+
 void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 now_us)
 {
   OspIsakmpHdr h;
@@ -741,6 +766,10 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
     if (all_zero(h.rcookie, 8) &&
         (h.exchange == OSP_EXCH_AGGRESSIVE || h.exchange == OSP_EXCH_MAIN))
       osp_dpd_check_now(s);
+    return;
+  }
+  if (h.next_payload == OSP_PL_CISCO_FRAG) {
+    frag_input(s, &h, data, len);
     return;
   }
   if (s->state == S_AM1_SENT) {

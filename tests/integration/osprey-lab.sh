@@ -392,13 +392,14 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
     LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
+      hybrid-frag) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CONN_EXTRA="    fragmentation = force" ;;
       hybrid-untrusted) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
     esac ;;
@@ -1102,6 +1103,17 @@ NFT
       fail "the gateway ran no XAUTH"
     grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
     check_tcp
+    osprey_stop ;;
+  hybrid-frag)
+    # the gateway's message 2 (its certificate and signature) is larger
+    # than strongSwan's fragment size: it comes in Cisco IKE fragments
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
+    osprey_expect_up
+    grep -q "received FRAGMENTATION vendor ID" "$(lab_gateway_log)" ||
+      fail "the gateway did not see our fragmentation vendor ID"
+    n=$(grep -o "message .* reassembled from [0-9]* fragments" "$LAB_DIR/osprey.log" | head -1)
+    [ -n "$n" ] || fail "no message reassembled from fragments"
+    note "$n"
     osprey_stop ;;
   hybrid-untrusted)
     # Debian's vpnc connects to this gateway: its certificate is from another CA

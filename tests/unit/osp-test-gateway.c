@@ -3,6 +3,7 @@
 #include "osp-test-gateway.h"
 
 #include "osp-error.h"
+#include "osp-frag.h"
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
@@ -12,6 +13,9 @@
 #define NONCE_LEN 32
 #define SEEN_MAX 32
 
+/* MD5("FRAGMENTATION"), capability IKE fragmentation */
+static const uint8_t vid_frag[] = { 0x40, 0x48, 0xb7, 0xd5, 0x6e, 0xbc, 0xe8, 0x85, 0x25, 0xe7,
+                                    0xde, 0x7f, 0x00, 0xd6, 0xc2, 0xd3, 0x80, 0x00, 0x00, 0x00 };
 static const uint8_t vid_xauth[] = { 0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12 };
 static const uint8_t vid_dpd[] = { 0xaf, 0xca, 0xd7, 0x13, 0x68, 0xa1, 0xf1, 0xc9,
                                    0x6b, 0x86, 0x96, 0xfc, 0x77, 0x57, 0x01, 0x00 };
@@ -494,7 +498,14 @@ static void send_msg(OspTestGw *gw, OspTestGwMsg *m, const uint8_t *prefix, size
   }
   if (m->flags & OSP_FLAG_ENC)
     encrypt_msg(gw, b, m->msgid);
-  queue_out(gw, b);
+  if (gw->frag_size && gw->frag_offered && m->step == OSP_TEST_GW_AM2 && b->len > gw->frag_size) {
+    g_autoptr(GPtrArray) frags = osp_frag_split(b->data, b->len, gw->frag_size, 7);
+
+    for (i = 0; i < frags->len; i++)
+      queue_out(gw, frags->pdata[i]);
+  } else {
+    queue_out(gw, b);
+  }
   osp_msg_clear(&out);
   msg_free(m);
 }
@@ -685,6 +696,10 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   ike_reset(gw);
   memcpy(gw->icookie, h->icookie, 8);
   gw->n_am1++;
+  gw->frag_offered = false;
+  for (i = 0; i < n; i++)
+    if (pl[i].type == OSP_PL_VID && pl[i].len >= 16 && memcmp(pl[i].body, vid_frag, 16) == 0)
+      gw->frag_offered = true;
   g_array_set_size(gw->p1_offers, 0);
   for (i = 0; i < sa->proposals[0].n_transforms; i++) {
     OspTestGwP1Offer o;
@@ -806,6 +821,8 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
     osp_test_gw_msg_add(m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
   if (gw->vid_unity)
     osp_test_gw_msg_add(m, OSP_PL_VID, vid_unity, sizeof(vid_unity));
+  if (gw->frag_size)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_frag, sizeof(vid_frag));
   if (gw->natt) {
     osp_test_gw_msg_add(m, OSP_PL_VID, gw->natt == 2 ? vid_natt_rfc : vid_natt_draft02, 16);
     /* first the client as the gateway sees it (behind a NAT: another

@@ -137,6 +137,10 @@ struct OspTestGw {
    * signature of HASH_R by sign_key; both owned, NULL by default */
   EVP_PKEY *sign_key;
   GPtrArray *certs;
+  /* Cisco IKE fragmentation: when set and the client announced it, message
+   * 2 goes as fragments (osp-frag.h) of at most frag_size bytes, and its
+   * vendor ID is in message 2; 0 by default */
+  size_t frag_size;
   uint32_t p1_lifetime;               /* life in message 2's SA; 0 = the client's */
   bool vid_xauth, vid_dpd, vid_unity; /* vendor IDs in message 2 (all true) */
   bool answer_dpd;                    /* R-U-THERE answered (true) */
@@ -158,6 +162,7 @@ struct OspTestGw {
   GArray *p1_offers;                 /* OspTestGwP1Offer of the last message 1 */
   GArray *qm_offers;                 /* OspTestGwQmOffer of the last quick mode message 1 */
   int p1_auth;                       /* auth method chosen, 0 before */
+  bool frag_offered;                 /* message 1 had the fragmentation vendor ID */
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */
   GByteArray *xauth_reply;           /* attributes of the client's last XAUTH REPLY */
