@@ -392,7 +392,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -400,7 +400,7 @@ case $SCENARIO in
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
       hybrid-frag) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CONN_EXTRA="    fragmentation = force" ;;
-      hybrid-untrusted) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
+      hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
     esac ;;
   ipv6-inner|ipv6-inner-dbus|ipv6-refused)
@@ -1122,6 +1122,21 @@ NFT
     grep -q "not issued by the CA of the profile" "$LAB_DIR/osprey.log" || fail "the reason is not said"
     grep -q "XAuth authentication of" "$(lab_gateway_log)" && fail "the password went to the gateway"
     note "refused before XAUTH" ;;
+  hybrid-untrusted-dbus)
+    # through ospreyd and the command line: the D-Bus error CertUntrusted,
+    # its reason, exit status 7
+    [ -x "$OSPREY" ] || fail "no osprey command line given"
+    lab_bus_start || fail "dbus-daemon did not start"
+    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+    lab_write_vpnc_conf "$LAB_DIR/untrusted.conf"
+    sed -i '/^IPSec secret /d' "$LAB_DIR/untrusted.conf"
+    printf 'IKE Authmode hybrid\nCA-File %s\n' "$CERT_DIR/ca.pem" >>"$LAB_DIR/untrusted.conf"
+    "$OSPREY" connect --config "$LAB_DIR/untrusted.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 </dev/null
+    rc=$?
+    [ "$rc" = 7 ] || fail "osprey connect exit status $rc, expected 7: $(cat "$LAB_DIR/connect.out")"
+    grep -q "cert-untrusted" "$LAB_DIR/connect.out" || fail "the reason is not named: $(cat "$LAB_DIR/connect.out")"
+    note "exit 7: $(tail -1 "$LAB_DIR/connect.out")"
+    nothing_configured ;;
   hybrid-wrong-id)
     # a certificate of the right CA, for another gateway
     osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"

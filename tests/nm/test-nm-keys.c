@@ -96,10 +96,32 @@ static void test_vpnc_keys(void)
   g_assert_cmpuint(p->mtu, ==, 1300);
   g_assert_true(p->enable_weak_authentication);
   g_assert_true(p->enable_weak_encryption);
+  g_assert_cmpint(p->auth_mode, ==, OSP_AUTH_PSK);
+  g_assert_cmpstr(p->ca_file, ==, "/etc/ssl/ca.pem");
   /* a secret does not go through the vpnc text: kept byte for byte */
   g_assert_cmpstr(p->group_secret, ==, " edge blanks and \"quotes\" ");
   g_assert_null(p->password);
   g_assert_null(p->script);
+}
+
+/* NetworkManager-vpnc's hybrid connection: the gateway's certificate
+ * against its CA-File, no group secret. */
+static void test_hybrid(void)
+{
+  static const Item items[] = {
+    { "IKE Authmode", "hybrid" },
+    { "CA-File", "/etc/ipsec.d/cacerts/corp.pem" },
+    { "Xauth username", "alice" },
+  };
+  g_autoptr(NMSettingVpn) s = setting(items, G_N_ELEMENTS(items));
+  g_autoptr(OspProfile) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  p = nm_osprey_profile_from_setting(s, "corp", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(p->auth_mode, ==, OSP_AUTH_HYBRID);
+  g_assert_cmpstr(p->ca_file, ==, "/etc/ipsec.d/cacerts/corp.pem");
+  g_assert_null(p->group_secret);
 }
 
 /* Each of these makes the setting fail, naming the key. */
@@ -284,6 +306,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/nm-keys/vpnc-keys", test_vpnc_keys);
+  g_test_add_func("/nm-keys/hybrid", test_hybrid);
   g_test_add_func("/nm-keys/bad-value", test_bad_value);
   g_test_add_func("/nm-keys/refused", test_refused);
   g_test_add_func("/nm-keys/secret-checks", test_secret_checks);
