@@ -14,11 +14,14 @@
 #include <glib/gi18n-lib.h>
 #include <linux/errqueue.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 #define SOCK_BUF (4 * 1024 * 1024)
+#define GSO_MAX_SEGS 64     /* UDP_MAX_SEGMENTS of Linux 4.18 */
+#define GSO_MAX_BYTES 65000 /* one UDP datagram before the kernel cuts it */
 
 /* ---- sending ---------------------------------------------------------- */
 
@@ -174,6 +177,98 @@ static ssize_t dp_newest(const DpTable *t, bool ipv6)
   return -1;
 }
 
+/* One message per datagram, from datagram `from` of the batch on. */
+static int dp_plain_messages(Dp *d, struct sockaddr_in *to, int from, int n)
+{
+  int m;
+
+  for (m = 0; from + m < n; m++) {
+    struct msghdr *h = &d->msgs[m].msg_hdr;
+
+    memset(h, 0, sizeof(*h));
+    h->msg_iov = &d->iov[from + m];
+    h->msg_iovlen = 1;
+    h->msg_name = to;
+    h->msg_namelen = sizeof(*to);
+    d->first[m] = from + m;
+  }
+  return m;
+}
+
+/* UDP GSO (UDP_SEGMENT, Linux 4.18): one message carries a run of
+ * datagrams of one size (the last of a run may be shorter), which the
+ * kernel cuts apart at that size; TCP through the tunnel makes such runs
+ * of full-sized packets. */
+static int dp_gso_messages(Dp *d, struct sockaddr_in *to, int n)
+{
+  int m = 0, i = 0;
+
+  while (i < n) {
+    struct msghdr *h = &d->msgs[m].msg_hdr;
+    size_t seg = d->iov[i].iov_len, total = 0;
+    int j = i;
+
+    while (j < n && j - i < GSO_MAX_SEGS && d->iov[j].iov_len <= seg &&
+           total + d->iov[j].iov_len <= GSO_MAX_BYTES) {
+      total += d->iov[j].iov_len;
+      if (d->iov[j++].iov_len < seg)
+        break;
+    }
+    memset(h, 0, sizeof(*h));
+    h->msg_iov = &d->iov[i];
+    h->msg_iovlen = (size_t)(j - i);
+    h->msg_name = to;
+    h->msg_namelen = sizeof(*to);
+    if (j - i > 1) {
+      uint16_t size = (uint16_t)seg;
+      struct cmsghdr *cm;
+
+      h->msg_control = d->ctl[m].buf;
+      h->msg_controllen = CMSG_SPACE(sizeof(size));
+      cm = CMSG_FIRSTHDR(h);
+      cm->cmsg_level = SOL_UDP;
+      cm->cmsg_type = UDP_SEGMENT;
+      cm->cmsg_len = CMSG_LEN(sizeof(size));
+      memcpy(CMSG_DATA(cm), &size, sizeof(size));
+    }
+    d->first[m++] = i;
+    i = j;
+  }
+  return m;
+}
+
+/* Sends the batch's n ESP datagrams (d->iov); over NAT-T in GSO runs
+ * while the kernel takes them.  It refuses them with EIO when the device
+ * cannot checksum, EINVAL when a run does not fit the path: then one
+ * datagram per packet from there on. */
+static void dp_send(OspConnection *c, const DpPair *p, struct sockaddr_in *to, int n)
+{
+  Dp *d = &c->dp;
+  int fd = p->udp ? c->natt_fd : c->esp_fd;
+  bool gso = p->udp && d->gso;
+  int m = gso ? dp_gso_messages(d, to, n) : dp_plain_messages(d, to, 0, n);
+  int sent = 0;
+
+  while (sent < m) {
+    int r = sendmmsg(fd, d->msgs + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+
+    if (r > 0) {
+      sent += r;
+      continue;
+    }
+    if (gso && (errno == EIO || errno == EINVAL)) {
+      g_debug("UDP GSO refused (%s): one datagram per packet from now on", g_strerror(errno));
+      d->gso = gso = false;
+      m = dp_plain_messages(d, to, d->first[sent], n);
+      sent = 0;
+      continue;
+    }
+    if (errno != EAGAIN)
+      g_debug("send to gateway failed: %s", g_strerror(errno));
+    break;
+  }
+}
+
 /* Reads a batch from the TUN device, encrypts each packet in place and
  * sends the batch with one sendmmsg(). */
 static void dp_tun(OspConnection *c, const DpTable *t)
@@ -205,19 +300,12 @@ static void dp_tun(OspConnection *c, const DpTable *t)
         continue;
       d->iov[n].iov_base = esp;
       d->iov[n].iov_len = esp_len;
-      memset(&d->msgs[n].msg_hdr, 0, sizeof(d->msgs[n].msg_hdr));
-      d->msgs[n].msg_hdr.msg_iov = &d->iov[n];
-      d->msgs[n].msg_hdr.msg_iovlen = 1;
-      d->msgs[n].msg_hdr.msg_name = &to;
-      d->msgs[n].msg_hdr.msg_namelen = sizeof(to);
       n++;
     }
     if (n > 0) {
       gint64 now;
 
-      if (sendmmsg(p->udp ? c->natt_fd : c->esp_fd, d->msgs, (unsigned)n, MSG_DONTWAIT) < 0 &&
-          errno != EAGAIN)
-        g_debug("send to gateway failed: %s", g_strerror(errno));
+      dp_send(c, p, &to, n);
       now = g_get_monotonic_time();
       store64(&c->last_tx, now);
       dp_note(d, &d->tx_note_at, DP_EV_SENT, now);
@@ -286,27 +374,64 @@ static GBytes *dp_pop_ike(Dp *d)
   return b;
 }
 
-/* NAT-T: ESP in UDP, and IKE behind the non-ESP marker (RFC 3948 2.2),
- * which goes to the main loop. */
+/* One datagram that came on the NAT-T port: ESP; IKE behind the non-ESP
+ * marker (RFC 3948 2.2), which goes to the main loop; or a NAT keepalive
+ * (RFC 3948 2.3).  True if it was ESP that authenticated. */
+static bool dp_natt_datagram(Dp *d, const DpTable *t, uint8_t *p, size_t len)
+{
+  if (len == 1)
+    return false;
+  if (len >= 4 && osp_get32(p) == 0) {
+    dp_push_ike(d, p + 4, len - 4);
+    return false;
+  }
+  return dp_esp_input(t, p, len);
+}
+
+/* With UDP_GRO the kernel hands over a run of datagrams of one size in
+ * one buffer (the last may be shorter) and says the size; 0: one datagram */
+static size_t gro_size(struct msghdr *h)
+{
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm)) {
+    int size;
+
+    if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+        cm->cmsg_len >= CMSG_LEN(sizeof(size))) {
+      memcpy(&size, CMSG_DATA(cm), sizeof(size));
+      return size > 0 ? (size_t)size : 0;
+    }
+  }
+  return 0;
+}
+
 static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
 {
   Dp *d = &c->dp;
+  unsigned slots = d->gro ? DP_GRO_SLOTS : BATCH;
+  size_t slot = d->gro ? DP_GRO_SLOT : SLOT;
+  uint8_t *base = d->gro ? d->gro_buf : d->slots;
   bool alive = false;
   int round, n, i;
 
   if (events & EPOLLERR)
     dp_read_errors(d, c->natt_fd);
   for (round = 0; round < 4; round++) {
-    for (i = 0; i < BATCH; i++) {
-      d->iov[i].iov_base = d->slots + (size_t)i * SLOT;
-      d->iov[i].iov_len = SLOT;
-      memset(&d->msgs[i].msg_hdr, 0, sizeof(d->msgs[i].msg_hdr));
-      d->msgs[i].msg_hdr.msg_iov = &d->iov[i];
-      d->msgs[i].msg_hdr.msg_iovlen = 1;
-      d->msgs[i].msg_hdr.msg_name = &d->from[i];
-      d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
+    for (i = 0; i < (int)slots; i++) {
+      struct msghdr *h = &d->msgs[i].msg_hdr;
+
+      d->iov[i].iov_base = base + (size_t)i * slot;
+      d->iov[i].iov_len = slot;
+      memset(h, 0, sizeof(*h));
+      h->msg_iov = &d->iov[i];
+      h->msg_iovlen = 1;
+      h->msg_name = &d->from[i];
+      h->msg_namelen = sizeof(d->from[i]);
+      if (d->gro) {
+        h->msg_control = d->ctl[i].buf;
+        h->msg_controllen = sizeof(d->ctl[i].buf);
+      }
     }
-    n = recvmmsg(c->natt_fd, d->msgs, BATCH, MSG_DONTWAIT, NULL);
+    n = recvmmsg(c->natt_fd, d->msgs, slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (unreachable_errno(errno))
         dp_raise(d, DP_EV_UNREACH);
@@ -314,17 +439,18 @@ static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
     }
     for (i = 0; i < n; i++) {
       uint8_t *p = d->iov[i].iov_base;
-      size_t len = d->msgs[i].msg_len;
+      size_t len = d->msgs[i].msg_len, seg, off;
 
-      if (d->from[i].sin_addr.s_addr != t->peer.sin_addr.s_addr || len == 1 ||
+      if (d->from[i].sin_addr.s_addr != t->peer.sin_addr.s_addr ||
           (d->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-        continue; /* foreign, a NAT keepalive (RFC 3948 2.3), or too big */
-      if (len >= 4 && osp_get32(p) == 0)
-        dp_push_ike(d, p + 4, len - 4);
-      else
-        alive |= dp_esp_input(t, p, len);
+        continue; /* foreign or too big */
+      seg = d->gro ? gro_size(&d->msgs[i].msg_hdr) : 0;
+      if (seg == 0)
+        seg = len;
+      for (off = 0; off < len; off += seg)
+        alive |= dp_natt_datagram(d, t, p + off, MIN(seg, len - off));
     }
-    if (n < BATCH)
+    if (n < (int)slots)
       break;
   }
   if (alive)
@@ -611,6 +737,22 @@ static void dp_stop(OspConnection *c)
   g_clear_pointer(&d->table, g_free);
   g_clear_pointer(&d->buf, g_free);
   g_clear_pointer(&d->slots, g_free);
+  g_clear_pointer(&d->gro_buf, g_free);
+}
+
+/* What the kernel offers the NAT-T socket: UDP GSO to send runs of ESP
+ * datagrams with one sendmmsg() entry, UDP GRO to receive them so. */
+static void dp_offloads(OspConnection *c)
+{
+  Dp *d = &c->dp;
+  socklen_t len = sizeof(int);
+  int v = 0, on = 1;
+
+  d->gso = getsockopt(c->natt_fd, SOL_UDP, UDP_SEGMENT, &v, &len) == 0;
+  d->gro = setsockopt(c->natt_fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == 0;
+  if (d->gro)
+    d->gro_buf = g_malloc((size_t)DP_GRO_SLOTS * DP_GRO_SLOT);
+  g_debug("NAT-T socket: UDP GSO %s, GRO %s", d->gso ? "on" : "off", d->gro ? "on" : "off");
 }
 
 static bool dp_watch(Dp *d, int fd, uint32_t tag)
@@ -641,6 +783,7 @@ static gboolean dp_start(OspConnection *c, GError **error)
   }
   d->buf = g_malloc(PKT_BUF);
   d->slots = g_malloc((size_t)BATCH * SLOT);
+  dp_offloads(c);
   dp_publish(c);
   d->wake_src = osp_conn_watch_fd(d->wake_fd, on_datapath, c);
   d->thread = g_thread_try_new("osp-datapath", dp_run, c, &e);

@@ -102,7 +102,9 @@ enum {
   DP_EV_SENT = 1 << 4,    /* outbound ESP (at last_tx) */
 };
 #define DP_NOTE_US (200 * 1000)
-#define DP_IKE_RING 16 /* IKE datagrams on their way to the main loop */
+#define DP_IKE_RING 16    /* IKE datagrams on their way to the main loop */
+#define DP_GRO_SLOTS 8    /* coalesced datagrams per recvmmsg() */
+#define DP_GRO_SLOT 65536 /* room for one of them */
 
 typedef struct {
   GThread *thread;
@@ -132,6 +134,14 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_in from[BATCH];
+  bool gso;         /* UDP_SEGMENT on the NAT-T socket (until the kernel refuses it) */
+  bool gro;         /* UDP_GRO on the NAT-T socket */
+  uint8_t *gro_buf; /* DP_GRO_SLOTS * DP_GRO_SLOT, when gro */
+  int first[BATCH]; /* the first datagram of each message sent */
+  union {
+    struct cmsghdr align;
+    uint8_t buf[CMSG_SPACE(sizeof(int)) * 2];
+  } ctl[BATCH];
 } Dp;
 
 struct OspConnection {

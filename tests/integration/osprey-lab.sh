@@ -375,6 +375,7 @@ case $SCENARIO in
   no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-modp8192 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
   nat) LAB_NAT=1 ;;
+  gso-fallback) LAB_NAT=1 LAB_SERVICES=1 ;;
   rekey-gateway) LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s ;;
   dpd-answer) LAB_DPD=2s LAB_DPD_TIMEOUT=8s ;;
   nat-change) LAB_NAT=1 ;;
@@ -586,6 +587,20 @@ case $SCENARIO in
     osprey_expect_up
     grep -q "192.0.2.2\[4500\]" "$(lab_gateway_log)" || fail "gateway saw no NAT-T (port 4500)"
     check_tcp
+    grep -q "UDP GSO on" "$LAB_DIR/osprey.log" || fail "no UDP GSO on the NAT-T socket"
+    ! grep -q "UDP GSO refused" "$LAB_DIR/osprey.log" || fail "UDP GSO refused on a plain path"
+    osprey_stop ;;
+  gso-fallback)
+    # a kernel that refuses UDP GSO (tests/integration/refuse-gso.c): the
+    # datapath sends one datagram per packet from the refused run on, and
+    # the transfer completes
+    [ -r "${OSP_REFUSE_GSO:-}" ] || fail "OSP_REFUSE_GSO names no shim (meson test sets it)"
+    LD_PRELOAD=$OSP_REFUSE_GSO osprey_start
+    osprey_expect_up
+    grep -q "UDP GSO on" "$LAB_DIR/osprey.log" || fail "no UDP GSO on the NAT-T socket"
+    check_tcp
+    grep -q "UDP GSO refused" "$LAB_DIR/osprey.log" || fail "the GSO runs were not refused"
+    note "$(grep -o "UDP GSO refused.*" "$LAB_DIR/osprey.log" | head -1)"
     osprey_stop ;;
   password-stdin)
     # secrets missing from the profile are read from standard input
