@@ -5,7 +5,8 @@
  * Osprey connection and drives it over D-Bus through libnm's
  * NMVpnServicePlugin.  The engine runs in this process without the
  * vpnc-script: it opens the TUN device and hands the IP configuration from
- * Mode Config to NetworkManager (Config, then Ip4Config), which configures
+ * Mode Config to NetworkManager (Config, then Ip4Config and, with IPv6
+ * inside the tunnel, Ip6Config), which configures
  * the device, routes and DNS.
  *
  *   NM: Connect(connection) ──► profile from vpn.data/vpn.secrets (checked)
@@ -184,6 +185,47 @@ static GVariant *routes(const GArray *split)
   return g_variant_builder_end(&b);
 }
 
+static GVariant *ip6_bytes(const struct in6_addr *a)
+{
+  return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, a->s6_addr, 16, 1);
+}
+
+/* Ip6Config when an IPv6 SA pair carries IPv6 (INTERNAL_IP6_*): the
+ * address and prefix, DNS, and the gateway's IPv6 networks as routes
+ * (a(ayuayu): network, prefix, next hop ::, metric 0) with never-default,
+ * or the default route without them. */
+static GVariant *ip6_config(const OspIpConfig *cfg)
+{
+  static const struct in6_addr any = IN6ADDR_ANY_INIT;
+  GVariantBuilder ip6, dns, rt;
+  bool split = cfg->split_inc6->len > 0;
+
+  g_variant_builder_init(&ip6, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_ADDRESS, ip6_bytes(&cfg->address6));
+  g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_PREFIX,
+                        g_variant_new_uint32(cfg->prefix6));
+  if (cfg->dns6->len) {
+    g_variant_builder_init(&dns, G_VARIANT_TYPE("aay"));
+    for (guint i = 0; i < cfg->dns6->len; i++)
+      g_variant_builder_add_value(&dns, ip6_bytes(&g_array_index(cfg->dns6, struct in6_addr, i)));
+    g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_DNS, g_variant_builder_end(&dns));
+  }
+  if (split) {
+    g_variant_builder_init(&rt, G_VARIANT_TYPE("a(ayuayu)"));
+    for (guint i = 0; i < cfg->split_inc6->len; i++) {
+      const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
+
+      g_variant_builder_add_value(
+          &rt, g_variant_new("(@ayu@ayu)", ip6_bytes(&n->addr), n->prefix, ip6_bytes(&any), 0u));
+    }
+    g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_ROUTES,
+                          g_variant_builder_end(&rt));
+  }
+  g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_NEVER_DEFAULT,
+                        g_variant_new_boolean(split));
+  return g_variant_builder_end(&ip6);
+}
+
 /* Why NetworkManager must not apply what Mode Config gave (a sentence),
  * or NULL: NetworkManager would configure a loopback, multicast or the
  * gateway's own address on the device, and a default route in a split
@@ -241,7 +283,7 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
                           g_variant_new_string(cfg->banner));
   g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP4, g_variant_new_boolean(TRUE));
   g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_HAS_IP6,
-                        g_variant_new_boolean(FALSE));
+                        g_variant_new_boolean(osp_ip_config_has_ip6(cfg)));
 
   g_variant_builder_init(&ip4, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add(&ip4, "{sv}", NM_VPN_PLUGIN_IP4_CONFIG_ADDRESS,
@@ -277,6 +319,13 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
   self->reported = true;
   nm_vpn_service_plugin_set_config(plugin, g_variant_builder_end(&config));
   nm_vpn_service_plugin_set_ip4_config(plugin, g_variant_builder_end(&ip4));
+  if (osp_ip_config_has_ip6(cfg)) {
+    char ip6[INET6_ADDRSTRLEN];
+
+    g_message("tunnel %s: IPv6 %s/%u", cfg->tundev,
+              inet_ntop(AF_INET6, &cfg->address6, ip6, sizeof(ip6)), cfg->prefix6);
+    nm_vpn_service_plugin_set_ip6_config(plugin, ip6_config(cfg));
+  }
 }
 
 /* ---- engine callbacks ---------------------------------------------------- */

@@ -21,7 +21,8 @@
 # domains as NetworkManager shows them; con down removes the device and the
 # route; a wrong password fails as a login failure; the gateway killed ->
 # NetworkManager leaves "activated" within 15 s; then the time from
-# `nmcli con up` to the first ping, Osprey and NetworkManager-vpnc.
+# `nmcli con up` to the first ping, Osprey and NetworkManager-vpnc; IPv6
+# inside the tunnel (Ip6Config: address, DNS, route, ping -6).
 # TAP output.  Exit 77 (skip) when not root or a tool is missing.
 set -u
 
@@ -300,5 +301,24 @@ t1=$(ip netns exec "$LAB_NS_CL" cat "/sys/class/net/$tun/statistics/tx_packets" 
 echo "# tunnel packets while pinging the excluded host: $((t1 - t0))"
 check "excluded: those pings did not enter the tunnel" test "$t1" = "$t0"
 check "nmcli con down, excluded network" nm_exec nmcli connection down lab-osprey
+
+# ---- IPv6 inside: the gateway hands out an IPv6 address and routes its
+# IPv6 network; the service sends Ip6Config, NetworkManager applies it
+lab_gateway_stop
+LAB_POOL6=2001:db8:1::10-2001:db8:1::50 LAB_POOL6_EXTRA="    dns = 2001:db8:2::53" \
+  LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" lab_gateway_start || exit 1
+check "nmcli con up, IPv6 inside" nm_exec nmcli --wait 40 connection up lab-osprey
+lab_wait_tunnel 10
+ip6=$(nm_exec nmcli -g IP6.ADDRESS,IP6.ROUTE,IP6.DNS connection show lab-osprey | sed 's/\\//g')
+echo "$ip6" | sed 's/^/# IP6: /'
+check "NM shows the pool's IPv6 address" grep -q '2001:db8:1::' <<<"$ip6"
+check "NM shows the IPv6 DNS server" grep -q '2001:db8:2::53' <<<"$ip6"
+check "NM routes IPv6 into the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -6 -o route get '$LAB_PROTECTED_HOST6' | grep -q 'dev tun'"
+check "ping -6 through the tunnel to $LAB_PROTECTED_HOST6" \
+  ip netns exec "$LAB_NS_CL" ping -q -n -c 2 -W 2 "$LAB_PROTECTED_HOST6"
+check "nmcli con down, IPv6 inside" nm_exec nmcli connection down lab-osprey
+check "IPv6 route gone with the tunnel" \
+  bash -c "! ip -n '$LAB_NS_CL' -6 -o route get '$LAB_PROTECTED_HOST6' 2>/dev/null | grep -q 'dev tun'"
 
 tap_end

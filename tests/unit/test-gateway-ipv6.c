@@ -164,6 +164,31 @@ static void test_rekey_both(void)
   seen_clear(&seen);
 }
 
+/* The gateway rekeys the IPv6 pair (its quick mode, the IPv6 IDs of our
+ * last one swapped): the new pair is IPv6 and replaces only the old IPv6
+ * one, which goes 3 s later; the IPv4 pair stays. */
+static void test_gateway_rekeys_v6(void)
+{
+  Seen seen = { 0 };
+  g_autoptr(OspTestRig) r = rig_v6(OSP_IPV6_AUTO, &seen);
+
+  g_assert_true(osp_test_rig_settle(r, 10 * S));
+  osp_test_rig_run(r);
+  g_assert_cmpuint(r->n_child_up, ==, 2);
+  osp_test_gw_rekey(r->gw);
+  osp_test_rig_run(r);
+  g_assert_cmpuint(r->n_child_up, ==, 3);
+  g_assert_true(r->last_child.ipv6);
+  osp_test_rig_advance(r, 4 * S);
+  osp_test_rig_run(r);
+  g_assert_false(r->closed);
+  g_assert_cmpuint(r->n_child_down, ==, 1);
+  g_assert_cmpuint(r->gw->esp_deletes->len, ==, 1);
+  g_assert_cmpuint(g_array_index(r->gw->esp_deletes, uint32_t, 0), ==,
+                   ((const OspTestGwChild *)g_ptr_array_index(r->gw->children, 1))->spi_client);
+  seen_clear(&seen);
+}
+
 /* The gateway deletes the IPv6 SA pair: a new IPv6 one, IPv4 untouched. */
 static void test_delete_v6(void)
 {
@@ -327,6 +352,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/ipv6/second-quick-mode", test_second_quick_mode);
   g_test_add_func("/gateway/ipv6/rekey-both", test_rekey_both);
   g_test_add_func("/gateway/ipv6/delete", test_delete_v6);
+  g_test_add_func("/gateway/ipv6/gateway-rekeys", test_gateway_rekeys_v6);
   g_test_add_data_func("/gateway/ipv6/refused", GINT_TO_POINTER(0), test_refused);
   g_test_add_data_func("/gateway/ipv6/refused-required", GINT_TO_POINTER(1), test_refused);
   g_test_add_func("/gateway/ipv6/silent", test_silent);
