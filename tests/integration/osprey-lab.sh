@@ -404,11 +404,14 @@ case $SCENARIO in
       hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
     esac ;;
-  ipv6-inner|ipv6-inner-dbus|ipv6-refused)
+  ipv6-inner|ipv6-inner-dbus|ipv6-refused|ipv6-split)
     # a second pool for IPv6, the protected IPv6 network in the child's
-    # selectors (ipv6-refused: not, so the gateway refuses the IPv6 SA)
+    # selectors (ipv6-refused: not, so the gateway refuses the IPv6 SA;
+    # ipv6-split: the pool names it, INTERNAL_IP6_SUBNET)
     LAB_POOL6=2001:db8:1::10-2001:db8:1::50
     LAB_POOL6_EXTRA="    dns = 2001:db8:2::53"
+    [ "$SCENARIO" = ipv6-split ] && LAB_POOL6_EXTRA="$LAB_POOL6_EXTRA
+    subnet = $LAB_PROTECTED_NET6"
     [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
@@ -1190,6 +1193,25 @@ NFT
       fail "the IPv4 SA pair carried nothing both ways"
     osprey_stop
     lab_exec_client ip -6 addr show dev tun0 2>/dev/null | grep -q "$addr6" && fail "IPv6 address left behind"
+    : ;;
+  ipv6-split)
+    # the gateway names its IPv6 network (INTERNAL_IP6_SUBNET): the script
+    # gets CISCO_IPV6_SPLIT_INC and routes only that network into the tunnel
+    # shellcheck disable=SC2016 # the wrapper's variables
+    printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep -E "^(INTERNAL_IP6|CISCO_IPV6)" | sort >%s/ip6-env\nexec %s\n' \
+      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+    osprey_start -Script "Script $LAB_DIR/script"
+    osprey_expect_up
+    note "script: $(tr '\n' ' ' <"$LAB_DIR/ip6-env")"
+    grep -q "^CISCO_IPV6_SPLIT_INC=1$" "$LAB_DIR/ip6-env" &&
+      grep -q "^CISCO_IPV6_SPLIT_INC_0_ADDR=2001:db8:2::$" "$LAB_DIR/ip6-env" &&
+      grep -q "^CISCO_IPV6_SPLIT_INC_0_MASKLEN=64$" "$LAB_DIR/ip6-env" ||
+      fail "the script did not get the gateway's IPv6 network as CISCO_IPV6_SPLIT_INC"
+    lab_exec_client ip -6 route | grep -q "^2001:db8:2::/64 dev tun0" || fail "no route for $LAB_PROTECTED_NET6 via tun0"
+    lab_exec_client ip -6 route | grep -q "^default dev tun0" && fail "all IPv6 routed into a split tunnel"
+    lab_exec_client ping -c 2 -W 2 "$LAB_PROTECTED_HOST6" >/dev/null || fail "no ping -6 through the tunnel"
+    osprey_stop
+    lab_exec_client ip -6 route | grep -q "2001:db8:2::/64" && fail "IPv6 split route left behind"
     : ;;
   ipv6-inner-dbus)
     # the IPv6 address in the D-Bus connection's IpConfig and osprey status -v
