@@ -144,13 +144,13 @@ static void add_ip6(OspIpConfig *c, Ip6Parse *v6, const OspAttr *a)
 
   switch (a->type) {
   case C_IP6_ADDRESS:
+    v6->address_seen = true; /* offered, usable or not */
     if (a->len != 16 && a->len != 17) {
       v6->why = v6->why ? v6->why : N_("an IPv6 address of a wrong length");
       return;
     }
     memcpy(&c->address6, a->data, 16);
     c->prefix6 = a->len == 17 ? a->data[16] : 128;
-    v6->address_seen = true;
     return;
   case C_IP6_NETMASK:
     if (a->len == 16)
@@ -276,8 +276,12 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
                      _(no_ip6));
     return false;
   }
-  if (no_ip6)
+  /* a gateway without IPv6 is the common case: only the debug log says
+   * so; one that offered IPv6 it cannot have is worth a notice */
+  if (no_ip6 && v6.address_seen)
     osp_session_no_ip6(s, _(no_ip6));
+  else if (no_ip6)
+    g_debug("mode config: %s: IPv4 only", no_ip6);
   if (s->profile->no_split) {
     g_array_set_size(c->split_inc, 0);
     g_array_set_size(c->split_inc6, 0);
