@@ -371,7 +371,8 @@ static void net_wanted(OspConnection *c)
 /* The IPsec SA and the network are both there: the tunnel is up. */
 static void finish_up(OspConnection *c)
 {
-  if (!c->up_mtu || !c->net_ready || c->session_closed || c->state == OSP_STATE_CONNECTED)
+  if (!c->up_mtu || !c->net_ready || c->session_closed || c->state == OSP_STATE_CONNECTED ||
+      c->state == OSP_STATE_DISCONNECTING)
     return;
   if (c->up_mtu != c->ipcfg->mtu)
     set_device_mtu(c, c->up_mtu);

@@ -29,7 +29,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (!NR) print "n/a"; else print (NR%2
 bench_spawn()
 {
   case $1 in
-    osprey) lab_spawn_client "$LAB_DIR/osprey.log" "$OSPREYD" --foreground -v --config "$LAB_DIR/lab.conf" </dev/null ;;
+    osprey) lab_spawn_client "$LAB_DIR/osprey.log" "$OSPREYD" --foreground --config "$LAB_DIR/lab.conf" </dev/null ;;
     vpnc) lab_spawn_client "$LAB_DIR/vpnc.log" vpnc --no-detach --non-inter --local-port 0 "$LAB_DIR/lab.conf" </dev/null ;;
   esac
   CLIENT_PID=$LAB_SPAWN_PID

@@ -495,6 +495,20 @@ case $SCENARIO in
     [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
     nothing_configured
     note "quick mode refused after connect: disconnect ran, nothing left" ;;
+  script-interrupted)
+    # SIGTERM while connect runs beside quick mode (0.5 s slower): the step
+    # ends, disconnect runs, exit 0, nothing left configured, a Delete sent
+    reasons_script "" connect pre-init
+    osprey_start_late_password
+    wait_until 20 grep -q connect "$LAB_DIR/reasons" || fail "connect did not start"
+    kill -TERM "$OSP_PID"
+    wait "$OSP_PID"; rc=$?
+    OSP_PID=
+    [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+    [ "$(reasons)" = "pre-init connect disconnect " ] || fail "script reasons: $(reasons)"
+    nothing_configured
+    grep -q "received DELETE for IKE_SA" "$(lab_gateway_log)" || fail "gateway saw no Delete"
+    note "stopped during connect: disconnect ran, nothing left" ;;
   script-fails)
     # a script that fails at pre-init (phase 1 in flight), then one that
     # fails at connect (quick mode in flight): the attempt ends with the
