@@ -39,6 +39,7 @@ static const struct {
   { "CertExpired", "cert-expired", OSP_EXIT_CERT },
   { "CertWrongIdentity", "cert-wrong-identity", OSP_EXIT_CERT },
   { "CertBadSignature", "cert-bad-signature", OSP_EXIT_CERT },
+  { "BadIpConfig", "bad-ip-config", OSP_EXIT_FAILED },
   { "InvalidArguments", "invalid-arguments", OSP_EXIT_USAGE },
   { "NotAuthorized", "not-authorized", OSP_EXIT_NOT_AUTHORIZED },
   { "NotFound", "not-found", OSP_EXIT_FAILED },

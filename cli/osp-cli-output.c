@@ -274,6 +274,7 @@ static const struct {
   { "cert-expired", N_("the gateway's certificate has expired or is not valid yet") },
   { "cert-wrong-identity", N_("the gateway's certificate names another gateway") },
   { "cert-bad-signature", N_("the gateway's certificate or signature is forged") },
+  { "bad-ip-config", N_("the gateway's network settings cannot be used") },
   { "invalid-arguments", N_("an argument was invalid") },
   { "not-authorized", N_("you are not authorized") },
   { "not-found", N_("the profile does not exist") },

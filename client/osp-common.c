@@ -84,6 +84,7 @@ static const char *const reason_codes[OSP_ERROR_N_CODES] = {
   [OSP_ERROR_CERT_EXPIRED] = "cert-expired",
   [OSP_ERROR_CERT_WRONG_IDENTITY] = "cert-wrong-identity",
   [OSP_ERROR_CERT_BAD_SIGNATURE] = "cert-bad-signature",
+  [OSP_ERROR_BAD_IP_CONFIG] = "bad-ip-config",
 };
 
 const char *osp_error_reason_code(int code)

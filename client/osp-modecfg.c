@@ -264,13 +264,13 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     }
   }
   if (c->address.s_addr == 0) {
-    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+    osp_session_fail(s, OSP_ERROR_BAD_IP_CONFIG,
                      _("The gateway did not assign an internal IPv4 address (Mode Config)."));
     return false;
   }
   no_ip6 = check_ip6(s, &v6);
   if (no_ip6 && s->profile->ipv6_inside == OSP_IPV6_YES) {
-    osp_session_fail(s, OSP_ERROR_PROTOCOL,
+    osp_session_fail(s, OSP_ERROR_BAD_IP_CONFIG,
                      _("No IPv6 inside the tunnel, which the profile requires (IPv6 inside "
                        "yes): %s."),
                      _(no_ip6));

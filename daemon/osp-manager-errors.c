@@ -51,6 +51,7 @@ static const GDBusErrorEntry engine_error_entries[] = {
   { OSP_ERROR_CERT_EXPIRED, "net.ospreyvpn.Osprey1.Error.CertExpired" },
   { OSP_ERROR_CERT_WRONG_IDENTITY, "net.ospreyvpn.Osprey1.Error.CertWrongIdentity" },
   { OSP_ERROR_CERT_BAD_SIGNATURE, "net.ospreyvpn.Osprey1.Error.CertBadSignature" },
+  { OSP_ERROR_BAD_IP_CONFIG, "net.ospreyvpn.Osprey1.Error.BadIpConfig" },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(engine_error_entries) == OSP_ERROR_N_CODES);
 G_STATIC_ASSERT(G_N_ELEMENTS(daemon_error_entries) == OSP_DAEMON_ERROR_N_CODES);

@@ -58,6 +58,7 @@ static const struct {
     N_("The gateway's certificate was issued to another gateway.") },
   { "cert-bad-signature", "CertBadSignature",
     N_("The gateway's certificate or signature is forged.") },
+  { "bad-ip-config", "BadIpConfig", N_("The gateway's network settings cannot be used.") },
   { "invalid-arguments", "InvalidArguments", N_("The request was not valid.") },
   { "not-authorized", "NotAuthorized", N_("You are not allowed to do this.") },
   { "not-found", "NotFound", N_("The profile no longer exists.") },

@@ -215,7 +215,7 @@ static void test_modecfg_no_address(void)
   g_byte_array_set_size(r->gw->cfg_attrs, 0);
   osp_put_attr_var(r->gw->cfg_attrs, 3 /* INTERNAL_IP4_DNS */, dns, 4);
   run(r);
-  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "internal IPv4 address");
+  osp_test_rig_assert_closed(r, OSP_ERROR_BAD_IP_CONFIG, "internal IPv4 address");
   g_assert_null(r->ipcfg);
 }
 

@@ -304,7 +304,7 @@ static void test_bad_value(gconstpointer data)
     osp_put_attr_var(r->gw->cfg_attrs, C_IP6_ADDRESS, v, t->len ? t->len : t->prefix < 0 ? 16 : 17);
     if (required) {
       g_assert_false(osp_test_rig_settle(r, 10 * S));
-      osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, t->why);
+      osp_test_rig_assert_closed(r, OSP_ERROR_BAD_IP_CONFIG, t->why);
       continue;
     }
     osp_test_rig_connect(r);
@@ -352,7 +352,7 @@ static void test_not_granted(void)
     p->ipv6_inside = OSP_IPV6_YES;
     req = osp_test_rig_new(p, NULL);
     g_assert_false(osp_test_rig_settle(req, 10 * S));
-    osp_test_rig_assert_closed(req, OSP_ERROR_PROTOCOL, "no IPv6 address");
+    osp_test_rig_assert_closed(req, OSP_ERROR_BAD_IP_CONFIG, "no IPv6 address");
   }
 }
 
