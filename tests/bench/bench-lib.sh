@@ -16,6 +16,8 @@
 #                                 UDP each way plus 20 pings/s
 #   bench_openssl_cost CIPHER DIR OpenSSL's own s/GB for AES-CBC + HMAC-SHA1
 #                                 (openssl speed -evp, 1400-byte blocks)
+#   bench_esp_cost SUITE DIR      client/osp-esp.c's own s/GB for SUITE (as
+#                                 osp-esp-bench names it), 1400-byte packets
 
 TICK=$(getconf CLK_TCK)
 : "${BENCH_SECS:=10}"
@@ -156,4 +158,18 @@ bench_openssl_cost()
     awk -F: '/^\+F:/ {print $4}')
   mac=$(openssl speed -hmac sha1 -bytes 1400 -seconds 1 -mr 2>/dev/null | awk -F: '/^\+F:/ {print $4}')
   python3 -c "e, m = float('${enc:-0}'), float('${mac:-0}'); print('%.2f' % (1e9 / e + 1e9 / m) if e and m else 'n/a')"
+}
+
+# client/osp-esp.c alone, as the datapath calls it, without the system
+# calls around it: osp-esp-bench's CPU ns per packet of encryption (up)
+# or decryption (down) over 1400 bytes.  Its rows end with "enc ns e+d
+# MB/s e+d/cpu e+d ns dec ns".
+bench_esp_cost()
+{
+  local suite=$1 dir=$2
+  [ -x "${ESP_BENCH:-}" ] || { echo n/a; return; }
+  [ -n "${ESP_BENCH_OUT:-}" ] || ESP_BENCH_OUT=$("$ESP_BENCH" -s 1400 2>/dev/null)
+  awk -v s="$suite" -v d="$dir" 'index($0, s " ") == 1 && substr($0, length(s) + 1, 2) == "  " {
+      printf "%.2f\n", (d == "up" ? $(NF - 4) : $NF) / 1400; f = 1 }
+    END { if (!f) print "n/a" }' <<<"$ESP_BENCH_OUT"
 }

@@ -29,7 +29,9 @@
 #              (utime+stime of the process, all threads) per GB moved;
 #              beside it OpenSSL's own cost for the same pair (openssl speed
 #              -evp, 1400-byte blocks: cipher + HMAC-SHA1) and Osprey's ratio
-#              to it
+#              to it, and the cost of client/osp-esp.c alone for that pair
+#              (build/tests/bench/osp-esp-bench: the same work without the
+#              system calls around it)
 #   fastgw     the bulk rows against the scripted gateway as a forwarder
 #              (osp-lab-gateway --tun: ESP with client/osp-esp.c, a thread
 #              per direction, inner packets through a TUN device to the same
@@ -62,6 +64,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 : "${BENCH_CIPHERS:=aes128 aes256}"
 : "${BENCH_SECTIONS:=connect bulk fastgw lowrate small memory}"
 GATEWAY_BIN=$(readlink -f "${BENCH_GATEWAY:-$(dirname "$OSPREYD")/../tests/lab/osp-lab-gateway}")
+ESP_BENCH=$(readlink -f "$(dirname "$OSPREYD")/../tests/bench/osp-esp-bench")
 : "${BENCH_CONNS:=3}"
 LAB_SERVICES=1
 read -r FIRST_CIPHER _ <<<"$BENCH_CIPHERS"
@@ -134,6 +137,8 @@ for cipher in $BENCH_CIPHERS; do
   if has bulk; then
     R[ssl.$cipher.up]=$(bench_openssl_cost "aes-${cipher#aes}-cbc" up)
     R[ssl.$cipher.down]=$(bench_openssl_cost "aes-${cipher#aes}-cbc" down)
+    R[esp.$cipher.up]=$(bench_esp_cost "AES-${cipher#aes}-CBC + HMAC-SHA1-96" up)
+    R[esp.$cipher.down]=$(bench_esp_cost "AES-${cipher#aes}-CBC + HMAC-SHA1-96" down)
   fi
 done
 
@@ -256,6 +261,7 @@ for cipher in $BENCH_CIPHERS; do
   for dir in up down; do
     row "client CPU s/GB $dir, $pair" "$(get "osprey.$cipher.${dir}cpu")" "$(get "vpnc.$cipher.${dir}cpu")" "target <= 0.25"
     row "  OpenSSL's own cost s/GB $dir (osprey/ssl)" "$(get "osprey.$cipher.${dir}cpu")" "$(get "ssl.$cipher.$dir")" "target <= 2 (vpnc column: OpenSSL)"
+    row "  osp-esp.c alone s/GB $dir (osprey/esp)" "$(get "osprey.$cipher.${dir}cpu")" "$(get "esp.$cipher.$dir")" "vpnc column: osp-esp-bench"
   done
 done
 if has fastgw; then
