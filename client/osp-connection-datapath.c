@@ -8,6 +8,7 @@
 #include "osp-connection-private.h"
 #include "osp-crypto.h"
 #include "osp-error.h"
+#include "osp-tun-offload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 
 #define SOCK_BUF (4 * 1024 * 1024)
 #define GSO_MAX_SEGS 64     /* UDP_MAX_SEGMENTS of Linux 4.18 */
@@ -124,6 +126,18 @@ static const DpPair *dp_pair_by_spi(const DpTable *t, uint32_t spi_in)
   return NULL;
 }
 
+/* One packet into the TUN device; behind a virtio-net header that asks
+ * nothing of it (no GSO, checksums complete) if the device has them. */
+static ssize_t dp_tun_write(const DpTable *t, uint8_t *pkt, size_t len)
+{
+  static const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+  struct iovec v[2] = { { (void *)&none, sizeof(none) }, { pkt, len } };
+
+  if (!t->tun_vnet)
+    return write(t->tun_fd, pkt, len);
+  return writev(t->tun_fd, v, 2);
+}
+
 /* Decrypts one ESP packet to the TUN device, if it is an IP packet for us;
  * true if it authenticated (the gateway lives). */
 static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
@@ -152,7 +166,7 @@ static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
   }
   if (r < 0)
     return false;
-  if (pkt_len && write(t->tun_fd, pkt, pkt_len) < 0 && errno != EAGAIN)
+  if (pkt_len && dp_tun_write(t, pkt, pkt_len) < 0 && errno != EAGAIN)
     g_debug("tun write failed: %s", g_strerror(errno));
   return true;
 }
@@ -269,8 +283,76 @@ static void dp_send(OspConnection *c, const DpPair *p, struct sockaddr_in *to, i
   }
 }
 
-/* Reads a batch from the TUN device, encrypts each packet in place and
- * sends the batch with one sendmmsg(). */
+#define SLOT_ROOM (SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM)
+
+static uint8_t *dp_slot(Dp *d, int n)
+{
+  return d->slots + (size_t)n * SLOT + OSP_ESP_HEADROOM;
+}
+
+/* Encrypts the inner packet in slot n with the newest SA of its IP
+ * version; true if it joined the batch (d->iov[n]). */
+static bool dp_seal(Dp *d, const DpPair *p4, const DpPair *p6, int n, size_t len)
+{
+  uint8_t *pkt = dp_slot(d, n), *esp;
+  const DpPair *sa = (pkt[0] >> 4) == 4 ? p4 : (pkt[0] >> 4) == 6 ? p6 : NULL;
+  size_t esp_len;
+
+  if (!sa || osp_esp_encrypt(sa->out, pkt, len, sa == p6 ? IPPROTO_IPV6 : IPPROTO_IPIP, &esp,
+                             &esp_len) < 0)
+    return false;
+  d->iov[n].iov_base = esp;
+  d->iov[n].iov_len = esp_len;
+  return true;
+}
+
+static void dp_flush(OspConnection *c, const DpPair *p, struct sockaddr_in *to, int *n)
+{
+  Dp *d = &c->dp;
+  gint64 now;
+
+  if (*n == 0)
+    return;
+  dp_send(c, p, to, *n);
+  *n = 0;
+  now = g_get_monotonic_time();
+  store64(&c->last_tx, now);
+  dp_note(d, &d->tx_note_at, DP_EV_SENT, now);
+}
+
+/* One read from a device with IFF_VNET_HDR: a packet, or a TSO piece cut
+ * into packets, into the batch's slots from *n on (sent when full).
+ * False when there was nothing to read. */
+static bool dp_tun_read_vnet(OspConnection *c, const DpTable *t, const DpPair *p4, const DpPair *p6,
+                             struct sockaddr_in *to, int *n)
+{
+  Dp *d = &c->dp;
+  const DpPair *p = p4 ? p4 : p6;
+  struct virtio_net_hdr h;
+  struct iovec v[2] = { { &h, sizeof(h) }, { d->tso_buf, DP_TSO_BUF } };
+  ssize_t r = readv(t->tun_fd, v, 2), len;
+  OspTunGso g;
+  int e;
+
+  if (r <= 0)
+    return false;
+  if ((size_t)r <= sizeof(h))
+    return true;
+  if ((e = osp_tun_gso_init(&g, &h, d->tso_buf, (size_t)r - sizeof(h))) < 0) {
+    g_debug("dropped a packet from the TUN device (GSO type %u): %s", h.gso_type, g_strerror(-e));
+    return true;
+  }
+  while ((len = osp_tun_gso_next(&g, dp_slot(d, *n), SLOT_ROOM)) > 0) {
+    if (dp_seal(d, p4, p6, *n, (size_t)len))
+      (*n)++;
+    if (*n == BATCH)
+      dp_flush(c, p, to, n);
+  }
+  return true;
+}
+
+/* Reads from the TUN device (up to 4 batches' worth), encrypts each packet
+ * in place and sends them a batch at a time. */
 static void dp_tun(OspConnection *c, const DpTable *t)
 {
   Dp *d = &c->dp;
@@ -278,41 +360,27 @@ static void dp_tun(OspConnection *c, const DpTable *t)
   const DpPair *p4 = i4 >= 0 ? &t->pairs[i4] : NULL, *p6 = i6 >= 0 ? &t->pairs[i6] : NULL;
   const DpPair *p = p4 ? p4 : p6;
   struct sockaddr_in to = t->peer;
-  int round, n, i;
+  int reads, n = 0;
 
   if (t->tun_fd < 0)
     return; /* a newer table has it */
   to.sin_port = p && p->udp ? htons(NATT_PORT) : 0;
-  for (round = 0; round < 4; round++) {
-    n = 0;
-    for (i = 0; i < BATCH; i++) {
-      uint8_t *pkt = d->slots + (size_t)i * SLOT + OSP_ESP_HEADROOM;
-      ssize_t r = read(t->tun_fd, pkt, SLOT - OSP_ESP_HEADROOM - OSP_ESP_TAILROOM);
-      uint8_t *esp;
-      size_t esp_len;
-      const DpPair *sa;
+  for (reads = 0; reads < 4 * BATCH; reads++) {
+    if (t->tun_vnet) {
+      if (!dp_tun_read_vnet(c, t, p4, p6, &to, &n))
+        break;
+    } else {
+      ssize_t r = read(t->tun_fd, dp_slot(d, n), SLOT_ROOM);
 
       if (r <= 0)
         break;
-      sa = (pkt[0] >> 4) == 4 ? p4 : (pkt[0] >> 4) == 6 ? p6 : NULL;
-      if (!sa || osp_esp_encrypt(sa->out, pkt, (size_t)r, sa == p6 ? IPPROTO_IPV6 : IPPROTO_IPIP,
-                                 &esp, &esp_len) < 0)
-        continue;
-      d->iov[n].iov_base = esp;
-      d->iov[n].iov_len = esp_len;
-      n++;
+      if (dp_seal(d, p4, p6, n, (size_t)r))
+        n++;
     }
-    if (n > 0) {
-      gint64 now;
-
-      dp_send(c, p, &to, n);
-      now = g_get_monotonic_time();
-      store64(&c->last_tx, now);
-      dp_note(d, &d->tx_note_at, DP_EV_SENT, now);
-    }
-    if (i < BATCH)
-      break;
+    if (n == BATCH)
+      dp_flush(c, p, &to, &n);
   }
+  dp_flush(c, p, &to, &n);
   if (p4)
     dp_check_volume(d, t, (size_t)i4);
   if (p6)
@@ -550,6 +618,7 @@ static bool dp_publish(OspConnection *c)
   t->epoch = ++d->epoch;
   t->peer = c->peer;
   t->tun_fd = d->tun_watched ? c->tun_fd : -1;
+  t->tun_vnet = d->tun_vnet;
   if (c->ipcfg) {
     t->have_addr = true;
     t->addr4 = c->ipcfg->address;
@@ -738,6 +807,7 @@ static void dp_stop(OspConnection *c)
   g_clear_pointer(&d->buf, g_free);
   g_clear_pointer(&d->slots, g_free);
   g_clear_pointer(&d->gro_buf, g_free);
+  g_clear_pointer(&d->tso_buf, g_free);
 }
 
 /* What the kernel offers the NAT-T socket: UDP GSO to send runs of ESP
@@ -885,6 +955,14 @@ void osp_conn_io_start_tun(OspConnection *c)
 {
   Dp *d = &c->dp;
 
+  d->tun_vnet = osp_tun_has_vnet_hdr(c->tun_fd);
+  if (d->tun_vnet) {
+    int r = osp_tun_set_offload(c->tun_fd);
+
+    /* refused, the device still has the header, on plain packets */
+    g_debug("TUN offloads (checksum, TSO4, TSO6): %s", r < 0 ? g_strerror(-r) : "on");
+    d->tso_buf = g_malloc(DP_TSO_BUF);
+  }
   d->tun_watched = true;
   dp_publish(c); /* the thread knows the device before its first packet */
   if (!dp_watch(d, c->tun_fd, DP_TUN))

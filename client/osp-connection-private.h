@@ -85,7 +85,8 @@ typedef struct {
 typedef struct {
   uint64_t epoch;
   struct sockaddr_in peer;
-  int tun_fd; /* -1 until the tunnel is up */
+  int tun_fd;    /* -1 until the tunnel is up */
+  bool tun_vnet; /* every packet on it behind a virtio-net header */
   bool have_addr;
   struct in_addr addr4; /* our inner address: inbound policy */
   bool have_addr6;
@@ -105,6 +106,7 @@ enum {
 #define DP_IKE_RING 16    /* IKE datagrams on their way to the main loop */
 #define DP_GRO_SLOTS 8    /* coalesced datagrams per recvmmsg() */
 #define DP_GRO_SLOT 65536 /* room for one of them */
+#define DP_TSO_BUF 65536  /* one TSO piece from the TUN device */
 
 typedef struct {
   GThread *thread;
@@ -137,6 +139,8 @@ typedef struct {
   bool gso;         /* UDP_SEGMENT on the NAT-T socket (until the kernel refuses it) */
   bool gro;         /* UDP_GRO on the NAT-T socket */
   uint8_t *gro_buf; /* DP_GRO_SLOTS * DP_GRO_SLOT, when gro */
+  bool tun_vnet;    /* the TUN device has IFF_VNET_HDR (offloads may be on) */
+  uint8_t *tso_buf; /* DP_TSO_BUF: one read of it, up to 64 KiB of TCP */
   int first[BATCH]; /* the first datagram of each message sent */
   union {
     struct cmsghdr align;

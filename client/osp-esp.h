@@ -131,7 +131,8 @@ int osp_esp_input(OspEspSa *sa, uint8_t *esp, size_t len, const OspEspPolicy *po
 uint32_t osp_esp_packet_spi(const uint8_t *esp, size_t len);
 
 /* ---- TUN device ------------------------------------------------------- */
-/* Opens /dev/net/tun as an IFF_TUN|IFF_NO_PI device named like `name`
+/* Opens /dev/net/tun as an IFF_TUN|IFF_NO_PI device (with IFF_VNET_HDR
+ * unless the kernel refuses it: see osp-tun-offload.h) named like `name`
  * (a template such as "tun%d" or an exact name; NULL = "tun%d"), sets
  * O_NONBLOCK and CLOEXEC.  Returns the fd or a negative errno; *ret_name is
  * the kernel's name for it. */

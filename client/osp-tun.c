@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the TUN device the ESP datapath reads inner packets from.
  * Layer-3 (IFF_TUN) without the packet-information header (IFF_NO_PI): each
- * read() is exactly one IP packet, which is what ESP tunnel mode carries. */
+ * read() is one IP packet, which is what ESP tunnel mode carries, behind a
+ * virtio-net header (IFF_VNET_HDR) where the kernel has it, so that TCP
+ * may come in TSO pieces (osp-tun-offload.c). */
 #include "osp-esp.h"
 
 #include <errno.h>
@@ -29,10 +31,15 @@ int osp_tun_open(const char *name, char **ret_name)
     return -errno;
 
   memset(&ifr, 0, sizeof(ifr));
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
   memcpy(ifr.ifr_name, name, n);
   /* the kernel expands a "%d" template and writes the chosen name back */
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+  r = ioctl(fd, TUNSETIFF, &ifr);
+  if (r < 0 && errno == EINVAL) {
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    r = ioctl(fd, TUNSETIFF, &ifr);
+  }
+  if (r < 0) {
     r = -errno;
     close(fd);
     return r;

@@ -606,17 +606,21 @@ case $SCENARIO in
     check_tcp
     grep -q "UDP GSO on" "$LAB_DIR/osprey.log" || fail "no UDP GSO on the NAT-T socket"
     ! grep -q "UDP GSO refused" "$LAB_DIR/osprey.log" || fail "UDP GSO refused on a plain path"
+    grep -q "TUN offloads (checksum, TSO4, TSO6): on" "$LAB_DIR/osprey.log" || fail "no TUN offloads"
     osprey_stop ;;
   gso-fallback)
-    # a kernel that refuses UDP GSO (tests/integration/refuse-gso.c): the
-    # datapath sends one datagram per packet from the refused run on, and
-    # the transfer completes
+    # a kernel that refuses UDP GSO and TUN offloads
+    # (tests/integration/refuse-gso.c): the datapath sends one datagram per
+    # packet from the refused run on, reads plain packets from the TUN
+    # device, and the transfer completes
     [ -r "${OSP_REFUSE_GSO:-}" ] || fail "OSP_REFUSE_GSO names no shim (meson test sets it)"
     LD_PRELOAD=$OSP_REFUSE_GSO osprey_start
     osprey_expect_up
     grep -q "UDP GSO on" "$LAB_DIR/osprey.log" || fail "no UDP GSO on the NAT-T socket"
     check_tcp
     grep -q "UDP GSO refused" "$LAB_DIR/osprey.log" || fail "the GSO runs were not refused"
+    grep -q "TUN offloads (checksum, TSO4, TSO6): Invalid argument" "$LAB_DIR/osprey.log" ||
+      fail "the TUN offloads were not refused"
     note "$(grep -o "UDP GSO refused.*" "$LAB_DIR/osprey.log" | head -1)"
     osprey_stop ;;
   password-stdin)

@@ -6,6 +6,7 @@
  * -EOVERFLOW). */
 #include "osp-esp-private.h"
 #include "osp-esp.h"
+#include "osp-tun-offload.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1208,7 +1209,7 @@ static void test_tun(void)
   g_autofree char *exact = NULL;
   g_autofree char *got = NULL;
   struct ifreq ifr;
-  int fd;
+  int fd, r;
 
   if (geteuid() != 0) {
     g_test_skip("needs root");
@@ -1234,6 +1235,10 @@ static void test_tun(void)
   g_assert_cmpint(ioctl(fd, TUNGETIFF, &ifr), ==, 0);
   g_assert_cmpstr(ifr.ifr_name, ==, name);
   g_assert_cmpint(ifr.ifr_flags & (IFF_TUN | IFF_TAP | IFF_NO_PI), ==, IFF_TUN | IFF_NO_PI);
+  /* behind virtio-net headers, for the offloads (a kernel may refuse those) */
+  g_assert_true(osp_tun_has_vnet_hdr(fd));
+  r = osp_tun_set_offload(fd);
+  g_assert_true(r == 0 || r == -EINVAL);
   close(fd);
 
   /* an exact name comes back as is */
