@@ -404,7 +404,7 @@ case $SCENARIO in
       hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
     esac ;;
-  ipv6-inner|ipv6-inner-dbus|ipv6-refused|ipv6-split)
+  ipv6-inner|ipv6-inner-dbus|ipv6-refused|ipv6-split|ipv6-rekey|ipv6-reauth)
     # a second pool for IPv6, the protected IPv6 network in the child's
     # selectors (ipv6-refused: not, so the gateway refuses the IPv6 SA;
     # ipv6-split: the pool names it, INTERNAL_IP6_SUBNET)
@@ -412,6 +412,7 @@ case $SCENARIO in
     LAB_POOL6_EXTRA="    dns = 2001:db8:2::53"
     [ "$SCENARIO" = ipv6-split ] && LAB_POOL6_EXTRA="$LAB_POOL6_EXTRA
     subnet = $LAB_PROTECTED_NET6"
+    [ "$SCENARIO" = ipv6-rekey ] && LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s
     [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
@@ -1231,6 +1232,29 @@ NFT
     osprey_stop
     lab_exec_client ip -6 route | grep -q "2001:db8:2::/64" && fail "IPv6 split route left behind"
     : ;;
+  ipv6-rekey|ipv6-reauth)
+    # the IPv6 pair is rekeyed like the IPv4 one (ipv6-rekey: the gateway
+    # every 6 s; our own rekeys are unit-tested), or taken over by each new
+    # IKE SA (ipv6-reauth: a 20 s IKE lifetime); IPv6 and IPv4 pings lose
+    # nothing meanwhile
+    if [ "$SCENARIO" = ipv6-rekey ]; then osprey_start; else osprey_start "IKE lifetime 20"; fi
+    osprey_expect_up
+    lab_exec_client ping -6 -q -i 0.1 -W 2 -c 300 "$LAB_PROTECTED_HOST6" >"$LAB_DIR/ping6.out" 2>&1 &
+    ping6=$!
+    ping_steady 30
+    wait "$ping6"
+    grep -q " 0% packet loss" "$LAB_DIR/ping6.out" ||
+      fail "IPv6 packets lost: $(grep loss "$LAB_DIR/ping6.out")"
+    est=$(count_log "CHILD_SA lab{[0-9]*} established with .* === 2001:db8:1::")
+    if [ "$SCENARIO" = ipv6-rekey ]; then
+      [ "$est" -ge 3 ] || fail "only $est IPv6 SAs: not rekeyed"
+    else
+      [ "$(count_log "IKE_SA lab\[[0-9]*\] established")" -ge 2 ] || fail "no re-authentication"
+      [ "$est" = 1 ] || fail "$est IPv6 SAs: negotiated again instead of taken over"
+      grep -q "reconnecting" "$LAB_DIR/osprey.log" && fail "reconnected instead of re-authenticating"
+    fi
+    note "300 IPv6 pings, none lost; $est IPv6 IPsec SAs"
+    osprey_stop ;;
   ipv6-inner-dbus)
     # the IPv6 address in the D-Bus connection's IpConfig and osprey status -v
     [ -x "$OSPREY" ] || fail "no osprey command line given"
