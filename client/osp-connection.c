@@ -210,10 +210,10 @@ static gboolean run_script(OspConnection *c, const char *reason, GError **error)
 
 /* ---- the script's steps beside the handshake ----------------------------
  *
- * pre-init runs in a thread of its own from the moment aggressive mode's
- * first message is out, connect (after the TUN device is made) from the
- * moment Mode Config gave the address, while quick mode goes on; the
- * tunnel comes up once both the IPsec SA and connect are done.  A step
+ * pre-init runs in a thread of its own from the start of the attempt
+ * (beside our DH key pair and phase 1), connect (after the TUN device is
+ * made) from the moment Mode Config gave the address, while quick mode
+ * goes on; the tunnel comes up once both the IPsec SA and connect are done.  A step
  * that fails ends the attempt (with a Delete once the gateway knows us);
  * release_attempt() waits for a step still running and runs disconnect
  * after a connect, whatever came next. */
@@ -932,9 +932,9 @@ static gboolean begin_at(OspConnection *c, struct in_addr a, GError **error)
   g_source_attach(c->timer, NULL);
   osp_conn_io_start_keepalive(c);
   enter_state(c, OSP_STATE_CONNECTING, NULL);
+  pre_init_start(c); /* beside our DH key pair and phase 1 */
   osp_session_start(c->session, g_get_monotonic_time());
   osp_conn_rearm(c);
-  pre_init_start(c);
   return TRUE;
 }
 
