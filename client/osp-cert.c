@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -33,6 +34,7 @@ const char *osp_cert_result_name(OspCertResult r)
   case OSP_CERT_WRONG_IDENTITY: return "wrong-identity";
   case OSP_CERT_BAD_SIGNATURE: return "bad-signature";
   case OSP_CERT_NO_CA: return "no-ca";
+  case OSP_CERT_BAD_LOCAL: return "bad-local";
   }
   return "unknown";
 }
@@ -419,4 +421,133 @@ GBytes *osp_cert_subject_der(const OspCertChain *c)
   b = g_bytes_new(der, (gsize)len);
   OPENSSL_free(der);
   return b;
+}
+
+struct OspCertLocal {
+  EVP_PKEY *key;
+  GPtrArray *certs; /* GBytes *, DER */
+  GBytes *subject;
+};
+
+void osp_cert_local_free(OspCertLocal *l)
+{
+  if (!l)
+    return;
+  EVP_PKEY_free(l->key);
+  if (l->certs)
+    g_ptr_array_unref(l->certs);
+  if (l->subject)
+    g_bytes_unref(l->subject);
+  g_free(l);
+}
+
+/* never a prompt for a passphrase */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+  return -1;
+}
+
+static OspCertResult local_fail(char **ret_detail, const char *path, const char *why)
+{
+  g_autofree char *ossl = openssl_reason();
+
+  if (ret_detail)
+    *ret_detail = g_strdup_printf("%s: %s (%s)", path, why, ossl);
+  return OSP_CERT_BAD_LOCAL;
+}
+
+OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file, OspCertLocal **ret,
+                                  char **ret_detail)
+{
+  g_autoptr(OspCertLocal) l = g_new0(OspCertLocal, 1);
+  BIO *bio;
+  X509 *x, *first = NULL;
+
+  ERR_clear_error();
+  if (!cert_file || !*cert_file || !key_file || !*key_file) {
+    if (ret_detail)
+      *ret_detail = g_strdup("Client certificate and Client key must both be set");
+    return OSP_CERT_BAD_LOCAL;
+  }
+  bio = BIO_new_file(cert_file, "r");
+  if (!bio)
+    return local_fail(ret_detail, cert_file, g_strerror(errno));
+  l->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  while (l->certs->len < OSP_CERT_MAX_CHAIN &&
+         (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL))) {
+    unsigned char *der = NULL;
+    int len = i2d_X509(x, &der);
+
+    if (len > 0)
+      g_ptr_array_add(l->certs, g_bytes_new(der, (gsize)len));
+    OPENSSL_free(der);
+    if (!first)
+      first = x;
+    else
+      X509_free(x);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  if (!first)
+    return local_fail(ret_detail, cert_file, "no PEM certificate");
+  {
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(X509_get_subject_name(first), &der);
+
+    if (len > 0)
+      l->subject = g_bytes_new(der, (gsize)len);
+    OPENSSL_free(der);
+  }
+  bio = BIO_new_file(key_file, "r");
+  if (!bio) {
+    X509_free(first);
+    return local_fail(ret_detail, key_file, g_strerror(errno));
+  }
+  l->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+  BIO_free(bio);
+  if (!l->key || EVP_PKEY_get_base_id(l->key) != EVP_PKEY_RSA) {
+    X509_free(first);
+    return local_fail(ret_detail, key_file,
+                      l->key ? "not an RSA key" : "no unencrypted PEM private key");
+  }
+  if (X509_check_private_key(first, l->key) != 1) {
+    X509_free(first);
+    return local_fail(ret_detail, key_file, "not the key of the certificate");
+  }
+  X509_free(first);
+  ERR_clear_error();
+  *ret = g_steal_pointer(&l);
+  return OSP_CERT_OK;
+}
+
+const GPtrArray *osp_cert_local_certs(const OspCertLocal *l)
+{
+  return l->certs;
+}
+
+GBytes *osp_cert_local_subject(const OspCertLocal *l)
+{
+  return l->subject;
+}
+
+int osp_cert_local_sign(const OspCertLocal *l, const uint8_t *hash, size_t hash_len,
+                        GByteArray *out)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(l->key, NULL);
+  size_t len = (size_t)EVP_PKEY_get_size(l->key);
+  guint at = out->len;
+  int ok = 0;
+
+  g_byte_array_set_size(out, at + (guint)len);
+  if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
+      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1)
+    ok = EVP_PKEY_sign(ctx, out->data + at, &len, hash, hash_len);
+  EVP_PKEY_CTX_free(ctx);
+  ERR_clear_error();
+  if (ok != 1) {
+    g_byte_array_set_size(out, at);
+    return -EIO;
+  }
+  g_byte_array_set_size(out, at + (guint)len);
+  return 0;
 }

@@ -25,6 +25,7 @@ typedef enum {
   OSP_CERT_WRONG_IDENTITY, /* valid, but not the gateway's (name, address or ID) */
   OSP_CERT_BAD_SIGNATURE,  /* a signature (of the chain or of the exchange) is wrong */
   OSP_CERT_NO_CA,          /* the profile's CA could not be loaded */
+  OSP_CERT_BAD_LOCAL,      /* our certificate or key could not be loaded, or do not match */
 } OspCertResult;
 
 #define OSP_CERT_ENCODING_X509_SIG 4
@@ -87,6 +88,22 @@ OspCertResult osp_cert_verify(const OspCertStore *st, OspCertChain *c, const Osp
  * hash (RFC 2409 5.1); osp_cert_verify() chose the end entity. */
 OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, size_t hash_len,
                                  const uint8_t *sig, size_t sig_len);
+
+/* Our certificate (with the intermediates after it in the file) and its
+ * RSA private key, PEM (an encrypted key is refused: nothing may prompt). */
+typedef struct OspCertLocal OspCertLocal;
+OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file, OspCertLocal **ret,
+                                  char **ret_detail);
+void osp_cert_local_free(OspCertLocal *l);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertLocal, osp_cert_local_free)
+/* The certificates as DER (GBytes *), ours first: one CERT payload each. */
+const GPtrArray *osp_cert_local_certs(const OspCertLocal *l);
+/* Our subject as DER: the ID_DER_ASN1_DN payload's data. */
+GBytes *osp_cert_local_subject(const OspCertLocal *l);
+/* The RSA signature (PKCS#1 type 1, no DigestInfo) of hash, appended to
+ * out: the SIG_I payload (RFC 2409 5.1).  0 or -EIO. */
+int osp_cert_local_sign(const OspCertLocal *l, const uint8_t *hash, size_t hash_len,
+                        GByteArray *out);
 
 /* The end entity's subject as DER (for an ID_DER_ASN1_DN), NULL before
  * osp_cert_verify() chose one. */

@@ -129,9 +129,10 @@ static void build_sa(OspSession *s, GByteArray *b)
   const uint16_t auths[2] = { s->p1.psk_first ? AUTH_PSK : AUTH_XAUTH_INIT_PSK,
                               s->p1.psk_first ? AUTH_XAUTH_INIT_PSK : AUTH_PSK };
   static const uint16_t hybrid[1] = { AUTH_HYBRID_INIT_RSA };
-  bool is_hybrid = s->profile->auth_mode == OSP_AUTH_HYBRID;
-  const uint16_t *methods = is_hybrid ? hybrid : auths;
-  size_t n_methods = is_hybrid ? G_N_ELEMENTS(hybrid) : G_N_ELEMENTS(auths);
+  static const uint16_t cert[2] = { AUTH_XAUTH_INIT_RSA, AUTH_RSA_SIG };
+  OspAuthMode mode = s->profile->auth_mode;
+  const uint16_t *methods = mode == OSP_AUTH_HYBRID ? hybrid : mode == OSP_AUTH_CERT ? cert : auths;
+  size_t n_methods = mode == OSP_AUTH_HYBRID ? G_N_ELEMENTS(hybrid) : 2;
   size_t i, a, n = 0, prop, total = 0;
 
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
@@ -172,9 +173,10 @@ void osp_phase1_clear(OspSession *s)
   s->p1.sai_b = s->p1.idii_b = NULL;
   osp_cert_store_free(s->p1.ca);
   s->p1.ca = NULL;
+  osp_mainmode_clear(s);
 }
 
-/* Hybrid: the CAs of the profile, before anything is sent. */
+/* Hybrid and cert: the CAs of the profile, before anything is sent. */
 static bool load_ca(OspSession *s)
 {
   g_autofree char *detail = NULL;
@@ -183,8 +185,8 @@ static bool load_ca(OspSession *s)
   if (osp_cert_store_new(p->ca_file, p->ca_dir, false, &s->p1.ca, &detail) == OSP_CERT_OK)
     return true;
   osp_session_fail(s, OSP_ERROR_CONFIG,
-                   _("Hybrid authentication needs the CA of the gateway's certificate (CA-File "
-                     "or CA-Dir): %s."),
+                   _("The gateway's certificate cannot be verified without its CA (CA-File or "
+                     "CA-Dir): %s."),
                    detail);
   return false;
 }
@@ -207,7 +209,7 @@ static void build_id(OspSession *s, GByteArray *b)
 /* A gateway sends its certificate when asked (strongSwan's default), and
  * may ignore a CERTREQ that names no CA: one per CA of the profile, an
  * empty one when none can be named (a CA-Dir is read lazily). */
-static void add_certreqs(OspSession *s, OspMsg *m)
+void osp_phase1_add_certreqs(OspSession *s, OspMsg *m)
 {
   g_autoptr(GPtrArray) names = osp_cert_store_ca_names(s->p1.ca, 4);
   static const uint8_t enc = OSP_CERT_ENCODING_X509_SIG;
@@ -234,7 +236,9 @@ void osp_phase1_start(OspSession *s)
   int r;
 
   osp_phase1_clear(s);
-  if (s->profile->auth_mode == OSP_AUTH_HYBRID && !load_ca(s))
+  if (s->profile->auth_mode != OSP_AUTH_PSK && !load_ca(s))
+    return;
+  if (s->profile->auth_mode == OSP_AUTH_CERT && !osp_mainmode_load(s))
     return;
   s->p1.dh_group = s->p1.groups[s->p1.group_idx];
   if (!osp_dh_group_supported(s->p1.dh_group)) {
@@ -257,6 +261,10 @@ void osp_phase1_start(OspSession *s)
 
   s->p1.sai_b = g_byte_array_new();
   build_sa(s, s->p1.sai_b);
+  if (s->profile->auth_mode == OSP_AUTH_CERT) {
+    osp_mainmode_start(s);
+    return;
+  }
   s->p1.idii_b = g_byte_array_new();
   build_id(s, s->p1.idii_b);
 
@@ -267,7 +275,7 @@ void osp_phase1_start(OspSession *s)
   osp_msg_add_payload(&m, OSP_PL_NONCE, s->p1.ni, sizeof(s->p1.ni));
   osp_msg_add_payload(&m, OSP_PL_ID, s->p1.idii_b->data, s->p1.idii_b->len);
   if (s->p1.ca)
-    add_certreqs(s, &m);
+    osp_phase1_add_certreqs(s, &m);
   for (i = 0; i < OSP_VID_N; i++)
     if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
@@ -365,7 +373,7 @@ static char *widening_settings(const OspProfile *p)
 
 /* An error notify before phase 1 completes: unauthenticated, so it may be
  * forged; it only says what the timeout reports. */
-static void phase1_notify(OspSession *s, const OspNotify *nt)
+void osp_phase1_notify(OspSession *s, const OspNotify *nt)
 {
   g_autofree char *wider = NULL;
 
@@ -405,13 +413,7 @@ static void phase1_notify(OspSession *s, const OspNotify *nt)
   }
 }
 
-typedef struct {
-  int cipher, hash, auth, group, life_type;
-  unsigned key_bits;
-  uint32_t life;
-} P1Choice;
-
-static int parse_choice(const OspSa *sa, P1Choice *c, const char **why)
+int osp_phase1_parse_choice(const OspSa *sa, P1Choice *c, const char **why)
 {
   const OspTransform *t;
   const uint8_t *p;
@@ -449,16 +451,26 @@ static int parse_choice(const OspSa *sa, P1Choice *c, const char **why)
   return r;
 }
 
-static bool choice_offered(const OspSession *s, const P1Choice *c)
+bool osp_phase1_choice_offered(const OspSession *s, const P1Choice *c)
 {
   size_t i;
 
   if (c->group != s->p1.dh_group)
     return false;
-  if (s->profile->auth_mode == OSP_AUTH_HYBRID
-          ? c->auth != AUTH_HYBRID_INIT_RSA
-          : c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK)
-    return false;
+  switch (s->profile->auth_mode) {
+  case OSP_AUTH_PSK:
+    if (c->auth != AUTH_XAUTH_INIT_PSK && c->auth != AUTH_PSK)
+      return false;
+    break;
+  case OSP_AUTH_HYBRID:
+    if (c->auth != AUTH_HYBRID_INIT_RSA)
+      return false;
+    break;
+  case OSP_AUTH_CERT:
+    if (c->auth != AUTH_XAUTH_INIT_RSA && c->auth != AUTH_RSA_SIG)
+      return false;
+    break;
+  }
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
     const P1Transform *t = &p1_transforms[i];
 
@@ -472,7 +484,7 @@ static bool choice_offered(const OspSession *s, const P1Choice *c)
 /* The lifetime in seconds of message 2: the chosen transform's, or a
  * shorter one in a RESPONDER-LIFETIME notify (RFC 2407 4.6.3.1: phase-1
  * attributes for protocol ISAKMP), as some gateways send; 0 = none. */
-static uint32_t responder_lifetime(const OspPayload *pl, size_t n, uint32_t chosen)
+uint32_t osp_phase1_responder_lifetime(const OspPayload *pl, size_t n, uint32_t chosen)
 {
   uint32_t life = chosen;
   size_t i;
@@ -504,7 +516,7 @@ static uint32_t responder_lifetime(const OspPayload *pl, size_t n, uint32_t chos
   return life;
 }
 
-static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
+void osp_phase1_note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
 {
   size_t i, k;
 
@@ -537,7 +549,7 @@ static void note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
 
 /* RFC 3947 3.2: the first NAT-D is the hash of the receiver (us, as the
  * gateway saw us), the rest are the sender's own addresses. */
-static bool detect_nat(OspSession *s, const OspPayload *pl, size_t n)
+bool osp_phase1_detect_nat(OspSession *s, const OspPayload *pl, size_t n)
 {
   uint8_t ours[64], theirs[64];
   size_t hlen = osp_hash_len(s->ike->hash), i, seen = 0;
@@ -587,6 +599,23 @@ static int derive_keys(OspSession *s, OspIkeSa *sa, const OspPayload *nr, const 
                                gxy, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len));
 }
 
+int osp_phase1_auth_hash(const OspIkeSa *sa, bool initiator, OspSlice gxi, OspSlice gxr,
+                         const GByteArray *sai_b, OspSlice id_b, uint8_t *out)
+{
+  /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b)
+   * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+  OspSlice parts[6] = {
+    initiator ? gxi : gxr,
+    initiator ? gxr : gxi,
+    OSP_SLICE(initiator ? sa->icookie : sa->rcookie, 8),
+    OSP_SLICE(initiator ? sa->rcookie : sa->icookie, 8),
+    OSP_SLICE(sai_b->data, sai_b->len),
+    id_b,
+  };
+
+  return osp_prf(sa->hash, sa->skeyid->data, sa->skeyid->len, parts, 6, out);
+}
+
 static int hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke, const OspPayload *id,
                   uint8_t *want)
 {
@@ -620,8 +649,8 @@ static bool check_hash_r(OspSession *s, const OspIkeSa *sa, const OspPayload *ke
  * the profile's CAs and its name, then SIG_R as its signature of HASH_R.
  * Like a bad HASH_R, a refusal drops the message (it may be forged) and
  * the timeout reports it, each with its own reason. */
-static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl, size_t n,
-                        const OspPayload *ke, const OspPayload *id, const OspPayload *sig)
+bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload *pl, size_t n,
+                            const OspPayload *id, const uint8_t *want, const OspPayload *sig)
 {
   g_autoptr(OspCertChain) chain = osp_cert_chain_new();
   g_autofree char *detail = NULL;
@@ -629,7 +658,6 @@ static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl,
   OspCertIdentity ident = { s->profile->gateway, 0, NULL, 0 };
   OspId idr;
   OspCertResult r = OSP_CERT_OK;
-  uint8_t want[64];
   size_t i;
 
   for (i = 0; i < n && r == OSP_CERT_OK; i++)
@@ -647,14 +675,13 @@ static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl,
   }
   r = osp_cert_verify(s->p1.ca, chain, &ident, 0, &detail);
   if (r == OSP_CERT_OK &&
-      (hash_r(s, sa, ke, id, want) < 0 || osp_cert_check_sig(chain, want, osp_hash_len(sa->hash),
-                                                             sig->body, sig->len) != OSP_CERT_OK)) {
+      osp_cert_check_sig(chain, want, osp_hash_len(sa->hash), sig->body, sig->len) != OSP_CERT_OK) {
     r = OSP_CERT_BAD_SIGNATURE;
     detail = g_strdup("its signature (SIG_R) does not verify with its certificate");
   }
-  OPENSSL_cleanse(want, sizeof(want));
   switch (r) {
   case OSP_CERT_OK: return true;
+  case OSP_CERT_BAD_LOCAL:
   case OSP_CERT_MALFORMED:
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent no usable certificate: %s."),
                          detail);
@@ -683,12 +710,44 @@ static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl,
   return false;
 }
 
+/* Aggressive mode: SIG_R signs HASH_R. */
+static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl, size_t n,
+                        const OspPayload *ke, const OspPayload *id, const OspPayload *sig)
+{
+  uint8_t want[64];
+  bool ok = hash_r(s, sa, ke, id, want) == 0 && osp_phase1_verify_peer(s, sa, pl, n, id, want, sig);
+
+  OPENSSL_cleanse(want, sizeof(want));
+  return ok;
+}
+
+/* NAT-D payloads (RFC 3947 3.2) of the addresses this message travels
+ * between: after the float, the NAT-T ports; first the gateway's. */
+void osp_phase1_add_natd(OspSession *s, OspMsg *m, bool nat)
+{
+  size_t hlen = osp_hash_len(s->ike->hash);
+  struct sockaddr_in peer = s->params.peer, local = s->params.local;
+  uint8_t nd[64];
+
+  if (s->ike->natt) {
+    peer.sin_port = htons(4500);
+    local.sin_port = htons(s->params.natt_port);
+  }
+  osp_ike_sa_natd(s->ike, &peer, nd);
+  osp_msg_add_payload(m, s->ike->natd_type, nd, hlen);
+  if (s->profile->natt_mode == OSP_NATT_FORCE && !nat)
+    osp_random(nd, hlen); /* claim a NAT so the gateway floats too */
+  else
+    osp_ike_sa_natd(s->ike, &local, nd);
+  osp_msg_add_payload(m, s->ike->natd_type, nd, hlen);
+}
+
 static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
 {
   /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
   size_t pub_len, hlen = osp_hash_len(s->ike->hash);
   const uint8_t *pub = osp_dh_public(s->p1.dh, &pub_len);
-  uint8_t hash_i[64], nd[64];
+  uint8_t hash_i[64];
   OspSlice parts[6] = {
     OSP_SLICE(pub, pub_len),
     OSP_SLICE(ke->body, ke->len),
@@ -704,23 +763,8 @@ static void send_am3(OspSession *s, const OspPayload *ke, bool nat)
   osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, true);
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_HASH, hash_i, hlen);
-  if (s->ike->natt_draft) {
-    /* hashes of the addresses this message travels between: after the
-     * float, the NAT-T ports */
-    struct sockaddr_in peer = s->params.peer, local = s->params.local;
-
-    if (s->ike->natt) {
-      peer.sin_port = htons(4500);
-      local.sin_port = htons(s->params.natt_port);
-    }
-    osp_ike_sa_natd(s->ike, &peer, nd);
-    osp_msg_add_payload(&m, s->ike->natd_type, nd, hlen);
-    if (s->profile->natt_mode == OSP_NATT_FORCE && !nat)
-      osp_random(nd, hlen); /* claim a NAT so the gateway floats too */
-    else
-      osp_ike_sa_natd(s->ike, &local, nd);
-    osp_msg_add_payload(&m, s->ike->natd_type, nd, hlen);
-  }
+  if (s->ike->natt_draft)
+    osp_phase1_add_natd(s, &m, nat);
   osp_msg_finish(&m);
   osp_ike_sa_encrypt(s->ike, &m, 0);
   /* retransmitted until the gateway starts XAUTH (or sends anything
@@ -746,6 +790,9 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   bool nat;
   int r;
 
+  if (s->profile->auth_mode == OSP_AUTH_CERT &&
+      (h->exchange == OSP_EXCH_MAIN || h->flags & OSP_FLAG_ENC))
+    return osp_mainmode_input(s, h, data, len);
   if (h->flags & OSP_FLAG_ENC) {
     g_debug("phase 1: dropped encrypted message before keys exist");
     return OSP_EXCH_NEED_MORE;
@@ -762,7 +809,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
 
       if (pl[i].type == OSP_PL_NOTIFY && osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) == 0 &&
           nt.type < 16384) {
-        phase1_notify(s, &nt);
+        osp_phase1_notify(s, &nt);
         return OSP_EXCH_NEED_MORE;
       }
     }
@@ -790,12 +837,13 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
    * wrong (maybe forged) is dropped, message 1 goes on being retransmitted
    * and the timeout reports what was seen. */
   sa = g_new0(OspSa, 1);
-  if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 || parse_choice(sa, &c, &why) < 0) {
+  if (osp_sa_parse(sa_pl->body, sa_pl->len, sa, &why) < 0 ||
+      osp_phase1_parse_choice(sa, &c, &why) < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent an invalid proposal: %s."),
                          why);
     return OSP_EXCH_NEED_MORE;
   }
-  if (!choice_offered(s, &c)) {
+  if (!osp_phase1_choice_offered(s, &c)) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL,
                          _("The gateway chose IKE algorithms that were not proposed."));
     return OSP_EXCH_NEED_MORE;
@@ -834,11 +882,11 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   osp_ike_sa_free(s->ike);
   s->ike = g_steal_pointer(&next);
   s->ike_lifetime =
-      osp_gateway_lifetime(responder_lifetime(pl, n, c.life), s->profile->ike_lifetime,
+      osp_gateway_lifetime(osp_phase1_responder_lifetime(pl, n, c.life), s->profile->ike_lifetime,
                            OSP_MIN_IKE_LIFETIME_S, "IKE SA");
   osp_session_stop_retransmit(s);
-  note_vendor_ids(s, pl, n);
-  nat = s->ike->natt_draft && detect_nat(s, pl, n);
+  osp_phase1_note_vendor_ids(s, pl, n);
+  nat = s->ike->natt_draft && osp_phase1_detect_nat(s, pl, n);
   g_debug("phase 1: %s %s %s, lifetime %us, DPD %s, Unity %s, fragmentation %s, NAT-T %s%s",
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
@@ -858,6 +906,12 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
     memcpy(s->last_in_digest, d, sizeof(d));
   }
   send_am3(s, ke, nat);
+  osp_phase1_up(s, c.auth);
+  return OSP_EXCH_DONE;
+}
+
+void osp_phase1_up(OspSession *s, int auth)
+{
   s->ike_state = IKE_UP;
   s->ike_expires_at = s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC;
   /* re-authenticate at 85-90% of the lifetime, jittered */
@@ -865,8 +919,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
       s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
   osp_dh_free(s->p1.dh);
   s->p1.dh = NULL;
-  s->p1.xauth = c.auth != AUTH_PSK;
+  s->p1.xauth = auth != AUTH_PSK && auth != AUTH_RSA_SIG;
   if (!s->p1.xauth)
-    g_debug("phase 1: plain pre-shared key, no XAUTH");
-  return OSP_EXCH_DONE;
+    g_debug("phase 1: no XAUTH (authentication method %d)", auth);
 }

@@ -109,15 +109,17 @@ static gboolean pcf_apply(OspProfile *p, const char *const *vals, GPtrArray *war
     osp_profile_add_warning(warnings,
                             _("AuthType 5 (mutual group authentication): set ca-file to the CA "
                               "that issued the gateway's certificate"));
+  } else if (v && strcmp(v, "3") == 0) {
+    /* certificates on both sides; the certificate is in the Cisco
+     * client's store, named by the Cert* keys */
+    p->auth_mode = OSP_AUTH_CERT;
+    osp_profile_add_warning(warnings, _("AuthType 3 (certificate authentication): set client-cert, "
+                                        "client-key and ca-file"));
   } else if (v && strcmp(v, "1") != 0) {
-    if (strcmp(v, "3") == 0)
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("AuthType 3 (certificate authentication) is not supported yet"));
-    else
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("AuthType “%s” is not supported; only 1 (group password) and 5 (mutual "
-                    "group) are"),
-                  v);
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("AuthType “%s” is not supported; only 1 (group password), 3 (certificate) "
+                  "and 5 (mutual group) are"),
+                v);
     return FALSE;
   }
   v = vals[PCF_TUNNELING_MODE];

@@ -45,10 +45,11 @@
  * (CVE-2018-10900: a newline smuggled into a value became a second setting).
  *
  * Refused (OSP_ERROR_CONFIG naming the setting): "Enable no encryption",
- * "Interface mode tap", "IKE Authmode cert" (for now); in .pcf AuthType
- * other than 1 and 5 and TunnelingMode 1 (IPsec over TCP).  "IKE Authmode
- * hybrid" (.pcf AuthType 5) verifies the gateway's certificate against
- * "CA-File" / "CA-Dir".  Accepted and ignored because they do not apply:
+ * "Interface mode tap"; in .pcf AuthType other than 1, 3 and 5 and
+ * TunnelingMode 1 (IPsec over TCP).  "IKE Authmode hybrid" (.pcf AuthType
+ * 5) verifies the gateway's certificate against "CA-File" / "CA-Dir";
+ * "IKE Authmode cert" (AuthType 3) adds ours, "Client certificate" and
+ * "Client key".  Accepted and ignored because they do not apply:
  * "Xauth interactive" (the agent is always interactive), "Noninteractive",
  * "No Detach", "Debug", "Pidfile"; "Local Addr" other than 0.0.0.0 gets a
  * warning.
@@ -98,6 +99,7 @@ static const NameValue natt_names[] = {
 static const NameValue auth_names[] = {
   { "psk", OSP_AUTH_PSK },
   { "hybrid", OSP_AUTH_HYBRID },
+  { "cert", OSP_AUTH_CERT },
   { NULL, 0 },
 };
 
@@ -436,6 +438,8 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(AUTH_MODE, T_AUTH, auth_mode),
   F(CA_FILE, T_STRING, ca_file),
   F(CA_DIR, T_STRING, ca_dir),
+  F(CLIENT_CERT, T_STRING, client_cert),
+  F(CLIENT_KEY, T_STRING, client_key),
   F(IPV6_INSIDE, T_IPV6, ipv6_inside),
 };
 
@@ -636,15 +640,8 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
   case T_AUTH:
     if (!value)
       goto missing;
-    if (g_ascii_strcasecmp(value, "cert") == 0) {
-      g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                  _("%s cert is not supported yet: Osprey supports psk and hybrid "
-                    "authentication"),
-                  setting);
-      return FALSE;
-    }
     if (!value_of(auth_names, value, &v)) {
-      list = g_strdup("psk, hybrid, cert");
+      list = names_list(auth_names);
       goto bad_name;
     }
     *(OspAuthMode *)ptr = (OspAuthMode)v;

@@ -18,6 +18,7 @@ typedef enum {
 typedef enum {
   OSP_AUTH_PSK = 0, /* "psk": the group secret (then XAUTH) */
   OSP_AUTH_HYBRID,  /* "hybrid": the gateway's certificate, then XAUTH */
+  OSP_AUTH_CERT,    /* "cert": main mode, certificates on both sides, then XAUTH */
 } OspAuthMode;
 
 typedef enum {
@@ -85,6 +86,8 @@ typedef struct {
   OspAuthMode auth_mode;   /* "IKE Authmode" */
   char *ca_file;           /* "CA-File": PEM CAs the gateway's certificate must chain to */
   char *ca_dir;            /* "CA-Dir": a hashed directory of CAs (c_rehash) */
+  char *client_cert;       /* "Client certificate": our PEM certificate (cert), chain after */
+  char *client_key;        /* "Client key": its PEM private key, unencrypted */
   OspIpv6Mode ipv6_inside; /* "IPv6 inside" */
 } OspProfile;
 

@@ -103,8 +103,20 @@ typedef struct {
   GByteArray *sai_b;  /* our SA payload body (for HASH_I/HASH_R) */
   GByteArray *idii_b; /* our ID payload body */
   bool xauth;         /* the gateway chose XAUTHInitPreShared: XAUTH follows */
-  OspCertStore *ca;   /* hybrid: the CAs of the gateway's certificate */
+  OspCertStore *ca;   /* hybrid, cert: the CAs of the gateway's certificate */
+  /* main mode (osp-mainmode.c): certificates on both sides */
+  OspCertLocal *local; /* our certificate and key */
+  int mm_step;         /* the last message sent: 1, 3 or 5 */
+  GByteArray *mm_ke_r; /* the gateway's KE and nonce (message 4) */
+  GByteArray *mm_nr;
 } Phase1;
+
+/* The gateway's choice in its SA payload (phase 1). */
+typedef struct {
+  int cipher, hash, auth, group, life_type;
+  unsigned key_bits;
+  uint32_t life;
+} P1Choice;
 
 /* XAUTH (osp-xauth.c): the gateway's REQUEST being answered. */
 typedef struct {
@@ -308,6 +320,32 @@ void osp_phase1_clear(OspSession *s);
 void osp_phase1_init_groups(OspSession *s);
 /* no answer to message 1: true if the next DH group was tried instead */
 bool osp_phase1_silence(OspSession *s);
+/* Shared by aggressive and main mode (osp-phase1.c): */
+int osp_phase1_parse_choice(const OspSa *sa, P1Choice *c, const char **why);
+bool osp_phase1_choice_offered(const OspSession *s, const P1Choice *c);
+uint32_t osp_phase1_responder_lifetime(const OspPayload *pl, size_t n, uint32_t chosen);
+void osp_phase1_note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n);
+bool osp_phase1_detect_nat(OspSession *s, const OspPayload *pl, size_t n);
+void osp_phase1_add_natd(OspSession *s, OspMsg *m, bool nat);
+void osp_phase1_add_certreqs(OspSession *s, OspMsg *m);
+/* an error notify before phase 1 is done (unauthenticated) */
+void osp_phase1_notify(OspSession *s, const OspNotify *nt);
+/* HASH_I (initiator) or HASH_R of RFC 2409 5 into out */
+int osp_phase1_auth_hash(const OspIkeSa *sa, bool initiator, OspSlice gxi, OspSlice gxr,
+                         const GByteArray *sai_b, OspSlice id_b, uint8_t *out);
+/* The gateway's CERT payloads verified and SIG (its signature of want,
+ * HASH_R) checked; false: rejected with the reason */
+bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload *pl, size_t n,
+                            const OspPayload *id, const uint8_t *want, const OspPayload *sig);
+/* phase 1 authenticated with method auth: the IKE SA is up */
+void osp_phase1_up(OspSession *s, int auth);
+
+/* ---- osp-mainmode.c: main mode with certificates (IKE Authmode cert) ---- */
+bool osp_mainmode_load(OspSession *s);
+void osp_mainmode_start(OspSession *s);
+OspExchOutcome osp_mainmode_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
+                                  size_t len);
+void osp_mainmode_clear(OspSession *s);
 
 /* Vendor IDs of message 1, in the order sent (the NAT-T ones only with
  * NAT-T).  md5_of: the text whose MD5 the first match_len bytes are, NULL

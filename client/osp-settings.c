@@ -40,6 +40,8 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(AUTH_MODE, "auth-mode", "IKE Authmode", 's'),
   S(CA_FILE, "ca-file", "CA-File", 's'),
   S(CA_DIR, "ca-dir", "CA-Dir", 's'),
+  S(CLIENT_CERT, "client-cert", "Client certificate", 's'),
+  S(CLIENT_KEY, "client-key", "Client key", 's'),
   S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },

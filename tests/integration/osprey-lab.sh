@@ -341,7 +341,13 @@ make_pki()
   openssl x509 -req -in "$d/gw.csr" -CA "$d/other-ca.pem" -CAkey "$d/other-ca.key" \
     -CAcreateserial -days 2 -extfile "$ext" -out "$d/other-gw.pem" 2>/dev/null || return 1
   openssl x509 -req -in "$d/gw.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-    -days 2 -extfile "$d/ext-elsewhere" -out "$d/elsewhere.pem" 2>/dev/null
+    -days 2 -extfile "$d/ext-elsewhere" -out "$d/elsewhere.pem" 2>/dev/null || return 1
+  # the user's certificate (main mode, IKE Authmode cert)
+  printf 'keyUsage=critical,digitalSignature\n' >"$d/ext-client"
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/alice.key" -out "$d/alice.csr" \
+    -subj "/C=XX/O=Osprey Lab/CN=alice" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/alice.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext-client" -out "$d/alice.pem" 2>/dev/null
 }
 
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
@@ -393,13 +399,15 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
     LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
+      cert-xauth)
+        LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       hybrid-frag) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CONN_EXTRA="    fragmentation = force" ;;
       hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
@@ -1139,6 +1147,19 @@ NFT
     grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
       fail "the gateway ran no XAUTH"
     grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
+    check_tcp
+    osprey_stop ;;
+  cert-xauth)
+    # main mode: the gateway and we sign with our certificates, then XAUTH
+    osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice.pem" "Client key $CERT_DIR/alice.key"
+    osprey_expect_up
+    grep -q "parsed ID_PROT request 0 \[ ID CERT SIG \]" "$(lab_gateway_log)" ||
+      fail "the gateway saw no main mode message 5 with our certificate"
+    grep -q "authentication of 'C=XX, O=Osprey Lab, CN=alice' with RSA.* successful" \
+      "$(lab_gateway_log)" || fail "the gateway did not authenticate our certificate"
+    grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
+      fail "the gateway ran no XAUTH"
     check_tcp
     osprey_stop ;;
   hybrid-frag)

@@ -96,6 +96,8 @@ fi
 : "${LAB_AUTH:=psk}"          # hybrid: the gateway signs with LAB_GW_CERT / LAB_GW_KEY, then XAUTH
 : "${LAB_GW_CERT:=}"          # hybrid: the gateway's certificate (PEM, absolute path)
 : "${LAB_GW_KEY:=}"           # hybrid: its private key (PEM, absolute path)
+: "${LAB_CLIENT_CA:=}"        # cert (main mode, certificates on both sides, then XAUTH): the
+                              # CA of the clients' certificates (PEM, absolute path)
 : "${LAB_DPD:=}"              # dpd_delay in seconds (empty: gateway sends no DPD)
 : "${LAB_DPD_TIMEOUT:=}"      # dpd_timeout in seconds (IKEv1)
 : "${LAB_REKEY_TIME:=}"       # child (ESP) SA rekey_time, e.g. 60s
@@ -400,8 +402,12 @@ swanctl {
 }
 EOF
   # swanctl reads private keys from private/ beside its swanctl.conf
-  if [ "$LAB_AUTH" = hybrid ]; then
+  if [ "$LAB_AUTH" != psk ]; then
     mkdir -p "$LAB_DIR/private" && cp "$LAB_GW_KEY" "$LAB_DIR/private/gw.key" || return 1
+  fi
+  # and the CAs it trusts from x509ca/
+  if [ "$LAB_AUTH" = cert ]; then
+    mkdir -p "$LAB_DIR/x509ca" && cp "$LAB_CLIENT_CA" "$LAB_DIR/x509ca/ca.pem" || return 1
   fi
   # swanctl.conf strings: escape backslashes and quotes, newlines as \n
   banner=${LAB_BANNER//\\/\\\\}
@@ -412,7 +418,7 @@ EOF
     echo "connections {"
     echo "  lab {"
     echo "    version = 1"
-    echo "    aggressive = yes"
+    [ "$LAB_AUTH" = cert ] || echo "    aggressive = yes"
     echo "    proposals = $LAB_IKE_PROPOSALS"
     echo "    pools = lab-pool${LAB_POOL6:+,lab-pool6}"
     [ -n "$LAB_DPD" ] && echo "    dpd_delay = $LAB_DPD"
@@ -420,7 +426,19 @@ EOF
     [ -n "$LAB_IKE_REKEY_TIME" ] && echo "    rekey_time = $LAB_IKE_REKEY_TIME"
     [ -n "$LAB_IKE_REAUTH_TIME" ] && echo "    reauth_time = $LAB_IKE_REAUTH_TIME"
     [ -n "$LAB_CONN_EXTRA" ] && printf '%s\n' "$LAB_CONN_EXTRA"
-    if [ "$LAB_AUTH" = hybrid ]; then
+    if [ "$LAB_AUTH" = cert ]; then
+      # main mode: certificates on both sides, then the client's XAUTH
+      echo "    local {"
+      echo "      auth = pubkey"
+      echo "      certs = $LAB_GW_CERT"
+      echo "    }"
+      echo "    remote {"
+      echo "      auth = pubkey"
+      echo "    }"
+      echo "    remote-xauth {"
+      echo "      auth = xauth"
+      echo "    }"
+    elif [ "$LAB_AUTH" = hybrid ]; then
       # hybrid: the gateway's certificate (its subject is its ID), the
       # client's XAUTH only
       echo "    local {"
@@ -439,7 +457,7 @@ EOF
       echo "      auth = psk"
       echo "    }"
     fi
-    if [ "$LAB_XAUTH" != 0 ] && [ "$LAB_AUTH" != hybrid ]; then
+    if [ "$LAB_XAUTH" != 0 ] && [ "$LAB_AUTH" = psk ]; then
       echo "    remote-xauth {"
       echo "      auth = xauth"
       echo "    }"

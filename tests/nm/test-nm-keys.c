@@ -144,7 +144,7 @@ static void test_refused(void)
     /* values the profile reader refuses */
     { { "Enable no encryption", "yes" }, "Enable no encryption" },
     { { "Enable Single DES", "maybe" }, "yes or no" },
-    { { "IKE Authmode", "cert" }, "IKE Authmode" },
+    { { "IKE Authmode", "xauth" }, "IKE Authmode" },
     { { "Interface MTU", "70000" }, "Interface MTU" },
     /* a secret key in vpn.data */
     { { "IPSec secret", "x" }, "Unknown VPN setting" },

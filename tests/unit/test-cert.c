@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <glib/gstdio.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #define GW_SUBJECT "/C=XX/O=Osprey Lab/CN=gw.lab.example"
@@ -329,6 +330,80 @@ static void test_malformed(void)
   g_assert_cmpint(osp_cert_chain_add_der(c, p, len, &why), ==, OSP_CERT_MALFORMED);
 }
 
+/* Our certificate and key (main mode): loaded, matched, signing; a wrong
+ * key, a missing file, an encrypted key (nothing may prompt) refused. */
+static void test_local(void)
+{
+  g_autofree char *cert = g_build_filename(fx.dir, "me.pem", NULL);
+  g_autofree char *key = g_build_filename(fx.dir, "me.key", NULL);
+  g_autofree char *other_key = g_build_filename(fx.dir, "other.key", NULL);
+  g_autofree char *locked = g_build_filename(fx.dir, "locked.key", NULL);
+  X509 *chain[] = { fx.gw_inter, fx.inter };
+  OspCertLocal *l = NULL;
+  char *detail = NULL;
+  uint8_t hash[20] = { 1, 2, 3 };
+
+  osp_test_write_pem(cert, chain, 2);
+  osp_test_write_key(key, fx.gw_key);
+  {
+    EVP_PKEY *k = osp_test_key(true);
+
+    osp_test_write_key(other_key, k);
+    EVP_PKEY_free(k);
+  }
+  {
+    FILE *f = fopen(locked, "w");
+
+    g_assert_nonnull(f);
+    g_assert_cmpint(
+        PEM_write_PrivateKey(f, fx.gw_key, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL, NULL),
+        ==, 1);
+    fclose(f);
+  }
+  g_assert_cmpint(osp_cert_local_load(cert, key, &l, &detail), ==, OSP_CERT_OK);
+  g_assert_cmpuint(osp_cert_local_certs(l)->len, ==, 2);
+  {
+    g_autoptr(GByteArray) sig = g_byte_array_new();
+    g_autoptr(OspCertStore) st = store(fx.ca_file);
+    g_autoptr(OspCertChain) c = chain_of(chain, 2);
+    g_autoptr(GBytes) subject = NULL;
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(X509_get_subject_name(fx.gw_inter), &der);
+
+    g_assert_cmpmem(g_bytes_get_data(osp_cert_local_subject(l), NULL),
+                    g_bytes_get_size(osp_cert_local_subject(l)), der, len);
+    OPENSSL_free(der);
+    g_assert_cmpint(osp_cert_local_sign(l, hash, sizeof(hash), sig), ==, 0);
+    g_assert_cmpuint(sig->len, ==, 256);
+    /* what the gateway does with it */
+    g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, NULL), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len), ==,
+                    OSP_CERT_OK);
+  }
+  osp_cert_local_free(l);
+  l = NULL;
+  g_assert_cmpint(osp_cert_local_load(cert, other_key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_nonnull(strstr(detail, "not the key of the certificate"));
+  g_clear_pointer(&detail, g_free);
+  /* an ECDSA key: IKEv1's RSA signatures only */
+  osp_test_write_key(other_key, fx.ca_key);
+  g_assert_cmpint(osp_cert_local_load(cert, other_key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_nonnull(strstr(detail, "not an RSA key"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpint(osp_cert_local_load(cert, locked, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpint(osp_cert_local_load(key, key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_nonnull(strstr(detail, "no PEM certificate"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpint(osp_cert_local_load(cert, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_clear_pointer(&detail, g_free);
+  g_assert_null(l);
+  g_remove(cert);
+  g_remove(key);
+  g_remove(other_key);
+  g_remove(locked);
+}
+
 static void test_store_errors(void)
 {
   OspCertStore *st = NULL;
@@ -382,6 +457,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cert/signature", test_signature);
   g_test_add_func("/cert/malformed", test_malformed);
   g_test_add_func("/cert/store-errors", test_store_errors);
+  g_test_add_func("/cert/local", test_local);
   r = g_test_run();
   fixture_clear();
   return r;

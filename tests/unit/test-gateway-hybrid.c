@@ -225,6 +225,19 @@ static void test_no_ca(void)
   osp_test_rig_assert_closed(s, OSP_ERROR_CONFIG, "CA-File");
 }
 
+/* Certificates on both sides without ours set: a configuration error
+ * before anything is sent. */
+static void test_cert_without_ours(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  g_autoptr(OspTestRig) r = NULL;
+
+  p->auth_mode = OSP_AUTH_CERT;
+  r = osp_test_rig_new(p, NULL);
+  g_assert_true(g_queue_is_empty(&r->to_gw));
+  osp_test_rig_assert_closed(r, OSP_ERROR_CONFIG, "Client certificate");
+}
+
 int main(int argc, char **argv)
 {
   int ret;
@@ -239,6 +252,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/bad-signature", test_bad_signature);
   g_test_add_func("/gateway-hybrid/no-certificate", test_no_certificate);
   g_test_add_func("/gateway-hybrid/no-ca", test_no_ca);
+  g_test_add_func("/gateway-hybrid/cert-without-ours", test_cert_without_ours);
   ret = g_test_run();
   pki_clear();
   return ret;

@@ -62,6 +62,8 @@ static char *dump(const OspProfile *p)
   N(auth_mode);
   S(ca_file);
   S(ca_dir);
+  S(client_cert);
+  S(client_key);
 #undef S
 #undef N
   return g_string_free(s, FALSE);
@@ -394,6 +396,9 @@ static const struct {
   { "IKE Authmode psk", "auth_mode", "0" },
   { "IKE Authmode hybrid", "auth_mode", "1" },
   { "IKE Authmode HYBRID", "auth_mode", "1" },
+  { "IKE Authmode cert", "auth_mode", "2" },
+  { "Client certificate /etc/osprey/me.pem", "client_cert", "/etc/osprey/me.pem" },
+  { "Client key /etc/osprey/me.key", "client_key", "/etc/osprey/me.key" },
   { "CA-File /etc/ssl/ca.pem", "ca_file", "/etc/ssl/ca.pem" },
   { "CA-Dir /etc/ssl/certs", "ca_dir", "/etc/ssl/certs" },
   /* Osprey's own keywords */
@@ -462,7 +467,6 @@ static const struct {
   { VPNC, "Interface mode tap", "Interface mode" },
   { VPNC, "Interface name tun`reboot`", "Interface name" },
   { VPNC, "Interface mode tunnel", "Interface mode" },
-  { VPNC, "IKE Authmode cert", "IKE Authmode" },
   { VPNC, "IKE Authmode xauth", "IKE Authmode" },
   { VPNC, "IKE DH Group dh3", "IKE DH Group" },
   { VPNC, "IKE DH Group nopfs", "IKE DH Group" },
@@ -518,7 +522,6 @@ static const struct {
   { VPNC, "Script /bin/sh\vx", "Script" },
   { VPNC, "Debug 1\x0c", "Debug" },
   /* .pcf */
-  { PCF, "[main]\r\nHost=h.example\r\nAuthType=3\r\n", "AuthType" },
   { PCF, "[main]\r\nHost=h.example\r\n!AuthType=2\r\n", "AuthType" },
   { PCF, "[main]\r\nHost=h.example\r\nTunnelingMode=1\r\n", "TunnelingMode" },
   { PCF, "[main]\r\nTunnelingMode=x\r\n", "TunnelingMode" },
@@ -968,7 +971,6 @@ static void test_file_pcf_refused(void)
     const char *file;
     const char *needle;
   } cases[] = {
-    { "cisco-cert.pcf", "AuthType 3" },
     { "cisco-tcp.pcf", "TunnelingMode" },
   };
   size_t i;
@@ -1022,6 +1024,18 @@ static void test_pcf_details(void)
     assert_field(p, "auth_mode", "1");
     g_assert_cmpuint(warnings->len, ==, 1);
     g_assert_nonnull(strstr(g_ptr_array_index(warnings, 0), "ca-file"));
+  }
+  g_clear_pointer(&p, osp_profile_free);
+  /* AuthType 3: certificates on both sides, from the Cisco store: ours to
+   * set */
+  {
+    g_autofree char *path = data_path("cisco-cert.pcf");
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+
+    p = osp_profile_load_pcf(path, warnings, &error);
+    g_assert_no_error(error);
+    assert_field(p, "auth_mode", "2");
+    g_assert_nonnull(strstr(g_ptr_array_index(warnings, warnings->len - 1), "client-cert"));
   }
 }
 

@@ -49,6 +49,8 @@ static const struct {
   { "auth-mode", "hybrid" },
   { "ca-file", "/etc/osprey/lab-ca.pem" },
   { "ca-dir", "/etc/ssl/certs" },
+  { "client-cert", "/etc/osprey/alice.pem" },
+  { "client-key", "/etc/osprey/alice.key" },
   { "ipv6-inside", "no" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
