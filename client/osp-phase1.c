@@ -921,5 +921,5 @@ void osp_phase1_up(OspSession *s, int auth)
   s->p1.dh = NULL;
   s->p1.xauth = auth != AUTH_PSK && auth != AUTH_RSA_SIG;
   if (!s->p1.xauth)
-    g_debug("phase 1: no XAUTH (authentication method %d)", auth);
+    g_debug("phase 1: %s, no XAUTH", auth == AUTH_PSK ? "plain pre-shared key" : "RSA signatures");
 }
