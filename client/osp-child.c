@@ -171,6 +171,16 @@ int osp_child_install(OspSession *s, const QmResult *q)
   child->key_bits = q->t->key_bits;
   child->auth = q->t->auth;
   child->udp_encap = s->ike->natt;
+  /* Cisco UDP: ESP in UDP to the port Mode Config named, IKE stays on 500 */
+  if (!s->ike->natt && s->profile->natt_mode == OSP_NATT_CISCO_UDP) {
+    if (s->ipcfg && s->ipcfg->natt_port) {
+      child->udp_encap = true;
+      child->udp_port = s->ipcfg->natt_port;
+      g_debug("quick mode: ESP in UDP to the gateway's port %u (Cisco UDP)", child->udp_port);
+    } else {
+      g_debug("quick mode: the gateway named no Cisco UDP port (NATT_PORT): plain ESP");
+    }
+  }
   child->pfs_group = q->pfs_group;
   child->ipv6 = q->ipv6;
   child->lifetime_s = osp_gateway_lifetime(q->life_s, s->profile->ipsec_lifetime,

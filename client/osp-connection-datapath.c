@@ -364,7 +364,7 @@ static void dp_tun(OspConnection *c, const DpTable *t)
 
   if (t->tun_fd < 0)
     return; /* a newer table has it */
-  to.sin_port = p && p->udp ? htons(NATT_PORT) : 0;
+  to.sin_port = p && p->udp ? htons(p->udp_port ? p->udp_port : NATT_PORT) : 0;
   for (reads = 0; reads < 4 * BATCH; reads++) {
     if (t->tun_vnet) {
       if (!dp_tun_read_vnet(c, t, p4, p6, &to, &n))
@@ -631,6 +631,7 @@ static bool dp_publish(OspConnection *c)
     t->pairs[i] = (DpPair){ .in = p->in,
                             .out = p->out,
                             .udp = p->udp,
+                            .udp_port = p->udp_port,
                             .ipv6 = p->ipv6,
                             .soft_bytes = p->soft_bytes,
                             .watch_seq = !p->seq_told };
@@ -930,10 +931,15 @@ gboolean osp_conn_io_open(OspConnection *c, GError **error)
   c->ike_fd = udp_socket(lp, error);
   if (c->ike_fd < 0)
     return FALSE;
-  /* NAT-T floats both ports to 4500 when we own 500; otherwise any port */
-  c->natt_fd = udp_socket(lp == 500 ? NATT_PORT : 0, NULL);
-  if (c->natt_fd < 0)
-    c->natt_fd = udp_socket(0, error);
+  if (c->profile->natt_mode == OSP_NATT_CISCO_UDP) {
+    /* Cisco UDP: ESP from "Cisco UDP Encapsulation Port" (0: any) */
+    c->natt_fd = udp_socket(c->profile->cisco_udp_port, error);
+  } else {
+    /* NAT-T floats both ports to 4500 when we own 500; otherwise any port */
+    c->natt_fd = udp_socket(lp == 500 ? NATT_PORT : 0, NULL);
+    if (c->natt_fd < 0)
+      c->natt_fd = udp_socket(0, error);
+  }
   if (c->natt_fd < 0) {
     osp_conn_io_close(c);
     return FALSE;
@@ -1043,6 +1049,7 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
     return false;
   }
   p.udp = sa->udp_encap;
+  p.udp_port = sa->udp_port;
   p.ipv6 = sa->ipv6;
   p.enc = sa->enc;
   p.key_bits = sa->key_bits;

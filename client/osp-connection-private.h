@@ -48,6 +48,7 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  uint16_t udp_port;   /* with udp: the gateway's port (0: NAT-T's 4500) */
   bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
   Link *owner;         /* the session that negotiated it */
   uint64_t soft_bytes; /* rekey when either direction carried this much; 0 = no limit */
@@ -77,6 +78,7 @@ typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
+  uint16_t udp_port;   /* with udp: the gateway's port (0: NAT-T's 4500) */
   bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
   uint64_t soft_bytes; /* DP_EV_VOLUME when either direction carried this; 0 = no need */
   bool watch_seq;      /* DP_EV_VOLUME when the outbound counter nears its end */

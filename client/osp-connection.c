@@ -1056,11 +1056,6 @@ gboolean osp_connection_start(OspConnection *c, GError **error)
   }
   if (!osp_profile_validate(c->profile, error))
     return FALSE;
-  if (c->profile->natt_mode == OSP_NATT_CISCO_UDP) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("NAT Traversal Mode cisco-udp is not supported yet; use natt or force-natt."));
-    return FALSE;
-  }
   g_clear_error(&c->error);
   c->reconnect_attempt = 0;
   c->server = 0;

@@ -56,7 +56,7 @@ void osp_mainmode_start(OspSession *s)
   osp_msg_init(&m, &h);
   osp_msg_add_payload(&m, OSP_PL_SA, s->p1.sai_b->data, s->p1.sai_b->len);
   for (i = 0; i < OSP_VID_N; i++)
-    if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
+    if (i < OSP_VID_NATT_RFC || osp_phase1_natt_wanted(s->profile))
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
   g_debug("phase 1: main mode with %s, certificates", osp_dh_group_name(s->p1.dh_group));
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),

@@ -29,6 +29,9 @@ void osp_modecfg_start(OspSession *s)
   osp_put_attr_var(attrs, C_APPLICATION_VERSION, ver, strlen(ver));
   for (i = 0; i < G_N_ELEMENTS(wanted); i++)
     osp_put_attr_var(attrs, wanted[i], NULL, 0);
+  /* where ESP goes in UDP without NAT-T (NAT Traversal Mode cisco-udp) */
+  if (s->profile->natt_mode == OSP_NATT_CISCO_UDP)
+    osp_put_attr_var(attrs, U_NATT_PORT, NULL, 0);
   /* a gateway assigns IPv6 only when asked (strongSwan) */
   for (i = 0; s->profile->ipv6_inside != OSP_IPV6_NO && i < G_N_ELEMENTS(wanted6); i++)
     osp_put_attr_var(attrs, wanted6[i], NULL, 0);
@@ -251,6 +254,12 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     case U_PFS:
       if (osp_attr_uint(&a, &v) == 0)
         c->pfs_group = (int)v;
+      break;
+    case U_NATT_PORT:
+      if (osp_attr_uint(&a, &v) == 0 && v > 0 && v <= G_MAXUINT16 && v != 500)
+        c->natt_port = (uint16_t)v;
+      else
+        g_debug("mode config: NATT_PORT %u ignored", (unsigned)v);
       break;
     case U_BACKUP_SERVERS:
       g_free(c->backup_servers);

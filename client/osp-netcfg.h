@@ -40,6 +40,7 @@ typedef struct {
   bool save_password;      /* Unity SAVE_PASSWD */
   int pfs_group;           /* Unity PFS: 0 none, else DH group, -1 not sent */
   uint32_t address_expiry; /* seconds, 0 = not sent */
+  uint16_t natt_port;      /* Unity NATT_PORT: the gateway's Cisco UDP port, 0 = not sent */
   /* IPv6 inside (INTERNAL_IP6_*): set only while an IPv6 SA pair carries it */
   struct in6_addr address6; /* INTERNAL_IP6_ADDRESS; :: = no IPv6 */
   unsigned prefix6;         /* its prefix length (INTERNAL_IP6_NETMASK address/prefix) */

@@ -277,7 +277,7 @@ void osp_phase1_start(OspSession *s)
   if (s->p1.ca)
     osp_phase1_add_certreqs(s, &m);
   for (i = 0; i < OSP_VID_N; i++)
-    if (i < OSP_VID_NATT_RFC || s->profile->natt_mode != OSP_NATT_NONE)
+    if (i < OSP_VID_NATT_RFC || osp_phase1_natt_wanted(s->profile))
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
   g_debug("phase 1: aggressive mode with %s, %s", osp_dh_group_name(s->p1.dh_group),
           s->p1.ca          ? "hybrid"
@@ -342,6 +342,11 @@ static bool next_group(OspSession *s, const char *why)
   s->p1.group_idx++;
   osp_phase1_start(s);
   return true;
+}
+
+bool osp_phase1_natt_wanted(const OspProfile *p)
+{
+  return p->natt_mode != OSP_NATT_NONE && p->natt_mode != OSP_NATT_CISCO_UDP;
 }
 
 bool osp_phase1_silence(OspSession *s)
@@ -542,7 +547,7 @@ void osp_phase1_note_vendor_ids(OspSession *s, const OspPayload *pl, size_t n)
         s->ike->natt_draft = MAX(s->ike->natt_draft, k == OSP_VID_NATT_RFC ? 2 : 1);
     }
   }
-  if (s->profile->natt_mode == OSP_NATT_NONE)
+  if (!osp_phase1_natt_wanted(s->profile))
     s->ike->natt_draft = 0;
   s->ike->natd_type = s->ike->natt_draft == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT;
 }

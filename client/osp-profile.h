@@ -25,7 +25,7 @@ typedef enum {
   OSP_NATT_AUTO = 0,  /* vpnc "natt": use NAT-T when NAT is detected */
   OSP_NATT_NONE,      /* "none": never */
   OSP_NATT_FORCE,     /* "force-natt": always encapsulate in UDP 4500 */
-  OSP_NATT_CISCO_UDP, /* "cisco-udp": accepted in config, refused at connect for now */
+  OSP_NATT_CISCO_UDP, /* "cisco-udp": ESP in UDP to the gateway's Unity NATT_PORT, no NAT-T */
 } OspNattMode;
 
 /* "IPv6 inside": Mode Config asks for an IPv6 address and a second quick

@@ -320,6 +320,9 @@ void osp_phase1_clear(OspSession *s);
 void osp_phase1_init_groups(OspSession *s);
 /* no answer to message 1: true if the next DH group was tried instead */
 bool osp_phase1_silence(OspSession *s);
+/* NAT-T offered and followed: not with natt-mode none, nor cisco-udp
+ * (Cisco's own ESP in UDP, IKE stays on port 500) */
+bool osp_phase1_natt_wanted(const OspProfile *p);
 /* Shared by aggressive and main mode (osp-phase1.c): */
 int osp_phase1_parse_choice(const OspSa *sa, P1Choice *c, const char **why);
 bool osp_phase1_choice_offered(const OspSession *s, const P1Choice *c);

@@ -39,7 +39,8 @@ typedef struct {
   OspSecret *enc_key_out, *auth_key_out;
   uint32_t lifetime_s;  /* negotiated (after RESPONDER-LIFETIME) */
   uint32_t lifetime_kb; /* 0 = none */
-  bool udp_encap;       /* ESP in UDP 4500 (NAT-T) instead of IP protocol 50 */
+  bool udp_encap;       /* ESP in UDP instead of IP protocol 50: NAT-T, or Cisco UDP */
+  uint16_t udp_port;    /* with udp_encap: the gateway's port (0: NAT-T's 4500) */
   int pfs_group;        /* 0 = none */
   bool ipv6;            /* carries IPv6 (its own quick mode: one selector pair per SA) */
 } OspChildSa;

@@ -1034,6 +1034,36 @@ NFT
     osprey_stop
     lab_exec_client ip route | grep -q "203.0.113" && fail "exclude route left behind"
     : ;;
+  cisco-udp)
+    # NAT Traversal Mode cisco-udp against the scripted gateway, which names
+    # port 10000 for ESP (Unity NATT_PORT): IKE stays on 500, no NAT-T
+    # float although the gateway offers it, and the tunnel's ESP goes in UDP
+    # from our port 10000 to the gateway's 10000 (counted by nft there;
+    # the scripted gateway does not decrypt it, so the pings go unanswered)
+    gwbin=${OSPREY_LAB_GATEWAY:-$(dirname "$OSPREYD")/../tests/lab/osp-lab-gateway}
+    [ -x "$gwbin" ] || fail "no scripted gateway at $gwbin"
+    lab_scripted_gateway_start "$gwbin" --natt-port 10000 || fail "the scripted gateway did not start"
+    lab_exec_gw nft -f - <<'NFT' || fail "cannot install the gateway's counters"
+table inet cisco {
+  counter esp_in_udp { }
+  counter natt { }
+  chain in {
+    type filter hook input priority -10;
+    udp sport 10000 udp dport 10000 counter name esp_in_udp drop
+    udp dport 4500 counter name natt
+  }
+}
+NFT
+    osprey_start "NAT Traversal Mode cisco-udp" "Cisco UDP Encapsulation Port 10000"
+    wait_until 20 log_has "ESP in UDP to the gateway's port 10000" || fail "no Cisco UDP SA"
+    wait_until 20 log_has "connected to" || fail "the tunnel did not come up"
+    lab_exec_client ping -q -c 5 -i 0.2 -W 1 "$LAB_PROTECTED_HOST" >/dev/null 2>&1
+    esp=$(lab_exec_gw nft list counter inet cisco esp_in_udp | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+    natt=$(lab_exec_gw nft list counter inet cisco natt | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+    [ "${esp:-0}" -ge 5 ] || fail "only ${esp:-0} ESP-in-UDP datagrams reached port 10000"
+    [ "${natt:-0}" = 0 ] || fail "$natt datagrams went to the NAT-T port"
+    note "$esp ESP-in-UDP datagrams 10000 -> 10000, none to 4500"
+    osprey_stop_quietly ;;
   backup-servers)
     # A gateway that refuses (ICMP port unreachable) or does not answer
     # makes way for the next server in the list, at connect and on

@@ -512,6 +512,7 @@ int main(int argc, char **argv)
 {
   g_autofree char *listen = g_strdup("0.0.0.0"), *group = NULL, *secret = NULL;
   g_autofree char *address = g_strdup("198.18.1.10"), *netmask = g_strdup("255.255.255.255");
+  int natt_port = 0;
   g_autofree char *dns = g_strdup("198.51.100.53"), *tun = NULL;
   g_auto(GStrv) splits = NULL;
   gboolean no_xauth = FALSE;
@@ -537,6 +538,8 @@ int main(int argc, char **argv)
       "NET/MASK" },
     { "tun", 0, 0, G_OPTION_ARG_STRING, &tun,
       "Forward the inner packets through this TUN device (benchmarks)", "NAME" },
+    { "natt-port", 0, 0, G_OPTION_ARG_INT, &natt_port,
+      "Cisco UDP: name this port for ESP in Mode Config (Unity NATT_PORT)", "PORT" },
     { NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
@@ -595,6 +598,8 @@ int main(int argc, char **argv)
       return 2;
   if (split->len)
     osp_put_attr_var(cfg, U_SPLIT_INCLUDE, split->data, split->len);
+  if (natt_port > 0 && natt_port <= G_MAXUINT16)
+    osp_put_attr_basic(cfg, U_NATT_PORT, (uint16_t)natt_port);
 
   lab.fd500 = udp_socket(listen, 500);
   lab.fd4500 = udp_socket(listen, 4500);

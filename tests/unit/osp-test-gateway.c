@@ -41,6 +41,7 @@ typedef struct {
   uint32_t spi_client, spi_gw;
   int enc, auth, group;
   unsigned key_bits;
+  int encap; /* encapsulation mode offered */
   OspDh *dh; /* ours, PFS: until the client's KE comes */
   OspSecret *gqm;
 } Qm;
@@ -133,6 +134,7 @@ OspTestGw *osp_test_gw_new(void)
   gw->notifies = g_array_new(FALSE, TRUE, sizeof(uint16_t));
   gw->esp_deletes = g_array_new(FALSE, TRUE, sizeof(uint32_t));
   gw->xauth_reply = g_byte_array_new();
+  gw->cfg_request = g_byte_array_new();
   priv->ivs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   priv->qms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, qm_free);
   priv->seen = g_array_new(FALSE, TRUE, sizeof(Seen));
@@ -197,6 +199,7 @@ void osp_test_gw_free(OspTestGw *gw)
   g_free(gw->xauth_user);
   g_free(gw->xauth_password);
   g_byte_array_unref(gw->xauth_reply);
+  g_byte_array_unref(gw->cfg_request);
   g_free(gw->reject_reason);
   g_free(gw);
 }
@@ -1001,6 +1004,8 @@ static void transaction_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPay
   }
   if (cfg.type == OSP_CFG_REQUEST) {
     gw->cfg_msgid = h->msgid;
+    g_byte_array_set_size(gw->cfg_request, 0);
+    g_byte_array_append(gw->cfg_request, cfg.attrs, (guint)cfg.attrs_len);
     send_transaction(gw, OSP_TEST_GW_CFG_REPLY, h->msgid, OSP_CFG_REPLY, cfg.identifier,
                      gw->cfg_attrs);
     gw->cfg_done = true;
@@ -1024,6 +1029,7 @@ static void parse_qm_attrs(const OspTransform *t, Qm *q)
     case Q_GROUP: q->group = (int)v; break;
     case Q_AUTH: q->auth = (int)v; break;
     case Q_KEY_LEN: q->key_bits = v; break;
+    case Q_ENCAP: q->encap = (int)v; break;
     default: break;
     }
   }
@@ -1096,7 +1102,9 @@ static void qm1_input(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl
     Qm c = { 0 };
 
     parse_qm_attrs(&prop->transforms[i], &c);
-    o = (OspTestGwQmOffer){ .enc = prop->transforms[i].id, .auth = c.auth, .key_bits = c.key_bits };
+    o = (OspTestGwQmOffer){
+      .enc = prop->transforms[i].id, .auth = c.auth, .key_bits = c.key_bits, .encap = c.encap
+    };
     g_array_append_val(gw->qm_offers, o);
   }
   for (i = 0; i < prop->n_transforms; i++) {

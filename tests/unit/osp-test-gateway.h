@@ -108,6 +108,7 @@ typedef struct {
 typedef struct {
   int enc, auth;
   unsigned key_bits;
+  int encap; /* encapsulation mode (RFC 2407 4.5, RFC 3947 5.1) */
 } OspTestGwQmOffer;
 
 /* A phase-1 transform the client offered (in its order). */
@@ -166,6 +167,7 @@ struct OspTestGw {
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */
   GByteArray *xauth_reply;           /* attributes of the client's last XAUTH REPLY */
+  GByteArray *cfg_request;           /* attributes of the client's last Mode Config REQUEST */
   bool xauth_done;                   /* the client ACKed a STATUS */
   bool cfg_done;                     /* Mode Config answered or ACKed */
   GPtrArray *children;               /* OspTestGwChild *, completed quick modes */
