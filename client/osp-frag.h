@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 #define OSP_FRAG_TIMEOUT_US (30 * G_USEC_PER_SEC)
 #define OSP_FRAG_HDR_LEN 8 /* generic header, id (2), number (1), flags (1) */
 #define OSP_FRAG_FLAG_LAST 0x01
+/* our messages larger than this go as fragments to a gateway that takes
+ * them: each fragment then fits a 1280-byte IPv6 datagram with its UDP
+ * header and the non-ESP marker (what strongSwan's fragment_size assumes) */
+#define OSP_FRAG_SEND_MAX (1280 - 40 - 8 - 4)
 
 typedef struct {
   bool busy; /* fragments of message id are in */

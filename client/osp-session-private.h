@@ -227,7 +227,8 @@ struct OspSession {
 
   /* what the gateway announced */
   bool peer_dpd, peer_unity, peer_frag;
-  OspFragBuf frag; /* a fragmented message of the gateway, being reassembled */
+  OspFragBuf frag;  /* a fragmented message of the gateway, being reassembled */
+  uint16_t frag_id; /* of the last message we sent in fragments */
 
   /* secrets asked for (the group secret, XAUTH) */
   guint secret_request_id;

@@ -309,9 +309,24 @@ void osp_session_reply_rejected(OspSession *s, const char *why)
 
 /* ---- sending ---------------------------------------------------------- */
 
+/* A message too large for one unfragmented datagram goes in Cisco IKE
+ * fragments when the gateway said it takes them (main mode message 5 with
+ * a certificate chain); each (re)transmission is a new fragment ID. */
 static void transmit(OspSession *s, GByteArray *pkt)
 {
-  s->ops->send(s->user, pkt->data, pkt->len, s->ike->natt);
+  g_autoptr(GPtrArray) frags = NULL;
+
+  if (!s->peer_frag || pkt->len <= OSP_FRAG_SEND_MAX) {
+    s->ops->send(s->user, pkt->data, pkt->len, s->ike->natt);
+    return;
+  }
+  frags = osp_frag_split(pkt->data, pkt->len, OSP_FRAG_SEND_MAX, ++s->frag_id);
+  g_debug("sending a message of %u bytes in %u fragments", pkt->len, frags->len);
+  for (guint i = 0; i < frags->len; i++) {
+    GByteArray *f = frags->pdata[i];
+
+    s->ops->send(s->user, f->data, f->len, s->ike->natt);
+  }
 }
 
 void osp_session_send(OspSession *s, GByteArray *pkt, unsigned max_tries)

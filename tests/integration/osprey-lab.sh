@@ -350,6 +350,24 @@ make_pki()
     -days 2 -extfile "$d/ext-client" -out "$d/alice.pem" 2>/dev/null
 }
 
+# make_big_chain DIR: after make_pki, alice's certificate with a 4096-bit
+# key under an intermediate CA of 4096 bits (alice-chain.pem, both):
+# main mode message 5 no longer fits one datagram.
+make_big_chain()
+{
+  local d=$1
+  printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$d/ext-inter"
+  openssl req -newkey rsa:4096 -nodes -keyout "$d/inter.key" -out "$d/inter.csr" \
+    -subj "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/inter.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/ext-inter" -out "$d/inter.pem" 2>/dev/null || return 1
+  openssl req -newkey rsa:4096 -nodes -keyout "$d/alice-big.key" -out "$d/alice-big.csr" \
+    -subj "/C=XX/O=Osprey Lab/CN=alice" 2>/dev/null || return 1
+  openssl x509 -req -in "$d/alice-big.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" \
+    -CAcreateserial -days 2 -extfile "$d/ext-client" -out "$d/alice-big.pem" 2>/dev/null || return 1
+  cat "$d/alice-big.pem" "$d/inter.pem" >"$d/alice-chain.pem"
+}
+
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
@@ -399,7 +417,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -408,6 +426,10 @@ case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
       cert-xauth)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
+      cert-frag)
+        make_big_chain "$CERT_DIR" || fail "could not make the large chain"
+        LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem
+        LAB_CONN_EXTRA="    fragmentation = force" ;;
       hybrid-frag) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CONN_EXTRA="    fragmentation = force" ;;
       hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
@@ -1191,6 +1213,18 @@ NFT
     grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
       fail "the gateway ran no XAUTH"
     check_tcp
+    osprey_stop ;;
+  cert-frag)
+    # our message 5 (two 4096-bit certificates and a signature) goes in
+    # fragments, the gateway's certificate and signature come in them
+    osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice-chain.pem" "Client key $CERT_DIR/alice-big.key"
+    osprey_expect_up
+    grep -q "reassembled fragmented IKE message" "$(lab_gateway_log)" ||
+      fail "the gateway reassembled no message of ours"
+    grep -q "received issuer cert \"C=XX, O=Osprey Lab, CN=Osprey Lab Intermediate\"" \
+      "$(lab_gateway_log)" || fail "the gateway did not get our intermediate"
+    note "$(grep -o "sending a message of [0-9]* bytes in [0-9]* fragments" "$LAB_DIR/osprey.log" | head -1)"
     osprey_stop ;;
   hybrid-frag)
     # the gateway's message 2 (its certificate and signature) is larger
