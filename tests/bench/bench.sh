@@ -19,6 +19,9 @@
 #   BENCH_SECTIONS="connect bulk fastgw lowrate small memory"
 #   BENCH_GATEWAY=build/tests/lab/osp-lab-gateway   (fastgw)
 #   BENCH_CONNS=3         concurrent connections for the per-connection RSS
+#   BENCH_SOAK=SECONDS    then tests/bench/soak.sh for that long (600: the
+#                         target's 10 minutes; per client of SOAK_CLIENTS,
+#                         default both): RSS samples and growth, loss, rekeys
 #
 # What each row is:
 #   connect    process start to the tunnel's IPv4 address in place (ip
@@ -47,7 +50,8 @@
 #              (one XAUTH user each) connected at once: its RSS with one and
 #              with all, and the growth per extra connection; a vpnc per
 #              connection is a process of its own, its RSS is the comparison
-# The 10-minute soak (RSS samples, rekeys, loss) is tests/bench/soak.sh.
+# The 10-minute soak (RSS samples, rekeys, loss) is tests/bench/soak.sh;
+# BENCH_SOAK=600 runs it after the table.
 #
 # The gateway's userspace ESP (charon, kernel-libipsec) is usually the cap
 # of the throughput rows on this machine; CPU per GB is the client's own
@@ -293,4 +297,8 @@ if has memory; then
   pair "ospreyd daemon RSS idle, connected once (kB)" "$(get osprey.rss_idle)" "$(get osprey.rss_conn1)" "(both osprey)"
   row "RSS, $BENCH_CONNS connections at once (kB)" "$(get osprey.rss_conns)" "$(get vpnc.rss_conns)" "vpnc: $BENCH_CONNS processes"
   row "RSS per extra connection (kB)" "$(get osprey.rss_per)" "$(get vpnc.rss_per)"
+fi
+if [ -n "${BENCH_SOAK:-}" ]; then
+  echo
+  "$HERE/soak.sh" "$OSPREYD" "$BENCH_SOAK"
 fi
