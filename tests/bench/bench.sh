@@ -122,6 +122,8 @@ for cipher in $BENCH_CIPHERS; do
   for who in osprey vpnc; do
     say "ESP $cipher-sha1: $who"
     bench_start "$who" || continue
+    # what the gateway selected for this client (the same for both)
+    R[$who.$cipher.suite]=$(grep -o 'selected proposal: ESP:[^ ]*' "$(lab_gateway_log)" | tail -1 | cut -d: -f3)
     [ "$cipher" = "$FIRST_CIPHER" ] && R[$who.rss]=$(rss_kb "$CLIENT_PID")
     if has bulk; then
       read -r R[$who.$cipher.up] _ R[$who.$cipher.upcpu] _ < <(bench_iperf "$who")
@@ -261,6 +263,7 @@ for cipher in $BENCH_CIPHERS; do
   has bulk || continue
   pair="${cipher^^}-CBC+SHA1"
   row "TCP up, $pair (Mbit/s)" "$(get "osprey.$cipher.up")" "$(get "vpnc.$cipher.up")" "target >= 2 (gateway may cap)"
+  pair "  ESP the gateway selected" "$(get "osprey.$cipher.suite" | cut -d/ -f1)" "$(get "vpnc.$cipher.suite" | cut -d/ -f1)" "$(get "osprey.$cipher.suite" | cut -d/ -f2) / $(get "vpnc.$cipher.suite" | cut -d/ -f2)"
   row "TCP down, $pair (Mbit/s)" "$(get "osprey.$cipher.down")" "$(get "vpnc.$cipher.down")"
   for dir in up down; do
     row "client CPU s/GB $dir, $pair" "$(get "osprey.$cipher.${dir}cpu")" "$(get "vpnc.$cipher.${dir}cpu")" "target <= 0.25"
