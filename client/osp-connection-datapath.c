@@ -128,19 +128,48 @@ static const DpPair *dp_pair_by_spi(const DpTable *t, uint32_t spi_in)
 
 /* One packet into the TUN device; behind a virtio-net header that asks
  * nothing of it (no GSO, checksums complete) if the device has them. */
-static ssize_t dp_tun_write(const DpTable *t, uint8_t *pkt, size_t len)
+static ssize_t dp_tun_write(const DpTable *t, const struct virtio_net_hdr *h, uint8_t *pkt,
+                            size_t len)
 {
   static const struct virtio_net_hdr none = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
-  struct iovec v[2] = { { (void *)&none, sizeof(none) }, { pkt, len } };
+  struct iovec v[2] = { { (void *)(h ? h : &none), sizeof(none) }, { pkt, len } };
 
   if (!t->tun_vnet)
     return write(t->tun_fd, pkt, len);
   return writev(t->tun_fd, v, 2);
 }
 
+/* Writes the TCP run held for coalescing, if any. */
+static void dp_gro_flush(Dp *d, const DpTable *t)
+{
+  struct virtio_net_hdr h;
+  size_t len = osp_tun_gro_finish(&d->tun_gro, &h);
+
+  if (len && dp_tun_write(t, &h, d->tun_gro.buf, len) < 0 && errno != EAGAIN)
+    g_debug("tun write failed: %s", g_strerror(errno));
+}
+
+/* A decrypted inner packet for the TUN device: joined to a TCP run where
+ * the device takes GSO writes (written at the end of the batch), else
+ * written at once. */
+static void dp_deliver(Dp *d, const DpTable *t, uint8_t *pkt, size_t len)
+{
+  if (t->tun_vnet && d->tun_gro.buf) {
+    OspGroVerdict v = osp_tun_gro_add(&d->tun_gro, pkt, len);
+
+    if (v == OSP_GRO_HELD)
+      return;
+    dp_gro_flush(d, t);
+    if (v == OSP_GRO_FLUSH && osp_tun_gro_add(&d->tun_gro, pkt, len) == OSP_GRO_HELD)
+      return;
+  }
+  if (dp_tun_write(t, NULL, pkt, len) < 0 && errno != EAGAIN)
+    g_debug("tun write failed: %s", g_strerror(errno));
+}
+
 /* Decrypts one ESP packet to the TUN device, if it is an IP packet for us;
  * true if it authenticated (the gateway lives). */
-static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
+static bool dp_esp_input(Dp *d, const DpTable *t, uint8_t *esp, size_t len)
 {
   const DpPair *p = dp_pair_by_spi(t, osp_esp_packet_spi(esp, len));
   OspEspPolicy us = { 0 };
@@ -166,8 +195,8 @@ static bool dp_esp_input(const DpTable *t, uint8_t *esp, size_t len)
   }
   if (r < 0)
     return false;
-  if (pkt_len && dp_tun_write(t, pkt, pkt_len) < 0 && errno != EAGAIN)
-    g_debug("tun write failed: %s", g_strerror(errno));
+  if (pkt_len)
+    dp_deliver(d, t, pkt, pkt_len);
   return true;
 }
 
@@ -453,7 +482,7 @@ static bool dp_natt_datagram(Dp *d, const DpTable *t, uint8_t *p, size_t len)
     dp_push_ike(d, p + 4, len - 4);
     return false;
   }
-  return dp_esp_input(t, p, len);
+  return dp_esp_input(d, t, p, len);
 }
 
 /* With UDP_GRO the kernel hands over a run of datagrams of one size in
@@ -521,6 +550,7 @@ static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
     if (n < (int)slots)
       break;
   }
+  dp_gro_flush(d, t);
   if (alive)
     dp_alive(d, t);
 }
@@ -541,8 +571,9 @@ static void dp_esp(OspConnection *c, const DpTable *t)
     ihl = (size_t)(d->buf[0] & 0x0f) * 4;
     if ((size_t)n < ihl + 8 || memcmp(d->buf + 12, &t->peer.sin_addr, 4) != 0)
       continue;
-    alive |= dp_esp_input(t, d->buf + ihl, (size_t)n - ihl);
+    alive |= dp_esp_input(d, t, d->buf + ihl, (size_t)n - ihl);
   }
+  dp_gro_flush(d, t);
   if (alive)
     dp_alive(d, t);
 }
@@ -809,6 +840,7 @@ static void dp_stop(OspConnection *c)
   g_clear_pointer(&d->slots, g_free);
   g_clear_pointer(&d->gro_buf, g_free);
   g_clear_pointer(&d->tso_buf, g_free);
+  g_clear_pointer(&d->tun_gro.buf, g_free);
 }
 
 /* What the kernel offers the NAT-T socket: UDP GSO to send runs of ESP
@@ -968,6 +1000,8 @@ void osp_conn_io_start_tun(OspConnection *c)
     /* refused, the device still has the header, on plain packets */
     g_debug("TUN offloads (checksum, TSO4, TSO6): %s", r < 0 ? g_strerror(-r) : "on");
     d->tso_buf = g_malloc(DP_TSO_BUF);
+    if (r == 0)
+      d->tun_gro.buf = g_malloc(OSP_TUN_GRO_MAX);
   }
   d->tun_watched = true;
   dp_publish(c); /* the thread knows the device before its first packet */

@@ -17,6 +17,7 @@
 #include "osp-connection.h"
 #include "osp-esp.h"
 #include "osp-session.h"
+#include "osp-tun-offload.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -138,12 +139,13 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_in from[BATCH];
-  bool gso;         /* UDP_SEGMENT on the NAT-T socket (until the kernel refuses it) */
-  bool gro;         /* UDP_GRO on the NAT-T socket */
-  uint8_t *gro_buf; /* DP_GRO_SLOTS * DP_GRO_SLOT, when gro */
-  bool tun_vnet;    /* the TUN device has IFF_VNET_HDR (offloads may be on) */
-  uint8_t *tso_buf; /* DP_TSO_BUF: one read of it, up to 64 KiB of TCP */
-  int first[BATCH]; /* the first datagram of each message sent */
+  bool gso;          /* UDP_SEGMENT on the NAT-T socket (until the kernel refuses it) */
+  bool gro;          /* UDP_GRO on the NAT-T socket */
+  uint8_t *gro_buf;  /* DP_GRO_SLOTS * DP_GRO_SLOT, when gro */
+  bool tun_vnet;     /* the TUN device has IFF_VNET_HDR (offloads may be on) */
+  uint8_t *tso_buf;  /* DP_TSO_BUF: one read of it, up to 64 KiB of TCP */
+  OspTunGro tun_gro; /* TCP segments joined for one write (buf: when the offloads are on) */
+  int first[BATCH];  /* the first datagram of each message sent */
   union {
     struct cmsghdr align;
     uint8_t buf[CMSG_SPACE(sizeof(int)) * 2];

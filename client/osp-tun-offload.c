@@ -171,3 +171,134 @@ ssize_t osp_tun_gso_next(OspTunGso *g, uint8_t *out, size_t cap)
   g->done = last;
   return (ssize_t)total;
 }
+
+/* ---- receive: coalescing ---------------------------------------------- */
+
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_URG 0x20
+#define TCP_ECE 0x40
+
+/* The packet's IP and TCP header lengths if it may join a run: plain TCP
+ * with payload, no fragment, no IPv4 options or IPv6 extension headers,
+ * a checksum that verifies. */
+static bool gro_candidate(const uint8_t *p, size_t len, bool *ret_v6, size_t *ret_ip_hlen,
+                          size_t *ret_hlen)
+{
+  size_t ip_hlen, tcp_hlen;
+  bool v6;
+  uint8_t flags;
+
+  if (len < 20)
+    return false;
+  v6 = p[0] >> 4 == 6;
+  if (v6) {
+    if (len < 60 || p[6] != IPPROTO_TCP || 40 + (size_t)osp_get16(p + 4) != len)
+      return false;
+    ip_hlen = 40;
+  } else {
+    if (p[0] != 0x45 || p[9] != IPPROTO_TCP || osp_get16(p + 2) != len ||
+        (osp_get16(p + 6) & 0x3fff) != 0 || len < 40)
+      return false; /* options, a fragment (MF or offset), or a length that lies */
+    ip_hlen = 20;
+  }
+  tcp_hlen = (size_t)(p[ip_hlen + 12] >> 4) * 4;
+  if (tcp_hlen < 20 || ip_hlen + tcp_hlen >= len)
+    return false;
+  flags = p[ip_hlen + 13];
+  if (flags & (TCP_SYN | TCP_FIN | TCP_RST | TCP_URG | TCP_ECE | TCP_CWR))
+    return false;
+  if (osp_csum_fold(
+          osp_csum_add(pseudo_header(p, v6, len - ip_hlen), p + ip_hlen, len - ip_hlen)) != 0)
+    return false;
+  *ret_v6 = v6;
+  *ret_ip_hlen = ip_hlen;
+  *ret_hlen = ip_hlen + tcp_hlen;
+  return true;
+}
+
+/* Same flow and the headers agree on everything but length, id,
+ * sequence number, PSH and the checksums. */
+static bool gro_same_flow(const OspTunGro *g, const uint8_t *p, bool v6, size_t hlen)
+{
+  const uint8_t *h = g->buf, *th = h + g->ip_hlen, *tp = p + g->ip_hlen;
+
+  if (v6 != g->v6 || hlen != g->hlen)
+    return false;
+  if (v6) {
+    if (memcmp(h, p, 4) != 0 || memcmp(h + 6, p + 6, 34) != 0) /* class, flow, hops, addresses */
+      return false;
+  } else if (h[1] != p[1] || h[6] != p[6] || h[8] != p[8] || memcmp(h + 12, p + 12, 8) != 0) {
+    return false; /* TOS, DF, TTL, addresses */
+  }
+  return memcmp(th, tp, 4) == 0 &&                              /* ports */
+         memcmp(th + 8, tp + 8, 4) == 0 &&                      /* ACK number */
+         th[12] == tp[12] &&                                    /* header length */
+         memcmp(th + 14, tp + 14, 2) == 0 &&                    /* window */
+         memcmp(th + 20, tp + 20, hlen - g->ip_hlen - 20) == 0; /* options */
+}
+
+OspGroVerdict osp_tun_gro_add(OspTunGro *g, const uint8_t *pkt, size_t len)
+{
+  size_t ip_hlen, hlen, payload;
+  bool v6;
+
+  if (!gro_candidate(pkt, len, &v6, &ip_hlen, &hlen))
+    return OSP_GRO_PLAIN;
+  payload = len - hlen;
+  if (g->len == 0) {
+    memcpy(g->buf, pkt, len);
+    g->len = len;
+    g->v6 = v6;
+    g->ip_hlen = ip_hlen;
+    g->hlen = hlen;
+    g->mss = payload;
+    g->count = 1;
+    g->closed = (pkt[ip_hlen + 13] & TCP_PSH) != 0;
+    g->next_seq = osp_get32(pkt + ip_hlen + 4) + (uint32_t)payload;
+    return OSP_GRO_HELD;
+  }
+  if (g->closed || !gro_same_flow(g, pkt, v6, hlen) ||
+      osp_get32(pkt + ip_hlen + 4) != g->next_seq || payload > g->mss ||
+      g->len + payload > OSP_TUN_GRO_MAX || g->count == OSP_TUN_GRO_SEGS)
+    return OSP_GRO_FLUSH;
+  memcpy(g->buf + g->len, pkt + hlen, payload);
+  g->len += payload;
+  g->count++;
+  g->next_seq += (uint32_t)payload;
+  if (pkt[ip_hlen + 13] & TCP_PSH) {
+    g->buf[ip_hlen + 13] |= TCP_PSH; /* the run ends with the segment that pushes */
+    g->closed = true;
+  }
+  if (payload < g->mss)
+    g->closed = true;
+  return OSP_GRO_HELD;
+}
+
+size_t osp_tun_gro_finish(OspTunGro *g, struct virtio_net_hdr *h)
+{
+  size_t len = g->len;
+  uint8_t *tcp = g->buf + g->ip_hlen;
+
+  memset(h, 0, sizeof(*h));
+  g->len = 0;
+  if (len == 0 || g->count == 1)
+    return len; /* as it came, checksums and all */
+  if (g->v6) {
+    osp_put16(g->buf + 4, (uint16_t)(len - 40));
+  } else {
+    osp_put16(g->buf + 2, (uint16_t)len);
+    osp_put16(g->buf + 10, 0);
+    osp_put16(g->buf + 10, osp_csum_fold(osp_csum_add(0, g->buf, g->ip_hlen)));
+  }
+  /* the partial checksum the kernel completes per segment: the
+   * pseudo-header's sum, not complemented */
+  osp_put16(tcp + 16, (uint16_t)~osp_csum_fold(pseudo_header(g->buf, g->v6, len - g->ip_hlen)));
+  h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  h->gso_type = g->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+  h->hdr_len = (uint16_t)g->hlen;
+  h->gso_size = (uint16_t)g->mss;
+  h->csum_start = (uint16_t)g->ip_hlen;
+  h->csum_offset = 16;
+  return len;
+}

@@ -46,6 +46,36 @@ int osp_tun_gso_init(OspTunGso *g, const struct virtio_net_hdr *h, uint8_t *pkt,
  * Returns its length, 0 after the last, -EMSGSIZE if cap is too small. */
 ssize_t osp_tun_gso_next(OspTunGso *g, uint8_t *out, size_t cap);
 
+/* ---- receive: TCP segments joined into one write ---------------------
+ * Consecutive in-order segments of one TCP flow (same addresses, ports,
+ * IP TOS/TTL or traffic class/hop limit, ACK number, window, options; no
+ * SYN, FIN, RST, URG, ECE or CWR; PSH only on the last; each but the last
+ * of the first one's size; checksums verified) become one GSO write the
+ * kernel takes apart again in its receive path. */
+typedef struct {
+  uint8_t *buf; /* OSP_TUN_GRO_MAX bytes */
+  size_t len;   /* 0: nothing held */
+  size_t ip_hlen, hlen, mss;
+  unsigned count;
+  bool v6;
+  bool closed; /* a shorter segment or PSH ended the run */
+  uint32_t next_seq;
+} OspTunGro;
+
+#define OSP_TUN_GRO_MAX 65535
+#define OSP_TUN_GRO_SEGS 64
+
+typedef enum {
+  OSP_GRO_HELD,  /* joined (or began) the run: copied, the packet's room is free */
+  OSP_GRO_FLUSH, /* another flow or a gap: write the run, then add it again */
+  OSP_GRO_PLAIN, /* not for joining: write the run, then the packet as it is */
+} OspGroVerdict;
+
+OspGroVerdict osp_tun_gro_add(OspTunGro *g, const uint8_t *pkt, size_t len);
+/* Ends the run: its header `h` and length (0 if nothing was held); the
+ * run is in g->buf until the next add. */
+size_t osp_tun_gro_finish(OspTunGro *g, struct virtio_net_hdr *h);
+
 /* RFC 1071 one's-complement sum of len bytes, added to sum (not folded) */
 uint32_t osp_csum_add(uint32_t sum, const uint8_t *p, size_t len);
 /* folds and complements: the value to store */

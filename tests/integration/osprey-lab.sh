@@ -635,6 +635,11 @@ case $SCENARIO in
     osprey_expect_up
     grep -q "192.0.2.2\[4500\]" "$(lab_gateway_log)" || fail "gateway saw no NAT-T (port 4500)"
     check_tcp
+    # down: the segments that arrive are joined into GSO writes to tun0
+    out=$(lab_exec_client iperf3 -c "$LAB_PROTECTED_HOST" -n 8M -R -J 2>&1) ||
+      fail "iperf3 -R through the tunnel failed: $out"
+    echo "$out" | grep -q '"bytes":[[:space:]]*8388608' || fail "iperf3 -R did not move 8 MiB"
+    note "TCP transfer of 8 MiB from the protected network"
     grep -q "UDP GSO on" "$LAB_DIR/osprey.log" || fail "no UDP GSO on the NAT-T socket"
     ! grep -q "UDP GSO refused" "$LAB_DIR/osprey.log" || fail "UDP GSO refused on a plain path"
     grep -q "TUN offloads (checksum, TSO4, TSO6): on" "$LAB_DIR/osprey.log" || fail "no TUN offloads"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define TCP_FIN 0x01
+#define TCP_RST 0x04
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
@@ -252,6 +253,206 @@ static void test_csum(void)
   g_assert_cmpuint(osp_csum_fold(osp_csum_add(0, b, 7)), ==, (uint16_t)~sum16(b, 7, 0));
 }
 
+/* ---- coalescing ------------------------------------------------------- */
+
+/* segment i of a flow: payload `seg` bytes from offset `off` of the
+ * stream, with the TCP checksum right (as the sender made it) */
+static size_t make_seg(uint8_t *p, bool v6, size_t seg, size_t off, unsigned i, uint8_t flags)
+{
+  size_t ip_hlen = v6 ? 40 : 20, len = make_tcp(p, v6, seg, flags);
+  uint8_t *tcp = p + ip_hlen;
+  uint32_t seq = 0xfffffe00u + (uint32_t)off;
+  uint16_t c;
+
+  tcp[4] = (uint8_t)(seq >> 24);
+  tcp[5] = (uint8_t)(seq >> 16);
+  tcp[6] = (uint8_t)(seq >> 8);
+  tcp[7] = (uint8_t)seq;
+  for (size_t k = 0; k < seg; k++)
+    p[ip_hlen + 32 + k] = (uint8_t)((off + k) * 7);
+  if (!v6) {
+    p[4] = 0x12;
+    p[5] = (uint8_t)(0x34 + i);
+    p[10] = p[11] = 0;
+    c = (uint16_t)~sum16(p, 20, 0);
+    p[10] = (uint8_t)(c >> 8);
+    p[11] = (uint8_t)c;
+  }
+  tcp[16] = tcp[17] = 0;
+  c = (uint16_t)~tcp_verify(p, v6, ip_hlen, len);
+  tcp[16] = (uint8_t)(c >> 8);
+  tcp[17] = (uint8_t)c;
+  g_assert_cmpuint(tcp_verify(p, v6, ip_hlen, len), ==, 0xffff);
+  return len;
+}
+
+static uint8_t gro_buf[OSP_TUN_GRO_MAX];
+
+/* an IPv4 segment's TCP checksum made right again after a change */
+static void resum(uint8_t *p, size_t len)
+{
+  uint16_t c;
+
+  p[36] = p[37] = 0;
+  c = (uint16_t)~tcp_verify(p, false, 20, len);
+  p[36] = (uint8_t)(c >> 8);
+  p[37] = (uint8_t)c;
+}
+
+/* n segments of one flow join; the write cuts back into the same segments */
+static void check_coalesce(bool v6, size_t seg, unsigned n, size_t last_seg)
+{
+  static uint8_t pkt[2048], out[2048], orig[2048];
+  size_t ip_hlen = v6 ? 40 : 20, hlen = ip_hlen + 32, len, total;
+  OspTunGro g = { .buf = gro_buf };
+  struct virtio_net_hdr h;
+  OspTunGso cut;
+  uint32_t pseudo;
+  ssize_t r;
+  unsigned i;
+
+  for (i = 0; i < n; i++) {
+    len = make_seg(pkt, v6, i + 1 == n ? last_seg : seg, i * seg, i,
+                   TCP_ACK | (i + 1 == n ? TCP_PSH : 0));
+    g_assert_cmpint(osp_tun_gro_add(&g, pkt, len), ==, OSP_GRO_HELD);
+  }
+  total = osp_tun_gro_finish(&g, &h);
+  g_assert_cmpuint(total, ==, hlen + (n - 1) * seg + last_seg);
+  g_assert_cmpuint(h.flags, ==, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+  g_assert_cmpuint(h.gso_type, ==, v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
+  g_assert_cmpuint(h.gso_size, ==, seg);
+  g_assert_cmpuint(h.hdr_len, ==, hlen);
+  g_assert_cmpuint(h.csum_start, ==, ip_hlen);
+  g_assert_cmpuint(h.csum_offset, ==, 16);
+  if (v6) {
+    g_assert_cmpuint(rd16(gro_buf + 4), ==, total - 40);
+  } else {
+    g_assert_cmpuint(rd16(gro_buf + 2), ==, total);
+    g_assert_cmpuint(rd16(gro_buf + 4), ==, 0x1234); /* the first one's id */
+    g_assert_cmpuint(sum16(gro_buf, 20, 0), ==, 0xffff);
+  }
+  g_assert_cmpuint(gro_buf[ip_hlen + 13], ==, TCP_ACK | TCP_PSH);
+  /* the partial checksum: the pseudo-header's sum over the whole run */
+  pseudo = v6 ? sum16(gro_buf + 8, 32, 0) : sum16(gro_buf + 12, 8, 0);
+  g_assert_cmpuint(rd16(gro_buf + ip_hlen + 16), ==,
+                   sum16(NULL, 0, pseudo + IPPROTO_TCP + (uint32_t)(total - ip_hlen)));
+  /* what the kernel does with it: the same segments again */
+  g_assert_cmpint(osp_tun_gso_init(&cut, &h, gro_buf, total), ==, 0);
+  for (i = 0; (r = osp_tun_gso_next(&cut, out, sizeof(out))) > 0; i++) {
+    len = make_seg(orig, v6, i + 1 == n ? last_seg : seg, i * seg, i,
+                   TCP_ACK | (i + 1 == n ? TCP_PSH : 0));
+    g_assert_cmpint(r, ==, (ssize_t)len);
+    g_assert_cmpmem(out + ip_hlen, len - ip_hlen, orig + ip_hlen, len - ip_hlen);
+  }
+  g_assert_cmpuint(i, ==, n);
+}
+
+static void test_coalesce(void)
+{
+  check_coalesce(false, 1000, 4, 1000);
+  check_coalesce(false, 1360, 44, 700);
+  check_coalesce(true, 1220, 3, 1);
+}
+
+/* the rules: what may not join a run */
+static void test_coalesce_rules(void)
+{
+  static const struct {
+    size_t at;
+    const char *what;
+  } differ[] = {
+    { 1, "TOS" },
+    { 8, "TTL" },
+    { 15, "source address" },
+    { 19, "destination address" },
+    { 21, "source port" },
+    { 23, "destination port" },
+    { 31, "ACK number" },
+    { 35, "window" },
+    { 47, "timestamp" },
+  };
+  static uint8_t a[2048], b[2048];
+  OspTunGro g = { .buf = gro_buf };
+  struct virtio_net_hdr h;
+  size_t la, lb;
+
+#define START()                                                    \
+  do {                                                             \
+    osp_tun_gro_finish(&g, &h);                                    \
+    la = make_seg(a, false, 1000, 0, 0, TCP_ACK);                  \
+    g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_HELD); \
+  } while (0)
+
+  /* the next segment joins */
+  START();
+  lb = make_seg(b, false, 1000, 1000, 1, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_HELD);
+  /* a gap (segment 3 after 1) */
+  START();
+  lb = make_seg(b, false, 1000, 2000, 2, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_FLUSH);
+  /* a repeated segment */
+  START();
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_FLUSH);
+  /* one byte of the next segment changed: not the same flow or headers */
+  for (size_t k = 0; k < G_N_ELEMENTS(differ); k++) {
+    g_test_message("changed byte %zu (%s)", differ[k].at, differ[k].what);
+    START();
+    lb = make_seg(b, false, 1000, 1000, 1, TCP_ACK);
+    b[differ[k].at] ^= 1;
+    resum(b, lb);
+    g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_FLUSH);
+  }
+  /* a longer segment than the first */
+  START();
+  lb = make_seg(b, false, 1001, 1000, 1, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_FLUSH);
+  /* after a shorter one, or after PSH, nothing more joins */
+  osp_tun_gro_finish(&g, &h);
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_HELD);
+  lb = make_seg(b, false, 500, 1000, 2, TCP_ACK);
+  /* segment 2 of 500 bytes: right after a */
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_HELD);
+  lb = make_seg(b, false, 500, 1500, 3, TCP_ACK); /* seq 1500: in order, but the run is closed */
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_FLUSH);
+  osp_tun_gro_finish(&g, &h);
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK | TCP_PSH);
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_HELD);
+  lb = make_seg(b, false, 1000, 1000, 1, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, b, lb), ==, OSP_GRO_FLUSH);
+  /* one segment alone goes out as it came, without GSO */
+  g_assert_cmpuint(osp_tun_gro_finish(&g, &h), ==, la);
+  g_assert_cmpuint(h.gso_type, ==, VIRTIO_NET_HDR_GSO_NONE);
+  g_assert_cmpmem(gro_buf, la, a, la);
+
+  /* never held: FIN, RST, SYN, URG; a bad checksum; IPv4 options; a
+   * fragment; UDP; no payload */
+  osp_tun_gro_finish(&g, &h);
+  for (unsigned f = 0; f < 4; f++) {
+    static const uint8_t bad[] = { TCP_FIN, TCP_RST, 0x02, 0x20 };
+
+    la = make_seg(a, false, 1000, 0, 0, TCP_ACK | bad[f]);
+    g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  }
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK);
+  a[100] ^= 1;
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK);
+  a[0] = 0x46;
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK);
+  a[6] |= 0x20; /* MF */
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  la = make_seg(a, false, 1000, 0, 0, TCP_ACK);
+  a[9] = IPPROTO_UDP;
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  la = make_seg(a, false, 0, 0, 0, TCP_ACK);
+  g_assert_cmpint(osp_tun_gro_add(&g, a, la), ==, OSP_GRO_PLAIN);
+  g_assert_cmpuint(osp_tun_gro_finish(&g, &h), ==, 0);
+#undef START
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -261,5 +462,7 @@ int main(int argc, char **argv)
   g_test_add_func("/tun-offload/needs-csum", test_needs_csum);
   g_test_add_func("/tun-offload/plain", test_plain);
   g_test_add_func("/tun-offload/refused", test_refused);
+  g_test_add_func("/tun-offload/coalesce", test_coalesce);
+  g_test_add_func("/tun-offload/coalesce-rules", test_coalesce_rules);
   return g_test_run();
 }
