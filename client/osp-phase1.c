@@ -660,7 +660,8 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
   g_autoptr(OspCertChain) chain = osp_cert_chain_new();
   g_autofree char *detail = NULL;
   const char *why = NULL;
-  OspCertIdentity ident = { s->profile->gateway, 0, NULL, 0 };
+  OspCertIdentity ident = { s->profile->gateway_id ? s->profile->gateway_id : s->profile->gateway,
+                            0, NULL, 0 };
   OspId idr;
   OspCertResult r = OSP_CERT_OK;
   size_t i;
@@ -698,7 +699,7 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
     return false;
   case OSP_CERT_WRONG_IDENTITY:
     osp_session_rejected(s, OSP_ERROR_CERT_WRONG_IDENTITY,
-                         _("The gateway's certificate is not that of %s: %s."), s->profile->gateway,
+                         _("The gateway's certificate is not that of %s: %s."), ident.expected,
                          detail);
     return false;
   case OSP_CERT_BAD_SIGNATURE:

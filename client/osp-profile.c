@@ -440,6 +440,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(CA_DIR, T_STRING, ca_dir),
   F(CLIENT_CERT, T_STRING, client_cert),
   F(CLIENT_KEY, T_STRING, client_key),
+  F(GATEWAY_ID, T_STRING, gateway_id),
   F(IPV6_INSIDE, T_IPV6, ipv6_inside),
 };
 

@@ -77,17 +77,18 @@ typedef struct {
   char *password_helper;           /* "Password helper": program that prints the password */
   unsigned ike_lifetime;           /* seconds proposed for the IKE SA; default 28800 */
   unsigned ipsec_lifetime;         /* seconds proposed for the IPsec SA; default 3600 */
-  char *target_networks;   /* "Target networks": space separated a.b.c.d/len; overrides split */
-  bool keep_credentials;   /* keep XAUTH credentials in memory for rekey/reconnect */
-  bool no_split;           /* ignore split-include from the gateway (full tunnel) */
-  bool local_lan;          /* the directly connected LAN stays outside the tunnel */
-  char *backup_servers;    /* "Backup servers": space separated, tried in turn after the gateway */
-  unsigned dpd_timeout;    /* seconds without an answer before the peer is dead; default 30 */
-  OspAuthMode auth_mode;   /* "IKE Authmode" */
-  char *ca_file;           /* "CA-File": PEM CAs the gateway's certificate must chain to */
-  char *ca_dir;            /* "CA-Dir": a hashed directory of CAs (c_rehash) */
-  char *client_cert;       /* "Client certificate": our PEM certificate (cert), chain after */
-  char *client_key;        /* "Client key": its PEM private key, unencrypted */
+  char *target_networks; /* "Target networks": space separated a.b.c.d/len; overrides split */
+  bool keep_credentials; /* keep XAUTH credentials in memory for rekey/reconnect */
+  bool no_split;         /* ignore split-include from the gateway (full tunnel) */
+  bool local_lan;        /* the directly connected LAN stays outside the tunnel */
+  char *backup_servers;  /* "Backup servers": space separated, tried in turn after the gateway */
+  unsigned dpd_timeout;  /* seconds without an answer before the peer is dead; default 30 */
+  OspAuthMode auth_mode; /* "IKE Authmode" */
+  char *ca_file;         /* "CA-File": PEM CAs the gateway's certificate must chain to */
+  char *ca_dir;          /* "CA-Dir": a hashed directory of CAs (c_rehash) */
+  char *client_cert;     /* "Client certificate": our PEM certificate (cert), chain after */
+  char *client_key;      /* "Client key": its PEM private key, unencrypted */
+  char *gateway_id; /* "Gateway ID": the name or DN its certificate must have; NULL = gateway */
   OspIpv6Mode ipv6_inside; /* "IPv6 inside" */
 } OspProfile;
 

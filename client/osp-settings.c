@@ -42,6 +42,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(CA_DIR, "ca-dir", "CA-Dir", 's'),
   S(CLIENT_CERT, "client-cert", "Client certificate", 's'),
   S(CLIENT_KEY, "client-key", "Client key", 's'),
+  S(GATEWAY_ID, "gateway-id", "Gateway ID", 's'),
   S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },

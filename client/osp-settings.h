@@ -49,6 +49,7 @@ typedef enum {
   OSP_SETTING_CA_DIR,
   OSP_SETTING_CLIENT_CERT,
   OSP_SETTING_CLIENT_KEY,
+  OSP_SETTING_GATEWAY_ID,
   OSP_SETTING_IPV6_INSIDE,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */

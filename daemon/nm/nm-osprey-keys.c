@@ -79,6 +79,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(CA_DIR, "hashed directory of CAs (hybrid)"),
   OWN(CLIENT_CERT, "our PEM certificate (cert)"),
   OWN(CLIENT_KEY, "its PEM private key (cert)"),
+  OWN(GATEWAY_ID, "name or DN the gateway's certificate must have (default: the gateway)"),
   OWN(IPV6_INSIDE, "auto (default: IPv6 when the gateway grants it), yes (required), no"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),

@@ -225,6 +225,61 @@ static void test_no_ca(void)
   osp_test_rig_assert_closed(s, OSP_ERROR_CONFIG, "CA-File");
 }
 
+/* The gateway names itself by its certificate's subject (strongSwan's
+ * default), not by its address. */
+static void id_is_dn(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  OspTestGwPayload *id = osp_test_gw_msg_find(m, OSP_PL_ID);
+  X509_NAME *name = user;
+  unsigned char *der = NULL;
+  int len;
+
+  if (m->step != OSP_TEST_GW_AM2 || !id)
+    return;
+  len = i2d_X509_NAME(name, &der);
+  g_assert_cmpint(len, >, 0);
+  g_byte_array_set_size(id->body, 0);
+  osp_put_id(id->body, OSP_ID_DER_ASN1_DN, 17, 500, der, (size_t)len);
+  OPENSSL_free(der);
+}
+
+/* Reached by address, the gateway's certificate names only its host name
+ * (or is known by its DN): Gateway ID says which identity to expect. */
+static void test_gateway_id(void)
+{
+  static const char *const ids[] = { "gw.lab.example", "C=XX, O=Osprey Lab, CN=gw.lab.example" };
+  X509_NAME *name = X509_NAME_new();
+
+  X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8, (const unsigned char *)"XX", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"Osprey Lab", -1, -1,
+                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)"gw.lab.example", -1,
+                             -1, 0);
+
+  for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+    g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+    g_autoptr(OspTestRig) r = NULL;
+
+    p->gateway_id = g_strdup(ids[i]);
+    r = osp_test_rig_new_edited(p, id_is_dn, name);
+    gateway_cert(r->gw, "DNS:gw.lab.example", NULL, NULL, -3600, 86400, false);
+    osp_test_rig_connect(r);
+  }
+  {
+    g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+    g_autoptr(OspTestRig) r = NULL;
+
+    p->gateway_id = g_strdup("vpn.elsewhere.example");
+    r = osp_test_rig_new(p, NULL);
+    gateway_cert(r->gw, "DNS:gw.lab.example,IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_WRONG_IDENTITY, "vpn.elsewhere.example");
+  }
+  /* without it, the address: not in this certificate */
+  refused(NULL, "DNS:gw.lab.example", -3600, 86400, OSP_ERROR_CERT_WRONG_IDENTITY, "192.0.2.1");
+  X509_NAME_free(name);
+}
+
 /* Certificates on both sides without ours set: a configuration error
  * before anything is sent. */
 static void test_cert_without_ours(void)
@@ -253,6 +308,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/no-certificate", test_no_certificate);
   g_test_add_func("/gateway-hybrid/no-ca", test_no_ca);
   g_test_add_func("/gateway-hybrid/cert-without-ours", test_cert_without_ours);
+  g_test_add_func("/gateway-hybrid/gateway-id", test_gateway_id);
   ret = g_test_run();
   pki_clear();
   return ret;

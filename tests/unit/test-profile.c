@@ -64,6 +64,7 @@ static char *dump(const OspProfile *p)
   S(ca_dir);
   S(client_cert);
   S(client_key);
+  S(gateway_id);
 #undef S
 #undef N
   return g_string_free(s, FALSE);

@@ -51,6 +51,7 @@ static const struct {
   { "ca-dir", "/etc/ssl/certs" },
   { "client-cert", "/etc/osprey/alice.pem" },
   { "client-key", "/etc/osprey/alice.key" },
+  { "gateway-id", "vpn.lab.example" },
   { "ipv6-inside", "no" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
