@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 #define NONCE_LEN 32
@@ -648,7 +649,9 @@ static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
   return osp_cipher_key_len((OspCipher)o->cipher, o->key_bits) > 0 &&
          osp_hash_len((OspHash)o->hash) > 0 && osp_dh_group_supported(o->group) &&
          (o->auth == AUTH_PSK || o->auth == AUTH_XAUTH_INIT_PSK ||
-          (o->auth == AUTH_HYBRID_INIT_RSA && gw->sign_key)) &&
+          ((o->auth == AUTH_HYBRID_INIT_RSA || o->auth == AUTH_XAUTH_INIT_RSA ||
+            o->auth == AUTH_RSA_SIG) &&
+           gw->sign_key)) &&
          in_list(gw->p1_groups, o->group) && in_list(gw->p1_ciphers, o->cipher) &&
          in_list(gw->p1_hashes, o->hash) && in_list(gw->p1_auths, o->auth);
 }
@@ -671,6 +674,39 @@ static void add_natd(OspTestGw *gw, OspTestGwMsg *m, const char *ip, uint16_t po
                       osp_hash_len(gw->hash));
 }
 
+/* The transform of the client's SA the gateway chose, alone. */
+static void put_chosen_sa(OspTestGw *gw, GByteArray *sab, const OspSa *sa, const OspTransform *t,
+                          const OspTestGwP1Offer *chosen)
+{
+  size_t t_off, p_off;
+
+  osp_sa_begin(sab, 1, 1);
+  p_off = osp_proposal_begin(sab, sa->proposals[0].num, OSP_PROTO_ISAKMP, NULL, 0);
+  t_off = osp_transform_begin(sab, t->num, t->id);
+  osp_put_attr_basic(sab, A_ENC, (uint16_t)chosen->cipher);
+  if (chosen->key_bits)
+    osp_put_attr_basic(sab, A_KEY_LEN, (uint16_t)chosen->key_bits);
+  osp_put_attr_basic(sab, A_HASH, (uint16_t)chosen->hash);
+  osp_put_attr_basic(sab, A_AUTH, (uint16_t)chosen->auth);
+  osp_put_attr_basic(sab, A_GROUP, (uint16_t)chosen->group);
+  osp_put_attr_basic(sab, A_LIFE_TYPE, 1);
+  osp_put_attr_uint(sab, A_LIFE_DUR, gw->p1_lifetime ? gw->p1_lifetime : chosen->life_s);
+  osp_transform_end(sab, t_off, true);
+  osp_proposal_end(sab, p_off, 1, true);
+}
+
+/* SKEYID's derivatives, the key and the phase-1 IV, SKEYID set */
+static void derive_p1_keys(OspTestGw *gw, const OspSecret *gxy, OspSlice gxi, OspSlice gxr)
+{
+  g_assert_cmpint(osp_skeyid_derive(gw->hash, gw->skeyid, gxy, gw->icookie, gw->rcookie,
+                                    &gw->skeyid_d, &gw->skeyid_a, &gw->skeyid_e),
+                  ==, 0);
+  g_assert_cmpint(osp_ike_enc_key(gw->hash, gw->skeyid_e,
+                                  osp_cipher_key_len(gw->cipher, gw->key_bits), &gw->enc_key),
+                  ==, 0);
+  g_assert_cmpint(osp_ike_phase1_iv(gw->hash, gxi, gxr, gw->block_len, P(gw)->p1_iv), ==, 0);
+}
+
 static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
 {
   Priv *p = P(gw);
@@ -687,7 +723,7 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   uint8_t nr[NONCE_LEN], zero[64] = { 0 };
   struct in_addr gw_addr;
   const uint8_t *pub;
-  size_t pub_len, i, t_off, p_off;
+  size_t pub_len, i;
   OspTestGwMsg *m;
   OspId id;
 
@@ -768,30 +804,9 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
                                    OSP_SLICE(nr, sizeof(nr)), &gw->skeyid),
                     ==, 0);
   }
-  g_assert_cmpint(osp_skeyid_derive(gw->hash, gw->skeyid, gxy, gw->icookie, gw->rcookie,
-                                    &gw->skeyid_d, &gw->skeyid_a, &gw->skeyid_e),
-                  ==, 0);
-  g_assert_cmpint(osp_ike_enc_key(gw->hash, gw->skeyid_e,
-                                  osp_cipher_key_len(gw->cipher, gw->key_bits), &gw->enc_key),
-                  ==, 0);
-  g_assert_cmpint(osp_ike_phase1_iv(gw->hash, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len),
-                                    gw->block_len, p->p1_iv),
-                  ==, 0);
+  derive_p1_keys(gw, gxy, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len));
 
-  /* the chosen transform, alone */
-  osp_sa_begin(sab, 1, 1);
-  p_off = osp_proposal_begin(sab, sa->proposals[0].num, OSP_PROTO_ISAKMP, NULL, 0);
-  t_off = osp_transform_begin(sab, chosen_t->num, chosen_t->id);
-  osp_put_attr_basic(sab, A_ENC, (uint16_t)chosen->cipher);
-  if (chosen->key_bits)
-    osp_put_attr_basic(sab, A_KEY_LEN, (uint16_t)chosen->key_bits);
-  osp_put_attr_basic(sab, A_HASH, (uint16_t)chosen->hash);
-  osp_put_attr_basic(sab, A_AUTH, (uint16_t)chosen->auth);
-  osp_put_attr_basic(sab, A_GROUP, (uint16_t)chosen->group);
-  osp_put_attr_basic(sab, A_LIFE_TYPE, 1);
-  osp_put_attr_uint(sab, A_LIFE_DUR, gw->p1_lifetime ? gw->p1_lifetime : chosen->life_s);
-  osp_transform_end(sab, t_off, true);
-  osp_proposal_end(sab, p_off, 1, true);
+  put_chosen_sa(gw, sab, sa, chosen_t, chosen);
   inet_pton(AF_INET, "192.0.2.1", &gw_addr);
   osp_put_id(idb, OSP_ID_IPV4_ADDR, 17, 500, &gw_addr, 4);
 
@@ -849,7 +864,8 @@ static void start_cfg_push(OspTestGw *gw)
 static void next_after_auth(OspTestGw *gw)
 {
   if (!gw->xauth_done && gw->xauth &&
-      (gw->p1_auth == AUTH_XAUTH_INIT_PSK || gw->p1_auth == AUTH_HYBRID_INIT_RSA)) {
+      (gw->p1_auth == AUTH_XAUTH_INIT_PSK || gw->p1_auth == AUTH_HYBRID_INIT_RSA ||
+       gw->p1_auth == AUTH_XAUTH_INIT_RSA)) {
     gw->xauth_msgid = new_msgid();
     send_transaction(gw, OSP_TEST_GW_XAUTH_REQUEST, gw->xauth_msgid, OSP_CFG_REQUEST,
                      (uint16_t)g_random_int_range(1, 0xffff), gw->xauth_attrs);
@@ -1328,6 +1344,220 @@ void osp_test_gw_rekey(OspTestGw *gw)
   send_msg(gw, m, NULL, 0);
 }
 
+/* ---- main mode with certificates (sign_key set) ------------------------ */
+
+static bool all_zero8(const uint8_t *b)
+{
+  static const uint8_t zero[8];
+
+  return memcmp(b, zero, 8) == 0;
+}
+
+/* RSA PKCS#1 type 1 signature of a bare hash (RFC 2409 5.1) */
+static void sign_hash(OspTestGw *gw, const uint8_t *hash, GByteArray *out)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(gw->sign_key, NULL);
+  size_t len = (size_t)EVP_PKEY_get_size(gw->sign_key);
+
+  g_byte_array_set_size(out, (guint)len);
+  g_assert_cmpint(EVP_PKEY_sign_init(ctx), ==, 1);
+  g_assert_cmpint(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), ==, 1);
+  g_assert_cmpint(EVP_PKEY_sign(ctx, out->data, &len, hash, osp_hash_len(gw->hash)), ==, 1);
+  g_byte_array_set_size(out, (guint)len);
+  EVP_PKEY_CTX_free(ctx);
+}
+
+/* I --- SA VIDs ---> R: the choice, our cookie; I <--- SA VIDs --- R */
+static void mm1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *sa_pl = osp_payload_find(pl, n, OSP_PL_SA);
+  g_autofree OspSa *sa = g_new0(OspSa, 1);
+  g_autoptr(GByteArray) sab = g_byte_array_new();
+  const OspTestGwP1Offer *chosen = NULL;
+  const OspTransform *chosen_t = NULL;
+  size_t i;
+  OspTestGwMsg *m;
+
+  if (!sa_pl || osp_sa_parse(sa_pl->body, sa_pl->len, sa, NULL) < 0 || sa->n_proposals < 1) {
+    reject(gw, "main mode message 1 without a valid SA");
+    return;
+  }
+  ike_reset(gw);
+  memcpy(gw->icookie, h->icookie, 8);
+  gw->n_am1++;
+  g_array_set_size(gw->p1_offers, 0);
+  for (i = 0; i < sa->proposals[0].n_transforms; i++) {
+    OspTestGwP1Offer o;
+
+    parse_p1_offer(&sa->proposals[0].transforms[i], &o);
+    g_array_append_val(gw->p1_offers, o);
+  }
+  for (i = 0; i < gw->p1_offers->len && !chosen; i++) {
+    const OspTestGwP1Offer *o = &g_array_index(gw->p1_offers, OspTestGwP1Offer, i);
+
+    if (p1_acceptable(gw, o) && (o->auth == AUTH_XAUTH_INIT_RSA || o->auth == AUTH_RSA_SIG)) {
+      chosen = o;
+      chosen_t = &sa->proposals[0].transforms[i];
+    }
+  }
+  if (!chosen) {
+    p1_refuse(gw, OSP_N_NO_PROPOSAL_CHOSEN);
+    return;
+  }
+  gw->hash = (OspHash)chosen->hash;
+  gw->cipher = (OspCipher)chosen->cipher;
+  gw->key_bits = chosen->key_bits;
+  gw->block_len = osp_cipher_block_len(gw->cipher);
+  gw->p1_auth = chosen->auth;
+  osp_random(gw->rcookie, 8);
+  g_assert_cmpint(osp_dh_new(chosen->group, &p->dh), ==, 0);
+  p->sai_b = g_byte_array_new();
+  g_byte_array_append(p->sai_b, sa_pl->body, (guint)sa_pl->len);
+  put_chosen_sa(gw, sab, sa, chosen_t, chosen);
+  m = msg_new(OSP_TEST_GW_MM2, OSP_EXCH_MAIN, 0, false);
+  osp_test_gw_msg_add(m, OSP_PL_SA, sab->data, sab->len);
+  if (gw->vid_xauth)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_xauth, sizeof(vid_xauth));
+  if (gw->vid_dpd)
+    osp_test_gw_msg_add(m, OSP_PL_VID, vid_dpd, sizeof(vid_dpd));
+  send_msg(gw, m, NULL, 0);
+}
+
+/* I --- KE Ni CR ---> R: the keys; I <--- KE Nr --- R */
+static void mm3(OspTestGw *gw, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
+  const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
+  g_autoptr(OspSecret) gxy = NULL;
+  g_autoptr(GByteArray) key = g_byte_array_new();
+  uint8_t nr[NONCE_LEN], out[64];
+  const uint8_t *pub;
+  size_t pub_len;
+  OspSlice part;
+  OspTestGwMsg *m;
+
+  if (!p->dh || !ke || !ni || osp_dh_compute(p->dh, ke->body, ke->len, &gxy) < 0) {
+    reject(gw, "main mode message 3 without a valid KE or nonce");
+    return;
+  }
+  osp_random(nr, sizeof(nr));
+  pub = osp_dh_public(p->dh, &pub_len);
+  p->ke_i = g_byte_array_new();
+  g_byte_array_append(p->ke_i, ke->body, (guint)ke->len);
+  /* SKEYID = prf(Ni_b | Nr_b, g^xy) */
+  g_byte_array_append(key, ni->body, (guint)ni->len);
+  g_byte_array_append(key, nr, sizeof(nr));
+  part = (OspSlice)OSP_SLICE(gxy->data, gxy->len);
+  g_assert_cmpint(osp_prf(gw->hash, key->data, key->len, &part, 1, out), ==, 0);
+  gw->skeyid = osp_secret_new_from(out, osp_hash_len(gw->hash));
+  derive_p1_keys(gw, gxy, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len));
+  m = msg_new(OSP_TEST_GW_MM4, OSP_EXCH_MAIN, 0, false);
+  osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
+  osp_test_gw_msg_add(m, OSP_PL_NONCE, nr, sizeof(nr));
+  send_msg(gw, m, NULL, 0);
+}
+
+/* I --- IDii CERT... SIG_I ---> R: checked; I <--- IDir CERT... SIG_R --- R */
+static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
+{
+  Priv *p = P(gw);
+  const OspPayload *id = osp_payload_find(pl, n, OSP_PL_ID);
+  const OspPayload *sig = osp_payload_find(pl, n, OSP_PL_SIG);
+  const OspPayload *cert = osp_payload_find(pl, n, OSP_PL_CERT);
+  g_autoptr(GByteArray) idb = g_byte_array_new();
+  g_autoptr(GByteArray) sig_r = g_byte_array_new();
+  const uint8_t *pub, *der;
+  size_t pub_len, i;
+  uint8_t want[64];
+  struct in_addr gw_addr;
+  OspTestGwMsg *m;
+  X509 *x;
+
+  if (!id || !sig || !cert || cert->len < 2) {
+    reject(gw, "main mode message 5 without ID, CERT or SIG");
+    return;
+  }
+  pub = osp_dh_public(p->dh, &pub_len);
+  {
+    /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
+    OspSlice parts[6] = {
+      OSP_SLICE(p->ke_i->data, p->ke_i->len),
+      OSP_SLICE(pub, pub_len),
+      OSP_SLICE(gw->icookie, 8),
+      OSP_SLICE(gw->rcookie, 8),
+      OSP_SLICE(p->sai_b->data, p->sai_b->len),
+      OSP_SLICE(id->body, id->len),
+    };
+
+    g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, want), ==, 0);
+  }
+  gw->client_certs = 0;
+  for (i = 0; i < n; i++)
+    gw->client_certs += pl[i].type == OSP_PL_CERT;
+  der = cert->body + 1;
+  x = d2i_X509(NULL, &der, (long)(cert->len - 1));
+  gw->client_sig_ok = false;
+  if (x) {
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL);
+
+    gw->client_sig_ok =
+        ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+        EVP_PKEY_verify(ctx, sig->body, sig->len, want, osp_hash_len(gw->hash)) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    X509_free(x);
+  }
+  if (!gw->client_sig_ok) {
+    reject(gw, "main mode message 5 with a bad SIG_I");
+    return;
+  }
+  /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
+  inet_pton(AF_INET, "192.0.2.1", &gw_addr);
+  osp_put_id(idb, OSP_ID_IPV4_ADDR, 17, 500, &gw_addr, 4);
+  {
+    OspSlice parts[6] = {
+      OSP_SLICE(pub, pub_len),
+      OSP_SLICE(p->ke_i->data, p->ke_i->len),
+      OSP_SLICE(gw->rcookie, 8),
+      OSP_SLICE(gw->icookie, 8),
+      OSP_SLICE(p->sai_b->data, p->sai_b->len),
+      OSP_SLICE(idb->data, idb->len),
+    };
+
+    g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, want), ==, 0);
+  }
+  m = msg_new(OSP_TEST_GW_MM6, OSP_EXCH_MAIN, 0, true);
+  if (gw->edit)
+    gw->edit(gw, m, gw->edit_user); /* only corrupt_hash counts here */
+  if (m->corrupt_hash)
+    want[0] ^= 0x01;
+  sign_hash(gw, want, sig_r);
+  osp_test_gw_msg_add(m, OSP_PL_ID, idb->data, idb->len);
+  for (i = 0; gw->certs && i < gw->certs->len; i++) {
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    const uint8_t enc = 4;
+    gsize len;
+    const uint8_t *d = g_bytes_get_data(gw->certs->pdata[i], &len);
+
+    g_byte_array_append(body, &enc, 1);
+    g_byte_array_append(body, d, (guint)len);
+    osp_test_gw_msg_add(m, OSP_PL_CERT, body->data, body->len);
+  }
+  osp_test_gw_msg_add(m, OSP_PL_SIG, sig_r->data, sig_r->len);
+  m->corrupt_hash = false;
+  {
+    OspTestGwEdit edit = gw->edit;
+
+    gw->edit = NULL; /* already called */
+    send_msg(gw, m, NULL, 0);
+    gw->edit = edit;
+  }
+  gw->p1_done = true;
+  next_after_auth(gw);
+}
+
 static void encrypted_input(OspTestGw *gw, const OspIsakmpHdr *h, const uint8_t *data)
 {
   size_t plen = h->length - OSP_ISAKMP_HDR_LEN, n = 0;
@@ -1347,6 +1577,15 @@ static void encrypted_input(OspTestGw *gw, const OspIsakmpHdr *h, const uint8_t 
   memcpy(next_iv, data + h->length - gw->block_len, gw->block_len);
   if (osp_payloads_parse(h->next_payload, plain, plen, pl, G_N_ELEMENTS(pl), &n, NULL) < 0) {
     reject(gw, "encrypted datagram with malformed payloads");
+    return;
+  }
+  if (h->exchange == OSP_EXCH_MAIN && h->msgid == 0) {
+    if (gw->p1_done) {
+      reject(gw, "main mode message 5 again");
+      return;
+    }
+    memcpy(P(gw)->p1_iv, next_iv, gw->block_len);
+    mm5(gw, pl, n);
     return;
   }
   if (h->exchange == OSP_EXCH_AGGRESSIVE && h->msgid == 0) {
@@ -1429,6 +1668,16 @@ void osp_test_gw_input(OspTestGw *gw, const uint8_t *data, size_t len)
       reject(gw, "message 1 with malformed payloads");
     else
       p1_msg1(gw, &h, pl, n);
+  } else if (h.exchange == OSP_EXCH_MAIN && !(h.flags & OSP_FLAG_ENC)) {
+    if (osp_payloads_parse(h.next_payload, data + OSP_ISAKMP_HDR_LEN, h.length - OSP_ISAKMP_HDR_LEN,
+                           pl, G_N_ELEMENTS(pl), &n, NULL) < 0)
+      reject(gw, "main mode message with malformed payloads");
+    else if (all_zero8(h.rcookie))
+      mm1(gw, &h, pl, n);
+    else if (memcmp(h.icookie, gw->icookie, 8) == 0 && memcmp(h.rcookie, gw->rcookie, 8) == 0)
+      mm3(gw, pl, n);
+    else
+      reject(gw, "main mode message 3 with unknown cookies");
   } else if (memcmp(h.icookie, gw->icookie, 8) != 0 || memcmp(h.rcookie, gw->rcookie, 8) != 0) {
     reject(gw, "unknown cookies");
   } else if (!(h.flags & OSP_FLAG_ENC)) {

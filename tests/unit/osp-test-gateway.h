@@ -10,6 +10,10 @@
  *   I <-- SA KE Nr IDir HASH_R VIDs ------- R   OSP_TEST_GW_AM2
  *   I --- HASH_I --------------------------> R
  *         (hybrid, with sign_key: I <-- SA KE Nr IDir CERT... SIG_R ---- R)
+ *   or main mode with certificates on both sides (with sign_key):
+ *   I --- SA --> R, I <-- SA -- R (MM2), I --- KE Ni CR --> R,
+ *   I <-- KE Nr -- R (MM4), I --- IDii CERT SIG_I --> R (checked against
+ *   the client's certificate), I <-- IDir CERT SIG_R -- R (MM6)
  *   I <-- HASH ATTR(REQUEST user, pw) ----- R   OSP_TEST_GW_XAUTH_REQUEST
  *   I --- HASH ATTR(REPLY user, pw) ------> R
  *   I <-- HASH ATTR(SET status) ----------- R   OSP_TEST_GW_XAUTH_STATUS
@@ -61,6 +65,9 @@ typedef enum {
   OSP_TEST_GW_TRANSACTION, /* osp_test_gw_transaction() */
   OSP_TEST_GW_QM1,         /* osp_test_gw_rekey(): quick mode message 1 */
   OSP_TEST_GW_QM3,         /* ... and message 3 (keep_hash: HASH(3) already in) */
+  OSP_TEST_GW_MM2,         /* main mode (certificates, with sign_key): SA, VIDs */
+  OSP_TEST_GW_MM4,         /* KE, Nr, [NAT-D] */
+  OSP_TEST_GW_MM6,         /* encrypted IDir, CERT..., SIG_R (corrupt_hash: a bad SIG_R) */
 } OspTestGwStep;
 
 typedef struct {
@@ -164,6 +171,8 @@ struct OspTestGw {
   GArray *qm_offers;                 /* OspTestGwQmOffer of the last quick mode message 1 */
   int p1_auth;                       /* auth method chosen, 0 before */
   bool frag_offered;                 /* message 1 had the fragmentation vendor ID */
+  bool client_sig_ok;                /* main mode: SIG_I verified with the client's CERT */
+  unsigned client_certs;             /* main mode: CERT payloads in message 5 */
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */
   GByteArray *xauth_reply;           /* attributes of the client's last XAUTH REPLY */

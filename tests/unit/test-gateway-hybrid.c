@@ -188,7 +188,7 @@ static void test_wrong_identity(void)
 
 static void corrupt_sig(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
 {
-  if (m->step == OSP_TEST_GW_AM2)
+  if (m->step == OSP_TEST_GW_AM2 || m->step == OSP_TEST_GW_MM6)
     m->corrupt_hash = true;
 }
 
@@ -280,6 +280,86 @@ static void test_gateway_id(void)
   X509_NAME_free(name);
 }
 
+/* Main mode, certificates on both sides (IKE Authmode cert): ours from
+ * files made here, the gateway checks SIG_I with our CERT, we check its. */
+static OspProfile *cert_profile(const char *dir)
+{
+  OspProfile *p = hybrid_profile(pki.ca_file);
+  const OspTestCertSpec spec = { "/C=XX/O=Osprey Lab/CN=alice", NULL, false, -3600, 86400 };
+  EVP_PKEY *k = osp_test_key(true);
+  X509 *x = osp_test_cert(&spec, k, pki.ca, pki.ca_key);
+
+  p->auth_mode = OSP_AUTH_CERT;
+  p->client_cert = g_build_filename(dir, "alice.pem", NULL);
+  p->client_key = g_build_filename(dir, "alice.key", NULL);
+  osp_test_write_pem(p->client_cert, &x, 1);
+  osp_test_write_key(p->client_key, k);
+  X509_free(x);
+  EVP_PKEY_free(k);
+  return p;
+}
+
+static void cert_files_remove(const OspProfile *p)
+{
+  g_remove(p->client_cert);
+  g_remove(p->client_key);
+}
+
+static void test_main_mode(void)
+{
+  g_autoptr(OspProfile) p = cert_profile(pki.dir);
+  g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+  OspIsakmpHdr h;
+
+  gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+  {
+    const GByteArray *b = osp_test_rig_c2g(r);
+
+    g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &h, NULL), ==, 0);
+  }
+  g_assert_cmpint(h.exchange, ==, OSP_EXCH_MAIN);
+  osp_test_rig_connect(r);
+  g_assert_cmpint(r->gw->p1_auth, ==, AUTH_XAUTH_INIT_RSA);
+  g_assert_true(r->gw->client_sig_ok);
+  g_assert_cmpuint(r->gw->client_certs, ==, 1);
+  g_assert_true(r->gw->xauth_done);
+  g_assert_cmpuint(r->gw->children->len, ==, 1);
+  g_assert_cmpuint(r->n_secrets_needed, ==, 0);
+  cert_files_remove(p);
+}
+
+static void test_main_mode_refusals(void)
+{
+  g_autoptr(OspProfile) p = cert_profile(pki.dir);
+
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new_edited(p, corrupt_sig, NULL);
+
+    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_BAD_SIGNATURE, "SIG_R");
+  }
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -7200, -60, false);
+    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_EXPIRED, "expired");
+  }
+  /* another key than the certificate's: refused before anything is sent */
+  {
+    g_autoptr(OspTestRig) r = NULL;
+    EVP_PKEY *k = osp_test_key(true);
+
+    osp_test_write_key(p->client_key, k);
+    EVP_PKEY_free(k);
+    r = osp_test_rig_new(p, NULL);
+    g_assert_true(g_queue_is_empty(&r->to_gw));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CONFIG, "not the key of the certificate");
+  }
+  cert_files_remove(p);
+}
+
 /* Certificates on both sides without ours set: a configuration error
  * before anything is sent. */
 static void test_cert_without_ours(void)
@@ -309,6 +389,8 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/no-ca", test_no_ca);
   g_test_add_func("/gateway-hybrid/cert-without-ours", test_cert_without_ours);
   g_test_add_func("/gateway-hybrid/gateway-id", test_gateway_id);
+  g_test_add_func("/gateway-hybrid/main-mode", test_main_mode);
+  g_test_add_func("/gateway-hybrid/main-mode-refusals", test_main_mode_refusals);
   ret = g_test_run();
   pki_clear();
   return ret;
