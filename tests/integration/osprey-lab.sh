@@ -417,14 +417,14 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
     LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
-      cert-xauth)
+      cert-xauth | cert-reauth)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-frag)
         make_big_chain "$CERT_DIR" || fail "could not make the large chain"
@@ -1218,6 +1218,20 @@ NFT
     grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
       fail "the gateway ran no XAUTH"
     check_tcp
+    osprey_stop ;;
+  cert-reauth)
+    # an IKE lifetime of 20 s: main mode again, with our certificate and the
+    # kept XAUTH credentials, beside the old IKE SA; the tunnel stays
+    osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice.pem" "Client key $CERT_DIR/alice.key" "IKE lifetime 20"
+    osprey_expect_up
+    ping_steady 25
+    ike=$(count_log "IKE_SA lab\[[0-9]*\] established")
+    [ "$ike" -ge 2 ] || fail "only $ike IKE SAs: no re-authentication"
+    [ "$(count_log "with RSA_EMSA_PKCS1_NULL successful")" -ge 2 ] ||
+      fail "the new IKE SA was not authenticated with our certificate"
+    grep -q "reconnecting" "$LAB_DIR/osprey.log" && fail "reconnected instead of re-authenticating"
+    note "$((ike - 1)) re-authentication(s) in main mode, the tunnel untouched"
     osprey_stop ;;
   cert-frag)
     # our message 5 (two 4096-bit certificates and a signature) goes in
