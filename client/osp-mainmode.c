@@ -248,6 +248,39 @@ static OspExchOutcome mm6(OspSession *s, const OspIsakmpHdr *h, const uint8_t *d
   return OSP_EXCH_DONE;
 }
 
+/* An encrypted notify after message 5: the gateway refusing our
+ * certificate or signature (strongSwan: AUTHENTICATION-FAILED).  Only
+ * whoever answered messages 2 and 4 has the keys, which proves nothing
+ * yet: it is reported as a rejection, when nothing better comes. */
+static void mm_notify(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data, size_t len)
+{
+  OspPayload pl[OSP_ISAKMP_MAX_PAYLOADS];
+  g_autofree uint8_t *plain = NULL;
+  const char *why = NULL;
+  uint8_t next_iv[16];
+  size_t n = 0, i;
+
+  if (osp_ike_sa_decrypt(s->ike, h, data, len, &plain, next_iv) < 0 ||
+      osp_payloads_parse(h->next_payload, plain, len - OSP_ISAKMP_HDR_LEN, pl, G_N_ELEMENTS(pl), &n,
+                         &why) < 0 ||
+      !osp_ike_sa_check_hash(s->ike, h->msgid, pl, n, NULL, 0)) {
+    g_debug("phase 1: dropped an encrypted informational message in main mode");
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    OspNotify nt;
+
+    if (pl[i].type != OSP_PL_NOTIFY || osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0 ||
+        nt.type >= 16384)
+      continue;
+    osp_session_rejected(s, OSP_ERROR_GATEWAY_REJECTED,
+                         _("The gateway refused our certificate or signature (%s): is Client "
+                           "certificate issued by a CA it trusts?"),
+                         osp_notify_name(nt.type));
+    return;
+  }
+}
+
 OspExchOutcome osp_mainmode_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
                                   size_t len)
 {
@@ -255,6 +288,10 @@ OspExchOutcome osp_mainmode_input(OspSession *s, const OspIsakmpHdr *h, const ui
   const char *why = NULL;
   size_t n = 0;
 
+  if (h->exchange == OSP_EXCH_INFO && h->flags & OSP_FLAG_ENC && s->p1.mm_step == 5) {
+    mm_notify(s, h, data, len);
+    return OSP_EXCH_NEED_MORE;
+  }
   /* errors in the clear (Informational) are aggressive mode's */
   if (h->exchange != OSP_EXCH_MAIN)
     return OSP_EXCH_NEED_MORE;

@@ -351,6 +351,9 @@ bool osp_phase1_natt_wanted(const OspProfile *p)
 
 bool osp_phase1_silence(OspSession *s)
 {
+  /* in main mode past message 2 the gateway has taken our group */
+  if (s->p1.mm_step > 1)
+    return false;
   return next_group(s, "no answer");
 }
 

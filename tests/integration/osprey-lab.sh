@@ -417,14 +417,14 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
     LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
-      cert-xauth | cert-reauth)
+      cert-xauth | cert-reauth | cert-refused)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-frag)
         make_big_chain "$CERT_DIR" || fail "could not make the large chain"
@@ -1219,6 +1219,17 @@ NFT
       fail "the gateway ran no XAUTH"
     check_tcp
     osprey_stop ;;
+  cert-refused)
+    # our certificate from a CA the gateway does not trust: its refusal
+    # (encrypted, after message 5) is what the failure says
+    openssl x509 -req -in "$CERT_DIR/alice.csr" -CA "$CERT_DIR/other-ca.pem" \
+      -CAkey "$CERT_DIR/other-ca.key" -CAcreateserial -days 2 -extfile "$CERT_DIR/ext-client" \
+      -out "$CERT_DIR/alice-other.pem" 2>/dev/null || fail "could not make the certificate"
+    osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice-other.pem" "Client key $CERT_DIR/alice.key"
+    osprey_expect_exit 1 gateway-rejected
+    grep -q "refused our certificate or signature (AUTHENTICATION-FAILED)" "$LAB_DIR/osprey.log" ||
+      fail "the reason is not said" ;;
   cert-reauth)
     # an IKE lifetime of 20 s: main mode again, with our certificate and the
     # kept XAUTH credentials, beside the old IKE SA; the tunnel stays
