@@ -421,10 +421,13 @@ static bool unreachable_errno(int e)
   return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH;
 }
 
-/* IP_RECVERR queues each ICMP error on the socket; epoll reports EPOLLERR
- * until the queue is read. */
-static void dp_read_errors(Dp *d, int fd)
+/* IP_RECVERR queues each ICMP error on the socket, and poll reports
+ * POLLERR until the queue is read: reads it.  True if an ICMP unreachable
+ * was among the errors. */
+static bool read_icmp_errors(int fd)
 {
+  bool unreachable = false;
+
   for (int i = 0; i < BATCH; i++) {
     uint8_t ctl[512];
     struct msghdr m = { .msg_control = ctl, .msg_controllen = sizeof(ctl) };
@@ -440,9 +443,16 @@ static void dp_read_errors(Dp *d, int fd)
         continue;
       memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
       if (ee.ee_origin == SO_EE_ORIGIN_ICMP && unreachable_errno((int)ee.ee_errno))
-        dp_raise(d, DP_EV_UNREACH);
+        unreachable = true;
     }
   }
+  return unreachable;
+}
+
+static void dp_read_errors(Dp *d, int fd)
+{
+  if (read_icmp_errors(fd))
+    dp_raise(d, DP_EV_UNREACH);
 }
 
 static void dp_push_ike(Dp *d, const uint8_t *data, size_t len)
@@ -759,7 +769,11 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
     ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
 
     if (n < 0) {
-      if (unreachable_errno(errno))
+      bool unreachable = unreachable_errno(errno);
+
+      /* the ICMP error stays queued (IP_RECVERR) and the socket polls as
+       * failed until it is read: without this the main loop spins */
+      if (read_icmp_errors(fd) || unreachable)
         report_unreachable(c);
       break;
     }

@@ -32,6 +32,7 @@ deps_test=(
   libstrongswan-extra-plugins libcharon-extra-plugins libcharon-extauth-plugins
   iproute2 nftables iputils-ping iperf3 socat util-linux
   openssl                        # tests/integration: the lab's CAs and certificates (hybrid, cert)
+  strace                         # tests/integration: syscalls counted (no busy loop)
   vpnc vpnc-scripts              # the reference client (and the vpnc-script Osprey runs)
   network-manager udev network-manager-vpnc  # tests/nm: a real NetworkManager in a namespace
   gir1.2-nm-1.0 gir1.2-gtk-3.0 gir1.2-gtk-4.0  # tests/nm: the editors, loaded from Python

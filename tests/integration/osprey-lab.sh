@@ -65,7 +65,7 @@ osprey_start()
   # a background job's stdin is /dev/null: redirect inside (sh execs, the PID stays)
   # shellcheck disable=SC2086
   lab_spawn_client "$LAB_DIR/osprey.log" sh -c 'in=$1; shift; exec "$@" <"$in"' sh \
-    "${OSPREY_STDIN:-/dev/null}" "$OSPREYD" --foreground -v ${OSPREY_EXTRA_ARGS:-} --config "$conf"
+    "${OSPREY_STDIN:-/dev/null}" ${OSPREY_WRAPPER:-} "$OSPREYD" --foreground -v ${OSPREY_EXTRA_ARGS:-} --config "$conf"
   OSP_PID=$LAB_SPAWN_PID
 }
 
@@ -676,9 +676,16 @@ case $SCENARIO in
     osprey_start
     osprey_expect_exit 1 no-proposal ;;
   gateway-down)
+    # the gateway's port 500 answers ICMP port unreachable: the attempt ends
+    # after the second try, and meanwhile the main loop does not spin on the
+    # ICMP error queued on the socket (once 10294 failing recvfrom in 1 s)
     lab_gateway_stop
-    osprey_start
-    osprey_expect_exit 1 gateway-unreachable ;;
+    OSPREY_WRAPPER="strace -f -c -o $LAB_DIR/strace.txt -e trace=recvfrom" osprey_start
+    osprey_expect_exit 1 gateway-unreachable
+    calls=$(awk '$NF == "recvfrom" {print $4}' "$LAB_DIR/strace.txt")
+    [ -n "$calls" ] || fail "no recvfrom counted: $(cat "$LAB_DIR/strace.txt")"
+    [ "$calls" -lt 100 ] || fail "$calls recvfrom calls while the gateway was unreachable (busy loop)"
+    note "$calls recvfrom calls while the gateway refused" ;;
   rekey-gateway)
     # the gateway starts quick mode every 2-6 s (rekey_time 6 s, life 10 s)
     osprey_start
