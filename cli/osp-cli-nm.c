@@ -119,25 +119,6 @@ static GPtrArray *vpnc_connections(GError **error)
   return g_steal_pointer(&conns);
 }
 
-/* NetworkManager-vpnc settings Osprey refuses at connect: said before the
- * switch, which still happens (the user may change the setting after). */
-static void warn_unsupported(OspCli *cli, const NmConn *c)
-{
-  const char *const show[] = { "-g", "vpn.data", "connection", "show", "uuid", c->uuid, NULL };
-  g_autofree char *data = NULL;
-
-  if (!nmcli(show, &data, NULL))
-    return;
-  if (strstr(data, "NAT Traversal Mode = cisco-udp"))
-    osp_cli_warn(cli,
-                 _("\"%s\" uses Cisco UDP encapsulation, which Osprey does not support yet: "
-                   "set \"NAT Traversal Mode\" to natt or force-natt."),
-                 c->name);
-  if (strstr(data, "IKE Authmode = cert") || strstr(data, "IKE Authmode = hybrid"))
-    osp_cli_warn(cli, _("\"%s\" uses certificate authentication, which Osprey does not support."),
-                 c->name);
-}
-
 static int cmd_nm_migrate(OspCli *cli, int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
@@ -172,7 +153,6 @@ static int cmd_nm_migrate(OspCli *cli, int argc, char **argv)
     const char *const modify[] = { "connection",       "modify",       "uuid", c->uuid,
                                    "vpn.service-type", OSPREY_SERVICE, NULL };
 
-    warn_unsupported(cli, c);
     if (opt_dry_run) {
       if (!cli->quiet)
         g_print(_("Would switch \"%s\" (%s) to Osprey.\n"), c->name, c->uuid);

@@ -224,7 +224,7 @@ static OspProfile *parse_any_pcf(const char *text, gsize len, GPtrArray *ret_war
                 _("Host is missing: the .pcf file names no gateway (Host=...)"));
     return NULL;
   }
-  if (p && (!p->group_id || !*p->group_id)) {
+  if (p && p->auth_mode != OSP_AUTH_CERT && (!p->group_id || !*p->group_id)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
                 _("GroupName is missing: the .pcf file names no group (GroupName=...)"));
     return NULL;

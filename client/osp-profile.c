@@ -807,7 +807,8 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("IPSec gateway is missing"));
     return FALSE;
   }
-  if (!p->group_id || !*p->group_id) {
+  /* main mode with certificates identifies us by our certificate's DN */
+  if (p->auth_mode != OSP_AUTH_CERT && (!p->group_id || !*p->group_id)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG, _("IPSec ID is missing"));
     return FALSE;
   }

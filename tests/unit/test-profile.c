@@ -1037,6 +1037,13 @@ static void test_pcf_details(void)
     g_assert_no_error(error);
     assert_field(p, "auth_mode", "2");
     g_assert_nonnull(strstr(g_ptr_array_index(warnings, warnings->len - 1), "client-cert"));
+    g_clear_pointer(&p, osp_profile_free);
+    /* its empty GroupName is no loss: our certificate identifies us */
+    g_ptr_array_set_size(warnings, 0);
+    p = osp_profile_load_any(path, warnings, &error);
+    g_assert_no_error(error);
+    g_assert_true(osp_profile_validate(p, &error));
+    assert_field(p, "group_id", "(null)");
   }
 }
 
