@@ -410,7 +410,9 @@ class TestProfiles(Base):
         self.assertDBusError("Config", mgr.ImportProfile, "bad", "x.conf",
                              dbus.ByteArray(b"IPSec ID only\n"), none)
         self.assertDBusError("Config", mgr.ImportProfile, "bad2", "x.pcf",
-                             dbus.ByteArray(b"[main]\r\nHost=1.2.3.4\r\nAuthType=3\r\n"), none)
+                             dbus.ByteArray(b"[main]\r\nHost=192.0.2.4\r\nAuthType=4\r\n"), none)
+        self.assertDBusError("Config", mgr.ImportProfile, "bad3", "x.pcf",
+                             dbus.ByteArray(b"[main]\r\nHost=192.0.2.4\r\nAuthType=1\r\n"), none)
 
     def test_profiles_survive_restart_and_sighup(self):
         env = self.env
