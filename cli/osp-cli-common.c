@@ -14,41 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The error list of data/net.ospreyvpn.Osprey1.xml: name, reason code. */
-static const struct {
-  const char *name;
-  const char *reason;
-  int status;
-} daemon_errors[] = {
-  { "Failed", "local-error", OSP_EXIT_FAILED },
-  { "Config", "bad-config", OSP_EXIT_FAILED },
-  { "BadGroupSecret", "bad-group-secret", OSP_EXIT_AUTH },
-  { "BadCredentials", "bad-credentials", OSP_EXIT_AUTH },
-  { "NoProposal", "no-proposal", OSP_EXIT_FAILED },
-  { "WeakProposal", "weak-proposal", OSP_EXIT_FAILED },
-  { "GatewayUnreachable", "gateway-unreachable", OSP_EXIT_FAILED },
-  { "GatewayRejected", "gateway-rejected", OSP_EXIT_FAILED },
-  { "Protocol", "protocol-error", OSP_EXIT_FAILED },
-  { "PeerDead", "peer-dead", OSP_EXIT_FAILED },
-  { "Disconnected", "gateway-disconnected", OSP_EXIT_FAILED },
-  { "SecretsRequired", "secrets-required", OSP_EXIT_FAILED },
-  { "Cancelled", "cancelled", OSP_EXIT_FAILED },
-  { "Script", "script-failed", OSP_EXIT_FAILED },
-  { "NetworkChanged", "network-changed", OSP_EXIT_FAILED },
-  { "CertUntrusted", "cert-untrusted", OSP_EXIT_CERT },
-  { "CertExpired", "cert-expired", OSP_EXIT_CERT },
-  { "CertWrongIdentity", "cert-wrong-identity", OSP_EXIT_CERT },
-  { "CertBadSignature", "cert-bad-signature", OSP_EXIT_CERT },
-  { "BadIpConfig", "bad-ip-config", OSP_EXIT_FAILED },
-  { "InvalidArguments", "invalid-arguments", OSP_EXIT_USAGE },
-  { "NotAuthorized", "not-authorized", OSP_EXIT_NOT_AUTHORIZED },
-  { "NotFound", "not-found", OSP_EXIT_FAILED },
-  { "AlreadyExists", "already-exists", OSP_EXIT_FAILED },
-  { "AlreadyActive", "already-active", OSP_EXIT_FAILED },
-  { "RouteConflict", "route-conflict", OSP_EXIT_FAILED },
-  { "LimitExceeded", "limit-exceeded", OSP_EXIT_FAILED },
-};
-
 /* Errors of the bus itself that mean "ospreyd is not there". */
 static const char *const absent_errors[] = {
   "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
@@ -258,19 +223,15 @@ static int fail_not_authorized(OspCli *cli, const char *remote, const char *mess
 static int fail_daemon_error(OspCli *cli, const char *remote, const char *message,
                              const char *profile)
 {
-  const char *name = remote + strlen(OSP_CLI_ERROR_PREFIX);
+  const OspReason *r = osp_reason_find_dbus(remote);
 
-  for (size_t i = 0; i < G_N_ELEMENTS(daemon_errors); i++) {
-    if (strcmp(daemon_errors[i].name, name) != 0)
-      continue;
-    if (strcmp(name, "NotFound") == 0 && profile)
-      return fail_no_profile(cli, remote, profile);
-    if (strcmp(name, "NotAuthorized") == 0)
-      return fail_not_authorized(cli, remote, message);
-    return osp_cli_fail(cli, daemon_errors[i].status, daemon_errors[i].reason, remote, "%s [%s]",
-                        message, daemon_errors[i].reason);
-  }
-  return fail_literal(cli, OSP_EXIT_FAILED, "local-error", remote, message);
+  if (!r)
+    return fail_literal(cli, OSP_EXIT_FAILED, "local-error", remote, message);
+  if (r->domain == OSP_REASON_DAEMON && r->value == OSP_DAEMON_ERROR_NOT_FOUND && profile)
+    return fail_no_profile(cli, remote, profile);
+  if (r->domain == OSP_REASON_DAEMON && r->value == OSP_DAEMON_ERROR_NOT_AUTHORIZED)
+    return fail_not_authorized(cli, remote, message);
+  return osp_cli_fail(cli, r->exit_status, r->code, remote, "%s [%s]", message, r->code);
 }
 
 int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile)
@@ -281,7 +242,7 @@ int osp_cli_fail_error(OspCli *cli, const GError *error, const char *profile)
 
   g_dbus_error_strip_remote_error(copy);
   message = copy->message;
-  if (remote && g_str_has_prefix(remote, OSP_CLI_ERROR_PREFIX))
+  if (remote && g_str_has_prefix(remote, OSP_REASON_DBUS_PREFIX))
     return fail_daemon_error(cli, remote, message, profile);
   if (remote && g_strv_contains(absent_errors, remote))
     return fail_daemon_absent(cli, remote);
@@ -534,13 +495,9 @@ gboolean osp_cli_state_is_final(const char *state)
 
 int osp_cli_reason_exit_status(const char *reason)
 {
-  if (g_strcmp0(reason, "bad-credentials") == 0 || g_strcmp0(reason, "bad-group-secret") == 0)
-    return OSP_EXIT_AUTH;
-  if (g_strcmp0(reason, "not-authorized") == 0)
-    return OSP_EXIT_NOT_AUTHORIZED;
-  if (g_str_has_prefix(reason ? reason : "", "cert-"))
-    return OSP_EXIT_CERT;
-  return OSP_EXIT_FAILED;
+  const OspReason *r = osp_reason_find(reason);
+
+  return r ? r->exit_status : OSP_EXIT_FAILED;
 }
 
 /* Reads a file with the caller's own permissions (the daemon never opens

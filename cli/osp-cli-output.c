@@ -251,46 +251,12 @@ char *osp_cli_variant_to_text(GVariant *value)
   return g_variant_print(value, FALSE);
 }
 
-static const struct {
-  const char *reason;
-  const char *text;
-} reasons[] = {
-  { "local-error", N_("an error on this machine") },
-  { "bad-config", N_("the profile is invalid or incomplete") },
-  { "bad-group-secret", N_("the gateway rejected the group password") },
-  { "bad-credentials", N_("the gateway rejected the user name or password") },
-  { "no-proposal", N_("the gateway accepted none of the proposed algorithms") },
-  { "weak-proposal", N_("the gateway chose an algorithm the profile refuses") },
-  { "gateway-unreachable", N_("the gateway does not answer") },
-  { "gateway-rejected", N_("the gateway refused the connection") },
-  { "protocol-error", N_("the gateway sent something unusable") },
-  { "peer-dead", N_("the gateway stopped answering") },
-  { "gateway-disconnected", N_("the gateway ended the connection") },
-  { "secrets-required", N_("a password was needed and none was given") },
-  { "cancelled", N_("the attempt was cancelled") },
-  { "script-failed", N_("the network script failed") },
-  { "network-changed", N_("the network changed under the tunnel") },
-  { "cert-untrusted", N_("the gateway's certificate is not from the profile's CA") },
-  { "cert-expired", N_("the gateway's certificate has expired or is not valid yet") },
-  { "cert-wrong-identity", N_("the gateway's certificate names another gateway") },
-  { "cert-bad-signature", N_("the gateway's certificate or signature is forged") },
-  { "bad-ip-config", N_("the gateway's network settings cannot be used") },
-  { "invalid-arguments", N_("an argument was invalid") },
-  { "not-authorized", N_("you are not authorized") },
-  { "not-found", N_("the profile does not exist") },
-  { "already-exists", N_("a profile of that name exists") },
-  { "already-active", N_("the profile is already active") },
-  { "route-conflict", N_("its routes conflict with those of an active connection") },
-  { "limit-exceeded", N_("too many connections") },
-};
-
 /* A translated description of a StateReason, NULL for unknown codes. */
 const char *osp_cli_reason_text(const char *reason)
 {
-  for (size_t i = 0; reason && i < G_N_ELEMENTS(reasons); i++)
-    if (strcmp(reasons[i].reason, reason) == 0)
-      return _(reasons[i].text);
-  return NULL;
+  const OspReason *r = osp_reason_find(reason);
+
+  return r ? _(r->text) : NULL;
 }
 
 /* Ends the line of progress dots, so that what comes next starts a line. */

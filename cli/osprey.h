@@ -1,47 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey — the command line client of ospreyd: shared declarations.
  *
- * Exit statuses (also in `osprey --help` and osprey(1)); scripts rely on them:
- *   0   success
- *   1   failure: the connection failed (the line names the StateReason,
- *       e.g. gateway-unreachable, no-proposal, peer-dead) or another error
- *   2   authentication failed (bad-credentials, bad-group-secret), as
- *       `ospreyd --foreground`
- *   3   not authorized (polkit said no, or the D-Bus policy denied access)
- *   4   ospreyd not reachable (not running, bus missing, or it stopped
- *       while osprey was waiting)
- *   5   timeout (--timeout elapsed)
- *   6   no such profile
- *   64  usage error (bad arguments, unknown command)
+ * Exit statuses: OSP_EXIT_* (client/osp-reason.h), also in `osprey --help`
+ * and osprey(1); scripts rely on them.
  */
 #pragma once
 
 #include "osp-config.h"
 #include "osp-dbus-generated.h"
+#include "osp-reason.h"
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 
 #define OSP_CLI_BUS_NAME OSP_DBUS_NAME /* osp-config.h */
 #define OSP_CLI_MANAGER_PATH "/net/ospreyvpn/Osprey1"
-#define OSP_CLI_ERROR_PREFIX "net.ospreyvpn.Osprey1.Error."
+#define OSP_CLI_ERROR_PREFIX OSP_REASON_DBUS_PREFIX
 
 /* How long a method that may ask polkit interactively may take. */
 #define OSP_CLI_AUTH_TIMEOUT_MS (5 * 60 * 1000)
 /* how long a Disconnect that needs no authorization may take */
 #define OSP_CLI_STOP_TIMEOUT_MS (10 * 1000)
-
-enum {
-  OSP_EXIT_OK = 0,
-  OSP_EXIT_FAILED = 1,
-  OSP_EXIT_AUTH = 2,
-  OSP_EXIT_NOT_AUTHORIZED = 3,
-  OSP_EXIT_NO_DAEMON = 4,
-  OSP_EXIT_TIMEOUT = 5,
-  OSP_EXIT_NO_PROFILE = 6,
-  OSP_EXIT_CERT = 7,
-  OSP_EXIT_USAGE = 64,
-};
 
 typedef struct {
   gboolean json;

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the user-visible failure classes.
  *
- * One code per failure a user must be able to tell apart.  The daemon maps
- * these one to one to D-Bus errors (net.ospreyvpn.Osprey1.Error.<Name>), the
- * CLI and ospreyd --foreground to exit statuses (2 for the authentication
- * failures, as vpnc, 7 for a refused gateway certificate, 1 for the rest),
- * the GUI to sentences.  The reason codes
- * returned by osp_error_reason_code() are stable API: scripts parse them. */
+ * One code per failure a user must be able to tell apart, and ospreyd's
+ * own failures beside them.  What each becomes (its stable reason code,
+ * D-Bus error, exit status, sentence) is in one table, osp-reason.c: a new
+ * code needs its row there.  The reason codes returned by
+ * osp_error_reason_code() are stable API: scripts parse them. */
 #pragma once
 
 #include <glib.h>
@@ -33,7 +32,7 @@ typedef enum {
   OSP_ERROR_CANCELLED,           /* cancelled: the user stopped the attempt */
   OSP_ERROR_SCRIPT,              /* script-failed: the network script failed */
   OSP_ERROR_NETWORK_CHANGED,     /* network-changed: our address or route to the gateway changed */
-  /* the gateway's certificate (hybrid authentication) was refused: */
+  /* the gateway's certificate (hybrid or certificate authentication) was refused: */
   OSP_ERROR_CERT_UNTRUSTED,      /* cert-untrusted: not issued by the profile's CA */
   OSP_ERROR_CERT_EXPIRED,        /* cert-expired: outside its validity time */
   OSP_ERROR_CERT_WRONG_IDENTITY, /* cert-wrong-identity: another gateway's certificate */
@@ -42,12 +41,26 @@ typedef enum {
   OSP_ERROR_N_CODES
 } OspErrorCode;
 
-/* Stable machine-readable reason code, e.g. "bad-group-secret". */
+/* Failures of ospreyd itself, its domain OSP_DAEMON_ERROR (daemon/osp-manager.h);
+ * listed here for the one table of reasons. */
+typedef enum {
+  OSP_DAEMON_ERROR_INVALID_ARGUMENTS, /* invalid-arguments */
+  OSP_DAEMON_ERROR_NOT_AUTHORIZED,    /* not-authorized */
+  OSP_DAEMON_ERROR_NOT_FOUND,         /* not-found */
+  OSP_DAEMON_ERROR_ALREADY_EXISTS,    /* already-exists */
+  OSP_DAEMON_ERROR_ALREADY_ACTIVE,    /* already-active */
+  OSP_DAEMON_ERROR_ROUTE_CONFLICT,    /* route-conflict */
+  OSP_DAEMON_ERROR_LIMIT_EXCEEDED,    /* limit-exceeded */
+  OSP_DAEMON_ERROR_N_CODES
+} OspDaemonErrorCode;
+
+/* Stable machine-readable reason code, e.g. "bad-group-secret"
+ * ("local-error" for a code out of range). */
 const char *osp_error_reason_code(int code);
-/* One of the refusals of the gateway's certificate (cert-*). */
+/* One of the refusals of the gateway's certificate (cert-*: exit status 7). */
 bool osp_error_is_certificate(int code);
-/* The exit status vpnc would have used: 2 auth failure, 1 otherwise; and 7
- * for the gateway's certificate, which vpnc does not check. */
+/* The exit status (OSP_EXIT_*, osp-reason.h): 2 authentication failure, as
+ * vpnc, 7 the gateway's certificate, which vpnc does not check, 1 otherwise. */
 int osp_error_exit_status(int code);
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * ospreyd — its error domain and the engine's, with their D-Bus names
- * (one D-Bus error per OSP_ERROR code) and the stable reason codes. */
+ * ospreyd — its error domain and the engine's, registered with their D-Bus
+ * names, and their stable reason codes (both from client/osp-reason.c). */
 #include "osp-manager-private.h"
+#include "osp-reason.h"
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -10,70 +11,45 @@
 G_DEFINE_QUARK(osp-daemon-error-quark, osp_daemon_error)
 /* clang-format on */
 
-static const char *const daemon_reason_codes[OSP_DAEMON_ERROR_N_CODES] = {
-  [OSP_DAEMON_ERROR_INVALID_ARGUMENTS] = "invalid-arguments",
-  [OSP_DAEMON_ERROR_NOT_AUTHORIZED] = "not-authorized",
-  [OSP_DAEMON_ERROR_NOT_FOUND] = "not-found",
-  [OSP_DAEMON_ERROR_ALREADY_EXISTS] = "already-exists",
-  [OSP_DAEMON_ERROR_ALREADY_ACTIVE] = "already-active",
-  [OSP_DAEMON_ERROR_ROUTE_CONFLICT] = "route-conflict",
-  [OSP_DAEMON_ERROR_LIMIT_EXCEEDED] = "limit-exceeded",
-};
+/* Both domains as net.ospreyvpn.Osprey1.Error.<Name>, from the table of
+ * reasons (client/osp-reason.c). */
+static void register_domain(const char *quark_name, gsize *quark, OspReasonDomain domain)
+{
+  g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(GDBusErrorEntry));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const OspReason *r;
 
-static const GDBusErrorEntry daemon_error_entries[] = {
-  { OSP_DAEMON_ERROR_INVALID_ARGUMENTS, "net.ospreyvpn.Osprey1.Error.InvalidArguments" },
-  { OSP_DAEMON_ERROR_NOT_AUTHORIZED, "net.ospreyvpn.Osprey1.Error.NotAuthorized" },
-  { OSP_DAEMON_ERROR_NOT_FOUND, "net.ospreyvpn.Osprey1.Error.NotFound" },
-  { OSP_DAEMON_ERROR_ALREADY_EXISTS, "net.ospreyvpn.Osprey1.Error.AlreadyExists" },
-  { OSP_DAEMON_ERROR_ALREADY_ACTIVE, "net.ospreyvpn.Osprey1.Error.AlreadyActive" },
-  { OSP_DAEMON_ERROR_ROUTE_CONFLICT, "net.ospreyvpn.Osprey1.Error.RouteConflict" },
-  { OSP_DAEMON_ERROR_LIMIT_EXCEEDED, "net.ospreyvpn.Osprey1.Error.LimitExceeded" },
-};
+  for (size_t i = 0; (r = osp_reason_nth(i)); i++) {
+    GDBusErrorEntry e = { r->value, NULL };
 
-/* One to one with OspErrorCode (osp-error.h). */
-static const GDBusErrorEntry engine_error_entries[] = {
-  { OSP_ERROR_FAILED, "net.ospreyvpn.Osprey1.Error.Failed" },
-  { OSP_ERROR_CONFIG, "net.ospreyvpn.Osprey1.Error.Config" },
-  { OSP_ERROR_BAD_GROUP_SECRET, "net.ospreyvpn.Osprey1.Error.BadGroupSecret" },
-  { OSP_ERROR_BAD_CREDENTIALS, "net.ospreyvpn.Osprey1.Error.BadCredentials" },
-  { OSP_ERROR_NO_PROPOSAL, "net.ospreyvpn.Osprey1.Error.NoProposal" },
-  { OSP_ERROR_WEAK_PROPOSAL, "net.ospreyvpn.Osprey1.Error.WeakProposal" },
-  { OSP_ERROR_GATEWAY_UNREACHABLE, "net.ospreyvpn.Osprey1.Error.GatewayUnreachable" },
-  { OSP_ERROR_GATEWAY_REJECTED, "net.ospreyvpn.Osprey1.Error.GatewayRejected" },
-  { OSP_ERROR_PROTOCOL, "net.ospreyvpn.Osprey1.Error.Protocol" },
-  { OSP_ERROR_PEER_DEAD, "net.ospreyvpn.Osprey1.Error.PeerDead" },
-  { OSP_ERROR_DISCONNECTED, "net.ospreyvpn.Osprey1.Error.Disconnected" },
-  { OSP_ERROR_SECRETS_REQUIRED, "net.ospreyvpn.Osprey1.Error.SecretsRequired" },
-  { OSP_ERROR_CANCELLED, "net.ospreyvpn.Osprey1.Error.Cancelled" },
-  { OSP_ERROR_SCRIPT, "net.ospreyvpn.Osprey1.Error.Script" },
-  { OSP_ERROR_NETWORK_CHANGED, "net.ospreyvpn.Osprey1.Error.NetworkChanged" },
-  { OSP_ERROR_CERT_UNTRUSTED, "net.ospreyvpn.Osprey1.Error.CertUntrusted" },
-  { OSP_ERROR_CERT_EXPIRED, "net.ospreyvpn.Osprey1.Error.CertExpired" },
-  { OSP_ERROR_CERT_WRONG_IDENTITY, "net.ospreyvpn.Osprey1.Error.CertWrongIdentity" },
-  { OSP_ERROR_CERT_BAD_SIGNATURE, "net.ospreyvpn.Osprey1.Error.CertBadSignature" },
-  { OSP_ERROR_BAD_IP_CONFIG, "net.ospreyvpn.Osprey1.Error.BadIpConfig" },
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(engine_error_entries) == OSP_ERROR_N_CODES);
-G_STATIC_ASSERT(G_N_ELEMENTS(daemon_error_entries) == OSP_DAEMON_ERROR_N_CODES);
+    if (r->domain != domain)
+      continue;
+    e.dbus_error_name = g_strconcat(OSP_REASON_DBUS_PREFIX, r->dbus_name, NULL);
+    g_ptr_array_add(names, (char *)e.dbus_error_name);
+    g_array_append_val(entries, e);
+  }
+  /* GDBus copies the names */
+  g_dbus_error_register_error_domain(quark_name, quark, (GDBusErrorEntry *)entries->data,
+                                     entries->len);
+}
 
 void osp_dbus_errors_register(void)
 {
   static gsize engine_quark, daemon_quark;
 
-  g_dbus_error_register_error_domain("osp-error-quark", &engine_quark, engine_error_entries,
-                                     G_N_ELEMENTS(engine_error_entries));
-  g_dbus_error_register_error_domain("osp-daemon-error-quark", &daemon_quark, daemon_error_entries,
-                                     G_N_ELEMENTS(daemon_error_entries));
+  register_domain("osp-error-quark", &engine_quark, OSP_REASON_ENGINE);
+  register_domain("osp-daemon-error-quark", &daemon_quark, OSP_REASON_DAEMON);
 }
 
 const char *osp_daemon_reason_code(const GError *error)
 {
-  if (error && error->domain == OSP_ERROR && error->code >= 0 && error->code < OSP_ERROR_N_CODES)
-    return osp_error_reason_code(error->code);
-  if (error && error->domain == OSP_DAEMON_ERROR && error->code >= 0 &&
-      error->code < OSP_DAEMON_ERROR_N_CODES)
-    return daemon_reason_codes[error->code];
-  return "local-error";
+  const OspReason *r = NULL;
+
+  if (error && error->domain == OSP_ERROR)
+    r = osp_reason_get(OSP_REASON_ENGINE, error->code);
+  else if (error && error->domain == OSP_DAEMON_ERROR)
+    r = osp_reason_get(OSP_REASON_DAEMON, error->code);
+  return r ? r->code : "local-error";
 }
 
 /* Errors of other domains (GIO, GKeyFile) become Failed, keeping the text. */

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "osp-authz.h"
+#include "osp-error.h"
 
 #include <gio/gio.h>
 
@@ -14,16 +15,7 @@ G_BEGIN_DECLS
 #define OSP_DAEMON_ERROR (osp_daemon_error_quark())
 GQuark osp_daemon_error_quark(void);
 
-typedef enum {
-  OSP_DAEMON_ERROR_INVALID_ARGUMENTS, /* invalid-arguments */
-  OSP_DAEMON_ERROR_NOT_AUTHORIZED,    /* not-authorized */
-  OSP_DAEMON_ERROR_NOT_FOUND,         /* not-found */
-  OSP_DAEMON_ERROR_ALREADY_EXISTS,    /* already-exists */
-  OSP_DAEMON_ERROR_ALREADY_ACTIVE,    /* already-active */
-  OSP_DAEMON_ERROR_ROUTE_CONFLICT,    /* route-conflict */
-  OSP_DAEMON_ERROR_LIMIT_EXCEEDED,    /* limit-exceeded */
-  OSP_DAEMON_ERROR_N_CODES
-} OspDaemonErrorCode;
+/* Its codes, OspDaemonErrorCode, are in osp-error.h beside the engine's. */
 
 /* Stable reason code of an error of either domain ("local-error" for
  * anything else). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey-tray — the sentences shown for ospreyd's states, reason codes and
- * D-Bus errors (data/net.ospreyvpn.Osprey1.xml lists them), and the
+ * D-Bus errors (client/osp-reason.c has those of the reasons), and the
  * clean-up of text that comes from the gateway. */
 #include "osp-tray.h"
 
@@ -26,56 +26,12 @@ const char *osp_tray_state_text(const char *state)
   return _("Connecting…");
 }
 
-/* Reason codes and D-Bus error names, one to one (the error list of the
- * API), each with a sentence for people. */
-static const struct {
-  const char *reason;
-  const char *error;
-  const char *sentence;
-} reasons[] = {
-  { "local-error", "Failed", N_("Something went wrong on this computer.") },
-  { "bad-config", "Config", N_("The profile is incomplete or invalid.") },
-  { "bad-group-secret", "BadGroupSecret", N_("The gateway did not accept the group password.") },
-  { "bad-credentials", "BadCredentials",
-    N_("The gateway did not accept the user name or password.") },
-  { "no-proposal", "NoProposal", N_("The gateway supports none of the offered algorithms.") },
-  { "weak-proposal", "WeakProposal",
-    N_("The gateway insisted on an algorithm this profile does not allow.") },
-  { "gateway-unreachable", "GatewayUnreachable", N_("The gateway could not be reached.") },
-  { "gateway-rejected", "GatewayRejected", N_("The gateway refused the connection.") },
-  { "protocol-error", "Protocol", N_("The gateway sent a message that could not be used.") },
-  { "peer-dead", "PeerDead", N_("The gateway stopped answering.") },
-  { "gateway-disconnected", "Disconnected", N_("The gateway closed the connection.") },
-  { "secrets-required", "SecretsRequired", N_("A password was needed but none was given.") },
-  { "cancelled", "Cancelled", N_("The connection attempt was cancelled.") },
-  { "script-failed", "Script", N_("The network configuration script failed.") },
-  { "network-changed", "NetworkChanged", N_("The network of this computer changed.") },
-  { "cert-untrusted", "CertUntrusted",
-    N_("The gateway's certificate is not from the certificate authority of the profile.") },
-  { "cert-expired", "CertExpired",
-    N_("The gateway's certificate has expired or is not valid yet.") },
-  { "cert-wrong-identity", "CertWrongIdentity",
-    N_("The gateway's certificate was issued to another gateway.") },
-  { "cert-bad-signature", "CertBadSignature",
-    N_("The gateway's certificate or signature is forged.") },
-  { "bad-ip-config", "BadIpConfig", N_("The gateway's network settings cannot be used.") },
-  { "invalid-arguments", "InvalidArguments", N_("The request was not valid.") },
-  { "not-authorized", "NotAuthorized", N_("You are not allowed to do this.") },
-  { "not-found", "NotFound", N_("The profile no longer exists.") },
-  { "already-exists", "AlreadyExists", N_("A profile of that name already exists.") },
-  { "already-active", "AlreadyActive", N_("This profile is already connected or connecting.") },
-  { "route-conflict", "RouteConflict",
-    N_("Its routes would conflict with those of a connection already up.") },
-  { "limit-exceeded", "LimitExceeded", N_("Too many connections are active.") },
-};
-
 /* A translated sentence for a StateReason, NULL for "" and unknown codes. */
 const char *osp_tray_reason_sentence(const char *reason)
 {
-  for (size_t i = 0; reason && i < G_N_ELEMENTS(reasons); i++)
-    if (strcmp(reasons[i].reason, reason) == 0)
-      return _(reasons[i].sentence);
-  return NULL;
+  const OspReason *r = osp_reason_find(reason);
+
+  return r ? _(r->sentence) : NULL;
 }
 
 /* A sentence for a failed call: ospreyd's errors by their name (with the
@@ -85,16 +41,13 @@ char *osp_tray_error_sentence(const GError *error)
   g_autofree char *remote = g_dbus_error_get_remote_error(error);
   g_autoptr(GError) copy = g_error_copy(error);
   g_autofree char *detail = NULL;
+  const OspReason *r;
 
   g_dbus_error_strip_remote_error(copy);
   detail = osp_tray_plain_text(copy->message, TRUE);
-  if (remote && g_str_has_prefix(remote, OSP_TRAY_ERROR_PREFIX)) {
-    const char *name = remote + strlen(OSP_TRAY_ERROR_PREFIX);
-
-    for (size_t i = 0; i < G_N_ELEMENTS(reasons); i++)
-      if (strcmp(reasons[i].error, name) == 0)
-        return g_strdup_printf("%s (%s)", _(reasons[i].sentence), detail);
-  }
+  r = osp_reason_find_dbus(remote);
+  if (r)
+    return g_strdup_printf("%s (%s)", _(r->sentence), detail);
   if (remote && (g_str_has_prefix(remote, "org.freedesktop.DBus.Error.ServiceUnknown") ||
                  g_str_has_prefix(remote, "org.freedesktop.DBus.Error.NameHasNoOwner")))
     return g_strdup(_("The Osprey VPN service is not running."));

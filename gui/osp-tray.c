@@ -459,12 +459,12 @@ static void note_connection(OspTray *t, OspDBusConnection *c, gboolean notify)
   const char *state = osp_dbus_connection_get_state(c);
   const char *old = g_hash_table_lookup(t->last_state, path);
 
-  const char *reason = osp_dbus_connection_get_state_reason(c);
+  /* the authentication failures (exit status 2): an answer was wrong */
+  const OspReason *reason = osp_reason_find(osp_dbus_connection_get_state_reason(c));
 
   if (g_strcmp0(old, state) == 0)
     return;
-  if (notify && strcmp(state, "failed") == 0 &&
-      (strcmp(reason, "bad-credentials") == 0 || strcmp(reason, "bad-group-secret") == 0) &&
+  if (notify && strcmp(state, "failed") == 0 && reason && reason->exit_status == OSP_EXIT_AUTH &&
       osp_tray_agent_rejected(t->agent, path)) {
     /* our answer was wrong: ask again, the dialog says why */
     g_autoptr(OspDBusProfile) p = osp_tray_lookup_profile(t, osp_dbus_connection_get_name(c));

@@ -7,6 +7,7 @@
 
 #include "osp-config.h"
 #include "osp-dbus-generated.h"
+#include "osp-reason.h"
 
 #include <glib/gi18n.h>
 #include <gtk/gtk.h>
@@ -14,7 +15,7 @@
 #define OSP_TRAY_APP_ID "net.ospreyvpn.OspreyTray"
 #define OSP_TRAY_BUS_NAME OSP_DBUS_NAME /* osp-config.h */
 #define OSP_TRAY_MANAGER_PATH "/net/ospreyvpn/Osprey1"
-#define OSP_TRAY_ERROR_PREFIX "net.ospreyvpn.Osprey1.Error."
+#define OSP_TRAY_ERROR_PREFIX OSP_REASON_DBUS_PREFIX
 /* how long a call that may ask polkit interactively may take */
 #define OSP_TRAY_AUTH_TIMEOUT_MS (5 * 60 * 1000)
 

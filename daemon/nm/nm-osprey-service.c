@@ -31,6 +31,7 @@
 #include "osp-common.h"
 #include "osp-config.h"
 #include "osp-error.h"
+#include "osp-reason.h"
 
 #define NM_TYPE_OSPREY_PLUGIN (nm_osprey_plugin_get_type())
 G_DECLARE_FINAL_TYPE(NMOspreyPlugin, nm_osprey_plugin, NM, OSPREY_PLUGIN, NMVpnServicePlugin)
@@ -59,30 +60,13 @@ static const char *state_dir; /* --state-dir, else $OSPREY_STATE_DIR or /var/lib
 
 static NMVpnPluginFailure failure_for(const GError *error)
 {
-  if (error && error->domain == OSP_ERROR) {
-    switch ((OspErrorCode)error->code) {
-    case OSP_ERROR_BAD_GROUP_SECRET:
-    case OSP_ERROR_BAD_CREDENTIALS:
-    case OSP_ERROR_SECRETS_REQUIRED: return NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED;
-    case OSP_ERROR_BAD_IP_CONFIG: return NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG;
-    case OSP_ERROR_FAILED:
-    case OSP_ERROR_CONFIG:
-    case OSP_ERROR_NO_PROPOSAL:
-    case OSP_ERROR_WEAK_PROPOSAL:
-    case OSP_ERROR_GATEWAY_UNREACHABLE:
-    case OSP_ERROR_GATEWAY_REJECTED:
-    case OSP_ERROR_PROTOCOL:
-    case OSP_ERROR_PEER_DEAD:
-    case OSP_ERROR_DISCONNECTED:
-    case OSP_ERROR_CANCELLED:
-    case OSP_ERROR_SCRIPT:
-    case OSP_ERROR_NETWORK_CHANGED:
-    case OSP_ERROR_CERT_UNTRUSTED:
-    case OSP_ERROR_CERT_EXPIRED:
-    case OSP_ERROR_CERT_WRONG_IDENTITY:
-    case OSP_ERROR_CERT_BAD_SIGNATURE:
-    case OSP_ERROR_N_CODES: break;
-    }
+  const OspReason *r =
+      error && error->domain == OSP_ERROR ? osp_reason_get(OSP_REASON_ENGINE, error->code) : NULL;
+
+  switch (r ? r->nm_failure : OSP_NM_CONNECT_FAILED) {
+  case OSP_NM_LOGIN_FAILED: return NM_VPN_PLUGIN_FAILURE_LOGIN_FAILED;
+  case OSP_NM_BAD_IP_CONFIG: return NM_VPN_PLUGIN_FAILURE_BAD_IP_CONFIG;
+  case OSP_NM_CONNECT_FAILED: break;
   }
   return NM_VPN_PLUGIN_FAILURE_CONNECT_FAILED;
 }

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The translations: every catalog in po/LINGUAS compiles with msgfmt --check
-# (formats, plural forms, header); the messages of the command line (cli/)
-# are all translated and none is fuzzy (other untranslated messages are
-# reported, not failed); po/POTFILES.in lists every source file that marks
+# (formats, plural forms, header); the messages of the command line (cli/,
+# and the failure reasons it shows, client/osp-reason.c) are all translated
+# and none is fuzzy (other untranslated messages are reported, not failed); po/POTFILES.in lists every source file that marks
 # strings and only files that exist; with --policy, the built polkit policy
 # carries the translations of every language.  TAP output.
 #
@@ -46,7 +46,8 @@ for lang in $langs; do
   cli_open=$( {
     msgattrib --untranslated --no-obsolete "$file"
     msgattrib --only-fuzzy --no-obsolete --clear-fuzzy "$file"
-  } 2>/dev/null | msggrep --location='cli/*' 2>/dev/null | msgattrib --no-wrap 2>/dev/null |
+  } 2>/dev/null | msggrep --location='cli/*' --location=client/osp-reason.c 2>/dev/null |
+    msgattrib --no-wrap 2>/dev/null |
     sed -n 's/^msgid //p' | grep -vx '""')
   if [ -z "$cli_open" ]; then
     result ok "$lang.po: every message of cli/ is translated and not fuzzy"
