@@ -1171,7 +1171,7 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
     const SaPair *p = &c->sas[c->n_sas - 1];
 
     ret->esp_cipher = osp_esp_enc_name(p->enc, p->key_bits);
-    ret->esp_integrity = osp_esp_auth_name(p->auth);
+    ret->esp_integrity = osp_esp_integrity_name(p->enc, p->auth);
     ret->esp_pfs_group = p->pfs_group ? osp_dh_group_name(p->pfs_group) : NULL;
     ret->esp_spi_in = osp_esp_sa_spi(p->in);
     ret->esp_spi_out = osp_esp_sa_spi(p->out);

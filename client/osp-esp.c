@@ -205,6 +205,13 @@ const char *osp_esp_auth_name(OspEspAuth auth)
   return NULL;
 }
 
+const char *osp_esp_integrity_name(OspEspEnc enc, OspEspAuth auth)
+{
+  if (enc == OSP_ESP_AES_GCM_16 && auth == OSP_ESP_AUTH_NONE)
+    return "AEAD";
+  return osp_esp_auth_name(auth);
+}
+
 /* OpenSSL cipher name, wire IV length and padding alignment */
 static const char *enc_cipher(OspEspEnc enc, unsigned key_bits, size_t *ret_iv_len,
                               size_t *ret_align)

@@ -37,6 +37,9 @@ size_t osp_esp_auth_key_len(OspEspAuth auth);
 size_t osp_esp_icv_len(OspEspEnc enc, OspEspAuth auth);
 const char *osp_esp_enc_name(OspEspEnc enc, unsigned key_bits);
 const char *osp_esp_auth_name(OspEspAuth auth);
+/* What protects the SA's integrity, for people: "AEAD" for AES-GCM (its
+ * ICV is the cipher's own tag), else osp_esp_auth_name(auth). */
+const char *osp_esp_integrity_name(OspEspEnc enc, OspEspAuth auth);
 
 /* Largest ESP overhead (header, IV, padding, trailer, ICV) for an SA with
  * these algorithms; the tunnel MTU is the path MTU minus this and the outer

@@ -258,6 +258,11 @@ static void test_lengths(void)
     g_assert_cmpstr(osp_esp_enc_name(t[i].enc, t[i].bits), ==, t[i].enc_name);
     g_assert_cmpstr(osp_esp_auth_name(t[i].auth), ==, t[i].auth_name);
   }
+  /* what status -v shows: GCM's tag is its integrity */
+  g_assert_cmpstr(osp_esp_integrity_name(OSP_ESP_AES_GCM_16, OSP_ESP_AUTH_NONE), ==, "AEAD");
+  g_assert_cmpstr(osp_esp_integrity_name(OSP_ESP_AES_CBC, OSP_ESP_AUTH_HMAC_SHA1), ==,
+                  "HMAC-SHA1-96");
+  g_assert_cmpstr(osp_esp_integrity_name(OSP_ESP_3DES, OSP_ESP_AUTH_NONE), ==, "none");
 }
 
 /* the head- and tailroom the header promises fit every valid pair */
