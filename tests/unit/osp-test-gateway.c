@@ -556,24 +556,53 @@ static void cookies(const OspTestGw *gw, uint8_t out[16])
   memcpy(out + 8, gw->rcookie, 8);
 }
 
-void osp_test_gw_notify(OspTestGw *gw, uint16_t type, bool encrypted)
+static void info_notify(OspTestGw *gw, uint8_t proto, uint16_t type, const uint8_t *spi,
+                        size_t spi_len, bool encrypted)
 {
   g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_notify(b, proto, type, spi, spi_len, NULL, 0);
+  osp_test_gw_info(gw, OSP_PL_NOTIFY, b->data, b->len, encrypted);
+}
+
+static void info_delete(OspTestGw *gw, uint8_t proto, const uint8_t *spi, uint8_t spi_len)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+
+  osp_put_delete(b, proto, spi, spi_len);
+  osp_test_gw_info(gw, OSP_PL_DELETE, b->data, b->len, true);
+}
+
+void osp_test_gw_notify(OspTestGw *gw, uint16_t type, bool encrypted)
+{
   uint8_t spi[16];
 
   cookies(gw, spi);
-  osp_put_notify(b, OSP_PROTO_ISAKMP, type, spi, 16, NULL, 0);
-  osp_test_gw_info(gw, OSP_PL_NOTIFY, b->data, b->len, encrypted);
+  info_notify(gw, OSP_PROTO_ISAKMP, type, spi, 16, encrypted);
 }
 
 void osp_test_gw_delete_ike(OspTestGw *gw)
 {
-  g_autoptr(GByteArray) b = g_byte_array_new();
   uint8_t spi[16];
 
   cookies(gw, spi);
-  osp_put_delete(b, OSP_PROTO_ISAKMP, spi, 16);
-  osp_test_gw_info(gw, OSP_PL_DELETE, b->data, b->len, true);
+  info_delete(gw, OSP_PROTO_ISAKMP, spi, 16);
+}
+
+void osp_test_gw_delete_esp(OspTestGw *gw, uint32_t spi)
+{
+  uint8_t v[4];
+
+  osp_put32(v, spi);
+  info_delete(gw, OSP_PROTO_IPSEC_ESP, v, 4);
+}
+
+void osp_test_gw_notify_esp(OspTestGw *gw, uint16_t type, uint32_t spi)
+{
+  uint8_t v[4];
+
+  osp_put32(v, spi);
+  info_notify(gw, OSP_PROTO_IPSEC_ESP, type, v, 4, true);
 }
 
 static void send_transaction(OspTestGw *gw, OspTestGwStep step, uint32_t msgid, uint8_t type,
@@ -2002,6 +2031,12 @@ void osp_test_rig_assert_closed(const OspTestRig *r, int code, const char *part)
   g_assert_error(r->error, OSP_ERROR, code);
   if (part && !strstr(r->error->message, part))
     g_error("\"%s\" not in \"%s\"", part, r->error->message);
+}
+
+void osp_test_rig_assert_fails(OspTestRig *r, gint64 max_us, int code, const char *part)
+{
+  g_assert_false(osp_test_rig_settle(r, max_us));
+  osp_test_rig_assert_closed(r, code, part);
 }
 
 unsigned osp_test_gw_count_notifies(const OspTestGw *gw, uint16_t type)

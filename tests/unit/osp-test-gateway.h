@@ -215,6 +215,10 @@ void osp_test_gw_info(OspTestGw *gw, uint8_t payload_type, const void *body, siz
 /* a notify with protocol ISAKMP and the cookies as SPI (no data) */
 void osp_test_gw_notify(OspTestGw *gw, uint16_t type, bool encrypted);
 void osp_test_gw_delete_ike(OspTestGw *gw);
+/* Encrypted informationals about an IPsec SA, by the SPI the gateway sends
+ * to (the session's spi_out): its Delete, a notify (INVALID-SPI). */
+void osp_test_gw_delete_esp(OspTestGw *gw, uint32_t spi);
+void osp_test_gw_notify_esp(OspTestGw *gw, uint16_t type, uint32_t spi);
 /* an encrypted Transaction exchange (new message ID): HASH, ATTR(cfg_type,
  * identifier, attrs) */
 void osp_test_gw_transaction(OspTestGw *gw, uint8_t cfg_type, const GByteArray *attrs);
@@ -315,5 +319,8 @@ void osp_test_rig_connect(OspTestRig *r);
 /* Asserts the session closed with OSP_ERROR code, its message containing
  * part (unless NULL). */
 void osp_test_rig_assert_closed(const OspTestRig *r, int code, const char *part);
+/* osp_test_rig_settle() for at most max_us asserting the tunnel did not come
+ * up and the session closed as osp_test_rig_assert_closed() says. */
+void osp_test_rig_assert_fails(OspTestRig *r, gint64 max_us, int code, const char *part);
 
 G_END_DECLS

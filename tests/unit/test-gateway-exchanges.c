@@ -448,16 +448,6 @@ static void test_responder_no_hash3(gconstpointer data)
 
 /* ---- informational ------------------------------------------------------ */
 
-static void esp_delete(OspTestRig *r, uint32_t spi)
-{
-  g_autoptr(GByteArray) b = g_byte_array_new();
-  uint8_t v[4];
-
-  osp_put32(v, spi);
-  osp_put_delete(b, OSP_PROTO_IPSEC_ESP, v, 4);
-  osp_test_gw_info(r->gw, OSP_PL_DELETE, b->data, b->len, true);
-}
-
 /* The gateway deletes our only IPsec SA, or no longer knows it: a new one.
  *   I <--- HASH D(ESP spi) --- R   or   I <--- HASH N(INVALID-SPI spi) --- R
  *          child_sa_down
@@ -470,23 +460,17 @@ static void test_info_child_gone(gconstpointer data)
 
   osp_test_rig_connect(r);
   spi_out = r->last_child.spi_out;
-  if (invalid_spi) {
-    g_autoptr(GByteArray) b = g_byte_array_new();
-    uint8_t v[4];
-
-    osp_put32(v, spi_out);
-    osp_put_notify(b, OSP_PROTO_IPSEC_ESP, OSP_N_INVALID_SPI, v, 4, NULL, 0);
-    osp_test_gw_info(r->gw, OSP_PL_NOTIFY, b->data, b->len, true);
-  } else {
-    esp_delete(r, spi_out);
-  }
+  if (invalid_spi)
+    osp_test_gw_notify_esp(r->gw, OSP_N_INVALID_SPI, spi_out);
+  else
+    osp_test_gw_delete_esp(r->gw, spi_out);
   run(r);
   g_assert_cmpuint(r->n_child_down, ==, 1);
   g_assert_cmpuint(r->n_child_up, ==, 2);
   g_assert_cmpuint(r->gw->children->len, ==, 2);
   g_assert_cmpuint(r->last_child.spi_out, !=, spi_out);
   /* a Delete of an SPI we do not have changes nothing */
-  esp_delete(r, 0x12345678);
+  osp_test_gw_delete_esp(r->gw, 0x12345678);
   run(r);
   g_assert_cmpuint(r->n_child_down, ==, 1);
   g_assert_false(r->closed);

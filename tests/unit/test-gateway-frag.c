@@ -269,8 +269,7 @@ static void test_gateway_too_many(void)
   p->dh_group = 14;
   r = osp_test_rig_new(p, NULL);
   r->gw->frag_size = OSP_ISAKMP_HDR_LEN + OSP_FRAG_HDR_LEN + 16;
-  g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, OSP_ERROR_GATEWAY_UNREACHABLE, NULL);
+  osp_test_rig_assert_fails(r, 120 * G_USEC_PER_SEC, OSP_ERROR_GATEWAY_UNREACHABLE, NULL);
   g_assert_false(r->gw->p1_done);
 }
 

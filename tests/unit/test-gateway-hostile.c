@@ -118,8 +118,7 @@ static void test_wrong_secret_on_timeout(void)
   osp_test_rig_c2g(r);
   osp_test_rig_g2c(r);
   g_assert_false(r->closed);
-  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, OSP_ERROR_BAD_GROUP_SECRET, "HASH_R");
+  osp_test_rig_assert_fails(r, 60 * G_USEC_PER_SEC, OSP_ERROR_BAD_GROUP_SECRET, "HASH_R");
   g_assert_cmpuint(r->gw->n_am1, ==, 1);
   g_assert_false(r->gw->p1_done);
   g_test_message("wrong group secret reported after %.1f s",
@@ -146,8 +145,7 @@ static void test_malformed_am2_reported(void)
   g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
 
   r->gw->edit = drop_nonce;
-  g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, "lacks a payload");
+  osp_test_rig_assert_fails(r, 120 * G_USEC_PER_SEC, OSP_ERROR_PROTOCOL, "lacks a payload");
 }
 
 /* edit hook: message 2 made unusable in one way (*user): its KE a byte
@@ -192,8 +190,7 @@ static void test_am2_misfit(gconstpointer data)
 
   p->dh_group = 14;
   r = osp_test_rig_new_edited(p, misfit_am2, &what);
-  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, OSP_ERROR_PROTOCOL, why[what]);
+  osp_test_rig_assert_fails(r, 60 * G_USEC_PER_SEC, OSP_ERROR_PROTOCOL, why[what]);
   g_assert_false(r->gw->p1_done);
 }
 

@@ -151,25 +151,33 @@ static void test_untrusted(void)
   r = osp_test_rig_new(p, NULL);
   r->gw->p1_groups[0] = 14;
   gateway_cert(r->gw, "IP:192.0.2.1", other_ca, k, -3600, 86400, true);
-  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, OSP_ERROR_CERT_UNTRUSTED, "CA-File");
+  osp_test_rig_assert_fails(r, 60 * G_USEC_PER_SEC, OSP_ERROR_CERT_UNTRUSTED, "CA-File");
   g_assert_false(r->gw->p1_done);
   X509_free(other_ca);
   EVP_PKEY_free(k);
 }
 
-/* A certificate of the CA for san, valid from not_before to not_after
- * (relative), the messages passing through edit (may be NULL): the session
- * closes with code, its message containing part. */
+/* The gateway with a certificate of the CA for san, valid from not_before
+ * to not_after (relative), its messages passing through edit (may be
+ * NULL): the session of profile p closes with code, its message containing
+ * part.  Returns the rig for more checks. */
+static OspTestRig *refused_by(const OspProfile *p, OspTestGwEdit edit, const char *san,
+                              long not_before, long not_after, int code, const char *part)
+{
+  OspTestRig *r = osp_test_rig_new_edited(p, edit, NULL);
+
+  gateway_cert(r->gw, san, NULL, NULL, not_before, not_after, false);
+  osp_test_rig_assert_fails(r, 60 * G_USEC_PER_SEC, code, part);
+  return r;
+}
+
+/* refused_by() in hybrid mode, before phase 1 is done. */
 static void refused(OspTestGwEdit edit, const char *san, long not_before, long not_after, int code,
                     const char *part)
 {
   g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
-  g_autoptr(OspTestRig) r = osp_test_rig_new_edited(p, edit, NULL);
+  g_autoptr(OspTestRig) r = refused_by(p, edit, san, not_before, not_after, code, part);
 
-  gateway_cert(r->gw, san, NULL, NULL, not_before, not_after, false);
-  g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-  osp_test_rig_assert_closed(r, code, part);
   g_assert_false(r->gw->p1_done);
 }
 
@@ -267,13 +275,10 @@ static void test_gateway_id(void)
   }
   {
     g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
-    g_autoptr(OspTestRig) r = NULL;
 
     p->gateway_id = g_strdup("vpn.elsewhere.example");
-    r = osp_test_rig_new(p, NULL);
-    gateway_cert(r->gw, "DNS:gw.lab.example,IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
-    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_WRONG_IDENTITY, "vpn.elsewhere.example");
+    osp_test_rig_free(refused_by(p, NULL, "DNS:gw.lab.example,IP:192.0.2.1", -3600, 86400,
+                                 OSP_ERROR_CERT_WRONG_IDENTITY, "vpn.elsewhere.example"));
   }
   /* without it, the address: not in this certificate */
   refused(NULL, "DNS:gw.lab.example", -3600, 86400, OSP_ERROR_CERT_WRONG_IDENTITY, "192.0.2.1");
@@ -332,20 +337,10 @@ static void test_main_mode_refusals(void)
 {
   g_autoptr(OspProfile) p = cert_profile(pki.dir);
 
-  {
-    g_autoptr(OspTestRig) r = osp_test_rig_new_edited(p, corrupt_sig, NULL);
-
-    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
-    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_BAD_SIGNATURE, "SIG_R");
-  }
-  {
-    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
-
-    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -7200, -60, false);
-    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
-    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_EXPIRED, "expired");
-  }
+  osp_test_rig_free(refused_by(p, corrupt_sig, "IP:192.0.2.1", -3600, 86400,
+                               OSP_ERROR_CERT_BAD_SIGNATURE, "SIG_R"));
+  osp_test_rig_free(
+      refused_by(p, NULL, "IP:192.0.2.1", -7200, -60, OSP_ERROR_CERT_EXPIRED, "expired"));
   /* another key than the certificate's: refused before anything is sent */
   {
     g_autoptr(OspTestRig) r = NULL;

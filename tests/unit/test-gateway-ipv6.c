@@ -194,16 +194,12 @@ static void test_delete_v6(void)
 {
   Seen seen = { 0 };
   g_autoptr(OspTestRig) r = rig_v6(OSP_IPV6_AUTO, &seen);
-  g_autoptr(GByteArray) b = g_byte_array_new();
   const OspTestGwChild *v6child;
-  uint8_t spi[4];
 
   g_assert_true(osp_test_rig_settle(r, 10 * S));
   osp_test_rig_run(r);
   v6child = g_ptr_array_index(r->gw->children, 1);
-  osp_put32(spi, v6child->spi_gw);
-  osp_put_delete(b, OSP_PROTO_IPSEC_ESP, spi, 4);
-  osp_test_gw_info(r->gw, OSP_PL_DELETE, b->data, b->len, true);
+  osp_test_gw_delete_esp(r->gw, v6child->spi_gw);
   osp_test_rig_run(r);
   g_assert_false(r->closed);
   g_assert_cmpuint(r->n_child_down, ==, 1);
@@ -303,8 +299,7 @@ static void test_bad_value(gconstpointer data)
     v[16] = (uint8_t)t->prefix;
     osp_put_attr_var(r->gw->cfg_attrs, C_IP6_ADDRESS, v, t->len ? t->len : t->prefix < 0 ? 16 : 17);
     if (required) {
-      g_assert_false(osp_test_rig_settle(r, 10 * S));
-      osp_test_rig_assert_closed(r, OSP_ERROR_BAD_IP_CONFIG, t->why);
+      osp_test_rig_assert_fails(r, 10 * S, OSP_ERROR_BAD_IP_CONFIG, t->why);
       continue;
     }
     osp_test_rig_connect(r);
@@ -351,8 +346,7 @@ static void test_not_granted(void)
 
     p->ipv6_inside = OSP_IPV6_YES;
     req = osp_test_rig_new(p, NULL);
-    g_assert_false(osp_test_rig_settle(req, 10 * S));
-    osp_test_rig_assert_closed(req, OSP_ERROR_BAD_IP_CONFIG, "no IPv6 address");
+    osp_test_rig_assert_fails(req, 10 * S, OSP_ERROR_BAD_IP_CONFIG, "no IPv6 address");
   }
 }
 

@@ -15,16 +15,6 @@
 
 #define S ((gint64)G_USEC_PER_SEC)
 
-static void esp_delete(OspTestGw *gw, uint32_t spi)
-{
-  g_autoptr(GByteArray) b = g_byte_array_new();
-  uint8_t v[4];
-
-  osp_put32(v, spi);
-  osp_put_delete(b, OSP_PROTO_IPSEC_ESP, v, 4);
-  osp_test_gw_info(gw, OSP_PL_DELETE, b->data, b->len, true);
-}
-
 /* Hands the gateway's queued datagrams to the session; what the session
  * sends goes nowhere (the gateway is deleting the IKE SA): returns how
  * many datagrams that was. */
@@ -62,7 +52,7 @@ static void test_charon_order(void)
   g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
 
   osp_test_rig_connect(r);
-  esp_delete(r->gw, r->last_child.spi_out);
+  osp_test_gw_delete_esp(r->gw, r->last_child.spi_out);
   osp_test_gw_delete_ike(r->gw);
   deliver_and_drop(r);
   assert_ended_by_gateway(r);
@@ -85,7 +75,7 @@ static void test_ike_delete_first(void)
   deliver_and_drop(r);
   g_assert_false(r->closed);
   g_assert_cmpuint(r->n_ike_expiring, ==, 1);
-  esp_delete(r->gw, spi);
+  osp_test_gw_delete_esp(r->gw, spi);
   deliver_and_drop(r);
   assert_ended_by_gateway(r);
 }
@@ -107,8 +97,8 @@ static void test_two_children(void)
   g_assert_cmpuint(r->n_child_up, ==, 2);
   second = r->last_child.spi_out;
   g_assert_cmpuint(first, !=, second);
-  esp_delete(r->gw, second);
-  esp_delete(r->gw, first);
+  osp_test_gw_delete_esp(r->gw, second);
+  osp_test_gw_delete_esp(r->gw, first);
   osp_test_gw_delete_ike(r->gw);
   /* at most the quick mode for a new IPsec SA, once none is left */
   g_assert_cmpuint(deliver_and_drop(r), <=, 1);
