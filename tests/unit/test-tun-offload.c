@@ -253,6 +253,29 @@ static void test_csum(void)
   g_assert_cmpuint(osp_csum_fold(osp_csum_add(0, b, 7)), ==, (uint16_t)~sum16(b, 7, 0));
 }
 
+/* the word-at-a-time sum against the byte loop: every length up to a
+ * jumbo segment's tail, every alignment, sums carried in near 2^32 */
+static void test_csum_wide(void)
+{
+  static const uint32_t starts[] = { 0, 1, 0xffff, 0x12345678, 0xf0000000 };
+  g_autofree uint8_t *buf = g_malloc(2100);
+  GRand *rng = g_rand_new_with_seed(1071);
+
+  for (size_t i = 0; i < 2100; i++)
+    buf[i] = (uint8_t)g_rand_int(rng);
+  memset(buf + 1500, 0xff, 300); /* runs of all ones carry in every word */
+  for (size_t off = 0; off < 8; off++)
+    for (size_t len = 0; len <= 2048; len += len < 80 ? 1 : 37)
+      for (size_t k = 0; k < G_N_ELEMENTS(starts); k++)
+        g_assert_cmpuint((uint16_t)~osp_csum_fold(osp_csum_add(starts[k], buf + off, len)), ==,
+                         sum16(buf + off, len, starts[k]));
+  /* split anywhere: partial sums add up (what the pseudo-header relies on) */
+  for (size_t cut = 0; cut <= 64; cut += 2)
+    g_assert_cmpuint(osp_csum_fold(osp_csum_add(osp_csum_add(0, buf, cut), buf + cut, 1400 - cut)),
+                     ==, osp_csum_fold(osp_csum_add(0, buf, 1400)));
+  g_rand_free(rng);
+}
+
 /* ---- coalescing ------------------------------------------------------- */
 
 /* segment i of a flow: payload `seg` bytes from offset `off` of the
@@ -457,6 +480,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/tun-offload/csum", test_csum);
+  g_test_add_func("/tun-offload/csum-wide", test_csum_wide);
   g_test_add_func("/tun-offload/tso4", test_tso4);
   g_test_add_func("/tun-offload/tso6", test_tso6);
   g_test_add_func("/tun-offload/needs-csum", test_needs_csum);
