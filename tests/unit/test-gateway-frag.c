@@ -177,10 +177,16 @@ static void test_split(void)
 
 /* ---- against the scripted gateway ---- */
 
-static OspTestRig *fragmenting_rig(size_t frag_size)
+/* The gateway's messages in fragments of frag_size bytes; the profile
+ * proposes only dh_group (0: the default groups). */
+static OspTestRig *fragmenting_rig(size_t frag_size, int dh_group)
 {
-  OspTestRig *r = osp_test_rig_new(NULL, NULL);
+  g_autoptr(OspProfile) p = osp_test_profile();
+  OspTestRig *r;
 
+  if (dh_group)
+    p->dh_group = dh_group;
+  r = osp_test_rig_new(p, NULL);
   r->gw->frag_size = frag_size;
   return r;
 }
@@ -199,7 +205,7 @@ static GPtrArray *take_fragments(OspTestRig *r)
 
 static void test_gateway_in_order(void)
 {
-  g_autoptr(OspTestRig) r = fragmenting_rig(120);
+  g_autoptr(OspTestRig) r = fragmenting_rig(120, 0);
   g_autoptr(GPtrArray) frags = take_fragments(r);
 
   g_assert_cmpuint(frags->len, >=, 3);
@@ -214,7 +220,7 @@ static void test_gateway_in_order(void)
 /* Last first, every one twice. */
 static void test_gateway_reordered(void)
 {
-  g_autoptr(OspTestRig) r = fragmenting_rig(100);
+  g_autoptr(OspTestRig) r = fragmenting_rig(100, 0);
   g_autoptr(GPtrArray) frags = take_fragments(r);
 
   for (guint i = frags->len; i-- > 0;) {
@@ -249,12 +255,9 @@ static void drop_second(OspTestRig *r, gint64 max_us)
  * passes for message 2. */
 static void test_gateway_missing(void)
 {
-  g_autoptr(OspProfile) p = osp_test_profile();
-  g_autoptr(OspTestRig) r = NULL;
+  /* one group: no fallback walk */
+  g_autoptr(OspTestRig) r = fragmenting_rig(120, 14);
 
-  p->dh_group = 14; /* one group: no fallback walk */
-  r = osp_test_rig_new(p, NULL);
-  r->gw->frag_size = 120;
   drop_second(r, 120 * G_USEC_PER_SEC);
   osp_test_rig_assert_closed(r, OSP_ERROR_GATEWAY_UNREACHABLE, NULL);
   g_assert_false(r->gw->p1_done);
@@ -263,12 +266,8 @@ static void test_gateway_missing(void)
 /* More fragments than OSP_FRAG_MAX: given up, never reassembled. */
 static void test_gateway_too_many(void)
 {
-  g_autoptr(OspProfile) p = osp_test_profile();
-  g_autoptr(OspTestRig) r = NULL;
+  g_autoptr(OspTestRig) r = fragmenting_rig(OSP_ISAKMP_HDR_LEN + OSP_FRAG_HDR_LEN + 16, 14);
 
-  p->dh_group = 14;
-  r = osp_test_rig_new(p, NULL);
-  r->gw->frag_size = OSP_ISAKMP_HDR_LEN + OSP_FRAG_HDR_LEN + 16;
   osp_test_rig_assert_fails(r, 120 * G_USEC_PER_SEC, OSP_ERROR_GATEWAY_UNREACHABLE, NULL);
   g_assert_false(r->gw->p1_done);
 }
