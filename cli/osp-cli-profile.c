@@ -39,7 +39,7 @@ static GVariant *parse_setting(OspCli *cli, const char *key, const char *value, 
   guint64 n;
   GVariant *v = NULL;
 
-  if (strcmp(key, "group-secret") == 0 || strcmp(key, "password") == 0) {
+  if (g_strv_contains(osp_setting_secret_keys(), key)) {
     *ret_status =
         osp_cli_usage(cli, _("%s is a secret; store it with: osprey secrets PROFILE"), key);
     return NULL;
@@ -551,7 +551,8 @@ static gboolean opt_forget;
 
 static const GOptionEntry secrets_entries[] = {
   { "secrets-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_store_file,
-    N_("Read group-secret= and password= lines from FILE instead of asking"), N_("FILE") },
+    N_("Read group-secret=, password= and key-passphrase= lines from FILE instead of asking"),
+    N_("FILE") },
   { "forget", 0, 0, G_OPTION_ARG_NONE, &opt_forget, N_("Remove the stored secrets"), NULL },
   { NULL }
 };
@@ -572,7 +573,7 @@ static void on_secrets_typed(GHashTable *answers, gpointer user_data)
 
 static int ask_secrets(OspCli *cli, const char *name, GHashTable *out)
 {
-  static const char *const kinds[] = { "group-secret", "password", NULL };
+  const char *const *kinds = osp_setting_secret_keys();
   g_autofree char *header =
       g_strdup_printf(_("Secrets to store for %s (leave one empty to keep it unchanged):"), name);
   g_autoptr(GError) error = NULL;
@@ -598,8 +599,8 @@ static int ask_secrets(OspCli *cli, const char *name, GHashTable *out)
 static int gather_store(OspCli *cli, const char *name, GHashTable *secrets)
 {
   if (opt_forget) {
-    g_hash_table_replace(secrets, g_strdup("group-secret"), g_strdup(""));
-    g_hash_table_replace(secrets, g_strdup("password"), g_strdup(""));
+    for (const char *const *k = osp_setting_secret_keys(); *k; k++)
+      g_hash_table_replace(secrets, g_strdup(*k), g_strdup(""));
     return OSP_EXIT_OK;
   }
   if (opt_store_file)

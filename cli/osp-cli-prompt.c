@@ -15,7 +15,7 @@
 #define MAX_SECRET_LEN 1024
 
 static const char *const secret_kinds[] = {
-  "group-secret", "username", "password", "passcode", "next-pin", "answer", NULL,
+  "group-secret", "username", "password", "passcode", "next-pin", "answer", "key-passphrase", NULL,
 };
 
 static void secret_free(gpointer p)
@@ -68,7 +68,8 @@ static int parse_secret_line(OspCli *cli, const char *path, guint lineno, char *
   if (!osp_cli_secret_kind_is_valid(key)) {
     int status = osp_cli_usage(cli,
                                _("%s, line %u: unknown secret kind \"%s\" (known: group-secret, "
-                                 "username, password, passcode, next-pin, answer)."),
+                                 "username, password, passcode, next-pin, answer, "
+                                 "key-passphrase)."),
                                path, lineno, key);
     g_free(key);
     return status;
@@ -169,6 +170,8 @@ static const char *kind_label(const char *kind)
     return _("New PIN: ");
   if (strcmp(kind, "answer") == 0)
     return _("Answer: ");
+  if (strcmp(kind, "key-passphrase") == 0)
+    return _("Passphrase of the client key: ");
   return _("Secret: ");
 }
 

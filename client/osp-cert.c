@@ -9,6 +9,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -35,6 +36,7 @@ const char *osp_cert_result_name(OspCertResult r)
   case OSP_CERT_BAD_SIGNATURE: return "bad-signature";
   case OSP_CERT_NO_CA: return "no-ca";
   case OSP_CERT_BAD_LOCAL: return "bad-local";
+  case OSP_CERT_BAD_PASSPHRASE: return "bad-passphrase";
   }
   return "unknown";
 }
@@ -441,10 +443,22 @@ void osp_cert_local_free(OspCertLocal *l)
   g_free(l);
 }
 
-/* never a prompt for a passphrase */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
+/* The passphrase OpenSSL asks for; asked says the file is encrypted. */
+typedef struct {
+  const char *pass;
+  bool asked;
+} Passphrase;
+
+static int give_passphrase(char *buf, int size, int rwflag, void *u)
 {
-  return -1;
+  Passphrase *pp = u;
+  size_t len = pp->pass ? strlen(pp->pass) : 0;
+
+  pp->asked = true;
+  if (len > (size_t)size)
+    return -1;
+  memcpy(buf, pp->pass, len);
+  return (int)len;
 }
 
 static OspCertResult local_fail(char **ret_detail, const char *path, const char *why)
@@ -456,31 +470,34 @@ static OspCertResult local_fail(char **ret_detail, const char *path, const char 
   return OSP_CERT_BAD_LOCAL;
 }
 
-OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file, OspCertLocal **ret,
-                                  char **ret_detail)
+static OspCertResult passphrase_fail(char **ret_detail, const char *path, const char *pass)
 {
-  g_autoptr(OspCertLocal) l = g_new0(OspCertLocal, 1);
-  BIO *bio;
+  ERR_clear_error();
+  if (ret_detail)
+    *ret_detail = g_strdup_printf(
+        pass && *pass ? "%s: wrong passphrase" : "%s: encrypted, its passphrase is needed", path);
+  return OSP_CERT_BAD_PASSPHRASE;
+}
+
+static void add_der(OspCertLocal *l, X509 *x)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509(x, &der);
+
+  if (len > 0 && l->certs->len < OSP_CERT_MAX_CHAIN)
+    g_ptr_array_add(l->certs, g_bytes_new(der, (gsize)len));
+  OPENSSL_free(der);
+}
+
+/* The PEM certificates of data: ours first, then the intermediates. */
+static X509 *read_pem_certs(OspCertLocal *l, const char *data, gsize len)
+{
+  BIO *bio = BIO_new_mem_buf(data, (int)len);
   X509 *x, *first = NULL;
 
-  ERR_clear_error();
-  if (!cert_file || !*cert_file || !key_file || !*key_file) {
-    if (ret_detail)
-      *ret_detail = g_strdup("Client certificate and Client key must both be set");
-    return OSP_CERT_BAD_LOCAL;
-  }
-  bio = BIO_new_file(cert_file, "r");
-  if (!bio)
-    return local_fail(ret_detail, cert_file, g_strerror(errno));
-  l->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-  while (l->certs->len < OSP_CERT_MAX_CHAIN &&
-         (x = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL))) {
-    unsigned char *der = NULL;
-    int len = i2d_X509(x, &der);
-
-    if (len > 0)
-      g_ptr_array_add(l->certs, g_bytes_new(der, (gsize)len));
-    OPENSSL_free(der);
+  while (bio && l->certs->len < OSP_CERT_MAX_CHAIN &&
+         (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+    add_der(l, x);
     if (!first)
       first = x;
     else
@@ -488,36 +505,130 @@ OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file, O
   }
   BIO_free(bio);
   ERR_clear_error();
-  if (!first)
-    return local_fail(ret_detail, cert_file, "no PEM certificate");
-  {
-    unsigned char *der = NULL;
-    int len = i2d_X509_NAME(X509_get_subject_name(first), &der);
+  return first;
+}
 
-    if (len > 0)
-      l->subject = g_bytes_new(der, (gsize)len);
+/* A PKCS#12 file: its key, the certificate of that key (else the first
+ * end entity it holds) and the CAs other than roots, which the gateway
+ * has, as intermediates. */
+static OspCertResult read_p12(OspCertLocal *l, PKCS12 *p12, const char *path, const char *pass,
+                              X509 **ret_cert, char **ret_detail)
+{
+  STACK_OF(X509) *ca = NULL;
+  X509 *cert = NULL;
+
+  if (PKCS12_parse(p12, pass ? pass : "", &l->key, &cert, &ca) != 1) {
+    unsigned long e = ERR_peek_last_error();
+
+    if (ERR_GET_LIB(e) == ERR_LIB_PKCS12 && ERR_GET_REASON(e) == PKCS12_R_MAC_VERIFY_FAILURE)
+      return passphrase_fail(ret_detail, path, pass);
+    return local_fail(ret_detail, path, "a PKCS#12 file that cannot be read");
+  }
+  for (int i = 0; !cert && i < sk_X509_num(ca); i++)
+    if (X509_check_ca(sk_X509_value(ca, i)) == 0)
+      cert = X509_dup(sk_X509_value(ca, i));
+  if (cert)
+    add_der(l, cert);
+  for (int i = 0; cert && i < sk_X509_num(ca); i++) {
+    X509 *x = sk_X509_value(ca, i);
+
+    if (X509_cmp(x, cert) != 0 && X509_check_issued(x, x) != X509_V_OK)
+      add_der(l, x);
+  }
+  sk_X509_pop_free(ca, X509_free);
+  ERR_clear_error();
+  if (!cert)
+    return local_fail(ret_detail, path, "a PKCS#12 file without a certificate of ours");
+  *ret_cert = cert;
+  return OSP_CERT_OK;
+}
+
+/* A PEM private key, decrypted with pass when it is encrypted. */
+static OspCertResult read_pem_key(OspCertLocal *l, const char *path, const char *pass,
+                                  char **ret_detail)
+{
+  Passphrase pp = { pass, false };
+  BIO *bio = BIO_new_file(path, "r");
+
+  if (!bio)
+    return local_fail(ret_detail, path, g_strerror(errno));
+  l->key = PEM_read_bio_PrivateKey(bio, NULL, give_passphrase, &pp);
+  BIO_free(bio);
+  if (!l->key && pp.asked)
+    return passphrase_fail(ret_detail, path, pass);
+  if (!l->key)
+    return local_fail(ret_detail, path, "no PEM private key");
+  return OSP_CERT_OK;
+}
+
+static OspCertResult local_load(OspCertLocal *l, const char *cert_file, const char *key_file,
+                                const char *passphrase, char **ret_detail)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  const unsigned char *p;
+  bool have_key = key_file && *key_file;
+  OspCertResult r = OSP_CERT_OK;
+  X509 *cert = NULL;
+  PKCS12 *p12;
+  gsize len;
+
+  if (!g_file_get_contents(cert_file, &data, &len, &error))
+    return local_fail(ret_detail, cert_file, error->message);
+  if (len > 1024 * 1024)
+    return local_fail(ret_detail, cert_file, "larger than 1 MiB");
+  l->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  p = (const unsigned char *)data;
+  p12 = len < G_MAXINT32 ? d2i_PKCS12(NULL, &p, (long)len) : NULL;
+  ERR_clear_error();
+  if (p12) {
+    g_debug("cert: %s is PKCS#12", cert_file);
+    r = read_p12(l, p12, cert_file, passphrase, &cert, ret_detail);
+    PKCS12_free(p12);
+  } else if (!have_key) {
+    if (ret_detail)
+      *ret_detail = g_strdup("Client key must be set unless Client certificate is PKCS#12");
+    return OSP_CERT_BAD_LOCAL;
+  } else if (!(cert = read_pem_certs(l, data, len))) {
+    return local_fail(ret_detail, cert_file, "neither PEM certificates nor PKCS#12");
+  }
+  if (r == OSP_CERT_OK && !l->key && !have_key)
+    r = local_fail(ret_detail, cert_file, "a PKCS#12 file without a private key");
+  else if (r == OSP_CERT_OK && !l->key)
+    r = read_pem_key(l, key_file, passphrase, ret_detail);
+  if (r == OSP_CERT_OK && EVP_PKEY_get_base_id(l->key) != EVP_PKEY_RSA)
+    r = local_fail(ret_detail, have_key ? key_file : cert_file, "not an RSA key");
+  else if (r == OSP_CERT_OK && X509_check_private_key(cert, l->key) != 1)
+    r = local_fail(ret_detail, have_key ? key_file : cert_file, "not the key of the certificate");
+  if (r == OSP_CERT_OK) {
+    unsigned char *der = NULL;
+    int dlen = i2d_X509_NAME(X509_get_subject_name(cert), &der);
+
+    if (dlen > 0)
+      l->subject = g_bytes_new(der, (gsize)dlen);
     OPENSSL_free(der);
   }
-  bio = BIO_new_file(key_file, "r");
-  if (!bio) {
-    X509_free(first);
-    return local_fail(ret_detail, key_file, g_strerror(errno));
-  }
-  l->key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-  BIO_free(bio);
-  if (!l->key || EVP_PKEY_get_base_id(l->key) != EVP_PKEY_RSA) {
-    X509_free(first);
-    return local_fail(ret_detail, key_file,
-                      l->key ? "not an RSA key" : "no unencrypted PEM private key");
-  }
-  if (X509_check_private_key(first, l->key) != 1) {
-    X509_free(first);
-    return local_fail(ret_detail, key_file, "not the key of the certificate");
-  }
-  X509_free(first);
+  X509_free(cert);
   ERR_clear_error();
-  *ret = g_steal_pointer(&l);
-  return OSP_CERT_OK;
+  return r;
+}
+
+OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file,
+                                  const char *passphrase, OspCertLocal **ret, char **ret_detail)
+{
+  g_autoptr(OspCertLocal) l = g_new0(OspCertLocal, 1);
+  OspCertResult r;
+
+  ERR_clear_error();
+  if (!cert_file || !*cert_file) {
+    if (ret_detail)
+      *ret_detail = g_strdup("Client certificate must be set");
+    return OSP_CERT_BAD_LOCAL;
+  }
+  r = local_load(l, cert_file, key_file, passphrase, ret_detail);
+  if (r == OSP_CERT_OK)
+    *ret = g_steal_pointer(&l);
+  return r;
 }
 
 const GPtrArray *osp_cert_local_certs(const OspCertLocal *l)

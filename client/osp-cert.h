@@ -26,6 +26,7 @@ typedef enum {
   OSP_CERT_BAD_SIGNATURE,  /* a signature (of the chain or of the exchange) is wrong */
   OSP_CERT_NO_CA,          /* the profile's CA could not be loaded */
   OSP_CERT_BAD_LOCAL,      /* our certificate or key could not be loaded, or do not match */
+  OSP_CERT_BAD_PASSPHRASE, /* our key (or PKCS#12 file) is encrypted: not with this passphrase */
 } OspCertResult;
 
 #define OSP_CERT_ENCODING_X509_SIG 4
@@ -89,11 +90,16 @@ OspCertResult osp_cert_verify(const OspCertStore *st, OspCertChain *c, const Osp
 OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, size_t hash_len,
                                  const uint8_t *sig, size_t sig_len);
 
-/* Our certificate (with the intermediates after it in the file) and its
- * RSA private key, PEM (an encrypted key is refused: nothing may prompt). */
+/* Our certificate and its RSA private key: cert_file is PEM (our
+ * certificate, then the intermediates) and key_file a PEM key, encrypted or
+ * not; or cert_file is PKCS#12 (told by its content, not its name) with the
+ * key, the certificate and the intermediates, and key_file may be unset.
+ * passphrase (NULL: none given) decrypts the key or the PKCS#12 file; an
+ * empty one is tried when none is given.  OSP_CERT_BAD_PASSPHRASE: it is
+ * encrypted and the passphrase is missing or wrong (ask for it). */
 typedef struct OspCertLocal OspCertLocal;
-OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file, OspCertLocal **ret,
-                                  char **ret_detail);
+OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file,
+                                  const char *passphrase, OspCertLocal **ret, char **ret_detail);
 void osp_cert_local_free(OspCertLocal *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertLocal, osp_cert_local_free)
 /* The certificates as DER (GBytes *), ours first: one CERT payload each. */

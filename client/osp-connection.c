@@ -1098,6 +1098,7 @@ void osp_connection_provide_secrets(OspConnection *c, guint request_id,
     keep_secret(&c->profile->group_secret, values[OSP_SECRET_GROUP_SECRET]);
     keep_secret(&c->profile->username, values[OSP_SECRET_USERNAME]);
     keep_secret(&c->profile->password, values[OSP_SECRET_PASSWORD]);
+    keep_secret(&c->profile->client_key_passphrase, values[OSP_SECRET_KEY_PASSPHRASE]);
   }
   osp_session_provide_secrets(s, request_id, values, g_get_monotonic_time());
   osp_conn_rearm(c);

@@ -30,13 +30,36 @@ void osp_mainmode_clear(OspSession *s)
   s->p1.mm_step = 0;
 }
 
+/* Before anything is sent: the passphrase of our key is asked for when
+ * the key is encrypted, none was given and the empty one does not open it. */
+void osp_mainmode_unlock(OspSession *s)
+{
+  static const OspSecretKind passphrase = OSP_SECRET_KEY_PASSPHRASE;
+  const OspProfile *p = s->profile;
+  g_autoptr(OspCertLocal) l = NULL;
+
+  if (!p->client_key_passphrase && osp_cert_local_load(p->client_cert, p->client_key, NULL, &l,
+                                                       NULL) == OSP_CERT_BAD_PASSPHRASE) {
+    osp_session_ask_secrets(s, &passphrase, 1, NULL, false);
+    return;
+  }
+  osp_session_enter(s, S_AM1_SENT);
+}
+
 bool osp_mainmode_load(OspSession *s)
 {
+  const OspProfile *p = s->profile;
   g_autofree char *detail = NULL;
+  OspCertResult r = osp_cert_local_load(p->client_cert, p->client_key, p->client_key_passphrase,
+                                        &s->p1.local, &detail);
 
-  if (osp_cert_local_load(s->profile->client_cert, s->profile->client_key, &s->p1.local, &detail) ==
-      OSP_CERT_OK)
+  if (r == OSP_CERT_OK)
     return true;
+  if (r == OSP_CERT_BAD_PASSPHRASE) {
+    osp_session_fail(s, OSP_ERROR_BAD_KEY_PASSPHRASE,
+                     _("Our key could not be decrypted with the passphrase given: %s."), detail);
+    return false;
+  }
   osp_session_fail(s, OSP_ERROR_CONFIG,
                    _("Certificate authentication needs our certificate and key (Client "
                      "certificate, Client key): %s."),

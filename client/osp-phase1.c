@@ -691,6 +691,7 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
   switch (r) {
   case OSP_CERT_OK: return true;
   case OSP_CERT_BAD_LOCAL:
+  case OSP_CERT_BAD_PASSPHRASE:
   case OSP_CERT_MALFORMED:
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("The gateway sent no usable certificate: %s."),
                          detail);

@@ -409,6 +409,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(GROUP_SECRET, T_SECRET, group_secret),
   F(USERNAME, T_STRING, username),
   F(PASSWORD, T_SECRET, password),
+  F(KEY_PASSPHRASE, T_SECRET, client_key_passphrase),
   F(DOMAIN, T_STRING, domain),
   F(ID_TYPE, T_ID_TYPE, id_type),
   F(VENDOR, T_VENDOR, vendor),

@@ -86,8 +86,9 @@ typedef struct {
   OspAuthMode auth_mode; /* "IKE Authmode" */
   char *ca_file;         /* "CA-File": PEM CAs the gateway's certificate must chain to */
   char *ca_dir;          /* "CA-Dir": a hashed directory of CAs (c_rehash) */
-  char *client_cert;     /* "Client certificate": our PEM certificate (cert), chain after */
-  char *client_key;      /* "Client key": its PEM private key, unencrypted */
+  char *client_cert; /* "Client certificate": our PEM certificate (cert), chain after; or PKCS#12 */
+  char *client_key;  /* "Client key": its PEM private key (unset with PKCS#12) */
+  char *client_key_passphrase; /* "Client key passphrase": of the key or PKCS#12; NULL = ask */
   char *gateway_id; /* "Gateway ID": the name or DN its certificate must have; NULL = gateway */
   OspIpv6Mode ipv6_inside; /* "IPv6 inside" */
 } OspProfile;

@@ -67,6 +67,9 @@ static const OspReason reasons[] = {
   { E(BAD_IP_CONFIG), "bad-ip-config", "BadIpConfig", OSP_EXIT_FAILED, OSP_NM_BAD_IP_CONFIG,
     N_("the gateway's network settings cannot be used"),
     N_("The gateway's network settings cannot be used.") },
+  { E(BAD_KEY_PASSPHRASE), "bad-key-passphrase", "BadKeyPassphrase", OSP_EXIT_AUTH, NM_LOGIN,
+    N_("the passphrase of the client key is wrong"),
+    N_("The passphrase of the client key is wrong.") },
 
   { D(INVALID_ARGUMENTS), "invalid-arguments", "InvalidArguments", OSP_EXIT_USAGE, NM_CONNECT,
     N_("an argument was invalid"), N_("The request was not valid.") },

@@ -345,6 +345,9 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
 void osp_phase1_up(OspSession *s, int auth);
 
 /* ---- osp-mainmode.c: main mode with certificates (IKE Authmode cert) ---- */
+/* S_WANT_GROUP_SECRET: asks for the passphrase of our key if it needs one,
+ * else goes on to S_AM1_SENT */
+void osp_mainmode_unlock(OspSession *s);
 bool osp_mainmode_load(OspSession *s);
 void osp_mainmode_start(OspSession *s);
 OspExchOutcome osp_mainmode_input(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,

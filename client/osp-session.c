@@ -77,8 +77,10 @@ void osp_session_enter(OspSession *s, SessionState next)
   case S_XAUTH_WAIT: /* the gateway starts XAUTH */
   case S_XAUTH_REPLIED: /* the gateway sends the STATUS */ return;
   case S_WANT_GROUP_SECRET:
-    /* hybrid authentication uses no group secret */
-    if (!s->profile->group_secret && s->profile->auth_mode == OSP_AUTH_PSK)
+    /* hybrid authentication uses no group secret, certificates a key */
+    if (s->profile->auth_mode == OSP_AUTH_CERT)
+      osp_mainmode_unlock(s);
+    else if (!s->profile->group_secret && s->profile->auth_mode == OSP_AUTH_PSK)
       ask_group_secret(s);
     else
       osp_session_enter(s, S_AM1_SENT);
@@ -489,15 +491,22 @@ void osp_session_provide_secrets(OspSession *s, guint request_id,
     return;
   s->secret_request_id++; /* answered: a second answer is ignored */
   switch (s->state) {
-  case S_WANT_GROUP_SECRET:
-    if (!values[OSP_SECRET_GROUP_SECRET]) {
-      osp_session_fail(s, OSP_ERROR_SECRETS_REQUIRED, _("No group secret was given."));
+  case S_WANT_GROUP_SECRET: {
+    bool key = s->profile->auth_mode == OSP_AUTH_CERT;
+    const char *v = values[key ? OSP_SECRET_KEY_PASSPHRASE : OSP_SECRET_GROUP_SECRET];
+    char **field = key ? &s->profile->client_key_passphrase : &s->profile->group_secret;
+
+    if (!v) {
+      osp_session_fail(s, OSP_ERROR_SECRETS_REQUIRED, "%s",
+                       key ? _("No passphrase of the client key was given.")
+                           : _("No group secret was given."));
       return;
     }
-    osp_str_wipe_free(s->profile->group_secret);
-    s->profile->group_secret = g_strdup(values[OSP_SECRET_GROUP_SECRET]);
+    osp_str_wipe_free(*field);
+    *field = g_strdup(v);
     osp_session_enter(s, S_AM1_SENT);
     return;
+  }
   case S_XAUTH_SECRETS: next_step(s, EX_XAUTH, osp_xauth_secrets(s, values)); return;
   case S_IDLE:
   case S_AM1_SENT:

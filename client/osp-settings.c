@@ -47,6 +47,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },
+  [OSP_SETTING_KEY_PASSPHRASE] = { "key-passphrase", "Client key passphrase", 0, true },
 };
 
 #undef S

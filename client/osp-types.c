@@ -18,9 +18,13 @@ const char *osp_state_name(OspState s)
 }
 
 static const char *const secret_names[OSP_SECRET_N_KINDS] = {
-  [OSP_SECRET_GROUP_SECRET] = "group-secret", [OSP_SECRET_USERNAME] = "username",
-  [OSP_SECRET_PASSWORD] = "password",         [OSP_SECRET_PASSCODE] = "passcode",
-  [OSP_SECRET_NEXT_PIN] = "next-pin",         [OSP_SECRET_ANSWER] = "answer",
+  [OSP_SECRET_GROUP_SECRET] = "group-secret",
+  [OSP_SECRET_USERNAME] = "username",
+  [OSP_SECRET_PASSWORD] = "password",
+  [OSP_SECRET_PASSCODE] = "passcode",
+  [OSP_SECRET_NEXT_PIN] = "next-pin",
+  [OSP_SECRET_ANSWER] = "answer",
+  [OSP_SECRET_KEY_PASSPHRASE] = "key-passphrase",
 };
 
 const char *osp_secret_kind_name(OspSecretKind k)

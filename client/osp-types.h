@@ -25,12 +25,13 @@ const char *osp_state_name(OspState s); /* "connecting", ... stable API */
 
 /* What a secret request asks for; each has a stable key name for D-Bus. */
 typedef enum {
-  OSP_SECRET_GROUP_SECRET, /* "group-secret" */
-  OSP_SECRET_USERNAME,     /* "username" */
-  OSP_SECRET_PASSWORD,     /* "password" */
-  OSP_SECRET_PASSCODE,     /* "passcode": token code (XAUTH PASSCODE) */
-  OSP_SECRET_NEXT_PIN,     /* "next-pin": new PIN asked by the token server */
-  OSP_SECRET_ANSWER,       /* "answer": answer to a challenge */
+  OSP_SECRET_GROUP_SECRET,   /* "group-secret" */
+  OSP_SECRET_USERNAME,       /* "username" */
+  OSP_SECRET_PASSWORD,       /* "password" */
+  OSP_SECRET_PASSCODE,       /* "passcode": token code (XAUTH PASSCODE) */
+  OSP_SECRET_NEXT_PIN,       /* "next-pin": new PIN asked by the token server */
+  OSP_SECRET_ANSWER,         /* "answer": answer to a challenge */
+  OSP_SECRET_KEY_PASSPHRASE, /* "key-passphrase": of our key or PKCS#12 file */
   OSP_SECRET_N_KINDS
 } OspSecretKind;
 

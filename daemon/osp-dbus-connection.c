@@ -641,6 +641,10 @@ static void fill_profile_secrets(OspProfile *p, GHashTable *secrets)
     osp_str_wipe_free(p->password);
     p->password = g_strdup(v);
   }
+  if ((v = g_hash_table_lookup(secrets, "key-passphrase"))) {
+    osp_str_wipe_free(p->client_key_passphrase);
+    p->client_key_passphrase = g_strdup(v);
+  }
 }
 
 OspExportedConnection *osp_exported_connection_new(const OspExportedConnectionHost *host,

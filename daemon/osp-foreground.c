@@ -150,6 +150,7 @@ static const char *kind_prompt(OspSecretKind k)
   case OSP_SECRET_PASSCODE: return _("Token code: ");
   case OSP_SECRET_NEXT_PIN: return _("New PIN: ");
   case OSP_SECRET_ANSWER: return _("Answer: ");
+  case OSP_SECRET_KEY_PASSPHRASE: return _("Passphrase of the client key: ");
   case OSP_SECRET_N_KINDS: break;
   }
   return "? ";

@@ -37,6 +37,8 @@ static OspProfile *profile_for_connect(OspManager *m, ProfileEntry *e, GError **
     p->group_secret = g_strdup(v);
   if (!p->password && (v = g_hash_table_lookup(secrets, "password")))
     p->password = g_strdup(v);
+  if (!p->client_key_passphrase && (v = g_hash_table_lookup(secrets, "key-passphrase")))
+    p->client_key_passphrase = g_strdup(v);
   return g_steal_pointer(&p);
 }
 
@@ -252,7 +254,8 @@ static gboolean handle_profile_set_secrets(OspDBusProfile *iface, GDBusMethodInv
   g_variant_iter_init(&it, secrets);
   while (g_variant_iter_next(&it, "{&s&s}", &kind, &value)) {
     if (!g_strv_contains(osp_setting_secret_keys(), kind)) {
-      return_invalid(inv, "Only group-secret and password can be stored, not \"%.64s\"", kind);
+      return_invalid(
+          inv, "Only group-secret, password and key-passphrase can be stored, not \"%.64s\"", kind);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
     if (*value && !osp_secret_value_is_valid(value)) {

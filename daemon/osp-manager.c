@@ -644,6 +644,9 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
     g_hash_table_replace(secrets, g_strdup("group-secret"), g_strdup(p->group_secret));
   if (opts.save_secrets && p->password && osp_secret_value_is_valid(p->password))
     g_hash_table_replace(secrets, g_strdup("password"), g_strdup(p->password));
+  if (opts.save_secrets && p->client_key_passphrase &&
+      osp_secret_value_is_valid(p->client_key_passphrase))
+    g_hash_table_replace(secrets, g_strdup("key-passphrase"), g_strdup(p->client_key_passphrase));
   if (!osp_profile_store_save_secrets(m->store, name, secrets, &error)) {
     osp_manager_return_error(inv, error);
     return;

@@ -67,7 +67,7 @@ static const SecretSchema *secret_schema(void)
 static gboolean kind_keepable(const char *kind)
 {
   return strcmp(kind, "password") == 0 || strcmp(kind, "group-secret") == 0 ||
-         strcmp(kind, "username") == 0;
+         strcmp(kind, "username") == 0 || strcmp(kind, "key-passphrase") == 0;
 }
 
 static const char *kind_label(const char *kind)
@@ -84,6 +84,8 @@ static const char *kind_label(const char *kind)
     return _("New PIN");
   if (strcmp(kind, "answer") == 0)
     return _("Answer");
+  if (strcmp(kind, "key-passphrase") == 0)
+    return _("Passphrase of the client key");
   return kind; /* a kind this version does not know: its code */
 }
 

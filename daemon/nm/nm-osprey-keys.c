@@ -77,12 +77,13 @@ static const NmRow rows[OSP_SETTING_N] = {
   VPNC(AUTH_MODE, "psk (default), hybrid or cert"),
   VPNC(CA_FILE, "PEM CAs of the gateway's certificate (hybrid)"),
   OWN(CA_DIR, "hashed directory of CAs (hybrid)"),
-  OWN(CLIENT_CERT, "our PEM certificate (cert)"),
-  OWN(CLIENT_KEY, "its PEM private key (cert)"),
+  OWN(CLIENT_CERT, "our PEM certificate, or PKCS#12 with the key (cert)"),
+  OWN(CLIENT_KEY, "its PEM private key (cert; unset with PKCS#12)"),
   OWN(GATEWAY_ID, "name or DN the gateway's certificate must have (default: the gateway)"),
   OWN(IPV6_INSIDE, "auto (default: IPv6 when the gateway grants it), yes (required), no"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
+  OWN(KEY_PASSPHRASE, "passphrase of the client key or PKCS#12 file"),
 };
 
 #undef VPNC
@@ -165,6 +166,7 @@ const char *nm_osprey_secret_key(OspSecretKind kind)
   case OSP_SECRET_PASSCODE: return KEY_PASSCODE;
   case OSP_SECRET_NEXT_PIN: return KEY_NEXT_PIN;
   case OSP_SECRET_ANSWER: return KEY_ANSWER;
+  case OSP_SECRET_KEY_PASSPHRASE: return osp_settings[OSP_SETTING_KEY_PASSPHRASE].vpnc;
   case OSP_SECRET_N_KINDS: break;
   }
   return NULL;
@@ -313,6 +315,8 @@ OspProfile *nm_osprey_profile_from_setting(NMSettingVpn *s_vpn, const char *name
     p->group_secret = secret_or_null(s_vpn, NM_OSPREY_KEY_SECRET);
     osp_str_wipe_free(p->password);
     p->password = secret_or_null(s_vpn, NM_OSPREY_KEY_XAUTH_PASSWORD);
+    osp_str_wipe_free(p->client_key_passphrase);
+    p->client_key_passphrase = secret_or_null(s_vpn, osp_settings[OSP_SETTING_KEY_PASSPHRASE].vpnc);
     if (!p->username)
       p->username = secret_or_null(s_vpn, NM_OSPREY_KEY_XAUTH_USER);
     g_free(p->name);

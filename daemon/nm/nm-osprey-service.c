@@ -475,6 +475,8 @@ static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool inter
     self->given |= 1u << OSP_SECRET_PASSWORD;
   if (profile->username)
     self->given |= 1u << OSP_SECRET_USERNAME;
+  if (profile->client_key_passphrase)
+    self->given |= 1u << OSP_SECRET_KEY_PASSPHRASE;
   self->conn = osp_connection_new(profile, &flags, &callbacks, self);
   if (!osp_connection_start(self->conn, &e)) {
     g_warning("%s", e->message);

@@ -41,6 +41,8 @@ static const Secret secrets[] = {
   { "Xauth passcode", N_("Token code"), true },
   { "Xauth next PIN", N_("New PIN"), true },
   { "Xauth answer", N_("Answer"), true },
+  /* asked for when the key is encrypted (the service knows, not we) */
+  { "Client key passphrase", N_("Passphrase of the client key"), true },
 };
 
 typedef struct {

@@ -417,7 +417,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -430,6 +430,16 @@ case $SCENARIO in
         make_big_chain "$CERT_DIR" || fail "could not make the large chain"
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem
         LAB_CONN_EXTRA="    fragmentation = force" ;;
+      cert-p12)
+        # alice's key, certificate and intermediate (and the root, which is
+        # not sent) in one PKCS#12 file, as `openssl pkcs12 -export` makes it
+        make_big_chain "$CERT_DIR" || fail "could not make the large chain"
+        P12_PASS="p12 pass: it's \"quoted\""
+        cat "$CERT_DIR/inter.pem" "$CERT_DIR/ca.pem" >"$CERT_DIR/cas.pem"
+        openssl pkcs12 -export -inkey "$CERT_DIR/alice-big.key" -in "$CERT_DIR/alice-big.pem" \
+          -certfile "$CERT_DIR/cas.pem" -passout "pass:$P12_PASS" -out "$CERT_DIR/alice.p12" ||
+          fail "could not make the PKCS#12 file"
+        LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem ;;
       hybrid-frag) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CONN_EXTRA="    fragmentation = force" ;;
       hybrid-untrusted | hybrid-untrusted-dbus) LAB_GW_CERT=$CERT_DIR/other-gw.pem ;;
       hybrid-wrong-id) LAB_GW_CERT=$CERT_DIR/elsewhere.pem ;;
@@ -1263,6 +1273,46 @@ NFT
       "$(lab_gateway_log)" || fail "the gateway did not get our intermediate"
     note "$(grep -o "sending a message of [0-9]* bytes in [0-9]* fragments" "$LAB_DIR/osprey.log" | head -1)"
     osprey_stop ;;
+  cert-p12)
+    # the PKCS#12 file's passphrase through ospreyd and the command line:
+    # a wrong one and none (no terminal to ask on) fail before anything is
+    # sent; the right one connects, our intermediate sent after ours
+    [ -x "$OSPREY" ] || fail "no osprey command line given"
+    lab_bus_start || fail "dbus-daemon did not start"
+    lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
+    lab_write_vpnc_conf "$LAB_DIR/p12.conf"
+    sed -i '/^IPSec secret /d' "$LAB_DIR/p12.conf"
+    printf 'IKE Authmode cert\nCA-File %s\nClient certificate %s\n' "$CERT_DIR/ca.pem" \
+      "$CERT_DIR/alice.p12" >>"$LAB_DIR/p12.conf"
+    (umask 077 && printf 'key-passphrase=wrong %s\n' "$P12_PASS" >"$LAB_DIR/wrong.secrets" &&
+      printf 'key-passphrase=%s\n' "$P12_PASS" >"$LAB_DIR/p12.secrets")
+    "$OSPREY" connect --config "$LAB_DIR/p12.conf" --secrets-file "$LAB_DIR/wrong.secrets" \
+      --timeout 60 >"$LAB_DIR/connect.out" 2>&1 </dev/null
+    rc=$?
+    [ "$rc" = 2 ] || fail "a wrong passphrase: exit status $rc, expected 2: $(cat "$LAB_DIR/connect.out")"
+    grep -q "bad-key-passphrase" "$LAB_DIR/connect.out" ||
+      fail "the reason is not named: $(cat "$LAB_DIR/connect.out")"
+    note "wrong passphrase, exit 2: $(tail -1 "$LAB_DIR/connect.out")"
+    setsid -w "$OSPREY" connect --config "$LAB_DIR/p12.conf" --timeout 60 \
+      >"$LAB_DIR/connect.out" 2>&1 </dev/null
+    rc=$?
+    [ "$rc" != 0 ] || fail "no passphrase and no terminal, yet connected"
+    grep -q "(key-passphrase) and there is no terminal" "$LAB_DIR/connect.out" ||
+      fail "no passphrase and no terminal: $(cat "$LAB_DIR/connect.out")"
+    note "no terminal, exit $rc: $(tail -1 "$LAB_DIR/connect.out")"
+    grep -q "ID_PROT" "$(lab_gateway_log)" && fail "the gateway saw main mode before our key was open"
+    "$OSPREY" connect --config "$LAB_DIR/p12.conf" --secrets-file "$LAB_DIR/p12.secrets" \
+      --timeout 60 >"$LAB_DIR/connect.out" 2>&1 </dev/null ||
+      fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
+    lab_wait_tunnel 20 || fail "no ping through the tunnel"
+    grep -q "authentication of 'C=XX, O=Osprey Lab, CN=alice' with RSA.* successful" \
+      "$(lab_gateway_log)" || fail "the gateway did not authenticate our certificate"
+    grep -q "received issuer cert \"C=XX, O=Osprey Lab, CN=Osprey Lab Intermediate\"" \
+      "$(lab_gateway_log)" || fail "the gateway did not get our intermediate"
+    grep -q "received issuer cert \"C=XX, O=Osprey Lab, CN=ca\"" "$(lab_gateway_log)" &&
+      fail "the root CA was sent too"
+    "$OSPREY" disconnect p12 >/dev/null || fail "osprey disconnect failed"
+    ospreyd_stop || fail "ospreyd exit status $? after SIGTERM" ;;
   hybrid-frag)
     # the gateway's message 2 (its certificate and signature) is larger
     # than strongSwan's fragment size: it comes in Cisco IKE fragments

@@ -3,6 +3,7 @@
 #include "osp-test-certs.h"
 
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -100,4 +101,23 @@ void osp_test_write_key(const char *path, EVP_PKEY *key)
   g_assert_nonnull(f);
   g_assert_cmpint(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), ==, 1);
   g_assert_cmpint(fclose(f), ==, 0);
+}
+
+void osp_test_write_p12(const char *path, const char *pass, EVP_PKEY *key, X509 *cert,
+                        X509 *const *ca, size_t n)
+{
+  STACK_OF(X509) *cas = sk_X509_new_null();
+  PKCS12 *p12;
+  FILE *f;
+
+  for (size_t i = 0; i < n; i++)
+    sk_X509_push(cas, ca[i]);
+  p12 = PKCS12_create(pass, "osprey test", key, cert, cas, 0, 0, 0, 0, 0);
+  g_assert_nonnull(p12);
+  f = fopen(path, "wb");
+  g_assert_nonnull(f);
+  g_assert_cmpint(i2d_PKCS12_fp(f, p12), ==, 1);
+  g_assert_cmpint(fclose(f), ==, 0);
+  PKCS12_free(p12);
+  sk_X509_free(cas);
 }

@@ -31,4 +31,9 @@ void osp_test_write_pem(const char *path, X509 *const *certs, size_t n);
 /* Writes a private key (PEM, unencrypted) to path. */
 void osp_test_write_key(const char *path, EVP_PKEY *key);
 
+/* Writes a PKCS#12 file (key and cert may be NULL, the CAs after them),
+ * encrypted with pass ("" for none), as `openssl pkcs12 -export` does. */
+void osp_test_write_p12(const char *path, const char *pass, EVP_PKEY *key, X509 *cert,
+                        X509 *const *ca, size_t n);
+
 G_END_DECLS

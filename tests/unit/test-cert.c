@@ -360,7 +360,7 @@ static void test_local(void)
         ==, 1);
     fclose(f);
   }
-  g_assert_cmpint(osp_cert_local_load(cert, key, &l, &detail), ==, OSP_CERT_OK);
+  g_assert_cmpint(osp_cert_local_load(cert, key, NULL, &l, &detail), ==, OSP_CERT_OK);
   g_assert_cmpuint(osp_cert_local_certs(l)->len, ==, 2);
   {
     g_autoptr(GByteArray) sig = g_byte_array_new();
@@ -382,26 +382,164 @@ static void test_local(void)
   }
   osp_cert_local_free(l);
   l = NULL;
-  g_assert_cmpint(osp_cert_local_load(cert, other_key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_cmpint(osp_cert_local_load(cert, other_key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
   g_assert_nonnull(strstr(detail, "not the key of the certificate"));
   g_clear_pointer(&detail, g_free);
   /* an ECDSA key: IKEv1's RSA signatures only */
   osp_test_write_key(other_key, fx.ca_key);
-  g_assert_cmpint(osp_cert_local_load(cert, other_key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_cmpint(osp_cert_local_load(cert, other_key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
   g_assert_nonnull(strstr(detail, "not an RSA key"));
   g_clear_pointer(&detail, g_free);
-  g_assert_cmpint(osp_cert_local_load(cert, locked, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_cmpint(osp_cert_local_load(cert, locked, NULL, &l, &detail), ==,
+                  OSP_CERT_BAD_PASSPHRASE);
   g_clear_pointer(&detail, g_free);
-  g_assert_cmpint(osp_cert_local_load(key, key, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
-  g_assert_nonnull(strstr(detail, "no PEM certificate"));
+  g_assert_cmpint(osp_cert_local_load(key, key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_nonnull(strstr(detail, "neither PEM certificates nor PKCS#12"));
   g_clear_pointer(&detail, g_free);
-  g_assert_cmpint(osp_cert_local_load(cert, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
+  g_assert_cmpint(osp_cert_local_load(cert, NULL, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
   g_clear_pointer(&detail, g_free);
   g_assert_null(l);
   g_remove(cert);
   g_remove(key);
   g_remove(other_key);
   g_remove(locked);
+}
+
+/* Loads cert_file (and key_file) with pass: the result's name, the
+ * detail in *ret_detail. */
+static const char *load(const char *cert_file, const char *key_file, const char *pass,
+                        OspCertLocal **ret, char **ret_detail)
+{
+  OspCertLocal *l = NULL;
+  OspCertResult r = osp_cert_local_load(cert_file, key_file, pass, &l, ret_detail);
+
+  g_assert_true((r == OSP_CERT_OK) == (l != NULL));
+  if (ret)
+    *ret = l;
+  else
+    osp_cert_local_free(l);
+  if (g_test_verbose() && *ret_detail)
+    g_test_message("%s: %s", osp_cert_result_name(r), *ret_detail);
+  return osp_cert_result_name(r);
+}
+
+/* PKCS#12, told by its content (named .pem here): our key and
+ * certificate, and the intermediate (not the root) to send after it. */
+static void test_p12(void)
+{
+  g_autofree char *p12 = g_build_filename(fx.dir, "client.pem", NULL);
+  X509 *ca[] = { fx.inter, fx.ca };
+  g_autoptr(GByteArray) sig = g_byte_array_new();
+  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  OspCertLocal *l = NULL;
+  char *detail = NULL;
+  uint8_t hash[20] = { 4, 5, 6 };
+
+  osp_test_write_p12(p12, "s3cret", fx.gw_key, fx.gw_inter, ca, 2);
+  /* nothing given: the empty passphrase is tried, the file asks for one */
+  g_assert_cmpstr(load(p12, NULL, NULL, NULL, &detail), ==, "bad-passphrase");
+  g_assert_nonnull(strstr(detail, "its passphrase is needed"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpstr(load(p12, NULL, "wrong", NULL, &detail), ==, "bad-passphrase");
+  g_assert_nonnull(strstr(detail, "wrong passphrase"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpstr(load(p12, NULL, "s3cret", &l, &detail), ==, "ok");
+  g_assert_null(detail);
+  g_assert_cmpuint(osp_cert_local_certs(l)->len, ==, 2);
+  {
+    g_autoptr(GBytes) leaf = osp_test_cert_der(fx.gw_inter);
+    g_autoptr(GBytes) inter = osp_test_cert_der(fx.inter);
+
+    g_assert_true(g_bytes_equal(osp_cert_local_certs(l)->pdata[0], leaf));
+    g_assert_true(g_bytes_equal(osp_cert_local_certs(l)->pdata[1], inter));
+  }
+  /* the gateway verifies what we send and our signature */
+  g_assert_cmpint(osp_cert_local_sign(l, hash, sizeof(hash), sig), ==, 0);
+  {
+    g_autoptr(OspCertChain) c = osp_cert_chain_new();
+    const char *why = NULL;
+
+    for (guint i = 0; i < osp_cert_local_certs(l)->len; i++) {
+      gsize len;
+      const uint8_t *der = g_bytes_get_data(osp_cert_local_certs(l)->pdata[i], &len);
+
+      g_assert_cmpint(osp_cert_chain_add_der(c, der, len, &why), ==, OSP_CERT_OK);
+    }
+    g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, NULL), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len), ==,
+                    OSP_CERT_OK);
+  }
+  g_clear_pointer(&l, osp_cert_local_free);
+  /* an export without a password opens without asking */
+  osp_test_write_p12(p12, "", fx.gw_key, fx.gw, NULL, 0);
+  g_assert_cmpstr(load(p12, NULL, NULL, NULL, &detail), ==, "ok");
+  g_remove(p12);
+}
+
+static void test_p12_errors(void)
+{
+  g_autofree char *p12 = g_build_filename(fx.dir, "nokey.p12", NULL);
+  g_autofree char *key = g_build_filename(fx.dir, "p12-other.key", NULL);
+  g_autofree char *junk = g_build_filename(fx.dir, "junk.p12", NULL);
+  char *detail = NULL;
+
+  /* a certificate without its key */
+  osp_test_write_p12(p12, "pw", NULL, fx.gw, NULL, 0);
+  g_assert_cmpstr(load(p12, NULL, "pw", NULL, &detail), ==, "bad-local");
+  g_assert_nonnull(strstr(detail, "without a private key"));
+  g_clear_pointer(&detail, g_free);
+  /* ... and a key of another certificate beside it */
+  osp_test_write_key(key, fx.other_key);
+  g_assert_cmpstr(load(p12, key, "pw", NULL, &detail), ==, "bad-local");
+  g_assert_nonnull(strstr(detail, "not an RSA key"));
+  g_clear_pointer(&detail, g_free);
+  {
+    EVP_PKEY *k = osp_test_key(true);
+
+    osp_test_write_key(key, k);
+    EVP_PKEY_free(k);
+  }
+  g_assert_cmpstr(load(p12, key, "pw", NULL, &detail), ==, "bad-local");
+  g_assert_nonnull(strstr(detail, "not the key of the certificate"));
+  g_clear_pointer(&detail, g_free);
+  /* its own key, given beside it */
+  osp_test_write_key(key, fx.gw_key);
+  g_assert_cmpstr(load(p12, key, "pw", NULL, &detail), ==, "ok");
+  /* neither PEM nor PKCS#12 */
+  g_assert_true(g_file_set_contents(junk, "\x30\x03junk", -1, NULL));
+  g_assert_cmpstr(load(junk, NULL, NULL, NULL, &detail), ==, "bad-local");
+  g_assert_nonnull(strstr(detail, "Client key must be set"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpstr(load(junk, key, NULL, NULL, &detail), ==, "bad-local");
+  g_assert_nonnull(strstr(detail, "neither PEM certificates nor PKCS#12"));
+  g_clear_pointer(&detail, g_free);
+  g_remove(p12);
+  g_remove(key);
+  g_remove(junk);
+}
+
+/* An encrypted PEM key: its passphrase, and a wrong one. */
+static void test_encrypted_key(void)
+{
+  g_autofree char *cert = g_build_filename(fx.dir, "enc.crt", NULL);
+  g_autofree char *key = g_build_filename(fx.dir, "enc.key", NULL);
+  FILE *f = fopen(key, "w");
+  char *detail = NULL;
+
+  g_assert_nonnull(f);
+  g_assert_cmpint(
+      PEM_write_PKCS8PrivateKey(f, fx.gw_key, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"key pass"),
+      ==, 1);
+  fclose(f);
+  osp_test_write_pem(cert, &fx.gw, 1);
+  g_assert_cmpstr(load(cert, key, NULL, NULL, &detail), ==, "bad-passphrase");
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpstr(load(cert, key, "key pas", NULL, &detail), ==, "bad-passphrase");
+  g_assert_nonnull(strstr(detail, "wrong passphrase"));
+  g_clear_pointer(&detail, g_free);
+  g_assert_cmpstr(load(cert, key, "key pass", NULL, &detail), ==, "ok");
+  g_remove(cert);
+  g_remove(key);
 }
 
 static void test_store_errors(void)
@@ -458,6 +596,9 @@ int main(int argc, char **argv)
   g_test_add_func("/cert/malformed", test_malformed);
   g_test_add_func("/cert/store-errors", test_store_errors);
   g_test_add_func("/cert/local", test_local);
+  g_test_add_func("/cert/p12", test_p12);
+  g_test_add_func("/cert/p12-errors", test_p12_errors);
+  g_test_add_func("/cert/encrypted-key", test_encrypted_key);
   r = g_test_run();
   fixture_clear();
   return r;

@@ -355,6 +355,95 @@ static void test_main_mode_refusals(void)
   cert_files_remove(p);
 }
 
+/* Our key and certificate in a PKCS#12 file with a passphrase (and the
+ * intermediate that issued ours): asked for before anything is sent; a
+ * wrong one fails on its own reason, the right one connects. */
+static OspProfile *p12_profile(const char *dir, const char *pass)
+{
+  OspProfile *p = hybrid_profile(pki.ca_file);
+  const OspTestCertSpec spec = { "/C=XX/O=Osprey Lab/CN=alice", NULL, false, -3600, 86400 };
+  EVP_PKEY *k = osp_test_key(true);
+  X509 *x = osp_test_cert(&spec, k, pki.inter, pki.inter_key);
+
+  p->auth_mode = OSP_AUTH_CERT;
+  p->client_cert = g_build_filename(dir, "alice.p12", NULL);
+  osp_test_write_p12(p->client_cert, pass, k, x, &pki.inter, 1);
+  X509_free(x);
+  EVP_PKEY_free(k);
+  return p;
+}
+
+static void answer_passphrase(OspTestRig *r, const char *pass)
+{
+  const char *values[OSP_SECRET_N_KINDS] = { NULL };
+
+  values[OSP_SECRET_KEY_PASSPHRASE] = pass;
+  osp_session_provide_secrets(r->session, r->last_request.id, values, r->now);
+}
+
+static OspTestRig *asked_passphrase(const OspProfile *p)
+{
+  OspTestRig *r = osp_test_rig_new(p, NULL);
+
+  g_assert_cmpuint(r->n_secrets_needed, ==, 1);
+  g_assert_cmpuint(r->last_request.n_kinds, ==, 1);
+  g_assert_cmpint(r->last_request.kinds[0], ==, OSP_SECRET_KEY_PASSPHRASE);
+  g_assert_false(r->last_request.retry);
+  g_assert_true(g_queue_is_empty(&r->to_gw));
+  return r;
+}
+
+static void test_main_mode_p12(void)
+{
+  g_autoptr(OspProfile) p = p12_profile(pki.dir, "alice's pass");
+
+  {
+    g_autoptr(OspTestRig) r = asked_passphrase(p);
+
+    answer_passphrase(r, "alice's pas");
+    g_assert_true(g_queue_is_empty(&r->to_gw));
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_KEY_PASSPHRASE, "wrong passphrase");
+  }
+  {
+    g_autoptr(OspTestRig) r = asked_passphrase(p);
+
+    answer_passphrase(r, NULL);
+    g_assert_true(g_queue_is_empty(&r->to_gw));
+    osp_test_rig_assert_closed(r, OSP_ERROR_SECRETS_REQUIRED, "passphrase");
+  }
+  {
+    g_autoptr(OspTestRig) r = asked_passphrase(p);
+
+    answer_passphrase(r, "alice's pass");
+    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+    osp_test_rig_connect(r);
+    g_assert_true(r->gw->client_sig_ok);
+    g_assert_cmpuint(r->gw->client_certs, ==, 2); /* ours and the intermediate */
+    g_assert_true(r->gw->xauth_done);
+    g_assert_cmpuint(r->n_secrets_needed, ==, 1);
+  }
+  /* one given with the profile is not asked for; a wrong one fails */
+  p->client_key_passphrase = g_strdup("saved, but old");
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+    g_assert_cmpuint(r->n_secrets_needed, ==, 0);
+    g_assert_true(g_queue_is_empty(&r->to_gw));
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_KEY_PASSPHRASE, "wrong passphrase");
+  }
+  g_remove(p->client_cert);
+  /* exported without a password: the empty one opens it unasked */
+  {
+    g_autoptr(OspProfile) open = p12_profile(pki.dir, "");
+    g_autoptr(OspTestRig) r = osp_test_rig_new(open, NULL);
+
+    g_assert_cmpuint(r->n_secrets_needed, ==, 0);
+    gateway_cert(r->gw, "IP:192.0.2.1", NULL, NULL, -3600, 86400, false);
+    osp_test_rig_connect(r);
+    g_remove(open->client_cert);
+  }
+}
+
 /* Certificates on both sides without ours set: a configuration error
  * before anything is sent. */
 static void test_cert_without_ours(void)
@@ -386,6 +475,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/gateway-id", test_gateway_id);
   g_test_add_func("/gateway-hybrid/main-mode", test_main_mode);
   g_test_add_func("/gateway-hybrid/main-mode-refusals", test_main_mode_refusals);
+  g_test_add_func("/gateway-hybrid/main-mode-p12", test_main_mode_p12);
   ret = g_test_run();
   pki_clear();
   return ret;

@@ -56,6 +56,7 @@ static const struct {
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
+  { "key-passphrase", "p12-pa55" },
 };
 
 static const char *sample_of(const char *key)
@@ -211,7 +212,8 @@ static void test_unique(void)
     }
   g_assert_cmpstr(osp_setting_secret_keys()[0], ==, "group-secret");
   g_assert_cmpstr(osp_setting_secret_keys()[1], ==, "password");
-  g_assert_null(osp_setting_secret_keys()[2]);
+  g_assert_cmpstr(osp_setting_secret_keys()[2], ==, "key-passphrase");
+  g_assert_null(osp_setting_secret_keys()[3]);
   g_assert_null(osp_setting_lookup("no-such-key"));
 }
 
