@@ -29,10 +29,10 @@
 
 static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *data, size_t len)
 {
-  struct sockaddr_in to = c->peer;
+  OspAddr to = c->peer;
 
-  to.sin_port = htons(port);
-  if (sendto(fd, data, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EAGAIN)
+  osp_addr_set_port(&to, port);
+  if (sendto(fd, data, len, 0, &to.sa, osp_addr_len(&to)) < 0 && errno != EAGAIN)
     g_debug("send to gateway failed: %s", g_strerror(errno));
   __atomic_store_n(&c->last_tx, g_get_monotonic_time(), __ATOMIC_RELAXED);
 }
@@ -47,7 +47,7 @@ void osp_conn_io_send_ike(OspConnection *c, const uint8_t *data, size_t len, boo
     sendto_gateway(c, c->natt_fd, NATT_PORT, pkt, len + 4);
     return;
   }
-  sendto_gateway(c, c->ike_fd, ntohs(c->peer.sin_port), data, len);
+  sendto_gateway(c, c->ike_fd, osp_addr_port(&c->peer), data, len);
 }
 
 /* ---- the ESP datapath: the thread ------------------------------------- */
@@ -221,7 +221,7 @@ static ssize_t dp_newest(const DpTable *t, bool ipv6)
 }
 
 /* One message per datagram, from datagram `from` of the batch on. */
-static int dp_plain_messages(Dp *d, struct sockaddr_in *to, int from, int n)
+static int dp_plain_messages(Dp *d, OspAddr *to, int from, int n)
 {
   int m;
 
@@ -232,7 +232,7 @@ static int dp_plain_messages(Dp *d, struct sockaddr_in *to, int from, int n)
     h->msg_iov = &d->iov[from + m];
     h->msg_iovlen = 1;
     h->msg_name = to;
-    h->msg_namelen = sizeof(*to);
+    h->msg_namelen = osp_addr_len(to);
     d->first[m] = from + m;
   }
   return m;
@@ -242,7 +242,7 @@ static int dp_plain_messages(Dp *d, struct sockaddr_in *to, int from, int n)
  * datagrams of one size (the last of a run may be shorter), which the
  * kernel cuts apart at that size; TCP through the tunnel makes such runs
  * of full-sized packets. */
-static int dp_gso_messages(Dp *d, struct sockaddr_in *to, int n)
+static int dp_gso_messages(Dp *d, OspAddr *to, int n)
 {
   int m = 0, i = 0;
 
@@ -261,7 +261,7 @@ static int dp_gso_messages(Dp *d, struct sockaddr_in *to, int n)
     h->msg_iov = &d->iov[i];
     h->msg_iovlen = (size_t)(j - i);
     h->msg_name = to;
-    h->msg_namelen = sizeof(*to);
+    h->msg_namelen = osp_addr_len(to);
     if (j - i > 1) {
       uint16_t size = (uint16_t)seg;
       struct cmsghdr *cm;
@@ -284,7 +284,7 @@ static int dp_gso_messages(Dp *d, struct sockaddr_in *to, int n)
  * while the kernel takes them.  It refuses them with EIO when the device
  * cannot checksum, EINVAL when a run does not fit the path: then one
  * datagram per packet from there on. */
-static void dp_send(OspConnection *c, const DpPair *p, struct sockaddr_in *to, int n)
+static void dp_send(OspConnection *c, const DpPair *p, OspAddr *to, int n)
 {
   Dp *d = &c->dp;
   int fd = p->udp ? c->natt_fd : c->esp_fd;
@@ -335,7 +335,7 @@ static bool dp_seal(Dp *d, const DpPair *p4, const DpPair *p6, int n, size_t len
   return true;
 }
 
-static void dp_flush(OspConnection *c, const DpPair *p, struct sockaddr_in *to, int *n)
+static void dp_flush(OspConnection *c, const DpPair *p, OspAddr *to, int *n)
 {
   Dp *d = &c->dp;
   gint64 now;
@@ -353,7 +353,7 @@ static void dp_flush(OspConnection *c, const DpPair *p, struct sockaddr_in *to, 
  * into packets, into the batch's slots from *n on (sent when full).
  * False when there was nothing to read. */
 static bool dp_tun_read_vnet(OspConnection *c, const DpTable *t, const DpPair *p4, const DpPair *p6,
-                             struct sockaddr_in *to, int *n)
+                             OspAddr *to, int *n)
 {
   Dp *d = &c->dp;
   const DpPair *p = p4 ? p4 : p6;
@@ -388,12 +388,13 @@ static void dp_tun(OspConnection *c, const DpTable *t)
   ssize_t i4 = dp_newest(t, false), i6 = dp_newest(t, true);
   const DpPair *p4 = i4 >= 0 ? &t->pairs[i4] : NULL, *p6 = i6 >= 0 ? &t->pairs[i6] : NULL;
   const DpPair *p = p4 ? p4 : p6;
-  struct sockaddr_in to = t->peer;
+  OspAddr to = t->peer;
   int reads, n = 0;
 
   if (t->tun_fd < 0)
     return; /* a newer table has it */
-  to.sin_port = p && p->udp ? htons(p->udp_port ? p->udp_port : NATT_PORT) : 0;
+  /* raw ESP: no port (a raw IPv6 socket would read it as the protocol) */
+  osp_addr_set_port(&to, p && p->udp ? (p->udp_port ? p->udp_port : NATT_PORT) : 0);
   for (reads = 0; reads < 4 * BATCH; reads++) {
     if (t->tun_vnet) {
       if (!dp_tun_read_vnet(c, t, p4, p6, &to, &n))
@@ -421,9 +422,9 @@ static bool unreachable_errno(int e)
   return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH;
 }
 
-/* IP_RECVERR queues each ICMP error on the socket, and poll reports
- * POLLERR until the queue is read: reads it.  True if an ICMP unreachable
- * was among the errors. */
+/* IP_RECVERR (IPV6_RECVERR) queues each ICMP (ICMPv6) error on the socket,
+ * and poll reports POLLERR until the queue is read: reads it.  True if an
+ * unreachable was among the errors. */
 static bool read_icmp_errors(int fd)
 {
   bool unreachable = false;
@@ -438,11 +439,13 @@ static bool read_icmp_errors(int fd)
     for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
       struct sock_extended_err ee;
 
-      if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR ||
+      if (!((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+            (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) ||
           cm->cmsg_len < CMSG_LEN(sizeof(ee)))
         continue;
       memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
-      if (ee.ee_origin == SO_EE_ORIGIN_ICMP && unreachable_errno((int)ee.ee_errno))
+      if ((ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) &&
+          unreachable_errno((int)ee.ee_errno))
         unreachable = true;
     }
   }
@@ -548,8 +551,7 @@ static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
       uint8_t *p = d->iov[i].iov_base;
       size_t len = d->msgs[i].msg_len, seg, off;
 
-      if (d->from[i].sin_addr.s_addr != t->peer.sin_addr.s_addr ||
-          (d->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+      if (!osp_addr_same_host(&d->from[i], &t->peer) || (d->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
         continue; /* foreign or too big */
       seg = d->gro ? gro_size(&d->msgs[i].msg_hdr) : 0;
       if (seg == 0)
@@ -572,14 +574,18 @@ static void dp_esp(OspConnection *c, const DpTable *t)
   int i;
 
   for (i = 0; i < BATCH; i++) {
-    ssize_t n = recv(c->esp_fd, d->buf, PKT_BUF, MSG_DONTWAIT);
-    size_t ihl;
+    OspAddr from;
+    socklen_t fl = sizeof(from);
+    ssize_t n = recvfrom(c->esp_fd, d->buf, PKT_BUF, MSG_DONTWAIT, &from.sa, &fl);
+    size_t ihl = 0;
 
     if (n <= 0)
       break;
-    /* a raw IPPROTO_ESP socket delivers the IP header too */
-    ihl = (size_t)(d->buf[0] & 0x0f) * 4;
-    if ((size_t)n < ihl + 8 || memcmp(d->buf + 12, &t->peer.sin_addr, 4) != 0)
+    /* a raw IPPROTO_ESP socket delivers the IPv4 header too, never the
+     * IPv6 one (RFC 3542 3) */
+    if (!osp_addr_is_ipv6(&t->peer))
+      ihl = (size_t)(d->buf[0] & 0x0f) * 4;
+    if ((size_t)n < ihl + 8 || !osp_addr_same_host(&from, &t->peer))
       continue;
     alive |= dp_esp_input(d, t, d->buf + ihl, (size_t)n - ihl);
   }
@@ -764,9 +770,9 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
   int i;
 
   for (i = 0; i < 16 && c->session && !c->session_closed; i++) {
-    struct sockaddr_in from;
+    OspAddr from;
     socklen_t fl = sizeof(from);
-    ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, (struct sockaddr *)&from, &fl);
+    ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, &from.sa, &fl);
 
     if (n < 0) {
       bool unreachable = unreachable_errno(errno);
@@ -777,7 +783,7 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
         report_unreachable(c);
       break;
     }
-    if (from.sin_addr.s_addr != c->peer.sin_addr.s_addr)
+    if (!osp_addr_same_host(&from, &c->peer))
       continue;
     ike_input(c, c->buf, (size_t)n);
   }
@@ -928,21 +934,31 @@ static void grow_buffers(int fd)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-static int udp_socket(uint16_t port, GError **error)
+/* A UDP socket of the gateway's address family on this local port */
+static int udp_socket(sa_family_t family, uint16_t port, GError **error)
 {
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  OspAddr a;
+  int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int on = 1;
 
+  memset(&a, 0, sizeof(a)); /* the wildcard address */
+  a.sa.sa_family = family;
   if (fd < 0) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_FAILED, _("Cannot open a UDP socket: %s"),
                 g_strerror(errno));
     return -1;
   }
+  osp_addr_set_port(&a, port);
   /* ICMP errors (port unreachable) are reported through recv */
-  setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+  if (family == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+    /* the IPv6 port only: IPv4 on it stays free for another client */
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+  } else {
+    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+  }
   grow_buffers(fd);
-  if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+  if (bind(fd, &a.sa, osp_addr_len(&a)) < 0) {
     int err = errno;
 
     if (err == EADDRINUSE)
@@ -973,24 +989,25 @@ void osp_conn_io_close(OspConnection *c)
 gboolean osp_conn_io_open(OspConnection *c, GError **error)
 {
   uint16_t lp = c->profile->local_port;
+  sa_family_t family = c->peer.sa.sa_family;
 
-  c->ike_fd = udp_socket(lp, error);
+  c->ike_fd = udp_socket(family, lp, error);
   if (c->ike_fd < 0)
     return FALSE;
   if (c->profile->natt_mode == OSP_NATT_CISCO_UDP) {
     /* Cisco UDP: ESP from "Cisco UDP Encapsulation Port" (0: any) */
-    c->natt_fd = udp_socket(c->profile->cisco_udp_port, error);
+    c->natt_fd = udp_socket(family, c->profile->cisco_udp_port, error);
   } else {
     /* NAT-T floats both ports to 4500 when we own 500; otherwise any port */
-    c->natt_fd = udp_socket(lp == 500 ? NATT_PORT : 0, NULL);
+    c->natt_fd = udp_socket(family, lp == 500 ? NATT_PORT : 0, NULL);
     if (c->natt_fd < 0)
-      c->natt_fd = udp_socket(0, error);
+      c->natt_fd = udp_socket(family, 0, error);
   }
   if (c->natt_fd < 0) {
     osp_conn_io_close(c);
     return FALSE;
   }
-  c->esp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
+  c->esp_fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
   if (c->esp_fd >= 0)
     grow_buffers(c->esp_fd);
   if (c->esp_fd < 0)

@@ -12,18 +12,21 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-struct in_addr osp_conn_route_source(const struct sockaddr_in *peer)
+OspAddr osp_conn_route_source(const OspAddr *peer)
 {
-  struct sockaddr_in local = { 0 };
+  OspAddr local, none;
   socklen_t ll = sizeof(local);
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(peer->sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-  if (fd >= 0 && (connect(fd, (const struct sockaddr *)peer, sizeof(*peer)) < 0 ||
-                  getsockname(fd, (struct sockaddr *)&local, &ll) < 0))
-    local.sin_addr.s_addr = 0;
+  memset(&none, 0, sizeof(none));
+  none.sa.sa_family = peer->sa.sa_family;
+  if (fd < 0 || connect(fd, &peer->sa, osp_addr_len(peer)) < 0 ||
+      getsockname(fd, &local.sa, &ll) < 0 || local.sa.sa_family != peer->sa.sa_family)
+    local = none;
   if (fd >= 0)
     close(fd);
-  return local.sin_addr;
+  osp_addr_set_port(&local, 0);
+  return local;
 }
 
 /* IKEv1 cannot move an IKE SA to another address: when the way to the
@@ -33,16 +36,16 @@ struct in_addr osp_conn_route_source(const struct sockaddr_in *peer)
 static gboolean on_netcheck(gpointer data)
 {
   OspConnection *c = data;
-  struct in_addr now = osp_conn_route_source(&c->peer);
-  char was_s[INET_ADDRSTRLEN], now_s[INET_ADDRSTRLEN];
+  OspAddr now = osp_conn_route_source(&c->peer);
+  char was_s[OSP_ADDR_STRLEN], now_s[OSP_ADDR_STRLEN];
   g_autoptr(GError) e = NULL;
 
   c->netcheck_id = 0;
-  if (!c->session || c->session_closed || now.s_addr == c->local.s_addr)
+  if (!c->session || c->session_closed || osp_addr_same_host(&now, &c->local))
     return G_SOURCE_REMOVE;
-  inet_ntop(AF_INET, &c->local, was_s, sizeof(was_s));
-  inet_ntop(AF_INET, &now, now_s, sizeof(now_s));
-  if (now.s_addr)
+  osp_addr_format(&c->local, was_s);
+  osp_addr_format(&now, now_s);
+  if (!osp_addr_is_unspecified(&now))
     e = g_error_new(OSP_ERROR, OSP_ERROR_NETWORK_CHANGED,
                     _("The network changed: the way to the gateway now leaves from %s "
                       "instead of %s."),
@@ -73,8 +76,12 @@ static gboolean on_netlink(gint fd, GIOCondition cond, gpointer data)
  * nothing watched when no session runs. */
 void osp_conn_watch_network(OspConnection *c, bool on)
 {
+  /* the changes of the gateway's address family only */
   struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-                            .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE };
+                            .nl_groups =
+                                osp_addr_is_ipv6(&c->peer)
+                                    ? RTMGRP_LINK | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE
+                                    : RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE };
 
   if (on && c->nl_fd < 0) {
     c->nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);

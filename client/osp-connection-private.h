@@ -14,6 +14,7 @@
  * Each file defines _GNU_SOURCE before including this (struct mmsghdr). */
 #pragma once
 
+#include "osp-addr.h"
 #include "osp-connection.h"
 #include "osp-esp.h"
 #include "osp-session.h"
@@ -87,7 +88,7 @@ typedef struct {
 
 typedef struct {
   uint64_t epoch;
-  struct sockaddr_in peer;
+  OspAddr peer;
   int tun_fd;    /* -1 until the tunnel is up */
   bool tun_vnet; /* every packet on it behind a virtio-net header */
   bool have_addr;
@@ -138,7 +139,7 @@ typedef struct {
   uint8_t *slots;     /* BATCH * SLOT */
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
-  struct sockaddr_in from[BATCH];
+  OspAddr from[BATCH];
   bool gso;          /* UDP_SEGMENT on the NAT-T socket (until the kernel refuses it) */
   bool gro;          /* UDP_GRO on the NAT-T socket */
   uint8_t *gro_buf;  /* DP_GRO_SLOTS * DP_GRO_SLOT, when gro */
@@ -173,7 +174,7 @@ struct OspConnection {
   bool drop_next_pending; /* ... freeing a successor that failed */
   GError *close_error;
 
-  struct sockaddr_in peer;
+  OspAddr peer; /* the gateway this attempt talks to, IKE port 500 */
   char *gateway_str;
   int ike_fd, natt_fd, esp_fd, tun_fd;
   GSource *ike_src;
@@ -181,8 +182,8 @@ struct OspConnection {
   guint keepalive_id, reconnect_id;
   int nl_fd; /* rtnetlink: address and route changes while a session runs */
   GSource *nl_src;
-  guint netcheck_id;    /* debounce of the above */
-  struct in_addr local; /* our address towards the gateway when the session began */
+  guint netcheck_id; /* debounce of the above */
+  OspAddr local;     /* our address towards the gateway when the session began (no port) */
   GCancellable *resolve_cancel;
   GPtrArray *servers; /* the gateway, then backup servers: the profile's, the gateway's */
   guint server;       /* the one tried now */
@@ -253,9 +254,9 @@ void osp_conn_sa_reown(OspConnection *c, const Link *from, Link *to);
 
 /* ---- the environment (osp-connection-netwatch.c) ------------------------ */
 
-/* The local address the kernel picks for packets to the gateway; 0.0.0.0
- * when there is no route. */
-struct in_addr osp_conn_route_source(const struct sockaddr_in *peer);
+/* The local address the kernel picks for packets to the gateway, of its
+ * family; unspecified (0.0.0.0, ::) when there is no route. */
+OspAddr osp_conn_route_source(const OspAddr *peer);
 /* Watches (or stops watching) address, route and link changes; a changed
  * route source towards the gateway ends the attempt (network-changed). */
 void osp_conn_watch_network(OspConnection *c, bool on);

@@ -160,7 +160,9 @@ static void apply_local_lan(OspConnection *c)
 
 static unsigned tunnel_mtu(OspConnection *c, const OspChildSa *sa)
 {
-  size_t over = 20 + (sa->udp_encap ? 8 : 0) + osp_esp_max_overhead(sa->enc, sa->auth);
+  /* outer IPv4 or IPv6 header, UDP, ESP */
+  size_t over =
+      osp_addr_outer_overhead(&c->peer, sa->udp_encap) + osp_esp_max_overhead(sa->enc, sa->auth);
 
   if (c->profile->mtu)
     return c->profile->mtu;
@@ -623,16 +625,18 @@ static void link_free(Link *l)
 /* What the sockets and the route say about both ends, for a new session. */
 static void session_params(OspConnection *c, OspSessionParams *params)
 {
-  struct sockaddr_in local;
+  OspAddr bound;
   socklen_t ll;
 
   memset(params, 0, sizeof(*params));
-  ll = sizeof(params->local);
-  getsockname(c->ike_fd, (struct sockaddr *)&params->local, &ll);
-  params->local.sin_addr = c->local;
-  ll = sizeof(local);
-  if (getsockname(c->natt_fd, (struct sockaddr *)&local, &ll) == 0)
-    params->natt_port = ntohs(local.sin_port);
+  /* the address the route leaves from, the ports as bound */
+  params->local = c->local;
+  ll = sizeof(bound);
+  if (getsockname(c->ike_fd, &bound.sa, &ll) == 0)
+    osp_addr_set_port(&params->local, osp_addr_port(&bound));
+  ll = sizeof(bound);
+  if (getsockname(c->natt_fd, &bound.sa, &ll) == 0)
+    params->natt_port = osp_addr_port(&bound);
   params->peer = c->peer;
   params->dh_group_hint = c->dh_group_hint ? c->dh_group_hint
                                            : osp_dh_memory_recall(c->state_dir, c->profile->gateway,
@@ -902,20 +906,17 @@ static const char *attempt_host(OspConnection *c)
   return c->servers->len ? g_ptr_array_index(c->servers, c->server) : c->profile->gateway;
 }
 
-/* Starts a session with the gateway at `a`. */
-static gboolean begin_at(OspConnection *c, struct in_addr a, GError **error)
+/* Starts a session with the gateway at `a` (its IKE port set here). */
+static gboolean begin_at(OspConnection *c, const OspAddr *a, GError **error)
 {
   OspSessionParams params;
-  char text[INET_ADDRSTRLEN];
+  char text[OSP_ADDR_STRLEN];
 
-  inet_ntop(AF_INET, &a, text, sizeof(text));
   /* the session names the gateway by the address it talks to */
   g_free(c->profile->gateway);
-  c->profile->gateway = g_strdup(text);
-  memset(&c->peer, 0, sizeof(c->peer));
-  c->peer.sin_family = AF_INET;
-  c->peer.sin_addr = a;
-  c->peer.sin_port = htons(500);
+  c->profile->gateway = g_strdup(osp_addr_format(a, text));
+  c->peer = *a;
+  osp_addr_set_port(&c->peer, 500);
   g_free(c->gateway_str);
   c->gateway_str = g_strdup(c->profile->gateway);
   if (!osp_conn_io_open(c, error))
@@ -941,17 +942,17 @@ static gboolean begin_at(OspConnection *c, struct in_addr a, GError **error)
 static gboolean begin(OspConnection *c, GError **error)
 {
   const char *host = attempt_host(c);
-  struct in_addr a;
+  OspAddr a;
 
   c->attempt_at = g_get_monotonic_time();
-  if (inet_pton(AF_INET, host, &a) == 1)
-    return begin_at(c, a, error);
+  if (osp_addr_parse(host, 500, &a))
+    return begin_at(c, &a, error);
   /* a host name: resolve first, without blocking the main loop */
   enter_state(c, OSP_STATE_CONNECTING, NULL);
   g_clear_object(&c->resolve_cancel);
   c->resolve_cancel = g_cancellable_new();
   g_resolver_lookup_by_name_with_flags_async(g_resolver_get_default(), host,
-                                             G_RESOLVER_NAME_LOOKUP_FLAGS_IPV4_ONLY,
+                                             G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT,
                                              c->resolve_cancel, resolved, c);
   return TRUE;
 }
@@ -1023,7 +1024,7 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
       g_resolver_lookup_by_name_with_flags_finish(G_RESOLVER(src), res, &error);
   OspConnection *c;
   g_autofree char *ip = NULL;
-  struct in_addr a;
+  OspAddr a;
 
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -1039,7 +1040,7 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
     return;
   }
   ip = g_inet_address_to_string(addrs->data);
-  if (inet_pton(AF_INET, ip, &a) == 1 && begin_at(c, a, &error))
+  if (osp_addr_parse(ip, 500, &a) && begin_at(c, &a, &error))
     return;
   if (!error)
     error = g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,

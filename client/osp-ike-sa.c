@@ -284,14 +284,18 @@ int osp_ike_sa_keymat(const OspIkeSa *sa, const OspSecret *gqm, uint32_t spi, Os
   return 0;
 }
 
-void osp_ike_sa_natd(const OspIkeSa *sa, const struct sockaddr_in *addr, uint8_t *out)
+void osp_ike_sa_natd(const OspIkeSa *sa, const OspAddr *addr, uint8_t *out)
 {
+  size_t alen;
+  const uint8_t *ap = osp_addr_bytes(addr, &alen);
+  uint8_t port[2];
   OspSlice parts[4] = {
     OSP_SLICE(sa->icookie, 8),
     OSP_SLICE(sa->rcookie, 8),
-    OSP_SLICE(&addr->sin_addr.s_addr, 4),
-    OSP_SLICE(&addr->sin_port, 2),
+    OSP_SLICE(ap, alen),
+    OSP_SLICE(port, 2),
   };
 
+  osp_put16(port, osp_addr_port(addr));
   osp_hash(sa->hash, parts, 4, out);
 }

@@ -7,6 +7,7 @@
  * HASH_R checks out; the exchanges after it read it, and move its IVs on. */
 #pragma once
 
+#include "osp-addr.h"
 #include "osp-crypto.h"
 #include "osp-isakmp.h"
 
@@ -90,7 +91,8 @@ int osp_ike_sa_hash3(const OspIkeSa *sa, uint32_t msgid, OspSlice ni, OspSlice n
 int osp_ike_sa_keymat(const OspIkeSa *sa, const OspSecret *gqm, uint32_t spi, OspSlice ni,
                       OspSlice nr, size_t enc_len, size_t auth_len, OspSecret **ret_enc,
                       OspSecret **ret_auth);
-/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 section 3.2) */
-void osp_ike_sa_natd(const OspIkeSa *sa, const struct sockaddr_in *addr, uint8_t *out);
+/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 section 3.2): the
+ * address as it travels, 4 bytes of IPv4 or 16 of IPv6 */
+void osp_ike_sa_natd(const OspIkeSa *sa, const OspAddr *addr, uint8_t *out);
 
 G_END_DECLS

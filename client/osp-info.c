@@ -69,6 +69,7 @@ static OspExchOutcome load_balance(OspSession *s, const OspNotify *nt)
 {
   char text[INET_ADDRSTRLEN];
   struct in_addr to;
+  OspAddr gw;
   guint32 h;
 
   if (!s->ops->redirected || s->params.reauth || s->state == S_ESTABLISHED) {
@@ -82,8 +83,9 @@ static OspExchOutcome load_balance(OspSession *s, const OspNotify *nt)
   memcpy(&to, nt->data, 4);
   inet_ntop(AF_INET, &to, text, sizeof(text));
   h = ntohl(to.s_addr);
+  osp_addr_set_ipv4(&gw, to, 0);
   if (h == 0 || h == G_MAXUINT32 || IN_MULTICAST(h) || (h >> 24) == IN_LOOPBACKNET ||
-      to.s_addr == s->params.peer.sin_addr.s_addr) {
+      osp_addr_same_host(&gw, &s->params.peer)) {
     osp_session_fail(s, OSP_ERROR_PROTOCOL,
                      _("The gateway %s sent this connection on to %s, which cannot be a gateway."),
                      s->profile->gateway, text);

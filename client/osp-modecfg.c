@@ -296,7 +296,8 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
     g_array_set_size(c->split_inc6, 0);
   }
   osp_ip_config_sanitize(c); /* before a script, the daemon or a terminal sees them */
-  c->gateway = s->params.peer.sin_addr;
+  c->gateway = s->params.peer;
+  osp_addr_set_port(&c->gateway, 0);
   {
     char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN] = "none";
 

@@ -609,8 +609,12 @@ char **osp_script_env(const char *reason, const OspIpConfig *cfg, char **base_en
    * nothing else is known yet. */
   pre_init = strcmp(reason, "pre-init") == 0;
 
-  if (cfg && cfg->gateway.s_addr != 0)
-    env_add_ip(env, "VPNGATEWAY", cfg->gateway);
+  if (cfg && !osp_addr_is_unspecified(&cfg->gateway)) {
+    char gw[OSP_ADDR_STRLEN];
+
+    /* an IPv6 one as such: the script routes it with `ip -6` */
+    env_add(env, "VPNGATEWAY", osp_addr_format(&cfg->gateway, gw));
+  }
   if (cfg && cfg->tundev && *cfg->tundev)
     env_add(env, "TUNDEV", cfg->tundev);
 

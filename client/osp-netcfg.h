@@ -3,6 +3,7 @@
  * Unity), and applying it through the vpnc-script contract. */
 #pragma once
 
+#include "osp-addr.h"
 #include "osp-common.h"
 #include <netinet/in.h>
 #include <string.h>
@@ -24,7 +25,7 @@ typedef struct {
 } OspNet6;
 
 typedef struct {
-  struct in_addr gateway;  /* outer address of the gateway (VPNGATEWAY) */
+  OspAddr gateway;         /* outer address of the gateway, IPv4 or IPv6 (VPNGATEWAY) */
   char *tundev;            /* TUNDEV */
   unsigned mtu;            /* INTERNAL_IP4_MTU */
   struct in_addr address;  /* INTERNAL_IP4_ADDRESS */

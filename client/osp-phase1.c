@@ -197,10 +197,13 @@ static void build_id(OspSession *s, GByteArray *b)
 
   if (p->id_type == OSP_ID_IPV4_ADDR) {
     struct in_addr a;
+    size_t len;
+    const uint8_t *ours = osp_addr_bytes(&s->params.local, &len);
 
-    if (inet_pton(AF_INET, p->group_id, &a) != 1)
-      a = s->params.local.sin_addr;
-    osp_put_id(b, OSP_ID_IPV4_ADDR, 17, 500, &a, 4);
+    if (inet_pton(AF_INET, p->group_id, &a) == 1)
+      osp_put_id(b, OSP_ID_IPV4_ADDR, 17, 500, &a, 4);
+    else /* our address: over IPv6 an IPv6 one */
+      osp_put_id(b, len == 16 ? OSP_ID_IPV6_ADDR : OSP_ID_IPV4_ADDR, 17, 500, ours, len);
     return;
   }
   osp_put_id(b, (uint8_t)p->id_type, 17, 500, p->group_id, strlen(p->group_id));
@@ -736,12 +739,12 @@ static bool check_sig_r(OspSession *s, const OspIkeSa *sa, const OspPayload *pl,
 void osp_phase1_add_natd(OspSession *s, OspMsg *m, bool nat)
 {
   size_t hlen = osp_hash_len(s->ike->hash);
-  struct sockaddr_in peer = s->params.peer, local = s->params.local;
+  OspAddr peer = s->params.peer, local = s->params.local;
   uint8_t nd[64];
 
   if (s->ike->natt) {
-    peer.sin_port = htons(4500);
-    local.sin_port = htons(s->params.natt_port);
+    osp_addr_set_port(&peer, 4500);
+    osp_addr_set_port(&local, s->params.natt_port);
   }
   osp_ike_sa_natd(s->ike, &peer, nd);
   osp_msg_add_payload(m, s->ike->natd_type, nd, hlen);

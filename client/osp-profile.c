@@ -325,16 +325,21 @@ gboolean osp_profile_canonical_networks(const char *setting, const char *v, char
   return TRUE;
 }
 
+/* A host name, an IPv4 address or an IPv6 one ("2001:db8::1", also in
+ * brackets as in URLs: "[2001:db8::1]") */
 static gboolean check_gateway(const char *setting, const char *v, GError **error)
 {
   size_t n = strlen(v), i;
+  OspAddr a;
 
+  if (osp_addr_parse(v, 0, &a))
+    return TRUE;
   for (i = 0; i < n; i++)
     if (!g_ascii_isalnum(v[i]) && v[i] != '-' && v[i] != '.' && v[i] != '_')
       break;
   if (n == 0 || n > 253 || i < n || v[0] == '.' || v[0] == '-') {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("%s: “%s” is not a host name or IPv4 address"), setting, v);
+                _("%s: “%s” is not a host name, IPv4 or IPv6 address"), setting, v);
     return FALSE;
   }
   return TRUE;

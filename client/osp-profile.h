@@ -52,7 +52,7 @@ typedef enum {
 typedef struct {
   char *name; /* profile name (keyfile base name); may be NULL for a bare .conf */
   char *description;
-  char *gateway;          /* "IPSec gateway": host name or IPv4 address (required) */
+  char *gateway;          /* "IPSec gateway": host name, IPv4 or IPv6 address (required) */
   char *group_id;         /* "IPSec ID" (required) */
   char *group_secret;     /* "IPSec secret" (or decoded obfuscated/enc_ form); NULL = ask */
   char *username;         /* "Xauth username"; NULL = ask */
@@ -142,7 +142,7 @@ char *osp_profile_to_vpnc(const OspProfile *p, bool with_secrets);
  * SHA-1 check or bad padding. */
 int osp_cisco_decrypt(const char *hex, char **ret_plain);
 
-/* A list of gateways (host names or IPv4 addresses, each checked like
+/* A list of gateways (host names, IPv4 or IPv6 addresses, each checked like
  * "IPSec gateway", separated by commas or white space, at most
  * OSP_PROFILE_MAX_SERVERS) as one space-separated string in *ret (NULL
  * for an empty list).  The error names it `setting`. */

@@ -16,6 +16,7 @@
  * a timeout ends the session. */
 #pragma once
 
+#include "osp-addr.h"
 #include "osp-common.h"
 #include "osp-esp.h"
 #include "osp-netcfg.h"
@@ -88,11 +89,11 @@ typedef struct {
 
 /* Parameters the I/O layer knows and the protocol needs. */
 typedef struct {
-  struct sockaddr_in local; /* our address and IKE port as bound */
-  struct sockaddr_in peer;  /* the gateway, port 500 */
-  uint16_t natt_port;       /* our local NAT-T port (host order) */
-  int dh_group_hint;        /* a group that worked before with this profile, 0 = none */
-  bool reauth;              /* replaces a live IKE SA: no INITIAL-CONTACT */
+  OspAddr local;      /* our address and IKE port as bound */
+  OspAddr peer;       /* the gateway (IPv4 or IPv6), port 500 */
+  uint16_t natt_port; /* our local NAT-T port (host order) */
+  int dh_group_hint;  /* a group that worked before with this profile, 0 = none */
+  bool reauth;        /* replaces a live IKE SA: no INITIAL-CONTACT */
 } OspSessionParams;
 
 /* The profile is copied.  Secrets missing from it are asked for through

@@ -343,7 +343,12 @@ static GVariant *ip_config_variant(const OspIpConfig *cfg)
   g_variant_builder_add(&b, "{sv}", "split-exclude", net_array(cfg->split_exc));
   g_variant_builder_add(&b, "{sv}", "full-tunnel",
                         g_variant_new_boolean(!cfg->split_inc || cfg->split_inc->len == 0));
-  add_addr(&b, "gateway", cfg->gateway);
+  if (!osp_addr_is_unspecified(&cfg->gateway)) {
+    char gw[OSP_ADDR_STRLEN];
+
+    g_variant_builder_add(&b, "{sv}", "gateway",
+                          g_variant_new_string(osp_addr_format(&cfg->gateway, gw)));
+  }
   add_ip6(&b, cfg);
   return g_variant_builder_end(&b);
 }

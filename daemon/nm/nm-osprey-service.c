@@ -227,7 +227,7 @@ static char *ip_config_problem(const OspIpConfig *cfg, int prefix)
     return g_strdup_printf(_("The gateway assigned %s to the tunnel, which is not a usable host "
                              "address"),
                            ip);
-  if (cfg->address.s_addr == cfg->gateway.s_addr)
+  if (!osp_addr_is_ipv6(&cfg->gateway) && cfg->address.s_addr == cfg->gateway.in.sin_addr.s_addr)
     return g_strdup_printf(_("The gateway assigned its own address %s to the tunnel"), ip);
   if (prefix <= 0) {
     inet_ntop(AF_INET, &cfg->netmask, ip, sizeof(ip));
@@ -258,8 +258,14 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
   g_variant_builder_init(&config, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_TUNDEV,
                         g_variant_new_string(cfg->tundev));
-  g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
-                        g_variant_new_uint32(cfg->gateway.s_addr));
+  /* NetworkManager takes an IPv4 gateway as u, an IPv6 one as ay */
+  if (osp_addr_is_ipv6(&cfg->gateway))
+    g_variant_builder_add(
+        &config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
+        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, cfg->gateway.in6.sin6_addr.s6_addr, 16, 1));
+  else
+    g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
+                          g_variant_new_uint32(cfg->gateway.in.sin_addr.s_addr));
   if (cfg->mtu)
     g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_MTU,
                           g_variant_new_uint32(cfg->mtu));

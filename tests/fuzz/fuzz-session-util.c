@@ -504,11 +504,8 @@ bool fuzz_session_init(FuzzSession *f, FuzzState state, uint8_t flags)
   f->am1 = g_byte_array_new();
   f->gw = new_gateway(f);
   /* us 192.0.2.2:500, the gateway 192.0.2.1:500 */
-  params.local = (struct sockaddr_in){ .sin_family = AF_INET,
-                                       .sin_port = htons(500),
-                                       .sin_addr.s_addr = htonl(0xc0000202) };
-  params.peer = params.local;
-  params.peer.sin_addr.s_addr = htonl(0xc0000201);
+  osp_addr_parse("192.0.2.2", 500, &params.local);
+  osp_addr_parse("192.0.2.1", 500, &params.peer);
   params.natt_port = 4500;
   f->s = osp_session_new(f->profile, &params, &ops, f);
   if (state == FS_AM1_SENT) {

@@ -368,6 +368,44 @@ make_big_chain()
   cat "$d/alice-big.pem" "$d/inter.pem" >"$d/alice-chain.pem"
 }
 
+# both_sas_carried SAS (swanctl --list-sas): the gateway counted bytes in
+# both directions on both IPsec SAs, the IPv6 pair (remote
+# 2001:db8:1::x/128) and the IPv4 one
+both_sas_carried()
+{
+  local bytes
+  bytes=$(echo "$1" | awk '/^ +(in|out) /{gsub(",", "", $3); b = b " " $3}
+    /^ +remote /{print $2 ":" b; b = ""}')
+  note "gateway SAs (remote: bytes in, out): $(echo "$bytes" | tr '\n' ';')"
+  echo "$bytes" | grep -Eq "^2001:db8:1::[0-9a-f]+/128: [1-9][0-9]* [1-9][0-9]*$" ||
+    fail "the IPv6 SA pair carried nothing both ways"
+  echo "$bytes" | grep -Eq "^198\.18\.1\.[0-9]+/32: [1-9][0-9]* [1-9][0-9]*$" ||
+    fail "the IPv4 SA pair carried nothing both ways"
+}
+
+# outer6_counters: nft counters on the gateway's eth0 of what arrives from
+# the client: IKE on UDP 500 and ESP in UDP (4500, a non-zero SPI where
+# IKE has its zero marker) over IPv6, raw ESP over IPv6, and IKE or ESP
+# over IPv4; outer6_counts prints the four
+outer6_counters()
+{
+  lab_exec_gw nft -f - <<'NFT' || fail "nft counters"
+table inet osp_outer6 {
+  chain in {
+    type filter hook input priority -5; policy accept;
+    iifname "eth0" meta nfproto ipv6 udp dport 500 counter
+    iifname "eth0" meta nfproto ipv6 udp dport 4500 @th,64,32 != 0 counter
+    iifname "eth0" meta nfproto ipv6 meta l4proto esp counter
+    iifname "eth0" meta nfproto ipv4 meta l4proto { esp, udp } counter
+  }
+}
+NFT
+}
+outer6_counts()
+{
+  lab_exec_gw nft list table inet osp_outer6 | sed -n 's/.*packets \([0-9]*\).*/\1/p' | tr '\n' ' '
+}
+
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
 trap cleanup EXIT
 case $SCENARIO in
@@ -454,6 +492,12 @@ case $SCENARIO in
     subnet = $LAB_PROTECTED_NET6"
     [ "$SCENARIO" = ipv6-rekey ] && LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s
     [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
+  ipv6-outer*)
+    # the client<->gateway link has IPv6 too; both inner families
+    LAB_OUTER6=1 LAB_POOL6=2001:db8:1::10-2001:db8:1::50
+    # (raw ESP over IPv6 cannot be had here: kernel-libipsec always fakes a
+    # NAT to get ESP in UDP, and the kernel has no ESP of its own)
+    LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
   teardown)
     # a banner with an OSC title sequence, a screen clear and a C1 CSI
     LAB_BANNER=$'Welcome\e]0;owned\a to the lab.\e[2J\nAuthorized users only.\xc2\x9b1m' ;;
@@ -1373,17 +1417,39 @@ NFT
     lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no IPv4 ping through the tunnel"
     sas=$(lab_swanctl --list-sas 2>&1)
     echo "$sas" | grep -q "2001:db8:2::/64" || fail "no IPv6 SA at the gateway: $sas"
-    # bytes counted on both IPsec SAs, in both directions: the IPv6 pair
-    # (remote 2001:db8:1::x/128) and the IPv4 one
-    bytes=$(echo "$sas" | awk '/^ +(in|out) /{gsub(",", "", $3); b = b " " $3}
-      /^ +remote /{print $2 ":" b; b = ""}')
-    note "gateway SAs (remote: bytes in, out): $(echo "$bytes" | tr '\n' ';')"
-    echo "$bytes" | grep -Eq "^2001:db8:1::[0-9a-f]+/128: [1-9][0-9]* [1-9][0-9]*$" ||
-      fail "the IPv6 SA pair carried nothing both ways"
-    echo "$bytes" | grep -Eq "^198\.18\.1\.[0-9]+/32: [1-9][0-9]* [1-9][0-9]*$" ||
-      fail "the IPv4 SA pair carried nothing both ways"
+    both_sas_carried "$sas"
     osprey_stop
     lab_exec_client ip -6 addr show dev tun0 2>/dev/null | grep -q "$addr6" && fail "IPv6 address left behind"
+    : ;;
+  ipv6-outer)
+    # the gateway by its IPv6 address: IKE, NAT-D and ESP over IPv6, the
+    # script told VPNGATEWAY=2001:db8:f::1 (its host route by `ip -6`)
+    outer6_counters
+    # shellcheck disable=SC2016 # the wrapper's variables
+    printf '#!/bin/sh\n[ "$reason" = connect ] && echo "$VPNGATEWAY" >%s/vpngateway\nexec %s\n' \
+      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+    osprey_start "-IPSec gateway" "IPSec gateway $LAB_GW_ADDR6" -Script "Script $LAB_DIR/script"
+    osprey_expect_up
+    [ "$(cat "$LAB_DIR/vpngateway")" = "$LAB_GW_ADDR6" ] ||
+      fail "VPNGATEWAY was '$(cat "$LAB_DIR/vpngateway")', not $LAB_GW_ADDR6"
+    lab_exec_client ip -6 route get "$LAB_GW_ADDR6" | grep -q "dev eth0" ||
+      fail "no route to the gateway outside the tunnel: $(lab_exec_client ip -6 route get "$LAB_GW_ADDR6")"
+    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no IPv4 ping through the tunnel"
+    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST6" >/dev/null || fail "no IPv6 ping through the tunnel"
+    sas=$(lab_swanctl --list-sas 2>&1)
+    echo "$sas" | grep -q "remote.*$LAB_CL_ADDR6" || fail "no IKE SA with $LAB_CL_ADDR6: $sas"
+    both_sas_carried "$sas"
+    read -r ike6 natt6 esp6 v4 <<<"$(outer6_counts)"
+    note "from the client over IPv6: IKE on 500 $ike6, ESP in UDP $natt6, raw ESP $esp6; over IPv4 $v4"
+    [ "$ike6" -ge 2 ] || fail "no IKE over IPv6"
+    [ "$v4" = 0 ] || fail "$v4 IKE or ESP packets over IPv4"
+    # the 6 echo requests at least
+    [ $((natt6 + esp6)) -ge 6 ] || fail "no ESP over IPv6 ($natt6 in UDP, $esp6 raw)"
+    osprey_stop
+    # (vpnc-script leaves one of the two host routes to the gateway it
+    # added, over IPv4 as over IPv6: its `ip route del` takes one)
+    lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" | grep -q "dev tun" &&
+      fail "IPv6 still routed into a tunnel"
     : ;;
   ipv6-split)
     # the gateway names its IPv6 network (INTERNAL_IP6_SUBNET): the script

@@ -16,6 +16,8 @@
 #                                       | pool 198.18.1.10-198.18.1.50, DNS       |
 #                                       |   198.51.100.53, banner, corp.example   |
 #                                       +-----------------------------------------+
+#  LAB_OUTER6=1 gives that link IPv6 too (gateway LAB_GW_ADDR6, client
+#  LAB_CL_ADDR6; not with LAB_NAT): IKE and ESP may then go over IPv6.
 #  LAB_NAT=1 puts a masquerading router between them (the client must use NAT-T):
 #
 #  [cl] eth0 203.0.113.2/24 --- in0 203.0.113.1 [osp-nat-ID] out0 192.0.2.2 --- eth0 192.0.2.1 [gw]
@@ -68,6 +70,9 @@ esac
 : "${LAB_KEEP_DIR:=0}"
 
 : "${LAB_GW_ADDR:=192.0.2.1}"
+: "${LAB_OUTER6:=0}"
+: "${LAB_GW_ADDR6:=2001:db8:f::1}"
+: "${LAB_CL_ADDR6:=2001:db8:f::2}"
 : "${LAB_PROTECTED_NET:=198.51.100.0/24}"
 : "${LAB_PROTECTED_HOST:=198.51.100.1}"
 : "${LAB_POOL:=198.18.1.10-198.18.1.50}"
@@ -751,6 +756,16 @@ EOF
   ip -n "$LAB_NS_CL" addr add "$LAB_CL_ADDR/24" dev eth0 || return 1
   ip -n "$LAB_NS_CL" link set eth0 up || return 1
   ip -n "$LAB_NS_CL" route add default via "$LAB_CL_ROUTER" || return 1
+  if [ "$LAB_OUTER6" = 1 ]; then
+    if [ "$LAB_NAT" = 1 ]; then
+      _lab_say "LAB_OUTER6 does not go with LAB_NAT"
+      return 1
+    fi
+    # nodad: usable at once, no duplicate address detection to wait for
+    ip -n "$LAB_NS_CL" addr add "$LAB_CL_ADDR6/64" dev eth0 nodad || return 1
+    ip -n "$LAB_NS_GW" addr add "$LAB_GW_ADDR6/64" dev eth0 nodad || return 1
+    ip -n "$LAB_NS_CL" -6 route add default via "$LAB_GW_ADDR6" || return 1
+  fi
 
   ip -n "$LAB_NS_GW" addr add "$LAB_GW_ADDR/24" dev eth0 || return 1
   ip -n "$LAB_NS_GW" link set eth0 up || return 1

@@ -685,18 +685,22 @@ static bool p1_acceptable(const OspTestGw *gw, const OspTestGwP1Offer *o)
          in_list(gw->p1_hashes, o->hash) && in_list(gw->p1_auths, o->auth);
 }
 
-/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 3.2) of ip:port */
+/* NAT-D = hash(CKY-I | CKY-R | IP | port) (RFC 3947 3.2) of ip:port, the
+ * address in 4 bytes (IPv4) or 16 (IPv6) */
 static void add_natd(OspTestGw *gw, OspTestGwMsg *m, const char *ip, uint16_t port)
 {
-  uint8_t d[64], port_b[2];
-  struct in_addr a;
+  uint8_t d[64], port_b[2], a[16];
+  size_t alen = 4;
   OspSlice parts[4];
 
-  g_assert_cmpint(inet_pton(AF_INET, ip, &a), ==, 1);
+  if (inet_pton(AF_INET, ip, a) != 1) {
+    g_assert_cmpint(inet_pton(AF_INET6, ip, a), ==, 1);
+    alen = 16;
+  }
   osp_put16(port_b, port);
   parts[0] = OSP_SLICE(gw->icookie, 8);
   parts[1] = OSP_SLICE(gw->rcookie, 8);
-  parts[2] = OSP_SLICE(&a.s_addr, 4);
+  parts[2] = OSP_SLICE(a, alen);
   parts[3] = OSP_SLICE(port_b, 2);
   g_assert_cmpint(osp_hash(gw->hash, parts, 4, d), ==, 0);
   osp_test_gw_msg_add(m, gw->natt == 2 ? OSP_PL_NAT_D : OSP_PL_NAT_D_DRAFT, d,
@@ -874,8 +878,11 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
     osp_test_gw_msg_add(m, OSP_PL_VID, gw->natt == 2 ? vid_natt_rfc : vid_natt_draft02, 16);
     /* first the client as the gateway sees it (behind a NAT: another
      * address), then the gateway itself */
-    add_natd(gw, m, gw->nat ? "203.0.113.2" : "192.0.2.2", gw->nat ? 4500 : 500);
-    add_natd(gw, m, "192.0.2.1", 500);
+    if (gw->natd_client)
+      add_natd(gw, m, gw->natd_client, gw->nat ? 4500 : 500);
+    else
+      add_natd(gw, m, gw->nat ? "203.0.113.2" : "192.0.2.2", gw->nat ? 4500 : 500);
+    add_natd(gw, m, gw->natd_self ? gw->natd_self : "192.0.2.1", 500);
   }
   send_msg(gw, m, NULL, 0);
 }
@@ -1854,12 +1861,8 @@ static const OspSessionOps rig_ops = {
 void osp_test_rig_default_params(OspSessionParams *ret)
 {
   memset(ret, 0, sizeof(*ret));
-  ret->local.sin_family = AF_INET;
-  ret->local.sin_port = htons(500);
-  inet_pton(AF_INET, "192.0.2.2", &ret->local.sin_addr);
-  ret->peer.sin_family = AF_INET;
-  ret->peer.sin_port = htons(500);
-  inet_pton(AF_INET, "192.0.2.1", &ret->peer.sin_addr);
+  osp_addr_parse("192.0.2.2", 500, &ret->local);
+  osp_addr_parse("192.0.2.1", 500, &ret->peer);
   ret->natt_port = 4500;
 }
 

@@ -152,9 +152,12 @@ struct OspTestGw {
   uint32_t p1_lifetime;               /* life in message 2's SA; 0 = the client's */
   bool vid_xauth, vid_dpd, vid_unity; /* vendor IDs in message 2 (all true) */
   bool answer_dpd;                    /* R-U-THERE answered (true) */
-  int natt;        /* NAT-T in message 2: 0 none (false), 2 RFC 3947, 1 draft-02 (payload 130) */
-  bool nat;        /* with natt: its NAT-D shows a NAT in between, so the client floats to 4500 */
-  uint32_t qm_spi; /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
+  int natt; /* NAT-T in message 2: 0 none (false), 2 RFC 3947, 1 draft-02 (payload 130) */
+  bool nat; /* with natt: its NAT-D shows a NAT in between, so the client floats to 4500 */
+  /* the addresses its NAT-D hashes: the client's as seen (NULL: 192.0.2.2,
+   * behind the NAT 203.0.113.2), its own (NULL: 192.0.2.1); IPv6 too */
+  const char *natd_client, *natd_self;
+  uint32_t qm_spi;    /* the gateway's SPI in quick mode message 2; 0 = random >= 256 */
   uint32_t qm_life_s; /* RESPONDER-LIFETIME (seconds) in message 2; 0 = none */
   int p1_pick;        /* the offer message 2 takes (modulo their number); -1 the first fit */
   bool fixed;         /* fixed responder cookie and nonce (osp_test_gw_fixed_keys sets it) */

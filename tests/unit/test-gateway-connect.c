@@ -317,6 +317,32 @@ static void test_natt(gconstpointer data)
   g_assert_cmpint(osp_session_natt_active(r->session), ==, nc->nat);
 }
 
+/* Over IPv6 the NAT-D hashes take the 16-byte addresses of both ends
+ * (RFC 3947 3.2): with the gateway's hashes of our own IPv6 address and
+ * port nothing floats; with another address of ours, the NAT it shows
+ * moves IKE and ESP to 4500. */
+static void test_natt_ipv6(gconstpointer data)
+{
+  const NattCase *nc = data;
+  OspSessionParams params;
+  g_autoptr(OspTestRig) r = NULL;
+
+  osp_test_rig_default_params(&params);
+  g_assert_true(osp_addr_parse("2001:db8:f::2", 500, &params.local));
+  g_assert_true(osp_addr_parse("2001:db8:f::1", 500, &params.peer));
+  r = osp_test_rig_new(NULL, &params);
+  r->gw->natt = nc->natt;
+  r->gw->nat = nc->nat;
+  r->gw->natd_client = nc->nat ? "2001:db8:9::2" : "2001:db8:f::2";
+  r->gw->natd_self = "2001:db8:f::1";
+  osp_test_rig_c2g(r);
+  osp_test_rig_g2c(r);
+  g_assert_cmpuint(r->n_natt_sent, ==, nc->nat ? 2 : 0);
+  osp_test_rig_connect(r);
+  g_assert_cmpint(r->last_child.udp_encap, ==, nc->nat);
+  g_assert_cmpint(osp_session_natt_active(r->session), ==, nc->nat);
+}
+
 int main(int argc, char **argv)
 {
   static const int no_pfs = 0, pfs14 = 14;
@@ -334,6 +360,8 @@ int main(int argc, char **argv)
   g_test_add_data_func("/gateway/connect/natt-rfc3947", &natt_rfc, test_natt);
   g_test_add_data_func("/gateway/connect/natt-draft", &natt_draft, test_natt);
   g_test_add_data_func("/gateway/connect/natt-no-nat", &no_nat, test_natt);
+  g_test_add_data_func("/gateway/connect/natt-ipv6-no-nat", &no_nat, test_natt_ipv6);
+  g_test_add_data_func("/gateway/connect/natt-ipv6-nat", &natt_rfc, test_natt_ipv6);
   g_test_add_data_func("/gateway/connect/gateway-rekeys", &no_pfs, test_gateway_rekeys);
   g_test_add_data_func("/gateway/connect/gateway-rekeys-pfs", &pfs14, test_gateway_rekeys);
   g_test_add_func("/gateway/connect/dpd-answered", test_dpd_answered);

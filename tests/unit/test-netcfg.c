@@ -59,7 +59,7 @@ static OspIpConfig *full_config(void)
 {
   OspIpConfig *c = osp_ip_config_new();
 
-  c->gateway = ip("192.0.2.1");
+  osp_addr_parse("192.0.2.1", 0, &c->gateway);
   c->tundev = g_strdup("osptun7");
   c->mtu = 1380;
   c->address = ip("198.18.5.77");
@@ -416,7 +416,7 @@ static void test_env_no_leak(Fixture *f, G_GNUC_UNUSED gconstpointer data)
 
   for (i = 0; i < G_N_ELEMENTS(stale); i++)
     g_setenv(stale[i][0], stale[i][1], TRUE);
-  c->gateway = ip("203.0.113.10");
+  osp_addr_parse("203.0.113.10", 0, &c->gateway);
   c->tundev = g_strdup("tun0");
   c->address = ip("198.18.9.9");
   g_assert_true(osp_script_run(f->script, "connect", c, &error));
@@ -1196,6 +1196,20 @@ static gboolean parse_ip_env(const char *var, struct in_addr *out, GError **erro
   return TRUE;
 }
 
+/* the gateway: IPv4 or IPv6 */
+static gboolean parse_gateway_env(const char *var, OspAddr *out, GError **error)
+{
+  const char *s = g_getenv(var);
+
+  if (!s || !*s)
+    return TRUE;
+  if (!osp_addr_parse(s, 0, out)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: bad address %s", var, s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean parse_ip_list_env(const char *var, GArray *list, GError **error)
 {
   g_auto(GStrv) words = g_strsplit(g_getenv(var) ? g_getenv(var) : "", " ", -1);
@@ -1247,7 +1261,7 @@ static OspIpConfig *config_from_env(GError **error)
   g_autoptr(OspIpConfig) c = osp_ip_config_new();
   const char *s;
 
-  if (!parse_ip_env("OSP_NC_GATEWAY", &c->gateway, error) ||
+  if (!parse_gateway_env("OSP_NC_GATEWAY", &c->gateway, error) ||
       !parse_ip_env("OSP_NC_ADDRESS", &c->address, error) ||
       !parse_ip_env("OSP_NC_NETMASK", &c->netmask, error) ||
       !parse_ip_list_env("OSP_NC_DNS", c->dns, error) ||

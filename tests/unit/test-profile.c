@@ -6,6 +6,7 @@
  * from tests/data/profiles/make-enc.py, which builds them with Python's
  * hashlib and the `openssl enc -des-ede3-cbc` command, independently of the
  * C code, and checks them against vpnc's cisco-decrypt when installed. */
+#include "osp-addr.h"
 #include "osp-error.h"
 #include "osp-profile.h"
 
@@ -1164,6 +1165,57 @@ static void test_load_any(void)
 /* ------------------------------------------------------------------ */
 /* Validation */
 
+/* A gateway (or backup server) by its IPv6 address, bare or in brackets;
+ * what is neither an address nor a host name is refused, saying so */
+static void test_gateway_ipv6(void)
+{
+  static const char *const good[] = { "2001:db8::1", "[2001:db8::1]", "2001:db8:f::1", "192.0.2.1",
+                                      "vpn.example.com" };
+  static const char *const bad[] = { "2001:db8::1::2", "[192.0.2.1]",       "[2001:db8::1",
+                                     "2001:db8::1]",   "[vpn.example.com]", "2001:db8::1%eth0" };
+  g_autoptr(OspProfile) p = osp_profile_new();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *canon = NULL;
+  char text[OSP_ADDR_STRLEN];
+  OspAddr a, b;
+
+  p->group_id = g_strdup("group");
+  for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_free(p->gateway);
+    p->gateway = g_strdup(good[i]);
+    g_assert_true(osp_profile_validate(p, &error));
+    g_assert_no_error(error);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_free(p->gateway);
+    p->gateway = g_strdup(bad[i]);
+    g_assert_false(osp_profile_validate(p, &error));
+    g_assert_error(error, OSP_ERROR, OSP_ERROR_CONFIG);
+    g_assert_nonnull(strstr(error->message, "is not a host name, IPv4 or IPv6 address"));
+    g_clear_error(&error);
+  }
+  g_assert_true(osp_profile_canonical_servers(
+      "backup-servers", "[2001:db8::2], 192.0.2.3 2001:db8::3", &canon, &error));
+  g_assert_cmpstr(canon, ==, "[2001:db8::2] 192.0.2.3 2001:db8::3");
+
+  /* the address: parsed with a port, formatted without, compared without */
+  g_assert_true(osp_addr_parse("[2001:DB8:0::1]", 500, &a));
+  g_assert_true(osp_addr_is_ipv6(&a));
+  g_assert_cmpuint(osp_addr_port(&a), ==, 500);
+  g_assert_cmpuint(osp_addr_len(&a), ==, sizeof(struct sockaddr_in6));
+  g_assert_cmpstr(osp_addr_format(&a, text), ==, "2001:db8::1");
+  g_assert_true(osp_addr_parse("2001:db8::1", 4500, &b));
+  g_assert_true(osp_addr_same_host(&a, &b));
+  g_assert_true(osp_addr_parse("192.0.2.1", 500, &b));
+  g_assert_false(osp_addr_same_host(&a, &b));
+  g_assert_cmpuint(osp_addr_len(&b), ==, sizeof(struct sockaddr_in));
+  g_assert_cmpuint(osp_addr_outer_overhead(&a, true), ==, 48);
+  g_assert_cmpuint(osp_addr_outer_overhead(&b, false), ==, 20);
+  g_assert_false(osp_addr_parse("vpn.example.com", 500, &b));
+  g_assert_true(osp_addr_parse("::", 0, &b));
+  g_assert_true(osp_addr_is_unspecified(&b));
+}
+
 static void test_validate(void)
 {
   g_autoptr(OspProfile) base = osp_profile_new();
@@ -1455,6 +1507,7 @@ int main(int argc, char **argv)
   g_test_add_func("/profile/file/keyfile", test_file_keyfile);
   g_test_add_func("/profile/load-any", test_load_any);
   g_test_add_func("/profile/validate", test_validate);
+  g_test_add_func("/profile/gateway-ipv6", test_gateway_ipv6);
   g_test_add_func("/profile/round-trip/keyfile", test_keyfile_round_trip);
   g_test_add_func("/profile/round-trip/vpnc", test_vpnc_round_trip);
   g_test_add_func("/profile/vpnc/export", test_vpnc_export_details);
