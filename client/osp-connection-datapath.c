@@ -27,13 +27,23 @@
 
 /* ---- sending ---------------------------------------------------------- */
 
+static void dp_raise(Dp *d, unsigned ev);
+static bool unreachable_errno(int e);
+
 static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *data, size_t len)
 {
   OspAddr to = c->peer;
 
   osp_addr_set_port(&to, port);
-  if (sendto(fd, data, len, 0, &to.sa, osp_addr_len(&to)) < 0 && errno != EAGAIN)
-    g_debug("send to gateway failed: %s", g_strerror(errno));
+  if (sendto(fd, data, len, 0, &to.sa, osp_addr_len(&to)) < 0 && errno != EAGAIN) {
+    int e = errno;
+
+    g_debug("send to gateway failed: %s", g_strerror(e));
+    /* no route (an AAAA record on a host without IPv6): as an ICMP
+     * unreachable says, through the main loop, not inside this send */
+    if (unreachable_errno(e) && c->dp.started)
+      dp_raise(&c->dp, DP_EV_UNREACH);
+  }
   __atomic_store_n(&c->last_tx, g_get_monotonic_time(), __ATOMIC_RELAXED);
 }
 

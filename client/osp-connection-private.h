@@ -187,6 +187,8 @@ struct OspConnection {
   GCancellable *resolve_cancel;
   GPtrArray *servers; /* the gateway, then backup servers: the profile's, the gateway's */
   guint server;       /* the one tried now */
+  GArray *addrs;      /* of OspAddr: the server's addresses (a name's A and AAAA records) */
+  guint addr;         /* the one tried now */
   char *redirect;     /* where the gateway's LOAD-BALANCE sends the next attempt */
   char *redirected;   /* where it sent this one */
   unsigned redirects; /* LOAD-BALANCE notifies followed since the user's connect */

@@ -33,6 +33,8 @@
 #define RECONNECT_MIN_MS 500
 /* LOAD-BALANCE redirections followed from one connect: a loop ends */
 #define MAX_REDIRECTS 4
+/* addresses of one name tried in turn, at most */
+#define MAX_ADDRS 8
 
 static bool next_server(OspConnection *c, const GError *error);
 static void learn_servers(OspConnection *c, const char *list, const char *from);
@@ -401,6 +403,12 @@ static void bring_up(OspConnection *c, const OspChildSa *sa)
 
 /* ---- session callbacks ------------------------------------------------ */
 
+/* The gateway or backup server whose turn it is, as the profile names it */
+static const char *server_name(const OspConnection *c)
+{
+  return c->servers->len ? g_ptr_array_index(c->servers, c->server) : c->profile->gateway;
+}
+
 static void session_progress(gpointer user, OspState state)
 {
   Link *l = user;
@@ -409,11 +417,16 @@ static void session_progress(gpointer user, OspState state)
   if (l->role != ROLE_CURRENT || c->state == OSP_STATE_CONNECTED ||
       c->state == OSP_STATE_DISCONNECTING)
     return;
-  /* the user hears which of the gateways answered */
-  if (state == OSP_STATE_AUTHENTICATING && c->state == OSP_STATE_CONNECTING && c->server > 0 &&
-      !c->redirected)
-    osp_conn_notice(c, _("The backup server %s answered."),
-                    (const char *)g_ptr_array_index(c->servers, c->server));
+  /* the user hears which of the gateways answered, and at which address */
+  if (state == OSP_STATE_AUTHENTICATING && c->state == OSP_STATE_CONNECTING && !c->redirected) {
+    char text[OSP_ADDR_STRLEN];
+
+    if (c->server > 0)
+      osp_conn_notice(c, _("The backup server %s answered."), server_name(c));
+    if (c->addr > 0)
+      osp_conn_notice(c, _("%s answered at %s, its address %u of %u."), server_name(c),
+                      osp_addr_format(&c->peer, text), c->addr + 1, c->addrs->len);
+  }
   enter_state(c, state, NULL);
 }
 
@@ -712,6 +725,7 @@ OspConnection *osp_connection_new(const OspProfile *profile, const OspConnection
   c->user = user_data;
   c->ike_fd = c->natt_fd = c->esp_fd = c->tun_fd = c->nl_fd = -1;
   c->servers = g_ptr_array_new_with_free_func(g_free);
+  c->addrs = g_array_new(FALSE, TRUE, sizeof(OspAddr));
   if (c->profile->gateway)
     g_ptr_array_add(c->servers, g_strdup(c->profile->gateway));
   learn_servers(c, c->profile->backup_servers, "the profile");
@@ -903,7 +917,7 @@ static const char *attempt_host(OspConnection *c)
   }
   if (c->redirected)
     return c->redirected;
-  return c->servers->len ? g_ptr_array_index(c->servers, c->server) : c->profile->gateway;
+  return server_name(c);
 }
 
 /* Starts a session with the gateway at `a` (its IKE port set here). */
@@ -945,8 +959,12 @@ static gboolean begin(OspConnection *c, GError **error)
   OspAddr a;
 
   c->attempt_at = g_get_monotonic_time();
-  if (osp_addr_parse(host, 500, &a))
+  g_array_set_size(c->addrs, 0);
+  c->addr = 0;
+  if (osp_addr_parse(host, 500, &a)) {
+    g_array_append_val(c->addrs, a);
     return begin_at(c, &a, error);
+  }
   /* a host name: resolve first, without blocking the main loop */
   enter_state(c, OSP_STATE_CONNECTING, NULL);
   g_clear_object(&c->resolve_cancel);
@@ -957,32 +975,52 @@ static gboolean begin(OspConnection *c, GError **error)
   return TRUE;
 }
 
+/* An error message without its final period, to go on with */
+static char *without_period(const char *message)
+{
+  char *why = g_strchomp(g_strdup(message));
+
+  if (g_str_has_suffix(why, "."))
+    why[strlen(why) - 1] = 0;
+  return why;
+}
+
 /* This attempt got no answer, its gateway's name did not resolve, or the
- * gateway sent it elsewhere: the next gateway at once, saying why.  False
- * when there is none left to try. */
+ * gateway sent it elsewhere: the same name's next address, else the next
+ * gateway, at once, saying why.  False when there is none left to try. */
 static bool next_server(OspConnection *c, const GError *error)
 {
   g_autoptr(GError) e = NULL;
+  g_autofree char *why = NULL;
+  bool unreachable =
+      error->code == OSP_ERROR_GATEWAY_UNREACHABLE && c->state == OSP_STATE_CONNECTING;
+  gboolean ok;
 
   if (c->redirect && c->redirects < MAX_REDIRECTS) {
     c->redirects++;
     osp_conn_notice(c, "%s", error->message);
-  } else if (error->code == OSP_ERROR_GATEWAY_UNREACHABLE && c->state == OSP_STATE_CONNECTING &&
-             c->server + 1 < c->servers->len) {
-    g_autofree char *why = g_strdup(error->message);
+    ok = begin(c, &e);
+  } else if (unreachable && c->addr + 1 < c->addrs->len) {
+    /* the order is the resolver's (RFC 6724: IPv6 before IPv4 as a rule) */
+    const OspAddr *a = &g_array_index(c->addrs, OspAddr, ++c->addr);
+    char text[OSP_ADDR_STRLEN];
 
+    why = without_period(error->message);
+    osp_conn_notice(c, _("%s. Trying %s at its next address %s."), why, server_name(c),
+                    osp_addr_format(a, text));
+    c->attempt_at = g_get_monotonic_time();
+    ok = begin_at(c, a, &e);
+  } else if (unreachable && c->server + 1 < c->servers->len) {
     g_clear_pointer(&c->redirect, g_free);
     g_clear_pointer(&c->redirected, g_free);
-    g_strchomp(why);
-    if (g_str_has_suffix(why, "."))
-      why[strlen(why) - 1] = 0;
+    why = without_period(error->message);
     c->server++;
-    osp_conn_notice(c, _("%s. Trying the backup server %s."), why,
-                    (const char *)g_ptr_array_index(c->servers, c->server));
+    osp_conn_notice(c, _("%s. Trying the backup server %s."), why, server_name(c));
+    ok = begin(c, &e);
   } else {
     return false;
   }
-  if (!begin(c, &e)) {
+  if (!ok) {
     set_error(c, e);
     enter_state(c, OSP_STATE_FAILED, e);
   }
@@ -1023,8 +1061,6 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
   g_autolist(GInetAddress) addrs =
       g_resolver_lookup_by_name_with_flags_finish(G_RESOLVER(src), res, &error);
   OspConnection *c;
-  g_autofree char *ip = NULL;
-  OspAddr a;
 
   if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -1039,12 +1075,22 @@ static void resolved(GObject *src, GAsyncResult *res, gpointer data)
     enter_state(c, OSP_STATE_FAILED, e);
     return;
   }
-  ip = g_inet_address_to_string(addrs->data);
-  if (osp_addr_parse(ip, 500, &a) && begin_at(c, &a, &error))
+  /* A and AAAA records as getaddrinfo() sorted them (RFC 6724), each
+   * tried in turn by next_server() when one gives no answer */
+  for (GList *l = addrs; l && c->addrs->len < MAX_ADDRS; l = l->next) {
+    g_autofree char *ip = g_inet_address_to_string(l->data);
+    OspAddr a;
+
+    if (osp_addr_parse(ip, 500, &a))
+      g_array_append_val(c->addrs, a);
+    g_debug("%s: address %s", attempt_host(c), ip);
+  }
+  if (c->addrs->len && begin_at(c, &g_array_index(c->addrs, OspAddr, 0), &error))
     return;
   if (!error)
     error = g_error_new(OSP_ERROR, OSP_ERROR_GATEWAY_UNREACHABLE,
-                        _("Cannot resolve the gateway %s: %s"), attempt_host(c), ip);
+                        _("Cannot resolve the gateway %s: %s"), attempt_host(c),
+                        g_strerror(EAFNOSUPPORT));
   set_error(c, error);
   enter_state(c, OSP_STATE_FAILED, error);
 }
@@ -1150,6 +1196,7 @@ void osp_connection_free(OspConnection *c)
   g_free(c->banner);
   g_free(c->gateway_str);
   g_ptr_array_unref(c->servers);
+  g_array_unref(c->addrs);
   g_free(c->redirect);
   g_free(c->redirected);
   g_free(c->state_dir);

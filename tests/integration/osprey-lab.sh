@@ -1451,6 +1451,33 @@ NFT
     lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" | grep -q "dev tun" &&
       fail "IPv6 still routed into a tunnel"
     : ;;
+  ipv6-outer-name)
+    # a name with several addresses (the client namespace's hosts file),
+    # tried in the resolver's order (RFC 6724): 2001:db8:f::3, which
+    # nobody has (neighbour discovery fails), first, then the gateway's
+    # IPv6 address; and for a second name, then its IPv4 address
+    printf '%s gw6.lab.example\n%s gw6.lab.example\n%s gw46.lab.example\n%s gw46.lab.example\n' \
+      2001:db8:f::3 "$LAB_GW_ADDR6" 2001:db8:f::3 "$LAB_GW_ADDR" >"/etc/netns/$LAB_NS_CL/hosts"
+    for name in gw6 gw46; do
+      order=$(lab_exec_client getent ahosts "$name.lab.example" | awk '/STREAM/{print $1}' | tr '\n' ' ')
+      [ "${order%% *}" = 2001:db8:f::3 ] || fail "the resolver puts $name's unreachable address last: $order"
+    done
+    osprey_start "-IPSec gateway" "IPSec gateway gw6.lab.example"
+    osprey_expect_up
+    log_has "Trying gw6.lab.example at its next address $LAB_GW_ADDR6\." ||
+      fail "no move to the name's next address logged"
+    log_has "gw6.lab.example answered at $LAB_GW_ADDR6, its address 2 of 2\." ||
+      fail "the address that answered not named"
+    grep -q "connected to $LAB_GW_ADDR6 " "$LAB_DIR/osprey.log" || fail "not connected to $LAB_GW_ADDR6"
+    lab_swanctl --list-sas | grep -q "remote.*$LAB_CL_ADDR6" || fail "no IKE SA with $LAB_CL_ADDR6"
+    osprey_stop
+    osprey_start "-IPSec gateway" "IPSec gateway gw46.lab.example"
+    osprey_expect_up
+    log_has "Trying gw46.lab.example at its next address $LAB_GW_ADDR\." ||
+      fail "no move from the IPv6 address to the IPv4 one logged"
+    grep -q "connected to $LAB_GW_ADDR " "$LAB_DIR/osprey.log" || fail "not connected to $LAB_GW_ADDR"
+    osprey_stop
+    : ;;
   ipv6-split)
     # the gateway names its IPv6 network (INTERNAL_IP6_SUBNET): the script
     # gets CISCO_IPV6_SPLIT_INC and routes only that network into the tunnel
