@@ -1459,6 +1459,24 @@ NFT
     lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" | grep -q "dev tun" &&
       fail "IPv6 still routed into a tunnel"
     : ;;
+  ipv6-outer-raw)
+    # raw ESP (IP protocol 50, no UDP) over IPv6: charon's kernel-libipsec
+    # always fakes a NAT, so the scripted gateway on 2001:db8:f::1 with
+    # NAT-D hashes that show no NAT; it answers the pings inside ESP
+    gwbin=${OSPREY_LAB_GATEWAY:-$(dirname "$OSPREYD")/../tests/lab/osp-lab-gateway}
+    [ -x "$gwbin" ] || fail "no scripted gateway at $gwbin"
+    lab_scripted_gateway_start "$gwbin" --listen "$LAB_GW_ADDR6" --no-nat ||
+      fail "the scripted gateway did not start"
+    outer6_counters
+    osprey_start "-IPSec gateway" "IPSec gateway $LAB_GW_ADDR6"
+    osprey_expect_up
+    lab_exec_client ping -q -c 5 -i 0.2 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no ping through the tunnel"
+    grep -q "^echo reply [0-9]* raw" "$LAB_DIR/scripted-gw.log" || fail "the gateway answered no raw ESP"
+    read -r ike6 natt6 esp6 v4 <<<"$(outer6_counts)"
+    note "from the client over IPv6: IKE on 500 $ike6, ESP in UDP $natt6, raw ESP $esp6; over IPv4 $v4"
+    [ "$esp6" -ge 5 ] || fail "only $esp6 raw ESP packets over IPv6"
+    [ "$natt6" = 0 ] && [ "$v4" = 0 ] || fail "ESP in UDP ($natt6) or over IPv4 ($v4)"
+    osprey_stop_quietly ;;
   ipv6-outer-name)
     # a name with several addresses (the client namespace's hosts file),
     # tried in the resolver's order (RFC 6724): 2001:db8:f::3, which

@@ -16,8 +16,10 @@
  *   right code, --next-pin:   I <-- REQUEST(NEXT_PIN, MESSAGE) ---- R
  *                             I --- REPLY(new PIN) -------------> R
  *   I <-- SET(STATUS 1 or 0) ----------------------------- R
- * The gateway always sends NAT-D hashes that show a NAT, so the client
- * floats to port 4500 and sends ESP over UDP (no raw ESP socket needed).
+ * The gateway sends NAT-D hashes that show a NAT, so the client floats to
+ * port 4500 and sends ESP over UDP; with --no-nat they show none, and ESP
+ * comes raw (IP protocol 50, a raw socket here too).  --listen may be an
+ * IPv6 address.
  *
  * --tun NAME makes it a forwarder for benchmarks (tests/bench/bench.sh):
  * every inner packet goes into the TUN device NAME (the caller routes the
@@ -31,6 +33,7 @@
  * the test to grep: "ready", "phase1 done", "xauth user=U passcode=C ok",
  * "xauth next-pin=P ok", "xauth failed", "modecfg sent", "child up spi=...",
  * "echo reply N", "delete ike". */
+#include "osp-addr.h"
 #include "osp-esp.h"
 #include "osp-test-gateway.h"
 
@@ -51,9 +54,12 @@ typedef enum { ASK_FIRST, ASK_NEXT_PIN, ASK_DONE } Round;
 
 typedef struct {
   OspTestGw *gw;
-  int fd500, fd4500;
-  struct sockaddr_in peer500, peer4500; /* where the client spoke from, per port */
-  bool last_natt;                       /* the datagram in processing came on 4500 */
+  int fd500, fd4500, fd_esp; /* fd_esp: raw ESP with --no-nat, else -1 */
+  OspAddr peer500, peer4500; /* where the client spoke from, per port */
+  OspAddr peer_esp;          /* and where its raw ESP came from */
+  bool last_natt;            /* the datagram in processing came on 4500 */
+  bool no_nat;               /* NAT-D of the real addresses: the client sends raw ESP */
+  char client_addr[OSP_ADDR_STRLEN], self_addr[OSP_ADDR_STRLEN]; /* for no_nat's NAT-D */
   /* what the gateway accepts */
   char *user, *password, *passcode, *next_pin;
   int tries; /* XAUTH answers allowed */
@@ -78,7 +84,7 @@ typedef struct {
 typedef struct Fwd {
   OspEspSa *in, *out;
   uint32_t spi_in;
-  struct sockaddr_in peer;
+  OspAddr peer;
 } Fwd;
 
 static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -230,7 +236,8 @@ static bool esp_sas(Lab *lab, uint32_t spi)
   return true;
 }
 
-static void esp_input(Lab *lab, uint8_t *esp, size_t len)
+/* raw: it came on the raw ESP socket, the answer goes back so */
+static void esp_input(Lab *lab, uint8_t *esp, size_t len, bool raw)
 {
   uint8_t buf[OSP_ESP_HEADROOM + 2048 + OSP_ESP_TAILROOM], *pkt, *out, nh;
   size_t plen, olen, ihl;
@@ -257,11 +264,12 @@ static void esp_input(Lab *lab, uint8_t *esp, size_t len)
   osp_put16(pkt + ihl + 2, checksum(pkt + ihl, plen - ihl));
   if (osp_esp_encrypt(lab->esp_out, pkt, plen, 4, &out, &olen) < 0)
     return;
-  if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&lab->peer4500, sizeof(lab->peer4500)) <
-      0)
+  if (sendto(raw ? lab->fd_esp : lab->fd4500, out, olen, 0,
+             raw ? &lab->peer_esp.sa : &lab->peer4500.sa,
+             osp_addr_len(raw ? &lab->peer_esp : &lab->peer4500)) < 0)
     say("esp: sendto: %s", g_strerror(errno));
   else if (++lab->echo_replies == 1 || lab->echo_replies % 10 == 0)
-    say("echo reply %u", lab->echo_replies);
+    say("echo reply %u%s", lab->echo_replies, raw ? " raw" : "");
 }
 
 /* ---- ESP: forward through a TUN device (--tun) ------------------------------ */
@@ -298,12 +306,12 @@ static void fwd_publish(Lab *lab, const OspTestGwChild *c)
 
 typedef struct {
   Lab *lab;
-  struct sockaddr_in from;
+  OspAddr from;
   size_t len;
   uint8_t data[];
 } Dgram;
 
-static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const struct sockaddr_in *from);
+static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const OspAddr *from);
 
 static gboolean on_handed_over(gpointer data)
 {
@@ -321,9 +329,9 @@ static gpointer from_client(gpointer data)
   static uint8_t buf[65536];
 
   for (;;) {
-    struct sockaddr_in from;
+    OspAddr from;
     socklen_t flen = sizeof(from);
-    ssize_t n = recvfrom(lab->fd4500, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+    ssize_t n = recvfrom(lab->fd4500, buf, sizeof(buf), 0, &from.sa, &flen);
     Fwd *f = g_atomic_pointer_get(&lab->fwd);
     uint8_t *pkt, nh;
     size_t plen;
@@ -368,7 +376,7 @@ static gpointer to_client(gpointer data)
     if (!f || n == 0 || (buf[OSP_ESP_HEADROOM] >> 4) != 4 ||
         osp_esp_encrypt(f->out, buf + OSP_ESP_HEADROOM, (size_t)n, 4, &out, &olen) < 0)
       continue;
-    if (sendto(lab->fd4500, out, olen, 0, (struct sockaddr *)&f->peer, sizeof(f->peer)) < 0 &&
+    if (sendto(lab->fd4500, out, olen, 0, &f->peer.sa, osp_addr_len(&f->peer)) < 0 &&
         errno != ENOBUFS && errno != EAGAIN)
       say("esp: sendto: %s", g_strerror(errno));
   }
@@ -383,13 +391,13 @@ static void flush_out(Lab *lab)
   while ((b = g_queue_pop_head(&lab->gw->out))) {
     uint8_t buf[8192];
     int fd = lab->last_natt ? lab->fd4500 : lab->fd500;
-    const struct sockaddr_in *to = lab->last_natt ? &lab->peer4500 : &lab->peer500;
+    const OspAddr *to = lab->last_natt ? &lab->peer4500 : &lab->peer500;
     size_t off = lab->last_natt ? 4 : 0; /* the non-ESP marker */
 
     if (b->len + off <= sizeof(buf)) {
       memset(buf, 0, off);
       memcpy(buf + off, b->data, b->len);
-      if (sendto(fd, buf, b->len + off, 0, (const struct sockaddr *)to, sizeof(*to)) < 0)
+      if (sendto(fd, buf, b->len + off, 0, &to->sa, osp_addr_len(to)) < 0)
         say("sendto: %s", g_strerror(errno));
     }
     g_byte_array_unref(b);
@@ -421,14 +429,14 @@ static void log_changes(Lab *lab)
     say("rejected: %s", gw->reject_reason ? gw->reject_reason : "?");
 }
 
-static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const struct sockaddr_in *from)
+static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const OspAddr *from)
 {
   if (natt) {
     lab->peer4500 = *from;
     if (n == 1)
       return; /* NAT-T keepalive */
     if (n >= 4 && osp_get32(buf) != 0) {
-      esp_input(lab, buf, n);
+      esp_input(lab, buf, n, false);
       return;
     }
     if (n < 4 + 28)
@@ -437,6 +445,9 @@ static void datagram(Lab *lab, bool natt, uint8_t *buf, size_t n, const struct s
     lab->peer500 = *from;
     if (n < 28)
       return;
+    /* --no-nat: NAT-D hashes of the client's address as it arrives */
+    if (lab->no_nat)
+      lab->gw->natd_client = osp_addr_format(from, lab->client_addr);
   }
   lab->last_natt = natt;
   osp_test_gw_input(lab->gw, buf + (natt ? 4 : 0), n - (natt ? 4 : 0));
@@ -448,28 +459,58 @@ static gboolean on_datagram(int fd, GIOCondition cond, gpointer user)
 {
   Lab *lab = user;
   uint8_t buf[65536];
-  struct sockaddr_in from;
+  OspAddr from;
   socklen_t flen = sizeof(from);
-  ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+  ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, &from.sa, &flen);
 
   if (n > 0)
     datagram(lab, fd == lab->fd4500, buf, (size_t)n, &from);
   return G_SOURCE_CONTINUE;
 }
 
-static int udp_socket(const char *addr, uint16_t port)
+/* Raw ESP from the client (--no-nat): behind the IPv4 header, which a raw
+ * IPv4 socket delivers too; an IPv6 one delivers none */
+static gboolean on_raw_esp(int fd, GIOCondition cond, gpointer user)
 {
-  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  Lab *lab = user;
+  uint8_t buf[65536];
+  socklen_t flen = sizeof(lab->peer_esp);
+  ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, &lab->peer_esp.sa, &flen);
+  size_t ihl = 0;
 
-  if (fd < 0 || inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
-      bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+  if (n <= 0)
+    return G_SOURCE_CONTINUE;
+  osp_addr_set_port(&lab->peer_esp, 0);
+  if (!osp_addr_is_ipv6(&lab->peer_esp))
+    ihl = (size_t)(buf[0] & 0x0f) * 4;
+  if ((size_t)n >= ihl + 8)
+    esp_input(lab, buf + ihl, (size_t)n - ihl, true);
+  return G_SOURCE_CONTINUE;
+}
+
+/* fd of a socket of addr's family (IPv4 or IPv6) bound to addr */
+static int bound_socket(const char *addr, int type, int proto, uint16_t port)
+{
+  OspAddr a;
+  int fd;
+
+  if (!osp_addr_parse(addr, port, &a)) {
+    g_printerr("osp-lab-gateway: not an IP address: %s\n", addr);
+    return -1;
+  }
+  fd = socket(a.sa.sa_family, type | SOCK_CLOEXEC, proto);
+  if (fd < 0 || bind(fd, &a.sa, osp_addr_len(&a)) < 0) {
     g_printerr("osp-lab-gateway: %s:%u: %s\n", addr, port, g_strerror(errno));
     if (fd >= 0)
       close(fd);
     return -1;
   }
   return fd;
+}
+
+static int udp_socket(const char *addr, uint16_t port)
+{
+  return bound_socket(addr, SOCK_DGRAM, 0, port);
 }
 
 static gboolean quit(gpointer loop)
@@ -515,7 +556,7 @@ int main(int argc, char **argv)
   int natt_port = 0;
   g_autofree char *dns = g_strdup("198.51.100.53"), *tun = NULL;
   g_auto(GStrv) splits = NULL;
-  gboolean no_xauth = FALSE;
+  gboolean no_xauth = FALSE, no_nat = FALSE;
   int tries = 1;
   Lab lab = { 0 };
   GOptionEntry entries[] = {
@@ -538,6 +579,8 @@ int main(int argc, char **argv)
       "NET/MASK" },
     { "tun", 0, 0, G_OPTION_ARG_STRING, &tun,
       "Forward the inner packets through this TUN device (benchmarks)", "NAME" },
+    { "no-nat", 0, 0, G_OPTION_ARG_NONE, &no_nat,
+      "NAT-D hashes that show no NAT: ESP comes raw (IP protocol 50)", NULL },
     { "natt-port", 0, 0, G_OPTION_ARG_INT, &natt_port,
       "Cisco UDP: name this port for ESP in Mode Config (Unity NATT_PORT)", "PORT" },
     { NULL },
@@ -579,7 +622,9 @@ int main(int argc, char **argv)
     osp_put_attr_var(lab.gw->xauth_attrs, X_PASSCODE, NULL, 0);
   }
   lab.gw->natt = 2;
-  lab.gw->nat = true;
+  lab.gw->nat = !no_nat;
+  lab.no_nat = no_nat;
+  lab.fd_esp = -1;
   lab.gw->edit = edit;
   lab.gw->edit_user = &lab;
 
@@ -605,11 +650,25 @@ int main(int argc, char **argv)
   lab.fd4500 = udp_socket(listen, 4500);
   if (lab.fd500 < 0 || lab.fd4500 < 0)
     return 1;
+  if (no_nat) {
+    OspAddr self;
+
+    if (!osp_addr_parse(listen, 0, &self) || osp_addr_is_unspecified(&self)) {
+      g_printerr("osp-lab-gateway: --no-nat wants the --listen address its NAT-D hashes\n");
+      return 2;
+    }
+    lab.gw->natd_self = osp_addr_format(&self, lab.self_addr);
+    lab.fd_esp = bound_socket(listen, SOCK_RAW, IPPROTO_ESP, 0);
+    if (lab.fd_esp < 0)
+      return 1;
+  }
   lab.tun_fd = tun ? tun_open(tun) : -1;
   if (tun && lab.tun_fd < 0)
     return 1;
   loop = g_main_loop_new(NULL, FALSE);
   g_unix_fd_add(lab.fd500, G_IO_IN, on_datagram, &lab);
+  if (lab.fd_esp >= 0)
+    g_unix_fd_add(lab.fd_esp, G_IO_IN, on_raw_esp, &lab);
   if (lab.tun_fd < 0) {
     g_unix_fd_add(lab.fd4500, G_IO_IN, on_datagram, &lab);
   } else {
@@ -618,7 +677,7 @@ int main(int argc, char **argv)
   }
   g_unix_signal_add(SIGTERM, quit, loop);
   g_unix_signal_add(SIGINT, quit, loop);
-  say("ready %s:500,4500 xauth=%s", listen,
+  say("ready %s:500,4500%s xauth=%s", listen, no_nat ? ",esp" : "",
       no_xauth       ? "none"
       : lab.passcode ? (lab.next_pin ? "passcode+next-pin" : "passcode")
                      : "password");
