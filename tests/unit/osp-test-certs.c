@@ -2,6 +2,7 @@
  * Certificates made in the test (osp-test-certs.h). */
 #include "osp-test-certs.h"
 
+#include <glib/gstdio.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
@@ -120,4 +121,37 @@ void osp_test_write_p12(const char *path, const char *pass, EVP_PKEY *key, X509 
   g_assert_cmpint(fclose(f), ==, 0);
   PKCS12_free(p12);
   sk_X509_free(cas);
+}
+
+const OspTestCertSpec osp_test_ca_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab CA", NULL, true, -3600,
+                                           86400 };
+
+void osp_test_pki_init(OspTestPki *pki)
+{
+  const OspTestCertSpec inter_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", NULL, true,
+                                       -3600, 86400 };
+  g_autoptr(GError) error = NULL;
+
+  pki->dir = g_dir_make_tmp("osp-test-pki-XXXXXX", &error);
+  g_assert_no_error(error);
+  pki->ca_key = osp_test_key(false);
+  pki->inter_key = osp_test_key(false);
+  pki->gw_key = osp_test_key(true);
+  pki->ca = osp_test_cert(&osp_test_ca_spec, pki->ca_key, NULL, NULL);
+  pki->inter = osp_test_cert(&inter_spec, pki->inter_key, pki->ca, pki->ca_key);
+  pki->ca_file = g_build_filename(pki->dir, "ca.pem", NULL);
+  osp_test_write_pem(pki->ca_file, &pki->ca, 1);
+}
+
+void osp_test_pki_clear(OspTestPki *pki)
+{
+  X509_free(pki->ca);
+  X509_free(pki->inter);
+  EVP_PKEY_free(pki->ca_key);
+  EVP_PKEY_free(pki->inter_key);
+  EVP_PKEY_free(pki->gw_key);
+  g_remove(pki->ca_file);
+  g_assert_cmpint(g_rmdir(pki->dir), ==, 0);
+  g_free(pki->ca_file);
+  g_free(pki->dir);
 }

@@ -36,4 +36,20 @@ void osp_test_write_key(const char *path, EVP_PKEY *key);
 void osp_test_write_p12(const char *path, const char *pass, EVP_PKEY *key, X509 *cert,
                         X509 *const *ca, size_t n);
 
+/* The PKI a test program shares: a CA and an intermediate under it with
+ * their keys, the gateway's RSA key, and a temporary directory dir with the
+ * CA's certificate in ca_file. */
+typedef struct {
+  char *dir, *ca_file;
+  EVP_PKEY *ca_key, *inter_key, *gw_key;
+  X509 *ca, *inter;
+} OspTestPki;
+
+/* The CA's name and lifetime (a forger copies them). */
+extern const OspTestCertSpec osp_test_ca_spec;
+
+void osp_test_pki_init(OspTestPki *pki);
+/* Frees it and removes ca_file and dir, which must hold nothing else then. */
+void osp_test_pki_clear(OspTestPki *pki);
+
 G_END_DECLS

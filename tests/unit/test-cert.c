@@ -14,51 +14,41 @@
 
 #define GW_SUBJECT "/C=XX/O=Osprey Lab/CN=gw.lab.example"
 
+/* pki: the CA, the intermediate, the gateway's key; fx: the certificates of
+ * each case */
 typedef struct {
-  char *dir, *ca_file, *other_ca_file;
-  EVP_PKEY *ca_key, *other_key, *inter_key, *gw_key;
-  X509 *ca, *other_ca, *inter, *gw, *gw_inter, *gw_expired, *gw_future, *gw_other, *gw_forged;
+  char *other_ca_file;
+  EVP_PKEY *other_key;
+  X509 *other_ca, *gw, *gw_inter, *gw_expired, *gw_future, *gw_other, *gw_forged;
 } Fixture;
 
+static OspTestPki pki;
 static Fixture fx;
 
-static const OspTestCertSpec ca_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab CA", NULL, true, -3600,
-                                         86400 };
 static const OspTestCertSpec gw_spec = { GW_SUBJECT, "DNS:gw.lab.example,IP:192.0.2.1", false,
                                          -3600, 86400 };
 
 static void fixture_init(void)
 {
-  g_autoptr(GError) error = NULL;
   const OspTestCertSpec other_spec = { "/C=XX/O=Elsewhere/CN=Unrelated CA", NULL, true, -3600,
                                        86400 };
-  const OspTestCertSpec inter_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", NULL, true,
-                                       -3600, 86400 };
   const OspTestCertSpec expired = { GW_SUBJECT, "DNS:gw.lab.example", false, -7200, -3600 };
   const OspTestCertSpec future = { GW_SUBJECT, "DNS:gw.lab.example", false, 3600, 7200 };
   /* the same name as ca, another key: what a forger without the CA's key
    * makes */
   EVP_PKEY *forger = osp_test_key(false);
-  X509 *fake_ca = osp_test_cert(&ca_spec, forger, NULL, NULL);
+  X509 *fake_ca = osp_test_cert(&osp_test_ca_spec, forger, NULL, NULL);
 
-  fx.dir = g_dir_make_tmp("osp-cert-XXXXXX", &error);
-  g_assert_no_error(error);
-  fx.ca_key = osp_test_key(false);
+  osp_test_pki_init(&pki);
   fx.other_key = osp_test_key(false);
-  fx.inter_key = osp_test_key(false);
-  fx.gw_key = osp_test_key(true);
-  fx.ca = osp_test_cert(&ca_spec, fx.ca_key, NULL, NULL);
   fx.other_ca = osp_test_cert(&other_spec, fx.other_key, NULL, NULL);
-  fx.inter = osp_test_cert(&inter_spec, fx.inter_key, fx.ca, fx.ca_key);
-  fx.gw = osp_test_cert(&gw_spec, fx.gw_key, fx.ca, fx.ca_key);
-  fx.gw_inter = osp_test_cert(&gw_spec, fx.gw_key, fx.inter, fx.inter_key);
-  fx.gw_expired = osp_test_cert(&expired, fx.gw_key, fx.ca, fx.ca_key);
-  fx.gw_future = osp_test_cert(&future, fx.gw_key, fx.ca, fx.ca_key);
-  fx.gw_other = osp_test_cert(&gw_spec, fx.gw_key, fx.other_ca, fx.other_key);
-  fx.gw_forged = osp_test_cert(&gw_spec, fx.gw_key, fake_ca, forger);
-  fx.ca_file = g_build_filename(fx.dir, "ca.pem", NULL);
-  fx.other_ca_file = g_build_filename(fx.dir, "other-ca.pem", NULL);
-  osp_test_write_pem(fx.ca_file, &fx.ca, 1);
+  fx.gw = osp_test_cert(&gw_spec, pki.gw_key, pki.ca, pki.ca_key);
+  fx.gw_inter = osp_test_cert(&gw_spec, pki.gw_key, pki.inter, pki.inter_key);
+  fx.gw_expired = osp_test_cert(&expired, pki.gw_key, pki.ca, pki.ca_key);
+  fx.gw_future = osp_test_cert(&future, pki.gw_key, pki.ca, pki.ca_key);
+  fx.gw_other = osp_test_cert(&gw_spec, pki.gw_key, fx.other_ca, fx.other_key);
+  fx.gw_forged = osp_test_cert(&gw_spec, pki.gw_key, fake_ca, forger);
+  fx.other_ca_file = g_build_filename(pki.dir, "other-ca.pem", NULL);
   osp_test_write_pem(fx.other_ca_file, &fx.other_ca, 1);
   X509_free(fake_ca);
   EVP_PKEY_free(forger);
@@ -66,20 +56,15 @@ static void fixture_init(void)
 
 static void fixture_clear(void)
 {
-  X509 *certs[] = { fx.ca,         fx.other_ca,  fx.inter,    fx.gw,       fx.gw_inter,
-                    fx.gw_expired, fx.gw_future, fx.gw_other, fx.gw_forged };
-  EVP_PKEY *keys[] = { fx.ca_key, fx.other_key, fx.inter_key, fx.gw_key };
+  X509 *certs[] = { fx.other_ca,  fx.gw,       fx.gw_inter, fx.gw_expired,
+                    fx.gw_future, fx.gw_other, fx.gw_forged };
 
   for (size_t i = 0; i < G_N_ELEMENTS(certs); i++)
     X509_free(certs[i]);
-  for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
-    EVP_PKEY_free(keys[i]);
-  g_remove(fx.ca_file);
+  EVP_PKEY_free(fx.other_key);
   g_remove(fx.other_ca_file);
-  g_assert_cmpint(g_rmdir(fx.dir), ==, 0);
-  g_free(fx.ca_file);
   g_free(fx.other_ca_file);
-  g_free(fx.dir);
+  osp_test_pki_clear(&pki);
 }
 
 static OspCertStore *store(const char *file)
@@ -131,9 +116,9 @@ static void test_good(void)
   const OspCertIdentity by_name = { "gw.lab.example", 0, NULL, 0 };
   const OspCertIdentity by_addr = { "192.0.2.1", 0, NULL, 0 };
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &by_name), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &by_addr), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, NULL), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &by_name), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &by_addr), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, NULL), ==, "ok");
 }
 
 /* Debian's vpnc accepts a gateway certificate of any CA in hybrid mode:
@@ -143,19 +128,19 @@ static void test_unrelated_ca(void)
 {
   const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_other, 1, &id), ==, "untrusted");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw_other, 1, &id), ==, "untrusted");
   g_assert_cmpstr(verify(fx.other_ca_file, &fx.gw, 1, &id), ==, "untrusted");
   /* the CA in the payloads does not make it trusted */
   {
     X509 *both[] = { fx.gw_other, fx.other_ca };
 
-    g_assert_cmpstr(verify(fx.ca_file, both, 2, &id), ==, "untrusted");
+    g_assert_cmpstr(verify(pki.ca_file, both, 2, &id), ==, "untrusted");
   }
   {
     EVP_PKEY *k = osp_test_key(false);
     X509 *self = osp_test_cert(&gw_spec, k, NULL, NULL);
 
-    g_assert_cmpstr(verify(fx.ca_file, &self, 1, &id), ==, "untrusted");
+    g_assert_cmpstr(verify(pki.ca_file, &self, 1, &id), ==, "untrusted");
     X509_free(self);
     EVP_PKEY_free(k);
   }
@@ -164,10 +149,10 @@ static void test_unrelated_ca(void)
 static void test_expired(void)
 {
   const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
-  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autoptr(OspCertStore) st = store(pki.ca_file);
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_expired, 1, &id), ==, "expired");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_future, 1, &id), ==, "expired");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw_expired, 1, &id), ==, "expired");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw_future, 1, &id), ==, "expired");
   /* the time checked is the one given: a valid certificate, two days on */
   {
     g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
@@ -195,14 +180,14 @@ static void test_wrong_name(void)
   const OspCertIdentity id_bad_addr = { NULL, OSP_ID_IPV4_ADDR, bad_addr, 4 };
   const OspCertIdentity id_key = { NULL, OSP_ID_KEY_ID, addr, 4 };
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other_addr), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &suffix), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_fqdn), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_good), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_addr), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_bad_addr), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_key), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &other_addr), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &suffix), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_fqdn), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_good), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_addr), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_bad_addr), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_key), ==, "wrong-identity");
 }
 
 /* A configured DN, written either way, and the ID payload's DER DN. */
@@ -215,21 +200,21 @@ static void test_dn(void)
   const OspCertIdentity shorter = { "C=XX, O=Osprey Lab", 0, NULL, 0 };
   unsigned char *der = NULL, *ca_der = NULL;
   int len = i2d_X509_NAME(X509_get_subject_name(fx.gw), &der);
-  int ca_len = i2d_X509_NAME(X509_get_subject_name(fx.ca), &ca_der);
+  int ca_len = i2d_X509_NAME(X509_get_subject_name(pki.ca), &ca_der);
   const OspCertIdentity id_dn = { NULL, OSP_ID_DER_ASN1_DN, der, (size_t)len };
   const OspCertIdentity id_ca_dn = { NULL, OSP_ID_DER_ASN1_DN, ca_der, (size_t)ca_len };
   const OspCertIdentity id_junk = { NULL, OSP_ID_DER_ASN1_DN, der, (size_t)len - 3 };
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &slash), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &commas), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &rfc4514), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &shorter), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_dn), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_ca_dn), ==, "wrong-identity");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw, 1, &id_junk), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &slash), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &commas), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &rfc4514), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &other), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &shorter), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_dn), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_ca_dn), ==, "wrong-identity");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw, 1, &id_junk), ==, "wrong-identity");
   {
-    g_autoptr(OspCertStore) st = store(fx.ca_file);
+    g_autoptr(OspCertStore) st = store(pki.ca_file);
     g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
     g_autoptr(GBytes) subject = NULL;
 
@@ -247,18 +232,18 @@ static void test_dn(void)
 static void test_intermediate(void)
 {
   const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
-  X509 *leaf_first[] = { fx.gw_inter, fx.inter };
-  X509 *inter_first[] = { fx.inter, fx.gw_inter };
+  X509 *leaf_first[] = { fx.gw_inter, pki.inter };
+  X509 *inter_first[] = { pki.inter, fx.gw_inter };
 
-  g_assert_cmpstr(verify(fx.ca_file, leaf_first, 2, &id), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, inter_first, 2, &id), ==, "ok");
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_inter, 1, &id), ==, "untrusted");
+  g_assert_cmpstr(verify(pki.ca_file, leaf_first, 2, &id), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, inter_first, 2, &id), ==, "ok");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw_inter, 1, &id), ==, "untrusted");
   /* the identity is the end entity's, not the intermediate's */
   {
     const OspCertIdentity inter_name = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", 0, NULL,
                                          0 };
 
-    g_assert_cmpstr(verify(fx.ca_file, inter_first, 2, &inter_name), ==, "wrong-identity");
+    g_assert_cmpstr(verify(pki.ca_file, inter_first, 2, &inter_name), ==, "wrong-identity");
   }
 }
 
@@ -267,18 +252,18 @@ static void test_forged(void)
 {
   const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
 
-  g_assert_cmpstr(verify(fx.ca_file, &fx.gw_forged, 1, &id), ==, "bad-signature");
+  g_assert_cmpstr(verify(pki.ca_file, &fx.gw_forged, 1, &id), ==, "bad-signature");
 }
 
 /* RFC 2409 5.1: SIG_R is the RSA signature (PKCS#1 type 1) of HASH_R
  * itself, no DigestInfo. */
 static void test_signature(void)
 {
-  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autoptr(OspCertStore) st = store(pki.ca_file);
   g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
   uint8_t hash[32], sig[256];
   size_t sig_len = sizeof(sig);
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(fx.gw_key, NULL);
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pki.gw_key, NULL);
 
   for (size_t i = 0; i < sizeof(hash); i++)
     hash[i] = (uint8_t)(i * 7);
@@ -303,7 +288,7 @@ static void test_malformed(void)
 {
   g_autoptr(OspCertChain) c = osp_cert_chain_new();
   g_autoptr(GBytes) der = osp_test_cert_der(fx.gw);
-  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autoptr(OspCertStore) st = store(pki.ca_file);
   g_autofree char *detail = NULL;
   const uint8_t junk[] = { OSP_CERT_ENCODING_X509_SIG, 0x30, 0x82, 0x01 };
   const uint8_t pgp[] = { 2, 1, 2, 3 };
@@ -334,17 +319,17 @@ static void test_malformed(void)
  * key, a missing file, an encrypted key (nothing may prompt) refused. */
 static void test_local(void)
 {
-  g_autofree char *cert = g_build_filename(fx.dir, "me.pem", NULL);
-  g_autofree char *key = g_build_filename(fx.dir, "me.key", NULL);
-  g_autofree char *other_key = g_build_filename(fx.dir, "other.key", NULL);
-  g_autofree char *locked = g_build_filename(fx.dir, "locked.key", NULL);
-  X509 *chain[] = { fx.gw_inter, fx.inter };
+  g_autofree char *cert = g_build_filename(pki.dir, "me.pem", NULL);
+  g_autofree char *key = g_build_filename(pki.dir, "me.key", NULL);
+  g_autofree char *other_key = g_build_filename(pki.dir, "other.key", NULL);
+  g_autofree char *locked = g_build_filename(pki.dir, "locked.key", NULL);
+  X509 *chain[] = { fx.gw_inter, pki.inter };
   OspCertLocal *l = NULL;
   char *detail = NULL;
   uint8_t hash[20] = { 1, 2, 3 };
 
   osp_test_write_pem(cert, chain, 2);
-  osp_test_write_key(key, fx.gw_key);
+  osp_test_write_key(key, pki.gw_key);
   {
     EVP_PKEY *k = osp_test_key(true);
 
@@ -355,16 +340,16 @@ static void test_local(void)
     FILE *f = fopen(locked, "w");
 
     g_assert_nonnull(f);
-    g_assert_cmpint(
-        PEM_write_PrivateKey(f, fx.gw_key, EVP_aes_128_cbc(), (unsigned char *)"pw", 2, NULL, NULL),
-        ==, 1);
+    g_assert_cmpint(PEM_write_PrivateKey(f, pki.gw_key, EVP_aes_128_cbc(), (unsigned char *)"pw", 2,
+                                         NULL, NULL),
+                    ==, 1);
     fclose(f);
   }
   g_assert_cmpint(osp_cert_local_load(cert, key, NULL, &l, &detail), ==, OSP_CERT_OK);
   g_assert_cmpuint(osp_cert_local_certs(l)->len, ==, 2);
   {
     g_autoptr(GByteArray) sig = g_byte_array_new();
-    g_autoptr(OspCertStore) st = store(fx.ca_file);
+    g_autoptr(OspCertStore) st = store(pki.ca_file);
     g_autoptr(OspCertChain) c = chain_of(chain, 2);
     g_autoptr(GBytes) subject = NULL;
     unsigned char *der = NULL;
@@ -386,7 +371,7 @@ static void test_local(void)
   g_assert_nonnull(strstr(detail, "not the key of the certificate"));
   g_clear_pointer(&detail, g_free);
   /* an ECDSA key: IKEv1's RSA signatures only */
-  osp_test_write_key(other_key, fx.ca_key);
+  osp_test_write_key(other_key, pki.ca_key);
   g_assert_cmpint(osp_cert_local_load(cert, other_key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
   g_assert_nonnull(strstr(detail, "not an RSA key"));
   g_clear_pointer(&detail, g_free);
@@ -427,15 +412,15 @@ static const char *load(const char *cert_file, const char *key_file, const char 
  * certificate, and the intermediate (not the root) to send after it. */
 static void test_p12(void)
 {
-  g_autofree char *p12 = g_build_filename(fx.dir, "client.pem", NULL);
-  X509 *ca[] = { fx.inter, fx.ca };
+  g_autofree char *p12 = g_build_filename(pki.dir, "client.pem", NULL);
+  X509 *ca[] = { pki.inter, pki.ca };
   g_autoptr(GByteArray) sig = g_byte_array_new();
-  g_autoptr(OspCertStore) st = store(fx.ca_file);
+  g_autoptr(OspCertStore) st = store(pki.ca_file);
   OspCertLocal *l = NULL;
   char *detail = NULL;
   uint8_t hash[20] = { 4, 5, 6 };
 
-  osp_test_write_p12(p12, "s3cret", fx.gw_key, fx.gw_inter, ca, 2);
+  osp_test_write_p12(p12, "s3cret", pki.gw_key, fx.gw_inter, ca, 2);
   /* nothing given: the empty passphrase is tried, the file asks for one */
   g_assert_cmpstr(load(p12, NULL, NULL, NULL, &detail), ==, "bad-passphrase");
   g_assert_nonnull(strstr(detail, "its passphrase is needed"));
@@ -448,7 +433,7 @@ static void test_p12(void)
   g_assert_cmpuint(osp_cert_local_certs(l)->len, ==, 2);
   {
     g_autoptr(GBytes) leaf = osp_test_cert_der(fx.gw_inter);
-    g_autoptr(GBytes) inter = osp_test_cert_der(fx.inter);
+    g_autoptr(GBytes) inter = osp_test_cert_der(pki.inter);
 
     g_assert_true(g_bytes_equal(osp_cert_local_certs(l)->pdata[0], leaf));
     g_assert_true(g_bytes_equal(osp_cert_local_certs(l)->pdata[1], inter));
@@ -471,16 +456,16 @@ static void test_p12(void)
   }
   g_clear_pointer(&l, osp_cert_local_free);
   /* an export without a password opens without asking */
-  osp_test_write_p12(p12, "", fx.gw_key, fx.gw, NULL, 0);
+  osp_test_write_p12(p12, "", pki.gw_key, fx.gw, NULL, 0);
   g_assert_cmpstr(load(p12, NULL, NULL, NULL, &detail), ==, "ok");
   g_remove(p12);
 }
 
 static void test_p12_errors(void)
 {
-  g_autofree char *p12 = g_build_filename(fx.dir, "nokey.p12", NULL);
-  g_autofree char *key = g_build_filename(fx.dir, "p12-other.key", NULL);
-  g_autofree char *junk = g_build_filename(fx.dir, "junk.p12", NULL);
+  g_autofree char *p12 = g_build_filename(pki.dir, "nokey.p12", NULL);
+  g_autofree char *key = g_build_filename(pki.dir, "p12-other.key", NULL);
+  g_autofree char *junk = g_build_filename(pki.dir, "junk.p12", NULL);
   char *detail = NULL;
 
   /* a certificate without its key */
@@ -503,7 +488,7 @@ static void test_p12_errors(void)
   g_assert_nonnull(strstr(detail, "not the key of the certificate"));
   g_clear_pointer(&detail, g_free);
   /* its own key, given beside it */
-  osp_test_write_key(key, fx.gw_key);
+  osp_test_write_key(key, pki.gw_key);
   g_assert_cmpstr(load(p12, key, "pw", NULL, &detail), ==, "ok");
   /* neither PEM nor PKCS#12 */
   g_assert_true(g_file_set_contents(junk, "\x30\x03junk", -1, NULL));
@@ -521,15 +506,15 @@ static void test_p12_errors(void)
 /* An encrypted PEM key: its passphrase, and a wrong one. */
 static void test_encrypted_key(void)
 {
-  g_autofree char *cert = g_build_filename(fx.dir, "enc.crt", NULL);
-  g_autofree char *key = g_build_filename(fx.dir, "enc.key", NULL);
+  g_autofree char *cert = g_build_filename(pki.dir, "enc.crt", NULL);
+  g_autofree char *key = g_build_filename(pki.dir, "enc.key", NULL);
   FILE *f = fopen(key, "w");
   char *detail = NULL;
 
   g_assert_nonnull(f);
-  g_assert_cmpint(
-      PEM_write_PKCS8PrivateKey(f, fx.gw_key, EVP_aes_256_cbc(), NULL, 0, NULL, (void *)"key pass"),
-      ==, 1);
+  g_assert_cmpint(PEM_write_PKCS8PrivateKey(f, pki.gw_key, EVP_aes_256_cbc(), NULL, 0, NULL,
+                                            (void *)"key pass"),
+                  ==, 1);
   fclose(f);
   osp_test_write_pem(cert, &fx.gw, 1);
   g_assert_cmpstr(load(cert, key, NULL, NULL, &detail), ==, "bad-passphrase");
@@ -545,8 +530,8 @@ static void test_encrypted_key(void)
 static void test_store_errors(void)
 {
   OspCertStore *st = NULL;
-  g_autofree char *missing = g_build_filename(fx.dir, "missing.pem", NULL);
-  g_autofree char *empty = g_build_filename(fx.dir, "empty.pem", NULL);
+  g_autofree char *missing = g_build_filename(pki.dir, "missing.pem", NULL);
+  g_autofree char *empty = g_build_filename(pki.dir, "empty.pem", NULL);
   char *detail = NULL;
 
   g_assert_cmpint(osp_cert_store_new(missing, NULL, false, &st, &detail), ==, OSP_CERT_NO_CA);
@@ -563,13 +548,13 @@ static void test_store_errors(void)
   g_clear_pointer(&detail, g_free);
   /* a directory with the CA under its hash name (c_rehash) */
   {
-    g_autofree char *dir = g_build_filename(fx.dir, "cadir", NULL);
-    g_autofree char *name = g_strdup_printf("%08lx.0", X509_subject_name_hash(fx.ca));
+    g_autofree char *dir = g_build_filename(pki.dir, "cadir", NULL);
+    g_autofree char *name = g_strdup_printf("%08lx.0", X509_subject_name_hash(pki.ca));
     g_autofree char *file = g_build_filename(dir, name, NULL);
     g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
 
     g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
-    osp_test_write_pem(file, &fx.ca, 1);
+    osp_test_write_pem(file, &pki.ca, 1);
     g_assert_cmpint(osp_cert_store_new(NULL, dir, false, &st, &detail), ==, OSP_CERT_OK);
     g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, &detail), ==, OSP_CERT_OK);
     osp_cert_store_free(st);

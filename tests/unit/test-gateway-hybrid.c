@@ -19,46 +19,7 @@
 
 #include <glib/gstdio.h>
 
-typedef struct {
-  char *dir, *ca_file;
-  EVP_PKEY *ca_key, *inter_key, *gw_key;
-  X509 *ca, *inter;
-} Pki;
-
-static Pki pki;
-
-static const OspTestCertSpec ca_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab CA", NULL, true, -3600,
-                                         86400 };
-
-static void pki_init(void)
-{
-  g_autoptr(GError) error = NULL;
-  const OspTestCertSpec inter_spec = { "/C=XX/O=Osprey Lab/CN=Osprey Lab Intermediate", NULL, true,
-                                       -3600, 86400 };
-
-  pki.dir = g_dir_make_tmp("osp-hybrid-XXXXXX", &error);
-  g_assert_no_error(error);
-  pki.ca_key = osp_test_key(false);
-  pki.inter_key = osp_test_key(false);
-  pki.gw_key = osp_test_key(true);
-  pki.ca = osp_test_cert(&ca_spec, pki.ca_key, NULL, NULL);
-  pki.inter = osp_test_cert(&inter_spec, pki.inter_key, pki.ca, pki.ca_key);
-  pki.ca_file = g_build_filename(pki.dir, "ca.pem", NULL);
-  osp_test_write_pem(pki.ca_file, &pki.ca, 1);
-}
-
-static void pki_clear(void)
-{
-  X509_free(pki.ca);
-  X509_free(pki.inter);
-  EVP_PKEY_free(pki.ca_key);
-  EVP_PKEY_free(pki.inter_key);
-  EVP_PKEY_free(pki.gw_key);
-  g_remove(pki.ca_file);
-  g_rmdir(pki.dir);
-  g_free(pki.ca_file);
-  g_free(pki.dir);
-}
+static OspTestPki pki;
 
 static OspProfile *hybrid_profile(const char *ca_file)
 {
@@ -462,7 +423,7 @@ int main(int argc, char **argv)
   int ret;
 
   g_test_init(&argc, &argv, NULL);
-  pki_init();
+  osp_test_pki_init(&pki);
   g_test_add_func("/gateway-hybrid/connect", test_connect);
   g_test_add_func("/gateway-hybrid/intermediate", test_intermediate);
   g_test_add_func("/gateway-hybrid/untrusted", test_untrusted);
@@ -477,6 +438,6 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/main-mode-refusals", test_main_mode_refusals);
   g_test_add_func("/gateway-hybrid/main-mode-p12", test_main_mode_p12);
   ret = g_test_run();
-  pki_clear();
+  osp_test_pki_clear(&pki);
   return ret;
 }
