@@ -14,7 +14,18 @@
  * SKEYID = prf(Ni_b | Nr_b, g^xy); SIG_I signs HASH_I, SIG_R HASH_R (the
  * derivations are aggressive mode's, osp-phase1.c).  Our identity is the
  * subject of our certificate (ID_DER_ASN1_DN); messages 5 and 6 are
- * encrypted with the phase-1 IV, and after a NAT go to port 4500. */
+ * encrypted with the phase-1 IV, and after a NAT go to port 4500.
+ *
+ * With the group secret (Exchange mode main; RFC 2409 5.4, XAUTHInitPreShared
+ * or plain PSK) the same exchange without CR, CERT and SIG:
+ *
+ *   HDR*, IDii, HASH_I              -->
+ *                                   <--  HDR*, IDir, HASH_R
+ *
+ * SKEYID = prf(PSK, Ni_b | Nr_b); IDii is the ID type and IPSec ID of the
+ * profile.  A gateway that cannot decrypt message 5 (another PSK) stays
+ * silent: that silence is a wrong group secret, as aggressive mode's bad
+ * HASH_R. */
 #include "osp-session-private.h"
 
 #include <errno.h>
@@ -81,7 +92,8 @@ void osp_mainmode_start(OspSession *s)
   for (i = 0; i < OSP_VID_N; i++)
     if (i < OSP_VID_NATT_RFC || osp_phase1_natt_wanted(s->profile))
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
-  g_debug("phase 1: main mode with %s, certificates", osp_dh_group_name(s->p1.dh_group));
+  g_debug("phase 1: main mode with %s, %s", osp_dh_group_name(s->p1.dh_group),
+          s->profile->auth_mode == OSP_AUTH_CERT ? "certificates" : "pre-shared key");
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
                    s->p1.group_idx + 1 < s->p1.n_groups ? 2 : 5);
   osp_msg_clear(&m);
@@ -129,7 +141,7 @@ static void mm2(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size
   s->ike_lifetime =
       osp_gateway_lifetime(osp_phase1_responder_lifetime(pl, n, c.life), s->profile->ike_lifetime,
                            OSP_MIN_IKE_LIFETIME_S, "IKE SA");
-  s->p1.xauth = c.auth == AUTH_XAUTH_INIT_RSA; /* confirmed by osp_phase1_up */
+  s->p1.mm_auth = c.auth; /* XAUTH follows or not: osp_phase1_up */
   osp_phase1_note_vendor_ids(s, pl, n);
   osp_session_stop_retransmit(s);
 
@@ -138,7 +150,8 @@ static void mm2(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size
   osp_msg_init(&m, &out);
   osp_msg_add_payload(&m, OSP_PL_KE, pub, pub_len);
   osp_msg_add_payload(&m, OSP_PL_NONCE, s->p1.ni, sizeof(s->p1.ni));
-  osp_phase1_add_certreqs(s, &m);
+  if (s->p1.ca)
+    osp_phase1_add_certreqs(s, &m);
   if (s->ike->natt_draft)
     osp_phase1_add_natd(s, &m, false);
   s->p1.mm_step = 3;
@@ -146,21 +159,68 @@ static void mm2(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl, size
   osp_msg_clear(&m);
 }
 
-/* <-- HDR, KE, Nr, [CR], [NAT-D x2]; then HDR*, IDii, CERT..., SIG_I --> */
+/* SKEYID: of the group secret, or of the nonces (signatures) */
+static int mm_derive(OspSession *s, const OspPayload *ke, const OspPayload *nr)
+{
+  g_autoptr(OspSecret) gxy = NULL;
+  const char *psk = s->profile->group_secret;
+  const uint8_t *pub;
+  size_t pub_len;
+  int r = osp_dh_compute(s->p1.dh, ke->body, ke->len, &gxy);
+
+  pub = osp_dh_public(s->p1.dh, &pub_len);
+  if (r < 0)
+    return r;
+  if (!s->p1.local)
+    return osp_ike_sa_derive_psk(
+        s->ike, (const uint8_t *)psk, psk ? strlen(psk) : 0, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
+        OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len));
+  return osp_ike_sa_derive_sig(s->ike, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
+                               OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
+                               OSP_SLICE(ke->body, ke->len));
+}
+
+/* Message 5 after IDii: CERT..., SIG_I (certificates) or HASH_I (PSK) */
+static bool mm5_auth(OspSession *s, OspMsg *m, const uint8_t *hash_i)
+{
+  g_autoptr(GByteArray) sig = NULL;
+  const GPtrArray *certs;
+  size_t i;
+
+  if (!s->p1.local) {
+    osp_msg_add_payload(m, OSP_PL_HASH, hash_i, osp_hash_len(s->ike->hash));
+    return true;
+  }
+  sig = g_byte_array_new();
+  if (osp_cert_local_sign(s->p1.local, hash_i, osp_hash_len(s->ike->hash), sig) < 0)
+    return false;
+  certs = osp_cert_local_certs(s->p1.local);
+  for (i = 0; i < certs->len; i++) {
+    gsize len;
+    const uint8_t *der = g_bytes_get_data(certs->pdata[i], &len);
+    static const uint8_t enc = OSP_CERT_ENCODING_X509_SIG;
+
+    osp_msg_begin_payload(m, OSP_PL_CERT);
+    g_byte_array_append(m->buf, &enc, 1);
+    g_byte_array_append(m->buf, der, (guint)len);
+    osp_msg_end_payload(m);
+  }
+  osp_msg_add_payload(m, OSP_PL_SIG, sig->data, sig->len);
+  return true;
+}
+
+/* <-- HDR, KE, Nr, [CR], [NAT-D x2]; then HDR*, IDii, CERT..., SIG_I -->
+ * (or HDR*, IDii, HASH_I with the group secret) */
 static void mm4(OspSession *s, const OspPayload *pl, size_t n)
 {
   const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
   const OspPayload *nr = osp_payload_find(pl, n, OSP_PL_NONCE);
-  const GPtrArray *certs = osp_cert_local_certs(s->p1.local);
-  g_autoptr(OspSecret) gxy = NULL;
-  g_autoptr(GByteArray) sig = g_byte_array_new();
-  GBytes *subject = osp_cert_local_subject(s->p1.local);
   const uint8_t *pub;
-  size_t pub_len, i;
+  size_t pub_len;
   uint8_t hash_i[64];
   OspIsakmpHdr out;
   OspMsg m;
-  bool nat;
+  bool nat, ok;
   int r;
 
   if (!ke || !nr || nr->len < 8 || nr->len > 256) {
@@ -173,17 +233,13 @@ static void mm4(OspSession *s, const OspPayload *pl, size_t n)
                          ke->len);
     return;
   }
-  r = osp_dh_compute(s->p1.dh, ke->body, ke->len, &gxy);
-  pub = osp_dh_public(s->p1.dh, &pub_len);
-  if (r == 0)
-    r = osp_ike_sa_derive_sig(s->ike, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
-                              OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len),
-                              OSP_SLICE(ke->body, ke->len));
+  r = mm_derive(s, ke, nr);
   if (r < 0) {
     osp_session_rejected(s, OSP_ERROR_PROTOCOL, _("Key exchange with the gateway failed: %s."),
                          g_strerror(-r));
     return;
   }
+  pub = osp_dh_public(s->p1.dh, &pub_len);
   s->p1.mm_ke_r = g_byte_array_new();
   g_byte_array_append(s->p1.mm_ke_r, ke->body, (guint)ke->len);
   s->p1.mm_nr = g_byte_array_new();
@@ -193,33 +249,29 @@ static void mm4(OspSession *s, const OspPayload *pl, size_t n)
   if (s->ike->natt_draft && (nat || s->profile->natt_mode == OSP_NATT_FORCE))
     s->ike->natt = true; /* message 5 goes to port 4500 */
 
-  /* IDii: our certificate's subject */
+  /* IDii: our certificate's subject, or the profile's ID */
   s->p1.idii_b = g_byte_array_new();
-  osp_put_id(s->p1.idii_b, OSP_ID_DER_ASN1_DN, 17, 500, g_bytes_get_data(subject, NULL),
-             g_bytes_get_size(subject));
-  if (osp_phase1_auth_hash(s->ike, true, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len),
-                           s->p1.sai_b, OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
-                           hash_i) < 0 ||
-      osp_cert_local_sign(s->p1.local, hash_i, osp_hash_len(s->ike->hash), sig) < 0) {
-    OPENSSL_cleanse(hash_i, sizeof(hash_i));
-    osp_session_fail(s, OSP_ERROR_FAILED, _("Could not sign with our key (Client key)."));
-    return;
+  if (s->p1.local) {
+    GBytes *subject = osp_cert_local_subject(s->p1.local);
+
+    osp_put_id(s->p1.idii_b, OSP_ID_DER_ASN1_DN, 17, 500, g_bytes_get_data(subject, NULL),
+               g_bytes_get_size(subject));
+  } else {
+    osp_phase1_build_id(s, s->p1.idii_b);
   }
-  OPENSSL_cleanse(hash_i, sizeof(hash_i));
   osp_ike_sa_hdr(s->ike, &out, OSP_EXCH_MAIN, 0, true);
   osp_msg_init(&m, &out);
   osp_msg_add_payload(&m, OSP_PL_ID, s->p1.idii_b->data, s->p1.idii_b->len);
-  for (i = 0; i < certs->len; i++) {
-    gsize len;
-    const uint8_t *der = g_bytes_get_data(certs->pdata[i], &len);
-    static const uint8_t enc = OSP_CERT_ENCODING_X509_SIG;
-
-    osp_msg_begin_payload(&m, OSP_PL_CERT);
-    g_byte_array_append(m.buf, &enc, 1);
-    g_byte_array_append(m.buf, der, (guint)len);
-    osp_msg_end_payload(&m);
+  ok = osp_phase1_auth_hash(s->ike, true, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len),
+                            s->p1.sai_b, OSP_SLICE(s->p1.idii_b->data, s->p1.idii_b->len),
+                            hash_i) == 0 &&
+       mm5_auth(s, &m, hash_i);
+  OPENSSL_cleanse(hash_i, sizeof(hash_i));
+  if (!ok) {
+    osp_msg_clear(&m);
+    osp_session_fail(s, OSP_ERROR_FAILED, _("Could not sign with our key (Client key)."));
+    return;
   }
-  osp_msg_add_payload(&m, OSP_PL_SIG, sig->data, sig->len);
   osp_msg_finish(&m);
   osp_ike_sa_encrypt(s->ike, &m, 0);
   s->p1.mm_step = 5;
@@ -248,16 +300,23 @@ static OspExchOutcome mm6(OspSession *s, const OspIsakmpHdr *h, const uint8_t *d
     return OSP_EXCH_NEED_MORE;
   }
   id = osp_payload_find(pl, n, OSP_PL_ID);
-  sig = osp_payload_find(pl, n, OSP_PL_SIG);
+  sig = osp_payload_find(pl, n, s->p1.local ? OSP_PL_SIG : OSP_PL_HASH);
   if (!id || !sig) {
-    malformed(s, "main mode message 6 lacks its ID or signature");
+    malformed(s, s->p1.local ? "main mode message 6 lacks its ID or signature"
+                             : "main mode message 6 lacks its ID or hash");
     return OSP_EXCH_NEED_MORE;
   }
   pub = osp_dh_public(s->p1.dh, &pub_len);
   ok = osp_phase1_auth_hash(s->ike, false, OSP_SLICE(pub, pub_len),
                             OSP_SLICE(s->p1.mm_ke_r->data, s->p1.mm_ke_r->len), s->p1.sai_b,
-                            OSP_SLICE(id->body, id->len), want) == 0 &&
-       osp_phase1_verify_peer(s, s->ike, pl, n, id, want, sig);
+                            OSP_SLICE(id->body, id->len), want) == 0;
+  if (ok && s->p1.local) {
+    ok = osp_phase1_verify_peer(s, s->ike, pl, n, id, want, sig);
+  } else if (ok) {
+    ok = sig->len == osp_hash_len(s->ike->hash) && CRYPTO_memcmp(sig->body, want, sig->len) == 0;
+    if (!ok)
+      osp_phase1_bad_hash_r(s);
+  }
   OPENSSL_cleanse(want, sizeof(want));
   if (!ok)
     return OSP_EXCH_NEED_MORE;
@@ -267,7 +326,7 @@ static OspExchOutcome mm6(OspSession *s, const OspIsakmpHdr *h, const uint8_t *d
           osp_cipher_name(s->ike->cipher, s->ike->key_bits), osp_hash_name(s->ike->hash),
           osp_dh_group_name(s->p1.dh_group), s->ike_lifetime, s->peer_dpd ? "yes" : "no",
           s->peer_unity ? "yes" : "no", s->ike->natt ? "yes" : "no");
-  osp_phase1_up(s, s->p1.xauth ? AUTH_XAUTH_INIT_RSA : AUTH_RSA_SIG);
+  osp_phase1_up(s, s->p1.mm_auth);
   return OSP_EXCH_DONE;
 }
 
@@ -296,10 +355,16 @@ static void mm_notify(OspSession *s, const OspIsakmpHdr *h, const uint8_t *data,
     if (pl[i].type != OSP_PL_NOTIFY || osp_notify_parse(pl[i].body, pl[i].len, &nt, &why) < 0 ||
         nt.type >= 16384)
       continue;
-    osp_session_rejected(s, OSP_ERROR_GATEWAY_REJECTED,
-                         _("The gateway refused our certificate or signature (%s): is Client "
-                           "certificate issued by a CA it trusts?"),
-                         osp_notify_name(nt.type));
+    if (s->p1.local)
+      osp_session_rejected(s, OSP_ERROR_GATEWAY_REJECTED,
+                           _("The gateway refused our certificate or signature (%s): is Client "
+                             "certificate issued by a CA it trusts?"),
+                           osp_notify_name(nt.type));
+    else
+      osp_session_rejected(s, OSP_ERROR_GATEWAY_REJECTED,
+                           _("The gateway refused our identity (%s): are ID type and IPSec ID "
+                             "those it expects?"),
+                           osp_notify_name(nt.type));
     return;
   }
 }

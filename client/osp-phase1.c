@@ -191,7 +191,7 @@ static bool load_ca(OspSession *s)
   return false;
 }
 
-static void build_id(OspSession *s, GByteArray *b)
+void osp_phase1_build_id(OspSession *s, GByteArray *b)
 {
   const OspProfile *p = s->profile;
 
@@ -264,12 +264,12 @@ void osp_phase1_start(OspSession *s)
 
   s->p1.sai_b = g_byte_array_new();
   build_sa(s, s->p1.sai_b);
-  if (s->profile->auth_mode == OSP_AUTH_CERT) {
+  if (osp_phase1_is_main(s->profile)) {
     osp_mainmode_start(s);
     return;
   }
   s->p1.idii_b = g_byte_array_new();
-  build_id(s, s->p1.idii_b);
+  osp_phase1_build_id(s, s->p1.idii_b);
 
   osp_ike_sa_hdr(s->ike, &h, OSP_EXCH_AGGRESSIVE, 0, false);
   osp_msg_init(&m, &h);
@@ -352,9 +352,25 @@ bool osp_phase1_natt_wanted(const OspProfile *p)
   return p->natt_mode != OSP_NATT_NONE && p->natt_mode != OSP_NATT_CISCO_UDP;
 }
 
+void osp_phase1_bad_hash_r(OspSession *s)
+{
+  osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
+                       _("The gateway answered, but its answer could not be authenticated with "
+                         "the group secret (bad HASH_R): the group secret (IPSec secret) is "
+                         "probably wrong."));
+}
+
 bool osp_phase1_silence(OspSession *s)
 {
-  /* in main mode past message 2 the gateway has taken our group */
+  /* in main mode past message 2 the gateway has taken our group; with
+   * the group secret, silence after message 5 is a gateway that could not
+   * decrypt it (strongSwan drops it), unless it said something else */
+  if (s->p1.mm_step == 5 && !s->p1.local && !s->rejected) {
+    s->rejected = g_strdup(_("The gateway did not answer our main mode message 5, which it cannot "
+                             "read with another group secret: the group secret (IPSec secret) is "
+                             "probably wrong."));
+    s->rejected_code = OSP_ERROR_BAD_GROUP_SECRET;
+  }
   if (s->p1.mm_step > 1)
     return false;
   return next_group(s, "no answer");
@@ -803,8 +819,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
   bool nat;
   int r;
 
-  if (s->profile->auth_mode == OSP_AUTH_CERT &&
-      (h->exchange == OSP_EXCH_MAIN || h->flags & OSP_FLAG_ENC))
+  if (osp_phase1_is_main(s->profile) && (h->exchange == OSP_EXCH_MAIN || h->flags & OSP_FLAG_ENC))
     return osp_mainmode_input(s, h, data, len);
   if (h->flags & OSP_FLAG_ENC) {
     g_debug("phase 1: dropped encrypted message before keys exist");
@@ -886,10 +901,7 @@ OspExchOutcome osp_phase1_input(OspSession *s, const OspIsakmpHdr *h, const uint
     if (!check_sig_r(s, next, pl, n, ke, id, sig))
       return OSP_EXCH_NEED_MORE;
   } else if (!check_hash_r(s, next, ke, id, hash)) {
-    osp_session_rejected(s, OSP_ERROR_BAD_GROUP_SECRET,
-                         _("The gateway answered, but its answer could not be authenticated with "
-                           "the group secret (bad HASH_R): the group secret (IPSec secret) is "
-                           "probably wrong."));
+    osp_phase1_bad_hash_r(s);
     return OSP_EXCH_NEED_MORE;
   }
   osp_ike_sa_free(s->ike);

@@ -51,6 +51,7 @@ typedef enum {
   T_ID_TYPE,
   T_AUTH,
   T_IPV6,
+  T_EXCH,
   T_DH,
   T_PFS,
 } FieldType;

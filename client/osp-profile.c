@@ -103,6 +103,12 @@ static const NameValue auth_names[] = {
   { NULL, 0 },
 };
 
+static const NameValue exch_names[] = {
+  { "aggressive", OSP_EXCH_MODE_AGGRESSIVE },
+  { "main", OSP_EXCH_MODE_MAIN },
+  { NULL, 0 },
+};
+
 static const NameValue ipv6_names[] = {
   { "auto", OSP_IPV6_AUTO },
   { "yes", OSP_IPV6_YES },
@@ -448,6 +454,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(CLIENT_KEY, T_STRING, client_key),
   F(GATEWAY_ID, T_STRING, gateway_id),
   F(IPV6_INSIDE, T_IPV6, ipv6_inside),
+  F(EXCHANGE_MODE, T_EXCH, exchange_mode),
 };
 
 #undef F
@@ -540,6 +547,12 @@ gboolean osp_profile_field_check(const ProfileField *f, const OspProfile *p, con
     if (name_of(ipv6_names, v))
       return TRUE;
     list = names_list(ipv6_names);
+    break;
+  case T_EXCH:
+    v = (int)*(const OspExchMode *)ptr;
+    if (name_of(exch_names, v))
+      return TRUE;
+    list = names_list(exch_names);
     break;
   case T_DH:
     v = *(const int *)ptr;
@@ -662,6 +675,15 @@ gboolean osp_profile_field_parse(const ProfileField *f, OspProfile *p, const cha
     }
     *(OspIpv6Mode *)ptr = (OspIpv6Mode)v;
     break;
+  case T_EXCH:
+    if (!value)
+      goto missing;
+    if (!value_of(exch_names, value, &v)) {
+      list = names_list(exch_names);
+      goto bad_name;
+    }
+    *(OspExchMode *)ptr = (OspExchMode)v;
+    break;
   case T_DH:
   case T_PFS:
     if (!value || !parse_dh(setting, value, f->type == T_PFS, &v, error))
@@ -701,6 +723,7 @@ char *osp_profile_field_to_text(const ProfileField *f, const OspProfile *p)
   case T_ID_TYPE: return g_strdup(name_of(id_type_names, *(const int *)ptr));
   case T_AUTH: return g_strdup(name_of(auth_names, (int)*(const OspAuthMode *)ptr));
   case T_IPV6: return g_strdup(name_of(ipv6_names, (int)*(const OspIpv6Mode *)ptr));
+  case T_EXCH: return g_strdup(name_of(exch_names, (int)*(const OspExchMode *)ptr));
   case T_DH: return format_dh(*(const int *)ptr, false);
   case T_PFS: return format_dh(*(const int *)ptr, true);
   }
@@ -822,6 +845,11 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
     if (!osp_profile_field_check(&osp_profile_fields[i], p, FIELD_KEYWORD(&osp_profile_fields[i]),
                                  error))
       return FALSE;
+  if (p->exchange_mode == OSP_EXCH_MODE_MAIN && p->auth_mode == OSP_AUTH_HYBRID) {
+    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
+                _("Exchange mode main: hybrid authentication runs in aggressive mode only"));
+    return FALSE;
+  }
   if (p->id_type == OSP_ID_IPV4_ADDR && !parse_ipv4(p->group_id, &addr)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
                 _("IPSec ID: “%s” is not an IPv4 address, as ID type ipv4 requires"), p->group_id);

@@ -28,6 +28,13 @@ typedef enum {
   OSP_NATT_CISCO_UDP, /* "cisco-udp": ESP in UDP to the gateway's Unity NATT_PORT, no NAT-T */
 } OspNattMode;
 
+/* "Exchange mode" of phase 1 with a pre-shared key (certificates always
+ * use main mode, hybrid aggressive mode) */
+typedef enum {
+  OSP_EXCH_MODE_AGGRESSIVE = 0, /* "aggressive": vpnc's, the group name in the clear */
+  OSP_EXCH_MODE_MAIN,           /* "main": identity protection, strongSwan's aggressive = no */
+} OspExchMode;
+
 /* "IPv6 inside": Mode Config asks for an IPv6 address and a second quick
  * mode carries IPv6 */
 typedef enum {
@@ -90,7 +97,8 @@ typedef struct {
   char *client_key;  /* "Client key": its PEM private key (unset with PKCS#12) */
   char *client_key_passphrase; /* "Client key passphrase": of the key or PKCS#12; NULL = ask */
   char *gateway_id; /* "Gateway ID": the name or DN its certificate must have; NULL = gateway */
-  OspIpv6Mode ipv6_inside; /* "IPv6 inside" */
+  OspIpv6Mode ipv6_inside;   /* "IPv6 inside" */
+  OspExchMode exchange_mode; /* "Exchange mode" (psk) */
 } OspProfile;
 
 OspProfile *osp_profile_new(void);    /* all defaults set */

@@ -104,9 +104,10 @@ typedef struct {
   GByteArray *idii_b; /* our ID payload body */
   bool xauth;         /* the gateway chose XAUTHInitPreShared: XAUTH follows */
   OspCertStore *ca;   /* hybrid, cert: the CAs of the gateway's certificate */
-  /* main mode (osp-mainmode.c): certificates on both sides */
+  /* main mode (osp-mainmode.c): certificates on both sides, or PSK */
   OspCertLocal *local; /* our certificate and key */
   int mm_step;         /* the last message sent: 1, 3 or 5 */
+  int mm_auth;         /* the method the gateway chose (message 2) */
   GByteArray *mm_ke_r; /* the gateway's KE and nonce (message 4) */
   GByteArray *mm_nr;
 } Phase1;
@@ -344,7 +345,17 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
 /* phase 1 authenticated with method auth: the IKE SA is up */
 void osp_phase1_up(OspSession *s, int auth);
 
-/* ---- osp-mainmode.c: main mode with certificates (IKE Authmode cert) ---- */
+/* ---- osp-mainmode.c: main mode with certificates (IKE Authmode cert) or
+ * with the group secret (Exchange mode main) ---- */
+static inline bool osp_phase1_is_main(const OspProfile *p)
+{
+  return p->auth_mode == OSP_AUTH_CERT ||
+         (p->auth_mode == OSP_AUTH_PSK && p->exchange_mode == OSP_EXCH_MODE_MAIN);
+}
+/* rejects a HASH_R that the group secret does not give */
+void osp_phase1_bad_hash_r(OspSession *s);
+/* our ID payload body (ID type and IPSec ID), for PSK */
+void osp_phase1_build_id(OspSession *s, GByteArray *b);
 /* S_WANT_GROUP_SECRET: asks for the passphrase of our key if it needs one,
  * else goes on to S_AM1_SENT */
 void osp_mainmode_unlock(OspSession *s);

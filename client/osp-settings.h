@@ -51,6 +51,7 @@ typedef enum {
   OSP_SETTING_CLIENT_KEY,
   OSP_SETTING_GATEWAY_ID,
   OSP_SETTING_IPV6_INSIDE,
+  OSP_SETTING_EXCHANGE_MODE,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

@@ -456,6 +456,7 @@ case $SCENARIO in
   esp-cbc-dbus) LAB_SERVICES=1 LAB_ESP_PROPOSALS=aes128-sha1 ;;
   script-quick-fails) LAB_ESP_PROPOSALS=3des-md5 ;;
   psk-only) LAB_XAUTH=0 ;;
+  mainmode-psk|mainmode-psk-fqdn) LAB_MAIN_MODE=1 LAB_SERVICES=1 ;;
   no-proposal) LAB_IKE_PROPOSALS=aes256-sha256-modp8192 ;;
   full-tunnel) LAB_LOCAL_TS=0.0.0.0/0 ;;
   nat) LAB_NAT=1 ;;
@@ -688,6 +689,33 @@ case $SCENARIO in
     check_dns_and_banner
     osprey_stop
     note "PSK-only group connected without XAUTH" ;;
+  mainmode-psk | mainmode-psk-fqdn)
+    # main mode with the group secret (strongSwan: aggressive = no): our
+    # identity (an address, or a name) in the encrypted message 5, then
+    # XAUTH; a wrong group secret first, which fails as in aggressive mode
+    id="ID type ipv4" idv=$LAB_CL_ADDR
+    [ "$SCENARIO" = mainmode-psk-fqdn ] && id="ID type fqdn" idv=client.lab.example
+    if [ "$SCENARIO" = mainmode-psk ]; then
+      osprey_start "Exchange mode main" "$id" "-IPSec ID" "IPSec ID $idv" "-IPSec secret" \
+        "IPSec secret not-$LAB_GROUP_SECRET"
+      osprey_expect_exit 2 bad-group-secret
+      grep -q "group secret (IPSec secret) is probably wrong" "$LAB_DIR/osprey.log" ||
+        fail "the reason is not said"
+      grep -q "parsed ID_PROT request 0 \[ ID HASH" "$(lab_gateway_log)" &&
+        fail "the gateway read a message 5 made with another group secret"
+    fi
+    osprey_start "Exchange mode main" "$id" "-IPSec ID" "IPSec ID $idv"
+    osprey_expect_up
+    grep -q "parsed ID_PROT request 0 \[ ID HASH" "$(lab_gateway_log)" ||
+      fail "the gateway saw no main mode message 5 with our ID and HASH_I"
+    grep -q "parsed AGGRESSIVE" "$(lab_gateway_log)" && fail "aggressive mode was used"
+    grep -Eq "IKE_SA lab\[[0-9]+\] established between .*\[$idv\]" "$(lab_gateway_log)" ||
+      fail "the gateway did not establish the IKE SA with our ID $idv"
+    grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
+      fail "the gateway ran no XAUTH"
+    note "$(grep -Eo "IKE_SA lab\[[0-9]+\] established between .*" "$(lab_gateway_log)" | head -1)"
+    check_tcp
+    osprey_stop ;;
   pfs)
     osprey_start
     osprey_expect_up

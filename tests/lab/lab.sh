@@ -99,6 +99,7 @@ fi
 : "${LAB_LOCAL_TS:=$LAB_PROTECTED_NET}"
 : "${LAB_XAUTH:=1}"           # 0: the group authenticates with the PSK only (no XAUTH round)
 : "${LAB_AUTH:=psk}"          # hybrid: the gateway signs with LAB_GW_CERT / LAB_GW_KEY, then XAUTH
+: "${LAB_MAIN_MODE:=0}"       # 1: psk in main mode (aggressive = no; cert always is)
 : "${LAB_GW_CERT:=}"          # hybrid: the gateway's certificate (PEM, absolute path)
 : "${LAB_GW_KEY:=}"           # hybrid: its private key (PEM, absolute path)
 : "${LAB_CLIENT_CA:=}"        # cert (main mode, certificates on both sides, then XAUTH): the
@@ -423,7 +424,7 @@ EOF
     echo "connections {"
     echo "  lab {"
     echo "    version = 1"
-    [ "$LAB_AUTH" = cert ] || echo "    aggressive = yes"
+    [ "$LAB_AUTH" = cert ] || [ "$LAB_MAIN_MODE" = 1 ] || echo "    aggressive = yes"
     echo "    proposals = $LAB_IKE_PROPOSALS"
     echo "    pools = lab-pool${LAB_POOL6:+,lab-pool6}"
     [ -n "$LAB_DPD" ] && echo "    dpd_delay = $LAB_DPD"

@@ -183,6 +183,8 @@ void osp_test_gw_free(OspTestGw *gw)
   g_free(p);
   g_free(gw->group_id);
   g_free(gw->group_secret);
+  if (gw->client_id)
+    g_byte_array_unref(gw->client_id);
   EVP_PKEY_free(gw->sign_key);
   if (gw->certs)
     g_ptr_array_unref(gw->certs);
@@ -728,6 +730,28 @@ static void put_chosen_sa(OspTestGw *gw, GByteArray *sab, const OspSa *sa, const
   osp_proposal_end(sab, p_off, 1, true);
 }
 
+/* SKEYID of RFC 2409 5: prf(Ni_b | Nr_b, g^xy) for signatures, else
+ * prf(PSK, Ni_b | Nr_b) with the group secret */
+static void set_skeyid(OspTestGw *gw, bool sig, const OspPayload *ni, const uint8_t *nr,
+                       size_t nr_len, const OspSecret *gxy)
+{
+  if (sig) {
+    g_autoptr(GByteArray) key = g_byte_array_new();
+    OspSlice part = OSP_SLICE(gxy->data, gxy->len);
+    uint8_t out[64];
+
+    g_byte_array_append(key, ni->body, (guint)ni->len);
+    g_byte_array_append(key, nr, (guint)nr_len);
+    g_assert_cmpint(osp_prf(gw->hash, key->data, key->len, &part, 1, out), ==, 0);
+    gw->skeyid = osp_secret_new_from(out, osp_hash_len(gw->hash));
+    return;
+  }
+  g_assert_cmpint(osp_skeyid_psk(gw->hash, (const uint8_t *)gw->group_secret,
+                                 strlen(gw->group_secret), OSP_SLICE(ni->body, ni->len),
+                                 OSP_SLICE(nr, nr_len), &gw->skeyid),
+                  ==, 0);
+}
+
 /* SKEYID's derivatives, the key and the phase-1 IV, SKEYID set */
 static void derive_p1_keys(OspTestGw *gw, const OspSecret *gxy, OspSlice gxi, OspSlice gxr)
 {
@@ -821,22 +845,7 @@ static void p1_msg1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, 
   p->idii_b = g_byte_array_new();
   g_byte_array_append(p->idii_b, id_pl->body, (guint)id_pl->len);
   pub = osp_dh_public(p->dh, &pub_len);
-  if (gw->p1_auth == AUTH_HYBRID_INIT_RSA) {
-    /* SKEYID = prf(Ni_b | Nr_b, g^xy) (RFC 2409 5: signatures) */
-    g_autoptr(GByteArray) key = g_byte_array_new();
-    OspSlice part = OSP_SLICE(gxy->data, gxy->len);
-    uint8_t out[64];
-
-    g_byte_array_append(key, ni->body, (guint)ni->len);
-    g_byte_array_append(key, nr, sizeof(nr));
-    g_assert_cmpint(osp_prf(gw->hash, key->data, key->len, &part, 1, out), ==, 0);
-    gw->skeyid = osp_secret_new_from(out, osp_hash_len(gw->hash));
-  } else {
-    g_assert_cmpint(osp_skeyid_psk(gw->hash, (const uint8_t *)gw->group_secret,
-                                   strlen(gw->group_secret), OSP_SLICE(ni->body, ni->len),
-                                   OSP_SLICE(nr, sizeof(nr)), &gw->skeyid),
-                    ==, 0);
-  }
+  set_skeyid(gw, gw->p1_auth == AUTH_HYBRID_INIT_RSA, ni, nr, sizeof(nr), gxy);
   derive_p1_keys(gw, gxy, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len));
 
   put_chosen_sa(gw, sab, sa, chosen_t, chosen);
@@ -1380,7 +1389,7 @@ void osp_test_gw_rekey(OspTestGw *gw)
   send_msg(gw, m, NULL, 0);
 }
 
-/* ---- main mode with certificates (sign_key set) ------------------------ */
+/* ---- main mode with certificates (sign_key set), else the group secret -- */
 
 static bool all_zero8(const uint8_t *b)
 {
@@ -1432,7 +1441,9 @@ static void mm1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size
   for (i = 0; i < gw->p1_offers->len && !chosen; i++) {
     const OspTestGwP1Offer *o = &g_array_index(gw->p1_offers, OspTestGwP1Offer, i);
 
-    if (p1_acceptable(gw, o) && (o->auth == AUTH_XAUTH_INIT_RSA || o->auth == AUTH_RSA_SIG)) {
+    if (p1_acceptable(gw, o) &&
+        (gw->sign_key ? o->auth == AUTH_XAUTH_INIT_RSA || o->auth == AUTH_RSA_SIG
+                      : o->auth == AUTH_XAUTH_INIT_PSK || o->auth == AUTH_PSK)) {
       chosen = o;
       chosen_t = &sa->proposals[0].transforms[i];
     }
@@ -1467,11 +1478,9 @@ static void mm3(OspTestGw *gw, const OspPayload *pl, size_t n)
   const OspPayload *ke = osp_payload_find(pl, n, OSP_PL_KE);
   const OspPayload *ni = osp_payload_find(pl, n, OSP_PL_NONCE);
   g_autoptr(OspSecret) gxy = NULL;
-  g_autoptr(GByteArray) key = g_byte_array_new();
-  uint8_t nr[NONCE_LEN], out[64];
+  uint8_t nr[NONCE_LEN];
   const uint8_t *pub;
   size_t pub_len;
-  OspSlice part;
   OspTestGwMsg *m;
 
   if (!p->dh || !ke || !ni || osp_dh_compute(p->dh, ke->body, ke->len, &gxy) < 0) {
@@ -1482,17 +1491,59 @@ static void mm3(OspTestGw *gw, const OspPayload *pl, size_t n)
   pub = osp_dh_public(p->dh, &pub_len);
   p->ke_i = g_byte_array_new();
   g_byte_array_append(p->ke_i, ke->body, (guint)ke->len);
-  /* SKEYID = prf(Ni_b | Nr_b, g^xy) */
-  g_byte_array_append(key, ni->body, (guint)ni->len);
-  g_byte_array_append(key, nr, sizeof(nr));
-  part = (OspSlice)OSP_SLICE(gxy->data, gxy->len);
-  g_assert_cmpint(osp_prf(gw->hash, key->data, key->len, &part, 1, out), ==, 0);
-  gw->skeyid = osp_secret_new_from(out, osp_hash_len(gw->hash));
+  set_skeyid(gw, gw->sign_key != NULL, ni, nr, sizeof(nr), gxy);
   derive_p1_keys(gw, gxy, OSP_SLICE(ke->body, ke->len), OSP_SLICE(pub, pub_len));
   m = msg_new(OSP_TEST_GW_MM4, OSP_EXCH_MAIN, 0, false);
   osp_test_gw_msg_add(m, OSP_PL_KE, pub, pub_len);
   osp_test_gw_msg_add(m, OSP_PL_NONCE, nr, sizeof(nr));
   send_msg(gw, m, NULL, 0);
+}
+
+/* IDir (our address) into idb, and HASH_R = prf(SKEYID, g^xr | g^xi |
+ * CKY-R | CKY-I | SAi_b | IDir_b) */
+static void mm6_id_hash(OspTestGw *gw, const uint8_t *pub, size_t pub_len, GByteArray *idb,
+                        uint8_t *out)
+{
+  Priv *p = P(gw);
+  struct in_addr gw_addr;
+
+  inet_pton(AF_INET, "192.0.2.1", &gw_addr);
+  osp_put_id(idb, OSP_ID_IPV4_ADDR, 17, 500, &gw_addr, 4);
+  {
+    OspSlice parts[6] = {
+      OSP_SLICE(pub, pub_len),
+      OSP_SLICE(p->ke_i->data, p->ke_i->len),
+      OSP_SLICE(gw->rcookie, 8),
+      OSP_SLICE(gw->icookie, 8),
+      OSP_SLICE(p->sai_b->data, p->sai_b->len),
+      OSP_SLICE(idb->data, idb->len),
+    };
+
+    g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, out), ==, 0);
+  }
+}
+
+/* With the group secret: I --- IDii HASH_I ---> R, checked (want);
+ * I <--- IDir HASH_R --- R */
+static void mm5_psk(OspTestGw *gw, const OspPayload *id, const OspPayload *hash,
+                    const uint8_t *want, const uint8_t *pub, size_t pub_len)
+{
+  g_autoptr(GByteArray) idb = g_byte_array_new();
+  uint8_t hash_r[64];
+  OspTestGwMsg *m;
+
+  if (!hash || hash->len != osp_hash_len(gw->hash) || memcmp(hash->body, want, hash->len) != 0) {
+    reject(gw, "main mode message 5 with a bad HASH_I");
+    return;
+  }
+  mm6_id_hash(gw, pub, pub_len, idb, hash_r);
+  m = msg_new(OSP_TEST_GW_MM6, OSP_EXCH_MAIN, 0, true);
+  m->keep_hash = true; /* HASH_R, not a HASH(n) of the payloads (corrupt_hash spoils it) */
+  osp_test_gw_msg_add(m, OSP_PL_ID, idb->data, idb->len);
+  osp_test_gw_msg_add(m, OSP_PL_HASH, hash_r, osp_hash_len(gw->hash));
+  send_msg(gw, m, NULL, 0);
+  gw->p1_done = true;
+  next_after_auth(gw);
 }
 
 /* I --- IDii CERT... SIG_I ---> R: checked; I <--- IDir CERT... SIG_R --- R */
@@ -1507,14 +1558,16 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
   const uint8_t *pub, *der;
   size_t pub_len, i;
   uint8_t want[64];
-  struct in_addr gw_addr;
   OspTestGwMsg *m;
   X509 *x;
 
-  if (!id || !sig || !cert || cert->len < 2) {
+  if (!id || (gw->sign_key && (!sig || !cert || cert->len < 2))) {
     reject(gw, "main mode message 5 without ID, CERT or SIG");
     return;
   }
+  g_clear_pointer(&gw->client_id, g_byte_array_unref);
+  gw->client_id = g_byte_array_new();
+  g_byte_array_append(gw->client_id, id->body, (guint)id->len);
   pub = osp_dh_public(p->dh, &pub_len);
   {
     /* HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) */
@@ -1528,6 +1581,10 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
     };
 
     g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, want), ==, 0);
+  }
+  if (!gw->sign_key) {
+    mm5_psk(gw, id, osp_payload_find(pl, n, OSP_PL_HASH), want, pub, pub_len);
+    return;
   }
   gw->client_certs = 0;
   for (i = 0; i < n; i++)
@@ -1549,21 +1606,7 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
     reject(gw, "main mode message 5 with a bad SIG_I");
     return;
   }
-  /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-  inet_pton(AF_INET, "192.0.2.1", &gw_addr);
-  osp_put_id(idb, OSP_ID_IPV4_ADDR, 17, 500, &gw_addr, 4);
-  {
-    OspSlice parts[6] = {
-      OSP_SLICE(pub, pub_len),
-      OSP_SLICE(p->ke_i->data, p->ke_i->len),
-      OSP_SLICE(gw->rcookie, 8),
-      OSP_SLICE(gw->icookie, 8),
-      OSP_SLICE(p->sai_b->data, p->sai_b->len),
-      OSP_SLICE(idb->data, idb->len),
-    };
-
-    g_assert_cmpint(osp_prf(gw->hash, gw->skeyid->data, gw->skeyid->len, parts, 6, want), ==, 0);
-  }
+  mm6_id_hash(gw, pub, pub_len, idb, want);
   m = msg_new(OSP_TEST_GW_MM6, OSP_EXCH_MAIN, 0, true);
   if (gw->edit)
     gw->edit(gw, m, gw->edit_user); /* only corrupt_hash counts here */

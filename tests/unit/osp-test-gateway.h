@@ -67,7 +67,8 @@ typedef enum {
   OSP_TEST_GW_QM3,         /* ... and message 3 (keep_hash: HASH(3) already in) */
   OSP_TEST_GW_MM2,         /* main mode (certificates, with sign_key): SA, VIDs */
   OSP_TEST_GW_MM4,         /* KE, Nr, [NAT-D] */
-  OSP_TEST_GW_MM6,         /* encrypted IDir, CERT..., SIG_R (corrupt_hash: a bad SIG_R) */
+  OSP_TEST_GW_MM6,         /* encrypted IDir, CERT..., SIG_R (corrupt_hash: a bad SIG_R),
+                              or IDir, HASH_R (corrupt_hash: a bad HASH_R) */
 } OspTestGwStep;
 
 typedef struct {
@@ -176,6 +177,7 @@ struct OspTestGw {
   bool frag_offered;                 /* message 1 had the fragmentation vendor ID */
   bool client_sig_ok;                /* main mode: SIG_I verified with the client's CERT */
   unsigned client_certs;             /* main mode: CERT payloads in message 5 */
+  GByteArray *client_id;             /* main mode: the body of the client's ID (message 5) */
   bool p1_done;                      /* HASH_I checked */
   char *xauth_user, *xauth_password; /* from the client's REPLY */
   GByteArray *xauth_reply;           /* attributes of the client's last XAUTH REPLY */

@@ -302,6 +302,80 @@ typedef struct {
  *   I --- SA KE Ni IDii VIDs(NAT-T) ---> R
  *   I <--- SA KE Nr IDir HASH_R VID(NAT-T) NAT-D NAT-D --- R
  *   I --- HASH_I NAT-D NAT-D ---> R:4500 */
+/* Main mode with the group secret (Exchange mode main): our ID (an FQDN,
+ * or an address) in the encrypted message 5, HASH_I and HASH_R, then XAUTH
+ * as in aggressive mode:
+ *   I --- SA VIDs ----------------> R      I <--- SA VIDs ---------- R
+ *   I --- KE Ni [NAT-D] ----------> R      I <--- KE Nr [NAT-D] ---- R
+ *   I --- HDR* IDii HASH_I -------> R      I <--- HDR* IDir HASH_R -- R */
+static void test_main_mode_psk(gconstpointer data)
+{
+  bool fqdn = GPOINTER_TO_INT(data);
+  g_autoptr(OspProfile) p = osp_test_profile();
+  g_autoptr(OspTestRig) r = NULL;
+  g_autoptr(GByteArray) want = g_byte_array_new();
+  OspIsakmpHdr h;
+
+  p->exchange_mode = OSP_EXCH_MODE_MAIN;
+  g_free(p->group_id);
+  p->group_id = g_strdup(fqdn ? "client.lab.example" : "198.51.100.7");
+  p->id_type = fqdn ? OSP_ID_FQDN : OSP_ID_IPV4_ADDR;
+  r = osp_test_rig_new(p, NULL);
+  {
+    const GByteArray *b = g_queue_peek_head(&r->to_gw);
+
+    g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &h, NULL), ==, 0);
+  }
+  g_assert_cmpint(h.exchange, ==, OSP_EXCH_MAIN);
+  osp_test_rig_connect(r);
+  g_assert_cmpint(r->gw->p1_auth, ==, AUTH_XAUTH_INIT_PSK);
+  g_assert_true(r->gw->xauth_done);
+  g_assert_cmpuint(r->gw->children->len, ==, 1);
+  g_assert_cmpuint(r->gw->rejected, ==, 0);
+  if (fqdn) {
+    osp_put_id(want, OSP_ID_FQDN, 17, 500, "client.lab.example", 18);
+  } else {
+    struct in_addr a;
+
+    inet_pton(AF_INET, "198.51.100.7", &a);
+    osp_put_id(want, OSP_ID_IPV4_ADDR, 17, 500, &a, 4);
+  }
+  g_assert_nonnull(r->gw->client_id);
+  g_assert_cmpmem(r->gw->client_id->data, r->gw->client_id->len, want->data, want->len);
+}
+
+static void corrupt_mm6(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
+{
+  if (m->step == OSP_TEST_GW_MM6)
+    m->corrupt_hash = true;
+}
+
+/* A wrong group secret in main mode: the gateway cannot read message 5
+ * and stays silent; a gateway whose HASH_R is wrong is not believed.  Both
+ * are bad-group-secret, as in aggressive mode. */
+static void test_main_mode_psk_wrong(void)
+{
+  g_autoptr(OspProfile) p = osp_test_profile();
+
+  p->exchange_mode = OSP_EXCH_MODE_MAIN;
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+    g_free(r->gw->group_secret);
+    r->gw->group_secret = g_strdup("another secret");
+    g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_GROUP_SECRET, "message 5");
+    g_assert_cmpuint(r->gw->rejected, >=, 1);
+    g_assert_false(r->gw->p1_done);
+  }
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new_edited(p, corrupt_mm6, NULL);
+
+    g_assert_false(osp_test_rig_settle(r, 120 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_BAD_GROUP_SECRET, "bad HASH_R");
+  }
+}
+
 static void test_natt(gconstpointer data)
 {
   const NattCase *nc = data;
@@ -357,6 +431,11 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway/connect/cfg-push", test_cfg_push);
   g_test_add_func("/gateway/connect/reordered-am3", test_reordered_am3);
   g_test_add_func("/gateway/connect/replay-all", test_replay_all);
+  g_test_add_data_func("/gateway/connect/main-mode-psk-ipv4", GINT_TO_POINTER(0),
+                       test_main_mode_psk);
+  g_test_add_data_func("/gateway/connect/main-mode-psk-fqdn", GINT_TO_POINTER(1),
+                       test_main_mode_psk);
+  g_test_add_func("/gateway/connect/main-mode-psk-wrong", test_main_mode_psk_wrong);
   g_test_add_data_func("/gateway/connect/natt-rfc3947", &natt_rfc, test_natt);
   g_test_add_data_func("/gateway/connect/natt-draft", &natt_draft, test_natt);
   g_test_add_data_func("/gateway/connect/natt-no-nat", &no_nat, test_natt);

@@ -59,6 +59,7 @@ static char *dump(const OspProfile *p)
   N(local_lan);
   S(backup_servers);
   N(ipv6_inside);
+  N(exchange_mode);
   N(dpd_timeout);
   N(auth_mode);
   S(ca_file);

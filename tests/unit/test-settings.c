@@ -53,6 +53,7 @@ static const struct {
   { "client-key", "/etc/osprey/alice.key" },
   { "gateway-id", "vpn.lab.example" },
   { "ipv6-inside", "no" },
+  { "exchange-mode", "main" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
