@@ -16,6 +16,19 @@ static const struct {
   { OSP_REASON_DAEMON, OSP_DAEMON_ERROR_N_CODES, "OspDaemonErrorCode" },
 };
 
+/* Every failure is listed (g_test_fail_printf() keeps only the last). */
+G_GNUC_PRINTF(1, 2) static void fail(const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start(ap, format);
+  message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_test_message("%s", message);
+  g_test_fail_printf("%s", message);
+}
+
 static gboolean matches(const char *pattern, const char *s)
 {
   return s && g_regex_match_simple(pattern, s, 0, 0);
@@ -25,7 +38,7 @@ static void expect(const char *what, const char *column, const char *value, cons
                    const char *rule)
 {
   if (!matches(pattern, value))
-    g_test_fail_printf("%s: %s \"%s\" is not %s", what, column, value ? value : "(null)", rule);
+    fail("%s: %s \"%s\" is not %s", what, column, value ? value : "(null)", rule);
 }
 
 static void check_row(const char *what, const OspReason *r)
@@ -39,10 +52,10 @@ static void check_row(const char *what, const OspReason *r)
   expect(what, "reason code", r->code, "^[a-z]+(-[a-z]+)*$", "lower-case words joined by -");
   expect(what, "D-Bus name", r->dbus_name, "^[A-Z][A-Za-z]+$", "a CamelCase word");
   if (!status_ok)
-    g_test_fail_printf("%s: exit status %d is not one for a failure", what, r->exit_status);
+    fail("%s: exit status %d is not one for a failure", what, r->exit_status);
   if (r->nm_failure != OSP_NM_CONNECT_FAILED && r->nm_failure != OSP_NM_LOGIN_FAILED &&
       r->nm_failure != OSP_NM_BAD_IP_CONFIG)
-    g_test_fail_printf("%s: NetworkManager failure %d out of range", what, r->nm_failure);
+    fail("%s: NetworkManager failure %d out of range", what, r->nm_failure);
   /* a clause after "Could not connect to NAME: ", the reason in brackets after it */
   expect(what, "text", r->text, "^[a-z].*[^.]$", "a lower-case clause without a full stop");
   expect(what, "sentence", r->sentence, "^[A-Z].*\\.$", "a sentence");
@@ -60,7 +73,7 @@ static void test_every_code(void)
       const OspReason *r = osp_reason_get(domains[d].domain, v);
 
       if (!r) {
-        g_test_fail_printf("%s has no row in client/osp-reason.c", what);
+        fail("%s has no row in client/osp-reason.c", what);
         continue;
       }
       g_free(what);
@@ -89,9 +102,9 @@ static void test_unique(void)
     g_assert_true(osp_reason_find(r->code) == r);
     g_assert_true(osp_reason_find_dbus(full) == r);
     if (!g_hash_table_add(codes, (gpointer)r->code))
-      g_test_fail_printf("reason code %s is in two rows", r->code);
+      fail("reason code %s is in two rows", r->code);
     if (!g_hash_table_add(names, (gpointer)r->dbus_name))
-      g_test_fail_printf("D-Bus name %s is in two rows", r->dbus_name);
+      fail("D-Bus name %s is in two rows", r->dbus_name);
   }
   g_assert_cmpuint(i, ==, OSP_ERROR_N_CODES + OSP_DAEMON_ERROR_N_CODES);
 }
@@ -142,15 +155,103 @@ static void test_api_document(void)
   const OspReason *r;
 
   if (!g_file_get_contents(path, &xml, NULL, &error)) {
-    g_test_fail_printf("%s", error->message);
+    fail("%s", error->message);
     return;
   }
   for (size_t i = 0; (r = osp_reason_nth(i)); i++) {
     g_autofree char *pattern = g_strdup_printf("\\n\\s+%s\\s+\\[%s\\]\\s", r->dbus_name, r->code);
 
     if (!g_regex_match_simple(pattern, xml, 0, 0))
-      g_test_fail_printf("%s does not list \"%s [%s]\"", path, r->dbus_name, r->code);
+      fail("%s does not list \"%s [%s]\"", path, r->dbus_name, r->code);
   }
+}
+
+/* A document's pattern for the paragraph of an exit status: before, the
+ * status, after; the paragraph is its first group. */
+typedef struct {
+  const char *before, *after;
+} StatusPattern;
+
+/* The paragraph of text about exit status, NULL if none. */
+static char *status_paragraph(const char *text, const StatusPattern *pattern, int status)
+{
+  g_autofree char *re = g_strdup_printf("%s%d%s", pattern->before, status, pattern->after);
+  g_autoptr(GRegex) regex = g_regex_new(re, G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) m = NULL;
+
+  g_assert_nonnull(regex);
+  return g_regex_match(regex, text, 0, &m) ? g_match_info_fetch(m, 1) : NULL;
+}
+
+/* Where a document enumerates the codes of an exit status (2: the
+ * authentication failures, 7: the refused certificates), it names every
+ * code of the table with that status, so that a new row is not forgotten
+ * there. */
+static void check_status_lists(const char *doc, const char *text, const StatusPattern *pattern,
+                               bool engine_only)
+{
+  static const int listed[] = { OSP_EXIT_AUTH, OSP_EXIT_CERT };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(listed); i++) {
+    g_autofree char *para = status_paragraph(text, pattern, listed[i]);
+    const OspReason *r;
+
+    if (!para) {
+      fail("%s: no paragraph for exit status %d", doc, listed[i]);
+      continue;
+    }
+    for (size_t j = 0; (r = osp_reason_nth(j)); j++) {
+      g_autofree char *word = g_strdup_printf("(^|[^a-z-])%s([^a-z-]|$)", r->code);
+
+      if (r->exit_status != listed[i] || (engine_only && r->domain != OSP_REASON_ENGINE))
+        continue;
+      if (!g_regex_match_simple(word, para, 0, 0))
+        fail("%s: exit status %d does not name %s", doc, listed[i], r->code);
+    }
+  }
+}
+
+static char *read_source(const char *path)
+{
+  g_autofree char *full = g_test_build_filename(G_TEST_DIST, "..", "..", path, NULL);
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  if (!g_file_get_contents(full, &text, NULL, &error))
+    fail("%s", error->message);
+  return text;
+}
+
+/* The man pages (scdoc: "*2*" then tab-indented lines) and osprey --help
+ * ("  2   " then lines indented by six blanks). */
+static void test_status_documents(void)
+{
+  static const StatusPattern scd = { "^\\*", "\\*\\n((?:\\t.*\\n)+)" };
+  static const StatusPattern usage = { "^  ", " +(.*(?:\\n      .*)*)" };
+  g_autofree char *osprey1 = read_source("data/man/osprey.1.scd");
+  g_autofree char *ospreyd8 = read_source("data/man/ospreyd.8.scd");
+  const char *cli = g_getenv("OSP_TEST_OSPREY");
+  g_autofree char *help = NULL;
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  if (osprey1)
+    check_status_lists("osprey(1)", osprey1, &scd, false);
+  if (ospreyd8)
+    check_status_lists("ospreyd(8)", ospreyd8, &scd, true);
+  if (!cli) {
+    g_test_message("no OSP_TEST_OSPREY: osprey --help not checked");
+    return;
+  }
+  {
+    const char *argv[] = { cli, "--help", NULL };
+    const char *envp[] = { "LC_ALL=C", "LANGUAGE=", NULL };
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                               &help, NULL, &wait_status, &error));
+    g_assert_no_error(error);
+  }
+  check_status_lists("osprey --help", help, &usage, false);
 }
 
 int main(int argc, char **argv)
@@ -161,5 +262,6 @@ int main(int argc, char **argv)
   g_test_add_func("/reason/lookups", test_lookups);
   g_test_add_func("/reason/engine-helpers", test_engine_helpers);
   g_test_add_func("/reason/api-document", test_api_document);
+  g_test_add_func("/reason/status-documents", test_status_documents);
   return g_test_run();
 }
