@@ -18,6 +18,7 @@
 
 struct OspCertStore {
   X509_STORE *store;
+  GPtrArray *names; /* GBytes *: the subjects of the CA-File's CAs */
 };
 
 struct OspCertChain {
@@ -51,6 +52,26 @@ static char *openssl_reason(void)
     return g_strdup("no reason given");
   ERR_error_string_n(e, buf, sizeof(buf));
   return g_strdup(buf);
+}
+
+static GPtrArray *store_names(X509_STORE *store)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+
+  for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+    X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+    unsigned char *der = NULL;
+    int len;
+
+    if (!x)
+      continue;
+    len = i2d_X509_NAME(X509_get_subject_name(x), &der);
+    if (len > 0)
+      g_ptr_array_add(names, g_bytes_new(der, (gsize)len));
+    OPENSSL_free(der);
+  }
+  return names;
 }
 
 OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
@@ -91,13 +112,22 @@ OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool u
       return OSP_CERT_NO_CA;
     }
   }
-  if (!have_file && !have_dir) {
-    if (!use_system || X509_STORE_set_default_paths(st->store) != 1) {
-      if (ret_detail)
-        *ret_detail = g_strdup("no CA-File or CA-Dir is set");
-      return OSP_CERT_NO_CA;
-    }
+  /* the CERTREQs name the profile's own CAs, never the hundreds of the
+   * system's (an empty CERTREQ asks for any) */
+  st->names = store_names(st->store);
+  if (use_system && X509_STORE_set_default_paths(st->store) != 1) {
+    g_autofree char *why = openssl_reason();
+
+    if (ret_detail)
+      *ret_detail = g_strdup_printf("the system's CAs cannot be used (%s)", why);
+    return OSP_CERT_NO_CA;
   }
+  if (!have_file && !have_dir && !use_system) {
+    if (ret_detail)
+      *ret_detail = g_strdup("no CA-File or CA-Dir is set, nor CA-System");
+    return OSP_CERT_NO_CA;
+  }
+  ERR_clear_error();
   *ret = g_steal_pointer(&st);
   return OSP_CERT_OK;
 }
@@ -107,26 +137,17 @@ void osp_cert_store_free(OspCertStore *st)
   if (!st)
     return;
   X509_STORE_free(st->store);
+  if (st->names)
+    g_ptr_array_unref(st->names);
   g_free(st);
 }
 
 GPtrArray *osp_cert_store_ca_names(const OspCertStore *st, size_t max)
 {
   GPtrArray *names = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-  STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(st->store);
 
-  for (int i = 0; i < sk_X509_OBJECT_num(objs) && names->len < max; i++) {
-    X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-    unsigned char *der = NULL;
-    int len;
-
-    if (!x)
-      continue;
-    len = i2d_X509_NAME(X509_get_subject_name(x), &der);
-    if (len > 0)
-      g_ptr_array_add(names, g_bytes_new(der, (gsize)len));
-    OPENSSL_free(der);
-  }
+  for (guint i = 0; i < st->names->len && names->len < max; i++)
+    g_ptr_array_add(names, g_bytes_ref(st->names->pdata[i]));
   return names;
 }
 

@@ -37,15 +37,17 @@ typedef enum {
 const char *osp_cert_result_name(OspCertResult r);
 
 /* The CAs to trust: PEM certificates in ca_file, a hashed directory
- * (c_rehash) ca_dir; either may be NULL or empty, not both (then the
- * system's default store is used when use_system is set). */
+ * (c_rehash) ca_dir, and with use_system the system's store as well
+ * (OpenSSL's default paths: its certificate file and directory, or
+ * SSL_CERT_FILE and SSL_CERT_DIR); at least one of the three. */
 typedef struct OspCertStore OspCertStore;
 OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
                                  OspCertStore **ret, char **ret_detail);
 void osp_cert_store_free(OspCertStore *st);
 /* The subjects (DER) of the CA certificates loaded from the file, for the
  * CERTREQ payloads that ask the gateway for a certificate of one of them
- * (RFC 2408 3.10); at most max, none for a CA-Dir alone (read lazily). */
+ * (RFC 2408 3.10); at most max, none for a CA-Dir (read lazily) or the
+ * system's store (too many to name). */
 GPtrArray *osp_cert_store_ca_names(const OspCertStore *st, size_t max);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertStore, osp_cert_store_free)
 

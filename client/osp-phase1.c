@@ -182,7 +182,7 @@ static bool load_ca(OspSession *s)
   g_autofree char *detail = NULL;
   const OspProfile *p = s->profile;
 
-  if (osp_cert_store_new(p->ca_file, p->ca_dir, false, &s->p1.ca, &detail) == OSP_CERT_OK)
+  if (osp_cert_store_new(p->ca_file, p->ca_dir, p->ca_system, &s->p1.ca, &detail) == OSP_CERT_OK)
     return true;
   osp_session_fail(s, OSP_ERROR_CONFIG,
                    _("The gateway's certificate cannot be verified without its CA (CA-File or "

@@ -455,6 +455,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(GATEWAY_ID, T_STRING, gateway_id),
   F(IPV6_INSIDE, T_IPV6, ipv6_inside),
   F(EXCHANGE_MODE, T_EXCH, exchange_mode),
+  F(CA_SYSTEM, T_BOOL, ca_system),
 };
 
 #undef F

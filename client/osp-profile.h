@@ -99,6 +99,7 @@ typedef struct {
   char *gateway_id; /* "Gateway ID": the name or DN its certificate must have; NULL = gateway */
   OspIpv6Mode ipv6_inside;   /* "IPv6 inside" */
   OspExchMode exchange_mode; /* "Exchange mode" (psk) */
+  bool ca_system;            /* "CA-System": the system's CAs too (hybrid, cert) */
 } OspProfile;
 
 OspProfile *osp_profile_new(void);    /* all defaults set */

@@ -45,6 +45,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(GATEWAY_ID, "gateway-id", "Gateway ID", 's'),
   S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
   S(EXCHANGE_MODE, "exchange-mode", "Exchange mode", 's'),
+  S(CA_SYSTEM, "ca-system", "CA-System", 'b'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },

@@ -52,6 +52,7 @@ typedef enum {
   OSP_SETTING_GATEWAY_ID,
   OSP_SETTING_IPV6_INSIDE,
   OSP_SETTING_EXCHANGE_MODE,
+  OSP_SETTING_CA_SYSTEM,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

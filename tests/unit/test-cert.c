@@ -564,6 +564,80 @@ static void test_store_errors(void)
   g_remove(empty);
 }
 
+/* CA-System: OpenSSL's default store, here a file and a directory of the
+ * test's (SSL_CERT_FILE, SSL_CERT_DIR), never the machine's. */
+static void test_system_store(void)
+{
+  g_autofree char *sys_file = g_build_filename(pki.dir, "system-cas.pem", NULL);
+  g_autofree char *sys_dir = g_build_filename(pki.dir, "system-dir", NULL);
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+  OspCertStore *st = NULL;
+  char *detail = NULL;
+
+  g_assert_cmpint(g_mkdir(sys_dir, 0700), ==, 0);
+  g_setenv("SSL_CERT_DIR", sys_dir, TRUE);
+  osp_test_write_pem(sys_file, &pki.ca, 1);
+  g_setenv("SSL_CERT_FILE", sys_file, TRUE);
+  /* the system's CAs alone */
+  {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+    g_autoptr(GPtrArray) names = NULL;
+
+    g_assert_cmpint(osp_cert_store_new(NULL, NULL, true, &st, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_verify(st, c, &id, 0, &detail), ==, OSP_CERT_OK);
+    /* too many to name: an empty CERTREQ */
+    names = osp_cert_store_ca_names(st, 4);
+    g_assert_cmpuint(names->len, ==, 0);
+    g_clear_pointer(&st, osp_cert_store_free);
+  }
+  /* without CA-System they are not trusted, and nothing is no CA at all */
+  {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+
+    g_assert_cmpint(osp_cert_store_new(fx.other_ca_file, NULL, false, &st, &detail), ==,
+                    OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_verify(st, c, &id, 0, &detail), ==, OSP_CERT_UNTRUSTED);
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&st, osp_cert_store_free);
+    g_assert_cmpint(osp_cert_store_new(NULL, NULL, false, &st, &detail), ==, OSP_CERT_NO_CA);
+    g_assert_nonnull(strstr(detail, "CA-System"));
+    g_clear_pointer(&detail, g_free);
+  }
+  /* both: the profile's CA named in CERTREQs, either CA trusted */
+  {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+    g_autoptr(OspCertChain) other = chain_of(&fx.gw_other, 1);
+    g_autoptr(GPtrArray) names = NULL;
+    unsigned char *der = NULL;
+    int len = i2d_X509_NAME(X509_get_subject_name(fx.other_ca), &der);
+
+    g_assert_cmpint(osp_cert_store_new(fx.other_ca_file, NULL, true, &st, &detail), ==,
+                    OSP_CERT_OK);
+    names = osp_cert_store_ca_names(st, 4);
+    g_assert_cmpuint(names->len, ==, 1);
+    g_assert_cmpmem(g_bytes_get_data(names->pdata[0], NULL), g_bytes_get_size(names->pdata[0]), der,
+                    len);
+    OPENSSL_free(der);
+    g_assert_cmpint(osp_cert_verify(st, c, &id, 0, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_verify(st, other, &id, 0, &detail), ==, OSP_CERT_OK);
+    g_clear_pointer(&st, osp_cert_store_free);
+  }
+  /* a system store without our CA: untrusted */
+  {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+
+    osp_test_write_pem(sys_file, &fx.other_ca, 1);
+    g_assert_cmpint(osp_cert_store_new(NULL, NULL, true, &st, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_verify(st, c, &id, 0, &detail), ==, OSP_CERT_UNTRUSTED);
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&st, osp_cert_store_free);
+  }
+  g_unsetenv("SSL_CERT_FILE");
+  g_unsetenv("SSL_CERT_DIR");
+  g_remove(sys_file);
+  g_rmdir(sys_dir);
+}
+
 int main(int argc, char **argv)
 {
   int r;
@@ -584,6 +658,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cert/p12", test_p12);
   g_test_add_func("/cert/p12-errors", test_p12_errors);
   g_test_add_func("/cert/encrypted-key", test_encrypted_key);
+  g_test_add_func("/cert/system-store", test_system_store);
   r = g_test_run();
   fixture_clear();
   return r;

@@ -60,6 +60,7 @@ static char *dump(const OspProfile *p)
   S(backup_servers);
   N(ipv6_inside);
   N(exchange_mode);
+  N(ca_system);
   N(dpd_timeout);
   N(auth_mode);
   S(ca_file);

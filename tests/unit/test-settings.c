@@ -54,6 +54,7 @@ static const struct {
   { "gateway-id", "vpn.lab.example" },
   { "ipv6-inside", "no" },
   { "exchange-mode", "main" },
+  { "ca-system", "true" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
