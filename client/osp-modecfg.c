@@ -40,27 +40,6 @@ void osp_modecfg_start(OspSession *s)
   osp_session_send_cfg(s, s->cfg.msgid, OSP_CFG_REQUEST, s->cfg.id, attrs, true);
 }
 
-/* Cisco sends 14-byte entries (address, mask, protocol, ports), several in
- * one attribute; strongSwan's pools (swanctl split_include/split_exclude)
- * one attribute of 8 bytes per network: address and mask only. */
-static void add_split(GArray *list, const OspAttr *a)
-{
-  size_t off, size = a->len == 8 ? 8 : 14;
-
-  for (off = 0; off + size <= a->len && list->len < OSP_MAX_SPLIT_NETS; off += size) {
-    OspSplitNet net = { 0 };
-
-    memcpy(&net.addr, a->data + off, 4);
-    memcpy(&net.mask, a->data + off + 4, 4);
-    if (size == 14) {
-      net.protocol = osp_get16(a->data + off + 8);
-      net.sport = osp_get16(a->data + off + 10);
-      net.dport = osp_get16(a->data + off + 12);
-    }
-    g_array_append_val(list, net);
-  }
-}
-
 /* strongSwan sends one SPLIT_DNS attribute per domain, Cisco one list:
  * all of them reach the script, joined with spaces as vpnc does
  * ("corp.example lab.example") */
@@ -139,11 +118,58 @@ static void clear_host_bits6(struct in6_addr *a, unsigned prefix)
     a->s6_addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 }
 
+/* An IPv6 network as strongSwan sends one: address and prefix length (17
+ * bytes) or address and mask (32); false if it is none */
+static bool net6_of(const OspAttr *a, OspNet6 *ret)
+{
+  int prefix;
+
+  if (a->len != 17 && a->len != 32)
+    return false;
+  prefix = a->len == 17 ? a->data[16] : prefix_of_mask6(a->data + 16);
+  if (prefix <= 0 || prefix > 128)
+    return false;
+  memcpy(&ret->addr, a->data, 16);
+  ret->prefix = (unsigned)prefix;
+  clear_host_bits6(&ret->addr, ret->prefix);
+  return true;
+}
+
+/* Cisco sends 14-byte entries (address, mask, protocol, ports), several in
+ * one attribute; strongSwan's pools (swanctl split_include/split_exclude)
+ * one attribute per network: 8 bytes, address and mask only, or for an
+ * IPv6 network 17, address and prefix length (into list6; read as IPv4
+ * entries it would make up networks). */
+static void add_split(GArray *list, GArray *list6, const OspAttr *a)
+{
+  size_t off, size = a->len == 8 ? 8 : 14;
+  OspNet6 net6;
+
+  if (a->len == 17) {
+    if (list6->len < OSP_MAX_SPLIT_NETS && net6_of(a, &net6))
+      g_array_append_val(list6, net6);
+    else
+      g_debug("mode config: an IPv6 split network dropped");
+    return;
+  }
+  for (off = 0; off + size <= a->len && list->len < OSP_MAX_SPLIT_NETS; off += size) {
+    OspSplitNet net = { 0 };
+
+    memcpy(&net.addr, a->data + off, 4);
+    memcpy(&net.mask, a->data + off + 4, 4);
+    if (size == 14) {
+      net.protocol = osp_get16(a->data + off + 8);
+      net.sport = osp_get16(a->data + off + 10);
+      net.dport = osp_get16(a->data + off + 12);
+    }
+    g_array_append_val(list, net);
+  }
+}
+
 static void add_ip6(OspIpConfig *c, Ip6Parse *v6, const OspAttr *a)
 {
   struct in6_addr in6;
   OspNet6 net;
-  int prefix;
 
   switch (a->type) {
   case C_IP6_ADDRESS:
@@ -167,17 +193,12 @@ static void add_ip6(OspIpConfig *c, Ip6Parse *v6, const OspAttr *a)
       g_array_append_val(c->dns6, in6);
     return;
   case C_IP6_SUBNET:
-    /* address and prefix length (17 bytes) or address and mask (32) */
     if ((a->len != 17 && a->len != 32) || c->split_inc6->len >= OSP_MAX_SPLIT_NETS)
       return;
-    prefix = a->len == 17 ? a->data[16] : prefix_of_mask6(a->data + 16);
-    if (prefix <= 0 || prefix > 128) {
+    if (!net6_of(a, &net)) {
       v6->why = v6->why ? v6->why : N_("an IPv6 network with an invalid prefix");
       return;
     }
-    memcpy(&net.addr, a->data, 16);
-    net.prefix = (unsigned)prefix;
-    clear_host_bits6(&net.addr, net.prefix);
     g_array_append_val(c->split_inc6, net);
     return;
   default: return;
@@ -249,8 +270,8 @@ static bool apply_config(OspSession *s, const OspCfg *cfg)
       c->default_domain = osp_session_attr_text(&a);
       break;
     case U_SPLIT_DNS: add_split_dns(c, &a); break;
-    case U_SPLIT_INCLUDE: add_split(c->split_inc, &a); break;
-    case U_SPLIT_EXCLUDE: add_split(c->split_exc, &a); break;
+    case U_SPLIT_INCLUDE: add_split(c->split_inc, c->split_inc6, &a); break;
+    case U_SPLIT_EXCLUDE: add_split(c->split_exc, c->split_exc6, &a); break;
     case U_PFS:
       if (osp_attr_uint(&a, &v) == 0)
         c->pfs_group = (int)v;

@@ -44,6 +44,7 @@ OspIpConfig *osp_ip_config_new(void)
   c->split_exc = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
   c->dns6 = g_array_new(FALSE, TRUE, sizeof(struct in6_addr));
   c->split_inc6 = g_array_new(FALSE, TRUE, sizeof(OspNet6));
+  c->split_exc6 = g_array_new(FALSE, TRUE, sizeof(OspNet6));
   c->pfs_group = -1;
   return c;
 }
@@ -72,6 +73,7 @@ OspIpConfig *osp_ip_config_copy(const OspIpConfig *s)
   d->prefix6 = s->prefix6;
   g_array_append_vals(d->dns6, s->dns6->data, s->dns6->len);
   g_array_append_vals(d->split_inc6, s->split_inc6->data, s->split_inc6->len);
+  g_array_append_vals(d->split_exc6, s->split_exc6->data, s->split_exc6->len);
   return d;
 }
 
@@ -90,6 +92,7 @@ void osp_ip_config_free(OspIpConfig *c)
   g_free(c->backup_servers);
   g_clear_pointer(&c->dns6, g_array_unref);
   g_clear_pointer(&c->split_inc6, g_array_unref);
+  g_clear_pointer(&c->split_exc6, g_array_unref);
   g_free(c);
 }
 
@@ -99,6 +102,7 @@ void osp_ip_config_clear_ip6(OspIpConfig *c)
   c->prefix6 = 0;
   g_array_set_size(c->dns6, 0);
   g_array_set_size(c->split_inc6, 0);
+  g_array_set_size(c->split_exc6, 0);
 }
 
 gboolean osp_netcfg_ip6_usable(const struct in6_addr *a)
@@ -509,10 +513,28 @@ static void env_add_ip_list(GPtrArray *env, const char *name, const GArray *list
  * INTERNAL_IP6_ADDRESS, INTERNAL_IP6_NETMASK as address/prefix (what the
  * script gives `ip -6 addr add`), INTERNAL_IP6_DNS, and
  * CISCO_IPV6_SPLIT_INC with _%d_ADDR and _%d_MASKLEN; without a split list
- * the script routes all IPv6 into the tunnel. */
-static void env_add_ip6(GPtrArray *env, const OspIpConfig *cfg)
+ * the script routes all IPv6 into the tunnel; CISCO_IPV6_SPLIT_EXC alike,
+ * networks it keeps outside. */
+static void env_add_nets6(GPtrArray *env, const char *base, const GArray *nets)
 {
   char buf[INET6_ADDRSTRLEN], name[64];
+
+  if (!nets || nets->len == 0)
+    return;
+  env_addf(env, base, "%u", nets->len);
+  for (guint i = 0; i < nets->len; i++) {
+    const OspNet6 *n = &g_array_index(nets, OspNet6, i);
+
+    g_snprintf(name, sizeof(name), "%s_%u_ADDR", base, i);
+    env_add(env, name, inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)));
+    g_snprintf(name, sizeof(name), "%s_%u_MASKLEN", base, i);
+    env_addf(env, name, "%u", MIN(n->prefix, 128u));
+  }
+}
+
+static void env_add_ip6(GPtrArray *env, const OspIpConfig *cfg)
+{
+  char buf[INET6_ADDRSTRLEN];
   GString *dns;
   guint i;
 
@@ -529,17 +551,8 @@ static void env_add_ip6(GPtrArray *env, const OspIpConfig *cfg)
   if (dns->len)
     env_add(env, "INTERNAL_IP6_DNS", dns->str);
   g_string_free(dns, TRUE);
-  if (!cfg->split_inc6 || cfg->split_inc6->len == 0)
-    return;
-  env_addf(env, "CISCO_IPV6_SPLIT_INC", "%u", cfg->split_inc6->len);
-  for (i = 0; i < cfg->split_inc6->len; i++) {
-    const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
-
-    g_snprintf(name, sizeof(name), "CISCO_IPV6_SPLIT_INC_%u_ADDR", i);
-    env_add(env, name, inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)));
-    g_snprintf(name, sizeof(name), "CISCO_IPV6_SPLIT_INC_%u_MASKLEN", i);
-    env_addf(env, name, "%u", MIN(n->prefix, 128u));
-  }
+  env_add_nets6(env, "CISCO_IPV6_SPLIT_INC", cfg->split_inc6);
+  env_add_nets6(env, "CISCO_IPV6_SPLIT_EXC", cfg->split_exc6);
 }
 
 /* CISCO_SPLIT_INC / CISCO_SPLIT_EXC and their _%d_ members, formatted as

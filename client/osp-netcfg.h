@@ -18,7 +18,7 @@ typedef struct {
   uint16_t dport;
 } OspSplitNet;
 
-/* An IPv6 network: INTERNAL_IP6_SUBNET, CISCO_IPV6_SPLIT_INC */
+/* An IPv6 network: INTERNAL_IP6_SUBNET, CISCO_IPV6_SPLIT_INC, _EXC */
 typedef struct {
   struct in6_addr addr;
   unsigned prefix; /* 0-128 */
@@ -47,6 +47,7 @@ typedef struct {
   unsigned prefix6;         /* its prefix length (INTERNAL_IP6_NETMASK address/prefix) */
   GArray *dns6;             /* of struct in6_addr: INTERNAL_IP6_DNS */
   GArray *split_inc6;       /* of OspNet6: CISCO_IPV6_SPLIT_INC; empty = all IPv6 */
+  GArray *split_exc6;       /* of OspNet6: CISCO_IPV6_SPLIT_EXC (strongSwan's in Unity LOCAL_LAN) */
 } OspIpConfig;
 
 OspIpConfig *osp_ip_config_new(void);

@@ -281,11 +281,31 @@ static GVariant *net_array(const GArray *arr)
   return g_variant_builder_end(&b);
 }
 
-/* IPv6 inside: "address6" (s), "prefix6" (u), "dns6" (as), "split-include6" (as) */
+/* IPv6 networks as "addr/len" strings */
+static GVariant *net6_array(const GArray *arr)
+{
+  char buf[INET6_ADDRSTRLEN];
+  GVariantBuilder nets;
+
+  g_variant_builder_init(&nets, G_VARIANT_TYPE_STRING_ARRAY);
+  for (guint i = 0; arr && i < arr->len; i++) {
+    const OspNet6 *n = &g_array_index(arr, OspNet6, i);
+    g_autofree char *s = NULL;
+
+    if (!inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)))
+      continue;
+    s = g_strdup_printf("%s/%u", buf, n->prefix);
+    g_variant_builder_add(&nets, "s", s);
+  }
+  return g_variant_builder_end(&nets);
+}
+
+/* IPv6 inside: "address6" (s), "prefix6" (u), "dns6" (as), "split-include6" (as),
+ * "split-exclude6" (as) */
 static void add_ip6(GVariantBuilder *b, const OspIpConfig *cfg)
 {
   char buf[INET6_ADDRSTRLEN];
-  GVariantBuilder dns, nets;
+  GVariantBuilder dns;
 
   if (!osp_ip_config_has_ip6(cfg) || !inet_ntop(AF_INET6, &cfg->address6, buf, sizeof(buf)))
     return;
@@ -296,17 +316,8 @@ static void add_ip6(GVariantBuilder *b, const OspIpConfig *cfg)
     if (inet_ntop(AF_INET6, &g_array_index(cfg->dns6, struct in6_addr, i), buf, sizeof(buf)))
       g_variant_builder_add(&dns, "s", buf);
   g_variant_builder_add(b, "{sv}", "dns6", g_variant_builder_end(&dns));
-  g_variant_builder_init(&nets, G_VARIANT_TYPE_STRING_ARRAY);
-  for (guint i = 0; i < cfg->split_inc6->len; i++) {
-    const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
-    g_autofree char *s = NULL;
-
-    if (!inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)))
-      continue;
-    s = g_strdup_printf("%s/%u", buf, n->prefix);
-    g_variant_builder_add(&nets, "s", s);
-  }
-  g_variant_builder_add(b, "{sv}", "split-include6", g_variant_builder_end(&nets));
+  g_variant_builder_add(b, "{sv}", "split-include6", net6_array(cfg->split_inc6));
+  g_variant_builder_add(b, "{sv}", "split-exclude6", net6_array(cfg->split_exc6));
 }
 
 static GVariant *ip_config_variant(const OspIpConfig *cfg)

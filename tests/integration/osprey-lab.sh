@@ -93,6 +93,21 @@ osprey_expect_up()
   note "tunnel up after $(echo "$(date +%s.%N) - $OSP_START" | bc) s"
 }
 
+# osprey_start_env REGEX [vpnc conf lines...]: osprey_start with the stock
+# script behind a wrapper that keeps, at connect, the variables matching
+# REGEX in $LAB_DIR/ip6-env; waits for the tunnel
+osprey_start_env()
+{
+  local regex=$1
+  shift
+  # shellcheck disable=SC2016 # the wrapper's variables
+  printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep -E "%s" | sort >%s/ip6-env\nexec %s\n' \
+    "$regex" "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
+  osprey_start -Script "Script $LAB_DIR/script" "$@"
+  osprey_expect_up
+  note "script: $(tr '\n' ' ' <"$LAB_DIR/ip6-env")"
+}
+
 # osprey_stop: SIGTERM, exit 0, tunnel, routes and DNS gone.
 osprey_stop()
 {
@@ -405,6 +420,16 @@ both_sas_carried()
     fail "the IPv4 SA pair carried nothing both ways"
 }
 
+# tun_packets_for HOST: 3 pings of HOST from the client (false without an
+# answer); prints how many packets tun0 sent meanwhile
+tun_packets_for()
+{
+  local t0
+  t0=$(lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets)
+  lab_exec_client ping -c 3 -W 2 "$1" >/dev/null || return 1
+  echo $(($(lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets) - t0))
+}
+
 # outer6_counters: nft counters on the gateway's eth0 of what arrives from
 # the client: IKE on UDP 500 and ESP in UDP (4500, a non-zero SPI where
 # IKE has its zero marker) over IPv6, raw ESP over IPv6, and IKE or ESP
@@ -429,6 +454,7 @@ outer6_counts()
 }
 
 EXCLUDED_NET=203.0.113.0/24 EXCLUDED_HOST=203.0.113.99
+EXCLUDED_NET6=2001:db8:3::/64 EXCLUDED_HOST6=2001:db8:3::1
 trap cleanup EXIT
 case $SCENARIO in
   modern|legacy-weak|legacy-refused|legacy-aes|pfs|ecp|nat|proposal-order|script-overlap) LAB_SERVICES=1 ;;
@@ -515,6 +541,13 @@ case $SCENARIO in
     subnet = $LAB_PROTECTED_NET6"
     [ "$SCENARIO" = ipv6-rekey ] && LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s
     [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
+  ipv6-split-exclude)
+    # IPv6 inside, all of it into the tunnel but the pool's excluded
+    # network (strongSwan: a Unity LOCAL_LAN of 17 bytes), which the link's
+    # IPv6 reaches in the clear
+    LAB_OUTER6=1 LAB_POOL6=2001:db8:1::10-2001:db8:1::50
+    LAB_POOL6_EXTRA="    split_exclude = $EXCLUDED_NET6"
+    LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
   ipv6-outer*)
     # the client<->gateway link has IPv6 too; both inner families
     LAB_OUTER6=1 LAB_POOL6=2001:db8:1::10-2001:db8:1::50
@@ -1143,18 +1176,14 @@ table ip ospx {
   }
 }
 NFT
-    tun_tx() { lab_exec_client cat /sys/class/net/tun0/statistics/tx_packets; }
-    t0=$(tun_tx)
-    lab_exec_client ping -c 3 -W 2 "$EXCLUDED_HOST" >/dev/null || fail "no answer from the excluded $EXCLUDED_HOST"
-    t1=$(tun_tx)
-    lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no ping through the tunnel"
-    t2=$(tun_tx)
+    outside=$(tun_packets_for "$EXCLUDED_HOST") || fail "no answer from the excluded $EXCLUDED_HOST"
+    inside=$(tun_packets_for "$LAB_PROTECTED_HOST") || fail "no ping through the tunnel"
     counts=$(lab_exec_client nft list table ip ospx | sed -n 's/.*packets \([0-9]*\).*/\1/p' | tr '\n' ' ')
     read -r clear esp natt <<<"$counts"
-    note "excluded: $clear echo requests in the clear on eth0, $((t1 - t0)) packets on tun0; tunnel: $((t2 - t1)) on tun0, $((esp + natt)) ESP on eth0"
+    note "excluded: $clear echo requests in the clear on eth0, $outside packets on tun0; tunnel: $inside on tun0, $((esp + natt)) ESP on eth0"
     [ "$clear" -ge 3 ] || fail "the pings to $EXCLUDED_HOST did not leave in the clear on eth0"
-    [ $((t1 - t0)) = 0 ] || fail "the pings to $EXCLUDED_HOST went into the tunnel"
-    [ $((t2 - t1)) -ge 3 ] && [ $((esp + natt)) -ge 3 ] || fail "the pings to $LAB_PROTECTED_HOST did not go through ESP"
+    [ "$outside" = 0 ] || fail "the pings to $EXCLUDED_HOST went into the tunnel"
+    [ "$inside" -ge 3 ] && [ $((esp + natt)) -ge 3 ] || fail "the pings to $LAB_PROTECTED_HOST did not go through ESP"
     osprey_stop
     lab_exec_client ip route | grep -q "203.0.113" && fail "exclude route left behind"
     : ;;
@@ -1434,12 +1463,7 @@ NFT
   ipv6-inner)
     # IPv6 inside: Mode Config's INTERNAL_IP6_ADDRESS on tun0, a second
     # quick mode for the IPv6 selectors, a ping -6 through it
-    # shellcheck disable=SC2016 # the wrapper's variables
-    printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep -E "^(INTERNAL_IP6|CISCO_IPV6)" | sort >%s/ip6-env\nexec %s\n' \
-      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
-    osprey_start -Script "Script $LAB_DIR/script"
-    osprey_expect_up
-    note "script: $(tr '\n' ' ' <"$LAB_DIR/ip6-env")"
+    osprey_start_env '^(INTERNAL_IP6|CISCO_IPV6)'
     grep -q "^INTERNAL_IP6_ADDRESS=2001:db8:1::" "$LAB_DIR/ip6-env" ||
       fail "the script got no INTERNAL_IP6_ADDRESS from the pool"
     addr6=$(sed -n 's/^INTERNAL_IP6_ADDRESS=//p' "$LAB_DIR/ip6-env")
@@ -1461,13 +1485,8 @@ NFT
     # the gateway by its IPv6 address: IKE, NAT-D and ESP over IPv6, the
     # script told VPNGATEWAY=2001:db8:f::1 (its host route by `ip -6`)
     outer6_counters
-    # shellcheck disable=SC2016 # the wrapper's variables
-    printf '#!/bin/sh\n[ "$reason" = connect ] && echo "$VPNGATEWAY" >%s/vpngateway\nexec %s\n' \
-      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
-    osprey_start "-IPSec gateway" "IPSec gateway $LAB_GW_ADDR6" -Script "Script $LAB_DIR/script"
-    osprey_expect_up
-    [ "$(cat "$LAB_DIR/vpngateway")" = "$LAB_GW_ADDR6" ] ||
-      fail "VPNGATEWAY was '$(cat "$LAB_DIR/vpngateway")', not $LAB_GW_ADDR6"
+    osprey_start_env '^VPNGATEWAY=' "-IPSec gateway" "IPSec gateway $LAB_GW_ADDR6"
+    grep -qx "VPNGATEWAY=$LAB_GW_ADDR6" "$LAB_DIR/ip6-env" || fail "VPNGATEWAY was not $LAB_GW_ADDR6"
     lab_exec_client ip -6 route get "$LAB_GW_ADDR6" | grep -q "dev eth0" ||
       fail "no route to the gateway outside the tunnel: $(lab_exec_client ip -6 route get "$LAB_GW_ADDR6")"
     lab_exec_client ping -c 3 -W 2 "$LAB_PROTECTED_HOST" >/dev/null || fail "no IPv4 ping through the tunnel"
@@ -1486,6 +1505,35 @@ NFT
     # added, over IPv4 as over IPv6: its `ip route del` takes one)
     lab_exec_client ip -6 route get "$LAB_PROTECTED_HOST6" | grep -q "dev tun" &&
       fail "IPv6 still routed into a tunnel"
+    : ;;
+  ipv6-split-exclude)
+    lab_exec_gw ip addr add "$EXCLUDED_HOST6/128" dev lo nodad || fail "cannot add $EXCLUDED_HOST6"
+    osprey_start_env '^CISCO_(IPV6_)?SPLIT_EXC'
+    grep -qx "CISCO_IPV6_SPLIT_EXC=1" "$LAB_DIR/ip6-env" &&
+      grep -qx "CISCO_IPV6_SPLIT_EXC_0_ADDR=${EXCLUDED_NET6%/*}" "$LAB_DIR/ip6-env" &&
+      grep -qx "CISCO_IPV6_SPLIT_EXC_0_MASKLEN=${EXCLUDED_NET6#*/}" "$LAB_DIR/ip6-env" ||
+      fail "the script got no CISCO_IPV6_SPLIT_EXC for $EXCLUDED_NET6"
+    grep -q "^CISCO_SPLIT_EXC" "$LAB_DIR/ip6-env" && fail "an IPv4 exclude made up of the IPv6 one"
+    lab_exec_client ip -6 route get "$EXCLUDED_HOST6" | grep -q "dev eth0" ||
+      fail "no route for $EXCLUDED_NET6 outside the tunnel: $(lab_exec_client ip -6 route get "$EXCLUDED_HOST6")"
+    lab_exec_client ip -6 route get 2001:db8:77::1 | grep -q "dev tun0" || fail "IPv6 not all into the tunnel"
+    lab_exec_client nft -f - <<NFT || fail "nft counters"
+table ip6 ospx6 {
+  chain out {
+    type filter hook output priority 0;
+    oifname "eth0" ip6 daddr $EXCLUDED_HOST6 icmpv6 type echo-request counter
+  }
+}
+NFT
+    outside=$(tun_packets_for "$EXCLUDED_HOST6") || fail "no answer from the excluded $EXCLUDED_HOST6"
+    inside=$(tun_packets_for "$LAB_PROTECTED_HOST6") || fail "no ping -6 through the tunnel"
+    clear=$(lab_exec_client nft list table ip6 ospx6 | sed -n 's/.*packets \([0-9]*\).*/\1/p')
+    note "excluded: $clear echo requests in the clear on eth0, $outside packets on tun0; tunnel: $inside"
+    [ "${clear:-0}" -ge 3 ] || fail "the pings to $EXCLUDED_HOST6 did not leave in the clear on eth0"
+    [ "$outside" = 0 ] || fail "the pings to $EXCLUDED_HOST6 went into the tunnel"
+    [ "$inside" -ge 3 ] || fail "the pings to $LAB_PROTECTED_HOST6 did not go through the tunnel"
+    osprey_stop
+    lab_exec_client ip -6 route | grep -q "^$EXCLUDED_NET6" && fail "IPv6 exclude route left behind"
     : ;;
   ipv6-outer-raw)
     # raw ESP (IP protocol 50, no UDP) over IPv6: charon's kernel-libipsec
@@ -1535,12 +1583,7 @@ NFT
   ipv6-split)
     # the gateway names its IPv6 network (INTERNAL_IP6_SUBNET): the script
     # gets CISCO_IPV6_SPLIT_INC and routes only that network into the tunnel
-    # shellcheck disable=SC2016 # the wrapper's variables
-    printf '#!/bin/sh\n[ "$reason" = connect ] && env | grep -E "^(INTERNAL_IP6|CISCO_IPV6)" | sort >%s/ip6-env\nexec %s\n' \
-      "$LAB_DIR" "$LAB_VPNC_SCRIPT" >"$LAB_DIR/script" && chmod 0755 "$LAB_DIR/script"
-    osprey_start -Script "Script $LAB_DIR/script"
-    osprey_expect_up
-    note "script: $(tr '\n' ' ' <"$LAB_DIR/ip6-env")"
+    osprey_start_env '^(INTERNAL_IP6|CISCO_IPV6)'
     grep -q "^CISCO_IPV6_SPLIT_INC=1$" "$LAB_DIR/ip6-env" &&
       grep -q "^CISCO_IPV6_SPLIT_INC_0_ADDR=2001:db8:2::$" "$LAB_DIR/ip6-env" &&
       grep -q "^CISCO_IPV6_SPLIT_INC_0_MASKLEN=64$" "$LAB_DIR/ip6-env" ||

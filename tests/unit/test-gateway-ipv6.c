@@ -141,6 +141,40 @@ static void test_second_quick_mode(void)
   seen_clear(&seen);
 }
 
+/* strongSwan's pools put an IPv6 split_exclude into a Unity LOCAL_LAN
+ * attribute of 17 bytes, address and prefix length:
+ *   I <--- HASH ATTR(REPLY ... IP6_ADDRESS ... LOCAL_LAN(17) LOCAL_LAN(8)) --- R
+ * it is an IPv6 network kept outside the tunnel (CISCO_IPV6_SPLIT_EXC),
+ * not two made-up IPv4 networks: read as 14-byte entries, the first 8
+ * bytes of 2001:db8:ffff:ff00::/56 are 32.1.13.184/255.255.255.0. */
+static void test_split_exclude_v6(void)
+{
+  Seen seen = { 0 };
+  g_autoptr(OspTestRig) r = rig_v6(OSP_IPV6_AUTO, &seen);
+  g_auto(GStrv) env = NULL;
+  char buf[INET6_ADDRSTRLEN];
+
+  put_ip6(r->gw->cfg_attrs, U_SPLIT_EXCLUDE, "2001:db8:ffff:ff00::", 56);
+  osp_put_attr_var(r->gw->cfg_attrs, U_SPLIT_EXCLUDE, "\xcb\x00\x71\x00\xff\xff\xff\x00", 8);
+  g_assert_true(osp_test_rig_settle(r, 10 * S));
+  osp_test_rig_run(r);
+  g_assert_false(r->closed);
+  g_assert_true(osp_ip_config_has_ip6(r->ipcfg));
+  g_assert_cmpuint(r->ipcfg->split_exc->len, ==, 1); /* 203.0.113.0/24 alone */
+  g_assert_cmpuint(r->ipcfg->split_exc6->len, ==, 1);
+  g_assert_cmpuint(g_array_index(r->ipcfg->split_exc6, OspNet6, 0).prefix, ==, 56);
+  g_assert_cmpstr(
+      inet_ntop(AF_INET6, &g_array_index(r->ipcfg->split_exc6, OspNet6, 0).addr, buf, sizeof(buf)),
+      ==, "2001:db8:ffff:ff00::");
+  env = osp_script_env("connect", r->ipcfg, NULL);
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_SPLIT_EXC_0_ADDR"), ==, "203.0.113.0");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_EXC"), ==, "1");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_EXC_0_ADDR"), ==, "2001:db8:ffff:ff00::");
+  g_assert_cmpstr(g_environ_getenv(env, "CISCO_IPV6_SPLIT_EXC_0_MASKLEN"), ==, "56");
+  seen_clear(&seen);
+}
+
 /* Both pairs rekey when their time comes, each with its own selectors:
  * the second waits for the first quick mode to finish. */
 static void test_rekey_both(void)
@@ -355,6 +389,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/gateway/ipv6/second-quick-mode", test_second_quick_mode);
   g_test_add_func("/gateway/ipv6/rekey-both", test_rekey_both);
+  g_test_add_func("/gateway/ipv6/split-exclude", test_split_exclude_v6);
   g_test_add_func("/gateway/ipv6/delete", test_delete_v6);
   g_test_add_func("/gateway/ipv6/gateway-rekeys", test_gateway_rekeys_v6);
   g_test_add_data_func("/gateway/ipv6/refused", GINT_TO_POINTER(0), test_refused);
