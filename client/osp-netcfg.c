@@ -900,6 +900,24 @@ static gboolean write_in_place(const char *path, const char *text)
   return close(fd) == 0 && done == len;
 }
 
+/* Osprey's copy of `text` at `path` in st->own_dir.  Every attempt asks
+ * for it, and the write is a durable one (GLib fsyncs the file and its
+ * directory, 2 to 15 ms here): a copy that holds `text` already (an
+ * attempt that did not get as far as disconnect) is left as it is. */
+static gboolean keep_copy(const OspScriptState *st, const char *path, const char *text,
+                          GError **error)
+{
+  g_autofree char *old = NULL;
+
+  if (g_file_get_contents(path, &old, NULL, NULL) && strcmp(old, text) == 0)
+    return TRUE;
+  if (g_mkdir_with_parents(st->own_dir, 0755) < 0) {
+    g_set_error_literal(error, G_FILE_ERROR, g_file_error_from_errno(errno), g_strerror(errno));
+    return FALSE;
+  }
+  return g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
 static gboolean pid_alive(guint64 pid)
 {
   return kill((pid_t)pid, 0) == 0 || errno == EPERM;
@@ -980,11 +998,8 @@ static char *repair_resolv(const OspScriptState *st, pid_t self)
   if (!g_file_get_contents(st->resolv_conf, &text, NULL, NULL))
     return NULL;
   if (!is_marked(text)) {
-    if (own &&
-        (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
-         !g_file_set_contents_full(own, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)))
-      g_debug("cannot keep a copy of %s in %s: %s", st->resolv_conf, st->own_dir,
-              error ? error->message : g_strerror(errno));
+    if (own && !keep_copy(st, own, text, &error))
+      g_debug("cannot keep a copy of %s in %s: %s", st->resolv_conf, st->own_dir, error->message);
     return NULL;
   }
   if (!scan_backups(st, VPNC_BACKUP_PREFIX, self, &backup))
@@ -1156,9 +1171,7 @@ static char *repair_route(const OspScriptState *st, pid_t self)
   current = osp_netcfg_default_route(text);
   if (current) {
     /* a real one (a tunnel's has no gateway): kept for a later repair */
-    if (own && strstr(current, " via ") &&
-        (g_mkdir_with_parents(st->own_dir, 0755) < 0 ||
-         !g_file_set_contents_full(own, current, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, NULL)))
+    if (own && strstr(current, " via ") && !keep_copy(st, own, current, NULL))
       g_debug("cannot keep a copy of the default route in %s", st->own_dir);
     return NULL;
   }
@@ -1208,6 +1221,9 @@ void osp_script_state_forget(const OspScriptState *st)
     unlink(own_route);
 }
 
+static gboolean script_run(const char *script, const char *reason, const OspIpConfig *cfg,
+                           const OspScriptState *repair, char **ret_repaired, GError **error);
+
 gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
                              const char *state_dir, char **ret_repaired, GError **error)
 {
@@ -1218,9 +1234,8 @@ gboolean osp_script_run_full(const char *script, const char *reason, const OspIp
   g_return_val_if_fail(reason != NULL, FALSE);
 
   osp_script_state_default(&st, state_dir);
-  if (strcmp(reason, "connect") == 0)
-    repaired = osp_script_state_repair(&st, getpid());
-  ok = osp_script_run(script, reason, cfg, error);
+  ok = script_run(script, reason, cfg, strcmp(reason, "pre-init") == 0 ? &st : NULL, &repaired,
+                  error);
   if (ok && strcmp(reason, "disconnect") == 0)
     osp_script_state_forget(&st);
   if (ret_repaired)
@@ -1230,6 +1245,13 @@ gboolean osp_script_run_full(const char *script, const char *reason, const OspIp
 
 gboolean osp_script_run(const char *script, const char *reason, const OspIpConfig *cfg,
                         GError **error)
+{
+  return script_run(script, reason, cfg, NULL, NULL, error);
+}
+
+/* With `repair`: osp_script_state_repair() while the script runs. */
+static gboolean script_run(const char *script, const char *reason, const OspIpConfig *cfg,
+                           const OspScriptState *repair, char **ret_repaired, GError **error)
 {
   /* vpnc: system(config[CONFIG_SCRIPT]), i.e. /bin/sh -c, so "Script" may
    * carry arguments or be a small shell command. */
@@ -1261,6 +1283,8 @@ gboolean osp_script_run(const char *script, const char *reason, const OspIpConfi
   }
   /* also from this side, so that an early timeout cannot miss the group */
   setpgid(pid, pid);
+  if (repair)
+    *ret_repaired = osp_script_state_repair(repair, getpid());
 
   /* A private context: the caller's main loop keeps its sources to itself
    * while we wait, and we keep ours. */

@@ -142,7 +142,9 @@ guint osp_netcfg_add_local_lan(GArray *split_exc, const char *proc_net_route, co
 /* The system's paths above, with own_dir = state_dir (may be NULL). */
 void osp_script_state_default(OspScriptState *ret, const char *state_dir);
 
-/* Before "connect" of process `self`: a VPN client that died without its
+/* Before "connect" of process `self` (osp_script_run_full() does it while
+ * "pre-init" runs, which touches neither file: its durable writes stay off
+ * the way to the tunnel's address): a VPN client that died without its
  * disconnect (SIGKILL, power loss) leaves resolv.conf marked without the
  * backup the script wants, and the stock script then exits 2 on every
  * connect.  Restores the original (the dead client's backup, else Osprey's
@@ -156,9 +158,9 @@ char *osp_script_state_repair(const OspScriptState *st, pid_t self);
 /* After a successful "disconnect": Osprey's copy is no longer needed. */
 void osp_script_state_forget(const OspScriptState *st);
 
-/* osp_script_run(), and for "connect" the repair above first (its sentence
- * in *ret_repaired, or NULL), for "disconnect" the copy forgotten after;
- * Osprey's copies are kept in state_dir (the host's; NULL: none kept). */
+/* osp_script_run(), and for "pre-init" the repair above while the script
+ * runs (its sentence in *ret_repaired, or NULL), for "disconnect" the copy
+ * forgotten after; Osprey's copies are kept in state_dir (the host's; NULL: none kept). */
 gboolean osp_script_run_full(const char *script, const char *reason, const OspIpConfig *cfg,
                              const char *state_dir, char **ret_repaired, GError **error);
 

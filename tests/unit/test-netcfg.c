@@ -1125,6 +1125,41 @@ static void test_stale_own_copy(StaleFixture *f, G_GNUC_UNUSED gconstpointer dat
   g_assert_cmpstr(text, ==, ORIGINAL);
 }
 
+/* The only file in Osprey's own state directory */
+static char *own_copy(const StaleFixture *f)
+{
+  g_autoptr(GDir) dir = g_dir_open(f->own_dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull(dir);
+  name = g_dir_read_name(dir);
+  g_assert_nonnull(name);
+  g_assert_null(g_dir_read_name(dir));
+  return g_build_filename(f->own_dir, name, NULL);
+}
+
+/* Every connect keeps a copy of the original: written once while it stays
+ * the same (the write is durable, on the way to the tunnel), again when it
+ * changed. */
+static void test_stale_copy_unchanged(StaleFixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autofree char *copy = NULL, *text = NULL;
+  struct stat before, after;
+
+  put(f->resolv, ORIGINAL);
+  g_assert_null(osp_script_state_repair(&f->st, getpid()));
+  copy = own_copy(f);
+  g_assert_cmpint(stat(copy, &before), ==, 0);
+  g_assert_null(osp_script_state_repair(&f->st, getpid()));
+  g_assert_cmpint(stat(copy, &after), ==, 0);
+  g_assert_cmpuint(after.st_ino, ==, before.st_ino); /* a rewrite renames a new file there */
+
+  put(f->resolv, "# changed since\nnameserver 198.51.100.54\n");
+  g_assert_null(osp_script_state_repair(&f->st, getpid()));
+  text = get(copy);
+  g_assert_cmpstr(text, ==, "# changed since\nnameserver 198.51.100.54\n");
+}
+
 /* vpnc (or Osprey) killed, /run still there: the backup it left is the
  * original; it is restored and removed.  It wins over an older copy. */
 static void test_stale_orphan_backup(StaleFixture *f, G_GNUC_UNUSED gconstpointer data)
@@ -1398,6 +1433,7 @@ int main(int argc, char **argv)
   g_test_add("/netcfg/stale/" name, StaleFixture, NULL, stale_setup, fn, stale_teardown)
   STALE_TEST("clean", test_stale_clean);
   STALE_TEST("own-copy", test_stale_own_copy);
+  STALE_TEST("copy-unchanged", test_stale_copy_unchanged);
   STALE_TEST("orphan-backup", test_stale_orphan_backup);
   STALE_TEST("rebuilt", test_stale_rebuilt);
   STALE_TEST("live-owner", test_stale_live_owner);
