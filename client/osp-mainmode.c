@@ -23,8 +23,10 @@
  *                                   <--  HDR*, IDir, HASH_R
  *
  * SKEYID = prf(PSK, Ni_b | Nr_b); IDii is the ID type and IPSec ID of the
- * profile.  A gateway that cannot decrypt message 5 (another PSK) stays
- * silent: that silence is a wrong group secret, as aggressive mode's bad
+ * profile.  Hybrid authentication (Exchange mode main, IKE Authmode hybrid,
+ * HybridInitRSA) is between the two: we send IDii and HASH_I, the gateway
+ * IDir, CERT... and SIG_R, with the signatures' SKEYID.  A gateway that cannot decrypt message 5
+ * (another PSK) stays silent: that silence is a wrong group secret, as aggressive mode's bad
  * HASH_R. */
 #include "osp-session-private.h"
 
@@ -93,7 +95,9 @@ void osp_mainmode_start(OspSession *s)
     if (i < OSP_VID_NATT_RFC || osp_phase1_natt_wanted(s->profile))
       osp_msg_add_payload(&m, OSP_PL_VID, osp_vendor_ids[i].bytes, osp_vendor_ids[i].len);
   g_debug("phase 1: main mode with %s, %s", osp_dh_group_name(s->p1.dh_group),
-          s->profile->auth_mode == OSP_AUTH_CERT ? "certificates" : "pre-shared key");
+          s->profile->auth_mode == OSP_AUTH_CERT     ? "certificates"
+          : s->profile->auth_mode == OSP_AUTH_HYBRID ? "hybrid"
+                                                     : "pre-shared key");
   osp_session_send(s, g_byte_array_ref(osp_msg_finish(&m)),
                    s->p1.group_idx + 1 < s->p1.n_groups ? 2 : 5);
   osp_msg_clear(&m);
@@ -171,7 +175,7 @@ static int mm_derive(OspSession *s, const OspPayload *ke, const OspPayload *nr)
   pub = osp_dh_public(s->p1.dh, &pub_len);
   if (r < 0)
     return r;
-  if (!s->p1.local)
+  if (s->profile->auth_mode == OSP_AUTH_PSK)
     return osp_ike_sa_derive_psk(
         s->ike, (const uint8_t *)psk, psk ? strlen(psk) : 0, OSP_SLICE(s->p1.ni, sizeof(s->p1.ni)),
         OSP_SLICE(nr->body, nr->len), gxy, OSP_SLICE(pub, pub_len), OSP_SLICE(ke->body, ke->len));
@@ -300,17 +304,17 @@ static OspExchOutcome mm6(OspSession *s, const OspIsakmpHdr *h, const uint8_t *d
     return OSP_EXCH_NEED_MORE;
   }
   id = osp_payload_find(pl, n, OSP_PL_ID);
-  sig = osp_payload_find(pl, n, s->p1.local ? OSP_PL_SIG : OSP_PL_HASH);
+  sig = osp_payload_find(pl, n, s->p1.ca ? OSP_PL_SIG : OSP_PL_HASH);
   if (!id || !sig) {
-    malformed(s, s->p1.local ? "main mode message 6 lacks its ID or signature"
-                             : "main mode message 6 lacks its ID or hash");
+    malformed(s, s->p1.ca ? "main mode message 6 lacks its ID or signature"
+                          : "main mode message 6 lacks its ID or hash");
     return OSP_EXCH_NEED_MORE;
   }
   pub = osp_dh_public(s->p1.dh, &pub_len);
   ok = osp_phase1_auth_hash(s->ike, false, OSP_SLICE(pub, pub_len),
                             OSP_SLICE(s->p1.mm_ke_r->data, s->p1.mm_ke_r->len), s->p1.sai_b,
                             OSP_SLICE(id->body, id->len), want) == 0;
-  if (ok && s->p1.local) {
+  if (ok && s->p1.ca) {
     ok = osp_phase1_verify_peer(s, s->ike, pl, n, id, want, sig);
   } else if (ok) {
     ok = sig->len == osp_hash_len(s->ike->hash) && CRYPTO_memcmp(sig->body, want, sig->len) == 0;

@@ -365,7 +365,7 @@ bool osp_phase1_silence(OspSession *s)
   /* in main mode past message 2 the gateway has taken our group; with
    * the group secret, silence after message 5 is a gateway that could not
    * decrypt it (strongSwan drops it), unless it said something else */
-  if (s->p1.mm_step == 5 && !s->p1.local && !s->rejected) {
+  if (s->p1.mm_step == 5 && s->profile->auth_mode == OSP_AUTH_PSK && !s->rejected) {
     s->rejected = g_strdup(_("The gateway did not answer our main mode message 5, which it cannot "
                              "read with another group secret: the group secret (IPSec secret) is "
                              "probably wrong."));

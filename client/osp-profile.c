@@ -846,11 +846,6 @@ gboolean osp_profile_validate(const OspProfile *p, GError **error)
     if (!osp_profile_field_check(&osp_profile_fields[i], p, FIELD_KEYWORD(&osp_profile_fields[i]),
                                  error))
       return FALSE;
-  if (p->exchange_mode == OSP_EXCH_MODE_MAIN && p->auth_mode == OSP_AUTH_HYBRID) {
-    g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
-                _("Exchange mode main: hybrid authentication runs in aggressive mode only"));
-    return FALSE;
-  }
   if (p->id_type == OSP_ID_IPV4_ADDR && !parse_ipv4(p->group_id, &addr)) {
     g_set_error(error, OSP_ERROR, OSP_ERROR_CONFIG,
                 _("IPSec ID: “%s” is not an IPv4 address, as ID type ipv4 requires"), p->group_id);

@@ -28,8 +28,8 @@ typedef enum {
   OSP_NATT_CISCO_UDP, /* "cisco-udp": ESP in UDP to the gateway's Unity NATT_PORT, no NAT-T */
 } OspNattMode;
 
-/* "Exchange mode" of phase 1 with a pre-shared key (certificates always
- * use main mode, hybrid aggressive mode) */
+/* "Exchange mode" of phase 1 with a pre-shared key or hybrid
+ * authentication (certificates always use main mode) */
 typedef enum {
   OSP_EXCH_MODE_AGGRESSIVE = 0, /* "aggressive": vpnc's, the group name in the clear */
   OSP_EXCH_MODE_MAIN,           /* "main": identity protection, strongSwan's aggressive = no */
@@ -98,7 +98,7 @@ typedef struct {
   char *client_key_passphrase; /* "Client key passphrase": of the key or PKCS#12; NULL = ask */
   char *gateway_id; /* "Gateway ID": the name or DN its certificate must have; NULL = gateway */
   OspIpv6Mode ipv6_inside;   /* "IPv6 inside" */
-  OspExchMode exchange_mode; /* "Exchange mode" (psk) */
+  OspExchMode exchange_mode; /* "Exchange mode" (psk, hybrid) */
   bool ca_system;            /* "CA-System": the system's CAs too (hybrid, cert) */
 } OspProfile;
 

@@ -349,8 +349,7 @@ void osp_phase1_up(OspSession *s, int auth);
  * with the group secret (Exchange mode main) ---- */
 static inline bool osp_phase1_is_main(const OspProfile *p)
 {
-  return p->auth_mode == OSP_AUTH_CERT ||
-         (p->auth_mode == OSP_AUTH_PSK && p->exchange_mode == OSP_EXCH_MODE_MAIN);
+  return p->auth_mode == OSP_AUTH_CERT || p->exchange_mode == OSP_EXCH_MODE_MAIN;
 }
 /* rejects a HASH_R that the group secret does not give */
 void osp_phase1_bad_hash_r(OspSession *s);

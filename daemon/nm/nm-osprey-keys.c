@@ -81,7 +81,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(CLIENT_KEY, "its PEM private key (cert; unset with PKCS#12)"),
   OWN(GATEWAY_ID, "name or DN the gateway's certificate must have (default: the gateway)"),
   OWN(IPV6_INSIDE, "auto (default: IPv6 when the gateway grants it), yes (required), no"),
-  OWN(EXCHANGE_MODE, "aggressive (default) or main: phase 1 with the group secret"),
+  OWN(EXCHANGE_MODE, "aggressive (default) or main: phase 1 of psk or hybrid"),
   OWN(CA_SYSTEM, "trust the system's CAs too (hybrid, cert)"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),

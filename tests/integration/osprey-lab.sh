@@ -504,13 +504,14 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
     LAB_AUTH=hybrid LAB_GW_KEY=$CERT_DIR/gw.key
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
+      hybrid-main) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 LAB_MAIN_MODE=1 ;;
       cert-xauth | cert-reauth | cert-refused)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-frag)
@@ -1327,6 +1328,22 @@ NFT
     osprey_expect_up
     grep -q "authentication of 'C=XX, O=Osprey Lab, CN=gw.lab.example' (myself) successful" \
       "$(lab_gateway_log)" || fail "the gateway did not sign with its certificate"
+    grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
+      fail "the gateway ran no XAUTH"
+    grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
+    check_tcp
+    osprey_stop ;;
+  hybrid-main)
+    # hybrid in main mode (aggressive = no): our HASH_I in message 5, the
+    # gateway's certificate and signature in the encrypted message 6
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem" \
+      "Exchange mode main"
+    osprey_expect_up
+    grep -q "parsed ID_PROT request 0 \[ ID HASH" "$(lab_gateway_log)" ||
+      fail "the gateway saw no main mode message 5 with our ID and HASH_I"
+    grep -q "generating ID_PROT response 0 \[ ID CERT SIG" "$(lab_gateway_log)" ||
+      fail "the gateway sent no certificate and signature in message 6"
+    grep -q "parsed AGGRESSIVE" "$(lab_gateway_log)" && fail "aggressive mode was used"
     grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
       fail "the gateway ran no XAUTH"
     grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"

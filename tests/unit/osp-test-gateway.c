@@ -1442,7 +1442,8 @@ static void mm1(OspTestGw *gw, const OspIsakmpHdr *h, const OspPayload *pl, size
     const OspTestGwP1Offer *o = &g_array_index(gw->p1_offers, OspTestGwP1Offer, i);
 
     if (p1_acceptable(gw, o) &&
-        (gw->sign_key ? o->auth == AUTH_XAUTH_INIT_RSA || o->auth == AUTH_RSA_SIG
+        (gw->sign_key ? o->auth == AUTH_XAUTH_INIT_RSA || o->auth == AUTH_RSA_SIG ||
+                            o->auth == AUTH_HYBRID_INIT_RSA
                       : o->auth == AUTH_XAUTH_INIT_PSK || o->auth == AUTH_PSK)) {
       chosen = o;
       chosen_t = &sa->proposals[0].transforms[i];
@@ -1523,6 +1524,16 @@ static void mm6_id_hash(OspTestGw *gw, const uint8_t *pub, size_t pub_len, GByte
   }
 }
 
+/* The initiator's HASH_I (group secret, hybrid) is want; else rejected */
+static bool hash_i_ok(OspTestGw *gw, const OspPayload *hash, const uint8_t *want)
+{
+  if (!hash || hash->len != osp_hash_len(gw->hash) || memcmp(hash->body, want, hash->len) != 0) {
+    reject(gw, "main mode message 5 with a bad HASH_I");
+    return false;
+  }
+  return true;
+}
+
 /* With the group secret: I --- IDii HASH_I ---> R, checked (want);
  * I <--- IDir HASH_R --- R */
 static void mm5_psk(OspTestGw *gw, const OspPayload *id, const OspPayload *hash,
@@ -1532,10 +1543,8 @@ static void mm5_psk(OspTestGw *gw, const OspPayload *id, const OspPayload *hash,
   uint8_t hash_r[64];
   OspTestGwMsg *m;
 
-  if (!hash || hash->len != osp_hash_len(gw->hash) || memcmp(hash->body, want, hash->len) != 0) {
-    reject(gw, "main mode message 5 with a bad HASH_I");
+  if (!hash_i_ok(gw, hash, want))
     return;
-  }
   mm6_id_hash(gw, pub, pub_len, idb, hash_r);
   m = msg_new(OSP_TEST_GW_MM6, OSP_EXCH_MAIN, 0, true);
   m->keep_hash = true; /* HASH_R, not a HASH(n) of the payloads (corrupt_hash spoils it) */
@@ -1546,7 +1555,8 @@ static void mm5_psk(OspTestGw *gw, const OspPayload *id, const OspPayload *hash,
   next_after_auth(gw);
 }
 
-/* I --- IDii CERT... SIG_I ---> R: checked; I <--- IDir CERT... SIG_R --- R */
+/* I --- IDii CERT... SIG_I ---> R: checked (hybrid: IDii HASH_I);
+ * I <--- IDir CERT... SIG_R --- R */
 static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
 {
   Priv *p = P(gw);
@@ -1560,8 +1570,9 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
   uint8_t want[64];
   OspTestGwMsg *m;
   X509 *x;
+  bool hybrid = gw->p1_auth == AUTH_HYBRID_INIT_RSA;
 
-  if (!id || (gw->sign_key && (!sig || !cert || cert->len < 2))) {
+  if (!id || (gw->sign_key && !hybrid && (!sig || !cert || cert->len < 2))) {
     reject(gw, "main mode message 5 without ID, CERT or SIG");
     return;
   }
@@ -1589,8 +1600,10 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
   gw->client_certs = 0;
   for (i = 0; i < n; i++)
     gw->client_certs += pl[i].type == OSP_PL_CERT;
-  der = cert->body + 1;
-  x = d2i_X509(NULL, &der, (long)(cert->len - 1));
+  if (hybrid && !hash_i_ok(gw, osp_payload_find(pl, n, OSP_PL_HASH), want))
+    return;
+  der = cert ? cert->body + 1 : NULL;
+  x = cert && !hybrid ? d2i_X509(NULL, &der, (long)(cert->len - 1)) : NULL;
   gw->client_sig_ok = false;
   if (x) {
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(x), NULL);
@@ -1602,7 +1615,7 @@ static void mm5(OspTestGw *gw, const OspPayload *pl, size_t n)
     EVP_PKEY_CTX_free(ctx);
     X509_free(x);
   }
-  if (!gw->client_sig_ok) {
+  if (!gw->client_sig_ok && !hybrid) {
     reject(gw, "main mode message 5 with a bad SIG_I");
     return;
   }

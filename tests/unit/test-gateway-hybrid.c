@@ -87,6 +87,50 @@ static void test_connect(void)
   g_assert_cmpuint(gw->rejected, ==, 0);
 }
 
+/* Hybrid in main mode (Exchange mode main): we send IDii and HASH_I in
+ * message 5, the gateway its certificate and SIG_R in message 6:
+ *   I --- SA(HybridInitRSA) VIDs --> R      I <--- SA VIDs --------------- R
+ *   I --- KE Ni CR --------------->  R      I <--- KE Nr ----------------- R
+ *   I --- HDR* IDii HASH_I -------> R      I <--- HDR* IDir CERT SIG_R --- R
+ * and a certificate of another CA is refused there as in aggressive mode. */
+static void test_main_mode_hybrid(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  OspIsakmpHdr h;
+
+  p->exchange_mode = OSP_EXCH_MODE_MAIN;
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+    gateway_cert(r->gw, "IP:192.0.2.1", pki.inter, pki.inter_key, -3600, 86400, true);
+    {
+      const GByteArray *b = g_queue_peek_head(&r->to_gw);
+
+      g_assert_cmpint(osp_isakmp_hdr_parse(b->data, b->len, &h, NULL), ==, 0);
+    }
+    g_assert_cmpint(h.exchange, ==, OSP_EXCH_MAIN);
+    osp_test_rig_connect(r);
+    g_assert_cmpint(r->gw->p1_auth, ==, AUTH_HYBRID_INIT_RSA);
+    g_assert_cmpuint(r->gw->client_certs, ==, 0);
+    g_assert_true(r->gw->xauth_done);
+    g_assert_cmpuint(r->gw->children->len, ==, 1);
+    g_assert_cmpuint(r->n_secrets_needed, ==, 0);
+    g_assert_cmpuint(r->gw->rejected, ==, 0);
+  }
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+    EVP_PKEY *k = osp_test_key(false);
+    const OspTestCertSpec spec = { "/C=XX/O=Elsewhere/CN=Unrelated CA", NULL, true, -3600, 86400 };
+    X509 *other = osp_test_cert(&spec, k, NULL, NULL);
+
+    gateway_cert(r->gw, "IP:192.0.2.1", other, k, -3600, 86400, false);
+    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_UNTRUSTED, NULL);
+    X509_free(other);
+    EVP_PKEY_free(k);
+  }
+}
+
 /* The end entity and its intermediate, in the gateway's CERT payloads. */
 static void test_intermediate(void)
 {
@@ -437,6 +481,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/main-mode", test_main_mode);
   g_test_add_func("/gateway-hybrid/main-mode-refusals", test_main_mode_refusals);
   g_test_add_func("/gateway-hybrid/main-mode-p12", test_main_mode_p12);
+  g_test_add_func("/gateway-hybrid/main-mode-hybrid", test_main_mode_hybrid);
   ret = g_test_run();
   osp_test_pki_clear(&pki);
   return ret;
