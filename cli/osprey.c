@@ -41,20 +41,61 @@ static const char *const authorizing_commands[] = {
   "connect", "disconnect", "import", "set", "edit", "delete", "secrets", NULL,
 };
 
+/* The reason codes of an exit status (client/osp-reason.c), "a, b, c",
+ * wrapped under a six-column indent. */
+static char *codes_of_status(int status)
+{
+  GString *s = g_string_new(NULL);
+  size_t col = 6;
+  const OspReason *r;
+
+  for (size_t i = 0; (r = osp_reason_nth(i)); i++) {
+    size_t n = strlen(r->code);
+
+    if (r->exit_status != status)
+      continue;
+    if (s->len) {
+      g_string_append_c(s, ',');
+      col++;
+      if (col + 1 + n > 78) {
+        g_string_append(s, "\n      ");
+        col = 6;
+      } else {
+        g_string_append_c(s, ' ');
+        col++;
+      }
+    }
+    g_string_append(s, r->code);
+    col += n;
+  }
+  return g_string_free(s, FALSE);
+}
+
 static const char *exit_status_help(void)
 {
-  return _("Exit status:\n"
-           "  0   success\n"
-           "  1   failure (the connection failed; the message names the reason)\n"
-           "  2   authentication failed (bad-credentials, bad-group-secret,\n"
-           "      bad-key-passphrase)\n"
-           "  3   not authorized (polkit or the D-Bus policy refused)\n"
-           "  4   ospreyd is not reachable, or stopped while osprey was waiting\n"
-           "  5   timeout (--timeout elapsed)\n"
-           "  6   no such profile\n"
-           "  7   the gateway's certificate was refused (cert-untrusted, cert-expired,\n"
-           "      cert-wrong-identity, cert-bad-signature)\n"
-           "  64  usage error");
+  static char *help;
+
+  if (!help) {
+    g_autofree char *auth = codes_of_status(OSP_EXIT_AUTH);
+    g_autofree char *cert = codes_of_status(OSP_EXIT_CERT);
+
+    /* TRANSLATORS: each %s is a list of reason codes (kept as they are) on
+     * lines of their own */
+    help = g_strdup_printf(_("Exit status:\n"
+                             "  0   success\n"
+                             "  1   failure (the connection failed; the message names the reason)\n"
+                             "  2   authentication failed:\n"
+                             "      %s\n"
+                             "  3   not authorized (polkit or the D-Bus policy refused)\n"
+                             "  4   ospreyd is not reachable, or stopped while osprey was waiting\n"
+                             "  5   timeout (--timeout elapsed)\n"
+                             "  6   no such profile\n"
+                             "  7   the gateway's certificate was refused:\n"
+                             "      %s\n"
+                             "  64  usage error"),
+                           auth, cert);
+  }
+  return help;
 }
 
 static char *commands_help(void)
