@@ -542,6 +542,7 @@ case $SCENARIO in
     subnet = $LAB_PROTECTED_NET6"
     [ "$SCENARIO" = ipv6-rekey ] && LAB_REKEY_TIME=6s LAB_LIFE_TIME=10s
     [ "$SCENARIO" != ipv6-refused ] && LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" ;;
+  ipv6-network-change) LAB_OUTER6=1 ;;
   ipv6-split-exclude)
     # IPv6 inside, all of it into the tunnel but the pool's excluded
     # network (strongSwan: a Unity LOCAL_LAN of 17 bytes), which the link's
@@ -1064,6 +1065,31 @@ EOF
     wait_until 10 log_has "network-changed\|The network changed" || fail "the change was not reported"
     grep -q "203.0.113.2\[" "$(lab_gateway_log)" || fail "the gateway never saw the new address"
     [ "$(grep -c "vpnc-script disconnect" "$LAB_DIR/osprey.log")" -ge 1 ] || fail "the old tunnel's routes and DNS were not removed"
+    osprey_stop_quietly ;;
+  ipv6-network-change)
+    # network-change over IPv6: the gateway by its IPv6 address, a second
+    # path to it (2001:db8:e::/64); the first one's address goes away (no
+    # link change: only rtnetlink's IPv6 address and route groups say it),
+    # the route source towards the gateway changes
+    ip -n "$LAB_NS_CL" link add eth1 type veth peer name eth1 netns "$LAB_NS_GW"
+    ip -n "$LAB_NS_GW" addr add 2001:db8:e::1/64 dev eth1 nodad
+    ip -n "$LAB_NS_CL" addr add 2001:db8:e::2/64 dev eth1 nodad
+    ip -n "$LAB_NS_GW" link set eth1 up
+    ip -n "$LAB_NS_CL" link set eth1 up
+    OSPREY_EXTRA_ARGS=--reconnect osprey_start "-IPSec gateway" "IPSec gateway $LAB_GW_ADDR6"
+    osprey_expect_up
+    # the script's own route changes looked at first (the watch waits 300 ms)
+    sleep 1
+    t0=$(now)
+    ip -n "$LAB_NS_CL" -6 addr del "$LAB_CL_ADDR6/64" dev eth0
+    ip -n "$LAB_NS_CL" -6 route replace default via 2001:db8:e::1 dev eth1
+    wait_until 10 log_has "The network changed: the way to the gateway now leaves from 2001:db8:e::2 instead of $LAB_CL_ADDR6" ||
+      fail "the change of the IPv6 route source was not reported"
+    connected_twice() { [ "$(grep -c "connected to $LAB_GW_ADDR6 " "$LAB_DIR/osprey.log")" -ge 2 ]; }
+    wait_until 40 connected_twice || fail "not connected again"
+    lab_wait_tunnel 20 || fail "no traffic after the network changed"
+    grep -q "2001:db8:e::2\[" "$(lab_gateway_log)" || fail "the gateway never saw the new address"
+    note "the new IPv6 path reported and taken $(since "$t0") s after the network changed"
     osprey_stop_quietly ;;
   reauth)
     # an IKE lifetime of 20 s: a new IKE SA (aggressive mode, XAUTH with the
