@@ -478,7 +478,8 @@ static int give_passphrase(char *buf, int size, int rwflag, void *u)
   pp->asked = true;
   if (len > (size_t)size)
     return -1;
-  memcpy(buf, pp->pass, len);
+  if (len) /* memcpy() from NULL is undefined even for 0 bytes (UBSan) */
+    memcpy(buf, pp->pass, len);
   return (int)len;
 }
 
