@@ -38,6 +38,7 @@ const char *osp_cert_result_name(OspCertResult r)
   case OSP_CERT_NO_CA: return "no-ca";
   case OSP_CERT_BAD_LOCAL: return "bad-local";
   case OSP_CERT_BAD_PASSPHRASE: return "bad-passphrase";
+  case OSP_CERT_REVOKED: return "revoked";
   }
   return "unknown";
 }
@@ -129,6 +130,30 @@ OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool u
   }
   ERR_clear_error();
   *ret = g_steal_pointer(&st);
+  return OSP_CERT_OK;
+}
+
+OspCertResult osp_cert_store_add_crls(OspCertStore *st, const char *crl_file, char **ret_detail)
+{
+  X509_LOOKUP *lookup = X509_STORE_add_lookup(st->store, X509_LOOKUP_file());
+  int n;
+
+  ERR_clear_error();
+  if (access(crl_file, R_OK) < 0) {
+    if (ret_detail)
+      *ret_detail = g_strdup_printf("%s: %s", crl_file, g_strerror(errno));
+    return OSP_CERT_NO_CA;
+  }
+  n = lookup ? X509_load_crl_file(lookup, crl_file, X509_FILETYPE_PEM) : 0;
+  if (n <= 0) {
+    g_autofree char *why = openssl_reason();
+
+    if (ret_detail)
+      *ret_detail = g_strdup_printf("%s: no PEM CRL could be read (%s)", crl_file, why);
+    return OSP_CERT_NO_CA;
+  }
+  X509_STORE_set_flags(st->store, X509_V_FLAG_CRL_CHECK);
+  g_debug("cert: %d CRLs from %s", n, crl_file);
   return OSP_CERT_OK;
 }
 
@@ -249,6 +274,7 @@ static OspCertResult map_verify_error(int err)
   case X509_V_ERR_CERT_SIGNATURE_FAILURE:
   case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
   case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: return OSP_CERT_BAD_SIGNATURE;
+  case X509_V_ERR_CERT_REVOKED: return OSP_CERT_REVOKED;
   default: return OSP_CERT_UNTRUSTED;
   }
 }

@@ -27,6 +27,7 @@ typedef enum {
   OSP_CERT_NO_CA,          /* the profile's CA could not be loaded */
   OSP_CERT_BAD_LOCAL,      /* our certificate or key could not be loaded, or do not match */
   OSP_CERT_BAD_PASSPHRASE, /* our key (or PKCS#12 file) is encrypted: not with this passphrase */
+  OSP_CERT_REVOKED,        /* listed in a CRL of the profile's CRL-File */
 } OspCertResult;
 
 #define OSP_CERT_ENCODING_X509_SIG 4
@@ -44,6 +45,11 @@ typedef struct OspCertStore OspCertStore;
 OspCertResult osp_cert_store_new(const char *ca_file, const char *ca_dir, bool use_system,
                                  OspCertStore **ret, char **ret_detail);
 void osp_cert_store_free(OspCertStore *st);
+/* The PEM CRLs of crl_file: from then on the end entity's certificate must
+ * not be listed in its issuer's CRL, and a CRL of that issuer must be
+ * there and current (OpenSSL's X509_V_FLAG_CRL_CHECK).  OSP_CERT_NO_CA
+ * when the file cannot be read or holds no CRL. */
+OspCertResult osp_cert_store_add_crls(OspCertStore *st, const char *crl_file, char **ret_detail);
 /* The subjects (DER) of the CA certificates loaded from the file, for the
  * CERTREQ payloads that ask the gateway for a certificate of one of them
  * (RFC 2408 3.10); at most max, none for a CA-Dir (read lazily) or the

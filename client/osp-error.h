@@ -39,6 +39,7 @@ typedef enum {
   OSP_ERROR_CERT_BAD_SIGNATURE,  /* cert-bad-signature: a forged certificate or signature */
   OSP_ERROR_BAD_IP_CONFIG,       /* bad-ip-config: the gateway's network settings are unusable */
   OSP_ERROR_BAD_KEY_PASSPHRASE,  /* bad-key-passphrase: our key could not be decrypted */
+  OSP_ERROR_CERT_REVOKED,        /* cert-revoked: the gateway's certificate is in the CRL-File */
   OSP_ERROR_N_CODES
 } OspErrorCode;
 

@@ -182,13 +182,19 @@ static bool load_ca(OspSession *s)
   g_autofree char *detail = NULL;
   const OspProfile *p = s->profile;
 
-  if (osp_cert_store_new(p->ca_file, p->ca_dir, p->ca_system, &s->p1.ca, &detail) == OSP_CERT_OK)
-    return true;
-  osp_session_fail(s, OSP_ERROR_CONFIG,
-                   _("The gateway's certificate cannot be verified without its CA (CA-File or "
-                     "CA-Dir): %s."),
-                   detail);
-  return false;
+  if (osp_cert_store_new(p->ca_file, p->ca_dir, p->ca_system, &s->p1.ca, &detail) != OSP_CERT_OK) {
+    osp_session_fail(s, OSP_ERROR_CONFIG,
+                     _("The gateway's certificate cannot be verified without its CA (CA-File or "
+                       "CA-Dir): %s."),
+                     detail);
+    return false;
+  }
+  if (p->crl_file && *p->crl_file &&
+      osp_cert_store_add_crls(s->p1.ca, p->crl_file, &detail) != OSP_CERT_OK) {
+    osp_session_fail(s, OSP_ERROR_CONFIG, _("The CRL-File cannot be used: %s."), detail);
+    return false;
+  }
+  return true;
 }
 
 void osp_phase1_build_id(OspSession *s, GByteArray *b)
@@ -728,6 +734,10 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
   case OSP_CERT_BAD_SIGNATURE:
     osp_session_rejected(s, OSP_ERROR_CERT_BAD_SIGNATURE,
                          _("The gateway's certificate or signature is forged: %s."), detail);
+    return false;
+  case OSP_CERT_REVOKED:
+    osp_session_rejected(s, OSP_ERROR_CERT_REVOKED,
+                         _("The gateway's certificate has been revoked (CRL-File): %s."), detail);
     return false;
   case OSP_CERT_UNTRUSTED:
   case OSP_CERT_NO_CA: break;

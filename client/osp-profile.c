@@ -456,6 +456,7 @@ const ProfileField osp_profile_fields[OSP_SETTING_N] = {
   F(IPV6_INSIDE, T_IPV6, ipv6_inside),
   F(EXCHANGE_MODE, T_EXCH, exchange_mode),
   F(CA_SYSTEM, T_BOOL, ca_system),
+  F(CRL_FILE, T_STRING, crl_file),
 };
 
 #undef F

@@ -100,6 +100,7 @@ typedef struct {
   OspIpv6Mode ipv6_inside;   /* "IPv6 inside" */
   OspExchMode exchange_mode; /* "Exchange mode" (psk, hybrid) */
   bool ca_system;            /* "CA-System": the system's CAs too (hybrid, cert) */
+  char *crl_file;            /* "CRL-File": PEM CRLs the gateway's certificate is checked in */
 } OspProfile;
 
 OspProfile *osp_profile_new(void);    /* all defaults set */

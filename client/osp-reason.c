@@ -70,6 +70,9 @@ static const OspReason reasons[] = {
   { E(BAD_KEY_PASSPHRASE), "bad-key-passphrase", "BadKeyPassphrase", OSP_EXIT_AUTH, NM_LOGIN,
     N_("the passphrase of the client key is wrong"),
     N_("The passphrase of the client key is wrong.") },
+  { E(CERT_REVOKED), "cert-revoked", "CertRevoked", OSP_EXIT_CERT, NM_CONNECT,
+    N_("the gateway's certificate has been revoked"),
+    N_("The gateway's certificate has been revoked.") },
 
   { D(INVALID_ARGUMENTS), "invalid-arguments", "InvalidArguments", OSP_EXIT_USAGE, NM_CONNECT,
     N_("an argument was invalid"), N_("The request was not valid.") },

@@ -46,6 +46,7 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
   S(EXCHANGE_MODE, "exchange-mode", "Exchange mode", 's'),
   S(CA_SYSTEM, "ca-system", "CA-System", 'b'),
+  S(CRL_FILE, "crl-file", "CRL-File", 's'),
   S(NAME, "name", "Profile name", 0),
   [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
   [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },

@@ -53,6 +53,7 @@ typedef enum {
   OSP_SETTING_IPV6_INSIDE,
   OSP_SETTING_EXCHANGE_MODE,
   OSP_SETTING_CA_SYSTEM,
+  OSP_SETTING_CRL_FILE,
   /* not in the dictionary: the name is the profile's (its file), secrets
    * go to the secrets store (SetSecrets, Connect's "secrets") */
   OSP_SETTING_NAME,

@@ -83,6 +83,7 @@ static const NmRow rows[OSP_SETTING_N] = {
   OWN(IPV6_INSIDE, "auto (default: IPv6 when the gateway grants it), yes (required), no"),
   OWN(EXCHANGE_MODE, "aggressive (default) or main: phase 1 of psk or hybrid"),
   OWN(CA_SYSTEM, "trust the system's CAs too (hybrid, cert)"),
+  OWN(CRL_FILE, "PEM CRLs the gateway's certificate must not be in (hybrid, cert)"),
   VPNC(GROUP_SECRET, "group password"),
   VPNC(PASSWORD, "XAUTH password"),
   OWN(KEY_PASSPHRASE, "passphrase of the client key or PKCS#12 file"),

@@ -155,3 +155,33 @@ void osp_test_pki_clear(OspTestPki *pki)
   g_free(pki->ca_file);
   g_free(pki->dir);
 }
+
+void osp_test_write_crl(const char *path, X509 *ca, EVP_PKEY *ca_key, X509 *const *revoked,
+                        size_t n, long next_update_s)
+{
+  X509_CRL *crl = X509_CRL_new();
+  ASN1_TIME *last = X509_gmtime_adj(NULL, -3600), *next = X509_gmtime_adj(NULL, next_update_s);
+  FILE *f;
+
+  g_assert_nonnull(crl);
+  g_assert_cmpint(X509_CRL_set_version(crl, 1), ==, 1);
+  g_assert_cmpint(X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)), ==, 1);
+  g_assert_cmpint(X509_CRL_set1_lastUpdate(crl, last), ==, 1);
+  g_assert_cmpint(X509_CRL_set1_nextUpdate(crl, next), ==, 1);
+  for (size_t i = 0; i < n; i++) {
+    X509_REVOKED *r = X509_REVOKED_new();
+
+    g_assert_cmpint(X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked[i])), ==, 1);
+    g_assert_cmpint(X509_REVOKED_set_revocationDate(r, last), ==, 1);
+    g_assert_cmpint(X509_CRL_add0_revoked(crl, r), ==, 1);
+  }
+  g_assert_cmpint(X509_CRL_sort(crl), ==, 1);
+  g_assert_cmpint(X509_CRL_sign(crl, ca_key, EVP_sha256()), >, 0);
+  f = fopen(path, "w");
+  g_assert_nonnull(f);
+  g_assert_cmpint(PEM_write_X509_CRL(f, crl), ==, 1);
+  g_assert_cmpint(fclose(f), ==, 0);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  X509_CRL_free(crl);
+}

@@ -31,6 +31,10 @@ void osp_test_write_pem(const char *path, X509 *const *certs, size_t n);
 /* Writes a private key (PEM, unencrypted) to path. */
 void osp_test_write_key(const char *path, EVP_PKEY *key);
 
+/* Writes a PEM CRL of ca (signed with ca_key) listing the n revoked
+ * certificates, its next update next_update_s from now (negative: stale). */
+void osp_test_write_crl(const char *path, X509 *ca, EVP_PKEY *ca_key, X509 *const *revoked,
+                        size_t n, long next_update_s);
 /* Writes a PKCS#12 file (key and cert may be NULL, the CAs after them),
  * encrypted with pass ("" for none), as `openssl pkcs12 -export` does. */
 void osp_test_write_p12(const char *path, const char *pass, EVP_PKEY *key, X509 *cert,

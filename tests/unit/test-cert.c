@@ -638,6 +638,55 @@ static void test_system_store(void)
   g_rmdir(sys_dir);
 }
 
+/* CRL-File: a revoked gateway certificate, one the CRL does not list, a
+ * CRL of another CA only (no CRL of the issuer), a stale CRL, a file that
+ * is no CRL. */
+static void test_crl(void)
+{
+  g_autofree char *crl = g_build_filename(pki.dir, "ca.crl", NULL);
+  const OspCertIdentity id = { "gw.lab.example", 0, NULL, 0 };
+  X509 *revoked[] = { fx.gw_expired, fx.gw };
+  OspCertStore *st = NULL;
+  char *detail = NULL;
+  struct {
+    X509 *const *revoked;
+    size_t n;
+    X509 *ca;
+    EVP_PKEY *key;
+    long next;
+    OspCertResult want;
+    const char *part;
+  } cases[] = {
+    { revoked, 2, pki.ca, pki.ca_key, 86400, OSP_CERT_REVOKED, "revoked" },
+    { revoked, 1, pki.ca, pki.ca_key, 86400, OSP_CERT_OK, NULL },
+    { revoked, 2, fx.other_ca, fx.other_key, 86400, OSP_CERT_UNTRUSTED, "CRL" },
+    { revoked, 1, pki.ca, pki.ca_key, -60, OSP_CERT_UNTRUSTED, "CRL has expired" },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(OspCertChain) c = chain_of(&fx.gw, 1);
+
+    osp_test_write_crl(crl, cases[i].ca, cases[i].key, cases[i].revoked, cases[i].n, cases[i].next);
+    g_assert_cmpint(osp_cert_store_new(pki.ca_file, NULL, false, &st, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_store_add_crls(st, crl, &detail), ==, OSP_CERT_OK);
+    g_assert_cmpstr(osp_cert_result_name(osp_cert_verify(st, c, &id, 0, &detail)), ==,
+                    osp_cert_result_name(cases[i].want));
+    if (cases[i].part)
+      g_assert_nonnull(strstr(detail, cases[i].part));
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&st, osp_cert_store_free);
+  }
+  g_assert_cmpint(osp_cert_store_new(pki.ca_file, NULL, false, &st, &detail), ==, OSP_CERT_OK);
+  g_assert_cmpint(osp_cert_store_add_crls(st, pki.ca_file, &detail), ==, OSP_CERT_NO_CA);
+  g_assert_nonnull(strstr(detail, "no PEM CRL"));
+  g_clear_pointer(&detail, g_free);
+  g_remove(crl);
+  g_assert_cmpint(osp_cert_store_add_crls(st, crl, &detail), ==, OSP_CERT_NO_CA);
+  g_assert_nonnull(strstr(detail, "ca.crl"));
+  g_clear_pointer(&detail, g_free);
+  osp_cert_store_free(st);
+}
+
 int main(int argc, char **argv)
 {
   int r;
@@ -659,6 +708,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cert/p12-errors", test_p12_errors);
   g_test_add_func("/cert/encrypted-key", test_encrypted_key);
   g_test_add_func("/cert/system-store", test_system_store);
+  g_test_add_func("/cert/crl", test_crl);
   r = g_test_run();
   fixture_clear();
   return r;

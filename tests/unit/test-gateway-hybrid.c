@@ -131,6 +131,43 @@ static void test_main_mode_hybrid(void)
   }
 }
 
+/* CRL-File: the gateway's certificate revoked by its CA fails with its
+ * own reason; one the CRL does not list connects; a CRL-File that holds
+ * no CRL is a configuration error before anything is sent. */
+static void test_revoked(void)
+{
+  g_autoptr(OspProfile) p = hybrid_profile(pki.ca_file);
+  const OspTestCertSpec spec = { "/C=XX/O=Osprey Lab/CN=gw.lab.example", "IP:192.0.2.1", false,
+                                 -3600, 86400 };
+  X509 *x = osp_test_cert(&spec, pki.gw_key, pki.ca, pki.ca_key);
+
+  p->crl_file = g_build_filename(pki.dir, "gw.crl", NULL);
+  for (size_t listed = 0; listed <= 1; listed++) {
+    g_autoptr(OspTestRig) r = NULL;
+
+    osp_test_write_crl(p->crl_file, pki.ca, pki.ca_key, &x, listed, 86400);
+    r = osp_test_rig_new(p, NULL);
+    r->gw->sign_key = EVP_PKEY_dup(pki.gw_key);
+    r->gw->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    g_ptr_array_add(r->gw->certs, osp_test_cert_der(x));
+    if (!listed) {
+      osp_test_rig_connect(r);
+      continue;
+    }
+    g_assert_false(osp_test_rig_settle(r, 60 * G_USEC_PER_SEC));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CERT_REVOKED, "revoked");
+  }
+  osp_test_write_pem(p->crl_file, &pki.ca, 1);
+  {
+    g_autoptr(OspTestRig) r = osp_test_rig_new(p, NULL);
+
+    g_assert_true(g_queue_is_empty(&r->to_gw));
+    osp_test_rig_assert_closed(r, OSP_ERROR_CONFIG, "CRL-File");
+  }
+  X509_free(x);
+  g_remove(p->crl_file);
+}
+
 /* The end entity and its intermediate, in the gateway's CERT payloads. */
 static void test_intermediate(void)
 {
@@ -482,6 +519,7 @@ int main(int argc, char **argv)
   g_test_add_func("/gateway-hybrid/main-mode-refusals", test_main_mode_refusals);
   g_test_add_func("/gateway-hybrid/main-mode-p12", test_main_mode_p12);
   g_test_add_func("/gateway-hybrid/main-mode-hybrid", test_main_mode_hybrid);
+  g_test_add_func("/gateway-hybrid/revoked", test_revoked);
   ret = g_test_run();
   osp_test_pki_clear(&pki);
   return ret;

@@ -61,6 +61,7 @@ static char *dump(const OspProfile *p)
   N(ipv6_inside);
   N(exchange_mode);
   N(ca_system);
+  S(crl_file);
   N(dpd_timeout);
   N(auth_mode);
   S(ca_file);

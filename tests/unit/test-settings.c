@@ -55,6 +55,7 @@ static const struct {
   { "ipv6-inside", "no" },
   { "exchange-mode", "main" },
   { "ca-system", "true" },
+  { "crl-file", "/etc/osprey/lab-ca.crl" },
   { "name", "lab-profile" },
   { "group-secret", "s3cret" },
   { "password", "pa55word" },
