@@ -670,39 +670,44 @@ static void test_reference(void)
     for (ai = 0; ai < G_N_ELEMENTS(auths); ai++) {
       g_autoptr(OspEspSa) out = NULL;
       g_autoptr(OspEspSa) in = NULL;
-      uint8_t iv[16], plain[128], ref[256], *p = NULL, nh = 0;
-      size_t len = 45, pad, ref_len, n = 0, j;
-      Buf b;
 
       if (!combo(ei, ai))
         continue;
       g_test_message("%s", combo_name(ei, ai));
       out = combo_sa(ei, ai, 0x5150);
       in = combo_sa(ei, ai, 0x5150);
-      for (j = 0; j < sizeof(iv); j++)
-        iv[j] = (uint8_t)(0xf0 - j);
-      for (j = 0; j < len; j++)
-        plain[j] = (uint8_t)(j ^ 0x5a);
-      pad = (encs[ei].align - (len + 2) % encs[ei].align) % encs[ei].align;
-      for (j = 0; j < pad; j++)
-        plain[len + j] = (uint8_t)(j + 1);
-      plain[len + pad] = (uint8_t)pad;
-      plain[len + pad + 1] = 0x29;
-      ref_len = ref_seal(ei, ai, 0x5150, 77, iv, plain, len + pad + 2, ref);
+      /* packets in a row on the same SAs: each must stand alone (a CBC
+       * context carries state from one packet to the next) */
+      for (unsigned k = 0; k < 3; k++) {
+        uint8_t iv[16], plain[128], ref[256], *p = NULL, nh = 0;
+        size_t len = 45 + 16 * k, pad, ref_len, n = 0, j;
+        Buf b;
 
-      osp_esp_sa_set_last_seq_for_test(out, 76);
-      if (encs[ei].iv_len)
-        g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, iv, encs[ei].iv_len), ==, 0);
-      else
-        g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, iv, 16), ==, -EINVAL);
-      buf_init(&b, plain, len);
-      g_assert_cmpint(osp_esp_encrypt(out, b.pkt, len, 0x29, &p, &n), ==, 0);
-      g_assert_cmpmem(p, n, ref, ref_len);
-      buf_clear(&b);
+        for (j = 0; j < sizeof(iv); j++)
+          iv[j] = (uint8_t)(0xf0 - j + 37 * k);
+        for (j = 0; j < len; j++)
+          plain[j] = (uint8_t)(j ^ 0x5a ^ k);
+        pad = (encs[ei].align - (len + 2) % encs[ei].align) % encs[ei].align;
+        for (j = 0; j < pad; j++)
+          plain[len + j] = (uint8_t)(j + 1);
+        plain[len + pad] = (uint8_t)pad;
+        plain[len + pad + 1] = 0x29;
+        ref_len = ref_seal(ei, ai, 0x5150, 77 + k, iv, plain, len + pad + 2, ref);
 
-      g_assert_cmpint(osp_esp_decrypt(in, ref, ref_len, &p, &n, &nh), ==, 0);
-      g_assert_cmpmem(p, n, plain, len);
-      g_assert_cmpuint(nh, ==, 0x29);
+        osp_esp_sa_set_last_seq_for_test(out, 76 + k);
+        if (encs[ei].iv_len)
+          g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, iv, encs[ei].iv_len), ==, 0);
+        else
+          g_assert_cmpint(osp_esp_sa_set_next_iv_for_test(out, iv, 16), ==, -EINVAL);
+        buf_init(&b, plain, len);
+        g_assert_cmpint(osp_esp_encrypt(out, b.pkt, len, 0x29, &p, &n), ==, 0);
+        g_assert_cmpmem(p, n, ref, ref_len);
+        buf_clear(&b);
+
+        g_assert_cmpint(osp_esp_decrypt(in, ref, ref_len, &p, &n, &nh), ==, 0);
+        g_assert_cmpmem(p, n, plain, len);
+        g_assert_cmpuint(nh, ==, 0x29);
+      }
     }
 }
 
