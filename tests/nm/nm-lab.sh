@@ -22,7 +22,8 @@
 # route; a wrong password fails as a login failure; the gateway killed ->
 # NetworkManager leaves "activated" within 15 s; then the time from
 # `nmcli con up` to the first ping, Osprey and NetworkManager-vpnc; IPv6
-# inside the tunnel (Ip6Config: address, DNS, route, ping -6).
+# inside the tunnel (Ip6Config: address, DNS, route, ping -6); the gateway
+# by its IPv6 address (NetworkManager takes it as an IPv6 external gateway).
 # TAP output.  Exit 77 (skip) when not root or a tool is missing.
 set -u
 
@@ -37,6 +38,8 @@ PROFILES=$(cd "$HERE/../data/profiles" && pwd)
 . "$HERE/nm-ns.sh"
 . "$HERE/../unit/tap.sh"
 
+# the link has IPv6 too, for the gateway by its IPv6 address at the end
+LAB_OUTER6=1
 nm_test_start "$SERVICE" "$POLICY" /usr/lib/NetworkManager/VPN/nm-vpnc-service.name || exit $?
 
 add_osprey() # add_osprey NAME PASSWORD [EXTRA DATA]
@@ -327,5 +330,19 @@ check "ping -6 through the tunnel to $LAB_PROTECTED_HOST6" \
 check "nmcli con down, IPv6 inside" nm_exec nmcli connection down lab-osprey
 check "IPv6 route gone with the tunnel" \
   bash -c "! ip -n '$LAB_NS_CL' -6 -o route get '$LAB_PROTECTED_HOST6' 2>/dev/null | grep -q 'dev tun'"
+
+# ---- IPv6 outside: the gateway by its IPv6 address; the service names it
+# to NetworkManager as an IPv6 external gateway (ay, not u)
+LAB_GW_ADDR=$LAB_GW_ADDR6 add_osprey lab-osprey6 "$LAB_PASSWORD"
+check "nmcli con up, the gateway by its IPv6 address" \
+  nm_exec nmcli --wait 40 connection up lab-osprey6
+check "IPv6 outside: ping through the tunnel" lab_wait_tunnel 10
+ike_sa_with() { lab_swanctl --list-sas | grep -q "remote.*$1"; }
+check "IPv6 outside: the gateway's IKE SA is with $LAB_CL_ADDR6" ike_sa_with "$LAB_CL_ADDR6"
+check "IPv6 outside: NetworkManager took the gateway" \
+  bash -c "! grep -q 'neither IPv4 nor IPv6\\|no VPN gateway address' '$NM_DIR/nm.log'"
+check "IPv6 outside: the gateway is still reached outside the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -6 -o route get '$LAB_GW_ADDR6' | grep -q 'dev eth0'"
+check "nmcli con down, IPv6 outside" nm_exec nmcli connection down lab-osprey6
 
 tap_end

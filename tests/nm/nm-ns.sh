@@ -143,7 +143,7 @@ EOF
 # the other plugins' .name files given; eth0 up under NM with lab-eth.
 nm_ns_start()
 {
-  local service i state policy
+  local service i state policy ip6
   service=$(readlink -f "$1")
   policy=$(readlink -f "$2")
   shift 2
@@ -163,9 +163,15 @@ nm_ns_start()
     sleep 0.1
   done
   [ "$state" = running ] || { _nm_say "NetworkManager did not start"; return 1; }
+  # with LAB_OUTER6=1 the link's IPv6 too
+  if [ "${LAB_OUTER6:-0}" = 1 ]; then
+    ip6=(ipv6.method manual ipv6.addresses "$LAB_CL_ADDR6/64" ipv6.gateway "$LAB_GW_ADDR6")
+  else
+    ip6=(ipv6.method disabled)
+  fi
   nm_exec nmcli connection add type ethernet ifname eth0 con-name lab-eth autoconnect no \
     ipv4.method manual ipv4.addresses "$LAB_CL_ADDR/24" ipv4.gateway "$LAB_CL_ROUTER" \
-    ipv6.method disabled >/dev/null || return 1
+    "${ip6[@]}" >/dev/null || return 1
   nm_exec nmcli --wait 20 connection up lab-eth >/dev/null || {
     _nm_say "eth0 did not come up under NetworkManager"
     nm_exec nmcli device status >&2
