@@ -504,7 +504,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main|hybrid-revoked)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -512,6 +512,7 @@ case $SCENARIO in
     case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
       hybrid-main) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 LAB_MAIN_MODE=1 ;;
+      hybrid-revoked) LAB_GW_CERT=$CERT_DIR/gw.pem ;;
       cert-xauth | cert-reauth | cert-refused)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-frag)
@@ -1476,6 +1477,27 @@ NFT
     [ -n "$n" ] || fail "no message reassembled from fragments"
     note "$n"
     osprey_stop ;;
+  hybrid-revoked)
+    # CRL-File: the CA's CRL (openssl ca -gencrl) without the gateway's
+    # certificate, then with it revoked: cert-revoked before XAUTH
+    printf '[ca]\ndefault_ca = lab\n[lab]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n' \
+      "$CERT_DIR" "$CERT_DIR" >"$CERT_DIR/ca.cnf"
+    : >"$CERT_DIR/index.txt" && echo 01 >"$CERT_DIR/crlnumber"
+    gencrl() { openssl ca -config "$CERT_DIR/ca.cnf" -cert "$CERT_DIR/ca.pem" -keyfile "$CERT_DIR/ca.key" "$@" 2>/dev/null; }
+    gencrl -gencrl -out "$CERT_DIR/ca.crl" || fail "could not make the CRL"
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem" \
+      "CRL-File $CERT_DIR/ca.crl"
+    osprey_expect_up
+    osprey_stop
+    gencrl -revoke "$CERT_DIR/gw.pem" && gencrl -gencrl -out "$CERT_DIR/ca.crl" ||
+      fail "could not revoke the gateway's certificate"
+    osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem" \
+      "CRL-File $CERT_DIR/ca.crl"
+    osprey_expect_exit 7 cert-revoked
+    grep -q "certificate has been revoked (CRL-File)" "$LAB_DIR/osprey.log" || fail "the reason is not said"
+    [ "$(grep -c "XAuth authentication of" "$(lab_gateway_log)")" = 1 ] ||
+      fail "the password went to the gateway after the revocation"
+    note "refused before XAUTH" ;;
   hybrid-untrusted)
     # Debian's vpnc connects to this gateway: its certificate is from another CA
     osprey_start "-IPSec secret" "IKE Authmode hybrid" "CA-File $CERT_DIR/ca.pem"
