@@ -44,7 +44,7 @@ typedef struct {
 static const NmRow rows[OSP_SETTING_N] = {
   OUT(NAME),        /* the connection's id */
   OUT(DESCRIPTION), /* ... and its name */
-  VPNC(GATEWAY, "gateway host name or IPv4 address (required)"),
+  VPNC(GATEWAY, "gateway host name, IPv4 or IPv6 address (required)"),
   VPNC(GROUP_ID, "group name (required)"),
   VPNC(USERNAME, "XAUTH user name"),
   VPNC(DOMAIN, "XAUTH domain"),
