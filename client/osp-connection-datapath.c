@@ -119,10 +119,10 @@ static void dp_check_volume(Dp *d, const DpTable *t, size_t i)
 
   if (d->told[i])
     return;
-  in = osp_esp_sa_stats(p->in)->bytes;
-  out = osp_esp_sa_stats(p->out)->bytes;
-  if ((p->watch_seq && osp_esp_sa_seq_exhausted(p->out)) ||
-      (p->soft_bytes && MAX(in, out) >= p->soft_bytes)) {
+  in = osp_esp_sa_stats(p->core.in)->bytes;
+  out = osp_esp_sa_stats(p->core.out)->bytes;
+  if ((p->watch_seq && osp_esp_sa_seq_exhausted(p->core.out)) ||
+      (p->core.soft_bytes && MAX(in, out) >= p->core.soft_bytes)) {
     d->told[i] = true;
     dp_raise(d, DP_EV_VOLUME);
   }
@@ -131,7 +131,7 @@ static void dp_check_volume(Dp *d, const DpTable *t, size_t i)
 static const DpPair *dp_pair_by_spi(const DpTable *t, uint32_t spi_in)
 {
   for (size_t i = t->n; i-- > 0;)
-    if (osp_esp_sa_spi(t->pairs[i].in) == spi_in)
+    if (osp_esp_sa_spi(t->pairs[i].core.in) == spi_in)
       return &t->pairs[i];
   return NULL;
 }
@@ -191,16 +191,16 @@ static bool dp_esp_input(Dp *d, const DpTable *t, uint8_t *esp, size_t len)
     return false;
   us.addr4 = t->addr4;
   us.addr6 = t->have_addr6 ? &t->addr6 : NULL;
-  r = osp_esp_input(p->in, esp, len, &us, &pkt, &pkt_len);
+  r = osp_esp_input(p->core.in, esp, len, &us, &pkt, &pkt_len);
   if (r == -EPROTONOSUPPORT || r == -EPROTO || r == -EADDRNOTAVAIL) {
-    uint64_t n = osp_esp_sa_stats(p->in)->policy_drops;
+    uint64_t n = osp_esp_sa_stats(p->core.in)->policy_drops;
 
     if ((n & (n - 1)) == 0) /* the 1st, 2nd, 4th, ...: a flood does not flood the log */
       g_debug("dropped a decrypted packet (%s); %" G_GUINT64_FORMAT " so far on SA %08x",
               r == -EADDRNOTAVAIL ? "not addressed to us"
               : r == -EPROTO      ? "broken IP header"
                                   : "neither IPv4 nor IPv6",
-              n, osp_esp_sa_spi(p->in));
+              n, osp_esp_sa_spi(p->core.in));
     return true;
   }
   if (r < 0)
@@ -225,7 +225,7 @@ static void dp_alive(Dp *d, const DpTable *t)
 static ssize_t dp_newest(const DpTable *t, bool ipv6)
 {
   for (size_t i = t->n; i-- > 0;)
-    if (t->pairs[i].ipv6 == ipv6)
+    if (t->pairs[i].core.ipv6 == ipv6)
       return (ssize_t)i;
   return -1;
 }
@@ -297,8 +297,8 @@ static int dp_gso_messages(Dp *d, OspAddr *to, int n)
 static void dp_send(OspConnection *c, const DpPair *p, OspAddr *to, int n)
 {
   Dp *d = &c->dp;
-  int fd = p->udp ? c->natt_fd : c->esp_fd;
-  bool gso = p->udp && d->gso;
+  int fd = p->core.udp ? c->natt_fd : c->esp_fd;
+  bool gso = p->core.udp && d->gso;
   int m = gso ? dp_gso_messages(d, to, n) : dp_plain_messages(d, to, 0, n);
   int sent = 0;
 
@@ -337,7 +337,7 @@ static bool dp_seal(Dp *d, const DpPair *p4, const DpPair *p6, int n, size_t len
   const DpPair *sa = (pkt[0] >> 4) == 4 ? p4 : (pkt[0] >> 4) == 6 ? p6 : NULL;
   size_t esp_len;
 
-  if (!sa || osp_esp_encrypt(sa->out, pkt, len, sa == p6 ? IPPROTO_IPV6 : IPPROTO_IPIP, &esp,
+  if (!sa || osp_esp_encrypt(sa->core.out, pkt, len, sa == p6 ? IPPROTO_IPV6 : IPPROTO_IPIP, &esp,
                              &esp_len) < 0)
     return false;
   d->iov[n].iov_base = esp;
@@ -404,7 +404,7 @@ static void dp_tun(OspConnection *c, const DpTable *t)
   if (t->tun_fd < 0)
     return; /* a newer table has it */
   /* raw ESP: no port (a raw IPv6 socket would read it as the protocol) */
-  osp_addr_set_port(&to, p && p->udp ? (p->udp_port ? p->udp_port : NATT_PORT) : 0);
+  osp_addr_set_port(&to, p && p->core.udp ? (p->core.udp_port ? p->core.udp_port : NATT_PORT) : 0);
   for (reads = 0; reads < 4 * BATCH; reads++) {
     if (t->tun_vnet) {
       if (!dp_tun_read_vnet(c, t, p4, p6, &to, &n))
@@ -685,13 +685,7 @@ static bool dp_publish(OspConnection *c)
   for (size_t i = 0; i < c->n_sas; i++) {
     const SaPair *p = &c->sas[i];
 
-    t->pairs[i] = (DpPair){ .in = p->in,
-                            .out = p->out,
-                            .udp = p->udp,
-                            .udp_port = p->udp_port,
-                            .ipv6 = p->ipv6,
-                            .soft_bytes = p->soft_bytes,
-                            .watch_seq = !p->seq_told };
+    t->pairs[i] = (DpPair){ .core = p->core, .watch_seq = !p->seq_told };
   }
   t->n = c->n_sas;
   old = __atomic_exchange_n(&d->table, t, __ATOMIC_ACQ_REL);
@@ -711,18 +705,18 @@ static void check_volume(OspConnection *c)
     SaPair *p = &c->sas[i];
     OspEspStats in, out;
 
-    if (!p->seq_told && osp_esp_sa_seq_exhausted(p->out) && c->session && !c->session_closed) {
+    if (!p->seq_told && osp_esp_sa_seq_exhausted(p->core.out) && c->session && !c->session_closed) {
       p->seq_told = true;
-      osp_session_child_exhausted(c->session, osp_esp_sa_spi(p->in), g_get_monotonic_time());
+      osp_session_child_exhausted(c->session, osp_esp_sa_spi(p->core.in), g_get_monotonic_time());
       osp_conn_rearm(c);
     }
-    if (!p->soft_bytes)
+    if (!p->core.soft_bytes)
       continue;
-    osp_esp_sa_get_stats(p->in, &in);
-    osp_esp_sa_get_stats(p->out, &out);
-    if (MAX(in.bytes, out.bytes) >= p->soft_bytes && c->session && !c->session_closed) {
-      p->soft_bytes = 0;
-      osp_session_child_bytes(c->session, osp_esp_sa_spi(p->in), MAX(in.bytes, out.bytes),
+    osp_esp_sa_get_stats(p->core.in, &in);
+    osp_esp_sa_get_stats(p->core.out, &out);
+    if (MAX(in.bytes, out.bytes) >= p->core.soft_bytes && c->session && !c->session_closed) {
+      p->core.soft_bytes = 0;
+      osp_session_child_bytes(c->session, osp_esp_sa_spi(p->core.in), MAX(in.bytes, out.bytes),
                               g_get_monotonic_time());
       osp_conn_rearm(c);
     }
@@ -736,7 +730,7 @@ static uint64_t policy_drops(const OspConnection *c)
   for (size_t i = 0; i < c->n_sas; i++) {
     OspEspStats in;
 
-    osp_esp_sa_get_stats(c->sas[i].in, &in);
+    osp_esp_sa_get_stats(c->sas[i].core.in, &in);
     n += in.policy_drops;
   }
   return n;
@@ -1062,15 +1056,15 @@ static SaPair *pair_by_spi(OspConnection *c, uint32_t spi_in)
   size_t i;
 
   for (i = c->n_sas; i-- > 0;)
-    if (osp_esp_sa_spi(c->sas[i].in) == spi_in)
+    if (osp_esp_sa_spi(c->sas[i].core.in) == spi_in)
       return &c->sas[i];
   return NULL;
 }
 
 static void pair_free(SaPair *p)
 {
-  osp_esp_sa_free(p->in);
-  osp_esp_sa_free(p->out);
+  osp_esp_sa_free(p->core.in);
+  osp_esp_sa_free(p->core.out);
   memset(p, 0, sizeof(*p));
 }
 
@@ -1078,8 +1072,8 @@ static void account_closed(OspConnection *c, const SaPair *p)
 {
   OspEspStats in, out;
 
-  osp_esp_sa_get_stats(p->in, &in);
-  osp_esp_sa_get_stats(p->out, &out);
+  osp_esp_sa_get_stats(p->core.in, &in);
+  osp_esp_sa_get_stats(p->core.out, &out);
   c->closed_stats.rx_packets += in.packets;
   c->closed_stats.rx_bytes += in.bytes;
   c->closed_stats.rx_errors += in.auth_failures + in.replay_drops;
@@ -1109,12 +1103,12 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
 
   r = osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data, sa->enc_key_in->len,
                      sa->auth, sa->auth_key_in ? sa->auth_key_in->data : NULL,
-                     sa->auth_key_in ? sa->auth_key_in->len : 0, &p.in);
+                     sa->auth_key_in ? sa->auth_key_in->len : 0, &p.core.in);
   if (r == 0)
     r = osp_esp_sa_new(sa->spi_out, sa->enc, sa->key_bits, sa->enc_key_out->data,
                        sa->enc_key_out->len, sa->auth,
                        sa->auth_key_out ? sa->auth_key_out->data : NULL,
-                       sa->auth_key_out ? sa->auth_key_out->len : 0, &p.out);
+                       sa->auth_key_out ? sa->auth_key_out->len : 0, &p.core.out);
   if (r < 0) {
     g_autoptr(GError) e =
         g_error_new(OSP_ERROR, OSP_ERROR_FAILED,
@@ -1123,16 +1117,16 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
     osp_conn_fail(c, e);
     return false;
   }
-  p.udp = sa->udp_encap;
-  p.udp_port = sa->udp_port;
-  p.ipv6 = sa->ipv6;
+  p.core.udp = sa->udp_encap;
+  p.core.udp_port = sa->udp_port;
+  p.core.ipv6 = sa->ipv6;
   p.enc = sa->enc;
   p.key_bits = sa->key_bits;
   p.auth = sa->auth;
   p.pfs_group = sa->pfs_group;
   p.lifetime_kb = sa->lifetime_kb;
   p.expires = sa->lifetime_s ? g_get_real_time() + (gint64)sa->lifetime_s * G_USEC_PER_SEC : 0;
-  p.soft_bytes = (uint64_t)sa->lifetime_kb * 1024 * 9 / 10;
+  p.core.soft_bytes = (uint64_t)sa->lifetime_kb * 1024 * 9 / 10;
   p.owner = owner;
   if (c->n_sas == MAX_SAS)
     pair_remove(c, 0);
@@ -1171,8 +1165,8 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
   for (i = 0; i < c->n_sas; i++) {
     OspEspStats in, out;
 
-    osp_esp_sa_get_stats(c->sas[i].in, &in);
-    osp_esp_sa_get_stats(c->sas[i].out, &out);
+    osp_esp_sa_get_stats(c->sas[i].core.in, &in);
+    osp_esp_sa_get_stats(c->sas[i].core.out, &out);
     ret->rx_packets += in.packets;
     ret->rx_bytes += in.bytes;
     ret->rx_errors += in.auth_failures + in.replay_drops;
@@ -1200,8 +1194,8 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
     ret->esp_cipher = osp_esp_enc_name(p->enc, p->key_bits);
     ret->esp_integrity = osp_esp_integrity_name(p->enc, p->auth);
     ret->esp_pfs_group = p->pfs_group ? osp_dh_group_name(p->pfs_group) : NULL;
-    ret->esp_spi_in = osp_esp_sa_spi(p->in);
-    ret->esp_spi_out = osp_esp_sa_spi(p->out);
+    ret->esp_spi_in = osp_esp_sa_spi(p->core.in);
+    ret->esp_spi_out = osp_esp_sa_spi(p->core.out);
     ret->esp_expires = p->expires;
     ret->esp_lifetime_kb = p->lifetime_kb;
   }

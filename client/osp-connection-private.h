@@ -46,16 +46,22 @@ typedef struct {
   struct in_addr address; /* Mode Config address of a successor, to compare */
 } Link;
 
+/* What the ESP pump uses of an SA pair: the main loop's SaPair holds it,
+ * the thread's DpTable a copy (DpPair). */
 typedef struct {
   OspEspSa *in;
   OspEspSa *out;
   bool udp;
   uint16_t udp_port;   /* with udp: the gateway's port (0: NAT-T's 4500) */
   bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
-  Link *owner;         /* the session that negotiated it */
-  uint64_t soft_bytes; /* rekey when either direction carried this much; 0 = no limit */
-  bool seq_told;       /* the session knows the outbound counter runs out */
-  OspEspEnc enc;       /* what was negotiated, for osp_connection_get_sa_info */
+  uint64_t soft_bytes; /* the session hears once either direction carried this; 0 = no need */
+} SaCore;
+
+typedef struct {
+  SaCore core;   /* soft_bytes: 0 once the session was told (the rekey began) */
+  Link *owner;   /* the session that negotiated it */
+  bool seq_told; /* the session knows the outbound counter runs out */
+  OspEspEnc enc; /* what was negotiated, for osp_connection_get_sa_info */
   unsigned key_bits;
   OspEspAuth auth;
   int pfs_group;
@@ -77,13 +83,8 @@ typedef struct {
  * and, at most every DP_NOTE_US, inbound traffic (the gateway lives) and
  * outbound traffic (RFC 3706 stall detection). */
 typedef struct {
-  OspEspSa *in;
-  OspEspSa *out;
-  bool udp;
-  uint16_t udp_port;   /* with udp: the gateway's port (0: NAT-T's 4500) */
-  bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
-  uint64_t soft_bytes; /* DP_EV_VOLUME when either direction carried this; 0 = no need */
-  bool watch_seq;      /* DP_EV_VOLUME when the outbound counter nears its end */
+  SaCore core;    /* soft_bytes: DP_EV_VOLUME when either direction carried it */
+  bool watch_seq; /* DP_EV_VOLUME when the outbound counter nears its end */
 } DpPair;
 
 typedef struct {

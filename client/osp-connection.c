@@ -506,7 +506,7 @@ static void session_established(gpointer user)
 
   if (l->role != ROLE_CURRENT || c->state == OSP_STATE_CONNECTED || c->n_sas == 0)
     return;
-  first.udp_encap = c->sas[0].udp;
+  first.udp_encap = c->sas[0].core.udp;
   first.enc = c->sas[0].enc;
   first.auth = c->sas[0].auth;
   bring_up(c, &first);
