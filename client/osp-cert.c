@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -437,6 +439,56 @@ OspCertResult osp_cert_verify(const OspCertStore *st, OspCertChain *c, const Osp
   return OSP_CERT_OK;
 }
 
+/* RFC 4754's curves: r | s, each the size of the curve's field; 0: another
+ * key.  What is signed is HASH_I / HASH_R itself, as the digest (as
+ * strongSwan's IKEv1 does: no second hash over it). */
+int osp_cert_key_method(EVP_PKEY *key, size_t *ret_half)
+{
+  int bits;
+
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+    return AUTH_RSA_SIG;
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
+    return 0;
+  bits = EVP_PKEY_get_bits(key);
+  *ret_half = (size_t)(bits + 7) / 8;
+  switch (bits) {
+  case 256: return AUTH_ECDSA_256;
+  case 384: return AUTH_ECDSA_384;
+  case 521: return AUTH_ECDSA_521;
+  default: return 0;
+  }
+}
+
+static bool ecdsa_verify(EVP_PKEY *key, const uint8_t *hash, size_t len, const uint8_t *sig,
+                         size_t sig_len)
+{
+  size_t half = 0;
+  ECDSA_SIG *es;
+  EVP_PKEY_CTX *ctx;
+  unsigned char *der = NULL;
+  int der_len, ok = 0;
+
+  if (!osp_cert_key_method(key, &half) || !half || sig_len != 2 * half)
+    return false;
+  es = ECDSA_SIG_new();
+  if (!es || ECDSA_SIG_set0(es, BN_bin2bn(sig, (int)half, NULL),
+                            BN_bin2bn(sig + half, (int)half, NULL)) != 1) {
+    ECDSA_SIG_free(es);
+    return false;
+  }
+  der_len = i2d_ECDSA_SIG(es, &der);
+  ECDSA_SIG_free(es);
+  ctx = EVP_PKEY_CTX_new(key, NULL);
+  /* no digest set: the hash is the digest */
+  if (der_len > 0 && ctx && EVP_PKEY_verify_init(ctx) == 1)
+    ok = EVP_PKEY_verify(ctx, der, (size_t)der_len, hash, len);
+  EVP_PKEY_CTX_free(ctx);
+  OPENSSL_free(der);
+  ERR_clear_error();
+  return ok == 1;
+}
+
 OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, size_t hash_len,
                                  const uint8_t *sig, size_t sig_len)
 {
@@ -444,6 +496,8 @@ OspCertResult osp_cert_check_sig(const OspCertChain *c, const uint8_t *hash, siz
   EVP_PKEY_CTX *ctx;
   int ok = 0;
 
+  if (key && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC)
+    return ecdsa_verify(key, hash, hash_len, sig, sig_len) ? OSP_CERT_OK : OSP_CERT_BAD_SIGNATURE;
   if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
     return OSP_CERT_BAD_SIGNATURE;
   ctx = EVP_PKEY_CTX_new(key, NULL);
@@ -644,8 +698,9 @@ static OspCertResult local_load(OspCertLocal *l, const char *cert_file, const ch
     r = local_fail(ret_detail, cert_file, "a PKCS#12 file without a private key");
   else if (r == OSP_CERT_OK && !l->key)
     r = read_pem_key(l, key_file, passphrase, ret_detail);
-  if (r == OSP_CERT_OK && EVP_PKEY_get_base_id(l->key) != EVP_PKEY_RSA)
-    r = local_fail(ret_detail, have_key ? key_file : cert_file, "not an RSA key");
+  if (r == OSP_CERT_OK && !osp_cert_local_method(l))
+    r = local_fail(ret_detail, have_key ? key_file : cert_file,
+                   "neither an RSA key nor an ECDSA one of P-256, P-384 or P-521");
   else if (r == OSP_CERT_OK && X509_check_private_key(cert, l->key) != 1)
     r = local_fail(ret_detail, have_key ? key_file : cert_file, "not the key of the certificate");
   if (r == OSP_CERT_OK) {
@@ -689,14 +744,60 @@ GBytes *osp_cert_local_subject(const OspCertLocal *l)
   return l->subject;
 }
 
+static int ecdsa_sign(EVP_PKEY *key, const uint8_t *hash, size_t len, GByteArray *out)
+{
+  size_t half = 0, der_len = 0;
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+  g_autofree unsigned char *der = NULL;
+  const unsigned char *p;
+  ECDSA_SIG *es = NULL;
+  const BIGNUM *r, *s;
+  guint at = out->len;
+  int ok = 0;
+
+  if (osp_cert_key_method(key, &half) && half && ctx && EVP_PKEY_sign_init(ctx) == 1 &&
+      EVP_PKEY_sign(ctx, NULL, &der_len, hash, len) == 1) {
+    der = g_malloc(der_len);
+    ok = EVP_PKEY_sign(ctx, der, &der_len, hash, len);
+  }
+  EVP_PKEY_CTX_free(ctx);
+  p = der;
+  if (ok == 1)
+    es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+  ok = 0;
+  if (es) {
+    ECDSA_SIG_get0(es, &r, &s);
+    g_byte_array_set_size(out, at + (guint)(2 * half));
+    ok = BN_bn2binpad(r, out->data + at, (int)half) == (int)half &&
+         BN_bn2binpad(s, out->data + at + half, (int)half) == (int)half;
+    ECDSA_SIG_free(es);
+  }
+  ERR_clear_error();
+  if (!ok) {
+    g_byte_array_set_size(out, at);
+    return -EIO;
+  }
+  return 0;
+}
+
+int osp_cert_local_method(const OspCertLocal *l)
+{
+  size_t half;
+
+  return osp_cert_key_method(l->key, &half);
+}
+
 int osp_cert_local_sign(const OspCertLocal *l, const uint8_t *hash, size_t hash_len,
                         GByteArray *out)
 {
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(l->key, NULL);
+  EVP_PKEY_CTX *ctx;
   size_t len = (size_t)EVP_PKEY_get_size(l->key);
   guint at = out->len;
   int ok = 0;
 
+  if (EVP_PKEY_get_base_id(l->key) == EVP_PKEY_EC)
+    return ecdsa_sign(l->key, hash, hash_len, out);
+  ctx = EVP_PKEY_CTX_new(l->key, NULL);
   g_byte_array_set_size(out, at + (guint)len);
   if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
       EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1)

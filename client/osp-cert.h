@@ -13,6 +13,7 @@
 
 #include "osp-common.h"
 
+#include <openssl/evp.h>
 #include <time.h>
 
 G_BEGIN_DECLS
@@ -110,12 +111,19 @@ OspCertResult osp_cert_local_load(const char *cert_file, const char *key_file,
                                   const char *passphrase, OspCertLocal **ret, char **ret_detail);
 void osp_cert_local_free(OspCertLocal *l);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspCertLocal, osp_cert_local_free)
+/* The IKEv1 method of our key: AUTH_RSA_SIG, or AUTH_ECDSA_256/384/521
+ * (RFC 4754, which has no XAUTH variant). */
+int osp_cert_local_method(const OspCertLocal *l);
+/* The same for any key (0: none), with the size of r and s of an ECDSA
+ * one. */
+int osp_cert_key_method(EVP_PKEY *key, size_t *ret_half);
 /* The certificates as DER (GBytes *), ours first: one CERT payload each. */
 const GPtrArray *osp_cert_local_certs(const OspCertLocal *l);
 /* Our subject as DER: the ID_DER_ASN1_DN payload's data. */
 GBytes *osp_cert_local_subject(const OspCertLocal *l);
-/* The RSA signature (PKCS#1 type 1, no DigestInfo) of hash, appended to
- * out: the SIG_I payload (RFC 2409 5.1).  0 or -EIO. */
+/* The RSA signature (PKCS#1 type 1, no DigestInfo) of hash, or the ECDSA
+ * one (r | s, RFC 4754; hash taken as the digest), appended to out: the SIG_I payload (RFC 2409
+ * 5.1).  0 or -EIO. */
 int osp_cert_local_sign(const OspCertLocal *l, const uint8_t *hash, size_t hash_len,
                         GByteArray *out);
 

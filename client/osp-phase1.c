@@ -131,8 +131,14 @@ static void build_sa(OspSession *s, GByteArray *b)
   static const uint16_t hybrid[1] = { AUTH_HYBRID_INIT_RSA };
   static const uint16_t cert[2] = { AUTH_XAUTH_INIT_RSA, AUTH_RSA_SIG };
   OspAuthMode mode = s->profile->auth_mode;
-  const uint16_t *methods = mode == OSP_AUTH_HYBRID ? hybrid : mode == OSP_AUTH_CERT ? cert : auths;
-  size_t n_methods = mode == OSP_AUTH_HYBRID ? G_N_ELEMENTS(hybrid) : 2;
+  /* an ECDSA key has its one method, without XAUTH (RFC 4754) */
+  const uint16_t ecdsa[1] = { s->p1.local ? (uint16_t)osp_cert_local_method(s->p1.local) : 0 };
+  bool ec = mode == OSP_AUTH_CERT && ecdsa[0] != AUTH_RSA_SIG;
+  const uint16_t *methods = mode == OSP_AUTH_HYBRID ? hybrid
+                            : ec                    ? ecdsa
+                            : mode == OSP_AUTH_CERT ? cert
+                                                    : auths;
+  size_t n_methods = mode == OSP_AUTH_HYBRID || ec ? 1 : 2;
   size_t i, a, n = 0, prop, total = 0;
 
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++)
@@ -500,8 +506,12 @@ bool osp_phase1_choice_offered(const OspSession *s, const P1Choice *c)
       return false;
     break;
   case OSP_AUTH_CERT:
-    if (c->auth != AUTH_XAUTH_INIT_RSA && c->auth != AUTH_RSA_SIG)
+    if (osp_cert_local_method(s->p1.local) != AUTH_RSA_SIG) {
+      if (c->auth != osp_cert_local_method(s->p1.local))
+        return false;
+    } else if (c->auth != AUTH_XAUTH_INIT_RSA && c->auth != AUTH_RSA_SIG) {
       return false;
+    }
     break;
   }
   for (i = 0; i < G_N_ELEMENTS(p1_transforms); i++) {
@@ -954,7 +964,10 @@ void osp_phase1_up(OspSession *s, int auth)
       s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
   osp_dh_free(s->p1.dh);
   s->p1.dh = NULL;
-  s->p1.xauth = auth != AUTH_PSK && auth != AUTH_RSA_SIG;
+  s->p1.xauth =
+      auth == AUTH_XAUTH_INIT_PSK || auth == AUTH_XAUTH_INIT_RSA || auth == AUTH_HYBRID_INIT_RSA;
   if (!s->p1.xauth)
-    g_debug("phase 1: %s, no XAUTH", auth == AUTH_PSK ? "plain pre-shared key" : "RSA signatures");
+    g_debug("phase 1: %s, no XAUTH", auth == AUTH_PSK       ? "plain pre-shared key"
+                                     : auth == AUTH_RSA_SIG ? "RSA signatures"
+                                                            : "ECDSA signatures");
 }

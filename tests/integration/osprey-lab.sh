@@ -504,7 +504,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main|hybrid-revoked)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main|hybrid-revoked|cert-ecdsa)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -513,6 +513,21 @@ case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
       hybrid-main) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 LAB_MAIN_MODE=1 ;;
       hybrid-revoked) LAB_GW_CERT=$CERT_DIR/gw.pem ;;
+      cert-ecdsa)
+        # both sides' keys on P-256: RFC 4754's ECDSA-256 method, which has
+        # no XAUTH variant
+        for who in gw alice; do
+          openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$CERT_DIR/$who-ec.key" -out "$CERT_DIR/$who-ec.csr" \
+            -subj "/C=XX/O=Osprey Lab/CN=$([ $who = gw ] && echo gw.lab.example || echo alice)" \
+            2>/dev/null || fail "could not make the ECDSA keys"
+          openssl x509 -req -in "$CERT_DIR/$who-ec.csr" -CA "$CERT_DIR/ca.pem" \
+            -CAkey "$CERT_DIR/ca.key" -CAcreateserial -days 2 \
+            -extfile "$CERT_DIR/$([ $who = gw ] && echo ext || echo ext-client)" \
+            -out "$CERT_DIR/$who-ec.pem" 2>/dev/null || fail "could not make the ECDSA certificates"
+        done
+        LAB_AUTH=cert LAB_XAUTH=0 LAB_GW_KEY=$CERT_DIR/gw-ec.key LAB_GW_CERT=$CERT_DIR/gw-ec.pem
+        LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-xauth | cert-reauth | cert-refused)
         LAB_AUTH=cert LAB_GW_CERT=$CERT_DIR/gw.pem LAB_CLIENT_CA=$CERT_DIR/ca.pem LAB_SERVICES=1 ;;
       cert-frag)
@@ -1374,6 +1389,20 @@ NFT
     grep -q "XAuth authentication of '$LAB_USER' successful" "$(lab_gateway_log)" ||
       fail "the gateway ran no XAUTH"
     grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
+    check_tcp
+    osprey_stop ;;
+  cert-ecdsa)
+    # main mode with ECDSA certificates on both sides (P-256, SHA-256)
+    osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice-ec.pem" "Client key $CERT_DIR/alice-ec.key"
+    osprey_expect_up
+    grep -q "parsed ID_PROT request 0 \[ ID CERT SIG \]" "$(lab_gateway_log)" ||
+      fail "the gateway saw no main mode message 5 with our certificate"
+    grep -Eq "authentication of 'C=XX, O=Osprey Lab, CN=alice' with ECDSA.* successful" \
+      "$(lab_gateway_log)" || fail "the gateway did not authenticate our ECDSA signature"
+    grep -q "ECDSA signatures, no XAUTH" "$LAB_DIR/osprey.log" || fail "no ECDSA phase 1 in our log"
+    grep -q "verified (1 certificates sent)" "$LAB_DIR/osprey.log" || fail "no certificate verified"
+    note "$(grep -Eo "authentication of 'C=XX, O=Osprey Lab, CN=alice' with [^ ]*" "$(lab_gateway_log)" | head -1)"
     check_tcp
     osprey_stop ;;
   cert-xauth)

@@ -441,9 +441,11 @@ EOF
       echo "    remote {"
       echo "      auth = pubkey"
       echo "    }"
-      echo "    remote-xauth {"
-      echo "      auth = xauth"
-      echo "    }"
+      if [ "$LAB_XAUTH" != 0 ]; then
+        echo "    remote-xauth {"
+        echo "      auth = xauth"
+        echo "    }"
+      fi
     elif [ "$LAB_AUTH" = hybrid ]; then
       # hybrid: the gateway's certificate (its subject is its ID), the
       # client's XAUTH only

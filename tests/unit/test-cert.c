@@ -370,10 +370,16 @@ static void test_local(void)
   g_assert_cmpint(osp_cert_local_load(cert, other_key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
   g_assert_nonnull(strstr(detail, "not the key of the certificate"));
   g_clear_pointer(&detail, g_free);
-  /* an ECDSA key: IKEv1's RSA signatures only */
-  osp_test_write_key(other_key, pki.ca_key);
+  /* an Ed25519 key: IKEv1 signs with RSA or ECDSA only */
+  {
+    EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+
+    g_assert_nonnull(ed);
+    osp_test_write_key(other_key, ed);
+    EVP_PKEY_free(ed);
+  }
   g_assert_cmpint(osp_cert_local_load(cert, other_key, NULL, &l, &detail), ==, OSP_CERT_BAD_LOCAL);
-  g_assert_nonnull(strstr(detail, "not an RSA key"));
+  g_assert_nonnull(strstr(detail, "neither an RSA key nor an ECDSA one"));
   g_clear_pointer(&detail, g_free);
   g_assert_cmpint(osp_cert_local_load(cert, locked, NULL, &l, &detail), ==,
                   OSP_CERT_BAD_PASSPHRASE);
@@ -476,7 +482,7 @@ static void test_p12_errors(void)
   /* ... and a key of another certificate beside it */
   osp_test_write_key(key, fx.other_key);
   g_assert_cmpstr(load(p12, key, "pw", NULL, &detail), ==, "bad-local");
-  g_assert_nonnull(strstr(detail, "not an RSA key"));
+  g_assert_nonnull(strstr(detail, "not the key of the certificate"));
   g_clear_pointer(&detail, g_free);
   {
     EVP_PKEY *k = osp_test_key(true);
@@ -687,6 +693,60 @@ static void test_crl(void)
   osp_cert_store_free(st);
 }
 
+/* ECDSA (RFC 4754): our P-256, P-384 and P-521 keys sign HASH_I as r | s,
+ * which the peer's check accepts and a changed bit or hash refuses. */
+static void test_ecdsa(void)
+{
+  static const struct {
+    const char *curve;
+    int method;
+    size_t sig_len;
+  } curves[] = {
+    { "P-256", AUTH_ECDSA_256, 64 },
+    { "P-384", AUTH_ECDSA_384, 96 },
+    { "P-521", AUTH_ECDSA_521, 132 },
+  };
+  g_autofree char *cert = g_build_filename(pki.dir, "ec.crt", NULL);
+  g_autofree char *key = g_build_filename(pki.dir, "ec.key", NULL);
+  const OspTestCertSpec spec = { "/C=XX/O=Osprey Lab/CN=alice", NULL, false, -3600, 86400 };
+  uint8_t hash[32] = { 7, 8, 9 };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(curves); i++) {
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[i].curve);
+    X509 *x = osp_test_cert(&spec, k, pki.ca, pki.ca_key);
+    g_autoptr(GByteArray) sig = g_byte_array_new();
+    g_autoptr(OspCertChain) c = chain_of(&x, 1);
+    g_autoptr(OspCertStore) st = store(pki.ca_file);
+    OspCertLocal *l = NULL;
+    char *detail = NULL;
+
+    g_assert_nonnull(k);
+    osp_test_write_pem(cert, &x, 1);
+    osp_test_write_key(key, k);
+    g_assert_cmpstr(load(cert, key, NULL, &l, &detail), ==, "ok");
+    g_assert_cmpint(osp_cert_local_method(l), ==, curves[i].method);
+    g_assert_cmpint(osp_cert_local_sign(l, hash, sizeof(hash), sig), ==, 0);
+    g_assert_cmpuint(sig->len, ==, curves[i].sig_len);
+    g_assert_cmpint(osp_cert_verify(st, c, NULL, 0, NULL), ==, OSP_CERT_OK);
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len), ==,
+                    OSP_CERT_OK);
+    hash[0] ^= 1;
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len), ==,
+                    OSP_CERT_BAD_SIGNATURE);
+    hash[0] ^= 1;
+    sig->data[sig->len - 1] ^= 1;
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len), ==,
+                    OSP_CERT_BAD_SIGNATURE);
+    g_assert_cmpint(osp_cert_check_sig(c, hash, sizeof(hash), sig->data, sig->len - 1), ==,
+                    OSP_CERT_BAD_SIGNATURE);
+    osp_cert_local_free(l);
+    X509_free(x);
+    EVP_PKEY_free(k);
+  }
+  g_remove(cert);
+  g_remove(key);
+}
+
 int main(int argc, char **argv)
 {
   int r;
@@ -709,6 +769,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cert/encrypted-key", test_encrypted_key);
   g_test_add_func("/cert/system-store", test_system_store);
   g_test_add_func("/cert/crl", test_crl);
+  g_test_add_func("/cert/ecdsa", test_ecdsa);
   r = g_test_run();
   fixture_clear();
   return r;
