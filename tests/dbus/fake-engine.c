@@ -9,6 +9,10 @@
  *   gateway 192.0.2.99   stays "connecting" until disconnected
  *   gateway 192.0.2.77   a token server: asks for a passcode (only) with a
  *                        prompt; "good" is accepted, as a password below
+ *   auth-mode cert       asks first for the key passphrase (alone) unless
+ *                        the profile has one; "good" opens the key, another
+ *                        fails with bad-key-passphrase; then as below,
+ *                        without a group secret
  *   any other gateway    connects: asks for the secrets the profile lacks
  *                        (group-secret, username, password); password
  *                        "good" is accepted, others are retried twice with
@@ -143,6 +147,11 @@ static gboolean token_gateway(const OspConnection *c)
   return strcmp(c->profile->gateway, "192.0.2.77") == 0;
 }
 
+static gboolean key_locked(const OspConnection *c)
+{
+  return c->profile->auth_mode == OSP_AUTH_CERT && !c->profile->client_key_passphrase;
+}
+
 static void ask(OspConnection *c, gboolean retry)
 {
   c->req.id = ++c->request_id;
@@ -157,7 +166,14 @@ static void ask(OspConnection *c, gboolean retry)
     c->cb.secrets_needed(c, &c->req, c->user);
     return;
   }
-  if (!c->profile->group_secret)
+  if (key_locked(c)) {
+    c->req.message = NULL;
+    c->req.kinds[c->req.n_kinds++] = OSP_SECRET_KEY_PASSPHRASE;
+    c->waiting = TRUE;
+    c->cb.secrets_needed(c, &c->req, c->user);
+    return;
+  }
+  if (!c->profile->group_secret && c->profile->auth_mode != OSP_AUTH_CERT)
     c->req.kinds[c->req.n_kinds++] = OSP_SECRET_GROUP_SECRET;
   if (!c->profile->username)
     c->req.kinds[c->req.n_kinds++] = OSP_SECRET_USERNAME;
@@ -172,6 +188,16 @@ static gboolean step_check(gpointer data)
   OspConnection *c = data;
 
   c->step_id = 0;
+  if (c->profile->auth_mode == OSP_AUTH_CERT &&
+      strcmp(c->profile->client_key_passphrase, "good") != 0) {
+    enter(c, OSP_STATE_FAILED,
+          g_error_new_literal(OSP_ERROR, OSP_ERROR_BAD_KEY_PASSPHRASE, "Wrong key passphrase"));
+    return G_SOURCE_REMOVE;
+  }
+  if (!c->profile->username || !c->profile->password) {
+    ask(c, FALSE);
+    return G_SOURCE_REMOVE;
+  }
   if (c->profile->group_secret && strcmp(c->profile->group_secret, "bad") == 0) {
     enter(c, OSP_STATE_FAILED,
           g_error_new_literal(OSP_ERROR, OSP_ERROR_BAD_GROUP_SECRET, "Bad group secret"));
@@ -219,8 +245,8 @@ static gboolean step_authenticate(gpointer data)
   if (strcmp(gw, "192.0.2.99") == 0)
     return G_SOURCE_REMOVE;
   enter(c, OSP_STATE_AUTHENTICATING, NULL);
-  if (!c->profile->group_secret || !c->profile->username || !c->profile->password ||
-      token_gateway(c))
+  if ((!c->profile->group_secret && c->profile->auth_mode != OSP_AUTH_CERT) || key_locked(c) ||
+      !c->profile->username || !c->profile->password || token_gateway(c))
     ask(c, FALSE);
   else
     later(c, step_check);
@@ -270,9 +296,10 @@ void osp_connection_provide_secrets(OspConnection *c, guint request_id,
     return;
   for (size_t i = 0; i < c->req.n_kinds; i++) {
     OspSecretKind k = c->req.kinds[i];
-    char **field = k == OSP_SECRET_GROUP_SECRET ? &c->profile->group_secret
-                   : k == OSP_SECRET_USERNAME   ? &c->profile->username
-                                                : &c->profile->password;
+    char **field = k == OSP_SECRET_GROUP_SECRET     ? &c->profile->group_secret
+                   : k == OSP_SECRET_USERNAME       ? &c->profile->username
+                   : k == OSP_SECRET_KEY_PASSPHRASE ? &c->profile->client_key_passphrase
+                                                    : &c->profile->password;
 
     if (!values[k]) {
       osp_connection_cancel_secrets(c, request_id);

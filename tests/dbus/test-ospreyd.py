@@ -915,6 +915,43 @@ class TestAgent(ConnBase):
         env.connection(c).Disconnect()
         self.wait_state(c, "disconnected")
 
+    def test_key_passphrase(self):
+        # the passphrase of a client key: asked alone, a wrong one fails with
+        # its own reason; then given with Connect and stored, not asked
+        env = self.env
+        path = env.add("k", **basic(username="u", auth_mode="cert",
+                                    client_cert="/etc/osprey/alice.p12"))
+        phrases = iter(["not it", "good"])
+        agent = Agent(env.bus, answers=lambda kinds, retry: {
+            "key-passphrase": next(phrases) if "key-passphrase" in kinds else "",
+            "password": "good"})
+        env.manager().RegisterAgent(dbus.ObjectPath(agent.path))
+        p = self.wait_state(self.connect("k"), "failed")
+        self.assertEqual(p["StateReason"], "bad-key-passphrase")
+        self.assertEqual(tuple(p["LastError"])[:2],
+                         (ERR + "BadKeyPassphrase", "bad-key-passphrase"))
+        self.assertEqual(agent.requests[0]["kinds"], ["key-passphrase"])
+        c = self.connect("k")
+        self.wait_state(c, "connected")
+        self.assertEqual([r["kinds"] for r in agent.requests[1:]],
+                         [["key-passphrase"], ["password"]])
+        env.connection(c).Disconnect()
+        self.wait_state(c, "disconnected")
+        n = len(agent.requests)
+        c = self.connect("k", secrets=dbus.Dictionary({"key-passphrase": "good",
+                                                       "password": "good"}, signature="ss"))
+        self.wait_state(c, "connected")
+        env.connection(c).Disconnect()
+        self.wait_state(c, "disconnected")
+        env.profile(path).SetSecrets(dbus.Dictionary({"key-passphrase": "good",
+                                                      "password": "good"}, signature="ss"))
+        c = self.connect("k")
+        self.wait_state(c, "connected")
+        self.assertEqual(len(agent.requests), n)
+        env.connection(c).Disconnect()
+        self.wait_state(c, "disconnected")
+        self.assertNotIn("good", env.read_log())
+
     def test_agent_vanishes_then_next_agent(self):
         env = self.env
         env.add("w", **basic(username="u"))
