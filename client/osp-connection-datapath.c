@@ -391,7 +391,11 @@ static bool dp_tun_read_vnet(OspConnection *c, const DpTable *t, const DpPair *p
 }
 
 /* Reads from the TUN device (up to 4 batches' worth), encrypts each packet
- * in place and sends them a batch at a time. */
+ * in place and sends them a batch at a time.  A wake more than
+ * DP_TUN_BURST_US after the last, which read one packet, reads one
+ * packet: the read that would find the device empty is saved (at low
+ * rates one system call of the four a packet takes); if more came, epoll
+ * reports the device again at once and that wake reads to the end. */
 static void dp_tun(OspConnection *c, const DpTable *t)
 {
   Dp *d = &c->dp;
@@ -399,13 +403,16 @@ static void dp_tun(OspConnection *c, const DpTable *t)
   const DpPair *p4 = i4 >= 0 ? &t->pairs[i4] : NULL, *p6 = i6 >= 0 ? &t->pairs[i6] : NULL;
   const DpPair *p = p4 ? p4 : p6;
   OspAddr to = t->peer;
-  int reads, n = 0;
+  gint64 now = g_get_monotonic_time();
+  int reads, n = 0, max = 4 * BATCH;
 
   if (t->tun_fd < 0)
     return; /* a newer table has it */
+  if (d->tun_reads == 1 && now - d->tun_wake_at > DP_TUN_BURST_US)
+    max = 1;
   /* raw ESP: no port (a raw IPv6 socket would read it as the protocol) */
   osp_addr_set_port(&to, p && p->core.udp ? (p->core.udp_port ? p->core.udp_port : NATT_PORT) : 0);
-  for (reads = 0; reads < 4 * BATCH; reads++) {
+  for (reads = 0; reads < max; reads++) {
     if (t->tun_vnet) {
       if (!dp_tun_read_vnet(c, t, p4, p6, &to, &n))
         break;
@@ -421,6 +428,8 @@ static void dp_tun(OspConnection *c, const DpTable *t)
       dp_flush(c, p, &to, &n);
   }
   dp_flush(c, p, &to, &n);
+  d->tun_reads = reads;
+  d->tun_wake_at = now;
   if (p4)
     dp_check_volume(d, t, (size_t)i4);
   if (p6)

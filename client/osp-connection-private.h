@@ -108,10 +108,11 @@ enum {
   DP_EV_SENT = 1 << 4,    /* outbound ESP (at last_tx) */
 };
 #define DP_NOTE_US (200 * 1000)
-#define DP_IKE_RING 16    /* IKE datagrams on their way to the main loop */
-#define DP_GRO_SLOTS 8    /* coalesced datagrams per recvmmsg() */
-#define DP_GRO_SLOT 65536 /* room for one of them */
-#define DP_TSO_BUF 65536  /* one TSO piece from the TUN device */
+#define DP_IKE_RING 16      /* IKE datagrams on their way to the main loop */
+#define DP_GRO_SLOTS 8      /* coalesced datagrams per recvmmsg() */
+#define DP_GRO_SLOT 65536   /* room for one of them */
+#define DP_TSO_BUF 65536    /* one TSO piece from the TUN device */
+#define DP_TUN_BURST_US 500 /* TUN wakes closer than this read to the end (dp_tun) */
 
 typedef struct {
   GThread *thread;
@@ -135,6 +136,8 @@ typedef struct {
 
   /* the thread's own */
   gint64 rx_note_at, tx_note_at;
+  gint64 tun_wake_at; /* the last wake for the TUN device, and how many reads found a packet */
+  int tun_reads;
   bool told[MAX_SAS]; /* DP_EV_VOLUME raised for a pair of the table */
   uint8_t *buf;       /* PKT_BUF for raw ESP */
   uint8_t *slots;     /* BATCH * SLOT */
