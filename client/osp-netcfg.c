@@ -323,6 +323,19 @@ static void subtract_one(const GArray *from, uint32_t e, int elen, GArray *to)
   }
 }
 
+/* The list after one more exclude replaces *cur, unless it has more than
+ * max networks: then the exclude is not applied, and counted */
+static void take_unless_over(GArray **cur, GArray *next, guint max, guint *skipped)
+{
+  if (next->len > max) {
+    (*skipped)++;
+    g_array_unref(next);
+    return;
+  }
+  g_array_unref(*cur);
+  *cur = next;
+}
+
 GArray *osp_networks_subtract(const GArray *include, const GArray *exclude, guint max,
                               guint *ret_skipped)
 {
@@ -347,13 +360,78 @@ GArray *osp_networks_subtract(const GArray *include, const GArray *exclude, guin
       continue;
     next = g_array_new(FALSE, TRUE, sizeof(OspSplitNet));
     subtract_one(cur, ntohl(x->addr.s_addr) & prefix_mask(len), len, next);
-    if (next->len > max) {
-      skipped++;
-      g_array_unref(next);
+    take_unless_over(&cur, next, max, &skipped);
+  }
+  if (ret_skipped)
+    *ret_skipped = skipped;
+  return cur;
+}
+
+/* ---- the same for IPv6 (bit i counts from the left, 0-127) ---- */
+
+static bool bit6(const struct in6_addr *a, unsigned i)
+{
+  return a->s6_addr[i / 8] & (0x80 >> (i % 8));
+}
+
+/* a and b agree in their first len bits */
+static bool same_prefix6(const struct in6_addr *a, const struct in6_addr *b, unsigned len)
+{
+  for (unsigned i = 0; i < len; i++)
+    if (bit6(a, i) != bit6(b, i))
+      return false;
+  return true;
+}
+
+static void append_prefix6(GArray *to, const struct in6_addr *a, unsigned len)
+{
+  OspNet6 n = { .addr = *a, .prefix = len };
+
+  for (unsigned i = len; i < 128; i++)
+    n.addr.s6_addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
+  g_array_append_val(to, n);
+}
+
+/* `from` without the prefix e/elen, appended to `to` */
+static void subtract_one6(const GArray *from, const struct in6_addr *e, unsigned elen, GArray *to)
+{
+  for (guint i = 0; i < from->len; i++) {
+    const OspNet6 *n = &g_array_index(from, OspNet6, i);
+
+    if (!same_prefix6(&n->addr, e, MIN(n->prefix, elen))) {
+      g_array_append_val(to, *n); /* disjoint */
       continue;
     }
-    g_array_unref(cur);
-    cur = next;
+    /* n within e: gone; else e within n: the siblings on the way down */
+    for (unsigned l = n->prefix + 1; l <= elen; l++) {
+      struct in6_addr s = *e;
+
+      s.s6_addr[(l - 1) / 8] ^= (uint8_t)(0x80 >> ((l - 1) % 8));
+      append_prefix6(to, &s, l);
+    }
+  }
+}
+
+GArray *osp_networks6_subtract(const GArray *include, const GArray *exclude, guint max,
+                               guint *ret_skipped)
+{
+  static const struct in6_addr any = IN6ADDR_ANY_INIT;
+  GArray *cur = g_array_new(FALSE, TRUE, sizeof(OspNet6));
+  guint skipped = 0;
+
+  for (guint i = 0; include && i < include->len; i++) {
+    const OspNet6 *n = &g_array_index(include, OspNet6, i);
+
+    append_prefix6(cur, &n->addr, MIN(n->prefix, 128u));
+  }
+  if (!include || include->len == 0)
+    append_prefix6(cur, &any, 0);
+  for (guint i = 0; exclude && i < exclude->len; i++) {
+    const OspNet6 *x = &g_array_index(exclude, OspNet6, i);
+    GArray *next = g_array_new(FALSE, TRUE, sizeof(OspNet6));
+
+    subtract_one6(cur, &x->addr, MIN(x->prefix, 128u), next);
+    take_unless_over(&cur, next, max, &skipped);
   }
   if (ret_skipped)
     *ret_skipped = skipped;

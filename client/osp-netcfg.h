@@ -103,6 +103,10 @@ gboolean osp_networks_parse(const char *setting, const char *text, GArray **ret,
  * tunnel) and counted in *ret_skipped (may be NULL). */
 GArray *osp_networks_subtract(const GArray *include, const GArray *exclude, guint max,
                               guint *ret_skipped);
+/* The same for IPv6: the OspNet6 networks of `include` (NULL or empty:
+ * ::/0) without those of `exclude`. */
+GArray *osp_networks6_subtract(const GArray *include, const GArray *exclude, guint max,
+                               guint *ret_skipped);
 /* "a.b.c.d/len ..." of an OspSplitNet array; NULL when empty. */
 char *osp_networks_format(const GArray *nets);
 

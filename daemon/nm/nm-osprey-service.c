@@ -178,12 +178,15 @@ static GVariant *ip6_bytes(const struct in6_addr *a)
 /* Ip6Config when an IPv6 SA pair carries IPv6 (INTERNAL_IP6_*): the
  * address and prefix, DNS, and the gateway's IPv6 networks as routes
  * (a(ayuayu): network, prefix, next hop ::, metric 0) with never-default,
- * or the default route without them. */
+ * or the default route without them; with excluded networks, the routes
+ * of what is left of either. */
 static GVariant *ip6_config(const OspIpConfig *cfg)
 {
   static const struct in6_addr any = IN6ADDR_ANY_INIT;
   GVariantBuilder ip6, dns, rt;
-  bool split = cfg->split_inc6->len > 0;
+  bool split = cfg->split_inc6->len > 0, exclude = cfg->split_exc6->len > 0;
+  g_autoptr(GArray) tunnel = NULL;
+  guint skipped = 0;
 
   g_variant_builder_init(&ip6, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_ADDRESS, ip6_bytes(&cfg->address6));
@@ -195,10 +198,19 @@ static GVariant *ip6_config(const OspIpConfig *cfg)
       g_variant_builder_add_value(&dns, ip6_bytes(&g_array_index(cfg->dns6, struct in6_addr, i)));
     g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_DNS, g_variant_builder_end(&dns));
   }
-  if (split) {
+  /* excluded networks as for IPv4: the routes of what is left */
+  if (exclude) {
+    tunnel = osp_networks6_subtract(cfg->split_inc6, cfg->split_exc6, MAX_TUNNEL_ROUTES, &skipped);
+    if (skipped)
+      g_message("%u IPv6 split-exclude network(s) not applied: more than %u routes", skipped,
+                MAX_TUNNEL_ROUTES);
+  }
+  if (split || exclude) {
+    const GArray *nets = tunnel ? tunnel : cfg->split_inc6;
+
     g_variant_builder_init(&rt, G_VARIANT_TYPE("a(ayuayu)"));
-    for (guint i = 0; i < cfg->split_inc6->len; i++) {
-      const OspNet6 *n = &g_array_index(cfg->split_inc6, OspNet6, i);
+    for (guint i = 0; i < nets->len; i++) {
+      const OspNet6 *n = &g_array_index(nets, OspNet6, i);
 
       g_variant_builder_add_value(
           &rt, g_variant_new("(@ayu@ayu)", ip6_bytes(&n->addr), n->prefix, ip6_bytes(&any), 0u));
@@ -207,7 +219,7 @@ static GVariant *ip6_config(const OspIpConfig *cfg)
                           g_variant_builder_end(&rt));
   }
   g_variant_builder_add(&ip6, "{sv}", NM_VPN_PLUGIN_IP6_CONFIG_NEVER_DEFAULT,
-                        g_variant_new_boolean(split));
+                        g_variant_new_boolean(split || exclude));
   return g_variant_builder_end(&ip6);
 }
 
@@ -260,9 +272,8 @@ static void send_ip_config(NMOspreyPlugin *self, const OspIpConfig *cfg)
                         g_variant_new_string(cfg->tundev));
   /* NetworkManager takes an IPv4 gateway as u, an IPv6 one as ay */
   if (osp_addr_is_ipv6(&cfg->gateway))
-    g_variant_builder_add(
-        &config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
-        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, cfg->gateway.in6.sin6_addr.s6_addr, 16, 1));
+    g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
+                          ip6_bytes(&cfg->gateway.in6.sin6_addr));
   else
     g_variant_builder_add(&config, "{sv}", NM_VPN_PLUGIN_CONFIG_EXT_GATEWAY,
                           g_variant_new_uint32(cfg->gateway.in.sin_addr.s_addr));

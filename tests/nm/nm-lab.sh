@@ -313,9 +313,11 @@ check "excluded: those pings did not enter the tunnel" test "$t1" = "$t0"
 check "nmcli con down, excluded network" nm_exec nmcli connection down lab-osprey
 
 # ---- IPv6 inside: the gateway hands out an IPv6 address and routes its
-# IPv6 network; the service sends Ip6Config, NetworkManager applies it
+# IPv6 network; the service sends Ip6Config, NetworkManager applies it;
+# the pool's excluded IPv6 network (2001:db8:3::/64) stays on the link
 lab_gateway_stop
-LAB_POOL6=2001:db8:1::10-2001:db8:1::50 LAB_POOL6_EXTRA="    dns = 2001:db8:2::53" \
+LAB_POOL6=2001:db8:1::10-2001:db8:1::50 LAB_POOL6_EXTRA="    dns = 2001:db8:2::53
+    split_exclude = 2001:db8:3::/64" \
   LAB_LOCAL_TS="$LAB_PROTECTED_NET,$LAB_PROTECTED_NET6" lab_gateway_start || exit 1
 check "nmcli con up, IPv6 inside" nm_exec nmcli --wait 40 connection up lab-osprey
 lab_wait_tunnel 10
@@ -327,6 +329,10 @@ check "NM routes IPv6 into the tunnel" \
   bash -c "ip -n '$LAB_NS_CL' -6 -o route get '$LAB_PROTECTED_HOST6' | grep -q 'dev tun'"
 check "ping -6 through the tunnel to $LAB_PROTECTED_HOST6" \
   ip netns exec "$LAB_NS_CL" ping -q -n -c 2 -W 2 "$LAB_PROTECTED_HOST6"
+check "the excluded 2001:db8:3::/64 is routed outside the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -6 -o route get 2001:db8:3::1 | grep -q 'dev eth0'"
+check "other IPv6 goes through the tunnel" \
+  bash -c "ip -n '$LAB_NS_CL' -6 -o route get 2001:db8:77::1 | grep -q 'dev tun'"
 check "nmcli con down, IPv6 inside" nm_exec nmcli connection down lab-osprey
 check "IPv6 route gone with the tunnel" \
   bash -c "! ip -n '$LAB_NS_CL' -6 -o route get '$LAB_PROTECTED_HOST6' 2>/dev/null | grep -q 'dev tun'"

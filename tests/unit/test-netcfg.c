@@ -896,6 +896,64 @@ static void test_networks_subtract(void)
   g_assert_null(f);
 }
 
+static void add_net6(GArray *list, const char *addr, unsigned prefix)
+{
+  OspNet6 n = { .prefix = prefix };
+
+  g_assert_cmpint(inet_pton(AF_INET6, addr, &n.addr), ==, 1);
+  g_array_append_val(list, n);
+}
+
+static char *nets6_text(const GArray *nets)
+{
+  GString *s = g_string_new(NULL);
+  char buf[INET6_ADDRSTRLEN];
+
+  for (guint i = 0; i < nets->len; i++) {
+    const OspNet6 *n = &g_array_index(nets, OspNet6, i);
+
+    g_string_append_printf(s, "%s%s/%u", i ? " " : "",
+                           inet_ntop(AF_INET6, &n->addr, buf, sizeof(buf)), n->prefix);
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* The same for IPv6 (strongSwan's IPv6 split-exclude under
+ * NetworkManager): ::/0 without 2001:db8:3::/64 is 64 prefixes, the
+ * sibling of each bit on the way down; a network inside an excluded one
+ * is gone; one too many prefixes for max is not applied. */
+static void test_networks6_subtract(void)
+{
+  g_autoptr(GArray) inc = g_array_new(FALSE, TRUE, sizeof(OspNet6));
+  g_autoptr(GArray) exc = g_array_new(FALSE, TRUE, sizeof(OspNet6));
+  g_autoptr(GArray) all = NULL, split = NULL, capped = NULL, gone = NULL;
+  g_autofree char *text = NULL;
+  guint skipped = 0;
+
+  add_net6(exc, "2001:db8:3::", 64);
+  all = osp_networks6_subtract(NULL, exc, 1024, &skipped);
+  g_assert_cmpuint(all->len, ==, 64);
+  g_assert_cmpuint(skipped, ==, 0);
+  text = nets6_text(all);
+  g_assert_true(g_str_has_prefix(text, "8000::/1 4000::/2 ::/3 3000::/4 "));
+  g_assert_true(g_str_has_suffix(text, " 2001:db8:3:2::/63 2001:db8:3:1::/64"));
+  for (guint i = 0; i < all->len; i++) /* one per bit on the way down */
+    g_assert_cmpuint(g_array_index(all, OspNet6, i).prefix, ==, i + 1);
+  add_net6(inc, "2001:db8:2::", 48);
+  add_net6(inc, "2001:db8:3::", 64);
+  split = osp_networks6_subtract(inc, exc, 1024, NULL);
+  g_clear_pointer(&text, g_free);
+  text = nets6_text(split);
+  g_assert_cmpstr(text, ==, "2001:db8:2::/48");
+  capped = osp_networks6_subtract(NULL, exc, 63, &skipped);
+  g_assert_cmpuint(skipped, ==, 1);
+  g_assert_cmpuint(capped->len, ==, 1); /* ::/0 */
+  g_array_set_size(inc, 0);
+  add_net6(inc, "2001:db8:3:0:8000::", 65);
+  gone = osp_networks6_subtract(inc, exc, 1024, NULL);
+  g_assert_cmpuint(gone->len, ==, 0);
+}
+
 #define HOSTILE_BANNER_CLEAN "Hello]0;owned\nline 22J!\n\tend"
 
 static void test_sanitize_hostile(void)
@@ -1427,6 +1485,7 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/local-lan", test_local_lan);
   g_test_add_func("/netcfg/env/ip6", test_env_ip6);
   g_test_add_func("/netcfg/networks-subtract", test_networks_subtract);
+  g_test_add_func("/netcfg/networks6-subtract", test_networks6_subtract);
   g_test_add_func("/netcfg/run/hostile-eval", test_run_hostile_eval);
   g_test_add_func("/netcfg/default-route", test_default_route);
 #define STALE_TEST(name, fn) \
