@@ -818,6 +818,46 @@ def phase_token():
     note("failure: %r with Retry; Retry connected again" % n["body"])
 
 
+def phase_passphrase():
+    # ospreyd-fake asks a certificate profile for its key passphrase, alone;
+    # a wrong one fails with bad-key-passphrase and the tray asks again,
+    # saying so; the right one connects (after the XAUTH password)
+    n0 = len(notifications())
+    menu_click("Connect keyed")
+    d = dialog("VPN login: keyed")
+    entry = wait_for("the passphrase field",
+                     lambda: find(d, "Passphrase of the client key", "password text"))
+    for other in ("Password", "User name", "Group password"):
+        if find(d, other, "password text", showing=False) or find(d, other, "text", showing=False):
+            fail("the passphrase dialog asks for %s too" % other)
+    if find(d, "The gateway did not accept your answer. Try again.", "label"):
+        fail("a first dialog says the answer was rejected")
+    remember = find(d, "Remember in the keyring", "check box")
+    if remember.checked:
+        click(remember)
+    entry.text = "not it"
+    click(find(d, "Connect", "push button"))
+    wait_for("the first dialog to close", lambda: not find(app(), "VPN login: keyed", "dialog"), 10)
+    d = dialog("VPN login: keyed")
+    wait_for("the rejection said", lambda: find(d, "The gateway did not accept your answer. Try again.",
+                                                "label"))
+    entry = wait_for("the passphrase asked again",
+                     lambda: find(d, "Passphrase of the client key", "password text"))
+    screenshot("passphrase-rejected")
+    entry.text = "good"
+    click(find(d, "Connect", "push button"))
+    d = wait_for("the password dialog", lambda: find(app(), "VPN login: keyed", "dialog") and
+                 find(find(app(), "VPN login: keyed", "dialog"), "Password", "password text") and
+                 find(app(), "VPN login: keyed", "dialog"), 20)
+    find(d, "Password", "password text").text = "good"
+    click(find(d, "Connect", "push button"))
+    wait_notification("Connected to keyed", n0)
+    click(find(dialog("Message from the gateway of keyed"), "Accept", "push button"))
+    menu_click("Disconnect keyed")
+    wait_notification("Disconnected from keyed", n0)
+    note("key passphrase: asked alone, a wrong one asked again saying so, connected")
+
+
 def phase_sni():
     sys.path.insert(0, HERE)
     import sni_host
@@ -869,7 +909,7 @@ def phase_sni():
 
 def main():
     phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
-              "sni": phase_sni, "token": phase_token, "files": phase_files, "busy": phase_busy,
+              "sni": phase_sni, "token": phase_token, "passphrase": phase_passphrase, "files": phase_files, "busy": phase_busy,
               "two": phase_two}
     phases[sys.argv[1]]()
     for f in figures:

@@ -7,7 +7,8 @@
 # token code only; the right code connects.  192.0.2.66 never answers: the
 # failure notification says so and its Retry action connects again.
 # Other phases of tests/gui/tray-driver.py that need no gateway can run here
-# too (busy, files: the profile editor).
+# too (busy, files: the profile editor).  passphrase: a certificate profile
+# whose key passphrase is asked alone; a wrong one is asked again, saying so.
 #
 #   tray-fake.sh OSPREYD-FAKE OSPREY OSPREY-TRAY [PHASE...]   (default: token)
 #
@@ -20,7 +21,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 read -r FAKE OSPREY TRAY < <(readlink -f "$1" "$2" "$3" | tr '\n' ' ')
 shift 3
 PHASES=("$@")
-[ ${#PHASES[@]} -gt 0 ] || PHASES=(token)
+[ ${#PHASES[@]} -gt 0 ] || PHASES=(token passphrase)
 
 desktop_check_requirements || exit $?
 
@@ -61,6 +62,10 @@ printf 'IPSec gateway 192.0.2.77\nIPSec ID token\nIPSec secret s\nXauth username
 # ospreyd-fake's gateway that never answers
 sed 's/192.0.2.77/192.0.2.66/' "$DIR/token.conf" >"$DIR/unreach.conf"
 "$OSPREY" import "$DIR/unreach.conf" --name unreach >/dev/null || fail "import"
+# a certificate profile: ospreyd-fake asks for the key passphrase first
+printf 'IPSec gateway 192.0.2.1\nIKE Authmode cert\nClient certificate /etc/osprey/alice.p12\nXauth username bob\n' \
+  >"$DIR/keyed.conf"
+"$OSPREY" import "$DIR/keyed.conf" --name keyed >/dev/null || fail "import"
 
 desktop_tray
 G_MESSAGES_DEBUG=osprey-tray "$TRAY" >"$DIR/desktop/tray.log" 2>&1 &
