@@ -73,6 +73,14 @@ grep -q '^Description=Enter the code shown on your token$' "$out" &&
 grep -q '^Label=Token code$' "$out" && result ok "hint: labelled Token code" ||
   result fail "hint: no Token code label"
 
+# the service asks for the key passphrase (an encrypted key or PKCS#12 file)
+got=$(asked -t "Client key passphrase" -- "${base[@]}" "IKE Authmode=cert" \
+  "Client certificate=/etc/osprey/alice.p12" "Xauth password-flags=0" "secret:Xauth password=p")
+[ "$got" = "Client key passphrase" ] && result ok "hint: only the key passphrase asked" ||
+  result fail "key passphrase hint: asked '$got'"
+grep -q '^Label=Passphrase of the client key$' "$out" && result ok "hint: labelled as the key's" ||
+  result fail "key passphrase hint: no label"
+
 if details "${base[@]}" | "$DIALOG" -u x -n work -s org.freedesktop.NetworkManager.vpnc \
   --external-ui-mode >/dev/null 2>&1; then
   result fail "another service type accepted"
