@@ -1651,7 +1651,10 @@ NFT
     # a name with several addresses (the client namespace's hosts file),
     # tried in the resolver's order (RFC 6724): 2001:db8:f::3, which
     # nobody has (neighbour discovery fails), first, then the gateway's
-    # IPv6 address; and for a second name, then its IPv4 address
+    # IPv6 address; and for a second name, then its IPv4 address.  Last an
+    # IPv6 gateway without a route to it at all (the resolver sorts such
+    # addresses last, a literal one is tried as given): its first
+    # retransmission fails at once, and the backup server is next
     printf '%s gw6.lab.example\n%s gw6.lab.example\n%s gw46.lab.example\n%s gw46.lab.example\n' \
       2001:db8:f::3 "$LAB_GW_ADDR6" 2001:db8:f::3 "$LAB_GW_ADDR" >"/etc/netns/$LAB_NS_CL/hosts"
     for name in gw6 gw46; do
@@ -1672,6 +1675,14 @@ NFT
     log_has "Trying gw46.lab.example at its next address $LAB_GW_ADDR\." ||
       fail "no move from the IPv6 address to the IPv4 one logged"
     grep -q "connected to $LAB_GW_ADDR " "$LAB_DIR/osprey.log" || fail "not connected to $LAB_GW_ADDR"
+    osprey_stop
+    lab_exec_client ip -6 route del default || fail "cannot remove the IPv6 default route"
+    lab_exec_client ip -6 route get 2001:db8:e::9 >/dev/null 2>&1 && fail "2001:db8:e::9 still has a route"
+    t0=$(now)
+    osprey_start "-IPSec gateway" "IPSec gateway 2001:db8:e::9" "Backup servers $LAB_GW_ADDR"
+    lab_wait_tunnel 10 || fail "no tunnel within 10 s past a gateway without a route"
+    log_has "Trying the backup server $LAB_GW_ADDR\." || fail "no move to the backup server logged"
+    note "past a gateway without a route in $(since "$t0") s"
     osprey_stop
     : ;;
   ipv6-split)
