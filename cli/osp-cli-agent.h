@@ -6,7 +6,6 @@
 
 /* Secrets: kind -> value; values are wiped when removed. */
 GHashTable *osp_cli_secrets_new(void);
-gboolean osp_cli_secret_kind_is_valid(const char *kind);
 int osp_cli_secrets_from_file(OspCli *cli, const char *path, GHashTable *secrets);
 int osp_cli_password_from_stdin(OspCli *cli, GHashTable *secrets);
 GVariant *osp_cli_secrets_variant(GHashTable *secrets);

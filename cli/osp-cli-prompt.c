@@ -2,6 +2,7 @@
  * osprey — secrets from files, standard input and the terminal.  Secret
  * buffers are wiped before they are freed. */
 #include "osp-cli-agent.h"
+#include "osp-secret-kind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,10 +15,6 @@
 
 #define MAX_SECRET_LEN 1024
 
-static const char *const secret_kinds[] = {
-  "group-secret", "username", "password", "passcode", "next-pin", "answer", "key-passphrase", NULL,
-};
-
 static void secret_free(gpointer p)
 {
   if (p)
@@ -28,11 +25,6 @@ static void secret_free(gpointer p)
 GHashTable *osp_cli_secrets_new(void)
 {
   return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, secret_free);
-}
-
-gboolean osp_cli_secret_kind_is_valid(const char *kind)
-{
-  return g_strv_contains(secret_kinds, kind);
 }
 
 GVariant *osp_cli_secrets_variant(GHashTable *secrets)
@@ -65,12 +57,15 @@ static int parse_secret_line(OspCli *cli, const char *path, guint lineno, char *
     return osp_cli_usage(cli, _("%s, line %u: expected KIND=VALUE."), path, lineno);
   *eq = '\0';
   key = g_strstrip(g_strdup(line));
-  if (!osp_cli_secret_kind_is_valid(key)) {
-    int status = osp_cli_usage(cli,
-                               _("%s, line %u: unknown secret kind \"%s\" (known: group-secret, "
-                                 "username, password, passcode, next-pin, answer, "
-                                 "key-passphrase)."),
-                               path, lineno, key);
+  if (!osp_secret_kind_find(key)) {
+    g_autoptr(GString) known = g_string_new(NULL);
+    int status;
+
+    for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++)
+      g_string_append_printf(known, "%s%s", k ? ", " : "", osp_secret_kind_name(k));
+    /* TRANSLATORS: the last %s lists the kinds: "group-secret, username, ..." */
+    status = osp_cli_usage(cli, _("%s, line %u: unknown secret kind \"%s\" (known: %s)."), path,
+                           lineno, key, known->str);
     g_free(key);
     return status;
   }
@@ -115,7 +110,8 @@ int osp_cli_password_from_stdin(OspCli *cli, GHashTable *secrets)
     status = osp_cli_usage(cli, "%s", _("No password on standard input."));
   } else {
     line[strcspn(line, "\r\n")] = '\0';
-    g_hash_table_replace(secrets, g_strdup("password"), g_strdup(line));
+    g_hash_table_replace(secrets, g_strdup(osp_secret_kind_name(OSP_SECRET_PASSWORD)),
+                         g_strdup(line));
   }
   if (line)
     explicit_bzero(line, cap);
@@ -156,23 +152,18 @@ static void tty_write(int fd, const char *text)
   }
 }
 
+/* The kind's label; a kind this version does not know: its code, as the
+ * tray shows it. */
 static const char *kind_label(const char *kind)
 {
-  if (strcmp(kind, "group-secret") == 0)
-    return _("Group password: ");
-  if (strcmp(kind, "username") == 0)
-    return _("Username: ");
-  if (strcmp(kind, "password") == 0)
-    return _("Password: ");
-  if (strcmp(kind, "passcode") == 0)
-    return _("Passcode: ");
-  if (strcmp(kind, "next-pin") == 0)
-    return _("New PIN: ");
-  if (strcmp(kind, "answer") == 0)
-    return _("Answer: ");
-  if (strcmp(kind, "key-passphrase") == 0)
-    return _("Passphrase of the client key: ");
-  return _("Secret: ");
+  const OspSecretKindInfo *info = osp_secret_kind_find(kind);
+
+  return info ? _(info->label) : kind;
+}
+
+static gboolean is_username(const char *kind)
+{
+  return osp_secret_kind_from_name(kind) == OSP_SECRET_USERNAME;
 }
 
 static void echo_restore(OspCliPrompt *p)
@@ -186,26 +177,29 @@ static void echo_restore(OspCliPrompt *p)
 static void ask_current(OspCliPrompt *p)
 {
   const char *kind = p->kinds[p->index];
+  const OspSecretKindInfo *info = osp_secret_kind_find(kind);
+  g_autofree char *prompt = NULL;
   struct termios t;
 
   p->asking = TRUE;
-  if (strcmp(kind, "username") == 0 && p->default_username) {
+  if (is_username(kind) && p->default_username) {
     g_autofree char *clean = osp_cli_sanitize(p->default_username, TRUE);
-    g_autofree char *label = g_strdup_printf(_("Username [%s]: "), clean);
 
-    tty_write(p->fd, label);
+    prompt = osp_secret_kind_prompt(kind_label(kind), clean);
+    tty_write(p->fd, prompt);
     return;
   }
   /* echo off before the question shows: an answer typed (or pasted) the
    * moment it appears must not be echoed */
-  if (strcmp(kind, "username") != 0 && tcgetattr(p->fd, &p->saved) == 0) {
+  if (!(info && info->echo) && tcgetattr(p->fd, &p->saved) == 0) {
     t = p->saved;
     t.c_lflag &= ~(tcflag_t)ECHO;
     t.c_lflag |= ECHONL; /* the newline still shows */
     if (tcsetattr(p->fd, TCSANOW, &t) == 0)
       p->echo_off = TRUE;
   }
-  tty_write(p->fd, kind_label(kind));
+  prompt = osp_secret_kind_prompt(kind_label(kind), NULL);
+  tty_write(p->fd, prompt);
 }
 
 static void wipe_line(OspCliPrompt *p)
@@ -227,7 +221,7 @@ static gboolean take_line(OspCliPrompt *p)
   wipe_line(p);
   echo_restore(p);
   p->asking = FALSE;
-  if (strcmp(kind, "username") == 0 && !*value && p->default_username) {
+  if (is_username(kind) && !*value && p->default_username) {
     g_free(value);
     value = g_strdup(p->default_username);
   }

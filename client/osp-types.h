@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the vocabulary every layer shares: the states a connection
- * reports, the kinds of secret the engine asks for and the request that
- * carries them.  Bottom of the engine: it depends on nothing but GLib, so
- * the sans-I/O session (osp-session.h), the connection, the daemon, the NM
- * plugin and the D-Bus test's scripted engine all speak it. */
+ * reports and the request that carries the kinds of secret the engine
+ * asks for (osp-secret-kind.h).  Bottom of the engine: it depends on
+ * nothing but GLib, so the sans-I/O session (osp-session.h), the
+ * connection, the daemon, the NM plugin and the D-Bus test's scripted
+ * engine all speak it. */
 #pragma once
 
 #include "osp-common.h"
+#include "osp-secret-kind.h" /* OspSecretKind, its names */
 
 G_BEGIN_DECLS
 
@@ -22,21 +24,6 @@ typedef enum {
 } OspState;
 
 const char *osp_state_name(OspState s); /* "connecting", ... stable API */
-
-/* What a secret request asks for; each has a stable key name for D-Bus. */
-typedef enum {
-  OSP_SECRET_GROUP_SECRET,   /* "group-secret" */
-  OSP_SECRET_USERNAME,       /* "username" */
-  OSP_SECRET_PASSWORD,       /* "password" */
-  OSP_SECRET_PASSCODE,       /* "passcode": token code (XAUTH PASSCODE) */
-  OSP_SECRET_NEXT_PIN,       /* "next-pin": new PIN asked by the token server */
-  OSP_SECRET_ANSWER,         /* "answer": answer to a challenge */
-  OSP_SECRET_KEY_PASSPHRASE, /* "key-passphrase": of our key or PKCS#12 file */
-  OSP_SECRET_N_KINDS
-} OspSecretKind;
-
-const char *osp_secret_kind_name(OspSecretKind k); /* NULL if out of range */
-int osp_secret_kind_from_name(const char *name);   /* -1 if unknown */
 
 typedef struct {
   guint id; /* pass back to osp_connection_provide_secrets */

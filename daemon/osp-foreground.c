@@ -141,21 +141,6 @@ static char *run_password_helper(const char *helper)
   return password;
 }
 
-static const char *kind_prompt(OspSecretKind k)
-{
-  switch (k) {
-  case OSP_SECRET_GROUP_SECRET: return _("Group secret: ");
-  case OSP_SECRET_USERNAME: return _("Username: ");
-  case OSP_SECRET_PASSWORD: return _("Password: ");
-  case OSP_SECRET_PASSCODE: return _("Token code: ");
-  case OSP_SECRET_NEXT_PIN: return _("New PIN: ");
-  case OSP_SECRET_ANSWER: return _("Answer: ");
-  case OSP_SECRET_KEY_PASSPHRASE: return _("Passphrase of the client key: ");
-  case OSP_SECRET_N_KINDS: break;
-  }
-  return "? ";
-}
-
 static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer data)
 {
   Foreground *fg = data;
@@ -170,14 +155,15 @@ static void on_secrets(OspConnection *c, const OspSecretRequest *req, gpointer d
   }
   for (i = 0; i < req->n_kinds; i++) {
     OspSecretKind kind = req->kinds[i];
+    const OspSecretKindInfo *info = osp_secret_kind_info(kind);
+    g_autofree char *prompt = osp_secret_kind_prompt(_(info->label), NULL);
 
     if (kind == OSP_SECRET_PASSWORD && fg->profile->password_helper && !req->retry)
       values[kind] = run_password_helper(fg->profile->password_helper);
     if (!values[kind] && (!vpnc_non_inter || fg->password_stdin))
-      values[kind] =
-          read_secret(kind_prompt(kind), fg->password_stdin, kind != OSP_SECRET_USERNAME);
+      values[kind] = read_secret(prompt, fg->password_stdin, !info->echo);
     if (!values[kind]) {
-      say(fg, 0, _("%sno answer (use a terminal or --password-stdin)"), kind_prompt(kind));
+      say(fg, 0, _("%sno answer (use a terminal or --password-stdin)"), prompt);
       for (k = 0; k < OSP_SECRET_N_KINDS; k++)
         osp_str_wipe_free(values[k]);
       osp_connection_cancel_secrets(c, req->id);

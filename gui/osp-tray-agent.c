@@ -5,6 +5,7 @@
  * keyring (libsecret; attributes profile + kind) and answered without a
  * dialog until the gateway rejects them, and the banner.  Only ospreyd's
  * unique name may call it. */
+#include "osp-secret-kind.h"
 #include "osp-tray.h"
 
 #include <libsecret/secret.h>
@@ -63,30 +64,27 @@ static const SecretSchema *secret_schema(void)
   return &schema;
 }
 
-/* Token codes, new PINs and challenge answers are good once: never kept. */
+/* Token codes, new PINs and challenge answers are good once: never kept;
+ * nor is a kind this version does not know. */
 static gboolean kind_keepable(const char *kind)
 {
-  return strcmp(kind, "password") == 0 || strcmp(kind, "group-secret") == 0 ||
-         strcmp(kind, "username") == 0 || strcmp(kind, "key-passphrase") == 0;
+  const OspSecretKindInfo *info = osp_secret_kind_find(kind);
+
+  return info && !info->one_time;
+}
+
+static gboolean kind_echoed(const char *kind)
+{
+  const OspSecretKindInfo *info = osp_secret_kind_find(kind);
+
+  return info && info->echo;
 }
 
 static const char *kind_label(const char *kind)
 {
-  if (strcmp(kind, "username") == 0)
-    return _("User name");
-  if (strcmp(kind, "password") == 0)
-    return _("Password");
-  if (strcmp(kind, "group-secret") == 0)
-    return _("Group password");
-  if (strcmp(kind, "passcode") == 0)
-    return _("Token code");
-  if (strcmp(kind, "next-pin") == 0)
-    return _("New PIN");
-  if (strcmp(kind, "answer") == 0)
-    return _("Answer");
-  if (strcmp(kind, "key-passphrase") == 0)
-    return _("Passphrase of the client key");
-  return kind; /* a kind this version does not know: its code */
+  const OspSecretKindInfo *info = osp_secret_kind_find(kind);
+
+  return info ? _(info->label) : kind; /* a kind this version does not know: its code */
 }
 
 static void request_free(gpointer data)
@@ -324,11 +322,11 @@ static void show_dialog(Request *r)
     GtkWidget *entry = gtk_entry_new();
     const char *value = g_hash_table_lookup(r->found, *k);
 
-    if (!value && strcmp(*k, "username") == 0)
+    if (!value && osp_secret_kind_from_name(*k) == OSP_SECRET_USERNAME)
       value = r->username;
     gtk_label_set_xalign(GTK_LABEL(label), 1);
     gtk_label_set_mnemonic_widget(GTK_LABEL(label), entry);
-    gtk_entry_set_visibility(GTK_ENTRY(entry), strcmp(*k, "username") == 0);
+    gtk_entry_set_visibility(GTK_ENTRY(entry), kind_echoed(*k));
     gtk_entry_set_activates_default(GTK_ENTRY(entry), TRUE);
     gtk_entry_set_text(GTK_ENTRY(entry), value ? value : "");
     gtk_widget_set_hexpand(entry, TRUE);

@@ -5,6 +5,7 @@
  * dictionary in data/net.ospreyvpn.Osprey1.xml).  Validation is the
  * daemon's: its error message is shown under the form.  Changing a system
  * profile asks polkit interactively, so the desktop's agent prompts. */
+#include "osp-secret-kind.h"
 #include "osp-tray.h"
 
 #include <string.h>
@@ -46,13 +47,14 @@ static const struct {
   { "backup-servers", N_("Backup servers"), F_TEXT, TRUE, NULL },
 };
 
-static const struct {
-  const char *kind;
-  const char *label;
-} secrets[] = {
-  { "group-secret", N_("Group password") },
-  { "password", N_("Password") },
-};
+/* The secrets ospreyd can store (group password, password, key
+ * passphrase), by kind; NULL for the kinds it cannot. */
+static const OspSecretKindInfo *stored_kind(guint k)
+{
+  const OspSecretKindInfo *info = osp_secret_kind_info(k);
+
+  return info && info->stored ? info : NULL;
+}
 
 typedef struct {
   OspTray *tray;
@@ -60,8 +62,8 @@ typedef struct {
   GtkWidget *content, *busy, *spinner; /* the form; shown while a call is pending */
   GCancellable *cancellable;           /* of the pending call */
   GtkWidget *widgets[G_N_ELEMENTS(fields)];
-  GtkWidget *secret_entries[G_N_ELEMENTS(secrets)], *secret_ask[G_N_ELEMENTS(secrets)];
-  gboolean secret_kept[G_N_ELEMENTS(secrets)];
+  GtkWidget *secret_entries[OSP_SECRET_N_KINDS], *secret_ask[OSP_SECRET_N_KINDS]; /* stored_kind */
+  gboolean secret_kept[OSP_SECRET_N_KINDS];
   char *selected;        /* profile name, NULL for a new one */
   OspDBusProfile *shown; /* its object, watched for changes of what the form shows */
   gulong shown_id;
@@ -200,8 +202,13 @@ static void load(Editor *e, OspDBusProfile *p)
   gtk_editable_set_editable(GTK_EDITABLE(e->name), p == NULL);
   for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
     field_set(e, i, settings);
-  for (guint i = 0; i < G_N_ELEMENTS(secrets); i++) {
-    gboolean kept = saved && g_strv_contains(saved, secrets[i].kind);
+  for (guint i = 0; i < OSP_SECRET_N_KINDS; i++) {
+    const OspSecretKindInfo *info = stored_kind(i);
+    gboolean kept;
+
+    if (!info)
+      continue;
+    kept = saved && g_strv_contains(saved, info->name);
 
     e->secret_kept[i] = kept;
     gtk_entry_set_text(GTK_ENTRY(e->secret_entries[i]), "");
@@ -276,14 +283,18 @@ static GVariant *form_secrets(Editor *e)
   GVariantBuilder b;
 
   g_variant_builder_init(&b, G_VARIANT_TYPE("a{ss}"));
-  for (guint i = 0; i < G_N_ELEMENTS(secrets); i++) {
-    const char *value = gtk_entry_get_text(GTK_ENTRY(e->secret_entries[i]));
+  for (guint i = 0; i < OSP_SECRET_N_KINDS; i++) {
+    const OspSecretKindInfo *info = stored_kind(i);
+    const char *value;
 
+    if (!info)
+      continue;
+    value = gtk_entry_get_text(GTK_ENTRY(e->secret_entries[i]));
     if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(e->secret_ask[i]))) {
       if (e->secret_kept[i])
-        g_variant_builder_add(&b, "{ss}", secrets[i].kind, ""); /* forget what is stored */
+        g_variant_builder_add(&b, "{ss}", info->name, ""); /* forget what is stored */
     } else if (*value)
-      g_variant_builder_add(&b, "{ss}", secrets[i].kind, value);
+      g_variant_builder_add(&b, "{ss}", info->name, value);
   }
   return g_variant_builder_end(&b);
 }
@@ -701,16 +712,22 @@ static GtkWidget *page(Editor *e, gboolean advanced)
     }
     gtk_grid_attach(GTK_GRID(grid), e->widgets[i], 1, row++, 2, 1);
   }
-  for (guint i = 0; !advanced && i < G_N_ELEMENTS(secrets); i++) {
-    GtkWidget *label = gtk_label_new(_(secrets[i].label));
+  for (guint i = 0; !advanced && i < OSP_SECRET_N_KINDS; i++) {
+    const OspSecretKindInfo *info = stored_kind(i);
+    const char *text;
+    GtkWidget *label;
     g_autofree char *ask_name = NULL;
 
+    if (!info)
+      continue;
+    text = _(info->label);
+    label = gtk_label_new(text);
     e->secret_entries[i] = gtk_entry_new();
     gtk_entry_set_visibility(GTK_ENTRY(e->secret_entries[i]), FALSE);
-    name_widget(e->secret_entries[i], _(secrets[i].label));
+    name_widget(e->secret_entries[i], text);
     e->secret_ask[i] = gtk_check_button_new_with_label(_("Ask each time"));
     /* TRANSLATORS: accessible name of a check box; %s is "Password" or "Group password" */
-    ask_name = g_strdup_printf(_("%s: ask each time"), _(secrets[i].label));
+    ask_name = g_strdup_printf(_("%s: ask each time"), text);
     name_widget(e->secret_ask[i], ask_name);
     gtk_label_set_mnemonic_widget(GTK_LABEL(label), e->secret_entries[i]);
     gtk_label_set_xalign(GTK_LABEL(label), 1);

@@ -19,10 +19,6 @@
 #include "osp-config.h"
 #include "osp-settings.h"
 
-#define KEY_PASSCODE "Xauth passcode"
-#define KEY_NEXT_PIN "Xauth next PIN"
-#define KEY_ANSWER "Xauth answer"
-
 /* What the settings table (client/osp-settings.c) cannot say about each of
  * its settings here; the key is the setting's vpnc keyword (or `spelling`),
  * its type follows from the setting's (secret, boolean, else a string). */
@@ -100,9 +96,17 @@ static const NmOspreyKey nm_only[] = {
   { "xauth-password-type", NM_OSPREY_TYPE_IGNORED, true, "NetworkManager-vpnc's old secret flag" },
   { "NAT-Keepalive packet interval", NM_OSPREY_TYPE_IGNORED, true,
     "NetworkManager-vpnc legacy key" },
-  { KEY_PASSCODE, NM_OSPREY_TYPE_SECRET, false, "token code, asked when the gateway wants one" },
-  { KEY_NEXT_PIN, NM_OSPREY_TYPE_SECRET, false, "new PIN, asked when the token server wants one" },
-  { KEY_ANSWER, NM_OSPREY_TYPE_SECRET, false, "answer to the gateway's challenge" },
+};
+
+/* The secrets no setting holds (XAUTH asks for them, one login each): their
+ * keys are their kinds' (client/osp-secret-kind.c). */
+static const struct {
+  OspSecretKind kind;
+  const char *meaning;
+} asked_only[] = {
+  { OSP_SECRET_PASSCODE, "token code, asked when the gateway wants one" },
+  { OSP_SECRET_NEXT_PIN, "new PIN, asked when the token server wants one" },
+  { OSP_SECRET_ANSWER, "answer to the gateway's challenge" },
 };
 
 static NmOspreyKeyType setting_type(const OspSetting *s)
@@ -116,7 +120,7 @@ static NmOspreyKeyType setting_type(const OspSetting *s)
  * then the keys of NetworkManager alone. */
 const NmOspreyKey *nm_osprey_keys(void)
 {
-  static NmOspreyKey keys[OSP_SETTING_N + G_N_ELEMENTS(nm_only) + 1];
+  static NmOspreyKey keys[OSP_SETTING_N + G_N_ELEMENTS(nm_only) + G_N_ELEMENTS(asked_only) + 1];
   static gsize done;
 
   if (g_once_init_enter(&done)) {
@@ -133,6 +137,9 @@ const NmOspreyKey *nm_osprey_keys(void)
       for (size_t i = 0; i < G_N_ELEMENTS(nm_only); i++)
         if ((nm_only[i].type == NM_OSPREY_TYPE_SECRET) == secrets)
           keys[n++] = nm_only[i];
+      for (size_t i = 0; secrets && i < G_N_ELEMENTS(asked_only); i++)
+        keys[n++] = (NmOspreyKey){ osp_secret_kind_info(asked_only[i].kind)->nm_key,
+                                   NM_OSPREY_TYPE_SECRET, false, asked_only[i].meaning };
     }
     g_once_init_leave(&done, 1);
   }
@@ -162,22 +169,16 @@ const NmOspreyKey *nm_osprey_key_lookup(const char *name)
 
 const char *nm_osprey_secret_key(OspSecretKind kind)
 {
-  switch (kind) {
-  case OSP_SECRET_GROUP_SECRET: return osp_settings[OSP_SETTING_GROUP_SECRET].vpnc;
-  case OSP_SECRET_USERNAME: return osp_settings[OSP_SETTING_USERNAME].vpnc;
-  case OSP_SECRET_PASSWORD: return osp_settings[OSP_SETTING_PASSWORD].vpnc;
-  case OSP_SECRET_PASSCODE: return KEY_PASSCODE;
-  case OSP_SECRET_NEXT_PIN: return KEY_NEXT_PIN;
-  case OSP_SECRET_ANSWER: return KEY_ANSWER;
-  case OSP_SECRET_KEY_PASSPHRASE: return osp_settings[OSP_SETTING_KEY_PASSPHRASE].vpnc;
-  case OSP_SECRET_N_KINDS: break;
-  }
-  return NULL;
+  const OspSecretKindInfo *info = osp_secret_kind_info(kind);
+
+  return info ? info->nm_key : NULL;
 }
 
 bool nm_osprey_secret_is_one_time(OspSecretKind kind)
 {
-  return kind == OSP_SECRET_PASSCODE || kind == OSP_SECRET_NEXT_PIN || kind == OSP_SECRET_ANSWER;
+  const OspSecretKindInfo *info = osp_secret_kind_info(kind);
+
+  return info && info->one_time;
 }
 
 void nm_osprey_setting_mark_one_time(NMSettingVpn *s_vpn)

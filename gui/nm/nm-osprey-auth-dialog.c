@@ -29,27 +29,38 @@
 
 #define VPN_MSG_TAG "x-vpn-message:"
 
-typedef struct {
-  const char *key;
-  const char *label; /* N_() */
-  bool hint_only;    /* asked only when the service says so (prompts from XAUTH) */
-} Secret;
+/* The secrets it may ask for: every kind NetworkManager keeps in
+ * vpn.secrets (the user name is vpn.data), under the kind's key and label
+ * (client/osp-secret-kind.c), in the table's order. */
+static bool kind_asked(OspSecretKind k)
+{
+  return !osp_secret_kind_info(k)->echo;
+}
 
-static const Secret secrets[] = {
-  { NM_OSPREY_KEY_SECRET, N_("Group password"), false },
-  { NM_OSPREY_KEY_XAUTH_PASSWORD, N_("Password"), false },
-  { "Xauth passcode", N_("Token code"), true },
-  { "Xauth next PIN", N_("New PIN"), true },
-  { "Xauth answer", N_("Answer"), true },
-  /* asked for when the key is encrypted (the service knows, not we) */
-  { "Client key passphrase", N_("Passphrase of the client key"), true },
-};
+/* Asked without a hint: the group password and the password, which a
+ * connection may leave to its agent.  A token code, new PIN or answer comes
+ * from XAUTH, and the key's passphrase is asked for when the key is
+ * encrypted (the service knows, not we): only when the service says so. */
+static bool kind_hint_only(OspSecretKind k)
+{
+  return k != OSP_SECRET_GROUP_SECRET && k != OSP_SECRET_PASSWORD;
+}
+
+static const char *kind_key(OspSecretKind k)
+{
+  return osp_secret_kind_info(k)->nm_key;
+}
+
+static const char *kind_label(OspSecretKind k)
+{
+  return _(osp_secret_kind_info(k)->label);
+}
 
 typedef struct {
   GHashTable *data, *secrets;
   char **hints;
   bool reprompt;
-  bool ask[G_N_ELEMENTS(secrets)];
+  bool ask[OSP_SECRET_N_KINDS];
   const char *message; /* from the hints, may be NULL */
 } Request;
 
@@ -77,14 +88,16 @@ static bool decide(Request *r)
   for (size_t i = 0; r->hints && r->hints[i]; i++)
     if (g_str_has_prefix(r->hints[i], VPN_MSG_TAG) && !r->message)
       r->message = r->hints[i] + strlen(VPN_MSG_TAG);
-  for (size_t i = 0; i < G_N_ELEMENTS(secrets); i++) {
+  for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
     NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
-    const char *v = g_hash_table_lookup(r->secrets, secrets[i].key);
+    const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
+    if (!kind_asked(i))
+      continue;
     if (has_hints(r)) {
-      r->ask[i] = hinted(r, secrets[i].key);
-    } else if (!secrets[i].hint_only) {
-      nm_vpn_service_plugin_get_secret_flags(r->data, secrets[i].key, &flags);
+      r->ask[i] = hinted(r, kind_key(i));
+    } else if (!kind_hint_only(i)) {
+      nm_vpn_service_plugin_get_secret_flags(r->data, kind_key(i), &flags);
       r->ask[i] =
           !(flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED) &&
           (flags & (NM_SETTING_SECRET_FLAG_AGENT_OWNED | NM_SETTING_SECRET_FLAG_NOT_SAVED)) &&
@@ -112,15 +125,15 @@ static void print_external_ui(const Request *r, const char *name)
   g_key_file_set_integer(kf, "VPN Plugin UI", "Version", 2);
   g_key_file_set_string(kf, "VPN Plugin UI", "Title", title);
   g_key_file_set_string(kf, "VPN Plugin UI", "Description", desc);
-  for (size_t i = 0; i < G_N_ELEMENTS(secrets); i++) {
-    const char *v = g_hash_table_lookup(r->secrets, secrets[i].key);
+  for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
+    const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (!r->ask[i] && secrets[i].hint_only)
+    if (!kind_asked(i) || (!r->ask[i] && kind_hint_only(i)))
       continue;
-    g_key_file_set_string(kf, secrets[i].key, "Value", v && !r->ask[i] ? v : "");
-    g_key_file_set_string(kf, secrets[i].key, "Label", _(secrets[i].label));
-    g_key_file_set_boolean(kf, secrets[i].key, "IsSecret", TRUE);
-    g_key_file_set_boolean(kf, secrets[i].key, "ShouldAsk", r->ask[i]);
+    g_key_file_set_string(kf, kind_key(i), "Value", v && !r->ask[i] ? v : "");
+    g_key_file_set_string(kf, kind_key(i), "Label", kind_label(i));
+    g_key_file_set_boolean(kf, kind_key(i), "IsSecret", TRUE);
+    g_key_file_set_boolean(kf, kind_key(i), "ShouldAsk", r->ask[i]);
   }
   text = g_key_file_to_data(kf, NULL, NULL);
   fputs(text, stdout);
@@ -133,7 +146,7 @@ static bool ask_gtk(Request *r, const char *name)
 {
   g_autofree char *title = g_strdup_printf(_("Authenticate VPN %s"), name);
   g_autofree char *desc = description(r, name);
-  GtkWidget *entries[G_N_ELEMENTS(secrets)] = { 0 };
+  GtkWidget *entries[OSP_SECRET_N_KINDS] = { 0 };
   GtkWidget *dialog, *grid, *label;
   int row = 1, response;
 
@@ -151,10 +164,10 @@ static bool ask_gtk(Request *r, const char *name)
   label = gtk_label_new(desc);
   gtk_label_set_line_wrap(GTK_LABEL(label), TRUE);
   gtk_grid_attach(GTK_GRID(grid), label, 0, 0, 2, 1);
-  for (size_t i = 0; i < G_N_ELEMENTS(secrets); i++) {
+  for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
     if (!r->ask[i])
       continue;
-    label = gtk_label_new_with_mnemonic(_(secrets[i].label));
+    label = gtk_label_new_with_mnemonic(kind_label(i));
     gtk_widget_set_halign(label, GTK_ALIGN_END);
     entries[i] = gtk_entry_new();
     gtk_entry_set_visibility(GTK_ENTRY(entries[i]), FALSE);
@@ -166,9 +179,9 @@ static bool ask_gtk(Request *r, const char *name)
   gtk_container_add(GTK_CONTAINER(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), grid);
   gtk_widget_show_all(dialog);
   response = gtk_dialog_run(GTK_DIALOG(dialog));
-  for (size_t i = 0; response == GTK_RESPONSE_OK && i < G_N_ELEMENTS(secrets); i++)
+  for (OspSecretKind i = 0; response == GTK_RESPONSE_OK && i < OSP_SECRET_N_KINDS; i++)
     if (entries[i])
-      g_hash_table_replace(r->secrets, g_strdup(secrets[i].key),
+      g_hash_table_replace(r->secrets, g_strdup(kind_key(i)),
                            g_strdup(gtk_entry_get_text(GTK_ENTRY(entries[i]))));
   gtk_widget_destroy(dialog);
   return response == GTK_RESPONSE_OK;
@@ -180,11 +193,11 @@ static void print_secrets(const Request *r)
 {
   char line[64];
 
-  for (size_t i = 0; i < G_N_ELEMENTS(secrets); i++) {
-    const char *v = g_hash_table_lookup(r->secrets, secrets[i].key);
+  for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
+    const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (v && *v)
-      printf("%s\n%s\n", secrets[i].key, v);
+    if (kind_asked(i) && v && *v)
+      printf("%s\n%s\n", kind_key(i), v);
   }
   printf("\n\n");
   fflush(stdout);

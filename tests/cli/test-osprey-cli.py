@@ -429,7 +429,9 @@ class TestConnect(Cli):
         r = self.check(self.osprey("connect", "w", "--secrets-file", f), 0, "Connected to w")
         self.assertIn("can be read by other users", r.stderr)
         self.check(self.osprey("connect", "w", "--secrets-file",
-                               self.secrets_file("token=1\n")), 64, "unknown secret kind")
+                               self.secrets_file("token=1\n")), 64, "unknown secret kind",
+                   "(known: group-secret, username, password, passcode, next-pin, answer, "
+                   "key-passphrase)")
 
     def test_no_terminal_and_no_ask(self):
         self.add("w")
@@ -497,7 +499,7 @@ class TestConnect(Cli):
     def test_agent_prompt_through_pty(self):
         self.add("w")
         out, status = run_in_pty([OSPREY, "connect", "w"],
-                                 [("Group password:", "gs"), ("Username:", "alice"),
+                                 [("Group password:", "gs"), ("User name:", "alice"),
                                   ("Password:", "wrong"), ("Password:", "good")],
                                  self.env.address)
         self.assertEqual(status, 0, out)

@@ -720,6 +720,18 @@ def phase_files():
             s.get("group-id") != "examplegroup":
         fail("osprey import of the exported file: %d %s %r" % (r.returncode, r.stderr, s))
     note("Export: %d lines, no secrets, `osprey import` takes it back" % len(lines))
+
+    # every kind ospreyd stores has its row: the key's passphrase too,
+    # saved through SetSecrets like the group password
+    def saved():
+        return (osprey_json("show", "cisco-example") or {}).get("saved-secrets") or []
+    if "key-passphrase" in saved() or "group-secret" not in saved():
+        fail("cisco-example's saved secrets before: %r" % saved())
+    find(w, "Passphrase of the client key", "password text").text = "p12-passphrase"
+    click(find(w, "Passphrase of the client key: ask each time", "check box"))
+    click(find(w, "Save", "push button"))
+    wait_for("the key's passphrase stored", lambda: "key-passphrase" in saved(), 10)
+    note("editor: the key's passphrase stored from its own row; saved: %s" % ", ".join(saved()))
     click(find(w, "Close", "push button"))
     wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
 

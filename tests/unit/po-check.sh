@@ -46,7 +46,8 @@ for lang in $langs; do
   cli_open=$( {
     msgattrib --untranslated --no-obsolete "$file"
     msgattrib --only-fuzzy --no-obsolete --clear-fuzzy "$file"
-  } 2>/dev/null | msggrep --location='cli/*' --location=client/osp-reason.c 2>/dev/null |
+  } 2>/dev/null | msggrep --location='cli/*' --location=client/osp-reason.c \
+    --location=client/osp-secret-kind.c 2>/dev/null |
     msgattrib --no-wrap 2>/dev/null |
     sed -n 's/^msgid //p' | grep -vx '""')
   if [ -z "$cli_open" ]; then

@@ -4,6 +4,7 @@
  * are unique and look like what scripts parse, the engine's helpers agree
  * with the table, and the D-Bus API document lists every reason. */
 #include "osp-reason.h"
+#include "osp-test-fail.h"
 
 #include <string.h>
 
@@ -16,19 +17,6 @@ static const struct {
   { OSP_REASON_DAEMON, OSP_DAEMON_ERROR_N_CODES, "OspDaemonErrorCode" },
 };
 
-/* Every failure is listed (g_test_fail_printf() keeps only the last). */
-G_GNUC_PRINTF(1, 2) static void fail(const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list ap;
-
-  va_start(ap, format);
-  message = g_strdup_vprintf(format, ap);
-  va_end(ap);
-  g_test_message("%s", message);
-  g_test_fail_printf("%s", message);
-}
-
 static gboolean matches(const char *pattern, const char *s)
 {
   return s && g_regex_match_simple(pattern, s, 0, 0);
@@ -38,7 +26,7 @@ static void expect(const char *what, const char *column, const char *value, cons
                    const char *rule)
 {
   if (!matches(pattern, value))
-    fail("%s: %s \"%s\" is not %s", what, column, value ? value : "(null)", rule);
+    osp_test_fail("%s: %s \"%s\" is not %s", what, column, value ? value : "(null)", rule);
 }
 
 static void check_row(const char *what, const OspReason *r)
@@ -52,10 +40,10 @@ static void check_row(const char *what, const OspReason *r)
   expect(what, "reason code", r->code, "^[a-z]+(-[a-z]+)*$", "lower-case words joined by -");
   expect(what, "D-Bus name", r->dbus_name, "^[A-Z][A-Za-z]+$", "a CamelCase word");
   if (!status_ok)
-    fail("%s: exit status %d is not one for a failure", what, r->exit_status);
+    osp_test_fail("%s: exit status %d is not one for a failure", what, r->exit_status);
   if (r->nm_failure != OSP_NM_CONNECT_FAILED && r->nm_failure != OSP_NM_LOGIN_FAILED &&
       r->nm_failure != OSP_NM_BAD_IP_CONFIG)
-    fail("%s: NetworkManager failure %d out of range", what, r->nm_failure);
+    osp_test_fail("%s: NetworkManager failure %d out of range", what, r->nm_failure);
   /* a clause after "Could not connect to NAME: ", the reason in brackets after it */
   expect(what, "text", r->text, "^[a-z].*[^.]$", "a lower-case clause without a full stop");
   expect(what, "sentence", r->sentence, "^[A-Z].*\\.$", "a sentence");
@@ -73,7 +61,7 @@ static void test_every_code(void)
       const OspReason *r = osp_reason_get(domains[d].domain, v);
 
       if (!r) {
-        fail("%s has no row in client/osp-reason.c", what);
+        osp_test_fail("%s has no row in client/osp-reason.c", what);
         continue;
       }
       g_free(what);
@@ -102,9 +90,9 @@ static void test_unique(void)
     g_assert_true(osp_reason_find(r->code) == r);
     g_assert_true(osp_reason_find_dbus(full) == r);
     if (!g_hash_table_add(codes, (gpointer)r->code))
-      fail("reason code %s is in two rows", r->code);
+      osp_test_fail("reason code %s is in two rows", r->code);
     if (!g_hash_table_add(names, (gpointer)r->dbus_name))
-      fail("D-Bus name %s is in two rows", r->dbus_name);
+      osp_test_fail("D-Bus name %s is in two rows", r->dbus_name);
   }
   g_assert_cmpuint(i, ==, OSP_ERROR_N_CODES + OSP_DAEMON_ERROR_N_CODES);
 }
@@ -155,14 +143,14 @@ static void test_api_document(void)
   const OspReason *r;
 
   if (!g_file_get_contents(path, &xml, NULL, &error)) {
-    fail("%s", error->message);
+    osp_test_fail("%s", error->message);
     return;
   }
   for (size_t i = 0; (r = osp_reason_nth(i)); i++) {
     g_autofree char *pattern = g_strdup_printf("\\n\\s+%s\\s+\\[%s\\]\\s", r->dbus_name, r->code);
 
     if (!g_regex_match_simple(pattern, xml, 0, 0))
-      fail("%s does not list \"%s [%s]\"", path, r->dbus_name, r->code);
+      osp_test_fail("%s does not list \"%s [%s]\"", path, r->dbus_name, r->code);
   }
 }
 
@@ -197,7 +185,7 @@ static void check_status_lists(const char *doc, const char *text, const StatusPa
     const OspReason *r;
 
     if (!para) {
-      fail("%s: no paragraph for exit status %d", doc, listed[i]);
+      osp_test_fail("%s: no paragraph for exit status %d", doc, listed[i]);
       continue;
     }
     for (size_t j = 0; (r = osp_reason_nth(j)); j++) {
@@ -206,7 +194,7 @@ static void check_status_lists(const char *doc, const char *text, const StatusPa
       if (r->exit_status != listed[i] || (engine_only && r->domain != OSP_REASON_ENGINE))
         continue;
       if (!g_regex_match_simple(word, para, 0, 0))
-        fail("%s: exit status %d does not name %s", doc, listed[i], r->code);
+        osp_test_fail("%s: exit status %d does not name %s", doc, listed[i], r->code);
     }
   }
 }
@@ -218,7 +206,7 @@ static char *read_source(const char *path)
   char *text = NULL;
 
   if (!g_file_get_contents(full, &text, NULL, &error))
-    fail("%s", error->message);
+    osp_test_fail("%s", error->message);
   return text;
 }
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Osprey — the one table of secret kinds (osp-secret-kind.h).  The names
+ * are stable API (data/net.ospreyvpn.Osprey1.xml lists them), the
+ * vpn.secrets keys are NetworkManager-vpnc's where it has the secret; the
+ * labels are NetworkManager-vpnc's words too ("Group password", "User
+ * name", "Password"), so that a user moving from it meets the same ones,
+ * and translated by whoever shows them. */
+#include "osp-secret-kind.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define NONE OSP_SETTING_N
+
+/* name, vpn.secrets key, label, echo, one-time, setting, stored */
+static const OspSecretKindInfo kinds[OSP_SECRET_N_KINDS] = {
+  [OSP_SECRET_GROUP_SECRET] = { OSP_SECRET_GROUP_SECRET, "group-secret", "IPSec secret",
+                                N_("Group password"), false, false, OSP_SETTING_GROUP_SECRET,
+                                true },
+  [OSP_SECRET_USERNAME] = { OSP_SECRET_USERNAME, "username", "Xauth username", N_("User name"),
+                            true, false, OSP_SETTING_USERNAME, false },
+  [OSP_SECRET_PASSWORD] = { OSP_SECRET_PASSWORD, "password", "Xauth password", N_("Password"),
+                            false, false, OSP_SETTING_PASSWORD, true },
+  [OSP_SECRET_PASSCODE] = { OSP_SECRET_PASSCODE, "passcode", "Xauth passcode", N_("Token code"),
+                            false, true, NONE, false },
+  [OSP_SECRET_NEXT_PIN] = { OSP_SECRET_NEXT_PIN, "next-pin", "Xauth next PIN", N_("New PIN"), false,
+                            true, NONE, false },
+  [OSP_SECRET_ANSWER] = { OSP_SECRET_ANSWER, "answer", "Xauth answer", N_("Answer"), false, true,
+                          NONE, false },
+  [OSP_SECRET_KEY_PASSPHRASE] = { OSP_SECRET_KEY_PASSPHRASE, "key-passphrase",
+                                  "Client key passphrase", N_("Passphrase of the client key"),
+                                  false, false, OSP_SETTING_KEY_PASSPHRASE, true },
+};
+
+#undef NONE
+
+const OspSecretKindInfo *osp_secret_kind_info(OspSecretKind k)
+{
+  return (unsigned)k < OSP_SECRET_N_KINDS ? &kinds[k] : NULL;
+}
+
+const OspSecretKindInfo *osp_secret_kind_find(const char *name)
+{
+  for (size_t i = 0; name && i < OSP_SECRET_N_KINDS; i++)
+    if (strcmp(kinds[i].name, name) == 0)
+      return &kinds[i];
+  return NULL;
+}
+
+const OspSecretKindInfo *osp_secret_kind_find_nm(const char *nm_key)
+{
+  for (size_t i = 0; nm_key && i < OSP_SECRET_N_KINDS; i++)
+    if (strcmp(kinds[i].nm_key, nm_key) == 0)
+      return &kinds[i];
+  return NULL;
+}
+
+char *osp_secret_kind_prompt(const char *label, const char *default_value)
+{
+  if (default_value)
+    /* TRANSLATORS: a terminal prompt: a secret's label ("User name") and
+     * what an empty answer gives ("alice") */
+    return g_strdup_printf(_("%s [%s]: "), label, default_value);
+  /* TRANSLATORS: a terminal prompt; %s is a secret's label ("Password") */
+  return g_strdup_printf(_("%s: "), label);
+}
+
+const char *osp_secret_kind_name(OspSecretKind k)
+{
+  const OspSecretKindInfo *i = osp_secret_kind_info(k);
+
+  return i ? i->name : NULL;
+}
+
+int osp_secret_kind_from_name(const char *name)
+{
+  const OspSecretKindInfo *i = osp_secret_kind_find(name);
+
+  return i ? (int)i->kind : -1;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * The table of secret kinds (client/osp-secret-kind.c): every kind has its
+ * row with every column filled and consistent with the settings table
+ * (client/osp-settings.c: the name, the vpnc keyword NetworkManager keys
+ * by, what ospreyd stores), names and keys are unique, lookups find the
+ * row itself, and the D-Bus API document lists every kind and what is
+ * stored. */
+#include "osp-secret-kind.h"
+#include "osp-test-fail.h"
+
+#include <string.h>
+
+static void expect(OspSecretKind k, const char *column, const char *value, const char *pattern,
+                   const char *rule)
+{
+  if (!value || !g_regex_match_simple(pattern, value, 0, 0))
+    osp_test_fail("kind %d: %s \"%s\" is not %s", k, column, value ? value : "(null)", rule);
+}
+
+static void check_row(OspSecretKind k, const OspSecretKindInfo *i)
+{
+  if (i->kind != k)
+    osp_test_fail("kind %d: its row says kind %d", k, i->kind);
+  expect(k, "name", i->name, "^[a-z]+(-[a-z]+)*$", "lower-case words joined by -");
+  /* NetworkManager-vpnc's style: "IPSec secret", "Xauth password" */
+  expect(k, "vpn.secrets key", i->nm_key, "^[A-Z][A-Za-z]*( [A-Za-z]+)+$", "words, capitalised");
+  /* a prompt appends ": ", a dialog puts it beside the entry */
+  expect(k, "label", i->label, "^[A-Z][a-z]*( [a-zA-Z]+)*$", "a label without punctuation");
+  if (i->setting > OSP_SETTING_N)
+    osp_test_fail("kind %d (%s): setting %d out of range", k, i->name, i->setting);
+  if (i->setting < OSP_SETTING_N) {
+    const OspSetting *s = &osp_settings[i->setting];
+
+    if (strcmp(s->key, i->name) != 0)
+      osp_test_fail("%s: its setting is %s", i->name, s->key);
+    if (strcmp(s->vpnc, i->nm_key) != 0)
+      osp_test_fail("%s: vpn.secrets key \"%s\", but its setting's vpnc keyword is \"%s\"", i->name,
+                    i->nm_key, s->vpnc);
+    /* ospreyd's store keeps exactly the secret settings (osp_setting_secret_keys) */
+    if (s->secret != i->stored)
+      osp_test_fail("%s: stored %d, but its setting's secret flag is %d", i->name, i->stored,
+                    s->secret);
+  } else if (i->stored) {
+    osp_test_fail("%s: stored, but no setting holds it", i->name);
+  }
+  if (i->one_time && (i->stored || i->setting != OSP_SETTING_N))
+    osp_test_fail("%s: good for one login, yet kept in a profile", i->name);
+  if (i->echo && i->stored)
+    osp_test_fail("%s: shown as typed, yet a stored secret", i->name);
+}
+
+/* Walks the enum: a kind added without its row, or a row missing a column,
+ * fails here and names it. */
+static void test_every_kind(void)
+{
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+
+    if (!i || !i->name) {
+      osp_test_fail("kind %d has no row in client/osp-secret-kind.c", k);
+      continue;
+    }
+    check_row(k, i);
+  }
+  g_assert_null(osp_secret_kind_info(OSP_SECRET_N_KINDS));
+  g_assert_null(osp_secret_kind_info((OspSecretKind)-1));
+  g_assert_null(osp_secret_kind_name(OSP_SECRET_N_KINDS));
+}
+
+/* The columns, as the front ends rely on them: the user name alone is
+ * typed in clear, the XAUTH one-login codes are never kept, the rest is. */
+static void test_columns(void)
+{
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+
+    g_assert_cmpint(i->echo, ==, k == OSP_SECRET_USERNAME);
+    g_assert_cmpint(i->one_time, ==,
+                    k == OSP_SECRET_PASSCODE || k == OSP_SECRET_NEXT_PIN || k == OSP_SECRET_ANSWER);
+  }
+  g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_GROUP_SECRET)->label, ==, "Group password");
+  g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_USERNAME)->label, ==, "User name");
+  g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->label, ==, "Token code");
+  g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->nm_key, ==, "Xauth passcode");
+}
+
+/* One row per kind, one kind per name and per key: lookups find the row. */
+static void test_unique(void)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) keys = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) labels = g_hash_table_new(g_str_hash, g_str_equal);
+
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+
+    g_assert_true(osp_secret_kind_find(i->name) == i);
+    g_assert_true(osp_secret_kind_find_nm(i->nm_key) == i);
+    g_assert_cmpint(osp_secret_kind_from_name(i->name), ==, k);
+    g_assert_cmpstr(osp_secret_kind_name(k), ==, i->name);
+    if (!g_hash_table_add(names, (gpointer)i->name))
+      osp_test_fail("name %s is in two rows", i->name);
+    if (!g_hash_table_add(keys, (gpointer)i->nm_key))
+      osp_test_fail("vpn.secrets key %s is in two rows", i->nm_key);
+    if (!g_hash_table_add(labels, (gpointer)i->label))
+      osp_test_fail("label %s is in two rows", i->label);
+  }
+  g_assert_null(osp_secret_kind_find(NULL));
+  g_assert_null(osp_secret_kind_find("password "));
+  g_assert_null(osp_secret_kind_find("Password"));
+  g_assert_null(osp_secret_kind_find_nm("xauth passcode"));
+  g_assert_null(osp_secret_kind_find_nm(NULL));
+  g_assert_cmpint(osp_secret_kind_from_name("token"), ==, -1);
+  g_assert_cmpint(osp_secret_kind_from_name(NULL), ==, -1);
+}
+
+static void test_prompt(void)
+{
+  g_autofree char *plain = osp_secret_kind_prompt("Password", NULL);
+  g_autofree char *with_default = osp_secret_kind_prompt("User name", "alice");
+
+  g_assert_cmpstr(plain, ==, "Password: ");
+  g_assert_cmpstr(with_default, ==, "User name [alice]: ");
+}
+
+/* data/net.ospreyvpn.Osprey1.xml lists every kind by name, and says which
+ * ones ospreyd stores: "Only "a", "b" and "c" can be stored". */
+static void test_api_document(void)
+{
+  g_autofree char *path =
+      g_test_build_filename(G_TEST_DIST, "..", "..", "data", "net.ospreyvpn.Osprey1.xml", NULL);
+  g_autofree char *xml = NULL;
+  g_autofree char *only = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMatchInfo) m = NULL;
+  g_autoptr(GRegex) re = g_regex_new("Only (.*?) can be\\s+stored", G_REGEX_DOTALL, 0, NULL);
+
+  if (!g_file_get_contents(path, &xml, NULL, &error)) {
+    osp_test_fail("%s", error->message);
+    return;
+  }
+  if (!g_regex_match(re, xml, 0, &m)) {
+    osp_test_fail("%s does not say which kinds are stored (\"Only ... can be stored\")", path);
+    return;
+  }
+  only = g_match_info_fetch(m, 1);
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+    g_autofree char *quoted = g_strdup_printf("\"%s\"", i->name);
+
+    if (!strstr(xml, quoted))
+      osp_test_fail("%s does not name the secret kind %s", path, quoted);
+    if (!strstr(only, quoted) != !i->stored)
+      osp_test_fail("%s: %s is %sstored, the document says otherwise", path, quoted,
+                    i->stored ? "" : "not ");
+  }
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/secret-kind/every-kind", test_every_kind);
+  g_test_add_func("/secret-kind/columns", test_columns);
+  g_test_add_func("/secret-kind/unique", test_unique);
+  g_test_add_func("/secret-kind/prompt", test_prompt);
+  g_test_add_func("/secret-kind/api-document", test_api_document);
+  return g_test_run();
+}
