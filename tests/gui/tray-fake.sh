@@ -62,10 +62,13 @@ printf 'IPSec gateway 192.0.2.77\nIPSec ID token\nIPSec secret s\nXauth username
 # ospreyd-fake's gateway that never answers
 sed 's/192.0.2.77/192.0.2.66/' "$DIR/token.conf" >"$DIR/unreach.conf"
 "$OSPREY" import "$DIR/unreach.conf" --name unreach >/dev/null || fail "import"
-# a certificate profile: ospreyd-fake asks for the key passphrase first
-printf 'IPSec gateway 192.0.2.1\nIKE Authmode cert\nClient certificate /etc/osprey/alice.p12\nXauth username bob\n' \
-  >"$DIR/keyed.conf"
-"$OSPREY" import "$DIR/keyed.conf" --name keyed >/dev/null || fail "import"
+# a certificate profile: ospreyd-fake asks for the key passphrase first;
+# only for its phase, as the editor's phases expect token first in the list
+if [[ " ${PHASES[*]} " == *" passphrase "* ]]; then
+  printf 'IPSec gateway 192.0.2.1\nIKE Authmode cert\nClient certificate /etc/osprey/alice.p12\nXauth username bob\n' \
+    >"$DIR/keyed.conf"
+  "$OSPREY" import "$DIR/keyed.conf" --name keyed >/dev/null || fail "import"
+fi
 
 desktop_tray
 G_MESSAGES_DEBUG=osprey-tray "$TRAY" >"$DIR/desktop/tray.log" 2>&1 &
