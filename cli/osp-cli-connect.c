@@ -30,7 +30,7 @@ static const GOptionEntry connect_entries[] = {
     N_("Read the password from the first line of standard input"), NULL },
   { "secrets-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_secrets_file,
     N_("Read secrets from FILE: KIND=VALUE lines (group-secret, username, password, passcode, "
-       "key-passphrase)"),
+       "next-pin, answer, key-passphrase)"),
     N_("FILE") },
   { "timeout", 0, 0, G_OPTION_ARG_INT, &opt_timeout,
     N_("Give up after SECS seconds (exit status 5); 0 waits as long as the daemon tries"),

@@ -635,7 +635,7 @@ static int cmd_secrets(OspCli *cli, int argc, char **argv)
 const OspCliCommand osp_cli_cmd_secrets = {
   "secrets",
   N_("PROFILE [--forget]"),
-  N_("Store a profile's group password and password (root-only store)"),
+  N_("Store a profile's group password, password and key passphrase (root-only store)"),
   secrets_entries,
   cmd_secrets,
 };

@@ -3,8 +3,8 @@
  * row with every column filled and consistent with the settings table
  * (client/osp-settings.c: the name, the vpnc keyword NetworkManager keys
  * by, what ospreyd stores), names and keys are unique, lookups find the
- * row itself, and the D-Bus API document lists every kind and what is
- * stored. */
+ * row itself, and the D-Bus API document, osprey(1) and osprey's --help
+ * list every kind and what is stored. */
 #include "osp-secret-kind.h"
 #include "osp-test-fail.h"
 
@@ -156,6 +156,75 @@ static void test_api_document(void)
   }
 }
 
+/* Every kind is named in text (as a word, or as "name=" when `assign`),
+ * and with `stored_only` the kinds ospreyd does not store are not. */
+static void check_names(const char *doc, const char *text, bool assign, bool stored_only)
+{
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+    g_autofree char *word =
+        g_strdup_printf("(^|[^a-z-])%s%s", i->name, assign ? "=" : "([^a-z-]|$)");
+    bool named = text && g_regex_match_simple(word, text, 0, 0);
+
+    if (named != (i->stored || !stored_only))
+      osp_test_fail("%s: %s %s", doc, named ? "names" : "does not name", i->name);
+  }
+}
+
+/* The paragraph of a man page's item (scdoc: the item's line, then
+ * tab-indented lines), "" if none. */
+static char *scd_item(const char *text, const char *item)
+{
+  g_autofree char *re = g_strdup_printf("^%s.*\\n((?:\\t.*\\n)+)", item);
+  g_autoptr(GRegex) regex = g_regex_new(re, G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) m = NULL;
+
+  g_assert_nonnull(regex);
+  return text && g_regex_match(regex, text, 0, &m) ? g_match_info_fetch(m, 1) : g_strdup("");
+}
+
+static char *help_of(const char *cli, const char *command)
+{
+  const char *argv[] = { cli, command, "--help", NULL };
+  const char *envp[] = { "LC_ALL=C", "LANGUAGE=", NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int wait_status = 0;
+
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                             NULL, &wait_status, &error));
+  g_assert_no_error(error);
+  return out;
+}
+
+/* --secrets-file of `osprey connect` takes every kind, that of `osprey
+ * secrets` the stored ones: osprey(1) and --help say so. */
+static void test_cli_documents(void)
+{
+  g_autofree char *path =
+      g_test_build_filename(G_TEST_DIST, "..", "..", "data", "man", "osprey.1.scd", NULL);
+  g_autofree char *man = NULL;
+  g_autofree char *connect_item = NULL, *secrets_item = NULL;
+  g_autofree char *connect_help = NULL, *secrets_help = NULL;
+  const char *cli = g_getenv("OSP_TEST_OSPREY");
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_get_contents(path, &man, NULL, &error))
+    osp_test_fail("%s", error->message);
+  connect_item = scd_item(man, "\\*--secrets-file\\* _FILE_$");
+  secrets_item = scd_item(man, "\\*secrets\\* _PROFILE_");
+  check_names("osprey(1) --secrets-file", connect_item, false, false);
+  check_names("osprey(1) secrets", secrets_item, true, true);
+  if (!cli) {
+    g_test_message("no OSP_TEST_OSPREY: osprey's --help not checked");
+    return;
+  }
+  connect_help = help_of(cli, "connect");
+  secrets_help = help_of(cli, "secrets");
+  check_names("osprey connect --help", strstr(connect_help, "--secrets-file"), false, false);
+  check_names("osprey secrets --help", strstr(secrets_help, "--secrets-file"), true, true);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -164,5 +233,6 @@ int main(int argc, char **argv)
   g_test_add_func("/secret-kind/unique", test_unique);
   g_test_add_func("/secret-kind/prompt", test_prompt);
   g_test_add_func("/secret-kind/api-document", test_api_document);
+  g_test_add_func("/secret-kind/cli-documents", test_cli_documents);
   return g_test_run();
 }
