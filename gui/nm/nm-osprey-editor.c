@@ -6,10 +6,12 @@
  * loads the one matching the GTK in the process.
  *
  * The editor shows the keys most connections need, and "Advanced…" the
- * proposals, lifetimes, DPD, MTU and local port; every other key of the
- * connection (vendor, ...) is kept as it was.  The two passwords get
- * libnma's storage menu (this user, all users, ask every time, not
- * required), which sets their "-flags". */
+ * proposals, lifetimes, DPD, MTU, local port, exchange mode, IPv6 inside and
+ * CRL file; every other key of the connection (vendor, ...) is kept as it
+ * was.  The authentication choice (group password, hybrid, certificates)
+ * shows the rows that apply to it.  The passwords get libnma's storage menu
+ * (this user, all users, ask every time, not required), which sets their
+ * "-flags". */
 #include <NetworkManager.h>
 #include <glib/gi18n-lib.h>
 #include <gtk/gtk.h>
@@ -64,6 +66,11 @@ static const struct {
   { "username", NM_OSPREY_KEY_XAUTH_USER, false },
   { "password", NM_OSPREY_KEY_XAUTH_PASSWORD, true },
   { "domain", "Domain", false },
+  { "ca-file", "CA-File", false },
+  { "gateway-id", "Gateway ID", false },
+  { "client-cert", "Client certificate", false },
+  { "client-key", "Client key", false },
+  { "key-passphrase", "Client key passphrase", true },
 };
 
 /* the Advanced window: widget id -> vpn.data key; 'e' an entry (empty: the
@@ -85,12 +92,24 @@ static const struct {
   { "adv-port", "Local Port", 'e' },
   { "adv-local-lan", "Local LAN access", 'b' },
   { "adv-backup", "Backup servers", 'e' },
+  { "adv-exchange", "Exchange mode", 'c' },
+  { "adv-ipv6", "IPv6 inside", 'c' },
+  { "adv-crl", "CRL-File", 'e' },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(advanced) <= 16); /* NMOspreyEditor.shown */
 
 #define KEY_DH "IKE DH Group"
 #define KEY_NATT "NAT Traversal Mode"
 #define KEY_NO_SPLIT "No split tunnel"
+#define KEY_AUTH "IKE Authmode"
+#define KEY_CA_SYSTEM "CA-System"
+
+/* the rows auth_changed shows or hides */
+static const char *const mode_rows[] = { "group-row", "group-secret-row", "cert-rows",
+                                         "client-rows" };
+
+/* the entries whose "Choose…" button (id "<entry>-choose") opens a file chooser */
+static const char *const file_entries[] = { "ca-file", "client-cert", "client-key", "adv-crl" };
 
 static GtkWidget *widget(NMOspreyEditor *self, const char *id)
 {
@@ -170,6 +189,48 @@ static gboolean advanced_closed(NMOspreyEditor *self)
   return TRUE;
 }
 
+/* ---- authentication and files -------------------------------------------- */
+
+/* the rows that apply to the chosen authentication: the group password for
+ * psk, the gateway's CA for hybrid and cert, our certificate for cert */
+static void auth_changed(NMOspreyEditor *self)
+{
+  const char *mode = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "auth-mode")));
+  bool psk = g_strcmp0(mode, "psk") == 0, cert = g_strcmp0(mode, "cert") == 0;
+
+  const bool shown[G_N_ELEMENTS(mode_rows)] = { !cert, psk, !psk, cert };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(mode_rows); i++)
+    gtk_widget_set_visible(widget(self, mode_rows[i]), shown[i]);
+}
+
+static void file_chosen(GtkNativeDialog *chooser, int response, GtkWidget *entry)
+{
+  if (response == GTK_RESPONSE_ACCEPT) {
+#if GTK_CHECK_VERSION(4, 0, 0)
+    g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+    g_autofree char *path = file ? g_file_get_path(file) : NULL;
+#else
+    g_autofree char *path = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(chooser));
+#endif
+    if (path)
+      entry_set_text(entry, path);
+  }
+  g_object_unref(chooser);
+}
+
+static void choose_file(GtkWidget *button, GtkWidget *entry)
+{
+  GtkWidget *top = toplevel_of(button);
+  GtkFileChooserNative *chooser =
+      gtk_file_chooser_native_new(_("Choose a file"), GTK_IS_WINDOW(top) ? GTK_WINDOW(top) : NULL,
+                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
+  g_signal_connect(chooser, "response", G_CALLBACK(file_chosen), entry);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
 /* ---- the editor ------------------------------------------------------------ */
 
 static NMSettingSecretFlags secret_flags(NMSettingVpn *s_vpn, const char *key)
@@ -199,14 +260,20 @@ static void fill(NMOspreyEditor *self, NMSettingVpn *s_vpn)
     gtk_combo_box_set_active_id(GTK_COMBO_BOX(widget(self, "natt")), "natt");
   v = s_vpn ? nm_setting_vpn_get_data_item(s_vpn, KEY_NO_SPLIT) : NULL;
   check_set(widget(self, "no-split"), v && g_ascii_strcasecmp(v, "yes") == 0);
+  v = s_vpn ? nm_setting_vpn_get_data_item(s_vpn, KEY_CA_SYSTEM) : NULL;
+  check_set(widget(self, "ca-system"), v && g_ascii_strcasecmp(v, "yes") == 0);
+  v = s_vpn ? nm_setting_vpn_get_data_item(s_vpn, KEY_AUTH) : NULL;
+  if (!v || !gtk_combo_box_set_active_id(GTK_COMBO_BOX(widget(self, "auth-mode")), v))
+    gtk_combo_box_set_active_id(GTK_COMBO_BOX(widget(self, "auth-mode")), "psk");
+  auth_changed(self);
   for (size_t i = 0; i < G_N_ELEMENTS(advanced); i++)
     advanced_set(self, i, s_vpn ? nm_setting_vpn_get_data_item(s_vpn, advanced[i].key) : NULL);
   for (size_t i = 0; i < G_N_ELEMENTS(entries); i++)
     if (entries[i].secret)
-      nma_utils_setup_password_storage(
-          widget(self, entries[i].id), secret_flags(s_vpn, entries[i].key),
-          s_vpn ? NM_SETTING(s_vpn) : NULL, entries[i].key,
-          strcmp(entries[i].key, NM_OSPREY_KEY_XAUTH_PASSWORD) == 0, FALSE);
+      nma_utils_setup_password_storage(widget(self, entries[i].id),
+                                       secret_flags(s_vpn, entries[i].key),
+                                       s_vpn ? NM_SETTING(s_vpn) : NULL, entries[i].key,
+                                       strcmp(entries[i].key, NM_OSPREY_KEY_SECRET) != 0, FALSE);
 }
 
 static void set_item(NMSettingVpn *s_vpn, const char *key, const char *value)
@@ -222,9 +289,11 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
   NMOspreyEditor *self = NM_OSPREY_EDITOR(editor);
   NMSettingVpn *s_vpn;
   g_autoptr(OspProfile) profile = NULL;
-  const char *dh, *natt;
+  const char *dh, *natt, *auth;
 
-  for (size_t i = 0; i < 2; i++) /* gateway and group are required */
+  auth = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "auth-mode")));
+  /* the gateway is required, the group too but with certificates */
+  for (size_t i = 0; i < (g_strcmp0(auth, "cert") == 0 ? 1 : 2); i++)
     if (!*entry_get_text(widget(self, entries[i].id))) {
       g_set_error(error, NM_CONNECTION_ERROR, NM_CONNECTION_ERROR_MISSING_PROPERTY,
                   _("The VPN setting \"%s\" is required"), entries[i].key);
@@ -262,6 +331,8 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
   natt = gtk_combo_box_get_active_id(GTK_COMBO_BOX(widget(self, "natt")));
   set_item(s_vpn, KEY_NATT, g_strcmp0(natt, "natt") == 0 ? NULL : natt); /* the default */
   set_item(s_vpn, KEY_NO_SPLIT, check_get(widget(self, "no-split")) ? "yes" : NULL);
+  set_item(s_vpn, KEY_CA_SYSTEM, check_get(widget(self, "ca-system")) ? "yes" : NULL);
+  set_item(s_vpn, KEY_AUTH, g_strcmp0(auth, "psk") == 0 ? NULL : auth); /* the default */
   /* as the service will read it: a bad lifetime or port is refused here,
    * with the reader's sentence naming the setting */
   profile = nm_osprey_check_setting(s_vpn, error)
@@ -315,9 +386,8 @@ G_MODULE_EXPORT NMVpnEditor *nm_osprey_editor_new(NMConnection *connection, GErr
   NMOspreyEditor *self = g_object_new(NM_TYPE_OSPREY_EDITOR, NULL);
   NMSettingVpn *s_vpn = connection ? nm_connection_get_setting_vpn(connection) : NULL;
   static const char *const signals[][2] = {
-    { "gateway", "changed" },  { "group", "changed" },    { "group-secret", "changed" },
-    { "username", "changed" }, { "password", "changed" }, { "domain", "changed" },
-    { "dh-group", "changed" }, { "natt", "changed" },     { "no-split", "toggled" },
+    { "dh-group", "changed" },  { "natt", "changed" },      { "no-split", "toggled" },
+    { "auth-mode", "changed" }, { "ca-system", "toggled" },
   };
 
   self->builder = gtk_builder_new();
@@ -330,9 +400,23 @@ G_MODULE_EXPORT NMVpnEditor *nm_osprey_editor_new(NMConnection *connection, GErr
   self->widget = g_object_ref(widget(self, "osprey-editor"));
   if (s_vpn)
     self->original = NM_SETTING_VPN(nm_setting_duplicate(NM_SETTING(s_vpn)));
+#if !GTK_CHECK_VERSION(4, 0, 0)
+  /* the hosting dialog's show_all must not show the rows of another mode */
+  for (size_t i = 0; i < G_N_ELEMENTS(mode_rows); i++)
+    gtk_widget_set_no_show_all(widget(self, mode_rows[i]), TRUE);
+#endif
   fill(self, s_vpn);
+  for (size_t i = 0; i < G_N_ELEMENTS(entries); i++)
+    g_signal_connect_swapped(widget(self, entries[i].id), "changed", G_CALLBACK(changed), self);
   for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
     g_signal_connect_swapped(widget(self, signals[i][0]), signals[i][1], G_CALLBACK(changed), self);
+  g_signal_connect_swapped(widget(self, "auth-mode"), "changed", G_CALLBACK(auth_changed), self);
+  for (size_t i = 0; i < G_N_ELEMENTS(file_entries); i++) {
+    g_autofree char *id = g_strconcat(file_entries[i], "-choose", NULL);
+
+    g_signal_connect(widget(self, id), "clicked", G_CALLBACK(choose_file),
+                     widget(self, file_entries[i]));
+  }
   g_signal_connect_swapped(widget(self, "advanced"), "clicked", G_CALLBACK(advanced_open), self);
   g_signal_connect_swapped(widget(self, "adv-ok"), "clicked", G_CALLBACK(advanced_ok), self);
   g_signal_connect_swapped(widget(self, "adv-cancel"), "clicked", G_CALLBACK(advanced_cancel),

@@ -13,7 +13,10 @@ and emits "changed"; both passwords carry libnma's storage menu, and an
 window whose values (found by their labels, as a screen reader does) reach
 vpn.data on OK and not on Cancel, and a bad one is refused; an empty
 gateway is refused; export and import of the edited connection give the
-same vpn.data.  SCREENSHOT is the editor's window, taken with
+same vpn.data; the authentication choice shows the rows that apply (a
+screenshot of each, SCREENSHOT with -psk, -hybrid, -cert), every
+certificate setting reaches vpn.data or vpn.secrets and a new editor on the
+connection shows them again.  SCREENSHOT is the editor's window, taken with
 ImageMagick's `import` (and SCREENSHOT with -advanced: that window)."""
 import os
 import subprocess
@@ -56,6 +59,81 @@ def update(editor, conn):
 def data(conn):
     s = conn.get_setting_vpn()
     return {k: s.get_data_item(k) for k in s.get_data_keys() if not k.endswith("-flags")}
+
+
+def mapped(root, label):
+    w = labelled(root, label)
+    return w is not None and w.get_mapped()
+
+
+def certificates(plugin, editor, widget, conn, adv, shot):
+    """The authentication choice and the certificate settings."""
+    auth = labelled(widget, "Aut_hentication")
+    result(auth is not None and auth.get_active_id() == "psk",
+           "the authentication is the group password by default")
+    rows = {"psk": (True, True, False, False), "hybrid": (True, False, True, False),
+            "cert": (False, False, True, True)}
+    for mode, want in rows.items():
+        auth.set_active_id(mode)
+        iterate(0.5)
+        got = tuple(mapped(widget, lab) for lab in ("Group _name", "Group pass_word", "_CA file",
+                                                    "Client c_ertificate"))
+        result(got == want, f"{mode}: group name, group password, CA, client certificate "
+               f"shown {got}")
+        subprocess.run(["import", "-window", "root", shot.replace(".png", f"-{mode}.png")],
+                       check=False)
+    with tempfile.TemporaryDirectory() as d:
+        files = {k: os.path.join(d, k + ".pem") for k in ("ca", "cert", "key", "crl")}
+        want = {"IKE Authmode": "cert", "CA-File": files["ca"], "CA-System": "yes",
+                "Gateway ID": "CN=vpn.example.com", "Client certificate": files["cert"],
+                "Client key": files["key"], "CRL-File": files["crl"], "Exchange mode": "main",
+                "IPv6 inside": "yes"}
+        labelled(widget, "_CA file").set_text(files["ca"])
+        next(c for c in find_all(widget, Gtk.CheckButton, [])
+             if c.get_label() == "Also trust the _system's certificate authorities"
+             ).set_active(True)
+        labelled(widget, "Gatewa_y ID").set_text("CN=vpn.example.com")
+        labelled(widget, "Client c_ertificate").set_text(files["cert"])
+        labelled(widget, "Client _key").set_text(files["key"])
+        labelled(widget, "Key passph_rase").set_text("key-pass-1")
+        labelled(widget, "Group _name").set_text("")  # not needed with certificates
+        adv.emit("clicked")
+        iterate(0.5)
+        win = advanced_window()
+        labelled(win, "E_xchange mode (phase 1)").set_active_id("main")
+        labelled(win, "IPv_6 inside the tunnel").set_active_id("yes")
+        labelled(win, "C_RL file").set_text(files["crl"])
+        labelled(win, "_IKE lifetime (seconds)").set_text("3600")  # the bad one before
+        iterate(0.3)
+        subprocess.run(["import", "-window", "root", shot.replace(".png", "-advanced-cert.png")],
+                       check=False)
+        button(win, "_OK").emit("clicked")
+        iterate(0.3)
+        ok, _ = update(editor, conn)
+        s = conn.get_setting_vpn()
+        got = {k: s.get_data_item(k) for k in want}
+        result(ok and got == want, f"the certificate settings reach vpn.data ({got})")
+        result(s.get_secret("Client key passphrase") == "key-pass-1"
+               and s.get_data_item("IPSec ID") is None,
+               "the key passphrase is a secret; no group needed with certificates")
+        again = plugin.get_editor(conn)
+        w2 = again.get_widget()
+        shown = {"IKE Authmode": labelled(w2, "Aut_hentication").get_active_id(),
+                 "CA-File": labelled(w2, "_CA file").get_text(),
+                 "Client certificate": labelled(w2, "Client c_ertificate").get_text(),
+                 "Client key": labelled(w2, "Client _key").get_text(),
+                 "Gateway ID": labelled(w2, "Gatewa_y ID").get_text(),
+                 "Client key passphrase": labelled(w2, "Key passph_rase").get_text()}
+        back = {"IKE Authmode": "cert", "CA-File": files["ca"], "Client certificate": files["cert"],
+                "Client key": files["key"], "Gateway ID": "CN=vpn.example.com",
+                "Client key passphrase": "key-pass-1"}
+        result(shown == back, f"an editor on the connection shows them again ({shown})")
+        c3 = NM.SimpleConnection.new_clone(conn)
+        update(again, c3)
+        result(data(c3) == data(conn), "and writes the same vpn.data back")
+        auth.set_active_id("psk")
+        ok, _ = update(editor, conn)
+        result(not ok, "back to the group password, the group name is required again")
 
 
 def main():
@@ -106,7 +184,8 @@ def main():
     secret_entries = [e for e in entries if not e.get_visibility()]
     icons = [e.get_icon_storage_type(Gtk.EntryIconPosition.SECONDARY) != Gtk.ImageType.EMPTY
              for e in secret_entries]
-    result(len(icons) == 2 and all(icons), f"both password entries have a storage menu ({icons})")
+    result(len(icons) == 3 and all(icons),
+           f"the group, user and key passwords have a storage menu ({icons})")
     c2 = NM.SimpleConnection.new_clone(conn)
     s2 = c2.get_setting_vpn()
     s2.set_secret_flags("Xauth password", NM.SettingSecretFlags.NOT_SAVED)
@@ -185,6 +264,8 @@ def main():
         ok, message = update(editor, conn)
         result(not ok and "IKE lifetime" in message,
                "a bad advanced value is refused, naming the setting")
+    if gateway:
+        certificates(plugin, editor, widget, conn, adv, shot)
     print(f"1..{n}")
     return 1 if failed else 0
 
