@@ -447,7 +447,7 @@ GPtrArray *osp_cli_list_connections(GDBusObjectManager *om, const char *name, gb
     OspDBusConnection *c = osp_dbus_object_get_connection(OSP_DBUS_OBJECT(l->data));
 
     if (c && (!name || g_strcmp0(osp_dbus_connection_get_name(c), name) == 0) &&
-        !(active_only && osp_cli_state_is_final(osp_dbus_connection_get_state(c))))
+        !(active_only && osp_state_name_is_final(osp_dbus_connection_get_state(c))))
       g_ptr_array_add(out, c);
     else if (c)
       g_object_unref(c);
@@ -486,11 +486,6 @@ char *osp_cli_connection_names(GPtrArray *conns)
   for (guint i = 0; i < conns->len; i++)
     g_string_append_printf(s, "%s%s", i ? ", " : "", osp_dbus_connection_get_name(conns->pdata[i]));
   return g_string_free(s, FALSE);
-}
-
-gboolean osp_cli_state_is_final(const char *state)
-{
-  return g_strcmp0(state, "disconnected") == 0 || g_strcmp0(state, "failed") == 0;
 }
 
 int osp_cli_reason_exit_status(const char *reason)

@@ -179,7 +179,7 @@ static void check_state(Wait *w)
   if (g_strcmp0(state, "connected") == 0 && !w->cancelling) {
     report_connected(w);
     osp_cli_finish(w->cli, OSP_EXIT_OK);
-  } else if (osp_cli_state_is_final(state)) {
+  } else if (osp_state_name_is_final(state)) {
     osp_cli_agent_stop_prompt(w->agent);
     osp_cli_finish(w->cli, report_failure(w));
   }
@@ -543,7 +543,7 @@ static void on_stop_state(GObject *obj, GParamSpec *pspec, gpointer user_data)
 {
   Stop *stop = user_data;
 
-  if (!osp_cli_state_is_final(osp_dbus_connection_get_state(OSP_DBUS_CONNECTION(obj))))
+  if (!osp_state_name_is_final(osp_dbus_connection_get_state(OSP_DBUS_CONNECTION(obj))))
     return;
   g_signal_handlers_disconnect_by_data(obj, stop);
   if (--stop->pending == 0)
@@ -582,7 +582,7 @@ static int stop_all(OspCli *cli, GPtrArray *conns)
         g_signal_handlers_disconnect_by_data(conns->pdata[j], &stop);
       return osp_cli_fail_error(cli, error, osp_dbus_connection_get_name(c));
     }
-    if (osp_cli_state_is_final(osp_dbus_connection_get_state(c)))
+    if (osp_state_name_is_final(osp_dbus_connection_get_state(c)))
       on_stop_state(G_OBJECT(c), NULL, &stop);
   }
   if (stop.pending)

@@ -10,7 +10,7 @@
  * keeps the property, but its device and address are gone. */
 static GVariant *connection_ip_config(OspDBusConnection *c)
 {
-  if (osp_cli_state_is_final(osp_dbus_connection_get_state(c)))
+  if (osp_state_name_is_final(osp_dbus_connection_get_state(c)))
     return NULL;
   return osp_dbus_connection_get_ip_config(c);
 }

@@ -9,6 +9,7 @@
 #include "osp-config.h"
 #include "osp-dbus-generated.h"
 #include "osp-reason.h"
+#include "osp-types.h"
 
 #include <gio/gio.h>
 #include <glib/gi18n.h>
@@ -67,7 +68,6 @@ char *osp_cli_connection_names(GPtrArray *conns);
 void osp_cli_watch_daemon(OspCli *cli);
 int osp_cli_run_loop(OspCli *cli);
 void osp_cli_finish(OspCli *cli, int status);
-gboolean osp_cli_state_is_final(const char *state);
 int osp_cli_reason_exit_status(const char *reason);
 gboolean osp_cli_check_name(OspCli *cli, const char *name, int *ret_status);
 char *osp_cli_read_file(OspCli *cli, const char *path, gsize max, gsize *ret_len, int *ret_status);

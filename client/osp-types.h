@@ -23,7 +23,25 @@ typedef enum {
   OSP_STATE_FAILED,           /* final: see the error */
 } OspState;
 
-const char *osp_state_name(OspState s); /* "connecting", ... stable API */
+/* One row per state: its stable name (the State property), whether it is
+ * final (the attempt is over: the connection object may go) and the words
+ * for people (N_(): the tray's menu and details).  Plain GLib: the command
+ * line and the tray, which do not link the engine, build osp-types.c in. */
+typedef struct {
+  OspState state;
+  const char *name; /* "connecting", ... stable API */
+  bool final;       /* disconnected, failed */
+  const char *text; /* N_(): "Connecting…" */
+} OspStateInfo;
+
+/* The row of a state, NULL if out of range (walk it from 0). */
+const OspStateInfo *osp_state_info(OspState s);
+/* The row of a State name, NULL if unknown or NULL (front ends read an
+ * unknown state as "connecting", as the API asks). */
+const OspStateInfo *osp_state_find(const char *name);
+const char *osp_state_name(OspState s); /* "connecting", ...; "unknown" if out of range */
+/* Whether a State name is final; an unknown one is not. */
+bool osp_state_name_is_final(const char *name);
 
 typedef struct {
   guint id; /* pass back to osp_connection_provide_secrets */

@@ -1,29 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey-tray — the sentences shown for ospreyd's states, reason codes and
- * D-Bus errors (client/osp-reason.c has those of the reasons), and the
+ * D-Bus errors (client/osp-types.c has those of the states,
+ * client/osp-reason.c those of the reasons), and the
  * clean-up of text that comes from the gateway. */
 #include "osp-tray.h"
+#include "osp-types.h"
 
 #include <string.h>
-
-static const struct {
-  const char *state;
-  const char *text;
-} states[] = {
-  { "disconnected", N_("Disconnected") },    { "connecting", N_("Connecting…") },
-  { "authenticating", N_("Logging in…") },   { "configuring", N_("Configuring…") },
-  { "connected", N_("Connected") },          { "reconnecting", N_("Reconnecting…") },
-  { "disconnecting", N_("Disconnecting…") }, { "failed", N_("Failed") },
-};
 
 /* A translated state name; unknown states read as "connecting", as the
  * API asks. */
 const char *osp_tray_state_text(const char *state)
 {
-  for (size_t i = 0; state && i < G_N_ELEMENTS(states); i++)
-    if (strcmp(states[i].state, state) == 0)
-      return _(states[i].text);
-  return _("Connecting…");
+  const OspStateInfo *info = osp_state_find(state);
+
+  return _((info ? info : osp_state_info(OSP_STATE_CONNECTING))->text);
 }
 
 /* A translated sentence for a StateReason, NULL for "" and unknown codes. */

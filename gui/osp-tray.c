@@ -5,6 +5,7 @@
  * ObjectManager (objects added and removed, PropertiesChanged, the daemon's
  * name owner) and runs no timer while nothing is shown. */
 #include "osp-tray.h"
+#include "osp-types.h"
 
 #include "osp-dbus-bus.h"
 
@@ -84,8 +85,11 @@ static OspDBusConnection *connection_of(OspTray *t, OspDBusProfile *p)
 
 static gboolean state_in_progress(const char *state)
 {
-  return state && strcmp(state, "connected") != 0 && strcmp(state, "disconnected") != 0 &&
-         strcmp(state, "failed") != 0 && strcmp(state, "disconnecting") != 0;
+  const OspStateInfo *info = osp_state_find(state);
+
+  /* an unknown state reads as "connecting", as the API asks */
+  return state && (!info || (!info->final && info->state != OSP_STATE_CONNECTED &&
+                             info->state != OSP_STATE_DISCONNECTING));
 }
 
 /* ---- calls */
@@ -145,7 +149,7 @@ static void on_row_action(GtkMenuItem *item, gpointer user_data)
     return;
   c = connection_of(t, p);
   state = c ? osp_dbus_connection_get_state(c) : "disconnected";
-  if (c && strcmp(state, "disconnected") != 0 && strcmp(state, "failed") != 0)
+  if (c && !osp_state_name_is_final(state))
     osp_tray_disconnect(t, c);
   else
     connect_profile(t, p);

@@ -199,25 +199,14 @@ static void check_status_lists(const char *doc, const char *text, const StatusPa
   }
 }
 
-static char *read_source(const char *path)
-{
-  g_autofree char *full = g_test_build_filename(G_TEST_DIST, "..", "..", path, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  if (!g_file_get_contents(full, &text, NULL, &error))
-    osp_test_fail("%s", error->message);
-  return text;
-}
-
 /* The man pages (scdoc: "*2*" then tab-indented lines) and osprey --help
  * ("  2   " then lines indented by six blanks). */
 static void test_status_documents(void)
 {
   static const StatusPattern scd = { "^\\*", "\\*\\n((?:\\t.*\\n)+)" };
   static const StatusPattern usage = { "^  ", " +(.*(?:\\n      .*)*)" };
-  g_autofree char *osprey1 = read_source("data/man/osprey.1.scd");
-  g_autofree char *ospreyd8 = read_source("data/man/ospreyd.8.scd");
+  g_autofree char *osprey1 = osp_test_read_source("data/man/osprey.1.scd");
+  g_autofree char *ospreyd8 = osp_test_read_source("data/man/ospreyd.8.scd");
   const char *cli = g_getenv("OSP_TEST_OSPREY");
   g_autofree char *help = NULL;
   g_autoptr(GError) error = NULL;

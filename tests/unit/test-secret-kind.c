@@ -127,23 +127,13 @@ static void test_prompt(void)
  * ones ospreyd stores: "Only "a", "b" and "c" can be stored". */
 static void test_api_document(void)
 {
-  g_autofree char *path =
-      g_test_build_filename(G_TEST_DIST, "..", "..", "data", "net.ospreyvpn.Osprey1.xml", NULL);
-  g_autofree char *xml = NULL;
-  g_autofree char *only = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GMatchInfo) m = NULL;
-  g_autoptr(GRegex) re = g_regex_new("Only (.*?) can be\\s+stored", G_REGEX_DOTALL, 0, NULL);
+  const char *path = "data/net.ospreyvpn.Osprey1.xml";
+  g_autofree char *xml = osp_test_read_source(path);
+  g_autofree char *only = osp_test_match(xml, "Only (.*?) can be\\s+stored",
+                                         "\"Only ... can be stored\" in the D-Bus API");
 
-  if (!g_file_get_contents(path, &xml, NULL, &error)) {
-    osp_test_fail("%s", error->message);
+  if (!only)
     return;
-  }
-  if (!g_regex_match(re, xml, 0, &m)) {
-    osp_test_fail("%s does not say which kinds are stored (\"Only ... can be stored\")", path);
-    return;
-  }
-  only = g_match_info_fetch(m, 1);
   for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
     const OspSecretKindInfo *i = osp_secret_kind_info(k);
     g_autofree char *quoted = g_strdup_printf("\"%s\"", i->name);
@@ -201,16 +191,11 @@ static char *help_of(const char *cli, const char *command)
  * secrets` the stored ones: osprey(1) and --help say so. */
 static void test_cli_documents(void)
 {
-  g_autofree char *path =
-      g_test_build_filename(G_TEST_DIST, "..", "..", "data", "man", "osprey.1.scd", NULL);
-  g_autofree char *man = NULL;
+  g_autofree char *man = osp_test_read_source("data/man/osprey.1.scd");
   g_autofree char *connect_item = NULL, *secrets_item = NULL;
   g_autofree char *connect_help = NULL, *secrets_help = NULL;
   const char *cli = g_getenv("OSP_TEST_OSPREY");
-  g_autoptr(GError) error = NULL;
 
-  if (!g_file_get_contents(path, &man, NULL, &error))
-    osp_test_fail("%s", error->message);
   connect_item = scd_item(man, "\\*--secrets-file\\* _FILE_$");
   secrets_item = scd_item(man, "\\*secrets\\* _PROFILE_");
   check_names("osprey(1) --secrets-file", connect_item, false, false);
