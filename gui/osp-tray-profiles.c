@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE } FieldKind;
+/* F_FILE: a path, typed or picked with a file chooser */
+typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE, F_FILE } FieldKind;
 
 static const char *const dh_choices[] = { "auto", "dh1",  "dh2",  "dh5",  "dh14", "dh15",
                                           "dh16", "dh19", "dh20", "dh21", NULL };
@@ -18,6 +19,28 @@ static const char *const pfs_choices[] = { "server", "nopfs", "dh1",  "dh2",  "d
                                            "dh15",   "dh16",  "dh19", "dh20", "dh21", NULL };
 static const char *const natt_choices[] = { "natt", "none", "force-natt", "cisco-udp", NULL };
 static const char *const vendor_choices[] = { "cisco", "netscreen", "fortigate", NULL };
+static const char *const auth_choices[] = { "psk", "hybrid", "cert", NULL };
+static const char *const exchange_choices[] = { "aggressive", "main", NULL };
+static const char *const ipv6_choices[] = { "auto", "yes", "no", NULL };
+
+/* the choices shown in words; the others by their value */
+static const struct {
+  const char *id, *label;
+} choice_labels[] = {
+  { "psk", N_("Group password") },
+  { "hybrid", N_("Certificate of the gateway (hybrid)") },
+  { "cert", N_("Certificates on both sides") },
+  { "aggressive", N_("Aggressive mode") },
+  { "main", N_("Main mode") },
+};
+
+static const char *choice_label(const char *id)
+{
+  for (size_t i = 0; i < G_N_ELEMENTS(choice_labels); i++)
+    if (strcmp(choice_labels[i].id, id) == 0)
+      return _(choice_labels[i].label);
+  return id;
+}
 
 static const struct {
   const char *key;
@@ -31,6 +54,12 @@ static const struct {
   { "group-id", N_("Group name"), F_TEXT, FALSE, NULL },
   { "username", N_("User name"), F_TEXT, FALSE, NULL },
   { "domain", N_("Domain"), F_TEXT, FALSE, NULL },
+  { "auth-mode", N_("Authentication"), F_CHOICE, FALSE, auth_choices },
+  { "ca-file", N_("CA file"), F_FILE, FALSE, NULL },
+  { "ca-system", N_("Also trust the system's certificate authorities"), F_BOOL, FALSE, NULL },
+  { "gateway-id", N_("Gateway ID"), F_TEXT, FALSE, NULL },
+  { "client-cert", N_("Client certificate"), F_FILE, FALSE, NULL },
+  { "client-key", N_("Client key"), F_FILE, FALSE, NULL },
   { "dh-group", N_("IKE DH group"), F_CHOICE, TRUE, dh_choices },
   { "pfs", N_("Perfect forward secrecy"), F_CHOICE, TRUE, pfs_choices },
   { "natt-mode", N_("NAT traversal"), F_CHOICE, TRUE, natt_choices },
@@ -45,6 +74,10 @@ static const struct {
   { "script", N_("Network script"), F_TEXT, TRUE, NULL },
   { "local-lan", N_("Allow local LAN access"), F_BOOL, TRUE, NULL },
   { "backup-servers", N_("Backup servers"), F_TEXT, TRUE, NULL },
+  { "exchange-mode", N_("Exchange mode"), F_CHOICE, TRUE, exchange_choices },
+  { "ipv6-inside", N_("IPv6 inside"), F_CHOICE, TRUE, ipv6_choices },
+  { "ca-dir", N_("CA directory"), F_TEXT, TRUE, NULL },
+  { "crl-file", N_("CRL file"), F_FILE, TRUE, NULL },
 };
 
 /* The secrets ospreyd can store (group password, password, key
@@ -62,6 +95,8 @@ typedef struct {
   GtkWidget *content, *busy, *spinner; /* the form; shown while a call is pending */
   GCancellable *cancellable;           /* of the pending call */
   GtkWidget *widgets[G_N_ELEMENTS(fields)];
+  GtkWidget *rows[G_N_ELEMENTS(fields)];   /* what the grid holds: the widget, or its box */
+  GtkWidget *labels[G_N_ELEMENTS(fields)]; /* NULL for check boxes */
   GtkWidget *secret_entries[OSP_SECRET_N_KINDS], *secret_ask[OSP_SECRET_N_KINDS]; /* stored_kind */
   gboolean secret_kept[OSP_SECRET_N_KINDS];
   char *selected;        /* profile name, NULL for a new one */
@@ -94,13 +129,14 @@ static GtkWidget *field_widget(guint i)
   GtkWidget *w = NULL;
 
   switch (fields[i].kind) {
-  case F_TEXT: w = gtk_entry_new(); break;
+  case F_TEXT:
+  case F_FILE: w = gtk_entry_new(); break;
   case F_BOOL: w = gtk_check_button_new_with_label(_(fields[i].label)); break;
   case F_UINT: w = gtk_spin_button_new_with_range(0, 86400, 1); break;
   case F_CHOICE:
     w = gtk_combo_box_text_new();
     for (const char *const *c = fields[i].choices; *c; c++)
-      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, *c);
+      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, choice_label(*c));
     break;
   }
   name_widget(w, _(fields[i].label));
@@ -115,6 +151,7 @@ static void field_set(Editor *e, guint i, GVariant *settings)
 
   switch (fields[i].kind) {
   case F_TEXT:
+  case F_FILE:
     gtk_entry_set_text(GTK_ENTRY(w), v && g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)
                                          ? g_variant_get_string(v, NULL)
                                          : "");
@@ -144,7 +181,8 @@ static GVariant *field_get(Editor *e, guint i)
   const char *s;
 
   switch (fields[i].kind) {
-  case F_TEXT: s = gtk_entry_get_text(GTK_ENTRY(w)); return *s ? g_variant_new_string(s) : NULL;
+  case F_TEXT:
+  case F_FILE: s = gtk_entry_get_text(GTK_ENTRY(w)); return *s ? g_variant_new_string(s) : NULL;
   case F_BOOL:
     return gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? g_variant_new_boolean(TRUE) : NULL;
   case F_UINT:
@@ -160,6 +198,16 @@ static GVariant *field_get(Editor *e, guint i)
 }
 
 static void load(Editor *e, OspDBusProfile *p);
+static void on_auth_changed(GtkComboBox *combo, gpointer user_data);
+
+static guint field_index(const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+    if (strcmp(fields[i].key, key) == 0)
+      return i;
+  g_assert_not_reached();
+  return 0;
+}
 
 /* The daemon announces a profile's new Settings after it has answered the
  * Update that changed them (and SavedSecrets after SetSecrets): the form
@@ -202,6 +250,7 @@ static void load(Editor *e, OspDBusProfile *p)
   gtk_editable_set_editable(GTK_EDITABLE(e->name), p == NULL);
   for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
     field_set(e, i, settings);
+  on_auth_changed(GTK_COMBO_BOX(e->widgets[field_index("auth-mode")]), e);
   for (guint i = 0; i < OSP_SECRET_N_KINDS; i++) {
     const OspSecretKindInfo *info = stored_kind(i);
     gboolean kept;
@@ -681,6 +730,73 @@ static void on_import(GtkButton *button, gpointer user_data)
   osp_tray_import(e->tray, GTK_WINDOW(e->window), pd->cancellable, on_imported, pd);
 }
 
+static void on_file_chosen(GtkNativeDialog *chooser, int response, gpointer entry)
+{
+  if (response == GTK_RESPONSE_ACCEPT) {
+    g_autofree char *path = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(chooser));
+
+    if (path)
+      gtk_entry_set_text(GTK_ENTRY(entry), path);
+  }
+  g_object_unref(chooser);
+}
+
+static void on_choose_file(GtkButton *b, gpointer entry)
+{
+  GtkWidget *top = gtk_widget_get_toplevel(GTK_WIDGET(b));
+  GtkFileChooserNative *chooser =
+      gtk_file_chooser_native_new(atk_object_get_name(gtk_widget_get_accessible(entry)),
+                                  GTK_IS_WINDOW(top) ? GTK_WINDOW(top) : NULL,
+                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  const char *now = gtk_entry_get_text(GTK_ENTRY(entry));
+
+  if (*now)
+    gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(chooser), now);
+  gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
+  g_signal_connect(chooser, "response", G_CALLBACK(on_file_chosen), entry);
+  gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+/* field i's entry with a "Choose…" button after it */
+static GtkWidget *file_row(guint i, GtkWidget *entry)
+{
+  GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *b = gtk_button_new_with_label(_("Choose…"));
+  /* TRANSLATORS: accessible name of a button; %s is "CA file", "Client key"... */
+  g_autofree char *name = g_strdup_printf(_("%s: choose a file"), _(fields[i].label));
+
+  name_widget(b, name);
+  g_signal_connect(b, "clicked", G_CALLBACK(on_choose_file), entry);
+  gtk_box_pack_start(GTK_BOX(box), entry, TRUE, TRUE, 0);
+  gtk_box_pack_start(GTK_BOX(box), b, FALSE, FALSE, 0);
+  return box;
+}
+
+/* the rows that apply to the chosen authentication: the CA and the
+ * gateway's ID with hybrid and cert, our certificate with cert */
+static void on_auth_changed(GtkComboBox *combo, gpointer user_data)
+{
+  Editor *e = user_data;
+  const char *mode = gtk_combo_box_get_active_id(combo);
+  gboolean certs = g_strcmp0(mode, "hybrid") == 0 || g_strcmp0(mode, "cert") == 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+    gboolean shown = TRUE;
+
+    if (g_str_has_prefix(fields[i].key, "client-"))
+      shown = g_strcmp0(mode, "cert") == 0;
+    else if (g_str_has_prefix(fields[i].key, "ca-") || strcmp(fields[i].key, "gateway-id") == 0)
+      shown = certs;
+    else
+      continue;
+    if (fields[i].advanced)
+      continue;
+    gtk_widget_set_visible(e->rows[i], shown);
+    if (e->labels[i])
+      gtk_widget_set_visible(e->labels[i], shown);
+  }
+}
+
 static GtkWidget *page(Editor *e, gboolean advanced)
 {
   GtkWidget *grid = gtk_grid_new();
@@ -703,14 +819,16 @@ static GtkWidget *page(Editor *e, gboolean advanced)
     if (fields[i].advanced != advanced)
       continue;
     e->widgets[i] = field_widget(i);
+    e->rows[i] = fields[i].kind == F_FILE ? file_row(i, e->widgets[i]) : e->widgets[i];
     if (fields[i].kind != F_BOOL) {
-      GtkWidget *label = gtk_label_new(_(fields[i].label));
-
-      gtk_label_set_mnemonic_widget(GTK_LABEL(label), e->widgets[i]);
-      gtk_label_set_xalign(GTK_LABEL(label), 1);
-      gtk_grid_attach(GTK_GRID(grid), label, 0, row, 1, 1);
+      e->labels[i] = gtk_label_new(_(fields[i].label));
+      gtk_label_set_mnemonic_widget(GTK_LABEL(e->labels[i]), e->widgets[i]);
+      gtk_label_set_xalign(GTK_LABEL(e->labels[i]), 1);
+      gtk_grid_attach(GTK_GRID(grid), e->labels[i], 0, row, 1, 1);
     }
-    gtk_grid_attach(GTK_GRID(grid), e->widgets[i], 1, row++, 2, 1);
+    gtk_grid_attach(GTK_GRID(grid), e->rows[i], 1, row++, 2, 1);
+    if (strcmp(fields[i].key, "auth-mode") == 0)
+      g_signal_connect(e->widgets[i], "changed", G_CALLBACK(on_auth_changed), e);
   }
   for (guint i = 0; !advanced && i < OSP_SECRET_N_KINDS; i++) {
     const OspSecretKindInfo *info = stored_kind(i);

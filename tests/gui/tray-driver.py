@@ -736,6 +736,72 @@ def phase_files():
     wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
 
 
+# ---- certs: the authentication choice shows the rows that apply; every
+# certificate setting reaches the daemon's profile (a file through the
+# chooser its Choose… button opens)
+
+def phase_certs():
+    def shown(w):
+        return (find(w, "CA file", "text") is not None,
+                find(w, "Client certificate", "text") is not None)
+
+    w = editor_window()
+    click(find(w, "Add", "push button"))
+    wait_for("an empty form", lambda: text_of(find(w, "Gateway", "text")) == "", 10)
+    find(w, "Name", "text").text = "certs"
+    find(w, "Gateway", "text").text = "192.0.2.99"
+    auth = find(w, "Authentication", "combo box")
+    rows = {"psk": (False, False), "hybrid": (True, False), "cert": (True, True)}
+    names = {"psk": "Group password", "hybrid": "Certificate of the gateway (hybrid)",
+             "cert": "Certificates on both sides"}
+    for mode in ("hybrid", "cert", "psk"):
+        choose(auth, names[mode])
+        wait_for("the rows of %s: CA file and client certificate shown %r" % (mode, rows[mode]),
+                 lambda: shown(w) == rows[mode], 5)
+        screenshot("profile-editor-" + mode)
+    note("editor: the certificate rows follow the authentication (psk, hybrid, cert)")
+    choose(auth, names["cert"])
+    ca = os.path.join(DIR, "ca.pem")
+    with open(ca, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    click(wait_for("the CA file's Choose… button",
+                   lambda: find(w, "CA file: choose a file", "push button"), 5))
+    choose_file("CA file", ca, "Open")
+    wait_for("the chosen CA file in the form",
+             lambda: text_of(find(w, "CA file", "text")) == ca, 10)
+    click(find(w, "Also trust the system's certificate authorities", "check box"))
+    find(w, "Gateway ID", "text").text = "CN=vpn.example.com"
+    find(w, "Client certificate", "text").text = "/etc/osprey/alice.pem"
+    find(w, "Client key", "text").text = "/etc/osprey/alice.key"
+    find(w, "Advanced", "page tab").select()
+    choose(wait_for("the exchange mode", lambda: find(w, "Exchange mode", "combo box"), 5),
+           "Main mode")
+    choose(find(w, "IPv6 inside", "combo box"), "yes")
+    find(w, "CRL file", "text").text = "/etc/osprey/gateway.crl"
+    screenshot("profile-editor-advanced-cert")
+    find(w, "General", "page tab").select()
+    click(find(w, "Save", "push button"))
+    want = {"auth-mode": "cert", "ca-file": ca, "ca-system": True,
+            "gateway-id": "CN=vpn.example.com", "client-cert": "/etc/osprey/alice.pem",
+            "client-key": "/etc/osprey/alice.key", "exchange-mode": "main",
+            "ipv6-inside": "yes", "crl-file": "/etc/osprey/gateway.crl"}
+
+    def saved():
+        s = profile_settings("certs") or {}
+        return s if all(s.get(k) in (v, "true" if v is True else v) for k, v in want.items()) \
+            else None
+    try:
+        wait_for("the certificate settings in the daemon's profile", saved, 10)
+    except SystemExit:
+        print("# certs: %r (error %r)" % (profile_settings("certs"), editor_error(w, "")),
+              file=sys.stderr)
+        raise
+    note("editor: auth-mode cert, CA file (chooser), system CAs, gateway ID, client certificate "
+         "and key, exchange mode, IPv6 inside and CRL file saved")
+    click(find(w, "Close", "push button"))
+    wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
+
+
 # ---- busy: the editor's calls are asynchronous; ospreyd stopped (SIGSTOP)
 # keeps a call pending as a polkit prompt would
 
@@ -922,6 +988,7 @@ def phase_sni():
 def main():
     phases = {"xembed": phase_xembed, "restart": phase_restart, "editor": phase_editor,
               "sni": phase_sni, "token": phase_token, "passphrase": phase_passphrase, "files": phase_files, "busy": phase_busy,
+              "certs": phase_certs,
               "two": phase_two}
     phases[sys.argv[1]]()
     for f in figures:
