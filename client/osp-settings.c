@@ -4,7 +4,11 @@
 
 #include <string.h>
 
-#define S(id, key, vpnc, type) [OSP_SETTING_##id] = { key, vpnc, type, false }
+#define S(id, key, vpnc, type) [OSP_SETTING_##id] = { key, vpnc, type, false, NULL }
+#define C(id, key, vpnc, ...) \
+  [OSP_SETTING_##id] = { key, vpnc, 's', false, (const char *const[]){ __VA_ARGS__, NULL } }
+#define DH_GROUPS \
+  "dh1", "dh2", "dh5", "dh14", "dh15", "dh16", "dh17", "dh18", "dh19", "dh20", "dh21"
 
 const OspSetting osp_settings[OSP_SETTING_N] = {
   S(DESCRIPTION, "description", "Description", 's'),
@@ -12,12 +16,12 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(GROUP_ID, "group-id", "IPSec ID", 's'),
   S(USERNAME, "username", "Xauth username", 's'),
   S(DOMAIN, "domain", "Domain", 's'),
-  S(ID_TYPE, "id-type", "ID type", 's'),
-  S(VENDOR, "vendor", "Vendor", 's'),
+  C(ID_TYPE, "id-type", "ID type", "key-id", "fqdn", "user-fqdn", "ipv4"),
+  C(VENDOR, "vendor", "Vendor", "cisco", "netscreen", "fortigate"),
   S(APP_VERSION, "app-version", "Application version", 's'),
-  S(DH_GROUP, "dh-group", "IKE DH Group", 's'),
-  S(PFS, "pfs", "Perfect Forward Secrecy", 's'),
-  S(NATT_MODE, "natt-mode", "NAT Traversal Mode", 's'),
+  C(DH_GROUP, "dh-group", "IKE DH Group", "auto", DH_GROUPS),
+  C(PFS, "pfs", "Perfect Forward Secrecy", "server", "nopfs", DH_GROUPS),
+  C(NATT_MODE, "natt-mode", "NAT Traversal Mode", "natt", "none", "force-natt", "cisco-udp"),
   S(ENABLE_SINGLE_DES, "enable-single-des", "Enable Single DES", 'b'),
   S(ENABLE_WEAK_ENCRYPTION, "enable-weak-encryption", "Enable weak encryption", 'b'),
   S(ENABLE_WEAK_AUTHENTICATION, "enable-weak-authentication", "Enable weak authentication", 'b'),
@@ -37,23 +41,25 @@ const OspSetting osp_settings[OSP_SETTING_N] = {
   S(NO_SPLIT, "no-split", "No split tunnel", 'b'),
   S(LOCAL_LAN, "local-lan", "Local LAN access", 'b'),
   S(BACKUP_SERVERS, "backup-servers", "Backup servers", 's'),
-  S(AUTH_MODE, "auth-mode", "IKE Authmode", 's'),
+  C(AUTH_MODE, "auth-mode", "IKE Authmode", "psk", "hybrid", "cert"),
   S(CA_FILE, "ca-file", "CA-File", 's'),
   S(CA_DIR, "ca-dir", "CA-Dir", 's'),
   S(CLIENT_CERT, "client-cert", "Client certificate", 's'),
   S(CLIENT_KEY, "client-key", "Client key", 's'),
   S(GATEWAY_ID, "gateway-id", "Gateway ID", 's'),
-  S(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", 's'),
-  S(EXCHANGE_MODE, "exchange-mode", "Exchange mode", 's'),
+  C(IPV6_INSIDE, "ipv6-inside", "IPv6 inside", "auto", "yes", "no"),
+  C(EXCHANGE_MODE, "exchange-mode", "Exchange mode", "aggressive", "main"),
   S(CA_SYSTEM, "ca-system", "CA-System", 'b'),
   S(CRL_FILE, "crl-file", "CRL-File", 's'),
   S(NAME, "name", "Profile name", 0),
-  [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true },
-  [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true },
-  [OSP_SETTING_KEY_PASSPHRASE] = { "key-passphrase", "Client key passphrase", 0, true },
+  [OSP_SETTING_GROUP_SECRET] = { "group-secret", "IPSec secret", 0, true, NULL },
+  [OSP_SETTING_PASSWORD] = { "password", "Xauth password", 0, true, NULL },
+  [OSP_SETTING_KEY_PASSPHRASE] = { "key-passphrase", "Client key passphrase", 0, true, NULL },
 };
 
 #undef S
+#undef C
+#undef DH_GROUPS
 
 const OspSetting *osp_setting_lookup(const char *key)
 {

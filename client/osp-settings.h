@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the settings of a profile, one row each: its key (osprey.conf(5)
  * keyfiles and the Settings dictionary on the bus), its vpnc keyword, its
- * D-Bus type and whether it is a secret.  The one table the profile's
+ * D-Bus type, whether it is a secret and the values of a choice.  The one table the profile's
  * field engine (osp-profile.c), ospreyd (Settings, the secrets store) and
- * the command line (`osprey edit`, `osprey set`) read; GLib only, so the
- * D-Bus-only command line builds it in too. */
+ * the command line (`osprey edit`, `osprey set`) and the tray's editor
+ * read; GLib only, so the D-Bus-only command line and the tray build it in
+ * too. */
 #pragma once
 
 #include <glib.h>
@@ -68,6 +69,10 @@ typedef struct {
   const char *vpnc; /* vpnc .conf keyword (NetworkManager-vpnc's key too) */
   char dbus_type;   /* 's' string, 'b' boolean, 'u' uint32; 0: not a Settings key */
   bool secret;      /* kept in the secrets store, never in a profile's Settings */
+  /* the values of a choice, in the order editors and completion offer them
+   * (NULL-terminated; NULL for other settings); the profile's reader
+   * accepts exactly these (test-settings) */
+  const char *const *choices;
 } OspSetting;
 
 extern const OspSetting osp_settings[OSP_SETTING_N];

@@ -6,22 +6,13 @@
  * daemon's: its error message is shown under the form.  Changing a system
  * profile asks polkit interactively, so the desktop's agent prompts. */
 #include "osp-secret-kind.h"
+#include "osp-settings.h"
 #include "osp-tray.h"
 
 #include <string.h>
 
 /* F_FILE: a path, typed or picked with a file chooser */
 typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE, F_FILE } FieldKind;
-
-static const char *const dh_choices[] = { "auto", "dh1",  "dh2",  "dh5",  "dh14", "dh15",
-                                          "dh16", "dh19", "dh20", "dh21", NULL };
-static const char *const pfs_choices[] = { "server", "nopfs", "dh1",  "dh2",  "dh5",  "dh14",
-                                           "dh15",   "dh16",  "dh19", "dh20", "dh21", NULL };
-static const char *const natt_choices[] = { "natt", "none", "force-natt", "cisco-udp", NULL };
-static const char *const vendor_choices[] = { "cisco", "netscreen", "fortigate", NULL };
-static const char *const auth_choices[] = { "psk", "hybrid", "cert", NULL };
-static const char *const exchange_choices[] = { "aggressive", "main", NULL };
-static const char *const ipv6_choices[] = { "auto", "yes", "no", NULL };
 
 /* the choices shown in words; the others by their value */
 static const struct {
@@ -45,39 +36,38 @@ static const char *choice_label(const char *id)
 static const struct {
   const char *key;
   const char *label;
-  FieldKind kind;
+  FieldKind kind; /* F_CHOICE: the setting's choices (client/osp-settings.c) */
   gboolean advanced;
-  const char *const *choices;
 } fields[] = {
-  { "description", N_("Description"), F_TEXT, FALSE, NULL },
-  { "gateway", N_("Gateway"), F_TEXT, FALSE, NULL },
-  { "group-id", N_("Group name"), F_TEXT, FALSE, NULL },
-  { "username", N_("User name"), F_TEXT, FALSE, NULL },
-  { "domain", N_("Domain"), F_TEXT, FALSE, NULL },
-  { "auth-mode", N_("Authentication"), F_CHOICE, FALSE, auth_choices },
-  { "ca-file", N_("CA file"), F_FILE, FALSE, NULL },
-  { "ca-system", N_("Also trust the system's certificate authorities"), F_BOOL, FALSE, NULL },
-  { "gateway-id", N_("Gateway ID"), F_TEXT, FALSE, NULL },
-  { "client-cert", N_("Client certificate"), F_FILE, FALSE, NULL },
-  { "client-key", N_("Client key"), F_FILE, FALSE, NULL },
-  { "dh-group", N_("IKE DH group"), F_CHOICE, TRUE, dh_choices },
-  { "pfs", N_("Perfect forward secrecy"), F_CHOICE, TRUE, pfs_choices },
-  { "natt-mode", N_("NAT traversal"), F_CHOICE, TRUE, natt_choices },
-  { "vendor", N_("Vendor"), F_CHOICE, TRUE, vendor_choices },
-  { "enable-weak-encryption", N_("Allow 3DES"), F_BOOL, TRUE, NULL },
-  { "enable-weak-authentication", N_("Allow MD5"), F_BOOL, TRUE, NULL },
-  { "enable-single-des", N_("Allow single DES"), F_BOOL, TRUE, NULL },
-  { "dpd-idle", N_("Dead peer detection after (s)"), F_UINT, TRUE, NULL },
-  { "mtu", N_("MTU (0: computed)"), F_UINT, TRUE, NULL },
-  { "ike-lifetime", N_("IKE lifetime (s)"), F_UINT, TRUE, NULL },
-  { "ipsec-lifetime", N_("IPsec lifetime (s)"), F_UINT, TRUE, NULL },
-  { "script", N_("Network script"), F_TEXT, TRUE, NULL },
-  { "local-lan", N_("Allow local LAN access"), F_BOOL, TRUE, NULL },
-  { "backup-servers", N_("Backup servers"), F_TEXT, TRUE, NULL },
-  { "exchange-mode", N_("Exchange mode"), F_CHOICE, TRUE, exchange_choices },
-  { "ipv6-inside", N_("IPv6 inside"), F_CHOICE, TRUE, ipv6_choices },
-  { "ca-dir", N_("CA directory"), F_TEXT, TRUE, NULL },
-  { "crl-file", N_("CRL file"), F_FILE, TRUE, NULL },
+  { "description", N_("Description"), F_TEXT, FALSE },
+  { "gateway", N_("Gateway"), F_TEXT, FALSE },
+  { "group-id", N_("Group name"), F_TEXT, FALSE },
+  { "username", N_("User name"), F_TEXT, FALSE },
+  { "domain", N_("Domain"), F_TEXT, FALSE },
+  { "auth-mode", N_("Authentication"), F_CHOICE, FALSE },
+  { "ca-file", N_("CA file"), F_FILE, FALSE },
+  { "ca-system", N_("Also trust the system's certificate authorities"), F_BOOL, FALSE },
+  { "gateway-id", N_("Gateway ID"), F_TEXT, FALSE },
+  { "client-cert", N_("Client certificate"), F_FILE, FALSE },
+  { "client-key", N_("Client key"), F_FILE, FALSE },
+  { "dh-group", N_("IKE DH group"), F_CHOICE, TRUE },
+  { "pfs", N_("Perfect forward secrecy"), F_CHOICE, TRUE },
+  { "natt-mode", N_("NAT traversal"), F_CHOICE, TRUE },
+  { "vendor", N_("Vendor"), F_CHOICE, TRUE },
+  { "enable-weak-encryption", N_("Allow 3DES"), F_BOOL, TRUE },
+  { "enable-weak-authentication", N_("Allow MD5"), F_BOOL, TRUE },
+  { "enable-single-des", N_("Allow single DES"), F_BOOL, TRUE },
+  { "dpd-idle", N_("Dead peer detection after (s)"), F_UINT, TRUE },
+  { "mtu", N_("MTU (0: computed)"), F_UINT, TRUE },
+  { "ike-lifetime", N_("IKE lifetime (s)"), F_UINT, TRUE },
+  { "ipsec-lifetime", N_("IPsec lifetime (s)"), F_UINT, TRUE },
+  { "script", N_("Network script"), F_TEXT, TRUE },
+  { "local-lan", N_("Allow local LAN access"), F_BOOL, TRUE },
+  { "backup-servers", N_("Backup servers"), F_TEXT, TRUE },
+  { "exchange-mode", N_("Exchange mode"), F_CHOICE, TRUE },
+  { "ipv6-inside", N_("IPv6 inside"), F_CHOICE, TRUE },
+  { "ca-dir", N_("CA directory"), F_TEXT, TRUE },
+  { "crl-file", N_("CRL file"), F_FILE, TRUE },
 };
 
 /* The secrets ospreyd can store (group password, password, key
@@ -135,7 +125,7 @@ static GtkWidget *field_widget(guint i)
   case F_UINT: w = gtk_spin_button_new_with_range(0, 86400, 1); break;
   case F_CHOICE:
     w = gtk_combo_box_text_new();
-    for (const char *const *c = fields[i].choices; *c; c++)
+    for (const char *const *c = osp_setting_lookup(fields[i].key)->choices; *c; c++)
       gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, choice_label(*c));
     break;
   }

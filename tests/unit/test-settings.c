@@ -3,9 +3,10 @@
  * setting has a field in the profile engine and round-trips, with a value
  * that is not its default, through an osprey.conf(5) keyfile, through the
  * D-Bus Settings dictionary as ospreyd takes and gives it (a{sv} with the
- * table's type) and through a vpnc .conf file under its vpnc keyword.  A
- * row added without its field, or a key written differently somewhere,
- * fails here, naming the key. */
+ * table's type) and through a vpnc .conf file under its vpnc keyword; a
+ * choice's values are what the reader takes and what the bash completion
+ * offers.  A row added without its field, or a key written differently
+ * somewhere, fails here, naming the key. */
 #include "osp-profile-store.h"
 #include "osp-profile.h"
 #include "osp-settings.h"
@@ -220,6 +221,66 @@ static void test_unique(void)
   g_assert_null(osp_setting_lookup("no-such-key"));
 }
 
+/* Whether the reader takes key=value; a value it takes comes back as
+ * itself, or as nothing when it is the default (counted in *defaults). */
+static bool reads(const char *key, const char *value, unsigned *defaults)
+{
+  g_autoptr(GKeyFile) kf = keyfile_with(key, value);
+  g_autoptr(OspProfile) p = osp_profile_from_keyfile(kf, NULL);
+  g_autofree char *got = p ? profile_value(p, key) : NULL;
+
+  if (p && !got)
+    (*defaults)++;
+  else if (p && strcmp(got, value) != 0)
+    g_error("%s=%s reads back as \"%s\"", key, value, got);
+  return p != NULL;
+}
+
+/* A choice's values are what the profile's reader takes: each one reads
+ * and comes back as itself (so they are distinct), and of the DH groups
+ * 1 to 21 the reader takes exactly those listed.  The tray's editor and
+ * the bash completion offer the same values in the same order. */
+static void test_choices(void)
+{
+  g_autofree char *path =
+      g_test_build_filename(G_TEST_DIST, "..", "..", "data", "completion", "osprey", NULL);
+  g_autofree char *completion = NULL;
+  g_autoptr(GError) error = NULL;
+  size_t n = 0;
+
+  g_assert_true(g_file_get_contents(path, &completion, NULL, &error));
+  for (size_t i = 0; i < OSP_SETTING_N; i++) {
+    const OspSetting *s = &osp_settings[i];
+    g_autofree char *words = NULL, *line = NULL;
+    unsigned defaults = 0, ignored = 0;
+
+    if (!s->choices)
+      continue;
+    n++;
+    g_assert_cmpint(s->dbus_type, ==, 's');
+    for (const char *const *c = s->choices; *c; c++)
+      if (!reads(s->key, *c, &defaults))
+        g_error("%s: the choice %s is refused by the profile's reader", s->key, *c);
+    if (defaults > 1)
+      g_error("%s: %u choices read as the default", s->key, defaults);
+    if (i == OSP_SETTING_DH_GROUP || i == OSP_SETTING_PFS)
+      for (int g = 1; g <= 21; g++) {
+        g_autofree char *dh = g_strdup_printf("dh%d", g);
+        bool taken = reads(s->key, dh, &ignored);
+
+        if (taken != g_strv_contains(s->choices, dh))
+          g_error("%s: %s is %s the choices but %s", s->key, dh, taken ? "not among" : "among",
+                  taken ? "read" : "refused");
+      }
+    g_assert_false(reads(s->key, "no-such-choice", &ignored));
+    words = g_strjoinv(" ", (char **)s->choices);
+    line = g_strdup_printf("    %s) echo \"%s\" ;;\n", s->key, words);
+    if (!strstr(completion, line))
+      g_error("%s: no line %s", path, line);
+  }
+  g_assert_cmpuint(n, ==, 8);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -227,5 +288,6 @@ int main(int argc, char **argv)
   g_test_add_func("/settings/keyfile", test_keyfile);
   g_test_add_func("/settings/dbus", test_dbus);
   g_test_add_func("/settings/vpnc", test_vpnc);
+  g_test_add_func("/settings/choices", test_choices);
   return g_test_run();
 }
