@@ -223,6 +223,8 @@ def main():
     if win:
         subprocess.run(["import", "-window", "root", shot.replace(".png", "-advanced.png")],
                        check=False)
+        height = win.get_allocated_height()
+        result(0 < height <= 720, f"the Advanced window fits a 768-pixel screen ({height} px)")
         labelled(win, "_MTU").set_text("1300")
         labelled(win, "_IKE lifetime (seconds)").set_text("3600")
         next(c for c in find_all(win, Gtk.CheckButton, [])
