@@ -12,8 +12,8 @@
  *     an empty line, and waits for "QUIT" on stdin (nm-applet's protocol)
  *
  * What to ask: with hints (nm-osprey-service's SecretsRequired: the gateway
- * rejected a password or wants a token code) exactly the hinted secrets,
- * with the gateway's message; without, the group password and the XAUTH
+ * rejected a password or wants a token code or a user name) exactly the
+ * hinted secrets, with the gateway's message; without, the group password and the XAUTH
  * password when NetworkManager does not keep them (agent-owned or "always
  * ask") and they are missing, or always with --reprompt. */
 #include <NetworkManager.h>
@@ -29,18 +29,13 @@
 
 #define VPN_MSG_TAG "x-vpn-message:"
 
-/* The secrets it may ask for: every kind NetworkManager keeps in
- * vpn.secrets (the user name is vpn.data), under the kind's key and label
- * (client/osp-secret-kind.c), in the table's order. */
-static bool kind_asked(OspSecretKind k)
-{
-  return !osp_secret_kind_info(k)->echo;
-}
-
-/* Asked without a hint: the group password and the password, which a
- * connection may leave to its agent.  A token code, new PIN or answer comes
- * from XAUTH, and the key's passphrase is asked for when the key is
- * encrypted (the service knows, not we): only when the service says so. */
+/* It may ask for every kind, under the kind's vpn.secrets key and label
+ * (client/osp-secret-kind.c).  Asked without a hint: the group password
+ * and the password, which a connection may leave to its agent.  A token
+ * code, new PIN or answer comes from XAUTH, the key's passphrase is asked
+ * for when the key is encrypted and the user name when the connection has
+ * none (vpn.data) and the gateway wants one (the service knows, not we):
+ * only when the service says so. */
 static bool kind_hint_only(OspSecretKind k)
 {
   return k != OSP_SECRET_GROUP_SECRET && k != OSP_SECRET_PASSWORD;
@@ -92,8 +87,6 @@ static bool decide(Request *r)
     NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
     const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (!kind_asked(i))
-      continue;
     if (has_hints(r)) {
       r->ask[i] = hinted(r, kind_key(i));
     } else if (!kind_hint_only(i)) {
@@ -128,11 +121,11 @@ static void print_external_ui(const Request *r, const char *name)
   for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
     const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (!kind_asked(i) || (!r->ask[i] && kind_hint_only(i)))
+    if (!r->ask[i] && kind_hint_only(i))
       continue;
     g_key_file_set_string(kf, kind_key(i), "Value", v && !r->ask[i] ? v : "");
     g_key_file_set_string(kf, kind_key(i), "Label", kind_label(i));
-    g_key_file_set_boolean(kf, kind_key(i), "IsSecret", TRUE);
+    g_key_file_set_boolean(kf, kind_key(i), "IsSecret", !osp_secret_kind_info(i)->echo);
     g_key_file_set_boolean(kf, kind_key(i), "ShouldAsk", r->ask[i]);
   }
   text = g_key_file_to_data(kf, NULL, NULL);
@@ -170,7 +163,7 @@ static bool ask_gtk(Request *r, const char *name)
     label = gtk_label_new_with_mnemonic(kind_label(i));
     gtk_widget_set_halign(label, GTK_ALIGN_END);
     entries[i] = gtk_entry_new();
-    gtk_entry_set_visibility(GTK_ENTRY(entries[i]), FALSE);
+    gtk_entry_set_visibility(GTK_ENTRY(entries[i]), osp_secret_kind_info(i)->echo);
     gtk_entry_set_activates_default(GTK_ENTRY(entries[i]), TRUE);
     gtk_label_set_mnemonic_widget(GTK_LABEL(label), entries[i]);
     gtk_grid_attach(GTK_GRID(grid), label, 0, row, 1, 1);
@@ -196,7 +189,7 @@ static void print_secrets(const Request *r)
   for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
     const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (kind_asked(i) && v && *v)
+    if (v && *v)
       printf("%s\n%s\n", kind_key(i), v);
   }
   printf("\n\n");

@@ -81,6 +81,21 @@ got=$(asked -t "Client key passphrase" -- "${base[@]}" "IKE Authmode=cert" \
 grep -q '^Label=Passphrase of the client key$' "$out" && result ok "hint: labelled as the key's" ||
   result fail "key passphrase hint: no label"
 
+# the gateway wants a user name the connection lacks (vpn.data): the service
+# hints it, the dialog asks for it in clear, under its own key
+got=$(asked -t "Xauth username" -- "IPSec gateway=192.0.2.1" "IPSec ID=osprey-lab" \
+  "IPSec secret-flags=0" "Xauth password-flags=0" "secret:IPSec secret=g" "secret:Xauth password=p")
+user=$(/usr/bin/python3 -c '
+import configparser, sys
+c = configparser.ConfigParser(interpolation=None); c.optionxform = str
+c.read(sys.argv[1])
+g = c["Xauth username"] if c.has_section("Xauth username") else {}
+print(g.get("ShouldAsk"), g.get("IsSecret"), g.get("Label"))
+' "$out")
+[ -z "$got" ] && [ "$user" = "true false User name" ] &&
+  result ok "hint: the user name asked, shown as typed" ||
+  result fail "user name hint: asked '$got', Xauth username: $user"
+
 if details "${base[@]}" | "$DIALOG" -u x -n work -s org.freedesktop.NetworkManager.vpnc \
   --external-ui-mode >/dev/null 2>&1; then
   result fail "another service type accepted"
