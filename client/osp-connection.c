@@ -1141,12 +1141,9 @@ void osp_connection_provide_secrets(OspConnection *c, guint request_id,
 
   if (!s)
     return;
-  if (c->profile->keep_credentials) {
-    keep_secret(&c->profile->group_secret, values[OSP_SECRET_GROUP_SECRET]);
-    keep_secret(&c->profile->username, values[OSP_SECRET_USERNAME]);
-    keep_secret(&c->profile->password, values[OSP_SECRET_PASSWORD]);
-    keep_secret(&c->profile->client_key_passphrase, values[OSP_SECRET_KEY_PASSPHRASE]);
-  }
+  for (OspSecretKind k = 0; c->profile->keep_credentials && k < OSP_SECRET_N_KINDS; k++)
+    if (osp_profile_secret_field(c->profile, k))
+      keep_secret(osp_profile_secret_field(c->profile, k), values[k]);
   osp_session_provide_secrets(s, request_id, values, g_get_monotonic_time());
   osp_conn_rearm(c);
 }

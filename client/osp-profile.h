@@ -5,6 +5,7 @@
 #pragma once
 
 #include "osp-common.h"
+#include "osp-secret-kind.h"
 
 G_BEGIN_DECLS
 
@@ -107,6 +108,10 @@ OspProfile *osp_profile_new(void);    /* all defaults set */
 void osp_profile_free(OspProfile *p); /* wipes secrets */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspProfile, osp_profile_free)
 OspProfile *osp_profile_copy(const OspProfile *p);
+/* The profile's field that holds a kind of secret (the kind's setting:
+ * group_secret, username, password, client_key_passphrase), NULL for the
+ * one-time kinds no profile keeps. */
+char **osp_profile_secret_field(OspProfile *p, OspSecretKind kind);
 
 /* Checks required fields and value ranges; OSP_ERROR_CONFIG naming the
  * setting.  "Enable no encryption" is refused here by the parsers. */

@@ -643,23 +643,14 @@ static const OspConnectionCallbacks engine_callbacks = {
 /* Secrets given with Connect that the profile has a field for. */
 static void fill_profile_secrets(OspProfile *p, GHashTable *secrets)
 {
-  const char *v;
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const char *v = g_hash_table_lookup(secrets, osp_secret_kind_name(k));
+    char **field = osp_profile_secret_field(p, k);
 
-  if ((v = g_hash_table_lookup(secrets, "group-secret"))) {
-    osp_str_wipe_free(p->group_secret);
-    p->group_secret = g_strdup(v);
-  }
-  if ((v = g_hash_table_lookup(secrets, "username"))) {
-    g_free(p->username);
-    p->username = g_strdup(v);
-  }
-  if ((v = g_hash_table_lookup(secrets, "password"))) {
-    osp_str_wipe_free(p->password);
-    p->password = g_strdup(v);
-  }
-  if ((v = g_hash_table_lookup(secrets, "key-passphrase"))) {
-    osp_str_wipe_free(p->client_key_passphrase);
-    p->client_key_passphrase = g_strdup(v);
+    if (v && field) {
+      osp_str_wipe_free(*field);
+      *field = g_strdup(v);
+    }
   }
 }
 

@@ -33,12 +33,13 @@ static OspProfile *profile_for_connect(OspManager *m, ProfileEntry *e, GError **
   secrets = osp_profile_store_load_secrets(m->store, e->name, error);
   if (!secrets)
     return NULL;
-  if (!p->group_secret && (v = g_hash_table_lookup(secrets, "group-secret")))
-    p->group_secret = g_strdup(v);
-  if (!p->password && (v = g_hash_table_lookup(secrets, "password")))
-    p->password = g_strdup(v);
-  if (!p->client_key_passphrase && (v = g_hash_table_lookup(secrets, "key-passphrase")))
-    p->client_key_passphrase = g_strdup(v);
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    char **field = osp_profile_secret_field(p, k);
+
+    if (osp_secret_kind_info(k)->stored && field && !*field &&
+        (v = g_hash_table_lookup(secrets, osp_secret_kind_name(k))))
+      *field = g_strdup(v);
+  }
   return g_steal_pointer(&p);
 }
 

@@ -640,13 +640,12 @@ static void import_authorized(OspManager *m, GDBusMethodInvocation *inv, guint32
   secrets = osp_profile_store_load_secrets(m->store, name, NULL);
   if (!secrets)
     secrets = osp_secrets_table_new();
-  if (opts.save_secrets && p->group_secret && osp_secret_value_is_valid(p->group_secret))
-    g_hash_table_replace(secrets, g_strdup("group-secret"), g_strdup(p->group_secret));
-  if (opts.save_secrets && p->password && osp_secret_value_is_valid(p->password))
-    g_hash_table_replace(secrets, g_strdup("password"), g_strdup(p->password));
-  if (opts.save_secrets && p->client_key_passphrase &&
-      osp_secret_value_is_valid(p->client_key_passphrase))
-    g_hash_table_replace(secrets, g_strdup("key-passphrase"), g_strdup(p->client_key_passphrase));
+  for (OspSecretKind k = 0; opts.save_secrets && k < OSP_SECRET_N_KINDS; k++) {
+    char **field = osp_profile_secret_field(p, k);
+
+    if (osp_secret_kind_info(k)->stored && field && *field && osp_secret_value_is_valid(*field))
+      g_hash_table_replace(secrets, g_strdup(osp_secret_kind_name(k)), g_strdup(*field));
+  }
   if (!osp_profile_store_save_secrets(m->store, name, secrets, &error)) {
     osp_manager_return_error(inv, error);
     return;

@@ -486,14 +486,9 @@ static gboolean start(NMOspreyPlugin *self, NMConnection *connection, bool inter
   self->secrets = nm_simple_connection_new_clone(connection);
   forget_one_time(self);
   /* what the profile carries counts as given: asked again means rejected */
-  if (profile->group_secret)
-    self->given |= 1u << OSP_SECRET_GROUP_SECRET;
-  if (profile->password)
-    self->given |= 1u << OSP_SECRET_PASSWORD;
-  if (profile->username)
-    self->given |= 1u << OSP_SECRET_USERNAME;
-  if (profile->client_key_passphrase)
-    self->given |= 1u << OSP_SECRET_KEY_PASSPHRASE;
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++)
+    if (osp_profile_secret_field(profile, k) && *osp_profile_secret_field(profile, k))
+      self->given |= 1u << k;
   self->conn = osp_connection_new(profile, &flags, &callbacks, self);
   if (!osp_connection_start(self->conn, &e)) {
     g_warning("%s", e->message);

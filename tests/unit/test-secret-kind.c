@@ -5,6 +5,7 @@
  * by, what ospreyd stores), names and keys are unique, lookups find the
  * row itself, and the D-Bus API document, osprey(1) and osprey's --help
  * list every kind and what is stored. */
+#include "osp-profile.h"
 #include "osp-secret-kind.h"
 #include "osp-test-fail.h"
 
@@ -82,6 +83,34 @@ static void test_columns(void)
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_USERNAME)->label, ==, "User name");
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->label, ==, "Token code");
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->nm_key, ==, "Xauth passcode");
+}
+
+/* osp_profile_secret_field() is the kind's setting: a value put there is
+ * what the profile's vpnc text holds under the setting's keyword; the
+ * one-time kinds have no field. */
+static void test_profile_field(void)
+{
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+    g_autoptr(OspProfile) p = osp_profile_new();
+    g_autofree char *value = g_strdup_printf("v-%s", i->name);
+    g_autofree char *vpnc = NULL, *line = NULL;
+    char **field = osp_profile_secret_field(p, k);
+
+    if (!field != (i->setting == OSP_SETTING_N)) {
+      osp_test_fail("%s: %s profile field", i->name, field ? "a" : "no");
+      continue;
+    }
+    if (!field)
+      continue;
+    g_free(*field);
+    *field = g_strdup(value);
+    vpnc = osp_profile_to_vpnc(p, true);
+    line = g_strdup_printf("\n%s %s\n", osp_settings[i->setting].vpnc, value);
+    if (!strstr(vpnc, line))
+      osp_test_fail("%s: its profile field is not %s", i->name, osp_settings[i->setting].key);
+  }
+  g_assert_null(osp_profile_secret_field(NULL, OSP_SECRET_N_KINDS));
 }
 
 /* One row per kind, one kind per name and per key: lookups find the row. */
@@ -216,6 +245,7 @@ int main(int argc, char **argv)
   g_test_add_func("/secret-kind/every-kind", test_every_kind);
   g_test_add_func("/secret-kind/columns", test_columns);
   g_test_add_func("/secret-kind/unique", test_unique);
+  g_test_add_func("/secret-kind/profile-field", test_profile_field);
   g_test_add_func("/secret-kind/prompt", test_prompt);
   g_test_add_func("/secret-kind/api-document", test_api_document);
   g_test_add_func("/secret-kind/cli-documents", test_cli_documents);
