@@ -1152,6 +1152,15 @@ EOF
     echo "$out" | grep -q "(null)" && fail "a file without a gateway: $out"
     echo "$out" | grep -q "failed \[bad-config\].*IPSec gateway" || fail "no clear error: $out"
     note "no gateway: $out"
+    # a secret nobody can type: the prompt (the table's label) and why
+    printf 'IPSec gateway %s\nIPSec ID %s\nXauth username %s\n' "$LAB_GW_ADDR" "$LAB_GROUP" \
+      "$LAB_USER" >"$LAB_DIR/nosecret.conf"
+    out=$(lab_exec_client timeout 20 "$OSPREYD" --foreground --config "$LAB_DIR/nosecret.conf" \
+      2>&1 </dev/null); rc=$?
+    [ "$rc" != 0 ] || fail "no group password and no terminal, yet exit 0"
+    echo "$out" | grep -q "Group password: no answer (use a terminal or --password-stdin)" ||
+      fail "no group password: $out"
+    note "no group password: $(echo "$out" | grep "no answer")"
     # the gateway's banner reaches the terminal sanitised, lines kept
     osprey_start
     osprey_expect_up
