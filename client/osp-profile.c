@@ -749,14 +749,14 @@ char *osp_profile_field_to_write(const ProfileField *f, const OspProfile *p,
   return g_steal_pointer(&v);
 }
 
-char **osp_profile_secret_field(OspProfile *p, OspSecretKind kind)
+char **osp_profile_secret_field(const OspProfile *p, OspSecretKind kind)
 {
   const OspSecretKindInfo *info = osp_secret_kind_info(kind);
 
   for (size_t i = 0; info && i < N_FIELDS; i++)
     if (osp_profile_fields[i].id == info->setting &&
         osp_profile_field_is_string(&osp_profile_fields[i]))
-      return FIELD_PTR(p, &osp_profile_fields[i]);
+      return (char **)FIELD_CPTR(p, &osp_profile_fields[i]);
   return NULL;
 }
 

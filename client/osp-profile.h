@@ -110,8 +110,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(OspProfile, osp_profile_free)
 OspProfile *osp_profile_copy(const OspProfile *p);
 /* The profile's field that holds a kind of secret (the kind's setting:
  * group_secret, username, password, client_key_passphrase), NULL for the
- * one-time kinds no profile keeps. */
-char **osp_profile_secret_field(OspProfile *p, OspSecretKind kind);
+ * one-time kinds no profile keeps.  Like strchr(), a const profile gives
+ * a field not to be written. */
+char **osp_profile_secret_field(const OspProfile *p, OspSecretKind kind);
 
 /* Checks required fields and value ranges; OSP_ERROR_CONFIG naming the
  * setting.  "Enable no encryption" is refused here by the parsers. */

@@ -6,30 +6,31 @@
  * name", "Password"), so that a user moving from it meets the same ones,
  * and translated by whoever shows them. */
 #include "osp-secret-kind.h"
+#include "osp-isakmp.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
 #define NONE OSP_SETTING_N
 
-/* name, vpn.secrets key, label, echo, one-time, setting, stored */
+/* name, vpn.secrets key, label, echo, one-time, setting, stored, XAUTH attribute */
 static const OspSecretKindInfo kinds[OSP_SECRET_N_KINDS] = {
   [OSP_SECRET_GROUP_SECRET] = { OSP_SECRET_GROUP_SECRET, "group-secret", "IPSec secret",
-                                N_("Group password"), false, false, OSP_SETTING_GROUP_SECRET,
-                                true },
+                                N_("Group password"), false, false, OSP_SETTING_GROUP_SECRET, true,
+                                0 },
   [OSP_SECRET_USERNAME] = { OSP_SECRET_USERNAME, "username", "Xauth username", N_("User name"),
-                            true, false, OSP_SETTING_USERNAME, false },
+                            true, false, OSP_SETTING_USERNAME, false, X_USER_NAME },
   [OSP_SECRET_PASSWORD] = { OSP_SECRET_PASSWORD, "password", "Xauth password", N_("Password"),
-                            false, false, OSP_SETTING_PASSWORD, true },
+                            false, false, OSP_SETTING_PASSWORD, true, X_USER_PASSWORD },
   [OSP_SECRET_PASSCODE] = { OSP_SECRET_PASSCODE, "passcode", "Xauth passcode", N_("Token code"),
-                            false, true, NONE, false },
+                            false, true, NONE, false, X_PASSCODE },
   [OSP_SECRET_NEXT_PIN] = { OSP_SECRET_NEXT_PIN, "next-pin", "Xauth next PIN", N_("New PIN"), false,
-                            true, NONE, false },
+                            true, NONE, false, X_NEXT_PIN },
   [OSP_SECRET_ANSWER] = { OSP_SECRET_ANSWER, "answer", "Xauth answer", N_("Answer"), false, true,
-                          NONE, false },
+                          NONE, false, X_ANSWER },
   [OSP_SECRET_KEY_PASSPHRASE] = { OSP_SECRET_KEY_PASSPHRASE, "key-passphrase",
                                   "Client key passphrase", N_("Passphrase of the client key"),
-                                  false, false, OSP_SETTING_KEY_PASSPHRASE, true },
+                                  false, false, OSP_SETTING_KEY_PASSPHRASE, true, 0 },
 };
 
 #undef NONE
@@ -63,6 +64,14 @@ char *osp_secret_kind_prompt(const char *label, const char *default_value)
     return g_strdup_printf(_("%s [%s]: "), label, default_value);
   /* TRANSLATORS: a terminal prompt; %s is a secret's label ("Password") */
   return g_strdup_printf(_("%s: "), label);
+}
+
+const OspSecretKindInfo *osp_secret_kind_find_xauth(uint16_t attr)
+{
+  for (size_t i = 0; attr && i < OSP_SECRET_N_KINDS; i++)
+    if (kinds[i].xauth == attr)
+      return &kinds[i];
+  return NULL;
 }
 
 const char *osp_secret_kind_name(OspSecretKind k)

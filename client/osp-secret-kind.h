@@ -14,6 +14,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "osp-settings.h"
 
@@ -41,6 +42,7 @@ typedef struct {
   bool one_time;        /* good for one login: never kept (keyring, NetworkManager, store) */
   OspSettingId setting; /* the profile's setting that holds it, OSP_SETTING_N if none */
   bool stored;          /* ospreyd's root-only store keeps it (SetSecrets, SavedSecrets) */
+  uint16_t xauth;       /* the XAUTH attribute that asks for it (osp-isakmp.h X_), 0 if none */
 } OspSecretKindInfo;
 
 /* The row of a kind, NULL if out of range (walk it from 0). */
@@ -49,6 +51,8 @@ const OspSecretKindInfo *osp_secret_kind_info(OspSecretKind k);
 const OspSecretKindInfo *osp_secret_kind_find(const char *name);
 /* The row of a vpn.secrets key ("Xauth passcode"), NULL if none. */
 const OspSecretKindInfo *osp_secret_kind_find_nm(const char *nm_key);
+/* The row an XAUTH attribute asks for (X_PASSCODE), NULL for the others. */
+const OspSecretKindInfo *osp_secret_kind_find_xauth(uint16_t attr);
 
 /* The terminal prompt of a label (already translated): "Password: ", or
  * with a value taken on an empty answer "User name [alice]: "; free it. */

@@ -26,18 +26,12 @@ void osp_xauth_clear(OspSession *s)
 static const char *xauth_value(const OspSession *s, uint16_t t,
                                const char *const values[OSP_SECRET_N_KINDS])
 {
-  const OspProfile *p = s->profile;
+  const OspSecretKindInfo *k = osp_secret_kind_find_xauth(t);
+  char **field = k ? osp_profile_secret_field(s->profile, k->kind) : NULL;
 
-  switch (t) {
-  case X_USER_NAME: return values[OSP_SECRET_USERNAME] ? values[OSP_SECRET_USERNAME] : p->username;
-  case X_USER_PASSWORD:
-    return values[OSP_SECRET_PASSWORD] ? values[OSP_SECRET_PASSWORD] : p->password;
-  case X_PASSCODE: return values[OSP_SECRET_PASSCODE];
-  case X_NEXT_PIN: return values[OSP_SECRET_NEXT_PIN];
-  case X_ANSWER: return values[OSP_SECRET_ANSWER];
-  case X_DOMAIN: return p->domain;
-  default: return NULL;
-  }
+  if (k) /* what the user gave, else the profile's (user name, password) */
+    return values[k->kind] ? values[k->kind] : field ? *field : NULL;
+  return t == X_DOMAIN ? s->profile->domain : NULL;
 }
 
 static OspExchOutcome xauth_reply(OspSession *s, const char *const values[OSP_SECRET_N_KINDS])
@@ -126,24 +120,24 @@ static OspExchOutcome xauth_request(OspSession *s, const OspIsakmpHdr *h, const 
         return OSP_EXCH_FAILED;
       }
       break;
-    case X_USER_NAME:
-      if (!s->profile->username || retry)
-        s->xauth.kinds[n++] = OSP_SECRET_USERNAME;
-      break;
-    case X_USER_PASSWORD:
-      if (!s->profile->password || retry)
-        s->xauth.kinds[n++] = OSP_SECRET_PASSWORD;
-      break;
-    case X_PASSCODE: s->xauth.kinds[n++] = OSP_SECRET_PASSCODE; break;
-    case X_NEXT_PIN: s->xauth.kinds[n++] = OSP_SECRET_NEXT_PIN; break;
-    case X_ANSWER: s->xauth.kinds[n++] = OSP_SECRET_ANSWER; break;
     case X_MESSAGE:
     case X_CHALLENGE:
       g_free(message);
       message = osp_session_attr_text(&a);
       continue;
     case X_DOMAIN: break;
-    default: continue;
+    default: {
+      /* a secret (osp-secret-kind.c); the profile's user name and
+       * password go unasked, until rejected */
+      const OspSecretKindInfo *k = osp_secret_kind_find_xauth(a.type);
+      char **field = k ? osp_profile_secret_field(s->profile, k->kind) : NULL;
+
+      if (!k)
+        continue;
+      if (!field || !*field || retry)
+        s->xauth.kinds[n++] = k->kind;
+      break;
+    }
     }
     g_byte_array_append(s->xauth.attrs, t, 2);
   }

@@ -5,6 +5,7 @@
  * by, what ospreyd stores), names and keys are unique, lookups find the
  * row itself, and the D-Bus API document, osprey(1) and osprey's --help
  * list every kind and what is stored. */
+#include "osp-isakmp.h"
 #include "osp-profile.h"
 #include "osp-secret-kind.h"
 #include "osp-test-fail.h"
@@ -79,6 +80,17 @@ static void test_columns(void)
     g_assert_cmpint(i->one_time, ==,
                     k == OSP_SECRET_PASSCODE || k == OSP_SECRET_NEXT_PIN || k == OSP_SECRET_ANSWER);
   }
+  /* XAUTH asks for the user's secrets, never the group's or the key's */
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_USERNAME)->xauth, ==, X_USER_NAME);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_PASSWORD)->xauth, ==, X_USER_PASSWORD);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_PASSCODE)->xauth, ==, X_PASSCODE);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_NEXT_PIN)->xauth, ==, X_NEXT_PIN);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_ANSWER)->xauth, ==, X_ANSWER);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_GROUP_SECRET)->xauth, ==, 0);
+  g_assert_cmpint(osp_secret_kind_info(OSP_SECRET_KEY_PASSPHRASE)->xauth, ==, 0);
+  g_assert_null(osp_secret_kind_find_xauth(0));
+  g_assert_null(osp_secret_kind_find_xauth(X_DOMAIN));
+  g_assert_null(osp_secret_kind_find_xauth(X_MESSAGE));
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_GROUP_SECRET)->label, ==, "Group password");
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_USERNAME)->label, ==, "User name");
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->label, ==, "Token code");
@@ -125,6 +137,7 @@ static void test_unique(void)
 
     g_assert_true(osp_secret_kind_find(i->name) == i);
     g_assert_true(osp_secret_kind_find_nm(i->nm_key) == i);
+    g_assert_true(!i->xauth || osp_secret_kind_find_xauth(i->xauth) == i);
     g_assert_cmpint(osp_secret_kind_from_name(i->name), ==, k);
     g_assert_cmpstr(osp_secret_kind_name(k), ==, i->name);
     if (!g_hash_table_add(names, (gpointer)i->name))
