@@ -28,6 +28,7 @@
 /* ---- sending ---------------------------------------------------------- */
 
 static void dp_raise(Dp *d, unsigned ev);
+static void dp_raise_unreach(Dp *d, int err);
 static bool unreachable_errno(int e);
 
 static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *data, size_t len)
@@ -42,7 +43,7 @@ static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *
     /* no route (an AAAA record on a host without IPv6): as an ICMP
      * unreachable says, through the main loop, not inside this send */
     if (unreachable_errno(e) && c->dp.started)
-      dp_raise(&c->dp, DP_EV_UNREACH);
+      dp_raise_unreach(&c->dp, e);
   }
   __atomic_store_n(&c->last_tx, g_get_monotonic_time(), __ATOMIC_RELAXED);
 }
@@ -97,6 +98,13 @@ static void dp_raise(Dp *d, unsigned ev)
 {
   if (__atomic_fetch_or(&d->events, ev, __ATOMIC_RELEASE) == 0)
     eventfd_add(d->wake_fd);
+}
+
+/* An unreachable and its errno (which ICMP error), for the main loop */
+static void dp_raise_unreach(Dp *d, int err)
+{
+  __atomic_store_n(&d->unreach_err, err, __ATOMIC_RELAXED);
+  dp_raise(d, DP_EV_UNREACH);
 }
 
 /* Traffic notes wake the main loop at most every DP_NOTE_US: at 1000
@@ -442,11 +450,11 @@ static bool unreachable_errno(int e)
 }
 
 /* IP_RECVERR (IPV6_RECVERR) queues each ICMP (ICMPv6) error on the socket,
- * and poll reports POLLERR until the queue is read: reads it.  True if an
- * unreachable was among the errors. */
-static bool read_icmp_errors(int fd)
+ * and poll reports POLLERR until the queue is read: reads it.  The errno of
+ * the last unreachable among the errors, 0 if none. */
+static int read_icmp_errors(int fd)
 {
-  bool unreachable = false;
+  int unreachable = 0;
 
   for (int i = 0; i < BATCH; i++) {
     uint8_t ctl[512];
@@ -465,7 +473,7 @@ static bool read_icmp_errors(int fd)
       memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
       if ((ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) &&
           unreachable_errno((int)ee.ee_errno))
-        unreachable = true;
+        unreachable = (int)ee.ee_errno;
     }
   }
   return unreachable;
@@ -473,8 +481,10 @@ static bool read_icmp_errors(int fd)
 
 static void dp_read_errors(Dp *d, int fd)
 {
-  if (read_icmp_errors(fd))
-    dp_raise(d, DP_EV_UNREACH);
+  int e = read_icmp_errors(fd);
+
+  if (e)
+    dp_raise_unreach(d, e);
 }
 
 static void dp_push_ike(Dp *d, const uint8_t *data, size_t len)
@@ -563,7 +573,7 @@ static void dp_natt(OspConnection *c, const DpTable *t, uint32_t events)
     n = recvmmsg(c->natt_fd, d->msgs, slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (unreachable_errno(errno))
-        dp_raise(d, DP_EV_UNREACH);
+        dp_raise_unreach(d, errno);
       break;
     }
     for (i = 0; i < n; i++) {
@@ -756,10 +766,10 @@ void osp_conn_io_sync(OspConnection *c)
   }
 }
 
-static void report_unreachable(OspConnection *c)
+static void report_unreachable(OspConnection *c, int err)
 {
   if (c->session && !c->session_closed) {
-    osp_session_peer_unreachable(c->session, g_get_monotonic_time());
+    osp_session_peer_unreachable(c->session, g_get_monotonic_time(), err);
     osp_conn_rearm(c);
   }
 }
@@ -788,12 +798,13 @@ static gboolean on_ike(gint fd, GIOCondition cond, gpointer data)
     ssize_t n = recvfrom(fd, c->buf, PKT_BUF, 0, &from.sa, &fl);
 
     if (n < 0) {
-      bool unreachable = unreachable_errno(errno);
-
+      int err = unreachable_errno(errno) ? errno : 0;
       /* the ICMP error stays queued (IP_RECVERR) and the socket polls as
        * failed until it is read: without this the main loop spins */
-      if (read_icmp_errors(fd) || unreachable)
-        report_unreachable(c);
+      int queued = read_icmp_errors(fd);
+
+      if (queued || err)
+        report_unreachable(c, queued ? queued : err);
       break;
     }
     if (!osp_addr_same_host(&from, &c->peer))
@@ -815,7 +826,7 @@ static gboolean on_datapath(gint fd, GIOCondition cond, gpointer data)
   eventfd_drain(fd);
   ev = __atomic_exchange_n(&d->events, 0, __ATOMIC_ACQUIRE);
   if (ev & DP_EV_UNREACH)
-    report_unreachable(c);
+    report_unreachable(c, __atomic_load_n(&d->unreach_err, __ATOMIC_RELAXED));
   while ((b = dp_pop_ike(d))) {
     gsize len;
     const uint8_t *p = g_bytes_get_data(b, &len);

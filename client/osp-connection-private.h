@@ -130,6 +130,7 @@ typedef struct {
   uint64_t ack;    /* atomic: the epoch the thread works with */
   int stop;        /* atomic */
   unsigned events; /* atomic DP_EV_* */
+  int unreach_err; /* atomic: errno of the last DP_EV_UNREACH */
   gint64 last_rx;  /* atomic: last authenticated inbound ESP */
   gint64 rx_told;  /* main loop: last_rx the sessions know */
   bool tun_watched;

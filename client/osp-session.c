@@ -857,10 +857,21 @@ void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 no
   }
 }
 
-void osp_session_peer_unreachable(OspSession *s, gint64 now_us)
+/* err: the errno the ICMP error (or the send) gave, which names it */
+void osp_session_peer_unreachable(OspSession *s, gint64 now_us, int err)
 {
   s->now = now_us;
-  if (s->state == S_AM1_SENT && s->rt.tries >= 2)
+  if (s->state != S_AM1_SENT || s->rt.tries < 2)
+    return;
+  if (err == EHOSTUNREACH)
+    osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
+                     _("The gateway %s does not answer on the IKE port (host unreachable)."),
+                     s->profile->gateway);
+  else if (err == ENETUNREACH)
+    osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
+                     _("The gateway %s does not answer on the IKE port (no route to it)."),
+                     s->profile->gateway);
+  else
     osp_session_fail(s, OSP_ERROR_GATEWAY_UNREACHABLE,
                      _("The gateway %s does not answer on the IKE port (port unreachable)."),
                      s->profile->gateway);

@@ -108,7 +108,7 @@ void osp_session_start(OspSession *s, gint64 now_us);
 /* A datagram from the gateway (without the non-ESP marker). */
 void osp_session_input(OspSession *s, const uint8_t *data, size_t len, gint64 now_us);
 /* The I/O layer reports ICMP unreachable / ECONNREFUSED from the gateway. */
-void osp_session_peer_unreachable(OspSession *s, gint64 now_us);
+void osp_session_peer_unreachable(OspSession *s, gint64 now_us, int err);
 /* Deadline of the next timer (monotonic µs), G_MAXINT64 if none. */
 gint64 osp_session_next_deadline(const OspSession *s);
 void osp_session_timeout(OspSession *s, gint64 now_us);

@@ -20,9 +20,11 @@
  *   op 3  secrets answered; op 4 cancelled;
  *   op 5  time moves on by n(2) * 10 ms;
  *   op 6  traffic seen / sent / kilobytes on the first IPsec SA;
- *   op 7  the gateway unreachable (ICMP). */
+ *   op 7  the gateway unreachable (ICMP port, host or network: n(1)). */
 #include "fuzz-session-util.h"
 #include "fuzz-util.h"
+
+#include <errno.h>
 
 static const uint8_t exchanges[] = { OSP_EXCH_INFO, OSP_EXCH_TRANSACTION, OSP_EXCH_QUICK };
 
@@ -79,7 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
       }
       break;
-    case 7: osp_session_peer_unreachable(f.s, f.now); break;
+    case 7: {
+      static const int errs[] = { ECONNREFUSED, EHOSTUNREACH, ENETUNREACH };
+
+      osp_session_peer_unreachable(f.s, f.now, errs[fuzz_u8(&in) % G_N_ELEMENTS(errs)]);
+      break;
+    }
     }
   }
   osp_session_delete(f.s);

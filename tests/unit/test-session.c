@@ -8,6 +8,7 @@
 #include "osp-test-gateway.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 typedef struct {
@@ -651,11 +652,36 @@ static void test_port_unreachable(void)
 
   osp_session_start(s, 0);
   /* one ICMP error right away may be a stale one: not yet fatal */
-  osp_session_peer_unreachable(s, 10);
+  osp_session_peer_unreachable(s, 10, ECONNREFUSED);
   g_assert_cmpint(c.closed, ==, 0);
   osp_session_timeout(s, osp_session_next_deadline(s));
-  osp_session_peer_unreachable(s, 2000000);
+  osp_session_peer_unreachable(s, 2000000, ECONNREFUSED);
   g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
+  g_assert_nonnull(strstr(c.closed_message, "(port unreachable)"));
+}
+
+/* A host or network unreachable is named as such, not as a closed port */
+static void test_host_unreachable(void)
+{
+  static const struct {
+    int err;
+    const char *says;
+  } cases[] = {
+    { EHOSTUNREACH, "(host unreachable)" },
+    { ENETUNREACH, "(no route to it)" },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(OspProfile) p = lab_profile();
+    Capture c;
+    g_autoptr(OspSession) s = new_session(p, &c);
+
+    osp_session_start(s, 0);
+    osp_session_timeout(s, osp_session_next_deadline(s));
+    osp_session_peer_unreachable(s, 2000000, cases[i].err);
+    g_assert_cmpint(c.closed_code, ==, OSP_ERROR_GATEWAY_UNREACHABLE);
+    g_assert_nonnull(strstr(c.closed_message, cases[i].says));
+  }
 }
 
 static void test_delete_before_established(void)
@@ -693,6 +719,7 @@ int main(int argc, char **argv)
   g_test_add_func("/session/group-secret-asked", test_group_secret_asked);
   g_test_add_func("/session/group-secret-cancelled", test_group_secret_cancelled);
   g_test_add_func("/session/port-unreachable", test_port_unreachable);
+  g_test_add_func("/session/host-unreachable", test_host_unreachable);
   g_test_add_func("/session/delete-before-established", test_delete_before_established);
   return g_test_run();
 }
