@@ -224,7 +224,10 @@ static void watch_shown(Editor *e, OspDBusProfile *p)
   }
   if (p) {
     e->shown = g_object_ref(p);
-    e->shown_id = g_signal_connect(p, "g-properties-changed", G_CALLBACK(on_shown_changed), e);
+    /* after: the generated proxy's own handler forgets the SavedSecrets it
+     * cached, else load() reads the old list */
+    e->shown_id =
+        g_signal_connect_after(p, "g-properties-changed", G_CALLBACK(on_shown_changed), e);
   }
 }
 

@@ -731,7 +731,12 @@ def phase_files():
     click(find(w, "Passphrase of the client key: ask each time", "check box"))
     click(find(w, "Save", "push button"))
     wait_for("the key's passphrase stored", lambda: "key-passphrase" in saved(), 10)
-    note("editor: the key's passphrase stored from its own row; saved: %s" % ", ".join(saved()))
+    # the form says so (a second Save with Ask each time ticked would forget it)
+    wait_for("the key's passphrase shown stored",
+             lambda: not find(w, "Passphrase of the client key: ask each time", "check box")
+             .checked, 10)
+    note("editor: the key's passphrase stored from its own row, shown stored; saved: %s" %
+         ", ".join(saved()))
     click(find(w, "Close", "push button"))
     wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
 
