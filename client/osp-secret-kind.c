@@ -13,11 +13,15 @@
 
 #define NONE OSP_SETTING_N
 
-/* name, vpn.secrets key, label, echo, one-time, setting, stored, XAUTH attribute */
+/* name, vpn.secrets key, label, echo, one-time, setting, stored, XAUTH
+ * attribute, auth modes.  The group secret keys SKEYID with a pre-shared
+ * key only (RFC 2409 5.4): hybrid and certificates derive it from the
+ * nonces (5.1), so the engine asks for it with psk alone; the key's
+ * passphrase opens our certificate's key, used with cert alone. */
 static const OspSecretKindInfo kinds[OSP_SECRET_N_KINDS] = {
   [OSP_SECRET_GROUP_SECRET] = { OSP_SECRET_GROUP_SECRET, "group-secret", "IPSec secret",
                                 N_("Group password"), false, false, OSP_SETTING_GROUP_SECRET, true,
-                                0 },
+                                0, "psk" },
   [OSP_SECRET_USERNAME] = { OSP_SECRET_USERNAME, "username", "Xauth username", N_("User name"),
                             true, false, OSP_SETTING_USERNAME, false, X_USER_NAME },
   [OSP_SECRET_PASSWORD] = { OSP_SECRET_PASSWORD, "password", "Xauth password", N_("Password"),
@@ -30,7 +34,7 @@ static const OspSecretKindInfo kinds[OSP_SECRET_N_KINDS] = {
                           NONE, false, X_ANSWER },
   [OSP_SECRET_KEY_PASSPHRASE] = { OSP_SECRET_KEY_PASSPHRASE, "key-passphrase",
                                   "Client key passphrase", N_("Passphrase of the client key"),
-                                  false, false, OSP_SETTING_KEY_PASSPHRASE, true, 0 },
+                                  false, false, OSP_SETTING_KEY_PASSPHRASE, true, 0, "cert" },
 };
 
 #undef NONE
@@ -72,6 +76,21 @@ const OspSecretKindInfo *osp_secret_kind_find_xauth(uint16_t attr)
     if (kinds[i].xauth == attr)
       return &kinds[i];
   return NULL;
+}
+
+bool osp_secret_kind_used(const OspSecretKindInfo *i, const char *auth_mode)
+{
+  const char *const *known = osp_settings[OSP_SETTING_AUTH_MODE].choices;
+  g_auto(GStrv) modes = NULL;
+
+  if (!i->auth_modes)
+    return true;
+  if (!auth_mode || !*auth_mode)
+    auth_mode = known[0]; /* the setting's default */
+  if (!g_strv_contains(known, auth_mode))
+    return true;
+  modes = g_strsplit(i->auth_modes, " ", -1);
+  return g_strv_contains((const char *const *)modes, auth_mode);
 }
 
 const char *osp_secret_kind_name(OspSecretKind k)

@@ -43,6 +43,9 @@ typedef struct {
   OspSettingId setting; /* the profile's setting that holds it, OSP_SETTING_N if none */
   bool stored;          /* ospreyd's root-only store keeps it (SetSecrets, SavedSecrets) */
   uint16_t xauth;       /* the XAUTH attribute that asks for it (osp-isakmp.h X_), 0 if none */
+  /* the auth-mode values in which the engine may ask for it, space-separated
+   * ("psk": the group secret keys phase 1 only there); NULL: in every mode */
+  const char *auth_modes;
 } OspSecretKindInfo;
 
 /* The row of a kind, NULL if out of range (walk it from 0). */
@@ -53,6 +56,12 @@ const OspSecretKindInfo *osp_secret_kind_find(const char *name);
 const OspSecretKindInfo *osp_secret_kind_find_nm(const char *nm_key);
 /* The row an XAUTH attribute asks for (X_PASSCODE), NULL for the others. */
 const OspSecretKindInfo *osp_secret_kind_find_xauth(uint16_t attr);
+
+/* Whether the engine may ask for i's kind in auth_mode (a value of the
+ * auth-mode setting; NULL or "" is its default, "psk"): an editor shows the
+ * kind's row, a prompt asks for it, only then.  A mode this version does
+ * not know: true. */
+bool osp_secret_kind_used(const OspSecretKindInfo *i, const char *auth_mode);
 
 /* The terminal prompt of a label (already translated): "Password: ", or
  * with a value taken on an empty answer "User name [alice]: "; free it. */

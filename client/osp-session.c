@@ -49,6 +49,14 @@ static void ask_group_secret(OspSession *s)
   osp_session_ask_secrets(s, &group_secret, 1, NULL, false);
 }
 
+/* psk only (client/osp-secret-kind.c); the auth-mode choices are in
+ * OspAuthMode's order (test-secret-kind) */
+static bool group_secret_used(const OspProfile *p)
+{
+  return osp_secret_kind_used(osp_secret_kind_info(OSP_SECRET_GROUP_SECRET),
+                              osp_settings[OSP_SETTING_AUTH_MODE].choices[p->auth_mode]);
+}
+
 static void ask_xauth_secrets(OspSession *s)
 {
   osp_session_ask_secrets(s, s->xauth.kinds, s->xauth.n_kinds, s->xauth.message, s->xauth.retry);
@@ -77,10 +85,11 @@ void osp_session_enter(OspSession *s, SessionState next)
   case S_XAUTH_WAIT: /* the gateway starts XAUTH */
   case S_XAUTH_REPLIED: /* the gateway sends the STATUS */ return;
   case S_WANT_GROUP_SECRET:
-    /* hybrid authentication uses no group secret, certificates a key */
+    /* hybrid authentication uses no group secret, certificates a key: the
+     * table of kinds says so, for the front ends too */
     if (s->profile->auth_mode == OSP_AUTH_CERT)
       osp_mainmode_unlock(s);
-    else if (!s->profile->group_secret && s->profile->auth_mode == OSP_AUTH_PSK)
+    else if (!s->profile->group_secret && group_secret_used(s->profile))
       ask_group_secret(s);
     else
       osp_session_enter(s, S_AM1_SENT);

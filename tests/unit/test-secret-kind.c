@@ -97,6 +97,43 @@ static void test_columns(void)
   g_assert_cmpstr(osp_secret_kind_info(OSP_SECRET_PASSCODE)->nm_key, ==, "Xauth passcode");
 }
 
+/* The auth modes a kind is used in: the group secret with psk alone (the
+ * default too), the key's passphrase with cert alone, the XAUTH kinds in
+ * every mode; an unknown mode hides nothing.  The engine names its
+ * OspAuthMode by the setting's choices, so their order is the enum's. */
+static void test_auth_modes(void)
+{
+  const char *const *modes = osp_settings[OSP_SETTING_AUTH_MODE].choices;
+  const OspSecretKindInfo *group = osp_secret_kind_info(OSP_SECRET_GROUP_SECRET);
+  const OspSecretKindInfo *key = osp_secret_kind_info(OSP_SECRET_KEY_PASSPHRASE);
+
+  g_assert_cmpstr(modes[OSP_AUTH_PSK], ==, "psk");
+  g_assert_cmpstr(modes[OSP_AUTH_HYBRID], ==, "hybrid");
+  g_assert_cmpstr(modes[OSP_AUTH_CERT], ==, "cert");
+  g_assert_null(modes[OSP_AUTH_CERT + 1]);
+  g_assert_true(osp_secret_kind_used(group, "psk"));
+  g_assert_true(osp_secret_kind_used(group, NULL));
+  g_assert_true(osp_secret_kind_used(group, ""));
+  g_assert_false(osp_secret_kind_used(group, "hybrid"));
+  g_assert_false(osp_secret_kind_used(group, "cert"));
+  g_assert_false(osp_secret_kind_used(key, "psk"));
+  g_assert_false(osp_secret_kind_used(key, NULL));
+  g_assert_false(osp_secret_kind_used(key, "hybrid"));
+  g_assert_true(osp_secret_kind_used(key, "cert"));
+  g_assert_true(osp_secret_kind_used(group, "kerberos"));
+  for (OspSecretKind k = 0; k < OSP_SECRET_N_KINDS; k++) {
+    const OspSecretKindInfo *i = osp_secret_kind_info(k);
+
+    if (i->xauth)
+      for (size_t m = 0; modes[m]; m++)
+        if (!osp_secret_kind_used(i, modes[m]))
+          osp_test_fail("%s: XAUTH asks for it, yet unused with %s", i->name, modes[m]);
+    if (i->auth_modes &&
+        !g_regex_match_simple("^(psk|hybrid|cert)( (psk|hybrid|cert))*$", i->auth_modes, 0, 0))
+      osp_test_fail("%s: auth modes \"%s\" are not auth-mode values", i->name, i->auth_modes);
+  }
+}
+
 /* osp_profile_secret_field() is the kind's setting: a value put there is
  * what the profile's vpnc text holds under the setting's keyword; the
  * one-time kinds have no field. */
@@ -258,6 +295,7 @@ int main(int argc, char **argv)
   g_test_add_func("/secret-kind/every-kind", test_every_kind);
   g_test_add_func("/secret-kind/columns", test_columns);
   g_test_add_func("/secret-kind/unique", test_unique);
+  g_test_add_func("/secret-kind/auth-modes", test_auth_modes);
   g_test_add_func("/secret-kind/profile-field", test_profile_field);
   g_test_add_func("/secret-kind/prompt", test_prompt);
   g_test_add_func("/secret-kind/api-document", test_api_document);
