@@ -85,9 +85,10 @@ typedef struct {
   GtkWidget *content, *busy, *spinner; /* the form; shown while a call is pending */
   GCancellable *cancellable;           /* of the pending call */
   GtkWidget *widgets[G_N_ELEMENTS(fields)];
-  GtkWidget *rows[G_N_ELEMENTS(fields)];   /* what the grid holds: the widget, or its box */
-  GtkWidget *labels[G_N_ELEMENTS(fields)]; /* NULL for check boxes */
-  GtkWidget *secret_entries[OSP_SECRET_N_KINDS], *secret_ask[OSP_SECRET_N_KINDS]; /* stored_kind */
+  GtkWidget *rows[G_N_ELEMENTS(fields)];        /* what the grid holds: the widget, or its box */
+  GtkWidget *labels[G_N_ELEMENTS(fields)];      /* NULL for check boxes */
+  GtkWidget *secret_labels[OSP_SECRET_N_KINDS]; /* stored_kind: the row's label, entry, Ask… */
+  GtkWidget *secret_entries[OSP_SECRET_N_KINDS], *secret_ask[OSP_SECRET_N_KINDS];
   gboolean secret_kept[OSP_SECRET_N_KINDS];
   char *selected;        /* profile name, NULL for a new one */
   OspDBusProfile *shown; /* its object, watched for changes of what the form shows */
@@ -320,6 +321,16 @@ static GVariant *form_settings(Editor *e, GPtrArray *reset)
   return g_variant_builder_end(&b);
 }
 
+static const char *form_auth_mode(Editor *e);
+
+/* What the form's secret rows change in ospreyd's store.  A secret the
+ * chosen authentication does not use has its row hidden and is left as it
+ * is: switching a profile to certificates keeps its stored group password,
+ * unused, as NetworkManager keeps a connection's, so that switching back
+ * (a gateway that refused hybrid...) needs no password the user may no
+ * longer have; what is typed in a hidden row, or its Ask each time, is not
+ * applied.  Deleting the profile, or Ask each time in the Group password
+ * mode, forgets it. */
 static GVariant *form_secrets(Editor *e)
 {
   GVariantBuilder b;
@@ -329,7 +340,7 @@ static GVariant *form_secrets(Editor *e)
     const OspSecretKindInfo *info = stored_kind(i);
     const char *value;
 
-    if (!info)
+    if (!info || !osp_secret_kind_used(info, form_auth_mode(e)))
       continue;
     value = gtk_entry_get_text(GTK_ENTRY(e->secret_entries[i]));
     if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(e->secret_ask[i]))) {
@@ -765,21 +776,33 @@ static GtkWidget *file_row(guint i, GtkWidget *entry)
   return box;
 }
 
-/* the rows that apply to the chosen authentication: the CA and the
- * gateway's ID with hybrid and cert, our certificate with cert */
+/* The chosen authentication, NULL when none is (the default, psk). */
+static const char *form_auth_mode(Editor *e)
+{
+  return gtk_combo_box_get_active_id(GTK_COMBO_BOX(e->widgets[field_index("auth-mode")]));
+}
+
+/* the rows that apply to the chosen authentication, as in the
+ * NetworkManager editor: the group's name but with cert, the CA and the
+ * gateway's ID with hybrid and cert, our certificate with cert; a secret
+ * where the engine asks for it (the group password with psk, the key's
+ * passphrase with cert: client/osp-secret-kind.c) */
 static void on_auth_changed(GtkComboBox *combo, gpointer user_data)
 {
   Editor *e = user_data;
   const char *mode = gtk_combo_box_get_active_id(combo);
-  gboolean certs = g_strcmp0(mode, "hybrid") == 0 || g_strcmp0(mode, "cert") == 0;
+  gboolean cert = g_strcmp0(mode, "cert") == 0;
+  gboolean certs = g_strcmp0(mode, "hybrid") == 0 || cert;
 
   for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
     gboolean shown = TRUE;
 
     if (g_str_has_prefix(fields[i].key, "client-"))
-      shown = g_strcmp0(mode, "cert") == 0;
+      shown = cert;
     else if (g_str_has_prefix(fields[i].key, "ca-") || strcmp(fields[i].key, "gateway-id") == 0)
       shown = certs;
+    else if (strcmp(fields[i].key, "group-id") == 0)
+      shown = !cert;
     else
       continue;
     if (fields[i].advanced)
@@ -787,6 +810,17 @@ static void on_auth_changed(GtkComboBox *combo, gpointer user_data)
     gtk_widget_set_visible(e->rows[i], shown);
     if (e->labels[i])
       gtk_widget_set_visible(e->labels[i], shown);
+  }
+  for (guint i = 0; i < OSP_SECRET_N_KINDS; i++) {
+    const OspSecretKindInfo *info = stored_kind(i);
+    gboolean shown;
+
+    if (!info)
+      continue;
+    shown = osp_secret_kind_used(info, mode);
+    gtk_widget_set_visible(e->secret_labels[i], shown);
+    gtk_widget_set_visible(e->secret_entries[i], shown);
+    gtk_widget_set_visible(e->secret_ask[i], shown);
   }
 }
 
@@ -832,7 +866,7 @@ static GtkWidget *page(Editor *e, gboolean advanced)
     if (!info)
       continue;
     text = _(info->label);
-    label = gtk_label_new(text);
+    label = e->secret_labels[i] = gtk_label_new(text);
     e->secret_entries[i] = gtk_entry_new();
     gtk_entry_set_visibility(GTK_ENTRY(e->secret_entries[i]), FALSE);
     name_widget(e->secret_entries[i], text);

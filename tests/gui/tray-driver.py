@@ -721,51 +721,73 @@ def phase_files():
         fail("osprey import of the exported file: %d %s %r" % (r.returncode, r.stderr, s))
     note("Export: %d lines, no secrets, `osprey import` takes it back" % len(lines))
 
-    # every kind ospreyd stores has its row: the key's passphrase too,
-    # saved through SetSecrets like the group password
-    def saved():
-        return (osprey_json("show", "cisco-example") or {}).get("saved-secrets") or []
-    if "key-passphrase" in saved() or "group-secret" not in saved():
-        fail("cisco-example's saved secrets before: %r" % saved())
-    find(w, "Passphrase of the client key", "password text").text = "p12-passphrase"
-    click(find(w, "Passphrase of the client key: ask each time", "check box"))
-    click(find(w, "Save", "push button"))
-    wait_for("the key's passphrase stored", lambda: "key-passphrase" in saved(), 10)
-    # the form says so (a second Save with Ask each time ticked would forget it)
-    wait_for("the key's passphrase shown stored",
-             lambda: not find(w, "Passphrase of the client key: ask each time", "check box")
-             .checked, 10)
-    note("editor: the key's passphrase stored from its own row, shown stored; saved: %s" %
-         ", ".join(saved()))
     click(find(w, "Close", "push button"))
     wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
 
 
-# ---- certs: the authentication choice shows the rows that apply; every
-# certificate setting reaches the daemon's profile (a file through the
-# chooser its Choose… button opens)
+# ---- certs: the authentication choice shows the rows that apply, the
+# secrets where the engine asks for them (group password: psk; the key's
+# passphrase: cert); every certificate setting reaches the daemon's profile
+# (a file through the chooser its Choose… button opens); a stored group
+# password stays, unused, when the profile switches to certificates
+
+CERT_ROWS = (("CA file", "text"), ("Client certificate", "text"), ("Group name", "text"),
+             ("Group password", "label"), ("Group password", "password text"),
+             ("Group password: ask each time", "check box"),
+             ("Passphrase of the client key", "password text"),
+             ("Password", "password text"))
+
 
 def phase_certs():
     def shown(w):
-        return (find(w, "CA file", "text") is not None,
-                find(w, "Client certificate", "text") is not None)
+        return tuple(find(w, name, role) is not None for name, role in CERT_ROWS)
+
+    def saved():
+        return (osprey_json("show", "certs") or {}).get("saved-secrets") or []
 
     w = editor_window()
     click(find(w, "Add", "push button"))
     wait_for("an empty form", lambda: text_of(find(w, "Gateway", "text")) == "", 10)
     find(w, "Name", "text").text = "certs"
     find(w, "Gateway", "text").text = "192.0.2.99"
+    find(w, "Group name", "text").text = "certs-group"
     auth = find(w, "Authentication", "combo box")
-    rows = {"psk": (False, False), "hybrid": (True, False), "cert": (True, True)}
+    T, F = True, False
+    rows = {"psk": (F, F, T, T, T, T, F, T), "hybrid": (T, F, T, F, F, F, F, T),
+            "cert": (T, T, F, F, F, F, T, T)}
     names = {"psk": "Group password", "hybrid": "Certificate of the gateway (hybrid)",
              "cert": "Certificates on both sides"}
     for mode in ("hybrid", "cert", "psk"):
         choose(auth, names[mode])
-        wait_for("the rows of %s: CA file and client certificate shown %r" % (mode, rows[mode]),
-                 lambda: shown(w) == rows[mode], 5)
+        try:
+            wait_for("the rows of %s" % mode, lambda: shown(w) == rows[mode], 5)
+        except SystemExit:
+            print("# %s: shown %r, want %r (%r)" % (mode, shown(w), rows[mode], CERT_ROWS),
+                  file=sys.stderr)
+            raise
         screenshot("profile-editor-" + mode)
-    note("editor: the certificate rows follow the authentication (psk, hybrid, cert)")
+    note("editor: the rows follow the authentication: group name but with cert, group "
+         "password with psk, CA with hybrid and cert, client certificate and key passphrase "
+         "with cert")
+
+    # psk: the group password stored
+    find(w, "Group password", "password text").text = "certs-group-secret"
+    click(find(w, "Group password: ask each time", "check box"))
+    click(find(w, "Save", "push button"))
+    wait_for("the group password stored", lambda: "group-secret" in saved(), 10)
+    # "ask each time" ticked would forget it, but not once its row is hidden
+    try:
+        ask = wait_for("the stored group password's row",
+                       lambda: (lambda c: c if c and not c.checked else None)(
+                           find(w, "Group password: ask each time", "check box")), 10)
+    except SystemExit:
+        c = find(w, "Group password: ask each time", "check box", showing=False)
+        print("# rows %r, ask box %r checked %r showing %r, saved %r" % (
+            shown(w), c, c and c.checked, c and c.showing, saved()), file=sys.stderr)
+        raise
+    click(ask)
     choose(auth, names["cert"])
+    wait_for("the rows of cert", lambda: shown(w) == rows["cert"], 5)
     ca = os.path.join(DIR, "ca.pem")
     with open(ca, "w") as f:
         f.write("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
@@ -778,6 +800,10 @@ def phase_certs():
     find(w, "Gateway ID", "text").text = "CN=vpn.example.com"
     find(w, "Client certificate", "text").text = "/etc/osprey/alice.pem"
     find(w, "Client key", "text").text = "/etc/osprey/alice.key"
+    # every kind ospreyd stores has its row: the key's passphrase too, saved
+    # through SetSecrets like the group password
+    find(w, "Passphrase of the client key", "password text").text = "p12-passphrase"
+    click(find(w, "Passphrase of the client key: ask each time", "check box"))
     find(w, "Advanced", "page tab").select()
     choose(wait_for("the exchange mode", lambda: find(w, "Exchange mode", "combo box"), 5),
            "Main mode")
@@ -791,18 +817,30 @@ def phase_certs():
             "client-key": "/etc/osprey/alice.key", "exchange-mode": "main",
             "ipv6-inside": "yes", "crl-file": "/etc/osprey/gateway.crl"}
 
-    def saved():
+    def settings_saved():
         s = profile_settings("certs") or {}
         return s if all(s.get(k) in (v, "true" if v is True else v) for k, v in want.items()) \
             else None
     try:
-        wait_for("the certificate settings in the daemon's profile", saved, 10)
+        wait_for("the certificate settings in the daemon's profile", settings_saved, 10)
+        wait_for("the key's passphrase stored", lambda: "key-passphrase" in saved(), 10)
     except SystemExit:
         print("# certs: %r (error %r)" % (profile_settings("certs"), editor_error(w, "")),
               file=sys.stderr)
         raise
     note("editor: auth-mode cert, CA file (chooser), system CAs, gateway ID, client certificate "
-         "and key, exchange mode, IPv6 inside and CRL file saved")
+         "and key, exchange mode, IPv6 inside and CRL file saved; the key's passphrase stored "
+         "from its own row")
+    if "group-secret" not in saved():
+        fail("switched to certificates, the stored group password was forgotten: %r" % saved())
+    # back to psk (not saved): the group password's row again, still stored
+    wait_for("the form reloaded in cert mode", lambda: shown(w) == rows["cert"], 10)
+    choose(auth, names["psk"])
+    wait_for("the rows of psk again", lambda: shown(w) == rows["psk"], 5)
+    if find(w, "Group password: ask each time", "check box").checked:
+        fail("back to psk: the stored group password's row says ask each time")
+    note("editor: the stored group password kept, unused, in cert mode (saved: %s); its row "
+         "back with psk" % ", ".join(saved()))
     click(find(w, "Close", "push button"))
     wait_for("the editor to close", lambda: not find(app(), "Osprey VPN profiles", "frame"), 10)
 
