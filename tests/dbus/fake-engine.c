@@ -12,7 +12,7 @@
  *   auth-mode cert       asks first for the key passphrase (alone) unless
  *                        the profile has one; "good" opens the key, another
  *                        fails with bad-key-passphrase; then as below,
- *                        without a group secret
+ *                        without a group secret (as with hybrid)
  *   any other gateway    connects: asks for the secrets the profile lacks
  *                        (group-secret, username, password); password
  *                        "good" is accepted, others are retried twice with
@@ -173,7 +173,7 @@ static void ask(OspConnection *c, gboolean retry)
     c->cb.secrets_needed(c, &c->req, c->user);
     return;
   }
-  if (!c->profile->group_secret && c->profile->auth_mode != OSP_AUTH_CERT)
+  if (!c->profile->group_secret && c->profile->auth_mode == OSP_AUTH_PSK)
     c->req.kinds[c->req.n_kinds++] = OSP_SECRET_GROUP_SECRET;
   if (!c->profile->username)
     c->req.kinds[c->req.n_kinds++] = OSP_SECRET_USERNAME;
@@ -245,7 +245,7 @@ static gboolean step_authenticate(gpointer data)
   if (strcmp(gw, "192.0.2.99") == 0)
     return G_SOURCE_REMOVE;
   enter(c, OSP_STATE_AUTHENTICATING, NULL);
-  if ((!c->profile->group_secret && c->profile->auth_mode != OSP_AUTH_CERT) || key_locked(c) ||
+  if ((!c->profile->group_secret && c->profile->auth_mode == OSP_AUTH_PSK) || key_locked(c) ||
       !c->profile->username || !c->profile->password || token_gateway(c))
     ask(c, FALSE);
   else

@@ -952,6 +952,19 @@ class TestAgent(ConnBase):
         self.wait_state(c, "disconnected")
         self.assertNotIn("good", env.read_log())
 
+    def test_hybrid_no_group_secret(self):
+        # hybrid authentication: the engine asks for no group secret
+        # (client/osp-secret-kind.c), the fake neither
+        env = self.env
+        env.add("h", **basic(username="u", auth_mode="hybrid", ca_file="/etc/osprey/ca.pem"))
+        agent = Agent(env.bus, answers={"group-secret": "gs", "password": "good"})
+        env.manager().RegisterAgent(dbus.ObjectPath(agent.path))
+        c = self.connect("h")
+        self.wait_state(c, "connected")
+        self.assertEqual([r["kinds"] for r in agent.requests], [["password"]])
+        env.connection(c).Disconnect()
+        self.wait_state(c, "disconnected")
+
     def test_agent_vanishes_then_next_agent(self):
         env = self.env
         env.add("w", **basic(username="u"))
