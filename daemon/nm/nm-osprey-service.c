@@ -513,12 +513,15 @@ static gboolean real_connect_interactive(NMVpnServicePlugin *plugin, NMConnectio
 }
 
 /* Asked before Connect: true (and "vpn") when a secret the engine surely
- * needs is neither in the connection nor marked "not required". */
+ * needs is neither in the connection nor marked "not required".  The group
+ * password is needed with psk only (osp_secret_kind_used): a hybrid or
+ * certificate connection has none to give. */
 static gboolean real_need_secrets(NMVpnServicePlugin *plugin, NMConnection *connection,
                                   const char **setting_name, GError **error)
 {
   NMSettingVpn *s_vpn = nm_connection_get_setting_vpn(connection);
   static const char *const keys[] = { NM_OSPREY_KEY_SECRET, NM_OSPREY_KEY_XAUTH_PASSWORD };
+  const char *auth_mode;
 
   if (!s_vpn) {
     g_set_error_literal(error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
@@ -529,10 +532,13 @@ static gboolean real_need_secrets(NMVpnServicePlugin *plugin, NMConnection *conn
     g_warning("%s", (*error)->message);
     return FALSE;
   }
+  auth_mode = nm_setting_vpn_get_data_item(s_vpn, osp_settings[OSP_SETTING_AUTH_MODE].vpnc);
   for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
     NMSettingSecretFlags flags = NM_SETTING_SECRET_FLAG_NONE;
     const char *v = nm_setting_vpn_get_secret(s_vpn, keys[i]);
 
+    if (!osp_secret_kind_used(osp_secret_kind_find_nm(keys[i]), auth_mode))
+      continue;
     nm_setting_get_secret_flags(NM_SETTING(s_vpn), keys[i], &flags, NULL);
     if ((!v || !*v) && !(flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED)) {
       *setting_name = NM_SETTING_VPN_SETTING_NAME;

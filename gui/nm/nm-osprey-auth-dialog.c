@@ -13,9 +13,10 @@
  *
  * What to ask: with hints (nm-osprey-service's SecretsRequired: the gateway
  * rejected a password or wants a token code or a user name) exactly the
- * hinted secrets, with the gateway's message; without, the group password and the XAUTH
- * password when NetworkManager does not keep them (agent-owned or "always
- * ask") and they are missing, or always with --reprompt. */
+ * hinted secrets, with the gateway's message; without, the group password (with
+ * psk, the one mode that uses it) and the XAUTH password when NetworkManager
+ * does not keep them (agent-owned or "always ask") and they are missing, or
+ * always with --reprompt. */
 #include <NetworkManager.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
@@ -59,6 +60,15 @@ typedef struct {
   const char *message; /* from the hints, may be NULL */
 } Request;
 
+/* The engine asks for the group password with psk only, the connection's
+ * "IKE Authmode" (absent: psk) */
+static bool kind_used(const Request *r, OspSecretKind k)
+{
+  return osp_secret_kind_used(
+      osp_secret_kind_info(k),
+      g_hash_table_lookup(r->data, osp_settings[OSP_SETTING_AUTH_MODE].vpnc));
+}
+
 static bool hinted(const Request *r, const char *key)
 {
   for (size_t i = 0; r->hints && r->hints[i]; i++)
@@ -89,7 +99,7 @@ static bool decide(Request *r)
 
     if (has_hints(r)) {
       r->ask[i] = hinted(r, kind_key(i));
-    } else if (!kind_hint_only(i)) {
+    } else if (!kind_hint_only(i) && kind_used(r, i)) {
       nm_vpn_service_plugin_get_secret_flags(r->data, kind_key(i), &flags);
       r->ask[i] =
           !(flags & NM_SETTING_SECRET_FLAG_NOT_REQUIRED) &&
@@ -121,7 +131,7 @@ static void print_external_ui(const Request *r, const char *name)
   for (OspSecretKind i = 0; i < OSP_SECRET_N_KINDS; i++) {
     const char *v = g_hash_table_lookup(r->secrets, kind_key(i));
 
-    if (!r->ask[i] && kind_hint_only(i))
+    if (!r->ask[i] && (kind_hint_only(i) || !kind_used(r, i)))
       continue;
     g_key_file_set_string(kf, kind_key(i), "Value", v && !r->ask[i] ? v : "");
     g_key_file_set_string(kf, kind_key(i), "Label", kind_label(i));

@@ -73,6 +73,18 @@ grep -q '^Description=Enter the code shown on your token$' "$out" &&
 grep -q '^Label=Token code$' "$out" && result ok "hint: labelled Token code" ||
   result fail "hint: no Token code label"
 
+# the engine uses the group password with psk only: hybrid and certificate
+# connections are not asked for it, nor shown it, agent-owned and missing
+for mode in hybrid cert; do
+  got=$(asked -- "${base[@]}" "IKE Authmode=$mode" "IPSec secret-flags=1" "Xauth password-flags=1")
+  [ "$got" = "Xauth password" ] && ! grep -q '^\[IPSec secret\]' "$out" &&
+    result ok "$mode: the password asked, no group password" ||
+    result fail "$mode: asked '$got', $(grep -c '^\[IPSec secret\]' "$out") group password groups"
+done
+got=$(asked -- "${base[@]}" "IKE Authmode=psk" "IPSec secret-flags=1" "Xauth password-flags=1")
+[ "$got" = $'IPSec secret\nXauth password' ] && result ok "psk: both asked" ||
+  result fail "psk: asked '$got'"
+
 # the service asks for the key passphrase (an encrypted key or PKCS#12 file)
 got=$(asked -t "Client key passphrase" -- "${base[@]}" "IKE Authmode=cert" \
   "Client certificate=/etc/osprey/alice.p12" "Xauth password-flags=0" "secret:Xauth password=p")
