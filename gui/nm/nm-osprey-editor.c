@@ -311,6 +311,11 @@ static gboolean update_connection(NMVpnEditor *editor, NMConnection *connection,
       set_item(s_vpn, entries[i].key, text);
       continue;
     }
+    /* a secret the mode does not use has its row hidden: the connection
+     * keeps what it had, unused (switching back needs no new group
+     * password); what was typed there before the switch is not applied */
+    if (!osp_secret_kind_used(osp_secret_kind_find_nm(entries[i].key), auth))
+      continue;
     /* asked every time or not needed: nothing to keep in the connection */
     flags = nma_utils_menu_to_secret_flags(w);
     nm_setting_set_secret_flags(NM_SETTING(s_vpn), entries[i].key, flags, NULL);

@@ -82,6 +82,13 @@ def certificates(plugin, editor, widget, conn, adv, shot):
                f"shown {got}")
         subprocess.run(["import", "-window", "root", shot.replace(".png", f"-{mode}.png")],
                        check=False)
+    # a group password typed, then hidden by the switch to certificates:
+    # the connection keeps the one it had
+    group_before = conn.get_setting_vpn().get_secret("IPSec secret")
+    auth.set_active_id("psk")
+    labelled(widget, "Group pass_word").set_text("typed-then-hidden")
+    auth.set_active_id("cert")
+    iterate(0.3)
     with tempfile.TemporaryDirectory() as d:
         files = {k: os.path.join(d, k + ".pem") for k in ("ca", "cert", "key", "crl")}
         want = {"IKE Authmode": "cert", "CA-File": files["ca"], "CA-System": "yes",
@@ -116,6 +123,9 @@ def certificates(plugin, editor, widget, conn, adv, shot):
         result(s.get_secret("Client key passphrase") == "key-pass-1"
                and s.get_data_item("IPSec ID") is None,
                "the key passphrase is a secret; no group needed with certificates")
+        result(s.get_secret("IPSec secret") == group_before,
+               f"the group password hidden in cert mode is kept ({group_before!r}), "
+               f"not what was typed ({s.get_secret('IPSec secret')!r})")
         again = plugin.get_editor(conn)
         w2 = again.get_widget()
         shown = {"IKE Authmode": labelled(w2, "Aut_hentication").get_active_id(),
