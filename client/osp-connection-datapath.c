@@ -1199,6 +1199,7 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret)
 
 void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret)
 {
+  OspSessionIkeAuth auth;
   gint64 expires;
 
   memset(ret, 0, sizeof(*ret));
@@ -1207,6 +1208,12 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
     ret->ike_dh_group = osp_dh_group_name(osp_session_dh_group(c->session));
     ret->ike_expires = g_get_real_time() + (expires - g_get_monotonic_time());
     ret->natt = osp_session_natt_active(c->session);
+  }
+  if (c->session && osp_session_ike_auth(c->session, &auth)) {
+    ret->ike_auth = osp_profile_auth_mode_name(auth.mode);
+    ret->ike_exchange = osp_profile_exch_mode_name(auth.exchange);
+    ret->ike_signature = auth.signature;
+    ret->ike_xauth = auth.xauth;
   }
   if (c->n_sas > 0) {
     const SaPair *p = &c->sas[c->n_sas - 1];

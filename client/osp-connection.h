@@ -79,6 +79,11 @@ void osp_connection_get_stats(const OspConnection *c, OspConnectionStats *ret);
 typedef struct {
   const char *ike_cipher, *ike_integrity, *ike_dh_group; /* NULL before phase 1 */
   gint64 ike_expires;
+  /* how phase 1 authenticated, NULL before: the choices of auth-mode
+   * ("psk", "hybrid", "cert") and exchange-mode ("aggressive", "main") */
+  const char *ike_auth, *ike_exchange;
+  const char *ike_signature;              /* "RSA", "ECDSA-256" ...; NULL with the group secret */
+  bool ike_xauth;                         /* XAUTH authenticated the user after phase 1 */
   bool natt;                              /* IKE and ESP in UDP 4500 */
   const char *esp_cipher, *esp_integrity; /* NULL before the first IPsec SA */
   const char *esp_pfs_group;              /* NULL: no PFS */

@@ -964,10 +964,26 @@ void osp_phase1_up(OspSession *s, int auth)
       s->now + (gint64)s->ike_lifetime * G_USEC_PER_SEC * (85 + g_random_int_range(0, 6)) / 100;
   osp_dh_free(s->p1.dh);
   s->p1.dh = NULL;
+  s->p1.auth = auth;
   s->p1.xauth =
       auth == AUTH_XAUTH_INIT_PSK || auth == AUTH_XAUTH_INIT_RSA || auth == AUTH_HYBRID_INIT_RSA;
   if (!s->p1.xauth)
     g_debug("phase 1: %s, no XAUTH", auth == AUTH_PSK       ? "plain pre-shared key"
                                      : auth == AUTH_RSA_SIG ? "RSA signatures"
                                                             : "ECDSA signatures");
+}
+
+OspAuthMode osp_phase1_auth_mode(int auth, const char **ret_signature)
+{
+  switch (auth) {
+  case AUTH_HYBRID_INIT_RSA: *ret_signature = "RSA"; return OSP_AUTH_HYBRID; /* the gateway's */
+  case AUTH_RSA_SIG:
+  case AUTH_XAUTH_INIT_RSA: *ret_signature = "RSA"; return OSP_AUTH_CERT;
+  /* RFC 4754: the size of the curve and of its SHA-2 name the method */
+  case AUTH_ECDSA_256: *ret_signature = "ECDSA-256"; return OSP_AUTH_CERT;
+  case AUTH_ECDSA_384: *ret_signature = "ECDSA-384"; return OSP_AUTH_CERT;
+  case AUTH_ECDSA_521: *ret_signature = "ECDSA-521"; return OSP_AUTH_CERT;
+  }
+  *ret_signature = NULL; /* AUTH_PSK, AUTH_XAUTH_INIT_PSK */
+  return OSP_AUTH_PSK;
 }

@@ -132,6 +132,16 @@ static const char *name_of(const NameValue *t, int value)
   return NULL;
 }
 
+const char *osp_profile_auth_mode_name(OspAuthMode mode)
+{
+  return name_of(auth_names, (int)mode);
+}
+
+const char *osp_profile_exch_mode_name(OspExchMode mode)
+{
+  return name_of(exch_names, (int)mode);
+}
+
 static bool value_of(const NameValue *t, const char *name, int *ret)
 {
   for (; t->name; t++)

@@ -114,6 +114,11 @@ OspProfile *osp_profile_copy(const OspProfile *p);
  * a field not to be written. */
 char **osp_profile_secret_field(const OspProfile *p, OspSecretKind kind);
 
+/* The keyfile names of an authentication and an exchange mode ("psk",
+ * "main"): the choices of auth-mode and exchange-mode (osp-settings.c). */
+const char *osp_profile_auth_mode_name(OspAuthMode mode);
+const char *osp_profile_exch_mode_name(OspExchMode mode);
+
 /* Checks required fields and value ranges; OSP_ERROR_CONFIG naming the
  * setting.  "Enable no encryption" is refused here by the parsers. */
 gboolean osp_profile_validate(const OspProfile *p, GError **error);

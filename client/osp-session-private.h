@@ -103,6 +103,7 @@ typedef struct {
   GByteArray *sai_b;  /* our SA payload body (for HASH_I/HASH_R) */
   GByteArray *idii_b; /* our ID payload body */
   bool xauth;         /* the gateway chose XAUTHInitPreShared: XAUTH follows */
+  int auth;           /* the method phase 1 authenticated with (osp_phase1_up) */
   OspCertStore *ca;   /* hybrid, cert: the CAs of the gateway's certificate */
   /* main mode (osp-mainmode.c): certificates on both sides, or PSK */
   OspCertLocal *local; /* our certificate and key */
@@ -344,6 +345,10 @@ bool osp_phase1_verify_peer(OspSession *s, const OspIkeSa *sa, const OspPayload 
                             const OspPayload *id, const uint8_t *want, const OspPayload *sig);
 /* phase 1 authenticated with method auth: the IKE SA is up */
 void osp_phase1_up(OspSession *s, int auth);
+/* The authentication mode a method of phase 1 (RFC 2409 appendix A, with
+ * the XAUTH and hybrid ones) belongs to, and the signature algorithm it
+ * names ("RSA", "ECDSA-256" ...; NULL for a pre-shared key). */
+OspAuthMode osp_phase1_auth_mode(int auth, const char **ret_signature);
 
 /* ---- osp-mainmode.c: main mode with certificates (IKE Authmode cert) or
  * with the group secret (Exchange mode main) ---- */

@@ -1124,3 +1124,13 @@ bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const ch
   *ret_expires = s->ike_expires_at;
   return true;
 }
+
+bool osp_session_ike_auth(const OspSession *s, OspSessionIkeAuth *ret)
+{
+  if (s->ike_state != IKE_UP)
+    return false;
+  ret->mode = osp_phase1_auth_mode(s->p1.auth, &ret->signature);
+  ret->xauth = s->p1.xauth;
+  ret->exchange = osp_phase1_is_main(s->profile) ? OSP_EXCH_MODE_MAIN : OSP_EXCH_MODE_AGGRESSIVE;
+  return true;
+}

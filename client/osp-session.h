@@ -141,5 +141,14 @@ int osp_session_dh_group(const OspSession *s); /* group phase 1 succeeded with, 
  * µs); false before phase 1 is done. */
 bool osp_session_ike_info(const OspSession *s, const char **ret_cipher, const char **ret_hash,
                           gint64 *ret_expires);
+/* How phase 1 authenticated, from the method the gateway chose. */
+typedef struct {
+  OspAuthMode mode;
+  bool xauth;            /* XAUTH authenticates the user after phase 1 */
+  const char *signature; /* "RSA", "ECDSA-256" ... (static); NULL with the group secret */
+  OspExchMode exchange;
+} OspSessionIkeAuth;
+/* false before phase 1 is done */
+bool osp_session_ike_auth(const OspSession *s, OspSessionIkeAuth *ret);
 
 G_END_DECLS

@@ -2098,6 +2098,18 @@ void osp_test_rig_assert_fails(OspTestRig *r, gint64 max_us, int code, const cha
   osp_test_rig_assert_closed(r, code, part);
 }
 
+void osp_test_rig_assert_auth(const OspTestRig *r, OspAuthMode mode, bool xauth,
+                              const char *signature, OspExchMode exchange)
+{
+  OspSessionIkeAuth a;
+
+  g_assert_true(osp_session_ike_auth(r->session, &a));
+  g_assert_cmpint(a.mode, ==, mode);
+  g_assert_cmpint(a.xauth, ==, xauth);
+  g_assert_cmpstr(a.signature, ==, signature);
+  g_assert_cmpint(a.exchange, ==, exchange);
+}
+
 unsigned osp_test_gw_count_notifies(const OspTestGw *gw, uint16_t type)
 {
   unsigned n = 0;

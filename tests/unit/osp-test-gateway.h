@@ -327,5 +327,9 @@ void osp_test_rig_assert_closed(const OspTestRig *r, int code, const char *part)
 /* osp_test_rig_settle() for at most max_us asserting the tunnel did not come
  * up and the session closed as osp_test_rig_assert_closed() says. */
 void osp_test_rig_assert_fails(OspTestRig *r, gint64 max_us, int code, const char *part);
+/* Phase 1 is up and the session says it authenticated so (signature NULL:
+ * none, the group secret). */
+void osp_test_rig_assert_auth(const OspTestRig *r, OspAuthMode mode, bool xauth,
+                              const char *signature, OspExchMode exchange);
 
 G_END_DECLS

@@ -24,15 +24,19 @@ static void test_step_by_step(void)
   OspTestGw *gw = r->gw;
   char ip[INET_ADDRSTRLEN];
 
+  OspSessionIkeAuth auth;
+
   /* I --- SA KE Ni IDii VIDs ---> R */
   assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_AGGRESSIVE, false);
   g_assert_cmpuint(gw->n_am1, ==, 1);
   g_assert_cmpint(gw->p1_offers->len, >, 0);
+  g_assert_false(osp_session_ike_auth(r->session, &auth));
   /* I <--- SA KE Nr IDir HASH_R VIDs --- R */
   assert_exchange(osp_test_rig_g2c(r), OSP_EXCH_AGGRESSIVE, false);
   /* I --- HASH_I ---> R */
   assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_AGGRESSIVE, true);
   g_assert_true(gw->p1_done);
+  osp_test_rig_assert_auth(r, OSP_AUTH_PSK, true, NULL, OSP_EXCH_MODE_AGGRESSIVE);
   /* I --- HASH N(INITIAL-CONTACT) ---> R */
   assert_exchange(osp_test_rig_c2g(r), OSP_EXCH_INFO, true);
   g_assert_cmpuint(gw->notifies->len, ==, 1);
@@ -332,6 +336,7 @@ static void test_main_mode_psk(gconstpointer data)
   g_assert_true(r->gw->xauth_done);
   g_assert_cmpuint(r->gw->children->len, ==, 1);
   g_assert_cmpuint(r->gw->rejected, ==, 0);
+  osp_test_rig_assert_auth(r, OSP_AUTH_PSK, true, NULL, OSP_EXCH_MODE_MAIN);
   if (fqdn) {
     osp_put_id(want, OSP_ID_FQDN, 17, 500, "client.lab.example", 18);
   } else {
@@ -342,6 +347,19 @@ static void test_main_mode_psk(gconstpointer data)
   }
   g_assert_nonnull(r->gw->client_id);
   g_assert_cmpmem(r->gw->client_id->data, r->gw->client_id->len, want->data, want->len);
+}
+
+/* A group without XAUTH: the gateway takes plain PSK, the tunnel comes up
+ * without asking for a password, and the session says so. */
+static void test_plain_psk(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+
+  r->gw->p1_auths[0] = AUTH_PSK;
+  osp_test_rig_connect(r);
+  g_assert_cmpint(r->gw->p1_auth, ==, AUTH_PSK);
+  g_assert_false(r->gw->xauth_done);
+  osp_test_rig_assert_auth(r, OSP_AUTH_PSK, false, NULL, OSP_EXCH_MODE_AGGRESSIVE);
 }
 
 static void corrupt_mm6(OspTestGw *gw, OspTestGwMsg *m, gpointer user)
@@ -436,6 +454,7 @@ int main(int argc, char **argv)
   g_test_add_data_func("/gateway/connect/main-mode-psk-fqdn", GINT_TO_POINTER(1),
                        test_main_mode_psk);
   g_test_add_func("/gateway/connect/main-mode-psk-wrong", test_main_mode_psk_wrong);
+  g_test_add_func("/gateway/connect/plain-psk", test_plain_psk);
   g_test_add_data_func("/gateway/connect/natt-rfc3947", &natt_rfc, test_natt);
   g_test_add_data_func("/gateway/connect/natt-draft", &natt_draft, test_natt);
   g_test_add_data_func("/gateway/connect/natt-no-nat", &no_nat, test_natt);

@@ -79,6 +79,7 @@ static void test_connect(void)
   osp_test_rig_connect(r);
   g_assert_cmpint(gw->p1_auth, ==, AUTH_HYBRID_INIT_RSA);
   g_assert_true(gw->p1_done);
+  osp_test_rig_assert_auth(r, OSP_AUTH_HYBRID, true, "RSA", OSP_EXCH_MODE_AGGRESSIVE);
   g_assert_true(gw->xauth_done);
   g_assert_cmpstr(gw->xauth_user, ==, "alice");
   g_assert_cmpuint(gw->children->len, ==, 1);
@@ -112,6 +113,7 @@ static void test_main_mode_hybrid(void)
     osp_test_rig_connect(r);
     g_assert_cmpint(r->gw->p1_auth, ==, AUTH_HYBRID_INIT_RSA);
     g_assert_cmpuint(r->gw->client_certs, ==, 0);
+    osp_test_rig_assert_auth(r, OSP_AUTH_HYBRID, true, "RSA", OSP_EXCH_MODE_MAIN);
     g_assert_true(r->gw->xauth_done);
     g_assert_cmpuint(r->gw->children->len, ==, 1);
     g_assert_cmpuint(r->n_secrets_needed, ==, 0);
@@ -368,6 +370,7 @@ static void test_main_mode(void)
   osp_test_rig_connect(r);
   g_assert_cmpint(r->gw->p1_auth, ==, AUTH_XAUTH_INIT_RSA);
   g_assert_true(r->gw->client_sig_ok);
+  osp_test_rig_assert_auth(r, OSP_AUTH_CERT, true, "RSA", OSP_EXCH_MODE_MAIN);
   g_assert_cmpuint(r->gw->client_certs, ==, 1);
   g_assert_true(r->gw->xauth_done);
   g_assert_cmpuint(r->gw->children->len, ==, 1);

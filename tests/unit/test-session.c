@@ -509,6 +509,41 @@ static void test_dh_hint(void)
   g_ptr_array_unref(c.sent);
 }
 
+/* The method the gateway chose as the front ends show it: the profile's
+ * mode and the signature (RFC 2409 appendix A, RFC 4754, the
+ * XAUTH and hybrid drafts' private values); T(n, ...) names the row. */
+static void test_auth_mode_of_method(void)
+{
+#define T(n, auth, mode, sig) \
+  {                           \
+    n, auth, mode, sig        \
+  }
+  static const struct {
+    int n, auth;
+    OspAuthMode mode;
+    const char *signature;
+  } t[] = {
+    T(1, AUTH_PSK, OSP_AUTH_PSK, NULL),
+    T(2, AUTH_XAUTH_INIT_PSK, OSP_AUTH_PSK, NULL),
+    T(3, AUTH_HYBRID_INIT_RSA, OSP_AUTH_HYBRID, "RSA"),
+    T(4, AUTH_RSA_SIG, OSP_AUTH_CERT, "RSA"),
+    T(5, AUTH_XAUTH_INIT_RSA, OSP_AUTH_CERT, "RSA"),
+    T(6, AUTH_ECDSA_256, OSP_AUTH_CERT, "ECDSA-256"),
+    T(7, AUTH_ECDSA_384, OSP_AUTH_CERT, "ECDSA-384"),
+    T(8, AUTH_ECDSA_521, OSP_AUTH_CERT, "ECDSA-521"),
+  };
+#undef T
+
+  for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+    const char *signature = "unset";
+    OspAuthMode mode = osp_phase1_auth_mode(t[i].auth, &signature);
+
+    if (mode != t[i].mode || g_strcmp0(signature, t[i].signature) != 0)
+      g_error("case %d (method %d): mode %d, signature %s", t[i].n, t[i].auth, mode,
+              signature ? signature : "none");
+  }
+}
+
 /* AUTHENTICATION-FAILED to message 1: the gateway (strongSwan takes the
  * method of the first transform) may serve a group without XAUTH. */
 static void test_auth_failed_psk_first(void)
@@ -711,6 +746,7 @@ int main(int argc, char **argv)
   g_test_add_func("/session/forged-no-proposal", test_forged_no_proposal);
   g_test_add_func("/session/weak-dh-enabled", test_weak_dh_enabled);
   g_test_add_func("/session/dh-hint", test_dh_hint);
+  g_test_add_func("/session/auth-mode-of-method", test_auth_mode_of_method);
   g_test_add_func("/session/auth-failed-psk-first", test_auth_failed_psk_first);
   g_test_add_func("/session/no-proposal-fixed-group", test_no_proposal_fixed_group);
   g_test_add_func("/session/invalid-id-is-group", test_invalid_id_is_group);
