@@ -218,6 +218,13 @@ static GVariant *crypto_variant(OspExportedConnection *ec)
                           g_variant_new_int64(whole_seconds(sa.ike_expires)));
     g_variant_builder_add(&b, "{sv}", "nat-t", g_variant_new_boolean(sa.natt));
   }
+  if (sa.ike_auth && sa.ike_exchange) {
+    g_variant_builder_add(&b, "{sv}", "ike-auth", g_variant_new_string(sa.ike_auth));
+    g_variant_builder_add(&b, "{sv}", "ike-xauth", g_variant_new_boolean(sa.ike_xauth));
+    g_variant_builder_add(&b, "{sv}", "ike-signature",
+                          g_variant_new_string(sa.ike_signature ? sa.ike_signature : ""));
+    g_variant_builder_add(&b, "{sv}", "ike-exchange", g_variant_new_string(sa.ike_exchange));
+  }
   if (sa.esp_cipher && sa.esp_integrity) {
     g_variant_builder_add(&b, "{sv}", "esp-cipher", g_variant_new_string(sa.esp_cipher));
     g_variant_builder_add(&b, "{sv}", "esp-integrity", g_variant_new_string(sa.esp_integrity));

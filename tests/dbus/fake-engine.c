@@ -380,6 +380,12 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
   ret->ike_integrity = "SHA2-256";
   ret->ike_dh_group = "MODP-2048";
   ret->ike_expires = c->since + (gint64)28800 * G_USEC_PER_SEC;
+  /* as the profile asks: aggressive mode, but main with certificates */
+  ret->ike_auth = osp_profile_auth_mode_name(c->profile->auth_mode);
+  ret->ike_xauth = true;
+  ret->ike_signature = c->profile->auth_mode == OSP_AUTH_PSK ? NULL : "RSA";
+  ret->ike_exchange = osp_profile_exch_mode_name(
+      c->profile->auth_mode == OSP_AUTH_CERT ? OSP_EXCH_MODE_MAIN : c->profile->exchange_mode);
   ret->esp_cipher = "AES-256-CBC";
   ret->esp_integrity = "HMAC-SHA2-256-128";
   ret->esp_spi_in = 0x11111111;

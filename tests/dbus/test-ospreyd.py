@@ -813,6 +813,10 @@ class TestAgent(ConnBase):
         self.assertEqual(set(p["Stats"].keys()),
                          {"tx-bytes", "tx-packets", "rx-bytes", "rx-packets", "rx-errors",
                           "rekeys"})
+        # how phase 1 authenticated, in the settings' words (the profile's)
+        crypto = p["Crypto"]
+        self.assertEqual((crypto["ike-auth"], crypto["ike-xauth"], crypto["ike-signature"],
+                          crypto["ike-exchange"]), ("psk", True, "", "aggressive"))
         self.assertEqual(p["StateReason"], "")
         self.assertEqual(tuple(p["LastError"]), ("", "", ""))
         self.assertEqual(env.prop(env.manager().GetProfile("w"), PROFILE, "ActiveConnection"),
