@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * osprey list / status / monitor: read-only views built from one
  * GetManagedObjects() call, and for monitor the signals that follow. */
+#include "osp-settings.h"
 #include "osprey.h"
 
 #include <glib-unix.h>
@@ -192,12 +193,12 @@ static void print_details(OspDBusConnection *c)
   g_autofree char *routes = ip_list(c, "split-include"), *mtu = NULL, *ike = NULL, *esp = NULL;
   g_autofree char *excluded = ip_list(c, "split-exclude");
   g_autofree char *spis = NULL, *ike_left = time_left(c, "ike-expires");
-  g_autofree char *esp_left = time_left(c, "esp-expires"), *counters = NULL;
+  g_autofree char *esp_left = time_left(c, "esp-expires"), *counters = NULL, *auth = NULL;
   g_autoptr(GVariant) domain = connection_ip(c, "domain", "s");
   g_autoptr(GVariant) mtu_v = connection_ip(c, "mtu", "u");
   const char *pfs = crypto_string(c, "esp-pfs-group");
   guint32 spi_in = 0, spi_out = 0;
-  gboolean natt = FALSE;
+  gboolean natt = FALSE, xauth = FALSE;
 
   print_field(_("DNS:"), dns);
   print_field(_("Domain:"), domain ? g_variant_get_string(domain, NULL) : NULL);
@@ -216,6 +217,12 @@ static void print_details(OspDBusConnection *c)
                           crypto_string(c, "ike-integrity"), crypto_string(c, "ike-dh-group"),
                           ike_left ? ike_left : "-");
     print_field(_("IKE SA:"), ike);
+    if (g_variant_lookup(crypto, "ike-xauth", "b", &xauth))
+      auth = osp_setting_ike_auth_text(crypto_string(c, "ike-auth"), xauth,
+                                       crypto_string(c, "ike-signature"),
+                                       crypto_string(c, "ike-exchange"));
+    /* TRANSLATORS: how phase 1 authenticated, e.g. "Group password + XAUTH, Aggressive mode" */
+    print_field(_("IKE auth:"), auth);
     print_field(_("NAT-T:"), natt ? _("yes (UDP 4500)") : _("no"));
   }
   if (crypto_string(c, "esp-cipher")) {

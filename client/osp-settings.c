@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #define S(id, key, vpnc, type) [OSP_SETTING_##id] = { key, vpnc, type, false, NULL }
 #define C(id, key, vpnc, ...) \
   [OSP_SETTING_##id] = { key, vpnc, 's', false, (const char *const[]){ __VA_ARGS__, NULL } }
@@ -90,4 +92,44 @@ const OspSetting *osp_setting_dbus(const char *key)
   const OspSetting *s = osp_setting_lookup(key);
 
   return s && s->dbus_type ? s : NULL;
+}
+
+/* the choices shown in words; the others by their value */
+static const struct {
+  OspSettingId id;
+  const char *value, *text;
+} choice_texts[] = {
+  { OSP_SETTING_AUTH_MODE, "psk", N_("Group password") },
+  { OSP_SETTING_AUTH_MODE, "hybrid", N_("Certificate of the gateway (hybrid)") },
+  { OSP_SETTING_AUTH_MODE, "cert", N_("Certificates on both sides") },
+  { OSP_SETTING_EXCHANGE_MODE, "aggressive", N_("Aggressive mode") },
+  { OSP_SETTING_EXCHANGE_MODE, "main", N_("Main mode") },
+};
+
+const char *osp_setting_choice_text(const OspSetting *s, const char *value)
+{
+  for (size_t i = 0; s && value && i < G_N_ELEMENTS(choice_texts); i++)
+    if (&osp_settings[choice_texts[i].id] == s && strcmp(choice_texts[i].value, value) == 0)
+      return _(choice_texts[i].text);
+  return value;
+}
+
+char *osp_setting_ike_auth_text(const char *auth, gboolean xauth, const char *signature,
+                                const char *exchange)
+{
+  const char *how = osp_setting_choice_text(&osp_settings[OSP_SETTING_AUTH_MODE], auth);
+  const char *mode = osp_setting_choice_text(&osp_settings[OSP_SETTING_EXCHANGE_MODE], exchange);
+  g_autofree char *with_sig = NULL;
+
+  if (!auth || !exchange)
+    return NULL;
+  /* hybrid: only the gateway signs, always with RSA (HybridInitRSA) */
+  if (signature && *signature && strcmp(auth, "cert") == 0)
+    /* TRANSLATORS: "Certificates on both sides (ECDSA-256)" */
+    how = with_sig = g_strdup_printf(_("%s (%s)"), how, signature);
+  if (xauth)
+    /* TRANSLATORS: phase 1, XAUTH, the exchange: "Group password + XAUTH, Aggressive mode" */
+    return g_strdup_printf(_("%s + XAUTH, %s"), how, mode);
+  /* TRANSLATORS: phase 1, the exchange: "Certificates on both sides (ECDSA-256), Main mode" */
+  return g_strdup_printf(_("%s, %s"), how, mode);
 }

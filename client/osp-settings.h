@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Osprey — the settings of a profile, one row each: its key (osprey.conf(5)
  * keyfiles and the Settings dictionary on the bus), its vpnc keyword, its
- * D-Bus type, whether it is a secret and the values of a choice.  The one table the profile's
+ * D-Bus type, whether it is a secret and the values of a choice (with the
+ * words people see for some: editors, status -v).  The one table the profile's
  * field engine (osp-profile.c), ospreyd (Settings, the secrets store) and
  * the command line (`osprey edit`, `osprey set`) and the tray's editor
  * read; GLib only, so the D-Bus-only command line and the tray build it in
@@ -83,5 +84,14 @@ const OspSetting *osp_setting_lookup(const char *key);
 const OspSetting *osp_setting_dbus(const char *key);
 /* The keys of the secrets ("group-secret", "password"), NULL-terminated. */
 const char *const *osp_setting_secret_keys(void);
+/* A choice's value for people, translated ("psk": "Group password"); the
+ * value itself for those shown as they are ("dh14") or unknown. */
+const char *osp_setting_choice_text(const OspSetting *s, const char *value);
+/* How an IKE SA authenticated, for people (status -v, the tray's details),
+ * from the Crypto keys ike-auth, ike-xauth, ike-signature and ike-exchange:
+ * "Certificates on both sides (ECDSA-256), Main mode"; NULL when auth or
+ * exchange is.  Free with g_free(). */
+char *osp_setting_ike_auth_text(const char *auth, gboolean xauth, const char *signature,
+                                const char *exchange);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
  * gateway, the IP configuration, traffic counters and rates, the banner.
  * Filled from the Connection object's properties; updated from their
  * PropertiesChanged only while the window is shown (no timer). */
+#include "osp-settings.h"
 #include "osp-tray.h"
 
 #include <string.h>
@@ -35,6 +36,7 @@ static const struct {
   { "split-dns", N_("Domains through the VPN") },
   { "routes", N_("Networks through the VPN") },
   { "ike", N_("IKE SA") },
+  { "ike-auth", N_("Authentication") },
   { "natt", N_("NAT traversal") },
   { "esp", N_("IPsec SA") },
   { "spis", N_("SPIs") },
@@ -157,13 +159,18 @@ static char *sa_text(GVariant *crypto, const char *cipher, const char *integrity
 static void fill_crypto(OspTrayDetails *d, GVariant *crypto)
 {
   const char *pfs = crypto_string(crypto, "esp-pfs-group");
-  g_autofree char *pfs_text = NULL, *spis = NULL;
+  g_autofree char *pfs_text = NULL, *spis = NULL, *auth = NULL;
   guint32 spi_in = 0, spi_out = 0;
-  gboolean natt = FALSE;
+  gboolean natt = FALSE, xauth = FALSE;
 
   set_field_take(d, "ike",
                  sa_text(crypto, "ike-cipher", "ike-integrity",
                          crypto_string(crypto, "ike-dh-group"), "ike-expires"));
+  if (crypto && g_variant_lookup(crypto, "ike-xauth", "b", &xauth))
+    auth = osp_setting_ike_auth_text(crypto_string(crypto, "ike-auth"), xauth,
+                                     crypto_string(crypto, "ike-signature"),
+                                     crypto_string(crypto, "ike-exchange"));
+  set_field(d, "ike-auth", auth);
   if (crypto && g_variant_lookup(crypto, "nat-t", "b", &natt))
     set_field(d, "natt", natt ? _("yes, UDP 4500") : _("no"));
   else

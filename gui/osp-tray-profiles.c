@@ -14,25 +14,6 @@
 /* F_FILE: a path, typed or picked with a file chooser */
 typedef enum { F_TEXT, F_BOOL, F_UINT, F_CHOICE, F_FILE } FieldKind;
 
-/* the choices shown in words; the others by their value */
-static const struct {
-  const char *id, *label;
-} choice_labels[] = {
-  { "psk", N_("Group password") },
-  { "hybrid", N_("Certificate of the gateway (hybrid)") },
-  { "cert", N_("Certificates on both sides") },
-  { "aggressive", N_("Aggressive mode") },
-  { "main", N_("Main mode") },
-};
-
-static const char *choice_label(const char *id)
-{
-  for (size_t i = 0; i < G_N_ELEMENTS(choice_labels); i++)
-    if (strcmp(choice_labels[i].id, id) == 0)
-      return _(choice_labels[i].label);
-  return id;
-}
-
 static const struct {
   const char *key;
   const char *label;
@@ -117,6 +98,7 @@ static void show_error(Editor *e, const GError *error)
 
 static GtkWidget *field_widget(guint i)
 {
+  const OspSetting *setting;
   GtkWidget *w = NULL;
 
   switch (fields[i].kind) {
@@ -126,8 +108,9 @@ static GtkWidget *field_widget(guint i)
   case F_UINT: w = gtk_spin_button_new_with_range(0, 86400, 1); break;
   case F_CHOICE:
     w = gtk_combo_box_text_new();
-    for (const char *const *c = osp_setting_lookup(fields[i].key)->choices; *c; c++)
-      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, choice_label(*c));
+    setting = osp_setting_lookup(fields[i].key);
+    for (const char *const *c = setting->choices; *c; c++)
+      gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(w), *c, osp_setting_choice_text(setting, *c));
     break;
   }
   name_widget(w, _(fields[i].label));

@@ -100,6 +100,9 @@ grep -q "Log:" "$LAB_DIR/status-v.out" || fail "status -v shows no log"
 # what was negotiated (the lab's first proposals), never keys
 grep -Eq "^  IKE SA: +AES-256, SHA2-256, MODP-2048, 7 h 59 min left$" "$LAB_DIR/status-v.out" ||
   fail "status -v: no IKE SA line: $(cat "$LAB_DIR/status-v.out")"
+# how phase 1 authenticated: the lab's aggressive mode, group secret and XAUTH
+grep -Eq "^  IKE auth: +Group password \+ XAUTH, Aggressive mode$" "$LAB_DIR/status-v.out" ||
+  fail "status -v: no IKE auth line"
 grep -Eq "^  IPsec SA: +AES-256-CBC, HMAC-SHA2-256-128, no PFS, 0 h 59 min left$" \
   "$LAB_DIR/status-v.out" || fail "status -v: no IPsec SA line"
 grep -Eq "^  SPIs: +in 0x[0-9a-f]{8}, out 0x[0-9a-f]{8}$" "$LAB_DIR/status-v.out" ||

@@ -364,7 +364,14 @@ class TestConnect(Cli):
         self.assertEqual((st["name"], st["state"], st["address"], st["device"]),
                          ("w", "connected", "198.18.0.2", "tun-fake0"))
         self.assertGreater(st["since"], 0)
-        self.check(self.osprey("status", "-v"), 0, "w: connected", "198.18.0.2/32", "Log:")
+        r = self.check(self.osprey("status", "-v"), 0, "w: connected", "198.18.0.2/32", "Log:")
+        # how phase 1 authenticated, aligned with the other fields
+        self.assertIn("\n  IKE auth:    Group password + XAUTH, Aggressive mode\n", r.stdout)
+        self.assertEqual({k: st["crypto"][k] for k in st["crypto"] if k.startswith("ike-")
+                          and k not in ("ike-cipher", "ike-integrity", "ike-dh-group",
+                                        "ike-expires")},
+                         {"ike-auth": "psk", "ike-xauth": True, "ike-signature": "",
+                          "ike-exchange": "aggressive"})
         self.check(self.osprey("logs", "w"), 0, "authenticating", "connected")
         self.check(self.osprey("connect", "w", "--password-stdin", input="good\n"), 1,
                    "already-active")
@@ -379,6 +386,18 @@ class TestConnect(Cli):
         self.assertEqual((st["state"], st["address"], st["device"]), ("disconnected", None, None))
         self.assertNotIn("ip-config", st)
         self.check(self.osprey("list"), 0, "disconnected")
+
+    def test_status_shows_main_mode(self):
+        self.add("m", username="alice", exchange_mode="main")
+        self.env.profile(self.env.manager().GetProfile("m")).SetSecrets(
+            dbus.Dictionary({"group-secret": "gs"}, signature="ss"))
+        self.check(self.osprey("connect", "m", "--password-stdin", input="good\n"), 0)
+        r = self.check(self.osprey("status", "-v", "m"), 0, "m: connected")
+        self.assertIn("\n  IKE auth:    Group password + XAUTH, Main mode\n", r.stdout)
+        st = json.loads(self.check(self.osprey("--json", "status", "m"), 0).stdout)
+        self.assertEqual((st["crypto"]["ike-auth"], st["crypto"]["ike-exchange"]),
+                         ("psk", "main"))
+        self.check(self.osprey("disconnect"), 0)
 
     def test_logs_survive_a_restart(self):
         self.add("w")

@@ -310,6 +310,10 @@ def phase_xembed():
     ike = text_of(find(w, "IKE SA", "label"))
     if not re.match(r"AES-256, SHA2-256, MODP-2048, 7 h 59 min \d\d s left$", ike):
         fail("details: IKE SA " + repr(ike))
+    # the lab: aggressive mode, the group password, then XAUTH
+    auth = text_of(find(w, "Authentication", "label"))
+    if auth != "Group password + XAUTH, Aggressive mode":
+        fail("details: authentication " + repr(auth))
     esp = text_of(find(w, "IPsec SA", "label"))
     if not re.match(r"AES-256-CBC, HMAC-SHA2-256-128, no PFS, 0 h 59 min \d\d s left$", esp):
         fail("details: IPsec SA " + repr(esp))
@@ -319,7 +323,7 @@ def phase_xembed():
     # charon with kernel-libipsec forces UDP encapsulation (a random NAT-D hash)
     if text_of(find(w, "NAT traversal", "label")) != "yes, UDP 4500":
         fail("details: NAT-T " + repr(text_of(find(w, "NAT traversal", "label"))))
-    note("details: IKE %s; IPsec %s; %s" % (ike, esp, spis))
+    note("details: IKE %s; %s; IPsec %s; %s" % (ike, auth, esp, spis))
 
     def received_packets():
         m = re.search(r"in (\d+) packet", text_of(find(w, "Received", "label")))

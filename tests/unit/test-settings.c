@@ -281,6 +281,61 @@ static void test_choices(void)
   g_assert_cmpuint(n, ==, 8);
 }
 
+/* The mode a keyfile's auth-mode or exchange-mode reads as. */
+static int read_mode(const char *key, const char *value)
+{
+  g_autoptr(GKeyFile) kf = keyfile_with(key, value);
+  g_autoptr(OspProfile) p = osp_profile_from_keyfile(kf, NULL);
+
+  g_assert_nonnull(p);
+  return strcmp(key, "auth-mode") == 0 ? (int)p->auth_mode : (int)p->exchange_mode;
+}
+
+/* The engine names how an IKE SA authenticated with the reader's words
+ * for the profile's modes (the choices of auth-mode and exchange-mode),
+ * and the front ends' line shows each choice in words. */
+static void test_ike_auth_text(void)
+{
+  static const struct {
+    const char *auth;
+    gboolean xauth;
+    const char *signature, *exchange, *text;
+  } t[] = {
+    { "psk", TRUE, "", "aggressive", "Group password + XAUTH, Aggressive mode" },
+    { "psk", FALSE, NULL, "main", "Group password, Main mode" },
+    { "hybrid", TRUE, "RSA", "aggressive",
+      "Certificate of the gateway (hybrid) + XAUTH, Aggressive mode" },
+    { "cert", TRUE, "RSA", "main", "Certificates on both sides (RSA) + XAUTH, Main mode" },
+    { "cert", FALSE, "ECDSA-256", "main", "Certificates on both sides (ECDSA-256), Main mode" },
+    /* a newer daemon's word is shown as it is */
+    { "eap", FALSE, "", "base", "eap, base" },
+  };
+  const OspSetting *modes[2] = { &osp_settings[OSP_SETTING_AUTH_MODE],
+                                 &osp_settings[OSP_SETTING_EXCHANGE_MODE] };
+
+  for (int m = OSP_AUTH_PSK; m <= OSP_AUTH_CERT; m++) {
+    g_assert_true(g_strv_contains(modes[0]->choices, osp_profile_auth_mode_name(m)));
+    g_assert_cmpint(read_mode("auth-mode", osp_profile_auth_mode_name(m)), ==, m);
+  }
+  for (int m = OSP_EXCH_MODE_AGGRESSIVE; m <= OSP_EXCH_MODE_MAIN; m++) {
+    g_assert_true(g_strv_contains(modes[1]->choices, osp_profile_exch_mode_name(m)));
+    g_assert_cmpint(read_mode("exchange-mode", osp_profile_exch_mode_name(m)), ==, m);
+  }
+  for (size_t i = 0; i < G_N_ELEMENTS(modes); i++)
+    for (const char *const *c = modes[i]->choices; *c; c++)
+      if (strcmp(osp_setting_choice_text(modes[i], *c), *c) == 0)
+        g_error("%s: the choice %s has no words", modes[i]->key, *c);
+  for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+    g_autofree char *text =
+        osp_setting_ike_auth_text(t[i].auth, t[i].xauth, t[i].signature, t[i].exchange);
+
+    if (g_strcmp0(text, t[i].text) != 0)
+      g_error("case %zu: \"%s\", not \"%s\"", i + 1, text, t[i].text);
+  }
+  g_assert_null(osp_setting_ike_auth_text(NULL, TRUE, NULL, "main"));
+  g_assert_null(osp_setting_ike_auth_text("psk", TRUE, NULL, NULL));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -289,5 +344,6 @@ int main(int argc, char **argv)
   g_test_add_func("/settings/dbus", test_dbus);
   g_test_add_func("/settings/vpnc", test_vpnc);
   g_test_add_func("/settings/choices", test_choices);
+  g_test_add_func("/settings/ike-auth-text", test_ike_auth_text);
   return g_test_run();
 }
