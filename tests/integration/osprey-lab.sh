@@ -340,15 +340,18 @@ nothing_configured()
   return 0
 }
 
-# dbus_connect_lab NAME: ospreyd on a lab bus, `osprey connect --config
-# NAME.conf` of the lab's profile, a ping through the tunnel.
+# dbus_connect_lab NAME [LINE...]: ospreyd on a lab bus, `osprey connect
+# --config NAME.conf` of the lab's profile (and the vpnc lines given), a
+# ping through the tunnel.
 dbus_connect_lab()
 {
+  local name=$1
+  shift
   [ -x "$OSPREY" ] || fail "no osprey command line given"
   lab_bus_start || fail "dbus-daemon did not start"
   lab_ospreyd_start "$OSPREYD" "$OSPREY" || fail "ospreyd did not start"
-  lab_write_vpnc_conf "$LAB_DIR/$1.conf"
-  "$OSPREY" connect --config "$LAB_DIR/$1.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
+  lab_write_vpnc_conf "$LAB_DIR/$name.conf" "$@"
+  "$OSPREY" connect --config "$LAB_DIR/$name.conf" --timeout 60 >"$LAB_DIR/connect.out" 2>&1 ||
     fail "osprey connect: $(cat "$LAB_DIR/connect.out")"
   lab_wait_tunnel 20 || fail "no ping through the tunnel"
 }
@@ -504,7 +507,7 @@ case $SCENARIO in
     # full tunnel, but the gateway's UNITY_LOCAL_LAN (split-exclude) keeps
     # 203.0.113.0/24 outside it
     LAB_LOCAL_TS=0.0.0.0/0 LAB_POOL_EXTRA="    split_exclude = $EXCLUDED_NET" ;;
-  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main|hybrid-revoked|cert-ecdsa)
+  hybrid|hybrid-untrusted|hybrid-wrong-id|hybrid-frag|hybrid-untrusted-dbus|cert-xauth|cert-frag|cert-reauth|cert-refused|cert-p12|hybrid-main|hybrid-revoked|cert-ecdsa|cert-ecdsa-dbus)
     command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
     CERT_DIR=$(mktemp -d /tmp/osprey-pki.XXXXXX) && chmod 0755 "$CERT_DIR"
     make_pki "$CERT_DIR" || fail "could not make the certificates"
@@ -513,7 +516,7 @@ case $SCENARIO in
       hybrid) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 ;;
       hybrid-main) LAB_GW_CERT=$CERT_DIR/gw.pem LAB_SERVICES=1 LAB_MAIN_MODE=1 ;;
       hybrid-revoked) LAB_GW_CERT=$CERT_DIR/gw.pem ;;
-      cert-ecdsa)
+      cert-ecdsa | cert-ecdsa-dbus)
         # both sides' keys on P-256: RFC 4754's ECDSA-256 method, which has
         # no XAUTH variant
         for who in gw alice; do
@@ -1414,6 +1417,28 @@ NFT
     note "$(grep -Eo "authentication of 'C=XX, O=Osprey Lab, CN=alice' with [^ ]*" "$(lab_gateway_log)" | head -1)"
     check_tcp
     osprey_stop ;;
+  cert-ecdsa-dbus)
+    # the same through ospreyd: status -v and the Crypto property say how
+    # phase 1 authenticated, ECDSA-256 on both sides in main mode, no XAUTH
+    dbus_connect_lab ecdsa "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
+      "Client certificate $CERT_DIR/alice-ec.pem" "Client key $CERT_DIR/alice-ec.key"
+    grep -Eq "authentication of 'C=XX, O=Osprey Lab, CN=alice' with ECDSA.* successful" \
+      "$(lab_gateway_log)" || fail "the gateway did not authenticate our ECDSA signature"
+    "$OSPREY" status -v ecdsa >"$LAB_DIR/status-v.out" 2>&1 || fail "osprey status -v failed"
+    grep -Eq "^  IKE auth: +Certificates on both sides \(ECDSA-256\), Main mode$" \
+      "$LAB_DIR/status-v.out" ||
+      fail "status -v: no IKE auth line for ECDSA: $(grep "IKE" "$LAB_DIR/status-v.out")"
+    "$OSPREY" --json status ecdsa >"$LAB_DIR/status.json" 2>&1 || fail "osprey --json status failed"
+    /usr/bin/python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["crypto"]
+want = {"ike-auth": "cert", "ike-xauth": False, "ike-signature": "ECDSA-256", "ike-exchange": "main"}
+got = {k: c.get(k) for k in want}
+sys.exit(0 if got == want else "Crypto: %r" % got)' "$LAB_DIR/status.json" || fail "the Crypto keys"
+    note "$(grep "IKE auth" "$LAB_DIR/status-v.out" | sed 's/  */ /g')"
+    check_tcp
+    "$OSPREY" disconnect ecdsa >/dev/null || fail "osprey disconnect failed"
+    ospreyd_stop || fail "ospreyd exit status $? after SIGTERM" ;;
   cert-xauth)
     # main mode: the gateway and we sign with our certificates, then XAUTH
     osprey_start "-IPSec secret" "IKE Authmode cert" "CA-File $CERT_DIR/ca.pem" \
