@@ -137,6 +137,30 @@ void osp_session_child_exhausted(OspSession *s, uint32_t spi_in, gint64 now_us)
   }
 }
 
+void osp_session_child_carried(OspSession *s, uint32_t spi_in, gint64 now_us)
+{
+  const ChildSlot *by = NULL;
+  size_t i;
+
+  s->now = now_us;
+  for (i = 0; i < OSP_MAX_CHILDREN; i++)
+    if (s->children[i].live && s->children[i].sa.spi_in == spi_in)
+      by = &s->children[i];
+  if (!by || by->carried || by->replaced)
+    return;
+  s->children[by - s->children].carried = true;
+  for (i = 0; i < OSP_MAX_CHILDREN; i++) {
+    ChildSlot *o = &s->children[i];
+
+    if (o->live && o->replaced && o->sa.ipv6 == by->sa.ipv6 &&
+        o->expire_at > now_us + OSP_REPLACED_LINGER_US) {
+      g_debug("quick mode: SA %08x carried traffic: SA %08x goes in %d s", spi_in, o->sa.spi_in,
+              (int)(OSP_REPLACED_LINGER_US / G_USEC_PER_SEC));
+      o->expire_at = now_us + OSP_REPLACED_LINGER_US;
+    }
+  }
+}
+
 static ChildSlot *child_slot(OspSession *s)
 {
   size_t i, oldest = 0;
@@ -153,7 +177,8 @@ static ChildSlot *child_slot(OspSession *s)
 }
 
 /* Derives the keys of the new SA pair, hands it to the I/O layer and
- * schedules its rekey; SAs it replaces stay 3 s for packets in flight. */
+ * schedules its rekey; SAs it replaces stay until it carried traffic
+ * (osp_session_child_carried, OSP_REPLACED_*). */
 int osp_child_install(OspSession *s, const QmResult *q)
 {
   ChildSlot *slot = child_slot(s);
@@ -200,8 +225,9 @@ int osp_child_install(OspSession *s, const QmResult *q)
     ChildSlot *o = &s->children[i];
 
     if (o != slot && o->live && o->sa.ipv6 == child->ipv6) {
-      o->expire_at = MIN(o->expire_at, s->now + 3 * G_USEC_PER_SEC);
+      o->expire_at = MIN(o->expire_at, s->now + OSP_REPLACED_GRACE_US);
       o->rekey_at = G_MAXINT64;
+      o->replaced = true;
       replaces = true;
     }
   }

@@ -16,6 +16,7 @@
 #include <linux/errqueue.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -31,12 +32,34 @@ static void dp_raise(Dp *d, unsigned ev);
 static void dp_raise_unreach(Dp *d, int err);
 static bool unreachable_errno(int e);
 
+/* An IKE message (or keepalive) shares the NAT-T socket with the
+ * datapath, which may have filled its send buffer (EAGAIN) or the queue of
+ * the device under it (ENOBUFS, reported with IP_RECVERR): worth a short
+ * wait, since some messages are never sent again (quick mode's HASH(3)). */
+#define IKE_SEND_TRIES 10
+#define IKE_SEND_WAIT_MS 5
+
+static ssize_t send_patiently(int fd, const void *data, size_t len, const OspAddr *to)
+{
+  for (unsigned tries = 1;; tries++) {
+    ssize_t r = sendto(fd, data, len, 0, &to->sa, osp_addr_len(to));
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+    if (r >= 0 || (errno != EAGAIN && errno != ENOBUFS) || tries == IKE_SEND_TRIES)
+      return r;
+    if (errno == EAGAIN)
+      poll(&p, 1, IKE_SEND_WAIT_MS);
+    else
+      g_usleep(IKE_SEND_WAIT_MS * 1000);
+  }
+}
+
 static void sendto_gateway(OspConnection *c, int fd, uint16_t port, const void *data, size_t len)
 {
   OspAddr to = c->peer;
 
   osp_addr_set_port(&to, port);
-  if (sendto(fd, data, len, 0, &to.sa, osp_addr_len(&to)) < 0 && errno != EAGAIN) {
+  if (send_patiently(fd, data, len, &to) < 0) {
     int e = errno;
 
     g_debug("send to gateway failed: %s", g_strerror(e));
@@ -755,14 +778,29 @@ static uint64_t policy_drops(const OspConnection *c)
   return n;
 }
 
+/* The session hears of inbound traffic, and of the first on each SA pair
+ * (which tells it the gateway has that pair). */
 void osp_conn_io_sync(OspConnection *c)
 {
   gint64 rx = load64(&c->dp.last_rx);
 
-  if (rx > c->dp.rx_told) {
-    c->dp.rx_told = rx;
-    if (c->session && !c->session_closed)
-      osp_session_traffic_seen(c->session, rx);
+  if (rx <= c->dp.rx_told)
+    return;
+  c->dp.rx_told = rx;
+  if (!c->session || c->session_closed)
+    return;
+  osp_session_traffic_seen(c->session, rx);
+  for (size_t i = 0; i < c->n_sas; i++) {
+    SaPair *p = &c->sas[i];
+    OspEspStats in;
+
+    if (p->rx_told)
+      continue;
+    osp_esp_sa_get_stats(p->core.in, &in);
+    if (in.packets > 0) {
+      p->rx_told = true;
+      osp_session_child_carried(c->session, osp_esp_sa_spi(p->core.in), rx);
+    }
   }
 }
 

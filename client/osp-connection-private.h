@@ -61,6 +61,7 @@ typedef struct {
   SaCore core;   /* soft_bytes: 0 once the session was told (the rekey began) */
   Link *owner;   /* the session that negotiated it */
   bool seq_told; /* the session knows the outbound counter runs out */
+  bool rx_told;  /* the session knows inbound traffic came on it */
   OspEspEnc enc; /* what was negotiated, for osp_connection_get_sa_info */
   unsigned key_bits;
   OspEspAuth auth;

@@ -132,15 +132,20 @@ static OspExchOutcome dpd_ack(OspSession *s, const OspNotify *nt)
   s->dpd.stalled_since = 0;
   s->last_rx = s->now;
   s->dpd.stall_answered += for_stall;
-  repair = for_stall && ++s->dpd.stall_acks >= OSP_STALL_ACKS_MAX && s->qm.state == QM_IDLE &&
-           !s->dpd.stall_repaired && s->state == S_ESTABLISHED;
+  repair = for_stall &&
+           ++s->dpd.stall_acks >= OSP_STALL_ACKS_MAX
+                                      << MIN(s->dpd.stall_repairs, OSP_STALL_REPAIR_BACKOFF_MAX) &&
+           s->qm.state == QM_IDLE && s->state == S_ESTABLISHED;
   if (repair) {
     /* the gateway answers, yet our traffic gets nothing back: its end of
      * the IPsec SA is missing (a lost quick mode message 3, a crash of its
-     * datapath); a new IPsec SA repairs that */
-    g_debug("dpd: traffic gets no answer although the gateway answers: new IPsec SA");
+     * datapath); a new IPsec SA repairs that.  The new SA's own message 3
+     * may be lost too (the gateway drowning in our traffic): tried again,
+     * less and less often, since traffic one-way by nature looks the same */
+    g_debug("dpd: traffic gets no answer although the gateway answers: new IPsec SA (%u)",
+            s->dpd.stall_repairs + 1);
     s->dpd.stall_acks = 0;
-    s->dpd.stall_repaired = true; /* once: traffic that is one-way by nature stays as it is */
+    s->dpd.stall_repairs++;
   }
   s->dpd.next = s->now + (gint64)s->profile->dpd_idle * G_USEC_PER_SEC;
   return repair ? OSP_EXCH_NEW_CHILD : OSP_EXCH_NEED_MORE;

@@ -55,8 +55,21 @@ typedef enum {
 /* a copy of a datagram made by the network arrives right after the
  * original; a retransmission (our answer was lost) a second or more later */
 #define OSP_DUP_HOLDOFF_US (1 * G_USEC_PER_SEC)
-/* R-U-THEREs about stalled traffic answered in a row before a new IPsec SA */
-#define OSP_STALL_ACKS_MAX 2
+/* R-U-THEREs about stalled traffic answered in a row before a new IPsec SA
+ * (doubled for each new SA tried while the traffic stays one-way, up to
+ * 2 << OSP_STALL_REPAIR_BACKOFF_MAX: one-way traffic costs a rekey every
+ * quarter of an hour, an IPsec SA the gateway never finished is replaced) */
+#define OSP_STALL_ACKS_MAX 2u
+#define OSP_STALL_REPAIR_BACKOFF_MAX 4u
+/* An SA pair replaced by a rekey stays until the new one carried traffic
+ * (so the gateway has it), then OSP_REPLACED_LINGER_US for packets in
+ * flight; without traffic, OSP_REPLACED_GRACE_US.  A lost quick mode
+ * message 3 leaves the gateway without the new SA: it sends message 2
+ * again (strongSwan after 4, 11 and 24 s), we answer, and meanwhile its
+ * traffic still has the old SA; a Delete of the old one would end that
+ * quick mode instead. */
+#define OSP_REPLACED_LINGER_US (3 * G_USEC_PER_SEC)
+#define OSP_REPLACED_GRACE_US (30 * G_USEC_PER_SEC)
 /* traffic out, nothing back for this long: ask (doubled for each answered
  * question while the traffic stays one-way; see osp_dpd_stall_us) */
 #define OSP_DPD_STALL_US (2 * G_USEC_PER_SEC)
@@ -90,6 +103,8 @@ typedef struct {
   gint64 established;
   gint64 rekey_at;
   gint64 expire_at;
+  bool replaced; /* a newer pair of its family took over (OSP_REPLACED_*) */
+  bool carried;  /* inbound traffic came on it */
 } ChildSlot;
 
 /* Phase 1 (osp-phase1.c): the attempts of aggressive mode. */
@@ -206,7 +221,7 @@ typedef struct {
   unsigned stall_sends;    /* ... of them sent while traffic got no answer */
   unsigned stall_acks;     /* questions of DPD_ASKING_STALL the gateway answered, in a row */
   unsigned stall_answered; /* ... the same, until traffic comes back (for the backoff) */
-  bool stall_repaired;     /* a new IPsec SA was tried since traffic last came back */
+  unsigned stall_repairs;  /* new IPsec SAs tried since traffic last came back */
   gint64 stalled_since;    /* first ESP sent after the last thing received, 0 none */
 } Dpd;
 

@@ -1019,7 +1019,7 @@ void osp_session_traffic_seen(OspSession *s, gint64 now_us)
     s->dpd.state = DPD_QUIET; /* authenticated traffic proves the gateway lives */
   s->dpd.stall_acks = 0;
   s->dpd.stall_answered = 0;
-  s->dpd.stall_repaired = false;
+  s->dpd.stall_repairs = 0;
 }
 
 bool osp_session_traffic_sent(OspSession *s, gint64 now_us)

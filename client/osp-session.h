@@ -123,6 +123,9 @@ void osp_session_child_bytes(OspSession *s, uint32_t spi_in, uint64_t bytes, gin
 /* The outbound sequence numbers of this SA pair near 2^32 (RFC 4303
  * 3.3.3: they never cycle): a new SA now. */
 void osp_session_child_exhausted(OspSession *s, uint32_t spi_in, gint64 now_us);
+/* The first authentic ESP came in on this SA pair: the gateway has it, and
+ * the pairs it replaced can go. */
+void osp_session_child_carried(OspSession *s, uint32_t spi_in, gint64 now_us);
 
 void osp_session_provide_secrets(OspSession *s, guint request_id,
                                  const char *const values[OSP_SECRET_N_KINDS], gint64 now_us);

@@ -215,6 +215,45 @@ static void test_one_way_backoff(void)
   g_assert_cmpint(osp_session_next_deadline(r->session) - r->now, <=, 2 * S);
 }
 
+/* Traffic gets nothing back although the gateway answers: a new IPsec SA
+ * after two answered questions.  Its HASH(3) is lost too (the gateway
+ * drowning in our traffic), so traffic still gets nothing back: another
+ * new SA after four more (not never, which left the tunnel dead).
+ *   ESP out --->  nothing back;  R-U-THERE/ACK x2
+ *   I --- HASH(1) --->, <--- HASH(2) ---, HASH(3) ---X
+ *   ESP out --->  nothing back;  R-U-THERE/ACK x4 (8, 16, 32, 32 s)
+ *   I --- HASH(1) --->, <--- HASH(2) ---, HASH(3) ---> R */
+static void test_stall_repair_again(void)
+{
+  g_autoptr(OspTestRig) r = connected();
+  gint64 start = r->now, first = 0;
+  bool lost = false;
+
+  while (r->n_child_up < 3) {
+    g_assert_cmpint(r->now - start, <, 300 * S);
+    osp_session_traffic_sent(r->session, r->now);
+    osp_test_rig_advance(r, STEP);
+    while (!g_queue_is_empty(&r->to_gw)) {
+      g_autoptr(GByteArray) pkt = osp_test_rig_take_c2g(r);
+
+      if (r->n_child_up == 2 && !lost) {
+        lost = true; /* HASH(3) of the first new SA */
+        first = r->now;
+        continue;
+      }
+      osp_test_rig_to_gw(r, pkt);
+      while (!g_queue_is_empty(&r->gw->out))
+        osp_test_rig_g2c(r);
+    }
+    g_assert_false(r->closed);
+  }
+  g_test_message("new SAs after %" G_GINT64_FORMAT " s and %" G_GINT64_FORMAT " s",
+                 (first - start) / S, (r->now - start) / S);
+  g_assert_true(lost);
+  g_assert_cmpint(first - start, <=, 8 * S);
+  g_assert_cmpuint(r->gw->children->len, ==, 2); /* the first and the second new one */
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -222,6 +261,7 @@ int main(int argc, char **argv)
   g_test_add_func("/dpd/stall/lossy", test_stall_lossy);
   g_test_add_func("/dpd/stall/late-ack", test_late_ack);
   g_test_add_func("/dpd/stall/one-way-backoff", test_one_way_backoff);
+  g_test_add_func("/dpd/stall/repair-again", test_stall_repair_again);
   g_test_add_func("/dpd/idle/dead", test_idle_dead);
   g_test_add_func("/dpd/idle/timeout", test_idle_timeout);
   g_test_add_func("/dpd/idle/then-stall", test_idle_then_stall);

@@ -336,13 +336,16 @@ static void run_to_rekey(OspTestRig *r, const unsigned *qm1s)
   }
 }
 
-/* Our rekey at the soft lifetime; the old SA goes 3 s after the new one:
+/* Our rekey at the soft lifetime; the old SA goes 3 s after the new one
+ * carried traffic (the gateway has it), or 30 s after the rekey without:
  *   ... 3240-3420 s
  *   I --- HASH(1) SA Ni IDci IDcr ---> R
  *   I <--- HASH(2) SA Nr IDci IDcr --- R,  I --- HASH(3) ---> R
+ *   ESP in on the new SA (carried)
  *   + 3 s  I --- HASH D(ESP old) ---> R */
-static void test_quick_rekey(void)
+static void test_quick_rekey(gconstpointer data)
 {
+  const bool carried = GPOINTER_TO_INT(data);
   g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
   uint32_t first;
 
@@ -354,9 +357,69 @@ static void test_quick_rekey(void)
   g_assert_cmpuint(r->last_child.spi_in, !=, first);
   g_assert_cmpuint(r->n_child_down, ==, 0);
   run_for(r, 4 * S);
+  g_assert_cmpuint(r->n_child_down, ==, 0); /* no proof yet that the gateway has the new one */
+  if (carried) {
+    osp_session_child_carried(r->session, first, r->now); /* the old one: no proof */
+    run_for(r, 4 * S);
+    g_assert_cmpuint(r->n_child_down, ==, 0);
+    osp_session_child_carried(r->session, r->last_child.spi_in, r->now);
+    run_for(r, 2 * S);
+    g_assert_cmpuint(r->n_child_down, ==, 0);
+    run_for(r, 1 * S + S / 10);
+  } else {
+    run_for(r, 25 * S);
+    g_assert_cmpuint(r->n_child_down, ==, 0);
+    run_for(r, 1 * S + S / 10);
+  }
   g_assert_cmpuint(r->n_child_down, ==, 1);
   g_assert_cmpuint(r->gw->esp_deletes->len, ==, 1);
   g_assert_cmpuint(g_array_index(r->gw->esp_deletes, uint32_t, 0), ==, first);
+  g_assert_false(r->closed);
+}
+
+/* Runs to our rekey and loses its HASH(3), the message the client sends
+ * as it installs the new SA; returns the index of the gateway's HASH(2). */
+static guint rekey_losing_hash3(OspTestRig *r)
+{
+  run_for(r, 3000 * S);
+  for (;;) {
+    g_assert_cmpint(r->now, <, 3300 * S);
+    osp_test_rig_advance(r, S / 10);
+    while (!g_queue_is_empty(&r->to_gw)) {
+      g_autoptr(GByteArray) pkt = osp_test_rig_take_c2g(r);
+
+      if (r->n_child_up == 2)
+        return r->gw->sent->len - 1;
+      osp_test_rig_to_gw(r, pkt);
+      while (!g_queue_is_empty(&r->gw->out))
+        osp_test_rig_g2c(r);
+    }
+  }
+}
+
+/* Our rekey's HASH(3) is lost: the gateway has no new SA and sends
+ * HASH(2) again 4 s later.  The old SA is still there (no Delete ended
+ * the gateway's quick mode) and HASH(3) goes again: the gateway finishes.
+ *   I --- HASH(1) SA Ni IDci IDcr ---> R
+ *   I <--- HASH(2) SA Nr IDci IDcr --- R,  I --- HASH(3) ---X
+ *   + 4 s  I <--- HASH(2) --- R  (again),  I --- HASH(3) ---> R */
+static void test_quick_rekey_hash3_lost(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_new(NULL, NULL);
+  guint qm2;
+
+  osp_test_rig_connect(r);
+  qm2 = rekey_losing_hash3(r);
+  g_assert_cmpuint(r->gw->children->len, ==, 1);
+  run_for(r, 4 * S);
+  g_assert_cmpuint(r->n_child_down, ==, 0);
+  g_assert_cmpuint(r->gw->esp_deletes->len, ==, 0);
+  osp_test_gw_resend(r->gw, (int)qm2);
+  run(r);
+  g_assert_cmpuint(r->gw->children->len, ==, 2);
+  g_assert_cmpuint(((const OspTestGwChild *)g_ptr_array_index(r->gw->children, 1))->spi_client, ==,
+                   r->last_child.spi_in);
+  g_assert_cmpuint(r->n_child_up, ==, 2);
   g_assert_false(r->closed);
 }
 
@@ -575,7 +638,7 @@ static void test_dpd_gateway_asks(void)
  *                        (no INITIAL-CONTACT, no quick mode)  reauthenticated
  *   B adopts a; A deletes:  I --- HASH D(ISAKMP A) ---> R   (a lives on)
  *   at a's soft lifetime, B:  I --- HASH(1) SA Ni IDci IDcr ---> R', ...
- *   + 3 s  I --- HASH D(ESP a) ---> R' */
+ *   ESP in on the new SA, + 3 s  I --- HASH D(ESP a) ---> R' */
 static void test_reauth_adopts(void)
 {
   g_autoptr(OspTestRig) a = osp_test_rig_new(NULL, NULL);
@@ -611,6 +674,7 @@ static void test_reauth_adopts(void)
   run_to_rekey(b, &b->n_child_up);
   g_assert_cmpuint(b->n_child_up, ==, 1);
   g_assert_cmpuint(b->gw->children->len, ==, 1);
+  osp_session_child_carried(b->session, b->last_child.spi_in, b->now);
   run_for(b, 4 * S);
   g_assert_cmpuint(b->n_child_down, ==, 1);
   g_assert_cmpuint(b->gw->esp_deletes->len, ==, 1);
@@ -638,7 +702,10 @@ int main(int argc, char **argv)
                        test_quick_answer_misfits);
   g_test_add_data_func("/exchanges/quick/answer-not-offered", GINT_TO_POINTER(1),
                        test_quick_answer_misfits);
-  g_test_add_func("/exchanges/quick/rekey", test_quick_rekey);
+  g_test_add_data_func("/exchanges/quick/rekey", GINT_TO_POINTER(true), test_quick_rekey);
+  g_test_add_data_func("/exchanges/quick/rekey-no-traffic", GINT_TO_POINTER(false),
+                       test_quick_rekey);
+  g_test_add_func("/exchanges/quick/rekey-hash3-lost", test_quick_rekey_hash3_lost);
   g_test_add_func("/exchanges/quick/rekey-refused", test_quick_rekey_refused);
   g_test_add_func("/exchanges/quick-responder/refuses", test_responder_refuses);
   g_test_add_data_func("/exchanges/quick-responder/hash3-lost", GINT_TO_POINTER(0),
