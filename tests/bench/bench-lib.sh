@@ -125,12 +125,25 @@ print("%.1f" % (b * 8 / s / 1e6) if s else "n/a", b, "%.2f" % (cpu / (b / 1e9)) 
 EOF
 }
 
+# "passes pings" or "DEAD (no ping answered)": after a run that failed
+bench_tunnel_state()
+{
+  if lab_exec_client ping -q -c 3 -i 0.2 -W 1 "$LAB_PROTECTED_HOST" >/dev/null 2>&1; then
+    echo "passes pings"
+  else
+    echo "DEAD (no ping answered)"
+  fi
+}
+
 bench_iperf()
 {
   local who=$1 c0 c1 out=$LAB_DIR/iperf.json
   shift
   c0=$(cpu_ticks "$CLIENT_PID")
-  lab_exec_client iperf3 -c "$LAB_PROTECTED_HOST" -t "$BENCH_SECS" -J "$@" >"$out" 2>&1
+  # iperf3 3.12 spins for ever when its control connection dies with the
+  # tunnel: a run that outlasts its time by a minute is ended and said
+  lab_exec_client timeout $((BENCH_SECS + 60)) iperf3 -c "$LAB_PROTECTED_HOST" -t "$BENCH_SECS" -J "$@" >"$out" 2>&1 ||
+    echo "bench: iperf3 $* through $who failed or hung (ended); the tunnel: $(bench_tunnel_state)" >&2
   c1=$(cpu_ticks "$CLIENT_PID")
   bench_iperf_parse "$out" "$(echo "($c1 - $c0) / $TICK" | bc -l)"
 }
@@ -141,7 +154,8 @@ bench_lowrate()
   c0=$(cpu_ticks "$CLIENT_PID")
   lab_exec_client ping -n -q -i 0.05 -c $((BENCH_LOW_SECS * 20)) "$LAB_PROTECTED_HOST" >"$ping" 2>&1 &
   ping_pid=$!
-  lab_exec_client iperf3 -c "$LAB_PROTECTED_HOST" -u -b 10M --bidir -t "$BENCH_LOW_SECS" -J >"$out" 2>&1
+  lab_exec_client timeout $((BENCH_LOW_SECS + 60)) iperf3 -c "$LAB_PROTECTED_HOST" -u -b 10M --bidir -t "$BENCH_LOW_SECS" -J >"$out" 2>&1 ||
+    echo "bench: low-rate iperf3 through $who failed or hung (ended); the tunnel: $(bench_tunnel_state)" >&2
   wait "$ping_pid"
   c1=$(cpu_ticks "$CLIENT_PID")
   read -r mbit _ cpu _ < <(bench_iperf_parse "$out" "$(echo "($c1 - $c0) / $TICK" | bc -l)")
