@@ -556,6 +556,58 @@ static void test_run_fail_signal(void)
   g_assert_nonnull(strstr(error->message, "dying"));
 }
 
+/* Writes an executable script `name` into f->dir; its path. */
+static char *write_script(Fixture *f, const char *name, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename(f->dir, name, NULL);
+
+  g_assert_true(g_file_set_contents(path, text, -1, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(g_chmod(path, 0755), ==, 0);
+  return path;
+}
+
+static char *read_line_of(Fixture *f, const char *name)
+{
+  g_autofree char *path = g_build_filename(f->dir, name, NULL);
+  char *text = NULL;
+
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  return g_strstrip(text);
+}
+
+/* A Script that is a plain path is executed directly, without /bin/sh -c
+ * between us and it: its parent is this process. */
+static void test_run_direct(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script =
+      write_script(f, "direct.sh", "#!/bin/sh\necho \"$PPID $0\" > \"${0%/*}/ran\"\n");
+  g_autofree char *ran = NULL;
+  g_autofree char *expected = NULL;
+
+  g_assert_true(osp_script_run(script, "connect", NULL, &error));
+  g_assert_no_error(error);
+  ran = read_line_of(f, "ran");
+  expected = g_strdup_printf("%s %s", f->pid_str, script);
+  g_assert_cmpstr(ran, ==, expected);
+}
+
+/* Without a #! line exec refuses it (ENOEXEC); the shell runs it, as
+ * vpnc's system() did. */
+static void test_run_no_shebang(Fixture *f, G_GNUC_UNUSED gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = write_script(f, "plain", "echo \"$reason\" > \"${0%/*}/ran\"\n");
+  g_autofree char *ran = NULL;
+
+  g_assert_true(osp_script_run(script, "pre-init", NULL, &error));
+  g_assert_no_error(error);
+  ran = read_line_of(f, "ran");
+  g_assert_cmpstr(ran, ==, "pre-init");
+}
+
 /* stdin is /dev/null: `read` sees end of file at once */
 static void test_run_stdin(void)
 {
@@ -1500,6 +1552,9 @@ int main(int argc, char **argv)
   g_test_add_func("/netcfg/run/fail-no-stderr", test_run_fail_no_stderr);
   g_test_add_func("/netcfg/run/not-found", test_run_not_found);
   g_test_add_func("/netcfg/run/fail-signal", test_run_fail_signal);
+  g_test_add("/netcfg/run/direct", Fixture, NULL, fixture_setup, test_run_direct, fixture_teardown);
+  g_test_add("/netcfg/run/no-shebang", Fixture, NULL, fixture_setup, test_run_no_shebang,
+             fixture_teardown);
   g_test_add_func("/netcfg/run/stdin", test_run_stdin);
   g_test_add_func("/netcfg/run/much-output", test_run_much_output);
   g_test_add("/netcfg/run/timeout", Fixture, NULL, fixture_setup, test_run_timeout,
