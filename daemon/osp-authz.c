@@ -5,9 +5,58 @@
 #include "osp-manager.h"
 
 #include <glib/gi18n.h>
+#include <gmodule.h>
 #include <polkit/polkit.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* polkit is opened at the first check that needs it (a caller that is not
+ * root), not linked: ospreyd --foreground never asks it, and its libraries
+ * (libpolkit-gobject-1, libsystemd and what that pulls in: 8 of the 23 that
+ * ospreyd would load) cost about 1.5 ms of every start, before the first
+ * IKE packet goes out. */
+#define POLKIT_LIBRARY "libpolkit-gobject-1.so.0"
+#define POLKIT_FUNCS(X)                            \
+  X(polkit_authority_get_sync)                     \
+  X(polkit_authority_check_authorization)          \
+  X(polkit_authority_check_authorization_finish)   \
+  X(polkit_authorization_result_get_is_authorized) \
+  X(polkit_authorization_result_get_is_challenge)  \
+  X(polkit_system_bus_name_new)                    \
+  X(polkit_unix_process_new_for_owner)
+
+static struct {
+#define POLKIT_FIELD(f) __typeof__(&f) f;
+  POLKIT_FUNCS(POLKIT_FIELD)
+#undef POLKIT_FIELD
+} pk;
+
+/* TRUE once every function is there; the error of the first try stays. */
+static gboolean polkit_open(GError **error)
+{
+  static gsize done;
+  static char *failed;
+  GModule *module;
+
+  if (g_once_init_enter(&done)) {
+    module = g_module_open(POLKIT_LIBRARY, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+    if (!module)
+      failed = g_strdup(g_module_error());
+#define POLKIT_SYMBOL(f)                                                    \
+  if (module && !failed && !g_module_symbol(module, #f, (gpointer *)&pk.f)) \
+    failed = g_strdup(g_module_error());
+    POLKIT_FUNCS(POLKIT_SYMBOL)
+#undef POLKIT_SYMBOL
+    if (module)
+      g_module_make_resident(module);
+    g_once_init_leave(&done, 1);
+  }
+  if (failed) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, failed);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 typedef enum { BACKEND_POLKIT, BACKEND_TEST } Backend;
 
@@ -122,7 +171,7 @@ static void polkit_checked(GObject *source, GAsyncResult *res, gpointer user_dat
   const char *action_id = osp_authz_action_id(d->action);
   g_autoptr(GError) error = NULL;
   g_autoptr(PolkitAuthorizationResult) result =
-      polkit_authority_check_authorization_finish(POLKIT_AUTHORITY(source), res, &error);
+      pk.polkit_authority_check_authorization_finish((PolkitAuthority *)source, res, &error);
 
   if (!result) {
     g_warning("polkit check of %s failed: %s", action_id, error->message);
@@ -130,9 +179,9 @@ static void polkit_checked(GObject *source, GAsyncResult *res, gpointer user_dat
                             "Could not check authorization for %s: %s", action_id, error->message);
     return;
   }
-  if (polkit_authorization_result_get_is_authorized(result))
+  if (pk.polkit_authorization_result_get_is_authorized(result))
     g_task_return_boolean(task, TRUE);
-  else if (polkit_authorization_result_get_is_challenge(result))
+  else if (pk.polkit_authorization_result_get_is_challenge(result))
     g_task_return_new_error(task, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_NOT_AUTHORIZED,
                             "Authentication is required to perform %s (call with interactive "
                             "authorization allowed, or run a polkit agent)",
@@ -154,7 +203,8 @@ static void polkit_check(GTask *task, CheckData *d)
   if (!d->authz->authority) {
     g_autoptr(GError) error = NULL;
 
-    d->authz->authority = polkit_authority_get_sync(NULL, &error);
+    if (polkit_open(&error))
+      d->authz->authority = pk.polkit_authority_get_sync(NULL, &error);
     if (!d->authz->authority) {
       g_warning("Cannot reach polkit: %s", error->message);
       g_task_return_new_error(task, OSP_DAEMON_ERROR, OSP_DAEMON_ERROR_NOT_AUTHORIZED,
@@ -164,14 +214,14 @@ static void polkit_check(GTask *task, CheckData *d)
     }
   }
   if (d->authz->subject_is_bus_name)
-    subject = polkit_system_bus_name_new(g_dbus_method_invocation_get_sender(d->invocation));
+    subject = pk.polkit_system_bus_name_new(g_dbus_method_invocation_get_sender(d->invocation));
   else
-    subject = polkit_unix_process_new_for_owner((gint)d->pid, 0, (gint)d->uid);
+    subject = pk.polkit_unix_process_new_for_owner((gint)d->pid, 0, (gint)d->uid);
   if (g_dbus_message_get_flags(msg) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
     flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
-  polkit_authority_check_authorization(d->authz->authority, subject, osp_authz_action_id(d->action),
-                                       NULL, flags, g_task_get_cancellable(task), polkit_checked,
-                                       g_object_ref(task));
+  pk.polkit_authority_check_authorization(
+      d->authz->authority, subject, osp_authz_action_id(d->action), NULL, flags,
+      g_task_get_cancellable(task), polkit_checked, g_object_ref(task));
 }
 
 static void got_credentials(GObject *source, GAsyncResult *res, gpointer user_data)
