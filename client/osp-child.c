@@ -179,17 +179,14 @@ static ChildSlot *child_slot(OspSession *s)
 /* Derives the keys of the new SA pair, hands it to the I/O layer and
  * schedules its rekey; SAs it replaces stay until it carried traffic
  * (osp_session_child_carried, OSP_REPLACED_*). */
-int osp_child_install(OspSession *s, const QmResult *q)
+/* The SA pair of a finished (or, responder, answered) quick mode: its
+ * algorithms, lifetimes and keys. */
+static int child_fill(OspSession *s, const QmResult *q, OspChildSa *child)
 {
-  ChildSlot *slot = child_slot(s);
-  OspChildSa *child = &slot->sa;
-  size_t i, enc_len = osp_esp_enc_key_len(q->t->enc, q->t->key_bits);
+  size_t enc_len = osp_esp_enc_key_len(q->t->enc, q->t->key_bits);
   size_t auth_len = osp_esp_auth_key_len(q->t->auth);
-  bool replaces = false;
   int r;
 
-  osp_child_sa_wipe(&slot->sa);
-  memset(slot, 0, sizeof(*slot));
   child->spi_in = q->spi_in;
   child->spi_out = q->spi_out;
   child->enc = q->t->enc;
@@ -217,10 +214,38 @@ int osp_child_install(OspSession *s, const QmResult *q)
   if (r == 0)
     r = osp_ike_sa_keymat(s->ike, q->gqm, child->spi_out, q->ni, q->nr, enc_len, auth_len,
                           &child->enc_key_out, &child->auth_key_out);
-  if (r < 0) {
+  if (r < 0)
     osp_child_sa_wipe(child);
+  return r;
+}
+
+int osp_child_preinstall(OspSession *s, const QmResult *q)
+{
+  OspChildSa child = { 0 };
+  int r = child_fill(s, q, &child);
+
+  if (r < 0)
     return r;
-  }
+  child.inbound_only = true;
+  g_debug("quick mode (gateway's): SA in %08x takes traffic in until HASH(3)", child.spi_in);
+  s->ops->child_sa_up(s->user, &child);
+  osp_child_sa_wipe(&child);
+  return 0;
+}
+
+int osp_child_install(OspSession *s, const QmResult *q)
+{
+  ChildSlot *slot = child_slot(s);
+  OspChildSa *child = &slot->sa;
+  bool replaces = false;
+  size_t i;
+  int r;
+
+  osp_child_sa_wipe(&slot->sa);
+  memset(slot, 0, sizeof(*slot));
+  r = child_fill(s, q, child);
+  if (r < 0)
+    return r;
   for (i = 0; i < OSP_MAX_CHILDREN; i++) {
     ChildSlot *o = &s->children[i];
 

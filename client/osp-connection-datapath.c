@@ -256,7 +256,7 @@ static void dp_alive(Dp *d, const DpTable *t)
 static ssize_t dp_newest(const DpTable *t, bool ipv6)
 {
   for (size_t i = t->n; i-- > 0;)
-    if (t->pairs[i].core.ipv6 == ipv6)
+    if (t->pairs[i].core.ipv6 == ipv6 && !t->pairs[i].core.inbound_only)
       return (ssize_t)i;
   return -1;
 }
@@ -794,8 +794,8 @@ void osp_conn_io_sync(OspConnection *c)
     SaPair *p = &c->sas[i];
     OspEspStats in;
 
-    if (p->rx_told)
-      continue;
+    if (p->rx_told || p->core.inbound_only)
+      continue; /* (not the session's child yet) */
     osp_esp_sa_get_stats(p->core.in, &in);
     if (in.packets > 0) {
       p->rx_told = true;
@@ -1154,10 +1154,31 @@ static void pair_remove(OspConnection *c, size_t i)
   pair_free(&gone);
 }
 
+/* The pair taking traffic in since the gateway's quick mode message 2
+ * sends too now, as the newest of its family. */
+static bool confirm_inbound_only(OspConnection *c, uint32_t spi_in)
+{
+  SaPair *same = pair_by_spi(c, spi_in), p;
+  size_t i;
+
+  if (!same || !same->core.inbound_only)
+    return false;
+  p = *same;
+  i = (size_t)(same - c->sas);
+  memmove(&c->sas[i], &c->sas[i + 1], sizeof(SaPair) * (c->n_sas - i - 1));
+  p.core.inbound_only = false;
+  c->sas[c->n_sas - 1] = p;
+  dp_publish(c);
+  return true;
+}
+
 bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
 {
   SaPair p = { 0 };
   int r;
+
+  if (!sa->inbound_only && confirm_inbound_only(c, sa->spi_in))
+    return true;
 
   r = osp_esp_sa_new(sa->spi_in, sa->enc, sa->key_bits, sa->enc_key_in->data, sa->enc_key_in->len,
                      sa->auth, sa->auth_key_in ? sa->auth_key_in->data : NULL,
@@ -1178,6 +1199,7 @@ bool osp_conn_sa_add(OspConnection *c, Link *owner, const OspChildSa *sa)
   p.core.udp = sa->udp_encap;
   p.core.udp_port = sa->udp_port;
   p.core.ipv6 = sa->ipv6;
+  p.core.inbound_only = sa->inbound_only;
   p.enc = sa->enc;
   p.key_bits = sa->key_bits;
   p.auth = sa->auth;
@@ -1253,9 +1275,11 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
     ret->ike_signature = auth.signature;
     ret->ike_xauth = auth.xauth;
   }
-  if (c->n_sas > 0) {
-    const SaPair *p = &c->sas[c->n_sas - 1];
+  for (size_t i = c->n_sas; i-- > 0;) {
+    const SaPair *p = &c->sas[i];
 
+    if (p->core.inbound_only)
+      continue;
     ret->esp_cipher = osp_esp_enc_name(p->enc, p->key_bits);
     ret->esp_integrity = osp_esp_integrity_name(p->enc, p->auth);
     ret->esp_pfs_group = p->pfs_group ? osp_dh_group_name(p->pfs_group) : NULL;
@@ -1263,5 +1287,6 @@ void osp_connection_get_sa_info(const OspConnection *c, OspConnectionSaInfo *ret
     ret->esp_spi_out = osp_esp_sa_spi(p->core.out);
     ret->esp_expires = p->expires;
     ret->esp_lifetime_kb = p->lifetime_kb;
+    break;
   }
 }

@@ -54,6 +54,7 @@ typedef struct {
   bool udp;
   uint16_t udp_port;   /* with udp: the gateway's port (0: NAT-T's 4500) */
   bool ipv6;           /* carries IPv6 (its own quick mode), else IPv4 */
+  bool inbound_only;   /* not for sending yet (OspChildSa.inbound_only) */
   uint64_t soft_bytes; /* the session hears once either direction carried this; 0 = no need */
 } SaCore;
 

@@ -489,7 +489,7 @@ static void session_child_up(gpointer user, const OspChildSa *sa)
   Link *l = user;
   OspConnection *c = l->c;
 
-  if (l->role == ROLE_RETIRED || !osp_conn_sa_add(c, l, sa))
+  if (l->role == ROLE_RETIRED || !osp_conn_sa_add(c, l, sa) || sa->inbound_only)
     return;
   if (c->state == OSP_STATE_CONNECTED || l->role == ROLE_NEXT)
     c->rekeys++;

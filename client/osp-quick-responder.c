@@ -25,6 +25,31 @@ void osp_quick_responder_clear(OspSession *s)
   memset(&s->pqm, 0, sizeof(s->pqm));
 }
 
+void osp_quick_responder_abandon(OspSession *s)
+{
+  if (s->pqm.preinstalled) {
+    s->pqm.preinstalled = false;
+    g_debug("quick mode (gateway's): SA in %08x given up", s->pqm.spi_in);
+    s->ops->child_sa_down(s->user, s->pqm.spi_in);
+  }
+  osp_quick_responder_clear(s);
+}
+
+/* What the quick mode the gateway started agreed, for the SA pair */
+static QmResult peer_result(const OspSession *s)
+{
+  return (QmResult){ .spi_in = s->pqm.spi_in,
+                     .spi_out = s->pqm.spi_out,
+                     .t = s->pqm.transform,
+                     .life_s = s->pqm.life_s,
+                     .life_kb = s->pqm.life_kb,
+                     .pfs_group = s->pqm.pfs_group,
+                     .gqm = s->pqm.gqm,
+                     .ni = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
+                     .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)),
+                     .ipv6 = s->pqm.ipv6 };
+}
+
 /* The first transform of the gateway's offer that we would have proposed
  * ourselves; *ret_prop and *ret_tr point into sa. */
 static const EspTransform *choose_transform(OspSession *s, const OspSa *sa, bool has_ke,
@@ -116,6 +141,7 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
   const EspTransform *t;
   const char *why = NULL;
   QmChoice c = { 0 };
+  QmResult q;
   size_t i;
 
   if (!osp_ike_sa_check_hash(s->ike, h->msgid, pl, n, NULL, 0)) {
@@ -144,7 +170,7 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
     refuse_peer_qm(s, "none of the offered ESP transforms is acceptable");
     return OSP_EXCH_NEED_MORE;
   }
-  osp_quick_responder_clear(s);
+  osp_quick_responder_abandon(s);
   s->pqm.state = PQM_MSG2_SENT;
   s->pqm.msgid = h->msgid;
   s->pqm.transform = t;
@@ -171,6 +197,11 @@ static OspExchOutcome peer_qm1(OspSession *s, const OspIsakmpHdr *h, const OspPa
   g_debug("quick mode (gateway's): accepting %s %s, PFS %s", osp_esp_enc_name(t->enc, t->key_bits),
           osp_esp_auth_name(t->auth), c.group ? osp_dh_group_name(c.group) : "off");
   send_peer_qm2(s, h->msgid, prop, tr, dh, idci, idcr);
+  /* it may send with the new SA before its HASH(3) reaches us (strongSwan
+   * does, now and then) */
+  q = peer_result(s);
+  if (osp_child_preinstall(s, &q) == 0)
+    s->pqm.preinstalled = true;
   return OSP_EXCH_SENT;
 }
 
@@ -191,17 +222,9 @@ static OspExchOutcome peer_qm3(OspSession *s, const OspIsakmpHdr *h, const OspPa
   }
   osp_ike_sa_commit_iv(s->ike, h->msgid, next_iv);
   s->last_rx = s->now;
-  q = (QmResult){ .spi_in = s->pqm.spi_in,
-                  .spi_out = s->pqm.spi_out,
-                  .t = s->pqm.transform,
-                  .life_s = s->pqm.life_s,
-                  .life_kb = s->pqm.life_kb,
-                  .pfs_group = s->pqm.pfs_group,
-                  .gqm = s->pqm.gqm,
-                  .ni = OSP_SLICE(s->pqm.ni->data, s->pqm.ni->len),
-                  .nr = OSP_SLICE(s->pqm.nr, sizeof(s->pqm.nr)),
-                  .ipv6 = s->pqm.ipv6 };
-  r = osp_child_install(s, &q);
+  q = peer_result(s);
+  r = osp_child_install(s, &q); /* the preinstalled pair sends too now */
+  s->pqm.preinstalled = false;
   osp_quick_responder_clear(s);
   if (r < 0) {
     osp_session_fail(s, OSP_ERROR_FAILED, _("Deriving IPsec keys failed: %s"), g_strerror(-r));

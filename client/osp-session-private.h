@@ -193,8 +193,9 @@ typedef struct {
   const EspTransform *transform; /* the chosen ESP transform */
   uint32_t life_s, life_kb;
   int pfs_group;
-  bool ipv6;      /* its selectors are IPv6 */
-  gint64 give_up; /* forget it when HASH(3) has not come by then */
+  bool ipv6;         /* its selectors are IPv6 */
+  gint64 give_up;    /* forget it when HASH(3) has not come by then */
+  bool preinstalled; /* its SA pair takes traffic in already (inbound_only) */
 } PeerQuickMode;
 
 /* The IKE SA (s->ike) */
@@ -454,8 +455,12 @@ const EspTransform *osp_child_offered(const OspSession *s, const QmChoice *c);
 void osp_child_parse_attrs(const uint8_t *attrs, size_t len, QmChoice *c);
 uint16_t osp_child_encap_mode(const OspSession *s);
 /* Derives the keys of the new SA pair, hands it to the I/O layer and
- * schedules its rekey; SAs it replaces stay 3 s for packets in flight. */
+ * schedules its rekey; SAs it replaces stay until it carried traffic. */
 int osp_child_install(OspSession *s, const QmResult *q);
+/* The same SA pair to the I/O layer for inbound traffic only (the
+ * gateway's quick mode before its HASH(3)); not a child of the session
+ * until osp_child_install. */
+int osp_child_preinstall(OspSession *s, const QmResult *q);
 void osp_child_sa_wipe(OspChildSa *sa);
 /* The lifetime to use when the gateway chose `theirs` (0: it chose none)
  * and we proposed `ours` (0: no limit): at most ours, at least the floor
@@ -485,6 +490,9 @@ void osp_quick_clear(OspSession *s);
 OspExchOutcome osp_quick_responder_input(OspSession *s, const OspIsakmpHdr *h, const OspPayload *pl,
                                          size_t n, const uint8_t next_iv[16]);
 void osp_quick_responder_clear(OspSession *s);
+/* The gateway's quick mode is given up (no HASH(3), a new one, the IKE SA
+ * gone): its inbound SA goes too. */
+void osp_quick_responder_abandon(OspSession *s);
 
 /* ---- osp-info.c: informational exchanges ---- */
 /* the error notifies the exchange in progress judges (osp_*_refused) */

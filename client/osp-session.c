@@ -747,7 +747,7 @@ static void ike_gone(OspSession *s)
   s->dpd.next = G_MAXINT64;
   osp_session_stop_retransmit(s);
   osp_quick_clear(s);
-  osp_quick_responder_clear(s);
+  osp_quick_responder_abandon(s);
   osp_session_ike_expiring(s);
 }
 
@@ -1005,7 +1005,7 @@ void osp_session_timeout(OspSession *s, gint64 now_us)
     osp_session_ike_expiring(s);
   if (s->pqm.state == PQM_MSG2_SENT && now_us >= s->pqm.give_up) {
     g_debug("quick mode (gateway's): no HASH(3) came; forgotten");
-    osp_quick_responder_clear(s);
+    osp_quick_responder_abandon(s);
   }
   if (s->state == S_CLOSED)
     return;

@@ -44,6 +44,11 @@ typedef struct {
   uint16_t udp_port;    /* with udp_encap: the gateway's port (0: NAT-T's 4500) */
   int pfs_group;        /* 0 = none */
   bool ipv6;            /* carries IPv6 (its own quick mode: one selector pair per SA) */
+  /* The gateway's quick mode after our message 2: the gateway may send with
+   * it before its message 3 reaches us, so it takes traffic in already; we
+   * send with it once message 3 came (child_sa_up again, without this) or
+   * never (child_sa_down). */
+  bool inbound_only;
 } OspChildSa;
 
 typedef struct {

@@ -1839,6 +1839,10 @@ static void rig_child_up(gpointer user, const OspChildSa *sa)
 {
   OspTestRig *r = user;
 
+  if (sa->inbound_only) {
+    r->n_child_inbound++;
+    return;
+  }
   r->n_child_up++;
   r->last_child = *sa;
   r->last_child.enc_key_in = r->last_child.auth_key_in = NULL;

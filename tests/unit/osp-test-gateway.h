@@ -272,8 +272,9 @@ typedef struct {
   GError *error;      /* closed with an error, NULL for a clean close */
   OspIpConfig *ipcfg; /* copy of the last ip_config(), NULL before */
   unsigned n_child_up, n_child_down;
-  unsigned n_natt_sent;  /* datagrams the client sent to port 4500 (NAT-T) */
-  OspChildSa last_child; /* without keys */
+  unsigned n_child_inbound; /* child_sa_up of inbound_only pairs (not in n_child_up) */
+  unsigned n_natt_sent;     /* datagrams the client sent to port 4500 (NAT-T) */
+  OspChildSa last_child;    /* without keys */
   unsigned n_secrets_needed;
   unsigned n_ike_expiring;    /* ike_expiring(): the IKE SA needs replacing */
   unsigned n_reauthenticated; /* reauthenticated(): a params.reauth session is up */

@@ -501,11 +501,41 @@ static void test_responder_no_hash3(gconstpointer data)
   }
   run(r);
   g_assert_cmpuint(r->n_child_up, ==, 1);
+  g_assert_cmpuint(r->n_child_inbound, ==, 1); /* it took traffic in from message 2 on */
   deadline = osp_session_next_deadline(r->session);
   g_assert_cmpint(deadline, <=, r->now + 30 * S);
+  g_assert_cmpuint(r->n_child_down, ==, 0);
   osp_test_rig_advance(r, 31 * S);
   g_assert_cmpint(osp_session_next_deadline(r->session), >, r->now);
   g_assert_cmpuint(r->n_child_up, ==, 1);
+  g_assert_cmpuint(r->n_child_down, ==, 1); /* ... and goes with the quick mode */
+  g_assert_false(r->closed);
+}
+
+/* The gateway may send with its new SA before its HASH(3) reaches us
+ * (strongSwan installs it as it sends HASH(3)): the pair takes traffic in
+ * from our HASH(2) on, and sends only once HASH(3) came.
+ *   I <--- HASH(1) SA Ni IDci IDcr --- R
+ *   I --- HASH(2) SA Nr IDci IDcr ---> R    child_sa_up (inbound only)
+ *   I <--- HASH(3) --- R                    child_sa_up (both ways) */
+static void test_responder_inbound_first(void)
+{
+  g_autoptr(OspTestRig) r = osp_test_rig_connected(NULL);
+  g_autoptr(GByteArray) qm1 = NULL;
+  uint32_t first = r->last_child.spi_in;
+
+  osp_test_gw_rekey(r->gw);
+  qm1 = osp_test_rig_take_g2c(r);
+  osp_test_rig_to_client(r, qm1);
+  g_assert_false(g_queue_is_empty(&r->to_gw)); /* HASH(2) */
+  g_assert_cmpuint(r->n_child_inbound, ==, 1);
+  g_assert_cmpuint(r->n_child_up, ==, 1);
+  g_assert_cmpuint(r->last_child.spi_in, ==, first);
+  run(r);
+  g_assert_cmpuint(r->n_child_up, ==, 2);
+  g_assert_cmpuint(r->n_child_inbound, ==, 1);
+  g_assert_cmpuint(r->last_child.spi_in, !=, first);
+  g_assert_cmpuint(r->n_child_down, ==, 0);
   g_assert_false(r->closed);
 }
 
@@ -706,6 +736,7 @@ int main(int argc, char **argv)
   g_test_add_data_func("/exchanges/quick/rekey-no-traffic", GINT_TO_POINTER(false),
                        test_quick_rekey);
   g_test_add_func("/exchanges/quick/rekey-hash3-lost", test_quick_rekey_hash3_lost);
+  g_test_add_func("/exchanges/quick/responder-inbound-first", test_responder_inbound_first);
   g_test_add_func("/exchanges/quick/rekey-refused", test_quick_rekey_refused);
   g_test_add_func("/exchanges/quick-responder/refuses", test_responder_refuses);
   g_test_add_data_func("/exchanges/quick-responder/hash3-lost", GINT_TO_POINTER(0),
