@@ -176,9 +176,6 @@ static ChildSlot *child_slot(OspSession *s)
   return &s->children[oldest];
 }
 
-/* Derives the keys of the new SA pair, hands it to the I/O layer and
- * schedules its rekey; SAs it replaces stay until it carried traffic
- * (osp_session_child_carried, OSP_REPLACED_*). */
 /* The SA pair of a finished (or, responder, answered) quick mode: its
  * algorithms, lifetimes and keys. */
 static int child_fill(OspSession *s, const QmResult *q, OspChildSa *child)
@@ -233,6 +230,9 @@ int osp_child_preinstall(OspSession *s, const QmResult *q)
   return 0;
 }
 
+/* Derives the keys of the new SA pair, hands it to the I/O layer and
+ * schedules its rekey; SAs it replaces stay until it carried traffic
+ * (osp_session_child_carried, OSP_REPLACED_*). */
 int osp_child_install(OspSession *s, const QmResult *q)
 {
   ChildSlot *slot = child_slot(s);
